@@ -1,0 +1,116 @@
+"""Run every ``benchmarks/bench_*.py`` and write ``benchmarks/results.json``.
+
+Usage: ``python -m benchmarks.run --scale quick|full [--only NAME] [--repeats N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from benchmarks.harness import BenchResult
+
+HERE = Path(__file__).resolve().parent
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def machine() -> dict[str, Any]:
+    """Describe the machine the numbers were measured on."""
+    return {
+        "cores": os.cpu_count(),
+        "cpu_model": _cpu_model(),
+        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def discover() -> list[str]:
+    return sorted(p.stem for p in HERE.glob("bench_*.py"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", choices=["quick", "full"], default="quick")
+    parser.add_argument("--only", action="append", default=[], help="bench_<name> to run")
+    parser.add_argument("--repeats", type=int, default=None, help="default: 3 quick, 3 full")
+    parser.add_argument("--out", type=Path, default=HERE / "results.json")
+    args = parser.parse_args(argv)
+
+    repeats = args.repeats or 3
+    names = [n for n in discover() if not args.only or n in args.only or n[6:] in args.only]
+    rows: list[dict[str, Any]] = []
+    started = time.time()
+    for name in names:
+        module = importlib.import_module(f"benchmarks.{name}")
+        for size in module.SIZES[args.scale]:
+            print(f"running {name} size={size:,} ...", flush=True)
+            results: list[BenchResult] = module.bench(size, repeats)
+            rows.extend(r.as_dict() | {"module": name} for r in results)
+    _add_growth(rows)
+    payload = {
+        "scale": args.scale,
+        "repeats": repeats,
+        "machine": machine(),
+        "wall_s": round(time.time() - started, 1),
+        "results": rows,
+    }
+    tmp = args.out.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(payload, indent=2))
+    tmp.replace(args.out)
+    _print_table(rows)
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+def _add_growth(rows: list[dict[str, Any]]) -> None:
+    """For each benchmark name, time growth vs size growth against its smallest size."""
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_name.setdefault(row["name"], []).append(row)
+    for group in by_name.values():
+        base = min(group, key=lambda r: r["size"])
+        for row in group:
+            if row is base or base["ours_s"] <= 0:
+                row["growth"] = None
+                continue
+            row["growth"] = {
+                "size_x": row["size"] / base["size"],
+                "time_x": row["ours_s"] / base["ours_s"],
+            }
+
+
+def _print_table(rows: list[dict[str, Any]]) -> None:
+    header = f"{'benchmark':<34}{'size':>11}{'ours s':>10}{'ref s':>10}{'ratio':>9}{'peak MB':>9}"
+    print("\n" + header + "\n" + "-" * len(header))
+    for r in rows:
+        ref = f"{r['ref_s']:.3f}" if r["ref_s"] is not None else "-"
+        ratio = f"{r['ratio']:.1f}x" if r["ratio"] is not None else "-"
+        print(
+            f"{r['name']:<34}{r['size']:>11,}{r['ours_s']:>10.3f}{ref:>10}{ratio:>9}"
+            f"{r['peak_mem_mb']:>9.0f}"
+        )
+        if r.get("notes"):
+            print(f"    {r['notes']}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

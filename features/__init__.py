@@ -1,0 +1,1 @@
+"""leadscore features package."""

@@ -1,0 +1,310 @@
+"""The canonical CRM data model: four tables every part of leadscore reads.
+
+Readers and column mappings turn an export into these tables; validation checks them;
+features, rules and models only ever see them. The vocabularies (activity types, page
+categories, form stages, ...) are closed: a value outside them is a data error that
+validation reports, not something downstream code has to guess about.
+
+Logical types map onto pandas dtypes in :data:`PANDAS_DTYPES`:
+
+* ``string``   -> ``string`` (nullable)
+* ``category`` -> ``category`` (values from ``Column.allowed`` when it is set)
+* ``datetime`` -> ``datetime64[ns, UTC]`` (naive input is read as UTC unless a mapping says otherwise)
+* ``bool``     -> ``boolean`` (nullable)
+* ``int``      -> ``Int64`` (nullable)
+* ``float``    -> ``float64``
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+LogicalType = Literal["string", "category", "datetime", "bool", "int", "float"]
+
+PANDAS_DTYPES: dict[str, str] = {
+    "string": "string",
+    "category": "category",
+    "datetime": "datetime64[ns, UTC]",
+    "bool": "boolean",
+    "int": "Int64",
+    "float": "float64",
+}
+
+# --- closed vocabularies -------------------------------------------------------------
+
+ACTIVITY_TYPES: tuple[str, ...] = (
+    "page_view",
+    "email_sent",
+    "email_open",
+    "email_click",
+    "email_unsubscribe",
+    "email_bounce",
+    "form_submit",
+    "content_download",
+    "webinar_register",
+    "webinar_attend",
+    "demo_request",
+    "quote_request",
+    "chat",
+    "call",
+    "meeting",
+    "ad_click",
+    "social_interaction",
+    "list_join",
+    "deal_stage_change",
+    "sales_feedback",
+)
+PAGE_CATEGORIES: tuple[str, ...] = (
+    "home",
+    "blog",
+    "pricing",
+    "product",
+    "demo",
+    "case_study",
+    "careers",
+    "contact",
+    "docs",
+    "other",
+)
+FORM_STAGES: tuple[str, ...] = ("TOFU", "MOFU", "BOFU")
+ASSET_TYPES: tuple[str, ...] = (
+    "ebook",
+    "whitepaper",
+    "price_list",
+    "case_study",
+    "webinar_recording",
+    "report",
+    "other",
+)
+SALES_FEEDBACK: tuple[str, ...] = ("true_sql", "not_ready", "unqualified")
+DEAL_STAGES: tuple[str, ...] = (
+    "prospecting",
+    "qualification",
+    "proposal",
+    "negotiation",
+    "closed_won",
+    "closed_lost",
+)
+OUTCOMES: tuple[str, ...] = ("opportunity", "won", "lost")
+LIFECYCLE_STAGES: tuple[str, ...] = (
+    "subscriber",
+    "lead",
+    "mql",
+    "sql",
+    "opportunity",
+    "customer",
+    "other",
+)
+SENIORITIES: tuple[str, ...] = (
+    "c_level",
+    "vp",
+    "director",
+    "manager",
+    "individual_contributor",
+    "student",
+    "other",
+)
+DEPARTMENTS: tuple[str, ...] = (
+    "executive",
+    "marketing",
+    "sales",
+    "it",
+    "engineering",
+    "finance",
+    "hr",
+    "operations",
+    "education",
+    "other",
+)
+REGIONS: tuple[str, ...] = ("NA", "EMEA", "APAC", "LATAM")
+LEAD_SOURCES: tuple[str, ...] = (
+    "organic_search",
+    "paid_search",
+    "paid_social",
+    "social",
+    "email",
+    "referral",
+    "direct",
+    "event",
+    "partner",
+    "webinar",
+    "content",
+    "other",
+)
+CHANNELS: tuple[str, ...] = ("web", "email", "ads", "social", "sales", "event", "chat", "other")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a canonical table.
+
+    Attributes:
+        name: Canonical column name.
+        dtype: Logical type (see module docstring).
+        required: The column must be present in the input (it may still hold nulls
+            when ``nullable``).
+        nullable: Nulls are allowed.
+        allowed: Closed set of values for ``category`` columns (None: open).
+        min: Inclusive lower bound for numeric columns.
+        max: Inclusive upper bound for numeric columns.
+        pii: Personal data: never written to MLflow artifacts or logs.
+        description: One line for the README and error messages.
+    """
+
+    name: str
+    dtype: LogicalType
+    required: bool = False
+    nullable: bool = True
+    allowed: tuple[str, ...] | None = None
+    min: float | None = None
+    max: float | None = None
+    pii: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """``column`` of this table must exist in ``ref_table.ref_column`` (nulls allowed)."""
+
+    column: str
+    ref_table: str
+    ref_column: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """A canonical table: its columns, primary key and references."""
+
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...]
+    foreign_keys: tuple[ForeignKey, ...] = field(default_factory=tuple)
+    time_column: str | None = None
+
+    def column(self, name: str) -> Column:
+        """Return the column called ``name``; KeyError names the table if unknown."""
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"table {self.name!r} has no column {name!r}")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    def dtypes(self) -> dict[str, str]:
+        """Pandas dtype of every column."""
+        return {c.name: PANDAS_DTYPES[c.dtype] for c in self.columns}
+
+
+ACCOUNTS = Table(
+    name="accounts",
+    primary_key=("account_id",),
+    columns=(
+        Column("account_id", "string", required=True, nullable=False,
+               description="Unique account (company) id."),
+        Column("name", "string", description="Company name."),
+        Column("domain", "string", description="Company web domain, e.g. acme.com."),
+        Column("industry", "string", description="Industry, free text normalised to lower case."),
+        Column("employees", "int", min=0, max=10_000_000, description="Number of employees."),
+        Column("annual_revenue", "float", min=0, description="Annual revenue in USD."),
+        Column("country", "string", description="Country name or ISO code."),
+        Column("region", "category", allowed=REGIONS, description="Sales region."),
+        Column("is_customer", "bool", description="Already a paying customer."),
+        Column("is_competitor", "bool", description="A competitor's account."),
+        Column("created_at", "datetime", description="When the account was created in the CRM."),
+    ),
+)
+
+CONTACTS = Table(
+    name="contacts",
+    primary_key=("contact_id",),
+    foreign_keys=(ForeignKey("account_id", "accounts", "account_id"),),
+    time_column="created_at",
+    columns=(
+        Column("contact_id", "string", required=True, nullable=False,
+               description="Unique contact (lead) id."),
+        Column("created_at", "datetime", required=True, nullable=False,
+               description="When the contact entered the CRM."),
+        Column("email", "string", pii=True, description="E-mail address (personal data)."),
+        Column("phone", "string", pii=True, description="Phone number (personal data)."),
+        Column("job_title", "string", description="Job title as typed by the lead."),
+        Column("seniority", "category", allowed=SENIORITIES, description="Seniority bucket."),
+        Column("department", "category", allowed=DEPARTMENTS, description="Department."),
+        Column("country", "string", description="Country name or ISO code."),
+        Column("region", "category", allowed=REGIONS, description="Sales region."),
+        Column("lead_source", "category", allowed=LEAD_SOURCES,
+               description="Latest lead source (channel)."),
+        Column("original_source", "string", description="First-touch source as exported."),
+        Column("lifecycle_stage", "category", allowed=LIFECYCLE_STAGES,
+               description="Lifecycle stage in the CRM at export time."),
+        Column("account_id", "string", description="The contact's account (company)."),
+        Column("do_not_email", "bool", description="Opted out of e-mail."),
+        Column("budget", "float", min=0, description="Budget stated by the lead, USD."),
+        Column("is_employee", "bool", description="Works for us: never scored as a lead."),
+        Column("is_partner", "bool", description="Works for a partner: never an MQL/SQL."),
+    ),
+)
+
+ACTIVITIES = Table(
+    name="activities",
+    primary_key=("activity_id",),
+    foreign_keys=(ForeignKey("contact_id", "contacts", "contact_id"),),
+    time_column="occurred_at",
+    columns=(
+        Column("activity_id", "string", required=True, nullable=False,
+               description="Unique activity id."),
+        Column("contact_id", "string", required=True, nullable=False,
+               description="Who did it."),
+        Column("occurred_at", "datetime", required=True, nullable=False,
+               description="When it happened (UTC)."),
+        Column("activity_type", "category", required=True, nullable=False,
+               allowed=ACTIVITY_TYPES, description="What happened."),
+        Column("page_url", "string", description="page_view: the URL path."),
+        Column("page_category", "category", allowed=PAGE_CATEGORIES,
+               description="page_view: the page's category."),
+        Column("email_id", "string", description="email_*: the e-mail (campaign send) id."),
+        Column("form_id", "string", description="form_submit: the form."),
+        Column("form_stage", "category", allowed=FORM_STAGES,
+               description="form_submit: funnel stage of the form."),
+        Column("asset_type", "category", allowed=ASSET_TYPES,
+               description="content_download / webinar: the asset's kind."),
+        Column("campaign", "string", description="Campaign the activity belongs to."),
+        Column("channel", "category", allowed=CHANNELS, description="Channel."),
+        Column("list_name", "string", description="list_join: the list."),
+        Column("deal_stage", "category", allowed=DEAL_STAGES,
+               description="deal_stage_change: the new stage."),
+        Column("feedback", "category", allowed=SALES_FEEDBACK,
+               description="sales_feedback: what sales said."),
+    ),
+)
+
+OUTCOMES_TABLE = Table(
+    name="outcomes",
+    primary_key=("contact_id", "outcome", "converted_at"),
+    foreign_keys=(ForeignKey("contact_id", "contacts", "contact_id"),),
+    time_column="converted_at",
+    columns=(
+        Column("contact_id", "string", required=True, nullable=False,
+               description="Whose outcome."),
+        Column("converted_at", "datetime", required=True, nullable=False,
+               description="When the outcome happened."),
+        Column("outcome", "category", required=True, nullable=False, allowed=OUTCOMES,
+               description="opportunity (sales accepted), won or lost."),
+        Column("deal_value", "float", min=0, description="Deal value, USD."),
+    ),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t for t in (ACCOUNTS, CONTACTS, ACTIVITIES, OUTCOMES_TABLE)
+}
+"""All canonical tables by name, in dependency order (referenced tables first)."""
+
+PII_COLUMNS: frozenset[str] = frozenset(
+    f"{t.name}.{c.name}" for t in TABLES.values() for c in t.columns if c.pii
+)

@@ -1,0 +1,1 @@
+"""Prefect flows: thin wiring of library functions."""

@@ -1,0 +1,1 @@
+"""leadscore rules package."""

@@ -1,0 +1,1 @@
+"""leadscore serving package."""
