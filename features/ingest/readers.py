@@ -1,0 +1,258 @@
+"""Read one exported table (CSV, TSV, gzip-compressed CSV, Parquet) into a DataFrame.
+
+Delimited text is read with every column as a string: only empty fields become missing,
+so that validation sees the raw values ("N/A", "Select", "2019-13-45", ...) and can
+report them. Parquet keeps its own types. Every failure is an :class:`InputError` that
+names the file, the line or byte where it went wrong and what to do.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import importlib.util
+import io
+import logging
+import re
+import warnings
+from collections import Counter
+from pathlib import Path
+from typing import BinaryIO, cast
+
+import pandas as pd
+
+from features.ingest.errors import InputError, TableError
+
+logger = logging.getLogger(__name__)
+
+SNIFF_DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
+"""Delimiters tried, in this order of preference, when ``sep`` is not given."""
+
+_SAMPLE_BYTES = 64 * 1024
+_DELIMITED = {".csv", ".tsv", ".txt"}
+_PARQUET = {".parquet", ".pq"}
+_EXCEL = {".xlsx", ".xls"}
+_LINE_IN_MESSAGE = re.compile(r"line (\d+)")
+
+
+def read_table(
+    path: str | Path,
+    *,
+    sep: str | None = None,
+    encoding: str = "utf-8",
+    sheet: str | None = None,
+) -> pd.DataFrame:
+    """Read a CSV/TSV (optionally ``.gz``), Parquet or Excel file.
+
+    Args:
+        path: The file. ``.csv``/``.txt`` (delimiter sniffed among , ; tab | unless
+            ``sep`` is given), ``.tsv`` (tab unless ``sep`` is given), ``.parquet``,
+            ``.xlsx`` (needs openpyxl); any of the text kinds may end in ``.gz``.
+        sep: Field delimiter; None sniffs it from the first 64 KB.
+        encoding: Text encoding of delimited files (a UTF-8 byte-order mark is skipped).
+        sheet: Sheet name for Excel files (default: the first sheet).
+
+    Returns:
+        The table. Delimited files: every column has pandas' string dtype and only
+        empty fields are missing. Parquet: the file's own dtypes.
+
+    Raises:
+        InputError: The file is missing, unreadable, badly encoded or malformed.
+        TableError: The file is empty or has a header but no rows.
+    """
+    path = Path(path)
+    _require_file(path)
+    suffix = _kind_suffix(path)
+    if suffix in _PARQUET:
+        frame = _read_parquet(path)
+    elif suffix in _EXCEL:
+        frame = _read_excel(path, sheet)
+    elif suffix in _DELIMITED:
+        default = "\t" if suffix == ".tsv" else None
+        frame = _read_delimited(path, sep=sep or default, encoding=encoding)
+    else:
+        raise InputError(
+            f"{path}: unsupported file type {''.join(path.suffixes)!r}; leadscore reads "
+            ".csv, .csv.gz, .tsv, .txt and .parquet files: export the table in one of these"
+        )
+    if frame.empty and len(frame.columns) > 0:
+        raise TableError(
+            f"{path}: the file has a header ({len(frame.columns)} columns) but no data rows; "
+            "export the table again with its rows"
+        )
+    logger.info("read %s: %d rows x %d columns", path.name, len(frame), len(frame.columns))
+    return frame
+
+
+def _kind_suffix(path: Path) -> str:
+    """The suffix that says what the file holds, ignoring a trailing ``.gz``."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return suffixes[-1] if suffixes else ""
+
+
+def _require_file(path: Path) -> None:
+    if path.is_file():
+        return
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; pass one of the files in it")
+    folder = path.parent
+    if not folder.is_dir():
+        raise InputError(f"file not found: {path} (its folder {folder} does not exist either)")
+    names = sorted(p.name for p in folder.iterdir())
+    shown = ", ".join(names[:30]) + (f", ... ({len(names)} in all)" if len(names) > 30 else "")
+    raise InputError(
+        f"file not found: {path}; the folder {folder} holds: {shown or '(nothing)'}; "
+        "check the file name"
+    )
+
+
+def _open_bytes(path: Path) -> BinaryIO:
+    if path.suffix.lower() == ".gz":
+        return cast(BinaryIO, gzip.open(path, "rb"))
+    return path.open("rb")
+
+
+def _codec(encoding: str) -> str:
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise InputError(
+            f"unknown encoding {encoding!r}; use e.g. utf-8, latin-1 or cp1252"
+        ) from None
+    return "utf-8-sig" if name == "utf-8" else name
+
+
+def _read_delimited(path: Path, *, sep: str | None, encoding: str) -> pd.DataFrame:
+    codec = _codec(encoding)
+    with _open_bytes(path) as fh:
+        head = fh.read(_SAMPLE_BYTES)
+    if not head.strip():
+        size = "0 bytes" if not head else "only blank space"
+        raise TableError(f"{path}: the file is empty ({size}); export the table again")
+    sample = codecs.getincrementaldecoder(codec)(errors="replace").decode(head)
+    if len(head) == _SAMPLE_BYTES:  # drop the last, possibly cut, line
+        sample = sample[: sample.rfind("\n") + 1] or sample
+    sep = sep or _sniff_delimiter(sample)
+    header = next(csv.reader(io.StringIO(sample), delimiter=sep), [])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", pd.errors.ParserWarning)
+        try:
+            frame = pd.read_csv(
+                path,
+                sep=sep,
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+                encoding=codec,
+                index_col=False,
+            )
+        except UnicodeDecodeError:
+            raise _decode_error(path, encoding) from None
+        except pd.errors.EmptyDataError:
+            raise TableError(f"{path}: the file is empty (no header); export it again") from None
+        except pd.errors.ParserError as err:
+            raise _ragged_error(path, sep, codec, len(header), str(err)) from None
+    if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+        raise _ragged_error(path, sep, codec, len(header), "")
+    _check_header(path, sep, header)
+    return frame
+
+
+def _sniff_delimiter(sample: str) -> str:
+    """The candidate delimiter that splits the header into most fields consistently."""
+    best, best_score = ",", (0, 0)
+    for candidate in SNIFF_DELIMITERS:
+        rows = [r for r in csv.reader(io.StringIO(sample), delimiter=candidate) if r]
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        consistent = sum(len(r) == width for r in rows[1:])
+        score = (consistent, width)
+        if score > best_score:
+            best, best_score = candidate, score
+    return best
+
+
+def _check_header(path: Path, sep: str, header: list[str]) -> None:
+    if len(header) == 1:
+        others = [d for d in SNIFF_DELIMITERS if d != sep and d in header[0]]
+        if others:
+            shown = "\\t" if others[0] == "\t" else others[0]
+            raise InputError(
+                f"{path}: read with sep {sep!r}, the file has a single column "
+                f"{header[0][:80]!r} whose name contains {others[0]!r}; the file is probably "
+                f"{shown!r}-separated: pass --sep '{shown}'"
+            )
+    duplicates = sorted(name for name, count in Counter(header).items() if count > 1)
+    if duplicates:
+        raise InputError(
+            f"{path}: the header repeats column name(s) {duplicates}; rename them so that "
+            "every column name is unique"
+        )
+
+
+def _decode_error(path: Path, encoding: str) -> InputError:
+    with _open_bytes(path) as fh:
+        data = fh.read()
+    try:
+        data.decode(_codec(encoding))
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        where = "in the uncompressed data" if path.suffix.lower() == ".gz" else "in the file"
+        return InputError(
+            f"{path}: not valid {encoding}: byte 0x{data[err.start]:02x} at line {line} "
+            f"(byte offset {err.start} {where}) cannot be decoded; the file is probably in "
+            "another encoding: pass --encoding latin-1 (or --encoding cp1252 for Windows "
+            "exports)"
+        )
+    return InputError(f"{path}: cannot be decoded as {encoding}; pass --encoding latin-1")
+
+
+def _ragged_error(path: Path, sep: str, codec: str, width: int, detail: str) -> InputError:
+    """Find the first record with more fields than the header (only on the error path)."""
+    with _open_bytes(path) as raw, io.TextIOWrapper(raw, encoding=codec, newline="") as text:
+        reader = csv.reader(text, delimiter=sep)
+        next(reader, None)
+        for row in reader:
+            if len(row) > width:
+                return InputError(
+                    f"{path}: line {reader.line_num} has {len(row)} fields but the header "
+                    f"has {width}; a value probably holds an unquoted {sep!r}: quote it, "
+                    "or pass the right delimiter with --sep"
+                )
+    match = _LINE_IN_MESSAGE.search(detail)
+    where = f"near line {match.group(1)}" if match else "somewhere"
+    return InputError(
+        f"{path}: malformed rows {where} ({detail or 'row wider than the header'}); "
+        "check quoting and the delimiter (--sep)"
+    )
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except Exception as err:  # pyarrow raises several unrelated types for a bad file
+        raise InputError(
+            f"{path}: cannot be read as Parquet ({type(err).__name__}: {err}); check it is a "
+            "complete Parquet file (not a CSV renamed .parquet) and export it again"
+        ) from None
+
+
+def _read_excel(path: Path, sheet: str | None) -> pd.DataFrame:
+    if importlib.util.find_spec("openpyxl") is None:
+        raise InputError(
+            f"{path}: reading Excel files needs the openpyxl package, which is not installed; "
+            "save the sheet as CSV (UTF-8) and pass that file instead"
+        )
+    try:
+        return pd.read_excel(
+            path, sheet_name=sheet or 0, dtype=str, keep_default_na=False, na_values=[""]
+        )
+    except Exception as err:  # openpyxl/zipfile raise many types for a bad workbook
+        raise InputError(
+            f"{path}: cannot read sheet {sheet or '(first)'} ({type(err).__name__}: {err}); "
+            "check the sheet name, or save the sheet as CSV and pass that file"
+        ) from None

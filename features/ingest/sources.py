@@ -1,0 +1,175 @@
+"""Read a whole source (a folder, a file or a database) into canonical-named tables.
+
+Three kinds of source:
+
+* a folder of ``contacts|accounts|activities|outcomes`` ``.csv``/``.csv.gz``/``.parquet``
+  files already in canonical column names (no mapping; other files and sub-folders such
+  as ``_truth/`` are ignored);
+* a folder or a single file plus a mapping whose sources are file names;
+* a SQLAlchemy URL plus a mapping whose sources are ``{sql_table: ...}`` (without a
+  mapping, tables named like the canonical ones are read).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from features.crm import empty_table
+from features.ingest.errors import InputError, TableError
+from features.ingest.mapping_apply import apply_mapping, map_table, table_problems
+from features.ingest.mapping_config import ColumnMapping, ColumnSpec, Source, TableMapping
+from features.ingest.readers import read_table
+from features.ingest.sql import is_database_url, read_sql_table, safe_url
+from features.schema import TABLES
+
+logger = logging.getLogger(__name__)
+
+CANONICAL_SUFFIXES: tuple[str, ...] = (".csv", ".csv.gz", ".parquet")
+
+
+def read_source(
+    source: str | Path,
+    mapping: ColumnMapping | None = None,
+    *,
+    sep: str | None = None,
+    encoding: str = "utf-8",
+) -> dict[str, pd.DataFrame]:
+    """Read ``source`` into ``{canonical table name: frame}`` for all four tables.
+
+    Args:
+        source: Data folder, single file, or SQLAlchemy URL.
+        mapping: Column mapping; None means the source already uses canonical names.
+        sep: Delimiter for files whose mapping does not set ``sep`` (None: sniffed).
+        encoding: Encoding for files whose mapping does not set ``encoding``.
+
+    Returns:
+        The output of :func:`features.ingest.mapping.apply_mapping`: mapped canonical
+        columns then extra columns; absent tables as :func:`features.crm.empty_table`.
+
+    Raises:
+        InputError: Unreadable source or a mapping that does not fit it.
+        TableError: A canonical folder without a contacts file.
+    """
+    if is_database_url(source):
+        url = str(source)
+        if mapping is None:
+            return _canonical(_canonical_database_frames(url), origin=safe_url(url))
+        return apply_mapping(mapping, _database_frames(url, mapping))
+    path = Path(source)
+    if not path.exists():
+        raise InputError(
+            f"source not found: {path}; pass a data folder, a file or a database URL "
+            "(e.g. sqlite:///crm.db)"
+        )
+    if mapping is None:
+        return _canonical(_canonical_file_frames(path, sep, encoding), origin=str(path))
+    return apply_mapping(mapping, _mapped_file_frames(path, mapping, sep, encoding))
+
+
+def _canonical_file_frames(path: Path, sep: str | None, encoding: str) -> dict[str, pd.DataFrame]:
+    if path.is_file():
+        name = path.name.split(".")[0]
+        if name not in TABLES:
+            raise InputError(
+                f"{path}: a file not named after a canonical table ({', '.join(TABLES)}) "
+                "needs a mapping: pass --mapping (see features/ingest/mappings/)"
+            )
+        return {name: read_table(path, sep=sep, encoding=encoding)}
+    frames: dict[str, pd.DataFrame] = {}
+    for name in TABLES:
+        found = [path / f"{name}{s}" for s in CANONICAL_SUFFIXES if (path / f"{name}{s}").is_file()]
+        if len(found) > 1:
+            raise InputError(
+                f"{path}: several files for table {name}: {[f.name for f in found]}; keep one"
+            )
+        if not found:
+            continue
+        try:
+            frames[name] = read_table(found[0], sep=sep, encoding=encoding)
+        except TableError:
+            if name == "contacts":
+                raise
+            logger.warning("%s has no rows: table %s is empty", found[0].name, name)
+    if "contacts" not in frames:
+        present = sorted(p.name for p in path.iterdir())
+        raise TableError(
+            f"{path}: no contacts.csv, contacts.csv.gz or contacts.parquet; files there: "
+            f"{present}; name the files after the canonical tables or pass --mapping"
+        )
+    return frames
+
+
+def _canonical_database_frames(url: str) -> dict[str, pd.DataFrame]:
+    frames: dict[str, pd.DataFrame] = {}
+    for name in TABLES:
+        try:
+            frames[name] = read_sql_table(url, name)
+        except TableError:
+            continue  # an empty canonical table is just an absent one
+        except InputError:
+            if name == "contacts":
+                raise
+    return frames
+
+
+def _canonical(frames: dict[str, pd.DataFrame], origin: str) -> dict[str, pd.DataFrame]:
+    """Identity mapping: canonical columns kept (datetimes parsed), the rest as extras."""
+    result = {name: empty_table(name) for name in TABLES}
+    for name, frame in frames.items():
+        names = TABLES[name].names
+        identity = TableMapping(
+            source=Source(file=name),
+            columns={c: ColumnSpec(source=c) for c in frame.columns if c in names},
+            keep_extra=True,
+        )
+        problems = table_problems(name, identity, frame)
+        if problems:
+            raise InputError(f"{origin}: " + "; ".join(problems))
+        result[name] = map_table(name, identity, frame)
+    return result
+
+
+def _mapped_file_frames(
+    path: Path, mapping: ColumnMapping, sep: str | None, encoding: str
+) -> dict[str, pd.DataFrame]:
+    tables = mapping.tables()
+    sql = [f"{n}.source" for n, t in tables.items() if t.source.sql_table is not None]
+    if sql:
+        raise InputError(
+            f"mapping {mapping.origin}: {', '.join(sql)} name SQL tables but the source "
+            f"{path} is not a database URL; pass a URL such as sqlite:///crm.db"
+        )
+    names = sorted({t.source.key for t in tables.values()})
+    folder = path if path.is_dir() else path.parent
+    files = {name: folder / name for name in names}
+    if path.is_file():
+        if len(names) == 1:
+            files = {names[0]: path}  # one-file mapping: any file name (a newer export)
+        elif path.name not in names:
+            raise InputError(
+                f"mapping {mapping.origin} reads {names}; {path.name} is none of them: "
+                "pass the folder holding them"
+            )
+    frames: dict[str, pd.DataFrame] = {}
+    for table in tables.values():
+        key = table.source.key
+        if key not in frames:
+            frames[key] = read_table(
+                files[key], sep=table.sep or sep, encoding=table.encoding or encoding
+            )
+    return frames
+
+
+def _database_frames(url: str, mapping: ColumnMapping) -> dict[str, pd.DataFrame]:
+    tables = mapping.tables()
+    files = [f"{n}.source" for n, t in tables.items() if t.source.file is not None]
+    if files:
+        raise InputError(
+            f"mapping {mapping.origin}: {', '.join(files)} name files but the source is the "
+            f"database {safe_url(url)}; use {{sql_table: name}} sources"
+        )
+    keys = sorted({t.source.key for t in tables.values()})
+    return {key: read_sql_table(url, key) for key in keys}
