@@ -1,0 +1,146 @@
+"""Turn generated arrays into the canonical tables (columns and dtypes of the schema)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from features.schema import (
+    ACTIVITIES,
+    ACTIVITY_TYPES,
+    ASSET_TYPES,
+    CHANNELS,
+    DEAL_STAGES,
+    FORM_STAGES,
+    LEAD_SOURCES,
+    OUTCOMES,
+    PAGE_CATEGORIES,
+    REGIONS,
+    SALES_FEEDBACK,
+)
+from features.synthetic import content, vocab
+from features.synthetic.events import FORM_STAGE_CODE, KIND, PAGE_CATEGORY_CODE, Catalog, Events
+from features.synthetic.sales import Outcomes
+
+# fmt: off
+CHANNEL_OF_KIND = {
+    "page_view": "web", "email_sent": "email", "email_open": "email", "email_click": "email",
+    "email_unsubscribe": "email", "email_bounce": "email", "form_submit": "web",
+    "content_download": "web", "webinar_register": "event", "webinar_attend": "event",
+    "demo_request": "web", "quote_request": "web", "chat": "chat", "call": "sales",
+    "meeting": "sales", "ad_click": "ads", "social_interaction": "social",
+    "list_join": "other", "deal_stage_change": "sales", "sales_feedback": "sales",
+}
+# fmt: on
+
+
+def fixed_width_ids(prefix: str, numbers: np.ndarray, width: int) -> pd.Series:
+    """``prefix`` + zero-padded ``numbers`` as a ``string`` Series, built without Python loops.
+
+    Raises:
+        ValueError: If a number needs more than ``width`` digits.
+    """
+    numbers = np.asarray(numbers, dtype=np.int64)
+    if len(numbers) and (numbers.min() < 0 or numbers.max() >= 10**width):
+        raise ValueError(f"id numbers must lie in [0, 10**{width}) for prefix {prefix!r}")
+    head = np.frombuffer(prefix.encode(), dtype=np.uint8)
+    size = len(head) + width
+    buf = np.empty((len(numbers), size), dtype=np.uint8)
+    buf[:, : len(head)] = head
+    rest = numbers.copy()
+    for k in range(size - 1, len(head) - 1, -1):
+        buf[:, k] = 48 + rest % 10
+        rest //= 10
+    offsets = np.arange(len(numbers) + 1, dtype=np.int64) * size
+    arr = pa.LargeStringArray.from_buffers(
+        len(numbers), pa.py_buffer(offsets), pa.py_buffer(buf.ravel())
+    )
+    return pd.Series(arr.cast(pa.string()) if offsets[-1] < 2**31 else arr, dtype="string")
+
+
+def strings_from_codes(
+    codes: np.ndarray, values: list[str] | tuple[str, ...] | pd.Series
+) -> pd.Series:
+    """``values[code]`` per row as a ``string`` Series; code -1 gives <NA>."""
+    codes = np.asarray(codes, dtype=np.int32)
+    indices = pa.array(codes, mask=codes < 0)
+    plain = values if isinstance(values, pd.Series) else list(values)
+    dictionary = pa.array(plain, type=pa.string())
+    return pd.Series(
+        pa.DictionaryArray.from_arrays(indices, dictionary).cast(pa.string()), dtype="string"
+    )
+
+
+def category_from_codes(codes: np.ndarray, categories: tuple[str, ...]) -> pd.Categorical:
+    """A categorical with exactly ``categories``; code -1 gives NaN."""
+    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int16), categories=categories)
+
+
+def to_datetime(seconds: np.ndarray) -> pd.Series:
+    """Seconds since the epoch to ``datetime64[ns, UTC]``."""
+    ns = np.asarray(seconds, dtype=np.int64).astype("datetime64[s]").astype("datetime64[ns]")
+    return pd.Series(ns).dt.tz_localize("UTC")
+
+
+def region_codes(country: np.ndarray) -> np.ndarray:
+    """Index into ``schema.REGIONS`` of each ``vocab.COUNTRIES`` index."""
+    return np.array([REGIONS.index(c[2]) for c in vocab.COUNTRIES], np.int8)[country]
+
+
+def activities_frame(events: Events, catalog: Catalog, contact_ids: pd.Series) -> pd.DataFrame:
+    """The activities table, ordered by time, with sequential ids in that order."""
+    order = np.lexsort((events.kind, events.contact, events.t))
+    ev = events.take(order)
+    d = ev.details
+    list_channel = np.array([CHANNELS.index(ch) for _, ch in content.LISTS], np.int8)
+    kind_channel = np.array([CHANNELS.index(CHANNEL_OF_KIND[k]) for k in ACTIVITY_TYPES], np.int8)
+    channel = np.where(
+        d["listn"] >= 0, list_channel[np.maximum(d["listn"], 0)], kind_channel[ev.kind]
+    )
+    page_cat = np.where(d["page"] >= 0, PAGE_CATEGORY_CODE[np.maximum(d["page"], 0)], -1)
+    stage = np.where(d["form"] >= 0, FORM_STAGE_CODE[np.maximum(d["form"], 0)], -1)
+    frame = pd.DataFrame(
+        {
+            "activity_id": fixed_width_ids("act_", np.arange(1, len(ev) + 1), 10),
+            "contact_id": contact_ids.take(ev.contact).reset_index(drop=True),
+            "occurred_at": to_datetime(ev.t),
+            "activity_type": category_from_codes(ev.kind, ACTIVITY_TYPES),
+            "page_url": strings_from_codes(d["page"], [p for p, _ in content.PAGES]),
+            "page_category": category_from_codes(page_cat, PAGE_CATEGORIES),
+            "email_id": strings_from_codes(d["email"], catalog.email_ids),
+            "form_id": strings_from_codes(d["form"], [f for f, _ in content.FORMS]),
+            "form_stage": category_from_codes(stage, FORM_STAGES),
+            "asset_type": category_from_codes(d["asset"], ASSET_TYPES),
+            "campaign": strings_from_codes(d["campaign"], catalog.campaigns),
+            "channel": category_from_codes(channel, CHANNELS),
+            "list_name": strings_from_codes(d["listn"], [name for name, _ in content.LISTS]),
+            "deal_stage": category_from_codes(d["stage"], DEAL_STAGES),
+            "feedback": category_from_codes(d["feedback"], SALES_FEEDBACK),
+        }
+    )
+    return frame[list(ACTIVITIES.names)]
+
+
+def outcomes_frame(outcomes: Outcomes, contact_ids: pd.Series) -> pd.DataFrame:
+    """The outcomes table, ordered by time."""
+    order = np.lexsort((outcomes.outcome, outcomes.contact, outcomes.t))
+    return pd.DataFrame(
+        {
+            "contact_id": contact_ids.take(outcomes.contact[order]).reset_index(drop=True),
+            "converted_at": to_datetime(outcomes.t[order]),
+            "outcome": category_from_codes(outcomes.outcome[order], OUTCOMES),
+            "deal_value": outcomes.deal_value[order].astype(float),
+        }
+    )
+
+
+def kind_flags(events: Events, n: int, kinds: list[str]) -> np.ndarray:
+    """Contacts with at least one activity of the given types."""
+    mask = np.isin(events.kind, [KIND[k] for k in kinds])
+    return np.bincount(events.contact[mask], minlength=n) > 0
+
+
+def lead_source_labels(codes: np.ndarray) -> pd.Series:
+    """First-touch source as a CRM exports it ("Organic Search", ...)."""
+    return strings_from_codes(codes, [vocab.ORIGINAL_SOURCE_LABELS[s] for s in LEAD_SOURCES])
