@@ -1,0 +1,118 @@
+"""Point-in-time features: one row per contact known at ``as_of``.
+
+:func:`build_features` is a pure function of the canonical tables, a cut-off and the
+feature spec. Only what was known before ``as_of`` is read: contacts created before it,
+activities with ``occurred_at < as_of``, the contact and account properties as exported
+(the tables carry no property history), and never the outcomes table or the
+``lifecycle_stage`` column, which are written after the fact.
+
+Window convention: the ``w``-day window holds activities with
+``as_of - w days <= occurred_at < as_of``; an activity exactly ``w`` days old is inside,
+one exactly at ``as_of`` is not counted anywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from features.account import account_features
+from features.crm import CrmTables
+from features.engagement import (
+    count_features,
+    flag_features,
+    frequency_features,
+    group_aggregates,
+    trend_features,
+)
+from features.events import epoch_ns, events_before, utc_timestamp
+from features.fit import fit_features
+from features.recency import days_since_created, max_form_stage, recency_features
+from features.spec import FeatureSpec
+
+logger = logging.getLogger(__name__)
+
+
+def contacts_known_at(contacts: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """The contacts created strictly before ``as_of``, indexed by ``contact_id``.
+
+    Raises:
+        ValueError: ``contact_id`` is duplicated (the message names a duplicate).
+    """
+    created = epoch_ns(contacts["created_at"], "contacts.created_at")
+    known = contacts.loc[(created != np.iinfo(np.int64).min) & (created < as_of.value)]
+    known = known.set_index("contact_id", drop=False)
+    known.index.name = "contact_id"
+    if known.index.has_duplicates:
+        dup = known.index[known.index.duplicated()][0]
+        raise ValueError(f"contacts.contact_id: duplicate id {dup!r}; validate the tables first")
+    return known
+
+
+def _filter_columns(spec: FeatureSpec) -> frozenset[str]:
+    used = {c for g in spec.groups.values() for c in g.match.conditions()}
+    return frozenset(used | {"activity_type", "form_stage"})
+
+
+def _rule_score(rule_scores: pd.Series | None, spec: FeatureSpec, index: pd.Index) -> pd.DataFrame:
+    if not spec.include_rule_score:
+        return pd.DataFrame(index=index)
+    if rule_scores is None:
+        raise ValueError(
+            "the feature spec has include_rule_score: true but no rule_scores were passed; "
+            "pass the rule scores indexed by contact_id or switch the feature off"
+        )
+    aligned = rule_scores.astype("float64").reindex(index)
+    return pd.DataFrame({"rule_score": aligned.to_numpy()}, index=index)
+
+
+def build_features(
+    tables: CrmTables,
+    as_of: pd.Timestamp | str,
+    spec: FeatureSpec,
+    *,
+    rule_scores: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Build the feature frame at ``as_of``.
+
+    Args:
+        tables: Validated canonical tables.
+        as_of: Cut-off; naive timestamps are read as UTC.
+        spec: The feature spec (see :func:`features.spec.load_feature_spec`).
+        rule_scores: The manual rule score per ``contact_id`` as of ``as_of``; required
+            when ``spec.include_rule_score`` is true, ignored otherwise.
+
+    Returns:
+        One row per contact created before ``as_of``, indexed by ``contact_id`` in the
+        order of ``tables.contacts``; float32/float64 and ``category`` columns only, in a
+        column order fixed by the spec (fit, counts, frequency, trends, recency, funnel,
+        flags, account, rule score).
+    """
+    cutoff = utc_timestamp(as_of)
+    contacts = contacts_known_at(tables.contacts, cutoff)
+    index = contacts.index
+    events = events_before(tables.activities, index, cutoff, _filter_columns(spec))
+    agg = group_aggregates(events, spec)
+    parts = [
+        fit_features(contacts, tables.accounts, spec.fit),
+        count_features(agg, spec, index),
+        frequency_features(events, spec, index),
+        trend_features(agg, spec, index),
+        recency_features(agg, spec, index),
+        days_since_created(contacts["created_at"], cutoff).to_frame(),
+        max_form_stage(events, index).to_frame(),
+        flag_features(agg, spec, index),
+        account_features(contacts.get("account_id", pd.Series(pd.NA, index=index)), agg, spec),
+        _rule_score(rule_scores, spec, index),
+    ]
+    features = pd.concat(parts, axis=1)
+    logger.info(
+        "built %d features for %d contacts from %d activities before %s",
+        features.shape[1],
+        len(features),
+        len(events.contact),
+        cutoff.isoformat(),
+    )
+    return features

@@ -1,0 +1,116 @@
+"""Engagement features: counts per activity group and window, trends, frequency, flags.
+
+One pass per group: a boolean mask over the events, one ``np.bincount`` over
+(contact, window bin) for every window the spec needs of that group, and one
+``np.minimum.at`` for its recency. Nothing loops over contacts or activities in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from features.events import DAY_NS, Events, chunks, last_age_days, window_counts
+from features.spec import FeatureSpec
+
+COUNT_DTYPE = np.float32
+
+
+@dataclass(frozen=True)
+class GroupAggregates:
+    """Per-contact aggregates of every group.
+
+    Attributes:
+        counts: ``(group, days)`` -> counts of the group's events with age <= ``days``
+            (``days`` may be ``inf``: ever before ``as_of``).
+        last_age_days: group -> days since its latest event (NaN: never), for the groups
+            in ``spec.recency``.
+    """
+
+    counts: dict[tuple[str, float], np.ndarray]
+    last_age_days: dict[str, np.ndarray]
+
+
+def _needed_days(spec: FeatureSpec) -> dict[str, set[float]]:
+    """Which window lengths each group is counted over."""
+    needed: dict[str, set[float]] = {g: set(spec.group_windows(g)) for g in spec.groups}
+    for trend in spec.trends:
+        needed[trend.group] |= {trend.recent_days, trend.recent_days + trend.baseline_days}
+    for group in spec.flags.values():
+        needed[group].add(np.inf)
+    if spec.engagement_group:
+        needed[spec.engagement_group] |= set(spec.account_windows)
+    return needed
+
+
+def group_aggregates(events: Events, spec: FeatureSpec) -> GroupAggregates:
+    """Count and date every group of ``spec`` over ``events`` (one mask per group)."""
+    counts: dict[tuple[str, float], np.ndarray] = {}
+    last: dict[str, np.ndarray] = {}
+    recency = set(spec.recency)
+    for group, days in _needed_days(spec).items():
+        if not days and group not in recency:
+            continue
+        mask = events.mask(spec.groups[group].match)
+        if days:
+            ordered = sorted(days)
+            table = window_counts(events, mask, ordered)
+            for k, d in enumerate(ordered):
+                counts[(group, d)] = table[:, k]
+        if group in recency:
+            last[group] = last_age_days(events, mask)
+    return GroupAggregates(counts, last)
+
+
+def count_features(agg: GroupAggregates, spec: FeatureSpec, index: pd.Index) -> pd.DataFrame:
+    """``{group}_{w}d``: number of the group's activities in the last ``w`` days."""
+    columns = {
+        f"{group}_{w}d": agg.counts[(group, w)].astype(COUNT_DTYPE)
+        for group in spec.groups
+        for w in spec.group_windows(group)
+    }
+    return pd.DataFrame(columns, index=index)
+
+
+def trend_features(agg: GroupAggregates, spec: FeatureSpec, index: pd.Index) -> pd.DataFrame:
+    """``{group}_trend_{r}v{b}d``: daily rate over the last ``r`` days minus the daily rate
+    over the ``b`` days before them (positive: speeding up)."""
+    columns = {}
+    for t in spec.trends:
+        recent = agg.counts[(t.group, t.recent_days)]
+        older = agg.counts[(t.group, t.recent_days + t.baseline_days)] - recent
+        columns[t.name] = recent / t.recent_days - older / t.baseline_days
+    return pd.DataFrame(columns, index=index, dtype="float64")
+
+
+def flag_features(agg: GroupAggregates, spec: FeatureSpec, index: pd.Index) -> pd.DataFrame:
+    """Named flags (``demo_requested``, ``unsubscribed``, ...): 1.0 when the group ever
+    happened before ``as_of``, else 0.0."""
+    columns = {
+        name: (agg.counts[(group, np.inf)] > 0).astype(COUNT_DTYPE)
+        for name, group in spec.flags.items()
+    }
+    return pd.DataFrame(columns, index=index)
+
+
+def frequency_features(events: Events, spec: FeatureSpec, index: pd.Index) -> pd.DataFrame:
+    """``active_days_{w}d``: distinct days with engagement among the last ``w`` days.
+
+    Days are 24-hour periods counted back from ``as_of`` (day 0 is the last 24 hours), so
+    the feature does not depend on the time zone of a calendar.
+    """
+    columns = {}
+    if spec.frequency_windows and spec.engagement_group:
+        mask = events.mask(spec.groups[spec.engagement_group].match)
+        for w in spec.frequency_windows:
+            seen = np.zeros(events.n_contacts * w, dtype=bool)
+            for part in chunks(len(mask)):
+                hit = mask[part]
+                contact, age = events.contact[part][hit], events.age_ns[part][hit]
+                day = (age - 1) // DAY_NS  # age in (0, 1 day] is day 0: w days span w slots
+                inside = day < w
+                seen[contact[inside].astype(np.int64) * w + day[inside]] = True
+            columns[f"active_days_{w}d"] = seen.reshape(events.n_contacts, w).sum(axis=1)
+    return pd.DataFrame(columns, index=index, dtype=COUNT_DTYPE)

@@ -1,0 +1,174 @@
+"""The point-in-time view of the activities table that every activity feature reads.
+
+:func:`events_before` keeps the activities with ``occurred_at < as_of`` of the contacts
+being featurised, once, and turns them into flat numpy arrays: the contact's row position,
+the age in nanoseconds (``as_of - occurred_at``, always > 0) and integer codes of the
+columns that groups filter on. Nothing after ``as_of`` survives this step, which is what
+makes the features point-in-time safe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from features.spec import ActivityFilter
+
+DAY_NS = 86_400 * 10**9
+CHUNK = 1 << 21
+_NAT = np.iinfo(np.int64).min
+
+
+def utc_timestamp(value: pd.Timestamp | str) -> pd.Timestamp:
+    """``value`` as a UTC timestamp in nanoseconds (naive input is read as UTC)."""
+    ts = pd.Timestamp(value)
+    if ts is pd.NaT:
+        raise ValueError("as_of is NaT; pass a real timestamp")
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return ts.as_unit("ns")
+
+
+def epoch_ns(values: pd.Series, where: str) -> np.ndarray:
+    """Nanoseconds since the epoch (UTC) of a datetime column; NaT becomes int64 min.
+
+    Raises:
+        ValueError: The column is not a datetime column (``where`` names it).
+    """
+    if not pd.api.types.is_datetime64_any_dtype(values.dtype):
+        raise ValueError(
+            f"{where} must be a datetime column, got dtype {values.dtype}; "
+            "read the tables through features.ingest so they carry canonical dtypes"
+        )
+    return np.asarray(pd.DatetimeIndex(values).as_unit("ns").asi8)
+
+
+def contact_positions(ids: pd.Series, contact_ids: pd.Index) -> np.ndarray:
+    """Position of each id in ``contact_ids`` (-1 when absent), hashing each string once."""
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        lookup = contact_ids.get_indexer(ids.cat.categories.astype(contact_ids.dtype))
+        codes = ids.cat.codes.to_numpy()
+        return np.where(codes >= 0, lookup[codes], -1).astype(np.int64)
+    values = pa.array(ids.astype("string[pyarrow]"), type=pa.large_string())
+    value_set = pa.array(pd.Series(contact_ids).astype("string[pyarrow]"), type=pa.large_string())
+    found = pc.index_in(values, value_set=value_set)
+    return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Events:
+    """Activities before ``as_of`` of the featurised contacts, as flat arrays.
+
+    Attributes:
+        n_contacts: Number of featurised contacts (rows of the feature frame).
+        contact: Row position (0..n_contacts-1) of each event's contact (int32).
+        age_ns: ``as_of - occurred_at`` in nanoseconds, > 0.
+        columns: Filterable activity columns (category or string) restricted to the events.
+    """
+
+    n_contacts: int
+    contact: np.ndarray
+    age_ns: np.ndarray
+    columns: dict[str, pd.Series]
+
+    def mask(self, match: ActivityFilter) -> np.ndarray:
+        """Boolean mask of the events that satisfy every condition of ``match``."""
+        keep = np.ones(len(self.contact), dtype=bool)
+        for column, allowed in match.conditions().items():
+            values = self.columns.get(column)
+            if values is None:
+                return np.zeros(len(self.contact), dtype=bool)
+            keep &= _isin(values, allowed)
+        return keep
+
+
+def _isin(values: pd.Series, allowed: tuple[str, ...]) -> np.ndarray:
+    """``values.isin(allowed)`` through the category codes when there are any (fast)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        hit = np.append(values.cat.categories.isin(allowed), False)
+        return hit[values.cat.codes.to_numpy()]
+    return values.isin(allowed).to_numpy(dtype=bool, na_value=False)
+
+
+def events_before(
+    activities: pd.DataFrame,
+    contact_ids: pd.Index,
+    as_of: pd.Timestamp,
+    columns: frozenset[str] = frozenset(),
+) -> Events:
+    """Select the activities strictly before ``as_of`` of the contacts in ``contact_ids``.
+
+    Args:
+        activities: Canonical activities table.
+        contact_ids: Ids of the featurised contacts, in output row order.
+        as_of: UTC cut-off; an activity exactly at ``as_of`` is not known yet.
+        columns: Activity columns that group filters read (others are not copied).
+
+    Returns:
+        The events as flat arrays.
+    """
+    occurred = epoch_ns(activities["occurred_at"], "activities.occurred_at")
+    cutoff = utc_timestamp(as_of).value
+    before = (occurred != _NAT) & (occurred < cutoff)
+    # the common case (scoring "now") keeps every row: avoid copying the columns then
+    rows: np.ndarray | None = None if before.all() else np.flatnonzero(before)
+    contact = contact_positions(_take(activities["contact_id"], rows), contact_ids)
+    known = contact >= 0
+    if not known.all():
+        rows = np.flatnonzero(known) if rows is None else rows[known]
+        contact = contact[known]
+    age = occurred.copy() if rows is None else occurred[rows]
+    np.subtract(cutoff, age, out=age)
+    kept = {
+        name: _take(activities[name], rows).reset_index(drop=True)
+        for name in sorted(columns)
+        if name in activities.columns
+    }
+    return Events(len(contact_ids), contact.astype(np.int32), age, kept)
+
+
+def _take(values: pd.Series, rows: np.ndarray | None) -> pd.Series:
+    return values if rows is None else values.iloc[rows]
+
+
+def chunks(n: int, size: int = CHUNK) -> list[slice]:
+    """Slices of at most ``size`` rows covering ``range(n)``: bounds temporary memory."""
+    return [slice(start, min(start + size, n)) for start in range(0, n, size)]
+
+
+def window_counts(events: Events, mask: np.ndarray, windows_days: list[float]) -> np.ndarray:
+    """Per-contact counts of the masked events within each window (age <= w days).
+
+    Args:
+        events: The events.
+        mask: Which events to count.
+        windows_days: Window lengths in days, ascending; ``inf`` counts every event.
+
+    Returns:
+        Array of shape (n_contacts, len(windows_days)) of float64 counts.
+    """
+    never = np.iinfo(np.int64).max
+    edges = np.array([int(w * DAY_NS) if np.isfinite(w) else never for w in windows_days])
+    width = len(edges) + 1  # bin k holds ages in (edge[k-1], edge[k]]; the last one the rest
+    counts = np.zeros(events.n_contacts * width, dtype=np.int64)
+    for part in chunks(len(mask)):
+        hit = mask[part]
+        bins = np.searchsorted(edges, events.age_ns[part][hit], side="left")
+        key = events.contact[part][hit].astype(np.int64) * width + bins
+        counts += np.bincount(key, minlength=len(counts))
+    return counts.reshape(events.n_contacts, width).cumsum(axis=1)[:, :-1]
+
+
+def last_age_days(events: Events, mask: np.ndarray) -> np.ndarray:
+    """Days since the most recent masked event per contact (NaN when there is none)."""
+    never = np.iinfo(np.int64).max
+    youngest = np.full(events.n_contacts, never, dtype=np.int64)
+    for part in chunks(len(mask)):
+        hit = mask[part]
+        np.minimum.at(youngest, events.contact[part][hit], events.age_ns[part][hit])
+    days = youngest / DAY_NS
+    days[youngest == never] = np.nan
+    return days

@@ -1,0 +1,110 @@
+"""Fit features: who the contact is and which company they work for.
+
+Every output is a pandas ``category`` whose categories come from the schema vocabularies
+or the spec (bands, industries), never from the data, so frames built at different dates
+(training and scoring) have identical dtypes. The e-mail address is only reduced to
+"free" / "corporate"; the address and its domain never leave this module.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from features.schema import DEPARTMENTS, LEAD_SOURCES, REGIONS, SENIORITIES
+from features.spec import Band, FitSpec
+
+EMAIL_DOMAIN_TYPES: tuple[str, ...] = ("free", "corporate")
+OTHER = "other"
+
+
+def _categorical(values: pd.Series, categories: tuple[str, ...]) -> pd.Series:
+    """``values`` as a category with exactly ``categories`` (others become missing)."""
+    plain = values.astype("object").where(values.notna(), None)
+    return pd.Series(pd.Categorical(plain, categories=list(categories)), index=values.index)
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """Column ``name`` of ``frame``, or an all-missing one when the source lacks it."""
+    if name in frame.columns:
+        return frame[name]
+    return pd.Series(pd.NA, index=frame.index, dtype="object")
+
+
+def seniority_bucket(seniority: pd.Series, job_title: pd.Series, keywords: FitSpec) -> pd.Series:
+    """``seniority`` as given, else the first ``title_keywords`` bucket the title matches."""
+    bucket = seniority.astype("object").where(seniority.notna(), None)
+    title = job_title.astype("string").str.lower()
+    for level, words in keywords.title_keywords.items():
+        pattern = r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b"
+        hit = title.str.contains(pattern, regex=True).fillna(False).to_numpy(dtype=bool)
+        bucket = bucket.mask(hit & bucket.isna().to_numpy(), level)
+    return _categorical(bucket, SENIORITIES)
+
+
+def band(values: pd.Series, bands: tuple[Band, ...]) -> pd.Series:
+    """Which band each value falls in (upper bounds inclusive); missing stays missing."""
+    numbers = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
+    maxima = np.array([b.max for b in bands[:-1]], dtype="float64")
+    position = np.searchsorted(maxima, numbers, side="left")
+    position = np.where(np.isnan(numbers), -1, position)
+    labels = [b.label for b in bands]
+    codes = pd.Categorical.from_codes(position, categories=labels)
+    return pd.Series(codes, index=values.index)
+
+
+def email_domain_type(email: pd.Series, free_domains: tuple[str, ...]) -> pd.Series:
+    """ "free" for a web-mail domain, "corporate" otherwise, missing without a valid address."""
+    domain = email.astype("string").str.strip().str.lower().str.extract(r"@([^@\s]+)$")[0]
+    kind = pd.Series(np.where(domain.isin(free_domains), "free", "corporate"), index=email.index)
+    return _categorical(kind.where(domain.notna()), EMAIL_DOMAIN_TYPES)
+
+
+def industry(values: pd.Series, known: tuple[str, ...]) -> pd.Series:
+    """Industry normalised to lower case; values outside the spec's list become "other"."""
+    text = values.astype("string").str.strip().str.lower()
+    mapped = text.where(text.isin(known) | text.isna(), OTHER)
+    return _categorical(mapped, (*known, OTHER))
+
+
+def fit_features(contacts: pd.DataFrame, accounts: pd.DataFrame, spec: FitSpec) -> pd.DataFrame:
+    """All fit features, one row per contact (same index as ``contacts``).
+
+    Args:
+        contacts: Canonical contacts (plus any extra columns of a flat export).
+        accounts: Canonical accounts, joined on ``account_id``.
+        spec: The fit settings.
+
+    Raises:
+        ValueError: A ``passthrough_numeric`` column is missing or not numeric.
+    """
+    account = (
+        accounts.drop_duplicates("account_id")
+        .set_index("account_id")
+        .reindex(_column(contacts, "account_id").astype("object"))
+    )
+    account.index = contacts.index
+    region = _column(contacts, "region").astype("object")
+    region = region.where(region.notna(), _column(account, "region").astype("object"))
+    out = {
+        "seniority": seniority_bucket(
+            _column(contacts, "seniority"), _column(contacts, "job_title"), spec
+        ),
+        "department": _categorical(_column(contacts, "department"), DEPARTMENTS),
+        "region": _categorical(region, REGIONS),
+        "lead_source": _categorical(_column(contacts, "lead_source"), LEAD_SOURCES),
+        "industry": industry(_column(account, "industry"), spec.industries),
+        "company_size_band": band(_column(account, "employees"), spec.size_bands),
+        "revenue_band": band(_column(account, "annual_revenue"), spec.revenue_bands),
+        "email_domain_type": email_domain_type(_column(contacts, "email"), spec.free_email_domains),
+    }
+    for name in spec.passthrough_numeric:
+        if name not in contacts.columns or not pd.api.types.is_numeric_dtype(contacts[name]):
+            raise ValueError(
+                f"fit.passthrough_numeric: contacts column {name!r} is missing or not numeric; "
+                "map it in the reader or remove it from the feature spec"
+            )
+        out[name] = contacts[name].astype("float64")
+    return pd.DataFrame(out, index=contacts.index)

@@ -1,0 +1,129 @@
+"""Readable text for a feature and its value, built from the spec's metadata.
+
+Explanations (SHAP top reasons, the CRM write-back) show "visited the pricing page
+4 times in the last 7 days" instead of ``pricing_views_7d = 4``. The text for every
+feature the spec produces comes from :func:`feature_catalog`; the phrases of activity
+groups come from their ``reason`` in the YAML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+import pandas as pd
+
+from features.schema import FORM_STAGES
+from features.spec import FeatureSpec, load_feature_spec
+
+Describe = Callable[[Any], str]
+
+_FIT_LABELS = {
+    "seniority": "seniority",
+    "department": "department",
+    "region": "region",
+    "lead_source": "lead source",
+    "industry": "industry",
+    "company_size_band": "company size (employees)",
+    "revenue_band": "company revenue band (USD)",
+    "email_domain_type": "e-mail domain type",
+}
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
+
+
+def _num(value: Any) -> str:
+    number = float(value)
+    return f"{number:.0f}" if number.is_integer() else f"{number:.1f}"
+
+
+def _times(value: Any) -> str:
+    return "once" if float(value) == 1 else f"{_num(value)} times"
+
+
+def _phrase(spec: FeatureSpec, group: str) -> str:
+    return spec.groups[group].reason or f"had '{group.replace('_', ' ')}' activity"
+
+
+def _count(phrase: str, w: int) -> Describe:
+    return lambda v: f"{phrase} {_times(v)} in the last {w} days"
+
+
+def _recency(phrase: str) -> Describe:
+    return lambda v: f"never {phrase}" if _missing(v) else f"last {phrase} {_num(v)} days ago"
+
+
+def _flag(phrase: str) -> Describe:
+    return lambda v: phrase if float(v) > 0 else f"never {phrase}"
+
+
+def _stage(v: Any) -> str:
+    level = int(float(v))
+    if level <= 0:
+        return "submitted no funnel-stage form"
+    return f"reached the {FORM_STAGES[min(level, len(FORM_STAGES)) - 1]} form stage"
+
+
+def _fit(label: str) -> Describe:
+    return lambda v: f"{label} unknown" if _missing(v) else f"{label} is {v}"
+
+
+def feature_catalog(spec: FeatureSpec) -> dict[str, Describe]:
+    """Every feature name the spec produces, mapped to a function value -> text."""
+    catalog: dict[str, Describe] = {name: _fit(label) for name, label in _FIT_LABELS.items()}
+    for name in spec.fit.passthrough_numeric:
+        catalog[name] = lambda v, n=name: f"{n.replace('_', ' ')} is {_num(v)}"
+    for group in spec.groups:
+        for w in spec.group_windows(group):
+            catalog[f"{group}_{w}d"] = _count(_phrase(spec, group), w)
+    for w in spec.frequency_windows:
+        catalog[f"active_days_{w}d"] = lambda v, w=w: f"active on {_num(v)} of the last {w} days"
+    for t in spec.trends:
+        catalog[t.name] = lambda v, t=t: (
+            f"{_phrase(spec, t.group)}: {float(v):+.2f} per day in the last {t.recent_days} "
+            f"days compared with the {t.baseline_days} days before"
+        )
+    for group in spec.recency:
+        catalog[f"days_since_last_{group}"] = _recency(_phrase(spec, group))
+    catalog["days_since_created"] = lambda v: f"in the CRM for {_num(v)} days"
+    catalog["max_form_stage"] = _stage
+    for name, group in spec.flags.items():
+        catalog[name] = _flag(_phrase(spec, group))
+    for w in spec.account_windows:
+        catalog[f"account_engaged_contacts_{w}d"] = lambda v, w=w: (
+            f"{_num(v)} other contact(s) at the same company engaged in the last {w} days"
+        )
+        catalog[f"account_engagement_{w}d"] = lambda v, w=w: (
+            f"the company had {_num(v)} engagement activities in the last {w} days"
+        )
+    if spec.include_rule_score:
+        catalog["rule_score"] = lambda v: f"rule score is {_num(v)}"
+    return catalog
+
+
+@lru_cache(maxsize=1)
+def _default_catalog() -> dict[str, Describe]:
+    return feature_catalog(load_feature_spec())
+
+
+def feature_reason(name: str, value: Any, spec: FeatureSpec | None = None) -> str:
+    """Readable text for feature ``name`` holding ``value``.
+
+    Args:
+        name: A feature column produced by :func:`features.build.build_features`.
+        value: Its value for one contact.
+        spec: The spec the features were built with (None: the packaged default).
+
+    Returns:
+        E.g. ``"visited the pricing page 4 times in the last 7 days"``; a feature the
+        spec does not know (a flat export's column) reads ``"<name> is <value>"``.
+    """
+    catalog = _default_catalog() if spec is None else feature_catalog(spec)
+    describe = catalog.get(name)
+    if describe is None:
+        shown = "unknown" if _missing(value) else value
+        return f"{name.replace('_', ' ')} is {shown}"
+    return describe(value)

@@ -1,0 +1,242 @@
+"""The declarative feature spec: windows, activity groups and switches, validated once.
+
+A team adds a feature by editing YAML, not code. "Whitepaper downloads in 14 days" is::
+
+    whitepaper_downloads:
+      match: {activity_type: content_download, asset_type: whitepaper}
+      windows: [14]
+
+under ``groups:``, which yields the column ``whitepaper_downloads_14d``. The spec is loaded
+with :func:`load_feature_spec` into a frozen :class:`FeatureSpec`; every problem is
+reported with its YAML path (``groups.pricing_views.match.page_category``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from features.schema import ACTIVITIES, SENIORITIES
+
+DEFAULT_SPEC_PATH = Path(__file__).with_name("spec_default.yaml")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_VOCAB_FIELDS = ("activity_type", "page_category", "form_stage", "asset_type", "channel")
+_OPEN_FIELDS = ("form_id", "campaign")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _as_tuple(value: Any) -> Any:
+    """Accept a scalar where a list is expected (``activity_type: page_view``)."""
+    return (value,) if isinstance(value, str | int | float) else value
+
+
+class ActivityFilter(_Frozen):
+    """Which activities belong to a group: every given field must match (AND); a list
+    within one field means any of its values (OR). Values are checked against the
+    closed vocabularies of :mod:`features.schema`."""
+
+    activity_type: tuple[str, ...] = Field(min_length=1)
+    page_category: tuple[str, ...] | None = None
+    form_stage: tuple[str, ...] | None = None
+    asset_type: tuple[str, ...] | None = None
+    channel: tuple[str, ...] | None = None
+    form_id: tuple[str, ...] | None = None
+    campaign: tuple[str, ...] | None = None
+
+    @field_validator(*_VOCAB_FIELDS, *_OPEN_FIELDS, mode="before")
+    @classmethod
+    def _listify(cls, v: Any) -> Any:
+        return _as_tuple(v)
+
+    @model_validator(mode="after")
+    def _values_in_vocabulary(self) -> ActivityFilter:
+        for name in _VOCAB_FIELDS:
+            values = getattr(self, name)
+            allowed = ACTIVITIES.column(name).allowed or ()
+            unknown = [v for v in values or () if v not in allowed]
+            if unknown:
+                raise ValueError(f"{name}: unknown value(s) {unknown}; allowed: {list(allowed)}")
+        return self
+
+    def conditions(self) -> dict[str, tuple[str, ...]]:
+        """The fields that are set, as ``{activities column: allowed values}``."""
+        names = (*_VOCAB_FIELDS, *_OPEN_FIELDS)
+        return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
+
+
+class ActivityGroup(_Frozen):
+    """A named set of activities counted per window (``{name}_{w}d``).
+
+    Attributes:
+        match: The filter.
+        windows: Count windows in days; None uses the spec's ``windows``; ``[]`` means the
+            group only feeds recency, flags or trends.
+        reason: Past-tense phrase for explanations ("visited the pricing page").
+    """
+
+    match: ActivityFilter
+    windows: tuple[int, ...] | None = None
+    reason: str | None = None
+
+    @field_validator("windows")
+    @classmethod
+    def _positive(cls, v: tuple[int, ...] | None) -> tuple[int, ...] | None:
+        if v is not None and any(w <= 0 for w in v):
+            raise ValueError(f"windows must be positive day counts, got {list(v)}")
+        return v
+
+
+class Trend(_Frozen):
+    """Daily rate of ``group`` in the last ``recent_days`` minus its daily rate in the
+    ``baseline_days`` before them: ``{group}_trend_{recent}v{baseline}d``."""
+
+    group: str
+    recent_days: int = Field(default=7, gt=0)
+    baseline_days: int = Field(default=30, gt=0)
+
+    @property
+    def name(self) -> str:
+        return f"{self.group}_trend_{self.recent_days}v{self.baseline_days}d"
+
+
+class Band(_Frozen):
+    """A band ``label`` holding values up to ``max`` inclusive (None: no upper bound)."""
+
+    label: str
+    max: float | None = None
+
+
+class FitSpec(_Frozen):
+    """Firmographic and demographic fit features taken from contacts and accounts."""
+
+    size_bands: tuple[Band, ...] = Field(min_length=1)
+    revenue_bands: tuple[Band, ...] = Field(min_length=1)
+    free_email_domains: tuple[str, ...] = ()
+    industries: tuple[str, ...] = ()
+    title_keywords: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    passthrough_numeric: tuple[str, ...] = ()
+
+    @field_validator("size_bands", "revenue_bands")
+    @classmethod
+    def _ascending(cls, bands: tuple[Band, ...]) -> tuple[Band, ...]:
+        bounds = [b.max for b in bands[:-1]]
+        if any(b is None for b in bounds) or bands[-1].max is not None:
+            raise ValueError("only the last band may (and must) have no 'max'")
+        if bounds != sorted(bounds) or len(set(bounds)) != len(bounds):
+            raise ValueError(f"band maxima must increase strictly, got {bounds}")
+        return bands
+
+    @field_validator("title_keywords")
+    @classmethod
+    def _known_seniority(cls, v: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        unknown = sorted(set(v) - set(SENIORITIES))
+        if unknown:
+            raise ValueError(f"unknown seniority {unknown}; allowed: {list(SENIORITIES)}")
+        return v
+
+
+class FeatureSpec(_Frozen):
+    """Everything :func:`features.build.build_features` needs to know.
+
+    Attributes:
+        windows: Default count windows in days (an activity exactly ``w`` days before
+            ``as_of`` is inside the ``w``-day window).
+        groups: Activity groups by name.
+        recency: Groups that get ``days_since_last_{group}``.
+        flags: Feature name -> group: 1.0 when the group ever happened before ``as_of``.
+        trends: Recent-vs-baseline rate differences.
+        frequency_windows: Windows for ``active_days_{w}d`` (distinct days with activity).
+        engagement_group: Group whose activities count as engagement for the frequency
+            and account-level features.
+        account_windows: Windows of the account aggregates.
+        fit: Fit feature settings.
+        include_rule_score: Add the manual rule score as the feature ``rule_score``.
+    """
+
+    version: int = 1
+    windows: tuple[int, ...] = Field(min_length=1)
+    groups: dict[str, ActivityGroup] = Field(min_length=1)
+    recency: tuple[str, ...] = ()
+    flags: dict[str, str] = Field(default_factory=dict)
+    trends: tuple[Trend, ...] = ()
+    frequency_windows: tuple[int, ...] = ()
+    engagement_group: str | None = None
+    account_windows: tuple[int, ...] = ()
+    fit: FitSpec
+    include_rule_score: bool = False
+
+    @field_validator("windows", "frequency_windows", "account_windows")
+    @classmethod
+    def _positive(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+        if any(w <= 0 for w in v):
+            raise ValueError(f"windows must be positive day counts, got {list(v)}")
+        return v
+
+    @model_validator(mode="after")
+    def _references(self) -> FeatureSpec:
+        bad = [n for n in (*self.groups, *self.flags) if not _NAME.match(n)]
+        if bad:
+            raise ValueError(f"names must match {_NAME.pattern}: {bad}")
+        refs = [("recency", g) for g in self.recency]
+        refs += [("flags", g) for g in self.flags.values()]
+        refs += [("trends", t.group) for t in self.trends]
+        refs += [("engagement_group", self.engagement_group)] if self.engagement_group else []
+        if (self.frequency_windows or self.account_windows) and not self.engagement_group:
+            raise ValueError("frequency_windows/account_windows need an engagement_group")
+        for where, group in refs:
+            if group not in self.groups:
+                raise ValueError(f"{where}: unknown group {group!r}; defined: {list(self.groups)}")
+        return self
+
+    def group_windows(self, name: str) -> tuple[int, ...]:
+        """The count windows of group ``name``."""
+        windows = self.groups[name].windows
+        return self.windows if windows is None else windows
+
+    def fingerprint(self) -> str:
+        """A short stable hash of the spec's content (changes when any setting does)."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _yaml_path(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(p) for p in loc) or "<root>"
+
+
+def load_feature_spec(path: str | Path | None = None) -> FeatureSpec:
+    """Load and validate a feature spec.
+
+    Args:
+        path: YAML file; None loads the packaged default (``features/spec_default.yaml``).
+
+    Returns:
+        The frozen spec.
+
+    Raises:
+        ValueError: The file is not a YAML mapping or breaks the spec; the message lists
+            every problem with its YAML path.
+    """
+    source = Path(path) if path is not None else DEFAULT_SPEC_PATH
+    try:
+        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{source}: not valid YAML ({exc}); fix the syntax") from exc
+    if not isinstance(raw, dict):
+        raise ValueError(f"{source}: expected a mapping at the top level, got {type(raw).__name__}")
+    try:
+        return FeatureSpec.model_validate(raw)
+    except ValidationError as exc:
+        problems = [f"  {_yaml_path(e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise ValueError(
+            f"{source}: invalid feature spec ({len(problems)} problem(s)); fix:\n"
+            + "\n".join(problems)
+        ) from None

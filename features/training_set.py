@@ -1,0 +1,228 @@
+"""Training sets from snapshot dates: features at ``as_of``, label "converted within H days".
+
+At every snapshot ``as_of`` the eligible contacts are those created before it, not yet
+converted at or before it (first positive outcome), not working for a customer account
+at that time and not employees. Their label is 1 when their first positive outcome falls
+in ``(as_of, as_of + H days]``. A snapshot whose label window is not complete by
+``data_end`` is left out (its late converters would look like non-converters).
+
+Models read :class:`TrainingSet` ``X`` (numeric and ``category`` columns only, a plain
+``RangeIndex``) with ``y`` (0/1), ``snapshot`` and ``contact_id`` aligned row by row.
+For a flat export without activity history see :mod:`features.flat`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from features.build import build_features
+from features.crm import CrmTables
+from features.events import utc_timestamp
+from features.spec import FeatureSpec
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    """Rows of (contact, snapshot) with features and label.
+
+    Attributes:
+        X: Features, ``RangeIndex``; float and ``category`` columns only.
+        y: 0/1 label (int64), aligned with ``X``.
+        snapshot: The ``as_of`` of each row (UTC; NaT for flat tables).
+        contact_id: The contact of each row.
+        horizon_days: Label horizon H (None for flat tables).
+        excluded_snapshots: Snapshots left out because ``as_of + H > data_end``.
+        spec_fingerprint: Fingerprint of the feature spec used (None for flat tables).
+    """
+
+    X: pd.DataFrame
+    y: pd.Series
+    snapshot: pd.Series
+    contact_id: pd.Series
+    horizon_days: int | None = None
+    excluded_snapshots: list[pd.Timestamp] = field(default_factory=list)
+    spec_fingerprint: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+    def subset(self, rows: np.ndarray) -> TrainingSet:
+        """The rows selected by a boolean mask, re-indexed from 0."""
+
+        def pick(obj: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
+            return obj.loc[rows].reset_index(drop=True)
+
+        return TrainingSet(
+            pick(self.X), pick(self.y), pick(self.snapshot), pick(self.contact_id),
+            self.horizon_days, list(self.excluded_snapshots), self.spec_fingerprint,
+        )  # fmt: skip
+
+
+def data_end_of(tables: CrmTables) -> pd.Timestamp:
+    """The latest timestamp anywhere in the tables (contacts, activities, outcomes)."""
+    stamps = [
+        tables.contacts["created_at"].max(),
+        tables.activities["occurred_at"].max() if len(tables.activities) else pd.NaT,
+        tables.outcomes["converted_at"].max() if len(tables.outcomes) else pd.NaT,
+    ]
+    known = [utc_timestamp(s) for s in stamps if not pd.isna(s)]
+    if not known:
+        raise ValueError("the tables hold no timestamps; pass data_end explicitly")
+    return max(known)
+
+
+def first_positive(outcomes: pd.DataFrame, positive: tuple[str, ...]) -> pd.Series:
+    """Each contact's first outcome in ``positive`` (UTC), indexed by ``contact_id``."""
+    hits = outcomes.loc[outcomes["outcome"].astype("object").isin(positive)]
+    times = pd.to_datetime(hits["converted_at"], utc=True)
+    return times.groupby(hits["contact_id"].astype("object")).min()
+
+
+def _customer_since(tables: CrmTables, first_won: pd.Series) -> pd.Series:
+    """When each account became a customer: its first won deal, or the beginning of time
+    when it is flagged ``is_customer`` without a won deal in the data."""
+    contacts = tables.contacts
+    won_at = contacts["contact_id"].astype("object").map(first_won)
+    per_account = won_at.groupby(contacts["account_id"].astype("object")).min()
+    accounts = tables.accounts
+    flagged = accounts.loc[accounts["is_customer"].fillna(False).astype(bool), "account_id"]
+    earliest = pd.Series(pd.Timestamp.min.tz_localize("UTC"), index=flagged.astype("object"))
+    return per_account.dropna().combine_first(earliest)
+
+
+def _eligible_and_label(
+    tables: CrmTables, features: pd.DataFrame, as_of: pd.Timestamp, horizon_days: int,
+    converted: pd.Series, customer_since: pd.Series,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    ids = features.index.astype("object")
+    contacts = tables.contacts.set_index(tables.contacts["contact_id"].astype("object"))
+    first = pd.to_datetime(ids.map(converted), utc=True)
+    account = contacts["account_id"].astype("object").reindex(ids)
+    since = pd.to_datetime(account.map(customer_since), utc=True)
+    employee = contacts.get("is_employee", pd.Series(False, index=contacts.index))
+    is_employee = employee.reindex(ids).fillna(False).astype(bool).to_numpy()
+    already = np.asarray(first <= as_of)
+    customer = np.asarray(since <= as_of)
+    eligible = ~already & ~customer & ~is_employee
+    label = np.asarray((first > as_of) & (first <= as_of + pd.Timedelta(days=horizon_days)))
+    logger.info(
+        "snapshot %s: %d contacts, excluded %d converted, %d at customers, %d employees",
+        as_of.date(), len(ids), already.sum(), (customer & ~already).sum(), is_employee.sum(),
+    )  # fmt: skip
+    return eligible, label
+
+
+def build_training_set(
+    tables: CrmTables,
+    snapshots: list[pd.Timestamp],
+    horizon_days: int,
+    spec: FeatureSpec,
+    *,
+    positive_outcomes: tuple[str, ...] = ("opportunity", "won"),
+    data_end: pd.Timestamp | None = None,
+) -> TrainingSet:
+    """Stack feature frames of several snapshots with the label "converted within H days".
+
+    Args:
+        tables: Validated canonical tables.
+        snapshots: The ``as_of`` dates (naive = UTC), any order.
+        horizon_days: H, the label window after ``as_of`` in days (``as_of + H`` is inside).
+        spec: Feature spec.
+        positive_outcomes: Outcomes that count as converted.
+        data_end: When the data stops; default the latest timestamp in the tables.
+
+    Returns:
+        The training set, rows ordered by snapshot then contact order.
+
+    Raises:
+        ValueError: ``horizon_days`` is not positive, or no snapshot is usable.
+    """
+    if horizon_days <= 0:
+        raise ValueError(f"horizon_days must be a positive number of days, got {horizon_days}")
+    end = utc_timestamp(data_end) if data_end is not None else data_end_of(tables)
+    converted = first_positive(tables.outcomes, positive_outcomes)
+    customer_since = _customer_since(tables, first_positive(tables.outcomes, ("won",)))
+    horizon = pd.Timedelta(days=horizon_days)
+    frames, labels, stamps, ids, excluded = [], [], [], [], []
+    for as_of in sorted({utc_timestamp(s) for s in snapshots}):
+        if as_of + horizon > end:
+            logger.warning(
+                "snapshot %s excluded: its %d-day label window ends after the data (%s)",
+                as_of.isoformat(), horizon_days, end.isoformat(),
+            )  # fmt: skip
+            excluded.append(as_of)
+            continue
+        features = build_features(tables, as_of, spec)
+        eligible, label = _eligible_and_label(
+            tables, features, as_of, horizon_days, converted, customer_since
+        )
+        frames.append(features.loc[eligible])
+        labels.append(label[eligible].astype("int64"))
+        stamps.append(np.full(int(eligible.sum()), as_of.value, dtype=np.int64))
+        ids.append(features.index[eligible].to_numpy())
+    if not frames:
+        raise ValueError(
+            f"no usable snapshot: every as_of + {horizon_days} days is after the data end "
+            f"{end.isoformat()}; choose earlier snapshots or a shorter horizon"
+        )
+    X = pd.concat(frames).reset_index(drop=True)
+    return TrainingSet(
+        X=X,
+        y=pd.Series(np.concatenate(labels), name="converted"),
+        snapshot=pd.Series(pd.to_datetime(np.concatenate(stamps), utc=True), name="snapshot"),
+        contact_id=pd.Series(np.concatenate(ids), name="contact_id", dtype="string"),
+        horizon_days=horizon_days,
+        excluded_snapshots=excluded,
+        spec_fingerprint=spec.fingerprint(),
+    )
+
+
+def time_split(
+    training_set: TrainingSet, *, valid_snapshots: int = 1, test_snapshots: int = 1
+) -> tuple[TrainingSet, TrainingSet, TrainingSet]:
+    """Split by snapshot order: oldest snapshots -> train, then valid, newest -> test.
+
+    Rows of one snapshot never straddle two parts. When a later part starts less than
+    ``horizon_days`` after the previous part's last snapshot, the earlier labels overlap
+    the later period; that is allowed but logged as a warning.
+
+    Args:
+        training_set: From :func:`build_training_set`.
+        valid_snapshots: Number of snapshots in the validation part (may be 0).
+        test_snapshots: Number of snapshots in the test part (at least 1).
+
+    Returns:
+        ``(train, valid, test)``.
+
+    Raises:
+        ValueError: Fewer than ``valid_snapshots + test_snapshots + 1`` snapshots.
+    """
+    dates = sorted(training_set.snapshot.dropna().unique())
+    needed = valid_snapshots + test_snapshots + 1
+    if test_snapshots < 1 or valid_snapshots < 0 or len(dates) < needed:
+        raise ValueError(
+            f"time_split needs at least {needed} distinct snapshots (train + "
+            f"{valid_snapshots} valid + {test_snapshots} test, test >= 1), got {len(dates)}; "
+            "add snapshots or lower valid_snapshots/test_snapshots"
+        )
+    first_valid, first_test = dates[-needed + 1], dates[-test_snapshots]
+    stamp = training_set.snapshot
+    parts = (stamp < first_valid, (stamp >= first_valid) & (stamp < first_test),
+             stamp >= first_test)  # fmt: skip
+    horizon = pd.Timedelta(days=training_set.horizon_days or 0)
+    bounds = [(dates[-needed], first_valid), (dates[-test_snapshots - 1], first_test)]
+    for last_before, start in bounds:
+        if start - last_before < horizon:
+            logger.warning(
+                "time_split: snapshot %s starts %s after %s, less than the %s label horizon; "
+                "labels of the earlier part overlap the later period",
+                start.date(), start - last_before, last_before.date(), horizon,
+            )  # fmt: skip
+    train, valid, test = (training_set.subset(p.to_numpy()) for p in parts)
+    return train, valid, test

@@ -1,0 +1,133 @@
+"""Training sets: eligibility, label windows, censored snapshots, time split, flat tables."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_build import _frame
+
+from features.crm import CrmTables
+from features.flat import flat_features, flat_training_set
+from features.spec import load_feature_spec
+from features.training_set import build_training_set, time_split
+
+S1, S2, S3 = (pd.Timestamp(d, tz="UTC") for d in ("2024-01-01", "2024-02-01", "2024-03-15"))
+SPEC = load_feature_spec()
+
+
+def tables() -> CrmTables:
+    contacts = _frame(
+        "contacts",
+        [
+            {"contact_id": "p1", "created_at": "2023-12-01T00:00Z", "account_id": "A1"},
+            {"contact_id": "p2", "created_at": "2023-12-01T00:00Z", "account_id": "A1"},
+            {"contact_id": "p3", "created_at": "2023-11-01T00:00Z"},
+            {"contact_id": "p4", "created_at": "2023-11-01T00:00Z", "account_id": "A2"},
+            {"contact_id": "p5", "created_at": "2023-11-01T00:00Z", "is_employee": True},
+            {"contact_id": "p6", "created_at": "2024-01-15T00:00Z"},
+            {"contact_id": "p7", "created_at": "2023-11-01T00:00Z", "is_employee": False},
+            {"contact_id": "p8", "created_at": "2023-11-01T00:00Z", "account_id": "A3"},
+            {"contact_id": "p9", "created_at": "2023-11-01T00:00Z", "account_id": "A3"},
+        ],
+    )
+    accounts = _frame(
+        "accounts",
+        [
+            {"account_id": "A1", "is_customer": False},
+            {"account_id": "A2", "is_customer": True},  # customer before the data starts
+            {"account_id": "A3", "is_customer": True},  # became one when p9 won
+        ],
+    )
+    outcomes = _frame(
+        "outcomes",
+        [
+            {"contact_id": "p1", "converted_at": S1 + pd.Timedelta(days=30), "outcome": "won"},
+            {"contact_id": "p2", "converted_at": S1 + pd.Timedelta(days=31),
+             "outcome": "opportunity"},
+            {"contact_id": "p3", "converted_at": "2023-12-15T00:00Z", "outcome": "won"},
+            {"contact_id": "p7", "converted_at": S1 + pd.Timedelta(days=5), "outcome": "lost"},
+            {"contact_id": "p9", "converted_at": "2024-01-20T00:00Z", "outcome": "won"},
+            {"contact_id": "p7", "converted_at": "2024-03-20T00:00Z", "outcome": "lost"},
+        ],
+    )  # fmt: skip
+    return CrmTables(contacts, accounts, _frame("activities", []), outcomes)
+
+
+@pytest.fixture(scope="module")
+def training_set():
+    return build_training_set(tables(), [S3, S1, S2], horizon_days=30, spec=SPEC)
+
+
+def _rows(ts) -> list[tuple[str, str, int]]:
+    dates = ts.snapshot.dt.strftime("%Y-%m-%d")
+    return list(zip(dates, ts.contact_id, ts.y, strict=True))
+
+
+def test_eligibility_and_labels(training_set):
+    assert _rows(training_set) == [
+        ("2024-01-01", "p1", 1),  # converted on day H: inside
+        ("2024-01-01", "p2", 0),  # converted on day H + 1: outside
+        ("2024-01-01", "p7", 0),  # "lost" is not a positive outcome
+        ("2024-01-01", "p8", 0),  # A3 was not a customer yet
+        ("2024-01-01", "p9", 1),
+        ("2024-02-01", "p6", 0),  # created after S1
+        ("2024-02-01", "p7", 0),
+    ]  # p2 converted exactly at S2, p3 before S1, p4 customer, p5 employee, p8 at S2 customer
+
+
+def test_censored_snapshot_is_excluded_and_reported(training_set, caplog):
+    assert training_set.excluded_snapshots == [S3]  # S3 + 30 days > data end 2024-03-20
+    with caplog.at_level(logging.WARNING, logger="features.training_set"):
+        ts = build_training_set(tables(), [S1, S2], 30, SPEC, data_end=pd.Timestamp("2024-02-15"))
+    assert ts.excluded_snapshots == [S2]
+    assert set(ts.snapshot) == {S1}
+    assert "2024-02-01" in caplog.text and "excluded" in caplog.text
+
+
+def test_shapes_and_dtypes(training_set):
+    assert len(training_set.X) == len(training_set.y) == len(training_set.snapshot) == 7
+    assert isinstance(training_set.X.index, pd.RangeIndex)
+    assert training_set.y.dtype == np.int64
+    assert training_set.X.dtypes.equals(build_training_set(tables(), [S1], 30, SPEC).X.dtypes)
+    assert training_set.spec_fingerprint == SPEC.fingerprint()
+
+
+def test_no_usable_snapshot_and_bad_horizon():
+    with pytest.raises(ValueError, match="no usable snapshot"):
+        build_training_set(tables(), [S3], 30, SPEC)
+    with pytest.raises(ValueError, match="horizon_days"):
+        build_training_set(tables(), [S1], 0, SPEC)
+
+
+def test_time_split_by_snapshot_order(training_set, caplog):
+    with caplog.at_level(logging.WARNING, logger="features.training_set"):
+        train, valid, test = time_split(training_set, valid_snapshots=0, test_snapshots=1)
+    assert set(train.snapshot) == {S1} and set(test.snapshot) == {S2} and len(valid) == 0
+    assert list(test.contact_id) == ["p6", "p7"] and isinstance(test.X.index, pd.RangeIndex)
+    assert "overlap" not in caplog.text  # S2 - S1 = 31 days >= 30-day horizon
+    with pytest.raises(ValueError, match="at least 3 distinct snapshots"):
+        time_split(training_set, valid_snapshots=1, test_snapshots=1)
+
+
+def test_flat_training_set():
+    leads = pd.DataFrame(
+        {
+            "id": ["a", "b", "c"],
+            "Source": ["Google", "Select", " Direct "],
+            "Visits": [3, None, 1],
+            "Converted": [1, 0, 1],
+        }
+    )
+    ts = flat_training_set(leads, "Converted", id_column="id", missing_markers=("Select",))
+    assert list(ts.X.columns) == ["Source", "Visits"]
+    assert list(ts.X["Source"].cat.categories) == ["Direct", "Google"]
+    assert pd.isna(ts.X.loc[1, "Source"]) and ts.X["Visits"].dtype == np.float64
+    assert ts.y.tolist() == [1, 0, 1] and ts.contact_id.tolist() == ["a", "b", "c"]
+    scoring = flat_features(pd.DataFrame({"Source": ["Bing", "Google"], "Visits": [1, 2]}),
+                            like=ts.X)  # fmt: skip
+    assert scoring.dtypes.equals(ts.X.dtypes) and pd.isna(scoring.loc[0, "Source"])
+    with pytest.raises(ValueError, match=r"1 row\(s\) not 0/1 \(first at row 2"):
+        flat_training_set(leads.assign(Converted=[1, 0, "yes"]), "Converted")
