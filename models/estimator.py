@@ -1,0 +1,269 @@
+"""The conversion model: LightGBM on native categoricals, calibrated to P(convert within H days).
+
+:class:`ConversionModel` follows scikit-learn's estimator contract. ``fit`` trains a
+LightGBM booster with early stopping on a validation slice and then calibrates its margin
+on a calibration slice. When no separate calibration slice is given, the validation slice
+is split into two class-balanced halves (seeded): the first half drives early stopping,
+the second is used for calibration, so the calibrator never sees rows that chose the
+number of trees. With a time-ordered split, pass the newer rows as ``X_valid`` (or a
+separate, newer ``X_calib``) and keep the newest rows as the untouched test slice.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import NotFittedError
+
+from models.calibration import fit_calibrator, stratified_halves
+from models.frames import align_features, check_target, learn_categories
+
+LGB_FIXED: dict[str, Any] = {
+    "objective": "binary",
+    "deterministic": True,
+    "force_row_wise": True,
+    "verbosity": -1,
+}
+
+
+def booster_params(params: dict[str, Any], seed: int, num_threads: int) -> dict[str, Any]:
+    """LightGBM parameters with the fixed, reproducibility-relevant settings added."""
+    return {**params, **LGB_FIXED, "seed": seed, "num_threads": num_threads}
+
+
+def train_booster(
+    params: dict[str, Any],
+    X: pd.DataFrame,
+    y: np.ndarray,
+    X_stop: pd.DataFrame,
+    y_stop: np.ndarray,
+    *,
+    n_estimators: int,
+    early_stopping_rounds: int,
+    pos_weight: float = 1.0,
+) -> lgb.Booster:
+    """Train a booster on ``X`` with early stopping on ``X_stop`` (binary log loss).
+
+    Args:
+        params: Full LightGBM parameters (see :func:`booster_params`).
+        X: Training features, already aligned (category columns as pandas ``category``).
+        y: 0/1 training labels.
+        X_stop: Early-stopping features, aligned like ``X``.
+        y_stop: 0/1 early-stopping labels.
+        n_estimators: Maximum number of boosting rounds.
+        early_stopping_rounds: Stop when the stopping loss has not improved for this many.
+        pos_weight: Weight of positive rows in both sets, so that early stopping watches
+            the same (weighted) loss that training minimises.
+
+    Returns:
+        The trained booster; ``best_iteration`` is set.
+    """
+    weights = None if pos_weight == 1.0 else np.where(y == 1, pos_weight, 1.0)
+    stop_weights = None if pos_weight == 1.0 else np.where(y_stop == 1, pos_weight, 1.0)
+    train_set = lgb.Dataset(
+        X, label=y, weight=weights, categorical_feature="auto", free_raw_data=False
+    )
+    stop_set = lgb.Dataset(X_stop, label=y_stop, weight=stop_weights, reference=train_set)
+    return lgb.train(
+        {**params, "metric": "binary_logloss"},
+        train_set,
+        num_boost_round=n_estimators,
+        valid_sets=[stop_set],
+        callbacks=[lgb.early_stopping(early_stopping_rounds, verbose=False)],
+    )
+
+
+def _check_class_counts(y: np.ndarray, minimum: int, name: str) -> None:
+    """Calibration (cross-fitted on halves) needs a few rows of each class."""
+    counts = np.bincount(y, minlength=2)
+    if counts.min() < minimum:
+        raise ValueError(
+            f"{name} has {counts[1]} converted and {counts[0]} other rows; early stopping "
+            f"and calibration need at least {minimum} of each: use a larger slice"
+        )
+
+
+class ConversionModel(ClassifierMixin, BaseEstimator):
+    """Calibrated LightGBM classifier for P(convert within the horizon).
+
+    Args:
+        learning_rate: Boosting learning rate.
+        num_leaves: Maximum leaves per tree.
+        min_child_samples: Minimum rows per leaf.
+        feature_fraction: Fraction of features sampled per tree.
+        bagging_fraction: Fraction of rows sampled per bagging round.
+        bagging_freq: Bagging every this many rounds (0: off).
+        lambda_l2: L2 regularisation.
+        n_estimators: Maximum boosting rounds (early stopping picks the number).
+        early_stopping_rounds: Patience of early stopping.
+        class_weight: ``"balanced"`` up-weights positives by neg/pos; None: no weighting.
+        calibration: ``"auto"`` (isotonic or Platt by held-out log loss), ``"isotonic"``
+            or ``"platt"``.
+        seed: Seed of LightGBM and of the calibration split.
+        num_threads: LightGBM threads.
+        extra_params: Further LightGBM parameters, passed through.
+    """
+
+    def __init__(
+        self,
+        learning_rate: float = 0.05,
+        num_leaves: int = 31,
+        min_child_samples: int = 50,
+        feature_fraction: float = 0.8,
+        bagging_fraction: float = 0.8,
+        bagging_freq: int = 1,
+        lambda_l2: float = 1.0,
+        n_estimators: int = 1000,
+        early_stopping_rounds: int = 50,
+        class_weight: Literal["balanced"] | None = None,
+        calibration: Literal["auto", "isotonic", "platt"] = "auto",
+        seed: int = 0,
+        num_threads: int = 1,
+        extra_params: dict[str, Any] | None = None,
+    ) -> None:
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.min_child_samples = min_child_samples
+        self.feature_fraction = feature_fraction
+        self.bagging_fraction = bagging_fraction
+        self.bagging_freq = bagging_freq
+        self.lambda_l2 = lambda_l2
+        self.n_estimators = n_estimators
+        self.early_stopping_rounds = early_stopping_rounds
+        self.class_weight = class_weight
+        self.calibration = calibration
+        self.seed = seed
+        self.num_threads = num_threads
+        self.extra_params = extra_params
+
+    def lgb_params(self) -> dict[str, Any]:
+        """The LightGBM parameters this estimator trains with (before class weighting)."""
+        params = {
+            "learning_rate": self.learning_rate,
+            "num_leaves": self.num_leaves,
+            "min_child_samples": self.min_child_samples,
+            "feature_fraction": self.feature_fraction,
+            "bagging_fraction": self.bagging_fraction,
+            "bagging_freq": self.bagging_freq,
+            "lambda_l2": self.lambda_l2,
+            **(self.extra_params or {}),
+        }
+        return booster_params(params, self.seed, self.num_threads)
+
+    def fit(
+        self,
+        X: pd.DataFrame,
+        y: Any,
+        *,
+        X_valid: pd.DataFrame,
+        y_valid: Any,
+        X_calib: pd.DataFrame | None = None,
+        y_calib: Any = None,
+    ) -> ConversionModel:
+        """Train the booster with early stopping, then calibrate it.
+
+        Args:
+            X: Training features: numeric, boolean or pandas ``category`` columns.
+            y: 0/1 labels of ``X``.
+            X_valid: Validation features (same columns), newer than ``X`` for time data.
+            y_valid: 0/1 labels of ``X_valid``.
+            X_calib: Optional separate calibration slice; None splits ``X_valid`` in halves.
+            y_calib: 0/1 labels of ``X_calib``.
+
+        Returns:
+            self.
+
+        Raises:
+            ValueError: A column has an unusable dtype or name, columns differ between
+                slices, or labels are not 0/1 (the message names the slice and column).
+        """
+        if self.calibration not in ("auto", "isotonic", "platt"):
+            raise ValueError(f"calibration={self.calibration!r}; use auto, isotonic or platt")
+        self.categories_ = learn_categories(X, "X")
+        self.feature_names_ = [str(c) for c in X.columns]
+        self.feature_names_in_ = np.asarray(self.feature_names_, dtype=object)
+        self.n_features_in_ = len(self.feature_names_)
+        self.classes_ = np.array([0, 1])
+        X_fit = align_features(X, self.feature_names_, self.categories_, "X")
+        y_fit = check_target(y, len(X_fit), "y", need_both=True)
+        X_val = align_features(X_valid, self.feature_names_, self.categories_, "X_valid")
+        y_val = check_target(y_valid, len(X_val), "y_valid", need_both=True)
+        _check_class_counts(y_val, 4 if X_calib is None else 1, "y_valid")
+        if X_calib is None:
+            stop_idx, cal_idx = stratified_halves(y_val, self.seed)
+            X_stop, y_stop = X_val.iloc[stop_idx], y_val[stop_idx]
+            X_cal, y_cal = X_val.iloc[cal_idx], y_val[cal_idx]
+        else:
+            X_stop, y_stop = X_val, y_val
+            X_cal = align_features(X_calib, self.feature_names_, self.categories_, "X_calib")
+            y_cal = check_target(y_calib, len(X_cal), "y_calib", need_both=True)
+            _check_class_counts(y_cal, 2, "y_calib")
+        pos_weight = 1.0
+        if self.class_weight == "balanced":
+            pos_weight = float((y_fit == 0).sum() / (y_fit == 1).sum())
+        elif self.class_weight is not None:
+            raise ValueError(f"class_weight={self.class_weight!r}; use 'balanced' or None")
+        self.booster_ = train_booster(
+            self.lgb_params(),
+            X_fit,
+            y_fit,
+            X_stop,
+            y_stop,
+            n_estimators=self.n_estimators,
+            early_stopping_rounds=self.early_stopping_rounds,
+            pos_weight=pos_weight,
+        )
+        self.best_iteration_ = int(
+            self.booster_.best_iteration or self.booster_.current_iteration()
+        )
+        margin = self._margin(X_cal)
+        self.calibrator_, self.calibration_method_, self.calibration_scores_ = fit_calibrator(
+            margin, y_cal, self.calibration, self.seed
+        )
+        return self
+
+    def predict_raw(self, X: pd.DataFrame) -> np.ndarray:
+        """Uncalibrated LightGBM margin (log-odds) per row."""
+        self._check_fitted()
+        return self._margin(align_features(X, self.feature_names_, self.categories_, "X"))
+
+    def predict_conversion(self, X: pd.DataFrame) -> np.ndarray:
+        """Calibrated P(convert within the horizon) per row, as a 1-D array."""
+        self._check_fitted()
+        return self.calibrator_.predict(self.predict_raw(X))
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """Calibrated class probabilities, shape (n, 2): column 1 is P(convert)."""
+        p = self.predict_conversion(X)
+        return np.column_stack([1.0 - p, p])
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """0/1 prediction at probability 0.5 (scikit-learn contract; rank by probability)."""
+        return (self.predict_conversion(X) >= 0.5).astype(int)
+
+    def feature_importance(self) -> pd.DataFrame:
+        """Gain and split importance per feature, sorted by gain (descending)."""
+        self._check_fitted()
+        frame = pd.DataFrame(
+            {
+                "feature": self.feature_names_,
+                "gain": self.booster_.feature_importance("gain", self.best_iteration_),
+                "split": self.booster_.feature_importance("split", self.best_iteration_),
+            }
+        )
+        return frame.sort_values("gain", ascending=False, ignore_index=True)
+
+    def _margin(self, X_aligned: pd.DataFrame) -> np.ndarray:
+        raw = self.booster_.predict(X_aligned, raw_score=True, num_iteration=self.best_iteration_)
+        return np.asarray(raw, dtype=float)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "booster_"):
+            raise NotFittedError(
+                "this ConversionModel is not fitted yet: call fit(X, y, X_valid=..., "
+                "y_valid=...) before predicting"
+            )

@@ -1,0 +1,177 @@
+"""Evaluation metrics for conversion scores: pure functions of labels and scores.
+
+Scores are either calibrated probabilities (the model) or any monotone score (the manual
+rule points); ranking metrics apply to both, probability metrics (log loss, Brier, ECE)
+only to probabilities. Deciles are by rank: decile 1 holds the highest-scored 10 % of rows;
+ties are broken by row order, so results are deterministic.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
+
+
+def ece(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> float:
+    """Expected calibration error with equal-width probability bins.
+
+    ``sum_b n_b / N * |mean(y in b) - mean(p in b)|`` over the ``n_bins`` bins of [0, 1];
+    a probability of exactly 1 falls into the last bin.
+
+    Args:
+        y: 0/1 labels.
+        p: Predicted probabilities in [0, 1].
+        n_bins: Number of equal-width bins.
+
+    Returns:
+        The ECE (0 is perfectly calibrated).
+    """
+    y = np.asarray(y, dtype=float)
+    p = np.asarray(p, dtype=float)
+    if len(y) == 0:
+        raise ValueError("ece needs at least one row")
+    if ((p < 0) | (p > 1)).any():
+        raise ValueError("ece needs probabilities in [0, 1]; got a value outside")
+    bins = np.minimum((p * n_bins).astype(int), n_bins - 1)
+    count = np.bincount(bins, minlength=n_bins)
+    gap = np.abs(np.bincount(bins, y, n_bins) - np.bincount(bins, p, n_bins))
+    # |sum_y - sum_p| / N equals n_b / N * |mean_y - mean_p| for every bin.
+    return float(gap.sum() / count.sum())
+
+
+def rank_deciles(score: np.ndarray, n_bins: int = 10) -> np.ndarray:
+    """Bin number (1 = highest scores) of each row, by rank with ties in row order."""
+    score = np.asarray(score, dtype=float)
+    order = np.argsort(-score, kind="stable")
+    bins = np.empty(len(score), dtype=int)
+    bins[order] = np.arange(len(score)) * n_bins // len(score) + 1
+    return bins
+
+
+def decile_table(y: np.ndarray, score: np.ndarray, n_bins: int = 10) -> pd.DataFrame:
+    """Conversion rate and lift per score decile.
+
+    Args:
+        y: 0/1 labels.
+        score: Scores (higher means more likely to convert).
+        n_bins: Number of rank bins (10: deciles).
+
+    Returns:
+        One row per bin (1 = top): ``n``, ``positives``, ``conversion_rate``, ``lift``
+        (rate / overall rate), ``cumulative_recall``, ``min_score``, ``max_score``.
+    """
+    y = np.asarray(y, dtype=float)
+    frame = pd.DataFrame({"decile": rank_deciles(score, n_bins), "y": y, "score": score})
+    table = frame.groupby("decile").agg(
+        n=("y", "size"),
+        positives=("y", "sum"),
+        min_score=("score", "min"),
+        max_score=("score", "max"),
+    )
+    table["conversion_rate"] = table["positives"] / table["n"]
+    base = y.mean()
+    table["lift"] = table["conversion_rate"] / base if base > 0 else np.nan
+    total = y.sum()
+    table["cumulative_recall"] = table["positives"].cumsum() / total if total > 0 else np.nan
+    cols = ["n", "positives", "conversion_rate", "lift", "cumulative_recall"]
+    return table[cols + ["min_score", "max_score"]].reset_index()
+
+
+def precision_recall_at_k(y: np.ndarray, score: np.ndarray, k_frac: float) -> tuple[float, float]:
+    """Precision and recall when sales works the top ``k_frac`` of rows by score.
+
+    The top ``ceil(k_frac * N)`` rows are taken (ties in row order).
+
+    Returns:
+        (precision, recall); recall is NaN when there are no positives.
+    """
+    if not 0 < k_frac <= 1:
+        raise ValueError(f"k_frac={k_frac} must be in (0, 1]")
+    y = np.asarray(y, dtype=float)
+    k = max(1, math.ceil(k_frac * len(y)))
+    top = np.argsort(-np.asarray(score, dtype=float), kind="stable")[:k]
+    hits = y[top].sum()
+    total = y.sum()
+    return float(hits / k), float(hits / total) if total > 0 else float("nan")
+
+
+def evaluate(
+    y: np.ndarray, score: np.ndarray, *, is_probability: bool, k_frac: float = 0.1
+) -> dict[str, float]:
+    """All headline metrics of one score on one slice.
+
+    Args:
+        y: 0/1 labels.
+        score: Scores; probabilities when ``is_probability``.
+        is_probability: Add log loss, Brier score and ECE (10 bins).
+        k_frac: Sales capacity as a fraction of rows for precision/recall at k.
+
+    Returns:
+        ``n``, ``base_rate``, ``roc_auc``, ``pr_auc``, ``top_decile_rate``,
+        ``top_decile_lift``, ``precision_at_k``, ``recall_at_k`` and, for probabilities,
+        ``log_loss``, ``brier``, ``ece``. AUCs are NaN when only one class is present.
+    """
+    y = np.asarray(y, dtype=int)
+    score = np.asarray(score, dtype=float)
+    both = len(np.unique(y)) == 2
+    deciles = decile_table(y, score)
+    precision, recall = precision_recall_at_k(y, score, k_frac)
+    out = {
+        "n": float(len(y)),
+        "base_rate": float(y.mean()),
+        "roc_auc": float(roc_auc_score(y, score)) if both else float("nan"),
+        "pr_auc": float(average_precision_score(y, score)) if both else float("nan"),
+        "top_decile_rate": float(deciles["conversion_rate"].iloc[0]),
+        "top_decile_lift": float(deciles["lift"].iloc[0]),
+        "precision_at_k": precision,
+        "recall_at_k": recall,
+    }
+    if is_probability:
+        out["log_loss"] = float(log_loss(y, score, labels=[0, 1]))
+        out["brier"] = float(brier_score_loss(y, score))
+        out["ece"] = ece(y, score)
+    return out
+
+
+def segment_metrics(
+    frame: pd.DataFrame,
+    y: np.ndarray,
+    score: np.ndarray,
+    by: Sequence[str],
+    *,
+    is_probability: bool,
+    k_frac: float = 0.1,
+) -> pd.DataFrame:
+    """Metrics per level of each segment column (lead source, region, company size, ...).
+
+    Args:
+        frame: Segment columns, row-aligned with ``y`` and ``score``.
+        y: 0/1 labels.
+        score: Scores.
+        by: Segment columns to report; each must be in ``frame``.
+        is_probability: Passed to :func:`evaluate`.
+        k_frac: Passed to :func:`evaluate`.
+
+    Returns:
+        Long table: ``segment``, ``level`` (missing shown as ``"(missing)"``) and the
+        :func:`evaluate` metrics of the rows in that level.
+    """
+    missing = [c for c in by if c not in frame.columns]
+    if missing:
+        raise ValueError(f"segment columns {missing} are not in the segment frame")
+    if len(frame) != len(y):
+        raise ValueError(f"segment frame has {len(frame)} rows but there are {len(y)} labels")
+    y = np.asarray(y, dtype=int)
+    score = np.asarray(score, dtype=float)
+    rows = []
+    for col in by:
+        levels = frame[col].astype(object).where(frame[col].notna(), "(missing)").to_numpy()
+        for level in pd.unique(levels):
+            mask = levels == level
+            metrics = evaluate(y[mask], score[mask], is_probability=is_probability, k_frac=k_frac)
+            rows.append({"segment": col, "level": str(level), **metrics})
+    return pd.DataFrame(rows)

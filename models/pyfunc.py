@@ -1,0 +1,132 @@
+"""The conversion model as one MLflow pyfunc: load by alias, predict calibrated P(convert).
+
+:class:`ConversionPyfunc` wraps a fitted :class:`models.estimator.ConversionModel` stored as
+a pickle artifact. Its ``predict`` returns a frame with one column, ``p_convert``; the
+serving layer extends the class by overriding :meth:`ConversionPyfunc.score` (features,
+rule points and blend around the same fitted model) without changing how it is logged.
+
+Input schema: numeric features as ``double``, category features as ``string``; all
+optional (missing allowed). :func:`to_serving_frame` converts a feature matrix to it.
+"""
+
+from __future__ import annotations
+
+import pickle
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import numpy as np
+import pandas as pd
+from mlflow.models import ModelSignature
+from mlflow.models.model import ModelInfo
+from mlflow.pyfunc import PythonModel
+from mlflow.types import ColSpec, Schema
+
+from models.estimator import ConversionModel
+
+ARTIFACT_KEY = "conversion_model"
+OUTPUT_COLUMN = "p_convert"
+# Third-party packages the pickled model needs; pinned to the versions it was trained with.
+RUNTIME_PACKAGES = ("lightgbm", "scikit-learn", "pandas", "numpy", "mlflow", "cloudpickle")
+# First-party packages copied next to the model so it loads without leadscore installed.
+CODE_PACKAGES = ("models", "features")
+
+
+class ConversionPyfunc(PythonModel):
+    """MLflow pyfunc around a fitted :class:`ConversionModel`."""
+
+    def load_context(self, context: Any) -> None:
+        """Unpickle the fitted model from the logged artifact."""
+        with open(context.artifacts[ARTIFACT_KEY], "rb") as fh:
+            # Our own artifact, written by log_conversion_model; loading it is as trusted
+            # as loading any MLflow model.
+            self.model: ConversionModel = pickle.load(fh)  # noqa: S301
+
+    # pd.DataFrame is a hint MLflow derives no schema from: serving_signature() applies.
+    def predict(
+        self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
+    ) -> pd.DataFrame:
+        """Score a frame in the serving schema; returns a frame with ``p_convert``."""
+        return self.score(pd.DataFrame(model_input))
+
+    def score(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Calibrated P(convert) per row, indexed like ``frame``; override to extend."""
+        return pd.DataFrame(
+            {OUTPUT_COLUMN: self.model.predict_conversion(frame)}, index=frame.index
+        )
+
+
+def serving_signature(model: ConversionModel) -> ModelSignature:
+    """Input (features, all optional) and output (``p_convert``) schema of the pyfunc."""
+    inputs = Schema(
+        [
+            ColSpec("string" if col in model.categories_ else "double", col, required=False)
+            for col in model.feature_names_
+        ]
+    )
+    return ModelSignature(inputs=inputs, outputs=Schema([ColSpec("double", OUTPUT_COLUMN)]))
+
+
+def to_serving_frame(X: pd.DataFrame, model: ConversionModel) -> pd.DataFrame:
+    """Convert a feature matrix to the pyfunc input schema (category -> str, else float)."""
+    missing = [c for c in model.feature_names_ if c not in X.columns]
+    if missing:
+        raise ValueError(f"feature frame lacks columns {missing} the model was trained on")
+    out: dict[str, Any] = {}
+    for col in model.feature_names_:
+        if col in model.categories_:
+            values = X[col].astype(object)
+            out[col] = values.where(values.notna(), None).map(
+                lambda v: None if v is None else str(v)
+            )
+        else:
+            out[col] = X[col].to_numpy(dtype="float64", na_value=np.nan)
+    return pd.DataFrame(out, index=X.index)
+
+
+def pip_requirements() -> list[str]:
+    """Pinned requirements of the logged model, from the running environment."""
+    return [f"{name}=={metadata.version(name)}" for name in RUNTIME_PACKAGES]
+
+
+def code_paths() -> list[str]:
+    """Directories of the first-party packages the pickle refers to."""
+    root = Path(__file__).resolve().parents[1]
+    return [str(root / pkg) for pkg in CODE_PACKAGES if (root / pkg / "__init__.py").exists()]
+
+
+def log_conversion_model(
+    model: ConversionModel,
+    input_example: pd.DataFrame,
+    *,
+    name: str = "model",
+    python_model: ConversionPyfunc | None = None,
+) -> ModelInfo:
+    """Log the fitted model as a pyfunc in the active MLflow run.
+
+    Args:
+        model: Fitted conversion model.
+        input_example: A few rows in the serving schema (no PII; see
+            :func:`to_serving_frame`).
+        name: Name of the logged model within the run.
+        python_model: Pyfunc instance to log (a subclass extends scoring); default
+            :class:`ConversionPyfunc`.
+
+    Returns:
+        MLflow's model info (``model_uri`` loads it).
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "conversion_model.pkl"
+        path.write_bytes(pickle.dumps(model))
+        return mlflow.pyfunc.log_model(
+            name=name,
+            python_model=python_model or ConversionPyfunc(),
+            artifacts={ARTIFACT_KEY: str(path)},
+            signature=serving_signature(model),
+            input_example=input_example,
+            pip_requirements=pip_requirements(),
+            code_paths=code_paths(),
+        )

@@ -1,0 +1,92 @@
+"""Train/validation/test splits: by time when the data has time, stratified random otherwise.
+
+Both return row positions, so callers slice features, labels, manual scores and segment
+columns consistently with ``frame.iloc[split.train]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Split:
+    """Row positions of the three slices (disjoint, together all rows)."""
+
+    train: np.ndarray
+    valid: np.ndarray
+    test: np.ndarray
+
+
+def _check_fracs(valid_frac: float, test_frac: float) -> None:
+    if not (0 < valid_frac < 1 and 0 < test_frac < 1 and valid_frac + test_frac < 1):
+        raise ValueError(
+            f"valid_frac={valid_frac} and test_frac={test_frac} must be in (0, 1) and sum "
+            "to less than 1"
+        )
+
+
+def split_by_time(times: pd.Series, valid_frac: float = 0.15, test_frac: float = 0.15) -> Split:
+    """Oldest rows train, newer rows validate, the newest rows test.
+
+    Cut points are the time quantiles; rows sharing a timestamp with a cut go to the newer
+    slice, so every validation row is at least as new as every training row, and every test
+    row strictly newer than every validation row.
+
+    Args:
+        times: Snapshot time per row (no missing values).
+        valid_frac: Approximate fraction of rows for validation (and calibration).
+        test_frac: Approximate fraction of rows for the untouched test slice.
+
+    Returns:
+        The split.
+    """
+    _check_fracs(valid_frac, test_frac)
+    if times.isna().any():
+        row = int(np.flatnonzero(times.isna().to_numpy())[0])
+        raise ValueError(f"times has a missing value at position {row}; cannot split by time")
+    ordered = np.sort(times.to_numpy())
+    n = len(ordered)
+    valid_start = ordered[int(n * (1 - valid_frac - test_frac))]
+    test_start = ordered[int(n * (1 - test_frac))]
+    values = times.to_numpy()
+    test = np.flatnonzero(values >= test_start)
+    valid = np.flatnonzero((values >= valid_start) & (values < test_start))
+    train = np.flatnonzero(values < valid_start)
+    if min(len(train), len(valid), len(test)) == 0:
+        raise ValueError(
+            "a time split slice is empty (too few distinct timestamps); use more data or "
+            "split_random_stratified"
+        )
+    return Split(train, valid, test)
+
+
+def split_random_stratified(
+    y: np.ndarray, valid_frac: float = 0.2, test_frac: float = 0.2, seed: int = 0
+) -> Split:
+    """Random split keeping the conversion rate equal across slices (data without time).
+
+    Args:
+        y: 0/1 labels.
+        valid_frac: Fraction of rows for validation (and calibration).
+        test_frac: Fraction of rows for the test slice.
+        seed: Random seed.
+
+    Returns:
+        The split, positions sorted ascending within each slice.
+    """
+    _check_fracs(valid_frac, test_frac)
+    y = np.asarray(y)
+    rng = np.random.default_rng(seed)
+    parts: dict[str, list[np.ndarray]] = {"train": [], "valid": [], "test": []}
+    for label in np.unique(y):
+        pos = rng.permutation(np.flatnonzero(y == label))
+        n_test = round(len(pos) * test_frac)
+        n_valid = round(len(pos) * valid_frac)
+        parts["test"].append(pos[:n_test])
+        parts["valid"].append(pos[n_test : n_test + n_valid])
+        parts["train"].append(pos[n_test + n_valid :])
+    return Split(**{k: np.sort(np.concatenate(v)) for k, v in parts.items()})

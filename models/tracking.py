@@ -1,0 +1,275 @@
+"""MLflow tracking: where runs go, and logging everything a training run must record.
+
+By default runs go to an embedded store inside the working directory:
+``sqlite:///<workdir>/mlruns/mlflow.db`` with artifacts under ``<workdir>/mlruns/artifacts``.
+Any other tracking URI (e.g. ``http://mlflow:5000`` in front of PostgreSQL) works the same.
+Nothing with personal data is logged: the input example is built from the feature matrix,
+and :func:`check_no_pii` refuses frames that look like they hold e-mail addresses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import numpy as np
+import pandas as pd
+from mlflow.models.model import ModelInfo
+from mlflow.tracking import MlflowClient
+
+from models.config import TrainConfig
+from models.estimator import ConversionModel
+from models.evaluation import TestEvaluation, write_plots
+from models.pyfunc import log_conversion_model
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_PII_NAMES = ("email", "e_mail", "phone", "mobile")
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What the pipeline knows about a run besides the model: logged with it.
+
+    Attributes:
+        feature_spec: The feature specification (as a mapping) the matrix was built with.
+        rulebook: The manual rulebook (as a mapping) scoring the same rows.
+        rulebook_version: Version string of the rulebook.
+        validation_summary: Great Expectations validation summary.
+        leakage_report: The leakage guard's report.
+        data_fingerprint: Extra fingerprint fields (e.g. snapshot time ranges per slice);
+            row counts and content hashes are computed by the training entry point.
+        extra_artifacts: Further artifacts: name -> mapping (JSON), DataFrame (CSV),
+            str (text) or Path (file copied as is).
+    """
+
+    feature_spec: Mapping[str, Any] | None = None
+    rulebook: Mapping[str, Any] | None = None
+    rulebook_version: str | None = None
+    validation_summary: Mapping[str, Any] | None = None
+    leakage_report: Mapping[str, Any] | None = None
+    data_fingerprint: Mapping[str, Any] = field(default_factory=dict)
+    extra_artifacts: Mapping[str, Any] = field(default_factory=dict)
+
+
+def default_tracking_uri(workdir: Path) -> str:
+    """The embedded SQLite tracking URI inside ``workdir`` (folder created if needed).
+
+    Its artifacts go to ``<workdir>/mlruns/artifacts`` (see :func:`artifact_location_for`).
+    """
+    root = Path(workdir).resolve() / "mlruns"
+    root.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{root / 'mlflow.db'}"
+
+
+def artifact_location_for(tracking_uri: str) -> str | None:
+    """Artifact root for new experiments: beside the database for a SQLite store, else None.
+
+    A server (``http://...``) decides its own artifact root; a SQLite store would otherwise
+    default to ``./mlruns`` relative to whatever the current directory is.
+    """
+    prefix = "sqlite:///"
+    if tracking_uri.startswith(prefix):
+        return (Path(tracking_uri[len(prefix) :]).resolve().parent / "artifacts").as_uri()
+    return None
+
+
+def use_tracking_uri(tracking_uri: str) -> None:
+    """Point MLflow's fluent API (runs, model logging, registry) at ``tracking_uri``."""
+    mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_registry_uri(tracking_uri)
+
+
+def ensure_experiment(name: str, tracking_uri: str, artifact_location: str | None = None) -> str:
+    """Return the id of experiment ``name``, creating it with ``artifact_location`` if absent.
+
+    Args:
+        name: Experiment name.
+        tracking_uri: Tracking URI.
+        artifact_location: Artifact root for a new experiment; None lets the server decide.
+    """
+    client = MlflowClient(tracking_uri)
+    experiment = client.get_experiment_by_name(name)
+    if experiment is not None:
+        return str(experiment.experiment_id)
+    return str(client.create_experiment(name, artifact_location=artifact_location))
+
+
+def code_version() -> str:
+    """The git commit of the checkout when available, else the installed package version."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],  # noqa: S607 - read-only query of the checkout
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+        return f"git:{out.stdout.strip()}"
+    except (OSError, subprocess.SubprocessError):
+        try:
+            return f"leadscore=={metadata.version('leadscore')}"
+        except metadata.PackageNotFoundError:
+            return "unknown"
+
+
+def frame_fingerprint(X: pd.DataFrame, y: np.ndarray) -> dict[str, Any]:
+    """Row count, positives and a SHA-256 of the content (values, column names, labels)."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps([str(c) for c in X.columns]).encode())
+    digest.update(pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes())
+    digest.update(np.asarray(y, dtype=np.int64).tobytes())
+    return {"rows": len(X), "positives": int(np.sum(y)), "sha256": digest.hexdigest()}
+
+
+def check_no_pii(frame: pd.DataFrame, what: str) -> None:
+    """Refuse to log a frame that has PII-like column names or e-mail-like values.
+
+    Raises:
+        ValueError: Naming the column; drop it from the feature matrix before training.
+    """
+    for col in frame.columns:
+        lowered = str(col).lower()
+        if any(token in lowered for token in _PII_NAMES):
+            raise ValueError(f"{what}: column {col!r} looks like personal data; drop it")
+        values = frame[col]
+        if not pd.api.types.is_numeric_dtype(values.dtype):
+            text = values.dropna().astype(str)
+            if text.str.contains(_EMAIL).any():
+                raise ValueError(f"{what}: column {col!r} holds e-mail addresses; drop it")
+
+
+def log_json(obj: Any, artifact_file: str) -> None:
+    """Log ``obj`` as pretty JSON (numpy scalars and timestamps as strings if needed)."""
+    mlflow.log_text(json.dumps(obj, indent=2, sort_keys=True, default=_jsonable), artifact_file)
+
+
+def log_frame(frame: pd.DataFrame, artifact_file: str) -> None:
+    """Log a DataFrame as CSV."""
+    mlflow.log_text(frame.to_csv(index=False), artifact_file)
+
+
+def log_context(context: RunContext) -> None:
+    """Log the run context's artifacts and tags in the active run."""
+    if context.rulebook_version is not None:
+        mlflow.set_tag("leadscore.rulebook_version", context.rulebook_version)
+    named = {
+        "spec/feature_spec.json": context.feature_spec,
+        "spec/rulebook.json": context.rulebook,
+        "data/validation_summary.json": context.validation_summary,
+        "data/leakage_report.json": context.leakage_report,
+    }
+    for path, obj in named.items():
+        if obj is not None:
+            log_json(obj, path)
+    for name, obj in context.extra_artifacts.items():
+        if isinstance(obj, pd.DataFrame):
+            log_frame(obj, f"extra/{name}.csv")
+        elif isinstance(obj, Path):
+            mlflow.log_artifact(str(obj), "extra")
+        elif isinstance(obj, str):
+            mlflow.log_text(obj, f"extra/{name}.txt")
+        else:
+            log_json(obj, f"extra/{name}.json")
+
+
+def log_training_run(
+    *,
+    model: ConversionModel,
+    config: TrainConfig,
+    evaluation: TestEvaluation,
+    y_test: np.ndarray,
+    p_test: np.ndarray,
+    input_example: pd.DataFrame,
+    fingerprint: Mapping[str, Any],
+    tracking_uri: str,
+    artifact_location: str | None = None,
+    manual_score_test: np.ndarray | None = None,
+    context: RunContext | None = None,
+    extra_metrics: Mapping[str, float] | None = None,
+    extra_params: Mapping[str, Any] | None = None,
+) -> tuple[str, ModelInfo]:
+    """Log one training run: params, context, fingerprint, metrics, tables, plots, model.
+
+    Args:
+        model: The fitted model.
+        config: The training config (logged as parameters and as ``config.json``).
+        evaluation: Test-slice evaluation.
+        y_test: Test labels (for the plots).
+        p_test: Calibrated test probabilities (for the plots).
+        input_example: A few feature rows in the serving schema; checked for PII.
+        fingerprint: Data fingerprint (row counts, hashes, time ranges).
+        tracking_uri: Where to log.
+        artifact_location: Artifact root if the experiment must be created.
+        manual_score_test: Manual rule score on the test rows (for the plots).
+        context: Feature spec, rulebook, validation summary, leakage report, extras.
+        extra_metrics: Further metrics (e.g. validation/calibration losses).
+        extra_params: Further parameters (e.g. searched LightGBM values).
+
+    Returns:
+        The run id and the logged model's info.
+    """
+    check_no_pii(input_example, "model input example")
+    context = context or RunContext()
+    use_tracking_uri(tracking_uri)
+    experiment_id = ensure_experiment(
+        config.experiment_name,
+        tracking_uri,
+        artifact_location or artifact_location_for(tracking_uri),
+    )
+    with mlflow.start_run(experiment_id=experiment_id) as run:
+        mlflow.set_tags(
+            {
+                "leadscore.code_version": code_version(),
+                "leadscore.calibration_method": model.calibration_method_,
+                "leadscore.horizon_days": str(config.horizon_days),
+            }
+        )
+        params = {f"lgb_{k}": v for k, v in model.get_params().items() if k != "extra_params"}
+        params |= {f"lgb_extra_{k}": v for k, v in (model.extra_params or {}).items()}
+        params |= {
+            "calibration_method": model.calibration_method_,
+            "best_iteration": model.best_iteration_,
+            "n_features": len(model.feature_names_),
+            "horizon_days": config.horizon_days,
+            "capacity_k": config.capacity_k,
+            "seed": config.seed,
+            **(extra_params or {}),
+        }
+        mlflow.log_params(params)
+        log_json(config.model_dump(mode="json"), "config.json")
+        log_json({**fingerprint, **context.data_fingerprint}, "data/fingerprint.json")
+        log_context(context)
+        mlflow.log_metrics({**evaluation.flat_metrics(), **(extra_metrics or {})})
+        log_frame(evaluation.deciles, "evaluation/deciles_model.csv")
+        if evaluation.manual_deciles is not None:
+            log_frame(evaluation.manual_deciles, "evaluation/deciles_manual.csv")
+        if evaluation.segments is not None:
+            log_frame(evaluation.segments, "evaluation/segments.csv")
+        importance = model.feature_importance()
+        log_frame(importance, "evaluation/feature_importance.csv")
+        with tempfile.TemporaryDirectory() as tmp:
+            write_plots(
+                y_test, p_test, Path(tmp), manual_score=manual_score_test, importance=importance
+            )
+            mlflow.log_artifacts(tmp, "plots")
+        info = log_conversion_model(model, input_example)
+        return run.info.run_id, info
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    return str(value)

@@ -1,0 +1,227 @@
+"""Library entry point of training: fit, evaluate, log to MLflow, register and gate.
+
+The Prefect flow and the ``leadscore train`` CLI load data, build features, run the
+leakage guard and the split, then call :func:`train_and_register` with the feature
+matrices. Splits: :func:`models.splits.split_by_time` when the data has snapshot times,
+:func:`split_random_stratified` otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import numpy as np
+import pandas as pd
+
+from models.config import TrainConfig
+from models.estimator import ConversionModel
+from models.evaluation import TestEvaluation, evaluate_test_slice
+from models.frames import check_target
+from models.metrics import evaluate
+from models.pyfunc import OUTPUT_COLUMN, to_serving_frame
+from models.registry import PromotionDecision, register_and_promote
+from models.search import SearchResult, random_search
+from models.splits import split_random_stratified
+from models.tracking import (
+    RunContext,
+    default_tracking_uri,
+    frame_fingerprint,
+    log_frame,
+    log_training_run,
+)
+
+__all__ = ["TrainResult", "model_from_config", "split_random_stratified", "train_and_register"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What a training run produced."""
+
+    run_id: str
+    model_uri: str
+    model: ConversionModel
+    evaluation: TestEvaluation
+    metrics: dict[str, float]
+    decision: PromotionDecision
+    tracking_uri: str
+    search: SearchResult | None = None
+
+
+def model_from_config(
+    config: TrainConfig, overrides: Mapping[str, Any] | None = None
+) -> ConversionModel:
+    """An unfitted :class:`ConversionModel` with the config's parameters (and overrides)."""
+    p = config.lightgbm
+    params = {
+        "learning_rate": p.learning_rate,
+        "num_leaves": p.num_leaves,
+        "min_child_samples": p.min_child_samples,
+        "feature_fraction": p.feature_fraction,
+        "lambda_l2": p.lambda_l2,
+        **(overrides or {}),
+    }
+    return ConversionModel(
+        **params,
+        bagging_fraction=p.bagging_fraction,
+        bagging_freq=p.bagging_freq,
+        n_estimators=p.n_estimators,
+        early_stopping_rounds=p.early_stopping_rounds,
+        class_weight=p.class_weight,
+        calibration=config.calibration,
+        seed=config.seed,
+        num_threads=p.num_threads,
+        extra_params=dict(p.extra) or None,
+    )
+
+
+def champion_scorer(
+    X_test: pd.DataFrame, y_test: np.ndarray, k_frac: float
+) -> Callable[[str], dict[str, float]]:
+    """A function scoring any registered model URI on this test slice (for the registry)."""
+
+    def score(model_uri: str) -> dict[str, float]:
+        loaded = mlflow.pyfunc.load_model(model_uri)
+        schema = loaded.metadata.get_input_schema()
+        frame = pd.DataFrame(index=X_test.index)
+        for spec in schema.inputs:
+            values = X_test[spec.name]
+            if str(spec.type) == "string" or getattr(spec.type, "name", "") == "string":
+                frame[spec.name] = (
+                    values.astype(object)
+                    .where(values.notna(), None)
+                    .map(lambda v: None if v is None else str(v))
+                )
+            else:
+                frame[spec.name] = values.to_numpy(dtype="float64", na_value=np.nan)
+        p = loaded.predict(frame)[OUTPUT_COLUMN].to_numpy(dtype=float)
+        return evaluate(y_test, p, is_probability=True, k_frac=k_frac)
+
+    return score
+
+
+def train_and_register(
+    X_train: pd.DataFrame,
+    y_train: Any,
+    X_valid: pd.DataFrame,
+    y_valid: Any,
+    X_test: pd.DataFrame,
+    y_test: Any,
+    *,
+    config: TrainConfig,
+    manual_score_test: Any = None,
+    segments_test: pd.DataFrame | None = None,
+    extra_artifacts: Mapping[str, Any] | None = None,
+    tracking_uri: str | None = None,
+    context: RunContext | None = None,
+    workdir: Path | None = None,
+) -> TrainResult:
+    """Train, evaluate on the untouched test slice, log everything and gate promotion.
+
+    Args:
+        X_train: Training features (oldest snapshots for time data).
+        y_train: 0/1 labels: converted within ``config.horizon_days``.
+        X_valid: Validation features (newer); early stopping and calibration.
+        y_valid: Validation labels.
+        X_test: Test features (newest); used only for evaluation and champion comparison.
+        y_test: Test labels.
+        config: Training config.
+        manual_score_test: The manual rulebook's score of the test rows, to compare against.
+        segments_test: Segment columns (lead source, region, company size) of the test rows.
+        extra_artifacts: Further artifacts to log (see :class:`RunContext`).
+        tracking_uri: Overrides ``config.tracking_uri``; both None: the embedded SQLite
+            store in ``workdir``.
+        context: Feature spec, rulebook, validation summary, leakage report, fingerprint.
+        workdir: Working directory of the embedded store; None: the current directory.
+
+    Returns:
+        The run id, model URI, fitted model, evaluation, metrics and promotion decision.
+    """
+    uri = tracking_uri or config.tracking_uri or default_tracking_uri(workdir or Path.cwd())
+    y_tr = check_target(y_train, len(X_train), "y_train", need_both=True)
+    y_va = check_target(y_valid, len(X_valid), "y_valid", need_both=True)
+    y_te = check_target(y_test, len(X_test), "y_test", need_both=True)
+    search = None
+    overrides: dict[str, Any] = {}
+    if config.search_budget_seconds is not None:
+        base = model_from_config(config)
+        search = random_search(
+            X_train,
+            y_tr,
+            X_valid,
+            y_va,
+            base_params={
+                k: getattr(base, k)
+                for k in (
+                    "learning_rate",
+                    "num_leaves",
+                    "min_child_samples",
+                    "feature_fraction",
+                    "lambda_l2",
+                )
+            },
+            budget_seconds=config.search_budget_seconds,
+            max_trials=config.search_max_trials,
+            seed=config.seed,
+            n_estimators=config.lightgbm.n_estimators,
+            early_stopping_rounds=config.lightgbm.early_stopping_rounds,
+            num_threads=config.lightgbm.num_threads,
+        )
+        overrides = search.best_params
+    model = model_from_config(config, overrides).fit(X_train, y_tr, X_valid=X_valid, y_valid=y_va)
+    p_test = model.predict_conversion(X_test)
+    manual = None if manual_score_test is None else np.asarray(manual_score_test, dtype=float)
+    evaluation = evaluate_test_slice(
+        y_te,
+        p_test,
+        manual_score=manual,
+        segments=segments_test,
+        by=config.segments,
+        k_frac=config.capacity_k,
+    )
+    fingerprint = {
+        "train": frame_fingerprint(X_train, y_tr),
+        "valid": frame_fingerprint(X_valid, y_va),
+        "test": frame_fingerprint(X_test, y_te),
+    }
+    context = context or RunContext()
+    if extra_artifacts:
+        context = replace(context, extra_artifacts={**context.extra_artifacts, **extra_artifacts})
+    calib_scores = {f"calibration_{k}_log_loss": v for k, v in model.calibration_scores_.items()}
+    run_id, info = log_training_run(
+        model=model,
+        config=config,
+        evaluation=evaluation,
+        y_test=y_te,
+        p_test=p_test,
+        input_example=to_serving_frame(X_test.head(5), model),
+        fingerprint=fingerprint,
+        tracking_uri=uri,
+        manual_score_test=manual,
+        context=context,
+        extra_metrics=calib_scores,
+        extra_params={"search_trials": len(search.trials)} if search else None,
+    )
+    if search is not None:
+        with mlflow.start_run(run_id=run_id):
+            log_frame(search.trials, "search/trials.csv")
+    metrics = evaluation.flat_metrics()
+    gate_metrics = {**evaluation.metrics}
+    if "auc_over_manual" in metrics:
+        gate_metrics["auc_over_manual"] = metrics["auc_over_manual"]
+    decision = register_and_promote(
+        run_id,
+        config.model_name,
+        gate_metrics,
+        config.gates,
+        test_slice_scorer=champion_scorer(X_test, y_te, config.capacity_k),
+        model_uri=info.model_uri,
+        tracking_uri=uri,
+    )
+    return TrainResult(run_id, info.model_uri, model, evaluation, metrics, decision, uri, search)

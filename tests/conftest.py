@@ -1,0 +1,43 @@
+"""Shared test fixtures.
+
+MLflow: one SQLite tracking store per test session (creating a new store runs ~15 s of
+database migrations here). A pristine, migrated copy of the empty database is kept so a
+test that needs its own store (e.g. the real ``mlflow server``) can start from it without
+migrating again. Tests use unique experiment and model names, so they never collide.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+
+@dataclass(frozen=True)
+class MlflowStore:
+    """A tracking store for tests: URI, its folder and a migrated empty database copy."""
+
+    tracking_uri: str
+    root: Path
+    pristine_db: Path
+
+    def fresh_db(self, target: Path) -> Path:
+        """Copy the migrated, empty database to ``target`` (a new store, no migrations)."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(self.pristine_db, target)
+        return target
+
+
+@pytest.fixture(scope="session")
+def mlflow_store(tmp_path_factory: pytest.TempPathFactory) -> MlflowStore:
+    """Session-wide SQLite MLflow store with artifacts in the same temporary folder."""
+    from mlflow.tracking import MlflowClient
+
+    root = tmp_path_factory.mktemp("mlflow")
+    pristine = root / "pristine.db"
+    MlflowClient(f"sqlite:///{pristine}").search_experiments()  # runs the migrations once
+    db = root / "mlflow.db"
+    shutil.copyfile(pristine, db)
+    return MlflowStore(tracking_uri=f"sqlite:///{db}", root=root, pristine_db=pristine)

@@ -1,0 +1,177 @@
+"""ConversionModel: scikit-learn contract, input checks, calibration and behaviour."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.metrics import log_loss, roc_auc_score
+
+from models.estimator import ConversionModel
+
+
+def quick_model(**kw) -> ConversionModel:
+    return ConversionModel(n_estimators=200, learning_rate=0.1, **kw)
+
+
+@pytest.fixture(scope="module")
+def fitted(leads):
+    X, y = leads.slice("train")
+    Xv, yv = leads.slice("valid")
+    return quick_model().fit(X, y, X_valid=Xv, y_valid=yv)
+
+
+def test_init_stores_params_only_and_clone_works():
+    model = ConversionModel(num_leaves=7, calibration="platt")
+    assert model.get_params()["num_leaves"] == 7
+    assert not hasattr(model, "booster_")
+    assert clone(model).get_params() == model.get_params()
+
+
+def test_fit_returns_self_and_sets_learned_attributes(leads):
+    X, y = leads.slice("train")
+    Xv, yv = leads.slice("valid")
+    model = quick_model()
+    assert model.fit(X, y, X_valid=Xv, y_valid=yv) is model
+    assert model.feature_names_ == list(X.columns)
+    assert model.categories_["lead_source"] == list(X["lead_source"].cat.categories)
+    assert 1 <= model.best_iteration_ <= 200
+    assert model.calibration_method_ in ("isotonic", "platt")
+    assert set(model.calibration_scores_) == {"isotonic", "platt"}
+
+
+def test_predicts_signal_with_calibrated_probabilities(fitted, leads):
+    Xt, yt = leads.slice("test")
+    proba = fitted.predict_proba(Xt)
+    assert proba.shape == (len(Xt), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert ((proba >= 0) & (proba <= 1)).all()
+    assert roc_auc_score(yt, proba[:, 1]) > 0.7
+    np.testing.assert_array_equal(fitted.predict(Xt), (proba[:, 1] >= 0.5).astype(int))
+
+
+def test_not_fitted_raises():
+    with pytest.raises(NotFittedError, match="not fitted"):
+        ConversionModel().predict_proba(pd.DataFrame({"a": [1.0]}))
+
+
+def test_missing_columns_are_listed(fitted, leads):
+    Xt, _ = leads.slice("test")
+    with pytest.raises(ValueError, match=r"\['visits_30d', 'employees'\]"):
+        fitted.predict_proba(Xt.drop(columns=["visits_30d", "employees"]))
+
+
+def test_string_column_at_fit_names_the_column(leads):
+    X, y = leads.slice("train")
+    Xv, yv = leads.slice("valid")
+    bad = X.assign(job_title="engineer")
+    with pytest.raises(ValueError, match="'job_title'.*category"):
+        quick_model().fit(bad, y, X_valid=Xv, y_valid=yv)
+
+
+def test_non_numeric_scoring_column_names_the_column(fitted, leads):
+    Xt, _ = leads.slice("test")
+    with pytest.raises(ValueError, match="'visits_30d'.*numeric"):
+        fitted.predict_proba(Xt.assign(visits_30d="many"))
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [([0, 2], "label 2 at position 1"), ([0, None], "missing label at position 1")],
+)
+def test_bad_labels_name_the_position(leads, labels, message):
+    X, y = leads.slice("train")
+    Xv, yv = leads.slice("valid")
+    y = y.astype(object).copy()
+    y[: len(labels)] = labels
+    with pytest.raises(ValueError, match=message):
+        quick_model().fit(X, y, X_valid=Xv, y_valid=yv)
+
+
+def test_too_few_positives_in_validation_slice_is_explained(leads):
+    X, y = leads.slice("train")
+    Xv, yv = leads.slice("valid")
+    keep = np.flatnonzero(yv == 0)[:200].tolist() + np.flatnonzero(yv == 1)[:3].tolist()
+    with pytest.raises(ValueError, match="y_valid has 3 converted.*at least 4"):
+        quick_model().fit(X, y, X_valid=Xv.iloc[keep], y_valid=yv[keep])
+
+
+def test_unseen_category_level_scores_like_missing(fitted, leads):
+    Xt, _ = leads.slice("test")
+    rows = Xt.head(20)
+    unseen = rows.assign(lead_source=pd.Categorical(["tiktok"] * 20))
+    missing = rows.assign(lead_source=pd.Categorical([None] * 20, categories=["referral"]))
+    p_unseen = fitted.predict_proba(unseen)[:, 1]
+    np.testing.assert_allclose(p_unseen, fitted.predict_proba(missing)[:, 1])
+    assert np.isfinite(p_unseen).all()
+
+
+def test_category_as_plain_strings_scores_the_same(fitted, leads):
+    Xt, _ = leads.slice("test")
+    as_str = Xt.assign(lead_source=Xt["lead_source"].astype(str))
+    np.testing.assert_allclose(fitted.predict_proba(as_str), fitted.predict_proba(Xt))
+
+
+def test_renaming_index_or_reordering_columns_does_not_change_scores(fitted, leads):
+    Xt, _ = leads.slice("test")
+    before = fitted.predict_proba(Xt)[:, 1]
+    renamed = Xt.set_axis([f"lead-{i}" for i in range(len(Xt))])[Xt.columns[::-1]]
+    np.testing.assert_array_equal(fitted.predict_proba(renamed)[:, 1], before)
+
+
+def test_more_pricing_views_never_lower_the_average_score(fitted, leads):
+    Xt, _ = leads.slice("test")
+    base = fitted.predict_proba(Xt.assign(pricing_views_7d=0.0))[:, 1].mean()
+    more = fitted.predict_proba(Xt.assign(pricing_views_7d=1.0))[:, 1].mean()
+    assert more > base
+
+
+def test_same_seed_reproduces_predictions(leads):
+    X, y = leads.slice("train")
+    Xv, yv = leads.slice("valid")
+    Xt, _ = leads.slice("test")
+    a = quick_model(seed=3).fit(X, y, X_valid=Xv, y_valid=yv).predict_proba(Xt)
+    b = quick_model(seed=3).fit(X, y, X_valid=Xv, y_valid=yv).predict_proba(Xt)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_calibration_repairs_heavy_class_weighting():
+    # Rare positives (about 5 %) and a 'balanced' weight push raw probabilities far up;
+    # the calibrator, fitted on held-out rows, must bring log loss back down.
+    rng = np.random.default_rng(11)
+    n = 6000
+    X = pd.DataFrame({"x": rng.normal(size=n), "z": rng.normal(size=n)})
+    y = (rng.random(n) < 1 / (1 + np.exp(-(1.5 * X["x"] - 3.5)))).astype(int).to_numpy()
+    model = quick_model(class_weight="balanced").fit(
+        X[:3000], y[:3000], X_valid=X[3000:4500], y_valid=y[3000:4500]
+    )
+    X_test, y_test = X[4500:], y[4500:]
+    raw = 1 / (1 + np.exp(-model.predict_raw(X_test)))
+    calibrated = model.predict_proba(X_test)[:, 1]
+    assert raw.mean() > 2 * y_test.mean()  # the setting is really mis-calibrated
+    assert log_loss(y_test, calibrated) < log_loss(y_test, raw)
+    assert abs(calibrated.mean() - y_test.mean()) < 0.02
+
+
+@pytest.mark.parametrize("method", ["isotonic", "platt"])
+def test_fixed_calibration_method_is_used(leads, method):
+    X, y = leads.slice("train")
+    Xv, yv = leads.slice("valid")
+    model = quick_model(calibration=method).fit(X, y, X_valid=Xv, y_valid=yv)
+    assert model.calibration_method_ == method
+    assert model.calibration_scores_ == {}
+
+
+def test_separate_calibration_slice(leads):
+    X, y = leads.slice("train")
+    Xv, yv = leads.slice("valid")
+    half = len(Xv) // 2
+    model = quick_model().fit(
+        X, y, X_valid=Xv[:half], y_valid=yv[:half], X_calib=Xv[half:], y_calib=yv[half:]
+    )
+    assert model.predict_proba(Xv).shape == (len(Xv), 2)
+
+
+def test_feature_importance_ranks_the_real_signal_above_noise(fitted):
+    importance = fitted.feature_importance().set_index("feature")
+    assert importance.loc["visits_30d", "gain"] > importance.loc["noise", "gain"]

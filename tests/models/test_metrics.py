@@ -1,0 +1,96 @@
+"""Metrics on tiny arrays whose expected values are computed by hand in the comments."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.metrics import decile_table, ece, evaluate, precision_recall_at_k, segment_metrics
+
+
+def test_ece_hand_computed():
+    y = np.array([0, 1, 1, 0])
+    p = np.array([0.1, 0.15, 0.8, 0.95])
+    # bin 1 holds 0.1 and 0.15: |0.5 - 0.125| * 2/4 = 0.1875
+    # bin 8 holds 0.8:          |1 - 0.8| * 1/4    = 0.05
+    # bin 9 holds 0.95:         |0 - 0.95| * 1/4   = 0.2375
+    assert ece(y, p) == pytest.approx(0.1875 + 0.05 + 0.2375)
+
+
+def test_ece_probability_one_falls_in_last_bin_and_perfect_is_zero():
+    assert ece(np.array([1, 0]), np.array([1.0, 0.0])) == pytest.approx(0.0)
+    assert ece(np.array([0, 1]), np.array([0.25, 0.25]), n_bins=2) == pytest.approx(0.25)
+
+
+def test_ece_rejects_non_probabilities():
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        ece(np.array([0, 1]), np.array([0.5, 1.5]))
+
+
+def _twenty_rows():
+    # Scores 20..1; positives at scores 20, 19, 18 and 1. Rows shuffled so that rank,
+    # not position, must decide the deciles.
+    score = np.arange(20, 0, -1).astype(float)
+    y = np.isin(score, [20, 19, 18, 1]).astype(int)
+    order = np.random.default_rng(0).permutation(20)
+    return y[order], score[order]
+
+
+def test_decile_table_hand_computed():
+    y, score = _twenty_rows()
+    table = decile_table(y, score)
+    assert table["decile"].tolist() == list(range(1, 11))
+    assert table["n"].tolist() == [2] * 10
+    # base rate 4/20 = 0.2; decile 1 = scores {20, 19}: 2/2; decile 2 = {18, 17}: 1/2;
+    # decile 10 = {2, 1}: 1/2; all others 0.
+    expected_rate = [1.0, 0.5] + [0.0] * 7 + [0.5]
+    assert table["conversion_rate"].tolist() == pytest.approx(expected_rate)
+    assert table["lift"].tolist() == pytest.approx([r / 0.2 for r in expected_rate])
+    assert table["cumulative_recall"].tolist() == pytest.approx([0.5] + [0.75] * 8 + [1.0])
+    assert table.loc[0, "min_score"] == 19 and table.loc[0, "max_score"] == 20
+
+
+def test_precision_recall_at_k_hand_computed():
+    y, score = _twenty_rows()
+    # top ceil(0.15 * 20) = 3 rows: scores 20, 19, 18, all positive; 4 positives in total
+    assert precision_recall_at_k(y, score, 0.15) == pytest.approx((1.0, 0.75))
+    # top 5: scores 20..16 hold 3 positives
+    assert precision_recall_at_k(y, score, 0.25) == pytest.approx((0.6, 0.75))
+    with pytest.raises(ValueError, match="k_frac"):
+        precision_recall_at_k(y, score, 0.0)
+
+
+def test_evaluate_hand_computed():
+    y = np.array([0, 0, 1, 1])
+    p = np.array([0.1, 0.4, 0.35, 0.8])
+    out = evaluate(y, p, is_probability=True, k_frac=0.25)
+    # pairs (pos, neg): 0.35>0.1 yes, 0.35>0.4 no, 0.8>0.1 yes, 0.8>0.4 yes -> 3/4
+    assert out["roc_auc"] == pytest.approx(0.75)
+    assert out["brier"] == pytest.approx((0.01 + 0.16 + 0.4225 + 0.04) / 4)
+    expected_ll = -(math.log(0.9) + math.log(0.6) + math.log(0.35) + math.log(0.8)) / 4
+    assert out["log_loss"] == pytest.approx(expected_ll)
+    # top 1 row (0.8) is positive: precision 1, recall 1/2
+    assert out["precision_at_k"] == 1.0 and out["recall_at_k"] == 0.5
+    assert out["base_rate"] == 0.5
+
+
+def test_evaluate_manual_score_has_no_probability_metrics_and_single_class_is_nan():
+    out = evaluate(np.array([0, 1, 1]), np.array([3.0, 10.0, 7.0]), is_probability=False)
+    assert "log_loss" not in out and "ece" not in out
+    assert out["roc_auc"] == 1.0
+    single = evaluate(np.array([1, 1]), np.array([0.2, 0.9]), is_probability=True)
+    assert math.isnan(single["roc_auc"])
+
+
+def test_segment_metrics_per_level_with_missing_level():
+    frame = pd.DataFrame({"region": ["NA", "NA", "EMEA", None, "EMEA", "NA"]})
+    y = np.array([1, 0, 1, 0, 0, 1])
+    score = np.array([0.9, 0.2, 0.6, 0.1, 0.4, 0.7])
+    table = segment_metrics(frame, y, score, ["region"], is_probability=True)
+    by_level = table.set_index("level")
+    assert set(by_level.index) == {"NA", "EMEA", "(missing)"}
+    assert by_level.loc["NA", "n"] == 3 and by_level.loc["NA", "base_rate"] == pytest.approx(2 / 3)
+    assert by_level.loc["EMEA", "roc_auc"] == 1.0
+    with pytest.raises(ValueError, match="company_size"):
+        segment_metrics(frame, y, score, ["company_size"], is_probability=True)
