@@ -10,8 +10,11 @@ from features.ingest.mapping import (
 )
 from features.ingest.readers import read_table
 from features.ingest.sql import read_sql_table
+from features.ingest.validation import Issue, ValidationReport, validate_tables
 
 __all__ = [
+    "Issue",
+    "ValidationReport",
     "ColumnMapping",
     "InputError",
     "TableError",
@@ -21,4 +24,5 @@ __all__ = [
     "read_source",
     "read_sql_table",
     "read_table",
+    "validate_tables",
 ]

@@ -1,0 +1,258 @@
+"""Row failures, the quarantine table and the issue summary built from them.
+
+A :class:`Failure` is one rule's verdict on one table: which rows (input positions)
+failed, why (one reason per row) and whether the rows are quarantined (``error``) or only
+reported (``warning``). :func:`quarantine_frame` turns a table's failures into its
+quarantine: one line per quarantined row with the first failing rule (rules in suite
+order), the reason and the row's original values; the reasons never show values of
+``pii`` columns. never show values of ``pii`` columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from features.ingest.coerce import COERCE_RULES, EXPECTED_FORM
+from features.ingest.suites import Rule
+from features.schema import Table
+
+Severity = Literal["error", "warning"]
+META_COLUMNS: tuple[str, ...] = ("_row", "_line", "_reason", "_rule", "_column")
+REDACTED = "<redacted>"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Rows of one table that failed one rule.
+
+    Attributes:
+        rule: Expectation type (``expect_column_values_to_be_in_set``) or coercion rule
+            (``coerce_to_datetime``).
+        column: The column(s) concerned, comma-separated for a compound key.
+        rows: 0-based input positions of the failing rows, ascending.
+        reasons: One human-readable reason per row, aligned with ``rows``.
+        severity: ``error`` quarantines the rows; ``warning`` keeps them.
+        message: One line describing the rule, without values.
+    """
+
+    rule: str
+    column: str
+    rows: np.ndarray
+    reasons: np.ndarray
+    severity: Severity
+    message: str
+
+
+def shown_values(raw: pd.DataFrame, rows: np.ndarray, column: str, table: Table) -> pd.Series:
+    """Raw values of ``column`` at ``rows`` as text for reasons; PII columns redacted."""
+    if column in table.names and table.column(column).pii:
+        return pd.Series(REDACTED, index=range(len(rows)), dtype="string")
+    if column not in raw.columns:
+        return pd.Series("<missing>", index=range(len(rows)), dtype="string")
+    values = raw[column].iloc[rows].reset_index(drop=True)
+    return values.astype("string").fillna("<missing>")
+
+
+def reasons_from(parts: list[str | pd.Series], n: int) -> np.ndarray:
+    """Concatenate literal strings and aligned text Series into ``n`` reasons."""
+    result = pd.Series("", index=range(n), dtype="string")
+    for part in parts:
+        if isinstance(part, pd.Series):
+            part = part.reset_index(drop=True).astype("string")
+        result = result + part
+    return result.to_numpy(dtype=object)
+
+
+def coercion_failures(
+    table: Table, unconverted: dict[str, np.ndarray], raw: pd.DataFrame
+) -> list[Failure]:
+    """One failure per column whose values did not convert to the column's type."""
+    failures: list[Failure] = []
+    for column in table.columns:
+        if column.name not in unconverted:
+            continue
+        rows = np.flatnonzero(unconverted[column.name])
+        form = EXPECTED_FORM[column.dtype]
+        values = shown_values(raw, rows, column.name, table)
+        failures.append(
+            Failure(
+                rule=COERCE_RULES[column.dtype],
+                column=column.name,
+                rows=rows,
+                reasons=reasons_from([f"{column.name} '", values, f"' is not {form}"], len(rows)),
+                severity="error",
+                message=f"{column.name} must be {form}",
+            )
+        )
+    return failures
+
+
+def rule_failure(
+    table: Table, rule: Rule, rows: np.ndarray, raw: pd.DataFrame, context: dict[str, Any]
+) -> Failure:
+    """The failure of a GX rule (other than uniqueness) on ``rows``.
+
+    Args:
+        table: The table's schema.
+        rule: The rule that failed.
+        rows: Input positions GX reported, ascending.
+        raw: The input table with positional index.
+        context: ``now``, ``inputs`` (key columns of all input rows of the tables
+            validated before) and
+            ``checked`` (the frame GX saw, with helper columns).
+    """
+    col = rule.columns[0]
+    values = shown_values(raw, rows, col, table)
+    spec = table.column(col)
+    if rule.kind == "not_null":
+        parts: list[str | pd.Series] = [f"{col} is missing"]
+        message = f"{col} is required: map a source column that is always filled"
+    elif rule.kind == "in_set":
+        allowed = ", ".join(spec.allowed or ())
+        parts = [f"{col} '", values, "' is not in the vocabulary"]
+        message = f"{col} must be one of {allowed}; translate other values with a value_map"
+    elif rule.kind == "range":
+        bounds = _bounds(spec.min, spec.max)
+        parts = [f"{col} ", values, f" is out of range (must be {bounds})"]
+        message = f"{col} must be {bounds}"
+    elif rule.kind == "not_future":
+        now = context["now"].strftime("%Y-%m-%dT%H:%M:%SZ")
+        parts = [f"{col} ", values, f" is in the future (after {now})"]
+        message = f"{col} must not be after {now}: check the time zone and the date format"
+    elif rule.kind == "reference":
+        fk = next(f for f in table.foreign_keys if f.column == col)
+        parent_ids = context["inputs"][fk.ref_table][fk.ref_column].dropna().to_numpy(object)
+        known = context["checked"][col].loc[rows].isin(parent_ids).to_numpy(dtype=bool)
+        why = pd.Series(np.where(known, " (that row was quarantined)", " (unknown)"))
+        if rule.severity == "warning":
+            parts = [f"{col} '", values, f"' is not in {fk.ref_table}", why]
+            message = f"{col} not found in {fk.ref_table}: rows kept, without its data"
+        else:
+            parts = [f"orphan: {col} '", values, f"' is not an accepted {fk.ref_table} row", why]
+            message = f"orphan rows: {col} not among the accepted {fk.ref_table}"
+    elif rule.kind == "time_order":
+        helper = str(rule.expectation.column_B)
+        ref = context["checked"][helper].loc[rows].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+        ref_name = helper.lstrip("_").replace("_", ".", 1)
+        parts = [f"{col} ", values, f" is before {ref_name} ", ref.astype("string")]
+        message = f"{col} must not be before {ref_name}"
+    else:
+        raise ValueError(f"rule {rule.key}: unknown kind {rule.kind!r}")
+    reasons = reasons_from(parts, len(rows))
+    return Failure(rule.name, col, rows, reasons, rule.severity, message)
+
+
+def duplicate_failure(
+    table: Table,
+    rule: Rule,
+    gx_rows: np.ndarray,
+    parsed: pd.DataFrame,
+    failing: np.ndarray,
+    raw: pd.DataFrame,
+) -> Failure:
+    """Duplicates of the primary key beyond the first valid occurrence.
+
+    GX reports every row of a repeated key; the first of them that fails no other rule
+    is kept and the others are quarantined.
+
+    Args:
+        table: The table's schema.
+        rule: The uniqueness rule.
+        gx_rows: Rows GX reported as not unique.
+        parsed: The parsed table (positional index).
+        failing: Mask of rows already failing another error rule.
+        raw: The input table with positional index.
+    """
+    key = list(table.primary_key)
+    candidates = np.sort(gx_rows[~failing[gx_rows]])
+    keys = parsed[key].iloc[candidates].reset_index(drop=True)
+    first = keys.assign(_pos=candidates).groupby(key, sort=False)["_pos"].transform("first")
+    repeated = keys.duplicated(keep="first").to_numpy(dtype=bool)
+    rows = candidates[repeated]
+    shown = [shown_values(raw, rows, c, table) for c in key]
+    text = shown[0]
+    for more in shown[1:]:
+        text = text + ", " + more
+    first_row = pd.Series(first.to_numpy()[repeated]).astype("string")
+    column = ", ".join(key)
+    parts = [f"duplicate {column} '", text, "' (first occurrence kept: row ", first_row, ")"]
+    message = f"{column} must be unique: the first occurrence is kept"
+    return Failure(rule.name, column, rows, reasons_from(parts, len(rows)), "error", message)
+
+
+def _bounds(low: float | None, high: float | None) -> str:
+    if high is None:
+        return f">= {low:g}"
+    if low is None:
+        return f"<= {high:g}"
+    return f"between {low:g} and {high:g}"
+
+
+def quarantined_positions(failures: list[Failure], n_rows: int) -> np.ndarray:
+    """Boolean mask over the input rows: True where any ``error`` failure hit the row."""
+    mask = np.zeros(n_rows, dtype=bool)
+    for failure in failures:
+        if failure.severity == "error":
+            mask[failure.rows] = True
+    return mask
+
+
+def quarantine_frame(
+    raw: pd.DataFrame, failures: list[Failure], *, with_lines: bool
+) -> pd.DataFrame:
+    """The quarantine of one table.
+
+    Args:
+        raw: The table as it came in (values before any cleaning).
+        failures: Its failures, in the order whose first hit names a row's rule.
+        with_lines: Add ``_line`` (``_row + 2``: the line in a CSV file with a header).
+
+    Returns:
+        One row per quarantined input row, ascending: ``_row``, ``_line`` (optional),
+        ``_reason`` (the first failure's reason, plus "(+N more)" when several rules
+        failed), ``_rule``, ``_column``, then the raw values of the row.
+    """
+    errors = [f for f in failures if f.severity == "error" and len(f.rows)]
+    if not errors:
+        hits = pd.DataFrame({"_row": pd.Series(dtype="int64")})
+    else:
+        hits = pd.concat(
+            [
+                pd.DataFrame(
+                    {"_row": f.rows, "_order": i, "_reason": f.reasons, "_rule": f.rule}
+                ).assign(_column=f.column)
+                for i, f in enumerate(errors)
+            ],
+            ignore_index=True,
+        )
+        hits = hits.sort_values(["_row", "_order"], kind="stable")
+        n_failed = np.bincount(hits["_row"].to_numpy(dtype="int64"))
+        hits = hits.drop_duplicates("_row").reset_index(drop=True)
+        more = n_failed[hits["_row"].to_numpy(dtype="int64")] - 1
+        suffix = pd.Series(np.where(more > 0, " (+" + more.astype(str) + " more)", ""))
+        hits["_reason"] = hits["_reason"].astype("string") + suffix.astype("string")
+        hits = hits.drop(columns="_order")
+    rows = hits["_row"].to_numpy(dtype="int64")
+    meta: dict[str, Any] = {"_row": rows}
+    if with_lines:
+        meta["_line"] = rows + 2
+    for name in ("_reason", "_rule", "_column"):
+        meta[name] = hits[name].astype("string") if name in hits else pd.Series(dtype="string")
+    values = raw.iloc[rows].reset_index(drop=True)
+    prefix = pd.DataFrame({k: pd.Series(v).reset_index(drop=True) for k, v in meta.items()})
+    clash = [c for c in values.columns if c in prefix.columns]
+    return pd.concat([prefix, values.drop(columns=clash)], axis=1)
+
+
+def redacted(quarantine: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """``quarantine`` with the present values of ``pii`` columns replaced by a marker."""
+    result = quarantine.copy()
+    for column in table.columns:
+        if column.pii and column.name in result.columns:
+            values = result[column.name]
+            result[column.name] = values.astype(object).where(values.isna(), REDACTED)
+    return result

@@ -1,0 +1,165 @@
+"""Issues, the human summary and the files of a validation report.
+
+Nothing here shows personal data: issue examples carry the row number only for ``pii``
+columns, and written quarantine files redact ``pii`` values unless asked not to.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from features.ingest.quarantine import Failure, redacted, shown_values
+from features.schema import TABLES, Table
+
+if TYPE_CHECKING:
+    from features.ingest.validation import ValidationReport
+
+MAX_EXAMPLES = 5
+TOP_ISSUES = 10
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One rule that failed on a table, summarised for people and JSON.
+
+    Attributes:
+        table: Canonical table name.
+        column: The column(s) concerned.
+        rule: Expectation type or coercion rule.
+        severity: ``error`` (rows quarantined) or ``warning`` (rows kept).
+        n_rows: Rows that failed the rule.
+        message: What the rule checks and what to do, without values.
+        examples: Up to five ``{"row": position, "value": raw value}``; ``value`` is
+            left out for personal-data (``pii``) columns.
+    """
+
+    table: str
+    column: str
+    rule: str
+    severity: Literal["error", "warning"]
+    n_rows: int
+    message: str
+    examples: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "table": self.table,
+            "column": self.column,
+            "rule": self.rule,
+            "severity": self.severity,
+            "n_rows": self.n_rows,
+            "message": self.message,
+            "examples": list(self.examples),
+        }
+
+
+def issue_of(table: Table, failure: Failure, raw: pd.DataFrame) -> Issue:
+    """Summarise ``failure`` with up to five example rows (no PII values)."""
+    head = failure.rows[:MAX_EXAMPLES]
+    first_column = failure.column.split(", ")[0]
+    pii = first_column in table.names and table.column(first_column).pii
+    values = None if pii else shown_values(raw.reset_index(drop=True), head, first_column, table)
+    examples: list[dict[str, Any]] = []
+    for i, row in enumerate(head.tolist()):
+        example: dict[str, Any] = {"row": int(row)}
+        if values is not None:
+            example["value"] = str(values.iloc[i])
+        examples.append(example)
+    return Issue(
+        table=table.name,
+        column=failure.column,
+        rule=failure.rule,
+        severity=failure.severity,
+        n_rows=len(failure.rows),
+        message=failure.message,
+        examples=tuple(examples),
+    )
+
+
+def summary_text(report: ValidationReport) -> str:
+    """Rows per table and the top issues, one line each."""
+    total = sum(c["quarantined"] for c in report.counts.values())
+    head = f"validation of {report.source or 'input'}: "
+    head += "all rows accepted" if report.success else f"{_rows(total)} quarantined"
+    lines = [head, f"  {'table':<11}{'input':>10}{'accepted':>10}{'quarantined':>13}"]
+    for name, c in report.counts.items():
+        warn = f"  ({c['warnings']} kept with warnings)" if c.get("warnings") else ""
+        lines.append(f"  {name:<11}{c['input']:>10}{c['accepted']:>10}{c['quarantined']:>13}{warn}")
+    if report.issues:
+        lines.append("top issues:")
+    for issue in report.issues[:TOP_ISSUES]:
+        rows = "row " if len(issue.examples) == 1 else "rows "
+        rows += ", ".join(str(e["row"]) for e in issue.examples)
+        lines.append(
+            f"  [{issue.severity}] {issue.table}.{issue.column} {issue.rule}: "
+            f"{_rows(issue.n_rows)} (e.g. {rows}): {issue.message}"
+        )
+    if len(report.issues) > TOP_ISSUES:
+        lines.append(f"  ... {len(report.issues) - TOP_ISSUES} more in validation_summary.json")
+    return "\n".join(lines)
+
+
+def _rows(n: int) -> str:
+    return f"{n} row" if n == 1 else f"{n} rows"
+
+
+def summary_dict(report: ValidationReport) -> dict[str, Any]:
+    """The JSON summary: source, now, success, counts and issues."""
+    return {
+        "source": report.source,
+        "now": report.now.isoformat(),
+        "success": report.success,
+        "counts": report.counts,
+        "issues": [i.as_dict() for i in report.issues],
+    }
+
+
+def write_report(report: ValidationReport, out_dir: Path, *, include_pii: bool) -> dict[str, Path]:
+    """Write the files of :meth:`ValidationReport.write`; see there."""
+    written: dict[str, Path] = {}
+    for name, frame in report.quarantine.items():
+        shown = frame if include_pii else redacted(frame, TABLES[name])
+        path = out_dir / "quarantine" / f"{name}.csv"
+        _atomic_write(path, shown.to_csv(index=False, lineterminator="\n"))
+        written[f"quarantine/{name}"] = path
+    summary = out_dir / "validation_summary.json"
+    _atomic_write(summary, _json(summary_dict(report)))
+    written["summary"] = summary
+    gx_path = out_dir / "gx_results.json"
+    _atomic_write(gx_path, _json(report.gx_results))
+    written["gx_results"] = gx_path
+    return written
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=True, default=_jsonable) + "\n"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return str(value)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path`` and move it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,262 @@
+"""Validate mapped CRM tables with Great Expectations, quarantining the rows that fail.
+
+Flow per table, in dependency order (accounts, contacts, activities, outcomes):
+table-level checks -> :mod:`~features.ingest.normalise` -> :mod:`~features.ingest.coerce`
+(values that do not convert are quarantined) -> the table's GX suite
+(:mod:`~features.ingest.suites`) on the rest -> quarantine of the failing rows
+(:mod:`~features.ingest.quarantine`) -> the accepted rows in canonical dtypes.
+
+Table-level problems (a missing required or key column, no contacts, a key column with
+no value, every row failing) raise :class:`~features.ingest.errors.TableError`: they mean
+the mapping or the export is wrong, and scoring a fraction of the data would mislead.
+Row-level problems quarantine the row with its reason and the run goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from great_expectations.data_context import AbstractDataContext
+
+from features.crm import CrmTables, empty_table
+from features.ingest.coerce import parse_table, to_canonical
+from features.ingest.errors import InputError, TableError
+from features.ingest.normalise import normalise_table
+from features.ingest.quarantine import (
+    Failure,
+    coercion_failures,
+    duplicate_failure,
+    quarantine_frame,
+    quarantined_positions,
+    rule_failure,
+)
+from features.ingest.report import Issue, issue_of, summary_text, write_report
+from features.ingest.suites import (
+    new_context,
+    run_suite,
+    table_rules,
+    with_reference_columns,
+)
+from features.schema import TABLES, Table
+
+logger = logging.getLogger(__name__)
+
+_LINE_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The outcome of :func:`validate_tables`.
+
+    Attributes:
+        tables: Accepted rows in canonical dtypes.
+        quarantine: Per table, the rejected rows (see
+            :func:`features.ingest.quarantine.quarantine_frame`).
+        counts: Per table ``input``, ``accepted``, ``quarantined`` and ``warnings``
+            (rows kept but reported, e.g. a contact whose account is unknown).
+        issues: Every rule that failed, most rows first.
+        gx_results: Per table the GX validation result (JSON-able; failing row lists
+            cut to 100 entries).
+        success: No row was quarantined (warnings allowed).
+        now: Timestamps after this were "in the future".
+        source: Where the tables came from (for messages).
+    """
+
+    tables: CrmTables
+    quarantine: dict[str, pd.DataFrame]
+    counts: dict[str, dict[str, int]]
+    issues: list[Issue]
+    gx_results: dict[str, dict[str, Any]]
+    success: bool
+    now: pd.Timestamp
+    source: str = ""
+
+    def summary_text(self) -> str:
+        """A compact human summary: rows per table and the top issues (no PII)."""
+        return summary_text(self)
+
+    def write(self, out_dir: Path, *, include_pii: bool = False) -> dict[str, Path]:
+        """Write the quarantine and summaries under ``out_dir``, atomically.
+
+        Writes ``quarantine/<table>.csv`` for all four tables (header only when nothing
+        was quarantined, so a re-run never leaves a stale file behind),
+        ``validation_summary.json`` and ``gx_results.json``. Values of ``pii`` columns
+        are replaced by ``<redacted>`` unless ``include_pii``.
+
+        Returns:
+            ``{"quarantine/<table>": path, "summary": path, "gx_results": path}``.
+        """
+        return write_report(self, Path(out_dir), include_pii=include_pii)
+
+
+def validate_tables(
+    raw: dict[str, pd.DataFrame], *, now: pd.Timestamp | None = None, source: str = ""
+) -> ValidationReport:
+    """Validate the mapped tables and split every row into accepted or quarantined.
+
+    Args:
+        raw: Frames keyed by canonical table name with canonical column names (extra
+            columns are kept); absent tables are empty. A frame's ``attrs["source"]``
+            (a file path) names it in messages; a CSV path adds ``_line`` numbers.
+        now: Timestamps after this are in the future (default: the current UTC time;
+            naive values are read as UTC).
+        source: Where the tables came from, for messages.
+
+    Returns:
+        The :class:`ValidationReport`.
+
+    Raises:
+        InputError: ``raw`` holds a table that is not canonical.
+        TableError: A table-level failure (see the module docstring).
+    """
+    unknown = sorted(set(raw) - set(TABLES))
+    if unknown:
+        raise InputError(
+            f"{source or 'input'}: unknown tables {unknown}; expected some of {list(TABLES)}"
+        )
+    stamp = _utc(now)
+    accepted: dict[str, pd.DataFrame] = {}
+    inputs: dict[str, pd.DataFrame] = {}
+    quarantine: dict[str, pd.DataFrame] = {}
+    counts: dict[str, dict[str, int]] = {}
+    issues: list[Issue] = []
+    gx_results: dict[str, dict[str, Any]] = {}
+    frames = {name: raw.get(name, empty_table(name)) for name in TABLES}
+    labels = {name: table_label(name, frames[name], source) for name in TABLES}
+    for name, table in TABLES.items():  # all table-level checks before any long work
+        check_table(frames[name], table, labels[name])
+    context = new_context()
+    for name, table in TABLES.items():
+        frame, label = frames[name], labels[name]
+        parsed, failures, gx_results[name] = _table_failures(
+            frame, table, accepted, inputs, stamp, label, context
+        )
+        bad = quarantined_positions(failures, len(frame))
+        accepted[name] = to_canonical(parsed[~bad], table)
+        inputs[name] = parsed[list(table.primary_key)]  # to tell orphans' parents apart
+        quarantine[name] = quarantine_frame(frame, failures, with_lines=_is_text(label))
+        counts[name] = _counts(name, len(frame), len(accepted[name]), len(quarantine[name]))
+        counts[name]["warnings"] = _warned_rows(failures, bad)
+        table_issues = [issue_of(table, f, frame) for f in failures if len(f.rows)]
+        if len(frame) and not len(accepted[name]):
+            raise TableError(_all_failed_message(label, len(frame), table_issues))
+        issues += table_issues
+        logger.info("validated %s: %s", label, counts[name])
+    issues.sort(key=lambda i: (i.severity != "error", -i.n_rows, i.table, i.column))
+    return ValidationReport(
+        tables=CrmTables(**accepted),
+        quarantine=quarantine,
+        counts=counts,
+        issues=issues,
+        gx_results=gx_results,
+        success=not any(c["quarantined"] for c in counts.values()),
+        now=stamp,
+        source=source,
+    )
+
+
+def _table_failures(
+    frame: pd.DataFrame,
+    table: Table,
+    accepted: dict[str, pd.DataFrame],
+    inputs: dict[str, pd.DataFrame],  # key columns of every row of the tables before
+    now: pd.Timestamp,
+    label: str,
+    context: AbstractDataContext,
+) -> tuple[pd.DataFrame, list[Failure], dict[str, Any]]:
+    """Coerce, run the GX suite and collect every row failure of one table."""
+    positional = frame.reset_index(drop=True)
+    parsed, unconverted = parse_table(normalise_table(positional, table), table)
+    failures = coercion_failures(table, unconverted, positional)
+    convertible = ~quarantined_positions(failures, len(frame))
+    canonical = parsed.loc[convertible, list(table.names)]  # GX need not hash the extras
+    checked = with_reference_columns(canonical, table, accepted)
+    run = run_suite(context, table, checked, now=now)
+    facts = {"now": now, "inputs": inputs, "checked": checked}
+    unique_rule = None
+    for rule in table_rules(table):
+        success, rows = run.verdicts[rule.key]
+        if rule.kind == "columns" and not success:
+            raise TableError(f"{label}: columns do not match the schema of {table.name}")
+        if rule.kind == "unique":
+            unique_rule = (rule, rows)
+        elif len(rows):
+            failures.append(rule_failure(table, rule, np.sort(rows), positional, facts))
+    if unique_rule is not None:
+        others = quarantined_positions(failures, len(frame))
+        failures.append(duplicate_failure(table, *unique_rule, parsed, others, positional))
+    return parsed, failures, run.result
+
+
+def check_table(frame: pd.DataFrame, table: Table, label: str) -> None:
+    """Raise :class:`TableError` for problems that make a whole table unusable."""
+    if table.name == "contacts" and frame.empty:
+        raise TableError(
+            f"{label}: the contacts table has no rows; leadscore needs the contacts "
+            "(leads) to score: check the export and the mapping's contacts source"
+        )
+    if frame.empty:
+        return  # no data for an optional table: nothing to check
+    found = ", ".join(map(str, frame.columns)) or "(none)"
+    for column in (*table.primary_key, *table.required):
+        if column not in frame.columns:
+            raise TableError(
+                f"{label}: required column {column!r} is missing; columns found: {found}; "
+                "map it in your column mapping (see features/ingest/mappings/)"
+            )
+    for column in table.primary_key:
+        if len(frame) and frame[column].isna().all():
+            raise TableError(
+                f"{label}: key column {column!r} has no value in any of the {len(frame)} "
+                "rows; map it to the export's id column (see features/ingest/mappings/)"
+            )
+
+
+def table_label(name: str, frame: pd.DataFrame, source: str) -> str:
+    """How messages name a table: its file (``attrs['source']``) or ``source:name``."""
+    attr = frame.attrs.get("source")
+    if attr:
+        return str(attr)
+    return f"{source}:{name}" if source else name
+
+
+def _is_text(label: str) -> bool:
+    return label.lower().endswith(_LINE_SUFFIXES)
+
+
+def _counts(name: str, n_input: int, n_accepted: int, n_quarantined: int) -> dict[str, int]:
+    if n_input != n_accepted + n_quarantined:
+        raise RuntimeError(
+            f"{name}: {n_input} input rows but {n_accepted} accepted + {n_quarantined} "
+            "quarantined; rows were lost, this is a bug in leadscore's validation"
+        )
+    return {"input": n_input, "accepted": n_accepted, "quarantined": n_quarantined}
+
+
+def _warned_rows(failures: list[Failure], quarantined: np.ndarray) -> int:
+    """Accepted rows that failed a warning rule."""
+    warned = np.zeros(len(quarantined), dtype=bool)
+    for failure in failures:
+        if failure.severity == "warning":
+            warned[failure.rows] = True
+    return int((warned & ~quarantined).sum())
+
+
+def _all_failed_message(label: str, n_rows: int, issues: list[Issue]) -> str:
+    top = max((i for i in issues if i.severity == "error"), key=lambda i: i.n_rows)
+    rows = ", ".join(str(e["row"]) for e in top.examples)
+    return (
+        f"{label}: all {n_rows} rows failed validation; most common: {top.rule} on "
+        f"{top.column} ({top.n_rows} rows, e.g. rows {rows}): {top.message}; "
+        "check the column mapping and the export (see features/ingest/mappings/)"
+    )
+
+
+def _utc(now: pd.Timestamp | None) -> pd.Timestamp:
+    stamp = pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
