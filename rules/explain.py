@@ -1,0 +1,128 @@
+"""Why does this lead have 43 points? The per-contact explanation of a score.
+
+:func:`explanation_frame` gives the rows (data for reports); :func:`format_explanation`
+renders them as a plain-text table; :func:`explain_contact` does both with a header line
+(the CLI prints the text with rich).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from rules.result import ScoreResult
+
+_COLUMNS = (
+    "scale",
+    "rule",
+    "category",
+    "value",
+    "points_raw",
+    "points_after_decay",
+    "points_after_caps",
+)
+_HEADERS = ("scale", "rule", "category", "value", "raw", "decayed", "final")
+
+
+def explanation_frame(result: ScoreResult, contact_id: str) -> pd.DataFrame:
+    """The breakdown rows of one contact, in rulebook order.
+
+    Args:
+        result: A scoring result.
+        contact_id: The contact to explain.
+
+    Returns:
+        Columns ``scale, rule, category, value, points_raw, points_after_decay,
+        points_after_caps``; empty when no rule fired.
+
+    Raises:
+        KeyError: the contact is not in the result.
+    """
+    if not (result.scores["contact_id"] == contact_id).any():
+        raise KeyError(
+            f"contact {contact_id!r} was not scored in this run (rulebook "
+            f"{result.rulebook_name} v{result.rulebook_version}); check the id"
+        )
+    rows = result.breakdown[result.breakdown["contact_id"] == contact_id]
+    out = rows.loc[:, list(_COLUMNS)].reset_index(drop=True)
+    for col in ("scale", "rule", "category"):
+        out[col] = out[col].astype("string")
+    return out
+
+
+def _fmt(x: object) -> str:
+    if isinstance(x, float):
+        if math.isnan(x):
+            return ""
+        return f"{x:g}" if abs(x - round(x)) < 1e-9 else f"{x:.2f}"
+    return str(x)
+
+
+def format_explanation(frame: pd.DataFrame) -> str:
+    """Render explanation rows as a plain-text table with a total line per scale.
+
+    Args:
+        frame: Output of :func:`explanation_frame`.
+
+    Returns:
+        Aligned text, one line per rule that fired.
+    """
+    if frame.empty:
+        return "no rule fired for this contact (score 0)"
+    body = [[_fmt(v) for v in row] for row in frame.loc[:, list(_COLUMNS)].itertuples(index=False)]
+    for scale, grp in frame.groupby("scale", sort=False):
+        body.append(
+            [
+                str(scale),
+                "TOTAL",
+                "",
+                "",
+                _fmt(float(grp["points_raw"].sum())),
+                _fmt(float(grp["points_after_decay"].sum())),
+                _fmt(float(grp["points_after_caps"].sum())),
+            ]
+        )
+    widths = [max(len(h), *(len(r[i]) for r in body)) for i, h in enumerate(_HEADERS)]
+    numeric = {3, 4, 5, 6}
+
+    def line(cells: list[str] | tuple[str, ...]) -> str:
+        return "  ".join(
+            c.rjust(w) if i in numeric else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    sep = "  ".join("-" * w for w in widths)
+    return "\n".join([line(_HEADERS), sep, *(line(r) for r in body)])
+
+
+def explain_contact(result: ScoreResult, contact_id: str) -> str:
+    """Explain one contact's score like HubSpot's "test contact": every rule that fired.
+
+    Args:
+        result: A scoring result (``leadscore rules explain CONTACT_ID`` scores first).
+        contact_id: The contact to explain.
+
+    Returns:
+        A header (total, fit, engagement, grade, stage, exclusion, rulebook version, as_of)
+        followed by the table of :func:`format_explanation`.
+
+    Raises:
+        KeyError: the contact is not in the result.
+    """
+    frame = explanation_frame(result, contact_id)
+    row = result.scores.loc[result.scores["contact_id"] == contact_id].iloc[0]
+    parts = [
+        f"contact {contact_id}: total {_fmt(float(row['total']))}",
+        f"fit {_fmt(float(row['fit']))}",
+        f"engagement {_fmt(float(row['engagement']))}",
+    ]
+    for col in ("grade", "stage", "excluded_reason"):
+        if pd.notna(row[col]):
+            parts.append(f"{col.replace('_', ' ')} {row[col]}")
+    head = ", ".join(parts)
+    meta = (
+        f"rulebook {result.rulebook_name} v{result.rulebook_version}, "
+        f"as of {result.as_of.isoformat()}"
+    )
+    return "\n".join([head, meta, "", format_explanation(frame)])

@@ -1,0 +1,47 @@
+"""The JSON Schema of a rulebook, published for editors as ``rules/rulebook.schema.json``.
+
+The schema is generated from the pydantic models, so it cannot drift from what the loader
+accepts structurally; the vocabulary checks (variables, operators per type, bands) stay in
+:mod:`rules.validation`. Regenerate the file with ``python -m rules.json_schema``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from rules.model import Rulebook
+from rules.vocabulary import ACTIVITY_FIELDS, ALL_OPS
+
+SCHEMA_PATH = Path(__file__).with_name("rulebook.schema.json")
+
+
+def rulebook_json_schema() -> dict[str, Any]:
+    """The rulebook JSON Schema (draft 2020-12) as a dict."""
+    schema = Rulebook.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "leadscore rulebook"
+    defs = schema.get("$defs", {})
+    if "Leaf" in defs:
+        defs["Leaf"]["properties"]["op"]["enum"] = sorted(ALL_OPS)
+    for name in ("Leaf", "Measure"):
+        if name in defs:
+            defs[name]["properties"]["activity"]["propertyNames"] = {
+                "enum": sorted(ACTIVITY_FIELDS)
+            }
+    if "Rule" in defs:
+        defs["Rule"]["properties"]["each"]["propertyNames"] = {"enum": sorted(ACTIVITY_FIELDS)}
+    return schema
+
+
+def write_schema(path: Path = SCHEMA_PATH) -> Path:
+    """Write the schema as pretty JSON and return the path."""
+    path.write_text(
+        json.dumps(rulebook_json_schema(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    return path
+
+
+if __name__ == "__main__":
+    write_schema()

@@ -1,0 +1,116 @@
+"""Vectorised operators: apply ``op``/``value`` to a whole column at once.
+
+Every operator returns a NumPy boolean array. Missing values never satisfy a positive
+test (``eq``, ``in``, ``contains``, ``gt`` ...); the negated operators (``ne``,
+``not_in``, ``not_contains``, ``not_regex``) are exactly the negation of their positive
+twin, so a missing value satisfies them. Text tests ``contains``/``starts_with``/
+``ends_with`` ignore case; ``eq``/``in`` and ``regex`` compare as written (add ``(?i)`` to a
+pattern for case-insensitive matching). Empty or blank strings count as missing.
+Categorical columns are tested once per category and mapped back through the codes.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+_NEGATED = {"ne": "eq", "not_in": "in", "not_contains": "contains", "not_regex": "regex"}
+
+
+def _missing(s: pd.Series) -> np.ndarray:
+    miss = s.isna().to_numpy(dtype=bool)
+    if pd.api.types.is_string_dtype(s.dtype) and not isinstance(s.dtype, pd.CategoricalDtype):
+        blank = s.str.strip().eq("").fillna(False).to_numpy(dtype=bool)
+        miss = miss | blank
+    return miss
+
+
+def _text(s: pd.Series) -> pd.Series:
+    """``s`` itself when it already holds strings (no copy), else as ``string`` dtype."""
+    if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
+        return s
+    return s.astype("string")
+
+
+def _positive(s: pd.Series, op: str, value: Any) -> np.ndarray:
+    """Positive operators on a non-categorical series; NA -> False."""
+    if op == "eq":
+        res = s.eq(value)
+    elif op == "in":
+        res = s.isin(value)
+    elif op in {"contains", "starts_with", "ends_with"}:
+        low = _text(s).str.lower()
+        needle = str(value).lower()
+        if op == "contains":
+            res = low.str.contains(needle, regex=False)
+        elif op == "starts_with":
+            res = low.str.startswith(needle)
+        else:
+            res = low.str.endswith(needle)
+    elif op == "regex":
+        with warnings.catch_warnings():  # groups are fine: we only test for a match
+            warnings.filterwarnings("ignore", message="This pattern is interpreted")
+            res = _text(s).str.contains(value, regex=True)
+    elif op == "gt":
+        res = s.gt(value)
+    elif op == "gte":
+        res = s.ge(value)
+    elif op == "lt":
+        res = s.lt(value)
+    elif op == "lte":
+        res = s.le(value)
+    elif op == "between":
+        res = s.ge(value[0]) & s.le(value[1])
+    elif op == "is_true":
+        res = s.eq(True)
+    elif op == "is_false":
+        res = s.eq(False)
+    else:  # the loader only lets registered operators through
+        raise ValueError(f"unknown operator {op!r}")
+    return pd.Series(res).fillna(False).to_numpy(dtype=bool)
+
+
+def apply_operator(s: pd.Series, op: str, value: Any = None) -> np.ndarray:
+    """Evaluate ``s <op> value`` for every element.
+
+    Args:
+        s: The column (any canonical dtype).
+        op: A registered operator name (see :mod:`rules.vocabulary`).
+        value: The operand, already validated for the operator.
+
+    Returns:
+        Boolean array, one entry per element of ``s``.
+    """
+    if op == "is_missing":
+        return _missing(s)
+    if op == "is_present":
+        return ~_missing(s)
+    if op in _NEGATED:
+        return ~apply_operator(s, _NEGATED[op], value)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = pd.Series(s.cat.categories.astype("string"))
+        per_cat = _positive(cats, op, value)
+        codes = s.cat.codes.to_numpy()
+        hits = np.flatnonzero(per_cat)
+        if hits.size <= 4:  # a few comparisons beat a gather over millions of int8 codes
+            out = np.zeros(codes.size, dtype=bool)
+            for h in hits:
+                out |= codes == h
+            return out
+        lookup = np.append(per_cat, False)  # code -1 (missing) indexes the last slot: False
+        return lookup[codes]
+    if op in {"eq", "in"} and pd.api.types.is_float_dtype(s.dtype):
+        vals = np.asarray(value if op == "in" else [value], dtype=float)
+        return np.isin(s.to_numpy(dtype=float, na_value=np.nan), vals)
+    if op in {"gt", "gte", "lt", "lte", "between"} and pd.api.types.is_numeric_dtype(s.dtype):
+        arr = s.to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            if op == "between":
+                return (arr >= value[0]) & (arr <= value[1])
+            return {"gt": arr > value, "gte": arr >= value, "lt": arr < value, "lte": arr <= value}[
+                op
+            ]
+    return _positive(s, op, value)

@@ -1,0 +1,297 @@
+"""Semantic checks of a structurally valid rulebook against the vocabulary.
+
+Each check returns :class:`RulebookProblem` records instead of raising, so that loading
+reports every problem of a file at once, each naming the rule and the field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rules.model import AllOf, AnyOf, Bands, Leaf, Measure, NotOf, Rule, Rulebook
+from rules.regex_guard import regex_problem
+from rules.vocabulary import (
+    ACTIVITY_FIELDS,
+    AGGREGATIONS,
+    ALL_OPS,
+    LIST_OPS,
+    NO_VALUE_OPS,
+    NUMERIC_OPS,
+    OPS_BY_TYPE,
+    TEXT_OPS,
+    Variable,
+    base_variables,
+    variables_for,
+)
+
+
+@dataclass(frozen=True)
+class RulebookProblem:
+    """One thing wrong with a rulebook.
+
+    Attributes:
+        rule: Name of the rule (or section such as ``scales[main]``) at fault, or None
+            for the file as a whole.
+        field: Dotted path of the field inside that rule or section.
+        message: What is wrong and what to do.
+        file: The rulebook file, when it was read from one.
+    """
+
+    rule: str | None
+    field: str
+    message: str
+    file: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}: " if self.file else ""
+        rule = f"rule {self.rule!r}, " if self.rule else ""
+        return f"{where}{rule}field {self.field!r}: {self.message}"
+
+
+def measure_type(measure: Measure, variables: dict[str, Variable]) -> str | None:
+    """Logical type of a measure's value, or None when its variable is unknown."""
+    if measure.activity is not None:
+        return AGGREGATIONS[measure.agg]
+    var = variables.get(measure.var or "")
+    return var.dtype if var else None
+
+
+def _check_value(op: str, value: Any, dtype: str, allowed: tuple[str, ...] | None) -> str | None:
+    if op in NO_VALUE_OPS:
+        return None if value is None else f"operator {op!r} takes no value; remove 'value'"
+    if op in LIST_OPS:
+        if not isinstance(value, list) or not value:
+            return f"operator {op!r} needs a non-empty list as value"
+        items = value
+    elif op == "between":
+        ok = isinstance(value, list) and len(value) == 2
+        if not ok or not all(_is_number(v) for v in value) or value[0] > value[1]:
+            return "operator 'between' needs [low, high] numbers with low <= high"
+        return None
+    elif op in {"regex", "not_regex"}:
+        return regex_problem(value)
+    else:
+        if value is None or isinstance(value, list | dict):
+            return f"operator {op!r} needs a single value"
+        items = [value]
+    if dtype in {"int", "float"} or op in NUMERIC_OPS:
+        if not all(_is_number(v) for v in items):
+            return f"operator {op!r} on a {dtype} needs numbers, got {value!r}"
+    elif dtype == "bool":
+        if not all(isinstance(v, bool) for v in items):
+            return f"a bool compares with true/false, got {value!r}"
+    elif op in TEXT_OPS or dtype in {"string", "category"}:
+        if not all(isinstance(v, str) for v in items):
+            return f"operator {op!r} on text needs strings, got {value!r}"
+        if allowed is not None and op in {"eq", "ne", "in", "not_in"}:
+            bad = [v for v in items if v not in allowed]
+            if bad:
+                return f"value(s) {bad} not in the vocabulary {list(allowed)}"
+    return None
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def check_activity_filter(flt: dict[str, Any], field: str) -> list[tuple[str, str]]:
+    """Problems of an activity filter as (field, message) pairs."""
+    out: list[tuple[str, str]] = []
+    for key, spec in flt.items():
+        path = f"{field}.{key}"
+        if key not in ACTIVITY_FIELDS:
+            out.append((path, f"unknown activity field; use one of {sorted(ACTIVITY_FIELDS)}"))
+            continue
+        dtype, allowed = ACTIVITY_FIELDS[key]
+        if isinstance(spec, dict):
+            unknown = set(spec) - {"op", "value"}
+            op = spec.get("op")
+            if unknown or not isinstance(op, str):
+                out.append((path, "a filter mapping is {op: ..., value: ...}"))
+                continue
+            value = spec.get("value")
+        else:
+            op, value = ("in" if isinstance(spec, list) else "eq"), spec
+        if op not in OPS_BY_TYPE[dtype]:
+            out.append((path, f"operator {op!r} does not apply to a {dtype} field"))
+            continue
+        msg = _check_value(op, value, dtype, allowed)
+        if msg:
+            out.append((path, msg))
+    return out
+
+
+def check_measure(m: Measure, field: str, variables: dict[str, Variable]) -> list[tuple[str, str]]:
+    """Problems of a measure (variable or activity aggregation)."""
+    if (m.var is None) == (m.activity is None):
+        return [(field, "give exactly one of 'var' and 'activity'")]
+    if m.activity is not None:
+        return check_activity_filter(m.activity, f"{field}.activity")
+    out: list[tuple[str, str]] = []
+    if m.var not in variables:
+        hint = " (declare non-canonical contact columns under 'extra_columns')"
+        out.append((f"{field}.var", f"unknown variable {m.var!r}{hint}"))
+    if m.within_days is not None or m.agg != "count":
+        out.append((field, "'within_days' and 'agg' apply to 'activity' measures only"))
+    return out
+
+
+def check_condition(cond: Any, field: str, variables: dict[str, Variable]) -> list[tuple[str, str]]:
+    """Problems of a condition tree, each with the dotted field inside the rule."""
+    if isinstance(cond, AllOf):
+        return [
+            p
+            for i, c in enumerate(cond.all)
+            for p in check_condition(c, f"{field}.all[{i}]", variables)
+        ]
+    if isinstance(cond, AnyOf):
+        return [
+            p
+            for i, c in enumerate(cond.any)
+            for p in check_condition(c, f"{field}.any[{i}]", variables)
+        ]
+    if isinstance(cond, NotOf):
+        return check_condition(cond.not_, f"{field}.not", variables)
+    leaf: Leaf = cond
+    out = check_measure(leaf, field, variables)
+    if out:
+        return out
+    dtype = measure_type(leaf, variables) or "string"
+    if leaf.op not in ALL_OPS:
+        return [(f"{field}.op", f"unknown operator {leaf.op!r}; use one of {sorted(ALL_OPS)}")]
+    if leaf.op not in OPS_BY_TYPE[dtype]:
+        ops = sorted(OPS_BY_TYPE[dtype])
+        return [(f"{field}.op", f"operator {leaf.op!r} does not apply to a {dtype}; use {ops}")]
+    allowed = variables[leaf.var].allowed if leaf.var else None
+    msg = _check_value(leaf.op, leaf.value, dtype, allowed)
+    return [(f"{field}.value", msg)] if msg else []
+
+
+def check_bands(bands: Bands, variables: dict[str, Variable]) -> list[tuple[str, str]]:
+    """Problems of a band rule: its measure, empty ranges and overlaps."""
+    out = check_measure(bands.of, "bands.of", variables)
+    dtype = measure_type(bands.of, variables)
+    if dtype is not None and dtype not in {"int", "float"}:
+        out.append(("bands.of", f"bands need a numeric measure, this one is {dtype}"))
+    lo_hi = []
+    for i, b in enumerate(bands.ranges):
+        lo = float("-inf") if b.min is None else b.min
+        hi = float("inf") if b.max is None else b.max
+        if lo > hi:
+            out.append((f"bands.ranges[{i}]", f"min {b.min} is above max {b.max}"))
+        lo_hi.append((lo, hi, i))
+    lo_hi.sort()
+    for (_, hi_a, i), (lo_b, _, j) in zip(lo_hi, lo_hi[1:], strict=False):
+        if lo_b <= hi_a:
+            out.append(
+                (
+                    f"bands.ranges[{j}]",
+                    f"overlaps bands.ranges[{i}]; bands of one rule "
+                    "must be exclusive (e.g. 2-5 and 6+)",
+                )
+            )
+    return out
+
+
+def check_rule(
+    rule: Rule, book: Rulebook | None, variables: dict[str, Variable]
+) -> list[tuple[str, str]]:
+    """Problems of one rule (kind consistency, conditions, scales)."""
+    out: list[tuple[str, str]] = []
+    kinds = [k for k in ("bands", "each") if getattr(rule, k) is not None]
+    if len(kinds) > 1:
+        out.append(("bands", "a rule has either 'bands' or 'each', not both"))
+    if rule.kind == "bands":
+        if rule.points is not None:
+            out.append(("points", "a band rule takes its points from its ranges; remove it"))
+        out += check_bands(rule.bands, variables)  # type: ignore[arg-type]
+    elif rule.points is None:
+        out.append(("points", "missing; say how many points the rule gives"))
+    if rule.kind == "criterion" and rule.when is None:
+        out.append(("when", "missing; a criterion rule needs a condition (or use 'each')"))
+    if rule.kind != "each":
+        for key in ("limit", "decay", "within_days"):
+            if getattr(rule, key) is not None:
+                out.append((key, f"'{key}' applies to per-activity ('each') rules only"))
+    else:
+        out += check_activity_filter(rule.each or {}, "each")
+    if rule.decay is not None and rule.decay.kind == "percent" and rule.decay.percent is None:
+        out.append(("decay.percent", "missing; a 'percent' decay needs the percent per period"))
+    if rule.when is not None:
+        out += check_condition(rule.when, "when", variables)
+    if book is not None and rule.scales:
+        for s in rule.scales:
+            if s not in book.scale_names():
+                out.append(("scales", f"unknown scale {s!r}; declare it under 'scales'"))
+    return out
+
+
+def check_rulebook_semantics(book: Rulebook) -> list[RulebookProblem]:
+    """All vocabulary-level problems of a parsed rulebook."""
+    variables = variables_for(dict(book.extra_columns))
+    probs: list[RulebookProblem] = []
+    add = probs.append
+    for name in book.extra_columns:
+        if name in base_variables():
+            add(RulebookProblem("extra_columns", name, "is already a canonical variable"))
+    if book.version not in {c.version for c in book.changelog}:
+        add(RulebookProblem(None, "version", f"version {book.version!r} has no changelog entry"))
+    names = book.scale_names()
+    if len(set(names)) != len(names):
+        add(RulebookProblem(None, "scales", "scale names must be unique"))
+    if book.primary_scale not in names:
+        add(RulebookProblem(None, "primary_scale", f"unknown scale {book.primary_scale!r}"))
+    seen: set[str] = set()
+    for rule in book.rules:
+        if rule.name in seen:
+            add(RulebookProblem(rule.name, "name", "duplicate rule name; names must be unique"))
+        seen.add(rule.name)
+        probs += [RulebookProblem(rule.name, f, m) for f, m in check_rule(rule, book, variables)]
+    for scale in book.scales:
+        where = f"scales[{scale.name}]"
+        cats = {r.category for r in book.rules if scale.name in book.rule_scales(r)}
+        for cat, cap in scale.caps.items():
+            if cat not in cats:
+                add(RulebookProblem(where, f"caps.{cat}", "no rule of this scale has the category"))
+            if cap.min is not None and cap.max is not None and cap.min > cap.max:
+                add(RulebookProblem(where, f"caps.{cat}", "min is above max"))
+            if (cap.max is not None and cap.max < 0) or (cap.min is not None and cap.min > 0):
+                add(RulebookProblem(where, f"caps.{cat}", "max must be >= 0 and min <= 0"))
+        if scale.gate is not None:
+            probs += [
+                RulebookProblem(where, f, m)
+                for f, m in check_condition(scale.gate.unless, "gate.unless", variables)
+            ]
+    if book.grade is not None:
+        for axis in ("fit", "engagement"):
+            bands = getattr(book.grade, axis)
+            mins = [b.min for b in bands[:-1]]
+            if any(m is None for m in mins) or bands[-1].min is not None:
+                add(
+                    RulebookProblem(
+                        "grade",
+                        axis,
+                        "only the last band has no 'min' and it must be there (the catch-all)",
+                    )
+                )
+            elif any(a <= b for a, b in zip(mins, mins[1:], strict=False)):
+                add(RulebookProblem("grade", axis, "band minimums must strictly decrease"))
+            if len({b.label for b in bands}) != len(bands):
+                add(RulebookProblem("grade", axis, "band labels must be unique"))
+    if book.stages is not None:
+        st = book.stages
+        if not st.lead <= st.mql <= st.sql:
+            add(RulebookProblem("stages", "mql", "cut-offs must satisfy lead <= mql <= sql"))
+        for i, ex in enumerate(st.exclusions):
+            probs += [
+                RulebookProblem("stages", f"exclusions[{i}].{f}", m)
+                for f, m in check_condition(ex.when, "when", variables)
+            ]
+    if book.accounts is not None:
+        acc = book.accounts
+        if acc.scale is not None and acc.scale not in names:
+            add(RulebookProblem("accounts", "scale", f"unknown scale {acc.scale!r}"))
+        if acc.weights is not None and len(acc.weights) != acc.top_n:
+            add(RulebookProblem("accounts", "weights", "give exactly top_n weights"))
+    return probs

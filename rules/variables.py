@@ -1,0 +1,143 @@
+"""Values of rulebook variables for every contact: columns, account columns, derived values.
+
+Derived variables (e-mail domain and free/corporate, phone present, budget stated, days
+since created, deal and unsubscribe history) are computed here, vectorised; history-based
+ones read the full activity history before ``as_of`` (not the recycled view).
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+import numpy as np
+import pandas as pd
+
+from rules.context import NS_PER_DAY, ActivityIndex, as_text, positions_of
+from rules.operators import apply_operator
+from rules.vocabulary import FREE_EMAIL_DOMAINS, Variable
+
+OPEN_DEAL_STAGES = ("prospecting", "qualification", "proposal", "negotiation")
+
+
+def _email_domain(contacts: pd.DataFrame, cache: dict[str, object]) -> pd.Series:
+    if "email_domain" not in cache:
+        if "email" not in contacts:
+            cache["email_domain"] = pd.Series(pd.NA, index=contacts.index, dtype="string")
+        else:
+            email = as_text(contacts["email"]).str.strip().str.lower()
+            domain = email.str.replace(r"^.*@", "", regex=True)
+            cache["email_domain"] = domain.where(email.str.contains("@", regex=False).fillna(False))
+    return cast(pd.Series, cache["email_domain"])
+
+
+def variable_values(
+    var: Variable,
+    contacts: pd.DataFrame,
+    accounts: pd.DataFrame,
+    history: ActivityIndex,
+    free_domains: tuple[str, ...] | None = None,
+    cache: dict[str, object] | None = None,
+) -> pd.Series:
+    """The values of one variable for every contact (positional index).
+
+    Args:
+        var: Registry entry.
+        contacts: Contacts in scoring order (RangeIndex).
+        accounts: Account table.
+        history: Full activity index (not recycled) for derived history variables.
+        free_domains: Free e-mail domains (default :data:`FREE_EMAIL_DOMAINS`).
+        cache: Shared intermediate results (account positions, e-mail domains).
+
+    Returns:
+        A series aligned with ``contacts``.
+    """
+    n = len(contacts)
+    cache = {} if cache is None else cache
+    if var.source in {"contact", "extra"}:
+        if var.column not in contacts:
+            return pd.Series([pd.NA] * n, dtype="object")
+        return contacts[var.column]
+    if var.source == "account":
+        if "account_id" not in contacts or var.column not in accounts:
+            return pd.Series([pd.NA] * n, dtype="object")
+        if "account_pos" not in cache:
+            cache["account_pos"] = positions_of(
+                contacts["account_id"], pd.Index(accounts["account_id"])
+            )
+        idx: np.ndarray = cache["account_pos"]  # type: ignore[assignment]
+        col = accounts[var.column].reset_index(drop=True)
+        taken = col.take(np.where(idx >= 0, idx, 0)).reset_index(drop=True)
+        return taken.where(pd.Series(idx >= 0), other=pd.NA) if (idx < 0).any() else taken
+    name = var.name
+    if name == "email_domain":
+        return _email_domain(contacts, cache)
+    if name in {"email_is_free", "email_is_corporate"}:
+        dom = _email_domain(contacts, cache)
+        free = dom.isin(list(free_domains or FREE_EMAIL_DOMAINS)).to_numpy(dtype=bool)
+        present = dom.notna().to_numpy(dtype=bool)
+        return pd.Series(free & present if name == "email_is_free" else present & ~free)
+    if name == "phone_present":
+        if "phone" not in contacts:
+            return pd.Series(np.zeros(n, dtype=bool))
+        return pd.Series(apply_operator(contacts["phone"], "is_present"))
+    if name == "budget_stated":
+        return pd.Series(
+            contacts.get("budget", pd.Series(np.nan, index=contacts.index))
+            .astype(float)
+            .fillna(0)
+            .to_numpy()
+            > 0
+        )
+    if name == "days_since_created":
+        created = contacts["created_at"].dt.tz_convert("UTC").to_numpy("datetime64[ns]")
+        return pd.Series((history.as_of_ns - created.astype(np.int64)) / NS_PER_DAY)
+    return pd.Series(_history_flag(name, contacts, accounts, history, free_domains, cache))
+
+
+def _history_flag(
+    name: str,
+    contacts: pd.DataFrame,
+    accounts: pd.DataFrame,
+    history: ActivityIndex,
+    free_domains: tuple[str, ...] | None,
+    cache: dict[str, object],
+) -> np.ndarray:
+    def latest_deal_stage_is(stages: tuple[str, ...]) -> np.ndarray:
+        deals = history.filter_mask({"activity_type": "deal_stage_change"})
+        last = history.days_since(deals, last=True)
+        is_stage = history.filter_mask(
+            {"activity_type": "deal_stage_change", "deal_stage": list(stages)}
+        )
+        return (last == history.days_since(is_stage, last=True)) & ~np.isnan(last)
+
+    if name == "has_open_opportunity":
+        return latest_deal_stage_is(OPEN_DEAL_STAGES)
+    won = (
+        history.count(
+            history.filter_mask({"activity_type": "deal_stage_change", "deal_stage": "closed_won"})
+        )
+        > 0
+    )
+    if name == "has_won_deal":
+        return won
+    if name == "is_customer":
+        acc = variable_values(
+            Variable("a", "bool", "account", "is_customer"),
+            contacts,
+            accounts,
+            history,
+            free_domains,
+            cache,
+        )
+        life = contacts.get("lifecycle_stage")
+        is_life = (
+            apply_operator(life, "eq", "customer")
+            if life is not None
+            else np.zeros(len(contacts), dtype=bool)
+        )
+        return won | apply_operator(acc, "is_true") | is_life
+    if name == "is_unsubscribed":
+        unsub = history.count(history.filter_mask({"activity_type": "email_unsubscribe"})) > 0
+        dne = contacts.get("do_not_email")
+        return unsub | (apply_operator(dne, "is_true") if dne is not None else False)
+    raise ValueError(f"no implementation for derived variable {name!r}")

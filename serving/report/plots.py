@@ -1,0 +1,167 @@
+"""Report figures as base64 PNG data URIs (matplotlib's Agg canvas, no pyplot state).
+
+Embedding the images keeps the report one self-contained file that opens offline.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+METHOD_LABELS: dict[str, str] = {
+    "manual": "Point rules",
+    "model": "Model",
+    "blend": "Final blend",
+}
+# Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
+METHOD_COLORS: dict[str, str] = {"manual": "#E69F00", "model": "#0072B2", "blend": "#009E73"}
+_GREY = "#888888"
+
+
+def label(method: str) -> str:
+    """Display name of a method key."""
+    return METHOD_LABELS.get(method, method)
+
+
+def _color(method: str) -> str | None:
+    return METHOD_COLORS.get(method)
+
+
+def to_data_uri(fig: Figure) -> str:
+    """PNG of ``fig`` as a ``data:image/png;base64,...`` URI."""
+    FigureCanvasAgg(fig)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=96)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _figure(width: float = 10.0, height: float = 3.8, **margins: float) -> Figure:
+    """A white figure with fixed margins (a layout engine would cost a draw per figure)."""
+    fig = Figure(figsize=(width, height))
+    fig.set_facecolor("white")
+    spacing = {"left": 0.07, "right": 0.98, "bottom": 0.14, "top": 0.9, "wspace": 0.22}
+    fig.subplots_adjust(**{**spacing, **margins})
+    return fig
+
+
+def roc_pr_figure(points: pd.DataFrame, summary: pd.DataFrame, base_rate: float) -> str:
+    """ROC and precision-recall curves of every method, AUCs in the legend."""
+    fig = _figure()
+    ax_roc, ax_pr = fig.subplots(1, 2)
+    auc = summary.set_index("method")
+    ax_roc.plot([0, 1], [0, 1], linestyle="--", color=_GREY, label="random")
+    for method, part in points.groupby("method", sort=False):
+        roc, pr = part[part["curve"] == "roc"], part[part["curve"] == "pr"]
+        name = str(method)
+        ax_roc.plot(
+            roc["x"],
+            roc["y"],
+            color=_color(name),
+            label=f"{label(name)} (AUC {auc.at[name, 'roc_auc']:.3f})",
+        )
+        ax_pr.plot(
+            pr["x"],
+            pr["y"],
+            color=_color(name),
+            label=f"{label(name)} (AP {auc.at[name, 'pr_auc']:.3f})",
+        )
+    ax_pr.axhline(base_rate, linestyle="--", color=_GREY, label=f"base rate {base_rate:.1%}")
+    ax_roc.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC")
+    ax_pr.set(xlabel="recall", ylabel="precision", title="Precision-recall", ylim=(0, 1.02))
+    ax_roc.legend(loc="lower right", fontsize=8)
+    ax_pr.legend(loc="upper right", fontsize=8)
+    return to_data_uri(fig)
+
+
+def gains_figure(gains: pd.DataFrame) -> str:
+    """Cumulative gains curve and lift per decile for every method."""
+    fig = _figure()
+    ax_gain, ax_lift = fig.subplots(1, 2)
+    ax_gain.plot([0, 1], [0, 1], linestyle="--", color=_GREY, label="random")
+    methods = list(dict.fromkeys(gains["method"]))
+    width = 0.8 / max(1, len(methods))
+    for i, method in enumerate(methods):
+        part = gains[gains["method"] == method]
+        x = np.concatenate([[0.0], part["cumulative_share"].to_numpy()])
+        y = np.concatenate([[0.0], part["cumulative_recall"].to_numpy()])
+        ax_gain.plot(x, y, marker="o", markersize=3, color=_color(method), label=label(method))
+        offset = (i - (len(methods) - 1) / 2) * width
+        ax_lift.bar(
+            part["decile"] + offset, part["lift"], width, color=_color(method), label=label(method)
+        )
+    ax_lift.axhline(1.0, linestyle="--", color=_GREY)
+    ax_gain.set(xlabel="share of leads worked (best first)", ylabel="share of conversions found")
+    ax_gain.set_title("Cumulative gains")
+    ax_lift.set(xlabel="decile (1 = highest scores)", ylabel="lift over base rate", title="Lift")
+    ax_lift.set_xticks(sorted(gains["decile"].unique()))
+    ax_gain.legend(fontsize=8)
+    ax_lift.legend(fontsize=8)
+    return to_data_uri(fig)
+
+
+def calibration_figure(bins: pd.DataFrame) -> str:
+    """Reliability curves: mean predicted probability vs observed conversion rate."""
+    fig = _figure(6.0, 4.2, left=0.12, bottom=0.13)
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, 1], linestyle="--", color=_GREY, label="perfectly calibrated")
+    for method, part in bins.groupby("method", sort=False):
+        name = str(method)
+        ax.plot(
+            part["mean_predicted"],
+            part["observed_rate"],
+            marker="o",
+            color=_color(name),
+            label=label(name),
+        )
+    ax.set(xlabel="mean predicted P(convert)", ylabel="observed conversion rate")
+    ax.set(xlim=(0, 1), ylim=(0, 1), title="Reliability")
+    ax.legend(fontsize=8)
+    return to_data_uri(fig)
+
+
+def bands_figure(tables: Mapping[str, pd.DataFrame]) -> str:
+    """Leads per band (bars) and conversion rate per band (line) for each score."""
+    fig = _figure(10.0, 3.8, left=0.07, right=0.93, bottom=0.2, wspace=0.35)
+    axes = np.atleast_1d(fig.subplots(1, len(tables)))
+    for ax, (method, table) in zip(axes, tables.items(), strict=True):
+        x = np.arange(len(table))
+        ax.bar(x, table["n"], color=_color(method) or _GREY, alpha=0.6)
+        ax.set_xticks(x, table["band"], rotation=45, ha="right", fontsize=7)
+        ax.set(ylabel="leads", title=f"{label(method)}: leads and conversion per band")
+        rate = ax.twinx()
+        rate.plot(x, table["conversion_rate"], color="black", marker="o", markersize=3)
+        rate.set_ylabel("conversion rate")
+        rate.set_ylim(0, max(0.05, float(np.nanmax(table["conversion_rate"].to_numpy())) * 1.1))
+    return to_data_uri(fig)
+
+
+def barh_figure(
+    names: pd.Series, values: pd.Series, *, xlabel: str, title: str, lines: Mapping[str, float]
+) -> str:
+    """Horizontal bars (largest at the top) with labelled reference lines."""
+    height = max(2.4, 0.28 * len(names) + 1.2)
+    longest = max((len(str(n)) for n in names), default=4)
+    fig = _figure(
+        8.0,
+        height,
+        left=min(0.45, 0.04 + 0.0125 * longest),
+        right=0.96,
+        bottom=0.9 / height,
+        top=1 - 0.45 / height,
+    )
+    ax = fig.add_subplot()
+    y = np.arange(len(names))[::-1]
+    ax.barh(y, values.fillna(0.0), color="#0072B2")
+    ax.set_yticks(y, names, fontsize=8)
+    for (text, x), style in zip(lines.items(), ("--", ":", "-."), strict=False):
+        ax.axvline(x, linestyle=style, color="#555555", label=f"{text} ({x:g})")
+    ax.set(xlabel=xlabel, title=title)
+    if lines:
+        ax.legend(fontsize=7, loc="lower right")
+    return to_data_uri(fig)

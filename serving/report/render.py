@@ -1,0 +1,100 @@
+"""Render the comparison report as one self-contained HTML file and write it atomically.
+
+Figures are embedded as base64 PNGs and the CSS is inlined, so the file opens offline in any
+browser and references no external resource. Jinja2 autoescapes every value.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+
+from serving.report.build import ComparisonReport
+from serving.report.plots import label
+from serving.report.sections import NAV_LABELS, all_sections
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """A headline number shown in a tile at the top."""
+
+    value: str
+    label: str
+
+
+def _template(name: str) -> str:
+    return resources.files("serving.report").joinpath("templates", name).read_text("utf-8")
+
+
+def kpis(report: ComparisonReport) -> list[Kpi]:
+    """Headline tiles: period size, base rate, ROC AUC per method, top-K conversions."""
+    tiles = [
+        Kpi(f"{report.n_leads:,}", "leads in the scored period"),
+        Kpi(f"{report.n_converted / report.n_leads:.1%}", "converted (base rate)"),
+    ]
+    tiles += [
+        Kpi(f"{row['roc_auc']:.3f}", f"ROC AUC {label(str(row['method']))}")
+        for row in report.metrics.to_dict("records")
+    ]
+    if report.capacity:
+        summary = report.capacity[0].summary
+        k = int(summary["k"].iloc[0])
+        tiles += [
+            Kpi(f"{int(row['converted']):,}", f"converted in top {k}: {label(row['method'])}")
+            for row in summary.to_dict("records")
+        ]
+    return tiles
+
+
+def render_html(report: ComparisonReport) -> str:
+    """The report as a self-contained HTML document.
+
+    Args:
+        report: The built report.
+
+    Returns:
+        The HTML text (UTF-8, no external references).
+    """
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    template = env.from_string(_template("report.html"))
+    return template.render(
+        report=report,
+        sections=all_sections(report),
+        kpis=kpis(report),
+        nav=NAV_LABELS,
+        css=_template("report.css"),
+    )
+
+
+def write_report(report: ComparisonReport, path: str | Path) -> Path:
+    """Render ``report`` and write it to ``path`` atomically (temp file, then rename).
+
+    Args:
+        report: The built report.
+        path: Destination HTML file; its folder is created when missing.
+
+    Returns:
+        The written path.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    html = render_html(report)
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        # Mode "x" creates the file with the usual umask permissions (mkstemp would give 0600).
+        with tmp.open("x", encoding="utf-8") as out:
+            out.write(html)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    log.info("report written to %s (%d bytes)", target, len(html.encode("utf-8")))
+    return target

@@ -1,0 +1,100 @@
+"""Sections on the scored population: drift since training, segments, data notes."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from serving.report import plots
+from serving.report.build import ComparisonReport
+from serving.report.sections.base import Section
+from serving.report.tables import table
+
+SHORT = {"manual": "rules", "model": "model", "blend": "blend"}
+
+
+def drift(report: ComparisonReport) -> Section:
+    watch, warning = report.settings.psi_watch, report.settings.psi_warning
+    how = (
+        f"Population stability index between the training and the scored period: below {watch:g} "
+        f"is stable, {watch:g}-{warning:g} worth watching, {warning:g} or more a warning that the "
+        "population changed and the model may need retraining."
+    )
+    if report.drift is None:
+        return Section(
+            id="drift",
+            title="Drift",
+            how=how,
+            paragraphs=("No training-period reference was given.",),
+        )
+    spec = (
+        ("column", "Column", "text"),
+        ("kind", "Kind", "text"),
+        ("psi", "PSI", "f3"),
+        ("level", "Level", "text"),
+        ("missing_reference", "Missing (training)", "pct"),
+        ("missing_current", "Missing (scored)", "pct"),
+    )
+    top = report.drift.head(20)
+    figure = plots.barh_figure(
+        top["column"],
+        top["psi"],
+        xlabel="PSI",
+        title="Drift per column (top 20)",
+        lines={"watch": watch, "warning": warning},
+    )
+    return Section(
+        id="drift",
+        title="Drift since training",
+        how=how,
+        figures=((figure, "PSI per column"),),
+        tables=(("Columns, largest drift first", table(report.drift, spec)),),
+    )
+
+
+def segments(report: ComparisonReport) -> Section:
+    how = (
+        "The same comparison within each lead source, region and company size: a method that "
+        "wins overall can lose in a segment (AUC needs both outcomes in the segment)."
+    )
+    frame = report.segments
+    if frame.empty:
+        return Section(
+            id="segments", title="Segments", how=how, paragraphs=("No segment column was given.",)
+        )
+    spec = [
+        ("segment", "Segment", "text"),
+        ("level", "Level", "text"),
+        ("n", "Leads", "int"),
+        ("converted", "Converted", "int"),
+        ("base_rate", "Rate", "pct"),
+    ]
+    for method in ("manual", "model", "blend"):
+        spec.append((f"roc_auc_{method}", f"AUC {SHORT[method]}", "f3"))
+    for method in ("manual", "model", "blend"):
+        spec.append((f"top_decile_lift_{method}", f"Top-10% lift {SHORT[method]}", "f2"))
+    return Section(
+        id="segments", title="Segments", how=how, tables=(("Per segment", table(frame, spec)),)
+    )
+
+
+def data_notes(report: ComparisonReport) -> Section:
+    quarantined = report.quarantined
+    reasons = (
+        quarantined.groupby("reason", sort=True).size().rename("n").reset_index()
+        if len(quarantined)
+        else pd.DataFrame({"reason": [], "n": []})
+    )
+    paragraphs = (
+        f"{report.n_leads:,} leads used, {report.n_converted:,} converted; "
+        f"{len(quarantined):,} row(s) quarantined.",
+        *report.notes,
+    )
+    spec = (("reason", "Reason", "text"), ("n", "Rows", "int"))
+    return Section(
+        id="data-notes",
+        title="Data notes",
+        how="Rows the report could not use are counted here with the reason, never dropped "
+        "silently; fix them at the source and re-run.",
+        paragraphs=paragraphs,
+        tables=(("Quarantined rows by reason", table(reasons, spec)),) if len(quarantined) else (),
+    )

@@ -1,0 +1,156 @@
+"""Sections on how well each method ranks and how its scores are distributed."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from serving.report import plots
+from serving.report.build import ComparisonReport
+from serving.report.plots import label
+from serving.report.sections.base import RATE, Section, labelled
+from serving.report.tables import table
+
+
+def roc(report: ComparisonReport) -> Section:
+    metrics = labelled(report.metrics)
+    spec = [
+        ("method", "Method", "text"),
+        ("roc_auc", "ROC AUC", "f3"),
+        ("pr_auc", "PR AUC", "f3"),
+        ("top_decile_lift", "Top-decile lift", "f2"),
+        ("precision_at_k", "Precision top 10%", "pct"),
+        ("recall_at_k", "Recall top 10%", "pct"),
+    ]
+    tests = labelled(report.auc_tests, "method", "versus")
+    test_spec = [
+        ("method", "Method", "text"),
+        ("versus", "Versus", "text"),
+        ("diff", "AUC difference", "signed"),
+        ("low", "95% low", "signed"),
+        ("high", "95% high", "signed"),
+    ]
+    figure = plots.roc_pr_figure(report.curves, report.metrics, report.n_converted / report.n_leads)
+    return Section(
+        id="roc",
+        title="Ranking: ROC and precision-recall",
+        how="Curves further up and to the left rank converters above the rest; an AUC of 0.5 "
+        "is a coin toss and 1.0 is perfect.",
+        figures=((figure, "ROC and precision-recall curves"),),
+        tables=(
+            ("Ranking metrics", table(metrics, spec)),
+            ("AUC difference with a paired bootstrap interval", table(tests, test_spec)),
+        ),
+    )
+
+
+def gains(report: ComparisonReport) -> Section:
+    wide = report.gains.pivot(index="decile", columns="method")
+    frame = pd.DataFrame({"decile": wide.index})
+    spec = [("decile", "Decile", "int")]
+    for method in dict.fromkeys(report.gains["method"]):
+        for col, head, kind in (
+            ("conversion_rate", "rate", "pct"),
+            ("lift", "lift", "f2"),
+            ("cumulative_recall", "gains", "pct"),
+        ):
+            frame[f"{col}_{method}"] = wide[(col, method)].to_numpy()
+            spec.append((f"{col}_{method}", f"{label(method)} {head}", kind))
+    return Section(
+        id="gains",
+        title="Cumulative gains and lift by decile",
+        how="Gains: the share of all conversions found by working the top x% of leads; lift: "
+        "how many times the base rate each decile converts (decile 1 holds the best scores).",
+        figures=((plots.gains_figure(report.gains), "Cumulative gains and lift"),),
+        tables=(("Per decile", table(frame, spec)),),
+    )
+
+
+def calibration(report: ComparisonReport) -> Section:
+    spec = [("method", "Method", "text"), ("brier", "Brier score", "f3"), ("ece", "ECE", "f3")]
+    return Section(
+        id="calibration",
+        title="Calibration: do the probabilities mean what they say?",
+        how="Points on the diagonal mean a lead given 30% converts 30% of the time; lower Brier "
+        "and ECE are better. Point rules have no probability scale, so they appear in the band "
+        "table instead; the final blend is read as final score / 100.",
+        figures=((plots.calibration_figure(report.calibration), "Reliability curves"),),
+        tables=(("Probability quality", table(labelled(report.calibration_summary), spec)),),
+    )
+
+
+def bands(report: ComparisonReport) -> Section:
+    spec = [
+        ("band", "Band", "text"),
+        ("n", "Leads", "int"),
+        ("share", "Share", "pct"),
+        ("converted", "Converted", "int"),
+        ("conversion_rate", "Rate", "pct"),
+    ]
+    level_spec = [
+        ("level", "Level", "text"),
+        ("n", "Leads", "int"),
+        ("share", "Share", "pct"),
+        ("converted", "Converted", "int"),
+        ("conversion_rate", "Rate", "pct"),
+    ]
+    names = {"manual_stage": "Manual stage", "tier": "Predictive tier", "manual_grade": "Grade"}
+    tables = [(f"{label(m)} bands", table(t, spec)) for m, t in report.bands.items()]
+    tables += [(names.get(k, k), table(t, level_spec)) for k, t in report.stages.items()]
+    return Section(
+        id="bands",
+        title="Score distributions: bands and stages",
+        how="Each band should convert better than the one below it; a flat or falling rate "
+        "means the points in that range do not measure buying intent (the quarterly audit).",
+        figures=((plots.bands_figure(report.bands), "Leads and conversion rate per band"),),
+        tables=tuple(tables),
+    )
+
+
+def capacity(report: ComparisonReport) -> Section:
+    spec = [
+        ("method", "Method", "text"),
+        ("k", "K", "int"),
+        ("converted", "Converted", "int"),
+        ("conversion_rate", "Rate", "pct"),
+        ("share_of_conversions", "Of all conversions", "pct"),
+        ("threshold", "Cut-off giving K leads", "num"),
+        ("volume_at_threshold", "Leads at cut-off (ties)", "int"),
+    ]
+    overlap_spec = [
+        ("method_a", "A", "text"),
+        ("method_b", "B", "text"),
+        ("both", "In both", "int"),
+        ("both_converted", "converted", "int"),
+        ("only_a", "Only A sends", "int"),
+        ("only_a_converted", "converted", "int"),
+        ("only_b", "Only B sends", "int"),
+        ("only_b_converted", "converted", "int"),
+    ]
+    tables, paragraphs = [], []
+    mql = report.thresholds.set_index("name").loc["MQL"]
+    for result in report.capacity:
+        k = int(result.summary["k"].iloc[0])
+        manual = result.summary.set_index("method").loc["manual"]
+        paragraphs.append(
+            f"To send about {k} leads with the point rules, the MQL threshold would be "
+            f"{manual['threshold']:g} points ({int(manual['volume_at_threshold']):,} leads reach "
+            f"it); today it is {mql['threshold']:g}, which sends {int(mql['n']):,}."
+        )
+        overlap = labelled(result.overlap, "method_a", "method_b")
+        tables.append((f"Sales works {k} leads", table(labelled(result.summary), spec)))
+        tables.append((f"Who differs at K = {k}", table(overlap, overlap_spec)))
+    current = [
+        ("name", "Current cut-off", "text"),
+        ("threshold", "Manual score ≥", "num"),
+        *RATE,
+        ("share_of_conversions", "Of all conversions", "pct"),
+    ]
+    tables.append(("Current rulebook cut-offs", table(report.thresholds, current)))
+    return Section(
+        id="capacity",
+        title="Threshold analysis at sales capacity",
+        how="If sales can work K leads, each method sends its K best; more conversions in the "
+        "top K is better, and the cut-off column is the threshold that sends K leads.",
+        paragraphs=tuple(paragraphs),
+        tables=tuple(tables),
+    )

@@ -1,0 +1,66 @@
+"""Account roll-ups: sum, mean, max and weighted mean of the top N contacts."""
+
+from __future__ import annotations
+
+import pytest
+from rulebook_helpers import AS_OF, book, tables
+
+from rules import score_rulebook
+
+# budgets become points one to one
+RULES = [
+    {
+        "name": "budget",
+        "category": "fit",
+        "bands": {
+            "of": {"var": "budget"},
+            "ranges": [{"min": v, "max": v, "points": v} for v in (10, 20, 30, 40)],
+        },
+    }
+]
+CONTACTS = [
+    {"contact_id": "a1", "account_id": "A", "budget": 10.0},
+    {"contact_id": "a2", "account_id": "A", "budget": 40.0},
+    {"contact_id": "a3", "account_id": "A", "budget": 30.0},
+    {"contact_id": "a4", "account_id": "A", "budget": 20.0},
+    {"contact_id": "b1", "account_id": "B", "budget": 30.0},
+    {"contact_id": "lone"},
+]
+
+
+@pytest.mark.parametrize(
+    ("cfg", "expected_a", "expected_b", "used_a"),
+    [
+        ({"method": "sum"}, 100.0, 30.0, 4),
+        ({"method": "mean"}, 25.0, 30.0, 4),
+        ({"method": "max"}, 40.0, 30.0, 1),
+        ({"method": "top_n_weighted", "top_n": 2}, 35.0, 30.0, 2),
+        (
+            {"method": "top_n_weighted", "top_n": 3, "weights": [3, 2, 1]},
+            (3 * 40 + 2 * 30 + 1 * 20) / 6,
+            30.0,
+            3,
+        ),
+    ],
+)
+def test_roll_up_methods(cfg, expected_a, expected_b, used_a):
+    rb = book(RULES, accounts={**cfg, "threshold": 32})
+    res = score_rulebook(
+        tables(CONTACTS, accounts=[{"account_id": "A"}, {"account_id": "B"}]), rb, AS_OF
+    )
+    acc = res.accounts.set_index("account_id")
+    assert list(acc.index) == ["A", "B"]  # the contact without account is skipped
+    assert acc.loc["A", "score"] == pytest.approx(expected_a)
+    assert acc.loc["B", "score"] == pytest.approx(expected_b)
+    assert acc.loc["A", "n_contacts"] == 4 and acc.loc["A", "n_used"] == used_a
+    assert acc.loc["A", "top_contact_id"] == "a2"
+    assert bool(acc.loc["A", "hot"]) == (expected_a >= 32)
+
+
+def test_committee_is_hot_although_no_single_contact_is():
+    rb = book(
+        RULES, stages={"lead": 1, "mql": 35, "sql": 65}, accounts={"method": "sum", "threshold": 90}
+    )
+    res = score_rulebook(tables(CONTACTS), rb, AS_OF)
+    assert (res.scores["stage"].astype(str) != "sql").all()
+    assert bool(res.accounts.set_index("account_id").loc["A", "hot"])

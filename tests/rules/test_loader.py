@@ -1,0 +1,195 @@
+"""Loading and validating rulebooks: every problem at once, naming rule and field."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from rules import SCHEMA_PATH, RulebookError, check_rulebook, load_rulebook, rulebook_json_schema
+
+RULEBOOKS = Path(__file__).resolve().parents[2] / "rules" / "rulebooks"
+
+BAD = """
+name: bad
+version: "1.0"
+changelog: [{version: "1.0", date: 2026-01-01, changes: x}]
+scales: [{name: main, caps: {fti: {max: 10}}}]
+rules:
+  - name: unknown_var
+    category: fit
+    points: 5
+    when: {var: shoe_size, op: eq, value: 1}
+  - name: wrong_op
+    category: fit
+    points: 5
+    when: {var: seniority, op: gt, value: 3}
+  - name: overlapping
+    category: engagement
+    bands:
+      of: {activity: {activity_type: page_view}}
+      ranges: [{min: 2, max: 5, points: 3}, {min: 5, points: 6}]
+  - name: evil_regex
+    category: fit
+    scales: [nowhere]
+    points: 1
+    when: {var: job_title, op: regex, value: "(a+)+$"}
+  - name: typo_key
+    category: fit
+    pionts: 3
+    when: {var: seniority, op: eq, value: vpp}
+  - name: bad_activity
+    category: engagement
+    points: 1
+    each: {activity_type: page_veiw}
+"""
+
+
+def _write(tmp_path, text):
+    path = tmp_path / "book.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_many_problems_reported_at_once_with_rule_and_field(tmp_path):
+    problems = check_rulebook(_write(tmp_path, BAD))
+    found = {(p.rule, p.field) for p in problems}
+    assert ("unknown_var", "when.var") in found
+    assert ("wrong_op", "when.op") in found
+    assert ("overlapping", "bands.ranges[1]") in found
+    assert ("evil_regex", "when.value") in found
+    assert ("evil_regex", "scales") in found
+    assert ("typo_key", "pionts") in found
+    assert ("bad_activity", "each.activity_type") in found
+    assert ("scales[main]", "caps.fti") in found
+    assert all(p.file and p.file.endswith("book.yaml") for p in problems)
+    with pytest.raises(RulebookError, match="unknown_var"):
+        load_rulebook(_write(tmp_path, BAD))
+
+
+@pytest.mark.parametrize("text", ["- just\n- a list\n", "42\n", ""])
+def test_yaml_that_is_not_a_mapping(tmp_path, text):
+    problems = check_rulebook(_write(tmp_path, text))
+    assert len(problems) == 1 and "mapping" in problems[0].message
+
+
+def test_invalid_yaml_and_missing_file(tmp_path):
+    assert "not valid YAML" in check_rulebook(_write(tmp_path, "a: [1, 2\n"))[0].message
+    assert "cannot read" in check_rulebook(tmp_path / "nope.yaml")[0].message
+
+
+def test_unknown_top_level_key_still_checks_rules(tmp_path):
+    text = BAD.replace("name: bad", "name: bad\ncolour: blue", 1)
+    found = {(p.rule, p.field) for p in check_rulebook(_write(tmp_path, text))}
+    assert (None, "colour") in found
+    assert ("unknown_var", "when.var") in found
+
+
+@pytest.mark.parametrize(
+    ("leaf", "field", "needle"),
+    [
+        ({"var": "seniority", "op": "in", "value": "vp"}, "when.value", "non-empty list"),
+        ({"var": "budget", "op": "between", "value": [9, 1]}, "when.value", "low <= high"),
+        ({"var": "budget", "op": "gte", "value": "lots"}, "when.value", "numbers"),
+        ({"var": "is_employee", "op": "eq", "value": "yes"}, "when.value", "true/false"),
+        ({"var": "job_title", "op": "regex", "value": "x" * 300}, "when.value", "limit"),
+        ({"var": "job_title", "op": "regex", "value": "(unclosed"}, "when.value", "compile"),
+        ({"var": "job_title", "op": "regex", "value": "(\\w+\\s?)*"}, "when.value", "nested"),
+        ({"var": "job_title", "op": "frobnicate", "value": 1}, "when.op", "unknown operator"),
+        ({"var": "seniority", "op": "eq", "value": "vpp"}, "when.value", "vocabulary"),
+        ({"var": "created_at", "op": "gt", "value": 1}, "when.op", "does not apply"),
+        (
+            {"activity": {"activity_type": "page_view"}, "var": "budget", "op": "gt", "value": 1},
+            "when",
+            "exactly one",
+        ),
+        ({"var": "budget", "within_days": 3, "op": "gt", "value": 1}, "when", "activity"),
+    ],
+)
+def test_bad_leaves(leaf, field, needle):
+    from rules import parse_rulebook
+
+    raw = {
+        "name": "b",
+        "version": "1",
+        "changelog": [{"version": "1", "date": "2026-01-01", "changes": "x"}],
+        "scales": [{"name": "main"}],
+        "rules": [{"name": "r", "category": "fit", "points": 1, "when": leaf}],
+    }
+    book, problems = parse_rulebook(raw)
+    assert book is None
+    assert any(p.rule == "r" and p.field == field and needle in p.message for p in problems), (
+        problems
+    )
+
+
+def test_semantic_problems_elsewhere():
+    from rules import parse_rulebook
+
+    raw = {
+        "name": "b",
+        "version": "2",
+        "changelog": [{"version": "1", "date": "2026-01-01", "changes": "x"}],
+        "scales": [{"name": "main"}],
+        "primary_scale": "global",
+        "rules": [
+            {
+                "name": "r",
+                "category": "fit",
+                "points": 1,
+                "when": {"var": "phone_present", "op": "is_true"},
+                "decay": {"kind": "half_life", "days": 3},
+            },
+            {"name": "r", "category": "fit", "when": {"var": "phone_present", "op": "is_true"}},
+        ],
+        "grade": {
+            "fit": [{"label": "A"}, {"label": "B", "min": 5}],
+            "engagement": [{"label": "1", "min": 1}, {"label": "2", "min": 3}, {"label": "3"}],
+        },
+        "stages": {"lead": 50, "mql": 35, "sql": 65},
+        "accounts": {"method": "top_n_weighted", "top_n": 3, "weights": [1, 2]},
+    }
+    _, problems = parse_rulebook(raw)
+    found = {(p.rule, p.field) for p in problems}
+    assert {
+        (None, "version"),
+        (None, "primary_scale"),
+        ("r", "decay"),
+        ("r", "name"),
+        ("r", "points"),
+        ("grade", "fit"),
+        ("grade", "engagement"),
+        ("stages", "mql"),
+        ("accounts", "weights"),
+    } <= found
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_jsonable(v) for v in obj]
+    return obj.isoformat() if isinstance(obj, dt.date) else obj
+
+
+@pytest.mark.parametrize("name", ["default.yaml", "x_education.yaml"])
+def test_shipped_rulebooks_are_valid_and_match_the_schema(name):
+    path = RULEBOOKS / name
+    assert check_rulebook(path) == []
+    schema = json.loads(SCHEMA_PATH.read_text())
+    jsonschema.validate(_jsonable(yaml.safe_load(path.read_text())), schema)
+    book = load_rulebook(path)
+    assert book.version in {c.version for c in book.changelog}
+
+
+def test_published_schema_is_up_to_date_and_rejects_unknown_keys():
+    schema = json.loads(SCHEMA_PATH.read_text())
+    assert schema == json.loads(json.dumps(rulebook_json_schema(), sort_keys=True))
+    bad = _jsonable(yaml.safe_load((RULEBOOKS / "default.yaml").read_text()))
+    bad["colour"] = "blue"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, schema)

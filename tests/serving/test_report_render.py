@@ -1,0 +1,217 @@
+"""The assembled report: inputs checks, quarantine, headline metrics and the HTML file."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from serving.report import (
+    ComparisonInputs,
+    ComparisonReport,
+    ReportSettings,
+    build_report,
+    split_usable,
+    write_report,
+)
+from serving.report.example import example_inputs
+from serving.report.sections import population, rules
+
+SECTION_IDS = (
+    "roc", "gains", "calibration", "bands", "capacity", "disagreement", "rule-evidence",
+    "suggested-points", "backtest", "drift", "segments", "data-notes",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def inputs() -> ComparisonInputs:
+    base = example_inputs(n_leads=240, seed=3)
+    hostile = base.scored.assign(
+        email="someone@example.com",
+        top_reasons=json.dumps([{"feature": "f", "text": "Wrote from boss@corp.example"}]),
+    )
+    hits = base.rule_hits.rename(columns={"webinar": "<b>webinar</b>"})
+    points = {("<b>webinar</b>" if k == "webinar" else k): v for k, v in base.rule_points.items()}
+    return dataclasses.replace(base, scored=hostile, rule_hits=hits, rule_points=points)
+
+
+@pytest.fixture(scope="module")
+def report(inputs: ComparisonInputs) -> ComparisonReport:
+    return build_report(inputs)
+
+
+@pytest.fixture(scope="module")
+def written(report: ComparisonReport, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_report(report, tmp_path_factory.mktemp("report") / "out" / "report.html")
+
+
+@pytest.fixture(scope="module")
+def html(written: Path) -> str:
+    return written.read_text("utf-8")
+
+
+def test_html_has_every_section_with_a_how_to_read_line(html: str) -> None:
+    for section_id in SECTION_IDS:
+        match = re.search(rf'<section id="{section_id}">(.*?)</section>', html, flags=re.S)
+        assert match is not None, section_id
+        assert "How to read this:" in match.group(1), section_id
+    assert 'id="summary"' in html
+
+
+def test_html_is_self_contained_and_embeds_images(html: str) -> None:
+    assert "http://" not in html and "https://" not in html
+    assert re.search(r"<script[^>]*src=", html) is None
+    assert re.search(r"<link[^>]*stylesheet", html) is None
+    images = re.findall(r'<img src="([^"]+)"', html)
+    assert len(images) >= 6
+    assert all(src.startswith("data:image/png;base64,") for src in images)
+
+
+def test_html_never_shows_email_addresses_and_escapes_names(html: str) -> None:
+    assert "someone@example.com" not in html and "boss@corp.example" not in html
+    assert "<b>webinar</b>" not in html and "&lt;b&gt;webinar&lt;/b&gt;" in html
+
+
+def test_unusable_rows_are_quarantined_and_counted(report: ComparisonReport, html: str) -> None:
+    assert report.n_leads == 240
+    assert sorted(report.quarantined["contact_id"]) == ["X00001", "X00002"]
+    assert set(report.quarantined["reason"]) == {"probability is missing or outside [0, 1]"}
+    assert report.to_dict()["n_quarantined"] == 2.0
+    assert "2 row(s) quarantined" in html
+
+
+def test_to_dict_is_flat_floats_for_mlflow(report: ComparisonReport) -> None:
+    metrics = report.to_dict()
+    assert all(isinstance(v, float) for v in metrics.values())
+    assert all(re.fullmatch(r"[A-Za-z0-9_]+", k) for k in metrics)
+    expected = ["roc_auc_manual", "roc_auc_model", "roc_auc_blend", "brier_model", "ece_blend"]
+    expected += ["auc_diff_model_vs_manual_low", "drift_max_psi", "top24_converted_model"]
+    for key in expected:
+        assert key in metrics and math.isfinite(metrics[key]), key
+    assert "brier_manual" not in metrics  # the point total is not a probability
+    assert metrics["drift_n_warning"] >= 1  # pricing_views_7d is shifted in the example
+
+
+def test_headline_matches_the_auc_tests(report: ComparisonReport) -> None:
+    row = report.auc_tests.set_index("method").loc["model"]
+    assert f"ROC AUC {row['auc_a']:.3f} vs {row['auc_b']:.3f}" in report.headline[0]
+    assert row["low"] <= row["diff"] <= row["high"]
+
+
+def _lean(n_leads: int, seed: int) -> ComparisonInputs:
+    """Small example inputs without segments (segment metrics are the slow part)."""
+    base = example_inputs(n_leads=n_leads, seed=seed)
+    return dataclasses.replace(base, settings=ReportSettings(segment_columns=()))
+
+
+def test_build_notes_missing_optional_sections() -> None:
+    lean = dataclasses.replace(_lean(60, 1), drift_reference=None, drift_current=None, backtests=())
+    report = build_report(lean)
+    assert report.drift is None and report.backtests is None and report.segments.empty
+    assert "No training-period reference was given." in population.drift(report).paragraphs
+    assert "No replayed rulebook was given." in rules.backtest(report).paragraphs
+    assert "No segment column was given." in population.segments(report).paragraphs
+
+
+def test_missing_rule_hits_rows_count_as_no_rule_and_are_noted() -> None:
+    base = _lean(60, 2)
+    report = build_report(dataclasses.replace(base, rule_hits=base.rule_hits.iloc[5:]))
+    assert any(note.startswith("5 lead(s) had no row in rule_hits") for note in report.notes)
+
+
+def test_write_report_is_atomic_and_creates_folders(written: Path, html: str) -> None:
+    assert written.name == "report.html" and html.startswith("<!DOCTYPE html>")
+    assert [p.name for p in written.parent.iterdir()] == ["report.html"]  # no temp file left
+
+
+def _scored() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"contact_id": ["a", "b"], "y": [0, 1], "manual_score": [1.0, 2.0],
+         "manual_stage": ["lead", "mql"], "probability": [0.1, 0.9], "final_score": [10.0, 90.0],
+         "tier": ["D", "A"]}
+    )  # fmt: skip
+
+
+def _inputs(**changes: object) -> ComparisonInputs:
+    args: dict[str, object] = {
+        "scored": _scored(),
+        "rule_hits": pd.DataFrame({"contact_id": ["a", "b"], "r1": [False, True]}),
+        "rule_points": {"r1": 10},
+        "rule_points_range": (0.0, 50.0),
+        "mql_threshold": 40.0,
+        "sql_threshold": 70.0,
+        "capacity_k": [1],
+    }
+    args.update(changes)
+    return ComparisonInputs(**args)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("changes", "match"),
+    [
+        ({"scored": _scored().drop(columns="tier")}, r"missing column\(s\) \['tier'\]"),
+        ({"scored": _scored().assign(contact_id=["a@x.io", "b"])}, "look like e-mail"),
+        ({"rule_points": {}}, r"no current points for rule\(s\) \['r1'\]"),
+        (
+            {"rule_hits": pd.DataFrame({"contact_id": ["a"], "r1": [np.nan]})},
+            "column 'r1' must hold",
+        ),
+        ({"rule_hits": pd.DataFrame({"contact_id": ["a", "a"], "r1": [1, 0]})}, "'a' appears more"),
+        ({"rule_points_range": (5.0, 5.0)}, "min 5.0 must be below max 5.0"),
+        ({"sql_threshold": 10.0}, "below mql_threshold"),
+        ({"capacity_k": [0]}, "positive whole numbers"),
+        ({"drift_reference": pd.DataFrame({"x": [1]})}, "must be given together"),
+    ],
+)
+def test_inputs_errors_name_the_problem(changes: dict, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        _inputs(**changes)
+
+
+def test_build_needs_both_classes_among_usable_rows() -> None:
+    scored = _scored().assign(y=[1, None])
+    with pytest.raises(ValueError, match="1 usable, 1 quarantined"):
+        build_report(_inputs(scored=scored))
+
+
+def test_backtests_of_one_period_must_share_outcomes() -> None:
+    base = _lean(40, 4)
+    current, edited = base.backtests
+    other = dataclasses.replace(edited, y=1 - edited.y)
+    with pytest.raises(ValueError, match="'edited' \\(period 'example'\\): its outcomes differ"):
+        build_report(dataclasses.replace(base, backtests=(current, other)))
+
+
+def test_settings_are_validated() -> None:
+    with pytest.raises(ValueError, match="psi_warning"):
+        ReportSettings(psi_watch=0.3, psi_warning=0.2)
+    with pytest.raises(ValueError, match="extra"):
+        ReportSettings(n_boot=10)  # type: ignore[call-arg]
+
+
+def test_split_usable_gives_the_first_reason_per_row() -> None:
+    scored = pd.DataFrame(
+        {"contact_id": ["a", "b", "c", "d", "a", "e"], "y": [True, False, None, 1, 0, 1],
+         "manual_score": [1.0, 2, 3, 4, 5, np.nan],
+         "manual_stage": ["lead", None, "mql", "sql", "lead", "mql"],
+         "probability": [0.1, 0.2, 0.3, -0.1, 0.5, 0.6], "final_score": [1.0, 2, 3, 4, 5, 6],
+         "tier": ["A", "B", "C", "D", "A", "B"]}
+    )  # fmt: skip
+    usable, quarantined = split_usable(scored)
+    assert usable["contact_id"].tolist() == ["a"] and usable["y"].tolist() == [1]
+    assert quarantined.to_dict("list") == {
+        "contact_id": ["b", "c", "d", "a", "e"],
+        "reason": [
+            "manual_stage is missing",
+            "y is missing or not 0/1",
+            "probability is missing or outside [0, 1]",
+            "duplicate contact_id (first row kept)",
+            "manual_score is missing or not a number",
+        ],
+    }
