@@ -1,0 +1,43 @@
+"""Batch-scoring sinks: write a run's scores back to a database, files or a CRM import file.
+
+Entry point: :func:`write_scores` with a sink string (SQLAlchemy URL, ``.parquet``/``.csv``
+path or folder, ``hubspot:PATH.csv``). Readers for the CLI and the job summary:
+:func:`read_current`, :func:`read_history`, :func:`top_movers`.
+"""
+
+from serving.sinks.accounting import LeadCounts, reconcile_leads
+from serving.sinks.contract import (
+    REJECT_COLUMNS,
+    SCORE_COLUMNS,
+    RunInfo,
+    SinkResult,
+    validate_rejects,
+    validate_scores,
+)
+from serving.sinks.dispatch import SinkTarget, parse_sink, write_scores
+from serving.sinks.hubspot import HUBSPOT_COLUMNS, HUBSPOT_LIFECYCLE, hubspot_frame
+from serving.sinks.queries import MOVER_COLUMNS, read_current, read_history, top_movers
+from serving.sinks.tables import build_tables, validate_prefix
+
+__all__ = [
+    "HUBSPOT_COLUMNS",
+    "HUBSPOT_LIFECYCLE",
+    "MOVER_COLUMNS",
+    "REJECT_COLUMNS",
+    "SCORE_COLUMNS",
+    "LeadCounts",
+    "RunInfo",
+    "SinkResult",
+    "SinkTarget",
+    "build_tables",
+    "hubspot_frame",
+    "parse_sink",
+    "read_current",
+    "read_history",
+    "reconcile_leads",
+    "top_movers",
+    "validate_prefix",
+    "validate_rejects",
+    "validate_scores",
+    "write_scores",
+]

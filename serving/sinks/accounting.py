@@ -1,0 +1,75 @@
+"""Lead accounting for the job summary: every eligible lead is either scored or rejected."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class LeadCounts:
+    """Counts for the end-of-job summary; ``scored + rejected == eligible`` by construction.
+
+    Attributes:
+        eligible: Leads the job had to score.
+        scored: Leads with a score row.
+        rejected: Leads with a reject reason.
+    """
+
+    eligible: int
+    scored: int
+    rejected: int
+
+
+def _shown(ids: pd.Index) -> str:
+    more = f" (+{len(ids) - _SHOWN} more)" if len(ids) > _SHOWN else ""
+    return ", ".join(str(v) for v in ids[:_SHOWN]) + more
+
+
+def reconcile_leads(
+    eligible_ids: pd.Series | pd.Index, scores: pd.DataFrame, rejects: pd.DataFrame | None
+) -> LeadCounts:
+    """Check that scored and rejected leads partition the eligible leads exactly.
+
+    Args:
+        eligible_ids: Contact ids the job was asked to score.
+        scores: Scores frame (column ``contact_id``).
+        rejects: Rejects frame (column ``contact_id``) or None when nothing was rejected.
+
+    Returns:
+        The counts for the job summary.
+
+    Raises:
+        ValueError: Naming ids that were silently dropped, scored or rejected without being
+            eligible, or both scored and rejected.
+    """
+    eligible = pd.Index(eligible_ids).drop_duplicates()
+    scored = pd.Index(scores["contact_id"])
+    rejected = pd.Index([] if rejects is None else rejects["contact_id"], dtype=scored.dtype)
+    problems = [
+        f"{what} lists {int(ids.duplicated().sum())} contact id(s) twice: "
+        f"{_shown(ids[ids.duplicated()].unique())}"
+        for what, ids in (("scores", scored), ("rejects", rejected))
+        if ids.has_duplicates
+    ]
+    dropped = eligible.difference(scored.union(rejected))
+    if len(dropped):
+        problems.append(
+            f"{len(dropped)} eligible lead(s) neither scored nor rejected: {_shown(dropped)}"
+        )
+    unknown = scored.union(rejected).difference(eligible)
+    if len(unknown):
+        problems.append(
+            f"{len(unknown)} lead(s) scored or rejected but not eligible: {_shown(unknown)}"
+        )
+    both = scored.intersection(rejected)
+    if len(both):
+        problems.append(f"{len(both)} lead(s) both scored and rejected: {_shown(both)}")
+    if problems:
+        raise ValueError(
+            "lead accounting failed (scored + rejected != eligible): " + "; ".join(problems)
+        )
+    return LeadCounts(eligible=len(eligible), scored=len(scored), rejected=len(rejected))

@@ -1,0 +1,124 @@
+"""``write_scores``: validate a run's scores and send them to the sink named by a string.
+
+Sink strings:
+
+* a SQLAlchemy URL, ``sqlite:///scores.db`` or ``postgresql+psycopg://user@host/db``:
+  the database sink (current table, history, rejects, run log);
+* a path ending ``.parquet`` or ``.csv``: one file (rejects beside it as ``<stem>_rejects``);
+* any other path without a suffix (or an existing folder): ``scores_<as_of>.parquet`` and
+  ``rejects_<as_of>.parquet`` in that folder;
+* ``hubspot:PATH.csv``: a CRM import file with HubSpot-style columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+import sqlalchemy as sa
+
+from serving.sinks.contract import (
+    REJECT_COLUMNS,
+    RunInfo,
+    SinkResult,
+    check_run_matches,
+    validate_rejects,
+    validate_scores,
+)
+from serving.sinks.database import write_database
+from serving.sinks.files import write_csv, write_folder, write_parquet
+from serving.sinks.hubspot import write_hubspot
+from serving.sinks.tables import validate_prefix
+
+SinkKind = Literal["database", "parquet", "csv", "folder", "hubspot"]
+_DATABASES = ("sqlite", "postgresql")
+
+
+@dataclass(frozen=True)
+class SinkTarget:
+    """A parsed sink string: its kind and where it points (URL or path)."""
+
+    kind: SinkKind
+    location: str
+
+
+def parse_sink(sink: str) -> SinkTarget:
+    """Work out which sink a string names (see the module docstring).
+
+    Raises:
+        ValueError: For an empty string, an unsupported database or file type.
+    """
+    if not isinstance(sink, str) or not sink.strip():
+        raise ValueError(f"sink must be a non-empty string, got {sink!r}")
+    if sink.startswith("hubspot:"):
+        path = sink.removeprefix("hubspot:")
+        if not path.lower().endswith(".csv"):
+            raise ValueError(f"HubSpot sink {sink!r} must name a .csv file: hubspot:PATH.csv")
+        return SinkTarget("hubspot", path)
+    if "://" in sink:
+        try:
+            backend = sa.make_url(sink).get_backend_name()
+        except sa.exc.ArgumentError as err:
+            raise ValueError(f"sink {sink!r} is not a valid SQLAlchemy URL: {err}") from None
+        if backend not in _DATABASES:
+            raise ValueError(
+                f"database sink backend {backend!r} is not supported: use sqlite:///PATH.db "
+                "or postgresql+psycopg://USER@HOST:PORT/DB"
+            )
+        return SinkTarget("database", sink)
+    suffix = Path(sink).suffix.lower()
+    if suffix in (".parquet", ".csv"):
+        return SinkTarget(suffix.removeprefix("."), sink)  # type: ignore[arg-type]
+    if suffix and not Path(sink).is_dir():
+        raise ValueError(
+            f"sink {sink!r}: unknown file type {suffix!r}; use .parquet, .csv, a folder, "
+            "hubspot:PATH.csv or a database URL"
+        )
+    return SinkTarget("folder", sink)
+
+
+def write_scores(
+    scores: pd.DataFrame,
+    sink: str,
+    run: RunInfo,
+    *,
+    rejects: pd.DataFrame | None = None,
+    table_prefix: str = "leadscore_",
+) -> SinkResult:
+    """Validate one run's scores and rejects and write them to ``sink``.
+
+    Re-running with the same inputs changes nothing; a failure mid-write leaves the
+    previous content of the sink intact.
+
+    Args:
+        scores: Scores frame (contract in ``serving.sinks.contract``).
+        sink: Sink string (see the module docstring).
+        run: Run metadata; ``run.as_of`` must equal the frame's ``as_of``.
+        rejects: Leads that could not be scored (``contact_id``, ``reason``), or None.
+        table_prefix: Database table-name prefix (``^[a-z_][a-z0-9_]{0,30}$``).
+
+    Returns:
+        What the sink wrote.
+
+    Raises:
+        ValueError: For a contract violation, a bad prefix or an unknown sink.
+    """
+    validate_prefix(table_prefix)
+    target = parse_sink(sink)
+    validate_scores(scores)
+    check_run_matches(scores, run)
+    if rejects is None:
+        rejects = pd.DataFrame({c: pd.Series(dtype="str") for c in REJECT_COLUMNS})
+    validate_rejects(rejects, scores)
+    if target.kind == "database":
+        return write_database(scores, target.location, run, rejects, table_prefix)
+    path = Path(target.location)
+    if target.kind == "parquet":
+        return write_parquet(scores, path, run, rejects)
+    if target.kind == "csv":
+        return write_csv(scores, path, run, rejects)
+    if target.kind == "folder":
+        return write_folder(scores, path, run, rejects)
+    return write_hubspot(scores, path, run, rejects)

@@ -1,0 +1,153 @@
+"""File sinks: Parquet or CSV, written atomically and idempotently.
+
+Each file is written to a temporary file in the same folder, flushed to disk and moved over
+the target with ``os.replace`` (atomic on POSIX and Windows), so a reader sees the old file
+or the new one, never half of one. When the new bytes equal the existing file, the existing
+file is left untouched (same as_of and inputs -> same name, same bytes). Rejects are always
+written, even when empty, so a re-run that fixed them replaces the old list.
+
+Files carry the contract columns plus ``model_name``, ``model_version`` and
+``rulebook_version`` (not ``run_id`` or ``scored_at``, which differ between identical
+re-runs). In CSV, ``as_of`` is ISO 8601 with offset and the reasons stay JSON strings.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from serving.sinks.contract import SCORE_COLUMNS, RunInfo, SinkResult
+
+logger = logging.getLogger(__name__)
+
+RUN_COLUMNS: tuple[str, ...] = ("model_name", "model_version", "rulebook_version")
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> bool:
+    """Write ``path`` through a temporary sibling file and ``os.replace``.
+
+    Args:
+        path: Final file path (its folder is created if missing).
+        write: Writes the content to the path it is given.
+
+    Returns:
+        True if the file was created or changed, False if identical content was there.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        with tmp.open("rb") as handle:
+            os.fsync(handle.fileno())
+        if path.is_file() and filecmp.cmp(tmp, path, shallow=False):
+            tmp.unlink()
+            return False
+        os.replace(tmp, path)
+        return True
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def file_frame(scores: pd.DataFrame, run: RunInfo) -> pd.DataFrame:
+    """The scores in contract column order, sorted by contact_id (stable file content
+    whatever order the scoring step produced), with the run's model/rulebook versions."""
+    out = scores.loc[:, list(SCORE_COLUMNS)].sort_values("contact_id", kind="stable")
+    out = out.reset_index(drop=True)
+    return out.assign(**{c: getattr(run, c) for c in RUN_COLUMNS})
+
+
+def rejects_frame(rejects: pd.DataFrame, run: RunInfo) -> pd.DataFrame:
+    """Rejects as ``contact_id, as_of, reason`` sorted by id (stable file content)."""
+    out = pd.DataFrame(
+        {
+            "contact_id": rejects["contact_id"].astype("str"),
+            "as_of": pd.Series(run.as_of, index=rejects.index, dtype="datetime64[us, UTC]"),
+            "reason": rejects["reason"].astype("str"),
+        }
+    )
+    return out.sort_values("contact_id", kind="stable").reset_index(drop=True)
+
+
+def _to_parquet(frame: pd.DataFrame) -> Callable[[Path], None]:
+    return lambda tmp: frame.to_parquet(tmp, index=False)
+
+
+def _to_csv(frame: pd.DataFrame) -> Callable[[Path], None]:
+    # as_of is one value per run: format the distinct values, then map (no per-row call).
+    iso = {v: v.isoformat() for v in frame["as_of"].drop_duplicates()}
+    as_text = frame.assign(as_of=frame["as_of"].map(iso).astype("str"))
+    return lambda tmp: as_text.to_csv(tmp, index=False, lineterminator="\n")
+
+
+def _write_pair(
+    kind: str,
+    scores_path: Path,
+    rejects_path: Path,
+    scores: pd.DataFrame,
+    rejects: pd.DataFrame,
+    run: RunInfo,
+) -> SinkResult:
+    writer = _to_parquet if kind == "parquet" else _to_csv
+    changed = atomic_write(scores_path, writer(file_frame(scores, run)))
+    atomic_write(rejects_path, writer(rejects_frame(rejects, run)))
+    logger.info(
+        "%s sink %s: %d scores (%s), %d rejects",
+        kind,
+        scores_path,
+        len(scores),
+        "written" if changed else "unchanged",
+        len(rejects),
+    )
+    return SinkResult(
+        kind=kind,
+        target=str(scores_path),
+        n_written=len(scores),
+        n_current_updated=len(scores) if changed else 0,
+        n_rejects=len(rejects),
+        outputs=(str(scores_path), str(rejects_path)),
+    )
+
+
+def _rejects_beside(path: Path) -> Path:
+    return path.with_name(f"{path.stem}_rejects{path.suffix}")
+
+
+def write_parquet(
+    scores: pd.DataFrame, path: Path, run: RunInfo, rejects: pd.DataFrame
+) -> SinkResult:
+    """Write scores to ``path`` (.parquet) and rejects to ``<stem>_rejects.parquet``."""
+    return _write_pair("parquet", path, _rejects_beside(path), scores, rejects, run)
+
+
+def write_csv(scores: pd.DataFrame, path: Path, run: RunInfo, rejects: pd.DataFrame) -> SinkResult:
+    """Write scores to ``path`` (.csv) and rejects to ``<stem>_rejects.csv``."""
+    return _write_pair("csv", path, _rejects_beside(path), scores, rejects, run)
+
+
+def as_of_label(as_of: pd.Timestamp) -> str:
+    """The as_of as used in file names: ``2024-01-03T000000Z``."""
+    return as_of.tz_convert("UTC").strftime("%Y-%m-%dT%H%M%SZ")
+
+
+def write_folder(
+    scores: pd.DataFrame, folder: Path, run: RunInfo, rejects: pd.DataFrame
+) -> SinkResult:
+    """Write ``scores_<as_of>.parquet`` and ``rejects_<as_of>.parquet`` into ``folder``."""
+    label = as_of_label(run.as_of)
+    return _write_pair(
+        "parquet",
+        folder / f"scores_{label}.parquet",
+        folder / f"rejects_{label}.parquet",
+        scores,
+        rejects,
+        run,
+    )

@@ -1,0 +1,155 @@
+"""CRM import file with HubSpot-style columns (``hubspot:PATH.csv``).
+
+One row per scored contact, matched on ``Record ID`` (the CRM contact id). Custom score
+properties use the ``leadscore_`` prefix; create them once in the CRM as below.
+
+=========================== ================== =============================================
+column                      HubSpot type       source
+=========================== ================== =============================================
+Record ID                   (matching key)     ``contact_id``
+leadscore_final_score       number             ``final_score`` (0-100)
+leadscore_tier              single-line text   ``tier``
+leadscore_stage             single-line text   ``stage`` (leadscore's own code, e.g. ``mql``)
+leadscore_probability       number             ``probability`` (0-1)
+leadscore_manual_score      number             ``manual_score``
+leadscore_grade             single-line text   ``grade`` (empty when none)
+leadscore_reasons           multi-line text    ``top_reasons`` as ``text (+0.12); ...``
+leadscore_rules             multi-line text    ``top_rules`` as ``rule (+10); ...``
+leadscore_as_of             date               ``as_of`` as ``YYYY-MM-DD`` (UTC)
+leadscore_model_version     single-line text   ``RunInfo.model_version``
+Lifecycle Stage             lifecycle stage    ``stage`` mapped by ``HUBSPOT_LIFECYCLE``
+=========================== ================== =============================================
+
+Note that HubSpot does not move a contact's lifecycle stage backwards on import unless the
+import is set to allow it; the mapping only translates names.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from serving.sinks.contract import RunInfo, SinkResult
+from serving.sinks.files import atomic_write, rejects_frame
+
+logger = logging.getLogger(__name__)
+
+#: leadscore lifecycle stage -> HubSpot's internal lifecycle stage value.
+HUBSPOT_LIFECYCLE: dict[str, str] = {
+    "subscriber": "subscriber",
+    "lead": "lead",
+    "mql": "marketingqualifiedlead",
+    "sql": "salesqualifiedlead",
+    "opportunity": "opportunity",
+    "customer": "customer",
+    "other": "other",
+}
+
+HUBSPOT_COLUMNS: tuple[str, ...] = (
+    "Record ID",
+    "leadscore_final_score",
+    "leadscore_tier",
+    "leadscore_stage",
+    "leadscore_probability",
+    "leadscore_manual_score",
+    "leadscore_grade",
+    "leadscore_reasons",
+    "leadscore_rules",
+    "leadscore_as_of",
+    "leadscore_model_version",
+    "Lifecycle Stage",
+)
+
+
+def _reason(item: dict[str, Any]) -> str:
+    return f"{item.get('text') or item.get('feature', '?')} ({float(item['contribution']):+.2f})"
+
+
+def _rule(item: dict[str, Any]) -> str:
+    return f"{item['rule']} ({float(item['points']):+g})"
+
+
+def readable(
+    values: pd.Series, ids: pd.Series, column: str, fmt: Callable[[dict[str, Any]], str]
+) -> list[str]:
+    """Turn JSON-list strings into ``a; b; c`` text for a CRM text property.
+
+    Parsing JSON is one call per row (no vectorised JSON parser in pandas); at ~1 us per row
+    it is a small part of writing the import file.
+
+    Raises:
+        ValueError: Naming the column and contact id of a malformed entry.
+    """
+    out = []
+    for text, contact_id in zip(values.tolist(), ids.tolist(), strict=True):
+        try:
+            out.append("; ".join(fmt(item) for item in json.loads(text)))
+        except (ValueError, KeyError, TypeError, AttributeError) as err:
+            raise ValueError(
+                f"scores column '{column}' of contact_id {contact_id!r} is not a JSON list of "
+                f"objects with the expected keys ({err}); fix the explanation step's output"
+            ) from None
+    return out
+
+
+def hubspot_frame(scores: pd.DataFrame, run: RunInfo) -> pd.DataFrame:
+    """Build the import frame (columns ``HUBSPOT_COLUMNS``) from a validated scores frame.
+
+    Raises:
+        ValueError: For a stage without a HubSpot mapping or malformed reasons/rules.
+    """
+    unmapped = sorted(set(scores["stage"].unique()) - set(HUBSPOT_LIFECYCLE))
+    if unmapped:
+        raise ValueError(
+            f"scores column 'stage' has value(s) {unmapped} with no HubSpot lifecycle stage; "
+            f"add them to HUBSPOT_LIFECYCLE (known: {sorted(HUBSPOT_LIFECYCLE)})"
+        )
+    ids = scores["contact_id"]
+    frame = pd.DataFrame(
+        {
+            "Record ID": ids.astype("str"),
+            "leadscore_final_score": scores["final_score"].astype("float64"),
+            "leadscore_tier": scores["tier"].astype("str"),
+            "leadscore_stage": scores["stage"].astype("str"),
+            "leadscore_probability": scores["probability"].astype("float64"),
+            "leadscore_manual_score": scores["manual_score"].astype("float64"),
+            "leadscore_grade": scores["grade"].astype("str"),
+            "leadscore_reasons": readable(scores["top_reasons"], ids, "top_reasons", _reason),
+            "leadscore_rules": readable(scores["top_rules"], ids, "top_rules", _rule),
+            "leadscore_as_of": run.as_of.strftime("%Y-%m-%d"),
+            "leadscore_model_version": run.model_version,
+            "Lifecycle Stage": scores["stage"].map(HUBSPOT_LIFECYCLE).astype("str"),
+        },
+        index=scores.index,
+    )
+    return frame.sort_values("Record ID", kind="stable").reset_index(drop=True)
+
+
+def write_hubspot(
+    scores: pd.DataFrame, path: Path, run: RunInfo, rejects: pd.DataFrame
+) -> SinkResult:
+    """Write the import file to ``path`` and rejects to ``<stem>_rejects.csv`` (not imported).
+
+    Returns:
+        What was written; ``n_current_updated`` is 0 when an identical file was there.
+    """
+    frame = hubspot_frame(scores, run)
+    changed = atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n"))
+    rejects_path = path.with_name(f"{path.stem}_rejects.csv")
+    rej = rejects_frame(rejects, run)
+    rej = rej.assign(as_of=rej["as_of"].map({run.as_of: run.as_of.isoformat()}).astype("str"))
+    atomic_write(rejects_path, lambda tmp: rej.to_csv(tmp, index=False, lineterminator="\n"))
+    logger.info("hubspot import file %s: %d contacts, %d rejects", path, len(frame), len(rej))
+    return SinkResult(
+        kind="hubspot",
+        target=str(path),
+        n_written=len(frame),
+        n_current_updated=len(frame) if changed else 0,
+        n_rejects=len(rej),
+        outputs=(str(path), str(rejects_path)),
+    )

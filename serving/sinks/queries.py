@@ -1,0 +1,193 @@
+"""Read helpers for the CLI and the job summary: current scores, history, top movers.
+
+``read_history(sink, "c-17", on="2024-01-03")`` answers "what was this lead's score on the
+3rd, and why": the history row in effect then, with its reasons and versions.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from serving.sinks.tables import SinkTables, build_tables, make_engine
+
+_IN_CHUNK = 10_000  # ids per IN (...) list, well under SQLite's bound-parameter limit
+_TIME_COLUMNS = ("as_of", "scored_at")
+MOVER_COLUMNS: tuple[str, ...] = (
+    "contact_id",
+    "final_score",
+    "previous_score",
+    "delta",
+    "tier",
+    "previous_tier",
+    "as_of",
+    "previous_as_of",
+)
+
+
+def _frame(result: sa.CursorResult[Any]) -> pd.DataFrame:
+    keys = list(result.keys())
+    rows = result.all()
+    # Column-wise construction: pandas probes each Row object's attributes otherwise (slow).
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(keys)
+    frame = pd.DataFrame({k: list(v) for k, v in zip(keys, columns, strict=True)})
+    for col in _TIME_COLUMNS:
+        if col in frame.columns:
+            frame[col] = pd.to_datetime(frame[col], utc=True)
+    return frame
+
+
+def _require_tables(conn: sa.Connection, tables: SinkTables, url: str) -> None:
+    inspector = sa.inspect(conn)
+    missing = [t.name for t in (tables.current, tables.history) if not inspector.has_table(t.name)]
+    if missing:
+        raise ValueError(
+            f"sink {sa.make_url(url).render_as_string(hide_password=True)} has no table(s) "
+            f"{missing}: write scores there first, or check the table prefix"
+        )
+
+
+def _utc(value: date | datetime | str) -> pd.Timestamp:
+    """A UTC time; a bare date (or 'YYYY-MM-DD') means the end of that UTC day."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime.combine(value, time.max)
+    elif isinstance(value, str) and len(value.strip()) == 10:
+        value = datetime.combine(date.fromisoformat(value.strip()), time.max)
+    stamp = pd.Timestamp(value)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def read_current(
+    sink: str, contact_ids: list[str] | None = None, *, table_prefix: str = "leadscore_"
+) -> pd.DataFrame:
+    """Current scores (one row per contact), optionally only for ``contact_ids``.
+
+    Args:
+        sink: Database URL the scores were written to.
+        contact_ids: Contacts to read; None reads all.
+        table_prefix: Table-name prefix used when writing.
+
+    Returns:
+        The current-score rows sorted by ``contact_id``.
+    """
+    tables = build_tables(table_prefix)
+    table = tables.current
+    engine = make_engine(sink)
+    try:
+        with engine.connect() as conn:
+            _require_tables(conn, tables, sink)
+            if contact_ids is None:
+                parts = [_frame(conn.execute(sa.select(table)))]
+            else:
+                ids = list(dict.fromkeys(contact_ids))
+                parts = [
+                    _frame(conn.execute(sa.select(table).where(table.c.contact_id.in_(chunk))))
+                    for chunk in (ids[i : i + _IN_CHUNK] for i in range(0, len(ids), _IN_CHUNK))
+                ] or [_frame(conn.execute(sa.select(table).where(sa.false())))]
+    finally:
+        engine.dispose()
+    frame = pd.concat(parts, ignore_index=True)
+    return frame.sort_values("contact_id", kind="stable").reset_index(drop=True)
+
+
+def read_history(
+    sink: str,
+    contact_id: str,
+    *,
+    on: date | datetime | str | None = None,
+    table_prefix: str = "leadscore_",
+) -> pd.DataFrame:
+    """A contact's score history, oldest first; with ``on``, only the row in effect then.
+
+    Args:
+        sink: Database URL the scores were written to.
+        contact_id: The contact.
+        on: A time or date; the latest run with ``as_of <= on`` is returned (for a bare date,
+            any run during that UTC day counts). Among model versions scored for the same
+            as_of, the most recently scored wins.
+        table_prefix: Table-name prefix used when writing.
+
+    Returns:
+        History rows (scores, JSON reasons and rules, versions, run id); empty if none.
+    """
+    tables = build_tables(table_prefix)
+    history = tables.history
+    stmt = sa.select(history).where(history.c.contact_id == contact_id)
+    if on is not None:
+        stmt = stmt.where(history.c.as_of <= _utc(on).to_pydatetime())
+    engine = make_engine(sink)
+    try:
+        with engine.connect() as conn:
+            _require_tables(conn, tables, sink)
+            frame = _frame(conn.execute(stmt))
+    finally:
+        engine.dispose()
+    frame = frame.sort_values(["as_of", "scored_at"], kind="stable").reset_index(drop=True)
+    return frame.tail(1).reset_index(drop=True) if on is not None else frame
+
+
+def _latest_scores(history: sa.Table, when: datetime) -> sa.Select[Any]:
+    """Score and tier per contact at ``when``, from the most recently scored history row.
+
+    Picking the row in SQL keeps the (slow to parse) timestamps out of Python.
+    """
+    other = history.alias("other")
+    latest = (
+        sa.select(sa.func.max(other.c.scored_at))
+        .where(other.c.contact_id == history.c.contact_id, other.c.as_of == history.c.as_of)
+        .scalar_subquery()
+    )
+    return (
+        sa.select(history.c.contact_id, history.c.final_score, history.c.tier)
+        .where(history.c.as_of == when, history.c.scored_at == latest)
+        .order_by(history.c.contact_id, history.c.model_version, history.c.rulebook_version)
+    )
+
+
+def top_movers(
+    sink: str, as_of: datetime, n: int = 10, *, table_prefix: str = "leadscore_"
+) -> pd.DataFrame:
+    """Contacts whose ``final_score`` moved most since the previous as_of in history.
+
+    Contacts scored in only one of the two runs are left out (no movement to report).
+
+    Args:
+        sink: Database URL the scores were written to.
+        as_of: The run to compare (time-zone aware).
+        n: How many movers to return.
+        table_prefix: Table-name prefix used when writing.
+
+    Returns:
+        Columns ``MOVER_COLUMNS``, largest absolute ``delta`` first (ties by contact_id);
+        empty when there is no earlier run.
+    """
+    tables = build_tables(table_prefix)
+    history = tables.history
+    when = _utc(as_of).to_pydatetime()
+    previous = sa.select(sa.func.max(history.c.as_of)).where(history.c.as_of < when)
+    engine = make_engine(sink)
+    try:
+        with engine.connect() as conn:
+            _require_tables(conn, tables, sink)
+            prev_as_of = conn.execute(previous).scalar_one_or_none()
+            if prev_as_of is None:
+                return pd.DataFrame({c: [] for c in MOVER_COLUMNS})
+            now = _frame(conn.execute(_latest_scores(history, when)))
+            before = _frame(conn.execute(_latest_scores(history, prev_as_of)))
+    finally:
+        engine.dispose()
+    now = now.drop_duplicates("contact_id", keep="last").set_index("contact_id")
+    before = before.drop_duplicates("contact_id", keep="last").set_index("contact_id")
+    movers = now.join(before.add_prefix("previous_"), how="inner")
+    movers = movers.rename(columns={"previous_final_score": "previous_score"})
+    movers = movers.assign(
+        delta=movers["final_score"] - movers["previous_score"],
+        as_of=pd.Timestamp(when),
+        previous_as_of=pd.Timestamp(prev_as_of),
+    )
+    movers = movers.reset_index().assign(abs_delta=lambda f: f["delta"].abs())
+    movers = movers.sort_values(["abs_delta", "contact_id"], ascending=[False, True])
+    return movers.loc[:, list(MOVER_COLUMNS)].head(n).reset_index(drop=True)

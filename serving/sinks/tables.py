@@ -1,0 +1,192 @@
+"""Table definitions of the database sink (SQLAlchemy Core) and the engine factory.
+
+Table names are built from code plus a validated prefix, never from data. All timestamps are
+UTC: ``TIMESTAMP WITH TIME ZONE`` on PostgreSQL, naive UTC text on SQLite (whose fixed
+``YYYY-MM-DD HH:MM:SS.ffffff`` format sorts and compares correctly as text).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect, Engine
+
+PREFIX_PATTERN = re.compile(r"^[a-z_][a-z0-9_]{0,30}$")
+
+#: Score columns stored per contact, in addition to contact_id and as_of.
+SCORE_VALUE_COLUMNS: tuple[str, ...] = (
+    "final_score",
+    "tier",
+    "stage",
+    "probability",
+    "manual_score",
+    "grade",
+    "top_reasons",
+    "top_rules",
+)
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """A UTC timestamp: aware datetimes in, aware UTC datetimes out, on every dialect."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"timestamp {value} has no time zone; pass UTC-aware datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def validate_prefix(prefix: str) -> str:
+    """Return ``prefix`` if it is a safe table-name prefix.
+
+    Raises:
+        ValueError: When it does not match ``^[a-z_][a-z0-9_]{0,30}$``.
+    """
+    if not isinstance(prefix, str) or not PREFIX_PATTERN.fullmatch(prefix):
+        raise ValueError(
+            f"table_prefix {prefix!r} is not allowed: use 1-31 lower-case letters, digits or "
+            "underscores, not starting with a digit (pattern ^[a-z_][a-z0-9_]{0,30}$)"
+        )
+    return prefix
+
+
+def _score_columns() -> list[sa.Column[Any]]:
+    return [
+        sa.Column("final_score", sa.Double, nullable=False),
+        sa.Column("tier", sa.String, nullable=False),
+        sa.Column("stage", sa.String, nullable=False),
+        sa.Column("probability", sa.Double, nullable=False),
+        sa.Column("manual_score", sa.Double, nullable=False),
+        sa.Column("grade", sa.String, nullable=True),
+        sa.Column("top_reasons", sa.Text, nullable=False),
+        sa.Column("top_rules", sa.Text, nullable=False),
+    ]
+
+
+def _run_columns() -> list[sa.Column[Any]]:
+    return [
+        sa.Column("model_name", sa.String, nullable=False),
+        sa.Column("model_version", sa.String, nullable=False),
+        sa.Column("rulebook_version", sa.String, nullable=False),
+        sa.Column("run_id", sa.String, nullable=False),
+        sa.Column("scored_at", UtcDateTime, nullable=False),
+    ]
+
+
+@dataclass(frozen=True)
+class SinkTables:
+    """The tables of one prefix, bound to their own ``MetaData``."""
+
+    metadata: sa.MetaData
+    current: sa.Table
+    history: sa.Table
+    rejects: sa.Table
+    runs: sa.Table
+    staging: sa.Table
+
+
+def build_tables(prefix: str) -> SinkTables:
+    """Define the sink tables for ``prefix`` (validated).
+
+    Args:
+        prefix: Table-name prefix, e.g. ``leadscore_``.
+
+    Returns:
+        The table definitions; ``staging`` is a temporary table, not part of ``create_all``.
+    """
+    p = validate_prefix(prefix)
+    md = sa.MetaData()
+    current = sa.Table(
+        f"{p}scores_current",
+        md,
+        sa.Column("contact_id", sa.String, primary_key=True),
+        sa.Column("as_of", UtcDateTime, nullable=False),
+        *_score_columns(),
+        *_run_columns(),
+    )
+    history = sa.Table(
+        f"{p}score_history",
+        md,
+        sa.Column("contact_id", sa.String, primary_key=True),
+        sa.Column("as_of", UtcDateTime, primary_key=True),
+        sa.Column("model_version", sa.String, primary_key=True),
+        sa.Column("rulebook_version", sa.String, primary_key=True),
+        *_score_columns(),
+        sa.Column("model_name", sa.String, nullable=False),
+        sa.Column("run_id", sa.String, nullable=False),
+        sa.Column("scored_at", UtcDateTime, nullable=False),
+    )
+    sa.Index(f"{p}score_history_as_of_ix", history.c.as_of)
+    rejects = sa.Table(
+        f"{p}score_rejects",
+        md,
+        sa.Column("contact_id", sa.String, primary_key=True),
+        sa.Column("as_of", UtcDateTime, primary_key=True),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("run_id", sa.String, nullable=False),
+    )
+    runs = sa.Table(
+        f"{p}score_runs",
+        md,
+        sa.Column("run_id", sa.String, primary_key=True),
+        sa.Column("as_of", UtcDateTime, nullable=False),
+        sa.Column("model_name", sa.String, nullable=False),
+        sa.Column("model_version", sa.String, nullable=False),
+        sa.Column("rulebook_version", sa.String, nullable=False),
+        sa.Column("scored_at", UtcDateTime, nullable=False),
+        sa.Column("n_scored", sa.Integer, nullable=False),
+        sa.Column("n_rejected", sa.Integer, nullable=False),
+        sa.Column("n_current_updated", sa.Integer, nullable=False),
+        sa.Column("n_history_inserted", sa.Integer, nullable=False),
+    )
+    staging = sa.Table(
+        f"{p}scores_staging",
+        sa.MetaData(),
+        sa.Column("contact_id", sa.String, primary_key=True),
+        *_score_columns(),
+        prefixes=["TEMPORARY"],
+    )
+    return SinkTables(md, current, history, rejects, runs, staging)
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine; on SQLite, make DDL and DML truly transactional.
+
+    Python 3.11's ``sqlite3`` only opens a transaction before DML, so a ``CREATE`` would
+    commit on its own; the SQLAlchemy-documented recipe below emits ``BEGIN`` itself. A
+    connection with the execution option ``leadscore_write=True`` begins with
+    ``BEGIN IMMEDIATE`` (write lock taken up front, so two writers queue instead of
+    deadlocking).
+    """
+    engine = sa.create_engine(url)
+    if engine.dialect.name == "sqlite":
+
+        @sa.event.listens_for(engine, "connect")
+        def _no_implicit_begin(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None
+
+        @sa.event.listens_for(engine, "begin")
+        def _begin_immediate(conn: sa.Connection) -> None:
+            write = conn.get_execution_options().get("leadscore_write", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def masked(url: str) -> str:
+    """The URL with any password hidden, for logs and results."""
+    return sa.make_url(url).render_as_string(hide_password=True)
