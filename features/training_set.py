@@ -226,3 +226,39 @@ def time_split(
             )  # fmt: skip
     train, valid, test = (training_set.subset(p.to_numpy()) for p in parts)
     return train, valid, test
+
+
+def snapshot_schedule(
+    data_end: pd.Timestamp,
+    horizon_days: int,
+    *,
+    train_snapshots: int = 6,
+    every_days: int = 30,
+) -> tuple[list[pd.Timestamp], pd.Timestamp, pd.Timestamp]:
+    """Snapshot dates for train / valid / test with no label window crossing a boundary.
+
+    The test snapshot is the newest one whose label window is complete
+    (``data_end - H``); the validation snapshot lies H days before it, and the training
+    snapshots end H days before validation, ``every_days`` apart. So no label used for
+    training or calibration reaches into the period the model is tested on, as in
+    production where the newest outcomes are not known yet.
+
+    Args:
+        data_end: The last timestamp of the data (outcomes and activities).
+        horizon_days: Label horizon H.
+        train_snapshots: Number of training snapshots.
+        every_days: Days between training snapshots.
+
+    Returns:
+        (training snapshots oldest first, validation snapshot, test snapshot), at midnight UTC.
+    """
+    if train_snapshots < 1 or every_days < 1 or horizon_days < 1:
+        raise ValueError("train_snapshots, every_days and horizon_days must be positive")
+    end = pd.Timestamp(data_end)
+    end = end.tz_localize("UTC") if end.tzinfo is None else end.tz_convert("UTC")
+    horizon = pd.Timedelta(days=horizon_days)
+    test = (end - horizon).normalize()
+    valid = test - horizon
+    last_train = valid - horizon
+    train = [last_train - pd.Timedelta(days=every_days * i) for i in range(train_snapshots)]
+    return sorted(train), valid, test

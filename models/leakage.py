@@ -14,7 +14,9 @@ fires, and the reason says which rule with the numbers:
   cut-off). Fires when above 0.
 * ``proxy_share``: share of rows in levels that are near-perfect proxies of the label: a
   level (missing counts as one) whose smoothed conversion odds differ from the overall
-  odds by a factor of ``proxy_odds_ratio`` or more. Fires at ``proxy_share >=
+  odds by a factor of ``proxy_odds_ratio`` or more and whose rate is at least
+  ``proxy_min_abs_diff`` away from the base rate (so that, at a 3 % base rate, a segment
+  that never converts, e.g. students, is a strong feature, not a leak). Fires at ``proxy_share >=
   proxy_min_share`` (sales notes like "Closed by Horizzon" or "Worst").
 
 Suspects are excluded by default (``keep_suspects=True`` keeps them, the report still
@@ -45,8 +47,9 @@ class LeakageSettings(BaseModel):
     auc_threshold: float = Field(default=0.9, gt=0.5, le=1.0)
     presence_ratio: float = Field(default=20.0, gt=1.0)
     presence_min: float = Field(default=0.05, gt=0.0, le=1.0)
-    proxy_odds_ratio: float = Field(default=20.0, gt=1.0)
+    proxy_odds_ratio: float = Field(default=15.0, gt=1.0)
     proxy_min_share: float = Field(default=0.10, gt=0.0, le=1.0)
+    proxy_min_abs_diff: float = Field(default=0.25, gt=0.0, le=1.0)
     proxy_max_levels: int = Field(default=50, gt=1)
     smoothing: float = Field(default=10.0, ge=0.0)
     n_folds: int = Field(default=5, ge=2)
@@ -131,6 +134,9 @@ def _proxy_share(codes: np.ndarray, y: np.ndarray, s: LeakageSettings) -> float:
     rate = (pos + s.smoothing * base) / (cnt + s.smoothing)
     ratio = (rate / (1 - rate)) / (base / (1 - base))
     extreme = (ratio >= s.proxy_odds_ratio) | (ratio <= 1 / s.proxy_odds_ratio)
+    # with a low base rate most honest levels convert ~never: a level is a proxy only when
+    # its rate also moves far from the base rate in absolute terms
+    extreme &= np.abs(rate - base) >= s.proxy_min_abs_diff
     return float(cnt[extreme].sum() / len(y))
 
 

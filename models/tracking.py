@@ -32,7 +32,7 @@ from models.evaluation import TestEvaluation, write_plots
 from models.pyfunc import log_conversion_model
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_PII_NAMES = ("email", "e_mail", "phone", "mobile")
+_PII_NAMES = ("email", "e_mail", "mail", "phone", "mobile", "email_address", "phone_number")
 
 
 @dataclass(frozen=True)
@@ -139,8 +139,10 @@ def check_no_pii(frame: pd.DataFrame, what: str) -> None:
         ValueError: Naming the column; drop it from the feature matrix before training.
     """
     for col in frame.columns:
-        lowered = str(col).lower()
-        if any(token in lowered for token in _PII_NAMES):
+        # a column *named* like personal data (email, contact_email, phone_number), not a
+        # feature derived from it (email_domain_type, email_click_30d)
+        lowered = str(col).lower().replace("-", "_").replace(" ", "_")
+        if lowered in _PII_NAMES or lowered.endswith(tuple("_" + n for n in _PII_NAMES)):
             raise ValueError(f"{what}: column {col!r} looks like personal data; drop it")
         values = frame[col]
         if not pd.api.types.is_numeric_dtype(values.dtype):

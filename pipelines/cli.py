@@ -7,6 +7,7 @@ errors exit with code 2.
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -38,6 +39,9 @@ def _main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress.")] = False,
 ) -> None:
     setup_logging(verbose)
+    # Prefect's ephemeral API needs ~20 s to start here; its 20 s default times out on a
+    # busy 2-core machine.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
 
 @app.command()
@@ -126,10 +130,94 @@ def _default_validation_dir(data: str) -> Path:
 
 
 @app.command()
+def train(
+    data: Annotated[str, typer.Option(help="CRM folder, file or database URL.")],
+    workdir: Annotated[
+        Path, typer.Option(help="Working dir; the embedded MLflow store is WORKDIR/mlruns.")
+    ] = Path("work"),
+    mapping: Annotated[
+        str | None, typer.Option(help="Column mapping YAML or shipped name (x_education).")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="Training config YAML (models/config_default.yaml).")
+    ] = None,
+    spec: Annotated[
+        Path | None, typer.Option(help="Feature spec YAML (features/spec_default.yaml).")
+    ] = None,
+    rulebook: Annotated[
+        Path | None,
+        typer.Option(help="Manual rulebook compared on the test slice (default rulebook)."),
+    ] = None,
+    tracking_uri: Annotated[
+        str | None, typer.Option(help="MLflow tracking URI (default: embedded SQLite).")
+    ] = None,
+    horizon_days: Annotated[int, typer.Option(help="Label: converts within H days.")] = 90,
+    keep_leaky: Annotated[
+        bool, typer.Option(help="Keep columns the leakage guard flags (still reported).")
+    ] = False,
+) -> None:
+    """Train, calibrate and evaluate the conversion model; register it in MLflow.
+
+    Validates the data, builds point-in-time snapshots (or, for a flat export such as
+    X Education, uses its columns with a stratified split), runs the leakage guard, trains
+    LightGBM with early stopping, calibrates (isotonic or Platt), evaluates on the newest
+    slice next to the manual rulebook, logs everything to MLflow and moves the `champion`
+    alias only when the quality gates pass and the new model beats the current champion.
+    """
+    from features.ingest import InputError
+    from pipelines.flows.train import DEFAULT_RULEBOOK, train_flow
+    from rules import RulebookError
+
+    book = rulebook if rulebook is not None else DEFAULT_RULEBOOK
+    if mapping is not None and rulebook is None:
+        book = None  # the default rulebook is written for the canonical CRM, not this export
+    try:
+        out = train_flow(
+            data=data,
+            workdir=str(workdir),
+            mapping=mapping,
+            config_path=str(config) if config else None,
+            spec_path=str(spec) if spec else None,
+            rulebook_path=str(book) if book else None,
+            tracking_uri=tracking_uri,
+            horizon_days=horizon_days,
+            keep_leaky=keep_leaky,
+        )
+    except (InputError, RulebookError, ValueError) as exc:
+        fail(str(exc))
+        raise typer.Exit(EXIT_DATA_ERROR) from exc
+    _print_training(out)
+
+
+def _print_training(out: dict) -> None:  # type: ignore[type-arg]
+    from rich.table import Table
+
+    metrics = out["metrics"]
+    table = Table(title=f"test slice ({out['kind']}, {out['rows']['test']:,} rows)")
+    for col in ("metric", "model", "manual rules"):
+        table.add_column(col, justify="right" if col != "metric" else "left")
+    for name in ("roc_auc", "pr_auc", "log_loss", "brier", "ece", "top_decile_lift"):
+        model = metrics.get(f"test_{name}")
+        manual = metrics.get(f"manual_{name}")
+        table.add_row(
+            name,
+            "-" if model is None else f"{model:.4f}",
+            "-" if manual is None else f"{manual:.4f}",
+        )
+    console.print(table)
+    if out["leakage_suspects"]:
+        console.print(f"leakage guard excluded: {', '.join(out['leakage_suspects'])}")
+    decision = out["decision"]
+    console.print(
+        f"registered {decision['model_name']} v{decision['version']} as "
+        f"[bold]{decision['alias']}[/bold]: {decision['reason']}"
+    )
+    console.print(f"MLflow: {out['tracking_uri']}  run {out['run_id']}")
+
+
+@app.command()
 def demo(
-    workdir: Annotated[Path, typer.Option(help="Where the demo writes everything.")] = Path(
-        "work"
-    ),
+    workdir: Annotated[Path, typer.Option(help="Where the demo writes everything.")] = Path("work"),
     contacts: Annotated[int, typer.Option(min=1_000, help="Synthetic contacts.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
 ) -> None:
@@ -142,6 +230,11 @@ def demo(
 
     summary = demo_flow(workdir=str(workdir), contacts=contacts, seed=seed)
     console.print(summary, highlight=False)
+
+
+from pipelines.cli_rules import rules_app  # noqa: E402  (sub-command group)
+
+app.add_typer(rules_app, name="rules")
 
 
 def main() -> None:  # pragma: no cover - console entry point

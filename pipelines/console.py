@@ -22,6 +22,10 @@ def setup_logging(verbose: bool = False) -> None:
         handlers=[RichHandler(console=err_console, show_path=False, rich_tracebacks=False)],
         force=True,
     )
+    if not verbose:
+        # these libraries set their own loggers to INFO; keep the terminal to what matters
+        for name in ("great_expectations", "prefect", "mlflow", "alembic"):
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def fail(message: str) -> None:

@@ -46,8 +46,11 @@ def test_x_education():
         assert extra in contacts.columns
     assert "converted" not in contacts.columns
     assert contacts["city"].isna().sum() == raw["City"].isin(["", "Select"]).sum()
-    # 6 canonical columns + the 37 source columns minus the 4 mapped ones and Converted
-    assert len(contacts.columns) == 6 + (37 - 5)
+    # the six sales-filled leaky columns the guard cannot see are left out by the mapping
+    for leaky in ("lead_profile", "asymmetrique_activity_index", "last_notable_activity"):
+        assert leaky not in contacts.columns
+    # 6 canonical columns + the 37 source columns minus the 4 mapped ones, Converted and 6
+    assert len(contacts.columns) == 6 + (37 - 5 - 6)
 
     assert len(outcomes) == (raw["Converted"] == "1").sum() == 3561
     assert set(outcomes["outcome"]) == {"won"}

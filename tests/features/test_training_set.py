@@ -131,3 +131,21 @@ def test_flat_training_set():
     assert scoring.dtypes.equals(ts.X.dtypes) and pd.isna(scoring.loc[0, "Source"])
     with pytest.raises(ValueError, match=r"1 row\(s\) not 0/1 \(first at row 2"):
         flat_training_set(leads.assign(Converted=[1, 0, "yes"]), "Converted")
+
+
+def test_snapshot_schedule_keeps_label_windows_apart() -> None:
+    from features.training_set import snapshot_schedule
+
+    train, valid, test = snapshot_schedule(
+        pd.Timestamp("2026-09-30 18:00", tz="UTC"), 90, train_snapshots=3, every_days=30
+    )
+    assert test == pd.Timestamp("2026-07-02", tz="UTC")  # 2026-09-30 - 90 days, at midnight
+    assert valid == pd.Timestamp("2026-04-03", tz="UTC")
+    assert train == [
+        pd.Timestamp("2025-11-04", tz="UTC"),
+        pd.Timestamp("2025-12-04", tz="UTC"),
+        pd.Timestamp("2026-01-03", tz="UTC"),
+    ]
+    # every training label window closes before validation, which closes before test
+    assert train[-1] + pd.Timedelta(days=90) <= valid
+    assert valid + pd.Timedelta(days=90) <= test

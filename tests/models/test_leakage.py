@@ -113,3 +113,28 @@ def test_x_education_tags_and_lead_quality(x_education):
     assert "Total Time Spent on Website" not in report.suspects  # strong but honest
     assert report.evidence.loc["Tags", "auc"] > 0.9
     assert "Tags" not in report.apply(X).columns
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_x_education_guard_holds_on_a_training_split(x_education, seed):
+    # the guard runs on the training part only (60 %): it must still name both columns
+    X, y = x_education
+    rows = np.random.default_rng(seed).permutation(len(X))[: int(0.6 * len(X))]
+    report = check_leakage(X.iloc[rows].reset_index(drop=True), y.iloc[rows].reset_index(drop=True))
+    assert {"Tags", "Lead Quality"} <= set(report.suspects)
+    assert "What is your current occupation" not in report.suspects  # honest, known at signup
+
+
+def test_segment_that_never_converts_at_low_base_rate_is_not_a_leak():
+    # 3 % base rate; students (20 % of leads) never convert: a strong honest feature
+    rng = np.random.default_rng(5)
+    n = 20_000
+    student = rng.random(n) < 0.2
+    y = pd.Series(((rng.random(n) < 0.0375) & ~student).astype(int))
+    X = pd.DataFrame({"seniority": pd.Categorical(np.where(student, "student", "manager"))})
+    report = check_leakage(X, y)
+    assert report.suspects == []
+    assert report.evidence.loc["seniority", "proxy_share"] == 0.0
+    # the same segment converting almost always is a proxy of the label
+    y_leak = pd.Series(np.where(student, rng.random(n) < 0.99, rng.random(n) < 0.01).astype(int))
+    assert check_leakage(X, y_leak).suspects == ["seniority"]

@@ -144,6 +144,12 @@ def test_pii_is_refused_in_logged_frames():
     with pytest.raises(ValueError, match="'note'.*e-mail"):
         check_no_pii(pd.DataFrame({"note": ["write to ann@example.com"]}), "input example")
     check_no_pii(pd.DataFrame({"visits": [1.0], "source": ["referral"]}), "input example")
+    with pytest.raises(ValueError, match="personal data"):
+        check_no_pii(pd.DataFrame({"Phone Number": ["x"]}), "input example")
+    # features derived from an e-mail address are not personal data
+    check_no_pii(
+        pd.DataFrame({"email_domain_type": ["corporate"], "email_click_30d": [2.0]}), "example"
+    )
 
 
 def test_default_store_lives_in_the_working_directory(tmp_path):

@@ -1,0 +1,171 @@
+"""Wiring for training: turn validated CRM tables into the three model slices.
+
+Two shapes of data exist. A CRM with activity history gets point-in-time snapshots
+(:func:`features.training_set.snapshot_schedule`); a flat export (one row per lead, no
+activities, e.g. X Education) gets its own columns as features and a stratified split.
+Nothing here computes anything itself: it calls features/, rules/ and models/.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from features.crm import CrmTables
+from features.flat import flat_training_set
+from features.schema import CONTACTS
+from features.spec import FeatureSpec
+from features.training_set import (
+    TrainingSet,
+    build_training_set,
+    snapshot_schedule,
+    time_split,
+)
+from models.leakage import LeakageReport, check_leakage
+from models.splits import split_random_stratified
+from rules import Rulebook, score_rulebook
+
+SEGMENT_COLUMNS = {
+    "lead_source": "lead_source",
+    "region": "region",
+    "company_size_band": "company_size",
+}
+
+
+@dataclass(frozen=True)
+class Slices:
+    """Train / valid / test matrices after the leakage guard, plus what the run logs."""
+
+    train: TrainingSet
+    valid: TrainingSet
+    test: TrainingSet
+    leakage: LeakageReport
+    kind: str  # "snapshots" or "flat"
+    manual_score_test: np.ndarray | None
+    segments_test: pd.DataFrame | None
+    fingerprint: dict[str, Any] = field(default_factory=dict)
+
+    def X(self, part: str) -> pd.DataFrame:
+        ts: TrainingSet = getattr(self, part)
+        return self.leakage.apply(ts.X, keep_suspects=self.leakage.keep_suspects)
+
+
+def is_flat(tables: CrmTables) -> bool:
+    """A flat export: no activity history and one creation time for every contact."""
+    return tables.activities.empty and tables.contacts["created_at"].nunique() <= 1
+
+
+def data_end(tables: CrmTables) -> pd.Timestamp:
+    """The newest timestamp in activities and outcomes (when the label windows close)."""
+    stamps = [tables.activities["occurred_at"].max(), tables.outcomes["converted_at"].max()]
+    present = [s for s in stamps if pd.notna(s)]
+    if not present:
+        raise ValueError("the data has no activity or outcome timestamps to train on")
+    return max(present)
+
+
+def _subset(ts: TrainingSet, rows: np.ndarray) -> TrainingSet:
+    return TrainingSet(
+        X=ts.X.iloc[rows].reset_index(drop=True),
+        y=ts.y.iloc[rows].reset_index(drop=True),
+        snapshot=ts.snapshot.iloc[rows].reset_index(drop=True),
+        contact_id=ts.contact_id.iloc[rows].reset_index(drop=True),
+        horizon_days=ts.horizon_days,
+        excluded_snapshots=ts.excluded_snapshots,
+        spec_fingerprint=ts.spec_fingerprint,
+    )
+
+
+def _manual_scores(
+    tables: CrmTables, rulebook: Rulebook | None, as_of: pd.Timestamp, ids: pd.Series
+) -> np.ndarray | None:
+    if rulebook is None:
+        return None
+    scores = score_rulebook(tables, rulebook, as_of).scores.set_index("contact_id")["total"]
+    return scores.reindex(ids.astype(str).to_numpy()).to_numpy(dtype="float64")
+
+
+def snapshot_slices(
+    tables: CrmTables,
+    spec: FeatureSpec,
+    *,
+    horizon_days: int,
+    rulebook: Rulebook | None,
+    train_snapshots: int = 6,
+    every_days: int = 30,
+    keep_leaky: bool = False,
+) -> Slices:
+    """Point-in-time slices: train on old snapshots, validate and test on newer ones."""
+    train_dates, valid_date, test_date = snapshot_schedule(
+        data_end(tables), horizon_days, train_snapshots=train_snapshots, every_days=every_days
+    )
+    ts = build_training_set(tables, [*train_dates, valid_date, test_date], horizon_days, spec)
+    train, valid, test = time_split(ts, valid_snapshots=1, test_snapshots=1)
+    leakage = check_leakage(
+        train.X, train.y, as_of=train.snapshot.reset_index(drop=True), keep_suspects=keep_leaky
+    )
+    segments = test.X[[c for c in SEGMENT_COLUMNS if c in test.X.columns]].rename(
+        columns=SEGMENT_COLUMNS
+    )
+    return Slices(
+        train,
+        valid,
+        test,
+        leakage,
+        "snapshots",
+        _manual_scores(tables, rulebook, test_date, test.contact_id),
+        segments,
+        {
+            "snapshots": {
+                "train": [str(d) for d in train_dates],
+                "valid": str(valid_date),
+                "test": str(test_date),
+            },
+            "horizon_days": horizon_days,
+        },
+    )
+
+
+def flat_slices(
+    tables: CrmTables,
+    *,
+    rulebook: Rulebook | None,
+    positive_outcomes: tuple[str, ...] = ("opportunity", "won"),
+    seed: int = 0,
+    keep_leaky: bool = False,
+) -> Slices:
+    """A flat export: its own (non-canonical) columns as features, stratified split."""
+    contacts = tables.contacts
+    extras = [c for c in contacts.columns if c not in CONTACTS.names]
+    if not extras:
+        raise ValueError(
+            "the data has no activity history and no extra columns to learn from: map the "
+            "export's columns with keep_extra: true (see features/ingest/mappings/)"
+        )
+    positive = tables.outcomes.loc[
+        tables.outcomes["outcome"].astype("string").isin(positive_outcomes), "contact_id"
+    ]
+    y = contacts["contact_id"].isin(set(positive.astype(str))).astype("int64")
+    frame = contacts[["contact_id", *extras]]
+    ts = flat_training_set(frame, y, id_column="contact_id")
+    split = split_random_stratified(ts.y.to_numpy(), 0.2, 0.2, seed)
+    train, valid, test = (
+        _subset(ts, split.train),
+        _subset(ts, split.valid),
+        _subset(ts, split.test),
+    )
+    leakage = check_leakage(train.X, train.y, keep_suspects=keep_leaky)
+    as_of = contacts["created_at"].max() + pd.Timedelta(days=1)
+    return Slices(
+        train,
+        valid,
+        test,
+        leakage,
+        "flat",
+        _manual_scores(tables, rulebook, as_of, test.contact_id),
+        None,
+        {"split": "stratified random 60/20/20", "seed": seed},
+    )
