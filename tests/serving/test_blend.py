@@ -21,7 +21,9 @@ def test_weighted_blend_by_hand() -> None:
 
 def test_manual_normalisation_treats_missing_as_zero() -> None:
     config = BlendConfig(manual_min=-50, manual_max=150)
-    np.testing.assert_allclose(manual_0_100(np.array([-50, 50, np.nan, 150]), config), [0, 50, 25, 100])
+    np.testing.assert_allclose(
+        manual_0_100(np.array([-50, 50, np.nan, 150]), config), [0, 50, 25, 100]
+    )
 
 
 def test_tiers_use_cut_offs_best_first() -> None:
