@@ -13,7 +13,6 @@ settings) sees the train and validation slices only.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from models.leakage import LeakageReport, check_leakage
 from models.metrics import decile_table, evaluate
 from models.splits import Split, split_by_time, split_random_stratified
 from pipelines.fit_table_model import exact_shap, fit_model, score_frame
+from pipelines.fit_table_outputs import metrics_summary, rejected_rows, types_table, write_outputs
 from pipelines.fit_table_report import render_fit_table_report
 from pipelines.fit_table_settings import FitTableSettings
 
@@ -55,6 +55,8 @@ class FitTableResult:
         types: The column type decisions.
         leakage: The leakage guard's report.
         model: The fitted, calibrated model.
+        X: The model matrix of the usable rows (row i is row i of scores.csv).
+        contributions: Exact SHAP values of ``X`` in log-odds, last column the base value.
     """
 
     metrics: dict[str, Any]
@@ -62,6 +64,8 @@ class FitTableResult:
     types: TableTypes
     leakage: LeakageReport
     model: ConversionModel
+    X: pd.DataFrame
+    contributions: np.ndarray
 
     def summary_text(self) -> str:
         """A few lines for the terminal."""
@@ -200,7 +204,7 @@ def fit_table(
     test = split.test
     test_metrics = evaluate(y[test], probability[test], is_probability=True, k_frac=s.capacity_k)
     importance = mean_abs_contribution(X, shap)
-    metrics = _metrics(
+    metrics = metrics_summary(
         test_metrics, types, leakage, outcome_rule=outcome.rule, n_rows=len(frame), y=y
     )
     metrics |= {
@@ -219,14 +223,14 @@ def fit_table(
         "source": str(path),
         "seed": seed,
     }
-    rejected = _rejected_rows(frame, reasons, target, id_column, time_column)
-    paths = _write_outputs(
+    rejected = rejected_rows(frame, reasons, target, id_column, time_column)
+    paths = write_outputs(
         Path(out_dir), metrics, scores, rejected,
         render_fit_table_report(
             metrics, y[test], probability[test],
             deciles=decile_table(y[test], probability[test]),
             leakage_evidence=leakage.evidence.sort_values("auc", ascending=False),
-            column_types=_types_table(types, leakage),
+            column_types=types_table(types, leakage),
             importance=importance,
             title=f"fit-table: {Path(path).name} ({target})",
         ),
@@ -236,106 +240,4 @@ def fit_table(
 
         log_fit_table_run(tracking_uri, s.experiment_name, model, metrics, paths)
     logger.info("fit-table: test AUC %.3f on %d rows", metrics["auc"], len(test))
-    return FitTableResult(metrics, paths, types, leakage, model)
-
-
-def _metrics(
-    test: dict[str, float],
-    types: TableTypes,
-    leakage: LeakageReport,
-    *,
-    outcome_rule: str,
-    n_rows: int,
-    y: np.ndarray,
-) -> dict[str, Any]:
-    excluded = dict(types.excluded)
-    for name in leakage.excluded:
-        excluded[name] = f"leakage suspect: {leakage.evidence.loc[name, 'reasons']}"
-    evidence = leakage.to_dict()["evidence"]
-    return {
-        "auc": test["roc_auc"],
-        **{k: v for k, v in test.items() if k not in ("roc_auc", "n")},
-        "base_rate_all": float(y.mean()),
-        "n_rows": n_rows,
-        "n_used": len(y),
-        "n_rejected": n_rows - len(y),
-        "leakage_suspects": list(leakage.suspects),
-        "leakage_evidence": {name: evidence[name] for name in leakage.suspects},
-        "excluded_columns": excluded,
-        "column_types": {name: col.summary() for name, col in types.columns.items()},
-        "placeholders": types.placeholders,
-        "target_rule": outcome_rule,
-    }
-
-
-def _types_table(types: TableTypes, leakage: LeakageReport) -> pd.DataFrame:
-    rows = [
-        {
-            "column": name,
-            "kind": col.kind,
-            "used": col.kind != "excluded" and name not in leakage.excluded,
-            "blank": col.n_blank,
-            "reason": col.reason,
-        }
-        for name, col in types.columns.items()
-    ]
-    return pd.DataFrame(rows)
-
-
-def _rejected_rows(
-    frame: pd.DataFrame,
-    reasons: pd.Series,
-    target: str,
-    id_column: str | None,
-    time_column: str | None,
-) -> pd.DataFrame:
-    """Row number, id, target (and time) and reason of every rejected row; no other values."""
-    bad = reasons.notna().to_numpy()
-    keep = [c for c in (id_column, target, time_column) if c]
-    out = frame.loc[bad, keep].copy()
-    out.insert(0, "row", np.flatnonzero(bad) + 1)
-    out["reason"] = reasons[bad].to_numpy()
-    return out.reset_index(drop=True)
-
-
-def _write_outputs(
-    out_dir: Path,
-    metrics: dict[str, Any],
-    scores: pd.DataFrame,
-    rejected: pd.DataFrame,
-    report: str,
-) -> dict[str, Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {
-        "metrics": out_dir / "metrics.json",
-        "scores": out_dir / "scores.csv",
-        "rejected": out_dir / "rejected.csv",
-        "report": out_dir / "report.html",
-    }
-    paths["metrics"].write_text(
-        json.dumps(_finite(metrics), indent=2, default=_json_default, allow_nan=False),
-        encoding="utf-8",
-    )
-    scores.to_csv(paths["scores"], index=False)
-    rejected.to_csv(paths["rejected"], index=False)
-    paths["report"].write_text(report, encoding="utf-8")
-    return paths
-
-
-def _finite(value: Any) -> Any:
-    """``value`` with NaN and infinite floats (e.g. an undefined AUC) replaced by None."""
-    if isinstance(value, dict):
-        return {str(k): _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    if isinstance(value, float | np.floating) and not np.isfinite(value):
-        return None
-    return value
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (pd.Timestamp, Path)):
-        return str(value)
-    raise TypeError(f"metrics.json: cannot write {type(value).__name__}")
+    return FitTableResult(metrics, paths, types, leakage, model, X, shap)

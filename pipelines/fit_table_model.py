@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from features.ingest import InputError
 from models.estimator import ConversionModel
 from models.frames import align_features
 from models.metrics import rank_deciles
@@ -33,7 +34,18 @@ def fit_model(
 
     Returns:
         The fitted, calibrated model (the test rows are never seen).
+
+    Raises:
+        InputError: The validation slice has fewer than 4 rows of a class (early stopping
+            and calibration each need two).
     """
+    counts = np.bincount(y[split.valid], minlength=2)
+    if counts.min() < 4:
+        raise InputError(
+            f"the validation slice has {counts[1]} converted and {counts[0]} other rows; "
+            "early stopping and calibration need at least 4 of each: use a larger export "
+            "(or, with --time, a period where both outcomes occur)"
+        )
     p = settings.lightgbm
     model = ConversionModel(
         learning_rate=p.learning_rate,

@@ -1,0 +1,125 @@
+"""Parsing text values of a flat export: numbers, yes/no, dates (vectorised, never per row).
+
+Decisions, documented because exports differ:
+
+* Numbers: a leading ``+``/``-``, a decimal point, an exponent. A comma is read as a
+  thousands separator only when *every* value holding a comma is grouped by threes
+  (``1,532`` or ``12,345.5``); a decimal comma (``3,5``) is not a number, so such a
+  column is not read as numeric (export with a decimal point).
+* Yes/no: the pairs yes/no, y/n, true/false, t/f (any case) map to 1/0.
+* Dates: ISO 8601 first, then day-first and month-first formats with ``/``, ``.`` or ``-``;
+  the format that reads most values wins (ties: the earlier one, i.e. day-first), so a
+  column is read with one format, never row by row.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+YES_NO_PAIRS: tuple[tuple[str, str], ...] = (
+    ("yes", "no"),
+    ("y", "n"),
+    ("true", "false"),
+    ("t", "f"),
+)
+"""(true word, false word) pairs, lower-case."""
+
+DATE_FORMATS: tuple[str, ...] = (
+    "ISO8601",
+    "%d/%m/%Y",
+    "%m/%d/%Y",
+    "%d.%m.%Y",
+    "%d-%m-%Y",
+    "%m-%d-%Y",
+    "%Y/%m/%d",
+    "%d/%m/%Y %H:%M",
+    "%m/%d/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+)
+"""Date formats tried, in order of preference."""
+
+_GROUPED = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
+_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+_DATE_LIKE = r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}"
+
+
+def parse_numbers(text: pd.Series) -> tuple[pd.Series, bool]:
+    """Numbers in ``text`` (stripped strings); what does not parse becomes NaN.
+
+    Args:
+        text: Stripped string values (missing allowed).
+
+    Returns:
+        ``(float64 Series, thousands)``; ``thousands`` says commas were read as thousands
+        separators (see the module docstring for when).
+    """
+    values = text.astype("string")
+    has_comma = values.str.contains(",", regex=False).fillna(False).astype(bool)
+    grouped = values.str.match(_GROUPED).fillna(False).astype(bool)
+    thousands = bool(has_comma.any() and grouped[has_comma].all())
+    if thousands:
+        values = values.str.replace(",", "", regex=False)
+    ok = values.str.match(_NUMBER).fillna(False).astype(bool)
+    numbers = pd.to_numeric(values.where(ok), errors="coerce")
+    return pd.Series(numbers, index=text.index, dtype="float64"), thousands
+
+
+def yes_no_pair(lowered_levels: set[str]) -> tuple[str, str] | None:
+    """The yes/no pair covering every level, or None (levels are lower-case)."""
+    for pair in YES_NO_PAIRS:
+        if lowered_levels and lowered_levels <= set(pair):
+            return pair
+    return None
+
+
+def parse_yes_no(text: pd.Series, pair: tuple[str, str]) -> pd.Series:
+    """1.0 for the true word, 0.0 for the false word, NaN otherwise (case-insensitive)."""
+    lowered = text.astype("string").str.lower()
+    out = np.where(lowered == pair[0], 1.0, np.where(lowered == pair[1], 0.0, np.nan))
+    return pd.Series(out, index=text.index, dtype="float64")
+
+
+def parse_dates(text: pd.Series, date_format: str) -> pd.Series:
+    """Timestamps (UTC) of ``text`` read with one format; unreadable values become NaT."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        stamps = pd.to_datetime(
+            text.astype("string"), format=date_format, errors="coerce", utc=True
+        )
+    return pd.Series(stamps, index=text.index)
+
+
+def best_date_format(
+    text: pd.Series, weights: np.ndarray | None = None
+) -> tuple[str | None, float]:
+    """The format of :data:`DATE_FORMATS` reading most non-missing values, and that share.
+
+    Values must start like a date (``2024-03-05``, ``5/3/2024``, ``05.03.2024``) to count,
+    so plain numbers are never taken for dates.
+
+    Args:
+        text: Stripped string values (e.g. the distinct values of a column).
+        weights: How often each value occurs (default: once each).
+
+    Returns:
+        ``(format, share)`` where share is the weighted share of values read; ``(None,
+        0.0)`` when no value looks like a date.
+    """
+    w = np.ones(len(text)) if weights is None else np.asarray(weights, dtype=float)
+    keep = text.notna().to_numpy()
+    present, w = text[keep].astype("string"), w[keep]
+    if present.empty or not present.str.match(_DATE_LIKE).fillna(False).any():
+        return None, 0.0
+    best, best_share = None, 0.0
+    for date_format in DATE_FORMATS:
+        share = float(w[parse_dates(present, date_format).notna().to_numpy()].sum() / w.sum())
+        if share > best_share:
+            best, best_share = date_format, share
+        if share == 1.0:
+            break
+    return best, best_share

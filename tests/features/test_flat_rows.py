@@ -1,0 +1,90 @@
+"""Which rows of a flat export are usable: the 0/1 outcome, duplicate ids, the time column."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.blanks import BLANK_MARKERS
+from features.flat_rows import (
+    binary_outcome,
+    combine_reasons,
+    duplicate_ids,
+    parse_time_column,
+    require_columns,
+)
+from features.ingest import InputError, TableError
+
+
+def outcome(values, positive=None):
+    return binary_outcome(
+        pd.Series(values, dtype="string"), column="t", positive=positive, blanks=BLANK_MARKERS
+    )
+
+
+def test_known_pair_numbers_and_rejections():
+    result = outcome(["1", "0", "1.0", "", "x", None, "0"])
+    np.testing.assert_array_equal(result.y, [1, 0, 1, np.nan, np.nan, np.nan, 0])
+    assert result.rejected.isna().tolist() == [True, True, True, False, False, False, True]
+    assert "'x' is neither" in result.rejected.iloc[4]
+    assert "blank" in result.rejected.iloc[3] and result.positive == "1"
+
+
+def test_won_lost_with_open_deals_rejected_and_case_ignored():
+    result = outcome(["Won", "Lost", "Open", "won"])
+    np.testing.assert_array_equal(result.y, [1, 0, np.nan, 1])
+    assert "'Open'" in result.rejected.iloc[2]
+
+
+def test_explicit_positive_makes_every_other_value_negative():
+    result = outcome(["A", "B", "C", "b"], positive="B")
+    np.testing.assert_array_equal(result.y, [0, 1, 0, 1])
+    assert result.rejected.isna().all()
+
+
+def test_two_values_one_positive_word():
+    np.testing.assert_array_equal(outcome(["yes", "open", "yes"]).y, [1, 0, 1])
+
+
+@pytest.mark.parametrize(
+    ("values", "positive", "message"),
+    [
+        (["A", "B", "C"], None, "pass --positive VALUE"),
+        (["A", "B"], None, "pass --positive VALUE"),
+        (["A", "A"], None, "one class only"),
+        (["1", "1", ""], None, "one class only"),
+        (["A", "B"], "Z", "--positive 'Z' does not occur"),
+        (["", "N/A"], None, "blank in every row"),
+    ],
+)
+def test_target_errors(values, positive, message):
+    with pytest.raises(InputError, match=message):
+        outcome(values, positive)
+
+
+def test_duplicate_and_blank_ids_keep_the_first():
+    reasons = duplicate_ids(pd.Series(["a", "b", "a", None, "b", "a"]), "id")
+    assert reasons.isna().tolist() == [True, True, False, False, False, False]
+    assert reasons.iloc[2] == "duplicate id 'id': same as data row 1"
+    assert reasons.iloc[4] == "duplicate id 'id': same as data row 2"
+    assert reasons.iloc[3] == "id 'id' is blank"
+
+
+def test_time_column_rows_and_whole_column():
+    values = pd.Series(["2024-01-02", "2024-02-30", None] + ["2024-01-01"] * 30)
+    stamps, reasons = parse_time_column(values, "t")
+    assert stamps.iloc[0] == pd.Timestamp("2024-01-02", tz="UTC")
+    assert reasons.notna().tolist()[:4] == [False, True, True, False]
+    with pytest.raises(InputError, match=r"not a date column: 25%.*'abc' in data row 2"):
+        parse_time_column(pd.Series(["2024-01-01", "abc", "x", "y"]), "t")
+
+
+def test_combine_reasons():
+    a = pd.Series([pd.NA, "a", "b"], dtype="string")
+    b = pd.Series(["c", pd.NA, "d"], dtype="string")
+    assert combine_reasons(a, b).tolist() == ["c", "a", "b; d"]
+
+
+def test_require_columns_suggests_close_names():
+    frame = pd.DataFrame({"Converted": [1], "Lead Source": [1]})
+    with pytest.raises(TableError, match=r"--id 'Sourc' .*similar: \['Lead Source'\]"):
+        require_columns(frame, {"Converted": "--target", "Sourc": "--id"}, "f.csv")
