@@ -139,16 +139,18 @@ def check_no_pii(frame: pd.DataFrame, what: str) -> None:
         ValueError: Naming the column; drop it from the feature matrix before training.
     """
     for col in frame.columns:
-        # a column *named* like personal data (email, contact_email, phone_number), not a
-        # feature derived from it (email_domain_type, email_click_30d)
+        # numbers and flags (email_click_30d, do_not_email) cannot hold an address; a text
+        # column is refused when named like personal data (email, contact_email,
+        # phone_number: not email_domain_type) or when it holds an e-mail address
+        values = frame[col]
+        if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+            continue
         lowered = str(col).lower().replace("-", "_").replace(" ", "_")
         if lowered in _PII_NAMES or lowered.endswith(tuple("_" + n for n in _PII_NAMES)):
             raise ValueError(f"{what}: column {col!r} looks like personal data; drop it")
-        values = frame[col]
-        if not pd.api.types.is_numeric_dtype(values.dtype):
-            text = values.dropna().astype(str)
-            if text.str.contains(_EMAIL).any():
-                raise ValueError(f"{what}: column {col!r} holds e-mail addresses; drop it")
+        text = values.dropna().astype(str)
+        if text.str.contains(_EMAIL).any():
+            raise ValueError(f"{what}: column {col!r} holds e-mail addresses; drop it")
 
 
 def log_json(obj: Any, artifact_file: str) -> None:

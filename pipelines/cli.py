@@ -215,6 +215,68 @@ def _print_training(out: dict) -> None:  # type: ignore[type-arg]
     console.print(f"MLflow: {out['tracking_uri']}  run {out['run_id']}")
 
 
+@app.command("fit-table")
+def fit_table_command(
+    path: Annotated[Path, typer.Argument(help="The export: CSV/TSV (optionally .gz) or Parquet.")],
+    target: Annotated[str, typer.Option(help="Column with the outcome (e.g. Converted).")],
+    out: Annotated[
+        Path,
+        typer.Option(help="Folder to write metrics.json, scores.csv, rejected.csv, report.html."),
+    ],
+    positive: Annotated[
+        str | None,
+        typer.Option(help="Target value that means converted (default: 1/true/yes/won)."),
+    ] = None,
+    id_column: Annotated[
+        str | None, typer.Option("--id", help="Column with the lead id (default: row number).")
+    ] = None,
+    time_column: Annotated[
+        str | None,
+        typer.Option("--time", help="Date column: split by time (oldest train, newest test)."),
+    ] = None,
+    drop: Annotated[
+        list[str] | None, typer.Option(help="Column to leave out (repeat for several).")
+    ] = None,
+    sep: Annotated[str | None, typer.Option(help="CSV delimiter (default: sniffed).")] = None,
+    encoding: Annotated[str, typer.Option(help="Text encoding of CSV files.")] = "utf-8",
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    keep_leaky: Annotated[
+        bool, typer.Option(help="Keep columns the leakage guard suspects (not recommended).")
+    ] = False,
+    tracking_uri: Annotated[
+        str | None, typer.Option(help="Also log the run to this MLflow tracking URI.")
+    ] = None,
+) -> None:
+    """Any flat lead export with an outcome column, one command, no config.
+
+    Infers column types (numbers, categories, dates, yes/no, "Select"-style blanks), runs
+    the leakage guard, splits (by time with --time, else stratified), trains and
+    calibrates the model, scores and explains every row.
+    """
+    from features.ingest import InputError
+    from pipelines.fit_table import fit_table
+
+    try:
+        result = fit_table(
+            path,
+            target=target,
+            out_dir=out,
+            positive=positive,
+            id_column=id_column,
+            time_column=time_column,
+            drop=tuple(drop or ()),
+            sep=sep,
+            encoding=encoding,
+            seed=seed,
+            keep_leaky=keep_leaky,
+            tracking_uri=tracking_uri,
+        )
+    except (InputError, ValueError) as exc:
+        fail(str(exc))
+        raise typer.Exit(EXIT_DATA_ERROR) from exc
+    console.print(result.summary_text(), highlight=False)
+
+
 @app.command()
 def demo(
     workdir: Annotated[Path, typer.Option(help="Where the demo writes everything.")] = Path("work"),

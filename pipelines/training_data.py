@@ -16,6 +16,8 @@ import pandas as pd
 
 from features.crm import CrmTables
 from features.flat import flat_training_set
+from features.infer import infer_table_types
+from features.typed import typed_features
 from features.schema import CONTACTS
 from features.spec import FeatureSpec
 from features.training_set import (
@@ -28,6 +30,12 @@ from models.leakage import LeakageReport, check_leakage
 from models.splits import split_random_stratified
 from rules import Rulebook, score_rulebook
 
+# contact columns that are never features of a flat export: ids, personal data, times, and
+# the CRM's lifecycle stage at export time (it already knows the outcome)
+NOT_FEATURES = (
+    "contact_id", "created_at", "email", "phone", "account_id", "lifecycle_stage",
+    "original_source",
+)  # fmt: skip
 SEGMENT_COLUMNS = {
     "lead_source": "lead_source",
     "region": "region",
@@ -137,7 +145,7 @@ def flat_slices(
     seed: int = 0,
     keep_leaky: bool = False,
 ) -> Slices:
-    """A flat export: its own (non-canonical) columns as features, stratified split."""
+    """A flat export: its own columns (types inferred), stratified split."""
     contacts = tables.contacts
     extras = [c for c in contacts.columns if c not in CONTACTS.names]
     if not extras:
@@ -149,7 +157,9 @@ def flat_slices(
         tables.outcomes["outcome"].astype("string").isin(positive_outcomes), "contact_id"
     ]
     y = contacts["contact_id"].isin(set(positive.astype(str))).astype("int64")
-    frame = contacts[["contact_id", *extras]]
+    columns = [c for c in contacts.columns if c not in NOT_FEATURES]
+    types = infer_table_types(contacts[columns])
+    frame = typed_features(contacts[columns], types).assign(contact_id=contacts["contact_id"])
     ts = flat_training_set(frame, y, id_column="contact_id")
     split = split_random_stratified(ts.y.to_numpy(), 0.2, 0.2, seed)
     train, valid, test = (

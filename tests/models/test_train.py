@@ -148,7 +148,10 @@ def test_pii_is_refused_in_logged_frames():
         check_no_pii(pd.DataFrame({"Phone Number": ["x"]}), "input example")
     # features derived from an e-mail address are not personal data
     check_no_pii(
-        pd.DataFrame({"email_domain_type": ["corporate"], "email_click_30d": [2.0]}), "example"
+        pd.DataFrame(
+            {"email_domain_type": ["corporate"], "email_click_30d": [2.0], "do_not_email": [1.0]}
+        ),
+        "example",
     )
 
 
