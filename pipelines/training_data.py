@@ -17,7 +17,6 @@ import pandas as pd
 from features.crm import CrmTables
 from features.flat import flat_training_set
 from features.infer import infer_table_types
-from features.typed import typed_features
 from features.schema import CONTACTS
 from features.spec import FeatureSpec
 from features.training_set import (
@@ -26,6 +25,7 @@ from features.training_set import (
     snapshot_schedule,
     time_split,
 )
+from features.typed import typed_features
 from models.leakage import LeakageReport, check_leakage
 from models.splits import split_random_stratified
 from rules import Rulebook, score_rulebook
