@@ -262,3 +262,34 @@ def snapshot_schedule(
     last_train = valid - horizon
     train = [last_train - pd.Timedelta(days=every_days * i) for i in range(train_snapshots)]
     return sorted(train), valid, test
+
+
+def outcome_labels(
+    tables: CrmTables,
+    contact_ids: pd.Index,
+    as_of: pd.Timestamp,
+    horizon_days: int,
+    *,
+    positive_outcomes: tuple[str, ...] = ("opportunity", "won"),
+) -> pd.DataFrame:
+    """Eligibility and label of the given contacts at ``as_of``, as in training.
+
+    Args:
+        tables: Validated canonical tables.
+        contact_ids: The contacts to label (e.g. the ones a scoring run scored).
+        as_of: Snapshot time.
+        horizon_days: Label horizon H.
+        positive_outcomes: Outcomes that count as a conversion.
+
+    Returns:
+        Indexed by ``contact_id``: ``eligible`` (not converted, not a customer, not an
+        employee at ``as_of``) and ``y`` (converted within H days after ``as_of``).
+    """
+    ts = utc_timestamp(as_of)
+    converted = first_positive(tables.outcomes, positive_outcomes)
+    index = pd.Index(contact_ids.astype("object"), name="contact_id")
+    eligible, label = _eligible_and_label(
+        tables, pd.DataFrame(index=index), ts, horizon_days, converted,
+        _customer_since(tables, first_positive(tables.outcomes, ("won",))),
+    )  # fmt: skip
+    return pd.DataFrame({"eligible": eligible, "y": label.astype("int64")}, index=index)

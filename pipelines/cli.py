@@ -42,6 +42,7 @@ def _main(
     # Prefect's ephemeral API needs ~20 s to start here; its 20 s default times out on a
     # busy 2-core machine.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no network here
 
 
 @app.command()
@@ -213,6 +214,56 @@ def _print_training(out: dict) -> None:  # type: ignore[type-arg]
         f"[bold]{decision['alias']}[/bold]: {decision['reason']}"
     )
     console.print(f"MLflow: {out['tracking_uri']}  run {out['run_id']}")
+
+
+@app.command()
+def compare(
+    data: Annotated[str, typer.Option(help="CRM folder, file or database URL (with outcomes).")],
+    model: Annotated[
+        str,
+        typer.Option(help="Registered scorer, e.g. models:/leadscore-conversion-scorer@champion."),
+    ] = "models:/leadscore-conversion-scorer@champion",
+    out: Annotated[Path, typer.Option(help="The HTML report to write.")] = Path("work/report.html"),
+    workdir: Annotated[Path, typer.Option(help="Working dir of the embedded MLflow store.")] = Path(
+        "work"
+    ),
+    mapping: Annotated[str | None, typer.Option(help="Column mapping YAML or name.")] = None,
+    tracking_uri: Annotated[str | None, typer.Option(help="MLflow tracking URI.")] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="Start of the compared period (default: newest complete).")
+    ] = None,
+    horizon_days: Annotated[int, typer.Option(help="Label horizon H, as in training.")] = 90,
+    backtest: Annotated[
+        list[Path] | None,
+        typer.Option(help="Another rulebook to replay over the same period (repeatable)."),
+    ] = None,
+) -> None:
+    """Predictive vs manual: one self-contained HTML report, also logged to MLflow.
+
+    On the newest period whose outcomes are known: ROC/PR, gains, calibration, score bands,
+    sales capacity, the disagreement matrix, per-rule evidence, suggested points, backtests
+    of other rulebooks, drift since training, and segments.
+    """
+    from features.ingest import InputError
+    from pipelines.flows.compare import compare_flow
+
+    try:
+        result = compare_flow(
+            data=data,
+            model_uri=model,
+            out=str(out),
+            workdir=str(workdir),
+            mapping=mapping,
+            tracking_uri=tracking_uri,
+            horizon_days=horizon_days,
+            as_of=as_of,
+            backtest_rulebooks=[str(p) for p in backtest or []],
+        )
+    except (InputError, ValueError) as exc:
+        fail(str(exc))
+        raise typer.Exit(EXIT_DATA_ERROR) from exc
+    console.print(f"[green]wrote[/green] {result['report']} (period from {result['as_of'][:10]})")
+    console.print(f"MLflow run {result['run_id']}")
 
 
 @app.command("fit-table")

@@ -22,6 +22,7 @@ from features.spec import FeatureSpec
 from features.training_set import (
     TrainingSet,
     build_training_set,
+    data_end_of,
     snapshot_schedule,
     time_split,
 )
@@ -66,27 +67,6 @@ def is_flat(tables: CrmTables) -> bool:
     return tables.activities.empty and tables.contacts["created_at"].nunique() <= 1
 
 
-def data_end(tables: CrmTables) -> pd.Timestamp:
-    """The newest timestamp in activities and outcomes (when the label windows close)."""
-    stamps = [tables.activities["occurred_at"].max(), tables.outcomes["converted_at"].max()]
-    present = [s for s in stamps if pd.notna(s)]
-    if not present:
-        raise ValueError("the data has no activity or outcome timestamps to train on")
-    return max(present)
-
-
-def _subset(ts: TrainingSet, rows: np.ndarray) -> TrainingSet:
-    return TrainingSet(
-        X=ts.X.iloc[rows].reset_index(drop=True),
-        y=ts.y.iloc[rows].reset_index(drop=True),
-        snapshot=ts.snapshot.iloc[rows].reset_index(drop=True),
-        contact_id=ts.contact_id.iloc[rows].reset_index(drop=True),
-        horizon_days=ts.horizon_days,
-        excluded_snapshots=ts.excluded_snapshots,
-        spec_fingerprint=ts.spec_fingerprint,
-    )
-
-
 def _manual_scores(
     tables: CrmTables, rulebook: Rulebook | None, as_of: pd.Timestamp, ids: pd.Series
 ) -> np.ndarray | None:
@@ -108,7 +88,7 @@ def snapshot_slices(
 ) -> Slices:
     """Point-in-time slices: train on old snapshots, validate and test on newer ones."""
     train_dates, valid_date, test_date = snapshot_schedule(
-        data_end(tables), horizon_days, train_snapshots=train_snapshots, every_days=every_days
+        data_end_of(tables), horizon_days, train_snapshots=train_snapshots, every_days=every_days
     )
     ts = build_training_set(tables, [*train_dates, valid_date, test_date], horizon_days, spec)
     train, valid, test = time_split(ts, valid_snapshots=1, test_snapshots=1)
@@ -162,11 +142,8 @@ def flat_slices(
     frame = typed_features(contacts[columns], types).assign(contact_id=contacts["contact_id"])
     ts = flat_training_set(frame, y, id_column="contact_id")
     split = split_random_stratified(ts.y.to_numpy(), 0.2, 0.2, seed)
-    train, valid, test = (
-        _subset(ts, split.train),
-        _subset(ts, split.valid),
-        _subset(ts, split.test),
-    )
+    # positions on the RangeIndex of a flat training set are its labels
+    train, valid, test = (ts.subset(split.train), ts.subset(split.valid), ts.subset(split.test))
     leakage = check_leakage(train.X, train.y, keep_suspects=keep_leaky)
     as_of = contacts["created_at"].max() + pd.Timedelta(days=1)
     return Slices(

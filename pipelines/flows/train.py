@@ -16,6 +16,8 @@ from features.spec import load_feature_spec
 from models import RunContext, TrainResult, load_train_config, train_and_register
 from pipelines.training_data import Slices, flat_slices, is_flat, snapshot_slices
 from rules import Rulebook, load_rulebook
+from serving.blend import BlendConfig
+from serving.scorer_training import ScorerRegistration, build_and_register_scorer
 
 DEFAULT_RULEBOOK = Path(__file__).resolve().parents[2] / "rules" / "rulebooks" / "default.yaml"
 
@@ -91,6 +93,27 @@ def fit_and_register(
     )
 
 
+@task(name="register-scorer")
+def register_scorer(
+    result: TrainResult,
+    slices: Slices,
+    report: ValidationReport,
+    rulebook: Rulebook,
+    spec_path: str | None,
+    blend_path: str | None,
+) -> ScorerRegistration:
+    """Bundle spec + rulebook + calibrated model + blend into one pyfunc and register it."""
+    blend = BlendConfig()
+    if blend_path:
+        blend = BlendConfig.model_validate(yaml.safe_load(Path(blend_path).read_text()))
+    spec = (
+        None if slices.kind == "flat" else load_feature_spec(Path(spec_path) if spec_path else None)
+    )
+    return build_and_register_scorer(
+        result, slices, report.tables, rulebook=rulebook, spec=spec, blend=blend
+    )
+
+
 @flow(name="train")
 def train_flow(
     data: str,
@@ -105,6 +128,7 @@ def train_flow(
     every_days: int = 30,
     seed: int = 0,
     keep_leaky: bool = False,
+    blend_path: str | None = None,
 ) -> dict[str, Any]:
     """Retrain the conversion model: validate -> features -> train -> register/promote.
 
@@ -121,6 +145,8 @@ def train_flow(
         every_days: Days between training snapshots.
         seed: Split seed for flat exports.
         keep_leaky: Keep columns the leakage guard flags (they stay reported).
+        blend_path: Blend config YAML (method weighted|stacked, weights, tiers); default
+            weighted 0.7 on the model.
 
     Returns:
         Run id, model URI, test metrics, promotion decision and leakage suspects.
@@ -134,7 +160,12 @@ def train_flow(
     result = fit_and_register(
         slices, config_path, report, spec_path, rulebook, workdir, tracking_uri
     )
+    scorer = None
+    if rulebook is not None:
+        scorer = register_scorer(result, slices, report, rulebook, spec_path, blend_path)
     return {
+        "scorer_uri": scorer.model_uri if scorer else None,
+        "blend_metrics": scorer.metrics if scorer else {},
         "run_id": result.run_id,
         "model_uri": result.model_uri,
         "tracking_uri": result.tracking_uri,

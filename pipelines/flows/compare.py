@@ -1,0 +1,103 @@
+"""Flow: the predictive-vs-manual comparison report on the newest period with known outcomes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import pandas as pd
+from prefect import flow, task
+
+from features.crm import CrmTables
+from features.ingest.load import ingest
+from features.training_set import data_end_of, snapshot_schedule
+from models.tracking import artifact_location_for, default_tracking_uri, ensure_experiment
+from rules import load_rulebook
+from serving.compare import comparison_inputs
+from serving.report import ComparisonReport, build_report, write_report
+from serving.scorer_model import LoadedScorer, load_scorer
+
+
+@task(name="load-crm", retries=1, retry_delay_seconds=10)
+def load_tables(data: str, mapping: str | None) -> CrmTables:
+    """Read and validate the CRM export (I/O: retried once)."""
+    return ingest(data, mapping).tables
+
+
+@task(name="load-scorer", retries=2, retry_delay_seconds=5)
+def load(model_uri: str, tracking_uri: str) -> LoadedScorer:
+    """Load the registered scorer from MLflow (I/O: retried)."""
+    return load_scorer(model_uri, tracking_uri)
+
+
+@task(name="build-comparison")
+def compare(
+    tables: CrmTables,
+    loaded: LoadedScorer,
+    horizon_days: int,
+    as_of: str | None,
+    backtest_rulebooks: list[str],
+) -> tuple[ComparisonReport, pd.Timestamp]:
+    """Score and label the held-out period, replay the backtests, build the report."""
+    train_dates, _, test_date = snapshot_schedule(data_end_of(tables), horizon_days)
+    when = pd.Timestamp(as_of, tz="UTC") if as_of else test_date
+    inputs = comparison_inputs(
+        tables,
+        loaded.scorer,
+        when,
+        horizon_days,
+        reference_as_of=train_dates[-1],
+        backtest_rulebooks={Path(p).stem: load_rulebook(p) for p in backtest_rulebooks},
+        model_version=f"{loaded.model_name} v{loaded.model_version}",
+    )
+    return build_report(inputs), when
+
+
+@task(name="write-and-log-report")
+def publish(report: ComparisonReport, out: str, tracking_uri: str, as_of: pd.Timestamp) -> str:
+    """Write the HTML file and log it with the headline metrics to MLflow."""
+    path = write_report(report, Path(out))
+    experiment = ensure_experiment(
+        "leadscore-compare", tracking_uri, artifact_location_for(tracking_uri)
+    )
+    with mlflow.start_run(experiment_id=experiment, run_name=f"compare {as_of:%Y-%m-%d}"):
+        mlflow.log_metrics({k: float(v) for k, v in report.to_dict().items() if v == v})
+        mlflow.log_artifact(str(path))
+        return mlflow.active_run().info.run_id  # type: ignore[union-attr]
+
+
+@flow(name="compare")
+def compare_flow(
+    data: str,
+    model_uri: str,
+    out: str = "work/report.html",
+    workdir: str = "work",
+    mapping: str | None = None,
+    tracking_uri: str | None = None,
+    horizon_days: int = 90,
+    as_of: str | None = None,
+    backtest_rulebooks: list[str] | None = None,
+) -> dict[str, Any]:
+    """Compare the model, the rules and the blend: load -> score -> label -> report -> log.
+
+    Args:
+        data: Folder, file or database URL of the CRM export (with outcome history).
+        model_uri: Registered scorer, e.g. ``models:/leadscore-conversion-scorer@champion``.
+        out: Where to write the self-contained HTML report.
+        workdir: Working directory of the embedded MLflow store.
+        mapping: Column mapping for non-canonical exports.
+        tracking_uri: MLflow tracking URI (default: the embedded store in ``workdir``).
+        horizon_days: Label horizon H (as in training).
+        as_of: Start of the compared period (default: the newest with complete outcomes).
+        backtest_rulebooks: Other rulebook files to replay over the same period.
+
+    Returns:
+        The report path, the MLflow run id and the headline metrics.
+    """
+    uri = tracking_uri or default_tracking_uri(Path(workdir))
+    tables = load_tables(data, mapping)
+    loaded = load(model_uri, uri)
+    report, when = compare(tables, loaded, horizon_days, as_of, list(backtest_rulebooks or []))
+    run_id = publish(report, out, uri, when)
+    return {"report": out, "run_id": run_id, "as_of": str(when), "metrics": report.to_dict()}

@@ -1,0 +1,128 @@
+"""Flow: validate -> load scorer -> features/rules/model/blend/explain -> write sink -> summary.
+
+Tasks pass frames in memory; caching is off (hashing a million-row frame costs more than
+the step it would skip).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from features.ingest.load import ingest
+from features.ingest.validation import ValidationReport
+from models.tracking import default_tracking_uri
+from serving.batch import (
+    default_run_id,
+    previous_stages,
+    score_batch,
+    summarise_batch,
+    utc_as_of,
+    write_batch,
+)
+from serving.batch_summary import format_summary
+from serving.eligibility import validation_rejects
+from serving.scorer import ScoredLeads
+from serving.scorer_model import LoadedScorer, load_scorer
+from serving.sinks import RunInfo, SinkResult
+
+
+@task(name="validate-crm", retries=1, retry_delay_seconds=10)
+def validate(data: str, mapping: str | None) -> ValidationReport:
+    """Read and validate the CRM export (I/O: retried once)."""
+    return ingest(data, mapping)
+
+
+@task(name="load-scorer", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
+def load(model_uri: str, tracking_uri: str) -> LoadedScorer:
+    """Load the scorer from the MLflow registry (I/O: retried)."""
+    return load_scorer(model_uri, tracking_uri)
+
+
+@task(name="read-previous-stages", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
+def read_previous(sink: str, as_of: pd.Timestamp, table_prefix: str) -> pd.DataFrame | None:
+    """Stages of the previous run from a database sink (I/O: retried)."""
+    return previous_stages(sink, as_of, table_prefix)
+
+
+@task(name="score-leads", cache_policy=NO_CACHE)
+def score(
+    report: ValidationReport,
+    loaded: LoadedScorer,
+    as_of: pd.Timestamp,
+    previous: pd.DataFrame | None,
+) -> ScoredLeads:
+    """Features, rules, model, blend and explanations; quarantined contacts are rejects."""
+    quarantined = report.quarantine.get("contacts", pd.DataFrame())
+    extra = validation_rejects(quarantined, report.tables.contacts["contact_id"])
+    return score_batch(report.tables, loaded.scorer, as_of, previous=previous, extra_rejects=extra)
+
+
+@task(name="write-sink", retries=2, retry_delay_seconds=30, cache_policy=NO_CACHE)
+def write(
+    result: ScoredLeads, loaded: LoadedScorer, sink: str, run_id: str, table_prefix: str
+) -> tuple[RunInfo, SinkResult]:
+    """Write scores and rejects in one transaction (I/O: retried; a retry is idempotent)."""
+    return write_batch(
+        result,
+        sink,
+        model_name=loaded.model_name,
+        model_version=loaded.model_version,
+        rulebook_version=str(loaded.scorer.rulebook_.version),
+        run_id=run_id,
+        table_prefix=table_prefix,
+    )
+
+
+@task(name="summarise", retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE)
+def summarise(
+    result: ScoredLeads, written: tuple[RunInfo, SinkResult], sink: str, table_prefix: str
+) -> dict[str, Any]:
+    """Counts, score bands, reject reasons and top movers (reads the sink: retried)."""
+    run, sink_result = written
+    summary = summarise_batch(result, run, sink_result, sink, table_prefix=table_prefix)
+    return {**summary.to_dict(), "text": format_summary(summary)}
+
+
+@flow(name="score")
+def score_flow(
+    data: str,
+    model_uri: str,
+    as_of: str | None,
+    sink: str,
+    mapping: str | None = None,
+    tracking_uri: str | None = None,
+    workdir: str = "work",
+    table_prefix: str = "leadscore_",
+) -> dict[str, Any]:
+    """Nightly batch scoring into the CRM: every eligible lead scored or rejected.
+
+    Args:
+        data: Folder, file or database URL of the CRM export.
+        model_uri: The scorer, e.g. ``models:/leadscore-conversion-scorer@champion``.
+        as_of: Scoring time ``YYYY-MM-DD[THH:MM]`` (UTC); None: today 00:00 UTC.
+        sink: ``sqlite:///scores.db``, ``postgresql+psycopg://...``, ``.parquet``/``.csv``
+            path, folder, or ``hubspot:PATH.csv``.
+        mapping: Column-mapping YAML for non-canonical exports.
+        tracking_uri: MLflow tracking URI (default: the embedded store in WORKDIR/mlruns).
+        workdir: Working directory of the embedded MLflow store.
+        table_prefix: Database table-name prefix.
+
+    Returns:
+        The summary (counts, stages, tiers, score bands, rejects, movers, seconds) and its
+        one-screen text under ``text``.
+    """
+    uri = tracking_uri or default_tracking_uri(Path(workdir))
+    stamp = utc_as_of(as_of)
+    report = validate(data, mapping)
+    loaded = load(model_uri, uri)
+    previous = read_previous(sink, stamp, table_prefix)
+    result = score(report, loaded, stamp, previous)
+    run_id = flow_run.get_id() or default_run_id(stamp, "scorer", "unknown")
+    written = write(result, loaded, sink, str(run_id), table_prefix)
+    return summarise(result, written, sink, table_prefix)

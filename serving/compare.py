@@ -1,0 +1,142 @@
+"""Assemble the comparison report's inputs from a scorer and the CRM history.
+
+The report compares the manual score, the model's probability and the final blend on the
+newest period whose outcomes are known: every lead scored at ``as_of`` gets the label
+"converted within H days after as_of" (the training label). Drift compares the features
+and scores of the training period (``reference_as_of``) with that period. Backtests replay
+other rulebooks over the same period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from features.crm import CrmTables
+from features.training_set import outcome_labels
+from rules import Rulebook, score_rulebook
+from serving.report import BacktestResult, ComparisonInputs
+from serving.scorer import LeadScorer
+
+SEGMENTS = ("lead_source", "region", "company_size_band")
+SCORE_DRIFT = ("probability", "manual_score", "final_score")
+
+
+def _rule_hits(breakdown: pd.DataFrame, contact_ids: pd.Series, scale: str) -> pd.DataFrame:
+    fired = breakdown.loc[breakdown["scale"].astype("str") == scale]
+    fired = fired.loc[fired["points_after_caps"].to_numpy() != 0, ["contact_id", "rule"]]
+    hits = pd.crosstab(fired["contact_id"].astype("str"), fired["rule"].astype("str")) > 0
+    hits = hits.reindex(contact_ids.astype("str").to_numpy(), fill_value=False)
+    return hits.rename_axis(index="contact_id", columns=None).reset_index()
+
+
+def _rule_points(
+    rulebook: Rulebook, breakdown: pd.DataFrame, rules: Sequence[str]
+) -> dict[str, float]:
+    """Current points per rule: the rulebook's own, else the typical points of a firing."""
+    declared = {r.name: r.points for r in rulebook.rules if r.points is not None}
+    typical = breakdown.groupby(breakdown["rule"].astype("str"))["points_raw"].median()
+    return {r: float(declared.get(r, typical.get(r, 0.0))) for r in rules}
+
+
+def _stage_cuts(rulebook: Rulebook) -> tuple[float, float]:
+    if rulebook.stages is None:
+        raise ValueError(
+            f"rulebook {rulebook.name!r} defines no stages: the report needs its MQL and SQL "
+            "cut-offs (add a `stages:` section)"
+        )
+    return float(rulebook.stages.mql), float(rulebook.stages.sql)
+
+
+def _drift_frame(scorer: LeadScorer, tables: CrmTables, as_of: pd.Timestamp) -> pd.DataFrame:
+    prepared = scorer.prepare(tables, as_of)
+    scored = scorer.score_frame(prepared.frame, explain=False)
+    features = prepared.frame.drop(columns=["contact_id"], errors="ignore")
+    numeric = features.select_dtypes("number")
+    keep = [c for c in numeric.columns if c not in SCORE_DRIFT]
+    scores = scored[[c for c in SCORE_DRIFT if c in scored.columns]].reset_index(drop=True)
+    return pd.concat([numeric[keep].reset_index(drop=True), scores], axis=1)
+
+
+def comparison_inputs(
+    tables: CrmTables,
+    scorer: LeadScorer,
+    as_of: pd.Timestamp,
+    horizon_days: int,
+    *,
+    reference_as_of: pd.Timestamp | None = None,
+    backtest_rulebooks: Mapping[str, Rulebook] | None = None,
+    capacity_k: Sequence[int] | None = None,
+    model_version: str = "",
+) -> ComparisonInputs:
+    """Score the period at ``as_of`` and label it: the report's inputs.
+
+    Args:
+        tables: Validated canonical tables covering at least ``as_of + horizon_days``.
+        scorer: The registered scorer (model, rulebook, blend).
+        as_of: Start of the held-out period (e.g. the training run's test snapshot).
+        horizon_days: Label horizon H, as in training.
+        reference_as_of: A training-period snapshot for the drift section (None: no drift).
+        backtest_rulebooks: Other rulebooks (name -> rulebook) to replay over the period.
+        capacity_k: Leads sales can work over the period (default: 5 %, 10 %, 20 % of it).
+        model_version: Shown in the header.
+
+    Returns:
+        Inputs for :func:`serving.report.build_report`.
+    """
+    scored_leads = scorer.score(tables, as_of)
+    scores = scored_leads.scores.reset_index(drop=True)
+    labels = outcome_labels(tables, pd.Index(scores["contact_id"]), as_of, horizon_days)
+    prepared = scorer.prepare(tables, as_of).frame.set_index("contact_id")
+    segments = prepared.reindex(scores["contact_id"].to_numpy())
+    scored = pd.DataFrame(
+        {
+            "contact_id": scores["contact_id"].to_numpy(),
+            "y": labels["y"].to_numpy(),
+            "manual_score": scores["manual_score"].to_numpy(),
+            "manual_stage": scores["stage"].astype("str").to_numpy(),
+            "manual_grade": scores["grade"].to_numpy(),
+            "probability": scores["probability"].to_numpy(),
+            "final_score": scores["final_score"].to_numpy(),
+            "tier": scores["tier"].astype("str").to_numpy(),
+            "top_reasons": scores["top_reasons"].to_numpy(),
+            "top_rules": scores["top_rules"].to_numpy(),
+            **{c: segments[c].astype("str").to_numpy() for c in SEGMENTS if c in segments},
+        }
+    ).loc[labels["eligible"].to_numpy()]
+    rulebook = scorer.rulebook_
+    breakdown = scored_leads.rules.breakdown
+    hits = _rule_hits(breakdown, scored["contact_id"], rulebook.primary_scale)
+    rules = [c for c in hits.columns if c != "contact_id"]
+    points = _rule_points(rulebook, breakdown, rules)
+    mql, sql = _stage_cuts(rulebook)
+    y = pd.Series(scored["y"].to_numpy(), index=scored["contact_id"].to_numpy())
+    backtests = [BacktestResult("current", scored.set_index("contact_id")["manual_stage"], y)]
+    for name, book in (backtest_rulebooks or {}).items():
+        stages = score_rulebook(tables, book, as_of).scores.set_index("contact_id")["stage"]
+        backtests.append(BacktestResult(name, stages.astype("str").reindex(y.index), y))
+    n = len(scored)
+    k = capacity_k or sorted({max(1, round(n * f)) for f in (0.05, 0.1, 0.2)})
+    drift_ref = drift_cur = None
+    if reference_as_of is not None:
+        drift_ref = _drift_frame(scorer, tables, reference_as_of)
+        drift_cur = _drift_frame(scorer, tables, as_of)
+    values = np.array(list(points.values()) or [0.0, 1.0])
+    low, high = float(min(values.min(), 0.0)), float(max(values.max(), 1.0))
+    return ComparisonInputs(
+        scored=scored.reset_index(drop=True),
+        rule_hits=hits,
+        rule_points=points,
+        rule_points_range=(low, high),
+        mql_threshold=mql,
+        sql_threshold=sql,
+        capacity_k=list(k),
+        drift_reference=drift_ref,
+        drift_current=drift_cur,
+        backtests=backtests,
+        as_of=f"{as_of:%Y-%m-%d}",
+        model_version=model_version,
+        rulebook_version=f"{rulebook.name} v{rulebook.version}",
+    )
