@@ -8,6 +8,7 @@ from typing import Any
 import mlflow
 import pandas as pd
 from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
 
 from features.crm import CrmTables
 from features.ingest.load import ingest
@@ -19,19 +20,19 @@ from serving.report import ComparisonReport, build_report, write_report
 from serving.scorer_model import LoadedScorer, load_scorer
 
 
-@task(name="load-crm", retries=1, retry_delay_seconds=10)
+@task(name="load-crm", retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE)
 def load_tables(data: str, mapping: str | None) -> CrmTables:
     """Read and validate the CRM export (I/O: retried once)."""
     return ingest(data, mapping).tables
 
 
-@task(name="load-scorer", retries=2, retry_delay_seconds=5)
+@task(name="load-scorer", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def load(model_uri: str, tracking_uri: str) -> LoadedScorer:
     """Load the registered scorer from MLflow (I/O: retried)."""
     return load_scorer(model_uri, tracking_uri)
 
 
-@task(name="build-comparison")
+@task(name="build-comparison", cache_policy=NO_CACHE)
 def compare(
     tables: CrmTables,
     loaded: LoadedScorer,
@@ -54,7 +55,7 @@ def compare(
     return build_report(inputs), when
 
 
-@task(name="write-and-log-report")
+@task(name="write-and-log-report", cache_policy=NO_CACHE)
 def publish(report: ComparisonReport, out: str, tracking_uri: str, as_of: pd.Timestamp) -> str:
     """Write the HTML file and log it with the headline metrics to MLflow."""
     path = write_report(report, Path(out))

@@ -1,18 +1,35 @@
-"""Flow: the end-to-end demo on a synthetic CRM (generate -> validate -> ...)."""
+"""Flow: the end-to-end demo on a synthetic CRM.
+
+generate (or reuse) -> validate -> train + register (or reuse) -> score into a SQLite CRM
+table and a CSV -> comparison report. A second run reuses the generated CRM and the
+registered scorer when the data did not change, and re-scoring the same day changes
+nothing in the sinks.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
 
 from features.ingest.load import ingest
 from features.ingest.validation import ValidationReport
 from features.synthetic import generate_crm, write_crm
+from features.training_set import data_end_of
+from models.tracking import default_tracking_uri
+from pipelines.flows.compare import compare_flow
+from pipelines.flows.score import score_flow
+from pipelines.flows.train import train_flow
+
+STATE_FILE = "demo_state.json"
 
 
-@task(name="generate-synthetic-crm")
+@task(name="generate-synthetic-crm", cache_policy=NO_CACHE)
 def generate_or_reuse(data_dir: str, contacts: int, seed: int) -> str:
     """Generate the synthetic CRM unless ``data_dir`` already holds the same one."""
     manifest = Path(data_dir) / "manifest.json"
@@ -25,7 +42,7 @@ def generate_or_reuse(data_dir: str, contacts: int, seed: int) -> str:
     return f"generated {data_dir} ({contacts:,} contacts, seed {seed})"
 
 
-@task(name="validate-crm")
+@task(name="validate-crm", cache_policy=NO_CACHE)
 def validate_crm(data_dir: str, out_dir: str) -> ValidationReport:
     """Validate the generated CRM and write the quarantine next to it."""
     report = ingest(data_dir)
@@ -33,9 +50,23 @@ def validate_crm(data_dir: str, out_dir: str) -> ValidationReport:
     return report
 
 
+def _data_key(data_dir: str) -> str:
+    return hashlib.sha256((Path(data_dir) / "manifest.json").read_bytes()).hexdigest()[:16]
+
+
+@task(name="reuse-registered-scorer", cache_policy=NO_CACHE)
+def registered_scorer(workdir: str, data_key: str) -> str | None:
+    """The scorer URI of an earlier demo run on the same data, if its store is still there."""
+    state = Path(workdir) / STATE_FILE
+    if not state.exists() or not (Path(workdir) / "mlruns" / "mlflow.db").exists():
+        return None
+    saved = json.loads(state.read_text())
+    return saved.get("scorer_uri") if saved.get("data_key") == data_key else None
+
+
 @flow(name="demo")
 def demo_flow(workdir: str = "work", contacts: int = 20_000, seed: int = 7) -> str:
-    """Run the demo: generate (or reuse) a synthetic CRM, then validate it.
+    """Run the demo: generate -> validate -> train -> score -> compare.
 
     Args:
         workdir: Folder for everything the demo writes.
@@ -45,15 +76,69 @@ def demo_flow(workdir: str = "work", contacts: int = 20_000, seed: int = 7) -> s
     Returns:
         A human-readable summary saying where everything is.
     """
-    data_dir = str(Path(workdir) / "crm")
-    validation_dir = str(Path(workdir) / "validation")
+    root = Path(workdir).resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    data_dir, validation_dir = str(root / "crm"), str(root / "validation")
     generated = generate_or_reuse(data_dir, contacts, seed)
     report = validate_crm(data_dir, validation_dir)
+    key = _data_key(data_dir)
+    scorer_uri = registered_scorer(str(root), key)
+    trained: dict[str, Any] | None = None
+    if scorer_uri is None:
+        trained = train_flow(data=data_dir, workdir=str(root))
+        scorer_uri = trained["scorer_uri"]
+        state = {"data_key": key, "scorer_uri": scorer_uri, "run_id": trained["run_id"]}
+        (root / STATE_FILE).write_text(json.dumps(state, indent=2))
+    # score as of the midnight after the last recorded event: the nightly run
+    as_of = f"{(data_end_of(report.tables) + pd.Timedelta(days=1)).normalize():%Y-%m-%d}"
+    db_sink = f"sqlite:///{root / 'crm_scores.db'}"
+    scored = score_flow(
+        data=data_dir, model_uri=scorer_uri, as_of=as_of, sink=db_sink, workdir=str(root)
+    )
+    score_flow(
+        data=data_dir,
+        model_uri=scorer_uri,
+        as_of=as_of,
+        sink=str(root / "scores.csv"),
+        workdir=str(root),
+    )
+    compared = compare_flow(
+        data=data_dir, model_uri=scorer_uri, out=str(root / "report.html"), workdir=str(root)
+    )
+    return _summary(root, generated, report, trained, scorer_uri, scored, compared, as_of)
+
+
+def _summary(
+    root: Path,
+    generated: str,
+    report: ValidationReport,
+    trained: dict[str, Any] | None,
+    scorer_uri: str,
+    scored: dict[str, Any],
+    compared: dict[str, Any],
+    as_of: str,
+) -> str:
+    if trained is None:
+        training = f"reused the registered scorer {scorer_uri} (same data as last run)"
+    else:
+        m = trained["metrics"]
+        manual = m.get("manual_roc_auc", float("nan"))
+        training = (
+            f"test AUC {m['test_roc_auc']:.3f} (manual rules {manual:.3f}), "
+            f"ECE {m['test_ece']:.4f}; {trained['decision']['reason']}"
+        )
+    quarantined = sum(c["quarantined"] for c in report.counts.values())
     lines = [
-        "leadscore demo",
-        f"  CRM:        {generated}",
-        f"  validation: {validation_dir} (quarantine/, validation_summary.json, gx_results.json)",
+        "leadscore demo: done",
+        f"  CRM          {generated}",
+        f"  validation   {root / 'validation'} ({quarantined:,} rows quarantined with reasons)",
+        f"  model        {training}",
+        f"  scorer       {scorer_uri}",
+        f"  scores       {root / 'crm_scores.db'} (tables leadscore_scores_current, "
+        f"leadscore_score_history) and {root / 'scores.csv'}, as of {as_of}",
+        f"  report       {compared['report']}  (open it in a browser)",
+        f"  MLflow UI    .venv/bin/mlflow ui --backend-store-uri {default_tracking_uri(root)}",
         "",
-        report.summary_text(),
+        scored.get("text", ""),
     ]
     return "\n".join(lines)

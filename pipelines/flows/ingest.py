@@ -5,18 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
 
 from features.ingest.load import ingest
 from features.ingest.validation import ValidationReport
 
 
-@task(name="ingest-and-validate")
+@task(name="ingest-and-validate", cache_policy=NO_CACHE)
 def validate_source(source: str, mapping: str | None) -> ValidationReport:
     """Read, map and validate ``source`` (raises InputError on a table-level failure)."""
     return ingest(source, mapping)
 
 
-@task(name="write-validation-outputs")
+@task(name="write-validation-outputs", cache_policy=NO_CACHE)
 def write_validation(report: ValidationReport, out_dir: str) -> dict[str, str]:
     """Write quarantine files, validation_summary.json and gx_results.json."""
     return {name: str(path) for name, path in report.write(Path(out_dir)).items()}

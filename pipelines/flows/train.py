@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
 
 from features.ingest.load import ingest
 from features.ingest.report import summary_dict
@@ -22,13 +23,13 @@ from serving.scorer_training import ScorerRegistration, build_and_register_score
 DEFAULT_RULEBOOK = Path(__file__).resolve().parents[2] / "rules" / "rulebooks" / "default.yaml"
 
 
-@task(name="validate-crm", retries=1, retry_delay_seconds=10)
+@task(name="validate-crm", retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE)
 def validate(data: str, mapping: str | None) -> ValidationReport:
     """Read and validate the CRM export (I/O: retried once)."""
     return ingest(data, mapping)
 
 
-@task(name="build-training-slices")
+@task(name="build-training-slices", cache_policy=NO_CACHE)
 def build_slices(
     report: ValidationReport,
     spec_path: str | None,
@@ -54,7 +55,7 @@ def build_slices(
     )
 
 
-@task(name="train-evaluate-register")
+@task(name="train-evaluate-register", cache_policy=NO_CACHE)
 def fit_and_register(
     slices: Slices,
     config_path: str | None,
@@ -93,7 +94,7 @@ def fit_and_register(
     )
 
 
-@task(name="register-scorer")
+@task(name="register-scorer", cache_policy=NO_CACHE)
 def register_scorer(
     result: TrainResult,
     slices: Slices,
