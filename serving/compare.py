@@ -86,7 +86,7 @@ def comparison_inputs(
     Returns:
         Inputs for :func:`serving.report.build_report`.
     """
-    scored_leads = scorer.score(tables, as_of)
+    scored_leads = scorer.score(tables, as_of, keep_rules=True)
     scores = scored_leads.scores.reset_index(drop=True)
     labels = outcome_labels(tables, pd.Index(scores["contact_id"]), as_of, horizon_days)
     prepared = scorer.prepare(tables, as_of).frame.set_index("contact_id")
@@ -107,6 +107,7 @@ def comparison_inputs(
         }
     ).loc[labels["eligible"].to_numpy()]
     rulebook = scorer.rulebook_
+    assert scored_leads.rules is not None  # keep_rules=True
     breakdown = scored_leads.rules.breakdown
     hits = _rule_hits(breakdown, scored["contact_id"], rulebook.primary_scale)
     rules = [c for c in hits.columns if c != "contact_id"]
