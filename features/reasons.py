@@ -71,36 +71,52 @@ def _fit(label: str) -> Describe:
     return lambda v: f"{label} unknown" if _missing(v) else f"{label} is {v}"
 
 
+def _text(template: str, **names: Any) -> Describe:
+    """value -> ``template`` with ``{v}`` the formatted value and ``names`` filled in."""
+
+    def describe(v: Any) -> str:
+        return template.format(v=_num(v), **names)
+
+    return describe
+
+
+def _trend_text(phrase: str, recent_days: int, baseline_days: int) -> Describe:
+    def describe(v: Any) -> str:
+        return (
+            f"{phrase}: {float(v):+.2f} per day in the last {recent_days} days compared "
+            f"with the {baseline_days} days before"
+        )
+
+    return describe
+
+
 def feature_catalog(spec: FeatureSpec) -> dict[str, Describe]:
     """Every feature name the spec produces, mapped to a function value -> text."""
     catalog: dict[str, Describe] = {name: _fit(label) for name, label in _FIT_LABELS.items()}
     for name in spec.fit.passthrough_numeric:
-        catalog[name] = lambda v, n=name: f"{n.replace('_', ' ')} is {_num(v)}"
+        catalog[name] = _text("{n} is {v}", n=name.replace("_", " "))
     for group in spec.groups:
         for w in spec.group_windows(group):
             catalog[f"{group}_{w}d"] = _count(_phrase(spec, group), w)
     for w in spec.frequency_windows:
-        catalog[f"active_days_{w}d"] = lambda v, w=w: f"active on {_num(v)} of the last {w} days"
+        catalog[f"active_days_{w}d"] = _text("active on {v} of the last {w} days", w=w)
     for t in spec.trends:
-        catalog[t.name] = lambda v, t=t: (
-            f"{_phrase(spec, t.group)}: {float(v):+.2f} per day in the last {t.recent_days} "
-            f"days compared with the {t.baseline_days} days before"
-        )
+        catalog[t.name] = _trend_text(_phrase(spec, t.group), t.recent_days, t.baseline_days)
     for group in spec.recency:
         catalog[f"days_since_last_{group}"] = _recency(_phrase(spec, group))
-    catalog["days_since_created"] = lambda v: f"in the CRM for {_num(v)} days"
+    catalog["days_since_created"] = _text("in the CRM for {v} days")
     catalog["max_form_stage"] = _stage
     for name, group in spec.flags.items():
         catalog[name] = _flag(_phrase(spec, group))
     for w in spec.account_windows:
-        catalog[f"account_engaged_contacts_{w}d"] = lambda v, w=w: (
-            f"{_num(v)} other contact(s) at the same company engaged in the last {w} days"
+        catalog[f"account_engaged_contacts_{w}d"] = _text(
+            "{v} other contact(s) at the same company engaged in the last {w} days", w=w
         )
-        catalog[f"account_engagement_{w}d"] = lambda v, w=w: (
-            f"the company had {_num(v)} engagement activities in the last {w} days"
+        catalog[f"account_engagement_{w}d"] = _text(
+            "the company had {v} engagement activities in the last {w} days", w=w
         )
     if spec.include_rule_score:
-        catalog["rule_score"] = lambda v: f"rule score is {_num(v)}"
+        catalog["rule_score"] = _text("rule score is {v}")
     return catalog
 
 

@@ -128,9 +128,10 @@ class FitSpec(_Frozen):
     @field_validator("size_bands", "revenue_bands")
     @classmethod
     def _ascending(cls, bands: tuple[Band, ...]) -> tuple[Band, ...]:
-        bounds = [b.max for b in bands[:-1]]
-        if any(b is None for b in bounds) or bands[-1].max is not None:
+        maxima = [b.max for b in bands[:-1]]
+        if any(b is None for b in maxima) or bands[-1].max is not None:
             raise ValueError("only the last band may (and must) have no 'max'")
+        bounds = [float(b) for b in maxima if b is not None]
         if bounds != sorted(bounds) or len(set(bounds)) != len(bounds):
             raise ValueError(f"band maxima must increase strictly, got {bounds}")
         return bands

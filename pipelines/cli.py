@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -171,7 +171,7 @@ def train(
     from pipelines.flows.train import DEFAULT_RULEBOOK, train_flow
     from rules import RulebookError
 
-    book = rulebook if rulebook is not None else DEFAULT_RULEBOOK
+    book: Path | None = rulebook if rulebook is not None else DEFAULT_RULEBOOK
     if mapping is not None and rulebook is None:
         book = None  # the default rulebook is written for the canonical CRM, not this export
     try:
@@ -192,7 +192,7 @@ def train(
     _print_training(out)
 
 
-def _print_training(out: dict) -> None:  # type: ignore[type-arg]
+def _print_training(out: dict[str, Any]) -> None:
     from rich.table import Table
 
     metrics = out["metrics"]

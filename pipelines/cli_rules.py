@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pipelines.console import EXIT_DATA_ERROR, console, fail
+
+if TYPE_CHECKING:
+    from rules import ScoreResult
 
 rules_app = typer.Typer(
     help="The manual point model: check a rulebook, score leads, explain a lead's points.",
@@ -39,7 +42,7 @@ def check(rulebook: Annotated[Path, typer.Argument(help="Rulebook YAML to check.
     console.print(f"[green]ok[/green] {rulebook}")
 
 
-def _score(data: str, rulebook: Path, mapping: str | None, as_of: str | None):  # type: ignore[no-untyped-def]
+def _score(data: str, rulebook: Path, mapping: str | None, as_of: str | None) -> ScoreResult:
     import pandas as pd
 
     from features.ingest import InputError

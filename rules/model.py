@@ -64,7 +64,8 @@ def _condition_kind(value: Any) -> str:
             if key in value:
                 return key
     if isinstance(value, BaseModel):
-        return {AllOf: "all", AnyOf: "any", NotOf: "not"}.get(type(value), "leaf")
+        kinds: dict[type[BaseModel], str] = {AllOf: "all", AnyOf: "any", NotOf: "not"}
+        return kinds.get(type(value), "leaf")
     return "leaf"
 
 

@@ -107,7 +107,9 @@ def table_rules(table: Table) -> list[Rule]:
             )
     for col in table.columns:
         if col.dtype == "category" and col.allowed:
-            exp = gxe.ExpectColumnValuesToBeInSet(column=col.name, value_set=list(col.allowed))
+            exp: gx.expectations.Expectation = gxe.ExpectColumnValuesToBeInSet(
+                column=col.name, value_set=list(col.allowed)
+            )
             add("in_set", (col.name,), exp, "error")
         elif col.dtype in ("int", "float") and (col.min is not None or col.max is not None):
             exp = gxe.ExpectColumnValuesToBeBetween(
@@ -231,7 +233,8 @@ def run_suite(
     )
     verdicts: dict[str, tuple[bool, np.ndarray]] = {}
     for item in result.results:
-        key = (item.expectation_config.meta or {}).get(RULE_META)
+        config = item.expectation_config
+        key = ((config.meta if config is not None else None) or {}).get(RULE_META)
         problem = _raised(item.exception_info or {})
         if problem:
             raise RuntimeError(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from prefect import flow, task
@@ -158,8 +158,10 @@ def train_flow(
     slices = build_slices(
         report, spec_path, rulebook, horizon_days, train_snapshots, every_days, seed, keep_leaky
     )
-    result = fit_and_register(
-        slices, config_path, report, spec_path, rulebook, workdir, tracking_uri
+    # a sync task returns its value; cast() tells mypy so (prefect types tasks as awaitable)
+    result = cast(
+        TrainResult,
+        fit_and_register(slices, config_path, report, spec_path, rulebook, workdir, tracking_uri),
     )
     scorer = None
     if rulebook is not None:

@@ -16,7 +16,9 @@ RULEBOOKS = Path(__file__).resolve().parents[2] / "rules" / "rulebooks"
 
 def test_generate_then_validate_quarantines_the_planted_dirt(tmp_path: Path) -> None:
     out = tmp_path / "crm"
-    result = runner.invoke(app, ["generate", "--out", str(out), "--contacts", "1000", "--seed", "4"])
+    result = runner.invoke(
+        app, ["generate", "--out", str(out), "--contacts", "1000", "--seed", "4"]
+    )
     assert result.exit_code == 0, result.output
     assert (out / "contacts.parquet").exists() and (out / "_truth" / "propensity.parquet").exists()
     planted = json.loads((out / "_truth" / "params.json").read_text())["dirt"]
@@ -67,9 +69,12 @@ def test_rules_check_passes_shipped_and_fails_broken(tmp_path: Path) -> None:
 
 def test_rules_score_and_explain_on_a_generated_crm(tmp_path: Path) -> None:
     out = tmp_path / "crm"
-    assert runner.invoke(
-        app, ["generate", "--out", str(out), "--contacts", "500", "--clean"]
-    ).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["generate", "--out", str(out), "--contacts", "500", "--clean"]
+        ).exit_code
+        == 0
+    )
     scores = tmp_path / "scores.csv"
     args = ["--data", str(out), "--rulebook", str(RULEBOOKS / "default.yaml")]
     result = runner.invoke(
@@ -79,7 +84,9 @@ def test_rules_score_and_explain_on_a_generated_crm(tmp_path: Path) -> None:
     frame = pd.read_csv(scores)
     assert len(frame) == 500 and {"contact_id", "total", "stage"} <= set(frame.columns)
     top = frame.sort_values("total").iloc[-1]
-    result = runner.invoke(app, ["rules", "explain", top["contact_id"], *args, "--as-of", "2026-09-01"])
+    result = runner.invoke(
+        app, ["rules", "explain", top["contact_id"], *args, "--as-of", "2026-09-01"]
+    )
     assert result.exit_code == 0, result.output
     assert "TOTAL" in result.output and top["contact_id"] in result.output
     missing = runner.invoke(app, ["rules", "explain", "nobody", *args])

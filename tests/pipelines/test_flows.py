@@ -26,7 +26,9 @@ def test_validate_flow_counts_add_up(prefect_harness: None, tmp_path: Path) -> N
     write_crm(generate_crm(1000, seed=3), dirty)
     counts = validate_flow(source=str(dirty), out_dir=str(tmp_path / "v"))
     for table in ("contacts", "accounts", "activities", "outcomes"):
-        assert counts[f"{table}.input"] == counts[f"{table}.accepted"] + counts[f"{table}.quarantined"]
+        assert (
+            counts[f"{table}.input"] == counts[f"{table}.accepted"] + counts[f"{table}.quarantined"]
+        )
     assert counts["activities.quarantined"] > 0  # the generator plants duplicates and orphans
     assert (tmp_path / "v" / "gx_results.json").exists()
 
