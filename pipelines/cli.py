@@ -218,6 +218,88 @@ def _print_training(out: dict[str, Any]) -> None:
     console.print(f"MLflow: {out['tracking_uri']}  run {out['run_id']}")
 
 
+ModelOpt = Annotated[
+    str,
+    typer.Option(help="Registered scorer, e.g. models:/leadscore-conversion-scorer@champion."),
+]
+
+
+@app.command()
+def score(
+    data: Annotated[str, typer.Option(help="CRM folder, file or database URL.")],
+    sink: Annotated[
+        str,
+        typer.Option(
+            help="sqlite:///scores.db, postgresql+psycopg://..., a .parquet/.csv path, a "
+            "folder, or hubspot:PATH.csv."
+        ),
+    ],
+    model: ModelOpt = "models:/leadscore-conversion-scorer@champion",
+    as_of: Annotated[
+        str | None, typer.Option(help="Score as of YYYY-MM-DD[THH:MM] UTC (default: today).")
+    ] = None,
+    mapping: Annotated[str | None, typer.Option(help="Column mapping YAML or name.")] = None,
+    workdir: Annotated[Path, typer.Option(help="Working dir of the embedded MLflow store.")] = Path(
+        "work"
+    ),
+    tracking_uri: Annotated[str | None, typer.Option(help="MLflow tracking URI.")] = None,
+    table_prefix: Annotated[str, typer.Option(help="Database table-name prefix.")] = "leadscore_",
+) -> None:
+    """Nightly batch: score every eligible lead and write the scores back to the CRM.
+
+    Builds features as of the date, applies the rulebook, the calibrated model and the
+    blend, explains each score (top 3 model factors and rules), and writes one
+    transaction: current scores (upsert), history (append), rejects with reasons. A
+    re-run for the same date changes nothing. Prints counts per stage, the score
+    distribution and the top movers since the last run.
+    """
+    from features.ingest import InputError
+    from pipelines.flows.score import score_flow
+
+    try:
+        summary = score_flow(
+            data=data,
+            model_uri=model,
+            as_of=as_of,
+            sink=sink,
+            mapping=mapping,
+            tracking_uri=tracking_uri,
+            workdir=str(workdir),
+            table_prefix=table_prefix,
+        )
+    except (InputError, ValueError) as exc:
+        fail(str(exc))
+        raise typer.Exit(EXIT_DATA_ERROR) from exc
+    console.print(summary["text"], highlight=False)
+
+
+@app.command()
+def explain(
+    contact_id: Annotated[str, typer.Argument(help="The lead's CRM id.")],
+    data: Annotated[str, typer.Option(help="CRM folder, file or database URL.")],
+    model: ModelOpt = "models:/leadscore-conversion-scorer@champion",
+    as_of: Annotated[str | None, typer.Option(help="Score as of this date (UTC).")] = None,
+    mapping: Annotated[str | None, typer.Option(help="Column mapping YAML or name.")] = None,
+    workdir: Annotated[Path, typer.Option(help="Working dir of the embedded MLflow store.")] = Path(
+        "work"
+    ),
+    tracking_uri: Annotated[str | None, typer.Option(help="MLflow tracking URI.")] = None,
+    factors: Annotated[int, typer.Option(help="Model factors shown per direction.")] = 5,
+) -> None:
+    """Why does this lead have its score? Model factors (exact SHAP) and the rules that fired."""
+    from features.ingest import InputError
+    from models.tracking import default_tracking_uri
+    from serving.lead_explanation import explain_lead
+
+    uri = tracking_uri or default_tracking_uri(workdir)
+    try:
+        text = explain_lead(data, model, contact_id, as_of, mapping, uri, factors)
+    except (InputError, ValueError, KeyError) as exc:
+        fail(str(exc))
+        raise typer.Exit(EXIT_DATA_ERROR) from exc
+    console.print(text, highlight=False)
+
+
 @app.command()
 def compare(
     data: Annotated[str, typer.Option(help="CRM folder, file or database URL (with outcomes).")],
