@@ -1,0 +1,249 @@
+"""The nightly batch: score every eligible lead, write the sink, summarise the run.
+
+:func:`run_batch` is one call for the CLI and the Prefect flow: scorer steps (eligibility,
+rules, features, model, blend, explanations) -> :func:`serving.sinks.write_scores` ->
+:class:`BatchSummary` (lead accounting, counts per stage and tier, score bands, reject
+reasons, top movers, seconds per step). :func:`format_summary` renders it on one screen.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pandas as pd
+import sqlalchemy as sa
+from rich.progress import Progress
+
+from features.crm import CrmTables
+from serving.batch_summary import BatchSummary, score_bands, value_counts
+from serving.eligibility import rejects_frame
+from serving.scorer import LeadScorer, ScoredLeads
+from serving.scorer_types import StepHook
+from serving.sinks import (
+    RunInfo,
+    SinkResult,
+    build_tables,
+    parse_sink,
+    reconcile_leads,
+    top_movers,
+    write_scores,
+)
+from serving.sinks.tables import make_engine
+
+log = logging.getLogger(__name__)
+
+STEPS = ("eligibility", "rules", "features", "model", "blend", "explanations", "write")
+
+
+def previous_stages(sink: str, as_of: pd.Timestamp, table_prefix: str) -> pd.DataFrame | None:
+    """Stages of the latest earlier run in the database sink's history (None: none yet).
+
+    Read from the append-only history, not the current table, so that re-running the
+    same ``as_of`` sees the same previous run as the first attempt did.
+    """
+    if parse_sink(sink).kind != "database":
+        return None
+    history = build_tables(table_prefix).history
+    engine = make_engine(sink)
+    try:
+        with engine.connect() as conn:
+            if not sa.inspect(conn).has_table(history.name):
+                return None
+            before = sa.select(sa.func.max(history.c.as_of)).where(
+                history.c.as_of < as_of.to_pydatetime()
+            )
+            when = conn.execute(before).scalar_one_or_none()
+            if when is None:
+                return None
+            stmt = (
+                sa.select(history.c.contact_id, history.c.stage)
+                .where(history.c.as_of == when)
+                .order_by(history.c.scored_at)
+            )
+            rows = conn.execute(stmt).all()
+    finally:
+        engine.dispose()
+    ids, stages = (list(c) for c in zip(*rows, strict=True)) if rows else ([], [])
+    frame = pd.DataFrame({"contact_id": ids, "stage": stages})
+    frame = frame.drop_duplicates("contact_id", keep="last").reset_index(drop=True)
+    return frame.assign(as_of=pd.Timestamp(when).tz_convert("UTC"))
+
+
+def default_run_id(as_of: pd.Timestamp, model_name: str, model_version: str) -> str:
+    """A deterministic run id, so re-running the same job writes the same run row."""
+    return f"score-{as_of:%Y%m%dT%H%M%SZ}-{model_name}-v{model_version}"
+
+
+def utc_as_of(as_of: str | pd.Timestamp | None) -> pd.Timestamp:
+    """The scoring time in UTC; None means today at 00:00 UTC (the nightly run)."""
+    if as_of is None:
+        return pd.Timestamp.now(tz="UTC").normalize()
+    stamp = pd.Timestamp(as_of)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def score_batch(
+    tables: CrmTables,
+    scorer: LeadScorer,
+    as_of: pd.Timestamp,
+    *,
+    previous: pd.DataFrame | None = None,
+    extra_rejects: pd.DataFrame | None = None,
+    on_step: StepHook | None = None,
+) -> ScoredLeads:
+    """Score the tables and account for every lead (scored + rejected == eligible).
+
+    Args:
+        tables: Validated canonical CRM tables.
+        scorer: The scorer.
+        as_of: Scoring time (UTC).
+        previous: Stages of the previous run (:func:`previous_stages`).
+        extra_rejects: Leads rejected before scoring, e.g. contacts quarantined by
+            validation (:func:`serving.eligibility.validation_rejects`); they count as
+            eligible.
+        on_step: Called with each step's name as it starts.
+
+    Returns:
+        The scored leads with the extra rejects merged in.
+
+    Raises:
+        ValueError: The lead accounting does not add up.
+    """
+    result = scorer.score(tables, as_of, previous=previous, on_step=on_step)
+    if extra_rejects is not None and len(extra_rejects):
+        rejects = rejects_frame(result.rejects, extra_rejects)
+        eligible = pd.concat([result.eligible_ids, extra_rejects["contact_id"].astype("str")])
+        result = replace(result, rejects=rejects, eligible_ids=eligible.reset_index(drop=True))
+    reconcile_leads(result.eligible_ids, result.scores, result.rejects)
+    return result
+
+
+def write_batch(
+    result: ScoredLeads,
+    sink: str,
+    *,
+    model_name: str,
+    model_version: str,
+    rulebook_version: str,
+    run_id: str | None = None,
+    table_prefix: str = "leadscore_",
+) -> tuple[RunInfo, SinkResult]:
+    """Write a scored batch to ``sink`` (atomic; re-writing the same run changes nothing)."""
+    run = RunInfo(
+        as_of=result.as_of,
+        model_name=model_name,
+        model_version=model_version,
+        rulebook_version=rulebook_version,
+        run_id=run_id or default_run_id(result.as_of, model_name, model_version),
+        scored_at=datetime.now(UTC).replace(microsecond=0),
+    )
+    written = write_scores(
+        result.scores, sink, run, rejects=result.rejects, table_prefix=table_prefix
+    )
+    return run, written
+
+
+def summarise_batch(
+    result: ScoredLeads,
+    run: RunInfo,
+    written: SinkResult,
+    sink: str,
+    *,
+    seconds: dict[str, float] | None = None,
+    table_prefix: str = "leadscore_",
+    n_movers: int = 10,
+) -> BatchSummary:
+    """The run summary; top movers are read back from a database sink."""
+    movers = pd.DataFrame()
+    if written.kind == "database":
+        movers = top_movers(sink, run.as_of, n_movers, table_prefix=table_prefix)
+    return BatchSummary(
+        run_id=run.run_id,
+        as_of=result.as_of,
+        model_name=run.model_name,
+        model_version=run.model_version,
+        rulebook_version=run.rulebook_version,
+        sink=written.target,
+        counts=reconcile_leads(result.eligible_ids, result.scores, result.rejects),
+        per_stage=value_counts(result.scores["stage"]),
+        per_tier=value_counts(result.scores["tier"]),
+        score_bands=score_bands(result.scores["final_score"].to_numpy()),
+        reject_reasons=value_counts(result.rejects["reason"]),
+        movers=movers,
+        seconds=dict(seconds if seconds is not None else result.seconds),
+        sink_result=written,
+    )
+
+
+def run_batch(
+    tables: CrmTables,
+    scorer: LeadScorer,
+    as_of: str | pd.Timestamp | None,
+    sink: str,
+    *,
+    model_name: str,
+    model_version: str,
+    run_id: str | None = None,
+    table_prefix: str = "leadscore_",
+    extra_rejects: pd.DataFrame | None = None,
+    n_movers: int = 10,
+    progress: bool = False,
+) -> BatchSummary:
+    """Score every eligible lead as of ``as_of`` and write the run to ``sink``: one call.
+
+    Idempotent: the same tables, scorer and ``as_of`` write the same rows, and the sink
+    skips what it already holds; a failed write leaves the sink as it was.
+
+    Args:
+        tables: Validated canonical CRM tables; every contact is eligible.
+        scorer: The loaded scorer (:func:`serving.scorer_model.load_scorer`).
+        as_of: Scoring time, e.g. ``2026-11-01`` (naive = UTC); None = today 00:00 UTC.
+        sink: ``sqlite:///scores.db``, ``postgresql+psycopg://...``, ``out.parquet``,
+            ``out.csv``, a folder or ``hubspot:PATH.csv``.
+        model_name: Registered scorer name (stored with every score).
+        model_version: Its version.
+        run_id: Job run id (e.g. the Prefect flow-run id); default
+            :func:`default_run_id` (deterministic, so a re-run adds no run row).
+        table_prefix: Database table-name prefix.
+        extra_rejects: Leads rejected before scoring (see :func:`score_batch`).
+        n_movers: Top movers to report (database sinks).
+        progress: Show a rich progress bar of the steps.
+
+    Returns:
+        The run summary (:func:`serving.batch_summary.format_summary` renders it).
+
+    Raises:
+        ValueError: Lead accounting fails, or the scores break the sink contract.
+    """
+    stamp = utc_as_of(as_of)
+    with Progress(transient=True, disable=not progress) as bar:
+        task = bar.add_task("scoring", total=len(STEPS))
+
+        def on_step(name: str) -> None:
+            bar.update(task, description=name, completed=STEPS.index(name))
+
+        previous = previous_stages(sink, stamp, table_prefix)
+        result = score_batch(
+            tables, scorer, stamp, previous=previous, extra_rejects=extra_rejects, on_step=on_step
+        )
+        on_step("write")
+        start = time.perf_counter()
+        run, written = write_batch(
+            result,
+            sink,
+            model_name=model_name,
+            model_version=model_version,
+            rulebook_version=str(scorer.rulebook_.version),
+            run_id=run_id,
+            table_prefix=table_prefix,
+        )
+        seconds = {**result.seconds, "write": time.perf_counter() - start}
+        bar.update(task, completed=len(STEPS))
+    summary = summarise_batch(
+        result, run, written, sink, seconds=seconds, table_prefix=table_prefix, n_movers=n_movers
+    )
+    log.info("batch %s: %s", run.run_id, summary.to_dict())
+    return summary

@@ -1,0 +1,134 @@
+"""The batch job's summary: counts, score distribution, movers, timings, on one screen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from serving.sinks import LeadCounts, SinkResult
+
+BANDS = tuple(f"{lo}-{lo + 10}" for lo in range(0, 100, 10))
+_BAR = 30  # characters of the widest histogram bar
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """What one batch run did (everything the one-screen summary shows).
+
+    Attributes:
+        run_id: Job run id recorded in the sink.
+        as_of: Scoring time (UTC).
+        model_name: Registered scorer name.
+        model_version: Its version.
+        rulebook_version: Rulebook version.
+        sink: The sink, as written (passwords masked).
+        counts: Eligible / scored / rejected (``scored + rejected == eligible``).
+        per_stage: Scored leads per lifecycle stage.
+        per_tier: Scored leads per tier.
+        score_bands: Scored leads per 10-point final-score band (``90-100`` includes 100).
+        reject_reasons: Rejected leads per reason.
+        movers: Largest score moves since the previous run (database sinks; else empty).
+        seconds: Wall-clock seconds per step.
+        sink_result: What the sink wrote.
+    """
+
+    run_id: str
+    as_of: pd.Timestamp
+    model_name: str
+    model_version: str
+    rulebook_version: str
+    sink: str
+    counts: LeadCounts
+    per_stage: dict[str, int]
+    per_tier: dict[str, int]
+    score_bands: dict[str, int]
+    reject_reasons: dict[str, int]
+    movers: pd.DataFrame
+    seconds: dict[str, float]
+    sink_result: SinkResult
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (flow return value, run logs)."""
+        return {
+            "run_id": self.run_id,
+            "as_of": self.as_of.isoformat(),
+            "model": f"{self.model_name} v{self.model_version}",
+            "rulebook_version": self.rulebook_version,
+            "sink": self.sink,
+            "eligible": self.counts.eligible,
+            "scored": self.counts.scored,
+            "rejected": self.counts.rejected,
+            "per_stage": self.per_stage,
+            "per_tier": self.per_tier,
+            "score_bands": self.score_bands,
+            "reject_reasons": self.reject_reasons,
+            "top_movers": self.movers.astype(object).to_dict("records"),
+            "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+            "n_current_updated": self.sink_result.n_current_updated,
+            "n_history_inserted": self.sink_result.n_history_inserted,
+        }
+
+
+def score_bands(final: np.ndarray) -> dict[str, int]:
+    """Counts per 10-point band of the final score; 100 falls in ``90-100``."""
+    band = np.minimum(np.floor(np.asarray(final, dtype=float) / 10.0), 9).astype(int)
+    counts = np.bincount(band, minlength=10)
+    return {name: int(c) for name, c in zip(BANDS, counts, strict=True)}
+
+
+def value_counts(values: pd.Series) -> dict[str, int]:
+    """Counts per distinct value, sorted by value (for stages, tiers, reasons)."""
+    return {str(k): int(v) for k, v in values.value_counts(sort=False).sort_index().items()}
+
+
+def _histogram(counts: dict[str, int]) -> list[str]:
+    top = max(counts.values(), default=0) or 1
+    return [f"  {name:>7} {n:>9,} {'#' * int(round(_BAR * n / top))}" for name, n in counts.items()]
+
+
+def _pairs(counts: dict[str, int]) -> str:
+    return "  ".join(f"{k}: {v:,}" for k, v in counts.items()) or "-"
+
+
+def format_summary(summary: BatchSummary) -> str:
+    """The one-screen summary the CLI prints after a batch run.
+
+    Args:
+        summary: What :func:`serving.batch.run_batch` returned.
+
+    Returns:
+        Plain text (no markup), about 30 lines.
+    """
+    c = summary.counts
+    lines = [
+        f"Scored {c.scored:,} of {c.eligible:,} eligible leads as of "
+        f"{summary.as_of:%Y-%m-%d %H:%M} UTC ({c.rejected:,} rejected)",
+        f"Model {summary.model_name} v{summary.model_version}, rulebook "
+        f"v{summary.rulebook_version} -> {summary.sink} (run {summary.run_id})",
+        f"Sink: {summary.sink_result.n_current_updated:,} current rows changed, "
+        f"{summary.sink_result.n_history_inserted:,} history rows added",
+        "",
+        f"Stages: {_pairs(summary.per_stage)}",
+        f"Tiers:  {_pairs(summary.per_tier)}",
+        "",
+        "Final score distribution:",
+        *_histogram(summary.score_bands),
+    ]
+    if summary.reject_reasons:
+        lines += ["", "Rejected:"]
+        lines += [f"  {n:>9,}  {reason}" for reason, n in summary.reject_reasons.items()]
+    if len(summary.movers):
+        lines += ["", "Top movers since the previous run:"]
+        for row in summary.movers.itertuples(index=False):
+            lines.append(
+                f"  {row.contact_id:<16} {row.previous_score:6.1f} -> {row.final_score:6.1f} "
+                f"({row.delta:+.1f}, {row.previous_tier} -> {row.tier})"
+            )
+    total = sum(summary.seconds.values())
+    steps = ", ".join(f"{k} {v:.1f}s" for k, v in summary.seconds.items())
+    lines += ["", f"Time: {total:.1f}s ({steps})"]
+    return "\n".join(lines)

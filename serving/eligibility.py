@@ -1,0 +1,109 @@
+"""Which contacts a scoring run can score at ``as_of``, and why the others cannot.
+
+Every contact in the contacts table is eligible: the job was asked to score it. Contacts
+without a creation time, or created at or after ``as_of`` (not known yet: features and
+rules see only what happened before ``as_of``), become rejects with a reason.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from serving.sinks import REJECT_COLUMNS
+
+MISSING_CREATED = "missing created_at: fix the contact's creation time in the CRM export"
+
+
+def known_contacts(
+    contacts: pd.DataFrame, as_of: pd.Timestamp
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split contacts into those known at ``as_of`` and rejects.
+
+    Args:
+        contacts: The canonical contacts table.
+        as_of: Scoring time (UTC).
+
+    Returns:
+        ``(known, rejects)``: the contacts created strictly before ``as_of`` (original
+        order, fresh index) and a ``contact_id, reason`` frame for the rest.
+
+    Raises:
+        ValueError: ``contact_id`` is missing or duplicated (the message names an id).
+    """
+    ids = contacts["contact_id"]
+    if ids.isna().any():
+        row = int(np.flatnonzero(ids.isna().to_numpy())[0])
+        raise ValueError(f"contacts.contact_id is empty in row {row}; validate the tables first")
+    dup = ids.duplicated()
+    if dup.any():
+        raise ValueError(
+            f"contacts.contact_id: duplicate id {ids[dup].iloc[0]!r}; validate the tables first"
+        )
+    created = pd.to_datetime(contacts["created_at"], utc=True)
+    missing = created.isna().to_numpy()
+    late = (created >= as_of).to_numpy() & ~missing
+    reasons = np.where(
+        missing, MISSING_CREATED, f"created after as_of ({as_of.isoformat()}): not known yet"
+    )
+    bad = missing | late
+    rejects = pd.DataFrame(
+        {
+            "contact_id": ids[bad].astype("str").to_numpy(),
+            "reason": reasons[bad],
+        }
+    )
+    return contacts.loc[~bad].reset_index(drop=True), rejects
+
+
+def rejects_frame(*parts: pd.DataFrame | pd.Series) -> pd.DataFrame:
+    """Concatenate reject frames, or (ids, reasons) pairs given as consecutive Series.
+
+    Args:
+        parts: Frames with ``contact_id, reason`` and/or pairs of aligned Series.
+
+    Returns:
+        One ``contact_id, reason`` frame (``str`` columns).
+    """
+    frames: list[pd.DataFrame] = []
+    items = list(parts)
+    while items:
+        head = items.pop(0)
+        if isinstance(head, pd.DataFrame):
+            frames.append(head.loc[:, list(REJECT_COLUMNS)])
+        else:
+            reasons = items.pop(0)
+            frames.append(
+                pd.DataFrame({"contact_id": head.to_numpy(), "reason": reasons.to_numpy()})
+            )
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=REJECT_COLUMNS)
+    return out.astype({"contact_id": "str", "reason": "str"})
+
+
+def validation_rejects(quarantined: pd.DataFrame, accepted_ids: pd.Series) -> pd.DataFrame:
+    """Contacts quarantined by validation, as rejects: they were eligible but unusable.
+
+    Rows without a contact id cannot be a lead (they stay in the validation report only);
+    ids that also have an accepted row (e.g. a quarantined duplicate) are scored instead.
+
+    Args:
+        quarantined: ``ValidationReport.quarantine["contacts"]`` (``contact_id`` and the
+            ``_reason`` of the first failing check).
+        accepted_ids: ``contact_id`` of the accepted contacts.
+
+    Returns:
+        ``contact_id, reason`` with reasons ``failed validation: <check's reason>``.
+    """
+    if quarantined.empty or "contact_id" not in quarantined.columns:
+        return rejects_frame()
+    ids = quarantined["contact_id"].astype("string").str.strip()
+    usable = ids.notna() & (ids != "") & ~ids.isin(accepted_ids.astype("string").to_numpy())
+    frame = pd.DataFrame(
+        {
+            "contact_id": ids[usable].to_numpy(dtype=object),
+            "reason": (
+                "failed validation: " + quarantined.loc[usable, "_reason"].astype(str)
+            ).to_numpy(dtype=object),
+        }
+    )
+    return rejects_frame(frame.drop_duplicates("contact_id", keep="first"))

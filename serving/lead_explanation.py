@@ -1,0 +1,159 @@
+"""Why one lead has its score: the model's factors (SHAP) and the rules that fired.
+
+``leadscore explain CONTACT_ID`` calls :func:`explain_lead`; notebooks call
+:func:`explain_contact` with tables already in memory and format the result with
+:func:`format_lead_explanation`. Model contributions are in log-odds of the model's raw
+margin (they add up, with the expected value, to it); rule points are the points the
+contact kept on the primary scale after decay and caps.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from features.crm import CrmTables
+from features.ingest.load import ingest
+from models.frames import align_features
+from rules import explanation_frame
+from serving.batch import utc_as_of
+from serving.explain import top_factors
+from serving.reasons import CONTRIBUTION_UNIT, reasons_json, shap_contributions
+from serving.scorer import LeadScorer
+from serving.scorer_model import load_scorer
+
+
+@dataclass(frozen=True)
+class LeadExplanation:
+    """One lead's scores, model factors and rules.
+
+    Attributes:
+        contact_id: The lead.
+        as_of: Scoring time (UTC).
+        scores: ``final_score``, ``tier``, ``stage``, ``probability``, ``manual_score``,
+            ``grade`` and ``margin`` of the lead.
+        expected_value: The model's average margin (SHAP base value).
+        factors: ``feature``, ``text``, ``contribution`` (log-odds), strongest positive
+            first, then strongest negative.
+        rules: ``rule``, ``category``, ``points`` of every rule that gave points, largest
+            absolute points first.
+    """
+
+    contact_id: str
+    as_of: pd.Timestamp
+    scores: dict[str, object]
+    expected_value: float
+    factors: pd.DataFrame
+    rules: pd.DataFrame
+
+
+def explain_contact(
+    scorer: LeadScorer, tables: CrmTables, as_of: str | pd.Timestamp, contact_id: str, k: int = 5
+) -> LeadExplanation:
+    """Score the tables as of ``as_of`` and explain ``contact_id``.
+
+    Args:
+        scorer: The scorer.
+        tables: Validated CRM tables (all of them: account features need the colleagues).
+        as_of: Scoring time (naive = UTC).
+        contact_id: The lead to explain.
+        k: Model factors per direction.
+
+    Returns:
+        The explanation.
+
+    Raises:
+        KeyError: The contact is not in the tables, or was rejected (with the reason).
+    """
+    prepared = scorer.prepare(tables, as_of)
+    rows = np.flatnonzero(prepared.frame["contact_id"].to_numpy() == contact_id)
+    if len(rows) == 0:
+        hit = prepared.rejects.loc[prepared.rejects["contact_id"] == contact_id, "reason"]
+        why = f"it was rejected: {hit.iloc[0]}" if len(hit) else "it is not in the contacts table"
+        raise KeyError(f"contact {contact_id!r} cannot be explained as of {prepared.as_of}: {why}")
+    row = prepared.frame.iloc[rows]
+    scored = scorer.score_frame(row, explain=False).iloc[0]
+    model = scorer.model
+    X = align_features(row, model.feature_names_, model.categories_, "contact")
+    contrib = shap_contributions(model, X, explainer=scorer.explainer)
+    i_pos, v_pos, i_neg, v_neg = top_factors(contrib, k)
+    cells = reasons_json(X, np.hstack([i_pos, i_neg]), np.hstack([v_pos, v_neg]), scorer.spec_)
+    factors = pd.DataFrame(json.loads(cells.iloc[0]), columns=["feature", "text", "contribution"])
+    breakdown = explanation_frame(prepared.rules, contact_id)
+    fired = breakdown.loc[
+        (breakdown["scale"] == scorer.rulebook_.primary_scale)
+        & (breakdown["points_after_caps"] != 0)
+    ]
+    rules = (
+        fired.assign(points=fired["points_after_caps"], size=fired["points_after_caps"].abs())
+        .sort_values("size", ascending=False, kind="stable")
+        .loc[:, ["rule", "category", "points"]]
+        .reset_index(drop=True)
+    )
+    keys = ("final_score", "tier", "stage", "probability", "manual_score", "grade", "margin")
+    return LeadExplanation(
+        contact_id,
+        prepared.as_of,
+        {key: scored[key] for key in keys},
+        float(contrib[0, -1]),
+        factors,
+        rules,
+    )
+
+
+def format_lead_explanation(explanation: LeadExplanation) -> str:
+    """Plain text with both sections: model factors and rules fired."""
+    s = explanation.scores
+    grade = s["grade"] if isinstance(s["grade"], str) else "-"
+    lines = [
+        f"Lead {explanation.contact_id} as of {explanation.as_of:%Y-%m-%d %H:%M} UTC",
+        f"Final score {float(s['final_score']):.1f} (tier {s['tier']}), stage {s['stage']}, "
+        f"grade {grade}",
+        f"Model probability {float(s['probability']):.1%}; manual score "
+        f"{float(s['manual_score']):g} points",
+        "",
+        f"Model factors (contribution in {CONTRIBUTION_UNIT}; base "
+        f"{explanation.expected_value:+.3f}, this lead {float(s['margin']):+.3f}):",
+    ]
+    if explanation.factors.empty:
+        lines.append("  (no feature moved this lead away from the average)")
+    for f in explanation.factors.itertuples(index=False):
+        lines.append(f"  {f.contribution:+8.4f}  {f.text}")
+    lines += ["", "Rules that fired (points on the primary scale):"]
+    if explanation.rules.empty:
+        lines.append("  (no rule gave points)")
+    for r in explanation.rules.itertuples(index=False):
+        lines.append(f"  {r.points:+8g}  {r.rule} ({r.category})")
+    return "\n".join(lines)
+
+
+def explain_lead(
+    data: str,
+    model_uri: str,
+    contact_id: str,
+    as_of: str | None = None,
+    mapping: str | None = None,
+    tracking_uri: str | None = None,
+    k: int = 5,
+) -> str:
+    """Explain one lead's score: model factors and rules, as text for the terminal.
+
+    Args:
+        data: Folder, file or database URL of the CRM export (as for ``leadscore score``).
+        model_uri: The scorer, e.g. ``models:/leadscore-conversion-scorer@champion``.
+        contact_id: The lead's CRM id.
+        as_of: Scoring time, e.g. ``2026-11-01`` (default: today 00:00 UTC).
+        mapping: Column-mapping YAML for non-canonical exports.
+        tracking_uri: MLflow tracking URI holding the model.
+        k: Model factors shown per direction.
+
+    Returns:
+        The explanation text (both sections).
+    """
+    report = ingest(data, mapping)
+    loaded = load_scorer(model_uri, tracking_uri)
+    explanation = explain_contact(loaded.scorer, report.tables, utc_as_of(as_of), contact_id, k)
+    return format_lead_explanation(explanation)

@@ -1,0 +1,232 @@
+"""Readable reasons for every scored lead, built vectorised: model factors and rules fired.
+
+Model factors are exact TreeSHAP values of the LightGBM booster (the fast path in
+:mod:`serving.explain`), in **log-odds of the uncalibrated model margin**: they add up,
+with the expected value, to the booster's raw score, so they are comparable between
+leads. The calibrated probability is a monotone function of that margin.
+
+Output cells are JSON lists (the sink contract in :mod:`serving.sinks.contract`):
+
+* ``top_reasons``: up to ``k`` factors pushing the score up (strongest first), then up to
+  ``k`` pushing it down: ``{"feature", "text", "contribution"}``;
+* ``top_rules``: up to ``k`` rules with the largest absolute points on the primary scale:
+  ``{"rule", "points"}``.
+
+Texts come from :func:`features.reasons.feature_catalog`, called once per distinct
+(feature, value) pair, never once per lead.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from features.reasons import feature_catalog, feature_reason
+from features.spec import FeatureSpec
+from models.estimator import ConversionModel
+from serving.explain import FastTreeShap, top_factors
+
+CONTRIBUTION_UNIT = "log-odds (LightGBM margin)"
+ShapMethod = Literal["fast", "lightgbm"]
+_DECIMALS = 4
+
+
+def make_explainer(model: ConversionModel) -> FastTreeShap:
+    """The fast exact TreeSHAP explainer of the model's booster (parsed once; reuse it)."""
+    return FastTreeShap(model.booster_, num_iteration=model.best_iteration_)
+
+
+def shap_contributions(
+    model: ConversionModel,
+    X: pd.DataFrame,
+    *,
+    method: ShapMethod = "fast",
+    explainer: FastTreeShap | None = None,
+) -> np.ndarray:
+    """Exact SHAP values of the model's margin, ``(n, n_features + 1)``, expected value last.
+
+    Args:
+        model: Fitted conversion model.
+        X: Features aligned to the model (:func:`models.frames.align_features`).
+        method: ``fast`` (:class:`serving.explain.FastTreeShap`) or ``lightgbm``
+            (``booster.predict(pred_contrib=True)``, the slow reference).
+        explainer: A prepared fast explainer (saves re-parsing the trees).
+
+    Returns:
+        Contributions in log-odds; each row sums to the booster's raw score.
+    """
+    if method == "lightgbm":
+        raw = model.booster_.predict(X, pred_contrib=True, num_iteration=model.best_iteration_)
+        return np.asarray(raw, dtype=np.float64)
+    return (explainer or make_explainer(model)).shap_values(X)
+
+
+def top_model_factors(
+    model: ConversionModel,
+    X: pd.DataFrame,
+    k: int,
+    *,
+    method: ShapMethod = "fast",
+    explainer: FastTreeShap | None = None,
+    chunk_rows: int = 250_000,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Top ``k`` positive then top ``k`` negative factors per row, in chunks (bounded memory).
+
+    Returns:
+        ``(feature_index, contribution)``, each ``(n, 2k)``; empty slots hold -1 and 0.0.
+    """
+    n = len(X)
+    idx = np.full((n, 2 * k), -1, dtype=np.int64)
+    val = np.zeros((n, 2 * k), dtype=np.float64)
+    explainer = explainer if method == "lightgbm" or explainer else make_explainer(model)
+    for start in range(0, n, chunk_rows):
+        rows = slice(start, min(n, start + chunk_rows))
+        contrib = shap_contributions(model, X.iloc[rows], method=method, explainer=explainer)
+        i_pos, v_pos, i_neg, v_neg = top_factors(contrib, k)
+        idx[rows] = np.hstack([i_pos, i_neg])
+        val[rows] = np.hstack([v_pos, v_neg])
+    return idx, val
+
+
+def _describer(name: str, catalog: dict[str, Callable[[Any], str]]) -> Callable[[Any], str]:
+    describe = catalog.get(name)
+    if describe is not None:
+        return describe
+    return lambda value: feature_reason(name, value)  # a flat export's own column
+
+
+def _prefixes(
+    X: pd.DataFrame, rows: np.ndarray, feats: np.ndarray, spec: FeatureSpec | None
+) -> np.ndarray:
+    """JSON entry up to the contribution for each (row, feature) pair."""
+    catalog = feature_catalog(spec) if spec is not None else {}
+    out = np.empty(len(rows), dtype=object)
+    for j in np.unique(feats):
+        hit = np.flatnonzero(feats == j)
+        name = str(X.columns[j])
+        values = X.iloc[rows[hit], j]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.astype(object)
+        codes, uniques = pd.factorize(values.to_numpy(), use_na_sentinel=False)
+        describe = _describer(name, catalog)
+        head = json.dumps(name)
+        texts = [
+            f'{{"feature": {head}, "text": {json.dumps(describe(u))}, "contribution": '
+            for u in uniques
+        ]
+        out[hit] = np.asarray(texts, dtype=object)[codes]
+    return out
+
+
+def _entries(prefix: np.ndarray, numbers: np.ndarray) -> pa.Array:
+    """``prefix + number + "}"`` as Arrow strings; null where ``prefix`` is None."""
+    text = pc.cast(pa.array(np.round(numbers, _DECIMALS) + 0.0), pa.string())
+    return pc.binary_join_element_wise(pa.array(prefix, pa.string()), text, pa.scalar("}"), "")
+
+
+def _json_lists(slots: list[pa.Array]) -> pa.Array:
+    """One JSON list per row from aligned per-slot entries (null: empty slot)."""
+    pieces = [pc.binary_join_element_wise(", ", entries, "").fill_null("") for entries in slots]
+    joined = pc.binary_join_element_wise(*pieces, "")
+    body = pc.utf8_slice_codeunits(joined, 2)  # drop the first ", "
+    return pc.binary_join_element_wise(pa.scalar("["), body, pa.scalar("]"), "")
+
+
+def _as_series(parts: list[pa.Array]) -> pd.Series:
+    """Arrow string chunks as one pandas ``str`` Series (no Python string objects)."""
+    return pd.Series(pd.array(pa.chunked_array(parts, pa.string()), dtype="str"))
+
+
+def reasons_json(
+    X: pd.DataFrame, idx: np.ndarray, val: np.ndarray, spec: FeatureSpec | None
+) -> pd.Series:
+    """``top_reasons`` cells from :func:`top_model_factors` output.
+
+    Args:
+        X: The aligned features the factors were computed on (values feed the texts).
+        idx: Feature index per row and slot (-1: empty).
+        val: Contribution per row and slot (log-odds).
+        spec: The feature spec (texts of activity groups); None for a flat export.
+
+    Returns:
+        One JSON list string per row, positional like ``X``.
+    """
+    return _as_series([_reasons_arrow(X, idx, val, spec)])
+
+
+def _reasons_arrow(
+    X: pd.DataFrame, idx: np.ndarray, val: np.ndarray, spec: FeatureSpec | None
+) -> pa.Array:
+    n, n_slots = idx.shape
+    rows, slot = np.nonzero(idx >= 0)
+    prefix = np.full((n, n_slots), None, dtype=object)
+    prefix[rows, slot] = _prefixes(X, rows, idx[rows, slot], spec)
+    return _json_lists([_entries(prefix[:, s], val[:, s]) for s in range(n_slots)])
+
+
+def model_reasons(
+    model: ConversionModel,
+    X: pd.DataFrame,
+    k: int,
+    spec: FeatureSpec | None,
+    *,
+    method: ShapMethod = "fast",
+    explainer: FastTreeShap | None = None,
+    chunk_rows: int = 100_000,
+) -> pd.Series:
+    """``top_reasons`` of every row, computed in chunks so memory stays bounded."""
+    explainer = explainer if method == "lightgbm" or explainer else make_explainer(model)
+    parts: list[pa.Array] = []
+    for start in range(0, len(X), chunk_rows):
+        chunk = X.iloc[start : start + chunk_rows]
+        idx, val = top_model_factors(model, chunk, k, method=method, explainer=explainer)
+        parts.append(_reasons_arrow(chunk, idx, val, spec))
+    return _as_series(parts) if parts else pd.Series([], dtype="str")
+
+
+def rules_json(
+    breakdown: pd.DataFrame, n_contacts: int, scale: str, k: int
+) -> tuple[pd.Series, np.ndarray, np.ndarray, np.ndarray]:
+    """``top_rules`` cells: the ``k`` largest absolute point contributions per contact.
+
+    Args:
+        breakdown: :attr:`rules.ScoreResult.breakdown` (``contact_id`` categorical whose
+            codes are contact positions).
+        n_contacts: Number of contacts scored.
+        scale: The primary scale's name.
+        k: Rules per contact.
+
+    Returns:
+        ``(cells, position, rule, points)``: one JSON list per contact position, and the
+        chosen rows (contact position, rule name, points) for tests and ``explain``.
+    """
+    points = breakdown["points_after_caps"].to_numpy(dtype=np.float64)
+    scale_codes = breakdown["scale"].cat.codes.to_numpy()
+    scale_code = breakdown["scale"].cat.categories.get_indexer([scale])[0]
+    sel = np.flatnonzero((scale_codes == scale_code) & (points != 0))  # arrays, no frame copy
+    pos = breakdown["contact_id"].cat.codes.to_numpy()[sel].astype(np.int64)
+    rule_code = breakdown["rule"].cat.codes.to_numpy()[sel].astype(np.int64)
+    points = points[sel]
+    order = np.lexsort((rule_code, -np.abs(points), pos))
+    pos, points, rule_code = pos[order], points[order], rule_code[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(pos)) + 1] if len(pos) else np.array([], int)
+    rank = np.arange(len(pos)) - np.repeat(starts, np.diff(np.r_[starts, len(pos)]))
+    keep = rank < k
+    pos, points, rule_code, rank = pos[keep], points[keep], rule_code[keep], rank[keep]
+    names = np.asarray(breakdown["rule"].cat.categories.astype(str), dtype=object)
+    heads = np.array([f'{{"rule": {json.dumps(r)}, "points": ' for r in names], dtype=object)
+    slots = []
+    for s in range(k):
+        take = rank == s
+        prefix = np.full(n_contacts, None, dtype=object)
+        prefix[pos[take]] = heads[rule_code[take]]
+        numbers = np.zeros(n_contacts)
+        numbers[pos[take]] = points[take]
+        slots.append(_entries(prefix, numbers))
+    return _as_series([_json_lists(slots)]), pos, names[rule_code], points

@@ -1,0 +1,303 @@
+"""``LeadScorer``: the whole scorer (feature spec, rulebook, calibrated model, blend) in one object.
+
+Two entry points:
+
+* :meth:`LeadScorer.score` -- canonical CRM tables and an ``as_of`` in, the scores frame
+  of the sink contract (:data:`serving.sinks.SCORE_COLUMNS`) and the rejects out. Every
+  contact of ``tables.contacts`` is eligible; a contact that cannot be scored is a reject
+  with its reason, so ``scored + rejected == eligible``.
+* :meth:`LeadScorer.score_frame` -- one flat row per contact holding the model's feature
+  columns and the rules' outputs (``manual_score``; optional ``contact_id``, ``stage``,
+  ``grade``, ``top_rules``), as built by :meth:`LeadScorer.prepare`. This is what the MLflow
+  pyfunc's ``predict`` (and so ``mlflow.pyfunc.spark_udf``) takes: a Spark UDF receives one
+  flat frame of columns, so nested activity histories cannot travel through it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from features.build import build_features
+from features.crm import CrmTables
+from features.events import utc_timestamp
+from features.flat import flat_features
+from features.spec import FeatureSpec
+from models.estimator import ConversionModel
+from models.frames import align_features
+from rules import Rulebook, rulebook_from_dict, score_rulebook
+from serving.blend import BlendConfig, StackedBlend, assign_tier, final_score
+from serving.eligibility import known_contacts, rejects_frame
+from serving.explain import FastTreeShap
+from serving.reasons import make_explainer, model_reasons, rules_json
+from serving.scorer_types import (
+    OUTPUT_COLUMNS,
+    RULE_COLUMNS,
+    ScoredLeads,
+    ScorerSettings,
+    ScoringInput,
+    StepHook,
+    text_column,
+    timed_step,
+)
+from serving.sinks import SCORE_COLUMNS
+
+log = logging.getLogger(__name__)
+
+__all__ = ["OUTPUT_COLUMNS", "LeadScorer", "ScoredLeads", "ScorerSettings", "ScoringInput"]
+
+
+class LeadScorer:
+    """Feature spec + rulebook + calibrated model + blend, scoring leads end to end.
+
+    The spec and the rulebook are kept as their YAML mappings (what gets pickled and
+    logged) and parsed again on load, so the object stays readable across versions.
+    """
+
+    def __init__(
+        self,
+        model: ConversionModel,
+        rulebook: Rulebook,
+        blend: BlendConfig,
+        *,
+        spec: FeatureSpec | None = None,
+        stacked: StackedBlend | None = None,
+        settings: ScorerSettings | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> None:
+        """Bundle fitted parts; ``spec=None`` means a flat export (features are columns).
+
+        Raises:
+            ValueError: ``stacked`` blend without a fitted :class:`StackedBlend`, or a model
+                feature named like a rules column.
+        """
+        if blend.method == "stacked" and not hasattr(stacked, "model_"):
+            raise ValueError("blend.method is 'stacked': pass a StackedBlend fitted on valid")
+        clash = sorted(set(model.feature_names_) & {"contact_id", *RULE_COLUMNS})
+        if clash:
+            raise ValueError(f"model feature(s) {clash} clash with scorer columns; rename them")
+        self.model = model
+        self.blend = blend
+        self.stacked = stacked
+        self.settings = settings or ScorerSettings()
+        self.rulebook_mapping = rulebook.model_dump(mode="json", by_alias=True)
+        self.spec_mapping = None if spec is None else spec.model_dump(mode="json")
+        self.metadata = dict(metadata or {})
+        self._parse()
+
+    def _parse(self) -> None:
+        self.rulebook_ = rulebook_from_dict(self.rulebook_mapping)
+        spec = self.spec_mapping
+        self.spec_ = None if spec is None else FeatureSpec.model_validate(spec)
+        self._explainer: FastTreeShap | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        for key in ("rulebook_", "spec_", "_explainer"):
+            state.pop(key, None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._parse()
+
+    @property
+    def explainer(self) -> FastTreeShap:
+        """The fast exact TreeSHAP explainer (built on first use)."""
+        if self._explainer is None:
+            self._explainer = make_explainer(self.model)
+        return self._explainer
+
+    def describe(self) -> dict[str, str]:
+        """Versions recorded with the scorer (model, rulebook, spec fingerprint, blend)."""
+        return {
+            **self.metadata,
+            "rulebook_name": self.rulebook_.name,
+            "rulebook_version": str(self.rulebook_.version),
+            "spec_fingerprint": self.spec_.fingerprint() if self.spec_ else "flat",
+            "blend_method": self.blend.method,
+        }
+
+    def prepare(
+        self,
+        tables: CrmTables,
+        as_of: str | pd.Timestamp,
+        *,
+        previous: pd.DataFrame | None = None,
+        on_step: StepHook | None = None,
+    ) -> ScoringInput:
+        """Eligibility, rules and features: the flat frame :meth:`score_frame` takes.
+
+        Args:
+            tables: Validated canonical CRM tables.
+            as_of: Scoring time (naive = UTC); only data before it is read.
+            previous: The prior run's ``contact_id, stage, as_of`` (stages never move back).
+            on_step: Called with each step's name as it starts (progress bars).
+
+        Returns:
+            The frame (``contact_id``, model features, rules columns), rejects and timings.
+        """
+        ts = utc_timestamp(as_of)
+        seconds: dict[str, float] = {}
+        with timed_step(seconds, "eligibility", on_step):
+            contacts, early = known_contacts(tables.contacts, ts)
+            known = CrmTables(contacts, tables.accounts, tables.activities, tables.outcomes)
+        with timed_step(seconds, "rules", on_step):
+            rules = score_rulebook(known, self.rulebook_, ts, previous)
+            top_rules, *_ = rules_json(
+                rules.breakdown,
+                len(rules.scores),
+                self.rulebook_.primary_scale,
+                self.settings.top_k,
+            )
+        with timed_step(seconds, "features", on_step):
+            if self.spec_ is None:
+                names = [c for c in self.model.feature_names_ if c in contacts.columns]
+                X = flat_features(contacts.set_index("contact_id")[names])
+            else:
+                totals = pd.Series(rules.scores["total"].to_numpy(), index=contacts["contact_id"])
+                X = build_features(known, ts, self.spec_, rule_scores=totals)
+        ids = rules.scores["contact_id"].astype("str")
+        if not X.index.astype("str").equals(pd.Index(ids)):  # same order by construction
+            X = X.set_axis(X.index.astype("str")).loc[ids.to_numpy()]
+        excluded = rules.scores["excluded_reason"].astype("object")
+        drop = excluded.isin(self.settings.reject_exclusions).to_numpy()
+        stage = rules.scores["stage"].astype("object")
+        frame = X.reset_index(drop=True).assign(
+            contact_id=ids.to_numpy(),
+            manual_score=rules.scores["total"].to_numpy(dtype="float64"),
+            stage=stage.where(stage.notna(), self.settings.default_stage).to_numpy(),
+            grade=rules.scores["grade"].astype("object").to_numpy(),
+            top_rules=top_rules.array,
+        )
+        rejects = rejects_frame(early, ids[drop], "excluded by the rulebook: " + excluded[drop])
+        if drop.any():  # copying a million-row frame only when someone is dropped
+            frame = frame.loc[~drop].reset_index(drop=True)
+        return ScoringInput(
+            frame,
+            rejects,
+            tables.contacts["contact_id"].astype("str").reset_index(drop=True),
+            rules,
+            ts,
+            seconds,
+        )
+
+    def score_frame(
+        self,
+        frame: pd.DataFrame,
+        *,
+        explain: bool = True,
+        on_step: StepHook | None = None,
+        seconds: dict[str, float] | None = None,
+    ) -> pd.DataFrame:
+        """Probability, final score, tier and model reasons for prepared rows.
+
+        Args:
+            frame: One row per contact: the model's feature columns (categories as pandas
+                ``category`` or strings), ``manual_score`` and optionally ``contact_id``,
+                ``stage``, ``grade``, ``top_rules``.
+            explain: Compute ``top_reasons`` (exact TreeSHAP); False leaves ``[]``.
+            on_step: Called with each step's name as it starts.
+            seconds: Dict that receives seconds per step.
+
+        Returns:
+            ``contact_id`` (when given) and :data:`OUTPUT_COLUMNS`, positional like ``frame``.
+
+        Raises:
+            ValueError: A feature column or ``manual_score`` is missing or unusable.
+        """
+        seconds = {} if seconds is None else seconds
+        if "manual_score" not in frame.columns:
+            raise ValueError("scoring frame lacks 'manual_score': build it with prepare()")
+        n = len(frame)
+        with timed_step(seconds, "model", on_step):
+            model = self.model
+            X = align_features(frame, model.feature_names_, model.categories_, "scoring frame")
+            # the booster directly: predict_raw would align (copy) the features again
+            margin = model.booster_.predict(X, raw_score=True, num_iteration=model.best_iteration_)
+            probability = np.clip(model.calibrator_.predict(margin), 0.0, 1.0)
+        with timed_step(seconds, "blend", on_step):
+            manual = frame["manual_score"].to_numpy(dtype="float64", na_value=np.nan)
+            final = np.clip(final_score(probability, manual, self.blend, self.stacked), 0, 100)
+            grade = text_column(frame, "grade", n, None)
+            tier = assign_tier(final, self.blend)
+            if self.settings.tier_from == "grade":
+                tier = np.where(grade.notna(), grade.astype(object), tier)
+        with timed_step(seconds, "explanations", on_step):
+            if explain:
+                method = self.settings.shap_method
+                reasons = model_reasons(
+                    model,
+                    X,
+                    self.settings.top_k,
+                    self.spec_,
+                    method=method,
+                    explainer=self.explainer if method == "fast" else None,
+                )
+            else:
+                reasons = pd.Series(["[]"] * n, dtype="str")
+        out = {
+            "final_score": final,
+            "tier": pd.Series(tier, dtype="str").to_numpy(),
+            "stage": text_column(frame, "stage", n, self.settings.default_stage).array,
+            "probability": probability,
+            "manual_score": np.nan_to_num(manual, nan=0.0),
+            "grade": grade.array,
+            "top_reasons": reasons.array,
+            "top_rules": text_column(frame, "top_rules", n, "[]").array,
+            "margin": margin,
+        }
+        if "contact_id" in frame.columns:
+            out = {"contact_id": frame["contact_id"].astype("str").to_numpy(), **out}
+        return pd.DataFrame(out)
+
+    def score(
+        self,
+        tables: CrmTables,
+        as_of: str | pd.Timestamp,
+        *,
+        previous: pd.DataFrame | None = None,
+        explain: bool = True,
+        keep_rules: bool = False,
+        on_step: StepHook | None = None,
+    ) -> ScoredLeads:
+        """Score every contact of ``tables`` as of ``as_of`` (see the module docstring).
+
+        Args:
+            tables: Validated canonical CRM tables.
+            as_of: Scoring time (naive = UTC).
+            previous: The prior run's ``contact_id, stage, as_of`` (see :meth:`prepare`).
+            explain: Store the top model factors (fast exact TreeSHAP).
+            keep_rules: Keep the rulebook result (long breakdown; large) in the output.
+            on_step: Called with each step's name as it starts (progress bars).
+
+        Returns:
+            Scores in the sink contract, rejects, eligible ids, margins and timings.
+        """
+        prepared = self.prepare(tables, as_of, previous=previous, on_step=on_step)
+        rules = prepared.rules if keep_rules else None
+        prepared = replace(prepared, rules=None)  # frees the breakdown before the model runs
+        seconds = dict(prepared.seconds)
+        out = self.score_frame(prepared.frame, explain=explain, on_step=on_step, seconds=seconds)
+        scores = out.assign(as_of=pd.Series(prepared.as_of, index=out.index))
+        scores["contact_id"] = scores["contact_id"].astype("str")
+        log.info(
+            "scored %d leads as of %s, rejected %d",
+            len(scores),
+            prepared.as_of.isoformat(),
+            len(prepared.rejects),
+        )
+        return ScoredLeads(
+            scores.loc[:, list(SCORE_COLUMNS)],
+            prepared.rejects,
+            prepared.eligible_ids,
+            out["margin"].to_numpy(),
+            rules,
+            prepared.as_of,
+            seconds,
+        )

@@ -1,0 +1,180 @@
+"""The whole scorer as one MLflow pyfunc: log it, register it, load it by alias.
+
+``mlflow.pyfunc.load_model("models:/<name>@champion")`` gives a model whose ``predict``
+takes the flat frame of :meth:`serving.scorer.LeadScorer.prepare` (model features as
+numbers/strings, ``manual_score``, optional ``contact_id``, ``stage``, ``grade``,
+``top_rules``; see :func:`to_pyfunc_frame`) and returns the scorer's output columns.
+Batch jobs need the full tables path; they call :func:`load_scorer`, which unwraps the
+same logged object (:class:`~serving.scorer.LeadScorer`).
+
+Metadata of the logged model (``loaded.metadata.metadata``): conversion model name and
+version, rulebook name and version, feature-spec fingerprint and the blend method.
+"""
+
+from __future__ import annotations
+
+import pickle
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import numpy as np
+import pandas as pd
+from mlflow.models import ModelSignature
+from mlflow.models.model import ModelInfo
+from mlflow.pyfunc import PythonModel
+from mlflow.tracking import MlflowClient
+from mlflow.types import ColSpec, ParamSchema, ParamSpec, Schema
+
+from models.pyfunc import pip_requirements, serving_signature, to_serving_frame
+from serving.scorer import OUTPUT_COLUMNS, LeadScorer
+
+ARTIFACT_KEY = "lead_scorer"
+CODE_PACKAGES = ("models", "features", "rules", "serving")
+_TEXT_INPUTS = ("stage", "grade", "top_rules")
+_OUTPUT_TYPES = {
+    "final_score": "double",
+    "probability": "double",
+    "manual_score": "double",
+    "margin": "double",
+}
+
+
+class LeadScorerPyfunc(PythonModel):
+    """MLflow pyfunc around a pickled :class:`LeadScorer`."""
+
+    def load_context(self, context: Any) -> None:
+        """Unpickle the scorer from the logged artifact."""
+        with open(context.artifacts[ARTIFACT_KEY], "rb") as fh:
+            # Our own artifact written by log_lead_scorer; as trusted as any MLflow model.
+            self.scorer: LeadScorer = pickle.load(fh)  # noqa: S301
+
+    def predict(
+        self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
+    ) -> pd.DataFrame:
+        """Score prepared rows; ``params={"explain": False}`` skips the SHAP reasons."""
+        explain = bool((params or {}).get("explain", True))
+        return self.scorer.score_frame(pd.DataFrame(model_input), explain=explain)
+
+
+def scorer_signature(scorer: LeadScorer) -> ModelSignature:
+    """Input: features (optional) + ``manual_score`` (required) + rules text; output columns."""
+    features = serving_signature(scorer.model).inputs.inputs
+    inputs = Schema(
+        [
+            ColSpec("string", "contact_id", required=False),
+            *features,
+            ColSpec("double", "manual_score"),
+            *(ColSpec("string", c, required=False) for c in _TEXT_INPUTS),
+        ]
+    )
+    outputs = Schema(
+        [ColSpec("string", "contact_id", required=False)]
+        + [ColSpec(_OUTPUT_TYPES.get(c, "string"), c) for c in OUTPUT_COLUMNS]
+    )
+    params = ParamSchema([ParamSpec("explain", "boolean", True)])
+    return ModelSignature(inputs=inputs, outputs=outputs, params=params)
+
+
+def to_pyfunc_frame(frame: pd.DataFrame, scorer: LeadScorer) -> pd.DataFrame:
+    """A prepared frame (:meth:`LeadScorer.prepare`) in the pyfunc's input schema."""
+    out = to_serving_frame(frame, scorer.model)
+    out.insert(0, "contact_id", frame["contact_id"].astype(object).astype(str).to_numpy())
+    out["manual_score"] = frame["manual_score"].to_numpy(dtype="float64", na_value=np.nan)
+    for col in _TEXT_INPUTS:
+        values = frame[col].astype(object)
+        out[col] = values.where(values.notna(), None).to_numpy()
+    return out
+
+
+def code_paths() -> list[str]:
+    """First-party packages copied next to the model so it loads without leadscore."""
+    root = Path(__file__).resolve().parents[1]
+    return [str(root / pkg) for pkg in CODE_PACKAGES if (root / pkg / "__init__.py").exists()]
+
+
+def log_lead_scorer(
+    scorer: LeadScorer, input_example: pd.DataFrame, *, name: str = "scorer"
+) -> ModelInfo:
+    """Log the scorer as a pyfunc in the active MLflow run.
+
+    Args:
+        scorer: The assembled scorer.
+        input_example: A few rows from :func:`to_pyfunc_frame` (ids are replaced by
+            placeholders so no CRM id is stored).
+        name: Name of the logged model within the run.
+
+    Returns:
+        MLflow's model info.
+    """
+    example = input_example.assign(contact_id=[f"example-{i}" for i in range(len(input_example))])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "lead_scorer.pkl"
+        path.write_bytes(pickle.dumps(scorer))
+        return mlflow.pyfunc.log_model(
+            name=name,
+            python_model=LeadScorerPyfunc(),
+            artifacts={ARTIFACT_KEY: str(path)},
+            signature=scorer_signature(scorer),
+            input_example=example,
+            pip_requirements=[*pip_requirements(), *_extra_requirements()],
+            code_paths=code_paths(),
+            metadata=scorer.describe(),
+        )
+
+
+def _extra_requirements() -> list[str]:
+    from importlib import metadata
+
+    return [f"{name}=={metadata.version(name)}" for name in ("pydantic", "numba", "pyarrow")]
+
+
+@dataclass(frozen=True)
+class LoadedScorer:
+    """A scorer loaded from MLflow, with what the sink records about it."""
+
+    scorer: LeadScorer
+    model_uri: str
+    model_name: str
+    model_version: str
+
+
+_REGISTRY_URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/]+)|/(?P<version>\d+))$")
+
+
+def load_scorer(model_uri: str, tracking_uri: str | None = None) -> LoadedScorer:
+    """Load a logged scorer and resolve its registered name and version.
+
+    Args:
+        model_uri: ``models:/<name>@<alias>``, ``models:/<name>/<version>`` or a run URI.
+        tracking_uri: MLflow tracking/registry URI (None: MLflow's current one).
+
+    Returns:
+        The scorer and its name/version (a run URI reports ``run:<run_id>`` as version).
+
+    Raises:
+        ValueError: The URI does not hold a leadscore scorer.
+    """
+    if tracking_uri is not None:
+        mlflow.set_tracking_uri(tracking_uri)
+        mlflow.set_registry_uri(tracking_uri)
+    loaded = mlflow.pyfunc.load_model(model_uri)
+    python_model = loaded.unwrap_python_model()
+    if not isinstance(getattr(python_model, "scorer", None), LeadScorer):
+        raise ValueError(
+            f"{model_uri} is not a leadscore scorer (got {type(python_model).__name__}); "
+            "pass the URI of a model logged by build_and_register_scorer"
+        )
+    match = _REGISTRY_URI.match(model_uri)
+    if match is None:
+        run_id = loaded.metadata.run_id or "unknown"
+        name = python_model.scorer.metadata.get("scorer_name", "leadscore-scorer")
+        return LoadedScorer(python_model.scorer, model_uri, name, f"run:{run_id}")
+    name, version = match["name"], match["version"]
+    if version is None:
+        client = MlflowClient(tracking_uri, registry_uri=tracking_uri)
+        version = str(client.get_model_version_by_alias(name, match["alias"]).version)
+    return LoadedScorer(python_model.scorer, model_uri, name, version)

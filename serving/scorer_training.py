@@ -1,0 +1,201 @@
+"""Assemble the scorer at the end of training: fit the stacked blend, compare, log, register.
+
+Called by the train flow after :func:`models.train.train_and_register`:
+
+* the manual score of the validation and test rows is computed with the rulebook at
+  each slice's ``as_of``;
+* the stacked blend is fitted on the validation slice (model probability + manual score);
+* both blends are evaluated on the test slice next to the model alone and the manual
+  score alone (metrics ``scorer_<what>_<metric>`` on the training run);
+* the :class:`~serving.scorer.LeadScorer` is logged in the training run as ``scorer`` and
+  registered as ``<model name>-scorer`` with the same alias the conversion model got
+  (``champion`` only when it was promoted).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import mlflow
+import numpy as np
+import pandas as pd
+from mlflow.tracking import MlflowClient
+
+from features.crm import CrmTables
+from features.spec import FeatureSpec
+from models.metrics import evaluate
+from models.train import TrainResult
+from rules import Rulebook, score_rulebook
+from serving.blend import BlendConfig, StackedBlend, final_score
+from serving.scorer import LeadScorer, ScorerSettings
+from serving.scorer_model import log_lead_scorer, to_pyfunc_frame
+
+log = logging.getLogger(__name__)
+
+
+class SlicesLike(Protocol):
+    """What is read from :class:`pipelines.training_data.Slices`."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def valid(self) -> Any: ...
+    @property
+    def test(self) -> Any: ...
+    @property
+    def manual_score_test(self) -> np.ndarray | None: ...
+
+    def X(self, part: str) -> pd.DataFrame: ...
+
+
+@dataclass(frozen=True)
+class ScorerRegistration:
+    """What :func:`build_and_register_scorer` produced."""
+
+    scorer: LeadScorer
+    run_uri: str
+    model_uri: str
+    model_name: str
+    version: str
+    alias: str
+    metrics: dict[str, float]
+
+
+def manual_scores_at(
+    tables: CrmTables, rulebook: Rulebook, as_of: pd.Timestamp, contact_ids: pd.Series
+) -> np.ndarray:
+    """The rulebook total of ``contact_ids`` at ``as_of`` (0 for contacts it did not score)."""
+    scores = score_rulebook(tables, rulebook, as_of).scores.set_index("contact_id")["total"]
+    values = scores.reindex(contact_ids.astype(str).to_numpy()).to_numpy(dtype="float64")
+    return np.nan_to_num(values, nan=0.0)
+
+
+def slice_as_of(slices: SlicesLike, part: str, tables: CrmTables) -> pd.Timestamp:
+    """The ``as_of`` of a slice: its snapshot, or the day after the last lead (flat export)."""
+    snapshot = getattr(slices, part).snapshot
+    if len(snapshot) and pd.notna(snapshot.iloc[0]):
+        return pd.Timestamp(snapshot.iloc[0])
+    return pd.to_datetime(tables.contacts["created_at"], utc=True).max() + pd.Timedelta(days=1)
+
+
+def blend_metrics(
+    y: np.ndarray,
+    probability: np.ndarray,
+    manual: np.ndarray,
+    blend: BlendConfig,
+    stacked: StackedBlend,
+    k_frac: float,
+) -> dict[str, float]:
+    """Test metrics of the model alone, the manual score alone and both blends.
+
+    The weighted blend and the manual score are rankings (no calibration metrics); the
+    model and the stacked blend are probabilities.
+    """
+    weighted = final_score(probability, manual, blend.model_copy(update={"method": "weighted"}))
+    stack = stacked.predict_proba(probability, manual)
+    parts = {
+        "model": (probability, True),
+        "manual": (manual, False),
+        "weighted": (weighted / 100.0, False),
+        "stacked": (stack, True),
+    }
+    out: dict[str, float] = {}
+    for what, (score, is_probability) in parts.items():
+        metrics = evaluate(y, score, is_probability=is_probability, k_frac=k_frac)
+        out.update({f"{what}_{k}": v for k, v in metrics.items()})
+    return out
+
+
+def build_and_register_scorer(
+    train_result: TrainResult,
+    slices: SlicesLike,
+    tables: CrmTables,
+    *,
+    rulebook: Rulebook,
+    spec: FeatureSpec | None,
+    blend: BlendConfig | None = None,
+    settings: ScorerSettings | None = None,
+    scorer_name: str | None = None,
+    k_frac: float = 0.1,
+) -> ScorerRegistration:
+    """Assemble the scorer from a training run, log it in that run and register it.
+
+    Args:
+        train_result: What :func:`models.train.train_and_register` returned.
+        slices: The training slices (after the leakage guard) the model was fitted on.
+        tables: The validated CRM tables the slices came from (manual scores).
+        rulebook: The manual rulebook the scorer applies.
+        spec: The feature spec of the slices; None for a flat export.
+        blend: Blend settings (default :class:`BlendConfig`); ``stacked`` uses the blend
+            fitted here on the validation slice.
+        settings: Scorer settings (rejected exclusions, tier source, top-k).
+        scorer_name: Registered name; default ``<conversion model name>-scorer``.
+        k_frac: Sales capacity for precision/recall at k in the blend metrics.
+
+    Returns:
+        The scorer, its run and registry URIs, version, alias and the blend metrics.
+    """
+    blend = blend or BlendConfig()
+    model = train_result.model
+    p_valid = model.predict_conversion(slices.X("valid"))
+    manual_valid = manual_scores_at(
+        tables, rulebook, slice_as_of(slices, "valid", tables), slices.valid.contact_id
+    )
+    y_valid = np.asarray(slices.valid.y, dtype=int)
+    stacked = StackedBlend(blend).fit(p_valid, manual_valid, y_valid)
+    manual_test = slices.manual_score_test
+    if manual_test is None:
+        manual_test = manual_scores_at(
+            tables, rulebook, slice_as_of(slices, "test", tables), slices.test.contact_id
+        )
+    X_test = slices.X("test")
+    metrics = blend_metrics(
+        np.asarray(slices.test.y, dtype=int),
+        model.predict_conversion(X_test),
+        np.nan_to_num(np.asarray(manual_test, dtype=float), nan=0.0),
+        blend,
+        stacked,
+        k_frac,
+    )
+    metrics["stacked_valid_mean"] = float(stacked.predict_proba(p_valid, manual_valid).mean())
+    metrics["valid_base_rate"] = float(y_valid.mean())
+    decision = train_result.decision
+    name = scorer_name or f"{decision.model_name}-scorer"
+    scorer = LeadScorer(
+        model,
+        rulebook,
+        blend,
+        spec=spec,
+        stacked=stacked if blend.method == "stacked" else None,
+        settings=settings,
+        metadata={
+            "scorer_name": name,
+            "conversion_model": decision.model_name,
+            "conversion_model_version": decision.version,
+            "training_run_id": train_result.run_id,
+        },
+    )
+    example = X_test.head(5).assign(
+        contact_id=[f"example-{i}" for i in range(min(5, len(X_test)))],
+        manual_score=np.asarray(manual_test, dtype=float)[:5],
+        stage="lead",
+        grade=None,
+        top_rules="[]",
+    )
+    mlflow.set_tracking_uri(train_result.tracking_uri)
+    mlflow.set_registry_uri(train_result.tracking_uri)
+    with mlflow.start_run(run_id=train_result.run_id):
+        info = log_lead_scorer(scorer, to_pyfunc_frame(example, scorer))
+        mlflow.log_metrics({f"scorer_{k}": v for k, v in metrics.items() if np.isfinite(v)})
+    client = MlflowClient(train_result.tracking_uri, registry_uri=train_result.tracking_uri)
+    version = str(mlflow.register_model(info.model_uri, name).version)
+    client.set_registered_model_alias(name, decision.alias, version)
+    for key, value in scorer.describe().items():
+        client.set_model_version_tag(name, version, key, value)
+    log.info("scorer %s v%s -> %s (%s blend)", name, version, decision.alias, blend.method)
+    return ScorerRegistration(
+        scorer, info.model_uri, f"models:/{name}@{decision.alias}", name, version,
+        decision.alias, metrics,
+    )  # fmt: skip

@@ -1,0 +1,100 @@
+"""Settings and results of :class:`serving.scorer.LeadScorer`, and its step timer."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from rules import ScoreResult
+
+RULE_COLUMNS: tuple[str, ...] = ("manual_score", "stage", "grade", "top_rules")
+OUTPUT_COLUMNS: tuple[str, ...] = (
+    "final_score", "tier", "stage", "probability", "manual_score", "grade", "top_reasons",
+    "top_rules", "margin",
+)  # fmt: skip
+StepHook = Callable[[str], None]
+
+
+class ScorerSettings(BaseModel):
+    """How scores are finished and who is rejected.
+
+    Attributes:
+        reject_exclusions: Rulebook exclusion reasons whose contacts are rejected instead
+            of scored (the model never trained on them); other exclusions are scored with
+            their stage capped by the rules.
+        tier_from: ``score`` (cut-offs of :class:`BlendConfig`) or ``grade`` (the
+            rulebook's grade matrix; contacts without a grade fall back to the score tier).
+        top_k: Model factors per direction and rules stored per lead.
+        default_stage: Stage of every lead when the rulebook defines no stages.
+        shap_method: ``fast`` (exact TreeSHAP in :mod:`serving.explain`) or ``lightgbm``
+            (``pred_contrib=True``: same values, several times slower; a fallback).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reject_exclusions: tuple[str, ...] = ("employee",)
+    tier_from: Literal["score", "grade"] = "score"
+    top_k: int = Field(3, ge=1, le=10)
+    default_stage: Literal["subscriber", "lead", "mql", "sql"] = "lead"
+    shap_method: Literal["fast", "lightgbm"] = "fast"
+
+
+@dataclass(frozen=True)
+class ScoringInput:
+    """The flat per-contact frame the model side needs, and who was rejected on the way."""
+
+    frame: pd.DataFrame
+    rejects: pd.DataFrame
+    eligible_ids: pd.Series
+    rules: ScoreResult | None
+    as_of: pd.Timestamp
+    seconds: dict[str, float]
+
+
+@dataclass(frozen=True)
+class ScoredLeads:
+    """One scoring run: the contract's scores frame, rejects and what produced them.
+
+    Attributes:
+        scores: Columns :data:`serving.sinks.SCORE_COLUMNS`, one row per scored contact.
+        rejects: ``contact_id``, ``reason``.
+        eligible_ids: Every contact the run had to score.
+        margin: The model's raw log-odds per scores row (explanations add up to it).
+        rules: The rulebook result (with the breakdown) when asked for, else None.
+        as_of: The scoring time (UTC).
+        seconds: Wall-clock seconds per step.
+    """
+
+    scores: pd.DataFrame
+    rejects: pd.DataFrame
+    eligible_ids: pd.Series
+    margin: np.ndarray
+    rules: ScoreResult | None
+    as_of: pd.Timestamp
+    seconds: dict[str, float]
+
+
+@contextmanager
+def timed_step(seconds: dict[str, float], name: str, hook: StepHook | None) -> Iterator[None]:
+    if hook is not None:
+        hook(name)
+    start = time.perf_counter()
+    yield
+    seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - start
+
+
+def text_column(frame: pd.DataFrame, column: str, n: int, default: str | None) -> pd.Series:
+    """A text column of ``frame`` (missing cells -> ``default``), or ``default`` throughout."""
+    if column not in frame.columns:
+        return pd.Series([default] * n, dtype="str")
+    values = frame[column].reset_index(drop=True)
+    if default is not None and values.isna().any():
+        values = values.astype("object").fillna(default)
+    return values.astype("str")

@@ -1,0 +1,91 @@
+"""The score flow under Prefect: files in, registered scorer, SQLite sink, idempotent."""
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from features.ingest.load import ingest
+from features.spec import load_feature_spec
+from features.synthetic import DirtConfig, generate_crm, write_crm
+from models.config import LightGBMParams, QualityGates, TrainConfig
+from models.train import train_and_register
+from pipelines.flows.score import score_flow
+from pipelines.training_data import snapshot_slices
+from rules import load_rulebook
+from serving.lead_explanation import explain_lead
+from serving.sinks import build_tables
+
+pytestmark = [pytest.mark.prefect, pytest.mark.slow]
+
+AS_OF = "2026-09-01"
+NAME = "test-score-flow"
+
+
+@pytest.fixture(scope="module")
+def registered(mlflow_store, tmp_path_factory):
+    """A synthetic CRM written as files and a scorer registered from it."""
+    from serving.scorer_training import build_and_register_scorer
+
+    data_dir = tmp_path_factory.mktemp("crm")
+    write_crm(generate_crm(2000, 31, dirt=DirtConfig.none()), data_dir)
+    tables = ingest(data_dir).tables
+    spec, rulebook = load_feature_spec(), load_rulebook("rules/rulebooks/default.yaml")
+    slices = snapshot_slices(
+        tables, spec, horizon_days=90, rulebook=rulebook, train_snapshots=3, every_days=30
+    )
+    result = train_and_register(
+        *(slices.X("train"), slices.train.y, slices.X("valid"), slices.valid.y),
+        *(slices.X("test"), slices.test.y),
+        config=TrainConfig(
+            model_name=NAME,
+            experiment_name=NAME,
+            lightgbm=LightGBMParams(n_estimators=40, learning_rate=0.1, early_stopping_rounds=10),
+            gates=QualityGates(min_auc=0.5, max_ece=0.5),
+        ),
+        tracking_uri=mlflow_store.tracking_uri,
+    )
+    reg = build_and_register_scorer(result, slices, tables, rulebook=rulebook, spec=spec)
+    return str(data_dir), reg, tables
+
+
+def _sink_rows(url: str) -> dict[str, list[tuple]]:
+    tables = build_tables("leadscore_")
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        out = {
+            t.name: [tuple(r) for r in conn.execute(sa.select(t).order_by(*t.primary_key)).all()]
+            for t in (tables.current, tables.history, tables.rejects)
+        }
+    engine.dispose()
+    return out
+
+
+def test_score_flow_scores_every_lead_and_a_rerun_changes_nothing(
+    prefect_harness, registered, mlflow_store, tmp_path
+):
+    data_dir, reg, tables = registered
+    url = f"sqlite:///{tmp_path / 'scores.db'}"
+    kwargs = {"tracking_uri": mlflow_store.tracking_uri, "workdir": str(tmp_path)}
+    first = score_flow(data_dir, reg.model_uri, AS_OF, url, **kwargs)
+    rows = _sink_rows(url)
+    second = score_flow(data_dir, reg.model_uri, AS_OF, url, **kwargs)
+    assert _sink_rows(url) == rows
+    assert first["eligible"] == len(tables.contacts) == first["scored"] + first["rejected"]
+    created = pd.to_datetime(tables.contacts["created_at"], utc=True)
+    assert first["rejected"] >= int((created >= pd.Timestamp(AS_OF, tz="UTC")).sum()) > 0
+    assert len(rows["leadscore_scores_current"]) == first["scored"]
+    assert len(rows["leadscore_score_rejects"]) == first["rejected"]
+    assert first["model"] == f"{reg.model_name} v{reg.version}"
+    assert second["n_current_updated"] == 0 and second["n_history_inserted"] == 0
+    assert "Final score distribution" in first["text"]
+
+
+def test_explain_lead_reads_the_files_and_prints_both_sections(registered, mlflow_store):
+    data_dir, reg, tables = registered
+    created = pd.to_datetime(tables.contacts["created_at"], utc=True)
+    contact = str(tables.contacts.loc[created < pd.Timestamp("2026-06-01", tz="UTC")].iloc[0, 0])
+    text = explain_lead(
+        data_dir, reg.model_uri, contact, AS_OF, tracking_uri=mlflow_store.tracking_uri
+    )
+    assert f"Lead {contact}" in text
+    assert "Model factors" in text and "Rules that fired" in text

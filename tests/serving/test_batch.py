@@ -1,0 +1,140 @@
+"""The nightly batch: lead accounting, idempotent SQLite writes, movers, the summary."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.crm import CrmTables
+from features.spec import load_feature_spec
+from features.synthetic import DirtConfig, generate_crm
+from models.config import LightGBMParams, TrainConfig
+from models.train import model_from_config
+from pipelines.training_data import snapshot_slices
+from rules import load_rulebook
+from serving.batch import run_batch, score_batch
+from serving.batch_summary import BANDS, format_summary, score_bands
+from serving.blend import BlendConfig
+from serving.eligibility import known_contacts, validation_rejects
+from serving.scorer import LeadScorer
+from serving.sinks import read_current, read_history
+
+DAY1 = pd.Timestamp("2026-08-01", tz="UTC")
+DAY2 = pd.Timestamp("2026-09-01", tz="UTC")
+RUN = {"model_name": "test-batch-scorer", "model_version": "1"}
+
+
+@pytest.fixture(scope="module")
+def setup():
+    """A synthetic CRM and an in-memory scorer trained on it (no MLflow needed here)."""
+    tables = generate_crm(2500, 21, dirt=DirtConfig.none()).tables
+    spec = load_feature_spec()
+    rulebook = load_rulebook("rules/rulebooks/default.yaml")
+    slices = snapshot_slices(
+        tables, spec, horizon_days=90, rulebook=rulebook, train_snapshots=3, every_days=30
+    )
+    config = TrainConfig(
+        lightgbm=LightGBMParams(n_estimators=40, learning_rate=0.1, early_stopping_rounds=10)
+    )
+    model = model_from_config(config).fit(
+        slices.X("train"), slices.train.y, X_valid=slices.X("valid"), y_valid=slices.valid.y
+    )
+    return tables, LeadScorer(model, rulebook, BlendConfig(), spec=spec)
+
+
+def test_batch_accounts_for_every_lead_and_rerun_changes_nothing(setup, tmp_path, fx):
+    tables, scorer = setup
+    url = f"sqlite:///{tmp_path / 'scores.db'}"
+    first = run_batch(tables, scorer, DAY2, url, **RUN)
+    before = fx.snapshot(url, "leadscore_")
+    again = run_batch(tables, scorer, DAY2, url, **RUN)
+    assert fx.snapshot(url, "leadscore_") == before
+    assert again.sink_result.n_current_updated == 0
+    assert again.sink_result.n_history_inserted == 0
+    c = first.counts
+    assert c.eligible == len(tables.contacts) == c.scored + c.rejected
+    created = pd.to_datetime(tables.contacts["created_at"], utc=True)
+    assert c.rejected >= int((created >= DAY2).sum()) > 0
+    assert sum(first.per_stage.values()) == sum(first.score_bands.values()) == c.scored
+    assert sum(first.reject_reasons.values()) == c.rejected
+    current = read_current(url)
+    assert len(current) == c.scored
+    assert set(current["as_of"]) == {DAY2}
+    assert all(isinstance(json.loads(t), list) for t in current["top_reasons"].head(50))
+
+
+def test_second_day_reports_top_movers_and_keeps_history(setup, tmp_path):
+    tables, scorer = setup
+    url = f"sqlite:///{tmp_path / 'scores.db'}"
+    run_batch(tables, scorer, DAY1, url, **RUN)
+    summary = run_batch(tables, scorer, DAY2, url, **RUN, n_movers=5)
+    assert len(summary.movers) == 5
+    deltas = summary.movers["delta"].abs().to_numpy()
+    assert (np.diff(deltas) <= 0).all()
+    mover = summary.movers.iloc[0]
+    history = read_history(url, mover["contact_id"])
+    assert list(history["as_of"]) == [DAY1, DAY2]
+    assert history["final_score"].iloc[1] - history["final_score"].iloc[0] == pytest.approx(
+        mover["delta"]
+    )
+    text = format_summary(summary)
+    assert "Top movers" in text and f"{summary.counts.scored:,} of" in text
+    assert len(text.splitlines()) < 45
+
+
+def test_parquet_sink_and_validation_rejects_count_as_eligible(setup, tmp_path):
+    tables, scorer = setup
+    quarantined = pd.DataFrame(
+        {"contact_id": ["q-1", "", None, "q-1"], "_reason": ["bad e-mail", "x", "y", "again"]}
+    )
+    extra = validation_rejects(quarantined, tables.contacts["contact_id"])
+    assert extra.to_dict("records") == [
+        {"contact_id": "q-1", "reason": "failed validation: bad e-mail"}
+    ]
+    summary = run_batch(
+        tables, scorer, DAY2, str(tmp_path / "scores.parquet"), **RUN, extra_rejects=extra
+    )
+    assert summary.counts.eligible == len(tables.contacts) + 1
+    assert summary.reject_reasons["failed validation: bad e-mail"] == 1
+    written = pd.read_parquet(tmp_path / "scores.parquet")
+    assert len(written) == summary.counts.scored
+    assert summary.movers.empty
+
+
+def test_score_batch_raises_when_a_lead_would_be_lost(setup):
+    tables, scorer = setup
+    bogus = pd.DataFrame({"contact_id": [str(tables.contacts["contact_id"].iloc[-1])]})
+    bogus["reason"] = "scored and rejected at once"
+    created = pd.to_datetime(tables.contacts["created_at"], utc=True)
+    small = tables.contacts.loc[created < DAY1].head(300)
+    sub = CrmTables(small, tables.accounts, tables.activities, tables.outcomes)
+    bogus["contact_id"] = str(small["contact_id"].iloc[0])
+    with pytest.raises(ValueError, match="both scored and rejected"):
+        score_batch(sub, scorer, DAY2, extra_rejects=bogus)
+
+
+def test_score_bands_by_hand():
+    bands = score_bands(np.array([0.0, 9.99, 10.0, 55.0, 99.9, 100.0]))
+    assert list(bands) == list(BANDS)
+    assert bands["0-10"] == 2 and bands["10-20"] == 1 and bands["50-60"] == 1
+    assert bands["90-100"] == 2 and sum(bands.values()) == 6
+
+
+def test_known_contacts_rejects_late_and_undated_contacts():
+    contacts = pd.DataFrame(
+        {
+            "contact_id": pd.Series(["a", "b", "c", "d"], dtype="string"),
+            "created_at": pd.to_datetime(
+                ["2026-01-01T00:00:00", None, "2026-02-01T00:00:00", "2026-01-31T23:59:00"],
+                utc=True,
+            ),
+        }
+    )
+    known, rejects = known_contacts(contacts, pd.Timestamp("2026-02-01", tz="UTC"))
+    assert list(known["contact_id"]) == ["a", "d"]
+    reasons = dict(zip(rejects["contact_id"], rejects["reason"], strict=True))
+    assert reasons["b"].startswith("missing created_at")
+    assert reasons["c"].startswith("created after as_of")
+    with pytest.raises(ValueError, match="duplicate id 'a'"):
+        known_contacts(pd.concat([contacts, contacts.head(1)]), pd.Timestamp("2026-02-01"))

@@ -1,0 +1,242 @@
+"""The whole scorer: MLflow pyfunc round trip, blends, rejects, explanations, rules."""
+
+import json
+import pickle
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from features.crm import CrmTables
+from features.reasons import feature_reason
+from features.spec import load_feature_spec
+from features.synthetic import DirtConfig, generate_crm
+from models.config import LightGBMParams, QualityGates, TrainConfig
+from models.frames import align_features
+from models.train import train_and_register
+from pipelines.training_data import snapshot_slices
+from rules import load_rulebook
+from serving.blend import BlendConfig
+from serving.lead_explanation import explain_contact, format_lead_explanation
+from serving.reasons import shap_contributions
+from serving.scorer import LeadScorer
+from serving.scorer_model import load_scorer, to_pyfunc_frame
+from serving.scorer_training import build_and_register_scorer, manual_scores_at
+from serving.sinks import SCORE_COLUMNS, reconcile_leads
+
+pytestmark = pytest.mark.slow  # trains and logs a model once per module (~15 s)
+
+AS_OF = pd.Timestamp("2026-09-01", tz="UTC")
+NAME = "test-scorer-conv"
+BLEND = BlendConfig(method="weighted", model_weight=0.6, manual_min=0, manual_max=80)
+
+
+@pytest.fixture(scope="module")
+def world(mlflow_store):
+    """A synthetic CRM, its slices, a registered model and the registered weighted scorer."""
+    tables = generate_crm(3000, 11, dirt=DirtConfig.none()).tables
+    contacts = tables.contacts.copy()
+    contacts.loc[0, "created_at"] = AS_OF + pd.Timedelta(days=1)  # planted reject
+    tables = CrmTables(contacts, tables.accounts, tables.activities, tables.outcomes)
+    spec = load_feature_spec()
+    rulebook = load_rulebook("rules/rulebooks/default.yaml")
+    slices = snapshot_slices(
+        tables, spec, horizon_days=90, rulebook=rulebook, train_snapshots=3, every_days=30
+    )
+    config = TrainConfig(
+        model_name=NAME,
+        experiment_name=NAME,
+        lightgbm=LightGBMParams(n_estimators=60, learning_rate=0.1, early_stopping_rounds=20),
+        gates=QualityGates(min_auc=0.5, max_ece=0.5),
+    )
+    result = train_and_register(
+        *(slices.X("train"), slices.train.y, slices.X("valid"), slices.valid.y),
+        *(slices.X("test"), slices.test.y),
+        config=config,
+        manual_score_test=slices.manual_score_test,
+        tracking_uri=mlflow_store.tracking_uri,
+    )
+    registration = build_and_register_scorer(
+        result, slices, tables, rulebook=rulebook, spec=spec, blend=BLEND
+    )
+    scored = registration.scorer.score(tables, AS_OF, keep_rules=True)
+    return {
+        "tables": tables,
+        "slices": slices,
+        "result": result,
+        "reg": registration,
+        "scored": scored,
+        "uri": mlflow_store.tracking_uri,
+        "rulebook": rulebook,
+    }
+
+
+def test_pyfunc_by_alias_scores_like_the_in_memory_scorer(world):
+    reg, scored = world["reg"], world["scored"]
+    assert reg.alias == "champion" and reg.model_uri == f"models:/{NAME}-scorer@champion"
+    mlflow.set_registry_uri(world["uri"])
+    loaded = mlflow.pyfunc.load_model(reg.model_uri)
+    prepared = reg.scorer.prepare(world["tables"], AS_OF)
+    out = loaded.predict(to_pyfunc_frame(prepared.frame, reg.scorer))
+    assert list(out["contact_id"]) == list(scored.scores["contact_id"])
+    np.testing.assert_allclose(out["final_score"], scored.scores["final_score"], atol=1e-12)
+    np.testing.assert_allclose(out["probability"], scored.scores["probability"], atol=1e-12)
+    assert (out["top_reasons"].to_numpy() == scored.scores["top_reasons"].to_numpy()).all()
+    meta = loaded.metadata.metadata
+    assert meta["rulebook_version"] == str(world["rulebook"].version)
+    assert meta["spec_fingerprint"] == load_feature_spec().fingerprint()
+    assert meta["conversion_model_version"] == world["result"].decision.version
+
+
+def test_load_scorer_resolves_the_alias_to_a_version(world):
+    loaded = load_scorer(world["reg"].model_uri, world["uri"])
+    assert (loaded.model_name, loaded.model_version) == (f"{NAME}-scorer", world["reg"].version)
+    again = loaded.scorer.score(world["tables"], AS_OF, explain=False)
+    np.testing.assert_array_equal(
+        again.scores["final_score"], world["scored"].scores["final_score"]
+    )
+
+
+def test_scores_follow_the_contract_and_the_weighted_formula(world):
+    scores = world["scored"].scores
+    assert tuple(scores.columns) == SCORE_COLUMNS
+    p, manual = scores["probability"].to_numpy(), scores["manual_score"].to_numpy()
+    expected = 0.6 * 100 * p + 0.4 * np.clip(manual / 80 * 100, 0, 100)
+    np.testing.assert_allclose(scores["final_score"], expected, atol=1e-9)
+    cut = scores["final_score"]
+    tier = np.where(cut >= 60, "A", np.where(cut >= 35, "B", np.where(cut >= 15, "C", "D")))
+    assert (scores["tier"].to_numpy() == tier).all()
+    assert set(scores["stage"]) <= {"subscriber", "lead", "mql", "sql"}
+
+
+def test_scored_plus_rejected_equals_eligible_with_planted_rejects(world):
+    tables, scored = world["tables"], world["scored"]
+    counts = reconcile_leads(scored.eligible_ids, scored.scores, scored.rejects)
+    assert counts.eligible == len(tables.contacts) == counts.scored + counts.rejected
+    reasons = scored.rejects.set_index("contact_id")["reason"]
+    planted = str(tables.contacts.loc[0, "contact_id"])
+    assert reasons[planted].startswith("created after as_of")
+    created = pd.to_datetime(tables.contacts["created_at"], utc=True)
+    late = tables.contacts.loc[created >= AS_OF, "contact_id"].astype(str)
+    assert set(late) == set(reasons[reasons.str.startswith("created after")].index)
+    employees = tables.contacts.loc[
+        (created < AS_OF) & tables.contacts["is_employee"].fillna(False).astype(bool), "contact_id"
+    ].astype(str)
+    assert len(employees) > 0
+    assert set(employees) == set(reasons[reasons.str.contains("employee")].index)
+
+
+def test_both_blends_report_metrics_next_to_each_model_alone(world):
+    reg, slices = world["reg"], world["slices"]
+    y = slices.test.y.to_numpy()
+    p = world["result"].model.predict_conversion(slices.X("test"))
+    manual = np.nan_to_num(slices.manual_score_test)
+    weighted = 0.6 * 100 * p + 0.4 * np.clip(manual / 80 * 100, 0, 100)
+    assert reg.metrics["weighted_roc_auc"] == pytest.approx(roc_auc_score(y, weighted))
+    assert reg.metrics["model_roc_auc"] == pytest.approx(roc_auc_score(y, p))
+    assert reg.metrics["manual_roc_auc"] == pytest.approx(roc_auc_score(y, manual))
+    assert {"stacked_roc_auc", "stacked_ece", "model_ece"} <= set(reg.metrics)
+
+
+def test_stacked_final_score_is_calibrated_on_the_validation_slice(world):
+    slices, tables = world["slices"], world["tables"]
+    stacked_blend = BLEND.model_copy(update={"method": "stacked"})
+    scorer = LeadScorer(
+        world["result"].model,
+        world["rulebook"],
+        stacked_blend,
+        spec=load_feature_spec(),
+        stacked=_fit_stacked(world, stacked_blend),
+    )
+    valid_as_of = slices.valid.snapshot.iloc[0]
+    manual = manual_scores_at(tables, world["rulebook"], valid_as_of, slices.valid.contact_id)
+    out = scorer.score_frame(slices.X("valid").assign(manual_score=manual), explain=False)
+    y = slices.valid.y.to_numpy()
+    assert out["final_score"].mean() / 100 == pytest.approx(y.mean(), abs=0.01)
+    assert roc_auc_score(y, out["final_score"]) > 0.6
+
+
+def _fit_stacked(world, blend):
+    from serving.blend import StackedBlend
+
+    slices, tables = world["slices"], world["tables"]
+    manual = manual_scores_at(
+        tables, world["rulebook"], slices.valid.snapshot.iloc[0], slices.valid.contact_id
+    )
+    p = world["result"].model.predict_conversion(slices.X("valid"))
+    return StackedBlend(blend).fit(p, manual, slices.valid.y.to_numpy())
+
+
+def test_top_reasons_are_the_largest_shap_values_and_add_up_to_the_margin(world):
+    scorer, scored = world["reg"].scorer, world["scored"]
+    prepared = scorer.prepare(world["tables"], AS_OF)
+    model = scorer.model
+    X = align_features(prepared.frame, model.feature_names_, model.categories_, "test")
+    # independent implementation: LightGBM's own pred_contrib
+    ref = model.booster_.predict(X, pred_contrib=True, num_iteration=model.best_iteration_)
+    fast = shap_contributions(model, X, explainer=scorer.explainer)
+    np.testing.assert_allclose(fast, ref, atol=1e-6)
+    np.testing.assert_allclose(fast.sum(axis=1), scored.margin, atol=1e-6)
+    names = np.array(model.feature_names_)
+    for i in range(0, len(X), 97):
+        cells = json.loads(scored.scores["top_reasons"].iloc[i])
+        phi = ref[i, :-1]
+        up = [j for j in np.argsort(-phi, kind="stable")[:3] if phi[j] > 0]
+        down = [j for j in np.argsort(phi, kind="stable")[:3] if phi[j] < 0]
+        assert [c["feature"] for c in cells] == list(names[up]) + list(names[down])
+        assert [c["contribution"] for c in cells] == pytest.approx(
+            list(phi[up]) + list(phi[down]), abs=1e-4
+        )
+        for c in cells:
+            value = X[c["feature"]].iloc[i]
+            assert c["text"] == feature_reason(c["feature"], value, scorer.spec_)
+
+
+def test_top_rules_are_the_largest_point_contributions(world):
+    scored = world["scored"]
+    breakdown = scored.rules.breakdown
+    main = breakdown[(breakdown["scale"] == "main") & (breakdown["points_after_caps"] != 0)]
+    by_contact = {cid: g for cid, g in main.groupby("contact_id", observed=True)}
+    checked = 0
+    for cid, cell in zip(scored.scores["contact_id"], scored.scores["top_rules"], strict=True):
+        if checked >= 40 or cid not in by_contact:
+            continue
+        rows = by_contact[cid]
+        size = rows["points_after_caps"].abs().sort_values(ascending=False, kind="stable")
+        got = json.loads(cell)
+        assert [abs(r["points"]) for r in got] == pytest.approx(list(size.iloc[:3]), abs=1e-4)
+        assert {r["rule"] for r in got} <= set(rows["rule"].astype(str))
+        checked += 1
+    assert checked == 40
+
+
+def test_explain_contact_prints_model_factors_and_rules(world):
+    scorer, scored = world["reg"].scorer, world["scored"]
+    row = scored.scores.iloc[5]
+    explanation = explain_contact(scorer, world["tables"], AS_OF, row["contact_id"], k=4)
+    assert explanation.scores["final_score"] == pytest.approx(row["final_score"])
+    text = format_lead_explanation(explanation)
+    assert "Model factors" in text and "Rules that fired" in text
+    for rule in json.loads(row["top_rules"]):
+        assert rule["rule"] in text
+    planted = str(world["tables"].contacts.loc[0, "contact_id"])
+    with pytest.raises(KeyError, match="created after as_of"):
+        explain_contact(scorer, world["tables"], AS_OF, planted)
+
+
+def test_scorer_pickles_without_the_explainer_and_rebuilds_it(world):
+    scorer = world["reg"].scorer
+    _ = scorer.explainer
+    clone = pickle.loads(pickle.dumps(scorer))
+    assert clone._explainer is None and clone.rulebook_ == scorer.rulebook_
+    assert clone.describe() == scorer.describe()
+
+
+def test_bad_inputs_are_rejected_with_a_clear_message(world):
+    scorer = world["reg"].scorer
+    with pytest.raises(ValueError, match="fitted on valid"):
+        LeadScorer(scorer.model, world["rulebook"], BLEND.model_copy(update={"method": "stacked"}))
+    with pytest.raises(ValueError, match="manual_score"):
+        scorer.score_frame(world["slices"].X("test").head(3))

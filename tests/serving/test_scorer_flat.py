@@ -1,0 +1,79 @@
+"""The scorer on a flat export (no activity history): the lead's own columns are features."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.crm import CrmTables, empty_table
+from features.flat import flat_training_set
+from models.config import LightGBMParams, TrainConfig
+from models.train import model_from_config
+from rules import load_rulebook
+from serving.blend import BlendConfig
+from serving.scorer import LeadScorer, ScorerSettings
+
+AS_OF = pd.Timestamp("2026-03-01", tz="UTC")
+
+
+@pytest.fixture(scope="module")
+def flat():
+    rng = np.random.default_rng(5)
+    n = 1200
+    visits = rng.poisson(3, n).astype(float)
+    origin = rng.choice(["api", "landing_page", "import"], n)
+    logit = -2.0 + 0.5 * visits - 1.0 * (origin == "import")
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    contacts = empty_table("contacts").reindex(range(n))
+    contacts["contact_id"] = pd.Series([f"L{i:05d}" for i in range(n)], dtype="string")
+    contacts["created_at"] = pd.Timestamp("2026-01-15", tz="UTC")
+    contacts["is_employee"] = pd.array([False] * n, dtype="boolean")
+    contacts["total_visits"] = visits
+    contacts["lead_origin"] = pd.Series(origin, dtype="string")
+    # one unrelated account: rules/variables.py fails on an empty accounts table (reported)
+    accounts = empty_table("accounts").reindex(range(1))
+    accounts["account_id"] = pd.Series(["A1"], dtype="string")
+    tables = CrmTables(contacts, accounts, empty_table("activities"), empty_table("outcomes"))
+    frame = contacts[["contact_id", "total_visits", "lead_origin"]]
+    ts = flat_training_set(frame, pd.Series(y), id_column="contact_id")
+    half = n // 2
+    model = model_from_config(
+        TrainConfig(lightgbm=LightGBMParams(n_estimators=30, early_stopping_rounds=10))
+    ).fit(ts.X.iloc[:half], y[:half], X_valid=ts.X.iloc[half:], y_valid=y[half:])
+    return tables, model
+
+
+def test_flat_export_is_scored_from_its_own_columns(flat):
+    tables, model = flat
+    rulebook = load_rulebook("rules/rulebooks/default.yaml")
+    settings = ScorerSettings(tier_from="grade", top_k=2)
+    scorer = LeadScorer(model, rulebook, BlendConfig(model_weight=1.0), settings=settings)
+    scored = scorer.score(tables, AS_OF)
+    assert len(scored.scores) + len(scored.rejects) == len(tables.contacts)
+    np.testing.assert_allclose(
+        scored.scores["final_score"], 100 * scored.scores["probability"], atol=1e-9
+    )
+    reasons = [json.loads(cell) for cell in scored.scores["top_reasons"]]
+    assert max(len(r) for r in reasons) <= 4
+    texts = {c["feature"]: c["text"] for r in reasons for c in r}
+    assert texts["total_visits"].startswith("total visits is ")
+    assert texts["lead_origin"].startswith("lead origin is ")
+    # tier_from="grade": the rulebook's grade matrix is the tier
+    assert scored.scores["grade"].notna().all()
+    assert (scored.scores["tier"] == scored.scores["grade"]).all()
+
+
+def test_grade_tier_falls_back_to_the_score_tier_without_a_grade(flat):
+    tables, model = flat
+    rulebook = load_rulebook("rules/rulebooks/default.yaml")
+    blend = BlendConfig(model_weight=1.0, tiers={"A": 50.0, "B": 1e-9}, bottom_tier="C")
+    settings = ScorerSettings(tier_from="grade")
+    scorer = LeadScorer(model, rulebook, blend, settings=settings)
+    frame = scorer.prepare(tables, AS_OF).frame.head(2)
+    frame["grade"] = [None, "A1"]
+    out = scorer.score_frame(frame, explain=False)
+    assert out["tier"].iloc[1] == "A1"
+    expected = "A" if out["final_score"].iloc[0] >= 50 else "B"
+    assert out["tier"].iloc[0] == expected
+    assert out["top_reasons"].tolist() == ["[]", "[]"]
