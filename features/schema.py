@@ -9,7 +9,7 @@ Logical types map onto pandas dtypes in :data:`PANDAS_DTYPES`:
 
 * ``string``   -> ``string`` (nullable)
 * ``category`` -> ``category`` (values from ``Column.allowed`` when it is set)
-* ``datetime`` -> ``datetime64[ns, UTC]`` (naive input is read as UTC unless a mapping says otherwise)
+* ``datetime`` -> ``datetime64[ns, UTC]`` (naive input is UTC unless a mapping says otherwise)
 * ``bool``     -> ``boolean`` (nullable)
 * ``int``      -> ``Int64`` (nullable)
 * ``float``    -> ``float64``

@@ -197,7 +197,9 @@ def build_activity_index(
     pos = positions_of(activities["contact_id"], contact_ids)
     unknown = int((pos < 0).sum())
     if unknown:
-        log.warning("%d activity rows reference unknown contacts and are not scored", unknown)
+        # validation quarantines true orphans; what is left here belongs to contacts the
+        # caller left out (e.g. created after as_of), so this is information, not a problem
+        log.info("%d activity rows belong to contacts not being scored; skipped", unknown)
     occurred = activities["occurred_at"]
     time_ns = occurred.dt.tz_convert("UTC").to_numpy(dtype="datetime64[ns]").astype(np.int64)
     as_of_ns = int(as_of.value)

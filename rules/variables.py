@@ -66,6 +66,8 @@ def variable_values(
             )
         idx: np.ndarray = cache["account_pos"]  # type: ignore[assignment]
         col = accounts[var.column].reset_index(drop=True)
+        if col.empty:  # no accounts at all (a flat export): every value is missing
+            return pd.Series([pd.NA] * n, dtype="object")
         taken = col.take(np.where(idx >= 0, idx, 0)).reset_index(drop=True)
         return taken.where(pd.Series(idx >= 0), other=pd.NA) if (idx < 0).any() else taken
     name = var.name

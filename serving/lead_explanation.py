@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -44,7 +45,7 @@ class LeadExplanation:
 
     contact_id: str
     as_of: pd.Timestamp
-    scores: dict[str, object]
+    scores: dict[str, Any]
     expected_value: float
     factors: pd.DataFrame
     rules: pd.DataFrame
@@ -82,6 +83,8 @@ def explain_contact(
     i_pos, v_pos, i_neg, v_neg = top_factors(contrib, k)
     cells = reasons_json(X, np.hstack([i_pos, i_neg]), np.hstack([v_pos, v_neg]), scorer.spec_)
     factors = pd.DataFrame(json.loads(cells.iloc[0]), columns=["feature", "text", "contribution"])
+    if prepared.rules is None:  # prepare() always returns the rulebook result
+        raise ValueError(f"no rule scores for {contact_id!r}")
     breakdown = explanation_frame(prepared.rules, contact_id)
     fired = breakdown.loc[
         (breakdown["scale"] == scorer.rulebook_.primary_scale)

@@ -219,7 +219,9 @@ class LeadScorer:
             model = self.model
             X = align_features(frame, model.feature_names_, model.categories_, "scoring frame")
             # the booster directly: predict_raw would align (copy) the features again
-            margin = model.booster_.predict(X, raw_score=True, num_iteration=model.best_iteration_)
+            margin = np.asarray(
+                model.booster_.predict(X, raw_score=True, num_iteration=model.best_iteration_)
+            )
             probability = np.clip(model.calibrator_.predict(margin), 0.0, 1.0)
         with timed_step(seconds, "blend", on_step):
             manual = frame["manual_score"].to_numpy(dtype="float64", na_value=np.nan)

@@ -27,7 +27,7 @@ from mlflow.models import ModelSignature
 from mlflow.models.model import ModelInfo
 from mlflow.pyfunc import PythonModel
 from mlflow.tracking import MlflowClient
-from mlflow.types import ColSpec, ParamSchema, ParamSpec, Schema
+from mlflow.types import ColSpec, ParamSchema, ParamSpec, Schema, TensorSpec
 
 from models.pyfunc import pip_requirements, serving_signature, to_serving_frame
 from serving.scorer import OUTPUT_COLUMNS, LeadScorer
@@ -71,10 +71,9 @@ def scorer_signature(scorer: LeadScorer) -> ModelSignature:
             *(ColSpec("string", c, required=False) for c in _TEXT_INPUTS),
         ]
     )
-    outputs = Schema(
-        [ColSpec("string", "contact_id", required=False)]
-        + [ColSpec(_OUTPUT_TYPES.get(c, "string"), c) for c in OUTPUT_COLUMNS]
-    )
+    out_cols: list[ColSpec | TensorSpec] = [ColSpec("string", "contact_id", required=False)]
+    out_cols += [ColSpec(_OUTPUT_TYPES.get(c, "string"), c) for c in OUTPUT_COLUMNS]
+    outputs = Schema(out_cols)
     params = ParamSchema([ParamSpec("explain", "boolean", True)])
     return ModelSignature(inputs=inputs, outputs=outputs, params=params)
 

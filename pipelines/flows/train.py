@@ -72,7 +72,7 @@ def fit_and_register(
     )
     context = RunContext(
         feature_spec=spec_raw or {"kind": slices.kind, "default_spec": spec_path is None},
-        rulebook=rulebook.model_dump(mode="json") if rulebook else None,
+        rulebook=rulebook.model_dump(mode="json", by_alias=True) if rulebook else None,
         rulebook_version=rulebook.version if rulebook else None,
         validation_summary=summary_dict(report),
         leakage_report=slices.leakage.to_dict(),

@@ -243,3 +243,30 @@ def test_list_membership_and_url_filters():
     contacts = [{"contact_id": c} for c in "abc"]
     s = score_rulebook(tables(contacts, acts), rb, AS_OF).scores.set_index("contact_id")
     assert s["total"].to_dict() == {"a": 2.0, "b": 5.0, "c": 0.0}
+
+
+def test_account_variable_with_no_accounts_table_is_missing_for_everyone():
+    # a flat export has no accounts: account criteria simply never match
+    from rulebook_helpers import book, tables
+
+    from rules import score_rulebook
+
+    crm = tables([{"contact_id": "a", "account_id": "x"}, {"contact_id": "b"}])
+    rb = book(
+        [
+            {
+                "name": "big_company",
+                "category": "fit",
+                "points": 10,
+                "when": {"var": "account.employees", "op": "gte", "value": 100},
+            },
+            {
+                "name": "no_company_size",
+                "category": "fit",
+                "points": 1,
+                "when": {"var": "account.employees", "op": "is_missing"},
+            },
+        ]
+    )
+    scores = score_rulebook(crm, rb, "2026-06-01").scores.set_index("contact_id")["total"]
+    assert scores.to_dict() == {"a": 1.0, "b": 1.0}
