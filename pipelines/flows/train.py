@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 from pathlib import Path
 from typing import Any, cast
 
+import mlflow
 import yaml
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
@@ -18,6 +20,7 @@ from models import RunContext, TrainResult, load_train_config, train_and_registe
 from pipelines.training_data import Slices, flat_slices, is_flat, snapshot_slices
 from rules import Rulebook, load_rulebook
 from serving.blend import BlendConfig
+from serving.explain.global_views import shap_views
 from serving.scorer_training import ScorerRegistration, build_and_register_scorer
 
 DEFAULT_RULEBOOK = Path(__file__).resolve().parents[2] / "rules" / "rulebooks" / "default.yaml"
@@ -94,6 +97,17 @@ def fit_and_register(
     )
 
 
+@task(name="log-shap-views", cache_policy=NO_CACHE)
+def log_shap_views(result: TrainResult, slices: Slices) -> list[str]:
+    """SHAP summary (beeswarm) and dependence plots of the test slice, logged to the run."""
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = shap_views(result.model, slices.X("test"), Path(tmp))
+        mlflow.set_tracking_uri(result.tracking_uri)
+        with mlflow.start_run(run_id=result.run_id):
+            mlflow.log_artifacts(tmp, "shap")
+    return sorted(p.name for p in paths.values())
+
+
 @task(name="register-scorer", cache_policy=NO_CACHE)
 def register_scorer(
     result: TrainResult,
@@ -163,6 +177,7 @@ def train_flow(
         TrainResult,
         fit_and_register(slices, config_path, report, spec_path, rulebook, workdir, tracking_uri),
     )
+    log_shap_views(result, slices)
     scorer = None
     if rulebook is not None:
         scorer = register_scorer(result, slices, report, rulebook, spec_path, blend_path)

@@ -63,4 +63,7 @@ def test_train_flow_registers_a_champion_with_metrics(
     assert run.data.metrics["test_roc_auc"] == pytest.approx(out["metrics"]["test_roc_auc"])
     assert run.data.tags["leadscore.rulebook_version"]
     artifacts = {a.path for a in client.list_artifacts(out["run_id"])}
-    assert "spec" in artifacts
+    assert "spec" in artifacts and "shap" in artifacts
+    shap_files = {a.path for a in client.list_artifacts(out["run_id"], "shap")}
+    assert "shap/shap_summary.png" in shap_files
+    assert sum(p.startswith("shap/shap_dependence_") for p in shap_files) == 3
