@@ -16,7 +16,7 @@ import pandas as pd
 
 from features.crm import CrmTables
 from features.flat import flat_training_set
-from features.infer import infer_table_types
+from features.infer import TableTypes, infer_table_types
 from features.schema import CONTACTS
 from features.spec import FeatureSpec
 from features.training_set import (
@@ -56,6 +56,7 @@ class Slices:
     manual_score_test: np.ndarray | None
     segments_test: pd.DataFrame | None
     fingerprint: dict[str, Any] = field(default_factory=dict)
+    flat_types: TableTypes | None = None  # a flat export's column types, reused to score
 
     def X(self, part: str) -> pd.DataFrame:
         ts: TrainingSet = getattr(self, part)
@@ -155,4 +156,5 @@ def flat_slices(
         _manual_scores(tables, rulebook, as_of, test.contact_id),
         None,
         {"split": "stratified random 60/20/20", "seed": seed},
+        types,
     )

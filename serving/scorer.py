@@ -27,7 +27,9 @@ from features.build import build_features
 from features.crm import CrmTables
 from features.events import utc_timestamp
 from features.flat import flat_features
+from features.infer import TableTypes
 from features.spec import FeatureSpec
+from features.typed import typed_features
 from models.estimator import ConversionModel
 from models.frames import align_features
 from rules import Rulebook, rulebook_from_dict, score_rulebook
@@ -69,8 +71,12 @@ class LeadScorer:
         stacked: StackedBlend | None = None,
         settings: ScorerSettings | None = None,
         metadata: Mapping[str, str] | None = None,
+        flat_types: TableTypes | None = None,
     ) -> None:
         """Bundle fitted parts; ``spec=None`` means a flat export (features are columns).
+
+        ``flat_types`` are a flat export's inferred column types from training
+        (:func:`features.infer.infer_table_types`): scoring types the columns the same way.
 
         Raises:
             ValueError: ``stacked`` blend without a fitted :class:`StackedBlend`, or a model
@@ -82,6 +88,7 @@ class LeadScorer:
         if clash:
             raise ValueError(f"model feature(s) {clash} clash with scorer columns; rename them")
         self.model = model
+        self.flat_types = flat_types
         self.blend = blend
         self.stacked = stacked
         self.settings = settings or ScorerSettings()
@@ -157,8 +164,12 @@ class LeadScorer:
             )
         with timed_step(seconds, "features", on_step):
             if self.spec_ is None:
-                names = [c for c in self.model.feature_names_ if c in contacts.columns]
-                X = flat_features(contacts.set_index("contact_id")[names])
+                indexed = contacts.set_index("contact_id")
+                if self.flat_types is not None:
+                    X = typed_features(indexed, self.flat_types)[self.model.feature_names_]
+                else:
+                    names = [c for c in self.model.feature_names_ if c in contacts.columns]
+                    X = flat_features(indexed[names])
             else:
                 totals = pd.Series(rules.scores["total"].to_numpy(), index=contacts["contact_id"])
                 X = build_features(known, ts, self.spec_, rule_scores=totals)

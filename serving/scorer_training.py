@@ -170,6 +170,7 @@ def build_and_register_scorer(
         spec=spec,
         stacked=stacked if blend.method == "stacked" else None,
         settings=settings,
+        flat_types=getattr(slices, "flat_types", None),
         metadata={
             "scorer_name": name,
             "conversion_model": decision.model_name,

@@ -67,3 +67,39 @@ def test_train_flow_registers_a_champion_with_metrics(
     shap_files = {a.path for a in client.list_artifacts(out["run_id"], "shap")}
     assert "shap/shap_summary.png" in shap_files
     assert sum(p.startswith("shap/shap_dependence_") for p in shap_files) == 3
+
+
+DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+
+
+def test_train_flow_on_a_flat_export_scores_it_with_the_same_column_types(
+    prefect_harness: None, mlflow_store, tmp_path: Path
+) -> None:
+    from features.ingest.load import ingest
+    from pipelines.flows.train import train_flow
+    from serving.scorer_model import load_scorer
+
+    leads = DATA / "x_education" / "leads.csv"
+    if not leads.exists():
+        pytest.skip(f"real data not found at {leads} (../shared/data beside the checkout)")
+    config = tmp_path / "train.yaml"
+    config.write_text("model_name: flow-flat-model\nlightgbm: {n_estimators: 150}\n")
+    rulebook = Path(__file__).resolve().parents[2] / "rules" / "rulebooks" / "x_education.yaml"
+    out = train_flow(
+        data=str(leads),
+        workdir=str(tmp_path),
+        mapping="x_education",
+        config_path=str(config),
+        rulebook_path=str(rulebook),
+        tracking_uri=mlflow_store.tracking_uri,
+    )
+    assert out["kind"] == "flat"
+    assert {"tags", "lead_quality"} <= set(out["leakage_suspects"])
+    assert out["metrics"]["test_roc_auc"] > 0.85
+    scorer = load_scorer(out["scorer_uri"], mlflow_store.tracking_uri).scorer
+    tables = ingest(leads, "x_education").tables
+    scored = scorer.score(tables, "2020-01-01")
+    # every lead is scored (none rejected) and yes/no columns were typed as in training
+    assert len(scored.scores) == len(tables.contacts) == 9240
+    assert scored.rejects.empty
+    assert scored.scores["probability"].between(0, 1).all()
