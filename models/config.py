@@ -8,10 +8,12 @@ object only, so a run is fully described by it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+SettingsT = TypeVar("SettingsT", bound=BaseModel)
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("config_default.yaml")
 
@@ -81,6 +83,35 @@ class TrainConfig(BaseModel):
     search_max_trials: int = Field(default=20, ge=1)
 
 
+def load_yaml_settings(path: Path, model: type[SettingsT], what: str) -> SettingsT:
+    """Read a YAML file of settings into the frozen pydantic ``model`` (validated once).
+
+    Args:
+        path: The YAML file (an empty file gives the defaults).
+        model: The settings class.
+        what: What the file is, for messages (e.g. "training config").
+
+    Raises:
+        ValueError: Bad YAML, not a mapping, or invalid fields; the message names the file
+            and every field with its problem.
+    """
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise ValueError(f"{path}: not valid YAML ({err}); fix the syntax") from err
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: expected a mapping of settings at the top level")
+    try:
+        return model.model_validate(raw)
+    except ValidationError as err:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors()
+        )
+        raise ValueError(f"{path}: invalid {what}: {problems}") from err
+
+
 def load_train_config(path: Path | None = None) -> TrainConfig:
     """Load and validate a training config from YAML.
 
@@ -94,19 +125,6 @@ def load_train_config(path: Path | None = None) -> TrainConfig:
         ValueError: The file is not a YAML mapping or a field is invalid; the message names
             the file and the field.
     """
-    path = DEFAULT_CONFIG_PATH if path is None else Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise ValueError(f"{path}: not valid YAML ({err}); fix the syntax") from err
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise ValueError(f"{path}: expected a mapping of settings at the top level")
-    try:
-        return TrainConfig.model_validate(raw)
-    except ValidationError as err:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors()
-        )
-        raise ValueError(f"{path}: invalid training config: {problems}") from err
+    return load_yaml_settings(
+        DEFAULT_CONFIG_PATH if path is None else Path(path), TrainConfig, "training config"
+    )

@@ -11,11 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from features.infer import InferSettings
-from models.config import LightGBMParams
+from models.config import LightGBMParams, load_yaml_settings
 from models.leakage import LeakageSettings
 
 SMALL_TABLE_LIGHTGBM = LightGBMParams(
@@ -76,16 +75,4 @@ def load_fit_table_settings(path: Path | None = None) -> FitTableSettings:
     """
     if path is None:
         return FitTableSettings()
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as err:
-        raise ValueError(f"{path}: not valid YAML ({err}); fix the syntax") from err
-    if not isinstance(raw, dict):
-        raise ValueError(f"{path}: expected a mapping of settings at the top level")
-    try:
-        return FitTableSettings.model_validate(raw)
-    except ValidationError as err:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors()
-        )
-        raise ValueError(f"{path}: invalid fit-table settings: {problems}") from err
+    return load_yaml_settings(Path(path), FitTableSettings, "fit-table settings")

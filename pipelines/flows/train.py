@@ -17,6 +17,7 @@ from features.ingest.report import summary_dict
 from features.ingest.validation import ValidationReport
 from features.spec import load_feature_spec
 from models import RunContext, TrainResult, load_train_config, train_and_register
+from models.config import load_yaml_settings
 from pipelines.training_data import Slices, flat_slices, is_flat, snapshot_slices
 from rules import Rulebook, load_rulebook
 from serving.blend import BlendConfig
@@ -120,7 +121,7 @@ def register_scorer(
     """Bundle spec + rulebook + calibrated model + blend into one pyfunc and register it."""
     blend = BlendConfig()
     if blend_path:
-        blend = BlendConfig.model_validate(yaml.safe_load(Path(blend_path).read_text()))
+        blend = load_yaml_settings(Path(blend_path), BlendConfig, "blend config")
     spec = (
         None if slices.kind == "flat" else load_feature_spec(Path(spec_path) if spec_path else None)
     )
