@@ -11,17 +11,9 @@ import math
 
 import pandas as pd
 
-from rules.result import ScoreResult
+from rules.result import BREAKDOWN_COLUMNS, ScoreResult
 
-_COLUMNS = (
-    "scale",
-    "rule",
-    "category",
-    "value",
-    "points_raw",
-    "points_after_decay",
-    "points_after_caps",
-)
+_COLUMNS = tuple(c for c in BREAKDOWN_COLUMNS if c != "contact_id")
 _HEADERS = ("scale", "rule", "category", "value", "raw", "decayed", "final")
 
 

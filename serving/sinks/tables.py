@@ -15,18 +15,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect, Engine
 
+from serving.sinks.contract import SCORE_COLUMNS
+
 PREFIX_PATTERN = re.compile(r"^[a-z_][a-z0-9_]{0,30}$")
 
 #: Score columns stored per contact, in addition to contact_id and as_of.
-SCORE_VALUE_COLUMNS: tuple[str, ...] = (
-    "final_score",
-    "tier",
-    "stage",
-    "probability",
-    "manual_score",
-    "grade",
-    "top_reasons",
-    "top_rules",
+SCORE_VALUE_COLUMNS: tuple[str, ...] = tuple(
+    c for c in SCORE_COLUMNS if c not in ("contact_id", "as_of")
 )
 
 
