@@ -33,23 +33,27 @@ def test_validate_flow_counts_add_up(prefect_harness: None, tmp_path: Path) -> N
     assert (tmp_path / "v" / "gx_results.json").exists()
 
 
-def test_train_flow_registers_a_champion_with_metrics(
-    prefect_harness: None, crm_dir: Path, mlflow_store, tmp_path: Path
-) -> None:
+@pytest.fixture(scope="module")
+def trained(prefect_harness: None, crm_dir: Path, mlflow_store, tmp_path_factory) -> dict:
     from pipelines.flows.train import train_flow
 
-    config = tmp_path / "train.yaml"
+    workdir = tmp_path_factory.mktemp("train")
+    config = workdir / "train.yaml"
     config.write_text(
         "model_name: flow-test-model\nexperiment_name: flow-test\n"
         "lightgbm: {n_estimators: 200}\ngates: {min_auc: 0.6, max_ece: 0.1}\n"
     )
-    out = train_flow(
+    return train_flow(
         data=str(crm_dir),
-        workdir=str(tmp_path),
+        workdir=str(workdir),
         config_path=str(config),
         tracking_uri=mlflow_store.tracking_uri,
         train_snapshots=3,
     )
+
+
+def test_train_flow_registers_a_champion_with_metrics(trained: dict, mlflow_store) -> None:
+    out = trained
     assert out["kind"] == "snapshots"
     assert out["rows"]["test"] > 0 and out["rows"]["train"] > out["rows"]["test"]
     # the model ranks better than chance and the manual rulebook was scored on the same rows
@@ -67,6 +71,31 @@ def test_train_flow_registers_a_champion_with_metrics(
     shap_files = {a.path for a in client.list_artifacts(out["run_id"], "shap")}
     assert "shap/shap_summary.png" in shap_files
     assert sum(p.startswith("shap/shap_dependence_") for p in shap_files) == 3
+    # the whole scorer is registered beside the model, with the blend's metrics
+    assert out["scorer_uri"] == "models:/flow-test-model-scorer@champion"
+    assert out["blend_metrics"]["stacked_roc_auc"] > 0.7
+
+
+def test_compare_flow_writes_the_report_and_logs_it(
+    trained: dict, crm_dir: Path, mlflow_store, tmp_path: Path
+) -> None:
+    from pipelines.flows.compare import compare_flow
+
+    out = tmp_path / "report.html"
+    result = compare_flow(
+        data=str(crm_dir),
+        model_uri=trained["scorer_uri"],
+        out=str(out),
+        tracking_uri=mlflow_store.tracking_uri,
+    )
+    html = out.read_text()
+    for section in ("roc", "bands", "capacity", "disagreement", "rule-evidence", "drift"):
+        assert f'id="{section}"' in html
+    assert "http://" not in html and "https://" not in html
+    client = MlflowClient(mlflow_store.tracking_uri)
+    assert "report.html" in {a.path for a in client.list_artifacts(result["run_id"])}
+    # the period compared is the newest one whose outcomes are known (as in training)
+    assert result["as_of"][:10] <= "2026-07-02"
 
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
