@@ -6,6 +6,7 @@ the step it would skip).
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,13 @@ import pandas as pd
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from rich.progress import Progress
 
 from features.ingest.load import ingest
 from features.ingest.validation import ValidationReport
 from models.tracking import default_tracking_uri
 from serving.batch import (
+    STEPS,
     default_run_id,
     previous_stages,
     score_batch,
@@ -60,7 +63,21 @@ def score(
     """Features, rules, model, blend and explanations; quarantined contacts are rejects."""
     quarantined = report.quarantine.get("contacts", pd.DataFrame())
     extra = validation_rejects(quarantined, report.tables.contacts["contact_id"])
-    return score_batch(report.tables, loaded.scorer, as_of, previous=previous, extra_rejects=extra)
+    # a progress bar of the steps on a terminal; nothing in logs of scheduled runs
+    with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
+        steps = bar.add_task("scoring", total=len(STEPS))
+
+        def on_step(name: str) -> None:
+            bar.update(steps, description=name, completed=STEPS.index(name))
+
+        return score_batch(
+            report.tables,
+            loaded.scorer,
+            as_of,
+            previous=previous,
+            extra_rejects=extra,
+            on_step=on_step,
+        )
 
 
 @task(name="write-sink", retries=2, retry_delay_seconds=30, cache_policy=NO_CACHE)
