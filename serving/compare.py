@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from features.crm import CrmTables
+from features.fit import fit_features
 from features.training_set import outcome_labels
 from rules import Rulebook, score_rulebook
 from serving.report import BacktestResult, ComparisonInputs
@@ -48,6 +49,16 @@ def _stage_cuts(rulebook: Rulebook) -> tuple[float, float]:
             "cut-offs (add a `stages:` section)"
         )
     return float(rulebook.stages.mql), float(rulebook.stages.sql)
+
+
+def _segments(tables: CrmTables, scorer: LeadScorer) -> pd.DataFrame:
+    """Lead source, region and company size band per contact (cheap: no activity pass)."""
+    contacts = tables.contacts
+    if scorer.spec_ is None:  # a flat export: whatever segment columns it has
+        present = [c for c in SEGMENTS if c in contacts.columns]
+        return contacts.set_index(contacts["contact_id"].astype("str"))[present]
+    fit = fit_features(contacts, tables.accounts, scorer.spec_.fit)
+    return fit[list(SEGMENTS)].set_axis(contacts["contact_id"].astype("str"))
 
 
 def _drift_frame(scorer: LeadScorer, tables: CrmTables, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -89,8 +100,7 @@ def comparison_inputs(
     scored_leads = scorer.score(tables, as_of, keep_rules=True)
     scores = scored_leads.scores.reset_index(drop=True)
     labels = outcome_labels(tables, pd.Index(scores["contact_id"]), as_of, horizon_days)
-    prepared = scorer.prepare(tables, as_of).frame.set_index("contact_id")
-    segments = prepared.reindex(scores["contact_id"].to_numpy())
+    segments = _segments(tables, scorer).reindex(scores["contact_id"].to_numpy())
     scored = pd.DataFrame(
         {
             "contact_id": scores["contact_id"].to_numpy(),

@@ -89,7 +89,15 @@ def test_compare_flow_writes_the_report_and_logs_it(
         tracking_uri=mlflow_store.tracking_uri,
     )
     html = out.read_text()
-    for section in ("roc", "bands", "capacity", "disagreement", "rule-evidence", "drift"):
+    for section in (
+        "roc",
+        "bands",
+        "capacity",
+        "disagreement",
+        "rule-evidence",
+        "drift",
+        "segments",
+    ):
         assert f'id="{section}"' in html
     assert "http://" not in html and "https://" not in html
     client = MlflowClient(mlflow_store.tracking_uri)
