@@ -180,10 +180,12 @@ def fit_table(
     types = infer_table_types(data, exclude=exclude, settings=s.infer)
     usable_times = None if times is None else times[usable].reset_index(drop=True)
     split = _split(y, usable_times, s, seed)
+    # the guard looks at the training and validation rows only: the test rows stay unseen
+    seen = np.sort(np.concatenate([split.train, split.valid]))
     leakage = check_leakage(
-        typed_columns(data, types),
-        pd.Series(y),
-        as_of=usable_times,
+        typed_columns(data, types).iloc[seen].reset_index(drop=True),
+        pd.Series(np.asarray(y)[seen]),
+        as_of=None if usable_times is None else usable_times.iloc[seen].reset_index(drop=True),
         auc_threshold=s.leakage.auc_threshold,
         keep_suspects=keep_leaky,
         settings=s.leakage,
