@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from prefect import flow, task
@@ -63,6 +63,6 @@ def build_features_flow(
     """
     stamp = pd.Timestamp(as_of, tz="UTC") if as_of else pd.Timestamp.now(tz="UTC").normalize()
     tables = load_tables(data, mapping)
-    frame = features_at(tables, stamp, spec_path)
+    frame = cast(pd.DataFrame, features_at(tables, stamp, spec_path))  # a sync task's value
     path = write_parquet(frame, out)
     return {"path": path, "as_of": str(stamp), "rows": len(frame), "columns": frame.shape[1]}
