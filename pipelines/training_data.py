@@ -29,7 +29,8 @@ from features.training_set import (
 from features.typed import typed_features
 from models.leakage import LeakageReport, check_leakage
 from models.splits import split_random_stratified
-from rules import Rulebook, score_rulebook
+from rules import Rulebook
+from serving.scorer_training import manual_scores_at
 
 # contact columns that are never features of a flat export: ids, personal data, times, and
 # the CRM's lifecycle stage at export time (it already knows the outcome)
@@ -71,10 +72,7 @@ def is_flat(tables: CrmTables) -> bool:
 def _manual_scores(
     tables: CrmTables, rulebook: Rulebook | None, as_of: pd.Timestamp, ids: pd.Series
 ) -> np.ndarray | None:
-    if rulebook is None:
-        return None
-    scores = score_rulebook(tables, rulebook, as_of).scores.set_index("contact_id")["total"]
-    return scores.reindex(ids.astype(str).to_numpy()).to_numpy(dtype="float64")
+    return None if rulebook is None else manual_scores_at(tables, rulebook, as_of, ids)
 
 
 def snapshot_slices(

@@ -61,14 +61,18 @@ def _segments(tables: CrmTables, scorer: LeadScorer) -> pd.DataFrame:
     return fit[list(SEGMENTS)].set_axis(contacts["contact_id"].astype("str"))
 
 
-def _drift_frame(scorer: LeadScorer, tables: CrmTables, as_of: pd.Timestamp) -> pd.DataFrame:
-    prepared = scorer.prepare(tables, as_of)
-    scored = scorer.score_frame(prepared.frame, explain=False)
-    features = prepared.frame.drop(columns=["contact_id"], errors="ignore")
+def _drift_columns(frame: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
+    """Numeric features of a prepared frame beside the scores of the same rows."""
+    features = frame.drop(columns=["contact_id"], errors="ignore")
     numeric = features.select_dtypes("number")
     keep = [c for c in numeric.columns if c not in SCORE_DRIFT]
     scores = scored[[c for c in SCORE_DRIFT if c in scored.columns]].reset_index(drop=True)
     return pd.concat([numeric[keep].reset_index(drop=True), scores], axis=1)
+
+
+def _drift_frame(scorer: LeadScorer, tables: CrmTables, as_of: pd.Timestamp) -> pd.DataFrame:
+    prepared = scorer.prepare(tables, as_of)
+    return _drift_columns(prepared.frame, scorer.score_frame(prepared.frame, explain=False))
 
 
 def comparison_inputs(
@@ -97,8 +101,10 @@ def comparison_inputs(
     Returns:
         Inputs for :func:`serving.report.build_report`.
     """
-    scored_leads = scorer.score(tables, as_of, keep_rules=True)
-    scores = scored_leads.scores.reset_index(drop=True)
+    # one pass at as_of serves the scores, the rule hits and the drift's current side
+    prepared = scorer.prepare(tables, as_of)
+    scores = scorer.score_frame(prepared.frame, explain=True).reset_index(drop=True)
+    scores["contact_id"] = scores["contact_id"].astype("str")
     labels = outcome_labels(tables, pd.Index(scores["contact_id"]), as_of, horizon_days)
     segments = _segments(tables, scorer).reindex(scores["contact_id"].to_numpy())
     scored = pd.DataFrame(
@@ -117,8 +123,9 @@ def comparison_inputs(
         }
     ).loc[labels["eligible"].to_numpy()]
     rulebook = scorer.rulebook_
-    assert scored_leads.rules is not None  # keep_rules=True
-    breakdown = scored_leads.rules.breakdown
+    if prepared.rules is None:  # prepare() always returns the rulebook result
+        raise ValueError("the scorer returned no rule scores; cannot build rule evidence")
+    breakdown = prepared.rules.breakdown
     hits = _rule_hits(breakdown, scored["contact_id"], rulebook.primary_scale)
     rules = [c for c in hits.columns if c != "contact_id"]
     points = _rule_points(rulebook, breakdown, rules)
@@ -133,7 +140,7 @@ def comparison_inputs(
     drift_ref = drift_cur = None
     if reference_as_of is not None:
         drift_ref = _drift_frame(scorer, tables, reference_as_of)
-        drift_cur = _drift_frame(scorer, tables, as_of)
+        drift_cur = _drift_columns(prepared.frame, scores)
     values = np.array(list(points.values()) or [0.0, 1.0])
     low, high = float(min(values.min(), 0.0)), float(max(values.max(), 1.0))
     return ComparisonInputs(
