@@ -11,19 +11,13 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from features.crm import CrmTables
-from features.ingest.load import ingest
 from features.training_set import data_end_of, snapshot_schedule
 from models.tracking import artifact_location_for, default_tracking_uri, ensure_experiment
+from pipelines.flows.common import validate_crm
 from rules import load_rulebook
 from serving.compare import comparison_inputs
 from serving.report import ComparisonReport, build_report, write_report
 from serving.scorer_model import LoadedScorer, load_scorer
-
-
-@task(name="load-crm", retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE)
-def load_tables(data: str, mapping: str | None) -> CrmTables:
-    """Read and validate the CRM export (I/O: retried once)."""
-    return ingest(data, mapping).tables
 
 
 @task(name="load-scorer", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
@@ -97,7 +91,7 @@ def compare_flow(
         The report path, the MLflow run id and the headline metrics.
     """
     uri = tracking_uri or default_tracking_uri(Path(workdir))
-    tables = load_tables(data, mapping)
+    tables = validate_crm(data, mapping).tables
     loaded = load(model_uri, uri)
     report, when = compare(tables, loaded, horizon_days, as_of, list(backtest_rulebooks or []))
     run_id = publish(report, out, uri, when)

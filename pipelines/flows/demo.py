@@ -17,12 +17,13 @@ import pandas as pd
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from features.ingest.load import ingest
 from features.ingest.validation import ValidationReport
 from features.synthetic import generate_crm, write_crm
 from features.training_set import data_end_of
 from models.tracking import default_tracking_uri
+from pipelines.flows.common import validate_crm
 from pipelines.flows.compare import compare_flow
+from pipelines.flows.ingest import write_validation
 from pipelines.flows.score import score_flow
 from pipelines.flows.train import train_flow
 
@@ -40,14 +41,6 @@ def generate_or_reuse(data_dir: str, contacts: int, seed: int) -> str:
     crm = generate_crm(contacts, seed)
     write_crm(crm, Path(data_dir))
     return f"generated {data_dir} ({contacts:,} contacts, seed {seed})"
-
-
-@task(name="validate-crm", cache_policy=NO_CACHE)
-def validate_crm(data_dir: str, out_dir: str) -> ValidationReport:
-    """Validate the generated CRM and write the quarantine next to it."""
-    report = ingest(data_dir)
-    report.write(Path(out_dir))
-    return report
 
 
 def _data_key(data_dir: str) -> str:
@@ -80,7 +73,8 @@ def demo_flow(workdir: str = "work", contacts: int = 20_000, seed: int = 7) -> s
     root.mkdir(parents=True, exist_ok=True)
     data_dir, validation_dir = str(root / "crm"), str(root / "validation")
     generated = generate_or_reuse(data_dir, contacts, seed)
-    report = validate_crm(data_dir, validation_dir)
+    report = validate_crm(data_dir, None)
+    write_validation(report, validation_dir)
     key = _data_key(data_dir)
     scorer_uri = registered_scorer(str(root), key)
     trained: dict[str, Any] | None = None

@@ -12,14 +12,8 @@ from prefect.cache_policies import NO_CACHE
 
 from features.build import build_features
 from features.crm import CrmTables
-from features.ingest.load import ingest
 from features.spec import load_feature_spec
-
-
-@task(name="load-crm", retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE)
-def load_tables(data: str, mapping: str | None) -> CrmTables:
-    """Read and validate the CRM export (I/O: retried once)."""
-    return ingest(data, mapping).tables
+from pipelines.flows.common import validate_crm
 
 
 @task(name="build-features", cache_policy=NO_CACHE)
@@ -62,7 +56,7 @@ def build_features_flow(
         The output path, the cut-off and the table's shape.
     """
     stamp = pd.Timestamp(as_of, tz="UTC") if as_of else pd.Timestamp.now(tz="UTC").normalize()
-    tables = load_tables(data, mapping)
+    tables = validate_crm(data, mapping).tables
     frame = cast(pd.DataFrame, features_at(tables, stamp, spec_path))  # a sync task's value
     path = write_parquet(frame, out)
     return {"path": path, "as_of": str(stamp), "rows": len(frame), "columns": frame.shape[1]}

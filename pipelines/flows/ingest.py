@@ -7,14 +7,8 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from features.ingest.load import ingest
 from features.ingest.validation import ValidationReport
-
-
-@task(name="ingest-and-validate", cache_policy=NO_CACHE)
-def validate_source(source: str, mapping: str | None) -> ValidationReport:
-    """Read, map and validate ``source`` (raises InputError on a table-level failure)."""
-    return ingest(source, mapping)
+from pipelines.flows.common import validate_crm
 
 
 @task(name="write-validation-outputs", cache_policy=NO_CACHE)
@@ -35,7 +29,7 @@ def validate_flow(source: str, out_dir: str, mapping: str | None = None) -> dict
     Returns:
         Accepted and quarantined row counts per table.
     """
-    report = validate_source(source, mapping)
+    report = validate_crm(source, mapping)
     write_validation(report, out_dir)
     return {
         f"{table}.{kind}": n

@@ -16,9 +16,9 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from rich.progress import Progress
 
-from features.ingest.load import ingest
 from features.ingest.validation import ValidationReport
 from models.tracking import default_tracking_uri
+from pipelines.flows.common import validate_crm
 from serving.batch import (
     STEPS,
     default_run_id,
@@ -33,12 +33,6 @@ from serving.eligibility import validation_rejects
 from serving.scorer import ScoredLeads
 from serving.scorer_model import LoadedScorer, load_scorer
 from serving.sinks import RunInfo, SinkResult
-
-
-@task(name="validate-crm", retries=1, retry_delay_seconds=10)
-def validate(data: str, mapping: str | None) -> ValidationReport:
-    """Read and validate the CRM export (I/O: retried once)."""
-    return ingest(data, mapping)
 
 
 @task(name="load-scorer", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
@@ -136,7 +130,7 @@ def score_flow(
     """
     uri = tracking_uri or default_tracking_uri(Path(workdir))
     stamp = utc_as_of(as_of)
-    report = validate(data, mapping)
+    report = validate_crm(data, mapping)
     loaded = load(model_uri, uri)
     previous = read_previous(sink, stamp, table_prefix)
     result = score(report, loaded, stamp, previous)

@@ -12,12 +12,12 @@ import yaml
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from features.ingest.load import ingest
 from features.ingest.report import summary_dict
 from features.ingest.validation import ValidationReport
 from features.spec import load_feature_spec
 from models import RunContext, TrainResult, load_train_config, train_and_register
 from models.config import load_yaml_settings
+from pipelines.flows.common import validate_crm
 from pipelines.training_data import Slices, flat_slices, is_flat, snapshot_slices
 from rules import Rulebook, load_rulebook
 from serving.blend import BlendConfig
@@ -25,12 +25,6 @@ from serving.explain.global_views import shap_views
 from serving.scorer_training import ScorerRegistration, build_and_register_scorer
 
 DEFAULT_RULEBOOK = Path(__file__).resolve().parents[2] / "rules" / "rulebooks" / "default.yaml"
-
-
-@task(name="validate-crm", retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE)
-def validate(data: str, mapping: str | None) -> ValidationReport:
-    """Read and validate the CRM export (I/O: retried once)."""
-    return ingest(data, mapping)
 
 
 @task(name="build-training-slices", cache_policy=NO_CACHE)
@@ -168,7 +162,7 @@ def train_flow(
         Run id, model URI, test metrics, promotion decision and leakage suspects.
     """
     Path(workdir).mkdir(parents=True, exist_ok=True)
-    report = validate(data, mapping)
+    report = validate_crm(data, mapping)
     rulebook = load_rulebook(rulebook_path) if rulebook_path else None
     slices = build_slices(
         report, spec_path, rulebook, horizon_days, train_snapshots, every_days, seed, keep_leaky
