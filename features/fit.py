@@ -1,9 +1,10 @@
 """Fit features: who the contact is and which company they work for.
 
-Every output is a pandas ``category`` whose categories come from the schema vocabularies
-or the spec (bands, industries), never from the data, so frames built at different dates
-(training and scoring) have identical dtypes. The e-mail address is only reduced to
-"free" / "corporate"; the address and its domain never leave this module.
+Every text output is a pandas ``category`` whose categories come from the schema
+vocabularies or the spec (bands, industries), never from the data, so frames built at
+different dates (training and scoring) have identical dtypes; flags and presence are
+float64 (1.0 / 0.0 / NaN unknown). The e-mail address is only reduced to "free" /
+"corporate" and a phone number to "given or not"; personal data never leaves this module.
 """
 
 from __future__ import annotations
@@ -69,6 +70,43 @@ def industry(values: pd.Series, known: tuple[str, ...]) -> pd.Series:
     return _categorical(mapped, (*known, OTHER))
 
 
+def flag(values: pd.Series) -> pd.Series:
+    """A boolean column as float64: 1.0 true, 0.0 false, NaN unknown.
+
+    Raises:
+        ValueError: The column holds something other than booleans (names the column).
+    """
+    try:
+        flags = values.astype("boolean")
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"column {values.name!r}: expected true/false values for a fit flag ({exc}); "
+            "map it to a boolean in the reader or remove it from the feature spec"
+        ) from None
+    return pd.Series(flags.to_numpy(dtype="float64", na_value=np.nan), index=values.index)
+
+
+def present(values: pd.Series) -> pd.Series:
+    """1.0 where a non-blank value is given, else 0.0 (the value itself is dropped)."""
+    text = values.astype("string").str.strip()
+    given = (text.notna() & (text != "")).to_numpy(dtype=bool)
+    return pd.Series(given.astype("float64"), index=values.index)
+
+
+def first_touch_source(values: pd.Series, labels: dict[str, str]) -> pd.Series:
+    """First-touch source in the schema's lead-source vocabulary.
+
+    A label is looked up in ``labels`` without regard to case or surrounding blanks;
+    vocabulary values ("paid_search") are kept; any other given label becomes "other";
+    missing stays missing.
+    """
+    lookup = {s: s for s in LEAD_SOURCES} | {k.strip().lower(): v for k, v in labels.items()}
+    text = values.astype("string").str.strip().str.lower()
+    mapped = text.map(lookup, na_action="ignore").astype("object")
+    mapped = mapped.where(mapped.notna() | text.isna(), OTHER)
+    return _categorical(mapped.where(text.notna()), LEAD_SOURCES)
+
+
 def fit_features(contacts: pd.DataFrame, accounts: pd.DataFrame, spec: FitSpec) -> pd.DataFrame:
     """All fit features, one row per contact (same index as ``contacts``).
 
@@ -78,7 +116,8 @@ def fit_features(contacts: pd.DataFrame, accounts: pd.DataFrame, spec: FitSpec) 
         spec: The fit settings.
 
     Raises:
-        ValueError: A ``passthrough_numeric`` column is missing or not numeric.
+        ValueError: A ``passthrough_numeric`` column is missing or not numeric, or a flag
+            column does not hold booleans.
     """
     account = (
         accounts.drop_duplicates("account_id")
@@ -100,6 +139,17 @@ def fit_features(contacts: pd.DataFrame, accounts: pd.DataFrame, spec: FitSpec) 
         "revenue_band": band(_column(account, "annual_revenue"), spec.revenue_bands),
         "email_domain_type": email_domain_type(_column(contacts, "email"), spec.free_email_domains),
     }
+    if spec.source_labels is not None:
+        out["original_source"] = first_touch_source(
+            _column(contacts, "original_source"), spec.source_labels
+        )
+    for name in spec.contact_flags:
+        out[name] = flag(_column(contacts, name).rename(f"contacts.{name}"))
+    for name in spec.account_flags:
+        out[f"account_{name}"] = flag(_column(account, name).rename(f"accounts.{name}"))
+    for name in spec.presence:
+        unknown = pd.Series(np.nan, index=contacts.index)  # the source lacks the column
+        out[f"{name}_present"] = present(contacts[name]) if name in contacts.columns else unknown
     for name in spec.passthrough_numeric:
         if name not in contacts.columns or not pd.api.types.is_numeric_dtype(contacts[name]):
             raise ValueError(

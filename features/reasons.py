@@ -30,6 +30,13 @@ _FIT_LABELS = {
     "email_domain_type": "e-mail domain type",
 }
 
+_FLAG_LABELS = {
+    "is_partner": "works for a partner",
+    "do_not_email": "opted out of e-mail",
+    "account_is_competitor": "works at a competitor",
+    "account_is_customer": "works at a customer",
+}
+
 
 def _missing(value: Any) -> bool:
     return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
@@ -71,6 +78,15 @@ def _fit(label: str) -> Describe:
     return lambda v: f"{label} unknown" if _missing(v) else f"{label} is {v}"
 
 
+def _yes_no(label: str) -> Describe:
+    def describe(v: Any) -> str:
+        if _missing(v):
+            return f"{label}: unknown"
+        return f"{label}: {'yes' if float(v) > 0 else 'no'}"
+
+    return describe
+
+
 def _text(template: str, **names: Any) -> Describe:
     """value -> ``template`` with ``{v}`` the formatted value and ``names`` filled in."""
 
@@ -95,6 +111,15 @@ def feature_catalog(spec: FeatureSpec) -> dict[str, Describe]:
     catalog: dict[str, Describe] = {name: _fit(label) for name, label in _FIT_LABELS.items()}
     for name in spec.fit.passthrough_numeric:
         catalog[name] = _text("{n} is {v}", n=name.replace("_", " "))
+    if spec.fit.source_labels is not None:
+        catalog["original_source"] = _fit("first-touch source")
+    for name in spec.fit.contact_flags:
+        catalog[name] = _yes_no(_FLAG_LABELS.get(name, name.replace("_", " ")))
+    for name in spec.fit.account_flags:
+        label = _FLAG_LABELS.get(f"account_{name}", f"account {name.replace('_', ' ')}")
+        catalog[f"account_{name}"] = _yes_no(label)
+    for name in spec.fit.presence:
+        catalog[f"{name}_present"] = _yes_no(f"{name.replace('_', ' ')} given")
     for group in spec.groups:
         for w in spec.group_windows(group):
             catalog[f"{group}_{w}d"] = _count(_phrase(spec, group), w)

@@ -20,9 +20,17 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from features.schema import ACTIVITIES, SENIORITIES
+from features.schema import ACCOUNTS, ACTIVITIES, CONTACTS, LEAD_SOURCES, SENIORITIES, Table
 
 DEFAULT_SPEC_PATH = Path(__file__).with_name("spec_default.yaml")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -115,8 +123,30 @@ class Band(_Frozen):
     max: float | None = None
 
 
+def _bool_columns(table: Table) -> tuple[str, ...]:
+    return tuple(c.name for c in table.columns if c.dtype == "bool")
+
+
 class FitSpec(_Frozen):
-    """Firmographic and demographic fit features taken from contacts and accounts."""
+    """Firmographic and demographic fit features taken from contacts and accounts.
+
+    Attributes:
+        size_bands: Head-count bands (``company_size_band``).
+        revenue_bands: Annual revenue bands (``revenue_band``).
+        free_email_domains: Web-mail domains (``email_domain_type`` free / corporate).
+        industries: Known industries; any other becomes "other".
+        title_keywords: Seniority guessed from the job title when none is given.
+        passthrough_numeric: Numeric contacts columns used as they are (e.g. ``budget``).
+        source_labels: First-touch source labels as the CRM exports them (matched without
+            regard to case) mapped to the schema's lead sources; turns on the feature
+            ``original_source``. Values already in the vocabulary need no entry; other
+            labels read "other". None: no ``original_source`` feature.
+        contact_flags: Boolean contacts columns used as 1.0/0.0 (e.g. ``is_partner``).
+        account_flags: Boolean accounts columns used as ``account_{name}`` 1.0/0.0
+            (e.g. ``is_competitor``); NaN for contacts without an account.
+        presence: Contacts columns reduced to ``{name}_present`` (1.0 given, 0.0 blank);
+            the value itself, e.g. a phone number, never becomes a feature.
+    """
 
     size_bands: tuple[Band, ...] = Field(min_length=1)
     revenue_bands: tuple[Band, ...] = Field(min_length=1)
@@ -124,6 +154,31 @@ class FitSpec(_Frozen):
     industries: tuple[str, ...] = ()
     title_keywords: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     passthrough_numeric: tuple[str, ...] = ()
+    source_labels: dict[str, str] | None = None
+    contact_flags: tuple[str, ...] = ()
+    account_flags: tuple[str, ...] = ()
+    presence: tuple[str, ...] = ()
+
+    @field_validator("source_labels")
+    @classmethod
+    def _known_sources(cls, v: dict[str, str] | None) -> dict[str, str] | None:
+        unknown = sorted({s for s in (v or {}).values() if s not in LEAD_SOURCES})
+        if unknown:
+            raise ValueError(f"unknown lead source(s) {unknown}; allowed: {list(LEAD_SOURCES)}")
+        return v
+
+    @field_validator("contact_flags", "account_flags", "presence")
+    @classmethod
+    def _known_columns(cls, v: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        allowed = {
+            "contact_flags": _bool_columns(CONTACTS),
+            "account_flags": _bool_columns(ACCOUNTS),
+            "presence": CONTACTS.names,
+        }[str(info.field_name)]
+        unknown = [name for name in v if name not in allowed]
+        if unknown:
+            raise ValueError(f"unknown column(s) {unknown}; allowed: {list(allowed)}")
+        return v
 
     @field_validator("size_bands", "revenue_bands")
     @classmethod

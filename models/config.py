@@ -23,10 +23,10 @@ class LightGBMParams(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    learning_rate: float = Field(default=0.05, gt=0, le=1)
+    learning_rate: float = Field(default=0.03, gt=0, le=1)
     num_leaves: int = Field(default=31, ge=2)
     min_child_samples: int = Field(default=50, ge=1)
-    feature_fraction: float = Field(default=0.8, gt=0, le=1)
+    feature_fraction: float = Field(default=0.5, gt=0, le=1)
     bagging_fraction: float = Field(default=0.8, gt=0, le=1)
     bagging_freq: int = Field(default=1, ge=0)
     lambda_l2: float = Field(default=1.0, ge=0)
