@@ -17,8 +17,11 @@ import pyarrow.compute as pc
 from rules.model import AccountRollup
 
 
-def _factorize_sorted(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Codes into the sorted distinct non-null ids (-1 for nulls), hashed in Arrow."""
+def _factorize_sorted(ids: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """Codes into the sorted distinct non-null ids (-1 for nulls), hashed and sorted in Arrow.
+
+    Ids sort as text (code point order), whatever their type.
+    """
     arr = (
         pa.array(ids.astype(object).where(ids.notna(), None).to_numpy(dtype=object))
         if not hasattr(ids.array, "_pa_array")
@@ -27,13 +30,15 @@ def _factorize_sorted(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     encoded = pc.dictionary_encode(arr)
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
-    dictionary = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+    dictionary = encoded.dictionary
+    if not pa.types.is_large_string(dictionary.type):
+        dictionary = pc.cast(dictionary, pa.large_string())
+    order = pc.array_sort_indices(dictionary).to_numpy(zero_copy_only=False).astype(np.int64)
     codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    order = np.argsort(dictionary.astype(str), kind="stable")
     rank = np.empty(order.size + 1, dtype=np.int64)
     rank[order] = np.arange(order.size)
     rank[-1] = -1
-    return rank[codes], dictionary[order]
+    return rank[codes], dictionary.take(pa.array(order))
 
 
 def roll_up_accounts(
@@ -54,9 +59,9 @@ def roll_up_accounts(
     """
     codes, uniques = _factorize_sorted(account_ids.reset_index(drop=True))
     has = codes >= 0
-    acc = codes[has]
-    score = scores[column].to_numpy(dtype=float)[has]
-    contact = scores["contact_id"].to_numpy()[has]
+    rows = np.flatnonzero(has)
+    acc = codes[rows]
+    score = scores[column].to_numpy(dtype=float)[rows]
     k = len(uniques)
     # best first within each account: by account, score descending, input order
     order = np.lexsort((-score, acc))  # stable: ties keep the input order
@@ -84,11 +89,13 @@ def roll_up_accounts(
         used = np.bincount(acc_s, weights=in_top, minlength=k).astype(np.int64)
     out = pd.DataFrame(
         {
-            "account_id": pd.array(np.asarray(uniques, dtype=object), dtype="string"),
+            "account_id": pd.Series(pd.arrays.ArrowStringArray(uniques)).astype("string"),
             "score": np.asarray(out_score, dtype=float),
             "n_contacts": n_contacts.astype(np.int64),
             "n_used": np.asarray(used, dtype=np.int64),
-            "top_contact_id": pd.array(contact[order][first].astype(object), dtype="string"),
+            "top_contact_id": (
+                scores["contact_id"].take(rows[order[first]]).reset_index(drop=True)
+            ).astype("string"),
         }
     )
     out["hot"] = (out["score"] >= cfg.threshold) if cfg.threshold is not None else False

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rules.context import ActivityIndex
+from rules.activities import ActivityIndex
 from rules.model import AllOf, AnyOf, Leaf, Measure, NotOf
 from rules.operators import apply_operator
 from rules.variables import variable_values

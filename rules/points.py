@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rules.activities import NS_PER_DAY, ActivityIndex
 from rules.conditions import Evaluator
-from rules.context import NS_PER_DAY, ActivityIndex
 from rules.model import Decay, Limit, Rule
 
 
@@ -60,24 +60,23 @@ def period_key(time_ns: np.ndarray, per: str) -> np.ndarray:
     return np.zeros_like(days)
 
 
-def limited_rows(acts: ActivityIndex, mask: np.ndarray, limit: Limit) -> np.ndarray:
-    """Rows of ``mask`` kept by the limit: per contact and period, the earliest ``max_times``.
+def limited_rows(acts: ActivityIndex, rows: np.ndarray, limit: Limit) -> np.ndarray:
+    """Of ``rows`` (ascending), those the limit keeps: per contact and period, the earliest
+    ``max_times``.
 
-    Works on the index's (contact, time, row) order, computed once per scoring run, so
+    Works in the index's (contact, time, row) order, computed once per scoring run, so
     each period's activities are contiguous and already in time order.
     """
-    order = acts.contact_time_order()
-    sorted_already = order is None
-    rows = np.flatnonzero(mask) if order is None else order[mask[order]]
     if rows.size == 0:
         return rows
-    pos, period = acts.pos[rows], period_key(acts.time_ns[rows], limit.per)
-    new_group = np.ones(rows.size, dtype=bool)
+    ordered = acts.in_contact_time_order(rows)
+    pos, period = acts.pos[ordered], period_key(acts.time_ns[ordered], limit.per)
+    new_group = np.ones(ordered.size, dtype=bool)
     new_group[1:] = (pos[1:] != pos[:-1]) | (period[1:] != period[:-1])
-    idx = np.arange(rows.size)
+    idx = np.arange(ordered.size)
     start = np.maximum.accumulate(np.where(new_group, idx, 0))
-    kept = rows[(idx - start) < limit.max_times]
-    return kept if sorted_already else np.sort(kept)
+    kept = ordered[(idx - start) < limit.max_times]
+    return kept if ordered is rows else np.sort(kept)
 
 
 def rule_contributions(rule: Rule, ev: Evaluator) -> Contributions:
@@ -108,10 +107,11 @@ def rule_contributions(rule: Rule, ev: Evaluator) -> Contributions:
         pos = np.flatnonzero(fired)
         return Contributions(pos, pts[pos], pts[pos].copy(), value[pos])
     acts = ev.activity
-    mask = acts.window(acts.filter_mask(rule.each or {}), rule.within_days)
+    rows = acts.window(acts.filter_rows(rule.each or {}), rule.within_days)
     if gate is not None:
-        mask = mask & gate[np.where(acts.pos >= 0, acts.pos, 0)]
-    rows = np.flatnonzero(mask) if rule.limit is None else limited_rows(acts, mask, rule.limit)
+        rows = rows[gate[acts.pos[rows]]]  # counting rows always have a contact
+    if rule.limit is not None:
+        rows = limited_rows(acts, rows, rule.limit)
     points = float(rule.points or 0.0)
     count = np.bincount(acts.pos[rows], minlength=ev.n)
     factor = decay_factor(acts.age_days[rows], rule.decay)

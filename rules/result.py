@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from rules.block import BlockRows, BlockScores, Layout
+
 BREAKDOWN_COLUMNS: tuple[str, ...] = (
     "contact_id",
     "scale",
@@ -51,42 +53,69 @@ class ScoreResult:
     ignored_activities: int = 0
 
 
+def _categorical(codes: np.ndarray, names: list[str] | pd.Index) -> pd.Categorical:
+    index = names if isinstance(names, pd.Index) else pd.Index(names)
+    return pd.Categorical.from_codes(
+        codes, categories=index if index.dtype == "str" else index.astype("str")
+    )
+
+
 def breakdown_frame(
     ids: pd.Index,
-    pos: np.ndarray,
-    scale_idx: np.ndarray,
-    rule_idx: np.ndarray,
-    cat_idx: np.ndarray,
-    value: np.ndarray,
-    raw: np.ndarray,
-    decayed: np.ndarray,
-    capped: np.ndarray,
-    scales: list[str],
-    rules: list[str],
-    categories: list[str],
+    starts: list[int],
+    blocks: list[BlockScores],
+    layout: Layout,
 ) -> pd.DataFrame:
-    """Assemble the long breakdown from parallel arrays (categoricals keep it compact).
+    """Assemble the long breakdown from the blocks' rows (categoricals keep it compact).
 
     Rows come grouped by scale, then rule (rulebook order), contacts ascending within; the
-    order is deterministic. Sorting by contact would cost more than it helps: filter instead.
+    order is deterministic and does not depend on the block size. Sorting by contact would
+    cost more than it helps: filter instead.
+
+    Args:
+        ids: All contact ids in scoring order (unique).
+        starts: Position of each block's first contact.
+        blocks: The blocks' scores, in contact order.
+        layout: The rulebook's layout.
     """
+    n_rules = len(layout.rule_names)
+    pieces: list[tuple[BlockRows, int, int, int]] = []  # rows, offset, first, end
+    scale_of: list[int] = []
+    for s_i, scale in enumerate(layout.scale_names):
+        segments = [np.searchsorted(b.rows[scale].rule, np.arange(n_rules + 1)) for b in blocks]
+        for r in range(n_rules):
+            for b, offset, seg in zip(blocks, starts, segments, strict=True):
+                if seg[r + 1] > seg[r]:
+                    pieces.append((b.rows[scale], offset, int(seg[r]), int(seg[r + 1])))
+                    scale_of.append(s_i)
+    sizes = np.array([end - first for _, _, first, end in pieces], dtype=np.int64)
+    pos_type = np.int32 if len(ids) < 2**31 else np.int64
 
-    def cat(codes: np.ndarray, names: list[str] | pd.Index) -> pd.Categorical:
-        index = pd.Index(names)
-        return pd.Categorical.from_codes(
-            codes, categories=index if index.dtype == "str" else index.astype("str")
+    def column(name: str) -> np.ndarray:
+        parts = [getattr(rows, name)[first:end] for rows, _, first, end in pieces]
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    pos = (
+        np.concatenate(
+            [rows.pos[first:end].astype(pos_type) + offset for rows, offset, first, end in pieces]
         )
-
+        if pieces
+        else np.zeros(0, dtype=pos_type)
+    )
+    rule_idx = column("rule").astype(np.int16)
+    code_type = np.int8 if max(n_rules, len(layout.scale_names)) < 128 else np.int16
     return pd.DataFrame(  # copy=False: no consolidation copy of tens of millions of rows
         {
-            "contact_id": cat(pos, ids),
-            "scale": cat(scale_idx, scales),
-            "rule": cat(rule_idx, rules),
-            "category": cat(cat_idx, categories),
-            "value": value.astype(float, copy=False),
-            "points_raw": raw.astype(float, copy=False),
-            "points_after_decay": decayed.astype(float, copy=False),
-            "points_after_caps": capped.astype(float, copy=False),
+            "contact_id": _categorical(pos, ids),
+            "scale": _categorical(
+                np.repeat(np.asarray(scale_of, dtype=code_type), sizes), layout.scale_names
+            ),
+            "rule": _categorical(rule_idx.astype(code_type), layout.rule_names),
+            "category": _categorical(layout.cat_of_rule[rule_idx], layout.categories),
+            "value": column("value").astype(float, copy=False),
+            "points_raw": column("raw").astype(float, copy=False),
+            "points_after_decay": column("decayed").astype(float, copy=False),
+            "points_after_caps": column("capped").astype(float, copy=False),
         },
         copy=False,
     )

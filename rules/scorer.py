@@ -1,10 +1,11 @@
 """Score the whole contact table with a rulebook at one ``as_of`` date, vectorised.
 
-Order of work: activity index (``occurred_at < as_of`` only) -> sales feedback and
-recycling (which activities still earn points) -> every rule's contributions (criteria,
-bands, per-activity with limits and decay) -> recycle adjustments -> caps per scale
-(category, total, gate) -> totals, fit, engagement, grade, stage, exclusions -> account
-roll-up. Same rulebook + same data + same ``as_of`` gives the same result.
+Order of work: activity index (``occurred_at < as_of`` only) -> per block of contacts
+(:mod:`rules.block`): sales feedback and recycling (which activities still earn points),
+every rule's contributions (criteria, bands, per-activity with limits and decay), recycle
+adjustments, caps per scale (category, total, gate), totals, fit, engagement, exclusions
+-> over all contacts: grade, stage, breakdown, account roll-up. Same rulebook + same data +
+same ``as_of`` gives the same result, whatever the block size.
 """
 
 from __future__ import annotations
@@ -17,16 +18,16 @@ import pandas as pd
 
 from features.crm import CrmTables
 from rules.accounts import roll_up_accounts
-from rules.caps import apply_scale_caps
-from rules.collect import RECYCLE_KINDS, collect_rows
-from rules.conditions import Evaluator
+from rules.block import BlockScores, rulebook_layout, score_block
 from rules.context import build_activity_index
 from rules.model import STAGE_ORDER, Recycle, Rulebook
 from rules.result import ScoreResult, breakdown_frame
-from rules.stages import grades, latest_feedback, lifecycle_stage, previous_state, scale_level
-from rules.vocabulary import variables_for
+from rules.stages import grades, lifecycle_stage, previous_state, scale_level
 
 log = logging.getLogger(__name__)
+
+# contacts per block: ~1.5M activity rows, whose per-rule arrays stay within the caches
+BLOCK_SIZE = 50_000
 
 
 def _as_timestamp(as_of: str | dt.date | dt.datetime | pd.Timestamp) -> pd.Timestamp:
@@ -34,17 +35,30 @@ def _as_timestamp(as_of: str | dt.date | dt.datetime | pd.Timestamp) -> pd.Times
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
-def _contacts(tables: CrmTables) -> pd.DataFrame:
+def _contacts(tables: CrmTables) -> tuple[pd.DataFrame, pd.Index]:
     contacts = tables.contacts.reset_index(drop=True)
-    dup = contacts["contact_id"].duplicated()
-    if dup.any():
+    ids = pd.Index(contacts["contact_id"].astype("str"))
+    if not ids.is_unique:  # cached on the index: the breakdown's categories reuse it
+        dup = contacts["contact_id"].duplicated()
         first = contacts.loc[dup, "contact_id"].iloc[0]
         raise ValueError(
             f"contacts.contact_id has {int(dup.sum())} duplicate id(s), e.g. row "
             f"{int(np.flatnonzero(dup.to_numpy())[0])} ({first!r}); deduplicate "
             "contacts before scoring"
         )
-    return contacts
+    return contacts, ids
+
+
+def _block_starts(n: int, block_size: int | None) -> list[int]:
+    """First contact position of each block (one block when ``block_size`` is None)."""
+    if block_size is not None and block_size < 1:
+        raise ValueError(f"block_size must be a positive number of contacts, got {block_size}")
+    step = n if block_size is None else block_size
+    return list(range(0, n, step)) if n and step else [0]
+
+
+def _joined(blocks: list[BlockScores], name: str) -> np.ndarray:
+    return np.concatenate([getattr(b, name) for b in blocks])
 
 
 def score_rulebook(
@@ -52,6 +66,7 @@ def score_rulebook(
     rulebook: Rulebook,
     as_of: str | dt.date | dt.datetime | pd.Timestamp,
     previous: pd.DataFrame | None = None,
+    block_size: int | None = BLOCK_SIZE,
 ) -> ScoreResult:
     """Score every contact with ``rulebook`` as of ``as_of``.
 
@@ -67,76 +82,32 @@ def score_rulebook(
         previous: The prior run's ``ScoreResult.scores`` (``contact_id``, ``stage``,
             ``as_of``) so that stages never move backwards; None derives what it can from
             the feedback history.
+        block_size: Contacts scored together (with their activities); None scores all in
+            one block. The result does not depend on it, only time and memory do.
 
     Returns:
         Per-contact scores, the long breakdown of every rule that fired and the account
         roll-up.
 
     Raises:
-        ValueError: duplicate contact ids, or an extra column missing / of the wrong type.
+        ValueError: duplicate contact ids, an extra column missing / of the wrong type, or
+            a block size below 1.
     """
     ts = _as_timestamp(as_of)
-    contacts = _contacts(tables)
-    ids = pd.Index(contacts["contact_id"].astype("str"))
+    contacts, ids = _contacts(tables)
     n = len(contacts)
+    starts = _block_starts(n, block_size)
+    layout = rulebook_layout(rulebook)
     history = build_activity_index(tables.activities, ids, ts)
-    fb_kind, fb_time = latest_feedback(history)
-    recycle = rulebook.recycle
-    forget = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
-    if recycle is not None:
-        for kind in RECYCLE_KINDS:
-            if getattr(recycle, kind).mode in {"forget_activity", "reset"}:
-                hit = fb_kind == kind
-                forget[hit] = fb_time[hit]
-    activity = history.forgetting(forget) if (forget > np.iinfo(np.int64).min).any() else history
-    ev = Evaluator(
-        contacts,
-        tables.accounts,
-        history,
-        activity,
-        variables_for(dict(rulebook.extra_columns)),
-        tuple(rulebook.free_email_domains) if rulebook.free_email_domains else None,
-    )
-
-    scale_names = rulebook.scale_names()
-    rule_names = [r.name for r in rulebook.rules] + [f"recycle:{k}" for k in RECYCLE_KINDS]
-    categories = sorted({r.category for r in rulebook.rules} | {"recycle"})
-    cat_of_rule = np.array(
-        [categories.index(r.category) for r in rulebook.rules] + [categories.index("recycle")] * 2
-    )
-    rows = collect_rows(rulebook, ev, fb_kind)
-    capped: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    totals: dict[str, np.ndarray] = {}
-    for scale in rulebook.scales:
-        r = rows[scale.name]
-        cat_caps = {
-            categories.index(c): (cap.max, cap.min)
-            for c, cap in scale.caps.items()
-            if c in categories
-        }
-        total_cap = (scale.total.max, scale.total.min) if scale.total else None
-        gate_max = None
-        if scale.gate is not None:
-            gate_max = np.where(ev.condition(scale.gate.unless), np.inf, scale.gate.max)
-        capped[scale.name] = apply_scale_caps(
-            r.pos, cat_of_rule[r.rule], r.decayed, n, cat_caps, total_cap, gate_max
-        )
-        totals[scale.name] = np.bincount(r.pos, weights=capped[scale.name][1], minlength=n)
-
-    # fit and engagement: after decay and category caps, before the total cap and the gate
-    prim = rows[rulebook.primary_scale]
-    prim_cat = cat_of_rule[prim.rule]
-    by_category = capped[rulebook.primary_scale][0]
-
-    def category_sum(names: list[str]) -> np.ndarray:
-        sel = np.isin(prim_cat, [categories.index(c) for c in names if c in categories])
-        return np.bincount(prim.pos[sel], weights=by_category[sel], minlength=n)
-
-    fit = category_sum(rulebook.fit_categories)
-    engagement = category_sum(rulebook.engagement_categories)
+    blocks = []
+    for lo, hi in zip(starts, [*starts[1:], n], strict=True):
+        part = contacts.iloc[lo:hi].reset_index(drop=True)
+        blocks.append(score_block(part, tables.accounts, history.block(lo, hi), rulebook, layout))
+    totals = {s: np.concatenate([b.totals[s] for b in blocks]) for s in layout.scale_names}
+    fit, engagement = _joined(blocks, "fit"), _joined(blocks, "engagement")
     total = totals[rulebook.primary_scale]
 
-    scores = pd.DataFrame({"contact_id": ids.to_numpy(), "total": total})
+    scores = pd.DataFrame({"contact_id": pd.Series(ids.array), "total": total})
     for scale in rulebook.scales:
         scores[scale.name] = totals[scale.name]
         if scale.thresholds:
@@ -148,47 +119,28 @@ def score_rulebook(
         if rulebook.grade
         else pd.Categorical.from_codes(np.full(n, -1), categories=[])
     )
-    reason = np.full(n, -1, dtype=np.int64)
-    stages_cfg = rulebook.stages
-    exclusions = list(stages_cfg.exclusions) if stages_cfg else []
-    reasons = list(dict.fromkeys(ex.reason for ex in exclusions))
-    if stages_cfg is not None:
-        for ex in reversed(exclusions):  # first listed reason wins
-            reason[ev.condition(ex.when)] = reasons.index(ex.reason)
+    reason = _joined(blocks, "reason")
+    if rulebook.stages is not None:
         prev_rank, prev_at = previous_state(previous, ids)
         scores["stage"] = lifecycle_stage(
             total,
-            stages_cfg,
-            recycle or Recycle(),
-            fb_kind,
-            fb_time,
+            rulebook.stages,
+            rulebook.recycle or Recycle(),
+            _joined(blocks, "fb_kind"),
+            _joined(blocks, "fb_time"),
             reason >= 0,
             prev_rank,
             prev_at,
         )
     else:
         scores["stage"] = pd.Categorical.from_codes(np.full(n, -1), categories=list(STAGE_ORDER))
-    scores["excluded_reason"] = pd.Categorical.from_codes(reason, categories=reasons)
+    scores["excluded_reason"] = pd.Categorical.from_codes(reason, categories=layout.reasons)
     scores["rulebook"] = rulebook.name
     scores["rulebook_version"] = rulebook.version
     scores["as_of"] = ts
 
-    order = [rows[s] for s in scale_names]
-    rule_idx = np.concatenate([r.rule for r in order])
-    breakdown = breakdown_frame(
-        ids,
-        np.concatenate([r.pos for r in order]),
-        np.repeat(np.arange(len(order)), [r.pos.size for r in order]),
-        rule_idx,
-        cat_of_rule[rule_idx],
-        np.concatenate([r.value for r in order]),
-        np.concatenate([r.raw for r in order]),
-        np.concatenate([r.decayed for r in order]),
-        np.concatenate([capped[s][1] for s in scale_names]),
-        scale_names,
-        rule_names,
-        categories,
-    )
+    breakdown = breakdown_frame(ids, starts, blocks, layout)
+    del blocks  # the breakdown holds their rows now
     accounts = None
     if rulebook.accounts is not None and "account_id" in contacts:
         column = rulebook.accounts.scale or rulebook.primary_scale

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rules.context import ActivityIndex
+from rules.activities import ActivityIndex
 from rules.model import STAGE_ORDER, Grade, GradeBand, Recycle, Scale, Stages
 
 RANK = {s: i for i, s in enumerate(STAGE_ORDER)}
@@ -38,8 +38,8 @@ def latest_feedback(history: ActivityIndex) -> tuple[np.ndarray, np.ndarray]:
     when = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
     if "feedback" not in history.frame:
         return kind, when
-    rows = np.flatnonzero(
-        history.filter_mask({"activity_type": "sales_feedback", "feedback": {"op": "is_present"}})
+    rows = history.filter_rows(
+        {"activity_type": "sales_feedback", "feedback": {"op": "is_present"}}
     )
     if rows.size == 0:
         return kind, when

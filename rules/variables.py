@@ -12,7 +12,8 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from rules.context import NS_PER_DAY, ActivityIndex, as_text, positions_of
+from rules.activities import NS_PER_DAY, ActivityIndex
+from rules.context import as_text, positions_of
 from rules.operators import apply_operator
 from rules.vocabulary import FREE_EMAIL_DOMAINS, Variable
 
@@ -105,9 +106,9 @@ def _history_flag(
     cache: dict[str, object],
 ) -> np.ndarray:
     def latest_deal_stage_is(stages: tuple[str, ...]) -> np.ndarray:
-        deals = history.filter_mask({"activity_type": "deal_stage_change"})
+        deals = history.filter_rows({"activity_type": "deal_stage_change"})
         last = history.days_since(deals, last=True)
-        is_stage = history.filter_mask(
+        is_stage = history.filter_rows(
             {"activity_type": "deal_stage_change", "deal_stage": list(stages)}
         )
         return (last == history.days_since(is_stage, last=True)) & ~np.isnan(last)
@@ -116,7 +117,7 @@ def _history_flag(
         return latest_deal_stage_is(OPEN_DEAL_STAGES)
     won = (
         history.count(
-            history.filter_mask({"activity_type": "deal_stage_change", "deal_stage": "closed_won"})
+            history.filter_rows({"activity_type": "deal_stage_change", "deal_stage": "closed_won"})
         )
         > 0
     )
@@ -139,7 +140,7 @@ def _history_flag(
         )
         return won | apply_operator(acc, "is_true") | is_life
     if name == "is_unsubscribed":
-        unsub = history.count(history.filter_mask({"activity_type": "email_unsubscribe"})) > 0
+        unsub = history.count(history.filter_rows({"activity_type": "email_unsubscribe"})) > 0
         dne = contacts.get("do_not_email")
         return unsub | (apply_operator(dne, "is_true") if dne is not None else False)
     raise ValueError(f"no implementation for derived variable {name!r}")

@@ -1,0 +1,204 @@
+"""The activity index: activities before ``as_of``, each with the position of its contact.
+
+Everything is positional: contact ``i`` is row ``i`` of the contacts frame. An activity
+filter gives the sorted row numbers of the activities that match it and count; rules then
+work on those rows only (windows, gates, limits, decay), so a rule costs what it selects,
+not the size of the whole activity table. Contact-level measures (counts, days since last)
+come from ``np.bincount`` over those rows. Filters are cached because many rules share them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rules.model import Measure
+from rules.operators import apply_operator
+
+NS_PER_DAY = 86_400 * 10**9
+
+
+@dataclass
+class ActivityIndex:
+    """Activities before ``as_of`` with the position of their contact.
+
+    Attributes:
+        frame: The activity table (all rows, original order).
+        pos: Contact position per row (-1: unknown contact or not counted).
+        time_ns: ``occurred_at`` as int64 nanoseconds.
+        age_days: Age of each activity at ``as_of`` in days.
+        valid: Rows that count (contact known, before ``as_of``, not forgotten by recycling).
+        n_contacts: Number of contacts.
+        as_of_ns: The scoring date as int64 nanoseconds.
+    """
+
+    frame: pd.DataFrame
+    pos: np.ndarray
+    time_ns: np.ndarray
+    age_days: np.ndarray
+    valid: np.ndarray
+    n_contacts: int
+    as_of_ns: int
+    _cache: dict[str, np.ndarray] = field(default_factory=dict)  # shared with views
+    _rows: dict[str, np.ndarray] = field(default_factory=dict)  # this view's rows
+
+    def _match(self, flt: dict[str, Any], key: str) -> np.ndarray:
+        """Mask of the rows matching every entry of a filter, counting or not (cached).
+
+        Categorical fields are tested on the whole column (cheap, cached per field test);
+        text fields only on the rows the categorical tests left, since string tests such
+        as regexes cost far more per row.
+        """
+        if key not in self._cache:
+            match = np.ones(self.pos.size, dtype=bool)
+            specs = sorted(
+                flt.items(),
+                key=lambda kv: (
+                    not isinstance(self.frame[kv[0]].dtype, pd.CategoricalDtype),
+                    kv[0],
+                ),
+            )
+            for name, spec in specs:
+                if isinstance(spec, dict):
+                    op, value = spec["op"], spec.get("value")
+                else:
+                    op, value = ("in" if isinstance(spec, list) else "eq"), spec
+                column = self.frame[name]
+                if isinstance(column.dtype, pd.CategoricalDtype):
+                    test_key = f"{name}|{op}|{value!r}"
+                    if test_key not in self._cache:
+                        self._cache[test_key] = apply_operator(column, op, value)
+                    match &= self._cache[test_key]
+                else:
+                    rows = np.flatnonzero(match)
+                    hit = apply_operator(column.take(rows).reset_index(drop=True), op, value)
+                    match = np.zeros_like(match)
+                    match[rows[hit]] = True
+            self._cache[key] = match
+        return self._cache[key]
+
+    def filter_rows(self, flt: dict[str, Any]) -> np.ndarray:
+        """Sorted row numbers of the counting activities that match a filter (cached)."""
+        key = repr(sorted(flt.items(), key=lambda kv: kv[0]))
+        if key not in self._rows:
+            self._rows[key] = np.flatnonzero(self.valid & self._match(flt, key))
+        return self._rows[key]
+
+    def contact_time_order(self) -> np.ndarray | None:
+        """Row order by (contact, time, row), cached; None when the rows are already in it."""
+        if "__order__" not in self._cache:
+            pos, t = self.pos, self.time_ns
+            same = pos[1:] == pos[:-1]
+            if bool(np.all((pos[1:] > pos[:-1]) | (same & (t[1:] >= t[:-1])))):
+                order = np.zeros(0, dtype=np.int64)  # sentinel: already in order
+            else:
+                order = np.lexsort((np.arange(pos.size), t, pos))
+            self._cache["__order__"] = order
+        cached = self._cache["__order__"]
+        return None if cached.size == 0 else cached
+
+    def in_contact_time_order(self, rows: np.ndarray) -> np.ndarray:
+        """``rows`` (ascending) rearranged into (contact, time, row) order."""
+        order = self.contact_time_order()
+        if order is None:
+            return rows
+        if "__rank__" not in self._cache:
+            rank = np.empty_like(order)
+            rank[order] = np.arange(order.size)
+            self._cache["__rank__"] = rank
+        return rows[np.argsort(self._cache["__rank__"][rows], kind="stable")]
+
+    def forgetting(self, forget_before_ns: np.ndarray) -> ActivityIndex:
+        """A view where each contact's activities before its cut-off (int64 ns) do not count.
+
+        Shares the filter cache, so masks computed on one view serve the other.
+        """
+        cut = forget_before_ns[np.where(self.pos >= 0, self.pos, 0)]
+        return ActivityIndex(
+            self.frame,
+            self.pos,
+            self.time_ns,
+            self.age_days,
+            self.valid & (self.time_ns >= cut),
+            self.n_contacts,
+            self.as_of_ns,
+            self._cache,
+        )
+
+    def block(self, lo: int, hi: int) -> ActivityIndex:
+        """The rows of contacts ``lo .. hi-1`` as an index of its own (positions from 0).
+
+        Rows keep their relative order within each contact, so every per-contact result
+        (sums in row order, ties broken by row) is the same as on the whole index. Rows of
+        unknown contacts belong to no block.
+        """
+        if "__by_contact__" not in self._cache:
+            if bool(np.all(self.pos[1:] >= self.pos[:-1])):
+                order = np.zeros(0, dtype=np.int64)  # sentinel: already grouped
+                self._cache["__by_contact_pos__"] = self.pos
+            else:
+                order = np.argsort(self.pos, kind="stable")
+                self._cache["__by_contact_pos__"] = self.pos[order]
+            self._cache["__by_contact__"] = order
+        order = self._cache["__by_contact__"]
+        grouped = self._cache["__by_contact_pos__"]
+        a_lo, a_hi = (int(i) for i in np.searchsorted(grouped, [lo, hi]))
+        rows: slice | np.ndarray
+        if order.size == 0:
+            rows = slice(a_lo, a_hi)
+            frame = self.frame.iloc[rows]
+        else:
+            rows = order[a_lo:a_hi]
+            frame = self.frame.take(rows)
+        return ActivityIndex(
+            frame,
+            self.pos[rows] - lo,
+            self.time_ns[rows],
+            self.age_days[rows],
+            self.valid[rows],
+            hi - lo,
+            self.as_of_ns,
+        )
+
+    def window(self, rows: np.ndarray, within_days: float | None) -> np.ndarray:
+        """The rows younger than ``within_days`` at ``as_of`` (all when None)."""
+        return rows if within_days is None else rows[self.age_days[rows] < within_days]
+
+    def count(self, rows: np.ndarray) -> np.ndarray:
+        """Number of ``rows`` per contact."""
+        return np.bincount(self.pos[rows], minlength=self.n_contacts)
+
+    def days_since(self, rows: np.ndarray, last: bool) -> np.ndarray:
+        """Days between ``as_of`` and the last (or first) of ``rows``; NaN if none."""
+        pos, t = self.pos[rows], self.time_ns[rows]
+        if self.contact_time_order() is None:
+            # rows are in (contact, time) order: the edge row of each contact run is the answer
+            edge = np.ones(rows.size, dtype=bool)
+            if last:
+                edge[:-1] = pos[1:] != pos[:-1]
+            else:
+                edge[1:] = pos[1:] != pos[:-1]
+            days = np.full(self.n_contacts, np.nan)
+            days[pos[edge]] = (self.as_of_ns - t[edge]) / NS_PER_DAY
+            return days
+        if last:
+            out = np.full(self.n_contacts, np.iinfo(np.int64).min, dtype=np.int64)
+            np.maximum.at(out, pos, t)
+            none = out == np.iinfo(np.int64).min
+        else:
+            out = np.full(self.n_contacts, np.iinfo(np.int64).max, dtype=np.int64)
+            np.minimum.at(out, pos, t)
+            none = out == np.iinfo(np.int64).max
+        days = (self.as_of_ns - out) / NS_PER_DAY
+        days[none] = np.nan
+        return days
+
+    def measure(self, m: Measure) -> np.ndarray:
+        """A contact-level array for an activity measure."""
+        rows = self.window(self.filter_rows(m.activity or {}), m.within_days)
+        if m.agg == "count":
+            return self.count(rows)
+        return self.days_since(rows, last=m.agg == "days_since_last")

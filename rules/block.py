@@ -1,0 +1,181 @@
+"""Score one block of contacts: everything decided per contact, on that block's rows alone.
+
+A contact's score depends only on its own properties, its account and its own activities,
+so the scorer cuts the contact table into blocks (with their activities) and scores each
+block on its own: the arrays of a block stay small enough for the CPU caches and memory is
+bounded by the block, which keeps the cost linear in the number of contacts. What needs
+all contacts (stages against ``previous``, the account roll-up, the breakdown's order)
+happens after, in :mod:`rules.scorer`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from rules.activities import ActivityIndex
+from rules.caps import apply_scale_caps
+from rules.collect import RECYCLE_KINDS, collect_rows
+from rules.conditions import Evaluator
+from rules.model import Rulebook
+from rules.stages import latest_feedback
+from rules.vocabulary import variables_for
+
+NO_TIME = np.iinfo(np.int64).min
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Names and index maps the scorer derives from the rulebook once.
+
+    Attributes:
+        scale_names: Scales in rulebook order.
+        rule_names: Rules in rulebook order, then ``recycle:<kind>`` per recycle kind.
+        categories: Sorted categories (with ``recycle``).
+        cat_of_rule: Category index of each entry of ``rule_names``.
+        reasons: Exclusion reasons, first listed first.
+    """
+
+    scale_names: list[str]
+    rule_names: list[str]
+    categories: list[str]
+    cat_of_rule: np.ndarray
+    reasons: list[str]
+
+
+def rulebook_layout(rulebook: Rulebook) -> Layout:
+    """The :class:`Layout` of a validated rulebook."""
+    categories = sorted({r.category for r in rulebook.rules} | {"recycle"})
+    exclusions = rulebook.stages.exclusions if rulebook.stages else []
+    return Layout(
+        rulebook.scale_names(),
+        [r.name for r in rulebook.rules] + [f"recycle:{k}" for k in RECYCLE_KINDS],
+        categories,
+        np.array(
+            [categories.index(r.category) for r in rulebook.rules]
+            + [categories.index("recycle")] * len(RECYCLE_KINDS),
+            dtype=np.int8 if len(categories) < 128 else np.int64,
+        ),
+        list(dict.fromkeys(ex.reason for ex in exclusions)),
+    )
+
+
+@dataclass(frozen=True)
+class BlockRows:
+    """One scale's breakdown rows in a block, grouped by rule (rulebook order).
+
+    ``pos`` is the contact position within the block; within a rule, ascending.
+    """
+
+    pos: np.ndarray
+    rule: np.ndarray
+    value: np.ndarray
+    raw: np.ndarray
+    decayed: np.ndarray
+    capped: np.ndarray
+
+
+@dataclass(frozen=True)
+class BlockScores:
+    """Per-contact results of one block (arrays over the block's contacts)."""
+
+    totals: dict[str, np.ndarray]
+    fit: np.ndarray
+    engagement: np.ndarray
+    reason: np.ndarray
+    fb_kind: np.ndarray
+    fb_time: np.ndarray
+    rows: dict[str, BlockRows]
+
+
+def _forget_before(rulebook: Rulebook, fb_kind: np.ndarray, fb_time: np.ndarray) -> np.ndarray:
+    """Per contact, the time before which activities stop earning points (recycling)."""
+    forget = np.full(fb_kind.size, NO_TIME, dtype=np.int64)
+    if rulebook.recycle is not None:
+        for kind in RECYCLE_KINDS:
+            if getattr(rulebook.recycle, kind).mode in {"forget_activity", "reset"}:
+                hit = fb_kind == kind
+                forget[hit] = fb_time[hit]
+    return forget
+
+
+def score_block(
+    contacts: pd.DataFrame,
+    accounts: pd.DataFrame,
+    history: ActivityIndex,
+    rulebook: Rulebook,
+    layout: Layout,
+) -> BlockScores:
+    """Rule contributions, caps, totals, fit, engagement and exclusions of a block.
+
+    Args:
+        contacts: The block's contacts (RangeIndex, scoring order).
+        accounts: The whole account table.
+        history: The block's activities before ``as_of`` (:meth:`ActivityIndex.block`).
+        rulebook: The validated rulebook.
+        layout: Its :func:`rulebook_layout`.
+
+    Returns:
+        The block's per-contact arrays and breakdown rows.
+    """
+    n = len(contacts)
+    fb_kind, fb_time = latest_feedback(history)
+    forget = _forget_before(rulebook, fb_kind, fb_time)
+    activity = history.forgetting(forget) if (forget > NO_TIME).any() else history
+    ev = Evaluator(
+        contacts,
+        accounts,
+        history,
+        activity,
+        variables_for(dict(rulebook.extra_columns)),
+        tuple(rulebook.free_email_domains) if rulebook.free_email_domains else None,
+    )
+    categories, cat_of_rule = layout.categories, layout.cat_of_rule
+    collected = collect_rows(rulebook, ev, fb_kind)
+    rows: dict[str, BlockRows] = {}
+    totals: dict[str, np.ndarray] = {}
+    by_category = np.zeros(0)
+    for scale in rulebook.scales:
+        r = collected[scale.name]
+        cat_caps = {
+            categories.index(c): (cap.max, cap.min)
+            for c, cap in scale.caps.items()
+            if c in categories
+        }
+        total_cap = (scale.total.max, scale.total.min) if scale.total else None
+        gate_max = None
+        if scale.gate is not None:
+            gate_max = np.where(ev.condition(scale.gate.unless), np.inf, scale.gate.max)
+        cat_capped, capped = apply_scale_caps(
+            r.pos, cat_of_rule[r.rule], r.decayed, n, cat_caps, total_cap, gate_max
+        )
+        if scale.name == rulebook.primary_scale:
+            by_category = cat_capped
+        totals[scale.name] = np.bincount(r.pos, weights=capped, minlength=n)
+        rows[scale.name] = BlockRows(
+            r.pos.astype(np.int32), r.rule.astype(np.int16), r.value, r.raw, r.decayed, capped
+        )
+
+    # fit and engagement: after decay and category caps, before the total cap and the gate
+    prim = collected[rulebook.primary_scale]
+    prim_cat = cat_of_rule[prim.rule]
+
+    def category_sum(names: list[str]) -> np.ndarray:
+        sel = np.isin(prim_cat, [categories.index(c) for c in names if c in categories])
+        return np.bincount(prim.pos[sel], weights=by_category[sel], minlength=n)
+
+    reason = np.full(n, -1, dtype=np.int64)
+    exclusions = list(rulebook.stages.exclusions) if rulebook.stages else []
+    for ex in reversed(exclusions):  # first listed reason wins
+        reason[ev.condition(ex.when)] = layout.reasons.index(ex.reason)
+    return BlockScores(
+        totals,
+        category_sum(rulebook.fit_categories),
+        category_sum(rulebook.engagement_categories),
+        reason,
+        fb_kind,
+        fb_time,
+        rows,
+    )
