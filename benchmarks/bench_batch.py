@@ -13,21 +13,16 @@ from __future__ import annotations
 
 import tempfile
 import time
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
 from benchmarks.harness import BenchResult, measure
+from benchmarks.scorer_fixture import trained_scorer
 from features.crm import CrmTables
-from features.spec import load_feature_spec
 from features.synthetic import DirtConfig, generate_crm
-from models.config import TrainConfig
 from models.frames import align_features
-from models.train import model_from_config
-from rules import load_rulebook
 from serving.batch import run_batch
-from serving.blend import BlendConfig
 from serving.reasons import top_model_factors
 from serving.scorer import LeadScorer, ScorerSettings
 
@@ -35,22 +30,7 @@ SIZES = {"quick": [20_000], "full": [100_000, 1_000_000]}
 REF_FULL_MAX = 100_000
 REF_SAMPLE = 50_000
 AS_OF = pd.Timestamp("2026-09-01", tz="UTC")
-RULEBOOK = Path(__file__).resolve().parents[1] / "rules" / "rulebooks" / "default.yaml"
 RUN = {"model_name": "bench-scorer", "model_version": "1"}
-
-
-@lru_cache(maxsize=1)
-def _scorer() -> LeadScorer:
-    """The default-config model trained on a 20k-contact CRM, as a weighted scorer."""
-    from pipelines.training_data import snapshot_slices
-
-    tables = generate_crm(20_000, 101, dirt=DirtConfig.none()).tables
-    spec, rulebook = load_feature_spec(), load_rulebook(RULEBOOK)
-    slices = snapshot_slices(tables, spec, horizon_days=90, rulebook=rulebook)
-    model = model_from_config(TrainConfig()).fit(
-        slices.X("train"), slices.train.y, X_valid=slices.X("valid"), y_valid=slices.valid.y
-    )
-    return LeadScorer(model, rulebook, BlendConfig(), spec=spec)
 
 
 def _job(tables: CrmTables, scorer: LeadScorer, folder: Path) -> dict[str, float]:
@@ -71,7 +51,7 @@ def _ref_explain_seconds(tables: CrmTables, scorer: LeadScorer, rows: int) -> fl
 
 def bench(size: int, repeats: int) -> list[BenchResult]:
     """Time the batch job for ``size`` contacts (ours vs the pred_contrib reference)."""
-    scorer = _scorer()
+    scorer = trained_scorer()
     tables = generate_crm(size, 202, dirt=DirtConfig.none()).tables
     with tempfile.TemporaryDirectory() as tmp:
         head = tables.contacts.head(500)

@@ -8,23 +8,29 @@ the benchmark checks max |ours - reference| <= 1e-6 and fails loudly otherwise.
 Rows per variant: ``shap_fast`` (the default: per-tree decision-pattern dedup + exact
 quadrature kernel with leaf tables), ``shap_fast_plus_row_dedup`` (whole-row pattern
 dedup first), ``shap_quadrature_per_row`` (no dedup) and ``shap_baseline_numba``
-(LightGBM's TreeSHAP recursion per row). The per-row variants are timed on a prefix and
-scaled linearly, as is the reference above ``REF_SAMPLE`` rows. Model parsing and numba
-compile (or cache load) are timed once, before the timed runs.
+(LightGBM's TreeSHAP recursion per row), then ``shap_skip_unchanged``: what skipping leads
+whose inputs did not change since the last nightly run would give, on a synthetic CRM
+scored at D and D+1 (:mod:`benchmarks.skip_unchanged`; up to ``SKIP_UNCHANGED_MAX``
+contacts). The per-row variants are timed on a prefix and scaled linearly, as is the
+reference (on half the rows, at most ``REF_SAMPLE``). Model parsing and numba compile
+(or cache load) are timed once, before the timed runs.
 """
 
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 
 import lightgbm as lgb
 import numpy as np
 
 from benchmarks.harness import BenchResult, measure
+from benchmarks.skip_unchanged import bench_skip_unchanged
 from serving.explain import FastTreeShap
 
-SIZES = {"quick": [20_000], "full": [200_000, 1_000_000]}
+SIZES = {"quick": [20_000], "full": [100_000, 1_000_000]}
 REF_SAMPLE = 50_000
+SKIP_UNCHANGED_MAX = 100_000
 TOLERANCE = 1e-6
 COUNTS = [
     f"{kind}_{days}d"
@@ -83,6 +89,7 @@ def lead_like_data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, list[str]
     return X, y, names, cat_idx
 
 
+@lru_cache(maxsize=1)
 def train_model(seed: int = 0, n_train: int = 50_000) -> lgb.Booster:
     """The 300-tree, 31-leaf model both sides explain."""
     X, y, names, cat_idx = lead_like_data(n_train, seed)
@@ -110,9 +117,13 @@ def bench(size: int, repeats: int) -> list[BenchResult]:
     explainer.shap_values(X[:100])  # numba compile or cache load
     explainer.shap_values(X[:100], dedup_rows=False, dedup_trees=False, algorithm="treeshap")
     warm_s = time.perf_counter() - start
-    # pred_contrib is slow: one run, on at most REF_SAMPLE rows, scaled linearly.
+    # pred_contrib is slow and linear in rows: one run on half the rows (at most
+    # REF_SAMPLE), scaled linearly
     ref_s, ref_note = _scaled_seconds(
-        lambda rows: booster.predict(rows, pred_contrib=True), X[:REF_SAMPLE], size, 1
+        lambda rows: booster.predict(rows, pred_contrib=True),
+        X[: min(REF_SAMPLE, max(size // 2, 1))],
+        size,
+        1,
     )
     check_rows = X[: min(size, 5_000)]
     expected = booster.predict(check_rows, pred_contrib=True)
@@ -144,4 +155,6 @@ def bench(size: int, repeats: int) -> list[BenchResult]:
             f"plain predict {plain.median_s:.2f}s; init + numba compile/load {warm_s:.1f}s"
         )
         results.append(BenchResult(name, size, seconds, ref_s, plain.peak_rss_mb, notes))
+    if size <= SKIP_UNCHANGED_MAX:  # its fractions do not depend on size; 1M costs ~25 min
+        results.append(bench_skip_unchanged(size, repeats))
     return results

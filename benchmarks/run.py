@@ -12,6 +12,7 @@ import os
 import platform
 import sys
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -58,27 +59,54 @@ def main(argv: list[str] | None = None) -> int:
     repeats = args.repeats or 3
     names = [n for n in discover() if not args.only or n in args.only or n[6:] in args.only]
     rows: list[dict[str, Any]] = []
+    skipped: dict[str, str] = {}
     started = time.time()
     for name in names:
-        module = importlib.import_module(f"benchmarks.{name}")
+        try:
+            module = importlib.import_module(f"benchmarks.{name}")
+        except Exception as err:  # noqa: BLE001 - a module mid-edit must not stop the others
+            skipped[name] = f"{type(err).__name__}: {err}"
+            print(f"skipping {name}: it does not import ({skipped[name]})", flush=True)
+            continue
         for size in module.SIZES[args.scale]:
             print(f"running {name} size={size:,} ...", flush=True)
-            results: list[BenchResult] = module.bench(size, repeats)
+            try:
+                results: list[BenchResult] = module.bench(size, repeats)
+            except Exception as err:  # noqa: BLE001 - reported, and the run exits non-zero
+                skipped[f"{name}@{size}"] = f"failed: {type(err).__name__}: {err}"
+                traceback.print_exc()
+                continue
             rows.extend(r.as_dict() | {"module": name} for r in results)
+            _write(args, repeats, started, rows, skipped)  # partial results survive a crash
+    _write(args, repeats, started, rows, skipped)
+    _print_table(rows)
+    print(f"\nwrote {args.out}")
+    for name, why in skipped.items():
+        print(f"NOT RUN {name}: {why}")
+    return 1 if skipped else 0
+
+
+def _write(
+    args: argparse.Namespace,
+    repeats: int,
+    started: float,
+    rows: list[dict[str, Any]],
+    skipped: dict[str, str],
+) -> None:
+    """Write the results so far (with growth factors) atomically to ``args.out``."""
+    rows = [dict(r) for r in rows]
     _add_growth(rows)
     payload = {
         "scale": args.scale,
         "repeats": repeats,
         "machine": machine(),
         "wall_s": round(time.time() - started, 1),
+        "skipped": skipped,
         "results": rows,
     }
     tmp = args.out.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(payload, indent=2))
     tmp.replace(args.out)
-    _print_table(rows)
-    print(f"\nwrote {args.out}")
-    return 0
 
 
 def _add_growth(rows: list[dict[str, Any]]) -> None:
@@ -99,6 +127,8 @@ def _add_growth(rows: list[dict[str, Any]]) -> None:
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
+    rows = [dict(r) for r in rows]
+    _add_growth(rows)
     header = f"{'benchmark':<34}{'size':>11}{'ours s':>10}{'ref s':>10}{'ratio':>9}{'peak MB':>9}"
     print("\n" + header + "\n" + "-" * len(header))
     for r in rows:
@@ -108,6 +138,9 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
             f"{r['name']:<34}{r['size']:>11,}{r['ours_s']:>10.3f}{ref:>10}{ratio:>9}"
             f"{r['peak_mem_mb']:>9.0f}"
         )
+        if r.get("growth"):
+            g = r["growth"]
+            print(f"    growth: size x{g['size_x']:g} -> time x{g['time_x']:.2f}")
         if r.get("notes"):
             print(f"    {r['notes']}")
 
