@@ -29,6 +29,11 @@ app = typer.Typer(
 )
 
 
+class Engine(StrEnum):
+    local = "local"
+    spark = "spark"
+
+
 class TableFormat(StrEnum):
     parquet = "parquet"
     csv = "csv"
@@ -244,6 +249,16 @@ def score(
     ),
     tracking_uri: Annotated[str | None, typer.Option(help="MLflow tracking URI.")] = None,
     table_prefix: Annotated[str, typer.Option(help="Database table-name prefix.")] = "leadscore_",
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            help="local (pandas) or spark (DATA: folder of canonical Parquet/CSV tables or "
+            "table:DB.PREFIX; a folder sink becomes Parquet partitioned by as_of)."
+        ),
+    ] = Engine.local,
+    spark_config: Annotated[
+        Path | None, typer.Option(help="Spark settings YAML (master, memory, n_buckets, conf).")
+    ] = None,
 ) -> None:
     """Nightly batch: score every eligible lead and write the scores back to the CRM.
 
@@ -266,6 +281,8 @@ def score(
             tracking_uri=tracking_uri,
             workdir=str(workdir),
             table_prefix=table_prefix,
+            engine=engine.value,
+            spark_config=None if spark_config is None else str(spark_config),
         )
     except (InputError, ValueError) as exc:
         fail(str(exc))

@@ -1,0 +1,193 @@
+"""Batch scoring on Spark with the registered scorer: two stages, same columns as local.
+
+Stage 1 runs :meth:`serving.scorer.LeadScorer.prepare` (eligibility, rules, features) on
+every bucket of whole accounts and emits the pyfunc's flat input rows
+(:func:`serving.scorer_model.to_pyfunc_frame`) and the rejects in one frame told apart
+by ``_kind``. Stage 2 applies ``mlflow.pyfunc.spark_udf`` over the registered model
+(``models:/<name>@champion``: the one pyfunc holding spec, rulebook, calibrated model and
+blend) to the rows, giving :data:`serving.scorer.OUTPUT_COLUMNS`. Previous stages (stages
+never move back) are read on the driver and joined onto the contacts.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from serving.scorer import OUTPUT_COLUMNS, LeadScorer, ScoredLeads
+from serving.scorer_model import to_pyfunc_frame
+from serving.sinks import REJECT_COLUMNS, SCORE_COLUMNS
+from serving.spark.partition import cogroup_apply, pack, unpack
+from serving.spark.tables import SparkTables
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+log = logging.getLogger(__name__)
+
+KIND = "_kind"
+_DOUBLE_OUTPUTS = ("final_score", "probability", "manual_score", "margin")
+
+
+def input_columns(scorer: LeadScorer) -> dict[str, str]:
+    """The pyfunc's input columns and their Spark types, in :func:`to_pyfunc_frame` order."""
+    model = scorer.model
+    features = {c: "string" if c in model.categories_ else "double" for c in model.feature_names_}
+    text = {"stage": "string", "grade": "string", "top_rules": "string"}
+    return {"contact_id": "string", **features, "manual_score": "double", **text}
+
+
+def output_schema() -> str:
+    """Spark DDL of the scorer's output columns (the ``spark_udf`` result struct)."""
+    return ", ".join(
+        f"`{c}` {'double' if c in _DOUBLE_OUTPUTS else 'string'}" for c in OUTPUT_COLUMNS
+    )
+
+
+def _ddl(columns: dict[str, str]) -> str:
+    return ", ".join(f"`{c}` {t}" for c, t in columns.items())
+
+
+def _bucket_prepare(
+    scorer: LeadScorer, as_of: pd.Timestamp, columns: list[str]
+) -> Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame]:
+    def run(entities: pd.DataFrame, activities: pd.DataFrame) -> pd.DataFrame:
+        tables, previous = unpack(entities, activities)
+        prepared = scorer.prepare(tables, as_of, previous=previous)
+        rows = to_pyfunc_frame(prepared.frame, scorer).assign(**{KIND: "row"})
+        # pandas 3 text columns are Arrow-backed, which pyspark 4.3's serializer cannot
+        # take after a concat ("Cannot convert ChunkedArray"): hand it plain objects
+        text = {c: object for c in rows.columns if not pd.api.types.is_float_dtype(rows[c])}
+        rejects = prepared.rejects.astype(object).assign(**{KIND: "reject"})
+        out = pd.concat([rows.astype(text), rejects], ignore_index=True)
+        return out.reindex(columns=columns)
+
+    return run
+
+
+@dataclass(frozen=True)
+class SparkScores:
+    """A Spark scoring run, still lazy: scores and rejects as DataFrames.
+
+    Attributes:
+        scores: ``contact_id`` and :data:`OUTPUT_COLUMNS` (``as_of`` is :attr:`as_of`).
+        rejects: ``contact_id, reason``.
+        eligible: ``contact_id`` of every contact the run had to score.
+        as_of: The scoring time (UTC).
+        stage1: The persisted stage-1 frame (:meth:`release` frees it and the scores).
+    """
+
+    scores: DataFrame
+    rejects: DataFrame
+    eligible: DataFrame
+    as_of: pd.Timestamp
+    stage1: DataFrame
+
+    def collect(self, columns: tuple[str, ...] = SCORE_COLUMNS) -> ScoredLeads:
+        """The run as the local engine's :class:`ScoredLeads` (rows sorted by id).
+
+        Args:
+            columns: Score columns to bring to the driver (a subset keeps a large run
+                light when only the summary is needed there); ``as_of`` is added here.
+        """
+        start = time.perf_counter()
+        wanted = [c for c in (*columns, "margin") if c != "as_of"]
+        scores = pd.DataFrame(self.scores.select(*wanted).toPandas())
+        scores = scores.sort_values("contact_id", ignore_index=True)
+        stamp = pd.Series(self.as_of, index=scores.index).astype("datetime64[ns, UTC]")
+        scores = scores.assign(contact_id=scores["contact_id"].astype("str"), as_of=stamp)
+        rejects = pd.DataFrame(self.rejects.toPandas()).astype(
+            {"contact_id": "str", "reason": "str"}
+        )
+        eligible = pd.DataFrame(self.eligible.toPandas())["contact_id"].astype("str")
+        margin = scores["margin"].to_numpy(dtype="float64")
+        keep = [c for c in SCORE_COLUMNS if c in (*columns, "as_of")]
+        seconds = {"collect": time.perf_counter() - start}
+        return ScoredLeads(
+            scores.loc[:, keep], rejects, eligible, margin, None, self.as_of, seconds
+        )
+
+    def release(self) -> None:
+        """Unpersist the cached stage-1 and score frames."""
+        self.scores.unpersist()
+        self.stage1.unpersist()
+
+
+def previous_frame(spark: SparkSession, previous: pd.DataFrame | None) -> DataFrame | None:
+    """The driver's previous stages (:func:`serving.batch.previous_stages`) for :func:`pack`."""
+    if previous is None or previous.empty:
+        return None
+    stamps = pd.to_datetime(previous["as_of"], utc=True).astype("datetime64[ns, UTC]")
+    pdf = pd.DataFrame(
+        {
+            "contact_id": previous["contact_id"].astype(object).astype(str).to_numpy(),
+            "stage": previous["stage"].astype(object).to_numpy(),
+            "as_of_ns": stamps.array.asi8,
+        }
+    )
+    return spark.createDataFrame(pdf, "contact_id string, stage string, as_of_ns bigint")
+
+
+def score_spark(
+    spark: SparkSession,
+    tables: SparkTables,
+    scorer: LeadScorer,
+    model_uri: str,
+    as_of: pd.Timestamp,
+    *,
+    n_buckets: int,
+    previous: pd.DataFrame | None = None,
+    explain: bool = True,
+) -> SparkScores:
+    """Score every contact of ``tables`` on Spark (see the module docstring).
+
+    Args:
+        spark: The session.
+        tables: Canonical tables in transport form.
+        scorer: The scorer loaded from ``model_uri`` on the driver (stage 1 runs its
+            ``prepare``; the UDF of stage 2 loads the same logged model).
+        model_uri: ``models:/<name>@<alias>`` (MLflow's tracking/registry URIs set).
+        as_of: Scoring time (UTC).
+        n_buckets: Buckets of whole accounts.
+        previous: Stages of the previous run (``contact_id, stage, as_of``) or None.
+        explain: Compute the top model reasons (SHAP).
+
+    Returns:
+        The lazy run; stage 1 is persisted (both outputs read it).
+
+    Raises:
+        ValueError: The scorer is a flat-export scorer (no feature spec).
+    """
+    import mlflow
+    from pyspark.sql import functions as F  # noqa: N812
+
+    if scorer.spec_ is None:
+        raise ValueError(
+            f"{model_uri} scores flat exports (no feature spec): use --engine local for it"
+        )
+    inputs = input_columns(scorer)
+    stage1_cols = {KIND: "string", "reason": "string", **inputs}
+    fn = _bucket_prepare(scorer, as_of, list(stage1_cols))
+    packed = pack(tables, n_buckets, previous_frame(spark, previous))
+    stage1 = cogroup_apply(packed, fn, _ddl(stage1_cols)).persist()
+    udf = mlflow.pyfunc.spark_udf(
+        spark,
+        model_uri,
+        result_type=output_schema(),
+        env_manager="local",
+        params={"explain": explain},
+    )
+    rows = stage1.where(F.col(KIND) == "row")
+    scored = rows.select(
+        F.col("contact_id"), udf(*[F.col(f"`{c}`") for c in inputs]).alias("_out")
+    ).select("contact_id", "_out.*")
+    rejects = stage1.where(F.col(KIND) == "reject").select(*REJECT_COLUMNS)
+    eligible = tables.contacts.select(F.col("contact_id").cast("string"))
+    log.info("Spark scoring plan ready: %d buckets, model %s", n_buckets, model_uri)
+    # persisted: the sink and the summary both read the scores, the model runs once
+    return SparkScores(scored.persist(), rejects, eligible, as_of, stage1)

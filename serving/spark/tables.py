@@ -1,0 +1,226 @@
+"""The canonical CRM tables as Spark DataFrames: read, check and normalise them.
+
+Inside Spark every canonical table keeps its canonical column names in a *transport*
+form that Arrow hands to pandas without loss: text and categories as strings, booleans,
+integers as longs, floats as doubles, and every datetime as a long of nanoseconds since
+the epoch (UTC). Spark's own timestamps hold microseconds and arrive in pandas UDFs as
+naive values in the session zone; epoch nanoseconds carry exactly what the local engine
+reads (including ``as_of - 1 ns``), whatever the cluster's time zone.
+
+The Spark path expects tables that passed ``leadscore validate`` (or the warehouse's own
+checks): it checks the schema (required columns, usable types) and the keys the local
+engine also refuses (empty or duplicate ``contact_id``), with errors naming the table and
+column; it does not run the Great Expectations row suite (see the README, "Spark").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from features.crm import CrmTables
+from features.schema import TABLES, Table
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame, SparkSession
+
+NAT_NS = int(np.iinfo(np.int64).min)
+"""Epoch-ns of a missing datetime in transport form (what ``NaT`` is in pandas)."""
+TABLE_PREFIX = "table:"
+_SIMPLE = {"string": "string", "category": "string", "bool": "boolean", "int": "bigint"}
+
+
+@dataclass(frozen=True)
+class SparkTables:
+    """The four canonical tables in transport form (see the module docstring)."""
+
+    contacts: DataFrame
+    accounts: DataFrame
+    activities: DataFrame
+    outcomes: DataFrame
+
+    def table(self, name: str) -> DataFrame:
+        """The table called ``name``."""
+        frame: DataFrame = getattr(self, name)
+        return frame
+
+
+def spark_type(table: Table, column: str) -> str:
+    """Spark SQL type of a canonical column in transport form."""
+    logical = table.column(column).dtype
+    if logical == "datetime":
+        return "bigint"
+    return _SIMPLE.get(logical, "double")
+
+
+def _datetime_ns(df: DataFrame, name: str, where: str) -> Column:
+    from pyspark.sql import functions as F  # noqa: N812
+    from pyspark.sql import types as T  # noqa: N812
+
+    kind = df.schema[name].dataType
+    col = F.col(f"`{name}`")
+    if isinstance(kind, T.LongType | T.IntegerType):
+        return col.cast("bigint")  # Parquet TIMESTAMP(NANOS) read as epoch ns
+    if isinstance(kind, T.TimestampType | T.TimestampNTZType | T.DateType):
+        return F.unix_micros(col.cast("timestamp")) * F.lit(1000)
+    if isinstance(kind, T.StringType):
+        return F.unix_micros(F.try_to_timestamp(col)) * F.lit(1000)
+    raise ValueError(
+        f"{where}: type {kind.simpleString()} cannot hold a datetime; store a timestamp, "
+        "epoch nanoseconds or ISO-8601 text"
+    )
+
+
+def canonical_frame(df: DataFrame, table: Table, origin: str) -> DataFrame:
+    """``df`` with exactly the canonical columns of ``table`` in transport form.
+
+    Absent optional columns become nulls; extra columns are left out.
+
+    Raises:
+        ValueError: A required column is missing, or a column's type cannot be converted;
+            the message names the source, table and column.
+    """
+    from pyspark.sql import functions as F  # noqa: N812
+    from pyspark.sql import types as T  # noqa: N812
+
+    missing = [c for c in table.required if c not in df.columns]
+    if missing:
+        raise ValueError(
+            f"{origin}: table {table.name} lacks required column(s) {missing}; "
+            f"it has {sorted(df.columns)}"
+        )
+    cols = []
+    for column in table.columns:
+        where = f"{origin}: {table.name}.{column.name}"
+        target = spark_type(table, column.name)
+        if column.name not in df.columns:
+            cols.append(F.lit(None).cast(target).alias(column.name))
+            continue
+        kind = df.schema[column.name].dataType
+        if isinstance(kind, T.StructType | T.ArrayType | T.MapType | T.BinaryType):
+            raise ValueError(f"{where}: nested type {kind.simpleString()} is not a {target}")
+        if column.dtype == "datetime":
+            value = _datetime_ns(df, column.name, where)
+        else:
+            value = F.col(f"`{column.name}`").cast(target)
+        cols.append(value.alias(column.name))
+    return df.select(*cols)
+
+
+def check_contact_keys(contacts: DataFrame, origin: str) -> None:
+    """Raise like the local engine for empty or duplicate ``contact_id`` values.
+
+    Raises:
+        ValueError: Naming the count and one offending id.
+    """
+    from pyspark.sql import functions as F  # noqa: N812
+
+    empty = contacts.where(F.col("contact_id").isNull() | (F.trim("contact_id") == "")).count()
+    if empty:
+        raise ValueError(
+            f"{origin}: contacts.contact_id is empty in {empty} row(s); "
+            "validate the tables first (leadscore validate)"
+        )
+    dup = contacts.groupBy("contact_id").count().where("count > 1").limit(1).collect()
+    if dup:
+        raise ValueError(
+            f"{origin}: contacts.contact_id: duplicate id {dup[0]['contact_id']!r}; "
+            "validate the tables first (leadscore validate)"
+        )
+
+
+def _empty(spark: SparkSession, table: Table) -> DataFrame:
+    schema = ", ".join(f"`{c}` {spark_type(table, c)}" for c in table.names)
+    return spark.createDataFrame([], schema)
+
+
+def _read_file_table(spark: SparkSession, folder: Path, name: str) -> DataFrame | None:
+    for candidate in (folder / f"{name}.parquet", folder / name):
+        if candidate.exists():
+            return spark.read.parquet(str(candidate))
+    for suffix in (".csv", ".csv.gz"):
+        path = folder / f"{name}{suffix}"
+        if path.is_file():
+            return spark.read.option("header", True).option("inferSchema", False).csv(str(path))
+    return None
+
+
+def read_spark_tables(spark: SparkSession, data: str) -> SparkTables:
+    """Read the canonical tables for the Spark engine.
+
+    Args:
+        spark: The session.
+        data: A folder holding ``contacts``/``accounts``/``activities``/``outcomes`` as
+            ``.parquet`` files or folders (or ``.csv``), or ``table:<db>.<prefix>`` for
+            catalog tables ``<db>.<prefix>contacts`` etc.
+
+    Returns:
+        The tables in transport form; absent optional tables are empty.
+
+    Raises:
+        ValueError: No contacts table, a missing required column or an unusable type.
+    """
+    frames: dict[str, DataFrame | None] = {}
+    if data.startswith(TABLE_PREFIX):
+        prefix = data.removeprefix(TABLE_PREFIX)
+        for name in TABLES:
+            exists = spark.catalog.tableExists(f"{prefix}{name}")
+            frames[name] = spark.table(f"{prefix}{name}") if exists else None
+    else:
+        folder = Path(data)
+        if not folder.is_dir():
+            raise ValueError(
+                f"{data}: not a folder; --engine spark reads a folder of canonical Parquet/CSV "
+                "tables or table:<db>.<prefix> catalog tables"
+            )
+        frames = {name: _read_file_table(spark, folder, name) for name in TABLES}
+    if frames["contacts"] is None:
+        raise ValueError(
+            f"{data}: no contacts table (contacts.parquet, contacts/ or contacts.csv, or "
+            "<prefix>contacts in the catalog); name the tables after the canonical ones"
+        )
+    out = {
+        name: _empty(spark, TABLES[name]) if df is None else canonical_frame(df, TABLES[name], data)
+        for name, df in frames.items()
+    }
+    return SparkTables(**out)
+
+
+def transport_pandas(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """A canonical pandas table in transport form (datetimes as epoch ns, no categories)."""
+    out: dict[str, object] = {}
+    for column in table.columns:
+        values = (
+            frame[column.name]
+            if column.name in frame.columns
+            else pd.Series(pd.NA, index=frame.index)
+        )
+        if column.dtype == "datetime":
+            stamps = pd.to_datetime(values, utc=True).astype("datetime64[ns, UTC]")
+            out[column.name] = stamps.array.asi8.copy()
+        elif column.dtype in ("string", "category"):
+            text = values.astype(object)
+            out[column.name] = text.where(values.notna(), None).map(
+                lambda v: None if v is None else str(v)
+            )
+        elif column.dtype == "bool":
+            out[column.name] = values.astype("boolean").astype(object).where(values.notna(), None)
+        elif column.dtype == "int":
+            out[column.name] = values.astype("Int64").astype(object).where(values.notna(), None)
+        else:
+            out[column.name] = values.astype("float64")
+    return pd.DataFrame(out).reset_index(drop=True)
+
+
+def spark_tables_from_pandas(spark: SparkSession, tables: CrmTables) -> SparkTables:
+    """Canonical pandas tables as :class:`SparkTables` (tests, benchmarks, notebooks)."""
+    out = {}
+    for name, table in TABLES.items():
+        pdf = transport_pandas(tables.table(name), table)
+        schema = ", ".join(f"`{c}` {spark_type(table, c)}" for c in table.names)
+        out[name] = spark.createDataFrame(pdf, schema) if len(pdf) else _empty(spark, table)
+    return SparkTables(**out)

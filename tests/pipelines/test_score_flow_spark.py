@@ -1,0 +1,109 @@
+"""`leadscore score --engine spark` and the score flow with engine="spark" (local[2])."""
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from features.ingest.load import ingest
+from features.spec import load_feature_spec
+from features.synthetic import DirtConfig, generate_crm, write_crm
+from models.config import LightGBMParams, QualityGates, TrainConfig
+from models.train import train_and_register
+from pipelines.cli import app
+from pipelines.flows.score import score_flow
+from pipelines.training_data import snapshot_slices
+from rules import load_rulebook
+
+pytestmark = [pytest.mark.prefect, pytest.mark.spark, pytest.mark.slow]
+
+AS_OF = "2026-09-01"
+NAME = "test-score-flow-spark"
+RULEBOOK = Path(__file__).resolve().parents[2] / "rules" / "rulebooks" / "default.yaml"
+
+
+@pytest.fixture(scope="module")
+def registered(mlflow_store, tmp_path_factory):
+    """A synthetic CRM as Parquet files, a registered scorer and a local[2] Spark config."""
+    pytest.importorskip("pyspark", reason="install the spark extra to run the Spark tests")
+    if shutil.which("java") is None:
+        pytest.skip("Spark tests need Java 17 on PATH; .ci/run installs it")
+    from serving.scorer_training import build_and_register_scorer
+
+    data_dir = tmp_path_factory.mktemp("crm")
+    write_crm(generate_crm(1200, 37, dirt=DirtConfig.none()), data_dir)
+    tables = ingest(data_dir).tables
+    spec, rulebook = load_feature_spec(), load_rulebook(RULEBOOK)
+    slices = snapshot_slices(
+        tables, spec, horizon_days=90, rulebook=rulebook, train_snapshots=2, every_days=30
+    )
+    result = train_and_register(
+        *(slices.X("train"), slices.train.y, slices.X("valid"), slices.valid.y),
+        *(slices.X("test"), slices.test.y),
+        config=TrainConfig(
+            model_name=NAME,
+            experiment_name=NAME,
+            lightgbm=LightGBMParams(n_estimators=20, learning_rate=0.1, early_stopping_rounds=5),
+            gates=QualityGates(min_auc=0.5, max_ece=0.5),
+        ),
+        tracking_uri=mlflow_store.tracking_uri,
+    )
+    reg = build_and_register_scorer(result, slices, tables, rulebook=rulebook, spec=spec)
+    config = data_dir.parent / "spark.yaml"
+    config.write_text(
+        "master: local[2]\ndriver_memory: 1g\nshuffle_partitions: 4\nn_buckets: 3\n"
+        "conf:\n  spark.sql.adaptive.enabled: 'true'\n"
+    )
+    return str(data_dir), reg, tables, str(config)
+
+
+def test_cli_scores_on_spark_into_sqlite(prefect_harness, registered, mlflow_store, tmp_path):
+    data_dir, reg, tables, config = registered
+    url = f"sqlite:///{tmp_path / 'scores.db'}"
+    args = ["score", "--engine", "spark", "--spark-config", config, "--data", data_dir]
+    args += ["--sink", url, "--model", reg.model_uri, "--as-of", AS_OF]
+    args += ["--tracking-uri", mlflow_store.tracking_uri, "--workdir", str(tmp_path)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert f"of {len(tables.contacts):,} eligible leads" in result.output
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        n_current = conn.exec_driver_sql("SELECT COUNT(*) FROM leadscore_scores_current").scalar()
+        n_rejects = conn.exec_driver_sql("SELECT COUNT(*) FROM leadscore_score_rejects").scalar()
+    engine.dispose()
+    assert n_current + n_rejects == len(tables.contacts) and n_rejects > 0
+
+
+def test_cli_spark_with_a_mapping_is_a_data_error(prefect_harness, registered, tmp_path):
+    data_dir, reg, _, config = registered
+    args = ["score", "--engine", "spark", "--data", data_dir, "--sink", str(tmp_path / "out")]
+    args += ["--mapping", "x_education", "--model", reg.model_uri, "--spark-config", config]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code != 0
+    assert "canonical tables" in result.output
+
+
+def test_flow_engine_spark_writes_the_as_of_partition(
+    prefect_harness, registered, mlflow_store, tmp_path
+):
+    data_dir, reg, tables, config = registered
+    sink = tmp_path / "scores"
+    summary = score_flow(
+        data_dir,
+        reg.model_uri,
+        AS_OF,
+        str(sink),
+        tracking_uri=mlflow_store.tracking_uri,
+        workdir=str(tmp_path),
+        engine="spark",
+        spark_config=config,
+    )
+    written = pd.read_parquet(sink / "as_of=2026-09-01")
+    rejects = pd.read_parquet(sink / "_rejects" / "as_of=2026-09-01")
+    assert summary["eligible"] == len(tables.contacts)
+    assert summary["scored"] == len(written) and summary["rejected"] == len(rejects)
+    assert written["contact_id"].is_unique
+    assert set(written["contact_id"]).isdisjoint(rejects["contact_id"])

@@ -1,0 +1,188 @@
+"""Spark feature backend == local feature engine: same rows, values and types."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.build import build_features
+from features.crm import CrmTables, empty_table
+from features.ingest.coerce import to_canonical
+from features.schema import TABLES
+from features.spec import load_feature_spec
+from features.synthetic import DirtConfig, generate_crm
+
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
+
+AS_OF = pd.Timestamp("2026-03-01", tz="UTC")
+NS = pd.Timedelta(1, "ns")
+
+
+def _table(name: str, rows: list[dict]) -> pd.DataFrame:
+    """Rows (text values) as a canonical table, typed as validation types them."""
+    table = TABLES[name]
+    frame = pd.DataFrame(rows).reindex(columns=list(table.names))
+    for col in table.columns:
+        if col.dtype == "datetime":
+            frame[col.name] = pd.to_datetime(frame[col.name], utc=True, format="ISO8601")
+    return to_canonical(frame, table)
+
+
+def tiny_crm() -> CrmTables:
+    """Windows, recency, no activity, as_of boundary, offsets, accounts across contacts."""
+    accounts = _table(
+        "accounts",
+        [
+            {"account_id": "A1", "employees": 500, "region": "EMEA", "industry": "software"},
+            {"account_id": "A2", "annual_revenue": 2e6, "region": "NA"},
+        ],
+    )
+    contacts = _table(
+        "contacts",
+        [
+            {
+                "contact_id": "c1",
+                "created_at": "2025-12-01T00:00:00Z",
+                "account_id": "A1",
+                "seniority": "vp",
+                "email": "a@acme.com",
+                "lead_source": "paid_search",
+            },
+            {
+                "contact_id": "c2",
+                "created_at": "2026-01-15T10:00:00+05:00",
+                "account_id": "A1",
+                "email": "b@gmail.com",
+            },
+            {"contact_id": "c3", "created_at": "2025-06-30T23:59:59-07:00", "account_id": "A2"},
+            {"contact_id": "c4", "created_at": "2026-02-01T00:00:00Z"},  # no account, no activity
+            {"contact_id": "c5", "created_at": AS_OF.isoformat()},  # not known yet
+            {"contact_id": "c6", "created_at": (AS_OF - NS).isoformat()},  # known, 1 ns before
+        ],
+    )
+    acts = [
+        ("a1", "c1", AS_OF - NS, "page_view", "pricing"),  # counts
+        ("a2", "c1", AS_OF, "demo_request", None),  # exactly at as_of: never counted
+        ("a3", "c1", AS_OF - pd.Timedelta(days=7), "page_view", "pricing"),  # window edge
+        ("a4", "c2", "2026-02-20T01:30:00+02:00", "form_submit", None),  # non-UTC offset
+        ("a5", "c2", AS_OF - pd.Timedelta(days=40), "email_open", None),
+        ("a6", "c3", AS_OF - pd.Timedelta(days=100), "email_click", None),
+        ("a7", "c6", AS_OF - pd.Timedelta(days=1), "webinar_attend", None),
+        ("a8", "zz", AS_OF - pd.Timedelta(days=1), "page_view", "home"),  # unknown contact
+    ]
+    activities = _table(
+        "activities",
+        [
+            {
+                "activity_id": a,
+                "contact_id": c,
+                "occurred_at": pd.Timestamp(t).isoformat(),
+                "activity_type": k,
+                "page_category": p,
+                "form_stage": "BOFU" if k == "form_submit" else None,
+            }
+            for a, c, t, k, p in acts
+        ],
+    )
+    return CrmTables(contacts, accounts, activities, empty_table("outcomes"))
+
+
+def local_as_spark(features: pd.DataFrame) -> pd.DataFrame:
+    """The local frame as the Spark one comes back: categories as text, sorted ids."""
+    cats = [c for c in features.columns if isinstance(features[c].dtype, pd.CategoricalDtype)]
+    out = features.astype({c: object for c in cats})
+    out = out.set_axis(out.index.astype("str")).sort_index()
+    out.index.name = "contact_id"
+    return out
+
+
+def _texts(values: pd.Series) -> list:
+    return [None if pd.isna(v) else str(v) for v in values.tolist()]
+
+
+def assert_same_features(got: pd.DataFrame, expected: pd.DataFrame) -> None:
+    assert list(got.columns) == list(expected.columns)
+    assert list(got.index) == list(expected.index)
+    for col in expected.columns:
+        e, g = expected[col], got[col]
+        if e.dtype == object:
+            assert _texts(g) == _texts(e), col
+        else:
+            assert g.dtype == e.dtype, col
+            np.testing.assert_array_equal(g.to_numpy(), e.to_numpy(), err_msg=col)
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return load_feature_spec()
+
+
+@pytest.mark.parametrize("source", ["pandas", "parquet"])
+def test_tiny_crm_features_match_the_local_engine(spark, spec, tmp_path, source):
+    from serving.spark import build_features_spark, features_to_pandas, read_spark_tables
+    from serving.spark.tables import spark_tables_from_pandas
+
+    tables = tiny_crm()
+    if source == "parquet":  # pandas writes nanosecond timestamps; Spark must keep them
+        for name, frame in tables.as_dict().items():
+            frame.to_parquet(tmp_path / f"{name}.parquet")
+        st = read_spark_tables(spark, str(tmp_path))
+    else:
+        st = spark_tables_from_pandas(spark, tables)
+    got = features_to_pandas(build_features_spark(st, AS_OF, spec, n_buckets=3), spec)
+    expected = local_as_spark(build_features(tables, AS_OF, spec))
+    assert list(got.index) == ["c1", "c2", "c3", "c4", "c6"]  # c5 is created at as_of
+    assert got.loc["c1", "seniority"] == "vp"
+    # by hand: pricing views at as_of - 1 ns and exactly 7 days before (inside the window);
+    # the demo request at as_of is not counted; c6 was created 1 ns before as_of
+    assert got.loc["c1", "pricing_views_7d"] == 2
+    assert got.loc["c1", "demo_request_90d"] == 0
+    assert got.loc["c6", "days_since_created"] == pytest.approx(1e-9 / 86400, abs=1e-12)
+    assert_same_features(got, expected)
+
+
+def test_contacts_of_one_account_share_a_bucket(spark):
+    from serving.spark.partition import BUCKET, contact_buckets
+    from serving.spark.tables import spark_tables_from_pandas
+
+    st = spark_tables_from_pandas(spark, tiny_crm())
+    rows = contact_buckets(st.contacts, 7).select("contact_id", BUCKET).collect()
+    bucket = {r["contact_id"]: r[BUCKET] for r in rows}
+    assert bucket["c1"] == bucket["c2"]
+    assert all(0 <= b < 7 for b in bucket.values())
+
+
+def test_synthetic_crm_over_several_buckets_matches_the_local_engine(spark, spec):
+    from serving.spark import build_features_spark, features_to_pandas
+    from serving.spark.tables import spark_tables_from_pandas
+
+    tables = generate_crm(2000, 5, dirt=DirtConfig.none()).tables
+    as_of = pd.Timestamp("2026-06-01T12:00", tz="UTC")
+    df = build_features_spark(spark_tables_from_pandas(spark, tables), as_of, spec, n_buckets=6)
+    assert df.rdd.getNumPartitions() >= 1
+    got = features_to_pandas(df, spec)
+    expected = local_as_spark(build_features(tables, as_of, spec))
+    assert len(expected) > 1000
+    assert_same_features(got, expected)
+
+
+def test_missing_required_column_names_table_and_column(spark, tmp_path):
+    from serving.spark import read_spark_tables
+
+    contacts = tiny_crm().contacts.drop(columns=["created_at"])
+    contacts.to_parquet(tmp_path / "contacts.parquet")
+    with pytest.raises(
+        ValueError, match=r"table contacts lacks required column\(s\) \['created_at'\]"
+    ):
+        read_spark_tables(spark, str(tmp_path))
+
+
+def test_duplicate_contact_id_is_refused_like_the_local_engine(spark):
+    from serving.spark.tables import check_contact_keys, spark_tables_from_pandas
+
+    tables = tiny_crm()
+    doubled = pd.concat([tables.contacts, tables.contacts.head(1)], ignore_index=True)
+    st = spark_tables_from_pandas(
+        spark, CrmTables(doubled, *[tables.accounts, tables.activities, tables.outcomes])
+    )
+    with pytest.raises(ValueError, match="duplicate id 'c1'"):
+        check_contact_keys(st.contacts, "crm/")

@@ -1,0 +1,140 @@
+"""Spark scoring == local scoring for every lead and column; the Spark sinks."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from features.ingest.load import ingest
+from features.spec import load_feature_spec
+from features.synthetic import DirtConfig, generate_crm, write_crm
+from models.config import LightGBMParams, QualityGates, TrainConfig
+from models.train import train_and_register
+from pipelines.training_data import snapshot_slices
+from rules import load_rulebook
+from serving.batch import run_batch
+from serving.sinks import SCORE_COLUMNS
+
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
+
+AS_OF = pd.Timestamp("2026-09-01", tz="UTC")
+NAME = "test-spark-score"
+RULEBOOK = Path(__file__).resolve().parents[2] / "rules" / "rulebooks" / "default.yaml"
+
+
+@pytest.fixture(scope="module")
+def registered(mlflow_store, tmp_path_factory):
+    """A synthetic CRM as Parquet files, its validated tables and a registered scorer."""
+    from serving.scorer_model import load_scorer
+    from serving.scorer_training import build_and_register_scorer
+
+    data_dir = tmp_path_factory.mktemp("crm")
+    write_crm(generate_crm(1500, 41, dirt=DirtConfig.none()), data_dir)
+    tables = ingest(data_dir).tables
+    spec, rulebook = load_feature_spec(), load_rulebook(RULEBOOK)
+    slices = snapshot_slices(
+        tables, spec, horizon_days=90, rulebook=rulebook, train_snapshots=2, every_days=30
+    )
+    result = train_and_register(
+        *(slices.X("train"), slices.train.y, slices.X("valid"), slices.valid.y),
+        *(slices.X("test"), slices.test.y),
+        config=TrainConfig(
+            model_name=NAME,
+            experiment_name=NAME,
+            lightgbm=LightGBMParams(n_estimators=30, learning_rate=0.1, early_stopping_rounds=10),
+            gates=QualityGates(min_auc=0.5, max_ece=0.5),
+        ),
+        tracking_uri=mlflow_store.tracking_uri,
+    )
+    reg = build_and_register_scorer(result, slices, tables, rulebook=rulebook, spec=spec)
+    loaded = load_scorer(reg.model_uri, mlflow_store.tracking_uri)
+    return str(data_dir), tables, loaded
+
+
+def _previous(tables) -> pd.DataFrame:
+    """A prior run that put a few contacts at 'sql' (stages never move back)."""
+    ids = tables.contacts["contact_id"].astype("str").head(40).to_numpy()
+    return pd.DataFrame(
+        {"contact_id": ids, "stage": "sql", "as_of": pd.Timestamp("2026-08-01", tz="UTC")}
+    )
+
+
+def test_spark_scores_equal_local_scores_for_every_lead(spark, registered):
+    from serving.spark import read_spark_tables, score_spark
+
+    data_dir, tables, loaded = registered
+    previous = _previous(tables)
+    run = score_spark(
+        spark,
+        read_spark_tables(spark, data_dir),
+        loaded.scorer,
+        loaded.model_uri,
+        AS_OF,
+        n_buckets=5,
+        previous=previous,
+    )
+    try:
+        got = run.collect()
+    finally:
+        run.release()
+    local = loaded.scorer.score(tables, AS_OF, previous=previous)
+    expected = local.scores.sort_values("contact_id", ignore_index=True)
+    assert list(got.scores.columns) == list(SCORE_COLUMNS)
+    assert len(expected) > 1000 and len(local.rejects) > 0
+    without = loaded.scorer.score(tables, AS_OF).scores.sort_values("contact_id", ignore_index=True)
+    assert (without["stage"] != expected["stage"]).any()  # the previous stages count
+    pd.testing.assert_frame_equal(got.scores, expected, check_exact=True)
+    order = local.scores["contact_id"].argsort().to_numpy()
+    assert (got.margin == local.margin[order]).all()
+    key = ["contact_id", "reason"]
+    assert sorted(map(tuple, got.rejects[key].to_numpy())) == sorted(
+        map(tuple, local.rejects[key].astype(str).to_numpy())
+    )
+    assert sorted(got.eligible_ids) == sorted(local.eligible_ids)
+
+
+def test_dataset_sink_writes_the_as_of_partition_and_a_rerun_replaces_it(
+    spark, registered, tmp_path
+):
+    from serving.spark import SparkSettings, run_spark_batch
+
+    data_dir, tables, loaded = registered
+    sink = str(tmp_path / "scores")
+    settings = SparkSettings(master="local[2]", n_buckets=3)
+    first = run_spark_batch(spark, data_dir, loaded, AS_OF, sink, settings=settings, explain=False)
+    part = tmp_path / "scores" / "as_of=2026-09-01"
+    written = pd.read_parquet(part).sort_values("contact_id", ignore_index=True)
+    second = run_spark_batch(spark, data_dir, loaded, AS_OF, sink, settings=settings, explain=False)
+    again = pd.read_parquet(part).sort_values("contact_id", ignore_index=True)
+    pd.testing.assert_frame_equal(written, again)
+    assert sorted(p.name for p in (tmp_path / "scores").iterdir()) == ["_rejects", part.name]
+    rejects = pd.read_parquet(tmp_path / "scores" / "_rejects" / part.name)
+    assert first.counts.eligible == len(tables.contacts)
+    assert first.counts.scored == len(written) and first.counts.rejected == len(rejects) > 0
+    assert second.counts == first.counts
+    assert set(written["top_reasons"]) == {"[]"}  # explain=False
+    assert written["model_version"].unique().tolist() == [loaded.model_version]
+
+
+def test_sql_sink_holds_what_the_local_engine_writes(spark, registered, tmp_path):
+    from serving.spark import SparkSettings, run_spark_batch
+
+    data_dir, tables, loaded = registered
+    spark_url = f"sqlite:///{tmp_path / 'spark.db'}"
+    local_url = f"sqlite:///{tmp_path / 'local.db'}"
+    settings = SparkSettings(master="local[2]", n_buckets=4)
+    meta = {"model_name": loaded.model_name, "model_version": loaded.model_version}
+    summary = run_spark_batch(spark, data_dir, loaded, AS_OF, spark_url, settings=settings)
+    run_batch(tables, loaded.scorer, AS_OF, local_url, **meta)
+    cols = "contact_id, final_score, tier, stage, probability, manual_score, grade, top_reasons"
+    rows = {}
+    for url in (spark_url, local_url):
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            sql = f"SELECT {cols} FROM leadscore_scores_current ORDER BY contact_id"
+            rows[url] = [tuple(r) for r in conn.exec_driver_sql(sql).all()]
+        engine.dispose()
+    assert rows[spark_url] == rows[local_url]
+    assert len(rows[spark_url]) == summary.counts.scored
+    assert summary.counts.scored + summary.counts.rejected == len(tables.contacts)
