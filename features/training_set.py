@@ -14,6 +14,7 @@ For a flat export without activity history see :mod:`features.flat`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -126,6 +127,7 @@ def build_training_set(
     *,
     positive_outcomes: tuple[str, ...] = ("opportunity", "won"),
     data_end: pd.Timestamp | None = None,
+    rule_scores: Callable[[pd.Timestamp], pd.Series] | None = None,
 ) -> TrainingSet:
     """Stack feature frames of several snapshots with the label "converted within H days".
 
@@ -136,15 +138,23 @@ def build_training_set(
         spec: Feature spec.
         positive_outcomes: Outcomes that count as converted.
         data_end: When the data stops; default the latest timestamp in the tables.
+        rule_scores: The manual rule score per ``contact_id`` at a given ``as_of``; called
+            once per usable snapshot. Required when ``spec.include_rule_score`` is true.
 
     Returns:
         The training set, rows ordered by snapshot then contact order.
 
     Raises:
-        ValueError: ``horizon_days`` is not positive, or no snapshot is usable.
+        ValueError: ``horizon_days`` is not positive, no snapshot is usable, or the spec
+            asks for the rule score and ``rule_scores`` is None.
     """
     if horizon_days <= 0:
         raise ValueError(f"horizon_days must be a positive number of days, got {horizon_days}")
+    if spec.include_rule_score and rule_scores is None:
+        raise ValueError(
+            "the feature spec has include_rule_score: true, so training needs the rulebook "
+            "(pass --rules RULEBOOK, or set include_rule_score: false)"
+        )
     end = utc_timestamp(data_end) if data_end is not None else data_end_of(tables)
     converted = first_positive(tables.outcomes, positive_outcomes)
     customer_since = _customer_since(tables, first_positive(tables.outcomes, ("won",)))
@@ -158,7 +168,8 @@ def build_training_set(
             )  # fmt: skip
             excluded.append(as_of)
             continue
-        features = build_features(tables, as_of, spec)
+        scores = rule_scores(as_of) if spec.include_rule_score and rule_scores else None
+        features = build_features(tables, as_of, spec, rule_scores=scores)
         eligible, label = _eligible_and_label(
             tables, features, as_of, horizon_days, converted, customer_since
         )

@@ -8,6 +8,7 @@ Nothing here computes anything itself: it calls features/, rules/ and models/.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +30,7 @@ from features.training_set import (
 from features.typed import typed_features
 from models.leakage import LeakageReport, check_leakage
 from models.splits import split_random_stratified
-from rules import Rulebook
+from rules import Rulebook, score_rulebook
 from serving.scorer_training import manual_scores_at
 
 # contact columns that are never features of a flat export: ids, personal data, times, and
@@ -75,6 +76,15 @@ def _manual_scores(
     return None if rulebook is None else manual_scores_at(tables, rulebook, as_of, ids)
 
 
+def _rule_totals(tables: CrmTables, rulebook: Rulebook) -> Callable[[pd.Timestamp], pd.Series]:
+    """The rulebook total per ``contact_id`` at an ``as_of`` (the feature ``rule_score``)."""
+
+    def at(as_of: pd.Timestamp) -> pd.Series:
+        return score_rulebook(tables, rulebook, as_of).scores.set_index("contact_id")["total"]
+
+    return at
+
+
 def snapshot_slices(
     tables: CrmTables,
     spec: FeatureSpec,
@@ -89,7 +99,13 @@ def snapshot_slices(
     train_dates, valid_date, test_date = snapshot_schedule(
         data_end_of(tables), horizon_days, train_snapshots=train_snapshots, every_days=every_days
     )
-    ts = build_training_set(tables, [*train_dates, valid_date, test_date], horizon_days, spec)
+    ts = build_training_set(
+        tables,
+        [*train_dates, valid_date, test_date],
+        horizon_days,
+        spec,
+        rule_scores=None if rulebook is None else _rule_totals(tables, rulebook),
+    )
     train, valid, test = time_split(ts, valid_snapshots=1, test_snapshots=1)
     leakage = check_leakage(
         train.X, train.y, as_of=train.snapshot.reset_index(drop=True), keep_suspects=keep_leaky

@@ -149,3 +149,29 @@ def test_snapshot_schedule_keeps_label_windows_apart() -> None:
     # every training label window closes before validation, which closes before test
     assert train[-1] + pd.Timedelta(days=90) <= valid
     assert valid + pd.Timedelta(days=90) <= test
+
+
+def test_rule_score_feature_comes_from_each_snapshot():
+    # a stand-in manual score that differs per snapshot and per contact, so a value read at
+    # the wrong snapshot or for the wrong contact shows
+    calls: list[pd.Timestamp] = []
+
+    def rule_scores(as_of: pd.Timestamp) -> pd.Series:
+        calls.append(as_of)
+        ids = [f"p{i}" for i in range(1, 10)]
+        return pd.Series([i * 10 + as_of.month for i in range(1, 10)], index=ids, dtype=float)
+
+    spec = SPEC.model_copy(update={"include_rule_score": True})
+    ts = build_training_set(tables(), [S2, S1], 30, spec, rule_scores=rule_scores)
+    assert calls == [S1, S2]  # once per usable snapshot, in order
+    got = list(zip(ts.snapshot.dt.month, ts.contact_id, ts.X["rule_score"], strict=True))
+    assert got == [
+        (1, "p1", 11.0), (1, "p2", 21.0), (1, "p7", 71.0), (1, "p8", 81.0), (1, "p9", 91.0),
+        (2, "p6", 62.0), (2, "p7", 72.0),
+    ]  # fmt: skip
+
+
+def test_rule_score_feature_without_a_rulebook_is_a_clear_error():
+    spec = SPEC.model_copy(update={"include_rule_score": True})
+    with pytest.raises(ValueError, match="include_rule_score: true.*--rules"):
+        build_training_set(tables(), [S1], 30, spec)
