@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from features.schema import DEPARTMENTS, LEAD_SOURCES, REGIONS, SENIORITIES
+from features.schema import CONTACTS, DEPARTMENTS, LEAD_SOURCES, REGIONS, SENIORITIES
 from features.spec import Band, FitSpec
 
 EMAIL_DOMAIN_TYPES: tuple[str, ...] = ("free", "corporate")
@@ -116,7 +116,8 @@ def fit_features(contacts: pd.DataFrame, accounts: pd.DataFrame, spec: FitSpec) 
         spec: The fit settings.
 
     Raises:
-        ValueError: A ``passthrough_numeric`` column is missing or not numeric, or a flag
+        ValueError: A ``passthrough_numeric`` column is not numeric, or missing and not a
+            canonical contact column (an absent optional one, e.g. ``budget``, is NaN), or a flag
             column does not hold booleans.
     """
     account = (
@@ -151,6 +152,9 @@ def fit_features(contacts: pd.DataFrame, accounts: pd.DataFrame, spec: FitSpec) 
         unknown = pd.Series(np.nan, index=contacts.index)  # the source lacks the column
         out[f"{name}_present"] = present(contacts[name]) if name in contacts.columns else unknown
     for name in spec.passthrough_numeric:
+        if name not in contacts.columns and name in CONTACTS.names:
+            out[name] = pd.Series(np.nan, index=contacts.index)  # optional, not given
+            continue
         if name not in contacts.columns or not pd.api.types.is_numeric_dtype(contacts[name]):
             raise ValueError(
                 f"fit.passthrough_numeric: contacts column {name!r} is missing or not numeric; "

@@ -132,3 +132,17 @@ def test_reasons_read_naturally():
     assert catalog["is_partner"](0.0) == "works for a partner: no"
     assert catalog["phone_present"](np.nan) == "phone given: unknown"
     assert catalog["original_source"]("referral") == "first-touch source is referral"
+
+
+def test_absent_optional_canonical_column_passes_through_as_unknown(tables):
+    contacts, accounts = tables
+    contacts = contacts.assign(budget=[1000.0, None, 0.0, 250.0])
+    out = fit_features(contacts, accounts, _spec(passthrough_numeric=("budget",)))
+    np.testing.assert_array_equal(out["budget"].to_numpy(), [1000.0, np.nan, 0.0, 250.0])
+    # a source without the optional column: unknown for everybody, same dtype
+    out = fit_features(contacts.drop(columns="budget"), accounts,
+                       _spec(passthrough_numeric=("budget",)))  # fmt: skip
+    assert out["budget"].dtype == "float64" and out["budget"].isna().all()
+    # a column that is not canonical must exist: it is a flat export's own column
+    with pytest.raises(ValueError, match="'deal_size' is missing or not numeric"):
+        fit_features(contacts, accounts, _spec(passthrough_numeric=("deal_size",)))
