@@ -1,6 +1,7 @@
 """Run every ``benchmarks/bench_*.py`` and write ``benchmarks/results.json``.
 
-Usage: ``python -m benchmarks.run --scale quick|full [--only NAME] [--repeats N]``.
+Usage: ``python -m benchmarks.run --scale quick|full [--only NAME] [--size N] [--repeats N]
+[--out FILE]``.
 """
 
 from __future__ import annotations
@@ -53,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", choices=["quick", "full"], default="quick")
     parser.add_argument("--only", action="append", default=[], help="bench_<name> to run")
     parser.add_argument("--repeats", type=int, default=None, help="default: 3 quick, 3 full")
+    parser.add_argument(
+        "--size", type=int, action="append", default=[],
+        help="run only these sizes of the scale (e.g. --scale full --size 10000000)",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
     args = parser.parse_args(argv)
 
@@ -69,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"skipping {name}: it does not import ({skipped[name]})", flush=True)
             continue
         for size in module.SIZES[args.scale]:
+            if args.size and size not in args.size:
+                continue
             print(f"running {name} size={size:,} ...", flush=True)
             try:
                 results: list[BenchResult] = module.bench(size, repeats)

@@ -45,3 +45,15 @@ def test_run_reports_broken_modules_keeps_the_rest_and_adds_growth(
     assert ok[0]["ratio"] == pytest.approx(2.0)  # ref 2 s / ours 1 s
     # growth: 10x the size, ours 1.0 s -> 10.0 s
     assert ok[1]["growth"] == {"size_x": 10.0, "time_x": pytest.approx(10.0)}
+
+
+def test_size_option_runs_only_the_sizes_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "benchmarks.bench_fake_ok", _fake_module("bench_fake_ok"))
+    monkeypatch.setattr(run, "discover", lambda: ["bench_fake_ok"])
+    out = tmp_path / "results.json"
+    code = run.main(["--scale", "quick", "--size", "100", "--out", str(out), "--repeats", "1"])
+    payload = json.loads(out.read_text())
+    assert code == 0
+    assert [r["size"] for r in payload["results"]] == [100]
