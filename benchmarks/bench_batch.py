@@ -35,7 +35,9 @@ RUN = {"model_name": "bench-scorer", "model_version": "1"}
 
 def _job(tables: CrmTables, scorer: LeadScorer, folder: Path) -> dict[str, float]:
     url = f"sqlite:///{folder / f'scores_{time.monotonic_ns()}.db'}"
-    summary = run_batch(tables, scorer, AS_OF, url, **RUN)
+    summary = run_batch(
+        tables, scorer, AS_OF, url, model_name=RUN["model_name"], model_version=RUN["model_version"]
+    )
     return summary.seconds
 
 

@@ -126,6 +126,8 @@ def reference_sql(spec: FeatureSpec) -> str:
         if group in spec.flags.values():
             aggs.append(f"count(*) FILTER (WHERE {pred}) AS n_{group}_ever")
     for w in spec.frequency_windows:
+        if eng is None:  # the spec requires an engagement group for frequency windows
+            raise ValueError("frequency_windows need engagement_group in the feature spec")
         aggs.append(f"count(DISTINCT (age - 1) // {day}) FILTER (WHERE {_predicate(spec, eng)}"
                     f" AND age <= {w * day}) AS active_days_{w}d")  # fmt: skip
     ranks = " ".join(f"WHEN '{s}' THEN {i + 1}" for i, s in enumerate(FORM_STAGES))

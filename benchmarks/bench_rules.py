@@ -286,6 +286,7 @@ class _Lead:
         rec = book.recycle
         if (
             rec is not None
+            and fb is not None
             and self.fb_kind in ("not_ready", "unqualified")
             and getattr(rec, self.fb_kind).mode in ("forget_activity", "reset")
         ):
@@ -400,7 +401,11 @@ class _Lead:
                 uses_activity = (
                     rule.kind == "each"
                     or _reads(rule.when)
-                    or (rule.kind == "bands" and rule.bands.of.activity is not None)
+                    or (
+                        rule.kind == "bands"
+                        and rule.bands is not None
+                        and rule.bands.of.activity is not None
+                    )
                 )
                 if not uses_activity:
                     fixed += pts

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from functools import lru_cache
+from typing import Any
 
 import lightgbm as lgb
 import numpy as np
@@ -128,7 +129,7 @@ def bench(size: int, repeats: int) -> list[BenchResult]:
     check_rows = X[: min(size, 5_000)]
     expected = booster.predict(check_rows, pred_contrib=True)
     plain = measure(lambda: booster.predict(X), repeats)
-    variants = {
+    variants: dict[str, tuple[dict[str, Any], int]] = {
         "shap_fast": ({}, size),
         "shap_fast_plus_row_dedup": ({"dedup_rows": True}, size),
         "shap_quadrature_per_row": ({"dedup_rows": False, "dedup_trees": False}, 5_000),
