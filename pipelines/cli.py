@@ -99,12 +99,20 @@ def validate(
     ] = None,
     sep: Annotated[str | None, typer.Option(help="CSV delimiter (default: sniffed).")] = None,
     encoding: Annotated[str, typer.Option(help="Text encoding of CSV files.")] = "utf-8",
+    write_accepted: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write the accepted rows as canonical <table>.parquet files to this "
+            "folder (e.g. the input of score --engine spark)."
+        ),
+    ] = None,
 ) -> None:
     """Validate a CRM export with Great Expectations and quarantine the rows that fail.
 
     Prints accepted / quarantined counts per table; writes the quarantine files (each row
     with its reason), validation_summary.json and gx_results.json to OUT (default:
-    DATA/_validation for a folder). Exits 1 when a table-level check fails.
+    DATA/_validation for a folder). With --write-accepted, the accepted rows go to that
+    folder as canonical Parquet tables. Exits 1 when a table-level check fails.
     """
     import pandas as pd
 
@@ -124,6 +132,8 @@ def validate(
         raise typer.Exit(EXIT_DATA_ERROR) from exc
     out_dir = out or _default_validation_dir(data)
     paths = report.write(out_dir)
+    if write_accepted is not None:
+        paths |= {f"accepted/{k}": v for k, v in report.write_accepted(write_accepted).items()}
     console.print(report.summary_text(), highlight=False)
     console.print(f"[green]wrote[/green] {', '.join(str(p) for p in paths.values())}")
 

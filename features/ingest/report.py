@@ -140,6 +140,31 @@ def write_report(report: ValidationReport, out_dir: Path, *, include_pii: bool) 
     return written
 
 
+def write_accepted(report: ValidationReport, folder: Path) -> dict[str, Path]:
+    """Write the accepted rows as canonical ``<table>.parquet`` files under ``folder``.
+
+    The folder can be read back by every ``--data`` option, including ``leadscore score
+    --engine spark``, which expects validated tables. Each file goes through a temporary
+    sibling and a rename, so a crash never leaves a half-written table; writing the same
+    report again gives identical files. The tables hold the data as accepted, personal
+    data included: they are the user's data, written where the user asked.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    for name in TABLES:
+        path = folder / f"{name}.parquet"
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+        os.close(fd)
+        try:
+            report.tables.table(name).to_parquet(tmp, index=False)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        written[name] = path
+    return written
+
+
 def _json(data: Any) -> str:
     return json.dumps(data, indent=2, sort_keys=True, default=_jsonable) + "\n"
 

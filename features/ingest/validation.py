@@ -35,7 +35,7 @@ from features.ingest.quarantine import (
     quarantined_positions,
     rule_failure,
 )
-from features.ingest.report import Issue, issue_of, summary_text, write_report
+from features.ingest.report import Issue, issue_of, summary_text, write_accepted, write_report
 from features.ingest.suites import (
     new_context,
     run_suite,
@@ -92,6 +92,10 @@ class ValidationReport:
             ``{"quarantine/<table>": path, "summary": path, "gx_results": path}``.
         """
         return write_report(self, Path(out_dir), include_pii=include_pii)
+
+    def write_accepted(self, folder: Path) -> dict[str, Path]:
+        """Write the accepted tables as ``<table>.parquet`` (see :func:`write_accepted`)."""
+        return write_accepted(self, Path(folder))
 
 
 def validate_tables(

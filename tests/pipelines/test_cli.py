@@ -91,3 +91,25 @@ def test_rules_score_and_explain_on_a_generated_crm(tmp_path: Path) -> None:
     assert "TOTAL" in result.output and top["contact_id"] in result.output
     missing = runner.invoke(app, ["rules", "explain", "nobody", *args])
     assert missing.exit_code == 1
+
+
+def test_validate_write_accepted_writes_the_accepted_tables_idempotently(tmp_path: Path) -> None:
+    from features.ingest.load import ingest
+
+    raw, accepted = tmp_path / "crm", tmp_path / "accepted"
+    assert runner.invoke(app, ["generate", "--out", str(raw), "--contacts", "400"]).exit_code == 0
+    args = ["validate", "--data", str(raw), "--now", "2026-11-01", "--out", str(tmp_path / "v")]
+    result = runner.invoke(app, [*args, "--write-accepted", str(accepted)])
+    assert result.exit_code == 0, result.output
+    counts = json.loads((tmp_path / "v" / "validation_summary.json").read_text())["counts"]
+    assert counts["contacts"]["quarantined"] > 0  # the planted duplicates went to quarantine
+    again = ingest(accepted)
+    for table, c in counts.items():
+        assert again.counts[table]["input"] == c["accepted"], table
+        assert again.counts[table]["quarantined"] == 0, table
+    assert again.tables.contacts["contact_id"].is_unique
+    first = {p.name: p.read_bytes() for p in accepted.glob("*.parquet")}
+    assert sorted(first) == [f"{t}.parquet" for t in sorted(counts)]
+    assert runner.invoke(app, [*args, "--write-accepted", str(accepted)]).exit_code == 0
+    assert {p.name: p.read_bytes() for p in accepted.glob("*.parquet")} == first
+    assert not [p for p in accepted.iterdir() if p.name.startswith(".")]  # no temp files left

@@ -1,6 +1,5 @@
 """`leadscore score --engine spark` and the score flow with engine="spark" (local[2])."""
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -26,11 +25,8 @@ RULEBOOK = Path(__file__).resolve().parents[2] / "rules" / "rulebooks" / "defaul
 
 
 @pytest.fixture(scope="module")
-def registered(mlflow_store, tmp_path_factory):
+def registered(spark_ready, mlflow_store, tmp_path_factory):
     """A synthetic CRM as Parquet files, a registered scorer and a local[2] Spark config."""
-    pytest.importorskip("pyspark", reason="install the spark extra to run the Spark tests")
-    if shutil.which("java") is None:
-        pytest.skip("Spark tests need Java 17 on PATH; .ci/run installs it")
     from serving.scorer_training import build_and_register_scorer
 
     data_dir = tmp_path_factory.mktemp("crm")
@@ -107,3 +103,40 @@ def test_flow_engine_spark_writes_the_as_of_partition(
     assert summary["scored"] == len(written) and summary["rejected"] == len(rejects)
     assert written["contact_id"].is_unique
     assert set(written["contact_id"]).isdisjoint(rejects["contact_id"])
+
+
+def test_dirty_crm_is_refused_then_scored_after_validate_write_accepted(
+    prefect_harness, registered, mlflow_store, tmp_path
+):
+    _, reg, _, config = registered
+    raw, accepted = tmp_path / "raw", tmp_path / "accepted"
+    write_crm(generate_crm(900, 41), raw)  # the default dirt: duplicate contacts and more
+    common = ["--spark-config", config, "--model", reg.model_uri, "--as-of", AS_OF]
+    common += ["--tracking-uri", mlflow_store.tracking_uri, "--workdir", str(tmp_path)]
+
+    refused = CliRunner().invoke(
+        app,
+        ["score", "--engine", "spark", "--data", str(raw), "--sink", str(tmp_path / "x")] + common,
+    )
+    assert refused.exit_code != 0
+    assert "duplicate id" in refused.output and "leadscore validate" in refused.output
+
+    validated = CliRunner().invoke(
+        app, ["validate", "--data", str(raw), "--now", "2026-11-01", "--write-accepted",
+              str(accepted), "--out", str(tmp_path / "v")],
+    )  # fmt: skip
+    assert validated.exit_code == 0, validated.output
+    kept = ingest(accepted)  # what validation accepted passes validation again untouched
+    assert all(c["quarantined"] == 0 for c in kept.counts.values())
+
+    url = f"sqlite:///{tmp_path / 'scores.db'}"
+    scored = CliRunner().invoke(
+        app, ["score", "--engine", "spark", "--data", str(accepted), "--sink", url] + common
+    )
+    assert scored.exit_code == 0, scored.output
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        n_current = conn.exec_driver_sql("SELECT COUNT(*) FROM leadscore_scores_current").scalar()
+        n_rejects = conn.exec_driver_sql("SELECT COUNT(*) FROM leadscore_score_rejects").scalar()
+    engine.dispose()
+    assert n_current + n_rejects == len(kept.tables.contacts)

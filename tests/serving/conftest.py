@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -144,21 +143,8 @@ def snapshot(url: str, prefix: str) -> dict[str, list[tuple[Any, ...]]]:
 
 
 @pytest.fixture(scope="session")
-def spark():
+def spark(spark_ready):
     """One local Spark session (local[2], small memory, UI off) for every Spark test."""
-    # .ci/run sets LEADSCORE_REQUIRE_SPARK=1: there a missing pyspark or Java fails the run
-    required = os.environ.get("LEADSCORE_REQUIRE_SPARK") == "1"
-    missing = None
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        missing = "pyspark is not installed (pip install -e '.[spark]')"
-    if missing is None and shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        missing = "Spark tests need Java 17 (`java` on PATH or JAVA_HOME); .ci/run installs it"
-    if missing is not None:
-        if required:
-            pytest.fail(missing)
-        pytest.skip(missing)
     from serving.spark import SparkSettings, spark_session
 
     settings = SparkSettings(
