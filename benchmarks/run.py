@@ -117,19 +117,20 @@ def _write(
 
 
 def _add_growth(rows: list[dict[str, Any]]) -> None:
-    """For each benchmark name, time growth vs size growth against its smallest size."""
-    by_name: dict[str, list[dict[str, Any]]] = {}
+    """Per module and benchmark name: time growth vs size growth from the next smaller size."""
+    by_name: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for row in rows:
-        by_name.setdefault(row["name"], []).append(row)
+        by_name.setdefault((row.get("module", ""), row["name"]), []).append(row)
     for group in by_name.values():
-        base = min(group, key=lambda r: r["size"])
-        for row in group:
-            if row is base or base["ours_s"] <= 0:
+        ordered = sorted(group, key=lambda r: r["size"])
+        ordered[0]["growth"] = None
+        for smaller, row in zip(ordered, ordered[1:], strict=False):
+            if smaller["ours_s"] <= 0:
                 row["growth"] = None
                 continue
             row["growth"] = {
-                "size_x": row["size"] / base["size"],
-                "time_x": row["ours_s"] / base["ours_s"],
+                "size_x": row["size"] / smaller["size"],
+                "time_x": row["ours_s"] / smaller["ours_s"],
             }
 
 

@@ -57,3 +57,16 @@ def test_size_option_runs_only_the_sizes_asked_for(
     payload = json.loads(out.read_text())
     assert code == 0
     assert [r["size"] for r in payload["results"]] == [100]
+
+
+def test_growth_is_against_the_next_smaller_size() -> None:
+    rows = [
+        {"name": "b", "size": 1_000, "ours_s": 1.0},
+        {"name": "b", "size": 100, "ours_s": 0.1},
+        {"name": "b", "size": 10_000, "ours_s": 20.0},
+    ]
+    run._add_growth(rows)
+    by_size = {r["size"]: r["growth"] for r in rows}
+    assert by_size[100] is None
+    assert by_size[1_000] == {"size_x": 10.0, "time_x": pytest.approx(10.0)}
+    assert by_size[10_000] == {"size_x": 10.0, "time_x": pytest.approx(20.0)}
