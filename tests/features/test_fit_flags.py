@@ -6,25 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from test_build import _frame
 
 from features.fit import first_touch_source, fit_features, flag, present
 from features.reasons import feature_catalog
-from features.schema import TABLES
 from features.spec import FitSpec, load_feature_spec
 
 BANDS = [{"label": "small", "max": 10}, {"label": "big"}]
-
-
-def _frame(table: str, rows: list[dict]) -> pd.DataFrame:
-    raw = pd.DataFrame(rows, columns=list(TABLES[table].names))
-    out = {}
-    for col, dtype in TABLES[table].dtypes().items():
-        if dtype == "category":
-            allowed = TABLES[table].column(col).allowed
-            out[col] = pd.Categorical(raw[col].astype("object"), categories=allowed)
-        else:
-            out[col] = raw[col].astype(dtype)
-    return pd.DataFrame(out)
 
 
 def _spec(**fields) -> FitSpec:

@@ -3,15 +3,9 @@
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from scorer_helpers import crm_on_disk, register_scorer
 
-from features.ingest.load import ingest
-from features.spec import load_feature_spec
-from features.synthetic import DirtConfig, generate_crm, write_crm
-from models.config import LightGBMParams, QualityGates, TrainConfig
-from models.train import train_and_register
 from pipelines.flows.score import score_flow
-from pipelines.training_data import snapshot_slices
-from rules import load_rulebook
 from serving.lead_explanation import explain_lead
 from serving.sinks import build_tables
 
@@ -24,27 +18,12 @@ NAME = "test-score-flow"
 @pytest.fixture(scope="module")
 def registered(mlflow_store, tmp_path_factory):
     """A synthetic CRM written as files and a scorer registered from it."""
-    from serving.scorer_training import build_and_register_scorer
-
     data_dir = tmp_path_factory.mktemp("crm")
-    write_crm(generate_crm(2000, 31, dirt=DirtConfig.none()), data_dir)
-    tables = ingest(data_dir).tables
-    spec, rulebook = load_feature_spec(), load_rulebook("rules/rulebooks/default.yaml")
-    slices = snapshot_slices(
-        tables, spec, horizon_days=90, rulebook=rulebook, train_snapshots=3, every_days=30
-    )
-    result = train_and_register(
-        *(slices.X("train"), slices.train.y, slices.X("valid"), slices.valid.y),
-        *(slices.X("test"), slices.test.y),
-        config=TrainConfig(
-            model_name=NAME,
-            experiment_name=NAME,
-            lightgbm=LightGBMParams(n_estimators=40, learning_rate=0.1, early_stopping_rounds=10),
-            gates=QualityGates(min_auc=0.5, max_ece=0.5),
-        ),
-        tracking_uri=mlflow_store.tracking_uri,
-    )
-    reg = build_and_register_scorer(result, slices, tables, rulebook=rulebook, spec=spec)
+    tables = crm_on_disk(data_dir, 2000, 31)
+    reg = register_scorer(
+        tables, mlflow_store.tracking_uri, NAME,
+        train_snapshots=3, n_estimators=40, early_stopping_rounds=10,
+    )  # fmt: skip
     return str(data_dir), reg, tables
 
 

@@ -1,53 +1,31 @@
 """`leadscore score --engine spark` and the score flow with engine="spark" (local[2])."""
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from scorer_helpers import crm_on_disk, register_scorer
 from typer.testing import CliRunner
 
 from features.ingest.load import ingest
-from features.spec import load_feature_spec
-from features.synthetic import DirtConfig, generate_crm, write_crm
-from models.config import LightGBMParams, QualityGates, TrainConfig
-from models.train import train_and_register
+from features.synthetic import generate_crm, write_crm
 from pipelines.cli import app
 from pipelines.flows.score import score_flow
-from pipelines.training_data import snapshot_slices
-from rules import load_rulebook
 
 pytestmark = [pytest.mark.prefect, pytest.mark.spark, pytest.mark.slow]
 
 AS_OF = "2026-09-01"
 NAME = "test-score-flow-spark"
-RULEBOOK = Path(__file__).resolve().parents[2] / "rules" / "rulebooks" / "default.yaml"
 
 
 @pytest.fixture(scope="module")
 def registered(spark_ready, mlflow_store, tmp_path_factory):
     """A synthetic CRM as Parquet files, a registered scorer and a local[2] Spark config."""
-    from serving.scorer_training import build_and_register_scorer
-
     data_dir = tmp_path_factory.mktemp("crm")
-    write_crm(generate_crm(1200, 37, dirt=DirtConfig.none()), data_dir)
-    tables = ingest(data_dir).tables
-    spec, rulebook = load_feature_spec(), load_rulebook(RULEBOOK)
-    slices = snapshot_slices(
-        tables, spec, horizon_days=90, rulebook=rulebook, train_snapshots=2, every_days=30
-    )
-    result = train_and_register(
-        *(slices.X("train"), slices.train.y, slices.X("valid"), slices.valid.y),
-        *(slices.X("test"), slices.test.y),
-        config=TrainConfig(
-            model_name=NAME,
-            experiment_name=NAME,
-            lightgbm=LightGBMParams(n_estimators=20, learning_rate=0.1, early_stopping_rounds=5),
-            gates=QualityGates(min_auc=0.5, max_ece=0.5),
-        ),
-        tracking_uri=mlflow_store.tracking_uri,
-    )
-    reg = build_and_register_scorer(result, slices, tables, rulebook=rulebook, spec=spec)
+    tables = crm_on_disk(data_dir, 1200, 37)
+    reg = register_scorer(
+        tables, mlflow_store.tracking_uri, NAME,
+        train_snapshots=2, n_estimators=20, early_stopping_rounds=5,
+    )  # fmt: skip
     config = data_dir.parent / "spark.yaml"
     config.write_text(
         "master: local[2]\ndriver_memory: 1g\nshuffle_partitions: 4\nn_buckets: 3\n"

@@ -1,18 +1,10 @@
 """Spark scoring == local scoring for every lead and column; the Spark sinks."""
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from scorer_helpers import crm_on_disk, register_scorer
 
-from features.ingest.load import ingest
-from features.spec import load_feature_spec
-from features.synthetic import DirtConfig, generate_crm, write_crm
-from models.config import LightGBMParams, QualityGates, TrainConfig
-from models.train import train_and_register
-from pipelines.training_data import snapshot_slices
-from rules import load_rulebook
 from serving.batch import run_batch
 from serving.sinks import SCORE_COLUMNS
 
@@ -20,34 +12,19 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 AS_OF = pd.Timestamp("2026-09-01", tz="UTC")
 NAME = "test-spark-score"
-RULEBOOK = Path(__file__).resolve().parents[2] / "rules" / "rulebooks" / "default.yaml"
 
 
 @pytest.fixture(scope="module")
 def registered(mlflow_store, tmp_path_factory):
     """A synthetic CRM as Parquet files, its validated tables and a registered scorer."""
     from serving.scorer_model import load_scorer
-    from serving.scorer_training import build_and_register_scorer
 
     data_dir = tmp_path_factory.mktemp("crm")
-    write_crm(generate_crm(1500, 41, dirt=DirtConfig.none()), data_dir)
-    tables = ingest(data_dir).tables
-    spec, rulebook = load_feature_spec(), load_rulebook(RULEBOOK)
-    slices = snapshot_slices(
-        tables, spec, horizon_days=90, rulebook=rulebook, train_snapshots=2, every_days=30
-    )
-    result = train_and_register(
-        *(slices.X("train"), slices.train.y, slices.X("valid"), slices.valid.y),
-        *(slices.X("test"), slices.test.y),
-        config=TrainConfig(
-            model_name=NAME,
-            experiment_name=NAME,
-            lightgbm=LightGBMParams(n_estimators=30, learning_rate=0.1, early_stopping_rounds=10),
-            gates=QualityGates(min_auc=0.5, max_ece=0.5),
-        ),
-        tracking_uri=mlflow_store.tracking_uri,
-    )
-    reg = build_and_register_scorer(result, slices, tables, rulebook=rulebook, spec=spec)
+    tables = crm_on_disk(data_dir, 1500, 41)
+    reg = register_scorer(
+        tables, mlflow_store.tracking_uri, NAME,
+        train_snapshots=2, n_estimators=30, early_stopping_rounds=10,
+    )  # fmt: skip
     loaded = load_scorer(reg.model_uri, mlflow_store.tracking_uri)
     return str(data_dir), tables, loaded
 

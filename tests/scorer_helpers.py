@@ -1,0 +1,62 @@
+"""A small scorer trained and registered on a synthetic CRM, for tests of the scoring paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from features.crm import CrmTables
+from features.ingest.load import ingest
+from features.spec import load_feature_spec
+from features.synthetic import DirtConfig, generate_crm, write_crm
+from models.config import LightGBMParams, QualityGates, TrainConfig
+from models.train import train_and_register
+from pipelines.training_data import snapshot_slices
+from rules import load_rulebook
+
+RULEBOOK = Path(__file__).resolve().parents[1] / "rules" / "rulebooks" / "default.yaml"
+
+
+def crm_on_disk(folder: Path, n_contacts: int, seed: int) -> CrmTables:
+    """Write a clean synthetic CRM as Parquet files to ``folder``; return its ingested tables."""
+    write_crm(generate_crm(n_contacts, seed, dirt=DirtConfig.none()), folder)
+    return ingest(folder).tables
+
+
+def register_scorer(
+    tables: CrmTables,
+    tracking_uri: str,
+    name: str,
+    *,
+    train_snapshots: int,
+    n_estimators: int,
+    early_stopping_rounds: int,
+):
+    """Train a quick model on ``tables`` (90-day label, default rulebook) and register the
+    scorer under ``name``; permissive gates so that it always becomes the champion."""
+    from serving.scorer_training import build_and_register_scorer
+
+    spec, rulebook = load_feature_spec(), load_rulebook(RULEBOOK)
+    slices = snapshot_slices(
+        tables,
+        spec,
+        horizon_days=90,
+        rulebook=rulebook,
+        train_snapshots=train_snapshots,
+        every_days=30,
+    )
+    result = train_and_register(
+        *(slices.X("train"), slices.train.y, slices.X("valid"), slices.valid.y),
+        *(slices.X("test"), slices.test.y),
+        config=TrainConfig(
+            model_name=name,
+            experiment_name=name,
+            lightgbm=LightGBMParams(
+                n_estimators=n_estimators,
+                learning_rate=0.1,
+                early_stopping_rounds=early_stopping_rounds,
+            ),
+            gates=QualityGates(min_auc=0.5, max_ece=0.5),
+        ),
+        tracking_uri=tracking_uri,
+    )
+    return build_and_register_scorer(result, slices, tables, rulebook=rulebook, spec=spec)
