@@ -41,7 +41,7 @@ from models.tracking import (
     default_tracking_uri,
     ensure_experiment,
 )
-from pipelines.training_data import snapshot_slices
+from pipelines.training_data import snapshot_slices, train_on_slices
 from rules import load_rulebook
 
 SIZES = {"quick": [10_000], "full": [50_000, 500_000]}
@@ -110,20 +110,7 @@ def _train_once(tables: Any, uri: str, folder: Path, run_no: list[int]) -> dict[
         data_fingerprint=slices.fingerprint,
     )
     with phase_timers(seconds):
-        result = models.train.train_and_register(
-            slices.X("train"),
-            slices.train.y,
-            slices.X("valid"),
-            slices.valid.y,
-            slices.X("test"),
-            slices.test.y,
-            config=config,
-            manual_score_test=slices.manual_score_test,
-            segments_test=slices.segments_test,
-            tracking_uri=uri,
-            context=context,
-            workdir=folder,
-        )
+        result = train_on_slices(slices, config, context=context, tracking_uri=uri, workdir=folder)
     seconds["rows"] = float(sum(len(getattr(slices, p).y) for p in ("train", "valid", "test")))
     seconds["trees"] = float(result.model.best_iteration_)
     return seconds

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,8 +29,11 @@ from features.training_set import (
     time_split,
 )
 from features.typed import typed_features
+from models.config import TrainConfig
 from models.leakage import LeakageReport, check_leakage
 from models.splits import split_random_stratified
+from models.tracking import RunContext
+from models.train import TrainResult, train_and_register
 from rules import Rulebook, score_rulebook
 from serving.scorer_training import manual_scores_at
 
@@ -63,6 +67,32 @@ class Slices:
     def X(self, part: str) -> pd.DataFrame:
         ts: TrainingSet = getattr(self, part)
         return self.leakage.apply(ts.X, keep_suspects=self.leakage.keep_suspects)
+
+
+def train_on_slices(
+    slices: Slices,
+    config: TrainConfig,
+    *,
+    context: RunContext,
+    tracking_uri: str | None,
+    workdir: Path,
+) -> TrainResult:
+    """Train on ``train``, stop early on ``valid``, evaluate on ``test`` (with its manual
+    score and segments), log the run and gate promotion (:func:`models.train_and_register`)."""
+    return train_and_register(
+        slices.X("train"),
+        slices.train.y,
+        slices.X("valid"),
+        slices.valid.y,
+        slices.X("test"),
+        slices.test.y,
+        config=config,
+        manual_score_test=slices.manual_score_test,
+        segments_test=slices.segments_test,
+        tracking_uri=tracking_uri,
+        context=context,
+        workdir=workdir,
+    )
 
 
 def is_flat(tables: CrmTables) -> bool:

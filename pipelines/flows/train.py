@@ -15,10 +15,16 @@ from prefect.cache_policies import NO_CACHE
 from features.ingest.report import summary_dict
 from features.ingest.validation import ValidationReport
 from features.spec import load_feature_spec
-from models import RunContext, TrainResult, load_train_config, train_and_register
+from models import RunContext, TrainResult, load_train_config
 from models.config import load_yaml_settings
 from pipelines.flows.common import validate_crm
-from pipelines.training_data import Slices, flat_slices, is_flat, snapshot_slices
+from pipelines.training_data import (
+    Slices,
+    flat_slices,
+    is_flat,
+    snapshot_slices,
+    train_on_slices,
+)
 from rules import Rulebook, load_rulebook
 from serving.blend import BlendConfig
 from serving.explain.global_views import shap_views
@@ -76,19 +82,8 @@ def fit_and_register(
         leakage_report=slices.leakage.to_dict(),
         data_fingerprint=slices.fingerprint,
     )
-    return train_and_register(
-        slices.X("train"),
-        slices.train.y,
-        slices.X("valid"),
-        slices.valid.y,
-        slices.X("test"),
-        slices.test.y,
-        config=config,
-        manual_score_test=slices.manual_score_test,
-        segments_test=slices.segments_test,
-        tracking_uri=tracking_uri,
-        context=context,
-        workdir=Path(workdir),
+    return train_on_slices(
+        slices, config, context=context, tracking_uri=tracking_uri, workdir=Path(workdir)
     )
 
 
