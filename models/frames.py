@@ -148,3 +148,16 @@ def _check_frame(X: Any, name: str) -> None:
         raise ValueError(f"{name} must be a pandas DataFrame, got {type(X).__name__}")
     if len(X) == 0:
         raise ValueError(f"{name} has no rows")
+
+
+def text_or_none(values: pd.Series) -> pd.Series:
+    """Each value as a Python ``str``, missing as ``None`` (object dtype, same index).
+
+    The form text columns take at the model's boundaries: the pyfunc's string inputs and
+    the Arrow transport to Spark, where pandas' own missing markers are not accepted.
+    """
+    return (
+        values.astype(object)
+        .where(values.notna(), None)
+        .map(lambda v: None if v is None else str(v))
+    )

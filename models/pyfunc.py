@@ -26,6 +26,7 @@ from mlflow.pyfunc import PythonModel
 from mlflow.types import ColSpec, Schema
 
 from models.estimator import ConversionModel
+from models.frames import text_or_none
 
 ARTIFACT_KEY = "conversion_model"
 OUTPUT_COLUMN = "p_convert"
@@ -78,10 +79,7 @@ def to_serving_frame(X: pd.DataFrame, model: ConversionModel) -> pd.DataFrame:
     out: dict[str, Any] = {}
     for col in model.feature_names_:
         if col in model.categories_:
-            values = X[col].astype(object)
-            out[col] = values.where(values.notna(), None).map(
-                lambda v: None if v is None else str(v)
-            )
+            out[col] = text_or_none(X[col])
         else:
             out[col] = X[col].to_numpy(dtype="float64", na_value=np.nan)
     return pd.DataFrame(out, index=X.index)

@@ -21,7 +21,7 @@ import pandas as pd
 from models.config import TrainConfig
 from models.estimator import ConversionModel
 from models.evaluation import TestEvaluation, evaluate_test_slice
-from models.frames import check_target
+from models.frames import check_target, text_or_none
 from models.metrics import evaluate
 from models.pyfunc import OUTPUT_COLUMN, to_serving_frame
 from models.registry import PromotionDecision, register_and_promote
@@ -93,11 +93,7 @@ def champion_scorer(
         for spec in schema.inputs:
             values = X_test[spec.name]
             if str(spec.type) == "string" or getattr(spec.type, "name", "") == "string":
-                frame[spec.name] = (
-                    values.astype(object)
-                    .where(values.notna(), None)
-                    .map(lambda v: None if v is None else str(v))
-                )
+                frame[spec.name] = text_or_none(values)
             else:
                 frame[spec.name] = values.to_numpy(dtype="float64", na_value=np.nan)
         p = loaded.predict(frame)[OUTPUT_COLUMN].to_numpy(dtype=float)

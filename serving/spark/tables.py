@@ -24,6 +24,7 @@ import pandas as pd
 
 from features.crm import CrmTables
 from features.schema import TABLES, Table
+from models.frames import text_or_none
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
@@ -203,10 +204,7 @@ def transport_pandas(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
             stamps = pd.to_datetime(values, utc=True).astype("datetime64[ns, UTC]")
             out[column.name] = stamps.array.asi8.copy()
         elif column.dtype in ("string", "category"):
-            text = values.astype(object)
-            out[column.name] = text.where(values.notna(), None).map(
-                lambda v: None if v is None else str(v)
-            )
+            out[column.name] = text_or_none(values)
         elif column.dtype == "bool":
             out[column.name] = values.astype("boolean").astype(object).where(values.notna(), None)
         elif column.dtype == "int":
