@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -149,18 +151,10 @@ def write_accepted(report: ValidationReport, folder: Path) -> dict[str, Path]:
     report again gives identical files. The tables hold the data as accepted, personal
     data included: they are the user's data, written where the user asked.
     """
-    folder.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     for name in TABLES:
         path = folder / f"{name}.parquet"
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-        os.close(fd)
-        try:
-            report.tables.table(name).to_parquet(tmp, index=False)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        _atomic(path, partial(report.tables.table(name).to_parquet, index=False))
         written[name] = path
     return written
 
@@ -178,13 +172,19 @@ def _jsonable(value: Any) -> Any:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path`` and move it into place."""
+    """Write ``text`` (UTF-8) to ``path`` through :func:`_atomic`."""
+    _atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8", newline=""))
+
+
+def _atomic(path: Path, write: Callable[[Path], object]) -> None:
+    """Let ``write`` fill a temporary file beside ``path``, then move it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(name)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        write(tmp)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
