@@ -152,8 +152,9 @@ def build_training_set(
         raise ValueError(f"horizon_days must be a positive number of days, got {horizon_days}")
     if spec.include_rule_score and rule_scores is None:
         raise ValueError(
-            "the feature spec has include_rule_score: true, so training needs the rulebook "
-            "(pass --rules RULEBOOK, or set include_rule_score: false)"
+            "the feature spec has include_rule_score: true, so training needs the rule "
+            "scores: pass rule_scores= (snapshot_slices takes them from its rulebook=; "
+            "leadscore train from --rulebook), or set include_rule_score: false"
         )
     end = utc_timestamp(data_end) if data_end is not None else data_end_of(tables)
     converted = first_positive(tables.outcomes, positive_outcomes)

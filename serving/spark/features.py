@@ -41,7 +41,7 @@ def local_features(
         return build_features(tables, as_of, spec)
     if rulebook is None:
         raise ValueError(
-            "the feature spec has include_rule_score: true; pass the rulebook (--rules)"
+            "the feature spec has include_rule_score: true; pass the rulebook (rulebook=)"
         )
     contacts, _ = known_contacts(tables.contacts, as_of)
     known = CrmTables(contacts, tables.accounts, tables.activities, tables.outcomes)

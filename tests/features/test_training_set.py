@@ -173,5 +173,5 @@ def test_rule_score_feature_comes_from_each_snapshot():
 
 def test_rule_score_feature_without_a_rulebook_is_a_clear_error():
     spec = SPEC.model_copy(update={"include_rule_score": True})
-    with pytest.raises(ValueError, match="include_rule_score: true.*--rules"):
+    with pytest.raises(ValueError, match="include_rule_score: true.*pass rule_scores="):
         build_training_set(tables(), [S1], 30, spec)

@@ -35,5 +35,5 @@ def test_rule_score_feature_equals_the_rulebook_total_of_each_test_lead(crm):
 
 def test_rule_score_feature_without_rulebook_names_the_fix(crm):
     spec = load_feature_spec().model_copy(update={"include_rule_score": True})
-    with pytest.raises(ValueError, match="--rules RULEBOOK"):
+    with pytest.raises(ValueError, match="snapshot_slices takes them from its rulebook="):
         snapshot_slices(crm, spec, horizon_days=90, rulebook=None, train_snapshots=2)
