@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from rules.model import Measure
-from rules.operators import apply_operator
+from rules.operators import apply_operator, category_lookup, lookup_codes
 
 NS_PER_DAY = 86_400 * 10**9
 
@@ -44,6 +44,18 @@ class ActivityIndex:
     as_of_ns: int
     _cache: dict[str, np.ndarray] = field(default_factory=dict)  # shared with views
     _rows: dict[str, np.ndarray] = field(default_factory=dict)  # this view's rows
+    # per-category answers of field tests, shared with every view and block of the run
+    _lookups: dict[str, tuple[pd.Index, np.ndarray]] = field(default_factory=dict)
+
+    def _lookup(self, name: str, column: pd.Series, op: str, value: Any) -> np.ndarray:
+        """:func:`category_lookup` of a categorical field, computed once per scoring run."""
+        key = f"{name}|{op}|{value!r}"
+        categories = column.cat.categories
+        cached = self._lookups.get(key)
+        if cached is None or not (cached[0] is categories or cached[0].equals(categories)):
+            cached = (categories, category_lookup(categories, op, value))
+            self._lookups[key] = cached
+        return cached[1]
 
     def _match(self, flt: dict[str, Any], key: str) -> np.ndarray:
         """Mask of the rows matching every entry of a filter, counting or not (cached).
@@ -70,7 +82,9 @@ class ActivityIndex:
                 if isinstance(column.dtype, pd.CategoricalDtype):
                     test_key = f"{name}|{op}|{value!r}"
                     if test_key not in self._cache:
-                        self._cache[test_key] = apply_operator(column, op, value)
+                        self._cache[test_key] = lookup_codes(
+                            column.cat.codes.to_numpy(), self._lookup(name, column, op, value)
+                        )
                     match &= self._cache[test_key]
                 else:
                     rows = np.flatnonzero(match)
@@ -126,6 +140,7 @@ class ActivityIndex:
             self.n_contacts,
             self.as_of_ns,
             self._cache,
+            _lookups=self._lookups,
         )
 
     def block(self, lo: int, hi: int) -> ActivityIndex:
@@ -161,6 +176,7 @@ class ActivityIndex:
             self.valid[rows],
             hi - lo,
             self.as_of_ns,
+            _lookups=self._lookups,
         )
 
     def window(self, rows: np.ndarray, within_days: float | None) -> np.ndarray:

@@ -107,6 +107,7 @@ def score_block(
     history: ActivityIndex,
     rulebook: Rulebook,
     layout: Layout,
+    account_pos: np.ndarray | None = None,
 ) -> BlockScores:
     """Rule contributions, caps, totals, fit, engagement and exclusions of a block.
 
@@ -116,6 +117,8 @@ def score_block(
         history: The block's activities before ``as_of`` (:meth:`ActivityIndex.block`).
         rulebook: The validated rulebook.
         layout: Its :func:`rulebook_layout`.
+        account_pos: Position of each contact's account in ``accounts`` (-1: none), when
+            the caller looked it up for all blocks at once; None looks it up here.
 
     Returns:
         The block's per-contact arrays and breakdown rows.
@@ -131,6 +134,7 @@ def score_block(
         activity,
         variables_for(dict(rulebook.extra_columns)),
         tuple(rulebook.free_email_domains) if rulebook.free_email_domains else None,
+        _shared={} if account_pos is None else {"account_pos": account_pos},
     )
     categories, cat_of_rule = layout.categories, layout.cat_of_rule
     collected = collect_rows(rulebook, ev, fb_kind)

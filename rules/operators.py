@@ -73,6 +73,38 @@ def _positive(s: pd.Series, op: str, value: Any) -> np.ndarray:
     return pd.Series(res).fillna(False).to_numpy(dtype=bool)
 
 
+def category_lookup(categories: pd.Index, op: str, value: Any = None) -> np.ndarray:
+    """``op``/``value`` evaluated once per category of a categorical column.
+
+    Returns:
+        One boolean per category, then one for missing values (code -1, the last slot),
+        so that ``lookup[codes]`` answers for every row.
+    """
+    if op in {"is_missing", "is_present"}:
+        lookup = np.zeros(len(categories) + 1, dtype=bool)
+        lookup[-1] = True
+        return lookup if op == "is_missing" else ~lookup
+    if op in _NEGATED:
+        return ~category_lookup(categories, _NEGATED[op], value)
+    per_cat = _positive(pd.Series(categories.astype("string")), op, value)
+    return np.append(per_cat, False)
+
+
+def lookup_codes(codes: np.ndarray, lookup: np.ndarray) -> np.ndarray:
+    """``lookup[codes]`` (see :func:`category_lookup`); a few comparisons when few slots
+    differ, since they beat a gather over millions of int8 codes."""
+    n_true = int(lookup.sum())
+    if n_true in {0, lookup.size}:
+        return np.full(codes.size, n_true > 0)
+    if min(n_true, lookup.size - n_true) > 4:
+        return lookup[codes]
+    odd = np.flatnonzero(lookup if n_true <= 4 else ~lookup)
+    out = np.zeros(codes.size, dtype=bool)
+    for slot in odd:
+        out |= codes == (slot if slot < lookup.size - 1 else -1)
+    return out if n_true <= 4 else ~out
+
+
 def apply_operator(s: pd.Series, op: str, value: Any = None) -> np.ndarray:
     """Evaluate ``s <op> value`` for every element.
 
@@ -84,24 +116,14 @@ def apply_operator(s: pd.Series, op: str, value: Any = None) -> np.ndarray:
     Returns:
         Boolean array, one entry per element of ``s``.
     """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return lookup_codes(s.cat.codes.to_numpy(), category_lookup(s.cat.categories, op, value))
     if op == "is_missing":
         return _missing(s)
     if op == "is_present":
         return ~_missing(s)
     if op in _NEGATED:
         return ~apply_operator(s, _NEGATED[op], value)
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        cats = pd.Series(s.cat.categories.astype("string"))
-        per_cat = _positive(cats, op, value)
-        codes = s.cat.codes.to_numpy()
-        hits = np.flatnonzero(per_cat)
-        if hits.size <= 4:  # a few comparisons beat a gather over millions of int8 codes
-            out = np.zeros(codes.size, dtype=bool)
-            for h in hits:
-                out |= codes == h
-            return out
-        lookup = np.append(per_cat, False)  # code -1 (missing) indexes the last slot: False
-        return lookup[codes]
     if op in {"eq", "in"} and pd.api.types.is_float_dtype(s.dtype):
         vals = np.asarray(value if op == "in" else [value], dtype=float)
         return np.isin(s.to_numpy(dtype=float, na_value=np.nan), vals)

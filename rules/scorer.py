@@ -19,7 +19,7 @@ import pandas as pd
 from features.crm import CrmTables
 from rules.accounts import roll_up_accounts
 from rules.block import BlockScores, rulebook_layout, score_block
-from rules.context import build_activity_index
+from rules.context import build_activity_index, positions_of
 from rules.model import STAGE_ORDER, Recycle, Rulebook
 from rules.result import ScoreResult, breakdown_frame
 from rules.stages import grades, lifecycle_stage, previous_state, scale_level
@@ -55,6 +55,13 @@ def _block_starts(n: int, block_size: int | None) -> list[int]:
         raise ValueError(f"block_size must be a positive number of contacts, got {block_size}")
     step = n if block_size is None else block_size
     return list(range(0, n, step)) if n and step else [0]
+
+
+def _account_positions(contacts: pd.DataFrame, accounts: pd.DataFrame) -> np.ndarray | None:
+    """Each contact's row in ``accounts`` (-1: none), looked up once for every block."""
+    if "account_id" not in contacts or "account_id" not in accounts:
+        return None
+    return positions_of(contacts["account_id"], pd.Index(accounts["account_id"]))
 
 
 def _joined(blocks: list[BlockScores], name: str) -> np.ndarray:
@@ -99,10 +106,20 @@ def score_rulebook(
     starts = _block_starts(n, block_size)
     layout = rulebook_layout(rulebook)
     history = build_activity_index(tables.activities, ids, ts)
+    account_pos = _account_positions(contacts, tables.accounts)
     blocks = []
     for lo, hi in zip(starts, [*starts[1:], n], strict=True):
         part = contacts.iloc[lo:hi].reset_index(drop=True)
-        blocks.append(score_block(part, tables.accounts, history.block(lo, hi), rulebook, layout))
+        blocks.append(
+            score_block(
+                part,
+                tables.accounts,
+                history.block(lo, hi),
+                rulebook,
+                layout,
+                None if account_pos is None else account_pos[lo:hi],
+            )
+        )
     totals = {s: np.concatenate([b.totals[s] for b in blocks]) for s in layout.scale_names}
     fit, engagement = _joined(blocks, "fit"), _joined(blocks, "engagement")
     total = totals[rulebook.primary_scale]

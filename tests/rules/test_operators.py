@@ -270,3 +270,40 @@ def test_account_variable_with_no_accounts_table_is_missing_for_everyone():
     )
     scores = score_rulebook(crm, rb, "2026-06-01").scores.set_index("contact_id")["total"]
     assert scores.to_dict() == {"a": 1.0, "b": 1.0}
+
+
+@pytest.mark.parametrize(
+    ("op", "value"),
+    [
+        ("eq", "c3"),
+        ("in", ["c1", "c2"]),
+        ("in", [f"c{i}" for i in range(7)]),  # many hits: the gather path
+        ("not_in", [f"c{i}" for i in range(10)]),  # only missing left: the negated path
+        ("ne", "c0"),
+        ("contains", "C1"),
+        ("is_missing", None),
+        ("is_present", None),
+        ("in", ["nowhere"]),
+    ],
+)
+def test_categorical_operators_agree_with_a_per_row_evaluation(op, value):
+    rng = np.random.default_rng(7)
+    raw = [None if rng.random() < 0.1 else f"c{rng.integers(0, 10)}" for _ in range(500)]
+    series = pd.Series(raw, dtype="category")
+
+    def one(x):  # the documented semantics, one value at a time
+        if op == "is_missing":
+            return x is None
+        if op == "is_present":
+            return x is not None
+        positive = {"ne": "eq", "not_in": "in"}.get(op, op)
+        hit = x is not None and (
+            x == value
+            if positive == "eq"
+            else x in value
+            if positive == "in"
+            else str(value).lower() in x.lower()
+        )
+        return not hit if op in {"ne", "not_in"} else hit
+
+    assert apply_operator(series, op, value).tolist() == [one(x) for x in raw]
