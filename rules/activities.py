@@ -33,6 +33,7 @@ class ActivityIndex:
         valid: Rows that count (contact known, before ``as_of``, not forgotten by recycling).
         n_contacts: Number of contacts.
         as_of_ns: The scoring date as int64 nanoseconds.
+        by_contact: Rows are grouped by contact (``pos`` never decreases), as in a block.
     """
 
     frame: pd.DataFrame
@@ -42,6 +43,7 @@ class ActivityIndex:
     valid: np.ndarray
     n_contacts: int
     as_of_ns: int
+    by_contact: bool = False
     _cache: dict[str, np.ndarray] = field(default_factory=dict)  # shared with views
     _rows: dict[str, np.ndarray] = field(default_factory=dict)  # this view's rows
     # per-category answers of field tests, shared with every view and block of the run
@@ -57,22 +59,56 @@ class ActivityIndex:
             self._lookups[key] = cached
         return cached[1]
 
-    def _match(self, flt: dict[str, Any], key: str) -> np.ndarray:
-        """Mask of the rows matching every entry of a filter, counting or not (cached).
+    def _codes(self, name: str) -> np.ndarray:
+        """Category codes of a categorical field (cached)."""
+        key = f"__codes__{name}"
+        if key not in self._cache:
+            self._cache[key] = self.frame[name].cat.codes.to_numpy()
+        return self._cache[key]
 
-        Categorical fields are tested on the whole column (cheap, cached per field test);
-        text fields only on the rows the categorical tests left, since string tests such
-        as regexes cost far more per row.
+    def _rows_in_categories(self, name: str, lookup: np.ndarray) -> np.ndarray:
+        """Sorted rows whose category of ``name`` the lookup accepts.
+
+        The rows are grouped by category once (a stable sort of the codes keeps each group
+        ascending), so a test that accepts a few categories costs the rows it selects, not
+        a pass over the whole table.
+        """
+        codes = self._codes(name)
+        accepted = np.flatnonzero(lookup)
+        if accepted.size > 4:  # a wide test: one pass is cheaper than merging many groups
+            return np.flatnonzero(lookup_codes(codes, lookup))
+        key = f"__groups__{name}"
+        if key not in self._cache:
+            order = np.argsort(codes, kind="stable")
+            self._cache[key] = order
+            self._cache[key + "bounds"] = np.searchsorted(codes[order], np.arange(-1, lookup.size))
+        order, bounds = self._cache[key], self._cache[key + "bounds"]
+        # lookup slot i is code i, its last slot code -1 (missing); code c's rows are
+        # order[bounds[c + 1] : bounds[c + 2]]
+        codes_in = np.where(accepted == lookup.size - 1, -1, accepted)
+        groups = [order[bounds[c + 1] : bounds[c + 2]] for c in codes_in]
+        if not groups:
+            return np.zeros(0, dtype=np.int64)
+        return groups[0] if len(groups) == 1 else np.sort(np.concatenate(groups))
+
+    def _matching(self, flt: dict[str, Any], key: str) -> np.ndarray:
+        """Sorted rows matching every entry of a filter, counting or not (cached, shared by
+        the views of a block).
+
+        The activity type is tested first (by its groups), other categorical fields next
+        and text fields last, each only on the rows the tests before it left: string tests
+        such as regexes cost far more per row.
         """
         if key not in self._cache:
-            match = np.ones(self.pos.size, dtype=bool)
             specs = sorted(
                 flt.items(),
                 key=lambda kv: (
                     not isinstance(self.frame[kv[0]].dtype, pd.CategoricalDtype),
+                    kv[0] != "activity_type",
                     kv[0],
                 ),
             )
+            rows: np.ndarray | None = None  # None: every row
             for name, spec in specs:
                 if isinstance(spec, dict):
                     op, value = spec["op"], spec.get("value")
@@ -80,25 +116,27 @@ class ActivityIndex:
                     op, value = ("in" if isinstance(spec, list) else "eq"), spec
                 column = self.frame[name]
                 if isinstance(column.dtype, pd.CategoricalDtype):
-                    test_key = f"{name}|{op}|{value!r}"
-                    if test_key not in self._cache:
-                        self._cache[test_key] = lookup_codes(
-                            column.cat.codes.to_numpy(), self._lookup(name, column, op, value)
-                        )
-                    match &= self._cache[test_key]
+                    lookup = self._lookup(name, column, op, value)
+                    if rows is None:
+                        rows = self._rows_in_categories(name, lookup)
+                    else:
+                        rows = rows[lookup[self._codes(name)[rows]]]
                 else:
-                    rows = np.flatnonzero(match)
-                    hit = apply_operator(column.take(rows).reset_index(drop=True), op, value)
-                    match = np.zeros_like(match)
-                    match[rows[hit]] = True
-            self._cache[key] = match
+                    taken = column if rows is None else column.take(rows).reset_index(drop=True)
+                    hit = apply_operator(taken, op, value)
+                    rows = np.flatnonzero(hit) if rows is None else rows[hit]
+            self._cache[key] = np.arange(self.pos.size) if rows is None else rows
         return self._cache[key]
 
     def filter_rows(self, flt: dict[str, Any]) -> np.ndarray:
         """Sorted row numbers of the counting activities that match a filter (cached)."""
         key = repr(sorted(flt.items(), key=lambda kv: kv[0]))
         if key not in self._rows:
-            self._rows[key] = np.flatnonzero(self.valid & self._match(flt, key))
+            if flt:
+                rows = self._matching(flt, key)
+                self._rows[key] = rows[self.valid[rows]]
+            else:
+                self._rows[key] = np.flatnonzero(self.valid)
         return self._rows[key]
 
     def contact_time_order(self) -> np.ndarray | None:
@@ -139,6 +177,7 @@ class ActivityIndex:
             self.valid & (self.time_ns >= cut),
             self.n_contacts,
             self.as_of_ns,
+            self.by_contact,
             self._cache,
             _lookups=self._lookups,
         )
@@ -176,6 +215,7 @@ class ActivityIndex:
             self.valid[rows],
             hi - lo,
             self.as_of_ns,
+            by_contact=True,
             _lookups=self._lookups,
         )
 
@@ -189,27 +229,17 @@ class ActivityIndex:
 
     def days_since(self, rows: np.ndarray, last: bool) -> np.ndarray:
         """Days between ``as_of`` and the last (or first) of ``rows``; NaN if none."""
+        if rows.size == 0:
+            return np.full(self.n_contacts, np.nan)
         pos, t = self.pos[rows], self.time_ns[rows]
-        if self.contact_time_order() is None:
-            # rows are in (contact, time) order: the edge row of each contact run is the answer
-            edge = np.ones(rows.size, dtype=bool)
-            if last:
-                edge[:-1] = pos[1:] != pos[:-1]
-            else:
-                edge[1:] = pos[1:] != pos[:-1]
-            days = np.full(self.n_contacts, np.nan)
-            days[pos[edge]] = (self.as_of_ns - t[edge]) / NS_PER_DAY
-            return days
-        if last:
-            out = np.full(self.n_contacts, np.iinfo(np.int64).min, dtype=np.int64)
-            np.maximum.at(out, pos, t)
-            none = out == np.iinfo(np.int64).min
-        else:
-            out = np.full(self.n_contacts, np.iinfo(np.int64).max, dtype=np.int64)
-            np.minimum.at(out, pos, t)
-            none = out == np.iinfo(np.int64).max
-        days = (self.as_of_ns - out) / NS_PER_DAY
-        days[none] = np.nan
+        if not self.by_contact:
+            order = np.argsort(pos, kind="stable")
+            pos, t = pos[order], t[order]
+        # each contact's rows now form one run: reduce it to its latest / earliest time
+        start = np.flatnonzero(np.concatenate([[True], pos[1:] != pos[:-1]]))
+        edge = (np.maximum if last else np.minimum).reduceat(t, start)
+        days = np.full(self.n_contacts, np.nan)
+        days[pos[start]] = (self.as_of_ns - edge) / NS_PER_DAY
         return days
 
     def measure(self, m: Measure) -> np.ndarray:

@@ -20,6 +20,7 @@ from features.crm import CrmTables
 from rules.accounts import roll_up_accounts
 from rules.block import BlockScores, rulebook_layout, score_block
 from rules.context import build_activity_index, positions_of
+from rules.memory import small_pages
 from rules.model import STAGE_ORDER, Recycle, Rulebook
 from rules.result import ScoreResult, breakdown_frame
 from rules.stages import grades, lifecycle_stage, previous_state, scale_level
@@ -156,7 +157,8 @@ def score_rulebook(
     scores["rulebook_version"] = rulebook.version
     scores["as_of"] = ts
 
-    breakdown = breakdown_frame(ids, starts, blocks, layout)
+    with small_pages():  # fresh, large and written once: huge pages only stall here
+        breakdown = breakdown_frame(ids, starts, blocks, layout)
     del blocks  # the breakdown holds their rows now
     accounts = None
     if rulebook.accounts is not None and "account_id" in contacts:
