@@ -11,16 +11,19 @@ allocations and restores it after.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import numpy as np
 
 
-def _setter():  # type: ignore[no-untyped-def]
+def _setter() -> Callable[[bool], bool] | None:
     # private but stable since NumPy 1.20 (``np.core`` before 2.0); absent: do nothing
     core = getattr(np, "_core", None) or getattr(np, "core", None)
-    return getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)
+    setter: Callable[[bool], bool] | None = getattr(
+        getattr(core, "multiarray", None), "_set_madvise_hugepage", None
+    )
+    return setter
 
 
 @contextmanager
