@@ -10,6 +10,7 @@ come from ``np.bincount`` over those rows. Filters are cached because many rules
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -22,48 +23,77 @@ NS_PER_DAY = 86_400 * 10**9
 
 
 @dataclass
+class RunCache:
+    """What every view and block of one scoring run shares.
+
+    Attributes:
+        lookups: Per-category answers of field tests (:func:`category_lookup`), by test.
+        codes: The whole frame's category codes, by field.
+    """
+
+    lookups: dict[str, tuple[pd.Index, np.ndarray]] = field(default_factory=dict)
+    codes: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass
 class ActivityIndex:
     """Activities before ``as_of`` with the position of their contact.
 
     Attributes:
-        frame: The activity table (all rows, original order).
+        frame: The whole activity table (original order); a block reads its own rows of it
+            (``frame_rows``) column by column, when a rule asks for the column.
         pos: Contact position per row (-1: unknown contact or not counted).
         time_ns: ``occurred_at`` as int64 nanoseconds.
-        age_days: Age of each activity at ``as_of`` in days.
         valid: Rows that count (contact known, before ``as_of``, not forgotten by recycling).
         n_contacts: Number of contacts.
         as_of_ns: The scoring date as int64 nanoseconds.
         by_contact: Rows are grouped by contact (``pos`` never decreases), as in a block.
+        frame_rows: Row ``i`` of this index is row ``frame_rows[i]`` of ``frame`` (None:
+            the same row).
     """
 
     frame: pd.DataFrame
     pos: np.ndarray
     time_ns: np.ndarray
-    age_days: np.ndarray
     valid: np.ndarray
     n_contacts: int
     as_of_ns: int
     by_contact: bool = False
+    frame_rows: np.ndarray | slice | None = None
     _cache: dict[str, np.ndarray] = field(default_factory=dict)  # shared with views
     _rows: dict[str, np.ndarray] = field(default_factory=dict)  # this view's rows
-    # per-category answers of field tests, shared with every view and block of the run
-    _lookups: dict[str, tuple[pd.Index, np.ndarray]] = field(default_factory=dict)
+    _run: RunCache = field(default_factory=RunCache)  # shared by all views and blocks
 
     def _lookup(self, name: str, column: pd.Series, op: str, value: Any) -> np.ndarray:
         """:func:`category_lookup` of a categorical field, computed once per scoring run."""
         key = f"{name}|{op}|{value!r}"
         categories = column.cat.categories
-        cached = self._lookups.get(key)
+        cached = self._run.lookups.get(key)
         if cached is None or not (cached[0] is categories or cached[0].equals(categories)):
             cached = (categories, category_lookup(categories, op, value))
-            self._lookups[key] = cached
+            self._run.lookups[key] = cached
         return cached[1]
 
+    def positions_in_frame(self, rows: np.ndarray) -> np.ndarray:
+        """Positions in ``frame`` of ``rows`` of this index."""
+        if self.frame_rows is None:
+            return rows
+        if isinstance(self.frame_rows, slice):
+            return rows + (self.frame_rows.start or 0)
+        return self.frame_rows[rows]
+
+    def values(self, name: str, rows: np.ndarray) -> pd.Series:
+        """Activity field ``name`` at ``rows`` of this index (index 0..len(rows)-1)."""
+        return self.frame[name].take(self.positions_in_frame(rows)).reset_index(drop=True)
+
     def _codes(self, name: str) -> np.ndarray:
-        """Category codes of a categorical field (cached)."""
+        """Category codes of a categorical field for this index's rows (cached)."""
         key = f"__codes__{name}"
         if key not in self._cache:
-            self._cache[key] = self.frame[name].cat.codes.to_numpy()
+            if name not in self._run.codes:  # the frame's codes, read once (no copy)
+                self._run.codes[name] = self.frame[name].array.codes
+            codes = self._run.codes[name]
+            self._cache[key] = codes if self.frame_rows is None else codes[self.frame_rows]
         return self._cache[key]
 
     def _rows_in_categories(self, name: str, lookup: np.ndarray) -> np.ndarray:
@@ -122,9 +152,8 @@ class ActivityIndex:
                     else:
                         rows = rows[lookup[self._codes(name)[rows]]]
                 else:
-                    taken = column if rows is None else column.take(rows).reset_index(drop=True)
-                    hit = apply_operator(taken, op, value)
-                    rows = np.flatnonzero(hit) if rows is None else rows[hit]
+                    rows = np.arange(self.pos.size) if rows is None else rows
+                    rows = rows[apply_operator(self.values(name, rows), op, value)]
             self._cache[key] = np.arange(self.pos.size) if rows is None else rows
         return self._cache[key]
 
@@ -173,13 +202,13 @@ class ActivityIndex:
             self.frame,
             self.pos,
             self.time_ns,
-            self.age_days,
             self.valid & (self.time_ns >= cut),
             self.n_contacts,
             self.as_of_ns,
             self.by_contact,
+            self.frame_rows,
             self._cache,
-            _lookups=self._lookups,
+            _run=self._run,
         )
 
     def block(self, lo: int, hi: int) -> ActivityIndex:
@@ -189,6 +218,8 @@ class ActivityIndex:
         (sums in row order, ties broken by row) is the same as on the whole index. Rows of
         unknown contacts belong to no block.
         """
+        if self.frame_rows is not None:
+            raise ValueError("block() works on the whole index, not on a block")
         if "__by_contact__" not in self._cache:
             if bool(np.all(self.pos[1:] >= self.pos[:-1])):
                 order = np.zeros(0, dtype=np.int64)  # sentinel: already grouped
@@ -200,24 +231,24 @@ class ActivityIndex:
         order = self._cache["__by_contact__"]
         grouped = self._cache["__by_contact_pos__"]
         a_lo, a_hi = (int(i) for i in np.searchsorted(grouped, [lo, hi]))
-        rows: slice | np.ndarray
-        if order.size == 0:
-            rows = slice(a_lo, a_hi)
-            frame = self.frame.iloc[rows]
-        else:
-            rows = order[a_lo:a_hi]
-            frame = self.frame.take(rows)
+        rows = slice(a_lo, a_hi) if order.size == 0 else order[a_lo:a_hi]
         return ActivityIndex(
-            frame,
+            self.frame,
             self.pos[rows] - lo,
             self.time_ns[rows],
-            self.age_days[rows],
             self.valid[rows],
             hi - lo,
             self.as_of_ns,
             by_contact=True,
-            _lookups=self._lookups,
+            frame_rows=rows,
+            _run=self._run,
         )
+
+    @cached_property
+    def age_days(self) -> np.ndarray:
+        """Age of each activity at ``as_of`` in days (computed on first use: blocks need
+        it for their own rows only)."""
+        return (self.as_of_ns - self.time_ns) / NS_PER_DAY
 
     def window(self, rows: np.ndarray, within_days: float | None) -> np.ndarray:
         """The rows younger than ``within_days`` at ``as_of`` (all when None)."""

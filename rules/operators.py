@@ -117,7 +117,7 @@ def apply_operator(s: pd.Series, op: str, value: Any = None) -> np.ndarray:
         Boolean array, one entry per element of ``s``.
     """
     if isinstance(s.dtype, pd.CategoricalDtype):
-        return lookup_codes(s.cat.codes.to_numpy(), category_lookup(s.cat.categories, op, value))
+        return lookup_codes(s.array.codes, category_lookup(s.cat.categories, op, value))
     if op == "is_missing":
         return _missing(s)
     if op == "is_present":

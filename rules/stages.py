@@ -48,7 +48,7 @@ def latest_feedback(history: ActivityIndex) -> tuple[np.ndarray, np.ndarray]:
     last = np.ones(order.size, dtype=bool)
     last[:-1] = pos[order][1:] != pos[order][:-1]
     chosen = rows[order[last]]
-    values = history.frame["feedback"].take(chosen).astype(object).to_numpy()
+    values = history.values("feedback", chosen).astype(object).to_numpy()
     kind[history.pos[chosen]] = values
     when[history.pos[chosen]] = history.time_ns[chosen]
     return kind, when

@@ -92,7 +92,7 @@ def test_filter_rows_match_a_per_row_evaluation(typed_history, flt, keep, block)
     view = index if block is None else index.block(lo, hi)
     rows = view.filter_rows(flt)
     assert np.all(np.diff(rows) > 0)  # ascending, as the rules downstream expect
-    got = view.frame.iloc[rows].index  # the original row labels
+    got = view.frame.index[view.positions_in_frame(rows)]  # the original row labels
 
     counted = frame[(frame["occurred_at"] < AS_OF) & frame["contact_id"].isin(ids[lo:hi])]
     records = counted.astype(object).where(counted.notna(), None).itertuples()
