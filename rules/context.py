@@ -31,20 +31,21 @@ def positions_of(values: pd.Series, index: pd.Index) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     arr = _arrow(values)
     value_set = _arrow(pd.Series(index)).cast(arr.type)
-    starts = np.zeros(1, dtype=np.int64)
-    if len(arr) > 1:
+    if len(arr) == 1:
+        changed = np.zeros(0, dtype=bool)
+    else:
         changed = pc.not_equal(arr.slice(1), arr.slice(0, len(arr) - 1))
         # a null next to anything compares as null: count it as a new run
         changed = changed.fill_null(True).to_numpy(zero_copy_only=False)
-        starts = np.concatenate([starts, np.flatnonzero(changed) + 1])
+    starts = np.concatenate([[0], np.flatnonzero(changed) + 1])
     if starts.size > len(arr) // 2:  # hardly any runs: look every row up
         found = pc.index_in(arr, value_set=value_set)
         return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     found = pc.index_in(arr.take(pa.array(starts)), value_set=value_set)
     heads = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    run = np.zeros(len(arr), dtype=np.int64)  # run number of each row
-    run[starts[1:]] = 1
-    return heads[np.cumsum(run, out=run)]  # np.repeat is slow on millions of short runs
+    run = np.zeros(len(arr), dtype=np.int32 if starts.size < 2**31 else np.int64)
+    np.cumsum(changed, out=run[1:])  # run number of each row
+    return heads[run]  # np.repeat is slow on millions of short runs
 
 
 def as_text(s: pd.Series) -> pd.Series:
@@ -59,7 +60,9 @@ def _is_arrow(s: pd.Series) -> bool:
 def _arrow(s: pd.Series) -> pa.Array:
     if _is_arrow(s):
         arr = s.array._pa_array
-        return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        if isinstance(arr, pa.ChunkedArray):  # one chunk is used as it is: no copy
+            return arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
+        return arr
     return pa.array(
         s.astype(object).where(s.notna(), None).to_numpy(dtype=object), type=pa.large_string()
     )
