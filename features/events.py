@@ -89,7 +89,7 @@ def _isin(values: pd.Series, allowed: tuple[str, ...]) -> np.ndarray:
     """``values.isin(allowed)`` through the category codes when there are any (fast)."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         hit = np.append(values.cat.categories.isin(allowed), False)
-        return hit[values.cat.codes.to_numpy()]
+        return hit[values.array.codes]  # .cat.codes would copy the codes first
     return values.isin(allowed).to_numpy(dtype=bool, na_value=False)
 
 
@@ -153,12 +153,18 @@ def window_counts(events: Events, mask: np.ndarray, windows_days: list[float]) -
     never = np.iinfo(np.int64).max
     edges = np.array([int(w * DAY_NS) if np.isfinite(w) else never for w in windows_days])
     width = len(edges) + 1  # bin k holds ages in (edge[k-1], edge[k]]; the last one the rest
-    counts = np.zeros(events.n_contacts * width, dtype=np.int64)
+    n_keys = events.n_contacts * width
+    # the keys of every chunk go into one buffer and one bincount: a bincount per chunk
+    # would cost n_contacts per chunk, i.e. grow with the square of the data
+    keys = np.empty(int(np.count_nonzero(mask)), dtype=np.int32 if n_keys < 2**31 else np.int64)
+    filled = 0
     for part in chunks(len(mask)):
         hit = mask[part]
         bins = np.searchsorted(edges, events.age_ns[part][hit], side="left")
-        key = events.contact[part][hit].astype(np.int64) * width + bins
-        counts += np.bincount(key, minlength=len(counts))
+        chunk_keys = events.contact[part][hit].astype(keys.dtype) * width + bins
+        keys[filled : filled + chunk_keys.size] = chunk_keys
+        filled += chunk_keys.size
+    counts = np.bincount(keys, minlength=n_keys)
     return counts.reshape(events.n_contacts, width).cumsum(axis=1)[:, :-1]
 
 

@@ -13,6 +13,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from features.schema import CONTACTS, DEPARTMENTS, LEAD_SOURCES, REGIONS, SENIORITIES
 from features.spec import Band, FitSpec
@@ -57,10 +59,22 @@ def band(values: pd.Series, bands: tuple[Band, ...]) -> pd.Series:
 
 
 def email_domain_type(email: pd.Series, free_domains: tuple[str, ...]) -> pd.Series:
-    """ "free" for a web-mail domain, "corporate" otherwise, missing without a valid address."""
-    domain = email.astype("string").str.strip().str.lower().str.extract(r"@([^@\s]+)$")[0]
-    kind = pd.Series(np.where(domain.isin(free_domains), "free", "corporate"), index=email.index)
-    return _categorical(kind.where(domain.notna()), EMAIL_DOMAIN_TYPES)
+    """ "free" for a web-mail domain, "corporate" otherwise, missing without a valid address.
+
+    Vectorised in Arrow (RE2, like the DuckDB reference): a per-row Python regex here cost
+    0.9 s at 500k contacts.
+    """
+    text = pa.array(email.astype("string[pyarrow]").array, type=pa.large_string())
+    cleaned = pc.utf8_lower(pc.utf8_trim_whitespace(text))
+    domain = pc.struct_field(pc.extract_regex(cleaned, r"@(?P<d>[^@\s]+)$"), [0])
+    free = pc.is_in(domain, value_set=pa.array(free_domains, type=pa.large_string()))
+    codes = np.where(
+        pc.is_null(domain).to_numpy(zero_copy_only=False),
+        -1,
+        np.where(free.to_numpy(zero_copy_only=False), 0, 1),
+    )
+    kind = pd.Categorical.from_codes(codes, categories=list(EMAIL_DOMAIN_TYPES))
+    return pd.Series(kind, index=email.index)
 
 
 def industry(values: pd.Series, known: tuple[str, ...]) -> pd.Series:
