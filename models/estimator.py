@@ -20,6 +20,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import NotFittedError
 
 from models.calibration import fit_calibrator, stratified_halves
+from models.config import LightGBMParams
 from models.frames import align_features, check_target, learn_categories
 
 LGB_FIXED: dict[str, Any] = {
@@ -87,6 +88,10 @@ def _check_class_counts(y: np.ndarray, minimum: int, name: str) -> None:
         )
 
 
+# one source for the defaults: the config's, so direct users get what training uses
+_DEFAULTS = LightGBMParams()
+
+
 class ConversionModel(ClassifierMixin, BaseEstimator):
     """Calibrated LightGBM classifier for P(convert within the horizon).
 
@@ -110,15 +115,15 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        learning_rate: float = 0.05,
-        num_leaves: int = 31,
-        min_child_samples: int = 50,
-        feature_fraction: float = 0.8,
-        bagging_fraction: float = 0.8,
-        bagging_freq: int = 1,
-        lambda_l2: float = 1.0,
-        n_estimators: int = 1000,
-        early_stopping_rounds: int = 50,
+        learning_rate: float = _DEFAULTS.learning_rate,
+        num_leaves: int = _DEFAULTS.num_leaves,
+        min_child_samples: int = _DEFAULTS.min_child_samples,
+        feature_fraction: float = _DEFAULTS.feature_fraction,
+        bagging_fraction: float = _DEFAULTS.bagging_fraction,
+        bagging_freq: int = _DEFAULTS.bagging_freq,
+        lambda_l2: float = _DEFAULTS.lambda_l2,
+        n_estimators: int = _DEFAULTS.n_estimators,
+        early_stopping_rounds: int = _DEFAULTS.early_stopping_rounds,
         class_weight: Literal["balanced"] | None = None,
         calibration: Literal["auto", "isotonic", "platt"] = "auto",
         seed: int = 0,
