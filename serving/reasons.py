@@ -190,6 +190,47 @@ def model_reasons(
     return _as_series(parts) if parts else pd.Series([], dtype="str")
 
 
+def _top_k_per_contact(
+    pos: np.ndarray, rule: np.ndarray, points: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per contact, the ``k`` rows with the largest ``|points|`` (ties: lower rule code).
+
+    Instead of sorting every row by (contact, size, rule), the rows are grouped by
+    (contact, rule) once and each of the ``k`` places is a per-group maximum: at 1M
+    contacts (17M rows) that sort took 3 s.
+
+    Returns:
+        ``(pos, rule, points, place)`` of the chosen rows, by contact, then place (0 is
+        the largest).
+    """
+    if pos.size == 0 or k < 1:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0), empty
+    # (contact, rule) pairs are unique; the breakdown lists them rule by rule, so the keys
+    # are a few ascending runs, which a stable (merging) sort puts together quickly
+    order = np.argsort(pos * (int(rule.max()) + 1) + rule, kind="stable")
+    pos, rule, points = pos[order], rule[order], points[order]
+    starts = np.flatnonzero(np.concatenate([[True], pos[1:] != pos[:-1]]))
+    group = np.zeros(pos.size, dtype=np.int64)
+    group[starts[1:]] = 1
+    np.cumsum(group, out=group)  # group number of each row
+    left = np.abs(points)  # > 0; a taken row becomes -1
+    picked = []
+    for _ in range(k):
+        best = np.maximum.reduceat(left, starts)
+        hits = np.flatnonzero((left == best[group]) & (left > 0))
+        if hits.size == 0:  # every contact has fewer than k rows
+            break
+        first = hits[np.concatenate([[True], group[hits][1:] != group[hits][:-1]])]
+        picked.append(first)  # the first row reaching the maximum: the lowest rule code
+        left[first] = -1.0
+    rows = np.concatenate(picked)
+    place = np.repeat(np.arange(len(picked)), [p.size for p in picked])
+    by_contact = np.lexsort((place, pos[rows]))
+    rows, place = rows[by_contact], place[by_contact]
+    return pos[rows], rule[rows], points[rows], place
+
+
 def rules_json(
     breakdown: pd.DataFrame, n_contacts: int, scale: str, k: int
 ) -> tuple[pd.Series, np.ndarray, np.ndarray, np.ndarray]:
@@ -207,18 +248,12 @@ def rules_json(
         chosen rows (contact position, rule name, points) for tests and ``explain``.
     """
     points = breakdown["points_after_caps"].to_numpy(dtype=np.float64)
-    scale_codes = breakdown["scale"].cat.codes.to_numpy()
+    scale_codes = breakdown["scale"].array.codes  # .cat.codes would copy
     scale_code = breakdown["scale"].cat.categories.get_indexer([scale])[0]
     sel = np.flatnonzero((scale_codes == scale_code) & (points != 0))  # arrays, no frame copy
-    pos = breakdown["contact_id"].cat.codes.to_numpy()[sel].astype(np.int64)
-    rule_code = breakdown["rule"].cat.codes.to_numpy()[sel].astype(np.int64)
-    points = points[sel]
-    order = np.lexsort((rule_code, -np.abs(points), pos))
-    pos, points, rule_code = pos[order], points[order], rule_code[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(pos)) + 1] if len(pos) else np.array([], int)
-    rank = np.arange(len(pos)) - np.repeat(starts, np.diff(np.r_[starts, len(pos)]))
-    keep = rank < k
-    pos, points, rule_code, rank = pos[keep], points[keep], rule_code[keep], rank[keep]
+    pos = breakdown["contact_id"].array.codes[sel].astype(np.int64)
+    rule_code = breakdown["rule"].array.codes[sel].astype(np.int64)
+    pos, rule_code, points, rank = _top_k_per_contact(pos, rule_code, points[sel], k)
     names = np.asarray(breakdown["rule"].cat.categories.astype(str), dtype=object)
     heads = np.array([f'{{"rule": {json.dumps(r)}, "points": ' for r in names], dtype=object)
     slots = []

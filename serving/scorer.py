@@ -33,6 +33,7 @@ from features.typed import typed_features
 from models.estimator import ConversionModel
 from models.frames import align_features
 from rules import Rulebook, rulebook_from_dict, score_rulebook
+from rules.memory import small_pages
 from serving.blend import BlendConfig, StackedBlend, assign_tier, final_score
 from serving.eligibility import known_contacts, rejects_frame
 from serving.explain import FastTreeShap
@@ -156,12 +157,13 @@ class LeadScorer:
             known = CrmTables(contacts, tables.accounts, tables.activities, tables.outcomes)
         with timed_step(seconds, "rules", on_step):
             rules = score_rulebook(known, self.rulebook_, ts, previous)
-            top_rules, *_ = rules_json(
-                rules.breakdown,
-                len(rules.scores),
-                self.rulebook_.primary_scale,
-                self.settings.top_k,
-            )
+            with small_pages():  # passes over the whole breakdown: see rules.memory
+                top_rules, *_ = rules_json(
+                    rules.breakdown,
+                    len(rules.scores),
+                    self.rulebook_.primary_scale,
+                    self.settings.top_k,
+                )
         with timed_step(seconds, "features", on_step):
             if self.spec_ is None:
                 indexed = contacts.set_index("contact_id")
