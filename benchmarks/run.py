@@ -60,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
     args = parser.parse_args(argv)
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # readable logs
 
     repeats = args.repeats or 3
     names = [n for n in discover() if not args.only or n in args.only or n[6:] in args.only]

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+from mlflow.environment_variables import MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR as bar
 from typer.testing import CliRunner
 
 from pipelines.cli import app
@@ -113,3 +114,13 @@ def test_validate_write_accepted_writes_the_accepted_tables_idempotently(tmp_pat
     assert runner.invoke(app, [*args, "--write-accepted", str(accepted)]).exit_code == 0
     assert {p.name: p.read_bytes() for p in accepted.glob("*.parquet")} == first
     assert not [p for p in accepted.iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+def test_quiet_runs_turn_mlflow_download_bars_off_unless_the_user_chose(monkeypatch) -> None:
+    shipped = str(RULEBOOKS / "default.yaml")
+    monkeypatch.delenv("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", raising=False)
+    assert runner.invoke(app, ["rules", "check", shipped]).exit_code == 0
+    assert bar.get() is False
+    monkeypatch.setenv("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "true")
+    assert runner.invoke(app, ["rules", "check", shipped]).exit_code == 0
+    assert bar.get() is True
