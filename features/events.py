@@ -46,16 +46,47 @@ def epoch_ns(values: pd.Series, where: str) -> np.ndarray:
     return np.asarray(pd.DatetimeIndex(values).as_unit("ns").asi8)
 
 
-def contact_positions(ids: pd.Series, contact_ids: pd.Index) -> np.ndarray:
-    """Position of each id in ``contact_ids`` (-1 when absent), hashing each string once."""
-    if isinstance(ids.dtype, pd.CategoricalDtype):
-        lookup = contact_ids.get_indexer(ids.cat.categories.astype(contact_ids.dtype))
-        codes = ids.cat.codes.to_numpy()
+def _arrow_text(s: pd.Series) -> pa.Array:
+    """``s`` as one Arrow string array: an Arrow-backed column as it is (no copy)."""
+    arr = getattr(s.array, "_pa_array", None)
+    if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return pa.array(s.astype("string[pyarrow]"), type=pa.large_string())
+    if isinstance(arr, pa.ChunkedArray):
+        return arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
+    return arr
+
+
+def positions_of(values: pd.Series, index: pd.Index) -> np.ndarray:
+    """Position of each value in ``index`` (-1 when absent or missing), hashed in Arrow.
+
+    A categorical column hashes each category once. Otherwise, since exports usually list
+    a contact's rows together, runs of equal values are looked up once (hash lookups into
+    a million ids miss the cache; comparing neighbours does not), so the cost follows the
+    number of runs rather than the number of rows.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        lookup = index.get_indexer(values.cat.categories.astype(index.dtype))
+        codes = values.array.codes
         return np.where(codes >= 0, lookup[codes], -1).astype(np.int64)
-    values = pa.array(ids.astype("string[pyarrow]"), type=pa.large_string())
-    value_set = pa.array(pd.Series(contact_ids).astype("string[pyarrow]"), type=pa.large_string())
-    found = pc.index_in(values, value_set=value_set)
-    return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.int64)
+    arr = _arrow_text(values)
+    value_set = _arrow_text(pd.Series(index)).cast(arr.type)
+    if len(arr) == 1:
+        changed = np.zeros(0, dtype=bool)
+    else:
+        changed = pc.not_equal(arr.slice(1), arr.slice(0, len(arr) - 1))
+        # a null next to anything compares as null: count it as a new run
+        changed = changed.fill_null(True).to_numpy(zero_copy_only=False)
+    starts = np.concatenate([[0], np.flatnonzero(changed) + 1])
+    if starts.size > len(arr) // 2:  # hardly any runs: look every row up
+        found = pc.index_in(arr, value_set=value_set)
+        return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    found = pc.index_in(arr.take(pa.array(starts)), value_set=value_set)
+    heads = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    run = np.zeros(len(arr), dtype=np.int32 if starts.size < 2**31 else np.int64)
+    np.cumsum(changed, out=run[1:])  # run number of each row
+    return heads[run]  # np.repeat is slow on millions of short runs
 
 
 @dataclass(frozen=True)
@@ -115,7 +146,7 @@ def events_before(
     before = (occurred != _NAT) & (occurred < cutoff)
     # the common case (scoring "now") keeps every row: avoid copying the columns then
     rows: np.ndarray | None = None if before.all() else np.flatnonzero(before)
-    contact = contact_positions(_take(activities["contact_id"], rows), contact_ids)
+    contact = positions_of(_take(activities["contact_id"], rows), contact_ids)
     known = contact >= 0
     if not known.all():
         rows = np.flatnonzero(known) if rows is None else rows[known]

@@ -74,6 +74,9 @@ def test_positions_of_matches_a_dictionary_lookup():
     lookup = {v: i for i, v in enumerate(index)}
     expected = [lookup.get(v, -1) if isinstance(v, str) else -1 for v in values]
     assert positions_of(values, index).tolist() == expected
+    # the same ids as a category or as plain objects: the same answer
+    assert positions_of(values.astype("category"), index).tolist() == expected
+    assert positions_of(values.astype(object), index).tolist() == expected
     # every value different: looked up row by row, same answer
     distinct = pd.Series(["d", "q", "a", "c", "b"], dtype="str")
     assert positions_of(distinct, index).tolist() == [3, -1, 1, 0, 2]
