@@ -161,11 +161,8 @@ class ActivityIndex:
         """Sorted row numbers of the counting activities that match a filter (cached)."""
         key = repr(sorted(flt.items(), key=lambda kv: kv[0]))
         if key not in self._rows:
-            if flt:
-                rows = self._matching(flt, key)
-                self._rows[key] = rows[self.valid[rows]]
-            else:
-                self._rows[key] = np.flatnonzero(self.valid)
+            rows = self._matching(flt, key)
+            self._rows[key] = rows[self.valid[rows]]
         return self._rows[key]
 
     def contact_time_order(self) -> np.ndarray | None:

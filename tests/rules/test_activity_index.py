@@ -83,6 +83,7 @@ def typed_history():
             lambda r: r.page_category == "b" and r.page_url != "/blog",
         ),
         ({"activity_type": "nothing_like_it"}, lambda r: False),
+        ({}, lambda r: True),  # no test at all: every counting row
     ],
 )
 @pytest.mark.parametrize("block", [None, (5, 30)])
