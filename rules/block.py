@@ -21,6 +21,7 @@ from rules.collect import RECYCLE_KINDS, collect_rows
 from rules.conditions import Evaluator
 from rules.model import Rulebook
 from rules.stages import latest_feedback
+from rules.variables import VariableCache
 from rules.vocabulary import variables_for
 
 NO_TIME = np.iinfo(np.int64).min
@@ -134,7 +135,7 @@ def score_block(
         activity,
         variables_for(dict(rulebook.extra_columns)),
         tuple(rulebook.free_email_domains) if rulebook.free_email_domains else None,
-        _shared={} if account_pos is None else {"account_pos": account_pos},
+        VariableCache(account_pos=account_pos),
     )
     categories, cat_of_rule = layout.categories, layout.cat_of_rule
     collected = collect_rows(rulebook, ev, fb_kind)

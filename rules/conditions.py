@@ -17,7 +17,7 @@ import pandas as pd
 from rules.activities import ActivityIndex
 from rules.model import AllOf, AnyOf, Leaf, Measure, NotOf
 from rules.operators import apply_operator
-from rules.variables import variable_values
+from rules.variables import VariableCache, variable_values
 from rules.vocabulary import Variable, dtype_family
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ class Evaluator:
         activity: Activity view that earns points (recycling applied).
         variables: The rulebook's variable registry.
         free_domains: Free e-mail domains.
+        cache: Intermediate results shared by the variables (account positions, domains).
     """
 
     contacts: pd.DataFrame
@@ -46,8 +47,8 @@ class Evaluator:
     activity: ActivityIndex
     variables: dict[str, Variable]
     free_domains: tuple[str, ...] | None = None
+    cache: VariableCache = field(default_factory=VariableCache)
     _values: dict[str, pd.Series] = field(default_factory=dict)
-    _shared: dict[str, object] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -81,7 +82,7 @@ class Evaluator:
                 self._values[name] = values
                 return values
             self._values[name] = variable_values(
-                var, self.contacts, self.accounts, self.history, self.free_domains, self._shared
+                var, self.contacts, self.accounts, self.history, self.free_domains, self.cache
             )
         return self._values[name]
 

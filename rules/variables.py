@@ -7,7 +7,7 @@ ones read the full activity history before ``as_of`` (not the recycled view).
 
 from __future__ import annotations
 
-from typing import cast
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -20,15 +20,30 @@ from rules.vocabulary import FREE_EMAIL_DOMAINS, Variable
 OPEN_DEAL_STAGES = ("prospecting", "qualification", "proposal", "negotiation")
 
 
-def _email_domain(contacts: pd.DataFrame, cache: dict[str, object]) -> pd.Series:
-    if "email_domain" not in cache:
+@dataclass
+class VariableCache:
+    """Intermediate results shared by the variables of one set of contacts.
+
+    Attributes:
+        account_pos: Position of each contact's account in the account table (-1: none).
+            A caller scoring in blocks looks it up once for all blocks and passes each
+            block its slice; None means it is looked up on first use.
+        email_domain: Each contact's lower-cased e-mail domain (missing without an ``@``).
+    """
+
+    account_pos: np.ndarray | None = None
+    email_domain: pd.Series | None = None
+
+
+def _email_domain(contacts: pd.DataFrame, cache: VariableCache) -> pd.Series:
+    if cache.email_domain is None:
         if "email" not in contacts:
-            cache["email_domain"] = pd.Series(pd.NA, index=contacts.index, dtype="string")
+            cache.email_domain = pd.Series(pd.NA, index=contacts.index, dtype="string")
         else:
             email = as_text(contacts["email"]).str.strip().str.lower()
             domain = email.str.replace(r"^.*@", "", regex=True)
-            cache["email_domain"] = domain.where(email.str.contains("@", regex=False).fillna(False))
-    return cast(pd.Series, cache["email_domain"])
+            cache.email_domain = domain.where(email.str.contains("@", regex=False).fillna(False))
+    return cache.email_domain
 
 
 def variable_values(
@@ -37,7 +52,7 @@ def variable_values(
     accounts: pd.DataFrame,
     history: ActivityIndex,
     free_domains: tuple[str, ...] | None = None,
-    cache: dict[str, object] | None = None,
+    cache: VariableCache | None = None,
 ) -> pd.Series:
     """The values of one variable for every contact (positional index).
 
@@ -53,7 +68,7 @@ def variable_values(
         A series aligned with ``contacts``.
     """
     n = len(contacts)
-    cache = {} if cache is None else cache
+    cache = VariableCache() if cache is None else cache
     if var.source in {"contact", "extra"}:
         if var.column not in contacts:
             return pd.Series([pd.NA] * n, dtype="object")
@@ -61,11 +76,11 @@ def variable_values(
     if var.source == "account":
         if "account_id" not in contacts or var.column not in accounts:
             return pd.Series([pd.NA] * n, dtype="object")
-        if "account_pos" not in cache:
-            cache["account_pos"] = positions_of(
+        if cache.account_pos is None:
+            cache.account_pos = positions_of(
                 contacts["account_id"], pd.Index(accounts["account_id"])
             )
-        idx: np.ndarray = cache["account_pos"]  # type: ignore[assignment]
+        idx = cache.account_pos
         col = accounts[var.column].reset_index(drop=True)
         if col.empty:  # no accounts at all (a flat export): every value is missing
             return pd.Series([pd.NA] * n, dtype="object")
@@ -103,7 +118,7 @@ def _history_flag(
     accounts: pd.DataFrame,
     history: ActivityIndex,
     free_domains: tuple[str, ...] | None,
-    cache: dict[str, object],
+    cache: VariableCache,
 ) -> np.ndarray:
     def latest_deal_stage_is(stages: tuple[str, ...]) -> np.ndarray:
         deals = history.filter_rows({"activity_type": "deal_stage_change"})

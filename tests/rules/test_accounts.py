@@ -64,3 +64,41 @@ def test_committee_is_hot_although_no_single_contact_is():
     res = score_rulebook(tables(CONTACTS), rb, AS_OF)
     assert (res.scores["stage"].astype(str) != "sql").all()
     assert bool(res.accounts.set_index("account_id").loc["A", "hot"])
+
+
+def test_account_variables_scored_in_blocks_match_one_block():
+    # The scorer looks each contact's account up once and hands every block its slice:
+    # blocks of one and two contacts must give what one block gives, including a
+    # contact whose account is not in the account table and one without an account.
+    rb = book(
+        [
+            {
+                "name": "software",
+                "category": "fit",
+                "when": {"var": "account.industry", "op": "eq", "value": "software"},
+                "points": 7,
+            },
+            {
+                "name": "large",
+                "category": "fit",
+                "when": {"var": "account.employees", "op": "gte", "value": 500},
+                "points": 3,
+            },
+        ]
+    )
+    contacts = [
+        {"contact_id": "c1", "account_id": "B"},
+        {"contact_id": "c2", "account_id": "A"},
+        {"contact_id": "c3", "account_id": "unknown"},
+        {"contact_id": "c4"},
+        {"contact_id": "c5", "account_id": "B"},
+    ]
+    accounts = [
+        {"account_id": "A", "industry": "software", "employees": 50},
+        {"account_id": "B", "industry": "retail", "employees": 900},
+    ]
+    expected = {"c1": 3.0, "c2": 7.0, "c3": 0.0, "c4": 0.0, "c5": 3.0}
+    for block_size in (None, 1, 2):
+        res = score_rulebook(tables(contacts, accounts=accounts), rb, AS_OF, block_size=block_size)
+        got = dict(zip(res.scores["contact_id"], res.scores["total"], strict=True))
+        assert got == expected, block_size
