@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
+
+from features.files import atomic_write
 
 
 def write_frame(frame: pd.DataFrame, path: Path) -> Path:
@@ -13,11 +14,8 @@ def write_frame(frame: pd.DataFrame, path: Path) -> Path:
     path = Path(path)
     if path.suffix not in (".csv", ".parquet"):
         raise ValueError(f"{path}: use a .csv or .parquet file name")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
     if path.suffix == ".csv":
-        frame.to_csv(tmp, index=False)
+        atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False))
     else:
-        frame.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
+        atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
     return path

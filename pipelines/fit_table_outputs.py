@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from features.files import atomic_write, atomic_write_text
 from features.infer import TableTypes
 from models.leakage import LeakageReport
 
@@ -83,21 +84,21 @@ def write_outputs(
     rejected: pd.DataFrame,
     report: str,
 ) -> dict[str, Path]:
-    """Write metrics.json (NaN as null), scores.csv, rejected.csv and report.html."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Write metrics.json (NaN as null), scores.csv, rejected.csv and report.html, each
+    atomically (:func:`features.files.atomic_write`)."""
     paths = {
         "metrics": out_dir / "metrics.json",
         "scores": out_dir / "scores.csv",
         "rejected": out_dir / "rejected.csv",
         "report": out_dir / "report.html",
     }
-    paths["metrics"].write_text(
+    atomic_write_text(
+        paths["metrics"],
         json.dumps(_finite(metrics), indent=2, default=_json_default, allow_nan=False),
-        encoding="utf-8",
     )
-    scores.to_csv(paths["scores"], index=False)
-    rejected.to_csv(paths["rejected"], index=False)
-    paths["report"].write_text(report, encoding="utf-8")
+    atomic_write(paths["scores"], lambda tmp: scores.to_csv(tmp, index=False))
+    atomic_write(paths["rejected"], lambda tmp: rejected.to_csv(tmp, index=False))
+    atomic_write_text(paths["report"], report)
     return paths
 
 

@@ -7,9 +7,6 @@ columns, and written quarantine files redact ``pii`` values unless asked not to.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -18,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from features.files import atomic_write, atomic_write_text
 from features.ingest.quarantine import Failure, redacted, shown_values
 from features.schema import TABLES, Table
 
@@ -131,13 +129,13 @@ def write_report(report: ValidationReport, out_dir: Path, *, include_pii: bool) 
     for name, frame in report.quarantine.items():
         shown = frame if include_pii else redacted(frame, TABLES[name])
         path = out_dir / "quarantine" / f"{name}.csv"
-        _atomic_write(path, shown.to_csv(index=False, lineterminator="\n"))
+        atomic_write_text(path, shown.to_csv(index=False, lineterminator="\n"))
         written[f"quarantine/{name}"] = path
     summary = out_dir / "validation_summary.json"
-    _atomic_write(summary, _json(summary_dict(report)))
+    atomic_write_text(summary, _json(summary_dict(report)))
     written["summary"] = summary
     gx_path = out_dir / "gx_results.json"
-    _atomic_write(gx_path, _json(report.gx_results))
+    atomic_write_text(gx_path, _json(report.gx_results))
     written["gx_results"] = gx_path
     return written
 
@@ -154,7 +152,7 @@ def write_accepted(report: ValidationReport, folder: Path) -> dict[str, Path]:
     written: dict[str, Path] = {}
     for name in TABLES:
         path = folder / f"{name}.parquet"
-        _atomic(path, partial(report.tables.table(name).to_parquet, index=False))
+        atomic_write(path, partial(report.tables.table(name).to_parquet, index=False))
         written[name] = path
     return written
 
@@ -169,22 +167,3 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
     return str(value)
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` through :func:`_atomic`."""
-    _atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8", newline=""))
-
-
-def _atomic(path: Path, write: Callable[[Path], object]) -> None:
-    """Let ``write`` fill a temporary file beside ``path``, then move it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal
@@ -15,22 +13,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from features.files import atomic_write
 from features.schema import TABLES
 from features.synthetic.config import GENERATOR_VERSION, SyntheticCrm
 
 logger = logging.getLogger(__name__)
 TRUTH_DIR = "_truth"
 CSV_CHUNK_ROWS = 500_000
-
-
-def _atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through a temporary file in the same folder, then rename over ``path``."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def iso_utc_text(times: pd.Series) -> pa.Array:
@@ -143,15 +132,15 @@ def write_crm(
         path = out_dir / f"{name}.{fmt}"
         typos = crm.csv_timestamp_typos if name == "activities" else None
         if fmt == "csv":
-            _atomic(path, partial(_write_csv, frame, typos=typos))
+            atomic_write(path, partial(_write_csv, frame, typos=typos))
         else:
-            _atomic(path, partial(_write_parquet, frame))
+            atomic_write(path, partial(_write_parquet, frame))
         paths[name] = path
         logger.info("wrote %s (%d rows)", path, len(frame))
     paths["truth"] = truth_dir / "propensity.parquet"
-    _atomic(paths["truth"], partial(_write_parquet, crm.truth))
+    atomic_write(paths["truth"], partial(_write_parquet, crm.truth))
     paths["params"] = truth_dir / "params.json"
-    _atomic(paths["params"], lambda p: _write_json(crm.truth_params, p))
+    atomic_write(paths["params"], lambda p: _write_json(crm.truth_params, p))
     params = crm.truth_params
     manifest = {
         "generator_version": GENERATOR_VERSION,
@@ -164,5 +153,5 @@ def write_crm(
         "rows": {name: len(crm.tables.table(name)) for name in TABLES},
     }
     paths["manifest"] = out_dir / "manifest.json"
-    _atomic(paths["manifest"], lambda p: _write_json(manifest, p))
+    atomic_write(paths["manifest"], lambda p: _write_json(manifest, p))
     return paths

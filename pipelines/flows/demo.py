@@ -17,6 +17,7 @@ import pandas as pd
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from features.files import atomic_write_text
 from features.ingest.validation import ValidationReport
 from features.synthetic import generate_crm, write_crm
 from features.training_set import data_end_of
@@ -82,7 +83,7 @@ def demo_flow(workdir: str = "work", contacts: int = 20_000, seed: int = 7) -> s
         trained = train_flow(data=data_dir, workdir=str(root))
         scorer_uri = trained["scorer_uri"]
         state = {"data_key": key, "scorer_uri": scorer_uri, "run_id": trained["run_id"]}
-        (root / STATE_FILE).write_text(json.dumps(state, indent=2))
+        atomic_write_text(root / STATE_FILE, json.dumps(state, indent=2))
     # score as of the midnight after the last recorded event: the nightly run
     as_of = f"{(data_end_of(report.tables) + pd.Timedelta(days=1)).normalize():%Y-%m-%d}"
     db_sink = f"sqlite:///{root / 'crm_scores.db'}"

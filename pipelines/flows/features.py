@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, cast
 
@@ -12,6 +11,7 @@ from prefect.cache_policies import NO_CACHE
 
 from features.build import build_features
 from features.crm import CrmTables
+from features.files import atomic_write
 from features.spec import load_feature_spec
 from pipelines.flows.common import validate_crm
 
@@ -25,13 +25,9 @@ def features_at(tables: CrmTables, as_of: pd.Timestamp, spec_path: str | None) -
 
 @task(name="write-features", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
 def write_parquet(frame: pd.DataFrame, out: str) -> str:
-    """Write atomically: a temporary file in the same folder, then a rename."""
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    frame.reset_index().to_parquet(tmp, index=False)
-    os.replace(tmp, path)
-    return str(path)
+    """Write atomically (:func:`features.files.atomic_write`)."""
+    atomic_write(out, lambda tmp: frame.reset_index().to_parquet(tmp, index=False))
+    return str(out)
 
 
 @flow(name="build_features")

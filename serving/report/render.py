@@ -7,14 +7,13 @@ browser and references no external resource. Jinja2 autoescapes every value.
 from __future__ import annotations
 
 import logging
-import os
-import uuid
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import jinja2
 
+from features.files import atomic_write_text
 from serving.report.build import ComparisonReport
 from serving.report.plots import label
 from serving.report.sections import NAV_LABELS, all_sections
@@ -85,16 +84,7 @@ def write_report(report: ComparisonReport, path: str | Path) -> Path:
         The written path.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     html = render_html(report)
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        # Mode "x" creates the file with the usual umask permissions (mkstemp would give 0600).
-        with tmp.open("x", encoding="utf-8") as out:
-            out.write(html)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    atomic_write_text(target, html)
     log.info("report written to %s (%d bytes)", target, len(html.encode("utf-8")))
     return target

@@ -1,10 +1,10 @@
 """File sinks: Parquet or CSV, written atomically and idempotently.
 
-Each file is written to a temporary file in the same folder, flushed to disk and moved over
-the target with ``os.replace`` (atomic on POSIX and Windows), so a reader sees the old file
-or the new one, never half of one. When the new bytes equal the existing file, the existing
-file is left untouched (same as_of and inputs -> same name, same bytes). Rejects are always
-written, even when empty, so a re-run that fixed them replaces the old list.
+Each file is written with :func:`features.files.atomic_write` (a temporary sibling, flushed,
+then ``os.replace``), so a reader sees the old file or the new one, never half of one. When
+the new bytes equal the existing file, the existing file is left untouched (same as_of and
+inputs -> same name, same bytes). Rejects are always written, even when empty, so a re-run
+that fixed them replaces the old list.
 
 Files carry the contract columns plus ``model_name``, ``model_version`` and
 ``rulebook_version`` (not ``run_id`` or ``scored_at``, which differ between identical
@@ -13,48 +13,18 @@ re-runs). In CSV, ``as_of`` is ISO 8601 with offset and the reasons stay JSON st
 
 from __future__ import annotations
 
-import filecmp
 import logging
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
+from features.files import atomic_write
 from serving.sinks.contract import SCORE_COLUMNS, RunInfo, SinkResult
 
 logger = logging.getLogger(__name__)
 
 RUN_COLUMNS: tuple[str, ...] = ("model_name", "model_version", "rulebook_version")
-
-
-def atomic_write(path: Path, write: Callable[[Path], None]) -> bool:
-    """Write ``path`` through a temporary sibling file and ``os.replace``.
-
-    Args:
-        path: Final file path (its folder is created if missing).
-        write: Writes the content to the path it is given.
-
-    Returns:
-        True if the file was created or changed, False if identical content was there.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        with tmp.open("rb") as handle:
-            os.fsync(handle.fileno())
-        if path.is_file() and filecmp.cmp(tmp, path, shallow=False):
-            tmp.unlink()
-            return False
-        os.replace(tmp, path)
-        return True
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def file_frame(scores: pd.DataFrame, run: RunInfo) -> pd.DataFrame:
@@ -97,8 +67,8 @@ def _write_pair(
     run: RunInfo,
 ) -> SinkResult:
     writer = _to_parquet if kind == "parquet" else _to_csv
-    changed = atomic_write(scores_path, writer(file_frame(scores, run)))
-    atomic_write(rejects_path, writer(rejects_frame(rejects, run)))
+    changed = atomic_write(scores_path, writer(file_frame(scores, run)), skip_identical=True)
+    atomic_write(rejects_path, writer(rejects_frame(rejects, run)), skip_identical=True)
     logger.info(
         "%s sink %s: %d scores (%s), %d rejects",
         kind,

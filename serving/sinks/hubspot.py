@@ -34,8 +34,9 @@ from typing import Any
 
 import pandas as pd
 
+from features.files import atomic_write
 from serving.sinks.contract import RunInfo, SinkResult
-from serving.sinks.files import atomic_write, rejects_frame
+from serving.sinks.files import rejects_frame
 
 logger = logging.getLogger(__name__)
 
@@ -139,11 +140,17 @@ def write_hubspot(
         What was written; ``n_current_updated`` is 0 when an identical file was there.
     """
     frame = hubspot_frame(scores, run)
-    changed = atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n"))
+    changed = atomic_write(
+        path, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n"), skip_identical=True
+    )
     rejects_path = path.with_name(f"{path.stem}_rejects.csv")
     rej = rejects_frame(rejects, run)
     rej = rej.assign(as_of=rej["as_of"].map({run.as_of: run.as_of.isoformat()}).astype("str"))
-    atomic_write(rejects_path, lambda tmp: rej.to_csv(tmp, index=False, lineterminator="\n"))
+    atomic_write(
+        rejects_path,
+        lambda tmp: rej.to_csv(tmp, index=False, lineterminator="\n"),
+        skip_identical=True,
+    )
     logger.info("hubspot import file %s: %d contacts, %d rejects", path, len(frame), len(rej))
     return SinkResult(
         kind="hubspot",

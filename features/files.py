@@ -1,0 +1,72 @@
+"""Atomic file writes: the one way leadscore writes a file a user or another job reads.
+
+Content goes to a temporary sibling file (same folder, so same file system), is flushed to
+disk, then moved over the target with ``os.replace``, which is atomic on POSIX and Windows:
+a reader sees the old file or the new one, never half of one, and a failed or interrupted
+write leaves the old file and no temporary file behind. The temporary file is created with
+the usual permissions (umask), not ``mkstemp``'s owner-only 0600, so the result can be
+shared like any other file the user writes.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+
+def atomic_write(
+    path: str | Path, write: Callable[[Path], object], *, skip_identical: bool = False
+) -> bool:
+    """Write ``path`` through a temporary sibling file and ``os.replace``.
+
+    Args:
+        path: Final file path; its folder is created when missing.
+        write: Writes the whole content to the path it is given (an empty file exists there).
+        skip_identical: Leave an existing file untouched (same modification time) when the
+            new bytes equal it, so an idempotent re-run changes nothing.
+
+    Returns:
+        True if the file was created or replaced, False if identical content was kept.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+    try:
+        tmp.open("xb").close()  # claims the name with umask permissions
+        write(tmp)
+        with tmp.open("rb") as handle:
+            os.fsync(handle.fileno())
+        if skip_identical and path.is_file() and filecmp.cmp(tmp, path, shallow=False):
+            tmp.unlink()
+            return False
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_folder(path.parent)
+    return True
+
+
+def atomic_write_text(path: str | Path, text: str, *, skip_identical: bool = False) -> bool:
+    """Write ``text`` as UTF-8 (newlines as given) with :func:`atomic_write`."""
+    return atomic_write(
+        path,
+        lambda tmp: tmp.write_text(text, encoding="utf-8", newline=""),
+        skip_identical=skip_identical,
+    )
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable where the platform allows opening a folder."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError:  # some file systems refuse fsync on a folder; the rename still happened
+        pass
+    finally:
+        os.close(fd)
