@@ -8,7 +8,6 @@ Nothing here computes anything itself: it calls features/, rules/ and models/.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,7 @@ from models.splits import split_random_stratified
 from models.tracking import RunContext
 from models.train import TrainResult, train_and_register
 from rules import Rulebook, score_rulebook
-from serving.scorer_training import manual_scores_at
+from serving.scorer_training import manual_scores_of
 
 # contact columns that are never features of a flat export: ids, personal data, times, and
 # the CRM's lifecycle stage at export time (it already knows the outcome)
@@ -63,6 +62,7 @@ class Slices:
     segments_test: pd.DataFrame | None
     fingerprint: dict[str, Any] = field(default_factory=dict)
     flat_types: TableTypes | None = None  # a flat export's column types, reused to score
+    manual_score_valid: np.ndarray | None = None  # the blend is fitted on it
 
     def X(self, part: str) -> pd.DataFrame:
         ts: TrainingSet = getattr(self, part)
@@ -100,19 +100,32 @@ def is_flat(tables: CrmTables) -> bool:
     return tables.activities.empty and tables.contacts["created_at"].nunique() <= 1
 
 
-def _manual_scores(
-    tables: CrmTables, rulebook: Rulebook | None, as_of: pd.Timestamp, ids: pd.Series
-) -> np.ndarray | None:
-    return None if rulebook is None else manual_scores_at(tables, rulebook, as_of, ids)
+class RuleTotals:
+    """The rulebook total per ``contact_id`` at an ``as_of``: the feature ``rule_score`` and
+    the manual score of the valid and test slices, scored once per date.
 
+    Only the dates in ``keep`` stay in memory (the valid and test snapshots, read again for
+    the manual scores); the training snapshots are scored once and not kept.
+    """
 
-def _rule_totals(tables: CrmTables, rulebook: Rulebook) -> Callable[[pd.Timestamp], pd.Series]:
-    """The rulebook total per ``contact_id`` at an ``as_of`` (the feature ``rule_score``)."""
+    def __init__(self, tables: CrmTables, rulebook: Rulebook, keep: tuple[pd.Timestamp, ...]):
+        self.tables, self.rulebook = tables, rulebook
+        self._keep = {pd.Timestamp(d) for d in keep}
+        self._kept: dict[pd.Timestamp, pd.Series] = {}
 
-    def at(as_of: pd.Timestamp) -> pd.Series:
-        return score_rulebook(tables, rulebook, as_of).scores.set_index("contact_id")["total"]
+    def __call__(self, as_of: pd.Timestamp) -> pd.Series:
+        key = pd.Timestamp(as_of)
+        if key in self._kept:
+            return self._kept[key]
+        totals = score_rulebook(self.tables, self.rulebook, key).scores
+        out = totals.set_index("contact_id")["total"]
+        if key in self._keep:
+            self._kept[key] = out
+        return out
 
-    return at
+    def of(self, as_of: pd.Timestamp, contact_ids: pd.Series) -> np.ndarray:
+        """The totals of ``contact_ids`` at ``as_of`` (0 for contacts not scored)."""
+        return manual_scores_of(self(as_of), contact_ids)
 
 
 def snapshot_slices(
@@ -129,12 +142,9 @@ def snapshot_slices(
     train_dates, valid_date, test_date = snapshot_schedule(
         data_end_of(tables), horizon_days, train_snapshots=train_snapshots, every_days=every_days
     )
+    totals = None if rulebook is None else RuleTotals(tables, rulebook, (valid_date, test_date))
     ts = build_training_set(
-        tables,
-        [*train_dates, valid_date, test_date],
-        horizon_days,
-        spec,
-        rule_scores=None if rulebook is None else _rule_totals(tables, rulebook),
+        tables, [*train_dates, valid_date, test_date], horizon_days, spec, rule_scores=totals
     )
     train, valid, test = time_split(ts, valid_snapshots=1, test_snapshots=1)
     leakage = check_leakage(
@@ -149,7 +159,7 @@ def snapshot_slices(
         test,
         leakage,
         "snapshots",
-        _manual_scores(tables, rulebook, test_date, test.contact_id),
+        None if totals is None else totals.of(test_date, test.contact_id),
         segments,
         {
             "snapshots": {
@@ -159,6 +169,7 @@ def snapshot_slices(
             },
             "horizon_days": horizon_days,
         },
+        manual_score_valid=None if totals is None else totals.of(valid_date, valid.contact_id),
     )
 
 
@@ -191,14 +202,16 @@ def flat_slices(
     train, valid, test = (ts.subset(split.train), ts.subset(split.valid), ts.subset(split.test))
     leakage = check_leakage(train.X, train.y, keep_suspects=keep_leaky)
     as_of = contacts["created_at"].max() + pd.Timedelta(days=1)
+    totals = None if rulebook is None else RuleTotals(tables, rulebook, (as_of,))
     return Slices(
         train,
         valid,
         test,
         leakage,
         "flat",
-        _manual_scores(tables, rulebook, as_of, test.contact_id),
+        None if totals is None else totals.of(as_of, test.contact_id),
         None,
         {"split": "stratified random 60/20/20", "seed": seed},
         types,
+        manual_score_valid=None if totals is None else totals.of(as_of, valid.contact_id),
     )

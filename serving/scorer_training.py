@@ -46,6 +46,8 @@ class SlicesLike(Protocol):
     def test(self) -> Any: ...
     @property
     def manual_score_test(self) -> np.ndarray | None: ...
+    @property
+    def manual_score_valid(self) -> np.ndarray | None: ...
 
     def X(self, part: str) -> pd.DataFrame: ...
 
@@ -67,8 +69,13 @@ def manual_scores_at(
     tables: CrmTables, rulebook: Rulebook, as_of: pd.Timestamp, contact_ids: pd.Series
 ) -> np.ndarray:
     """The rulebook total of ``contact_ids`` at ``as_of`` (0 for contacts it did not score)."""
-    scores = score_rulebook(tables, rulebook, as_of).scores.set_index("contact_id")["total"]
-    values = scores.reindex(contact_ids.astype(str).to_numpy()).to_numpy(dtype="float64")
+    totals = score_rulebook(tables, rulebook, as_of).scores.set_index("contact_id")["total"]
+    return manual_scores_of(totals, contact_ids)
+
+
+def manual_scores_of(totals: pd.Series, contact_ids: pd.Series) -> np.ndarray:
+    """``totals`` (rulebook total by contact_id) of ``contact_ids``, 0 where not scored."""
+    values = totals.reindex(contact_ids.astype(str).to_numpy()).to_numpy(dtype="float64")
     return np.nan_to_num(values, nan=0.0)
 
 
@@ -124,7 +131,8 @@ def build_and_register_scorer(
 
     Args:
         train_result: What :func:`models.train.train_and_register` returned.
-        slices: The training slices (after the leakage guard) the model was fitted on.
+        slices: The training slices (after the leakage guard) the model was fitted on; their
+            manual scores, when present, must come from ``rulebook``.
         tables: The validated CRM tables the slices came from (manual scores).
         rulebook: The manual rulebook the scorer applies.
         spec: The feature spec of the slices; None for a flat export.
@@ -140,9 +148,11 @@ def build_and_register_scorer(
     blend = blend or BlendConfig()
     model = train_result.model
     p_valid = model.predict_conversion(slices.X("valid"))
-    manual_valid = manual_scores_at(
-        tables, rulebook, slice_as_of(slices, "valid", tables), slices.valid.contact_id
-    )
+    manual_valid = slices.manual_score_valid
+    if manual_valid is None:
+        manual_valid = manual_scores_at(
+            tables, rulebook, slice_as_of(slices, "valid", tables), slices.valid.contact_id
+        )
     y_valid = np.asarray(slices.valid.y, dtype=int)
     stacked = StackedBlend(blend).fit(p_valid, manual_valid, y_valid)
     manual_test = slices.manual_score_test
