@@ -85,11 +85,22 @@ def first_positive(outcomes: pd.DataFrame, positive: tuple[str, ...]) -> pd.Seri
     return times.groupby(hits["contact_id"].astype("object")).min()
 
 
+def _times_of(keys: pd.Series | pd.Index, times: pd.Series) -> pd.Series:
+    """``times`` (indexed by unique keys) looked up for each key; NaT where absent.
+
+    ``Series.map`` with an empty datetime series fails under pandas 3.1 (it casts the empty
+    result to float), which a CRM without accounts or won deals hits.
+    """
+    values = pd.to_datetime(times, utc=True).reindex(pd.Index(keys, dtype="object"))
+    index = keys.index if isinstance(keys, pd.Series) else None
+    return pd.Series(values.to_numpy(), index=index, dtype="datetime64[ns, UTC]")
+
+
 def _customer_since(tables: CrmTables, first_won: pd.Series) -> pd.Series:
     """When each account became a customer: its first won deal, or the beginning of time
     when it is flagged ``is_customer`` without a won deal in the data."""
     contacts = tables.contacts
-    won_at = contacts["contact_id"].astype("object").map(first_won)
+    won_at = _times_of(contacts["contact_id"].astype("object"), first_won)
     per_account = won_at.groupby(contacts["account_id"].astype("object")).min()
     accounts = tables.accounts
     flagged = accounts.loc[accounts["is_customer"].fillna(False).astype(bool), "account_id"]
@@ -103,9 +114,9 @@ def _eligible_and_label(
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     ids = features.index.astype("object")
     contacts = tables.contacts.set_index(tables.contacts["contact_id"].astype("object"))
-    first = pd.to_datetime(ids.map(converted), utc=True)
+    first = pd.DatetimeIndex(_times_of(ids, converted))
     account = contacts["account_id"].astype("object").reindex(ids)
-    since = pd.to_datetime(account.map(customer_since), utc=True)
+    since = pd.DatetimeIndex(_times_of(account, customer_since))
     employee = contacts.get("is_employee", pd.Series(False, index=contacts.index))
     is_employee = employee.reindex(ids).fillna(False).astype(bool).to_numpy()
     already = np.asarray(first <= as_of)

@@ -175,3 +175,26 @@ def test_rule_score_feature_without_a_rulebook_is_a_clear_error():
     spec = SPEC.model_copy(update={"include_rule_score": True})
     with pytest.raises(ValueError, match="include_rule_score: true.*pass rule_scores="):
         build_training_set(tables(), [S1], 30, spec)
+
+
+def test_a_crm_without_accounts_or_won_deals_still_gets_labels():
+    # No account table and no won outcome (an MQL export like Olist): the customer lookup
+    # is empty, which pandas 3.1's Series.map cannot handle for datetimes.
+    full = tables()
+    contacts = full.contacts.assign(
+        account_id=pd.Series(pd.NA, dtype=full.contacts["account_id"].dtype)
+    )
+    outcomes = full.outcomes[full.outcomes["outcome"] != "won"].reset_index(drop=True)
+    crm = CrmTables(contacts, full.accounts.iloc[:0], full.activities, outcomes)
+    ts = build_training_set(crm, [S1], horizon_days=30, spec=SPEC)
+    # p1 and p9 no longer convert (their "won" rows are gone), p2's opportunity is on day
+    # H + 1, p4 and p8/p9 are no longer at customers, p5 is an employee, p6 not created yet
+    assert _rows(ts) == [
+        ("2024-01-01", "p1", 0),
+        ("2024-01-01", "p2", 0),
+        ("2024-01-01", "p3", 0),
+        ("2024-01-01", "p4", 0),
+        ("2024-01-01", "p7", 0),
+        ("2024-01-01", "p8", 0),
+        ("2024-01-01", "p9", 0),
+    ]
