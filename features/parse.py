@@ -14,6 +14,8 @@ Decisions, documented because exports differ:
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import warnings
 
 import numpy as np
@@ -123,3 +125,41 @@ def best_date_format(
         if share == 1.0:
             break
     return best, best_share
+
+
+_ISO_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}"  # date
+    r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?"  # optional time
+    r"(?:Z|[+-]\d{2}:?\d{2})?"  # optional offset
+)
+
+
+def utc_time(value: str | dt.date | pd.Timestamp, what: str = "--as-of") -> pd.Timestamp:
+    """A point in time given by a user (option, config, flow parameter), in UTC.
+
+    Text must be ISO 8601: ``YYYY-MM-DD``, optionally ``THH:MM[:SS]`` and an offset
+    (``Z``, ``+02:00``); without an offset it is UTC. ``05/09/2026`` is refused rather than
+    read as May or September depending on the day. Dates and timestamps are taken as they
+    are (naive ones as UTC).
+
+    Args:
+        value: The text, date or timestamp.
+        what: Where it came from, named in the error (an option, a config key).
+
+    Raises:
+        ValueError: Not ISO 8601, or not a real date (``2026-09-31``).
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        if not _ISO_TIME.fullmatch(text):
+            raise ValueError(
+                f"{what} {value!r} is not an ISO date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM "
+                "(UTC unless an offset such as +02:00 is given)"
+            )
+        try:
+            stamp = pd.Timestamp(text)
+        except ValueError as err:
+            raise ValueError(f"{what} {value!r} is not a real date: {err}") from None
+    else:
+        stamp = pd.Timestamp(value)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")

@@ -48,10 +48,6 @@ def _main(
     # busy 2-core machine.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no network here
-    if not verbose:
-        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-        # loading a registered model draws a download bar per artifact: noise in job logs
-        os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 
 @app.command()
@@ -72,8 +68,17 @@ def generate(
     The hidden truth (each contact's true conversion propensity) goes to OUT/_truth/,
     apart from the tables, so models can be checked against it.
     """
+    from features.parse import utc_time
     from features.synthetic import DirtConfig, generate_crm, write_crm
 
+    try:
+        utc_time(end, "--end")
+    except ValueError as exc:
+        fail(str(exc))
+        raise typer.Exit(EXIT_DATA_ERROR) from exc
+    if out.exists() and not out.is_dir():
+        fail(f"--out {out} is a file: give a folder to write the CRM tables into")
+        raise typer.Exit(EXIT_DATA_ERROR)
     dirt = DirtConfig.none() if clean else None
     crm = generate_crm(contacts, seed, end=end, dirt=dirt)
     paths = write_crm(crm, out, fmt=fmt.value)
@@ -94,7 +99,10 @@ def validate(
         typer.Option(help="Column-mapping YAML (see features/ingest/mappings/)."),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Where to write quarantine + GX results.")
+        Path | None,
+        typer.Option(
+            help="Folder for the quarantine + GX results (default: work/validation/NAME)."
+        ),
     ] = None,
     now: Annotated[
         str | None, typer.Option(help="Treat timestamps after this as in the future.")
@@ -113,23 +121,23 @@ def validate(
 
     Prints accepted / quarantined counts per table; writes the quarantine files (each row
     with its reason), validation_summary.json and gx_results.json to OUT (default:
-    DATA/_validation for a folder). With --write-accepted, the accepted rows go to that
-    folder as canonical Parquet tables. Exits 1 when a table-level check fails.
+    work/validation/<source name>, never inside DATA). With --write-accepted, the accepted
+    rows go to that folder as canonical Parquet tables. Exits 1 when a table-level check
+    fails.
     """
-    import pandas as pd
-
     from features.ingest import InputError
     from features.ingest.load import ingest
+    from features.parse import utc_time
 
     try:
         report = ingest(
             data,
             mapping,
-            now=pd.Timestamp(now, tz="UTC") if now else None,
+            now=utc_time(now, "--now") if now else None,
             sep=sep,
             encoding=encoding,
         )
-    except InputError as exc:
+    except (InputError, ValueError) as exc:
         fail(str(exc))
         raise typer.Exit(EXIT_DATA_ERROR) from exc
     out_dir = out or _default_validation_dir(data)
@@ -141,12 +149,15 @@ def validate(
 
 
 def _default_validation_dir(data: str) -> Path:
+    """``work/validation/<source name>``: never inside the source (it may be read-only or
+    shared), and one folder per source, so validating another source keeps this one's."""
     path = Path(data)
-    if path.is_dir():
-        return path / "_validation"
-    if path.is_file():
-        return path.parent / f"{path.stem}_validation"
-    return Path("work") / "validation"
+    if path.is_dir() or path.is_file():
+        name = path.resolve().stem if path.is_file() else path.resolve().name
+    else:  # a database URL: its database name
+        name = data.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0].rsplit(".", 1)[0]
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name).strip("_")
+    return Path("work") / "validation" / (safe or "source")
 
 
 @app.command()
@@ -281,9 +292,12 @@ def score(
     distribution and the top movers since the last run.
     """
     from features.ingest import InputError
+    from features.parse import utc_time
     from pipelines.flows.score import score_flow
 
     try:
+        if as_of is not None:
+            utc_time(as_of, "--as-of")  # before anything is read or loaded
         summary = score_flow(
             data=data,
             model_uri=model,
@@ -317,11 +331,14 @@ def explain(
 ) -> None:
     """Why does this lead have its score? Model factors (exact SHAP) and the rules that fired."""
     from features.ingest import InputError
+    from features.parse import utc_time
     from models.tracking import default_tracking_uri
     from serving.lead_explanation import explain_lead
 
     uri = tracking_uri or default_tracking_uri(workdir)
     try:
+        if as_of is not None:
+            utc_time(as_of, "--as-of")
         text = explain_lead(data, model, contact_id, as_of, mapping, uri, factors)
     except (InputError, ValueError, KeyError) as exc:
         fail(str(exc))
@@ -358,9 +375,12 @@ def compare(
     of other rulebooks, drift since training, and segments.
     """
     from features.ingest import InputError
+    from features.parse import utc_time
     from pipelines.flows.compare import compare_flow
 
     try:
+        if as_of is not None:
+            utc_time(as_of, "--as-of")
         result = compare_flow(
             data=data,
             model_uri=model,

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from rich.progress import Progress
 
 from features.crm import CrmTables
+from features.parse import utc_time
 from serving.batch_summary import BatchSummary, score_bands, value_counts
 from serving.eligibility import rejects_frame
 from serving.scorer import LeadScorer, ScoredLeads
@@ -78,11 +79,13 @@ def default_run_id(as_of: pd.Timestamp, model_name: str, model_version: str) -> 
 
 
 def utc_as_of(as_of: str | pd.Timestamp | None) -> pd.Timestamp:
-    """The scoring time in UTC; None means today at 00:00 UTC (the nightly run)."""
+    """The scoring time in UTC; None means today at 00:00 UTC (the nightly run).
+
+    Text must be ISO 8601 (:func:`features.parse.utc_time`); ambiguous dates are refused.
+    """
     if as_of is None:
         return pd.Timestamp.now(tz="UTC").normalize()
-    stamp = pd.Timestamp(as_of)
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return utc_time(as_of, "as_of")
 
 
 def score_batch(

@@ -11,16 +11,23 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from features.crm import CrmTables
+from features.parse import utc_time
 from features.training_set import data_end_of, snapshot_schedule
 from models.tracking import artifact_location_for, default_tracking_uri, ensure_experiment
-from pipelines.flows.common import validate_crm
+from pipelines.flows.common import retry_transient, validate_crm
 from rules import load_rulebook
 from serving.compare import comparison_inputs
 from serving.report import ComparisonReport, build_report, write_report
 from serving.scorer_model import LoadedScorer, load_scorer
 
 
-@task(name="load-scorer", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(
+    name="load-scorer",
+    retries=2,
+    retry_delay_seconds=5,
+    retry_condition_fn=retry_transient,
+    cache_policy=NO_CACHE,
+)
 def load(model_uri: str, tracking_uri: str) -> LoadedScorer:
     """Load the registered scorer from MLflow (I/O: retried)."""
     return load_scorer(model_uri, tracking_uri)
@@ -36,7 +43,7 @@ def compare(
 ) -> tuple[ComparisonReport, pd.Timestamp]:
     """Score and label the held-out period, replay the backtests, build the report."""
     train_dates, _, test_date = snapshot_schedule(data_end_of(tables), horizon_days)
-    when = pd.Timestamp(as_of, tz="UTC") if as_of else test_date
+    when = utc_time(as_of, "as_of") if as_of else test_date
     inputs = comparison_inputs(
         tables,
         loaded.scorer,

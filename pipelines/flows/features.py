@@ -12,8 +12,9 @@ from prefect.cache_policies import NO_CACHE
 from features.build import build_features
 from features.crm import CrmTables
 from features.files import atomic_write
+from features.parse import utc_time
 from features.spec import load_feature_spec
-from pipelines.flows.common import validate_crm
+from pipelines.flows.common import retry_transient, validate_crm
 
 
 @task(name="build-features", cache_policy=NO_CACHE)
@@ -23,7 +24,13 @@ def features_at(tables: CrmTables, as_of: pd.Timestamp, spec_path: str | None) -
     return build_features(tables, as_of, spec)
 
 
-@task(name="write-features", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
+@task(
+    name="write-features",
+    retries=2,
+    retry_delay_seconds=10,
+    retry_condition_fn=retry_transient,
+    cache_policy=NO_CACHE,
+)
 def write_parquet(frame: pd.DataFrame, out: str) -> str:
     """Write atomically (:func:`features.files.atomic_write`)."""
     atomic_write(out, lambda tmp: frame.reset_index().to_parquet(tmp, index=False))
@@ -51,7 +58,7 @@ def build_features_flow(
     Returns:
         The output path, the cut-off and the table's shape.
     """
-    stamp = pd.Timestamp(as_of, tz="UTC") if as_of else pd.Timestamp.now(tz="UTC").normalize()
+    stamp = utc_time(as_of, "as_of") if as_of else pd.Timestamp.now(tz="UTC").normalize()
     tables = validate_crm(data, mapping).tables
     frame = cast(pd.DataFrame, features_at(tables, stamp, spec_path))  # a sync task's value
     path = write_parquet(frame, out)

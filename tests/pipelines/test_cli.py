@@ -83,7 +83,9 @@ def test_rules_score_and_explain_on_a_generated_crm(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     frame = pd.read_csv(scores)
-    assert len(frame) == 500 and {"contact_id", "total", "stage"} <= set(frame.columns)
+    created = pd.to_datetime(pd.read_parquet(out / "contacts.parquet")["created_at"], utc=True)
+    known = int((created < pd.Timestamp("2026-09-01", tz="UTC")).sum())
+    assert len(frame) == known and {"contact_id", "total", "stage"} <= set(frame.columns)
     top = frame.sort_values("total").iloc[-1]
     result = runner.invoke(
         app, ["rules", "explain", top["contact_id"], *args, "--as-of", "2026-09-01"]
@@ -92,6 +94,11 @@ def test_rules_score_and_explain_on_a_generated_crm(tmp_path: Path) -> None:
     assert "TOTAL" in result.output and top["contact_id"] in result.output
     missing = runner.invoke(app, ["rules", "explain", "nobody", *args])
     assert missing.exit_code == 1
+    latest = pd.read_parquet(out / "contacts.parquet").sort_values("created_at").iloc[-1]
+    late = runner.invoke(
+        app, ["rules", "explain", latest["contact_id"], *args, "--as-of", "2026-09-01"]
+    )
+    assert late.exit_code == 1 and "created after as_of" in " ".join(late.output.split())
 
 
 def test_validate_write_accepted_writes_the_accepted_tables_idempotently(tmp_path: Path) -> None:
@@ -124,3 +131,88 @@ def test_quiet_runs_turn_mlflow_download_bars_off_unless_the_user_chose(monkeypa
     monkeypatch.setenv("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "true")
     assert runner.invoke(app, ["rules", "check", shipped]).exit_code == 0
     assert bar.get() is True
+
+
+def test_validate_writes_under_work_never_beside_the_data(tmp_path: Path, monkeypatch) -> None:
+    data = tmp_path / "exports"
+    data.mkdir()
+    pd.DataFrame({"contact_id": ["a", "b"], "created_at": ["2026-01-01", "2026-01-02"]}).to_csv(
+        data / "contacts.csv", index=False
+    )
+    cwd = tmp_path / "project"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    result = runner.invoke(app, ["validate", "--data", str(data / "contacts.csv")])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in data.iterdir()) == ["contacts.csv"]  # nothing written there
+    assert (cwd / "work" / "validation" / "contacts" / "validation_summary.json").exists()
+    result = runner.invoke(app, ["validate", "--data", str(data)])  # the folder
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in data.iterdir()) == ["contacts.csv"]
+    assert (cwd / "work" / "validation" / "exports" / "validation_summary.json").exists()
+
+
+def test_dates_must_be_iso_and_real_and_errors_name_the_option(tmp_path: Path) -> None:
+    crm = tmp_path / "crm"
+    assert runner.invoke(app, ["generate", "--out", str(crm), "--contacts", "200"]).exit_code == 0
+    rulebook = str(RULEBOOKS / "default.yaml")
+    out = str(tmp_path / "s.csv")
+    cases = [
+        (["rules", "score", "--data", str(crm), "--rulebook", rulebook, "--out", out,
+          "--as-of", "05/09/2026"], "--as-of '05/09/2026' is not an ISO date"),
+        (["rules", "score", "--data", str(crm), "--rulebook", rulebook, "--out", out,
+          "--as-of", "2026-09-31"], "--as-of '2026-09-31' is not a real date"),
+        (["validate", "--data", str(crm), "--now", "garbage", "--out", str(tmp_path / "v")],
+         "--now 'garbage' is not an ISO date"),
+        (["generate", "--out", str(tmp_path / "g"), "--end", "2026-13-01"],
+         "--end '2026-13-01' is not a real date"),
+        (["score", "--data", str(crm), "--sink", out, "--as-of", "30/09/2026"],
+         "--as-of '30/09/2026' is not an ISO date"),
+    ]  # fmt: skip
+    for args, message in cases:
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1, (args, result.output)
+        assert message in " ".join(result.output.split()), (args, result.output)
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "s.csv").exists() and not (tmp_path / "g").exists()
+
+
+def test_rules_score_leaves_out_contacts_created_after_as_of(tmp_path: Path) -> None:
+    crm = tmp_path / "crm"
+    args = ["generate", "--out", str(crm), "--contacts", "300", "--clean"]
+    assert runner.invoke(app, args).exit_code == 0
+    contacts = pd.read_parquet(crm / "contacts.parquet")
+    as_of = pd.to_datetime(contacts["created_at"], utc=True).median().ceil("D")
+    late = int((pd.to_datetime(contacts["created_at"], utc=True) >= as_of).sum())
+    assert 0 < late < len(contacts)
+    out = tmp_path / "scores.csv"
+    result = runner.invoke(
+        app,
+        ["rules", "score", "--data", str(crm), "--rulebook", str(RULEBOOKS / "default.yaml"),
+         "--out", str(out), "--as-of", f"{as_of:%Y-%m-%d}"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    scored = pd.read_csv(out)
+    assert len(scored) == len(contacts) - late
+    early = contacts.loc[pd.to_datetime(contacts["created_at"], utc=True) < as_of, "contact_id"]
+    assert set(scored["contact_id"]) == set(early)
+    assert f"{late:,} left out: created after as_of" in " ".join(result.output.split())
+
+
+def test_rules_score_refuses_a_wrong_output_type_before_scoring(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["rules", "score", "--data", str(tmp_path / "missing"), "--rulebook",
+         str(RULEBOOKS / "default.yaml"), "--out", str(tmp_path / "x.txt")],
+    )  # fmt: skip
+    assert result.exit_code == 1
+    text = " ".join(result.output.split())
+    assert "--out" in text and ".csv or .parquet" in text
+
+
+def test_errors_keep_square_brackets() -> None:
+    from pipelines.console import err_console, fail
+
+    with err_console.capture() as captured:
+        fail("pip install 'leadscore[spark]'")
+    assert "leadscore[spark]" in captured.get()
