@@ -23,6 +23,7 @@ from typing import Any
 import mlflow
 import numpy as np
 import pandas as pd
+from mlflow.exceptions import MlflowException
 from mlflow.models import ModelSignature
 from mlflow.models.model import ModelInfo
 from mlflow.pyfunc import PythonModel
@@ -155,12 +156,23 @@ def load_scorer(model_uri: str, tracking_uri: str | None = None) -> LoadedScorer
         The scorer and its name/version (a run URI reports ``run:<run_id>`` as version).
 
     Raises:
-        ValueError: The URI does not hold a leadscore scorer.
+        ValueError: The URI does not hold a leadscore scorer, or nothing is registered or
+            logged under it in this tracking store (the message says where it looked).
     """
     if tracking_uri is not None:
         mlflow.set_tracking_uri(tracking_uri)
         mlflow.set_registry_uri(tracking_uri)
-    loaded = mlflow.pyfunc.load_model(model_uri)
+    try:
+        loaded = mlflow.pyfunc.load_model(model_uri)
+    except MlflowException as exc:
+        if exc.error_code not in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
+            raise
+        where = tracking_uri or mlflow.get_tracking_uri()
+        raise ValueError(
+            f"no scorer {model_uri} in the MLflow store {where} ({exc.message}); train one "
+            "first (leadscore train --workdir DIR), or pass the --workdir / --tracking-uri "
+            "it was trained into, or another --model"
+        ) from None
     python_model = loaded.unwrap_python_model()
     if not isinstance(getattr(python_model, "scorer", None), LeadScorer):
         raise ValueError(

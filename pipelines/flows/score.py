@@ -20,7 +20,7 @@ from rich.progress import Progress
 
 from features.ingest.validation import ValidationReport
 from models.tracking import default_tracking_uri
-from pipelines.flows.common import validate_crm
+from pipelines.flows.common import retry_transient, validate_crm
 from serving.batch import (
     STEPS,
     default_run_id,
@@ -37,13 +37,25 @@ from serving.scorer_model import LoadedScorer, load_scorer
 from serving.sinks import RunInfo, SinkResult
 
 
-@task(name="load-scorer", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
+@task(
+    name="load-scorer",
+    retries=2,
+    retry_delay_seconds=10,
+    retry_condition_fn=retry_transient,
+    cache_policy=NO_CACHE,
+)
 def load(model_uri: str, tracking_uri: str) -> LoadedScorer:
     """Load the scorer from the MLflow registry (I/O: retried)."""
     return load_scorer(model_uri, tracking_uri)
 
 
-@task(name="read-previous-stages", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
+@task(
+    name="read-previous-stages",
+    retries=2,
+    retry_delay_seconds=10,
+    retry_condition_fn=retry_transient,
+    cache_policy=NO_CACHE,
+)
 def read_previous(sink: str, as_of: pd.Timestamp, table_prefix: str) -> pd.DataFrame | None:
     """Stages of the previous run from a database sink (I/O: retried)."""
     return previous_stages(sink, as_of, table_prefix)
@@ -76,7 +88,13 @@ def score(
         )
 
 
-@task(name="write-sink", retries=2, retry_delay_seconds=30, cache_policy=NO_CACHE)
+@task(
+    name="write-sink",
+    retries=2,
+    retry_delay_seconds=30,
+    retry_condition_fn=retry_transient,
+    cache_policy=NO_CACHE,
+)
 def write(
     result: ScoredLeads, loaded: LoadedScorer, sink: str, run_id: str, table_prefix: str
 ) -> tuple[RunInfo, SinkResult]:
@@ -92,7 +110,13 @@ def write(
     )
 
 
-@task(name="summarise", retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE)
+@task(
+    name="summarise",
+    retries=1,
+    retry_delay_seconds=10,
+    retry_condition_fn=retry_transient,
+    cache_policy=NO_CACHE,
+)
 def summarise(
     result: ScoredLeads, written: tuple[RunInfo, SinkResult], sink: str, table_prefix: str
 ) -> dict[str, Any]:
