@@ -2,18 +2,22 @@
 
 Each rule is parsed on its own so that one broken rule does not hide the problems of the
 others; structural errors (pydantic) and vocabulary errors (:mod:`rules.validation`) are
-gathered into one list of :class:`RulebookProblem` naming the rule and the field.
+gathered into one list of :class:`RulebookProblem` naming the rule (or scale, or section)
+and the field. Warnings (:mod:`rules.categories`) do not stop loading; they are logged,
+which ``leadscore`` prints on stderr.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
+from rules.categories import declares_categories, lone_categories
 from rules.model import Rule, Rulebook
 from rules.validation import RulebookProblem, check_rule, check_rulebook_semantics
 from rules.vocabulary import variables_for
@@ -21,6 +25,8 @@ from rules.vocabulary import variables_for
 log = logging.getLogger(__name__)
 
 _UNION_TAGS = frozenset({"all", "any", "not", "leaf"})
+# top-level keys whose problems are labelled "section 'stages', field 'mql'"
+_SECTIONS = frozenset({"stages", "grade", "recycle", "accounts", "extra_columns"})
 
 
 class RulebookError(ValueError):
@@ -46,18 +52,35 @@ def _loc(loc: tuple[Any, ...]) -> str:
 
 
 def _pydantic_problems(
-    exc: ValidationError, rule: str | None, prefix: str = ""
+    exc: ValidationError, rule: str | None, raw: dict[Any, Any] | None = None
 ) -> list[RulebookProblem]:
+    """Problems of a rule (``rule`` given) or of the top level (``raw``: the document)."""
     out = []
     for err in exc.errors():
-        field = _loc(tuple(err["loc"]))
+        loc = tuple(err["loc"])
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
             msg = "unknown key; check its spelling against rules/rulebook.schema.json"
         elif err["type"] == "missing":
             msg = "required key is missing"
-        out.append(RulebookProblem(rule, f"{prefix}{field}" if field else prefix.rstrip("."), msg))
+        if rule is None and raw is not None:
+            out.append(_top_level_problem(loc, msg, raw))
+        else:
+            out.append(RulebookProblem(rule, _loc(loc), msg))
     return out
+
+
+def _top_level_problem(loc: tuple[Any, ...], msg: str, raw: dict[Any, Any]) -> RulebookProblem:
+    """Label a problem under ``scales[i]`` with the scale, under ``stages`` with the section."""
+    if len(loc) > 2 and loc[0] == "scales" and isinstance(loc[1], int):
+        scales = raw.get("scales")
+        item = scales[loc[1]] if isinstance(scales, list) and loc[1] < len(scales) else None
+        name = item.get("name") if isinstance(item, dict) else None
+        if isinstance(name, str):
+            return RulebookProblem(name, _loc(loc[2:]), msg, kind="scale")
+    if len(loc) > 1 and loc[0] in _SECTIONS:
+        return RulebookProblem(str(loc[0]), _loc(loc[1:]), msg, kind="section")
+    return RulebookProblem(None, _loc(loc), msg)
 
 
 def parse_rulebook(raw: object) -> tuple[Rulebook | None, list[RulebookProblem]]:
@@ -67,12 +90,22 @@ def parse_rulebook(raw: object) -> tuple[Rulebook | None, list[RulebookProblem]]
         raw: What ``yaml.safe_load`` returned.
 
     Returns:
-        The rulebook when its structure is valid, and every problem found.
+        The rulebook when it has no problem (else None), and every problem found.
     """
+    book, problems, _ = _parse(raw)
+    return book, problems
+
+
+def _parse(
+    raw: object,
+) -> tuple[Rulebook | None, list[RulebookProblem], list[RulebookProblem]]:
+    """:func:`parse_rulebook`, plus the warnings: what does not stop loading."""
     if not isinstance(raw, dict):
         kind = type(raw).__name__
-        return None, [RulebookProblem(None, "<file>", f"a rulebook is a YAML mapping, got {kind}")]
+        problem = RulebookProblem(None, "<file>", f"a rulebook is a YAML mapping, got {kind}")
+        return None, [problem], []
     problems: list[RulebookProblem] = []
+    warnings: list[RulebookProblem] = []
     raw_rules = raw.get("rules")
     rules: list[Rule] = []
     if not isinstance(raw_rules, list) or not raw_rules:
@@ -90,9 +123,14 @@ def parse_rulebook(raw: object) -> tuple[Rulebook | None, list[RulebookProblem]]
     try:
         book = Rulebook.model_validate({**top, "rules": rules or [_placeholder_rule()]})
     except ValidationError as exc:
-        problems += _pydantic_problems(exc, None)
+        problems += _pydantic_problems(exc, None, raw)
     if book is not None and rules:
         problems += check_rulebook_semantics(book)
+        lone = lone_categories(book)
+        if declares_categories(book):
+            problems += lone
+        else:
+            warnings += lone
     else:  # the top level is broken: still check each parsed rule on its own
         extra = raw.get("extra_columns")
         variables = variables_for(extra if isinstance(extra, dict) else {})
@@ -100,11 +138,56 @@ def parse_rulebook(raw: object) -> tuple[Rulebook | None, list[RulebookProblem]]
             problems += [
                 RulebookProblem(rule.name, f, m) for f, m in check_rule(rule, None, variables)
             ]
-    return (book if not problems else None), problems
+    return (book if not problems else None), problems, warnings
 
 
 def _placeholder_rule() -> Rule:
     return Rule(name="placeholder", category="none", points=0, each={})
+
+
+def _yaml_problem(exc: yaml.YAMLError, path: Path) -> RulebookProblem:
+    """A YAML syntax error at its line and column of ``path`` (not "<unicode string>")."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if not isinstance(exc, yaml.MarkedYAMLError) or mark is None:
+        return RulebookProblem(None, "<file>", f"not valid YAML: {exc}", str(path))
+    what = exc.problem or exc.context or "syntax error"
+    context = ""
+    if exc.problem and exc.context and exc.context_mark is not None:
+        start = exc.context_mark
+        context = (
+            f" ({exc.context} that starts at line {start.line + 1}, column {start.column + 1})"
+        )
+    message = f"not valid YAML: {what}{context}; check the indentation and quoting there"
+    return RulebookProblem(
+        None, "<file>", message, str(path), line=mark.line + 1, column=mark.column + 1
+    )
+
+
+def _read(path: Path) -> tuple[Rulebook | None, list[RulebookProblem], list[RulebookProblem]]:
+    """Parse the file at ``path``: the rulebook (None on problems), problems, warnings."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return (
+            None,
+            [RulebookProblem(None, "<file>", f"cannot read the file: {exc}", str(path))],
+            [],
+        )
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        return None, [_yaml_problem(exc, path)], []
+    book, problems, warnings = _parse(raw)
+    return (
+        book,
+        [replace(p, file=str(path)) for p in problems],
+        [replace(w, file=str(path)) for w in warnings],
+    )
+
+
+def _log_warnings(warnings: list[RulebookProblem]) -> None:
+    for warning in warnings:
+        log.warning("%s", warning)
 
 
 def check_rulebook(path: str | Path) -> list[RulebookProblem]:
@@ -112,28 +195,21 @@ def check_rulebook(path: str | Path) -> list[RulebookProblem]:
 
     Used by ``leadscore rules check RULEBOOK``, which exits non-zero when the list is not
     empty. Never raises for a bad rulebook; a missing file is reported as a problem too.
+    Warnings (e.g. a category only one rule uses) are logged, not returned.
 
     Args:
         path: The YAML rulebook.
 
     Returns:
-        Problems, each naming the file, the rule (or section) and the field.
+        Problems, each naming the file, the rule (or scale, or section) and the field.
     """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        return [RulebookProblem(None, "<file>", f"cannot read the file: {exc}", str(path))]
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        return [RulebookProblem(None, "<file>", f"not valid YAML: {exc}", str(path))]
-    _, problems = parse_rulebook(raw)
-    return [RulebookProblem(p.rule, p.field, p.message, str(path)) for p in problems]
+    _, problems, warnings = _read(Path(path))
+    _log_warnings(warnings)
+    return problems
 
 
 def load_rulebook(path: str | Path) -> Rulebook:
-    """Load and validate a rulebook file.
+    """Load and validate a rulebook file; log its warnings.
 
     Args:
         path: The YAML rulebook.
@@ -144,18 +220,18 @@ def load_rulebook(path: str | Path) -> Rulebook:
     Raises:
         RulebookError: listing every problem of the file.
     """
-    problems = check_rulebook(path)
-    if problems:
+    book, problems, warnings = _read(Path(path))
+    if problems or book is None:
         raise RulebookError(problems, str(path))
-    book, _ = parse_rulebook(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
-    assert book is not None  # check_rulebook found no problem
+    _log_warnings(warnings)
     log.info("loaded rulebook %s version %s (%d rules)", book.name, book.version, len(book.rules))
     return book
 
 
 def rulebook_from_dict(raw: dict[str, Any]) -> Rulebook:
     """Validate a rulebook given as a mapping (tests, notebooks); raise on any problem."""
-    book, problems = parse_rulebook(raw)
+    book, problems, warnings = _parse(raw)
     if problems or book is None:
         raise RulebookError(problems)
+    _log_warnings(warnings)
     return book

@@ -6,8 +6,10 @@ reports every problem of a file at once, each naming the rule and the field.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from rules.model import AllOf, AnyOf, Bands, Leaf, Measure, NotOf, Rule, Rulebook
 from rules.regex_guard import regex_problem
@@ -31,22 +33,37 @@ class RulebookProblem:
     """One thing wrong with a rulebook.
 
     Attributes:
-        rule: Name of the rule (or section such as ``scales[main]``) at fault, or None
-            for the file as a whole.
-        field: Dotted path of the field inside that rule or section.
+        rule: Name of the rule, scale or top-level section (``stages``, ``grade``...) at
+            fault, as ``kind`` says; None for the file as a whole.
+        field: Dotted path of the field inside that rule, scale or section.
         message: What is wrong and what to do.
         file: The rulebook file, when it was read from one.
+        kind: What ``rule`` names: a ``rule``, a ``scale`` or a top-level ``section``.
+        line: 1-based line in ``file`` (YAML syntax errors), else None.
+        column: 1-based column in ``file``, with ``line``.
     """
 
     rule: str | None
     field: str
     message: str
     file: str | None = None
+    kind: Literal["rule", "scale", "section"] = "rule"
+    line: int | None = None
+    column: int | None = None
 
     def __str__(self) -> str:
+        if self.line is not None:  # a YAML syntax error: its position says where
+            file = self.file or "<rulebook>"
+            return f"{file} line {self.line}, column {self.column}: {self.message}"
         where = f"{self.file}: " if self.file else ""
-        rule = f"rule {self.rule!r}, " if self.rule else ""
-        return f"{where}{rule}field {self.field!r}: {self.message}"
+        owner = f"{self.kind} {self.rule!r}, " if self.rule else ""
+        return f"{where}{owner}field {self.field!r}: {self.message}"
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for the candidate closest to ``word``, or ``""``."""
+    close = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def measure_type(measure: Measure, variables: dict[str, Variable]) -> str | None:
@@ -130,7 +147,9 @@ def check_measure(m: Measure, field: str, variables: dict[str, Variable]) -> lis
         return check_activity_filter(m.activity, f"{field}.activity")
     out: list[tuple[str, str]] = []
     if m.var not in variables:
-        hint = " (declare non-canonical contact columns under 'extra_columns')"
+        hint = did_you_mean(m.var or "", variables) or (
+            " (declare non-canonical contact columns under 'extra_columns')"
+        )
         out.append((f"{field}.var", f"unknown variable {m.var!r}{hint}"))
     if m.within_days is not None or m.agg != "count":
         out.append((field, "'within_days' and 'agg' apply to 'activity' measures only"))
@@ -234,7 +253,7 @@ def check_rulebook_semantics(book: Rulebook) -> list[RulebookProblem]:
     add = probs.append
     for name in book.extra_columns:
         if name in base_variables():
-            add(RulebookProblem("extra_columns", name, "is already a canonical variable"))
+            add(_section("extra_columns", name, "is already a canonical variable"))
     if book.version not in {c.version for c in book.changelog}:
         add(RulebookProblem(None, "version", f"version {book.version!r} has no changelog entry"))
     names = book.scale_names()
@@ -249,18 +268,17 @@ def check_rulebook_semantics(book: Rulebook) -> list[RulebookProblem]:
         seen.add(rule.name)
         probs += [RulebookProblem(rule.name, f, m) for f, m in check_rule(rule, book, variables)]
     for scale in book.scales:
-        where = f"scales[{scale.name}]"
         cats = {r.category for r in book.rules if scale.name in book.rule_scales(r)}
         for cat, cap in scale.caps.items():
             if cat not in cats:
-                add(RulebookProblem(where, f"caps.{cat}", "no rule of this scale has the category"))
+                add(_scale(scale.name, f"caps.{cat}", "no rule of this scale has the category"))
             if cap.min is not None and cap.max is not None and cap.min > cap.max:
-                add(RulebookProblem(where, f"caps.{cat}", "min is above max"))
+                add(_scale(scale.name, f"caps.{cat}", "min is above max"))
             if (cap.max is not None and cap.max < 0) or (cap.min is not None and cap.min > 0):
-                add(RulebookProblem(where, f"caps.{cat}", "max must be >= 0 and min <= 0"))
+                add(_scale(scale.name, f"caps.{cat}", "max must be >= 0 and min <= 0"))
         if scale.gate is not None:
             probs += [
-                RulebookProblem(where, f, m)
+                _scale(scale.name, f, m)
                 for f, m in check_condition(scale.gate.unless, "gate.unless", variables)
             ]
     if book.grade is not None:
@@ -269,29 +287,37 @@ def check_rulebook_semantics(book: Rulebook) -> list[RulebookProblem]:
             mins = [b.min for b in bands[:-1]]
             if any(m is None for m in mins) or bands[-1].min is not None:
                 add(
-                    RulebookProblem(
+                    _section(
                         "grade",
                         axis,
                         "only the last band has no 'min' and it must be there (the catch-all)",
                     )
                 )
             elif any(a <= b for a, b in zip(mins, mins[1:], strict=False)):
-                add(RulebookProblem("grade", axis, "band minimums must strictly decrease"))
+                add(_section("grade", axis, "band minimums must strictly decrease"))
             if len({b.label for b in bands}) != len(bands):
-                add(RulebookProblem("grade", axis, "band labels must be unique"))
+                add(_section("grade", axis, "band labels must be unique"))
     if book.stages is not None:
         st = book.stages
         if not st.lead <= st.mql <= st.sql:
-            add(RulebookProblem("stages", "mql", "cut-offs must satisfy lead <= mql <= sql"))
+            add(_section("stages", "mql", "cut-offs must satisfy lead <= mql <= sql"))
         for i, ex in enumerate(st.exclusions):
             probs += [
-                RulebookProblem("stages", f"exclusions[{i}].{f}", m)
+                _section("stages", f"exclusions[{i}].{f}", m)
                 for f, m in check_condition(ex.when, "when", variables)
             ]
     if book.accounts is not None:
         acc = book.accounts
         if acc.scale is not None and acc.scale not in names:
-            add(RulebookProblem("accounts", "scale", f"unknown scale {acc.scale!r}"))
+            add(_section("accounts", "scale", f"unknown scale {acc.scale!r}"))
         if acc.weights is not None and len(acc.weights) != acc.top_n:
-            add(RulebookProblem("accounts", "weights", "give exactly top_n weights"))
+            add(_section("accounts", "weights", "give exactly top_n weights"))
     return probs
+
+
+def _scale(name: str, field: str, message: str) -> RulebookProblem:
+    return RulebookProblem(name, field, message, kind="scale")
+
+
+def _section(name: str, field: str, message: str) -> RulebookProblem:
+    return RulebookProblem(name, field, message, kind="section")

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
 
-from rules import SCHEMA_PATH, RulebookError, check_rulebook, load_rulebook, rulebook_json_schema
+from rules import (
+    SCHEMA_PATH,
+    RulebookError,
+    check_rulebook,
+    load_rulebook,
+    parse_rulebook,
+    rulebook_json_schema,
+)
 
 RULEBOOKS = Path(__file__).resolve().parents[2] / "rules" / "rulebooks"
 
@@ -65,7 +73,8 @@ def test_many_problems_reported_at_once_with_rule_and_field(tmp_path):
     assert ("evil_regex", "scales") in found
     assert ("typo_key", "pionts") in found
     assert ("bad_activity", "each.activity_type") in found
-    assert ("scales[main]", "caps.fti") in found
+    assert ("main", "caps.fti") in found
+    assert any("scale 'main', field 'caps.fti'" in str(p) for p in problems)
     assert all(p.file and p.file.endswith("book.yaml") for p in problems)
     with pytest.raises(RulebookError, match="unknown_var"):
         load_rulebook(_write(tmp_path, BAD))
@@ -80,6 +89,29 @@ def test_yaml_that_is_not_a_mapping(tmp_path, text):
 def test_invalid_yaml_and_missing_file(tmp_path):
     assert "not valid YAML" in check_rulebook(_write(tmp_path, "a: [1, 2\n"))[0].message
     assert "cannot read" in check_rulebook(tmp_path / "nope.yaml")[0].message
+    (tmp_path / "latin1.yaml").write_bytes("name: caf\xe9\n".encode("latin-1"))
+    assert "cannot read" in check_rulebook(tmp_path / "latin1.yaml")[0].message
+
+
+def test_yaml_syntax_error_names_the_file_line_and_column(tmp_path):
+    text = "name: b\nrules:\n  - name: r\n    category: fit\n   points: 1\n"  # line 5 indent
+    path = _write(tmp_path, text)
+    [problem] = check_rulebook(path)
+    assert (problem.line, problem.column) == (5, 4)
+    assert str(problem).startswith(f"{path} line 5, column 4: not valid YAML: ")
+    assert "line 3, column 3" in problem.message  # where the broken list item starts
+    assert "<unicode string>" not in str(problem)
+    with pytest.raises(RulebookError, match="line 5, column 4"):
+        load_rulebook(path)
+
+
+def test_misindented_shipped_rulebook_points_at_the_line(tmp_path):
+    lines = (RULEBOOKS / "default.yaml").read_text().splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("fit_categories:"))
+    lines[at] = " " + lines[at]
+    path = _write(tmp_path, "\n".join(lines))
+    [problem] = check_rulebook(path)
+    assert str(problem).startswith(f"{path} line {at + 1}, column 2: not valid YAML")
 
 
 def test_unknown_top_level_key_still_checks_rules(tmp_path):
@@ -111,8 +143,6 @@ def test_unknown_top_level_key_still_checks_rules(tmp_path):
     ],
 )
 def test_bad_leaves(leaf, field, needle):
-    from rules import parse_rulebook
-
     raw = {
         "name": "b",
         "version": "1",
@@ -128,8 +158,6 @@ def test_bad_leaves(leaf, field, needle):
 
 
 def test_semantic_problems_elsewhere():
-    from rules import parse_rulebook
-
     raw = {
         "name": "b",
         "version": "2",
@@ -177,9 +205,11 @@ def _jsonable(obj):
 
 
 @pytest.mark.parametrize("name", ["default.yaml", "x_education.yaml"])
-def test_shipped_rulebooks_are_valid_and_match_the_schema(name):
+def test_shipped_rulebooks_are_valid_and_match_the_schema(name, caplog):
     path = RULEBOOKS / name
-    assert check_rulebook(path) == []
+    with caplog.at_level(logging.WARNING, logger="rules"):
+        assert check_rulebook(path) == []
+    assert caplog.records == []
     schema = json.loads(SCHEMA_PATH.read_text())
     jsonschema.validate(_jsonable(yaml.safe_load(path.read_text())), schema)
     book = load_rulebook(path)
@@ -193,3 +223,104 @@ def test_published_schema_is_up_to_date_and_rejects_unknown_keys():
     bad["colour"] = "blue"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, schema)
+
+
+def _tiny(**top):
+    """A valid tiny rulebook document; ``top`` replaces top-level keys."""
+    return {
+        "name": "b",
+        "version": "1",
+        "changelog": [{"version": "1", "date": "2026-01-01", "changes": "x"}],
+        "scales": [{"name": "main"}],
+        "rules": [
+            {
+                "name": "r",
+                "category": "fit",
+                "points": 1,
+                "when": {"var": "budget_stated", "op": "is_true"},
+            }
+        ],
+        **top,
+    }
+
+
+GATE_ON = {"var": "seniorty", "op": "eq", "value": "vp"}
+
+
+@pytest.mark.parametrize(
+    ("top", "expected"),
+    [
+        (  # vocabulary problem inside a gate
+            {"scales": [{"name": "main", "gate": {"max": 5, "unless": {"any": [GATE_ON]}}}]},
+            "scale 'main', field 'gate.unless.any[0].var'",
+        ),
+        (  # structural problem inside a gate
+            {"scales": [{"name": "main", "gate": {"max": 5, "unless": {"any": [{"var": "x"}]}}}]},
+            "scale 'main', field 'gate.unless.any[0].op'",
+        ),
+        (
+            {"scales": [{"name": "main", "caps": {"fit": {"max": 5, "min": 9}}}]},
+            "scale 'main', field 'caps.fit'",
+        ),
+        (
+            {
+                "stages": {
+                    "lead": 1,
+                    "mql": 2,
+                    "sql": 3,
+                    "exclusions": [{"reason": "x", "when": GATE_ON}],
+                }
+            },
+            "section 'stages', field 'exclusions[0].when.var'",
+        ),
+        ({"stages": {"lead": 1, "mql": 2}}, "section 'stages', field 'sql'"),
+        ({"stages": {"lead": 9, "mql": 2, "sql": 3}}, "section 'stages', field 'mql'"),
+        ({"accounts": {"scale": "emea"}}, "section 'accounts', field 'scale'"),
+        ({"accounts": {"method": "median"}}, "section 'accounts', field 'method'"),
+        (
+            {"recycle": {"not_ready": {"mode": "forget"}}},
+            "section 'recycle', field 'not_ready.mode'",
+        ),
+        ({"grade": {"fit": [{"label": "A"}]}}, "section 'grade', field 'engagement'"),
+        ({"extra_columns": {"budget": "float"}}, "section 'extra_columns', field 'budget'"),
+        ({"extra_columns": {"x": "money"}}, "section 'extra_columns', field 'x'"),
+    ],
+)
+def test_problems_outside_rules_name_their_scale_or_section(top, expected):
+    book, problems = parse_rulebook(_tiny(**top))
+    assert book is None
+    texts = [str(p) for p in problems]
+    assert any(t.startswith(expected) for t in texts), texts
+    assert not any(t.startswith("rule ") for t in texts), texts
+
+
+@pytest.mark.parametrize(
+    ("var", "extra", "suggestion"),
+    [
+        ("seniorty", {}, "seniority"),
+        ("account.industy", {}, "account.industry"),
+        ("lead_orign", {"lead_origin": "string"}, "lead_origin"),
+    ],
+)
+def test_unknown_variable_suggests_the_closest_known_one(var, extra, suggestion):
+    rules = [
+        {"name": "r", "category": "fit", "points": 1, "when": {"var": var, "op": "is_present"}}
+    ]
+    _, problems = parse_rulebook(_tiny(rules=rules, extra_columns=extra))
+    [problem] = problems
+    assert (problem.rule, problem.field) == ("r", "when.var")
+    assert problem.message == f"unknown variable {var!r}; did you mean {suggestion!r}?"
+
+
+def test_unknown_variable_far_from_any_name_gets_the_extra_columns_hint():
+    rules = [
+        {
+            "name": "r",
+            "category": "fit",
+            "points": 1,
+            "when": {"var": "shoe_size", "op": "is_present"},
+        }
+    ]
+    [problem] = parse_rulebook(_tiny(rules=rules))[1]
+    assert "did you mean" not in problem.message
+    assert "extra_columns" in problem.message
