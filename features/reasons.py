@@ -43,8 +43,17 @@ def _missing(value: Any) -> bool:
 
 
 def _num(value: Any) -> str:
+    """A whole number as is, others with one decimal; thousands separated, never ``1e+08``."""
     number = float(value)
-    return f"{number:.0f}" if number.is_integer() else f"{number:.1f}"
+    return f"{number:,.0f}" if number.is_integer() else f"{number:,.1f}"
+
+
+def _plain(value: Any) -> str:
+    """A value of a column the spec does not know: numbers as ``1,532`` or ``2.67``."""
+    if not pd.api.types.is_number(value) or pd.api.types.is_bool(value):
+        return str(value)
+    number = round(float(value), 2)
+    return f"{number:,.0f}" if number.is_integer() else f"{number:,.2f}".rstrip("0")
 
 
 def _times(value: Any) -> str:
@@ -56,7 +65,12 @@ def _phrase(spec: FeatureSpec, group: str) -> str:
 
 
 def _count(phrase: str, w: int) -> Describe:
-    return lambda v: f"{phrase} {_times(v)} in the last {w} days"
+    def describe(v: Any) -> str:
+        if _missing(v):
+            return f"{phrase}: count in the last {w} days unknown"
+        return f"{phrase} {_times(v)} in the last {w} days"
+
+    return describe
 
 
 def _recency(phrase: str) -> Describe:
@@ -64,10 +78,17 @@ def _recency(phrase: str) -> Describe:
 
 
 def _flag(phrase: str) -> Describe:
-    return lambda v: phrase if float(v) > 0 else f"never {phrase}"
+    def describe(v: Any) -> str:
+        if _missing(v):
+            return f"{phrase}: unknown"
+        return phrase if float(v) > 0 else f"never {phrase}"
+
+    return describe
 
 
 def _stage(v: Any) -> str:
+    if _missing(v):
+        return "form stage unknown"
     level = int(float(v))
     if level <= 0:
         return "submitted no funnel-stage form"
@@ -75,7 +96,7 @@ def _stage(v: Any) -> str:
 
 
 def _fit(label: str) -> Describe:
-    return lambda v: f"{label} unknown" if _missing(v) else f"{label} is {v}"
+    return lambda v: f"{label} unknown" if _missing(v) else f"{label} is {_plain(v)}"
 
 
 def _yes_no(label: str) -> Describe:
@@ -87,10 +108,15 @@ def _yes_no(label: str) -> Describe:
     return describe
 
 
-def _text(template: str, **names: Any) -> Describe:
-    """value -> ``template`` with ``{v}`` the formatted value and ``names`` filled in."""
+def _text(template: str, missing: str, **names: Any) -> Describe:
+    """value -> ``template`` with ``{v}`` the formatted value and ``names`` filled in.
+
+    A missing value reads ``missing`` (with ``names`` filled in), never "nan".
+    """
 
     def describe(v: Any) -> str:
+        if _missing(v):
+            return missing.format(**names)
         return template.format(v=_num(v), **names)
 
     return describe
@@ -98,6 +124,8 @@ def _text(template: str, **names: Any) -> Describe:
 
 def _trend_text(phrase: str, recent_days: int, baseline_days: int) -> Describe:
     def describe(v: Any) -> str:
+        if _missing(v):
+            return f"{phrase}: trend over the last {recent_days} days unknown"
         return (
             f"{phrase}: {float(v):+.2f} per day in the last {recent_days} days compared "
             f"with the {baseline_days} days before"
@@ -110,7 +138,7 @@ def feature_catalog(spec: FeatureSpec) -> dict[str, Describe]:
     """Every feature name the spec produces, mapped to a function value -> text."""
     catalog: dict[str, Describe] = {name: _fit(label) for name, label in _FIT_LABELS.items()}
     for name in spec.fit.passthrough_numeric:
-        catalog[name] = _text("{n} is {v}", n=name.replace("_", " "))
+        catalog[name] = _text("{n} is {v}", "{n} unknown", n=name.replace("_", " "))
     if spec.fit.source_labels is not None:
         catalog["original_source"] = _fit("first-touch source")
     for name in spec.fit.contact_flags:
@@ -124,24 +152,30 @@ def feature_catalog(spec: FeatureSpec) -> dict[str, Describe]:
         for w in spec.group_windows(group):
             catalog[f"{group}_{w}d"] = _count(_phrase(spec, group), w)
     for w in spec.frequency_windows:
-        catalog[f"active_days_{w}d"] = _text("active on {v} of the last {w} days", w=w)
+        catalog[f"active_days_{w}d"] = _text(
+            "active on {v} of the last {w} days", "activity in the last {w} days unknown", w=w
+        )
     for t in spec.trends:
         catalog[t.name] = _trend_text(_phrase(spec, t.group), t.recent_days, t.baseline_days)
     for group in spec.recency:
         catalog[f"days_since_last_{group}"] = _recency(_phrase(spec, group))
-    catalog["days_since_created"] = _text("in the CRM for {v} days")
+    catalog["days_since_created"] = _text("in the CRM for {v} days", "time in the CRM unknown")
     catalog["max_form_stage"] = _stage
     for name, group in spec.flags.items():
         catalog[name] = _flag(_phrase(spec, group))
     for w in spec.account_windows:
         catalog[f"account_engaged_contacts_{w}d"] = _text(
-            "{v} other contact(s) at the same company engaged in the last {w} days", w=w
+            "{v} other contact(s) at the same company engaged in the last {w} days",
+            "colleagues engaged in the last {w} days unknown",
+            w=w,
         )
         catalog[f"account_engagement_{w}d"] = _text(
-            "the company had {v} engagement activities in the last {w} days", w=w
+            "the company had {v} engagement activities in the last {w} days",
+            "company engagement in the last {w} days unknown",
+            w=w,
         )
     if spec.include_rule_score:
-        catalog["rule_score"] = _text("rule score is {v}")
+        catalog["rule_score"] = _text("rule score is {v}", "rule score unknown")
     return catalog
 
 
@@ -160,11 +194,14 @@ def feature_reason(name: str, value: Any, spec: FeatureSpec | None = None) -> st
 
     Returns:
         E.g. ``"visited the pricing page 4 times in the last 7 days"``; a feature the
-        spec does not know (a flat export's column) reads ``"<name> is <value>"``.
+        spec does not know (a flat export's column) reads ``"<name> is <value>"``. A
+        missing value reads e.g. ``"budget unknown"``, never "nan".
     """
     catalog = _default_catalog() if spec is None else feature_catalog(spec)
     describe = catalog.get(name)
     if describe is None:
-        shown = "unknown" if _missing(value) else value
-        return f"{name.replace('_', ' ')} is {shown}"
+        label = name.replace("_", " ")
+        if _missing(value):
+            return f"{label} unknown"
+        return f"{label} is {_plain(value)}"
     return describe(value)

@@ -20,6 +20,7 @@ from features.crm import CrmTables
 from features.ingest.load import ingest
 from models.frames import align_features
 from rules import explanation_frame
+from rules.explain import format_number
 from serving.batch import utc_as_of
 from serving.explain import top_factors
 from serving.reasons import CONTRIBUTION_UNIT, reasons_json, shap_contributions
@@ -116,7 +117,7 @@ def format_lead_explanation(explanation: LeadExplanation) -> str:
         f"Final score {float(s['final_score']):.1f} (tier {s['tier']}), stage {s['stage']}, "
         f"grade {grade}",
         f"Model probability {float(s['probability']):.1%}; manual score "
-        f"{float(s['manual_score']):g} points",
+        f"{format_number(float(s['manual_score']))} points",
         "",
         f"Model factors (contribution in {CONTRIBUTION_UNIT}; base "
         f"{explanation.expected_value:+.3f}, this lead {float(s['margin']):+.3f}):",
@@ -129,7 +130,7 @@ def format_lead_explanation(explanation: LeadExplanation) -> str:
     if explanation.rules.empty:
         lines.append("  (no rule gave points)")
     for r in explanation.rules.itertuples(index=False):
-        lines.append(f"  {r.points:+8g}  {r.rule} ({r.category})")
+        lines.append(f"  {format_number(float(r.points), signed=True):>8}  {r.rule} ({r.category})")
     return "\n".join(lines)
 
 

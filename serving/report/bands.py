@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from rules.model import STAGE_ORDER
+from serving.report.tables import number_text
 
 
 def _summary(groups: pd.Series, y: np.ndarray, levels: Sequence[object]) -> pd.DataFrame:
@@ -35,7 +36,7 @@ def band_table(
 
     Bands run from ``floor(min / width) * width`` to the maximum; each band includes its
     lower edge and excludes its upper one, except the last band, which includes the
-    maximum (so a score of 100 falls into 90-100). Empty bands in between are kept.
+    maximum (so a score of 100 falls into 90 to 100). Empty bands in between are kept.
 
     Args:
         score: Scores (manual points or the 0-100 final score).
@@ -43,7 +44,8 @@ def band_table(
         width: Band width.
 
     Returns:
-        One row per band, lowest first: ``band`` (e.g. ``"10-20"``), ``lower``, ``upper``,
+        One row per band, lowest first: ``band`` (e.g. ``"10 to 20"``, ``"-60 to -50"``:
+        a hyphen would make ``-60--50``), ``lower``, ``upper``,
         ``n``, ``share``, ``converted``, ``conversion_rate`` (NaN for empty bands).
     """
     if width <= 0:
@@ -60,10 +62,7 @@ def band_table(
     lower = start + np.arange(n_bands) * width
     table = _summary(pd.Series(index), labels, range(n_bands))
 
-    def fmt(v: np.ndarray) -> list[str]:
-        return [f"{x:g}" for x in v]
-
-    bands = [f"{lo}-{hi}" for lo, hi in zip(fmt(lower), fmt(lower + width), strict=True)]
+    bands = [f"{number_text(lo)} to {number_text(lo + width)}" for lo in lower.tolist()]
     table.insert(0, "upper", lower + width)
     table.insert(0, "lower", lower)
     table.insert(0, "band", bands)

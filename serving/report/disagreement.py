@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from rules.model import STAGE_ORDER
+from serving.report.tables import number_text
 
 log = logging.getLogger(__name__)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
@@ -94,7 +95,8 @@ def _text(raw: object, kind: str) -> str:
         if not isinstance(item, dict):
             continue
         if kind == "rules":
-            parts.append(f"{item.get('rule', '?')} ({float(item.get('points', 0)):+g})")
+            points = number_text(float(item.get("points", 0)), signed=True)
+            parts.append(f"{item.get('rule', '?')} ({points})")
         else:
             parts.append(str(item.get("text") or item.get("feature", "?")))
     return _EMAIL.sub("(e-mail hidden)", "; ".join(parts))

@@ -17,7 +17,7 @@ def auc_sentence(row: pd.Series) -> str:
     numbers = (
         f"ROC AUC {row['auc_a']:.3f} vs {row['auc_b']:.3f}, a difference of "
         f"{row['diff']:+.3f} (95% interval {row['low']:+.3f} to {row['high']:+.3f}, "
-        f"{int(row['n_boot'])} bootstrap resamples)"
+        f"{int(row['n_boot']):,} bootstrap resamples)"
     )
     if row["low"] > 0:
         return f"{a.capitalize()} ranked leads better than {b}: {numbers}."
@@ -33,10 +33,10 @@ def capacity_sentence(summary: pd.DataFrame) -> str:
     """What each method's top K holds, e.g. for the smallest sales capacity."""
     k = int(summary["k"].iloc[0])
     parts = [
-        f"{_the(str(r.method))} {int(r.converted)} ({r.conversion_rate:.0%})"
+        f"{_the(str(r.method))} {int(r.converted):,} ({r.conversion_rate:.0%})"
         for r in summary.itertuples()
     ]
-    return f"If sales works {k} leads, the conversions in each method's top {k}: " + (
+    return f"If sales works {k:,} leads, the conversions in each method's top {k:,}: " + (
         ", ".join(parts) + "."
     )
 

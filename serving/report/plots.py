@@ -14,6 +14,8 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from serving.report.tables import number_text
+
 METHOD_LABELS: dict[str, str] = {
     "manual": "Point rules",
     "model": "Model",
@@ -160,7 +162,7 @@ def barh_figure(
     ax.barh(y, values.fillna(0.0), color="#0072B2")
     ax.set_yticks(y, names, fontsize=8)
     for (text, x), style in zip(lines.items(), ("--", ":", "-."), strict=False):
-        ax.axvline(x, linestyle=style, color="#555555", label=f"{text} ({x:g})")
+        ax.axvline(x, linestyle=style, color="#555555", label=f"{text} ({number_text(x)})")
     ax.set(xlabel=xlabel, title=title)
     if lines:
         ax.legend(fontsize=7, loc="lower right")

@@ -1,7 +1,9 @@
 """Turn section frames into display tables: formatted strings, no HTML (the template escapes).
 
 A column spec is ``(column, header, kind)`` where kind is one of ``text``, ``int``, ``pct``,
-``pp`` (signed percentage points), ``f2``, ``f3``, ``signed`` (signed number) or ``points``.
+``pp`` (signed percentage points), ``f2``, ``f3``, ``signed`` (signed number), ``points`` or
+``num`` (a score or threshold as :func:`number_text` writes it). Sentences use
+:func:`number_text` too, so a threshold reads the same in a table and in the text.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from rules.explain import format_number
 
 Spec = Sequence[tuple[str, str, str]]
 
@@ -24,6 +28,17 @@ def _number(fmt: str) -> Callable[[object], str]:
     return render
 
 
+def number_text(value: float, *, signed: bool = False) -> str:
+    """A score, threshold or count of points in the report: ``49.2``, ``1,369``, ``+5``."""
+    return format_number(float(value), signed=signed, decimals=1)
+
+
+def _readable(value: object) -> str:
+    if not isinstance(value, int | float | np.number) or np.isnan(value):
+        return "–"
+    return number_text(float(value))
+
+
 FORMATS: dict[str, Callable[[object], str]] = {
     "text": lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v),
     "int": _number(",.0f"),
@@ -32,7 +47,7 @@ FORMATS: dict[str, Callable[[object], str]] = {
     "f3": _number(".3f"),
     "signed": _number("+.3f"),
     "points": _number("+.0f"),
-    "num": _number(",.4g"),
+    "num": _readable,
 }
 
 

@@ -35,6 +35,7 @@ from typing import Any
 import pandas as pd
 
 from features.files import atomic_write
+from rules.explain import format_number
 from serving.sinks.contract import RunInfo, SinkResult
 from serving.sinks.files import rejects_frame
 
@@ -72,7 +73,7 @@ def _reason(item: dict[str, Any]) -> str:
 
 
 def _rule(item: dict[str, Any]) -> str:
-    return f"{item['rule']} ({float(item['points']):+g})"
+    return f"{item['rule']} ({format_number(float(item['points']), signed=True)})"
 
 
 def readable(

@@ -23,20 +23,30 @@ def test_band_table_by_hand() -> None:
     score = [0, 5, 12, 19, 20, 35, 100]
     y = [0, 0, 1, 0, 1, 1, 1]
     table = band_table(score, y, width=10).set_index("band")
-    assert list(table.index) == [f"{lo}-{lo + 10}" for lo in range(0, 100, 10)]
-    assert table.loc["0-10", "n"] == 2 and table.loc["0-10", "converted"] == 0
-    assert table.loc["10-20", "n"] == 2 and table.loc["10-20", "conversion_rate"] == 0.5
-    assert table.loc["20-30", "n"] == 1 and table.loc["30-40", "conversion_rate"] == 1.0
+    assert list(table.index) == [f"{lo} to {lo + 10}" for lo in range(0, 100, 10)]
+    assert table.loc["0 to 10", "n"] == 2 and table.loc["0 to 10", "converted"] == 0
+    assert table.loc["10 to 20", "n"] == 2 and table.loc["10 to 20", "conversion_rate"] == 0.5
+    assert table.loc["20 to 30", "n"] == 1 and table.loc["30 to 40", "conversion_rate"] == 1.0
     # 100 is the maximum: it joins the last band instead of opening a 100-110 band.
-    assert table.loc["90-100", "n"] == 1
-    assert table.loc["50-60", "n"] == 0 and np.isnan(table.loc["50-60", "conversion_rate"])
-    assert table.loc["0-10", "share"] == pytest.approx(2 / 7)
+    assert table.loc["90 to 100", "n"] == 1
+    assert table.loc["50 to 60", "n"] == 0
+    assert np.isnan(table.loc["50 to 60", "conversion_rate"])
+    assert table.loc["0 to 10", "share"] == pytest.approx(2 / 7)
     assert table["n"].sum() == 7
 
 
 def test_band_table_negative_scores_and_errors() -> None:
     table = band_table([-5, 3], [1, 0], width=10)
-    assert table["band"].tolist() == ["-10-0", "0-10"] and table["n"].tolist() == [1, 1]
+    assert table["band"].tolist() == ["-10 to 0", "0 to 10"] and table["n"].tolist() == [1, 1]
+    # the user report's "-60--50": a hyphen between two negative edges
+    table = band_table([-55.0, -41.0, -40.0], [0, 0, 1], width=10)
+    assert table["band"].tolist() == ["-60 to -50", "-50 to -40"]
+    assert table["n"].tolist() == [1, 2] and table["converted"].tolist() == [0, 1]
+    assert band_table([0.0, 2.5e6], [0, 1], width=1e6)["band"].tolist() == [
+        "0 to 1,000,000",
+        "1,000,000 to 2,000,000",
+        "2,000,000 to 3,000,000",
+    ]
     with pytest.raises(ValueError, match="missing values"):
         band_table([1.0, np.nan], [0, 1])
     with pytest.raises(ValueError, match="width must be positive"):
@@ -149,6 +159,13 @@ def test_off_diagonal_reverse_group_and_rule_text() -> None:
     assert off.cold_rules_hot_model["contact_id"].tolist() == ["c0", "c1"]  # hottest first
     assert off.cold_rules_hot_model["top_rules"].iloc[0] == "demo_request (+20)"
     assert off.hot_rules_cold_model.empty
+
+
+def test_off_diagonal_rule_points_are_rounded_not_exponents() -> None:
+    rules = [{"rule": "email_open", "points": 5.13438e-06}, {"rule": "pricing", "points": -12.25}]
+    scored = _scored(2).assign(top_rules=json.dumps(rules))
+    listed = off_diagonal_leads(scored).hot_rules_cold_model
+    assert listed["top_rules"].tolist() == ["email_open (+0.0); pricing (-12.2)"] * 2
 
 
 def test_backtest_summary_by_hand() -> None:

@@ -173,3 +173,11 @@ def test_row_order_of_the_input_does_not_change_the_file(fx, tmp_path, name):
 
     stem = name.removeprefix("hubspot:")
     assert (a / stem).read_bytes() == (b / stem).read_bytes()
+
+
+def test_hubspot_rule_points_read_like_points() -> None:
+    from serving.sinks.hubspot import _rule
+
+    assert _rule({"rule": "email_open", "points": 5.13438e-06}) == "email_open (+0.00)"
+    assert _rule({"rule": "demo", "points": 12.5}) == "demo (+12.50)"
+    assert _rule({"rule": "careers", "points": -20.0}) == "careers (-20)"

@@ -8,7 +8,7 @@ from serving.report import plots
 from serving.report.build import ComparisonReport
 from serving.report.plots import label
 from serving.report.sections.base import RATE, Section, labelled
-from serving.report.tables import table
+from serving.report.tables import number_text, table
 
 
 def roc(report: ComparisonReport) -> Section:
@@ -132,13 +132,14 @@ def capacity(report: ComparisonReport) -> Section:
         k = int(result.summary["k"].iloc[0])
         manual = result.summary.set_index("method").loc["manual"]
         paragraphs.append(
-            f"To send about {k} leads with the point rules, the MQL threshold would be "
-            f"{manual['threshold']:g} points ({int(manual['volume_at_threshold']):,} leads reach "
-            f"it); today it is {mql['threshold']:g}, which sends {int(mql['n']):,}."
+            f"To send about {k:,} leads with the point rules, the MQL threshold would be "
+            f"{number_text(manual['threshold'])} points "
+            f"({int(manual['volume_at_threshold']):,} leads reach it); today it is "
+            f"{number_text(mql['threshold'])}, which sends {int(mql['n']):,}."
         )
         overlap = labelled(result.overlap, "method_a", "method_b")
-        tables.append((f"Sales works {k} leads", table(labelled(result.summary), spec)))
-        tables.append((f"Who differs at K = {k}", table(overlap, overlap_spec)))
+        tables.append((f"Sales works {k:,} leads", table(labelled(result.summary), spec)))
+        tables.append((f"Who differs at K = {k:,}", table(overlap, overlap_spec)))
     current = [
         ("name", "Current cut-off", "text"),
         ("threshold", "Manual score ≥", "num"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from serving.report import plots
 from serving.report.build import ComparisonReport
 from serving.report.sections.base import RATE, Section
-from serving.report.tables import matrix, table
+from serving.report.tables import matrix, number_text, table
 
 LEAD_SPEC = (
     ("contact_id", "Contact id", "text"),
@@ -32,7 +32,7 @@ def disagreement(report: ComparisonReport) -> Section:
         ("cold_rules_hot_model", off.cold_rules_hot_model),
     ):
         total = int(off.counts.loc[off.counts["group"] == key, "n"].iloc[0])
-        caption = f"{GROUPS[key]}: {len(leads)} of {total} leads listed"
+        caption = f"{GROUPS[key]}: {len(leads):,} of {total:,} leads listed"
         tables.append((caption, table(leads, LEAD_SPEC)))
     return Section(
         id="disagreement",
@@ -101,7 +101,8 @@ def suggested_points(report: ComparisonReport) -> Section:
         f"With the suggested points the rule sum would reach a held-out ROC AUC of "
         f"{suggestion.auc_suggested:.3f}, against {suggestion.auc_current:.3f} with the current "
         f"points ({suggestion.n_folds}-fold cross-validation: each fold is scored with points "
-        f"fitted on the other folds; range {low:g} to {high:g}; decay and caps not replayed)."
+        f"fitted on the other folds; range {number_text(low)} to {number_text(high)}; decay and "
+        "caps not replayed)."
     )
     return Section(
         id="suggested-points",

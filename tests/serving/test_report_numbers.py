@@ -1,0 +1,93 @@
+"""Numbers in the comparison report's text: rounded, thousands separated, no exponents."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from serving.report import (
+    ComparisonReport,
+    build_report,
+    capacity_analysis,
+    threshold_volumes,
+)
+from serving.report.example import example_inputs
+from serving.report.headline import capacity_sentence
+from serving.report.sections import ranking, rules
+from serving.report.tables import FORMATS, number_text, table
+
+# 1,500 leads: 1,368 at 60 points, one at 49.1656, 131 at 10. Sending 1,369 leads needs
+# the cut-off 49.1656; today's MQL cut-off of 50 sends the 1,368 leads at 60.
+MANUAL = np.concatenate([np.full(1368, 60.0), [49.1656], np.full(131, 10.0)])
+MODEL = np.linspace(1.0, 0.0, 1500)
+Y = (np.arange(1500) % 3 == 0).astype(int)
+
+
+@pytest.fixture(scope="module")
+def report() -> ComparisonReport:
+    base = build_report(example_inputs(n_leads=240, seed=3))
+    return dataclasses.replace(
+        base,
+        capacity=(capacity_analysis({"manual": MANUAL, "model": MODEL}, Y, 1369),),
+        thresholds=threshold_volumes(MANUAL, Y, {"MQL": 50.0, "SQL": 70.0}),
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (49.1656, "49.2"),
+        (50.0, "50"),
+        (178_649_000.0, "178,649,000"),
+        (12_345.678, "12,345.7"),  # ",.4g" wrote 1.235e+04
+        (float("nan"), "–"),
+        (None, "–"),
+    ],
+)
+def test_num_cells(value: object, text: str) -> None:
+    assert FORMATS["num"](value) == text
+
+
+def test_number_text_signed() -> None:
+    assert number_text(5.13438e-06, signed=True) == "+0.0"
+    assert number_text(-3.0, signed=True) == "-3"
+
+
+def test_capacity_paragraph_reads_rounded_points_and_separated_counts(
+    report: ComparisonReport,
+) -> None:
+    section = ranking.capacity(report)
+    assert section.paragraphs == (
+        "To send about 1,369 leads with the point rules, the MQL threshold would be 49.2 "
+        "points (1,369 leads reach it); today it is 50, which sends 1,368.",
+    )
+    captions = [caption for caption, _ in section.tables]
+    assert captions[:2] == ["Sales works 1,369 leads", "Who differs at K = 1,369"]
+    summary = section.tables[0][1]
+    cut = summary.rows[0][summary.headers.index("Cut-off giving K leads")]
+    assert cut == "49.2"  # the manual row; the same text as the paragraph
+    current = section.tables[-1][1]
+    assert [r[current.headers.index("Manual score ≥")] for r in current.rows] == ["50", "70"]
+
+
+def test_capacity_headline_separates_thousands(report: ComparisonReport) -> None:
+    # manual top 1,369 = leads 0..1368, of which the multiples of 3 converted: 457
+    sentence = capacity_sentence(report.capacity[0].summary)
+    assert sentence.startswith(
+        "If sales works 1,369 leads, the conversions in each method's top 1,369: "
+        "the point rules 457 (33%)"
+    )
+
+
+def test_suggested_points_range_is_rounded(report: ComparisonReport) -> None:
+    assert report.suggestion is not None
+    section = rules.suggested_points(dataclasses.replace(report, points_range=(-12.34, 100.0)))
+    assert "range -12.3 to 100;" in section.paragraphs[0]
+
+
+def test_band_table_in_the_report_has_no_double_hyphen(report: ComparisonReport) -> None:
+    bands = [row[0] for _, t in ranking.bands(report).tables for row in t.rows]
+    assert bands and all("--" not in b for b in bands)
+    assert table(report.bands["manual"], [("band", "Band", "text")]).rows[0][0].count(" to ") == 1
