@@ -131,6 +131,35 @@ class LeadScorer:
             "blend_method": self.blend.method,
         }
 
+    def check_data(self, tables: CrmTables) -> None:
+        """Refuse data of another shape than the training data, before any scoring.
+
+        A scorer trained on CRM activity history given a flat export (no activities) would
+        score every lead from its fit columns alone; a scorer trained on a flat export
+        needs that export's columns. Either way every score would be wrong, with no error.
+
+        Raises:
+            ValueError: The data cannot be scored by this scorer; the message says why.
+        """
+        fix = (
+            "score with a scorer trained on this kind of data (leadscore train --data ... "
+            "--workdir DIR, then pass the same --workdir or its --model)"
+        )
+        if self.spec_ is not None and tables.activities.empty and len(tables.contacts):
+            raise ValueError(
+                "this scorer was trained on a CRM with activity history, but the data has no "
+                f"activities (a flat export?): its scores would be meaningless; {fix}"
+            )
+        if self.spec_ is None:
+            missing = [c for c in self.model.feature_names_ if c not in tables.contacts.columns]
+            if missing:
+                shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+                raise ValueError(
+                    f"this scorer was trained on a flat export with columns the data lacks "
+                    f"({len(missing)} of {len(self.model.feature_names_)}: {shown}); map them "
+                    f"with the mapping used in training, or {fix}"
+                )
+
     def prepare(
         self,
         tables: CrmTables,
@@ -151,6 +180,7 @@ class LeadScorer:
             The frame (``contact_id``, model features, rules columns), rejects and timings.
         """
         ts = utc_timestamp(as_of)
+        self.check_data(tables)
         seconds: dict[str, float] = {}
         with timed_step(seconds, "eligibility", on_step):
             contacts, early = known_contacts(tables.contacts, ts)

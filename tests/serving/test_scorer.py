@@ -240,3 +240,18 @@ def test_bad_inputs_are_rejected_with_a_clear_message(world):
         LeadScorer(scorer.model, world["rulebook"], BLEND.model_copy(update={"method": "stacked"}))
     with pytest.raises(ValueError, match="manual_score"):
         scorer.score_frame(world["slices"].X("test").head(3))
+
+
+def test_data_of_another_shape_than_training_is_refused(world):
+    scorer, tables = world["reg"].scorer, world["tables"]
+    flat_export = CrmTables(
+        tables.contacts, tables.accounts, tables.activities.iloc[:0], tables.outcomes
+    )
+    with pytest.raises(ValueError, match="trained on a CRM with activity history, but the data"):
+        scorer.score(flat_export, "2026-09-01")
+    # a scorer of a flat export (no feature spec) needs its columns in the contacts table
+    flat_scorer = LeadScorer(scorer.model, world["rulebook"], BLEND)
+    missing = [c for c in scorer.model.feature_names_ if c not in tables.contacts.columns]
+    assert missing  # the engineered features are not contact columns
+    with pytest.raises(ValueError, match=f"columns the data lacks \\({len(missing)} of"):
+        flat_scorer.score(tables, "2026-09-01")
