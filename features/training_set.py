@@ -40,6 +40,8 @@ class TrainingSet:
         horizon_days: Label horizon H (None for flat tables).
         excluded_snapshots: Snapshots left out because ``as_of + H > data_end``.
         spec_fingerprint: Fingerprint of the feature spec used (None for flat tables).
+        snapshot_counts: Per snapshot (``YYYY-MM-DD``): contacts, excluded as converted,
+            at customers or employees, eligible, and positive labels.
     """
 
     X: pd.DataFrame
@@ -49,6 +51,7 @@ class TrainingSet:
     horizon_days: int | None = None
     excluded_snapshots: list[pd.Timestamp] = field(default_factory=list)
     spec_fingerprint: str | None = None
+    snapshot_counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.X)
@@ -62,6 +65,7 @@ class TrainingSet:
         return TrainingSet(
             pick(self.X), pick(self.y), pick(self.snapshot), pick(self.contact_id),
             self.horizon_days, list(self.excluded_snapshots), self.spec_fingerprint,
+            dict(self.snapshot_counts),
         )  # fmt: skip
 
 
@@ -111,7 +115,8 @@ def _customer_since(tables: CrmTables, first_won: pd.Series) -> pd.Series:
 def _eligible_and_label(
     tables: CrmTables, features: pd.DataFrame, as_of: pd.Timestamp, horizon_days: int,
     converted: pd.Series, customer_since: pd.Series,
-) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:  # fmt: skip
+    """Which contacts are eligible at ``as_of``, their label, and the exclusion counts."""
     ids = features.index.astype("object")
     contacts = tables.contacts.set_index(tables.contacts["contact_id"].astype("object"))
     first = pd.DatetimeIndex(_times_of(ids, converted))
@@ -123,11 +128,19 @@ def _eligible_and_label(
     customer = np.asarray(since <= as_of)
     eligible = ~already & ~customer & ~is_employee
     label = np.asarray((first > as_of) & (first <= as_of + pd.Timedelta(days=horizon_days)))
+    counts = {
+        "contacts": len(ids),
+        "converted": int(already.sum()),
+        "at_customers": int((customer & ~already).sum()),
+        "employees": int(is_employee.sum()),
+        "eligible": int(eligible.sum()),
+        "positive": int(label[eligible].sum()),
+    }
     logger.info(
         "snapshot %s: %d contacts, excluded %d converted, %d at customers, %d employees",
-        as_of.date(), len(ids), already.sum(), (customer & ~already).sum(), is_employee.sum(),
+        as_of.date(), len(ids), counts["converted"], counts["at_customers"], counts["employees"],
     )  # fmt: skip
-    return eligible, label
+    return eligible, label, counts
 
 
 def build_training_set(
@@ -172,6 +185,7 @@ def build_training_set(
     customer_since = _customer_since(tables, first_positive(tables.outcomes, ("won",)))
     horizon = pd.Timedelta(days=horizon_days)
     frames, labels, stamps, ids, excluded = [], [], [], [], []
+    snapshot_counts: dict[str, dict[str, int]] = {}
     for as_of in sorted({utc_timestamp(s) for s in snapshots}):
         if as_of + horizon > end:
             logger.warning(
@@ -182,9 +196,10 @@ def build_training_set(
             continue
         scores = rule_scores(as_of) if spec.include_rule_score and rule_scores else None
         features = build_features(tables, as_of, spec, rule_scores=scores)
-        eligible, label = _eligible_and_label(
+        eligible, label, counts = _eligible_and_label(
             tables, features, as_of, horizon_days, converted, customer_since
         )
+        snapshot_counts[f"{as_of:%Y-%m-%d}"] = counts
         frames.append(features.loc[eligible])
         labels.append(label[eligible].astype("int64"))
         stamps.append(np.full(int(eligible.sum()), as_of.value, dtype=np.int64))
@@ -203,6 +218,7 @@ def build_training_set(
         horizon_days=horizon_days,
         excluded_snapshots=excluded,
         spec_fingerprint=spec.fingerprint(),
+        snapshot_counts=snapshot_counts,
     )
 
 
@@ -311,7 +327,7 @@ def outcome_labels(
     ts = utc_timestamp(as_of)
     converted = first_positive(tables.outcomes, positive_outcomes)
     index = pd.Index(contact_ids.astype("object"), name="contact_id")
-    eligible, label = _eligible_and_label(
+    eligible, label, _ = _eligible_and_label(
         tables, pd.DataFrame(index=index), ts, horizon_days, converted,
         _customer_since(tables, first_positive(tables.outcomes, ("won",))),
     )  # fmt: skip

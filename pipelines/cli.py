@@ -170,19 +170,33 @@ def train(
         str | None, typer.Option(help="Column mapping YAML or shipped name (x_education).")
     ] = None,
     config: Annotated[
-        Path | None, typer.Option(help="Training config YAML (models/config_default.yaml).")
+        Path | None,
+        typer.Option(
+            exists=True, dir_okay=False, help="Training config YAML (models/config_default.yaml)."
+        ),
     ] = None,
     spec: Annotated[
-        Path | None, typer.Option(help="Feature spec YAML (features/spec_default.yaml).")
+        Path | None,
+        typer.Option(
+            exists=True, dir_okay=False, help="Feature spec YAML (features/spec_default.yaml)."
+        ),
     ] = None,
     rulebook: Annotated[
         Path | None,
-        typer.Option(help="Manual rulebook compared on the test slice (default rulebook)."),
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="Manual rulebook compared on the test slice (default rulebook).",
+        ),
     ] = None,
     tracking_uri: Annotated[
         str | None, typer.Option(help="MLflow tracking URI (default: embedded SQLite).")
     ] = None,
     horizon_days: Annotated[int, typer.Option(help="Label: converts within H days.")] = 90,
+    train_snapshots: Annotated[
+        int, typer.Option(min=1, help="Training snapshots before the valid and test ones.")
+    ] = 6,
+    every_days: Annotated[int, typer.Option(min=1, help="Days between training snapshots.")] = 30,
     keep_leaky: Annotated[
         bool, typer.Option(help="Keep columns the leakage guard flags (still reported).")
     ] = False,
@@ -212,6 +226,8 @@ def train(
             rulebook_path=str(book) if book else None,
             tracking_uri=tracking_uri,
             horizon_days=horizon_days,
+            train_snapshots=train_snapshots,
+            every_days=every_days,
             keep_leaky=keep_leaky,
         )
     except (InputError, RulebookError, ValueError) as exc:

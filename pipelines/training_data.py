@@ -128,6 +128,26 @@ class RuleTotals:
         return manual_scores_of(self(as_of), contact_ids)
 
 
+def _require_both_classes(ts: TrainingSet, parts: dict[str, TrainingSet]) -> None:
+    """Fail early, with the per-snapshot counts, when a slice has only one class."""
+    empty = [name for name, part in parts.items() if part.y.nunique() < 2]
+    if not empty:
+        return
+    lines = "; ".join(
+        f"{day}: {c['contacts']} contacts, {c['converted']} converted before, "
+        f"{c['at_customers']} at customer accounts, {c['eligible']} eligible, "
+        f"{c['positive']} converting"
+        for day, c in ts.snapshot_counts.items()
+    )
+    raise ValueError(
+        f"the {' and '.join(empty)} slice(s) hold only one class, so no model can be trained "
+        f"or evaluated. Per snapshot: {lines}. Contacts that converted before a snapshot or "
+        "work at a customer account (one with a won deal) are not leads there; when most "
+        "are excluded, try a longer --horizon-days, more or wider snapshots "
+        "(--train-snapshots, --every-days), or check that the mapping's outcomes are right"
+    )
+
+
 def snapshot_slices(
     tables: CrmTables,
     spec: FeatureSpec,
@@ -147,6 +167,7 @@ def snapshot_slices(
         tables, [*train_dates, valid_date, test_date], horizon_days, spec, rule_scores=totals
     )
     train, valid, test = time_split(ts, valid_snapshots=1, test_snapshots=1)
+    _require_both_classes(ts, {"train": train, "valid": valid, "test": test})
     leakage = check_leakage(
         train.X, train.y, as_of=train.snapshot.reset_index(drop=True), keep_suspects=keep_leaky
     )

@@ -83,3 +83,17 @@ def test_flat_export_manual_scores_of_valid_and_test_come_from_one_scoring(monke
         ids = getattr(slices, part).contact_id.astype(str)
         np.testing.assert_array_equal(got, totals.reindex(ids).to_numpy())
     assert len(slices.manual_score_valid) == len(slices.valid.y) > 1000
+
+
+def test_a_slice_without_conversions_is_a_clear_error_with_the_counts(crm):
+    from features.crm import CrmTables
+
+    no_outcomes = CrmTables(crm.contacts, crm.accounts, crm.activities, crm.outcomes.iloc[:0])
+    with pytest.raises(ValueError) as info:
+        snapshot_slices(
+            no_outcomes, load_feature_spec(), horizon_days=90, rulebook=None, train_snapshots=2
+        )
+    message = str(info.value)
+    assert "train and valid and test slice(s) hold only one class" in message
+    assert message.count("0 converting") == 4  # each of the four snapshots is listed
+    assert "--horizon-days" in message
