@@ -27,8 +27,11 @@ class ScorerSettings(BaseModel):
 
     Attributes:
         reject_exclusions: Rulebook exclusion reasons whose contacts are rejected instead
-            of scored (the model never trained on them); other exclusions are scored with
-            their stage capped by the rules.
+            of scored: employees, customers and contacts with an open opportunity are not
+            leads, and training leaves them out (converted contacts and contacts at
+            customer accounts are not eligible there), so the model never learned them.
+            Other exclusions (partner, competitor, unsubscribed) are scored with their
+            stage capped by the rules.
         tier_from: ``score`` (cut-offs of :class:`BlendConfig`) or ``grade`` (the
             rulebook's grade matrix; contacts without a grade fall back to the score tier).
         top_k: Model factors per direction and rules stored per lead.
@@ -39,7 +42,7 @@ class ScorerSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    reject_exclusions: tuple[str, ...] = ("employee",)
+    reject_exclusions: tuple[str, ...] = ("employee", "customer", "open_opportunity")
     tier_from: Literal["score", "grade"] = "score"
     top_k: int = Field(3, ge=1, le=10)
     default_stage: Literal["subscriber", "lead", "mql", "sql"] = "lead"

@@ -126,6 +126,13 @@ def test_scored_plus_rejected_equals_eligible_with_planted_rejects(world):
     ].astype(str)
     assert len(employees) > 0
     assert set(employees) == set(reasons[reasons.str.contains("employee")].index)
+    # customers and open opportunities are not leads (training leaves them out): rejected
+    rules = scored.rules.scores.set_index(scored.rules.scores["contact_id"].astype(str))
+    for reason in ("customer", "open_opportunity"):
+        flagged = set(rules.index[rules["excluded_reason"].astype(str) == reason])
+        assert flagged, reason
+        assert flagged == set(reasons[reasons == f"excluded by the rulebook: {reason}"].index)
+        assert not flagged & set(scored.scores["contact_id"].astype(str))
 
 
 def test_both_blends_report_metrics_next_to_each_model_alone(world):
