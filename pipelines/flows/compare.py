@@ -42,8 +42,21 @@ def compare(
     backtest_rulebooks: list[str],
 ) -> tuple[ComparisonReport, pd.Timestamp]:
     """Score and label the held-out period, replay the backtests, build the report."""
+    if loaded.scorer.spec_ is None:
+        raise ValueError(
+            "compare replays a dated period of a CRM with history, but this scorer was trained "
+            "on a flat export (no dates to hold a period out): leadscore train already "
+            "compares the model with the rulebook on its test slice (the table it prints, "
+            "and the MLflow run's metrics and plots)"
+        )
     train_dates, _, test_date = snapshot_schedule(data_end_of(tables), horizon_days)
     when = utc_time(as_of, "as_of") if as_of else test_date
+    created = pd.to_datetime(tables.contacts["created_at"], utc=True)
+    if not (created < when).any():
+        raise ValueError(
+            f"no contact was created before as_of {when:%Y-%m-%d} (contacts are created "
+            f"from {created.min():%Y-%m-%d} to {created.max():%Y-%m-%d}); pass a later --as-of"
+        )
     inputs = comparison_inputs(
         tables,
         loaded.scorer,

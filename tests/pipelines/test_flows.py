@@ -126,6 +126,15 @@ def test_compare_flow_writes_the_report_and_logs_it(
     assert "report.html" in {a.path for a in client.list_artifacts(result["run_id"])}
     # the period compared is the newest one whose outcomes are known (as in training)
     assert result["as_of"][:10] <= "2026-07-02"
+    with pytest.raises(ValueError, match="no contact was created before as_of 2000-01-01"):
+        compare_flow(
+            data=str(crm_dir),
+            model_uri=trained["scorer_uri"],
+            out=str(tmp_path / "early.html"),
+            tracking_uri=mlflow_store.tracking_uri,
+            as_of="2000-01-01",
+        )
+    assert not (tmp_path / "early.html").exists()
 
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
@@ -135,6 +144,7 @@ def test_train_flow_on_a_flat_export_scores_it_with_the_same_column_types(
     prefect_harness: None, mlflow_store, tmp_path: Path
 ) -> None:
     from features.ingest.load import ingest
+    from pipelines.flows.compare import compare_flow
     from pipelines.flows.train import train_flow
     from serving.scorer_model import load_scorer
 
@@ -162,3 +172,12 @@ def test_train_flow_on_a_flat_export_scores_it_with_the_same_column_types(
     assert len(scored.scores) == len(tables.contacts) == 9240
     assert scored.rejects.empty
     assert scored.scores["probability"].between(0, 1).all()
+    # a flat export has no dated period to compare: train's own comparison is the one
+    with pytest.raises(ValueError, match="trained on a flat export"):
+        compare_flow(
+            data=str(leads),
+            model_uri=out["scorer_uri"],
+            out=str(tmp_path / "report.html"),
+            mapping="x_education",
+            tracking_uri=mlflow_store.tracking_uri,
+        )
