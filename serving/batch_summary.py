@@ -94,6 +94,30 @@ def _pairs(counts: dict[str, int]) -> str:
     return "  ".join(f"{k}: {v:,}" for k, v in counts.items()) or "-"
 
 
+def validation_note(counts: dict[str, dict[str, int]]) -> str:
+    """The line saying which input rows validation quarantined before scoring.
+
+    Quarantined contacts with an id are already rejects of the run; the others (rows
+    without an id, and quarantined accounts, activities and outcomes) are only in the
+    validation report, so the summary names them instead of leaving them out.
+
+    Args:
+        counts: :attr:`features.ingest.validation.ValidationReport.counts`.
+
+    Returns:
+        ``""`` when nothing was quarantined, else one line of text.
+    """
+    parts = {t: c.get("quarantined", 0) for t, c in counts.items() if c.get("quarantined", 0)}
+    if not parts:
+        return ""
+    total = sum(parts.values())
+    listed = ", ".join(f"{table} {n:,}" for table, n in parts.items())
+    return (
+        f"Validation quarantined {total:,} input row(s) ({listed}); see the quarantine files "
+        "of leadscore validate for each row and its reason"
+    )
+
+
 def format_summary(summary: BatchSummary) -> str:
     """The one-screen summary the CLI prints after a batch run.
 

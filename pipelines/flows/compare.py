@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from features.training_set import data_end_of, snapshot_schedule
 from models.tracking import artifact_location_for, default_tracking_uri, ensure_experiment
 from pipelines.flows.common import retry_transient, validate_crm
 from rules import load_rulebook
+from serving.batch_summary import validation_note
 from serving.compare import comparison_inputs
 from serving.report import ComparisonReport, build_report, write_report
 from serving.scorer_model import LoadedScorer, load_scorer
@@ -40,6 +42,7 @@ def compare(
     horizon_days: int,
     as_of: str | None,
     backtest_rulebooks: list[str],
+    input_note: str = "",
 ) -> tuple[ComparisonReport, pd.Timestamp]:
     """Score and label the held-out period, replay the backtests, build the report."""
     if loaded.scorer.spec_ is None:
@@ -66,6 +69,8 @@ def compare(
         backtest_rulebooks={Path(p).stem: load_rulebook(p) for p in backtest_rulebooks},
         model_version=f"{loaded.model_name} v{loaded.model_version}",
     )
+    if input_note:
+        inputs = replace(inputs, input_notes=(input_note,))
     return build_report(inputs), when
 
 
@@ -111,8 +116,15 @@ def compare_flow(
         The report path, the MLflow run id and the headline metrics.
     """
     uri = tracking_uri or default_tracking_uri(Path(workdir))
-    tables = validate_crm(data, mapping).tables
+    validation = validate_crm(data, mapping)
     loaded = load(model_uri, uri)
-    report, when = compare(tables, loaded, horizon_days, as_of, list(backtest_rulebooks or []))
+    report, when = compare(
+        validation.tables,
+        loaded,
+        horizon_days,
+        as_of,
+        list(backtest_rulebooks or []),
+        validation_note(validation.counts),
+    )
     run_id = publish(report, out, uri, when)
     return {"report": out, "run_id": run_id, "as_of": str(when), "metrics": report.to_dict()}

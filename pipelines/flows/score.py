@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import pandas as pd
 from prefect import flow, task
@@ -30,7 +30,7 @@ from serving.batch import (
     utc_as_of,
     write_batch,
 )
-from serving.batch_summary import format_summary
+from serving.batch_summary import format_summary, validation_note
 from serving.eligibility import validation_rejects
 from serving.scorer import ScoredLeads
 from serving.scorer_model import LoadedScorer, load_scorer
@@ -202,4 +202,7 @@ def score_flow(
     result = score(report, loaded, stamp, previous)
     run_id = flow_run.get_id() or default_run_id(stamp, "scorer", "unknown")
     written = write(result, loaded, sink, str(run_id), table_prefix)
-    return summarise(result, written, sink, table_prefix)
+    summary = cast(dict[str, Any], summarise(result, written, sink, table_prefix))
+    note = validation_note(report.counts)
+    text = summary["text"] + (f"\n\n{note}" if note else "")
+    return {**summary, "quarantined": report.counts, "text": text}

@@ -161,7 +161,7 @@ def build_report(inputs: ComparisonInputs) -> ComparisonReport:
         "blend": scored["final_score"].to_numpy(),
     }
     probs = {"model": scores["model"], "blend": np.clip(scores["blend"] / 100.0, 0.0, 1.0)}
-    notes: list[str] = []
+    notes: list[str] = list(inputs.input_notes)
 
     _, curves = roc_pr_curves(y, scores)
     tests = [

@@ -60,6 +60,8 @@ class ComparisonInputs:
         model_version: Registered model version shown in the header.
         rulebook_version: Rulebook version shown in the header.
         settings: Report settings.
+        input_notes: Notes on the input data shown under "Data notes" (e.g. what
+            validation quarantined before scoring).
     """
 
     scored: pd.DataFrame
@@ -77,6 +79,7 @@ class ComparisonInputs:
     model_version: str = ""
     rulebook_version: str = ""
     settings: ReportSettings = field(default_factory=ReportSettings)
+    input_notes: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         missing = [c for c in REQUIRED_COLUMNS if c not in self.scored.columns]

@@ -17,6 +17,7 @@ from serving.report import (
     ComparisonReport,
     ReportSettings,
     build_report,
+    render_html,
     split_usable,
     write_report,
 )
@@ -83,7 +84,16 @@ def test_unusable_rows_are_quarantined_and_counted(report: ComparisonReport, htm
     assert sorted(report.quarantined["contact_id"]) == ["X00001", "X00002"]
     assert set(report.quarantined["reason"]) == {"probability is missing or outside [0, 1]"}
     assert report.to_dict()["n_quarantined"] == 2.0
-    assert "2 row(s) quarantined" in html
+    assert "2 scored row(s) the report could not use" in html
+
+
+def test_input_notes_from_validation_reach_the_data_notes() -> None:
+    from dataclasses import replace
+
+    note = "Validation quarantined 1,420 input row(s) (contacts 40, activities 1,380)"
+    report = build_report(replace(example_inputs(n_leads=120, seed=5), input_notes=(note,)))
+    assert note in report.notes
+    assert note in render_html(report)
 
 
 def test_to_dict_is_flat_floats_for_mlflow(report: ComparisonReport) -> None:

@@ -86,7 +86,7 @@ def data_notes(report: ComparisonReport) -> Section:
     )
     paragraphs = (
         f"{report.n_leads:,} leads used, {report.n_converted:,} converted; "
-        f"{len(quarantined):,} row(s) quarantined.",
+        f"{len(quarantined):,} scored row(s) the report could not use.",
         *report.notes,
     )
     spec = (("reason", "Reason", "text"), ("n", "Rows", "int"))
