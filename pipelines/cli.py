@@ -79,6 +79,14 @@ def generate(
     if out.exists() and not out.is_dir():
         fail(f"--out {out} is a file: give a folder to write the CRM tables into")
         raise typer.Exit(EXIT_DATA_ERROR)
+    other = "csv" if fmt is TableFormat.parquet else "parquet"
+    stale = sorted(p.name for p in out.glob(f"*.{other}")) if out.is_dir() else []
+    if stale:
+        fail(
+            f"--out {out} already holds {', '.join(stale)}: a folder with both formats cannot "
+            f"be read (which file is the table?); remove them or choose another folder"
+        )
+        raise typer.Exit(EXIT_DATA_ERROR)
     dirt = DirtConfig.none() if clean else None
     crm = generate_crm(contacts, seed, end=end, dirt=dirt)
     paths = write_crm(crm, out, fmt=fmt.value)
@@ -337,7 +345,9 @@ def explain(
     contact_id: Annotated[str, typer.Argument(help="The lead's CRM id.")],
     data: Annotated[str, typer.Option(help="CRM folder, file or database URL.")],
     model: ModelOpt = "models:/leadscore-conversion-scorer@champion",
-    as_of: Annotated[str | None, typer.Option(help="Score as of this date (UTC).")] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="Explain as of YYYY-MM-DD[THH:MM] UTC (default: today).")
+    ] = None,
     mapping: Annotated[str | None, typer.Option(help="Column mapping YAML or name.")] = None,
     workdir: Annotated[Path, typer.Option(help="Working dir of the embedded MLflow store.")] = Path(
         "work"
@@ -357,7 +367,7 @@ def explain(
             utc_time(as_of, "--as-of")
         text = explain_lead(data, model, contact_id, as_of, mapping, uri, factors)
     except (InputError, ValueError, KeyError) as exc:
-        fail(str(exc))
+        fail(str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc))
         raise typer.Exit(EXIT_DATA_ERROR) from exc
     console.print(text, highlight=False)
 
@@ -369,7 +379,9 @@ def compare(
         str,
         typer.Option(help="Registered scorer, e.g. models:/leadscore-conversion-scorer@champion."),
     ] = "models:/leadscore-conversion-scorer@champion",
-    out: Annotated[Path, typer.Option(help="The HTML report to write.")] = Path("work/report.html"),
+    out: Annotated[
+        Path | None, typer.Option(help="The HTML report to write (default: WORKDIR/report.html).")
+    ] = None,
     workdir: Annotated[Path, typer.Option(help="Working dir of the embedded MLflow store.")] = Path(
         "work"
     ),
@@ -400,7 +412,7 @@ def compare(
         result = compare_flow(
             data=data,
             model_uri=model,
-            out=str(out),
+            out=str(out if out is not None else workdir / "report.html"),
             workdir=str(workdir),
             mapping=mapping,
             tracking_uri=tracking_uri,

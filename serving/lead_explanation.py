@@ -159,5 +159,16 @@ def explain_lead(
     """
     report = ingest(data, mapping)
     loaded = load_scorer(model_uri, tracking_uri)
-    explanation = explain_contact(loaded.scorer, report.tables, utc_as_of(as_of), contact_id, k)
+    when = utc_as_of(as_of)
+    quarantined = report.quarantine.get("contacts", pd.DataFrame())
+    if len(quarantined) and "contact_id" in quarantined.columns:
+        ids = quarantined["contact_id"].astype("string").str.strip()
+        hit = quarantined.loc[(ids == contact_id).fillna(False).to_numpy(), "_reason"]
+        accepted = report.tables.contacts["contact_id"].astype("string") == contact_id
+        if len(hit) and not accepted.any():
+            raise KeyError(
+                f"contact {contact_id!r} cannot be explained: validation quarantined it "
+                f"({hit.iloc[0]}); fix the row in the export and re-run"
+            )
+    explanation = explain_contact(loaded.scorer, report.tables, when, contact_id, k)
     return format_lead_explanation(explanation)

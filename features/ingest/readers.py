@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import difflib
 import gzip
 import importlib.util
 import io
@@ -93,6 +94,10 @@ def _kind_suffix(path: Path) -> str:
     return suffixes[-1] if suffixes else ""
 
 
+DATA_FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".parquet", ".pq")
+"""File names shown as candidates when a file is not found."""
+
+
 def _require_file(path: Path) -> None:
     if path.is_file():
         return
@@ -101,12 +106,14 @@ def _require_file(path: Path) -> None:
     folder = path.parent
     if not folder.is_dir():
         raise InputError(f"file not found: {path} (its folder {folder} does not exist either)")
-    names = sorted(p.name for p in folder.iterdir())
-    shown = ", ".join(names[:30]) + (f", ... ({len(names)} in all)" if len(names) > 30 else "")
-    raise InputError(
-        f"file not found: {path}; the folder {folder} holds: {shown or '(nothing)'}; "
-        "check the file name"
-    )
+    names = sorted(p.name for p in folder.iterdir() if p.is_file())
+    close = difflib.get_close_matches(path.name, names, n=3, cutoff=0.6)
+    data = [n for n in names if n.lower().endswith(DATA_FILE_SUFFIXES)]
+    hint = f"did you mean {', '.join(close)}?" if close else ""
+    if not close:
+        shown = ", ".join(data[:10]) + (f", ... ({len(data)} in all)" if len(data) > 10 else "")
+        hint = f"data files in {folder}: {shown}" if data else f"{folder} holds no data file"
+    raise InputError(f"file not found: {path}; {hint}; check the file name")
 
 
 def _open_bytes(path: Path) -> BinaryIO:

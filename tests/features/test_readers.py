@@ -85,10 +85,21 @@ def test_parquet_keeps_its_types(tmp_path):
 # --- bad input: each error names what, where and what to do -------------------------
 
 
-def test_missing_file_names_the_path_and_lists_the_folder(tmp_path):
+def test_missing_file_names_the_path_and_suggests_the_closest_file(tmp_path):
     _write(tmp_path / "leads.csv", CSV)
-    with pytest.raises(InputError, match=r"file not found: .*lead\.csv; the folder .* leads\.csv"):
+    with pytest.raises(InputError, match=r"file not found: .*lead\.csv; did you mean leads\.csv\?"):
         read_table(tmp_path / "lead.csv")
+
+
+def test_missing_file_lists_only_the_data_files_of_the_folder(tmp_path):
+    _write(tmp_path / "crm_export.csv", CSV)
+    (tmp_path / "notes.docx").write_bytes(b"x")
+    (tmp_path / "sub").mkdir()
+    with pytest.raises(InputError) as info:
+        read_table(tmp_path / "nonexistent.parquet")
+    message = str(info.value)
+    assert f"data files in {tmp_path}: crm_export.csv;" in message
+    assert "notes.docx" not in message and "sub" not in message.split(";")[1]
 
 
 def test_missing_folder(tmp_path):

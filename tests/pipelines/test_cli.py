@@ -216,3 +216,14 @@ def test_errors_keep_square_brackets() -> None:
     with err_console.capture() as captured:
         fail("pip install 'leadscore[spark]'")
     assert "leadscore[spark]" in captured.get()
+
+
+def test_generate_refuses_a_folder_holding_the_other_format(tmp_path: Path) -> None:
+    out = tmp_path / "crm"
+    args = ["generate", "--out", str(out), "--contacts", "100"]
+    assert runner.invoke(app, args).exit_code == 0
+    result = runner.invoke(app, [*args, "--format", "csv"])
+    assert result.exit_code == 1
+    assert "already holds accounts.parquet" in " ".join(result.output.split())
+    assert not list(out.glob("*.csv"))
+    assert runner.invoke(app, args).exit_code == 0  # the same format again is a re-run

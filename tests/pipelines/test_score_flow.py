@@ -70,3 +70,22 @@ def test_explain_lead_reads_the_files_and_prints_both_sections(registered, mlflo
     )
     assert f"Lead {contact}" in text
     assert "Model factors" in text and "Rules that fired" in text
+
+
+def test_explain_lead_says_when_validation_quarantined_the_contact(
+    registered, mlflow_store, tmp_path
+):
+    import shutil
+
+    data_dir, reg, tables = registered
+    dirty = tmp_path / "crm"
+    shutil.copytree(data_dir, dirty)
+    contacts = pd.read_parquet(dirty / "contacts.parquet")
+    bad = contacts.iloc[[0]].assign(contact_id="con_BAD", seniority="wizard")
+    pd.concat([contacts, bad], ignore_index=True).to_parquet(dirty / "contacts.parquet")
+    with pytest.raises(KeyError) as info:
+        explain_lead(
+            str(dirty), reg.model_uri, "con_BAD", AS_OF, tracking_uri=mlflow_store.tracking_uri
+        )
+    message = info.value.args[0]
+    assert "validation quarantined it" in message and "seniority" in message
