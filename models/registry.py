@@ -130,9 +130,12 @@ def register_and_promote(
             champion_metrics = dict(test_slice_scorer(f"models:/{model_name}/{previous}"))
         except Exception as err:  # noqa: BLE001 - any failure to re-score blocks promotion
             promoted = False
+            what = f"missing column {err}" if isinstance(err, KeyError) else str(err)
             reason = (
-                f"could not re-score champion v{previous} on the test slice ({err}); "
-                "compare by hand and move the alias with set_registered_model_alias"
+                f"could not re-score champion v{previous} on the test slice ({what}); if it "
+                "was trained on other data, give each data set its own model_name (training "
+                "config) or --workdir; else compare by hand and move the alias with "
+                "set_registered_model_alias"
             )
         else:
             promoted, why = compare_with_champion(metrics, champion_metrics)

@@ -146,4 +146,5 @@ def test_champion_that_cannot_be_rescored_blocks_promotion(logged_run):
     )
     assert blocked.alias == "challenger" and not blocked.promoted
     assert "could not re-score champion v1" in blocked.reason
+    assert "missing column 'visits_30d'" in blocked.reason and "own model_name" in blocked.reason
     assert str(MlflowClient(uri).get_model_version_by_alias(name, "champion").version) == "1"
