@@ -6,6 +6,7 @@ the training flow can log them to MLflow next to the model.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import matplotlib
@@ -64,7 +65,11 @@ def shap_views(
     paths = {"importance": out_dir / "shap_importance.csv"}
     importance.rename("mean_abs_shap").to_csv(paths["importance"], index_label="feature")
 
-    shap.summary_plot(values, shown, show=False, max_display=20, plot_size=(9, 7))
+    with warnings.catch_warnings():
+        # colouring by a feature that is missing for every sampled lead (e.g. budget in an
+        # export without it) takes the quantile of an all-NaN column: harmless, grey dots
+        warnings.filterwarnings("ignore", "All-NaN slice encountered", RuntimeWarning)
+        shap.summary_plot(values, shown, show=False, max_display=20, plot_size=(9, 7))
     paths["summary"] = out_dir / "shap_summary.png"
     plt.gcf().savefig(paths["summary"], dpi=110, bbox_inches="tight")
     plt.close("all")
