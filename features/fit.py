@@ -175,4 +175,17 @@ def fit_features(contacts: pd.DataFrame, accounts: pd.DataFrame, spec: FitSpec) 
                 "map it in the reader or remove it from the feature spec"
             )
         out[name] = contacts[name].astype("float64")
+    for name in spec.passthrough_categorical:
+        if name in out:
+            raise ValueError(
+                f"fit.passthrough_categorical: {name!r} is already a fit feature; remove it"
+            )
+        if name not in contacts.columns and name not in CONTACTS.names:
+            raise ValueError(
+                f"fit.passthrough_categorical: contacts column {name!r} is missing; keep it in "
+                "the mapping (keep_extra) or remove it from the feature spec"
+            )
+        text = _column(contacts, name).astype("string").str.strip()
+        text = text.where(text != "")
+        out[name] = _categorical(text, tuple(sorted(text.dropna().unique())))
     return pd.DataFrame(out, index=contacts.index)

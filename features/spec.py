@@ -137,6 +137,9 @@ class FitSpec(_Frozen):
         industries: Known industries; any other becomes "other".
         title_keywords: Seniority guessed from the job title when none is given.
         passthrough_numeric: Numeric contacts columns used as they are (e.g. ``budget``).
+        passthrough_categorical: Contacts columns used as categories as they are, e.g. an
+            extra column a mapping keeps (Olist's ``landing_page_id``); the model learns
+            each value it saw in training, and an unseen value counts as missing.
         source_labels: First-touch source labels as the CRM exports them (matched without
             regard to case) mapped to the schema's lead sources; turns on the feature
             ``original_source``. Values already in the vocabulary need no entry; other
@@ -154,6 +157,7 @@ class FitSpec(_Frozen):
     industries: tuple[str, ...] = ()
     title_keywords: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     passthrough_numeric: tuple[str, ...] = ()
+    passthrough_categorical: tuple[str, ...] = ()
     source_labels: dict[str, str] | None = None
     contact_flags: tuple[str, ...] = ()
     account_flags: tuple[str, ...] = ()
@@ -268,6 +272,43 @@ def _yaml_path(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(p) for p in loc) or "<root>"
 
 
+def _read_spec(source: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
+    """The raw mapping of a spec file, with ``extends:`` resolved.
+
+    ``extends: default`` (the packaged spec) or ``extends: <path>`` (relative to this
+    file) starts from that spec: mappings are merged key by key, any other value (a list,
+    a number) replaces the base's. So a team's spec holds only what it changes.
+    """
+    if source.resolve() in seen:
+        chain = " -> ".join(str(p) for p in (*seen, source.resolve()))
+        raise ValueError(f"{source}: extends itself ({chain}); remove the loop")
+    try:
+        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{source}: not valid YAML ({exc}); fix the syntax") from exc
+    except FileNotFoundError:
+        raise ValueError(f"feature spec not found: {source}") from None
+    if not isinstance(raw, dict):
+        raise ValueError(f"{source}: expected a mapping at the top level, got {type(raw).__name__}")
+    base_name = raw.pop("extends", None)
+    if base_name is None:
+        return raw
+    if not isinstance(base_name, str):
+        raise ValueError(f"{source}: extends must be 'default' or a spec file path")
+    base = DEFAULT_SPEC_PATH if base_name == "default" else source.parent / base_name
+    return _merged(_read_spec(base, (*seen, source.resolve())), raw)
+
+
+def _merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merged(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
 def load_feature_spec(path: str | Path | None = None) -> FeatureSpec:
     """Load and validate a feature spec.
 
@@ -282,12 +323,7 @@ def load_feature_spec(path: str | Path | None = None) -> FeatureSpec:
             every problem with its YAML path.
     """
     source = Path(path) if path is not None else DEFAULT_SPEC_PATH
-    try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{source}: not valid YAML ({exc}); fix the syntax") from exc
-    if not isinstance(raw, dict):
-        raise ValueError(f"{source}: expected a mapping at the top level, got {type(raw).__name__}")
+    raw = _read_spec(source, ())
     try:
         return FeatureSpec.model_validate(raw)
     except ValidationError as exc:

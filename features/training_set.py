@@ -143,6 +143,22 @@ def _eligible_and_label(
     return eligible, label, counts
 
 
+def _concat_keeping_categories(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Stack snapshot frames; a category column stays a category over all its values.
+
+    A column whose categories come from the data (``fit.passthrough_categorical``) has
+    other categories at each snapshot, and ``pd.concat`` would turn it into objects.
+    """
+    columns = frames[0].columns
+    for col in columns:
+        dtypes = [f[col].dtype for f in frames]
+        if all(isinstance(d, pd.CategoricalDtype) for d in dtypes) and len(set(dtypes)) > 1:
+            values = sorted({c for d in dtypes for c in d.categories})
+            union = pd.CategoricalDtype(values)
+            frames = [f.assign(**{col: f[col].astype(union)}) for f in frames]
+    return pd.concat(frames).reset_index(drop=True)
+
+
 def build_training_set(
     tables: CrmTables,
     snapshots: list[pd.Timestamp],
@@ -209,7 +225,7 @@ def build_training_set(
             f"no usable snapshot: every as_of + {horizon_days} days is after the data end "
             f"{end.isoformat()}; choose earlier snapshots or a shorter horizon"
         )
-    X = pd.concat(frames).reset_index(drop=True)
+    X = _concat_keeping_categories(frames)
     return TrainingSet(
         X=X,
         y=pd.Series(np.concatenate(labels), name="converted"),
