@@ -21,6 +21,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from features.events import utc_timestamp
+
 YES_NO_PAIRS: tuple[tuple[str, str], ...] = (
     ("yes", "no"),
     ("y", "n"),
@@ -162,4 +164,4 @@ def utc_time(value: str | dt.date | pd.Timestamp, what: str = "--as-of") -> pd.T
             raise ValueError(f"{what} {value!r} is not a real date: {err}") from None
     else:
         stamp = pd.Timestamp(value)
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return utc_timestamp(stamp)

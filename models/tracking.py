@@ -31,6 +31,10 @@ from models.estimator import ConversionModel
 from models.evaluation import TestEvaluation, write_plots
 from models.pyfunc import log_conversion_model
 
+MLFLOW_NOT_FOUND_CODES = ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE")
+"""MLflow error codes of a model, version or run that is not there: asking again gives the
+same answer (a retry cannot help; the user must train or name another model)."""
+
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PII_NAMES = ("email", "e_mail", "mail", "phone", "mobile", "email_address", "phone_number")
 

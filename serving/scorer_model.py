@@ -31,6 +31,7 @@ from mlflow.tracking import MlflowClient
 from mlflow.types import ColSpec, ParamSchema, ParamSpec, Schema, TensorSpec
 
 from models.pyfunc import pip_requirements, serving_signature, to_serving_frame
+from models.tracking import MLFLOW_NOT_FOUND_CODES
 from serving.scorer import OUTPUT_COLUMNS, LeadScorer
 
 ARTIFACT_KEY = "lead_scorer"
@@ -165,7 +166,7 @@ def load_scorer(model_uri: str, tracking_uri: str | None = None) -> LoadedScorer
     try:
         loaded = mlflow.pyfunc.load_model(model_uri)
     except MlflowException as exc:
-        if exc.error_code not in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
+        if exc.error_code not in MLFLOW_NOT_FOUND_CODES:
             raise
         where = tracking_uri or mlflow.get_tracking_uri()
         raise ValueError(

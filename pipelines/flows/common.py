@@ -12,6 +12,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from features.ingest.errors import InputError
 from features.ingest.load import ingest
 from features.ingest.validation import ValidationReport
+from models.tracking import MLFLOW_NOT_FOUND_CODES
 
 PERMANENT_ERRORS: tuple[type[BaseException], ...] = (
     InputError,  # bad data, mapping or source: the same input fails the same way
@@ -32,7 +33,7 @@ def is_transient(error: BaseException) -> bool:
     """Whether another attempt may succeed: a lost connection, a locked database, a
     timeout; not a wrong input, a missing file or model, or a bug."""
     if isinstance(error, MlflowException):
-        return error.error_code not in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE")
+        return error.error_code not in MLFLOW_NOT_FOUND_CODES
     return not isinstance(error, PERMANENT_ERRORS)
 
 
