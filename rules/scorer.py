@@ -19,11 +19,12 @@ import pandas as pd
 from features.crm import CrmTables
 from rules.accounts import roll_up_accounts
 from rules.block import BlockScores, rulebook_layout, score_block
-from rules.context import build_activity_index, positions_of
+from rules.context import build_activity_index
 from rules.memory import small_pages
 from rules.model import STAGE_ORDER, Recycle, Rulebook
 from rules.result import ScoreResult, breakdown_frame
 from rules.stages import grades, lifecycle_stage, previous_state, scale_level
+from rules.variables import account_positions
 
 log = logging.getLogger(__name__)
 
@@ -56,13 +57,6 @@ def _block_starts(n: int, block_size: int | None) -> list[int]:
         raise ValueError(f"block_size must be a positive number of contacts, got {block_size}")
     step = n if block_size is None else block_size
     return list(range(0, n, step)) if n and step else [0]
-
-
-def _account_positions(contacts: pd.DataFrame, accounts: pd.DataFrame) -> np.ndarray | None:
-    """Each contact's row in ``accounts`` (-1: none), looked up once for every block."""
-    if "account_id" not in contacts or "account_id" not in accounts:
-        return None
-    return positions_of(contacts["account_id"], pd.Index(accounts["account_id"]))
 
 
 def _joined(blocks: list[BlockScores], name: str) -> np.ndarray:
@@ -107,7 +101,7 @@ def score_rulebook(
     starts = _block_starts(n, block_size)
     layout = rulebook_layout(rulebook)
     history = build_activity_index(tables.activities, ids, ts)
-    account_pos = _account_positions(contacts, tables.accounts)
+    account_pos = account_positions(contacts, tables.accounts)  # once for every block
     blocks = []
     for lo, hi in zip(starts, [*starts[1:], n], strict=True):
         part = contacts.iloc[lo:hi].reset_index(drop=True)

@@ -35,6 +35,14 @@ class VariableCache:
     email_domain: pd.Series | None = None
 
 
+def account_positions(contacts: pd.DataFrame, accounts: pd.DataFrame) -> np.ndarray | None:
+    """Each contact's row in ``accounts`` (-1: none); None when either table has no
+    ``account_id`` (no account variable can be read then)."""
+    if "account_id" not in contacts or "account_id" not in accounts:
+        return None
+    return positions_of(contacts["account_id"], pd.Index(accounts["account_id"]))
+
+
 def _email_domain(contacts: pd.DataFrame, cache: VariableCache) -> pd.Series:
     if cache.email_domain is None:
         if "email" not in contacts:
@@ -74,13 +82,11 @@ def variable_values(
             return pd.Series([pd.NA] * n, dtype="object")
         return contacts[var.column]
     if var.source == "account":
-        if "account_id" not in contacts or var.column not in accounts:
-            return pd.Series([pd.NA] * n, dtype="object")
         if cache.account_pos is None:
-            cache.account_pos = positions_of(
-                contacts["account_id"], pd.Index(accounts["account_id"])
-            )
+            cache.account_pos = account_positions(contacts, accounts)
         idx = cache.account_pos
+        if idx is None or var.column not in accounts:
+            return pd.Series([pd.NA] * n, dtype="object")
         col = accounts[var.column].reset_index(drop=True)
         if col.empty:  # no accounts at all (a flat export): every value is missing
             return pd.Series([pd.NA] * n, dtype="object")
