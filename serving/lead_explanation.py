@@ -22,6 +22,7 @@ from models.frames import align_features
 from rules import explanation_frame
 from rules.explain import format_number
 from serving.batch import utc_as_of
+from serving.eligibility import validation_rejects
 from serving.explain import top_factors
 from serving.reasons import CONTRIBUTION_UNIT, reasons_json, shap_contributions
 from serving.scorer import LeadScorer
@@ -159,16 +160,14 @@ def explain_lead(
     """
     report = ingest(data, mapping)
     loaded = load_scorer(model_uri, tracking_uri)
-    when = utc_as_of(as_of)
-    quarantined = report.quarantine.get("contacts", pd.DataFrame())
-    if len(quarantined) and "contact_id" in quarantined.columns:
-        ids = quarantined["contact_id"].astype("string").str.strip()
-        hit = quarantined.loc[(ids == contact_id).fillna(False).to_numpy(), "_reason"]
-        accepted = report.tables.contacts["contact_id"].astype("string") == contact_id
-        if len(hit) and not accepted.any():
-            raise KeyError(
-                f"contact {contact_id!r} cannot be explained: validation quarantined it "
-                f"({hit.iloc[0]}); fix the row in the export and re-run"
-            )
-    explanation = explain_contact(loaded.scorer, report.tables, when, contact_id, k)
+    quarantined = validation_rejects(
+        report.quarantine.get("contacts", pd.DataFrame()), report.tables.contacts["contact_id"]
+    )
+    hit = quarantined.loc[quarantined["contact_id"] == contact_id, "reason"]
+    if len(hit):
+        raise KeyError(
+            f"contact {contact_id!r} cannot be explained: validation quarantined it "
+            f"({hit.iloc[0]}); fix the row in the export and re-run"
+        )
+    explanation = explain_contact(loaded.scorer, report.tables, utc_as_of(as_of), contact_id, k)
     return format_lead_explanation(explanation)
