@@ -158,8 +158,10 @@ def summarise_batch(
     seconds: dict[str, float] | None = None,
     table_prefix: str = "leadscore_",
     n_movers: int = 10,
+    validation_counts: dict[str, dict[str, int]] | None = None,
 ) -> BatchSummary:
-    """The run summary; top movers are read back from a database sink."""
+    """The run summary; top movers are read back from a database sink; with
+    ``validation_counts`` it also names the rows validation quarantined."""
     movers = pd.DataFrame()
     if written.kind == "database":
         movers = top_movers(sink, run.as_of, n_movers, table_prefix=table_prefix)
@@ -178,6 +180,7 @@ def summarise_batch(
         movers=movers,
         seconds=dict(seconds if seconds is not None else result.seconds),
         sink_result=written,
+        validation_counts=dict(validation_counts or {}),
     )
 
 

@@ -33,6 +33,9 @@ class BatchSummary:
         movers: Largest score moves since the previous run (database sinks; else empty).
         seconds: Wall-clock seconds per step.
         sink_result: What the sink wrote.
+        validation_counts: The validation report's per-table counts when the run validated
+            its input (:attr:`features.ingest.validation.ValidationReport.counts`); the
+            summary names what was quarantined (:func:`validation_note`).
     """
 
     run_id: str
@@ -50,10 +53,11 @@ class BatchSummary:
     seconds: dict[str, float]
     sink_result: SinkResult
     extra: dict[str, Any] = field(default_factory=dict)
+    validation_counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (flow return value, run logs)."""
-        return {
+        out = {
             "run_id": self.run_id,
             "as_of": self.as_of.isoformat(),
             "model": f"{self.model_name} v{self.model_version}",
@@ -71,6 +75,9 @@ class BatchSummary:
             "n_current_updated": self.sink_result.n_current_updated,
             "n_history_inserted": self.sink_result.n_history_inserted,
         }
+        if self.validation_counts:
+            out["quarantined"] = self.validation_counts
+        return out
 
 
 def score_bands(final: np.ndarray) -> dict[str, int]:
@@ -155,4 +162,7 @@ def format_summary(summary: BatchSummary) -> str:
     total = sum(summary.seconds.values())
     steps = ", ".join(f"{k} {v:.1f}s" for k, v in summary.seconds.items())
     lines += ["", f"Time: {total:.1f}s ({steps})"]
+    note = validation_note(summary.validation_counts)
+    if note:
+        lines += ["", note]
     return "\n".join(lines)

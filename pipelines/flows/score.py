@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import pandas as pd
 from prefect import flow, task
@@ -30,7 +30,7 @@ from serving.batch import (
     utc_as_of,
     write_batch,
 )
-from serving.batch_summary import format_summary, validation_note
+from serving.batch_summary import format_summary
 from serving.eligibility import validation_rejects
 from serving.scorer import ScoredLeads
 from serving.scorer_model import LoadedScorer, load_scorer
@@ -118,11 +118,23 @@ def write(
     cache_policy=NO_CACHE,
 )
 def summarise(
-    result: ScoredLeads, written: tuple[RunInfo, SinkResult], sink: str, table_prefix: str
+    result: ScoredLeads,
+    written: tuple[RunInfo, SinkResult],
+    sink: str,
+    table_prefix: str,
+    validation_counts: dict[str, dict[str, int]],
 ) -> dict[str, Any]:
-    """Counts, score bands, reject reasons and top movers (reads the sink: retried)."""
+    """Counts, score bands, reject reasons, top movers and what validation quarantined
+    (reads the sink: retried)."""
     run, sink_result = written
-    summary = summarise_batch(result, run, sink_result, sink, table_prefix=table_prefix)
+    summary = summarise_batch(
+        result,
+        run,
+        sink_result,
+        sink,
+        table_prefix=table_prefix,
+        validation_counts=validation_counts,
+    )
     return {**summary.to_dict(), "text": format_summary(summary)}
 
 
@@ -202,7 +214,4 @@ def score_flow(
     result = score(report, loaded, stamp, previous)
     run_id = flow_run.get_id() or default_run_id(stamp, "scorer", "unknown")
     written = write(result, loaded, sink, str(run_id), table_prefix)
-    summary = cast(dict[str, Any], summarise(result, written, sink, table_prefix))
-    note = validation_note(report.counts)
-    text = summary["text"] + (f"\n\n{note}" if note else "")
-    return {**summary, "quarantined": report.counts, "text": text}
+    return summarise(result, written, sink, table_prefix, report.counts)
