@@ -37,7 +37,7 @@ _TYPE_WEIGHTS = {
     "content_download": 3, "webinar_register": 1, "webinar_attend": 1, "demo_request": 1,
     "quote_request": 0.5, "chat": 1, "call": 1, "meeting": 1, "ad_click": 3,
     "email_unsubscribe": 0.5, "email_bounce": 0.5, "social_interaction": 1, "list_join": 1,
-    "sales_feedback": 1, "deal_stage_change": 0.5,
+    "sales_feedback": 1, "deal_stage_change": 0.5, "ad_impression": 0, "video_view": 0,
 }  # fmt: skip
 
 

@@ -31,8 +31,12 @@ CHANNEL_OF_KIND = {
     "demo_request": "web", "quote_request": "web", "chat": "chat", "call": "sales",
     "meeting": "sales", "ad_click": "ads", "social_interaction": "social",
     "list_join": "other", "deal_stage_change": "sales", "sales_feedback": "sales",
+    "ad_impression": "ads", "video_view": "web",
 }
 # fmt: on
+NOT_SIMULATED: tuple[str, ...] = ("ad_impression", "video_view")
+"""Activity types of the vocabulary the synthetic CRM never emits (its story has no ad
+impressions or video views; event-log exports bring them)."""
 
 
 def fixed_width_ids(prefix: str, numbers: np.ndarray, width: int) -> pd.Series:

@@ -261,6 +261,30 @@ def test_same_timestamp_is_accepted_with_a_later_now():
     assert report.now == pd.Timestamp("2026-08-01", tz="UTC")
 
 
+def test_ad_impressions_and_video_views_are_in_the_vocabulary():
+    acts = [
+        {"activity_id": "x5", "contact_id": "c1", "occurred_at": "2026-02-02",
+         "activity_type": "Ad Impression", "channel": "ads", "campaign": "spring"},
+        {"activity_id": "x6", "contact_id": "c2", "occurred_at": "2026-02-03",
+         "activity_type": "video_view", "channel": "web", "page_url": "/videos/demo"},
+        {"activity_id": "x7", "contact_id": "c2", "occurred_at": "2026-02-03",
+         "activity_type": "video_watch", "channel": "web"},
+    ]  # fmt: skip
+    raw = with_rows(base_raw(), "activities", acts)
+    report = validate_tables(raw, now=NOW)
+    assert_conserved(report, raw)
+    accepted = report.tables.activities.set_index("activity_id")["activity_type"]
+    assert accepted.loc["x5"] == "ad_impression"
+    assert accepted.loc["x6"] == "video_view"
+    assert quarantined(report, "activities") == {
+        6: (
+            "expect_column_values_to_be_in_set",
+            "activity_type",
+            "activity_type 'video_watch' is not in the vocabulary",
+        )
+    }
+
+
 def test_disallowed_category_quarantined_and_normalisable_one_accepted(dirty):
     _, report = dirty
     assert quarantined(report, "activities")[7] == (
