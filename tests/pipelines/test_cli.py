@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from mlflow.environment_variables import MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR as bar
 from typer.testing import CliRunner
 
@@ -15,6 +16,7 @@ runner = CliRunner()
 RULEBOOKS = Path(__file__).resolve().parents[2] / "rules" / "rulebooks"
 
 
+@pytest.mark.slow
 def test_generate_then_validate_quarantines_the_planted_dirt(tmp_path: Path) -> None:
     out = tmp_path / "crm"
     result = runner.invoke(
@@ -68,6 +70,7 @@ def test_rules_check_passes_shipped_and_fails_broken(tmp_path: Path) -> None:
     assert "no_such_variable" in result.output
 
 
+@pytest.mark.slow
 def test_rules_score_and_explain_on_a_generated_crm(tmp_path: Path) -> None:
     out = tmp_path / "crm"
     assert (
@@ -101,6 +104,7 @@ def test_rules_score_and_explain_on_a_generated_crm(tmp_path: Path) -> None:
     assert late.exit_code == 1 and "created after as_of" in " ".join(late.output.split())
 
 
+@pytest.mark.slow
 def test_validate_write_accepted_writes_the_accepted_tables_idempotently(tmp_path: Path) -> None:
     from features.ingest.load import ingest
 
@@ -133,6 +137,7 @@ def test_quiet_runs_turn_mlflow_download_bars_off_unless_the_user_chose(monkeypa
     assert bar.get() is True
 
 
+@pytest.mark.slow
 def test_validate_writes_under_work_never_beside_the_data(tmp_path: Path, monkeypatch) -> None:
     data = tmp_path / "exports"
     data.mkdir()
@@ -152,6 +157,7 @@ def test_validate_writes_under_work_never_beside_the_data(tmp_path: Path, monkey
     assert (cwd / "work" / "validation" / "exports" / "validation_summary.json").exists()
 
 
+@pytest.mark.slow
 def test_dates_must_be_iso_and_real_and_errors_name_the_option(tmp_path: Path) -> None:
     crm = tmp_path / "crm"
     assert runner.invoke(app, ["generate", "--out", str(crm), "--contacts", "200"]).exit_code == 0

@@ -74,6 +74,7 @@ def trained(prefect_harness: None, crm_dir: Path, mlflow_store, tmp_path_factory
     )
 
 
+@pytest.mark.slow  # trains under Prefect: not part of make test-fast
 def test_train_flow_registers_a_champion_with_metrics(trained: dict, mlflow_store) -> None:
     out = trained
     assert out["kind"] == "snapshots"
@@ -98,6 +99,7 @@ def test_train_flow_registers_a_champion_with_metrics(trained: dict, mlflow_stor
     assert out["blend_metrics"]["stacked_roc_auc"] > 0.7
 
 
+@pytest.mark.slow  # trains under Prefect: not part of make test-fast
 def test_compare_flow_writes_the_report_and_logs_it(
     trained: dict, crm_dir: Path, mlflow_store, tmp_path: Path
 ) -> None:
@@ -140,6 +142,7 @@ def test_compare_flow_writes_the_report_and_logs_it(
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 
 
+@pytest.mark.slow  # trains under Prefect: not part of make test-fast
 def test_train_flow_on_a_flat_export_scores_it_with_the_same_column_types(
     prefect_harness: None, mlflow_store, tmp_path: Path
 ) -> None:

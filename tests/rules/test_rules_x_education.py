@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from features.crm import CrmTables, empty_table
+from features.ingest import load_mapping, read_source
 from rules import load_rulebook, score_rulebook
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,14 +41,9 @@ def _own_mapping() -> tuple[CrmTables, pd.Series]:
     return tables, pd.Series(converted.to_numpy(), index=contacts["contact_id"])
 
 
-def _official_mapping() -> tuple[CrmTables, pd.Series] | None:
-    try:
-        from features.ingest import load_mapping, read_source
-    except ImportError:
-        return None
+def _official_mapping() -> tuple[CrmTables, pd.Series]:
+    """The shipped ``x_education`` mapping, as ``leadscore`` reads the export."""
     mapping = ROOT / "features" / "ingest" / "mappings" / "x_education.yaml"
-    if not mapping.exists():
-        return None
     frames = read_source(DATA, load_mapping(mapping))
     tables = CrmTables(**{k: frames[k] for k in ("contacts", "accounts", "activities", "outcomes")})
     won = set(frames["outcomes"]["contact_id"].astype(str))
@@ -60,10 +56,7 @@ def _official_mapping() -> tuple[CrmTables, pd.Series] | None:
 def test_x_education_scores_all_rows_and_converted_score_higher(mapping):
     if not DATA.exists():
         pytest.skip(f"real data folder {DATA} is absent")
-    loaded = _official_mapping() if mapping == "official" else _own_mapping()
-    if loaded is None:
-        pytest.skip("features.ingest is not available")
-    tables, converted = loaded
+    tables, converted = _official_mapping() if mapping == "official" else _own_mapping()
     result = score_rulebook(tables, load_rulebook(RULEBOOK), "2020-01-01")
     scores = result.scores.set_index("contact_id")
     assert len(scores) == 9240
