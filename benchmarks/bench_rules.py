@@ -25,11 +25,11 @@ import pyarrow.compute as pc
 
 from benchmarks.harness import BenchResult, measure
 from features.crm import CrmTables, empty_table
+from features.measures import FREE_EMAIL_DOMAINS
 from features.schema import ACCOUNTS, ACTIVITIES, CONTACTS
 from rules import load_rulebook, score_rulebook
 from rules.model import AllOf, AnyOf, NotOf, Rulebook
 from rules.scorer import BLOCK_SIZE
-from rules.vocabulary import FREE_EMAIL_DOMAINS
 
 SIZES = {"quick": [20_000], "full": [100_000, 1_000_000]}
 AS_OF = pd.Timestamp("2026-11-01", tz="UTC")
@@ -225,6 +225,19 @@ def _missing(v: Any) -> bool:
     )
 
 
+def _in_window(t: int, within_days: float | None) -> bool:
+    """``as_of - within_days <= t`` (every activity here is before ``as_of``)."""
+    return within_days is None or AS_OF.value - t <= int(within_days * NS_DAY)
+
+
+def _domain(email: Any) -> str | None:
+    """The address's domain: after the last '@', one or more non-blank characters."""
+    if _missing(email):
+        return None
+    found = re.search(r"@([^@\s]+)$", str(email).strip().lower())
+    return None if found is None else found.group(1)
+
+
 def _op(v: Any, op: str, val: Any) -> bool:
     neg = {"ne": "eq", "not_in": "in", "not_contains": "contains", "not_regex": "regex"}
     if op in neg:
@@ -294,12 +307,7 @@ class _Lead:
         self.acts = [a for a in self.history if a["t"] >= cut]
 
     def agg(self, m: Any) -> float:
-        rows = [
-            a
-            for a in self.acts
-            if _match(a, m.activity)
-            and (m.within_days is None or (AS_OF.value - a["t"]) / NS_DAY < m.within_days)
-        ]
+        rows = [a for a in self.acts if _match(a, m.activity) and _in_window(a["t"], m.within_days)]
         if m.agg == "count":
             return len(rows)
         if not rows:
@@ -310,7 +318,7 @@ class _Lead:
     def var(self, name: str) -> Any:
         p = self.props
         email = p["email"]
-        dom = email.strip().lower().split("@")[-1] if not _missing(email) and "@" in email else None
+        dom = _domain(email)
         hist = self.history
         if name == "email_is_corporate":
             return dom is not None and dom not in FREE_EMAIL_DOMAINS
@@ -366,12 +374,7 @@ class _Lead:
                     return b.points
             return None
         rows = sorted(
-            (
-                a
-                for a in self.acts
-                if _match(a, rule.each)
-                and (rule.within_days is None or (AS_OF.value - a["t"]) / NS_DAY < rule.within_days)
-            ),
+            (a for a in self.acts if _match(a, rule.each) and _in_window(a["t"], rule.within_days)),
             key=lambda a: (a["t"], a["row"]),
         )
         used: dict[int, int] = defaultdict(int)

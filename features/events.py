@@ -16,9 +16,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from features.measures import DAY_NS, age_days, window_ns
 from features.spec import ActivityFilter
 
-DAY_NS = 86_400 * 10**9
+__all__ = ["DAY_NS", "Events", "events_before", "window_counts", "last_age_days"]
+
 CHUNK = 1 << 21
 _NAT = np.iinfo(np.int64).min
 
@@ -171,7 +173,9 @@ def chunks(n: int, size: int = CHUNK) -> list[slice]:
 
 
 def window_counts(events: Events, mask: np.ndarray, windows_days: list[float]) -> np.ndarray:
-    """Per-contact counts of the masked events within each window (age <= w days).
+    """Per-contact counts of the masked events within each window.
+
+    A window holds the ages :func:`features.measures.in_window` accepts (``<= w`` days).
 
     Args:
         events: The events.
@@ -181,8 +185,7 @@ def window_counts(events: Events, mask: np.ndarray, windows_days: list[float]) -
     Returns:
         Array of shape (n_contacts, len(windows_days)) of float64 counts.
     """
-    never = np.iinfo(np.int64).max
-    edges = np.array([int(w * DAY_NS) if np.isfinite(w) else never for w in windows_days])
+    edges = np.array([window_ns(w) for w in windows_days], dtype=np.int64)
     width = len(edges) + 1  # bin k holds ages in (edge[k-1], edge[k]]; the last one the rest
     n_keys = events.n_contacts * width
     # the keys of every chunk go into one buffer and one bincount: a bincount per chunk
@@ -206,6 +209,6 @@ def last_age_days(events: Events, mask: np.ndarray) -> np.ndarray:
     for part in chunks(len(mask)):
         hit = mask[part]
         np.minimum.at(youngest, events.contact[part][hit], events.age_ns[part][hit])
-    days = youngest / DAY_NS
+    days = age_days(youngest)
     days[youngest == never] = np.nan
     return days

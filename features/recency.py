@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from features.engagement import GroupAggregates
-from features.events import DAY_NS, Events, epoch_ns
+from features.events import Events
+from features.measures import days_since_created as _days_since_created
 from features.schema import FORM_STAGES
 from features.spec import ActivityFilter, FeatureSpec
 
@@ -30,8 +31,7 @@ def days_since_created(created_at: pd.Series, as_of: pd.Timestamp) -> pd.Series:
         created_at: The contacts' ``created_at`` (UTC), indexed like the feature frame.
         as_of: UTC cut-off (every contact here was created before it).
     """
-    created = epoch_ns(created_at, "contacts.created_at")
-    days = (as_of.value - created) / DAY_NS
+    days = _days_since_created(created_at, as_of)
     return pd.Series(
         np.asarray(days, dtype="float64"), index=created_at.index, name="days_since_created"
     )

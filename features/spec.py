@@ -30,6 +30,7 @@ from pydantic import (
     model_validator,
 )
 
+from features.measures import FREE_EMAIL_DOMAINS
 from features.schema import ACCOUNTS, ACTIVITIES, CONTACTS, LEAD_SOURCES, SENIORITIES, Table
 
 DEFAULT_SPEC_PATH = Path(__file__).with_name("spec_default.yaml")
@@ -133,7 +134,8 @@ class FitSpec(_Frozen):
     Attributes:
         size_bands: Head-count bands (``company_size_band``).
         revenue_bands: Annual revenue bands (``revenue_band``).
-        free_email_domains: Web-mail domains (``email_domain_type`` free / corporate).
+        free_email_domains: Web-mail domains (``email_domain_type`` free / corporate);
+            default :data:`features.measures.FREE_EMAIL_DOMAINS`, the rules' list too.
         industries: Known industries; any other becomes "other".
         title_keywords: Seniority guessed from the job title when none is given.
         passthrough_numeric: Numeric contacts columns used as they are (e.g. ``budget``).
@@ -153,7 +155,7 @@ class FitSpec(_Frozen):
 
     size_bands: tuple[Band, ...] = Field(min_length=1)
     revenue_bands: tuple[Band, ...] = Field(min_length=1)
-    free_email_domains: tuple[str, ...] = ()
+    free_email_domains: tuple[str, ...] = FREE_EMAIL_DOMAINS
     industries: tuple[str, ...] = ()
     title_keywords: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     passthrough_numeric: tuple[str, ...] = ()

@@ -16,10 +16,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from features.measures import DAY_NS, age_days, in_window
 from rules.model import Measure
 from rules.operators import apply_operator, category_lookup, lookup_codes
 
-NS_PER_DAY = 86_400 * 10**9
+NS_PER_DAY = DAY_NS  # the one definition, features.measures
 
 
 @dataclass
@@ -245,11 +246,17 @@ class ActivityIndex:
     def age_days(self) -> np.ndarray:
         """Age of each activity at ``as_of`` in days (computed on first use: blocks need
         it for their own rows only)."""
-        return (self.as_of_ns - self.time_ns) / NS_PER_DAY
+        return age_days(self.as_of_ns - self.time_ns)
 
     def window(self, rows: np.ndarray, within_days: float | None) -> np.ndarray:
-        """The rows younger than ``within_days`` at ``as_of`` (all when None)."""
-        return rows if within_days is None else rows[self.age_days[rows] < within_days]
+        """The rows in a window of ``within_days`` at ``as_of`` (all when None).
+
+        The window is :func:`features.measures.in_window`, the features' own:
+        ``as_of - within_days <= occurred_at < as_of``.
+        """
+        if within_days is None:
+            return rows
+        return rows[in_window(self.as_of_ns - self.time_ns[rows], within_days)]
 
     def count(self, rows: np.ndarray) -> np.ndarray:
         """Number of ``rows`` per contact."""
@@ -267,7 +274,7 @@ class ActivityIndex:
         start = np.flatnonzero(np.concatenate([[True], pos[1:] != pos[:-1]]))
         edge = (np.maximum if last else np.minimum).reduceat(t, start)
         days = np.full(self.n_contacts, np.nan)
-        days[pos[start]] = (self.as_of_ns - edge) / NS_PER_DAY
+        days[pos[start]] = age_days(self.as_of_ns - edge)
         return days
 
     def measure(self, m: Measure) -> np.ndarray:

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rules.activities import NS_PER_DAY, ActivityIndex
-from rules.context import as_text, positions_of
+from features.measures import days_since_created, email_domain, email_domain_class, value_present
+from rules.activities import ActivityIndex
+from rules.context import positions_of
 from rules.operators import apply_operator
-from rules.vocabulary import FREE_EMAIL_DOMAINS, Variable
+from rules.vocabulary import Variable
 
 OPEN_DEAL_STAGES = ("prospecting", "qualification", "proposal", "negotiation")
 
@@ -28,7 +29,7 @@ class VariableCache:
         account_pos: Position of each contact's account in the account table (-1: none).
             A caller scoring in blocks looks it up once for all blocks and passes each
             block its slice; None means it is looked up on first use.
-        email_domain: Each contact's lower-cased e-mail domain (missing without an ``@``).
+        email_domain: Each contact's e-mail domain (:func:`features.measures.email_domain`).
     """
 
     account_pos: np.ndarray | None = None
@@ -48,9 +49,7 @@ def _email_domain(contacts: pd.DataFrame, cache: VariableCache) -> pd.Series:
         if "email" not in contacts:
             cache.email_domain = pd.Series(pd.NA, index=contacts.index, dtype="string")
         else:
-            email = as_text(contacts["email"]).str.strip().str.lower()
-            domain = email.str.replace(r"^.*@", "", regex=True)
-            cache.email_domain = domain.where(email.str.contains("@", regex=False).fillna(False))
+            cache.email_domain = email_domain(contacts["email"])
     return cache.email_domain
 
 
@@ -69,7 +68,8 @@ def variable_values(
         contacts: Contacts in scoring order (RangeIndex).
         accounts: Account table.
         history: Full activity index (not recycled) for derived history variables.
-        free_domains: Free e-mail domains (default :data:`FREE_EMAIL_DOMAINS`).
+        free_domains: Free e-mail domains (default
+            :data:`features.measures.FREE_EMAIL_DOMAINS`, the features' list).
         cache: Shared intermediate results (account positions, e-mail domains).
 
     Returns:
@@ -96,14 +96,13 @@ def variable_values(
     if name == "email_domain":
         return _email_domain(contacts, cache)
     if name in {"email_is_free", "email_is_corporate"}:
-        dom = _email_domain(contacts, cache)
-        free = dom.isin(list(free_domains or FREE_EMAIL_DOMAINS)).to_numpy(dtype=bool)
-        present = dom.notna().to_numpy(dtype=bool)
-        return pd.Series(free & present if name == "email_is_free" else present & ~free)
+        kind = email_domain_class(_email_domain(contacts, cache), free_domains or None)
+        wanted = "free" if name == "email_is_free" else "corporate"
+        return pd.Series((kind == wanted).to_numpy(dtype=bool)).reset_index(drop=True)
     if name == "phone_present":
         if "phone" not in contacts:
             return pd.Series(np.zeros(n, dtype=bool))
-        return pd.Series(apply_operator(contacts["phone"], "is_present"))
+        return pd.Series(value_present(contacts["phone"]))
     if name == "budget_stated":
         return pd.Series(
             contacts.get("budget", pd.Series(np.nan, index=contacts.index))
@@ -113,8 +112,8 @@ def variable_values(
             > 0
         )
     if name == "days_since_created":
-        created = contacts["created_at"].dt.tz_convert("UTC").to_numpy("datetime64[ns]")
-        return pd.Series((history.as_of_ns - created.astype(np.int64)) / NS_PER_DAY)
+        as_of = pd.Timestamp(history.as_of_ns, tz="UTC")
+        return pd.Series(days_since_created(contacts["created_at"], as_of))
     return pd.Series(_history_flag(name, contacts, accounts, history, free_domains, cache))
 
 

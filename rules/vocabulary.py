@@ -41,28 +41,6 @@ AGGREGATIONS: dict[str, LogicalType] = {
 }
 """Aggregations of a contact's matching activities and the type of their result."""
 
-FREE_EMAIL_DOMAINS: tuple[str, ...] = (
-    "gmail.com",
-    "googlemail.com",
-    "yahoo.com",
-    "hotmail.com",
-    "outlook.com",
-    "live.com",
-    "aol.com",
-    "icloud.com",
-    "mail.com",
-    "gmx.com",
-    "gmx.de",
-    "web.de",
-    "yandex.ru",
-    "mail.ru",
-    "proton.me",
-    "protonmail.com",
-    "qq.com",
-    "163.com",
-)
-"""Default list of free (consumer) e-mail domains; a rulebook may replace it."""
-
 
 @dataclass(frozen=True)
 class Variable:

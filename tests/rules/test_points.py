@@ -40,10 +40,18 @@ def test_count_window_pricing_3_in_7_days():
             }
         ]
     )
-    acts = [_pv("yes", a) for a in (1, 2, 6.9)] + [_pv("old", a) for a in (1, 2, 7.0)]
+    acts = [_pv("yes", a) for a in (1, 2, 6.9)] + [_pv("old", a) for a in (1, 2, 7.01)]
+    # as_of - 7 days <= occurred_at < as_of: exactly 7 days old is inside (as in features)
+    acts += [_pv("edge", a) for a in (1, 2, 7.0)]
     acts += [_pv("other_page", a, "blog") for a in (1, 2, 3)]
-    contacts = [{"contact_id": c} for c in ("yes", "old", "other_page", "none")]
-    assert _totals(rb, contacts, acts) == {"yes": 10, "old": 0, "other_page": 0, "none": 0}
+    contacts = [{"contact_id": c} for c in ("yes", "old", "edge", "other_page", "none")]
+    assert _totals(rb, contacts, acts) == {
+        "yes": 10,
+        "old": 0,
+        "edge": 10,
+        "other_page": 0,
+        "none": 0,
+    }
 
 
 def test_activities_at_or_after_as_of_never_count():
