@@ -141,7 +141,7 @@ def score_block(
     collected = collect_rows(rulebook, ev, fb_kind)
     rows: dict[str, BlockRows] = {}
     totals: dict[str, np.ndarray] = {}
-    by_category = np.zeros(0)
+    category_sums = np.zeros((n, len(categories)))
     for scale in rulebook.scales:
         r = collected[scale.name]
         cat_caps = {
@@ -153,23 +153,20 @@ def score_block(
         gate_max = None
         if scale.gate is not None:
             gate_max = np.where(ev.condition(scale.gate.unless), np.inf, scale.gate.max)
-        cat_capped, capped = apply_scale_caps(
-            r.pos, cat_of_rule[r.rule], r.decayed, n, cat_caps, total_cap, gate_max
+        caps = apply_scale_caps(
+            r.pos, cat_of_rule[r.rule], r.decayed, n, len(categories), cat_caps, total_cap, gate_max
         )
         if scale.name == rulebook.primary_scale:
-            by_category = cat_capped
-        totals[scale.name] = np.bincount(r.pos, weights=capped, minlength=n)
+            category_sums = caps.category_sums
+        totals[scale.name] = caps.totals
         rows[scale.name] = BlockRows(
-            r.pos.astype(np.int32), r.rule.astype(np.int16), r.value, r.raw, r.decayed, capped
+            r.pos.astype(np.int32), r.rule.astype(np.int16), r.value, r.raw, r.decayed, caps.capped
         )
 
     # fit and engagement: after decay and category caps, before the total cap and the gate
-    prim = collected[rulebook.primary_scale]
-    prim_cat = cat_of_rule[prim.rule]
-
     def category_sum(names: list[str]) -> np.ndarray:
-        sel = np.isin(prim_cat, [categories.index(c) for c in names if c in categories])
-        return np.bincount(prim.pos[sel], weights=by_category[sel], minlength=n)
+        picked = [categories.index(c) for c in names if c in categories]
+        return category_sums[:, picked].sum(axis=1) if picked else np.zeros(n)
 
     reason = np.full(n, -1, dtype=np.int64)
     exclusions = list(rulebook.stages.exclusions) if rulebook.stages else []
