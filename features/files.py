@@ -43,8 +43,10 @@ def atomic_write(
             tmp.unlink()
             return False
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         tmp.unlink(missing_ok=True)
+        if isinstance(error, OSError) and error.filename is None:
+            error.add_note(f"writing {path}")  # a full disk does not say which file
         raise
     _fsync_folder(path.parent)
     return True

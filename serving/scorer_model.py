@@ -159,21 +159,31 @@ def load_scorer(model_uri: str, tracking_uri: str | None = None) -> LoadedScorer
     Raises:
         ValueError: The URI does not hold a leadscore scorer, or nothing is registered or
             logged under it in this tracking store (the message says where it looked).
+        OSError: The scorer's files are missing or unreadable; the error's note names the
+            model URI and the store.
+        pickle.UnpicklingError: The pickle is corrupt or truncated (``EOFError`` when it
+            ends early); with the same note.
     """
     if tracking_uri is not None:
         mlflow.set_tracking_uri(tracking_uri)
         mlflow.set_registry_uri(tracking_uri)
+    where = tracking_uri or mlflow.get_tracking_uri()
     try:
         loaded = mlflow.pyfunc.load_model(model_uri)
     except MlflowException as exc:
         if exc.error_code not in MLFLOW_NOT_FOUND_CODES:
+            exc.add_note(f"loading the scorer {model_uri} from the MLflow store {where}")
             raise
-        where = tracking_uri or mlflow.get_tracking_uri()
         raise ValueError(
             f"no scorer {model_uri} in the MLflow store {where} ({exc.message}); train one "
             "first (leadscore train --workdir DIR), or pass the --workdir / --tracking-uri "
             "it was trained into, or another --model"
         ) from None
+    except (OSError, pickle.UnpicklingError, EOFError) as exc:
+        # a missing, unreadable or truncated artifact (the run's files were deleted, or a
+        # copy was cut short): permanent, and the note names what was being loaded
+        exc.add_note(f"loading the scorer {model_uri} from the MLflow store {where}")
+        raise
     python_model = loaded.unwrap_python_model()
     if not isinstance(getattr(python_model, "scorer", None), LeadScorer):
         raise ValueError(
