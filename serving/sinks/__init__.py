@@ -2,7 +2,8 @@
 
 Entry point: :func:`write_scores` with a sink string (SQLAlchemy URL, ``.parquet``/``.csv``
 path or folder, ``hubspot:PATH.csv``). Readers for the CLI and the job summary:
-:func:`read_current`, :func:`read_history`, :func:`top_movers`.
+:func:`read_current`, :func:`read_history`, :func:`top_movers`. Every table a database
+sink writes is created through :func:`ensure_tables` (safe under concurrent first writers).
 """
 
 from serving.sinks.accounting import LeadCounts, reconcile_leads
@@ -14,6 +15,7 @@ from serving.sinks.contract import (
     validate_rejects,
     validate_scores,
 )
+from serving.sinks.ddl import ensure_tables
 from serving.sinks.dispatch import SinkTarget, parse_sink, write_scores
 from serving.sinks.hubspot import HUBSPOT_COLUMNS, HUBSPOT_LIFECYCLE, hubspot_frame
 from serving.sinks.queries import MOVER_COLUMNS, read_current, read_history, top_movers
@@ -30,6 +32,7 @@ __all__ = [
     "SinkResult",
     "SinkTarget",
     "build_tables",
+    "ensure_tables",
     "hubspot_frame",
     "parse_sink",
     "read_current",

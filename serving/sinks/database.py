@@ -2,7 +2,8 @@
 
 Everything for one run happens in ONE transaction on one connection:
 
-1. create the tables if missing (idempotent DDL; transactional on both dialects);
+1. take the run's lock and create the tables if missing (:func:`serving.sinks.ddl.ensure_tables`:
+   idempotent, transactional and safe under concurrent first writers);
 2. bulk-insert the rows into a temporary staging table, in chunks (``executemany``);
 3. upsert ``<prefix>scores_current`` from staging, only where the run's ``as_of`` is newer
    than the stored one, or equal with different values (so an older re-run never overwrites
@@ -27,6 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from serving.sinks.contract import RunInfo, SinkResult
+from serving.sinks.ddl import ensure_tables
 from serving.sinks.tables import (
     SinkTables,
     UtcDateTime,
@@ -212,7 +214,7 @@ def write_database(
     engine = make_engine(url)
     try:
         with engine.connect() as conn, conn.execution_options(leadscore_write=True).begin():
-            tables.metadata.create_all(conn, checkfirst=True)
+            ensure_tables(conn, tables.metadata, table_prefix)
             _stage_rows(conn, tables.staging, scores)
             n_current = _upsert_current(conn, tables, run)
             n_history = _write_history(conn, tables, run)
