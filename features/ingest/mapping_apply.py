@@ -23,8 +23,9 @@ from features.ingest.convert import (
     tidy_dtype,
 )
 from features.ingest.errors import InputError
-from features.ingest.mapping_checks import template_columns
+from features.ingest.mapping_checks import ROW_NUMBER, template_columns
 from features.ingest.mapping_config import ColumnMapping, ColumnSpec, TableMapping
+from features.ingest.mapping_events import one_row_per, order_column
 from features.schema import TABLES, Column
 
 logger = logging.getLogger(__name__)
@@ -120,7 +121,8 @@ def table_problems(name: str, mapping: TableMapping, frame: pd.DataFrame) -> lis
         if spec.source is not None:
             need(f"{name}.columns.{canonical}.source", spec.source)
         for column in template_columns(spec.template or ""):
-            need(f"{name}.columns.{canonical}.template", column)
+            if column != ROW_NUMBER:
+                need(f"{name}.columns.{canonical}.template", column)
     for i, row_filter in enumerate(mapping.row_filter):
         need(f"{name}.row_filter[{i}].column", row_filter.column)
     if not isinstance(mapping.keep_extra, bool):
@@ -200,7 +202,7 @@ def map_table(
     keep = _row_mask(mapping, frame)
     if not keep.all():
         logger.info("%s: row_filter keeps %d of %d rows", name, int(keep.sum()), len(frame))
-    rows = frame[keep].reset_index(drop=True)
+    rows = _with_row_numbers(mapping, frame)[keep].reset_index(drop=True)
     table = TABLES[name]
     columns: dict[str, pd.Series] = {}
     for column in table.columns:
@@ -209,4 +211,27 @@ def map_table(
             columns[column.name] = map_column(column, spec, rows, null_values)
     for source, snake in extra_columns(name, mapping, rows).items():
         columns[snake] = _null_out(rows[source], null_values).rename(snake)
-    return pd.DataFrame(columns, index=rows.index)
+    mapped = pd.DataFrame(columns, index=rows.index)
+    if not mapping.one_row_per:
+        return mapped
+    picks = {c: spec.pick for c, spec in mapping.columns.items() if spec.pick is not None}
+    collapsed = one_row_per(mapped, mapping.one_row_per, order_column(table), picks)
+    logger.info(
+        "%s: %d events give %d rows, one per %s",
+        name,
+        len(mapped),
+        len(collapsed),
+        ", ".join(mapping.one_row_per),
+    )
+    return collapsed
+
+
+def _with_row_numbers(mapping: TableMapping, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` plus the ``{_row}`` column when a template asks for it (1 = first row)."""
+    wanted = any(
+        ROW_NUMBER in template_columns(spec.template or "") for spec in mapping.columns.values()
+    )
+    if not wanted or ROW_NUMBER in frame.columns:
+        return frame
+    numbers = pd.Series(range(1, len(frame) + 1), index=frame.index).astype("str")
+    return frame.assign(**{ROW_NUMBER: numbers})

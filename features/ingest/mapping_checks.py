@@ -18,6 +18,10 @@ if TYPE_CHECKING:
 TEMPLATE_FIELD = re.compile(r"\{([^{}]+)\}")
 """A ``{Source Column}`` placeholder in a ``template``."""
 
+ROW_NUMBER = "_row"
+"""The ``{_row}`` template placeholder: the row's number in the source (1 = the first
+data row, counted before any ``row_filter``), unless the source has a column ``_row``."""
+
 _NUMERIC = {"int", "float"}
 
 
@@ -66,6 +70,35 @@ def table_mapping_problems(name: str, mapping: TableMapping) -> list[str]:
             problems.append(f"{name}.row_filter[{i}]: give exactly one of 'equals' or 'in'")
     if mapping.exclude_extra and mapping.keep_extra is False:
         problems.append(f"{name}.exclude_extra: only used with keep_extra; set keep_extra: true")
+    problems += _event_log_problems(name, mapping)
+    return problems
+
+
+def _event_log_problems(name: str, mapping: TableMapping) -> list[str]:
+    """``one_row_per`` names mapped canonical columns; ``pick`` needs ``one_row_per``."""
+    table = TABLES[name]
+    problems: list[str] = []
+    for column in mapping.one_row_per:
+        if column not in table.names:
+            problems.append(
+                f"{name}.one_row_per: {column!r} is not a column of {name}; name the "
+                f"canonical column (e.g. {table.primary_key[0]}), not the source column"
+            )
+        elif column not in mapping.columns:
+            problems.append(f"{name}.one_row_per: {column!r} is not mapped; map it under columns")
+    for column, spec in mapping.columns.items():
+        if spec.pick is None:
+            continue
+        if not mapping.one_row_per:
+            problems.append(
+                f"{name}.columns.{column}.pick: only used with one_row_per (an event log "
+                f"collapsed to one row per id); add e.g. one_row_per: {table.primary_key[0]}"
+            )
+        elif column in mapping.one_row_per:
+            problems.append(
+                f"{name}.columns.{column}.pick: {column} is a one_row_per column, the same "
+                "on every event of a row; remove pick"
+            )
     return problems
 
 

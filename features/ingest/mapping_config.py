@@ -17,6 +17,10 @@ Its top-level keys are the canonical table names of :mod:`features.schema` plus
       row_filter: {column: Converted, equals: "1"}
       columns: {contact_id: Prospect ID, outcome: {constant: won}, ...}
 
+An event log (one row per event) gives the contacts table with ``one_row_per:
+contact_id``: one contact per distinct id, ``created_at`` the first event's time, other
+columns from the first (or, with ``pick: last``, the last) event that has a value.
+
 Everything is checked when the models are built and every problem is reported at once,
 each naming its YAML path (``contacts.columns.created_at.timezone: ...``). The checks
 that need the canonical schema live in :mod:`features.ingest.mapping_checks`; reading
@@ -76,6 +80,13 @@ def _or_source_column(schema: dict[str, Any]) -> None:
     }
 
 
+def _or_single_name(schema: dict[str, Any]) -> None:
+    """JSON Schema of ``one_row_per``: a list of column names or a single one."""
+    single = schema.pop("items")
+    schema.pop("type")
+    schema["anyOf"] = [single, {"type": "array", "items": single}]
+
+
 def _or_single_filter(schema: dict[str, Any]) -> None:
     """JSON Schema of ``row_filter``: a list of filters or a single one."""
     single = schema.pop("items")
@@ -131,6 +142,11 @@ class ColumnSpec(_Frozen):
     )
     scale: float | None = Field(
         default=None, description="Multiply numbers, e.g. 1e6 for millions."
+    )
+    pick: Literal["first", "last"] | None = Field(
+        default=None,
+        description="With the table's one_row_per: the value of the first (default) or last "
+        "event that has one, in time order.",
     )
 
     @field_validator("value_map", mode="before")
@@ -193,6 +209,14 @@ class TableMapping(_Frozen):
     exclude_extra: tuple[str, ...] = Field(
         default=(), description="Source columns keep_extra skips."
     )
+    one_row_per: tuple[str, ...] = Field(
+        default=(),
+        description="Canonical column(s), e.g. contact_id: the source is an event log and "
+        "its rows collapse to one per distinct value, in time order of the table's time "
+        "column (contacts: created_at = the first event); other columns take the first "
+        "event's value (pick: last for the last).",
+        json_schema_extra=_or_single_name,
+    )
 
     @field_validator("source", mode="before")
     @classmethod
@@ -210,6 +234,11 @@ class TableMapping(_Frozen):
     @classmethod
     def _one_filter(cls, value: Any) -> Any:
         return [value] if isinstance(value, dict) else value
+
+    @field_validator("one_row_per", mode="before")
+    @classmethod
+    def _one_name(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
 
 
 class ColumnMapping(_Frozen):
