@@ -90,6 +90,11 @@ def _check_class_counts(y: np.ndarray, minimum: int, name: str) -> None:
 
 # one source for the defaults: the config's, so direct users get what training uses
 _DEFAULTS = LightGBMParams()
+# estimator parameters that steer fitting rather than being passed to LightGBM as they are
+_NOT_BOOSTER_PARAMS = frozenset(
+    ("n_estimators", "early_stopping_rounds", "class_weight", "calibration", "seed", "num_threads")
+    + ("extra_params",)
+)
 
 
 class ConversionModel(ClassifierMixin, BaseEstimator):
@@ -147,17 +152,8 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
 
     def lgb_params(self) -> dict[str, Any]:
         """The LightGBM parameters this estimator trains with (before class weighting)."""
-        params = {
-            "learning_rate": self.learning_rate,
-            "num_leaves": self.num_leaves,
-            "min_child_samples": self.min_child_samples,
-            "feature_fraction": self.feature_fraction,
-            "bagging_fraction": self.bagging_fraction,
-            "bagging_freq": self.bagging_freq,
-            "lambda_l2": self.lambda_l2,
-            **(self.extra_params or {}),
-        }
-        return booster_params(params, self.seed, self.num_threads)
+        params = {k: v for k, v in self.get_params().items() if k not in _NOT_BOOSTER_PARAMS}
+        return booster_params({**params, **(self.extra_params or {})}, self.seed, self.num_threads)
 
     def fit(
         self,
@@ -272,3 +268,33 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
                 "this ConversionModel is not fitted yet: call fit(X, y, X_valid=..., "
                 "y_valid=...) before predicting"
             )
+
+
+def model_from_settings(
+    lightgbm: LightGBMParams,
+    *,
+    calibration: Literal["auto", "isotonic", "platt"],
+    seed: int,
+    **overrides: Any,
+) -> ConversionModel:
+    """An unfitted :class:`ConversionModel` with every LightGBM setting of ``lightgbm``.
+
+    The one place that turns settings into an estimator: training, the random search and
+    ``fit-table`` all call it, so a new LightGBM setting is added to
+    :class:`models.config.LightGBMParams` and to the estimator's ``__init__`` only.
+
+    Args:
+        lightgbm: The LightGBM settings (``extra`` becomes ``extra_params``).
+        calibration: ``auto``, ``isotonic`` or ``platt``.
+        seed: Seed of LightGBM and of the calibration split.
+        **overrides: Estimator parameters replacing the settings' (e.g. searched values).
+
+    Returns:
+        The unfitted estimator.
+    """
+    params = {
+        **lightgbm.model_dump(exclude={"extra"}),
+        "extra_params": dict(lightgbm.extra) or None,
+    }
+    model = ConversionModel(**params, calibration=calibration, seed=seed)
+    return model.set_params(**overrides) if overrides else model

@@ -1,6 +1,8 @@
 """Optional, time-budgeted random search over a few LightGBM parameters.
 
-Off by default: the defaults in ``config_default.yaml`` are good without it. Each trial
+Off by default: the defaults in ``config_default.yaml`` are good without it. The
+combinations come from scikit-learn's :class:`~sklearn.model_selection.ParameterSampler`
+(without repeats). Each trial
 trains with early stopping on the same half of the validation slice that
 :class:`models.estimator.ConversionModel` uses for early stopping and is scored by that
 half's log loss; the calibration half and the test slice are never looked at. Trial 0 is
@@ -17,23 +19,25 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
+from sklearn.model_selection import ParameterSampler
 
 from models.calibration import stratified_halves
-from models.estimator import booster_params, train_booster
+from models.estimator import ConversionModel, train_booster
 from models.frames import align_features, check_target, learn_categories
 
-SEARCH_SPACE: dict[str, tuple[Any, ...]] = {
-    "num_leaves": (7, 15, 31, 63),
-    "min_child_samples": (10, 20, 50, 100),
-    "learning_rate": (0.02, 0.05, 0.1),
-    "feature_fraction": (0.6, 0.8, 1.0),
-    "lambda_l2": (0.0, 1.0, 5.0, 10.0),
+SEARCH_SPACE: dict[str, list[Any]] = {
+    "num_leaves": [7, 15, 31, 63],
+    "min_child_samples": [10, 20, 50, 100],
+    "learning_rate": [0.02, 0.05, 0.1],
+    "feature_fraction": [0.6, 0.8, 1.0],
+    "lambda_l2": [0.0, 1.0, 5.0, 10.0],
 }
 
 
 @dataclass(frozen=True)
 class SearchResult:
-    """Best parameter values and every trial (parameters, log loss, trees, seconds)."""
+    """Best values of the searched parameters and every trial (values, log loss, trees, seconds)."""
 
     best_params: dict[str, Any]
     trials: pd.DataFrame
@@ -45,13 +49,9 @@ def random_search(
     X_valid: pd.DataFrame,
     y_valid: Any,
     *,
-    base_params: dict[str, Any],
+    model: ConversionModel,
     budget_seconds: float,
     max_trials: int,
-    seed: int,
-    n_estimators: int = 1000,
-    early_stopping_rounds: int = 50,
-    num_threads: int = 1,
 ) -> SearchResult:
     """Try random combinations from :data:`SEARCH_SPACE` until the budget runs out.
 
@@ -60,17 +60,14 @@ def random_search(
         y: 0/1 training labels.
         X_valid: Validation features.
         y_valid: 0/1 validation labels.
-        base_params: The default LightGBM parameters (trial 0).
+        model: The unfitted estimator with the configured settings: trial 0, and the seed,
+            rounds, early-stopping patience and threads of every trial.
         budget_seconds: Stop starting new trials after this many seconds.
         max_trials: Upper bound on trials, including trial 0.
-        seed: Seed of the sampler, the validation halves and LightGBM.
-        n_estimators: Maximum rounds per trial.
-        early_stopping_rounds: Early-stopping patience per trial.
-        num_threads: LightGBM threads.
 
     Returns:
-        The best parameters (``base_params`` updated with the winning values) and the
-        trial table.
+        The searched parameters' values of the best trial (pass them to ``set_params``)
+        and the trial table.
     """
     categories = learn_categories(X, "X")
     names = [str(c) for c in X.columns]
@@ -78,38 +75,30 @@ def random_search(
     y_fit = check_target(y, len(X_fit), "y", need_both=True)
     X_val = align_features(X_valid, names, categories, "X_valid")
     y_val = check_target(y_valid, len(X_val), "y_valid", need_both=True)
-    stop_idx, _ = stratified_halves(y_val, seed)
+    stop_idx, _ = stratified_halves(y_val, model.seed)
     X_stop, y_stop = X_val.iloc[stop_idx], y_val[stop_idx]
-    rng = np.random.default_rng(seed)
+    defaults = {k: model.get_params()[k] for k in SEARCH_SPACE}
+    sampled = ParameterSampler(SEARCH_SPACE, n_iter=max_trials - 1, random_state=model.seed)
     start = time.monotonic()
     rows: list[dict[str, Any]] = []
-    tried: list[dict[str, Any]] = []
-    for trial in range(max_trials):
+    for trial, values in enumerate([defaults, *(sampled if max_trials > 1 else [])]):
         if trial > 0 and time.monotonic() - start > budget_seconds:
             break
-        overrides = (
-            {}
-            if trial == 0
-            else {k: values[rng.integers(len(values))] for k, values in SEARCH_SPACE.items()}
-        )
-        tried.append({**base_params, **overrides})
-        params = booster_params(tried[-1], seed, num_threads)
         began = time.monotonic()
         booster = train_booster(
-            params,
+            clone(model).set_params(**values).lgb_params(),
             X_fit,
             y_fit,
             X_stop,
             y_stop,
-            n_estimators=n_estimators,
-            early_stopping_rounds=early_stopping_rounds,
+            n_estimators=model.n_estimators,
+            early_stopping_rounds=model.early_stopping_rounds,
         )
-        loss = booster.best_score["valid_0"]["binary_logloss"]
         rows.append(
             {
                 "trial": trial,
-                **{k: params[k] for k in SEARCH_SPACE},
-                "log_loss": float(loss),
+                **values,
+                "log_loss": float(booster.best_score["valid_0"]["binary_logloss"]),
                 "trees": booster.best_iteration,
                 "seconds": time.monotonic() - began,
             }
@@ -117,4 +106,4 @@ def random_search(
     trials = pd.DataFrame(rows)
     # first lowest loss wins ties, so the defaults are kept unless something is better
     best = int(np.argmin(trials["log_loss"].to_numpy()))
-    return SearchResult(best_params=tried[best], trials=trials)
+    return SearchResult(best_params={k: rows[best][k] for k in SEARCH_SPACE}, trials=trials)

@@ -12,11 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import subprocess
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,8 @@ import numpy as np
 import pandas as pd
 from mlflow.models.model import ModelInfo
 from mlflow.tracking import MlflowClient
+from mlflow.utils.git_utils import get_git_commit
+from mlflow.utils.mlflow_tags import MLFLOW_GIT_COMMIT
 
 from models.config import TrainConfig
 from models.estimator import ConversionModel
@@ -107,24 +107,15 @@ def ensure_experiment(name: str, tracking_uri: str, artifact_location: str | Non
     return str(client.create_experiment(name, artifact_location=artifact_location))
 
 
-def code_version() -> str:
-    """The git commit of the checkout when available, else the installed package version."""
-    root = Path(__file__).resolve().parents[1]
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],  # noqa: S607 - read-only query of the checkout
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        )
-        return f"git:{out.stdout.strip()}"
-    except (OSError, subprocess.SubprocessError):
-        try:
-            return f"leadscore=={metadata.version('leadscore')}"
-        except metadata.PackageNotFoundError:
-            return "unknown"
+def git_tags() -> dict[str, str]:
+    """MLflow's own git tag (``mlflow.source.git.commit``) of the leadscore checkout.
+
+    MLflow sets it only when the script it runs sits in a tracked folder; ``leadscore`` runs
+    from ``.venv/bin`` (ignored by git), so the tag is resolved from this package's folder
+    with MLflow's helper. Empty for an install outside a git checkout.
+    """
+    commit = get_git_commit(str(Path(__file__).resolve().parent))
+    return {MLFLOW_GIT_COMMIT: commit} if commit else {}
 
 
 def frame_fingerprint(X: pd.DataFrame, y: np.ndarray) -> dict[str, Any]:
@@ -235,10 +226,9 @@ def log_training_run(
         tracking_uri,
         artifact_location or artifact_location_for(tracking_uri),
     )
-    with mlflow.start_run(experiment_id=experiment_id) as run:
+    with mlflow.start_run(experiment_id=experiment_id, tags=git_tags()) as run:
         mlflow.set_tags(
             {
-                "leadscore.code_version": code_version(),
                 "leadscore.calibration_method": model.calibration_method_,
                 "leadscore.horizon_days": str(config.horizon_days),
             }

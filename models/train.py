@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from models.config import TrainConfig
-from models.estimator import ConversionModel
+from models.estimator import ConversionModel, model_from_settings
 from models.evaluation import TestEvaluation, evaluate_test_slice
 from models.frames import check_target, text_or_none
 from models.metrics import evaluate
@@ -58,26 +58,8 @@ def model_from_config(
     config: TrainConfig, overrides: Mapping[str, Any] | None = None
 ) -> ConversionModel:
     """An unfitted :class:`ConversionModel` with the config's parameters (and overrides)."""
-    p = config.lightgbm
-    params = {
-        "learning_rate": p.learning_rate,
-        "num_leaves": p.num_leaves,
-        "min_child_samples": p.min_child_samples,
-        "feature_fraction": p.feature_fraction,
-        "lambda_l2": p.lambda_l2,
-        **(overrides or {}),
-    }
-    return ConversionModel(
-        **params,
-        bagging_fraction=p.bagging_fraction,
-        bagging_freq=p.bagging_freq,
-        n_estimators=p.n_estimators,
-        early_stopping_rounds=p.early_stopping_rounds,
-        class_weight=p.class_weight,
-        calibration=config.calibration,
-        seed=config.seed,
-        num_threads=p.num_threads,
-        extra_params=dict(p.extra) or None,
+    return model_from_settings(
+        config.lightgbm, calibration=config.calibration, seed=config.seed, **(overrides or {})
     )
 
 
@@ -146,28 +128,14 @@ def train_and_register(
     search = None
     overrides: dict[str, Any] = {}
     if config.search_budget_seconds is not None:
-        base = model_from_config(config)
         search = random_search(
             X_train,
             y_tr,
             X_valid,
             y_va,
-            base_params={
-                k: getattr(base, k)
-                for k in (
-                    "learning_rate",
-                    "num_leaves",
-                    "min_child_samples",
-                    "feature_fraction",
-                    "lambda_l2",
-                )
-            },
+            model=model_from_config(config),
             budget_seconds=config.search_budget_seconds,
             max_trials=config.search_max_trials,
-            seed=config.seed,
-            n_estimators=config.lightgbm.n_estimators,
-            early_stopping_rounds=config.lightgbm.early_stopping_rounds,
-            num_threads=config.lightgbm.num_threads,
         )
         overrides = search.best_params
     model = model_from_config(config, overrides).fit(X_train, y_tr, X_valid=X_valid, y_valid=y_va)

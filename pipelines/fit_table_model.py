@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from features.ingest import InputError
-from models.estimator import ConversionModel
+from models.estimator import ConversionModel, model_from_settings
 from models.frames import align_features
 from models.metrics import rank_deciles
 from models.splits import Split
@@ -46,23 +46,7 @@ def fit_model(
             "early stopping and calibration need at least 4 of each: use a larger export "
             "(or, with --time, a period where both outcomes occur)"
         )
-    p = settings.lightgbm
-    model = ConversionModel(
-        learning_rate=p.learning_rate,
-        num_leaves=p.num_leaves,
-        min_child_samples=p.min_child_samples,
-        feature_fraction=p.feature_fraction,
-        bagging_fraction=p.bagging_fraction,
-        bagging_freq=p.bagging_freq,
-        lambda_l2=p.lambda_l2,
-        n_estimators=p.n_estimators,
-        early_stopping_rounds=p.early_stopping_rounds,
-        class_weight=p.class_weight,
-        calibration=settings.calibration,
-        seed=seed,
-        num_threads=p.num_threads,
-        extra_params=dict(p.extra),
-    )
+    model = model_from_settings(settings.lightgbm, calibration=settings.calibration, seed=seed)
     return model.fit(
         X.iloc[split.train], y[split.train], X_valid=X.iloc[split.valid], y_valid=y[split.valid]
     )

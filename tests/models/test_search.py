@@ -1,5 +1,6 @@
 """The optional random search: trial 0 is the defaults and the winner is never worse."""
 
+from models.estimator import ConversionModel
 from models.search import SEARCH_SPACE, random_search
 
 BASE = {
@@ -14,7 +15,8 @@ BASE = {
 def _search(leads, **kw):
     X, y = leads.slice("train")
     Xv, yv = leads.slice("valid")
-    return random_search(X, y, Xv, yv, base_params=BASE, seed=0, n_estimators=100, **kw)
+    model = ConversionModel(**BASE, seed=0, n_estimators=100)
+    return random_search(X, y, Xv, yv, model=model, **kw)
 
 
 def test_search_keeps_defaults_as_trial_zero_and_picks_lowest_loss(leads):
@@ -26,6 +28,8 @@ def test_search_keeps_defaults_as_trial_zero_and_picks_lowest_loss(leads):
     assert {k: result.best_params[k] for k in SEARCH_SPACE} == {k: best[k] for k in SEARCH_SPACE}
     assert best["log_loss"] <= trials.loc[0, "log_loss"]
     assert all(type(result.best_params[k]) is type(BASE[k]) for k in BASE)
+    # sampled without repeats: no combination is trained twice
+    assert not trials[list(SEARCH_SPACE)].iloc[1:].duplicated().any()
 
 
 def test_exhausted_budget_runs_only_the_defaults(leads):

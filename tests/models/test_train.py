@@ -1,6 +1,7 @@
 """train_and_register end to end on the session's SQLite MLflow store."""
 
 import json
+import subprocess
 from pathlib import Path
 
 import mlflow
@@ -100,7 +101,13 @@ def test_run_logs_params_tags_and_artifacts(two_runs, mlflow_store):
     assert run.data.params["calibration_method"] == first.model.calibration_method_
     assert run.data.params["horizon_days"] == "90"
     assert run.data.tags["leadscore.rulebook_version"] == "2024.1"
-    assert run.data.tags["leadscore.code_version"]
+    # MLflow's git tag holds the checkout's commit, also when run from .venv/bin
+    assert (
+        run.data.tags["mlflow.source.git.commit"]
+        == subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True
+        ).stdout.strip()
+    )
     local = Path(mlflow.artifacts.download_artifacts(run_id=first.run_id, dst_path=None))
     files = {p.relative_to(local).as_posix() for p in local.rglob("*") if p.is_file()}
     expected = {
