@@ -20,7 +20,7 @@ from rules.caps import apply_scale_caps
 from rules.collect import RECYCLE_KINDS, collect_rows
 from rules.conditions import Evaluator
 from rules.model import Rulebook
-from rules.stages import latest_feedback
+from rules.stages import RANK, latest_feedback
 from rules.variables import VariableCache
 from rules.vocabulary import variables_for
 
@@ -89,6 +89,8 @@ class BlockScores:
     fb_kind: np.ndarray
     fb_time: np.ndarray
     rows: dict[str, BlockRows]
+    released: np.ndarray
+    hold_rank: np.ndarray
 
 
 def _forget_before(rulebook: Rulebook, fb_kind: np.ndarray, fb_time: np.ndarray) -> np.ndarray:
@@ -100,6 +102,45 @@ def _forget_before(rulebook: Rulebook, fb_kind: np.ndarray, fb_time: np.ndarray)
                 hit = fb_kind == kind
                 forget[hit] = fb_time[hit]
     return forget
+
+
+def acted_after(history: ActivityIndex, since_ns: np.ndarray) -> np.ndarray:
+    """Per contact, whether any activity other than sales feedback came after ``since_ns``."""
+    rows = history.filter_rows({"activity_type": {"op": "ne", "value": "sales_feedback"}})
+    latest = np.full(history.n_contacts, NO_TIME, dtype=np.int64)
+    np.maximum.at(latest, history.pos[rows], history.time_ns[rows])
+    return latest > since_ns
+
+
+def _released(
+    rulebook: Rulebook, ev: Evaluator, fb_kind: np.ndarray, fb_time: np.ndarray
+) -> np.ndarray:
+    """Recycled contacts free to leave their recycle stage (``until`` holds, or they acted
+    again after the feedback); True for everyone else."""
+    released = np.ones(fb_kind.size, dtype=bool)
+    if rulebook.recycle is None:
+        return released
+    acted: np.ndarray | None = None
+    for kind in RECYCLE_KINDS:
+        action = getattr(rulebook.recycle, kind)
+        hit = fb_kind == kind
+        if not hit.any():
+            continue
+        if action.until is not None:
+            released[hit] = ev.condition(action.until)[hit]
+        else:
+            acted = acted_after(ev.history, fb_time) if acted is None else acted
+            released[hit] = acted[hit]
+    return released
+
+
+def _hold_rank(rulebook: Rulebook, ev: Evaluator) -> np.ndarray:
+    """Highest stage rank the holds allow per contact (3, sql: no hold applies)."""
+    top = np.full(ev.n, RANK["sql"], dtype=np.int8)
+    for hold in rulebook.stages.holds if rulebook.stages else []:
+        waiting = ~ev.condition(hold.until)
+        top[waiting] = np.minimum(top[waiting], RANK[hold.stage])
+    return top
 
 
 def score_block(
@@ -180,4 +221,6 @@ def score_block(
         fb_kind,
         fb_time,
         rows,
+        _released(rulebook, ev, fb_kind, fb_time),
+        _hold_rank(rulebook, ev),
     )

@@ -17,6 +17,7 @@ Scalar = str | int | float | bool
 Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$", max_length=80)]
 Stage = Literal["subscriber", "lead", "mql", "sql"]
 STAGE_ORDER: tuple[str, ...] = ("subscriber", "lead", "mql", "sql")
+GradeStage = Literal["lead", "mql", "sql"]
 
 
 class Strict(BaseModel):
@@ -201,12 +202,28 @@ class Exclusion(Strict):
     when: Condition
 
 
-class Stages(Strict):
-    """Lifecycle cut-offs on the primary scale: subscriber below ``lead``."""
+class Hold(Strict):
+    """Contacts stay at most at ``stage`` until ``until`` holds (e.g. subscriber until the
+    e-mail is confirmed); ``reason`` names the hold in docs and reports."""
 
-    lead: float
-    mql: float
-    sql: float
+    reason: Name = "hold"
+    stage: Literal["subscriber", "lead", "mql"] = "subscriber"
+    until: Condition
+
+
+class Stages(Strict):
+    """Lifecycle stages on the primary scale: cut-offs on the total, or the grade grid.
+
+    Either all three cut-offs (``lead``, ``mql``, ``sql``: subscriber below ``lead``) or
+    ``by_grade`` (stage -> grades, e.g. ``mql: [A1, A2, B1]``; other grades are
+    subscribers), which needs ``grade``.
+    """
+
+    lead: float | None = None
+    mql: float | None = None
+    sql: float | None = None
+    by_grade: dict[GradeStage, list[str]] | None = None
+    holds: list[Hold] = Field(default_factory=list)
     exclusions: list[Exclusion] = Field(default_factory=list)
     never_backwards: bool = True
 
@@ -217,12 +234,17 @@ class RecycleAction(Strict):
     * ``forget_activity``: activities before the feedback stop counting.
     * ``reset``: the score becomes ``to`` plus points from activities after the feedback.
     * ``subtract``: ``points`` are taken off once.
+
+    The stage is set to ``stage`` (any stage before sql) and stays there until ``until``
+    holds, or, without ``until``, until the contact acts again after the feedback; from
+    then on the score decides, never below ``stage``.
     """
 
     mode: Literal["forget_activity", "reset", "subtract"] = "forget_activity"
     to: float = 0.0
     points: float = 0.0
-    stage: Literal["subscriber", "lead"] = "lead"
+    stage: Literal["subscriber", "lead", "mql"] = "lead"
+    until: Condition | None = None
 
 
 class Recycle(Strict):
@@ -275,3 +297,5 @@ NotOf.model_rebuild()
 Rule.model_rebuild()
 Gate.model_rebuild()
 Exclusion.model_rebuild()
+Hold.model_rebuild()
+RecycleAction.model_rebuild()

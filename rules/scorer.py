@@ -23,7 +23,7 @@ from rules.context import build_activity_index
 from rules.memory import small_pages
 from rules.model import STAGE_ORDER, Recycle, Rulebook
 from rules.result import ScoreResult, breakdown_frame
-from rules.stages import grades, lifecycle_stage, previous_state, scale_level
+from rules.stages import base_rank, grades, lifecycle_stage, previous_state, scale_level
 from rules.variables import account_positions
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ def score_rulebook(
     if rulebook.stages is not None:
         prev_rank, prev_at = previous_state(previous, ids)
         scores["stage"] = lifecycle_stage(
-            total,
+            base_rank(total, scores["grade"].array, rulebook.stages),
             rulebook.stages,
             rulebook.recycle or Recycle(),
             _joined(blocks, "fb_kind"),
@@ -143,6 +143,8 @@ def score_rulebook(
             reason >= 0,
             prev_rank,
             prev_at,
+            _joined(blocks, "released"),
+            _joined(blocks, "hold_rank"),
         )
     else:
         scores["stage"] = pd.Categorical.from_codes(np.full(n, -1), categories=list(STAGE_ORDER))

@@ -2,17 +2,21 @@
 
 Stage semantics (primary scale, ranks subscriber < lead < mql < sql):
 
-1. The score stage is the highest cut-off the total reaches.
+1. The score stage is the highest cut-off the total reaches, or, with ``by_grade``, the
+   stage whose grade list holds the contact's fit x engagement grade (subscriber if none).
 2. The latest ``sales_feedback`` activity before ``as_of`` decides the floor:
-   ``true_sql`` keeps the contact at least SQL; ``not_ready`` / ``unqualified`` reset the
-   stage to their configured stage (lead / subscriber by default). Their point effect
-   (forgetting earlier activity, reset, subtract) is applied by the scorer beforehand, so
-   the lead has to earn its way back with new activity.
+   ``true_sql`` keeps the contact at least SQL; ``not_ready`` / ``unqualified`` set the
+   stage to their configured stage (lead / subscriber by default, mql allowed). It stays
+   exactly there until the action's ``until`` condition holds (without one: until the
+   contact acts again after the feedback); from then on the score decides, never below
+   that stage. Their point effect (forgetting earlier activity, reset, subtract) is applied
+   by the scorer beforehand, so the lead has to earn its way back with new activity.
 3. Stages never move backwards on their own: with ``previous`` state (the prior run's
    ``contact_id``, ``stage``, ``as_of``), the previous stage is a floor unless a
    ``not_ready``/``unqualified`` feedback arrived at or after the previous run's
    ``as_of``. Without ``previous``, the only history known is the feedback itself.
-4. Excluded contacts (customers, open opportunities, ...) never go above ``lead``.
+4. Holds keep a contact at most at their stage until their condition holds.
+5. Excluded contacts (customers, open opportunities, ...) never go above ``lead``.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from rules.activities import ActivityIndex
-from rules.model import STAGE_ORDER, Grade, GradeBand, Recycle, Scale, Stages
+from rules.model import STAGE_ORDER, Grade, GradeBand, GradeStage, Recycle, Scale, Stages
 
 RANK = {s: i for i, s in enumerate(STAGE_ORDER)}
 
@@ -55,8 +59,26 @@ def latest_feedback(history: ActivityIndex) -> tuple[np.ndarray, np.ndarray]:
 
 
 def score_rank(total: np.ndarray, cfg: Stages) -> np.ndarray:
-    """Stage rank reached by the score alone."""
-    return (total >= cfg.lead).astype(np.int8) + (total >= cfg.mql) + (total >= cfg.sql)
+    """Stage rank reached by the score alone (cut-offs; the loader requires all three)."""
+    lead, mql, sql = (np.inf if c is None else c for c in (cfg.lead, cfg.mql, cfg.sql))
+    return ((total >= lead).astype(np.int8) + (total >= mql) + (total >= sql)).astype(np.int8)
+
+
+def grade_rank(grade: pd.Categorical, by_grade: dict[GradeStage, list[str]]) -> np.ndarray:
+    """Stage rank from the grade grid: the stage listing the contact's grade (else 0)."""
+    lookup = np.zeros(len(grade.categories) + 1, dtype=np.int8)  # last slot: no grade
+    for stage, labels in by_grade.items():
+        for label in labels:
+            if label in grade.categories:
+                lookup[grade.categories.get_loc(label)] = RANK[stage]
+    return lookup[np.asarray(grade.codes)]
+
+
+def base_rank(total: np.ndarray, grade: pd.Categorical, cfg: Stages) -> np.ndarray:
+    """The stage rank before feedback, history, holds and exclusions (rule 1)."""
+    if cfg.by_grade is not None:
+        return grade_rank(grade, cfg.by_grade)
+    return score_rank(total, cfg)
 
 
 def previous_state(
@@ -85,7 +107,7 @@ def previous_state(
 
 
 def lifecycle_stage(
-    total: np.ndarray,
+    rank: np.ndarray,
     cfg: Stages,
     recycle: Recycle,
     fb_kind: np.ndarray,
@@ -93,19 +115,40 @@ def lifecycle_stage(
     excluded: np.ndarray,
     prev_rank: np.ndarray,
     prev_at: np.ndarray,
+    released: np.ndarray | None = None,
+    hold_rank: np.ndarray | None = None,
 ) -> pd.Categorical:
-    """Stage per contact (categorical over the stage order); see the module docstring."""
-    rank = score_rank(total, cfg).astype(np.int8)
+    """Stage per contact (categorical over the stage order); see the module docstring.
+
+    Args:
+        rank: :func:`base_rank` per contact.
+        cfg: The rulebook's stages.
+        recycle: Its recycling actions.
+        fb_kind: Latest sales feedback kind per contact (``""`` when none).
+        fb_time: Its time (int64 ns).
+        excluded: Contacts an exclusion matches.
+        prev_rank: Previous stage rank (-1: none).
+        prev_at: Previous run's ``as_of`` (int64 ns).
+        released: Recycled contacts whose ``until`` holds (or who acted after the
+            feedback); None: every recycled contact is released.
+        hold_rank: Highest rank a hold allows per contact (3: no hold applies); None: none.
+    """
+    rank = np.asarray(rank, dtype=np.int8)
+    free = np.ones(rank.size, dtype=bool) if released is None else released
     floor = np.where(fb_kind == "true_sql", RANK["sql"], 0).astype(np.int8)
-    recycled = np.zeros(total.size, dtype=bool)
+    recycled = np.zeros(rank.size, dtype=bool)
     for kind in ("not_ready", "unqualified"):
         hit = fb_kind == kind
-        floor = np.where(hit, RANK[getattr(recycle, kind).stage], floor)
+        stage = RANK[getattr(recycle, kind).stage]
+        floor = np.where(hit, stage, floor)
+        rank = np.where(hit & ~free, stage, rank)  # held at the recycle stage until released
         recycled |= hit
     if cfg.never_backwards:
         prev_counts = (prev_rank >= 0) & ~(recycled & (fb_time >= prev_at))
         floor = np.maximum(floor, np.where(prev_counts, prev_rank, 0))
     rank = np.maximum(rank, floor)
+    if hold_rank is not None:
+        rank = np.minimum(rank, hold_rank)
     rank = np.where(excluded, np.minimum(rank, RANK["lead"]), rank)
     return pd.Categorical.from_codes(rank.astype(np.int8), categories=list(STAGE_ORDER))
 

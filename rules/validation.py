@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from rules.model import AllOf, AnyOf, Bands, Leaf, Measure, NotOf, Rule, Rulebook
+from rules.model import AllOf, AnyOf, Bands, GradeStage, Leaf, Measure, NotOf, Rule, Rulebook
 from rules.regex_guard import regex_problem
 from rules.vocabulary import (
     ACTIVITY_FIELDS,
@@ -299,13 +299,35 @@ def check_rulebook_semantics(book: Rulebook) -> list[RulebookProblem]:
                 add(_section("grade", axis, "band labels must be unique"))
     if book.stages is not None:
         st = book.stages
-        if not st.lead <= st.mql <= st.sql:
+        cuts = (st.lead, st.mql, st.sql)
+        if st.by_grade is not None:
+            if any(c is not None for c in cuts):
+                add(_section("stages", "by_grade", "give either cut-offs or by_grade, not both"))
+            probs += _grade_stage_problems(book, st.by_grade)
+        elif any(c is None for c in cuts):
+            missing = [n for n, c in zip(("lead", "mql", "sql"), cuts, strict=True) if c is None]
+            msg = "missing; give all three cut-offs (lead, mql, sql) or by_grade (stage -> grades)"
+            add(_section("stages", missing[0], msg))
+        elif not cuts[0] <= cuts[1] <= cuts[2]:  # type: ignore[operator]
             add(_section("stages", "mql", "cut-offs must satisfy lead <= mql <= sql"))
+        for i, hold in enumerate(st.holds):
+            probs += [
+                _section("stages", f"holds[{i}].{f}", m)
+                for f, m in check_condition(hold.until, "until", variables)
+            ]
         for i, ex in enumerate(st.exclusions):
             probs += [
                 _section("stages", f"exclusions[{i}].{f}", m)
                 for f, m in check_condition(ex.when, "when", variables)
             ]
+    if book.recycle is not None:
+        for kind in ("not_ready", "unqualified"):
+            until = getattr(book.recycle, kind).until
+            if until is not None:
+                probs += [
+                    _section("recycle", f"{kind}.{f}", m)
+                    for f, m in check_condition(until, "until", variables)
+                ]
     if book.accounts is not None:
         acc = book.accounts
         if acc.scale is not None and acc.scale not in names:
@@ -313,6 +335,27 @@ def check_rulebook_semantics(book: Rulebook) -> list[RulebookProblem]:
         if acc.weights is not None and len(acc.weights) != acc.top_n:
             add(_section("accounts", "weights", "give exactly top_n weights"))
     return probs
+
+
+def _grade_stage_problems(
+    book: Rulebook, by_grade: dict[GradeStage, list[str]]
+) -> list[RulebookProblem]:
+    """Problems of ``stages.by_grade``: it needs ``grade``, known labels, each grade once."""
+    if book.grade is None:
+        return [_section("stages", "by_grade", "needs a 'grade' section (fit x engagement)")]
+    labels = [f.label + e.label for f in book.grade.fit for e in book.grade.engagement]
+    out: list[RulebookProblem] = []
+    seen: dict[str, str] = {}
+    for stage, grades in by_grade.items():
+        for g in grades:
+            if g not in labels:
+                msg = f"unknown grade {g!r}{did_you_mean(g, labels)}; grades are {labels}"
+                out.append(_section("stages", f"by_grade.{stage}", msg))
+            elif g in seen:
+                msg = f"grade {g!r} is listed under both {seen[g]} and {stage}; keep one"
+                out.append(_section("stages", f"by_grade.{stage}", msg))
+            seen.setdefault(g, stage)
+    return out
 
 
 def _scale(name: str, field: str, message: str) -> RulebookProblem:

@@ -219,7 +219,13 @@ def test_not_ready_subtract_mode():
         tables([{"contact_id": "c", "seniority": "vp"}], acts), rb, AS_OF
     ).scores.iloc[0]
     assert s["total"] == pytest.approx(20 + 50 - 30, rel=1e-4)
-    assert s["stage"] == "mql"
+    assert s["stage"] == "lead"  # 40 reaches mql, but not_ready sets lead until it acts again
+    acts.append({"contact_id": "c", "occurred_at": days_before(0.00001), "activity_type": "chat"})
+    s = score_rulebook(
+        tables([{"contact_id": "c", "seniority": "vp"}], acts), rb, AS_OF
+    ).scores.iloc[0]
+    assert s["total"] == pytest.approx(20 + 50 - 30, rel=1e-4)  # a chat earns no points here
+    assert s["stage"] == "mql"  # but it acted again: the score decides
 
 
 def test_latest_feedback_wins():
