@@ -6,7 +6,9 @@ that a mapping with several mistakes is reported in one go.
 
 from __future__ import annotations
 
+import posixpath
 import re
+from pathlib import PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -30,6 +32,16 @@ def template_columns(template: str) -> list[str]:
     return TEMPLATE_FIELD.findall(template)
 
 
+def escapes_data_folder(file: str) -> bool:
+    """True for an absolute path or one that climbs out of its folder with ``..``."""
+    if PurePosixPath(file).is_absolute() or PureWindowsPath(file).is_absolute():
+        return True
+    if PureWindowsPath(file).drive or file.startswith("~"):
+        return True
+    normal = posixpath.normpath(file.replace("\\", "/"))
+    return normal == ".." or normal.startswith("../")
+
+
 def mapping_problems(mapping: ColumnMapping) -> list[str]:
     """Every problem of ``mapping`` that needs the canonical schema to see."""
     tables = mapping.tables()
@@ -47,6 +59,12 @@ def table_mapping_problems(name: str, mapping: TableMapping) -> list[str]:
     problems: list[str] = []
     if (mapping.source.file is None) == (mapping.source.sql_table is None):
         problems.append(f"{name}.source: give a file name or {{sql_table: name}}, not both")
+    elif mapping.source.file is not None and escapes_data_folder(mapping.source.file):
+        problems.append(
+            f"{name}.source: {mapping.source.file!r} is outside the data folder; a source is "
+            "a file path relative to --data (no absolute path, no '..'): copy the file into "
+            "the data folder"
+        )
     if mapping.sep is not None and len(mapping.sep) != 1:
         problems.append(f"{name}.sep: {mapping.sep!r} must be a single character, e.g. ';'")
     unknown = [c for c in mapping.columns if c not in table.names]

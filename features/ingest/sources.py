@@ -144,7 +144,7 @@ def _mapped_file_frames(
         )
     names = sorted({t.source.key for t in tables.values()})
     folder = path if path.is_dir() else path.parent
-    files = {name: folder / name for name in names}
+    files = {name: _inside(folder, name, mapping.origin) for name in names}
     if path.is_file():
         if len(names) == 1:
             files = {names[0]: path}  # one-file mapping: any file name (a newer export)
@@ -161,6 +161,18 @@ def _mapped_file_frames(
                 files[key], sep=table.sep or sep, encoding=table.encoding or encoding
             )
     return frames
+
+
+def _inside(folder: Path, name: str, origin: str) -> Path:
+    """``folder / name``, refused when its real location (links resolved) is elsewhere."""
+    path = folder / name
+    real, root = path.resolve(), folder.resolve()
+    if not real.is_relative_to(root):
+        raise InputError(
+            f"mapping {origin}: source {name!r} resolves to {real}, outside the data folder "
+            f"{root}; a mapping reads files inside --data only: copy the file into it"
+        )
+    return path
 
 
 def _database_frames(url: str, mapping: ColumnMapping) -> dict[str, pd.DataFrame]:

@@ -498,3 +498,48 @@ def test_sql_table_name_with_a_quote_does_not_inject(crm_db):
     with pytest.raises(InputError, match=r"no table .*; tables there are: crm_leads"):
         read_source(crm_db, parse_mapping(mapping))
     assert len(read_source(crm_db, parse_mapping(SQL_MAPPING))["contacts"]) == 3
+
+
+# --- source paths stay inside the data folder ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "source", ["../../x.csv", "/etc/passwd", "exports/../../x.csv", "..", "C:\\data\\x.csv"]
+)
+def test_a_source_outside_the_data_folder_is_refused_naming_it(source):
+    with pytest.raises(InputError, match=re.escape(f"contacts.source: {source!r} is outside")):
+        parse_mapping({"contacts": {"source": source, "columns": BASE}}, "m.yaml")
+
+
+def test_a_source_in_a_sub_folder_is_read(tmp_path):
+    (tmp_path / "exports").mkdir()
+    (tmp_path / "exports" / "leads.csv").write_text("id,created\nx,2024-06-01\n")
+    (tmp_path / "other.csv").write_text("a\n1\n")
+    mapping = parse_mapping({"contacts": {"source": "exports/leads.csv", "columns": BASE}})
+    assert read_source(tmp_path, mapping)["contacts"]["contact_id"].tolist() == ["x"]
+    both = {
+        **_contacts(BASE),
+        "accounts": {"source": "other.csv", "columns": {"account_id": "a"}},
+    }
+    (tmp_path / "exports" / "other.csv").write_text("a\n1\n")
+    out = read_source(tmp_path / "exports" / "leads.csv", parse_mapping(both))
+    assert out["accounts"]["account_id"].tolist() == ["1"]  # beside the file given
+
+
+def test_a_link_pointing_outside_the_data_folder_is_refused(tmp_path):
+    secret = tmp_path / "secret.csv"
+    secret.write_text("id,created\nx,2024-06-01\n")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "leads.csv").symlink_to(secret)
+    (data / "accounts.csv").write_text("a\n1\n")
+    mapping = parse_mapping(
+        {**_contacts(BASE), "accounts": {"source": "accounts.csv", "columns": {"account_id": "a"}}},
+        "m.yaml",
+    )
+    with pytest.raises(
+        InputError,
+        match=rf"mapping m\.yaml: source 'leads\.csv' resolves to {re.escape(str(secret))}, "
+        r"outside the data folder",
+    ):
+        read_source(data, mapping)
