@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from features.measures import EMAIL_DOMAIN_CLASSES, email_domain, email_domain_class, value_present
+from features.personal import personal_data_reason
 from features.schema import CONTACTS, DEPARTMENTS, LEAD_SOURCES, REGIONS, SENIORITIES
 from features.spec import Band, FitSpec
 
@@ -118,7 +119,8 @@ def fit_features(contacts: pd.DataFrame, accounts: pd.DataFrame, spec: FitSpec) 
     Raises:
         ValueError: A ``passthrough_numeric`` column is not numeric, or missing and not a
             canonical contact column (an absent optional one, e.g. ``budget``, is NaN), or a flag
-            column does not hold booleans.
+            column does not hold booleans, or a ``passthrough_categorical`` column holds
+            e-mail addresses or phone numbers (:mod:`features.personal`).
     """
     account = (
         accounts.drop_duplicates("account_id")
@@ -172,6 +174,12 @@ def fit_features(contacts: pd.DataFrame, accounts: pd.DataFrame, spec: FitSpec) 
                 "the mapping (keep_extra) or remove it from the feature spec"
             )
         text = _column(contacts, name).astype("string").str.strip()
+        personal = personal_data_reason(text)
+        if personal is not None:
+            raise ValueError(
+                f"fit.passthrough_categorical: contacts column {name!r} holds {personal}; "
+                "remove it from the feature spec"
+            )
         text = text.where(text != "")
         out[name] = _categorical(text, tuple(sorted(text.dropna().unique())))
     return pd.DataFrame(out, index=contacts.index)

@@ -7,7 +7,8 @@ constant, id-like, free text); :func:`features.typed.typed_features` applies the
 the caller can report it.
 
 Rules, in order, on the non-blank values of a text column (blanks: see
-:mod:`features.blanks`): all blank -> excluded; one distinct value and no blanks ->
+:mod:`features.blanks`): all blank -> excluded; any e-mail address or phone number ->
+excluded as personal data (:mod:`features.personal`); one distinct value and no blanks ->
 excluded (constant); every value a yes/no word -> boolean; at least ``numeric_min_share``
 numbers -> numeric (integers that are all distinct -> excluded as id-like); at least
 ``date_min_share`` dates -> date (features: days before the latest date, month; never
@@ -28,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from features.blanks import BLANK_MARKERS, blank_mask, detect_placeholders, stripped_text
 from features.parse import best_date_format, parse_dates, parse_numbers, yes_no_pair
+from features.personal import personal_data_reason
 
 Kind = Literal["numeric", "boolean", "date", "category", "excluded"]
 _FORBIDDEN = str.maketrans({c: "_" for c in '[]{}:,"'})
@@ -262,6 +264,10 @@ def infer_table_types(
         if present.empty:
             reason = "empty: every value blank"
             columns[name] = ColumnType(name, "excluded", reason, n_blank=n_blank)
+            continue
+        personal = personal_data_reason(present)
+        if personal is not None:  # before anything that could quote a value
+            columns[name] = ColumnType(name, "excluded", personal, n_blank=n_blank)
             continue
         typed = _typed_column(name, values, n_blank, s)
         text = stripped_text(present) if typed is None else None

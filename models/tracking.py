@@ -4,14 +4,13 @@ By default runs go to an embedded store inside the working directory:
 ``sqlite:///<workdir>/mlruns/mlflow.db`` with artifacts under ``<workdir>/mlruns/artifacts``.
 Any other tracking URI (e.g. ``http://mlflow:5000`` in front of PostgreSQL) works the same.
 Nothing with personal data is logged: the input example is built from the feature matrix,
-and :func:`check_no_pii` refuses frames that look like they hold e-mail addresses.
+and :func:`check_no_pii` refuses frames holding e-mail addresses or phone numbers.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from mlflow.tracking import MlflowClient
 from mlflow.utils.git_utils import get_git_commit
 from mlflow.utils.mlflow_tags import MLFLOW_GIT_COMMIT
 
+from features.personal import personal_columns
 from models.config import TrainConfig
 from models.estimator import ConversionModel
 from models.evaluation import TestEvaluation, write_plots
@@ -34,9 +34,6 @@ from models.pyfunc import log_conversion_model
 MLFLOW_NOT_FOUND_CODES = ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE")
 """MLflow error codes of a model, version or run that is not there: asking again gives the
 same answer (a retry cannot help; the user must train or name another model)."""
-
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_PII_NAMES = ("email", "e_mail", "mail", "phone", "mobile", "email_address", "phone_number")
 
 
 @dataclass(frozen=True)
@@ -128,24 +125,14 @@ def frame_fingerprint(X: pd.DataFrame, y: np.ndarray) -> dict[str, Any]:
 
 
 def check_no_pii(frame: pd.DataFrame, what: str) -> None:
-    """Refuse to log a frame that has PII-like column names or e-mail-like values.
+    """Refuse to log a frame holding e-mail addresses or phone numbers (by content, the
+    rule of :func:`features.personal.personal_data_reason`, whatever the column's name).
 
     Raises:
-        ValueError: Naming the column; drop it from the feature matrix before training.
+        ValueError: Naming the column (never a value); drop it from the feature matrix.
     """
-    for col in frame.columns:
-        # numbers and flags (email_click_30d, do_not_email) cannot hold an address; a text
-        # column is refused when named like personal data (email, contact_email,
-        # phone_number: not email_domain_type) or when it holds an e-mail address
-        values = frame[col]
-        if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
-            continue
-        lowered = str(col).lower().replace("-", "_").replace(" ", "_")
-        if lowered in _PII_NAMES or lowered.endswith(tuple("_" + n for n in _PII_NAMES)):
-            raise ValueError(f"{what}: column {col!r} looks like personal data; drop it")
-        text = values.dropna().astype(str)
-        if text.str.contains(_EMAIL).any():
-            raise ValueError(f"{what}: column {col!r} holds e-mail addresses; drop it")
+    for column, reason in personal_columns(frame).items():
+        raise ValueError(f"{what}: column {column!r} holds {reason}; drop it")
 
 
 def log_json(obj: Any, artifact_file: str) -> None:

@@ -32,6 +32,7 @@ from features.flat_rows import (
 )
 from features.infer import TableTypes, infer_table_types
 from features.ingest import InputError, read_table
+from features.personal import personal_data_reason
 from features.typed import typed_columns, typed_features
 from models.estimator import ConversionModel
 from models.leakage import LeakageReport, check_leakage
@@ -159,6 +160,11 @@ def fit_table(
     s = settings or FitTableSettings()
     frame = read_table(path, sep=sep, encoding=encoding)
     require_columns(frame, _option_columns(target, id_column, time_column, drop), str(path))
+    if len(frame) < 2 * s.min_class_rows:  # before the target: one row is "one class" too
+        raise InputError(
+            f"{path} has {len(frame)} data row(s): fit-table needs at least {s.min_rows} rows "
+            f"with at least {s.min_class_rows} of each outcome; use a larger export"
+        )
     blanks = tuple(m.lower() for m in s.infer.blank_markers)
     outcome = binary_outcome(frame[target], column=target, positive=positive, blanks=blanks)
     row_checks = [outcome.rejected]
@@ -174,6 +180,12 @@ def fit_table(
     y = outcome.y[usable].to_numpy(dtype=int)
     _check_counts(y, int((~usable).sum()), s)
 
+    personal_id = personal_data_reason(data[id_column]) if id_column else None
+    if personal_id is not None:
+        raise InputError(
+            f"--id {id_column!r} holds {personal_id}: scores.csv would carry them; pass a "
+            "non-personal lead id (or none: rows are numbered)"
+        )
     exclude = {name: "dropped with --drop" for name in drop} | {target: "the target"}
     exclude |= {id_column: "the id column"} if id_column else {}
     exclude |= {time_column: "the --time column (used to split)"} if time_column else {}

@@ -145,18 +145,29 @@ def test_champion_loads_by_alias_and_matches_in_memory_model(two_runs, leads):
     np.testing.assert_allclose(served, first.model.predict_proba(Xt)[:, 1], rtol=1e-12)
 
 
-def test_pii_is_refused_in_logged_frames():
-    with pytest.raises(ValueError, match="'contact_email'"):
-        check_no_pii(pd.DataFrame({"contact_email": ["x"]}), "input example")
+def test_pii_is_refused_in_logged_frames_by_content_whatever_the_name():
+    with pytest.raises(ValueError, match="'owner'.*e-mail addresses in 1 distinct"):
+        check_no_pii(pd.DataFrame({"owner": ["ann@example.com"] * 3}), "input example")
     with pytest.raises(ValueError, match="'note'.*e-mail"):
         check_no_pii(pd.DataFrame({"note": ["write to ann@example.com"]}), "input example")
-    check_no_pii(pd.DataFrame({"visits": [1.0], "source": ["referral"]}), "input example")
-    with pytest.raises(ValueError, match="personal data"):
-        check_no_pii(pd.DataFrame({"Phone Number": ["x"]}), "input example")
-    # features derived from an e-mail address are not personal data
+    with pytest.raises(ValueError, match="'rep'.*phone numbers"):
+        check_no_pii(pd.DataFrame({"rep": ["+44 20 7946 0958"]}), "input example")
+    with pytest.raises(ValueError) as caught:
+        check_no_pii(pd.DataFrame({"x": ["bob@example.com"]}), "input example")
+    assert "bob@" not in str(caught.value)  # the message never quotes the value
+    # a name alone is not personal data; numbers, dates and e-mail-derived features neither
     check_no_pii(
         pd.DataFrame(
-            {"email_domain_type": ["corporate"], "email_click_30d": [2.0], "do_not_email": [1.0]}
+            {
+                "contact_email": ["x"],
+                "visits": [1.0],
+                "source": ["referral"],
+                "created": ["2024-01-31"],
+                "amount": ["1234567.50"],
+                "email_domain_type": ["corporate"],
+                "email_click_30d": [2.0],
+                "do_not_email": [1.0],
+            }
         ),
         "example",
     )

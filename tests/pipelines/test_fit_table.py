@@ -222,3 +222,45 @@ def test_x_education_end_to_end(tmp_path):
     assert metrics["n_rows"] == 9240 == metrics["n_used"] + metrics["n_rejected"]
     assert metrics["ece"] < 0.05
     assert metrics["auc"] >= 0.91
+
+
+def test_one_row_says_how_many_rows_are_needed_not_one_class(tmp_path):
+    path = write(tmp_path / "one_row.csv", planted_table().iloc[10:11])
+    with pytest.raises(InputError, match=r"has 1 data row\(s\): fit-table needs at least 100"):
+        fit_table(path, target="converted", out_dir=tmp_path / "out")
+
+
+@pytest.mark.slow
+def test_personal_data_never_reaches_a_feature_the_outputs_or_mlflow(tmp_path, mlflow_store):
+    """E-mails and phones found by content, however few distinct values, under any name."""
+    rng = np.random.default_rng(3)
+    frame = planted_table().drop(columns=["status_note"])
+    owners = [f"owner{i}@acme-sales.com" for i in range(4)]  # repeated: a category before
+    frame["Lead Contact"] = [f"lead{i % 40}@mail.example.org" for i in range(N)]  # 40 values
+    frame["Owner"] = rng.choice(owners, N)
+    frame["Rep line"] = rng.choice(["+1 555-0100", "+1 555-0199", "(555) 010-0123"], N)
+    frame["Account rep"] = "rep@acme-sales.com"  # constant: its reason quoted the value
+    path = write(tmp_path / "leads.csv", frame)
+    out = tmp_path / "out"
+
+    result = fit_table(
+        path, target="converted", out_dir=out, tracking_uri=mlflow_store.tracking_uri
+    )
+
+    excluded = result.metrics["excluded_columns"]
+    for column in ("Lead Contact", "Owner", "Rep line", "Account rep"):
+        assert excluded[column].startswith("personal data:"), column
+        assert not any(column in f for f in result.X.columns)
+    written = [p for p in out.rglob("*") if p.is_file()]
+    logged = [p for p in mlflow_store.root.rglob("*") if p.is_file() and p.suffix != ".db"]
+    for file in [*written, *logged]:
+        text = file.read_bytes().decode("utf-8", errors="ignore")
+        assert "@acme-sales.com" not in text and "@mail.example.org" not in text, file
+        assert "555-01" not in text and "010-0123" not in text, file
+
+
+def test_an_id_column_of_e_mails_is_refused(planted_csv, tmp_path):
+    frame = planted_table().assign(lead_id=[f"lead{i}@example.com" for i in range(N)])
+    path = write(tmp_path / "ids.csv", frame)
+    with pytest.raises(InputError, match="--id 'lead_id' holds personal data: e-mail"):
+        fit_table(path, target="converted", id_column="lead_id", out_dir=tmp_path / "out")
