@@ -31,6 +31,7 @@ from pydantic import (
 )
 
 from features.measures import FREE_EMAIL_DOMAINS
+from features.safe_yaml import read_yaml
 from features.schema import ACCOUNTS, ACTIVITIES, CONTACTS, LEAD_SOURCES, SENIORITIES, Table
 
 DEFAULT_SPEC_PATH = Path(__file__).with_name("spec_default.yaml")
@@ -285,7 +286,7 @@ def _read_spec(source: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
         chain = " -> ".join(str(p) for p in (*seen, source.resolve()))
         raise ValueError(f"{source}: extends itself ({chain}); remove the loop")
     try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+        raw = read_yaml(source)
     except yaml.YAMLError as exc:
         raise ValueError(f"{source}: not valid YAML ({exc}); fix the syntax") from exc
     except FileNotFoundError:

@@ -13,6 +13,8 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from features.safe_yaml import read_yaml
+
 SettingsT = TypeVar("SettingsT", bound=BaseModel)
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("config_default.yaml")
@@ -96,7 +98,7 @@ def load_yaml_settings(path: Path, model: type[SettingsT], what: str) -> Setting
             and every field with its problem.
     """
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        raw = read_yaml(path)
     except yaml.YAMLError as err:
         raise ValueError(f"{path}: not valid YAML ({err}); fix the syntax") from err
     if raw is None:

@@ -10,6 +10,8 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
 
+from features.safe_yaml import clipped
+
 console = Console()
 err_console = Console(stderr=True)
 
@@ -70,5 +72,7 @@ def setup_logging(verbose: bool = False) -> None:
 
 
 def fail(message: str) -> None:
-    """Print a user-facing error to stderr (the message is shown as is, not as markup)."""
-    err_console.print(f"[bold red]error:[/bold red] {escape(message)}", highlight=False)
+    """Print a user-facing error to stderr (the message is shown as is, not as markup;
+    a value quoted from a user's file is cut to a short prefix, see
+    :func:`features.safe_yaml.clipped`)."""
+    err_console.print(f"[bold red]error:[/bold red] {escape(clipped(message))}", highlight=False)

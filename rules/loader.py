@@ -1,4 +1,4 @@
-"""Read a rulebook (YAML, ``yaml.safe_load`` only) and validate the whole file at once.
+"""Read a rulebook (YAML, :mod:`features.safe_yaml` only) and validate the whole file at once.
 
 Each rule is parsed on its own so that one broken rule does not hide the problems of the
 others; structural errors (pydantic) and vocabulary errors (:mod:`rules.validation`) are
@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from features.safe_yaml import YamlLimitError, load_yaml
 from rules.categories import declares_categories, lone_categories
 from rules.model import Rule, Rulebook
 from rules.validation import RulebookProblem, check_rule, check_rulebook_semantics
@@ -87,7 +88,7 @@ def parse_rulebook(raw: object) -> tuple[Rulebook | None, list[RulebookProblem]]
     """Parse a loaded YAML document; return the rulebook (None if unusable) and problems.
 
     Args:
-        raw: What ``yaml.safe_load`` returned.
+        raw: What the YAML loader returned.
 
     Returns:
         The rulebook when it has no problem (else None), and every problem found.
@@ -174,7 +175,9 @@ def _read(path: Path) -> tuple[Rulebook | None, list[RulebookProblem], list[Rule
             [],
         )
     try:
-        raw = yaml.safe_load(text)
+        raw = load_yaml(text, str(path))
+    except YamlLimitError as exc:
+        return None, [RulebookProblem(None, "<file>", str(exc), str(path))], []
     except yaml.YAMLError as exc:
         return None, [_yaml_problem(exc, path)], []
     book, problems, warnings = _parse(raw)

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from features.safe_yaml import clipped
 from rules.model import AllOf, AnyOf, Bands, GradeStage, Leaf, Measure, NotOf, Rule, Rulebook
 from rules.regex_guard import regex_problem
 from rules.vocabulary import (
@@ -54,10 +55,11 @@ class RulebookProblem:
     def __str__(self) -> str:
         if self.line is not None:  # a YAML syntax error: its position says where
             file = self.file or "<rulebook>"
-            return f"{file} line {self.line}, column {self.column}: {self.message}"
+            return clipped(f"{file} line {self.line}, column {self.column}: {self.message}")
         where = f"{self.file}: " if self.file else ""
         owner = f"{self.kind} {self.rule!r}, " if self.rule else ""
-        return f"{where}{owner}field {self.field!r}: {self.message}"
+        # values from the file are quoted in messages: never more than a short prefix
+        return clipped(f"{where}{owner}field {self.field!r}: {self.message}")
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:

@@ -1,6 +1,7 @@
 """The column-mapping config: how an export's files or tables become the canonical tables.
 
-A mapping is YAML (read with ``yaml.safe_load``) validated into frozen pydantic models.
+A mapping is YAML (read with :func:`features.safe_yaml.read_yaml`) validated into frozen
+pydantic models.
 Its top-level keys are the canonical table names of :mod:`features.schema` plus
 ``null_values`` (strings that mean "missing" in every column) and ``description``::
 

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from features.ingest.errors import InputError
 from features.ingest.mapping_checks import table_mapping_problems
 from features.ingest.mapping_config import ColumnMapping, TableMapping
+from features.safe_yaml import YamlLimitError, read_yaml
 from features.schema import TABLES
 
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
@@ -92,7 +93,9 @@ def load_mapping(path: str | Path) -> ColumnMapping:
         shipped = sorted(p.stem for p in MAPPINGS_DIR.glob("*.yaml"))
         raise InputError(f"mapping file not found: {path}; shipped mappings are: {shipped}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml(path)
+    except YamlLimitError as err:
+        raise InputError(f"mapping {path.name}: {err}") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any, cast
 
 import mlflow
-import yaml
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from features.ingest.report import summary_dict
 from features.ingest.validation import ValidationReport
+from features.safe_yaml import read_yaml
 from features.spec import load_feature_spec
 from models import RunContext, TrainResult, load_train_config
 from models.config import load_yaml_settings
@@ -71,9 +71,7 @@ def fit_and_register(
 ) -> TrainResult:
     """Train and calibrate, evaluate on the test slice, log to MLflow, gate promotion."""
     config = load_train_config(Path(config_path) if config_path else None)
-    spec_raw = (
-        yaml.safe_load(Path(spec_path).read_text()) if spec_path and slices.kind != "flat" else None
-    )
+    spec_raw = read_yaml(spec_path) if spec_path and slices.kind != "flat" else None
     context = RunContext(
         feature_spec=spec_raw or {"kind": slices.kind, "default_spec": spec_path is None},
         rulebook=rulebook.model_dump(mode="json", by_alias=True) if rulebook else None,

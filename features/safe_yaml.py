@@ -1,0 +1,149 @@
+"""The one way leadscore reads a user's YAML: safe, bounded, and quiet about values.
+
+Rulebooks, column mappings, feature specs, training configs and Spark settings are read
+with :func:`read_yaml` (or :func:`load_yaml` for text), never with ``yaml.safe_load``:
+
+* only plain data (``yaml.SafeLoader``): no Python objects, nothing is executed;
+* a document is at most :data:`MAX_BYTES` bytes;
+* anchors and aliases are allowed (``<<: *defaults``), but the document *as expanded*
+  (every alias counted as a copy of what it points to) is at most :data:`MAX_NODES`
+  nodes, and an alias may not contain itself: a "billion laughs" file is refused at once,
+  in linear time, before anything walks the expanded structure;
+* errors name the file and the limit, and quote at most :data:`MAX_SHOWN` characters of
+  any value (:func:`shown`).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+MAX_BYTES = 2_000_000
+"""Largest YAML document read (2 MB; the shipped rulebooks are under 30 kB)."""
+
+MAX_NODES = 100_000
+"""Most nodes of a document with every alias expanded (the default rulebook has ~2,000)."""
+
+MAX_SHOWN = 60
+"""Most characters of a value an error message quotes."""
+
+MAX_MESSAGE = 600
+"""Most characters of one error message (a list of many short values is cut too)."""
+
+_LONG_RUN = re.compile(rf"\S{{{MAX_SHOWN + 20},}}")
+
+
+class YamlLimitError(ValueError):
+    """A YAML document beyond the limits: too large, or aliases expanding too far."""
+
+
+def shown(value: object, limit: int = MAX_SHOWN) -> str:
+    """``repr(value)`` cut to ``limit`` characters, with the full length when cut.
+
+    Args:
+        value: Any value from a user's file.
+        limit: Characters kept.
+
+    Returns:
+        E.g. ``"'aaaaaaaa...' (9,437,184 characters)"``.
+    """
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text):,} characters)"
+
+
+def clipped(message: str) -> str:
+    """``message`` with every run of more than ~:data:`MAX_SHOWN` non-space characters cut
+    to its first :data:`MAX_SHOWN`, and the whole cut to :data:`MAX_MESSAGE` characters;
+    each cut says how long the text was. For messages that quote a user's values.
+    """
+    text = _LONG_RUN.sub(
+        lambda m: f"{m.group()[:MAX_SHOWN]}... ({len(m.group()):,} characters)", message
+    )
+    if len(text) > MAX_MESSAGE:
+        text = f"{text[:MAX_MESSAGE]}... (message of {len(text):,} characters cut)"
+    return text
+
+
+def _expanded_size(root: yaml.Node, source: str) -> int:
+    """Nodes of the document with aliases expanded, computed once per node (memoised)."""
+    sizes: dict[int, int] = {}
+    visiting: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in visiting:
+            raise YamlLimitError(f"{source}: an alias refers to a node containing itself")
+        visiting.add(key)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(size(child) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        visiting.discard(key)
+        if total > MAX_NODES:
+            raise YamlLimitError(
+                f"{source}: with its aliases expanded the document has more than "
+                f"{MAX_NODES:,} values (an alias bomb?); write the values out or use fewer "
+                "nested aliases"
+            )
+        sizes[key] = total
+        return total
+
+    return size(root)
+
+
+def load_yaml(text: str, source: str) -> Any:
+    """Parse one YAML document of plain data within the limits.
+
+    Args:
+        text: The document.
+        source: Where it comes from, for messages (a file path).
+
+    Returns:
+        The data (None for an empty document).
+
+    Raises:
+        YamlLimitError: The document is too large or expands too far.
+        yaml.YAMLError: Invalid YAML (with its line and column).
+    """
+    n_bytes = len(text.encode("utf-8"))
+    if n_bytes > MAX_BYTES:
+        raise YamlLimitError(
+            f"{source}: {n_bytes:,} bytes is more than the {MAX_BYTES:,} a YAML file may have"
+        )
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _expanded_size(node, source)
+        return loader.construct_document(node)
+    except RecursionError:
+        raise YamlLimitError(f"{source}: the document is nested too deeply") from None
+    finally:
+        loader.dispose()
+
+
+def read_yaml(path: str | Path) -> Any:
+    """Read and parse a YAML file with :func:`load_yaml` (size checked before reading).
+
+    Raises:
+        YamlLimitError: The file is too large or expands too far.
+        OSError: The file cannot be read.
+        UnicodeDecodeError: It is not UTF-8.
+        yaml.YAMLError: Invalid YAML.
+    """
+    path = Path(path)
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise YamlLimitError(
+            f"{path}: {size:,} bytes is more than the {MAX_BYTES:,} a YAML file may have"
+        )
+    return load_yaml(path.read_text(encoding="utf-8"), str(path))
