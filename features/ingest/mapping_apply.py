@@ -26,6 +26,7 @@ from features.ingest.errors import InputError
 from features.ingest.mapping_checks import ROW_NUMBER, template_columns
 from features.ingest.mapping_config import ColumnMapping, ColumnSpec, TableMapping
 from features.ingest.mapping_events import one_row_per, order_column
+from features.ingest.readers import RAGGED_COLUMN
 from features.schema import TABLES, Column
 
 logger = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ def extra_columns(name: str, mapping: TableMapping, frame: pd.DataFrame) -> dict
     if mapping.keep_extra is False:
         return {}
     if mapping.keep_extra is True:
-        used = _used_columns(mapping)
+        used = _used_columns(mapping) | {RAGGED_COLUMN}
         wanted = [c for c in frame.columns if c not in used]
     else:
         wanted = [c for c in mapping.keep_extra if c in frame.columns]
@@ -107,7 +108,7 @@ def extra_columns(name: str, mapping: TableMapping, frame: pd.DataFrame) -> dict
 def table_problems(name: str, mapping: TableMapping, frame: pd.DataFrame) -> list[str]:
     """Source columns the mapping needs but ``frame`` lacks, and extra-name clashes."""
     where = mapping.source.key
-    available = list(frame.columns)
+    available = [c for c in frame.columns if c != RAGGED_COLUMN]
     shown = ", ".join(repr(str(c)) for c in available)
     problems: list[str] = []
 
@@ -149,6 +150,8 @@ def table_problems(name: str, mapping: TableMapping, frame: pd.DataFrame) -> lis
 
 
 def _row_mask(mapping: TableMapping, frame: pd.DataFrame) -> pd.Series:
+    """Rows the filters keep; ragged rows always pass (their fields cannot be trusted,
+    so validation quarantines them in every table their file feeds)."""
     keep = pd.Series(True, index=frame.index)
     for row_filter in mapping.row_filter:
         wanted = (
@@ -156,6 +159,8 @@ def _row_mask(mapping: TableMapping, frame: pd.DataFrame) -> pd.Series:
         )
         text = frame[row_filter.column].astype("string")
         keep &= text.isin(wanted).fillna(False).astype(bool)
+    if RAGGED_COLUMN in frame.columns:
+        keep |= frame[RAGGED_COLUMN].notna()
     return keep
 
 
@@ -211,6 +216,8 @@ def map_table(
             columns[column.name] = map_column(column, spec, rows, null_values)
     for source, snake in extra_columns(name, mapping, rows).items():
         columns[snake] = _null_out(rows[source], null_values).rename(snake)
+    if RAGGED_COLUMN in rows.columns:
+        columns[RAGGED_COLUMN] = rows[RAGGED_COLUMN]
     mapped = pd.DataFrame(columns, index=rows.index)
     if not mapping.one_row_per:
         return mapped

@@ -5,7 +5,8 @@ per contact. :func:`one_row_per` orders the mapped events by the table's time co
 keeps, per distinct key, the time of the first event and, for every other column, the
 value of the first (or, with ``pick: last``, the last) event that has one. Nothing is
 dropped silently: rows whose key is missing form one row with a missing key (validation
-quarantines it), and timestamps that did not parse sort after the parsed ones, so a
+quarantines it), ragged rows (see :data:`features.ingest.readers.RAGGED_COLUMN`) stay
+rows of their own, and timestamps that did not parse sort after the parsed ones, so a
 contact whose events all have unparseable times keeps a raw value that validation
 reports.
 """
@@ -16,6 +17,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from features.ingest.readers import RAGGED_COLUMN
 from features.schema import Table
 
 _ORDER = "__leadscore_order__"
@@ -56,6 +58,10 @@ def one_row_per(
         ``order_by`` holds the first event's time unless ``picks`` says ``last``.
     """
     keys = list(keys)
+    if RAGGED_COLUMN in frame.columns:  # ragged rows stay apart, to be quarantined
+        ragged = frame[RAGGED_COLUMN].notna()
+        rest = one_row_per(frame[~ragged].drop(columns=RAGGED_COLUMN), keys, order_by, picks)
+        return pd.concat([rest, frame[ragged]], ignore_index=True)[list(frame.columns)]
     if frame.empty:
         return frame.reset_index(drop=True)
     events = frame

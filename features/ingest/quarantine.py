@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from features.ingest.coerce import COERCE_RULES, EXPECTED_FORM
+from features.ingest.readers import RAGGED_COLUMN
 from features.ingest.suites import Rule
 from features.schema import Table
 
@@ -65,6 +66,26 @@ def reasons_from(parts: list[str | pd.Series], n: int) -> np.ndarray:
             part = part.reset_index(drop=True).astype("string")
         result = result + part
     return result.to_numpy(dtype=object)
+
+
+RAGGED_RULE = "ragged_row"
+"""The rule name of rows with more or fewer fields than their file's header."""
+
+
+def ragged_failures(raw: pd.DataFrame) -> list[Failure]:
+    """The rows the reader marked as ragged (its ``_ragged_row`` column), if any."""
+    if RAGGED_COLUMN not in raw.columns:
+        return []
+    marks = raw[RAGGED_COLUMN]
+    rows = np.flatnonzero(marks.notna().to_numpy(dtype=bool))
+    if not len(rows):
+        return []
+    message = (
+        "rows must have as many fields as the header: fix the export (quoting, delimiter, "
+        "cut lines) and validate again"
+    )
+    reasons = marks.iloc[rows].astype("string").to_numpy(dtype=object)
+    return [Failure(RAGGED_RULE, RAGGED_COLUMN, rows, reasons, "error", message)]
 
 
 def coercion_failures(

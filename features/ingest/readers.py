@@ -19,9 +19,11 @@ import re
 import warnings
 from collections import Counter
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import BinaryIO, Literal, cast
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from features.ingest.errors import InputError, TableError
 
@@ -36,6 +38,14 @@ _PARQUET = {".parquet", ".pq"}
 _EXCEL = {".xlsx", ".xls"}
 _LINE_IN_MESSAGE = re.compile(r"line (\d+)")
 
+RAGGED_COLUMN = "_ragged_row"
+"""Column :func:`read_table` adds with ``ragged="quarantine"`` when some rows have more
+or fewer fields than the header: ``"ragged row: N fields, header has M (line L)"`` on
+those rows, missing on the others. Mappings carry it through; validation quarantines
+the rows it marks."""
+
+Ragged = Literal["error", "quarantine"]
+
 
 def read_table(
     path: str | Path,
@@ -43,6 +53,7 @@ def read_table(
     sep: str | None = None,
     encoding: str = "utf-8",
     sheet: str | None = None,
+    ragged: Ragged = "error",
 ) -> pd.DataFrame:
     """Read a CSV/TSV (optionally ``.gz``), Parquet or Excel file.
 
@@ -53,13 +64,17 @@ def read_table(
         sep: Field delimiter; None sniffs it from the first 64 KB.
         encoding: Text encoding of delimited files (a UTF-8 byte-order mark is skipped).
         sheet: Sheet name for Excel files (default: the first sheet).
+        ragged: What a delimited row with more or fewer fields than the header does:
+            ``error`` raises naming its line; ``quarantine`` keeps it (fields beyond
+            the header cut, missing ones empty) marked in :data:`RAGGED_COLUMN`.
 
     Returns:
         The table. Delimited files: every column has pandas' string dtype and only
         empty fields are missing. Parquet: the file's own dtypes.
 
     Raises:
-        InputError: The file is missing, unreadable, badly encoded or malformed.
+        InputError: The file is missing, unreadable, badly encoded or malformed
+            (with ``ragged="error"``, a ragged row).
         TableError: The file is empty or has a header but no rows.
     """
     path = Path(path)
@@ -71,7 +86,7 @@ def read_table(
         frame = _read_excel(path, sheet)
     elif suffix in _DELIMITED:
         default = "\t" if suffix == ".tsv" else None
-        frame = _read_delimited(path, sep=sep or default, encoding=encoding)
+        frame = _read_delimited(path, sep=sep or default, encoding=encoding, ragged=ragged)
     else:
         raise InputError(
             f"{path}: unsupported file type {''.join(path.suffixes)!r}; leadscore reads "
@@ -132,7 +147,7 @@ def _codec(encoding: str) -> str:
     return "utf-8-sig" if name == "utf-8" else name
 
 
-def _read_delimited(path: Path, *, sep: str | None, encoding: str) -> pd.DataFrame:
+def _read_delimited(path: Path, *, sep: str | None, encoding: str, ragged: Ragged) -> pd.DataFrame:
     codec = _codec(encoding)
     with _open_bytes(path) as fh:
         head = fh.read(_SAMPLE_BYTES)
@@ -144,6 +159,9 @@ def _read_delimited(path: Path, *, sep: str | None, encoding: str) -> pd.DataFra
         sample = sample[: sample.rfind("\n") + 1] or sample
     sep = sep or _sniff_delimiter(sample)
     header = next(csv.reader(io.StringIO(sample), delimiter=sep), [])
+    if header and _has_ragged_rows(path, sep, codec, len(header)):
+        _check_header(path, sep, header)
+        return _read_ragged(path, sep, encoding, header, ragged)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pd.errors.ParserWarning)
         try:
@@ -166,6 +184,97 @@ def _read_delimited(path: Path, *, sep: str | None, encoding: str) -> pd.DataFra
         raise _ragged_error(path, sep, codec, len(header), "")
     _check_header(path, sep, header)
     return frame
+
+
+def _has_ragged_rows(path: Path, sep: str, codec: str, width: int) -> bool:
+    """Whether any record has another field count than the header (a fast Arrow pass).
+
+    pandas pads short rows with empty values without a word, so the field counts are
+    checked on their own; the rows themselves are then read by :func:`_read_ragged`.
+    """
+    found: list[int] = []
+
+    def note(row: pa_csv.InvalidRow) -> str:
+        found.append(row.actual_columns)
+        return "skip"
+
+    names = [f"c{i}" for i in range(width)]
+    try:
+        pa_csv.read_csv(
+            str(path),
+            read_options=pa_csv.ReadOptions(
+                column_names=names,
+                skip_rows=1,
+                encoding="utf8" if codec == "utf-8-sig" else codec,
+            ),
+            parse_options=pa_csv.ParseOptions(
+                delimiter=sep, newlines_in_values=True, invalid_row_handler=note
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                include_columns=names[:1], column_types={names[0]: pa.string()}
+            ),
+        )
+    except (pa.ArrowException, UnicodeError, LookupError):
+        return True  # let the careful reader below decide and explain
+    return bool(found)
+
+
+def _read_ragged(
+    path: Path, sep: str, encoding: str, header: list[str], ragged: Ragged
+) -> pd.DataFrame:
+    """Read a file with ragged rows record by record (only on that path: it is slower).
+
+    Raises:
+        InputError: With ``ragged="error"``, naming the first ragged row's line.
+    """
+    width, codec = len(header), _codec(encoding)
+    records: list[list[str | None]] = []
+    marks: list[str | None] = []
+    try:
+        with _open_bytes(path) as raw, io.TextIOWrapper(raw, encoding=codec, newline="") as text:
+            reader = csv.reader(text, delimiter=sep)
+            next(reader, None)
+            for row in reader:
+                if not row:
+                    continue  # a blank line, as pandas skips it
+                mark = None
+                if len(row) != width:
+                    if ragged == "error":
+                        raise _ragged_row_error(path, sep, reader.line_num, len(row), width)
+                    mark = ragged_reason(len(row), width, reader.line_num)
+                    row = (row + [""] * width)[:width]
+                records.append([value if value != "" else None for value in row])
+                marks.append(mark)
+    except UnicodeDecodeError:
+        raise _decode_error(path, encoding) from None
+    except csv.Error as err:
+        raise InputError(
+            f"{path}: malformed CSV ({err}); check quoting and the delimiter (--sep)"
+        ) from None
+    frame = pd.DataFrame(records, columns=header, dtype="str")
+    n_ragged = sum(m is not None for m in marks)
+    if not n_ragged:
+        return frame
+    logger.warning("%s: %d ragged row(s) marked for quarantine", path.name, n_ragged)
+    return frame.assign(**{RAGGED_COLUMN: pd.Series(marks, dtype="str")})
+
+
+def ragged_reason(fields: int, width: int, line: int) -> str:
+    """The quarantine reason of a ragged row."""
+    return f"ragged row: {fields} fields, header has {width} (line {line})"
+
+
+def _ragged_row_error(path: Path, sep: str, line: int, fields: int, width: int) -> InputError:
+    if fields > width:
+        hint = (
+            f"a value probably holds an unquoted {sep!r}: quote it, or pass the right "
+            "delimiter with --sep"
+        )
+    else:
+        hint = (
+            "the row is cut short: check the export and the quoting of values holding line breaks"
+        )
+    return InputError(f"{path}: line {line} has {fields} fields but the header has {width}; {hint}")
 
 
 def _sniff_delimiter(sample: str) -> str:

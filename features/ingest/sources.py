@@ -77,7 +77,7 @@ def _canonical_file_frames(path: Path, sep: str | None, encoding: str) -> dict[s
                 f"{path}: a file not named after a canonical table ({', '.join(TABLES)}) "
                 "needs a mapping: pass --mapping (see features/ingest/mappings/)"
             )
-        return {name: read_table(path, sep=sep, encoding=encoding)}
+        return {name: read_table(path, sep=sep, encoding=encoding, ragged="quarantine")}
     frames: dict[str, pd.DataFrame] = {}
     for name in TABLES:
         found = [path / f"{name}{s}" for s in CANONICAL_SUFFIXES if (path / f"{name}{s}").is_file()]
@@ -88,7 +88,7 @@ def _canonical_file_frames(path: Path, sep: str | None, encoding: str) -> dict[s
         if not found:
             continue
         try:
-            frames[name] = read_table(found[0], sep=sep, encoding=encoding)
+            frames[name] = read_table(found[0], sep=sep, encoding=encoding, ragged="quarantine")
         except TableError:
             if name == "contacts":
                 raise
@@ -158,7 +158,10 @@ def _mapped_file_frames(
         key = table.source.key
         if key not in frames:
             frames[key] = read_table(
-                files[key], sep=table.sep or sep, encoding=table.encoding or encoding
+                files[key],
+                sep=table.sep or sep,
+                encoding=table.encoding or encoding,
+                ragged="quarantine",
             )
     return frames
 

@@ -1,7 +1,8 @@
 """Validate mapped CRM tables with Great Expectations, quarantining the rows that fail.
 
 Flow per table, in dependency order (accounts, contacts, activities, outcomes):
-table-level checks -> :mod:`~features.ingest.normalise` -> :mod:`~features.ingest.coerce`
+table-level checks -> ragged rows (marked by the reader) -> :mod:`~features.ingest.normalise`
+-> :mod:`~features.ingest.coerce`
 (values that do not convert are quarantined) -> the table's GX suite
 (:mod:`~features.ingest.suites`) on the rest -> quarantine of the failing rows
 (:mod:`~features.ingest.quarantine`) -> the accepted rows in canonical dtypes.
@@ -33,8 +34,10 @@ from features.ingest.quarantine import (
     duplicate_failure,
     quarantine_frame,
     quarantined_positions,
+    ragged_failures,
     rule_failure,
 )
+from features.ingest.readers import RAGGED_COLUMN
 from features.ingest.report import Issue, issue_of, summary_text, write_accepted, write_report
 from features.ingest.suites import (
     new_context,
@@ -175,8 +178,11 @@ def _table_failures(
 ) -> tuple[pd.DataFrame, list[Failure], dict[str, Any]]:
     """Coerce, run the GX suite and collect every row failure of one table."""
     positional = frame.reset_index(drop=True)
+    failures = ragged_failures(positional)
+    if RAGGED_COLUMN in positional.columns:
+        positional = positional.drop(columns=RAGGED_COLUMN)
     parsed, unconverted = parse_table(normalise_table(positional, table), table)
-    failures = coercion_failures(table, unconverted, positional)
+    failures += coercion_failures(table, unconverted, positional)
     convertible = ~quarantined_positions(failures, len(frame))
     canonical = parsed.loc[convertible, list(table.names)]  # GX need not hash the extras
     checked = with_reference_columns(canonical, table, accepted)

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from features.ingest import InputError, TableError, read_sql_table, read_table
+from features.ingest.readers import RAGGED_COLUMN
 
 CSV = 'id,name,score\n001,"Smith, Ann",N/A\n002,,7\n'
 
@@ -234,3 +235,30 @@ def test_quoted_table_name_that_exists_is_read_as_a_name(tmp_path):
 def test_bad_database_url_hides_the_password():
     with pytest.raises(InputError, match=r"cannot use database URL nosuchdialect://u:\*\*\*@h/db"):
         read_sql_table("nosuchdialect://u:secret@h/db", "leads")
+
+
+# --- ragged rows: an error for read_table's callers that ask, quarantined on ingest ----
+
+
+def test_short_row_is_an_error_naming_the_line(tmp_path):
+    path = _write(tmp_path / "t.csv", "a,b,c\n1,2,3\n4,5\n")
+    with pytest.raises(
+        InputError, match=r"line 3 has 2 fields but the header has 3; the row is cut"
+    ):
+        read_table(path)
+
+
+def test_ragged_rows_are_marked_for_quarantine_with_their_field_counts(tmp_path):
+    text = 'a,b,c\n1,2,3\n4,5\n"x\ny",,3\n6,7,8,9\n\n10,11,12\n'
+    frame = read_table(_write(tmp_path / "t.csv", text), ragged="quarantine")
+    assert frame["a"].tolist() == ["1", "4", "x\ny", "6", "10"]
+    assert frame["c"].isna().tolist() == [False, True, False, False, False]
+    assert pd.isna(frame["b"].iloc[2])  # an empty field is missing, as on the fast path
+    assert frame[RAGGED_COLUMN].tolist()[1] == "ragged row: 2 fields, header has 3 (line 3)"
+    assert frame[RAGGED_COLUMN].tolist()[3] == "ragged row: 4 fields, header has 3 (line 6)"
+    assert frame[RAGGED_COLUMN].isna().tolist() == [True, False, True, False, True]
+
+
+def test_a_file_without_ragged_rows_gets_no_marker_column(tmp_path):
+    frame = read_table(_write(tmp_path / "t.csv", "a,b\n1,2\n3,\n"), ragged="quarantine")
+    assert list(frame.columns) == ["a", "b"]

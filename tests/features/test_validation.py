@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from features.ingest.errors import InputError, TableError
+from features.ingest.mapping import load_mapping, read_source
 from features.ingest.validation import validate_tables
 from features.schema import PAGE_CATEGORIES, TABLES
 
@@ -559,3 +560,39 @@ def test_typed_parquet_like_frames_pass_through():
         frame = report.tables.table(name)
         for column, dtype in TABLES[name].dtypes().items():
             assert str(frame[column].dtype) == dtype, (name, column)
+
+
+def test_ragged_rows_are_quarantined_with_their_field_count(tmp_path):
+    (tmp_path / "contacts.csv").write_text(
+        "contact_id,created_at,job_title,country,budget,region\n"
+        "c1,2026-01-01,CTO,DE,100,EMEA\n"
+        "c2,2026-01-02\n"  # four trailing fields missing: was accepted with nulls
+        "c3,2026-01-03,VP,FR,5,EMEA,extra\n"
+        "c2,2026-01-04,CEO,US,7,NA\n",  # the clean occurrence of c2 is kept
+        encoding="utf-8",
+    )
+    report = validate_tables(read_source(tmp_path), now=NOW)
+    assert report.counts["contacts"] == {"input": 4, "accepted": 2, "quarantined": 2, "warnings": 0}
+    assert quarantined(report, "contacts") == {
+        1: ("ragged_row", "_ragged_row", "ragged row: 2 fields, header has 6 (line 3)"),
+        2: ("ragged_row", "_ragged_row", "ragged row: 7 fields, header has 6 (line 4)"),
+    }
+    accepted = report.tables.contacts.set_index("contact_id")
+    assert accepted.loc["c2", "job_title"] == "CEO"
+    assert "_ragged_row" not in report.tables.contacts.columns
+
+
+def test_a_ragged_event_is_quarantined_in_every_table_its_log_feeds(tmp_path):
+    path = tmp_path / "touchpoints.csv"
+    path.write_text(
+        "cookie,timestamp,event,campaign,channel,country\n"
+        "k1,2026-03-01 09:00,impression,spring,display,FR\n"
+        "k1,2026-03-02 09:00,conversion,,,\n"
+        "k1,2026-03-03 09:00\n",
+        encoding="utf-8",
+    )
+    report = validate_tables(read_source(path, load_mapping("event_log_example")), now=NOW)
+    for table, accepted in (("contacts", 1), ("activities", 1), ("outcomes", 1)):
+        assert report.counts[table]["accepted"] == accepted, table
+        assert report.counts[table]["quarantined"] == 1, table
+        assert quarantined(report, table)[1][2] == "ragged row: 2 fields, header has 6 (line 4)"
