@@ -47,8 +47,39 @@ def check(rulebook: Annotated[Path, typer.Argument(help="Rulebook YAML to check.
     console.print(f"[green]ok[/green] {rulebook}")
 
 
+def _read_previous(path: Path) -> pd.DataFrame:
+    """The prior run's scores (``rules score --out``): contact_id, stage, as_of.
+
+    Raises:
+        ValueError: The file is missing, of another type, or lacks one of those columns.
+    """
+    import pandas as pd
+
+    if not path.exists():
+        raise ValueError(f"--previous {path}: no such file; pass the --out file of an earlier run")
+    if path.suffix not in {".csv", ".parquet"}:
+        raise ValueError(f"--previous {path}: use the .csv or .parquet file of an earlier run")
+    frame = (
+        pd.read_csv(path, dtype={"contact_id": "str", "stage": "str"})
+        if path.suffix == ".csv"
+        else pd.read_parquet(path)
+    )
+    missing = [c for c in ("contact_id", "stage", "as_of") if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"--previous {path}: lacks column(s) {missing}; pass the --out file of an "
+            "earlier 'leadscore rules score' run"
+        )
+    frame["as_of"] = pd.to_datetime(frame["as_of"], utc=True)
+    return frame.loc[:, ["contact_id", "stage", "as_of"]]
+
+
 def _score(
-    data: str, rulebook: Path, mapping: str | None, as_of: str | None
+    data: str,
+    rulebook: Path,
+    mapping: str | None,
+    as_of: str | None,
+    previous: Path | None = None,
 ) -> tuple[ScoreResult, pd.DataFrame]:
     """The rulebook's scores of the contacts known at ``as_of``, and the others with why.
 
@@ -68,12 +99,22 @@ def _score(
     try:
         when = utc_time(as_of, "--as-of") if as_of else pd.Timestamp.now(tz="UTC")
         book = load_rulebook(rulebook)
+        prior = _read_previous(previous) if previous is not None else None
         report = ingest(data, mapping)
         known, rejects = known_contacts(report.tables.contacts, when)
-        return score_rulebook(replace(report.tables, contacts=known), book, when), rejects
+        tables = replace(report.tables, contacts=known)
+        return score_rulebook(tables, book, when, previous=prior), rejects
     except (InputError, RulebookError, ValueError) as exc:
         fail(str(exc))
         raise typer.Exit(EXIT_DATA_ERROR) from exc
+
+
+def _stage_counts(scores: pd.DataFrame) -> str:
+    """``: subscriber 3, lead 2, ...`` or nothing when the rulebook has no stages."""
+    stages = scores["stage"].value_counts().to_dict()
+    if scores["stage"].isna().all():
+        return ""
+    return ": " + ", ".join(f"{k} {v:,}" for k, v in stages.items())
 
 
 def _left_out(rejects: pd.DataFrame) -> str:
@@ -94,6 +135,17 @@ def score(
     breakdown: Annotated[
         Path | None, typer.Option(help="Also write the per-rule breakdown here.")
     ] = None,
+    previous: Annotated[
+        Path | None,
+        typer.Option(
+            help="The --out file of the previous run: with never_backwards, no stage drops "
+            "on its own."
+        ),
+    ] = None,
+    accounts_out: Annotated[
+        Path | None,
+        typer.Option(help="Also write the account scores (the rulebook's accounts: roll-up)."),
+    ] = None,
 ) -> None:
     """Score every contact with a rulebook and write one row per contact.
 
@@ -102,23 +154,33 @@ def score(
     """
     from pipelines.files import FRAME_SUFFIXES, write_frame
 
-    for path, option in ((out, "--out"), (breakdown, "--breakdown")):
+    outputs = ((out, "--out"), (breakdown, "--breakdown"), (accounts_out, "--accounts-out"))
+    for path, option in outputs:
         if path is not None and path.suffix not in FRAME_SUFFIXES:
             fail(f"{option} {path}: use a .csv or .parquet file name")
             raise typer.Exit(EXIT_DATA_ERROR)
-    result, rejects = _score(data, rulebook, mapping, as_of)
+    result, rejects = _score(data, rulebook, mapping, as_of, previous)
+    if accounts_out is not None and result.accounts is None:
+        fail(
+            f"--accounts-out: rulebook {result.rulebook_name} has no 'accounts:' roll-up "
+            "(or the contacts have no account_id); add one (see rules/README.md)"
+        )
+        raise typer.Exit(EXIT_DATA_ERROR)
     write_frame(result.scores, out)
     if breakdown is not None:
         write_frame(result.breakdown, breakdown)
-    stages = result.scores["stage"].value_counts().to_dict()
+    if accounts_out is not None and result.accounts is not None:
+        write_frame(result.accounts, accounts_out)
     console.print(
         f"[green]scored[/green] {len(result.scores):,} contacts with "
-        f"{result.rulebook_name} v{result.rulebook_version} as of {result.as_of:%Y-%m-%d}: "
-        + ", ".join(f"{k} {v:,}" for k, v in stages.items())
+        f"{result.rulebook_name} v{result.rulebook_version} as of {result.as_of:%Y-%m-%d}"
+        + _stage_counts(result.scores)
         + _left_out(rejects),
         highlight=False,
     )
     console.print(f"wrote {out}")
+    if accounts_out is not None and result.accounts is not None:
+        console.print(f"wrote {len(result.accounts):,} accounts to {accounts_out}")
 
 
 @rules_app.command("explain")

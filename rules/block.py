@@ -19,7 +19,7 @@ from rules.activities import ActivityIndex
 from rules.caps import apply_scale_caps
 from rules.collect import RECYCLE_KINDS, collect_rows
 from rules.conditions import Evaluator
-from rules.model import Rulebook
+from rules.model import Rulebook, Scale
 from rules.stages import RANK, latest_feedback
 from rules.variables import VariableCache
 from rules.vocabulary import variables_for
@@ -91,6 +91,7 @@ class BlockScores:
     rows: dict[str, BlockRows]
     released: np.ndarray
     hold_rank: np.ndarray
+    cuts: list[tuple[str, str, np.ndarray, np.ndarray, np.ndarray]]
 
 
 def _forget_before(rulebook: Rulebook, fb_kind: np.ndarray, fb_time: np.ndarray) -> np.ndarray:
@@ -102,6 +103,15 @@ def _forget_before(rulebook: Rulebook, fb_kind: np.ndarray, fb_time: np.ndarray)
                 hit = fb_kind == kind
                 forget[hit] = fb_time[hit]
     return forget
+
+
+def _cut_label(what: str, categories: list[str], scale: Scale) -> str:
+    """``cap fit``, ``total cap`` or ``gate <name>``: what cut a sum, for explanations."""
+    if what.startswith("category:"):
+        return f"cap {categories[int(what.split(':')[1])]}"
+    if what == "gate" and scale.gate is not None:
+        return "gate" if scale.gate.name == "gate" else f"gate {scale.gate.name}"
+    return "total cap"
 
 
 def acted_after(history: ActivityIndex, since_ns: np.ndarray) -> np.ndarray:
@@ -183,6 +193,7 @@ def score_block(
     rows: dict[str, BlockRows] = {}
     totals: dict[str, np.ndarray] = {}
     category_sums = np.zeros((n, len(categories)))
+    cuts: list[tuple[str, str, np.ndarray, np.ndarray, np.ndarray]] = []
     for scale in rulebook.scales:
         r = collected[scale.name]
         cat_caps = {
@@ -200,6 +211,8 @@ def score_block(
         if scale.name == rulebook.primary_scale:
             category_sums = caps.category_sums
         totals[scale.name] = caps.totals
+        for what, where, before, after in caps.cuts:
+            cuts.append((scale.name, _cut_label(what, categories, scale), where, before, after))
         rows[scale.name] = BlockRows(
             r.pos.astype(np.int32), r.rule.astype(np.int16), r.value, r.raw, r.decayed, caps.capped
         )
@@ -223,4 +236,5 @@ def score_block(
         rows,
         _released(rulebook, ev, fb_kind, fb_time),
         _hold_rank(rulebook, ev),
+        cuts,
     )

@@ -127,12 +127,24 @@ class ScaleCaps:
         category_sums: ``(n_contacts, n_categories)`` sums after the category caps; a
             capped category equals its cap exactly.
         totals: Per contact total after every cap; a capped total equals its bound exactly.
+        cuts: What each bound changed, one entry per bound that held a sum:
+            ``(what, pos, before, after)`` with ``what`` ``category:<index>``, ``total``
+            or ``gate``, and parallel arrays of contact positions and sums.
     """
 
     by_category: np.ndarray
     capped: np.ndarray
     category_sums: np.ndarray
     totals: np.ndarray
+    cuts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]
+
+
+def _cut(
+    what: str, before: np.ndarray, bound: np.ndarray
+) -> tuple[str, np.ndarray, np.ndarray, np.ndarray] | None:
+    """A :attr:`ScaleCaps.cuts` entry for the groups ``bound`` held (None if it held none)."""
+    held = np.flatnonzero(~np.isnan(bound))
+    return (what, held, before[held], bound[held]) if held.size else None
 
 
 def _exact_sums(values: np.ndarray, group: np.ndarray, n: int, *bounds: np.ndarray) -> np.ndarray:
@@ -184,19 +196,28 @@ def apply_scale_caps(
             out, group, n_groups, np.tile(upper, n_contacts), np.tile(lower, n_contacts)
         )
         out, cat_bound = bounded.values, bounded.sums
+    cuts = []
+    if category_caps and not np.isnan(cat_bound).all():
+        before = np.bincount(group, weights=points, minlength=n_groups)
+        held = np.flatnonzero(~np.isnan(cat_bound))
+        for cat in np.unique(held % n_categories):
+            mine = held[held % n_categories == cat]
+            cuts.append((f"category:{cat}", mine // n_categories, before[mine], cat_bound[mine]))
     by_category = out
     category_sums = _exact_sums(out, group, n_groups, cat_bound).reshape(n_contacts, n_categories)
-    total_bound = np.full(n_contacts, np.nan)
-    gate_bound = np.full(n_contacts, np.nan)
-    if total_cap is not None:
-        bounded = bound_sums(out, pos, n_contacts, total_cap[0], total_cap[1])
-        out, total_bound = bounded.values, bounded.sums
-    if gate_max is not None:
-        bounded = bound_sums(out, pos, n_contacts, gate_max, None)
-        out, gate_bound = bounded.values, bounded.sums
     # a contact whose total no bound touched is the sum of its exact category sums
     totals = category_sums.sum(axis=1)
-    for bound in (total_bound, gate_bound):
-        held = ~np.isnan(bound)
-        totals[held] = bound[held]
-    return ScaleCaps(by_category, out, category_sums, totals)
+    steps: list[tuple[str, np.ndarray | float | None, float | None]] = []
+    if total_cap is not None:
+        steps.append(("total", total_cap[0], total_cap[1]))
+    if gate_max is not None:
+        steps.append(("gate", gate_max, None))
+    for what, step_max, step_min in steps:
+        bounded = bound_sums(out, pos, n_contacts, step_max, step_min)
+        cut = _cut(what, totals, bounded.sums)
+        if cut is not None:
+            cuts.append(cut)
+            totals = totals.copy()
+            totals[cut[1]] = cut[3]
+        out = bounded.values
+    return ScaleCaps(by_category, out, category_sums, totals, cuts)

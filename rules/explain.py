@@ -107,6 +107,24 @@ def format_explanation(frame: pd.DataFrame) -> str:
     return "\n".join([line(_HEADERS), sep, *(line(r) for r in body)])
 
 
+def _short(x: float) -> str:
+    """A sum for a cut line: ``127.5``, ``69``, ``1,250.25`` (no trailing zeros)."""
+    text = format_number(x)
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def format_cuts(result: ScoreResult, contact_id: str) -> list[str]:
+    """One line per cap or gate that cut the contact's sums, e.g.
+    ``main: gate gate cut 127.5 -> 69``, in the order they apply (categories, total, gate)."""
+    if result.cuts is None or result.cuts.empty:
+        return []
+    mine = result.cuts[result.cuts["contact_id"] == contact_id]
+    return [
+        f"{r.scale}: {r.cut} cut {_short(r.before)} -> {_short(r.after)}"
+        for r in mine.itertuples(index=False)
+    ]
+
+
 def explain_contact(result: ScoreResult, contact_id: str) -> str:
     """Explain one contact's score like HubSpot's "test contact": every rule that fired.
 
@@ -116,7 +134,8 @@ def explain_contact(result: ScoreResult, contact_id: str) -> str:
 
     Returns:
         A header (total, fit, engagement, grade, stage, exclusion, rulebook version, as_of)
-        followed by the table of :func:`format_explanation`.
+        followed by the table of :func:`format_explanation` and every cap or gate cut
+        (:func:`format_cuts`).
 
     Raises:
         KeyError: the contact is not in the result.
@@ -136,4 +155,6 @@ def explain_contact(result: ScoreResult, contact_id: str) -> str:
         f"rulebook {result.rulebook_name} v{result.rulebook_version}, "
         f"as of {result.as_of.isoformat()}"
     )
-    return "\n".join([head, meta, "", format_explanation(frame)])
+    cuts = format_cuts(result, contact_id)
+    tail = ["", "caps and gates:", *(f"  {c}" for c in cuts)] if cuts else []
+    return "\n".join([head, meta, "", format_explanation(frame), *tail])

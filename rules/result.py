@@ -37,11 +37,15 @@ class ScoreResult:
             measure or number of scoring activities; NaN for criteria), ``points_raw``,
             ``points_after_decay``, ``points_after_caps``. Per contact and scale,
             ``points_after_caps`` adds up to the scale total.
-        accounts: Account roll-up (see :func:`rules.accounts.roll_up_accounts`) or None.
+        accounts: Account roll-up (see :func:`rules.accounts.roll_up_accounts`) with
+            ``rulebook``, ``rulebook_version`` and ``as_of``, or None without ``accounts:``.
         rulebook_name: Name of the rulebook used.
         rulebook_version: Its version (recorded with every score).
         as_of: The scoring date (UTC).
         ignored_activities: Activity rows of unknown contacts that were not scored.
+        cuts: What caps and gates cut, one row per (contact, scale, cut): ``contact_id``,
+            ``scale``, ``cut`` (``cap <category>``, ``total cap``, ``gate <name>``),
+            ``before``, ``after`` (the sums on either side, e.g. 127.5 -> 69).
     """
 
     scores: pd.DataFrame
@@ -51,6 +55,35 @@ class ScoreResult:
     rulebook_version: str
     as_of: pd.Timestamp
     ignored_activities: int = 0
+    cuts: pd.DataFrame | None = None
+
+
+CUT_COLUMNS: tuple[str, ...] = ("contact_id", "scale", "cut", "before", "after")
+
+
+def cuts_frame(ids: pd.Index, starts: list[int], blocks: list[BlockScores]) -> pd.DataFrame:
+    """Every cap and gate cut of every block, with contact ids (see :class:`ScoreResult`)."""
+    rows = [
+        (ids[where + offset], scale, label, before, after)
+        for block, offset in zip(blocks, starts, strict=True)
+        for scale, label, where, before, after in block.cuts
+    ]
+    if not rows:
+        return pd.DataFrame(
+            {
+                c: pd.Series(dtype="float64" if c in {"before", "after"} else "str")
+                for c in CUT_COLUMNS
+            }
+        )
+    return pd.DataFrame(
+        {
+            "contact_id": np.concatenate([np.asarray(r[0], dtype=object) for r in rows]),
+            "scale": np.concatenate([np.full(len(r[3]), r[1], dtype=object) for r in rows]),
+            "cut": np.concatenate([np.full(len(r[3]), r[2], dtype=object) for r in rows]),
+            "before": np.concatenate([r[3] for r in rows]).astype(float),
+            "after": np.concatenate([r[4] for r in rows]).astype(float),
+        }
+    )
 
 
 def _categorical(codes: np.ndarray, names: list[str] | pd.Index) -> pd.Categorical:

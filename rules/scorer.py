@@ -22,7 +22,7 @@ from rules.block import BlockScores, rulebook_layout, score_block
 from rules.context import build_activity_index
 from rules.memory import small_pages
 from rules.model import STAGE_ORDER, Recycle, Rulebook
-from rules.result import ScoreResult, breakdown_frame
+from rules.result import ScoreResult, breakdown_frame, cuts_frame
 from rules.stages import base_rank, grades, lifecycle_stage, previous_state, scale_level
 from rules.variables import account_positions
 
@@ -153,6 +153,7 @@ def score_rulebook(
     scores["rulebook_version"] = rulebook.version
     scores["as_of"] = ts
 
+    cuts = cuts_frame(ids, starts, blocks)
     with small_pages():  # fresh, large and written once: huge pages only stall here
         breakdown = breakdown_frame(ids, starts, blocks, layout)
     del blocks  # the breakdown holds their rows now
@@ -160,6 +161,9 @@ def score_rulebook(
     if rulebook.accounts is not None and "account_id" in contacts:
         column = rulebook.accounts.scale or rulebook.primary_scale
         accounts = roll_up_accounts(scores, contacts["account_id"], column, rulebook.accounts)
+        accounts["rulebook"] = rulebook.name
+        accounts["rulebook_version"] = rulebook.version
+        accounts["as_of"] = ts
     ignored = int((history.pos < 0).sum())
     log.info(
         "scored %d contacts with rulebook %s v%s as of %s (%d breakdown rows)",
@@ -169,4 +173,6 @@ def score_rulebook(
         ts.isoformat(),
         len(breakdown),
     )
-    return ScoreResult(scores, breakdown, accounts, rulebook.name, rulebook.version, ts, ignored)
+    return ScoreResult(
+        scores, breakdown, accounts, rulebook.name, rulebook.version, ts, ignored, cuts
+    )

@@ -1,0 +1,97 @@
+"""leadscore rules score: --previous, --accounts-out and the summary line, on a tiny CRM."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from pipelines.cli import app
+
+runner = CliRunner()
+
+BOOK = """
+name: t
+version: "1"
+changelog: [{version: "1", date: 2026-01-01, changes: first}]
+scales: [{name: main}]
+rules:
+  - {name: vp, category: fit, points: 30, when: {var: seniority, op: eq, value: vp}}
+  - {name: demo, category: engagement, points: 40, each: {activity_type: demo_request},
+     within_days: 30}
+accounts: {method: sum, threshold: 100}
+"""
+STAGES = "stages: {lead: 10, mql: 35, sql: 65, never_backwards: true}\n"
+
+
+def _crm(folder: Path) -> Path:
+    folder.mkdir()
+    pd.DataFrame(
+        {
+            "contact_id": ["c1", "c2", "c3"],
+            "created_at": ["2026-01-01"] * 3,
+            "seniority": ["vp", "manager", "vp"],
+            "account_id": ["A1", "A1", "A2"],
+        }
+    ).to_csv(folder / "contacts.csv", index=False)
+    pd.DataFrame({"account_id": ["A1", "A2"], "name": ["Acme", "Beta"]}).to_csv(
+        folder / "accounts.csv", index=False
+    )
+    pd.DataFrame(
+        {
+            "activity_id": ["x1", "x2"],
+            "contact_id": ["c1", "c2"],
+            "occurred_at": ["2026-05-20", "2026-05-21"],
+            "activity_type": ["demo_request", "demo_request"],
+        }
+    ).to_csv(folder / "activities.csv", index=False)
+    return folder
+
+
+@pytest.mark.slow
+def test_accounts_out_previous_and_summary(tmp_path: Path) -> None:
+    crm = _crm(tmp_path / "crm")
+    plain, staged = tmp_path / "plain.yaml", tmp_path / "staged.yaml"
+    plain.write_text(BOOK)
+    staged.write_text(BOOK + STAGES)
+    base = ["rules", "score", "--data", str(crm)]
+
+    accounts = tmp_path / "accounts.csv"
+    run = runner.invoke(
+        app,
+        [*base, "--rulebook", str(plain), "--as-of", "2026-06-01", "--out", str(tmp_path / "a.csv"),
+         "--accounts-out", str(accounts)],
+    )  # fmt: skip
+    assert run.exit_code == 0, run.output
+    assert "subscriber" not in run.output and "sql" not in run.output  # no stages: no counts
+    got = pd.read_csv(accounts).set_index("account_id")
+    # by hand: A1 = c1 (30 + 40) + c2 (40) = 110 >= 100 hot; A2 = c3 (30)
+    assert got["score"].to_dict() == {"A1": 110.0, "A2": 30.0}
+    assert got["hot"].to_dict() == {"A1": True, "A2": False}
+    assert set(got["rulebook_version"].astype(str)) == {"1"}
+
+    june = tmp_path / "june.csv"
+    run = runner.invoke(
+        app, [*base, "--rulebook", str(staged), "--as-of", "2026-06-01", "--out", str(june)]
+    )
+    assert run.exit_code == 0, run.output
+    assert "sql 1" in run.output
+    stage = pd.read_csv(june).set_index("contact_id")["stage"]
+    assert stage.to_dict() == {"c1": "sql", "c2": "mql", "c3": "lead"}
+
+    # 15 July: the demos are older than 30 days, c1 falls to 30 (lead) and c2 to 0
+    args = [*base, "--rulebook", str(staged), "--as-of", "2026-07-15"]
+    alone = runner.invoke(app, [*args, "--out", str(tmp_path / "alone.csv")])
+    assert alone.exit_code == 0, alone.output
+    stage = pd.read_csv(tmp_path / "alone.csv").set_index("contact_id")["stage"]
+    assert stage.to_dict() == {"c1": "lead", "c2": "subscriber", "c3": "lead"}
+    kept = runner.invoke(app, [*args, "--out", str(tmp_path / "kept.csv"), "--previous", str(june)])
+    assert kept.exit_code == 0, kept.output
+    stage = pd.read_csv(tmp_path / "kept.csv").set_index("contact_id")["stage"]
+    assert stage.to_dict() == {"c1": "sql", "c2": "mql", "c3": "lead"}  # never backwards
+
+    bad = runner.invoke(app, [*args, "--out", str(tmp_path / "x.csv"), "--previous", str(accounts)])
+    assert bad.exit_code == 1
+    assert "lacks column(s) ['contact_id', 'stage']" in " ".join(bad.output.split())
