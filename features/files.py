@@ -6,15 +6,67 @@ a reader sees the old file or the new one, never half of one, and a failed or in
 write leaves the old file and no temporary file behind. The temporary file is created with
 the usual permissions (umask), not ``mkstemp``'s owner-only 0600, so the result can be
 shared like any other file the user writes.
+
+A process killed outright (``kill -9``, out of memory, power loss) cannot clean up: its
+temporary file ``.<name>.<host>-<pid>.<random>.tmp`` stays. The next write of the same
+target removes the temporary files of processes of this host that are no longer running
+(and any left by another host more than a day ago), never one another live writer uses.
 """
 
 from __future__ import annotations
 
+import errno
 import filecmp
+import glob
 import os
+import re
+import socket
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+
+_HOST = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:32] or "host"
+_TMP = re.compile(r"^\.(?P<name>.+?)\.(?:(?P<host>[A-Za-z0-9]+)-(?P<pid>\d+)\.)?[0-9a-f]{12}\.tmp$")
+STALE_OTHER_HOST_SECONDS = 86_400
+"""A temporary file of another host (a shared folder) is left alone for a day."""
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def remove_stale_temporaries(path: Path) -> list[Path]:
+    """Delete the temporary files that killed writers of ``path`` left behind.
+
+    Returns:
+        The files removed.
+    """
+    removed: list[Path] = []
+    if not path.parent.is_dir():
+        return removed
+    for candidate in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        match = _TMP.match(candidate.name)
+        if match is None or match["name"] != path.name:
+            continue
+        if match["host"] == _HOST and match["pid"] is not None:
+            stale = not _running(int(match["pid"]))
+        else:  # another host, or written before temporary names carried the process
+            try:
+                age = time.time() - candidate.stat().st_mtime
+            except FileNotFoundError:
+                continue
+            stale = age > STALE_OTHER_HOST_SECONDS
+        if stale:
+            candidate.unlink(missing_ok=True)
+            removed.append(candidate)
+    return removed
 
 
 def atomic_write(
@@ -30,10 +82,17 @@ def atomic_write(
 
     Returns:
         True if the file was created or replaced, False if identical content was kept.
+
+    Raises:
+        OSError: ``path`` exists and is not a regular file (``errno.ENXIO``), or the
+            write failed (a note names ``path`` when the error does not).
     """
     path = Path(path)
+    if path.exists() and not path.is_file():  # a folder, /dev/null, a pipe: never replaced
+        raise OSError(errno.ENXIO, "not a regular file", str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+    remove_stale_temporaries(path)
+    tmp = path.with_name(f".{path.name}.{_HOST}-{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")
     try:
         tmp.open("xb").close()  # claims the name with umask permissions
         write(tmp)

@@ -10,7 +10,7 @@ with :func:`read_yaml` (or :func:`load_yaml` for text), never with ``yaml.safe_l
   nodes, and an alias may not contain itself: a "billion laughs" file is refused at once,
   in linear time, before anything walks the expanded structure;
 * errors name the file and the limit, and quote at most :data:`MAX_SHOWN` characters of
-  any value (:func:`shown`).
+  any value (:func:`clipped`).
 """
 
 from __future__ import annotations
@@ -27,39 +27,25 @@ MAX_BYTES = 2_000_000
 MAX_NODES = 100_000
 """Most nodes of a document with every alias expanded (the default rulebook has ~2,000)."""
 
-MAX_SHOWN = 60
+MAX_SHOWN = 120
 """Most characters of a value an error message quotes."""
 
 MAX_MESSAGE = 600
 """Most characters of one error message (a list of many short values is cut too)."""
 
-_LONG_RUN = re.compile(rf"\S{{{MAX_SHOWN + 20},}}")
+_LONG_RUN = re.compile(rf"\S{{{2 * MAX_SHOWN + 1},}}")
+"""A run of non-space characters this long is a value, not a file path or a word."""
 
 
 class YamlLimitError(ValueError):
     """A YAML document beyond the limits: too large, or aliases expanding too far."""
 
 
-def shown(value: object, limit: int = MAX_SHOWN) -> str:
-    """``repr(value)`` cut to ``limit`` characters, with the full length when cut.
-
-    Args:
-        value: Any value from a user's file.
-        limit: Characters kept.
-
-    Returns:
-        E.g. ``"'aaaaaaaa...' (9,437,184 characters)"``.
-    """
-    text = repr(value)
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}... ({len(text):,} characters)"
-
-
 def clipped(message: str) -> str:
-    """``message`` with every run of more than ~:data:`MAX_SHOWN` non-space characters cut
-    to its first :data:`MAX_SHOWN`, and the whole cut to :data:`MAX_MESSAGE` characters;
-    each cut says how long the text was. For messages that quote a user's values.
+    """``message`` with every run of more than twice :data:`MAX_SHOWN` non-space
+    characters (longer than any sensible path) cut to its first :data:`MAX_SHOWN`, and the
+    whole cut to :data:`MAX_MESSAGE` characters; each cut says how long the text was. For
+    messages that quote a user's values.
     """
     text = _LONG_RUN.sub(
         lambda m: f"{m.group()[:MAX_SHOWN]}... ({len(m.group()):,} characters)", message

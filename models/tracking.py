@@ -71,6 +71,24 @@ def default_tracking_uri(workdir: Path) -> str:
     return f"sqlite:///{root / 'mlflow.db'}"
 
 
+def existing_tracking_uri(workdir: Path) -> str:
+    """The embedded tracking URI of ``workdir`` for commands that read a trained model.
+
+    Unlike :func:`default_tracking_uri` it creates nothing: a mistyped ``--workdir`` would
+    otherwise become a new, empty store and the error would be "no scorer registered".
+
+    Raises:
+        ValueError: ``workdir`` holds no store (``mlruns/mlflow.db``); names the folder.
+    """
+    db = Path(workdir).resolve() / "mlruns" / "mlflow.db"
+    if not db.is_file():
+        raise ValueError(
+            f"--workdir {workdir} holds no MLflow store ({db} is missing): pass the folder "
+            "you trained into (leadscore train --workdir DIR) or --tracking-uri"
+        )
+    return f"sqlite:///{db}"
+
+
 def artifact_location_for(tracking_uri: str) -> str | None:
     """Artifact root for new experiments: beside the database for a SQLite store, else None.
 

@@ -358,11 +358,11 @@ def explain(
     """Why does this lead have its score? Model factors (exact SHAP) and the rules that fired."""
     from features.ingest import InputError
     from features.parse import utc_time
-    from models.tracking import default_tracking_uri
+    from models.tracking import existing_tracking_uri
     from serving.lead_explanation import explain_lead
 
-    uri = tracking_uri or default_tracking_uri(workdir)
     try:
+        uri = tracking_uri or existing_tracking_uri(workdir)
         if as_of is not None:
             utc_time(as_of, "--as-of")
         text = explain_lead(data, model, contact_id, as_of, mapping, uri, factors)

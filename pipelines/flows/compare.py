@@ -14,7 +14,7 @@ from prefect.cache_policies import NO_CACHE
 from features.crm import CrmTables
 from features.parse import utc_time
 from features.training_set import data_end_of, snapshot_schedule
-from models.tracking import artifact_location_for, default_tracking_uri, ensure_experiment
+from models.tracking import artifact_location_for, ensure_experiment, existing_tracking_uri
 from pipelines.flows.common import retry_transient, validate_crm
 from rules import load_rulebook
 from serving.batch_summary import validation_note
@@ -115,7 +115,7 @@ def compare_flow(
     Returns:
         The report path, the MLflow run id and the headline metrics.
     """
-    uri = tracking_uri or default_tracking_uri(Path(workdir))
+    uri = tracking_uri or existing_tracking_uri(Path(workdir))
     validation = validate_crm(data, mapping)
     loaded = load(model_uri, uri)
     report, when = compare(

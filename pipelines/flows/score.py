@@ -19,7 +19,7 @@ from prefect.runtime import flow_run
 from rich.progress import Progress
 
 from features.ingest.validation import ValidationReport
-from models.tracking import default_tracking_uri
+from models.tracking import existing_tracking_uri
 from pipelines.flows.common import retry_transient, validate_crm
 from serving.batch import (
     STEPS,
@@ -200,7 +200,7 @@ def score_flow(
         The summary (counts, stages, tiers, score bands, rejects, movers, seconds) and its
         one-screen text under ``text``.
     """
-    uri = tracking_uri or default_tracking_uri(Path(workdir))
+    uri = tracking_uri or existing_tracking_uri(Path(workdir))
     stamp = utc_as_of(as_of)
     if engine == "spark":
         if mapping is not None:

@@ -48,7 +48,9 @@ def parse_sink(sink: str) -> SinkTarget:
     """Work out which sink a string names (see the module docstring).
 
     Raises:
-        ValueError: For an empty string, an unsupported database or file type.
+        ValueError: For an empty string, an unsupported database or file type, an
+            in-memory SQLite URL, or a path that is neither a regular file nor a folder
+            (``/dev/null``).
     """
     if not isinstance(sink, str) or not sink.strip():
         raise ValueError(f"sink must be a non-empty string, got {sink!r}")
@@ -62,13 +64,25 @@ def parse_sink(sink: str) -> SinkTarget:
             backend = sa.make_url(sink).get_backend_name()
         except sa.exc.ArgumentError as err:
             raise ValueError(f"sink {sink!r} is not a valid SQLAlchemy URL: {err}") from None
+        url = sa.make_url(sink)
+        if backend == "sqlite" and url.database in (None, "", ":memory:"):
+            raise ValueError(
+                f"sink {sink!r} is an in-memory SQLite database: the scores would vanish when "
+                "the run ends; use sqlite:///PATH.db"
+            )
         if backend not in _DATABASES:
             raise ValueError(
                 f"database sink backend {backend!r} is not supported: use sqlite:///PATH.db "
                 "or postgresql+psycopg://USER@HOST:PORT/DB"
             )
         return SinkTarget("database", sink)
-    suffix = Path(sink).suffix.lower()
+    where = Path(sink)
+    if where.exists() and not where.is_file() and not where.is_dir():
+        raise ValueError(
+            f"sink {sink!r} is not a regular file or folder (a device, pipe or socket); give "
+            "a .parquet/.csv file, a folder, hubspot:PATH.csv or a database URL"
+        )
+    suffix = where.suffix.lower()
     if suffix in (".parquet", ".csv"):
         return SinkTarget(suffix.removeprefix("."), sink)  # type: ignore[arg-type]
     if suffix and not Path(sink).is_dir():
