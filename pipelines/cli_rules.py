@@ -178,6 +178,12 @@ def score(
         + _left_out(rejects),
         highlight=False,
     )
+    for column, count in result.unparsed.items():
+        console.print(
+            f"[yellow]note[/yellow] contacts column {column!r}: {count:,} value(s) did not "
+            "parse as its extra_columns type and count as missing",
+            highlight=False,
+        )
     console.print(f"wrote {out}")
     if accounts_out is not None and result.accounts is not None:
         console.print(f"wrote {len(result.accounts):,} accounts to {accounts_out}")

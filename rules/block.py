@@ -92,6 +92,7 @@ class BlockScores:
     released: np.ndarray
     hold_rank: np.ndarray
     cuts: list[tuple[str, str, np.ndarray, np.ndarray, np.ndarray]]
+    unparsed: dict[str, int]
 
 
 def _forget_before(rulebook: Rulebook, fb_kind: np.ndarray, fb_time: np.ndarray) -> np.ndarray:
@@ -237,4 +238,5 @@ def score_block(
         _released(rulebook, ev, fb_kind, fb_time),
         _hold_rank(rulebook, ev),
         cuts,
+        dict(ev.unparsed),
     )

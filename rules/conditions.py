@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from features.ingest.normalise import bool_values
+from features.parse import parse_numbers
 from rules.activities import ActivityIndex
 from rules.model import AllOf, AnyOf, Leaf, Measure, NotOf
 from rules.operators import apply_operator
@@ -39,6 +41,8 @@ class Evaluator:
         variables: The rulebook's variable registry.
         free_domains: Free e-mail domains.
         cache: Intermediate results shared by the variables (account positions, domains).
+        unparsed: Per extra column, how many given values did not parse as its declared
+            type (read as missing).
     """
 
     contacts: pd.DataFrame
@@ -48,6 +52,7 @@ class Evaluator:
     variables: dict[str, Variable]
     free_domains: tuple[str, ...] | None = None
     cache: VariableCache = field(default_factory=VariableCache)
+    unparsed: dict[str, int] = field(default_factory=dict)
     _values: dict[str, pd.Series] = field(default_factory=dict)
 
     @property
@@ -64,27 +69,48 @@ class Evaluator:
                         f"rulebook column {name!r} (extra_columns) is not in the contacts table; "
                         "map it in the ingest mapping or remove the rules using it"
                     )
-                found = dtype_family(self.contacts[var.column].dtype)
-                compatible = (
-                    {found, var.dtype} <= {"int", "float"}
-                    or found == var.dtype
-                    or ({found, var.dtype} <= {"string", "category"})
-                    or (var.dtype in {"int", "float"} and found in {"string", "category"})
-                )
-                if not compatible:
-                    raise ColumnTypeError(
-                        f"contacts column {name!r} has dtype {self.contacts[var.column].dtype} "
-                        f"but the rulebook declares it {var.dtype}; fix extra_columns"
-                    )
-                values = self.contacts[var.column]
-                if var.dtype in {"int", "float"} and found in {"string", "category"}:
-                    values = _as_number(values, name)
+                values = self._typed_extra(var)
                 self._values[name] = values
                 return values
             self._values[name] = variable_values(
                 var, self.contacts, self.accounts, self.history, self.free_domains, self.cache
             )
         return self._values[name]
+
+    def _typed_extra(self, var: Variable) -> pd.Series:
+        """An extra column as the type the rulebook declares: text is parsed (booleans from
+        yes/no, true/false, y/n, t/f, 1/0; numbers as validation reads numeric columns);
+        a value that does not parse becomes missing and is counted in :attr:`unparsed`.
+
+        Raises:
+            ColumnTypeError: The column's values cannot be read as the declared type.
+        """
+        column = self.contacts[var.column]
+        found = dtype_family(column.dtype)
+        if found == var.dtype or {found, var.dtype} <= {"int", "float"}:
+            return column
+        if {found, var.dtype} <= {"string", "category"}:
+            return column
+        textual = found in {"string", "category"}
+        if var.dtype in {"int", "float"} and textual:
+            parsed = _as_number(column)
+        elif var.dtype == "bool" and (textual or found in {"int", "float"}):
+            parsed = _as_bool(column)
+        else:
+            raise ColumnTypeError(
+                f"contacts column {var.name!r} has dtype {column.dtype} but the rulebook "
+                f"declares it {var.dtype}; fix extra_columns"
+            )
+        lost = int((parsed.isna().to_numpy() & ~apply_operator(column, "is_missing")).sum())
+        if lost:
+            self.unparsed[var.name] = self.unparsed.get(var.name, 0) + lost
+            log.warning(
+                "contacts column %r: %d value(s) are not %s and count as missing",
+                var.name,
+                lost,
+                "true/false (yes/no, 1/0)" if var.dtype == "bool" else "numbers",
+            )
+        return parsed
 
     def measure(self, m: Measure) -> np.ndarray:
         """Contact-level float array of a measure (NaN where missing)."""
@@ -117,13 +143,27 @@ class Evaluator:
         return apply_operator(series, leaf.op, leaf.value)
 
 
-def _as_number(values: pd.Series, name: str) -> pd.Series:
-    """Parse a text column the rulebook declares numeric; unparsable text becomes missing."""
-    parsed = pd.to_numeric(values.astype("string").str.strip(), errors="coerce")
-    lost = int((parsed.isna() & ~apply_operator(values, "is_missing")).sum())
-    if lost:
-        log.warning("contacts column %r: %d non-numeric value(s) read as missing", name, lost)
-    return parsed.astype(float)
+def _as_number(values: pd.Series) -> pd.Series:
+    """A text column the rulebook declares numeric, read with the numeric-column rules
+    (:func:`features.parse.parse_numbers`: ``1,250`` is 1250 when every comma groups
+    thousands); what does not parse becomes missing."""
+    text = values.astype("string").str.strip()
+    numbers, _ = parse_numbers(text.where(text != ""))
+    return numbers.reset_index(drop=True).set_axis(values.index)
+
+
+def _as_bool(values: pd.Series) -> pd.Series:
+    """A text or 0/1 column the rulebook declares bool, read as validation reads booleans
+    (:func:`features.ingest.normalise.bool_values`); blanks and other values are missing."""
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values):
+        numbers = values.astype("float64")
+        out = pd.Series(pd.NA, index=values.index, dtype="boolean")
+        out[numbers == 1] = True
+        out[numbers == 0] = False
+        return out
+    decided = bool_values(values.astype("object"))
+    known = decided.map(lambda v: v if isinstance(v, bool) else None)
+    return known.astype("boolean")
 
 
 def reads_activity(cond: Any) -> bool:

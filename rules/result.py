@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -46,6 +46,8 @@ class ScoreResult:
         cuts: What caps and gates cut, one row per (contact, scale, cut): ``contact_id``,
             ``scale``, ``cut`` (``cap <category>``, ``total cap``, ``gate <name>``),
             ``before``, ``after`` (the sums on either side, e.g. 127.5 -> 69).
+        unparsed: Per ``extra_columns`` column, how many given values did not parse as
+            the declared type (``"maybe"`` in a bool column) and were read as missing.
     """
 
     scores: pd.DataFrame
@@ -56,6 +58,7 @@ class ScoreResult:
     as_of: pd.Timestamp
     ignored_activities: int = 0
     cuts: pd.DataFrame | None = None
+    unparsed: dict[str, int] = field(default_factory=dict)
 
 
 CUT_COLUMNS: tuple[str, ...] = ("contact_id", "scale", "cut", "before", "after")

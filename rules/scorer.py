@@ -154,6 +154,10 @@ def score_rulebook(
     scores["as_of"] = ts
 
     cuts = cuts_frame(ids, starts, blocks)
+    unparsed: dict[str, int] = {}
+    for block in blocks:
+        for column, count in block.unparsed.items():
+            unparsed[column] = unparsed.get(column, 0) + count
     with small_pages():  # fresh, large and written once: huge pages only stall here
         breakdown = breakdown_frame(ids, starts, blocks, layout)
     del blocks  # the breakdown holds their rows now
@@ -174,5 +178,5 @@ def score_rulebook(
         len(breakdown),
     )
     return ScoreResult(
-        scores, breakdown, accounts, rulebook.name, rulebook.version, ts, ignored, cuts
+        scores, breakdown, accounts, rulebook.name, rulebook.version, ts, ignored, cuts, unparsed
     )

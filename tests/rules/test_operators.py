@@ -184,7 +184,13 @@ def test_extra_columns_are_typed_and_checked():
         ],
         extra_columns={"flag": "bool"},
     )
+    # a number column declared bool: 1/0 are true/false, anything else is missing, counted
     t = tables([{"contact_id": "a", "flag": 1.5}], contact_extra={"flag": "float64"})
+    res = score_rulebook(t, rb_bool, AS_OF)
+    assert res.scores["total"].tolist() == [0.0] and res.unparsed == {"flag": 1}
+    t = tables(
+        [{"contact_id": "a", "flag": "2026-01-01"}], contact_extra={"flag": "datetime64[ns, UTC]"}
+    )
     with pytest.raises(ValueError, match="declares it bool"):
         score_rulebook(t, rb_bool, AS_OF)
 
