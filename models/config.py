@@ -55,10 +55,14 @@ class TrainConfig(BaseModel):
 
     Attributes:
         model_name: Registered model name in the MLflow model registry.
+        scorer_name: Registered name of the whole scorer (spec, rules, model, blend);
+            None: ``<model_name>-scorer`` (read it through :attr:`registered_scorer_name`).
         experiment_name: MLflow experiment the runs are logged to.
         tracking_uri: MLflow tracking URI; None means the embedded SQLite store in the
             working directory (see :func:`models.tracking.default_tracking_uri`).
-        horizon_days: The label is "converts within this many days"; recorded with the run.
+        horizon_days: The label is "converts within this many days".
+        train_snapshots: Training snapshots before the validation and test snapshots.
+        every_days: Days between training snapshots.
         seed: Seed for LightGBM, calibration split and search.
         lightgbm: LightGBM parameters.
         calibration: ``auto`` picks isotonic or Platt by held-out log loss.
@@ -72,9 +76,12 @@ class TrainConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     model_name: str = Field(default="leadscore-conversion", min_length=1)
+    scorer_name: str | None = Field(default=None, min_length=1)
     experiment_name: str = Field(default="leadscore", min_length=1)
     tracking_uri: str | None = None
     horizon_days: int = Field(default=90, ge=1)
+    train_snapshots: int = Field(default=6, ge=1)
+    every_days: int = Field(default=30, ge=1)
     seed: int = 0
     lightgbm: LightGBMParams = Field(default_factory=LightGBMParams)
     calibration: Literal["auto", "isotonic", "platt"] = "auto"
@@ -83,6 +90,11 @@ class TrainConfig(BaseModel):
     segments: tuple[str, ...] = ("lead_source", "region", "company_size")
     search_budget_seconds: float | None = Field(default=None, gt=0)
     search_max_trials: int = Field(default=20, ge=1)
+
+    @property
+    def registered_scorer_name(self) -> str:
+        """The scorer's registered name: ``scorer_name``, else ``<model_name>-scorer``."""
+        return self.scorer_name or f"{self.model_name}-scorer"
 
 
 def load_yaml_settings(path: Path, model: type[SettingsT], what: str) -> SettingsT:

@@ -50,6 +50,8 @@ class RunContext:
             row counts and content hashes are computed by the training entry point.
         extra_artifacts: Further artifacts: name -> mapping (JSON), DataFrame (CSV),
             str (text) or Path (file copied as is).
+        run_config: The whole run configuration, logged as ``run_config.json``.
+        params: Further parameters (e.g. the run configuration's headline values).
     """
 
     feature_spec: Mapping[str, Any] | None = None
@@ -59,6 +61,8 @@ class RunContext:
     leakage_report: Mapping[str, Any] | None = None
     data_fingerprint: Mapping[str, Any] = field(default_factory=dict)
     extra_artifacts: Mapping[str, Any] = field(default_factory=dict)
+    run_config: Mapping[str, Any] | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
 
 
 def default_tracking_uri(workdir: Path) -> str:
@@ -167,7 +171,10 @@ def log_context(context: RunContext) -> None:
     """Log the run context's artifacts and tags in the active run."""
     if context.rulebook_version is not None:
         mlflow.set_tag("leadscore.rulebook_version", context.rulebook_version)
+    if context.params:
+        mlflow.log_params(dict(context.params))
     named = {
+        "run_config.json": context.run_config,
         "spec/feature_spec.json": context.feature_spec,
         "spec/rulebook.json": context.rulebook,
         "data/validation_summary.json": context.validation_summary,

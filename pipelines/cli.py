@@ -194,17 +194,28 @@ def train(
         typer.Option(
             exists=True,
             dir_okay=False,
-            help="Manual rulebook compared on the test slice (default rulebook).",
+            help="Manual rulebook the scorer applies beside the model (default: "
+            "rules/rulebooks/default.yaml for canonical CRM tables; with --mapping, the empty "
+            "rulebook: manual score 0).",
         ),
     ] = None,
     tracking_uri: Annotated[
         str | None, typer.Option(help="MLflow tracking URI (default: embedded SQLite).")
     ] = None,
-    horizon_days: Annotated[int, typer.Option(help="Label: converts within H days.")] = 90,
+    horizon_days: Annotated[
+        int | None,
+        typer.Option(min=1, help="Label: converts within H days (default: the config's)."),
+    ] = None,
     train_snapshots: Annotated[
-        int, typer.Option(min=1, help="Training snapshots before the valid and test ones.")
-    ] = 6,
-    every_days: Annotated[int, typer.Option(min=1, help="Days between training snapshots.")] = 30,
+        int | None,
+        typer.Option(
+            min=1, help="Training snapshots before the valid and test ones (default: config's)."
+        ),
+    ] = None,
+    every_days: Annotated[
+        int | None,
+        typer.Option(min=1, help="Days between training snapshots (default: the config's)."),
+    ] = None,
     keep_leaky: Annotated[
         bool, typer.Option(help="Keep columns the leakage guard flags (still reported).")
     ] = False,
@@ -218,12 +229,9 @@ def train(
     alias only when the quality gates pass and the new model beats the current champion.
     """
     from features.ingest import InputError
-    from pipelines.flows.train import DEFAULT_RULEBOOK, train_flow
+    from pipelines.flows.train import train_flow
     from rules import RulebookError
 
-    book: Path | None = rulebook if rulebook is not None else DEFAULT_RULEBOOK
-    if mapping is not None and rulebook is None:
-        book = None  # the default rulebook is written for the canonical CRM, not this export
     try:
         out = train_flow(
             data=data,
@@ -231,7 +239,7 @@ def train(
             mapping=mapping,
             config_path=str(config) if config else None,
             spec_path=str(spec) if spec else None,
-            rulebook_path=str(book) if book else None,
+            rulebook_path=str(rulebook) if rulebook else None,
             tracking_uri=tracking_uri,
             horizon_days=horizon_days,
             train_snapshots=train_snapshots,
@@ -267,12 +275,24 @@ def _print_training(out: dict[str, Any]) -> None:
         f"registered {decision['model_name']} v{decision['version']} as "
         f"[bold]{decision['alias']}[/bold]: {decision['reason']}"
     )
+    book = out["run_config"]["rulebook"]
+    if book["empty"]:
+        console.print(
+            "rulebook: none fits this data, so the scorer uses the empty rulebook (manual "
+            "score 0; the final score is the model's alone); pass --rulebook to add yours"
+        )
+    else:
+        console.print(f"rulebook: {book['name']} {book['version']} ({book['source']})")
+    console.print(f"scorer: {out['scorer_uri']}")
     console.print(f"MLflow: {out['tracking_uri']}  run {out['run_id']}")
 
 
 ModelOpt = Annotated[
-    str,
-    typer.Option(help="Registered scorer, e.g. models:/leadscore-conversion-scorer@champion."),
+    str | None,
+    typer.Option(
+        help="Registered scorer URI (default: models:/<scorer_name>@champion of "
+        "models/config_default.yaml)."
+    ),
 ]
 
 
@@ -286,7 +306,7 @@ def score(
             "folder, or hubspot:PATH.csv."
         ),
     ],
-    model: ModelOpt = "models:/leadscore-conversion-scorer@champion",
+    model: ModelOpt = None,
     as_of: Annotated[
         str | None, typer.Option(help="Score as of YYYY-MM-DD[THH:MM] UTC (default: today).")
     ] = None,
@@ -344,7 +364,7 @@ def score(
 def explain(
     contact_id: Annotated[str, typer.Argument(help="The lead's CRM id.")],
     data: Annotated[str, typer.Option(help="CRM folder, file or database URL.")],
-    model: ModelOpt = "models:/leadscore-conversion-scorer@champion",
+    model: ModelOpt = None,
     as_of: Annotated[
         str | None, typer.Option(help="Explain as of YYYY-MM-DD[THH:MM] UTC (default: today).")
     ] = None,
@@ -360,12 +380,14 @@ def explain(
     from features.parse import utc_time
     from models.tracking import existing_tracking_uri
     from serving.lead_explanation import explain_lead
+    from serving.run_config import default_scorer_uri
 
     try:
         uri = tracking_uri or existing_tracking_uri(workdir)
         if as_of is not None:
             utc_time(as_of, "--as-of")
-        text = explain_lead(data, model, contact_id, as_of, mapping, uri, factors)
+        model_uri = model or default_scorer_uri()
+        text = explain_lead(data, model_uri, contact_id, as_of, mapping, uri, factors)
     except (InputError, ValueError, KeyError) as exc:
         fail(str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc))
         raise typer.Exit(EXIT_DATA_ERROR) from exc
@@ -375,10 +397,7 @@ def explain(
 @app.command()
 def compare(
     data: Annotated[str, typer.Option(help="CRM folder, file or database URL (with outcomes).")],
-    model: Annotated[
-        str,
-        typer.Option(help="Registered scorer, e.g. models:/leadscore-conversion-scorer@champion."),
-    ] = "models:/leadscore-conversion-scorer@champion",
+    model: ModelOpt = None,
     out: Annotated[
         Path | None, typer.Option(help="The HTML report to write (default: WORKDIR/report.html).")
     ] = None,
@@ -390,7 +409,6 @@ def compare(
     as_of: Annotated[
         str | None, typer.Option(help="Start of the compared period (default: newest complete).")
     ] = None,
-    horizon_days: Annotated[int, typer.Option(help="Label horizon H, as in training.")] = 90,
     backtest: Annotated[
         list[Path] | None,
         typer.Option(help="Another rulebook to replay over the same period (repeatable)."),
@@ -416,7 +434,6 @@ def compare(
             workdir=str(workdir),
             mapping=mapping,
             tracking_uri=tracking_uri,
-            horizon_days=horizon_days,
             as_of=as_of,
             backtest_rulebooks=[str(p) for p in backtest or []],
         )

@@ -34,6 +34,7 @@ from models.splits import split_random_stratified
 from models.tracking import RunContext
 from models.train import TrainResult, train_and_register
 from rules import Rulebook, score_rulebook
+from serving.run_config import SliceSummary
 from serving.scorer_training import manual_scores_of
 
 # contact columns that are never features of a flat export: ids, personal data, times, and
@@ -67,6 +68,17 @@ class Slices:
     def X(self, part: str) -> pd.DataFrame:
         ts: TrainingSet = getattr(self, part)
         return self.leakage.apply(ts.X, keep_suspects=self.leakage.keep_suspects)
+
+
+def slice_summaries(slices: Slices) -> dict[str, SliceSummary]:
+    """Dates, rows and positives of the train, valid and test slices (for the run config)."""
+    out = {}
+    for part in ("train", "valid", "test"):
+        ts: TrainingSet = getattr(slices, part)
+        stamps = ts.snapshot.dropna()
+        dates = tuple(sorted({f"{d:%Y-%m-%d}" for d in stamps}))
+        out[part] = SliceSummary(dates=dates, rows=len(ts.y), positives=int(ts.y.sum()))
+    return out
 
 
 def train_on_slices(

@@ -25,11 +25,18 @@ SEGMENTS = ("lead_source", "region", "company_size_band")
 SCORE_DRIFT = ("probability", "manual_score", "final_score")
 
 
-def _rule_hits(breakdown: pd.DataFrame, contact_ids: pd.Series, scale: str) -> pd.DataFrame:
+def _rule_hits(
+    breakdown: pd.DataFrame, contact_ids: pd.Series, scale: str, rules: Sequence[str] = ()
+) -> pd.DataFrame:
+    """One boolean column per rule: did it give the contact points? ``rules`` are listed
+    even when they fired for nobody (the empty rulebook's rule never fires)."""
     fired = breakdown.loc[breakdown["scale"].astype("str") == scale]
     fired = fired.loc[fired["points_after_caps"].to_numpy() != 0, ["contact_id", "rule"]]
     hits = pd.crosstab(fired["contact_id"].astype("str"), fired["rule"].astype("str")) > 0
     hits = hits.reindex(contact_ids.astype("str").to_numpy(), fill_value=False)
+    missing = [r for r in rules if r not in hits.columns]
+    if missing:
+        hits = hits.reindex(columns=[*hits.columns, *missing], fill_value=False)
     return hits.rename_axis(index="contact_id", columns=None).reset_index()
 
 
@@ -126,7 +133,12 @@ def comparison_inputs(
     if prepared.rules is None:  # prepare() always returns the rulebook result
         raise ValueError("the scorer returned no rule scores; cannot build rule evidence")
     breakdown = prepared.rules.breakdown
-    hits = _rule_hits(breakdown, scored["contact_id"], rulebook.primary_scale)
+    hits = _rule_hits(
+        breakdown,
+        scored["contact_id"],
+        rulebook.primary_scale,
+        () if breakdown["rule"].size else [r.name for r in rulebook.rules],
+    )
     rules = [c for c in hits.columns if c != "contact_id"]
     points = _rule_points(rulebook, breakdown, rules)
     mql, sql = _stage_cuts(rulebook)

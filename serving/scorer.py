@@ -38,6 +38,7 @@ from serving.blend import BlendConfig, StackedBlend, assign_tier, final_score
 from serving.eligibility import known_contacts, rejects_frame
 from serving.explain import FastTreeShap
 from serving.reasons import make_explainer, model_reasons, rules_json
+from serving.run_config import RunConfig
 from serving.scorer_types import (
     OUTPUT_COLUMNS,
     RULE_COLUMNS,
@@ -73,11 +74,14 @@ class LeadScorer:
         settings: ScorerSettings | None = None,
         metadata: Mapping[str, str] | None = None,
         flat_types: TableTypes | None = None,
+        run_config: RunConfig | None = None,
     ) -> None:
         """Bundle fitted parts; ``spec=None`` means a flat export (features are columns).
 
         ``flat_types`` are a flat export's inferred column types from training
         (:func:`features.infer.infer_table_types`): scoring types the columns the same way.
+        ``run_config`` is what the training run resolved (framing, horizon, slices, ...):
+        ``compare`` and the batch read the horizon from it.
 
         Raises:
             ValueError: ``stacked`` blend without a fitted :class:`StackedBlend`, or a model
@@ -96,17 +100,20 @@ class LeadScorer:
         self.rulebook_mapping = rulebook.model_dump(mode="json", by_alias=True)
         self.spec_mapping = None if spec is None else spec.model_dump(mode="json")
         self.metadata = dict(metadata or {})
+        self.run_config_mapping = None if run_config is None else run_config.model_dump(mode="json")
         self._parse()
 
     def _parse(self) -> None:
         self.rulebook_ = rulebook_from_dict(self.rulebook_mapping)
         spec = self.spec_mapping
         self.spec_ = None if spec is None else FeatureSpec.model_validate(spec)
+        config = getattr(self, "run_config_mapping", None)  # None in scorers logged before
+        self.run_config_ = None if config is None else RunConfig.model_validate(config)
         self._explainer: FastTreeShap | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        for key in ("rulebook_", "spec_", "_explainer"):
+        for key in ("rulebook_", "spec_", "run_config_", "_explainer"):
             state.pop(key, None)
         return state
 
@@ -122,14 +129,34 @@ class LeadScorer:
         return self._explainer
 
     def describe(self) -> dict[str, str]:
-        """Versions recorded with the scorer (model, rulebook, spec fingerprint, blend)."""
+        """Versions recorded with the scorer (model, rulebook, spec, blend, framing, horizon)."""
+        run = self.run_config_
+        trained = {} if run is None else {"framing": run.framing, "horizon_days": run.horizon_days}
         return {
             **self.metadata,
             "rulebook_name": self.rulebook_.name,
             "rulebook_version": str(self.rulebook_.version),
             "spec_fingerprint": self.spec_.fingerprint() if self.spec_ else "flat",
             "blend_method": self.blend.method,
+            **{k: str(v) for k, v in trained.items()},
         }
+
+    def horizon_days(self) -> int:
+        """The label horizon the scorer was trained for (from its run configuration).
+
+        Raises:
+            ValueError: A flat-export scorer (no horizon), or a scorer logged before run
+                configurations were stored (retrain it).
+        """
+        run = self.run_config_
+        if run is None:
+            raise ValueError(
+                "this scorer was registered before scorers stored their run configuration, "
+                "so its label horizon is unknown: retrain it (leadscore train)"
+            )
+        if run.horizon_days is None:
+            raise ValueError("this scorer was trained on a flat export: it has no label horizon")
+        return run.horizon_days
 
     def check_data(self, tables: CrmTables) -> None:
         """Refuse data of another shape than the training data, before any scoring.

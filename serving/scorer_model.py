@@ -32,6 +32,7 @@ from mlflow.types import ColSpec, ParamSchema, ParamSpec, Schema, TensorSpec
 
 from models.pyfunc import pip_requirements, serving_signature, to_serving_frame
 from models.tracking import MLFLOW_NOT_FOUND_CODES
+from serving.run_config import default_scorer_uri
 from serving.scorer import OUTPUT_COLUMNS, LeadScorer
 
 ARTIFACT_KEY = "lead_scorer"
@@ -143,14 +144,33 @@ class LoadedScorer:
     model_version: str
 
 
+def _registered_hint(model_uri: str, tracking_uri: str | None) -> str:
+    """What the store does hold under the URI's name: its aliases and versions."""
+    match = _REGISTRY_URI.match(model_uri)
+    if match is None:
+        return ""
+    client = MlflowClient(tracking_uri, registry_uri=tracking_uri)
+    try:
+        registered = client.get_registered_model(match["name"])
+    except MlflowException:
+        return ""
+    aliases = registered.aliases or {}
+    if aliases:
+        shown = ", ".join(f"@{a} (v{aliases[a]})" for a in sorted(aliases))
+        return f"{match['name']} has the aliases {shown}: pass one of them with --model, or "
+    return f"{match['name']} has no alias: pass models:/{match['name']}/VERSION, or "
+
+
 _REGISTRY_URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/]+)|/(?P<version>\d+))$")
 
 
-def load_scorer(model_uri: str, tracking_uri: str | None = None) -> LoadedScorer:
+def load_scorer(model_uri: str | None, tracking_uri: str | None = None) -> LoadedScorer:
     """Load a logged scorer and resolve its registered name and version.
 
     Args:
-        model_uri: ``models:/<name>@<alias>``, ``models:/<name>/<version>`` or a run URI.
+        model_uri: ``models:/<name>@<alias>``, ``models:/<name>/<version>`` or a run URI;
+            None: the champion of the default config's scorer name
+            (:func:`serving.run_config.default_scorer_uri`).
         tracking_uri: MLflow tracking/registry URI (None: MLflow's current one).
 
     Returns:
@@ -158,12 +178,14 @@ def load_scorer(model_uri: str, tracking_uri: str | None = None) -> LoadedScorer
 
     Raises:
         ValueError: The URI does not hold a leadscore scorer, or nothing is registered or
-            logged under it in this tracking store (the message says where it looked).
+            logged under it in this tracking store (the message says where it looked and,
+            for a missing alias, which aliases exist).
         OSError: The scorer's files are missing or unreadable; the error's note names the
             model URI and the store.
         pickle.UnpicklingError: The pickle is corrupt or truncated (``EOFError`` when it
             ends early); with the same note.
     """
+    model_uri = model_uri or default_scorer_uri()
     if tracking_uri is not None:
         mlflow.set_tracking_uri(tracking_uri)
         mlflow.set_registry_uri(tracking_uri)
@@ -175,9 +197,10 @@ def load_scorer(model_uri: str, tracking_uri: str | None = None) -> LoadedScorer
             exc.add_note(f"loading the scorer {model_uri} from the MLflow store {where}")
             raise
         raise ValueError(
-            f"no scorer {model_uri} in the MLflow store {where} ({exc.message}); train one "
-            "first (leadscore train --workdir DIR), or pass the --workdir / --tracking-uri "
-            "it was trained into, or another --model"
+            f"no scorer {model_uri} in the MLflow store {where} ({exc.message}); "
+            f"{_registered_hint(model_uri, tracking_uri)}train one first (leadscore train "
+            "--workdir DIR), or pass the --workdir / --tracking-uri it was trained into, or "
+            "another --model"
         ) from None
     except (OSError, pickle.UnpicklingError, EOFError) as exc:
         # a missing, unreadable or truncated artifact (the run's files were deleted, or a

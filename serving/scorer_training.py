@@ -29,6 +29,7 @@ from models.metrics import evaluate
 from models.train import TrainResult
 from rules import Rulebook, score_rulebook
 from serving.blend import BlendConfig, StackedBlend, final_score
+from serving.run_config import RunConfig
 from serving.scorer import LeadScorer, ScorerSettings
 from serving.scorer_model import log_lead_scorer, to_pyfunc_frame
 
@@ -126,6 +127,7 @@ def build_and_register_scorer(
     settings: ScorerSettings | None = None,
     scorer_name: str | None = None,
     k_frac: float = 0.1,
+    run_config: RunConfig | None = None,
 ) -> ScorerRegistration:
     """Assemble the scorer from a training run, log it in that run and register it.
 
@@ -139,13 +141,16 @@ def build_and_register_scorer(
         blend: Blend settings (default :class:`BlendConfig`); ``stacked`` uses the blend
             fitted here on the validation slice.
         settings: Scorer settings (rejected exclusions, tier source, top-k).
-        scorer_name: Registered name; default ``<conversion model name>-scorer``.
+        scorer_name: Registered name; default the run config's, else
+            ``<conversion model name>-scorer``.
         k_frac: Sales capacity for precision/recall at k in the blend metrics.
+        run_config: What the training run resolved; stored in the scorer (``compare``
+            reads the horizon from it).
 
     Returns:
         The scorer, its run and registry URIs, version, alias and the blend metrics.
     """
-    blend = blend or BlendConfig()
+    blend = blend or (run_config.blend if run_config is not None else BlendConfig())
     model = train_result.model
     p_valid = model.predict_conversion(slices.X("valid"))
     manual_valid = slices.manual_score_valid
@@ -172,7 +177,9 @@ def build_and_register_scorer(
     metrics["stacked_valid_mean"] = float(stacked.predict_proba(p_valid, manual_valid).mean())
     metrics["valid_base_rate"] = float(y_valid.mean())
     decision = train_result.decision
-    name = scorer_name or f"{decision.model_name}-scorer"
+    name = scorer_name or (
+        run_config.scorer_name if run_config is not None else f"{decision.model_name}-scorer"
+    )
     scorer = LeadScorer(
         model,
         rulebook,
@@ -181,6 +188,7 @@ def build_and_register_scorer(
         stacked=stacked if blend.method == "stacked" else None,
         settings=settings,
         flat_types=getattr(slices, "flat_types", None),
+        run_config=run_config,
         metadata={
             "scorer_name": name,
             "conversion_model": decision.model_name,

@@ -30,7 +30,7 @@ from serving.scorer_model import LoadedScorer, load_scorer
     retry_condition_fn=retry_transient,
     cache_policy=NO_CACHE,
 )
-def load(model_uri: str, tracking_uri: str) -> LoadedScorer:
+def load(model_uri: str | None, tracking_uri: str) -> LoadedScorer:
     """Load the registered scorer from MLflow (I/O: retried)."""
     return load_scorer(model_uri, tracking_uri)
 
@@ -39,12 +39,14 @@ def load(model_uri: str, tracking_uri: str) -> LoadedScorer:
 def compare(
     tables: CrmTables,
     loaded: LoadedScorer,
-    horizon_days: int,
     as_of: str | None,
     backtest_rulebooks: list[str],
     input_note: str = "",
 ) -> tuple[ComparisonReport, pd.Timestamp]:
-    """Score and label the held-out period, replay the backtests, build the report."""
+    """Score and label the held-out period, replay the backtests, build the report.
+
+    The label horizon and the training period come from the scorer's run configuration.
+    """
     if loaded.scorer.spec_ is None:
         raise ValueError(
             "compare replays a dated period of a CRM with history, but this scorer was trained "
@@ -52,6 +54,7 @@ def compare(
             "compares the model with the rulebook on its test slice (the table it prints, "
             "and the MLflow run's metrics and plots)"
         )
+    horizon_days = loaded.scorer.horizon_days()
     train_dates, _, test_date = snapshot_schedule(data_end_of(tables), horizon_days)
     when = utc_time(as_of, "as_of") if as_of else test_date
     created = pd.to_datetime(tables.contacts["created_at"], utc=True)
@@ -69,8 +72,16 @@ def compare(
         backtest_rulebooks={Path(p).stem: load_rulebook(p) for p in backtest_rulebooks},
         model_version=f"{loaded.model_name} v{loaded.model_version}",
     )
-    if input_note:
-        inputs = replace(inputs, input_notes=(input_note,))
+    notes = [input_note] if input_note else []
+    run = loaded.scorer.run_config_
+    if run is not None and run.rulebook.empty:
+        notes.append(
+            "No rulebook: the scorer was trained with the empty rulebook (no --rulebook fitted "
+            "the data), so the manual score is 0 for every lead and the final score is the "
+            "model's alone; the manual columns carry no information."
+        )
+    if notes:
+        inputs = replace(inputs, input_notes=tuple(notes))
     return build_report(inputs), when
 
 
@@ -90,12 +101,11 @@ def publish(report: ComparisonReport, out: str, tracking_uri: str, as_of: pd.Tim
 @flow(name="compare")
 def compare_flow(
     data: str,
-    model_uri: str,
+    model_uri: str | None,
     out: str = "work/report.html",
     workdir: str = "work",
     mapping: str | None = None,
     tracking_uri: str | None = None,
-    horizon_days: int = 90,
     as_of: str | None = None,
     backtest_rulebooks: list[str] | None = None,
 ) -> dict[str, Any]:
@@ -108,7 +118,6 @@ def compare_flow(
         workdir: Working directory of the embedded MLflow store.
         mapping: Column mapping for non-canonical exports.
         tracking_uri: MLflow tracking URI (default: the embedded store in ``workdir``).
-        horizon_days: Label horizon H (as in training).
         as_of: Start of the compared period (default: the newest with complete outcomes).
         backtest_rulebooks: Other rulebook files to replay over the same period.
 
@@ -121,7 +130,6 @@ def compare_flow(
     report, when = compare(
         validation.tables,
         loaded,
-        horizon_days,
         as_of,
         list(backtest_rulebooks or []),
         validation_note(validation.counts),

@@ -44,7 +44,7 @@ from serving.sinks import RunInfo, SinkResult
     retry_condition_fn=retry_transient,
     cache_policy=NO_CACHE,
 )
-def load(model_uri: str, tracking_uri: str) -> LoadedScorer:
+def load(model_uri: str | None, tracking_uri: str) -> LoadedScorer:
     """Load the scorer from the MLflow registry (I/O: retried)."""
     return load_scorer(model_uri, tracking_uri)
 
@@ -169,7 +169,7 @@ def score_on_spark(
 @flow(name="score")
 def score_flow(
     data: str,
-    model_uri: str,
+    model_uri: str | None,
     as_of: str | None,
     sink: str,
     mapping: str | None = None,
@@ -183,7 +183,8 @@ def score_flow(
 
     Args:
         data: Folder, file or database URL of the CRM export.
-        model_uri: The scorer, e.g. ``models:/leadscore-conversion-scorer@champion``.
+        model_uri: The scorer, e.g. ``models:/leadscore-conversion-scorer@champion``
+            (None: the champion of the configured scorer name).
         as_of: Scoring time ``YYYY-MM-DD[THH:MM]`` (UTC); None: today 00:00 UTC.
         sink: ``sqlite:///scores.db``, ``postgresql+psycopg://...``, ``.parquet``/``.csv``
             path, folder, or ``hubspot:PATH.csv``.

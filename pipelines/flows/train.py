@@ -1,4 +1,10 @@
-"""Flow: validate -> features -> leakage guard -> train -> calibrate -> evaluate -> register."""
+"""Flow: validate -> features -> leakage guard -> train -> calibrate -> evaluate -> register.
+
+The settings are resolved once into a :class:`serving.run_config.RunConfig` (training
+config with the caller's overrides, slices, resolved feature spec, rulebook, blend,
+tracking URI, names), logged whole with the run and stored in the scorer, which is
+always registered: without a rulebook that fits the data the empty one is used.
+"""
 
 from __future__ import annotations
 
@@ -13,48 +19,53 @@ from prefect.cache_policies import NO_CACHE
 
 from features.ingest.report import summary_dict
 from features.ingest.validation import ValidationReport
-from features.safe_yaml import read_yaml
-from features.spec import load_feature_spec
-from models import RunContext, TrainResult, load_train_config
-from models.config import load_yaml_settings
+from features.spec import FeatureSpec, load_feature_spec
+from models import RunContext, TrainResult
+from models.config import TrainConfig, load_yaml_settings
+from models.tracking import default_tracking_uri
 from pipelines.flows.common import validate_crm
 from pipelines.training_data import (
     Slices,
     flat_slices,
     is_flat,
+    slice_summaries,
     snapshot_slices,
     train_on_slices,
 )
 from rules import Rulebook, load_rulebook
 from serving.blend import BlendConfig
 from serving.explain.global_views import shap_views
+from serving.run_config import (
+    DEFAULT_RULEBOOK,
+    RunConfig,
+    choose_rulebook,
+    resolve_train_config,
+    rulebook_ref,
+)
 from serving.scorer_training import ScorerRegistration, build_and_register_scorer
 
-DEFAULT_RULEBOOK = Path(__file__).resolve().parents[2] / "rules" / "rulebooks" / "default.yaml"
+__all__ = ["DEFAULT_RULEBOOK", "train_flow"]
 
 
 @task(name="build-training-slices", cache_policy=NO_CACHE)
 def build_slices(
     report: ValidationReport,
-    spec_path: str | None,
-    rulebook: Rulebook | None,
-    horizon_days: int,
-    train_snapshots: int,
-    every_days: int,
+    spec: FeatureSpec | None,
+    rulebook: Rulebook,
+    config: TrainConfig,
     seed: int,
     keep_leaky: bool,
 ) -> Slices:
     """Snapshots (or a flat split), labels, leakage guard and the test slice's manual score."""
-    if is_flat(report.tables):
+    if spec is None:
         return flat_slices(report.tables, rulebook=rulebook, seed=seed, keep_leaky=keep_leaky)
-    spec = load_feature_spec(Path(spec_path) if spec_path else None)
     return snapshot_slices(
         report.tables,
         spec,
-        horizon_days=horizon_days,
+        horizon_days=config.horizon_days,
         rulebook=rulebook,
-        train_snapshots=train_snapshots,
-        every_days=every_days,
+        train_snapshots=config.train_snapshots,
+        every_days=config.every_days,
         keep_leaky=keep_leaky,
     )
 
@@ -62,26 +73,28 @@ def build_slices(
 @task(name="train-evaluate-register", cache_policy=NO_CACHE)
 def fit_and_register(
     slices: Slices,
-    config_path: str | None,
+    run_config: RunConfig,
     report: ValidationReport,
-    spec_path: str | None,
-    rulebook: Rulebook | None,
+    rulebook: Rulebook,
     workdir: str,
-    tracking_uri: str | None,
 ) -> TrainResult:
     """Train and calibrate, evaluate on the test slice, log to MLflow, gate promotion."""
-    config = load_train_config(Path(config_path) if config_path else None)
-    spec_raw = read_yaml(spec_path) if spec_path and slices.kind != "flat" else None
     context = RunContext(
-        feature_spec=spec_raw or {"kind": slices.kind, "default_spec": spec_path is None},
-        rulebook=rulebook.model_dump(mode="json", by_alias=True) if rulebook else None,
-        rulebook_version=rulebook.version if rulebook else None,
+        feature_spec=run_config.feature_spec or {"kind": slices.kind},
+        rulebook=rulebook.model_dump(mode="json", by_alias=True),
+        rulebook_version=rulebook.version,
         validation_summary=summary_dict(report),
         leakage_report=slices.leakage.to_dict(),
         data_fingerprint=slices.fingerprint,
+        run_config=run_config.model_dump(mode="json"),
+        params=run_config.params(),
     )
     return train_on_slices(
-        slices, config, context=context, tracking_uri=tracking_uri, workdir=Path(workdir)
+        slices,
+        run_config.train,
+        context=context,
+        tracking_uri=run_config.tracking_uri,
+        workdir=Path(workdir),
     )
 
 
@@ -102,19 +115,22 @@ def register_scorer(
     slices: Slices,
     report: ValidationReport,
     rulebook: Rulebook,
-    spec_path: str | None,
-    blend_path: str | None,
+    spec: FeatureSpec | None,
+    run_config: RunConfig,
 ) -> ScorerRegistration:
     """Bundle spec + rulebook + calibrated model + blend into one pyfunc and register it."""
+    return build_and_register_scorer(
+        result, slices, report.tables, rulebook=rulebook, spec=spec, run_config=run_config
+    )
+
+
+def blend_settings(blend_path: str | None, empty_rulebook: bool) -> BlendConfig:
+    """The blend of the run: the file's (or the defaults); with the empty rulebook the
+    manual score is 0 for everyone, so the model gets all the weight."""
     blend = BlendConfig()
     if blend_path:
         blend = load_yaml_settings(Path(blend_path), BlendConfig, "blend config")
-    spec = (
-        None if slices.kind == "flat" else load_feature_spec(Path(spec_path) if spec_path else None)
-    )
-    return build_and_register_scorer(
-        result, slices, report.tables, rulebook=rulebook, spec=spec, blend=blend
-    )
+    return blend.model_copy(update={"model_weight": 1.0}) if empty_rulebook else blend
 
 
 @flow(name="train")
@@ -124,11 +140,11 @@ def train_flow(
     mapping: str | None = None,
     config_path: str | None = None,
     spec_path: str | None = None,
-    rulebook_path: str | None = str(DEFAULT_RULEBOOK),
+    rulebook_path: str | None = None,
     tracking_uri: str | None = None,
-    horizon_days: int = 90,
-    train_snapshots: int = 6,
-    every_days: int = 30,
+    horizon_days: int | None = None,
+    train_snapshots: int | None = None,
+    every_days: int | None = None,
     seed: int = 0,
     keep_leaky: bool = False,
     blend_path: str | None = None,
@@ -141,37 +157,59 @@ def train_flow(
         mapping: Column-mapping YAML for non-canonical exports.
         config_path: Training config YAML (default: models/config_default.yaml).
         spec_path: Feature spec YAML (default: features/spec_default.yaml).
-        rulebook_path: Manual rulebook to compare against on the test slice (None: skip).
+        rulebook_path: Manual rulebook the scorer applies; None: the default rulebook for
+            canonical CRM tables, the empty one (manual score 0) for a mapped export.
         tracking_uri: MLflow tracking URI (default: the config's, else embedded SQLite).
-        horizon_days: Label horizon H: converts within H days of a snapshot.
-        train_snapshots: Number of monthly training snapshots.
-        every_days: Days between training snapshots.
+        horizon_days: Label horizon H (None: the config's).
+        train_snapshots: Number of training snapshots (None: the config's).
+        every_days: Days between training snapshots (None: the config's).
         seed: Split seed for flat exports.
         keep_leaky: Keep columns the leakage guard flags (they stay reported).
         blend_path: Blend config YAML (method weighted|stacked, weights, tiers); default
-            weighted 0.7 on the model.
+            weighted 0.7 on the model (1.0 with the empty rulebook).
 
     Returns:
-        Run id, model URI, test metrics, promotion decision and leakage suspects.
+        Run id, model and scorer URIs, test metrics, promotion decision, leakage suspects
+        and the run configuration.
     """
     Path(workdir).mkdir(parents=True, exist_ok=True)
+    config = resolve_train_config(
+        Path(config_path) if config_path else None,
+        {
+            "horizon_days": horizon_days,
+            "train_snapshots": train_snapshots,
+            "every_days": every_days,
+        },
+    )
+    uri = tracking_uri or config.tracking_uri or default_tracking_uri(Path(workdir))
     report = validate_crm(data, mapping)
-    rulebook = load_rulebook(rulebook_path) if rulebook_path else None
-    slices = build_slices(
-        report, spec_path, rulebook, horizon_days, train_snapshots, every_days, seed, keep_leaky
+    book_path = choose_rulebook(Path(rulebook_path) if rulebook_path else None, mapping)
+    rulebook = load_rulebook(book_path)
+    book = rulebook_ref(rulebook, book_path)
+    spec = (
+        None
+        if is_flat(report.tables)
+        else load_feature_spec(Path(spec_path) if spec_path else None)
+    )
+    slices = build_slices(report, spec, rulebook, config, seed, keep_leaky)
+    run_config = RunConfig(
+        framing="flat" if spec is None else "snapshots",
+        train=config,
+        slices=slice_summaries(slices),
+        feature_spec=None if spec is None else spec.model_dump(mode="json"),
+        rulebook=book,
+        blend=blend_settings(blend_path, book.empty),
+        tracking_uri=uri,
     )
     # a sync task returns its value; cast() tells mypy so (prefect types tasks as awaitable)
-    result = cast(
-        TrainResult,
-        fit_and_register(slices, config_path, report, spec_path, rulebook, workdir, tracking_uri),
-    )
+    result = cast(TrainResult, fit_and_register(slices, run_config, report, rulebook, workdir))
     log_shap_views(result, slices)
-    scorer = None
-    if rulebook is not None:
-        scorer = register_scorer(result, slices, report, rulebook, spec_path, blend_path)
+    scorer = cast(
+        ScorerRegistration, register_scorer(result, slices, report, rulebook, spec, run_config)
+    )
     return {
-        "scorer_uri": scorer.model_uri if scorer else None,
-        "blend_metrics": scorer.metrics if scorer else {},
+        "scorer_uri": scorer.model_uri,
+        "blend_metrics": scorer.metrics,
         "run_id": result.run_id,
         "model_uri": result.model_uri,
         "tracking_uri": result.tracking_uri,
@@ -180,4 +218,5 @@ def train_flow(
         "metrics": result.metrics,
         "leakage_suspects": list(slices.leakage.suspects),
         "decision": dataclasses.asdict(result.decision),
+        "run_config": run_config.model_dump(mode="json"),
     }

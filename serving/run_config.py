@@ -1,0 +1,187 @@
+"""The run configuration: everything a training run resolved, in one frozen object.
+
+``leadscore train`` (and the train flow) resolve the settings once: the training config
+with the command line's overrides, the framing, horizon and slice dates the data allows,
+the feature spec after ``extends``, the rulebook and its version, the blend settings, the
+tracking URI and the registered names. The result is logged whole to the MLflow run
+(``run_config.json``, plus its headline values as parameters) and stored inside the
+registered scorer, so ``score``, ``explain`` and ``compare`` read the horizon and the
+rest from the scorer instead of their own defaults.
+
+Defaults live in one place each: training settings in ``models/config_default.yaml``
+(horizon, snapshots, model and scorer names), blend settings in
+:class:`serving.blend.BlendConfig`, the feature spec in ``features/spec_default.yaml``,
+the rulebooks in ``rules/rulebooks/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from models.config import TrainConfig, load_train_config
+from models.registry import CHAMPION
+from rules import Rulebook
+from serving.blend import BlendConfig
+
+RULEBOOKS = Path(__file__).resolve().parents[1] / "rules" / "rulebooks"
+DEFAULT_RULEBOOK = RULEBOOKS / "default.yaml"
+"""The rulebook written for the canonical CRM (the synthetic one): train's default."""
+EMPTY_RULEBOOK = RULEBOOKS / "empty.yaml"
+"""No rules (manual score 0): used when no rulebook fits the data, so a scorer is always
+registered."""
+
+Framing = Literal["snapshots", "first_touch", "flat"]
+
+
+class SliceSummary(BaseModel):
+    """One slice (train, valid or test) of a run: its dates, rows and positives.
+
+    Attributes:
+        dates: ISO dates of the slice: its snapshot dates (``snapshots``), or the first and
+            last creation date of its contacts (``first_touch``); empty for a flat export.
+        rows: Rows in the slice.
+        positives: Rows labelled 1.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    dates: tuple[str, ...] = ()
+    rows: int = Field(ge=0)
+    positives: int = Field(ge=0)
+
+
+class RulebookRef(BaseModel):
+    """Which rulebook a run used.
+
+    Attributes:
+        name: The rulebook's ``name``.
+        version: The rulebook's ``version``.
+        source: The file it came from.
+        empty: True for the empty rulebook (manual score 0 for every lead).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    version: str
+    source: str
+    empty: bool = False
+
+
+class RunConfig(BaseModel):
+    """What a training run actually ran with; stored in the scorer it registered.
+
+    Attributes:
+        framing: ``snapshots`` (rows per contact and snapshot date), ``first_touch`` (one
+            row per contact at creation) or ``flat`` (a flat export's own columns).
+        train: The resolved training config (command-line overrides applied): horizon,
+            snapshots, LightGBM, gates, model and scorer names.
+        slices: Train / valid / test: dates, rows and positives.
+        feature_spec: The resolved feature spec (after ``extends``); None for a flat export.
+        rulebook: The rulebook the scorer applies.
+        blend: Blend settings.
+        tracking_uri: The MLflow store the run was logged to.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    framing: Framing
+    train: TrainConfig
+    slices: dict[str, SliceSummary] = Field(default_factory=dict)
+    feature_spec: dict[str, Any] | None = None
+    rulebook: RulebookRef
+    blend: BlendConfig = Field(default_factory=BlendConfig)
+    tracking_uri: str
+
+    @model_validator(mode="after")
+    def _check(self) -> RunConfig:
+        if (self.framing == "flat") != (self.feature_spec is None):
+            raise ValueError(
+                "run config: a flat export has no feature spec, every other framing has one "
+                f"(framing {self.framing!r}, feature_spec "
+                f"{'missing' if self.feature_spec is None else 'given'})"
+            )
+        return self
+
+    @property
+    def horizon_days(self) -> int | None:
+        """Label horizon H in days (None for a flat export: no point in time)."""
+        return None if self.framing == "flat" else self.train.horizon_days
+
+    @property
+    def scorer_name(self) -> str:
+        """The registered name of the scorer."""
+        return self.train.registered_scorer_name
+
+    def params(self) -> dict[str, str]:
+        """The headline values, logged as MLflow parameters beside ``run_config.json``.
+
+        (``horizon_days`` is logged with the training config, which holds it.)
+        """
+        out = {
+            "framing": self.framing,
+            "rulebook": f"{self.rulebook.name} {self.rulebook.version}",
+            "rulebook_empty": str(self.rulebook.empty),
+            "blend_method": self.blend.method,
+            "scorer_name": self.scorer_name,
+        }
+        for part, summary in self.slices.items():
+            out[f"{part}_rows"] = str(summary.rows)
+            out[f"{part}_positives"] = str(summary.positives)
+        return out
+
+
+def rulebook_ref(rulebook: Rulebook, source: Path) -> RulebookRef:
+    """The reference a run config keeps of ``rulebook``, loaded from ``source``."""
+    resolved = Path(source).resolve()
+    return RulebookRef(
+        name=rulebook.name,
+        version=str(rulebook.version),
+        source=str(resolved),
+        empty=resolved == EMPTY_RULEBOOK.resolve(),
+    )
+
+
+def resolve_train_config(
+    config_path: Path | None = None, overrides: Mapping[str, Any] | None = None
+) -> TrainConfig:
+    """The training config with the command line's overrides applied, validated once.
+
+    Args:
+        config_path: Training config YAML; None: ``models/config_default.yaml``.
+        overrides: Field -> value; ``None`` values keep the config's value.
+
+    Raises:
+        ValueError: The file or an override is invalid; the message names the field.
+    """
+    config = load_train_config(config_path)
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    if not given:
+        return config
+    try:
+        return TrainConfig.model_validate({**config.model_dump(), **given})
+    except ValidationError as err:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors()
+        )
+        raise ValueError(f"invalid training setting: {problems}") from err
+
+
+def default_scorer_uri(config_path: Path | None = None) -> str:
+    """``models:/<scorer name>@champion`` of the training config (default: the packaged one)."""
+    return f"models:/{load_train_config(config_path).registered_scorer_name}@{CHAMPION}"
+
+
+def choose_rulebook(rulebook: Path | None, mapping: str | None) -> Path:
+    """The rulebook a training run uses.
+
+    The one given; else the default rulebook for canonical CRM tables; else (a mapped
+    export, whose columns the default rulebook was not written for) the empty rulebook.
+    """
+    if rulebook is not None:
+        return Path(rulebook)
+    return DEFAULT_RULEBOOK if mapping is None else EMPTY_RULEBOOK
