@@ -50,12 +50,18 @@ def _rule_points(
 
 
 def _stage_cuts(rulebook: Rulebook) -> tuple[float, float]:
-    if rulebook.stages is None:
+    stages = rulebook.stages
+    if stages is None:
         raise ValueError(
             f"rulebook {rulebook.name!r} defines no stages: the report needs its MQL and SQL "
             "cut-offs (add a `stages:` section)"
         )
-    return float(rulebook.stages.mql), float(rulebook.stages.sql)
+    if stages.mql is None or stages.sql is None:
+        raise ValueError(
+            f"rulebook {rulebook.name!r} routes stages by grade (stages.by_grade): the report "
+            "needs MQL and SQL cut-offs on the score (stages: lead, mql, sql)"
+        )
+    return float(stages.mql), float(stages.sql)
 
 
 def _segments(tables: CrmTables, scorer: LeadScorer) -> pd.DataFrame:
