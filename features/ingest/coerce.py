@@ -105,6 +105,22 @@ def datetime_values(values: pd.Series) -> pd.Series:
     return stamps.where(inside).astype(UTC_DTYPE)
 
 
+def unstorable_datetimes(values: pd.Series) -> np.ndarray:
+    """Mask of ISO 8601 values that parse but lie outside what ``datetime64[ns]`` holds.
+
+    ``0001-01-01`` and ``9999-12-31`` are valid ISO 8601: their rows are out of range,
+    not "not ISO 8601".
+    """
+    if isinstance(values.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(
+        values.dtype
+    ):
+        return np.zeros(len(values), dtype=bool)
+    text = values.astype("string").str.strip()
+    stamps = pd.to_datetime(text, errors="coerce", utc=True, format="ISO8601")
+    outside = stamps.notna() & ((stamps < _NS_MIN) | (stamps > _NS_MAX))
+    return outside.to_numpy(dtype=bool)
+
+
 def number_values(values: pd.Series, *, integer: bool) -> pd.Series:
     """Numbers as ``float64`` (``Int64`` when ``integer``); unparseable ones missing.
 

@@ -16,9 +16,9 @@ from typing import Any, Literal, cast
 import numpy as np
 import pandas as pd
 
-from features.ingest.coerce import COERCE_RULES, EXPECTED_FORM
+from features.ingest.coerce import COERCE_RULES, EXPECTED_FORM, unstorable_datetimes
 from features.ingest.readers import RAGGED_COLUMN
-from features.ingest.suites import Rule
+from features.ingest.suites import EARLIEST_TIME, PLACEHOLDERS_BEFORE, Rule
 from features.schema import Table
 
 Severity = Literal["error", "warning"]
@@ -97,6 +97,13 @@ def coercion_failures(
         if column.name not in unconverted:
             continue
         rows = np.flatnonzero(unconverted[column.name])
+        if column.dtype == "datetime":
+            outside = unstorable_datetimes(raw[column.name].iloc[rows])
+            if outside.any():
+                failures.append(_out_of_range(table, column.name, rows[outside], raw))
+                rows = rows[~outside]
+            if not len(rows):
+                continue
         form = EXPECTED_FORM[column.dtype]
         values = shown_values(raw, rows, column.name, table)
         failures.append(
@@ -110,6 +117,23 @@ def coercion_failures(
             )
         )
     return failures
+
+
+def _out_of_range(table: Table, column: str, rows: np.ndarray, raw: pd.DataFrame) -> Failure:
+    """ISO 8601 timestamps too far in the past or future to store (0001-01-01)."""
+    values = shown_values(raw, rows, column, table)
+    earliest = f"{EARLIEST_TIME:%Y-%m-%d}"
+    return Failure(
+        rule="expect_column_values_to_be_between",
+        column=column,
+        rows=rows,
+        reasons=reasons_from(
+            [f"{column} '", values, f"' is out of range (must be between {earliest} and now)"],
+            len(rows),
+        ),
+        severity="error",
+        message=f"{column} must lie between {earliest} and now: check the date format",
+    )
 
 
 def rule_failure(
@@ -140,6 +164,16 @@ def rule_failure(
         bounds = _bounds(spec.min, spec.max)
         parts = [f"{col} ", values, f" is out of range (must be {bounds})"]
         message = f"{col} must be {bounds}"
+    elif rule.kind == "not_before":
+        parts = [f"{col} ", values, f" is out of range (must be {EARLIEST_TIME:%Y-%m-%d} or later)"]
+        message = f"{col} must not be before {EARLIEST_TIME:%Y-%m-%d}: check the date format"
+    elif rule.kind == "placeholder_date":
+        before = f"{PLACEHOLDERS_BEFORE:%Y-%m-%d}"
+        parts = [f"{col} ", values, f" is before {before}: a placeholder or epoch date? (kept)"]
+        message = (
+            f"{col} before {before}: usually a placeholder (1900-01-01) or the Unix epoch "
+            "(1970-01-01) standing for a blank date; rows kept, check the export"
+        )
     elif rule.kind == "not_future":
         now = context["now"].strftime("%Y-%m-%dT%H:%M:%SZ")
         parts = [f"{col} ", values, f" is in the future (after {now})"]

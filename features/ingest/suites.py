@@ -6,7 +6,8 @@ Every expectation comes from the schema, so the suites cannot drift from it:
 * non-nullable columns are not null;
 * the primary key is unique (``ExpectColumnValuesToBeUnique`` or the compound form);
 * category values are in the vocabulary, numbers within ``Column.min``/``max``;
-* timestamps are not in the future (``max_value`` is the suite parameter ``now``);
+* timestamps are not in the future (``max_value`` is the suite parameter ``now``), not
+  before :data:`EARLIEST_TIME`, and get a warning before :data:`PLACEHOLDERS_BEFORE`;
 * foreign keys point at accepted rows of the referenced table;
 * ``outcomes.converted_at`` is not before the contact's ``created_at``.
 
@@ -44,6 +45,15 @@ TIME_ORDER: tuple[tuple[str, str, str, str], ...] = (
 """``(table, column, referenced table, referenced column)``: ``column`` must not be
 earlier than the referenced row's column (joined on the table's foreign key)."""
 
+EARLIEST_TIME = pd.Timestamp("1900-01-01", tz="UTC")
+"""Timestamps before this are out of range (quarantined): no CRM event is that old, and
+``datetime64[ns]`` cannot even hold years before 1677 (``0001-01-01``)."""
+
+PLACEHOLDERS_BEFORE = pd.Timestamp("1971-01-01", tz="UTC")
+"""Timestamps before this (but not before :data:`EARLIEST_TIME`) are kept with a
+warning: in a CRM they are almost always placeholders, 1900-01-01 or the Unix epoch
+1970-01-01 (a zero or blank date converted to a timestamp)."""
+
 RULE_META = "leadscore_rule"
 ROW_LIMIT = 100
 """Failing-row lists kept in the stored GX results (the quarantine has them all)."""
@@ -62,8 +72,8 @@ class Rule:
 
     Attributes:
         key: Unique id within the suite (stored in the expectation's ``meta``).
-        kind: columns, not_null, unique, in_set, range, not_future, reference or
-            time_order.
+        kind: columns, not_null, unique, in_set, range, not_future, not_before,
+            placeholder_date, reference or time_order.
         columns: The user-facing columns the rule is about.
         severity: ``error`` quarantines failing rows; ``warning`` only reports them.
         expectation: The GX expectation.
@@ -121,6 +131,14 @@ def table_rules(table: Table) -> list[Rule]:
                 column=col.name, max_value={"$PARAMETER": "now"}
             )
             add("not_future", (col.name,), exp, "error")
+            exp = gxe.ExpectColumnValuesToBeBetween(
+                column=col.name, min_value={"$PARAMETER": "earliest"}
+            )
+            add("not_before", (col.name,), exp, "error")
+            exp = gxe.ExpectColumnValuesToBeBetween(
+                column=col.name, min_value={"$PARAMETER": "placeholders_before"}
+            )
+            add("placeholder_date", (col.name,), exp, "warning")
     for fk in table.foreign_keys:
         exp = gxe.ExpectColumnValuesToBeInSet(column=known_flag(fk.column), value_set=[True])
         severity: Severity = (
@@ -228,8 +246,9 @@ def run_suite(
     batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(
         batch_parameters={"dataframe": frame}
     )
+    parameters = {"now": now, "earliest": EARLIEST_TIME, "placeholders_before": PLACEHOLDERS_BEFORE}
     result = batch.validate(
-        build_suite(table), result_format=RESULT_FORMAT, expectation_parameters={"now": now}
+        build_suite(table), result_format=RESULT_FORMAT, expectation_parameters=parameters
     )
     verdicts: dict[str, tuple[bool, np.ndarray]] = {}
     for item in result.results:

@@ -189,10 +189,15 @@ def _table_failures(
     run = run_suite(context, table, checked, now=now)
     facts = {"now": now, "inputs": inputs, "checked": checked}
     unique_rule = None
+    too_early: dict[str, np.ndarray] = {}  # a date out of range is not also a placeholder
     for rule in table_rules(table):
         success, rows = run.verdicts[rule.key]
         if rule.kind == "columns" and not success:
             raise TableError(f"{label}: columns do not match the schema of {table.name}")
+        if rule.kind == "not_before":
+            too_early[rule.columns[0]] = rows
+        elif rule.kind == "placeholder_date":
+            rows = np.setdiff1d(rows, too_early.get(rule.columns[0], []))
         if rule.kind == "unique":
             unique_rule = (rule, rows)
         elif len(rows):

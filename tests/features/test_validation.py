@@ -596,3 +596,38 @@ def test_a_ragged_event_is_quarantined_in_every_table_its_log_feeds(tmp_path):
         assert report.counts[table]["accepted"] == accepted, table
         assert report.counts[table]["quarantined"] == 1, table
         assert quarantined(report, table)[1][2] == "ragged row: 2 fields, header has 6 (line 4)"
+
+
+def test_dates_out_of_range_and_placeholder_dates():
+    rows = [
+        {"contact_id": "c4", "created_at": "0001-01-01"},  # ISO, but no CRM is that old
+        {"contact_id": "c5", "created_at": "1850-06-01T00:00:00Z"},
+        {"contact_id": "c6", "created_at": "1900-01-01"},  # placeholder: kept, warned
+        {"contact_id": "c7", "created_at": "1970-01-01T00:00:00Z"},  # the Unix epoch
+        {"contact_id": "c8", "created_at": "9999-12-31"},
+    ]
+    raw = with_rows(base_raw(), "contacts", rows)
+    report = validate_tables(raw, now=NOW)
+    assert_conserved(report, raw)
+    assert quarantined(report, "contacts") == {
+        3: (
+            "expect_column_values_to_be_between",
+            "created_at",
+            "created_at '0001-01-01' is out of range (must be between 1900-01-01 and now)",
+        ),
+        4: (
+            "expect_column_values_to_be_between",
+            "created_at",
+            "created_at 1850-06-01T00:00:00Z is out of range (must be 1900-01-01 or later)",
+        ),
+        7: (
+            "expect_column_values_to_be_between",
+            "created_at",
+            "created_at '9999-12-31' is out of range (must be between 1900-01-01 and now)",
+        ),
+    }
+    assert report.counts["contacts"]["warnings"] == 2
+    warned = [i for i in report.issues if i.severity == "warning" and i.column == "created_at"]
+    assert [(i.n_rows, [e["row"] for e in i.examples]) for i in warned] == [(2, [5, 6])]
+    assert "placeholder (1900-01-01) or the Unix epoch" in warned[0].message
+    assert set(report.tables.contacts["contact_id"]) >= {"c6", "c7"}
