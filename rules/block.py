@@ -24,6 +24,17 @@ from rules.stages import RANK, latest_feedback
 from rules.variables import VariableCache
 from rules.vocabulary import variables_for
 
+
+def index_dtype(n: int) -> type[np.signedinteger]:
+    """The smallest signed integer type holding the indexes ``0..n-1`` (rules, scales,
+    categories): int8/int16 keep the breakdown small, int32/int64 lift any limit on
+    how many rules a rulebook has."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if n <= np.iinfo(dtype).max + 1:
+            return dtype
+    return np.int64
+
+
 NO_TIME = np.iinfo(np.int64).min
 
 
@@ -57,7 +68,7 @@ def rulebook_layout(rulebook: Rulebook) -> Layout:
         np.array(
             [categories.index(r.category) for r in rulebook.rules]
             + [categories.index("recycle")] * len(RECYCLE_KINDS),
-            dtype=np.int8 if len(categories) < 128 else np.int64,
+            dtype=index_dtype(len(categories)),
         ),
         list(dict.fromkeys(ex.reason for ex in exclusions)),
     )
@@ -177,6 +188,7 @@ def score_block(
         The block's per-contact arrays and breakdown rows.
     """
     n = len(contacts)
+    rule_type = index_dtype(len(layout.rule_names))
     fb_kind, fb_time = latest_feedback(history)
     forget = _forget_before(rulebook, fb_kind, fb_time)
     activity = history.forgetting(forget) if (forget > NO_TIME).any() else history
@@ -215,7 +227,7 @@ def score_block(
         for what, where, before, after in caps.cuts:
             cuts.append((scale.name, _cut_label(what, categories, scale), where, before, after))
         rows[scale.name] = BlockRows(
-            r.pos.astype(np.int32), r.rule.astype(np.int16), r.value, r.raw, r.decayed, caps.capped
+            r.pos.astype(np.int32), r.rule.astype(rule_type), r.value, r.raw, r.decayed, caps.capped
         )
 
     # fit and engagement: after decay and category caps, before the total cap and the gate

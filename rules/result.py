@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from rules.block import BlockRows, BlockScores, Layout
+from rules.block import BlockRows, BlockScores, Layout, index_dtype
 
 BREAKDOWN_COLUMNS: tuple[str, ...] = (
     "contact_id",
@@ -138,15 +138,15 @@ def breakdown_frame(
         if pieces
         else np.zeros(0, dtype=pos_type)
     )
-    rule_idx = column("rule").astype(np.int16)
-    code_type = np.int8 if max(n_rules, len(layout.scale_names)) < 128 else np.int16
+    code_type = index_dtype(max(n_rules, len(layout.scale_names)))
+    rule_idx = column("rule").astype(code_type)
     return pd.DataFrame(  # copy=False: no consolidation copy of tens of millions of rows
         {
             "contact_id": _categorical(pos, ids),
             "scale": _categorical(
                 np.repeat(np.asarray(scale_of, dtype=code_type), sizes), layout.scale_names
             ),
-            "rule": _categorical(rule_idx.astype(code_type), layout.rule_names),
+            "rule": _categorical(rule_idx, layout.rule_names),
             "category": _categorical(layout.cat_of_rule[rule_idx], layout.categories),
             "value": column("value").astype(float, copy=False),
             "points_raw": column("raw").astype(float, copy=False),
