@@ -1,79 +1,75 @@
-"""Probability calibration of a classifier margin: Platt scaling and isotonic regression.
+"""Probability calibration of LightGBM's margin: scikit-learn's Platt scaling or isotonic.
 
-Both calibrators map LightGBM's raw margin (log-odds) to a probability. :func:`fit_calibrator`
-chooses between them by cross-fitted log loss on the calibration slice, then refits the
-winner on the whole slice.
+The booster is already trained when it is calibrated, so its margin (log-odds) is wrapped
+in a fitted :class:`MarginClassifier`, frozen with :class:`~sklearn.frozen.FrozenEstimator`
+and calibrated by :class:`~sklearn.calibration.CalibratedClassifierCV` (``sigmoid`` is
+Platt scaling). :func:`fit_calibrator` chooses between the two methods by cross-fitted log
+loss on the calibration slice, then fits the winner on the whole slice.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal
 
 import numpy as np
-from sklearn.isotonic import IsotonicRegression
-from sklearn.linear_model import LogisticRegression
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.frozen import FrozenEstimator
 from sklearn.metrics import log_loss
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 CalibrationMethod = Literal["isotonic", "platt"]
 
 # A calibrated probability of exactly 0 or 1 is never justified by a finite sample and
-# makes log loss infinite; isotonic steps are clipped to this margin.
+# makes log loss infinite; calibrated probabilities are clipped to this margin.
 PROBA_EPS = 1e-4
 
+MIN_PER_CLASS = 2
+"""Rows of each class every calibrator is fitted on, at the least (scikit-learn's check)."""
 
-class Calibrator(Protocol):
-    """Maps margins to probabilities."""
-
-    def predict(self, margin: np.ndarray) -> np.ndarray: ...
+_SKLEARN_METHOD = {"platt": "sigmoid", "isotonic": "isotonic"}
 
 
-@dataclass
-class PlattCalibrator:
-    """Logistic regression on the margin (Platt scaling), nearly unregularised."""
+class MarginClassifier(ClassifierMixin, BaseEstimator):
+    """The fitted booster's margin as a classifier: its decision function is its one column.
 
-    model: LogisticRegression = field(default_factory=lambda: LogisticRegression(C=1e6))
+    ``fit`` learns nothing; it only declares the classes, so that the already trained
+    booster's margins can be calibrated by scikit-learn's calibrators.
+    """
 
-    def fit(self, margin: np.ndarray, y: np.ndarray) -> PlattCalibrator:
-        self.model.fit(np.asarray(margin, dtype=float).reshape(-1, 1), y)
+    def fit(self, X: np.ndarray, y: np.ndarray | None = None) -> MarginClassifier:
+        """Declare the classes 0 and 1; nothing is learned."""
+        self.classes_ = np.array([0, 1])
         return self
 
-    def predict(self, margin: np.ndarray) -> np.ndarray:
-        x = np.asarray(margin, dtype=float).reshape(-1, 1)
-        return self.model.predict_proba(x)[:, 1]
+    def decision_function(self, X: np.ndarray) -> np.ndarray:
+        """The margin: the single column of ``X``."""
+        return np.asarray(X, dtype=float).reshape(len(X), -1)[:, 0]
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """1 where the margin is positive (scikit-learn's classifier contract)."""
+        return (self.decision_function(X) > 0).astype(int)
 
 
-@dataclass
-class IsotonicCalibrator:
-    """Monotone step function of the margin, clipped away from 0 and 1."""
-
-    model: IsotonicRegression = field(
-        default_factory=lambda: IsotonicRegression(
-            y_min=PROBA_EPS, y_max=1 - PROBA_EPS, out_of_bounds="clip"
-        )
-    )
-
-    def fit(self, margin: np.ndarray, y: np.ndarray) -> IsotonicCalibrator:
-        self.model.fit(np.asarray(margin, dtype=float), y)
-        return self
-
-    def predict(self, margin: np.ndarray) -> np.ndarray:
-        return np.asarray(self.model.predict(np.asarray(margin, dtype=float)), dtype=float)
+def calibrator(method: CalibrationMethod) -> CalibratedClassifierCV:
+    """An unfitted calibrator of a margin column (``fit(margin[:, None], y)``)."""
+    if method not in _SKLEARN_METHOD:
+        raise ValueError(f"unknown calibration method {method!r}; use 'isotonic' or 'platt'")
+    frozen = FrozenEstimator(MarginClassifier().fit(np.zeros((1, 1))))
+    # with a frozen estimator nothing is refitted per fold; cv only sets the class check
+    return CalibratedClassifierCV(frozen, method=_SKLEARN_METHOD[method], cv=MIN_PER_CLASS)
 
 
-def make_calibrator(method: CalibrationMethod) -> PlattCalibrator | IsotonicCalibrator:
-    """A new, unfitted calibrator for ``method``."""
-    if method == "platt":
-        return PlattCalibrator()
-    if method == "isotonic":
-        return IsotonicCalibrator()
-    raise ValueError(f"unknown calibration method {method!r}; use 'isotonic' or 'platt'")
+def calibrated_probability(fitted: CalibratedClassifierCV, margin: np.ndarray) -> np.ndarray:
+    """P(convert) of each margin, clipped to ``[PROBA_EPS, 1 - PROBA_EPS]``."""
+    column = np.asarray(margin, dtype=float).reshape(-1, 1)
+    return np.clip(fitted.predict_proba(column)[:, 1], PROBA_EPS, 1 - PROBA_EPS)
 
 
 def cross_fitted_log_loss(
     method: CalibrationMethod, margin: np.ndarray, y: np.ndarray, seed: int
 ) -> float:
-    """Log loss of ``method`` fitted on one half of the slice and scored on the other, averaged.
+    """Log loss of ``method`` fitted on one stratified half of the slice, scored on the other.
 
     Args:
         method: Calibration method.
@@ -82,14 +78,13 @@ def cross_fitted_log_loss(
         seed: Seed of the half split.
 
     Returns:
-        Mean held-out log loss over the two folds.
+        The held-out log loss over the whole slice (each row predicted by the calibrator
+        fitted on the other half).
     """
-    halves = stratified_halves(y, seed)
-    losses = []
-    for fit_idx, eval_idx in (halves, halves[::-1]):
-        cal = make_calibrator(method).fit(margin[fit_idx], y[fit_idx])
-        losses.append(log_loss(y[eval_idx], cal.predict(margin[eval_idx]), labels=[0, 1]))
-    return float(np.mean(losses))
+    folds = StratifiedKFold(n_splits=2, shuffle=True, random_state=seed)
+    column = np.asarray(margin, dtype=float).reshape(-1, 1)
+    p = cross_val_predict(calibrator(method), column, y, cv=folds, method="predict_proba")
+    return float(log_loss(y, np.clip(p[:, 1], PROBA_EPS, 1 - PROBA_EPS), labels=[0, 1]))
 
 
 def fit_calibrator(
@@ -97,7 +92,7 @@ def fit_calibrator(
     y: np.ndarray,
     method: Literal["auto", "isotonic", "platt"],
     seed: int,
-) -> tuple[PlattCalibrator | IsotonicCalibrator, CalibrationMethod, dict[str, float]]:
+) -> tuple[CalibratedClassifierCV, CalibrationMethod, dict[str, float]]:
     """Fit the calibrator, choosing the method by held-out log loss when ``method='auto'``.
 
     Args:
@@ -107,8 +102,9 @@ def fit_calibrator(
         seed: Seed of the cross-fitting split.
 
     Returns:
-        The calibrator refitted on the whole slice, the method used, and the held-out log
-        loss of each candidate (empty when the method was fixed).
+        The calibrator fitted on the whole slice (see :func:`calibrated_probability`), the
+        method used, and the held-out log loss of each candidate (empty when the method was
+        fixed).
     """
     margin = np.asarray(margin, dtype=float)
     y = np.asarray(y, dtype=int)
@@ -120,15 +116,4 @@ def fit_calibrator(
         chosen = "isotonic" if scores["isotonic"] < scores["platt"] else "platt"
     else:
         chosen = method
-    return make_calibrator(chosen).fit(margin, y), chosen, scores
-
-
-def stratified_halves(y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Split positions into two halves with the same class balance (seeded)."""
-    rng = np.random.default_rng(seed)
-    first, second = [], []
-    for label in (0, 1):
-        pos = rng.permutation(np.flatnonzero(y == label))
-        first.append(pos[: len(pos) // 2])
-        second.append(pos[len(pos) // 2 :])
-    return np.sort(np.concatenate(first)), np.sort(np.concatenate(second))
+    return calibrator(chosen).fit(margin.reshape(-1, 1), y), chosen, scores

@@ -19,9 +19,10 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import NotFittedError
 
-from models.calibration import fit_calibrator, stratified_halves
+from models.calibration import MIN_PER_CLASS, calibrated_probability, fit_calibrator
 from models.config import LightGBMParams
 from models.frames import align_features, check_target, learn_categories
+from models.splits import stratified_halves
 
 LGB_FIXED: dict[str, Any] = {
     "objective": "binary",
@@ -76,6 +77,12 @@ def train_booster(
         valid_sets=[stop_set],
         callbacks=[lgb.early_stopping(early_stopping_rounds, verbose=False)],
     )
+
+
+MIN_CALIB_PER_CLASS = 2 * MIN_PER_CLASS
+"""Rows of each class in the calibration slice: ``auto`` fits a calibrator on each half."""
+MIN_VALID_PER_CLASS = 2 * MIN_CALIB_PER_CLASS
+"""Rows of each class in a validation slice that is halved into early stopping and calibration."""
 
 
 def _check_class_counts(y: np.ndarray, minimum: int, name: str) -> None:
@@ -193,7 +200,7 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
         y_fit = check_target(y, len(X_fit), "y", need_both=True)
         X_val = align_features(X_valid, self.feature_names_, self.categories_, "X_valid")
         y_val = check_target(y_valid, len(X_val), "y_valid", need_both=True)
-        _check_class_counts(y_val, 4 if X_calib is None else 1, "y_valid")
+        _check_class_counts(y_val, MIN_VALID_PER_CLASS if X_calib is None else 1, "y_valid")
         if X_calib is None:
             stop_idx, cal_idx = stratified_halves(y_val, self.seed)
             X_stop, y_stop = X_val.iloc[stop_idx], y_val[stop_idx]
@@ -202,7 +209,7 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
             X_stop, y_stop = X_val, y_val
             X_cal = align_features(X_calib, self.feature_names_, self.categories_, "X_calib")
             y_cal = check_target(y_calib, len(X_cal), "y_calib", need_both=True)
-            _check_class_counts(y_cal, 2, "y_calib")
+            _check_class_counts(y_cal, MIN_CALIB_PER_CLASS, "y_calib")
         pos_weight = 1.0
         if self.class_weight == "balanced":
             pos_weight = float((y_fit == 0).sum() / (y_fit == 1).sum())
@@ -235,7 +242,12 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
     def predict_conversion(self, X: pd.DataFrame) -> np.ndarray:
         """Calibrated P(convert within the horizon) per row, as a 1-D array."""
         self._check_fitted()
-        return self.calibrator_.predict(self.predict_raw(X))
+        return self.probability_from_margin(self.predict_raw(X))
+
+    def probability_from_margin(self, margin: np.ndarray) -> np.ndarray:
+        """Calibrated P(convert) of raw margins (as :meth:`predict_raw` returns them)."""
+        self._check_fitted()
+        return calibrated_probability(self.calibrator_, margin)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Calibrated class probabilities, shape (n, 2): column 1 is P(convert)."""

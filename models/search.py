@@ -22,9 +22,9 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.model_selection import ParameterSampler
 
-from models.calibration import stratified_halves
 from models.estimator import ConversionModel, train_booster
 from models.frames import align_features, check_target, learn_categories
+from models.splits import stratified_halves
 
 SEARCH_SPACE: dict[str, list[Any]] = {
     "num_leaves": [7, 15, 31, 63],

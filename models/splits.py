@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from sklearn.model_selection import train_test_split
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,9 @@ def split_random_stratified(
 ) -> Split:
     """Random split keeping the conversion rate equal across slices (data without time).
 
+    Two calls of scikit-learn's ``train_test_split(stratify=...)``: the test slice first,
+    then validation out of the rest.
+
     Args:
         y: 0/1 labels.
         valid_frac: Fraction of rows for validation (and calibration).
@@ -80,13 +84,18 @@ def split_random_stratified(
     """
     _check_fracs(valid_frac, test_frac)
     y = np.asarray(y)
-    rng = np.random.default_rng(seed)
-    parts: dict[str, list[np.ndarray]] = {"train": [], "valid": [], "test": []}
-    for label in np.unique(y):
-        pos = rng.permutation(np.flatnonzero(y == label))
-        n_test = round(len(pos) * test_frac)
-        n_valid = round(len(pos) * valid_frac)
-        parts["test"].append(pos[:n_test])
-        parts["valid"].append(pos[n_test : n_test + n_valid])
-        parts["train"].append(pos[n_test + n_valid :])
-    return Split(**{k: np.sort(np.concatenate(v)) for k, v in parts.items()})
+    rest, test = train_test_split(
+        np.arange(len(y)), test_size=test_frac, stratify=y, random_state=seed
+    )
+    train, valid = train_test_split(
+        rest, test_size=valid_frac / (1 - test_frac), stratify=y[rest], random_state=seed
+    )
+    return Split(np.sort(train), np.sort(valid), np.sort(test))
+
+
+def stratified_halves(y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions split into two halves with the same class balance (seeded), each sorted."""
+    first, second = train_test_split(
+        np.arange(len(y)), test_size=0.5, stratify=y, random_state=seed
+    )
+    return np.sort(first), np.sort(second)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from features.ingest import InputError
-from models.estimator import ConversionModel, model_from_settings
+from models.estimator import MIN_VALID_PER_CLASS, ConversionModel, model_from_settings
 from models.frames import align_features
 from models.metrics import rank_deciles
 from models.splits import Split
@@ -36,15 +36,15 @@ def fit_model(
         The fitted, calibrated model (the test rows are never seen).
 
     Raises:
-        InputError: The validation slice has fewer than 4 rows of a class (early stopping
-            and calibration each need two).
+        InputError: The validation slice has fewer than ``MIN_VALID_PER_CLASS`` rows of a
+            class (early stopping and calibration each take half).
     """
     counts = np.bincount(y[split.valid], minlength=2)
-    if counts.min() < 4:
+    if counts.min() < MIN_VALID_PER_CLASS:
         raise InputError(
             f"the validation slice has {counts[1]} converted and {counts[0]} other rows; "
-            "early stopping and calibration need at least 4 of each: use a larger export "
-            "(or, with --time, a period where both outcomes occur)"
+            f"early stopping and calibration need at least {MIN_VALID_PER_CLASS} of each: use "
+            "a larger export (or, with --time, a period where both outcomes occur)"
         )
     model = model_from_settings(settings.lightgbm, calibration=settings.calibration, seed=seed)
     return model.fit(

@@ -292,7 +292,7 @@ class LeadScorer:
             margin = np.asarray(
                 model.booster_.predict(X, raw_score=True, num_iteration=model.best_iteration_)
             )
-            probability = np.clip(model.calibrator_.predict(margin), 0.0, 1.0)
+            probability = model.probability_from_margin(margin)
         with timed_step(seconds, "blend", on_step):
             manual = frame["manual_score"].to_numpy(dtype="float64", na_value=np.nan)
             final = np.clip(final_score(probability, manual, self.blend, self.stacked), 0, 100)

@@ -91,8 +91,8 @@ def test_bad_labels_name_the_position(leads, labels, message):
 def test_too_few_positives_in_validation_slice_is_explained(leads):
     X, y = leads.slice("train")
     Xv, yv = leads.slice("valid")
-    keep = np.flatnonzero(yv == 0)[:200].tolist() + np.flatnonzero(yv == 1)[:3].tolist()
-    with pytest.raises(ValueError, match="y_valid has 3 converted.*at least 4"):
+    keep = np.flatnonzero(yv == 0)[:200].tolist() + np.flatnonzero(yv == 1)[:7].tolist()
+    with pytest.raises(ValueError, match="y_valid has 7 converted.*at least 8"):
         quick_model().fit(X, y, X_valid=Xv.iloc[keep], y_valid=yv[keep])
 
 
