@@ -16,11 +16,50 @@ import pandas as pd
 from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
 
 
-def ece(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> float:
-    """Expected calibration error with equal-width probability bins.
+def reliability_bins(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> pd.DataFrame:
+    """Observed conversion rate against mean probability per equal-width bin of [0, 1].
 
-    ``sum_b n_b / N * |mean(y in b) - mean(p in b)|`` over the ``n_bins`` bins of [0, 1];
-    a probability of exactly 1 falls into the last bin.
+    The one binning of calibration: :func:`ece`, the reliability plot and the report's
+    calibration table read it. Bins are ``[k / n_bins, (k + 1) / n_bins)``; a probability
+    of exactly 1 falls into the last bin.
+
+    Args:
+        y: 0/1 labels.
+        p: Predicted probabilities in [0, 1].
+        n_bins: Number of equal-width bins.
+
+    Returns:
+        One row per non-empty bin: ``bin`` (1 = lowest), ``lower``, ``upper``, ``n``,
+        ``mean_predicted``, ``observed_rate``.
+
+    Raises:
+        ValueError: No rows, or a probability outside [0, 1].
+    """
+    y = np.asarray(y, dtype=float)
+    p = np.asarray(p, dtype=float)
+    if len(y) == 0:
+        raise ValueError("calibration bins need at least one row")
+    if ((p < 0) | (p > 1)).any():
+        raise ValueError("calibration bins need probabilities in [0, 1]; got a value outside")
+    bins = np.minimum((p * n_bins).astype(int), n_bins - 1)
+    count = np.bincount(bins, minlength=n_bins)
+    used = np.flatnonzero(count)
+    return pd.DataFrame(
+        {
+            "bin": used + 1,
+            "lower": used / n_bins,
+            "upper": (used + 1) / n_bins,
+            "n": count[used],
+            "mean_predicted": np.bincount(bins, p, n_bins)[used] / count[used],
+            "observed_rate": np.bincount(bins, y, n_bins)[used] / count[used],
+        }
+    )
+
+
+def ece(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> float:
+    """Expected calibration error over :func:`reliability_bins`.
+
+    ``sum_b n_b / N * |mean(y in b) - mean(p in b)|`` over the ``n_bins`` equal-width bins.
 
     Args:
         y: 0/1 labels.
@@ -30,17 +69,9 @@ def ece(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> float:
     Returns:
         The ECE (0 is perfectly calibrated).
     """
-    y = np.asarray(y, dtype=float)
-    p = np.asarray(p, dtype=float)
-    if len(y) == 0:
-        raise ValueError("ece needs at least one row")
-    if ((p < 0) | (p > 1)).any():
-        raise ValueError("ece needs probabilities in [0, 1]; got a value outside")
-    bins = np.minimum((p * n_bins).astype(int), n_bins - 1)
-    count = np.bincount(bins, minlength=n_bins)
-    gap = np.abs(np.bincount(bins, y, n_bins) - np.bincount(bins, p, n_bins))
-    # |sum_y - sum_p| / N equals n_b / N * |mean_y - mean_p| for every bin.
-    return float(gap.sum() / count.sum())
+    table = reliability_bins(y, p, n_bins)
+    gap = (table["observed_rate"] - table["mean_predicted"]).abs()
+    return float((table["n"] * gap).sum() / table["n"].sum())
 
 
 def rank_deciles(score: np.ndarray, n_bins: int = 10) -> np.ndarray:

@@ -15,7 +15,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from sklearn.metrics import precision_recall_curve, roc_curve
 
-from models.metrics import decile_table
+from models.metrics import decile_table, reliability_bins
 
 
 def _save(fig: Figure, path: Path) -> Path:
@@ -27,13 +27,8 @@ def _save(fig: Figure, path: Path) -> Path:
 
 def reliability_plot(y: np.ndarray, p: np.ndarray, path: Path, n_bins: int = 10) -> Path:
     """Mean predicted vs observed conversion rate per equal-width probability bin."""
-    y = np.asarray(y, dtype=float)
-    p = np.asarray(p, dtype=float)
-    bins = np.minimum((p * n_bins).astype(int), n_bins - 1)
-    count = np.bincount(bins, minlength=n_bins)
-    used = count > 0
-    mean_p = np.bincount(bins, p, n_bins)[used] / count[used]
-    mean_y = np.bincount(bins, y, n_bins)[used] / count[used]
+    table = reliability_bins(y, p, n_bins)
+    mean_p, mean_y = table["mean_predicted"], table["observed_rate"]
     fig = Figure(figsize=(5, 5), layout="constrained")
     ax = fig.add_subplot()
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect")

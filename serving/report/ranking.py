@@ -18,7 +18,7 @@ from sklearn.metrics import (
     roc_curve,
 )
 
-from models.metrics import decile_table, ece
+from models.metrics import decile_table, ece, reliability_bins
 
 _BOOT_CELLS = 2_000_000  # resample x row cells ranked at once: bounds the bootstrap's memory
 
@@ -173,21 +173,9 @@ def calibration_table(
         p = np.asarray(prob, dtype=float)
         if ((p < 0) | (p > 1)).any():
             raise ValueError(f"calibration: '{name}' has values outside [0, 1]")
-        bins = np.minimum((p * n_bins).astype(int), n_bins - 1)
-        count = np.bincount(bins, minlength=n_bins)
-        used = np.flatnonzero(count)
-        frame = pd.DataFrame(
-            {
-                "method": name,
-                "bin": used + 1,
-                "lower": used / n_bins,
-                "upper": (used + 1) / n_bins,
-                "n": count[used],
-                "mean_predicted": np.bincount(bins, p, n_bins)[used] / count[used],
-                "observed_rate": np.bincount(bins, labels, n_bins)[used] / count[used],
-            }
-        )
-        rows.append(frame)
+        table = reliability_bins(labels, p, n_bins)
+        table.insert(0, "method", name)
+        rows.append(table)
         summary.append(
             {"method": name, "brier": float(brier_score_loss(labels, p)), "ece": ece(labels, p)}
         )

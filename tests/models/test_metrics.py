@@ -5,8 +5,16 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.calibration import calibration_curve
 
-from models.metrics import decile_table, ece, evaluate, precision_recall_at_k, segment_metrics
+from models.metrics import (
+    decile_table,
+    ece,
+    evaluate,
+    precision_recall_at_k,
+    reliability_bins,
+    segment_metrics,
+)
 
 
 def test_ece_hand_computed():
@@ -94,3 +102,23 @@ def test_segment_metrics_per_level_with_missing_level():
     assert by_level.loc["EMEA", "roc_auc"] == 1.0
     with pytest.raises(ValueError, match="company_size"):
         segment_metrics(frame, y, score, ["company_size"], is_probability=True)
+
+
+def test_reliability_bins_match_scikit_learns_calibration_curve():
+    rng = np.random.default_rng(0)
+    p = rng.random(500)
+    p = p[np.abs(p * 10 - np.rint(p * 10)) > 1e-9]  # no value on a bin edge (conventions differ)
+    y = (rng.random(len(p)) < p).astype(int)
+    table = reliability_bins(y, p, n_bins=10)
+    observed, predicted = calibration_curve(y, p, n_bins=10, strategy="uniform")
+    np.testing.assert_allclose(table["observed_rate"], observed)
+    np.testing.assert_allclose(table["mean_predicted"], predicted)
+    assert table["n"].sum() == len(p)
+
+
+def test_reliability_bins_by_hand_leave_empty_bins_out():
+    table = reliability_bins(np.array([0, 1, 1, 0]), np.array([0.05, 0.15, 0.95, 1.0]), n_bins=10)
+    assert table["bin"].tolist() == [1, 2, 10]
+    assert table["n"].tolist() == [1, 1, 2]
+    assert table["observed_rate"].tolist() == [0.0, 1.0, 0.5]
+    assert table["mean_predicted"].tolist() == pytest.approx([0.05, 0.15, 0.975])
