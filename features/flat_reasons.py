@@ -13,18 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-_THOUSANDS = r"^(-?\d+)(\d{3})"
-
-
-def _numbers_text(values: np.ndarray) -> pd.Series:
-    """Plain numbers: whole numbers without decimals, others with up to 2, commas by 3."""
-    rounded = np.round(values, 2)
-    whole = np.mod(rounded, 1) == 0
-    text = pd.Series(np.where(whole, rounded.astype("int64", copy=False), 0), dtype="int64")
-    out = text.astype("string").where(whole, pd.Series(rounded).astype("string"))
-    for _ in range(5):  # 1234567890 -> 1,234,567,890 (each pass adds one comma)
-        out = out.str.replace(_THOUSANDS, r"\1,\2", regex=True)
-    return out
+from features.number_text import numbers_text
 
 
 def feature_value_text(
@@ -49,7 +38,7 @@ def feature_value_text(
         text = pd.Series(np.where(values.to_numpy() == 1, f"{name} = yes", f"{name} = no"))
     else:
         number = values.to_numpy(dtype=float)
-        text = name + " = " + _numbers_text(np.nan_to_num(number))
+        text = name + " = " + numbers_text(np.nan_to_num(number))
         if quartiles is not None and quartiles[0] < quartiles[1]:
             band = np.where(
                 number > quartiles[1], " (high)", np.where(number < quartiles[0], " (low)", "")

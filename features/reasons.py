@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from features.number_text import format_number
 from features.schema import FORM_STAGES
 from features.spec import FeatureSpec, load_feature_spec
 
@@ -44,16 +45,14 @@ def _missing(value: Any) -> bool:
 
 def _num(value: Any) -> str:
     """A whole number as is, others with one decimal; thousands separated, never ``1e+08``."""
-    number = float(value)
-    return f"{number:,.0f}" if number.is_integer() else f"{number:,.1f}"
+    return format_number(float(value), decimals=1)
 
 
 def _plain(value: Any) -> str:
     """A value of a column the spec does not know: numbers as ``1,532`` or ``2.67``."""
     if not pd.api.types.is_number(value) or pd.api.types.is_bool(value):
         return str(value)
-    number = round(float(value), 2)
-    return f"{number:,.0f}" if number.is_integer() else f"{number:,.2f}".rstrip("0")
+    return format_number(float(value), trim=True)
 
 
 def _times(value: Any) -> str:

@@ -11,6 +11,7 @@ import math
 
 import pandas as pd
 
+from features.number_text import format_number
 from rules.result import BREAKDOWN_COLUMNS, ScoreResult
 
 _COLUMNS = tuple(c for c in BREAKDOWN_COLUMNS if c != "contact_id")
@@ -41,25 +42,6 @@ def explanation_frame(result: ScoreResult, contact_id: str) -> pd.DataFrame:
     for col in ("scale", "rule", "category"):
         out[col] = out[col].astype("string")
     return out
-
-
-def format_number(x: float, *, signed: bool = False, decimals: int = 2) -> str:
-    """A number for people to read: ``178,649,000``, ``12.50``, ``+0.00``; never ``1e+08``.
-
-    Args:
-        x: The number (points, a rule's value, a threshold).
-        signed: Always show the sign (``+5``, ``-2.50``), as for points.
-        decimals: Decimals of a number that is not whole (a whole one shows none).
-
-    Returns:
-        Thousands separated; a decayed near-zero ``5.1e-06`` reads ``0.00`` (``+0.00``).
-    """
-    sign = "+" if signed else ""
-    if not math.isfinite(x):
-        return f"{x:{sign}}"
-    if abs(x - round(x)) < 1e-9:
-        return f"{round(x):{sign},d}"
-    return f"{x:{sign},.{decimals}f}"
 
 
 def _fmt(x: object) -> str:

@@ -18,9 +18,9 @@ import pandas as pd
 
 from features.crm import CrmTables
 from features.ingest.load import ingest
+from features.number_text import format_number
 from models.frames import align_features
 from rules import explanation_frame
-from rules.explain import format_number
 from serving.batch import utc_as_of
 from serving.eligibility import validation_rejects
 from serving.explain import top_factors

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rules.explain import format_number
+from features.number_text import format_number
 
 Spec = Sequence[tuple[str, str, str]]
 

@@ -35,7 +35,7 @@ from typing import Any
 import pandas as pd
 
 from features.files import atomic_write
-from rules.explain import format_number
+from features.number_text import format_number
 from serving.sinks.contract import RunInfo, SinkResult
 from serving.sinks.files import rejects_frame
 

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from features.number_text import format_number
 from rules import format_explanation
-from rules.explain import format_number
 
 
 @pytest.mark.parametrize(
