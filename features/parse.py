@@ -23,6 +23,30 @@ import pandas as pd
 
 from features.events import utc_timestamp
 
+TRUE_WORDS: frozenset[str] = frozenset({"true", "t", "yes", "y", "1", "1.0"})
+"""Text read as true (after trimming and case-folding) wherever a boolean is expected."""
+FALSE_WORDS: frozenset[str] = frozenset({"false", "f", "no", "n", "0", "0.0"})
+"""Text read as false, likewise."""
+
+
+def parse_bool_words(values: pd.Series) -> pd.Series:
+    """Booleans from text: :data:`TRUE_WORDS` / :data:`FALSE_WORDS` (any case, trimmed);
+    blanks and any other value are missing.
+
+    Returns:
+        A ``boolean`` series aligned with ``values``.
+    """
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.astype("boolean")
+    codes, distinct = pd.factorize(values.astype("object"), use_na_sentinel=True)
+    words = pd.Series(np.asarray(distinct, dtype=object)).astype("string").str.strip()
+    words = words.str.casefold()
+    decided = np.full(len(distinct) + 1, None, dtype=object)  # last slot: missing
+    decided[:-1][words.isin(TRUE_WORDS).fillna(False).to_numpy(dtype=bool)] = True
+    decided[:-1][words.isin(FALSE_WORDS).fillna(False).to_numpy(dtype=bool)] = False
+    return pd.Series(decided[codes], index=values.index, dtype="boolean")
+
+
 YES_NO_PAIRS: tuple[tuple[str, str], ...] = (
     ("yes", "no"),
     ("y", "n"),

@@ -14,8 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from features.ingest.normalise import bool_values
-from features.parse import parse_numbers
+from features.parse import parse_bool_words, parse_numbers
 from rules.activities import ActivityIndex
 from rules.model import AllOf, AnyOf, Leaf, Measure, NotOf
 from rules.operators import apply_operator
@@ -154,16 +153,14 @@ def _as_number(values: pd.Series) -> pd.Series:
 
 def _as_bool(values: pd.Series) -> pd.Series:
     """A text or 0/1 column the rulebook declares bool, read as validation reads booleans
-    (:func:`features.ingest.normalise.bool_values`); blanks and other values are missing."""
+    (:func:`features.parse.parse_bool_words`); blanks and other values are missing."""
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values):
         numbers = values.astype("float64")
         out = pd.Series(pd.NA, index=values.index, dtype="boolean")
         out[numbers == 1] = True
         out[numbers == 0] = False
         return out
-    decided = bool_values(values.astype("object"))
-    known = decided.map(lambda v: v if isinstance(v, bool) else None)
-    return known.astype("boolean")
+    return parse_bool_words(values)
 
 
 def reads_activity(cond: Any) -> bool:

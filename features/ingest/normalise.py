@@ -15,10 +15,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from features.parse import FALSE_WORDS, TRUE_WORDS  # one definition, read by rules too
 from features.schema import Column, Table
-
-TRUE_WORDS: frozenset[str] = frozenset({"true", "t", "yes", "y", "1", "1.0"})
-FALSE_WORDS: frozenset[str] = frozenset({"false", "f", "no", "n", "0", "0.0"})
 
 
 def normalise_table(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
