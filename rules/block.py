@@ -218,8 +218,21 @@ def score_block(
         gate_max = None
         if scale.gate is not None:
             gate_max = np.where(ev.condition(scale.gate.unless), np.inf, scale.gate.max)
+        combine = {
+            categories.index(c): list(cap.weights or [1.0])
+            for c, cap in scale.caps.items()
+            if c in categories and cap.combine == "max"
+        }
         caps = apply_scale_caps(
-            r.pos, cat_of_rule[r.rule], r.decayed, n, len(categories), cat_caps, total_cap, gate_max
+            r.pos,
+            cat_of_rule[r.rule],
+            r.decayed,
+            n,
+            len(categories),
+            cat_caps,
+            total_cap,
+            gate_max,
+            combine,
         )
         if scale.name == rulebook.primary_scale:
             category_sums = caps.category_sums

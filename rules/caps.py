@@ -156,6 +156,34 @@ def _exact_sums(values: np.ndarray, group: np.ndarray, n: int, *bounds: np.ndarr
     return sums
 
 
+def combine_max(values: np.ndarray, group: np.ndarray, weights: list[float]) -> np.ndarray:
+    """Keep each group's best contributions: the largest times ``weights[0]``, the second
+    times ``weights[1]`` ..., the rest 0 (ties: the earlier row ranks first).
+
+    Args:
+        values: Points per contribution.
+        group: Group of each contribution.
+        weights: Weights by rank, best first (``[1.0]``: a plain max).
+
+    Returns:
+        New points per contribution.
+    """
+    if values.size == 0:
+        return values
+    order = np.lexsort((np.arange(values.size), -values, group))
+    g = group[order]
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = g[1:] != g[:-1]
+    idx = np.arange(order.size)
+    rank = idx - np.maximum.accumulate(np.where(first, idx, 0))
+    w = np.zeros(order.size)
+    within = rank < len(weights)
+    w[within] = np.asarray(weights, dtype=float)[rank[within]]
+    out = np.empty_like(values, dtype=float)
+    out[order] = values[order] * w
+    return out
+
+
 def apply_scale_caps(
     pos: np.ndarray,
     category: np.ndarray,
@@ -165,25 +193,32 @@ def apply_scale_caps(
     category_caps: dict[int, tuple[float | None, float | None]],
     total_cap: tuple[float | None, float | None] | None,
     gate_max: np.ndarray | None,
+    combine: dict[int, list[float]] | None = None,
 ) -> ScaleCaps:
     """Apply category caps, then the total cap, then the gate, for one scale.
 
     Args:
         pos: Contact position of each contribution.
         category: Category index of each contribution.
-        points: Points after decay (and after any ``combine`` of a category).
+        points: Points after decay.
         n_contacts: Number of contacts.
         n_categories: Number of categories (indices below it).
         category_caps: Category index -> (max, min).
         total_cap: (max, min) of the scale total, or None.
         gate_max: Per-contact max while the gate is closed (``inf`` where open), or None.
+        combine: Category index -> weights of a ``combine: max`` category (applied first).
 
     Returns:
         The points after the category caps and after all caps, with exact sums.
     """
-    out = points
     group = pos * n_categories + category
     n_groups = n_contacts * n_categories
+    if combine:
+        points = points.copy()
+        for cat, weights in combine.items():
+            rows = np.flatnonzero(category == cat)
+            points[rows] = combine_max(points[rows], group[rows], weights)
+    out = points
     cat_bound = np.full(n_groups, np.nan)
     if category_caps:
         # one pass over all categories: a group is (contact, category)

@@ -34,6 +34,7 @@ def uses_activity(rule: Rule) -> bool:
         rule.kind == "each"
         or reads_activity(rule.when)
         or (rule.kind == "bands" and rule.bands is not None and rule.bands.of.activity is not None)
+        or (rule.kind == "steps" and rule.steps is not None and rule.steps.of.activity is not None)
     )
 
 

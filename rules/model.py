@@ -117,13 +117,24 @@ class Decay(Strict):
     floor: float = Field(default=0.0, ge=0, le=1)
 
 
+class Steps(Strict):
+    """Linear points by steps of a measure: ``points`` for every full ``every`` units of it,
+    e.g. -4 points for every 7 days without activity; at most ``max_steps`` steps."""
+
+    of: Measure
+    every: float = Field(gt=0)
+    max_steps: int | None = Field(default=None, ge=1)
+
+
 class Rule(Strict):
     """One scoring rule. Its kind follows from its keys:
 
     * criterion: ``when`` + ``points`` (points once when the condition holds);
     * bands: ``bands`` (points of the one band the measure falls in), optional ``when``;
     * per activity: ``each`` (an activity filter) + ``points`` for every matching
-      activity, optional ``within_days``, ``limit``, ``decay`` and ``when``.
+      activity, optional ``within_days``, ``limit``, ``decay`` and ``when``;
+    * steps: ``steps`` + ``points`` (points for every full step of a measure: linear decay
+      such as "minus 4 points for every 7 days without activity"), optional ``when``.
     """
 
     name: Name
@@ -133,6 +144,7 @@ class Rule(Strict):
     points: float | None = None
     when: Condition | None = None
     bands: Bands | None = None
+    steps: Steps | None = None
     each: dict[str, Scalar | list[Scalar] | dict[str, Any]] | None = None
     within_days: float | None = Field(default=None, gt=0)
     limit: Limit | None = None
@@ -140,19 +152,29 @@ class Rule(Strict):
 
     @property
     def kind(self) -> str:
-        """``bands``, ``each`` or ``criterion``."""
+        """``bands``, ``steps``, ``each`` or ``criterion``."""
         if self.bands is not None:
             return "bands"
+        if self.steps is not None:
+            return "steps"
         if self.each is not None:
             return "each"
         return "criterion"
 
 
 class Cap(Strict):
-    """Bounds on a sum of points (a category's, or a scale's total)."""
+    """Bounds on a sum of points (a category's, or a scale's total).
+
+    For a category, ``combine: max`` makes it non-additive: only its best contribution per
+    contact counts (Marketo's "best matched asset"), or, with ``weights``, the best times
+    ``weights[0]``, the second best times ``weights[1]`` ... (a weighted max); the others
+    count 0. Bounds apply after combining.
+    """
 
     max: float | None = None
     min: float | None = None
+    combine: Literal["sum", "max"] = "sum"
+    weights: list[float] | None = Field(default=None, min_length=1)
 
 
 class Gate(Strict):

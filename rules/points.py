@@ -106,6 +106,18 @@ def rule_contributions(rule: Rule, ev: Evaluator) -> Contributions:
         fired = ~np.isnan(pts) if gate is None else ~np.isnan(pts) & gate
         pos = np.flatnonzero(fired)
         return Contributions(pos, pts[pos], pts[pos].copy(), value[pos])
+    if rule.kind == "steps":
+        assert rule.steps is not None
+        value = ev.measure(rule.steps.of)
+        with np.errstate(invalid="ignore"):
+            steps = np.floor(value / rule.steps.every)
+        if rule.steps.max_steps is not None:
+            steps = np.minimum(steps, rule.steps.max_steps)
+        fired = ~np.isnan(steps) & (steps >= 1)
+        fired = fired if gate is None else fired & gate
+        pos = np.flatnonzero(fired)
+        pts = float(rule.points or 0.0) * steps[pos]
+        return Contributions(pos, pts, pts.copy(), steps[pos])
     acts = ev.activity
     rows = acts.window(acts.filter_rows(rule.each or {}), rule.within_days)
     if gate is not None:

@@ -220,9 +220,14 @@ def check_rule(
 ) -> list[tuple[str, str]]:
     """Problems of one rule (kind consistency, conditions, scales)."""
     out: list[tuple[str, str]] = []
-    kinds = [k for k in ("bands", "each") if getattr(rule, k) is not None]
+    kinds = [k for k in ("bands", "steps", "each") if getattr(rule, k) is not None]
     if len(kinds) > 1:
-        out.append(("bands", "a rule has either 'bands' or 'each', not both"))
+        out.append((kinds[1], f"a rule has one of 'bands', 'steps' and 'each', not {kinds}"))
+    if rule.steps is not None:
+        out += check_measure(rule.steps.of, "steps.of", variables)
+        dtype = measure_type(rule.steps.of, variables)
+        if dtype is not None and dtype not in {"int", "float"}:
+            out.append(("steps.of", f"steps need a numeric measure, this one is {dtype}"))
     if rule.kind == "bands":
         if rule.points is not None:
             out.append(("points", "a band rule takes its points from its ranges; remove it"))
@@ -278,6 +283,12 @@ def check_rulebook_semantics(book: Rulebook) -> list[RulebookProblem]:
                 add(_scale(scale.name, f"caps.{cat}", "min is above max"))
             if (cap.max is not None and cap.max < 0) or (cap.min is not None and cap.min > 0):
                 add(_scale(scale.name, f"caps.{cat}", "max must be >= 0 and min <= 0"))
+            if cap.weights is not None and cap.combine != "max":
+                add(_scale(scale.name, f"caps.{cat}.weights", "weights need combine: max"))
+        if scale.total is not None and (
+            scale.total.combine != "sum" or scale.total.weights is not None
+        ):
+            add(_scale(scale.name, "total.combine", "combine applies to category caps only"))
         if scale.gate is not None:
             probs += [
                 _scale(scale.name, f, m)
