@@ -51,10 +51,11 @@ def _as_tuple(value: Any) -> Any:
 
 class ActivityFilter(_Frozen):
     """Which activities belong to a group: every given field must match (AND); a list
-    within one field means any of its values (OR). Values are checked against the
-    closed vocabularies of :mod:`features.schema`."""
+    within one field means any of its values (OR). At least one field is given; without
+    ``activity_type`` every type counts (``{channel: email}``: all e-mail activity).
+    Values are checked against the closed vocabularies of :mod:`features.schema`."""
 
-    activity_type: tuple[str, ...] = Field(min_length=1)
+    activity_type: tuple[str, ...] | None = Field(default=None, min_length=1)
     page_category: tuple[str, ...] | None = None
     form_stage: tuple[str, ...] | None = None
     asset_type: tuple[str, ...] | None = None
@@ -69,6 +70,11 @@ class ActivityFilter(_Frozen):
 
     @model_validator(mode="after")
     def _values_in_vocabulary(self) -> ActivityFilter:
+        if not self.conditions():
+            raise ValueError(
+                f"give at least one of {', '.join((*_VOCAB_FIELDS, *_OPEN_FIELDS))}, "
+                "e.g. {activity_type: page_view} or {channel: email}"
+            )
         for name in _VOCAB_FIELDS:
             values = getattr(self, name)
             allowed = ACTIVITIES.column(name).allowed or ()
