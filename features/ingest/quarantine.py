@@ -298,6 +298,7 @@ def quarantine_frame(
     for name in ("_reason", "_rule", "_column"):
         meta[name] = hits[name].astype("string") if name in hits else pd.Series(dtype="string")
     values = raw.iloc[rows].reset_index(drop=True)
+    values = values.drop(columns=[RAGGED_COLUMN], errors="ignore")  # it is the _reason
     prefix = pd.DataFrame({k: pd.Series(v).reset_index(drop=True) for k, v in meta.items()})
     clash = [c for c in values.columns if c in prefix.columns]
     return pd.concat([prefix, values.drop(columns=clash)], axis=1)

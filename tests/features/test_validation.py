@@ -580,6 +580,7 @@ def test_ragged_rows_are_quarantined_with_their_field_count(tmp_path):
     accepted = report.tables.contacts.set_index("contact_id")
     assert accepted.loc["c2", "job_title"] == "CEO"
     assert "_ragged_row" not in report.tables.contacts.columns
+    assert "_ragged_row" not in report.quarantine["contacts"].columns  # the _reason says it
 
 
 def test_a_ragged_event_is_quarantined_in_every_table_its_log_feeds(tmp_path):
