@@ -7,9 +7,10 @@ column never becomes a feature, an artifact or a log line: type inference exclud
 :func:`personal_data_reason` as the reason, the feature builder refuses it, and MLflow
 logging refuses any frame that still holds it. The reason never quotes a value.
 
-Phone-like: 7 to 15 digits with only phone punctuation (``+ - . ( ) /`` and spaces), at
-least one such mark or a leading ``+``/``00`` (``+44 20 7946 0958``, ``(555) 010-0199``,
-``555-0100123``), and not a number or a date (``1234567.5``, ``2024-01-31``).
+Phone-like: 7 to 15 digits with only phone punctuation (``+ - . ( ) /`` and spaces), a
+leading ``+``/``00`` or parentheses or at least three groups of digits (``+44 20 7946
+0958``, ``(555) 010-0199``, ``555-010-0123``), and not a number, a range or a date
+(``1234567.5``, ``10.000.000``, ``1001-5000``, ``2024-01-31``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)
 """An e-mail address anywhere in a value."""
 
 _PHONE = re.compile(r"^(?:\+|00)?[\d\s().\-/]{7,24}$")
-_PHONE_MARK = re.compile(r"[\s().\-/]|^\+|^00")
+_DIALLED = re.compile(r"^\+|^00|\(")
+_GROUPED_NUMBER = re.compile(r"^\d{1,3}(?:[.,\s]\d{3})+(?:,\d+)?$")
 _DATE_LIKE = re.compile(
     r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})(?:[ T].*)?$"
 )
@@ -40,11 +42,15 @@ def _text_values(values: pd.Series) -> pd.Series:
 
 
 def _phone_like(text: pd.Series) -> pd.Series:
-    shaped = text.str.fullmatch(_PHONE) & text.str.contains(_PHONE_MARK)
+    shaped = text.str.fullmatch(_PHONE)
     digits = text.str.count(r"\d")
-    number = text.str.fullmatch(_NUMBER) & ~text.str.startswith("+")  # +1555... dials
-    plain = number | text.str.fullmatch(_DATE_LIKE)
-    return (shaped & digits.between(7, 15) & ~plain).fillna(False)
+    # a dialling prefix or parentheses, or at least three groups of digits: "1001-5000"
+    # (a size band) and "10.000.000" (a number) are not phone numbers
+    dialled = text.str.contains(_DIALLED)
+    grouped = text.str.count(r"\d+") >= 3
+    number = text.str.fullmatch(_NUMBER) | text.str.fullmatch(_GROUPED_NUMBER)
+    plain = (number & ~text.str.startswith("+")) | text.str.fullmatch(_DATE_LIKE)
+    return (shaped & digits.between(7, 15) & (dialled | grouped) & ~plain).fillna(False)
 
 
 def personal_data_reason(values: pd.Series) -> str | None:

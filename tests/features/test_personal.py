@@ -37,6 +37,7 @@ def test_an_e_mail_or_phone_anywhere_makes_the_column_personal(value: str) -> No
         ["1234567.50", "-12", "1e6", "20000000"],  # numbers
         ["Select", "Google", "C-level", "10-50", "@handle"],  # categories, not addresses
         ["v1.2.3", "A-12"],  # codes with few digits
+        ["1-10", "1001-5000", "10000-50000", "10.000.000", "1 000 000"],  # bands, numbers
     ],
 )
 def test_dates_numbers_and_categories_are_not_personal(values: list[str]) -> None:
