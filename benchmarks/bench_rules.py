@@ -364,6 +364,15 @@ class _Lead:
             return None
         if rule.kind == "criterion":
             return rule.points
+        if rule.kind == "steps":
+            m = rule.steps.of
+            v = self.agg(m) if m.activity is not None else self.var(m.var)
+            if _missing(v):
+                return None
+            n = math.floor(v / rule.steps.every)
+            if rule.steps.max_steps is not None:
+                n = min(n, rule.steps.max_steps)
+            return rule.points * n if n >= 1 else None
         if rule.kind == "bands":
             m = rule.bands.of
             v = self.agg(m) if m.activity is not None else self.var(m.var)
@@ -409,6 +418,11 @@ class _Lead:
                         and rule.bands is not None
                         and rule.bands.of.activity is not None
                     )
+                    or (
+                        rule.kind == "steps"
+                        and rule.steps is not None
+                        and rule.steps.of.activity is not None
+                    )
                 )
                 if not uses_activity:
                     fixed += pts
@@ -420,6 +434,11 @@ class _Lead:
             elif action.mode == "subtract":
                 items.append(("recycle", -action.points))
         for cat, cap in scale.caps.items():
+            if cap.combine == "max":  # the best counts (times its weight), the rest 0
+                mine = sorted((p for c, p in items if c == cat), reverse=True)
+                weights = list(cap.weights or [1.0])
+                kept = sum(p * w for p, w in zip(mine, weights, strict=False))
+                items = [(c, p) for c, p in items if c != cat] + [(cat, kept)]
             items = _bound(items, lambda c, cat=cat: c == cat, cap.max, cap.min)
         if scale.total is not None:
             items = _bound(items, lambda c: True, scale.total.max, scale.total.min)
