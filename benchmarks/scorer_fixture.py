@@ -13,7 +13,7 @@ from features.synthetic import DirtConfig, generate_crm
 from models.config import TrainConfig
 from models.train import model_from_config
 from rules import load_rulebook
-from serving.blend import BlendConfig
+from serving.blend import BlendConfig, fit_blend
 from serving.scorer import LeadScorer
 
 RULEBOOK = Path(__file__).resolve().parents[1] / "rules" / "rulebooks" / "default.yaml"
@@ -21,7 +21,7 @@ RULEBOOK = Path(__file__).resolve().parents[1] / "rules" / "rulebooks" / "defaul
 
 @lru_cache(maxsize=1)
 def trained_scorer() -> LeadScorer:
-    """The default-config model trained on a 20k-contact CRM, as a weighted scorer."""
+    """The default-config model trained on a 20k-contact CRM, with the blend fitted on its validation slice."""
     from pipelines.training_data import snapshot_slices
 
     tables = generate_crm(20_000, 101, dirt=DirtConfig.none()).tables
@@ -30,4 +30,10 @@ def trained_scorer() -> LeadScorer:
     model = model_from_config(TrainConfig()).fit(
         slices.X("train"), slices.train.y, X_valid=slices.X("valid"), y_valid=slices.valid.y
     )
-    return LeadScorer(model, rulebook, BlendConfig(), spec=spec)
+    blend = fit_blend(
+        model.predict_conversion(slices.X("valid")),
+        slices.manual_score_valid,
+        slices.valid.y,
+        BlendConfig(),
+    )
+    return LeadScorer(model, rulebook, blend, spec=spec)

@@ -10,8 +10,8 @@ from typing import Any
 
 _LAZY = {
     "BlendConfig": "serving.blend",
-    "StackedBlend": "serving.blend",
-    "final_score": "serving.blend",
+    "FittedBlend": "serving.blend",
+    "fit_blend": "serving.blend",
     "assign_tier": "serving.blend",
     "LeadScorer": "serving.scorer",
     "ScorerSettings": "serving.scorer_types",

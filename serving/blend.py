@@ -1,135 +1,357 @@
-"""The final score: the model's calibrated probability blended with the manual point score.
+"""The final score: the model's probability and the manual score, mixed on one scale.
 
-Two methods, chosen in :class:`BlendConfig`:
+1. **One scale.** The manual point score is calibrated to a probability on the validation
+   slice (isotonic or Platt, whichever has the lower held-out log loss), like the model.
+2. **Mixed in log-odds.** ``z = (1 - w) * logit(p_model) + w * logit(p_manual)``: the
+   manual weight ``w`` is the share of the evidence taken from the rules. Two calibrated
+   probabilities carrying different evidence, averaged, are under-confident, so the mix is
+   recalibrated on the validation slice: ``p_final = sigmoid(a + b * z)`` (Platt scaling,
+   ``b > 0``, which keeps the ranking). ``w = 0`` gives the model's probability exactly.
+   The default ``w`` minimises the log loss of the plain mix ``sigmoid(z)`` on the
+   validation slice (choosing it after the rescaling would leave it undetermined when the
+   manual score carries nothing: any ``w`` could then be scaled back to the model);
+   marketing ops can pin it or bound it. ``final = 100 * p_final``, so ``final / 100`` is a
+   probability.
+3. **Tiers from capacity.** Cut-offs on the final score are set on the validation slice so
+   that each tier holds the leads sales can work per period (``capacity``), or from the
+   lowest conversion probability a tier accepts (``min_probability``).
 
-* ``weighted``: ``final = w * 100 * p + (1 - w) * manual_0_100``, where the manual score is
-  normalised to 0-100 over the rulebook's range. Marketing ops keeps control of ``w``.
-* ``stacked``: a logistic regression on the model's logit and the normalised manual score,
-  fitted on the validation slice, so ``final / 100`` is itself a calibrated probability.
-
-The tier (A/B/C/D) comes from cut-offs on the final score.
+Every setting lives in :class:`BlendConfig`; what is learned lives in :class:`FittedBlend`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss
+
+from models.calibration import IsotonicCalibrator, PlattCalibrator, fit_calibrator
 
 _EPS = 1e-6
 
 
 class BlendConfig(BaseModel):
-    """How the final score is made.
+    """How the final score and the tiers are made (one definition, stored with the scorer).
 
     Attributes:
-        method: ``weighted`` or ``stacked``.
-        model_weight: Weight of the model's probability in ``weighted`` (0-1).
-        manual_min: Manual score mapped to 0 (clip below).
-        manual_max: Manual score mapped to 100 (clip above).
-        tiers: Lowest final score of each tier, best first, e.g. {"A": 70, "B": 40, "C": 15};
-            everything below the last cut-off gets ``bottom_tier``.
+        manual_weight: Pinned share of the evidence taken from the manual score (0-1);
+            None fits it on the validation slice (lowest log loss within ``weight_bounds``).
+        weight_bounds: Lowest and highest manual weight the fit may choose.
+        weight_step: Step of the weight grid searched by the fit and plotted in the report.
+        manual_calibration: ``auto`` (lower held-out log loss of the two), ``isotonic`` or
+            ``platt``: how the manual score becomes a probability.
+        seed: Seed of the cross-fitted choice of the manual calibration.
+        capacity: Leads sales can work per ``capacity_period_days`` in each tier, best tier
+            first, e.g. ``{"A": 500, "B": 1500}``. Each tier's cut-off is set on the
+            validation slice so that the tier holds that many leads of the scored pool.
+        capacity_period_days: The period the capacity is counted in (7: per week).
+        min_probability: Instead of ``capacity``: the lowest conversion probability of each
+            tier, best first, e.g. ``{"A": 0.3, "B": 0.1}``.
         bottom_tier: Tier of the leads below every cut-off.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    method: Literal["weighted", "stacked"] = "weighted"
-    model_weight: float = Field(0.7, ge=0.0, le=1.0)
-    manual_min: float = 0.0
-    manual_max: float = 100.0
-    tiers: dict[str, float] = Field(default_factory=lambda: {"A": 60.0, "B": 35.0, "C": 15.0})
+    manual_weight: float | None = Field(None, ge=0.0, le=1.0)
+    weight_bounds: tuple[float, float] = (0.0, 1.0)
+    weight_step: float = Field(0.01, gt=0.0, le=0.5)
+    manual_calibration: Literal["auto", "isotonic", "platt"] = "auto"
+    seed: int = 0
+    capacity: dict[str, int] | None = Field(
+        default_factory=lambda: {"A": 500, "B": 1500, "C": 4000}
+    )
+    capacity_period_days: int = Field(7, ge=1)
+    min_probability: dict[str, float] | None = None
     bottom_tier: str = "D"
 
     @model_validator(mode="after")
     def _check(self) -> BlendConfig:
-        if self.manual_max <= self.manual_min:
+        low, high = self.weight_bounds
+        if not 0.0 <= low <= high <= 1.0:
             raise ValueError(
-                f"blend: manual_max ({self.manual_max}) must be above manual_min "
-                f"({self.manual_min})"
+                f"blend.weight_bounds {list(self.weight_bounds)}: give [low, high] with "
+                "0 <= low <= high <= 1"
             )
-        cuts = list(self.tiers.values())
-        if cuts != sorted(cuts, reverse=True) or len(set(cuts)) != len(cuts):
-            raise ValueError(f"blend.tiers must be strictly decreasing, best tier first: {cuts}")
+        if self.manual_weight is not None and not low <= self.manual_weight <= high:
+            raise ValueError(
+                f"blend.manual_weight {self.manual_weight} is outside weight_bounds "
+                f"{list(self.weight_bounds)}; widen the bounds or pin another weight"
+            )
+        if (self.capacity is None) == (self.min_probability is None):
+            raise ValueError(
+                "blend: give the tiers either by capacity (leads per period, e.g. "
+                "{A: 500, B: 1500}) or by min_probability (e.g. {A: 0.3, B: 0.1}), not both"
+            )
+        if self.capacity is not None and any(v < 1 for v in self.capacity.values()):
+            raise ValueError(f"blend.capacity: leads per tier must be >= 1: {self.capacity}")
+        if self.min_probability is not None:
+            cuts = list(self.min_probability.values())
+            if cuts != sorted(cuts, reverse=True) or len(set(cuts)) != len(cuts):
+                raise ValueError(
+                    f"blend.min_probability must be strictly decreasing, best tier first: {cuts}"
+                )
+            if any(not 0.0 < c < 1.0 for c in cuts):
+                raise ValueError(f"blend.min_probability: values must be in (0, 1): {cuts}")
+        tiers = self.tier_names
+        if len(set(tiers)) != len(tiers):
+            raise ValueError(f"blend: bottom_tier {self.bottom_tier!r} repeats a tier name")
         return self
 
+    @property
+    def tier_names(self) -> list[str]:
+        """Every tier, best first, the bottom tier last."""
+        named = self.capacity if self.capacity is not None else self.min_probability or {}
+        return [*named, self.bottom_tier]
 
-def manual_0_100(manual: pd.Series | np.ndarray, config: BlendConfig) -> np.ndarray:
-    """The manual score normalised to 0-100 over [manual_min, manual_max], clipped.
-
-    A missing manual score counts as 0 points (no rule fired).
-    """
-    values = np.nan_to_num(np.asarray(manual, dtype="float64"), nan=0.0)
-    scaled = (values - config.manual_min) / (config.manual_max - config.manual_min) * 100.0
-    return np.clip(scaled, 0.0, 100.0)
+    def weight_grid(self) -> np.ndarray:
+        """Manual weights searched by the fit (and plotted): the bounds in ``weight_step``."""
+        low, high = self.weight_bounds
+        steps = np.arange(low, high, self.weight_step)
+        return np.unique(np.round(np.append(steps, high), 10))
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
-    q = np.clip(p, _EPS, 1 - _EPS)
+def logit(p: np.ndarray) -> np.ndarray:
+    """Log-odds of probabilities, clipped at 1e-6 from 0 and 1."""
+    q = np.clip(np.asarray(p, dtype="float64"), _EPS, 1 - _EPS)
     return np.log(q / (1 - q))
 
 
-class StackedBlend:
-    """Logistic blend of the model's logit and the normalised manual score.
-
-    Follows scikit-learn's contract: ``fit`` on the validation slice, then ``predict_proba``.
-    """
-
-    def __init__(self, config: BlendConfig, C: float = 1.0) -> None:
-        self.config = config
-        self.C = C
-
-    def _design(self, probability: np.ndarray, manual: np.ndarray) -> np.ndarray:
-        p = np.asarray(probability, dtype="float64")
-        if np.isnan(p).any() or (p < 0).any() or (p > 1).any():
-            raise ValueError("probability: values must be in [0, 1] with no missing values")
-        return np.column_stack([_logit(p), manual_0_100(manual, self.config) / 100.0])
-
-    def fit(self, probability: np.ndarray, manual: np.ndarray, y: np.ndarray) -> StackedBlend:
-        y = np.asarray(y)
-        if len(np.unique(y)) != 2:
-            raise ValueError("y: the stacked blend needs both classes on the validation slice")
-        model = LogisticRegression(C=self.C, max_iter=1000)
-        model.fit(self._design(probability, manual), y)
-        self.model_ = model
-        self.coef_ = model.coef_[0].copy()
-        self.intercept_ = float(model.intercept_[0])
-        return self
-
-    def predict_proba(self, probability: np.ndarray, manual: np.ndarray) -> np.ndarray:
-        """P(convert) from the blend: shape (n,)."""
-        if not hasattr(self, "model_"):
-            raise ValueError("StackedBlend is not fitted: call fit() on the validation slice")
-        return self.model_.predict_proba(self._design(probability, manual))[:, 1]
-
-
-def final_score(
-    probability: np.ndarray,
-    manual: np.ndarray,
-    config: BlendConfig,
-    stacked: StackedBlend | None = None,
+def mix(
+    p_model: np.ndarray, p_manual: np.ndarray, weight: float, scale: tuple[float, float] = (0.0, 1.0)
 ) -> np.ndarray:
-    """The final 0-100 score for each lead.
+    """``sigmoid(a + b * ((1 - weight) * logit(p_model) + weight * logit(p_manual)))``.
 
-    Raises:
-        ValueError: ``stacked`` method without a fitted :class:`StackedBlend`.
+    ``scale = (a, b)`` recalibrates the mix (see :func:`fit_blend`). ``weight == 0`` returns
+    ``p_model`` itself (no round trip through the log-odds; the scale is not used).
     """
-    if config.method == "weighted":
-        p = np.clip(np.asarray(probability, dtype="float64"), 0.0, 1.0)
-        w = config.model_weight
-        return w * 100.0 * p + (1.0 - w) * manual_0_100(manual, config)
-    if stacked is None:
-        raise ValueError("blend.method is 'stacked' but no fitted StackedBlend was given")
-    return 100.0 * stacked.predict_proba(probability, manual)
+    p_model = np.asarray(p_model, dtype="float64")
+    if weight == 0.0:
+        return p_model.copy()
+    z = (1.0 - weight) * logit(p_model) + weight * logit(p_manual)
+    a, b = scale
+    return 1.0 / (1.0 + np.exp(-(a + b * z)))
 
 
-def assign_tier(score: np.ndarray, config: BlendConfig) -> np.ndarray:
-    """Tier of each final score: the best tier whose cut-off the score reaches."""
+def fit_scale(
+    p_model: np.ndarray, p_manual: np.ndarray, y: np.ndarray, weight: float
+) -> tuple[float, float]:
+    """Platt scaling ``(a, b)`` of the mixed log-odds at ``weight`` (identity at weight 0).
+
+    Two calibrated probabilities that carry different evidence, averaged in log-odds, are
+    under-confident: the rescaling restores calibration without changing the ranking
+    (``b > 0`` keeps the order; a negative fit falls back to the identity).
+    """
+    if weight == 0.0:
+        return (0.0, 1.0)
+    z = (1.0 - weight) * logit(p_model) + weight * logit(p_manual)
+    model = LogisticRegression(C=1e6, max_iter=1000).fit(z.reshape(-1, 1), y)
+    a, b = float(model.intercept_[0]), float(model.coef_[0, 0])
+    return (a, b) if b > 0 else (0.0, 1.0)
+
+
+def _manual_values(manual: pd.Series | np.ndarray) -> np.ndarray:
+    """Manual scores as floats; a missing score counts as 0 points (no rule fired)."""
+    return np.nan_to_num(np.asarray(manual, dtype="float64"), nan=0.0)
+
+
+def _check_probability(probability: np.ndarray) -> np.ndarray:
+    p = np.asarray(probability, dtype="float64")
+    if np.isnan(p).any() or (p < 0).any() or (p > 1).any():
+        raise ValueError("probability: values must be in [0, 1] with no missing values")
+    return p
+
+
+@dataclass
+class FittedBlend:
+    """What the blend learned on the validation slice (see the module docstring).
+
+    Attributes:
+        config: The settings it was fitted with.
+        manual_calibrator: Maps manual points to a probability (None: not fitted, weight 0).
+        manual_method: ``isotonic`` or ``platt``.
+        fitted_weight: The manual weight with the lowest validation log loss (within bounds).
+        weight: The manual weight used: the pinned one, else ``fitted_weight``.
+        scale: Platt scaling ``(a, b)`` of the mix at ``weight`` (identity at weight 0).
+        cutoffs: Lowest final score (0-100) of each tier but the bottom one, best first.
+        pool_size: Leads in the scored pool the capacity was spread over.
+        valid_curve: Validation log loss of the plain mix per weight of the grid
+            (``weight``, ``log_loss``): the fitted weight is its minimum.
+        calibration_log_loss: Held-out log loss of each manual calibration candidate.
+    """
+
+    config: BlendConfig
+    manual_calibrator: PlattCalibrator | IsotonicCalibrator | None
+    manual_method: str
+    fitted_weight: float
+    weight: float
+    scale: tuple[float, float]
+    cutoffs: dict[str, float]
+    pool_size: int = 0
+    valid_curve: pd.DataFrame = field(default_factory=pd.DataFrame)
+    calibration_log_loss: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def model_only(cls, config: BlendConfig, cutoffs: dict[str, float]) -> FittedBlend:
+        """A blend that passes the model's probability through, with given tier cut-offs."""
+        return cls(config, None, "none", 0.0, 0.0, (0.0, 1.0), dict(cutoffs))
+
+    def manual_probability(self, manual: pd.Series | np.ndarray) -> np.ndarray:
+        """The manual score as a calibrated probability."""
+        values = _manual_values(manual)
+        if self.manual_calibrator is None:
+            raise ValueError("the manual calibrator is not fitted: fit the blend on valid")
+        return np.clip(self.manual_calibrator.predict(values), 0.0, 1.0)
+
+    def probability(self, probability: np.ndarray, manual: pd.Series | np.ndarray) -> np.ndarray:
+        """The final probability of each lead (the model's exactly when the weight is 0)."""
+        p = _check_probability(probability)
+        if self.weight == 0.0:
+            return p.copy()
+        return mix(p, self.manual_probability(manual), self.weight, self.scale)
+
+    def ranking_at(
+        self, probability: np.ndarray, manual: pd.Series | np.ndarray, weight: float
+    ) -> np.ndarray:
+        """The unscaled mix at another manual weight: its ranking of the leads (the
+        report's weight curve); not a calibrated probability unless ``weight`` is 0."""
+        p = _check_probability(probability)
+        if float(weight) == 0.0:
+            return p.copy()
+        return mix(p, self.manual_probability(manual), float(weight))
+
+    def final_score(self, probability: np.ndarray, manual: pd.Series | np.ndarray) -> np.ndarray:
+        """The final 0-100 score: 100 times the final probability."""
+        return 100.0 * self.probability(probability, manual)
+
+    def tier(self, final: np.ndarray) -> np.ndarray:
+        """Tier of each final score: the best tier whose cut-off the score reaches."""
+        return assign_tier(final, self.cutoffs, self.config.bottom_tier)
+
+    def describe(self) -> dict[str, str]:
+        """Short text of what was fitted, for registry tags and logs."""
+        cuts = ", ".join(f"{t} >= {c:.2f}" for t, c in self.cutoffs.items())
+        return {
+            "blend_manual_calibration": self.manual_method,
+            "blend_manual_weight": f"{self.weight:.2f}",
+            "blend_fitted_weight": f"{self.fitted_weight:.2f}",
+            "blend_tier_cutoffs": cuts,
+        }
+
+
+def assign_tier(score: np.ndarray, cutoffs: dict[str, float], bottom_tier: str) -> np.ndarray:
+    """Tier of each score: the best tier whose cut-off (best first) the score reaches."""
     score = np.asarray(score, dtype="float64")
-    out = np.full(score.shape, config.bottom_tier, dtype=object)
-    for tier, cut in reversed(list(config.tiers.items())):
+    out = np.full(score.shape, bottom_tier, dtype=object)
+    for tier, cut in reversed(list(cutoffs.items())):
         out[score >= cut] = tier
     return out
+
+
+def tier_cutoffs(final: np.ndarray, config: BlendConfig, pool_size: int) -> dict[str, float]:
+    """Cut-offs on the final score (0-100) for each tier but the bottom one, best first.
+
+    With ``capacity``, tier t's cut-off is the final score of the lead at cumulative
+    capacity rank ``round(n * cum_capacity / pool_size)`` among the ``n`` validation leads,
+    so that tier t holds about ``capacity[t]`` leads of a pool of ``pool_size``. With
+    ``min_probability`` it is ``100 * min_probability[t]``.
+
+    Args:
+        final: Final scores of the validation slice.
+        config: The blend settings.
+        pool_size: Leads in the pool the batch scores each period (the validation snapshot
+            itself for CRM history; the whole export for a flat export).
+
+    Raises:
+        ValueError: No validation score, or a pool smaller than one lead.
+    """
+    if config.min_probability is not None:
+        return {t: 100.0 * p for t, p in config.min_probability.items()}
+    values = np.sort(np.asarray(final, dtype="float64"))[::-1]
+    if values.size == 0 or pool_size < 1:
+        raise ValueError("tier cut-offs need validation scores and a pool of at least 1 lead")
+    out: dict[str, float] = {}
+    total = 0
+    top = float(values[0]) + 1e-9  # an empty tier: nobody reaches it
+    for tier, leads in (config.capacity or {}).items():
+        total += leads
+        rank = int(round(values.size * min(total / pool_size, 1.0)))
+        cut = float(values[rank - 1]) if rank >= 1 else top
+        out[tier] = cut
+    # equal cut-offs (ties, or a capacity beyond the pool) keep the better tier first
+    cuts = list(out.values())
+    for i in range(1, len(cuts)):
+        cuts[i] = min(cuts[i], np.nextafter(cuts[i - 1], -np.inf))
+    return dict(zip(out, cuts, strict=True))
+
+
+def _valid_curve(
+    p_model: np.ndarray, p_manual: np.ndarray, y: np.ndarray, grid: np.ndarray
+) -> pd.DataFrame:
+    """Validation log loss of the plain mix (no scale) at each weight of the grid."""
+    losses = [
+        log_loss(y, np.clip(mix(p_model, p_manual, float(w)), _EPS, 1 - _EPS), labels=[0, 1])
+        for w in grid
+    ]
+    return pd.DataFrame({"weight": grid, "log_loss": losses})
+
+
+def fit_blend(
+    probability: np.ndarray,
+    manual: pd.Series | np.ndarray,
+    y: np.ndarray,
+    config: BlendConfig,
+    *,
+    pool_size: int | None = None,
+) -> FittedBlend:
+    """Fit the manual calibration, the manual weight and the tier cut-offs on validation.
+
+    Args:
+        probability: The model's calibrated probability on the validation slice.
+        manual: The manual score of the same leads (missing: 0 points).
+        y: Their 0/1 outcomes.
+        config: The blend settings.
+        pool_size: Leads the batch scores per period (default: the validation slice's size).
+
+    Returns:
+        The :class:`FittedBlend`.
+
+    Raises:
+        ValueError: Probabilities outside [0, 1], lengths that differ or a single class.
+    """
+    p = _check_probability(probability)
+    points = _manual_values(manual)
+    labels = np.asarray(y, dtype=int)
+    if not len(p) == len(points) == len(labels):
+        raise ValueError(
+            f"blend fit: probability ({len(p)}), manual ({len(points)}) and y ({len(labels)}) "
+            "must describe the same leads"
+        )
+    if len(np.unique(labels)) != 2:
+        raise ValueError("y: the blend needs both classes on the validation slice")
+    method = config.manual_calibration
+    calibrator, chosen, candidates = fit_calibrator(points, labels, method, config.seed)
+    p_manual = np.clip(calibrator.predict(points), 0.0, 1.0)
+    grid = config.weight_grid()
+    curve = _valid_curve(p, p_manual, labels, grid)
+    fitted = float(curve["weight"].iloc[int(np.argmin(curve["log_loss"].to_numpy()))])
+    weight = fitted if config.manual_weight is None else float(config.manual_weight)
+    scale = fit_scale(p, p_manual, labels, weight)
+    final = 100.0 * mix(p, p_manual, weight, scale)
+    pool = len(p) if pool_size is None else int(pool_size)
+    return FittedBlend(
+        config=config,
+        manual_calibrator=calibrator,
+        manual_method=chosen,
+        fitted_weight=fitted,
+        weight=weight,
+        scale=scale,
+        cutoffs=tier_cutoffs(final, config, pool),
+        pool_size=pool,
+        valid_curve=curve,
+        calibration_log_loss=candidates,
+    )

@@ -126,7 +126,9 @@ class RunConfig(BaseModel):
             "framing": self.framing,
             "rulebook": f"{self.rulebook.name} {self.rulebook.version}",
             "rulebook_empty": str(self.rulebook.empty),
-            "blend_method": self.blend.method,
+            "blend_manual_weight": (
+                "fitted" if self.blend.manual_weight is None else str(self.blend.manual_weight)
+            ),
             "scorer_name": self.scorer_name,
         }
         for part, summary in self.slices.items():

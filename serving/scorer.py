@@ -34,7 +34,7 @@ from models.estimator import ConversionModel
 from models.frames import align_features
 from rules import Rulebook, rulebook_from_dict, score_rulebook
 from rules.memory import small_pages
-from serving.blend import BlendConfig, StackedBlend, assign_tier, final_score
+from serving.blend import FittedBlend
 from serving.eligibility import known_contacts, rejects_frame
 from serving.explain import FastTreeShap
 from serving.reasons import make_explainer, model_reasons, rules_json
@@ -67,10 +67,9 @@ class LeadScorer:
         self,
         model: ConversionModel,
         rulebook: Rulebook,
-        blend: BlendConfig,
+        blend: FittedBlend,
         *,
         spec: FeatureSpec | None = None,
-        stacked: StackedBlend | None = None,
         settings: ScorerSettings | None = None,
         metadata: Mapping[str, str] | None = None,
         flat_types: TableTypes | None = None,
@@ -84,18 +83,14 @@ class LeadScorer:
         ``compare`` and the batch read the horizon from it.
 
         Raises:
-            ValueError: ``stacked`` blend without a fitted :class:`StackedBlend`, or a model
-                feature named like a rules column.
+            ValueError: A model feature named like a rules column.
         """
-        if blend.method == "stacked" and not hasattr(stacked, "model_"):
-            raise ValueError("blend.method is 'stacked': pass a StackedBlend fitted on valid")
         clash = sorted(set(model.feature_names_) & {"contact_id", *RULE_COLUMNS})
         if clash:
             raise ValueError(f"model feature(s) {clash} clash with scorer columns; rename them")
         self.model = model
         self.flat_types = flat_types
         self.blend = blend
-        self.stacked = stacked
         self.settings = settings or ScorerSettings()
         self.rulebook_mapping = rulebook.model_dump(mode="json", by_alias=True)
         self.spec_mapping = None if spec is None else spec.model_dump(mode="json")
@@ -137,8 +132,8 @@ class LeadScorer:
             "rulebook_name": self.rulebook_.name,
             "rulebook_version": str(self.rulebook_.version),
             "spec_fingerprint": self.spec_.fingerprint() if self.spec_ else "flat",
-            "blend_method": self.blend.method,
             **{k: str(v) for k, v in trained.items()},
+            **self.blend.describe(),
         }
 
     def horizon_days(self) -> int:
@@ -295,9 +290,9 @@ class LeadScorer:
             probability = model.probability_from_margin(margin)
         with timed_step(seconds, "blend", on_step):
             manual = frame["manual_score"].to_numpy(dtype="float64", na_value=np.nan)
-            final = np.clip(final_score(probability, manual, self.blend, self.stacked), 0, 100)
+            final = np.clip(self.blend.final_score(probability, manual), 0, 100)
             grade = text_column(frame, "grade", n, None)
-            tier = assign_tier(final, self.blend)
+            tier = self.blend.tier(final)
             if self.settings.tier_from == "grade":
                 tier = np.where(grade.notna(), grade.astype(object), tier)
         with timed_step(seconds, "explanations", on_step):

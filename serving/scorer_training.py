@@ -1,12 +1,14 @@
-"""Assemble the scorer at the end of training: fit the stacked blend, compare, log, register.
+"""Assemble the scorer at the end of training: fit the blend, compare, log, register.
 
 Called by the train flow after :func:`models.train.train_and_register`:
 
 * the manual score of the validation and test rows is computed with the rulebook at
   each slice's ``as_of``;
-* the stacked blend is fitted on the validation slice (model probability + manual score);
-* both blends are evaluated on the test slice next to the model alone and the manual
-  score alone (metrics ``scorer_<what>_<metric>`` on the training run);
+* the blend (:func:`serving.blend.fit_blend`: manual calibration, manual weight, tier
+  cut-offs from sales capacity) is fitted on the validation slice;
+* the final score is evaluated on the test slice next to the model alone and the manual
+  score alone (metrics ``scorer_<what>_<metric>`` on the training run, with the weights and
+  the share of leads per tier);
 * the :class:`~serving.scorer.LeadScorer` is logged in the training run as ``scorer`` and
   registered as ``<model name>-scorer`` with the same alias the conversion model got
   (``champion`` only when it was promoted).
@@ -28,7 +30,7 @@ from features.spec import FeatureSpec
 from models.metrics import evaluate
 from models.train import TrainResult
 from rules import Rulebook, score_rulebook
-from serving.blend import BlendConfig, StackedBlend, final_score
+from serving.blend import BlendConfig, FittedBlend, fit_blend
 from serving.run_config import RunConfig
 from serving.scorer import LeadScorer, ScorerSettings
 from serving.scorer_model import log_lead_scorer, to_pyfunc_frame
@@ -92,27 +94,31 @@ def blend_metrics(
     y: np.ndarray,
     probability: np.ndarray,
     manual: np.ndarray,
-    blend: BlendConfig,
-    stacked: StackedBlend,
+    blend: FittedBlend,
     k_frac: float,
 ) -> dict[str, float]:
-    """Test metrics of the model alone, the manual score alone and both blends.
+    """Test metrics of the model alone, the manual score alone and the final score.
 
-    The weighted blend and the manual score are rankings (no calibration metrics); the
-    model and the stacked blend are probabilities.
+    The manual points are a ranking (no calibration metrics); ``manual_calibrated`` is
+    the manual score as the blend's probability; the model and the final score are
+    probabilities. Also the weights and the share of leads per tier.
     """
-    weighted = final_score(probability, manual, blend.model_copy(update={"method": "weighted"}))
-    stack = stacked.predict_proba(probability, manual)
+    final = blend.probability(probability, manual)
     parts = {
         "model": (probability, True),
         "manual": (manual, False),
-        "weighted": (weighted / 100.0, False),
-        "stacked": (stack, True),
+        "manual_calibrated": (blend.manual_probability(manual), True),
+        "final": (final, True),
     }
     out: dict[str, float] = {}
     for what, (score, is_probability) in parts.items():
         metrics = evaluate(y, score, is_probability=is_probability, k_frac=k_frac)
         out.update({f"{what}_{k}": v for k, v in metrics.items()})
+    out["blend_fitted_weight"] = blend.fitted_weight
+    out["blend_manual_weight"] = blend.weight
+    tiers = pd.Series(blend.tier(100.0 * final))
+    for tier in blend.config.tier_names:
+        out[f"tier_{tier}_share"] = float((tiers == tier).mean())
     return out
 
 
@@ -138,8 +144,8 @@ def build_and_register_scorer(
         tables: The validated CRM tables the slices came from (manual scores).
         rulebook: The manual rulebook the scorer applies.
         spec: The feature spec of the slices; None for a flat export.
-        blend: Blend settings (default :class:`BlendConfig`); ``stacked`` uses the blend
-            fitted here on the validation slice.
+        blend: Blend settings (default :class:`BlendConfig`), fitted here on the
+            validation slice.
         settings: Scorer settings (rejected exclusions, tier source, top-k).
         scorer_name: Registered name; default the run config's, else
             ``<conversion model name>-scorer``.
@@ -159,7 +165,9 @@ def build_and_register_scorer(
             tables, rulebook, slice_as_of(slices, "valid", tables), slices.valid.contact_id
         )
     y_valid = np.asarray(slices.valid.y, dtype=int)
-    stacked = StackedBlend(blend).fit(p_valid, manual_valid, y_valid)
+    # the pool the batch scores: the snapshot itself, or the whole flat export
+    pool = len(tables.contacts) if slices.kind == "flat" else len(y_valid)
+    fitted = fit_blend(p_valid, manual_valid, y_valid, blend, pool_size=pool)
     manual_test = slices.manual_score_test
     if manual_test is None:
         manual_test = manual_scores_at(
@@ -170,11 +178,10 @@ def build_and_register_scorer(
         np.asarray(slices.test.y, dtype=int),
         model.predict_conversion(X_test),
         np.nan_to_num(np.asarray(manual_test, dtype=float), nan=0.0),
-        blend,
-        stacked,
+        fitted,
         k_frac,
     )
-    metrics["stacked_valid_mean"] = float(stacked.predict_proba(p_valid, manual_valid).mean())
+    metrics["final_valid_mean"] = float(fitted.probability(p_valid, manual_valid).mean())
     metrics["valid_base_rate"] = float(y_valid.mean())
     decision = train_result.decision
     name = scorer_name or (
@@ -183,9 +190,8 @@ def build_and_register_scorer(
     scorer = LeadScorer(
         model,
         rulebook,
-        blend,
+        fitted,
         spec=spec,
-        stacked=stacked if blend.method == "stacked" else None,
         settings=settings,
         flat_types=getattr(slices, "flat_types", None),
         run_config=run_config,
@@ -213,7 +219,10 @@ def build_and_register_scorer(
     client.set_registered_model_alias(name, decision.alias, version)
     for key, value in scorer.describe().items():
         client.set_model_version_tag(name, version, key, value)
-    log.info("scorer %s v%s -> %s (%s blend)", name, version, decision.alias, blend.method)
+    log.info(
+        "scorer %s v%s -> %s (manual weight %.2f, fitted %.2f)",
+        name, version, decision.alias, fitted.weight, fitted.fitted_weight,
+    )  # fmt: skip
     return ScorerRegistration(
         scorer, info.model_uri, f"models:/{name}@{decision.alias}", name, version,
         decision.alias, metrics,

@@ -126,11 +126,16 @@ def register_scorer(
 
 def blend_settings(blend_path: str | None, empty_rulebook: bool) -> BlendConfig:
     """The blend of the run: the file's (or the defaults); with the empty rulebook the
-    manual score is 0 for everyone, so the model gets all the weight."""
+    manual score is 0 for everyone, so the model gets all the weight (manual weight 0)."""
     blend = BlendConfig()
     if blend_path:
         blend = load_yaml_settings(Path(blend_path), BlendConfig, "blend config")
-    return blend.model_copy(update={"model_weight": 1.0}) if empty_rulebook else blend
+    if not empty_rulebook:
+        return blend
+    bounds = (0.0, blend.weight_bounds[1])
+    return BlendConfig.model_validate(
+        {**blend.model_dump(), "manual_weight": 0.0, "weight_bounds": bounds}
+    )
 
 
 @flow(name="train")
@@ -165,8 +170,9 @@ def train_flow(
         every_days: Days between training snapshots (None: the config's).
         seed: Split seed for flat exports.
         keep_leaky: Keep columns the leakage guard flags (they stay reported).
-        blend_path: Blend config YAML (method weighted|stacked, weights, tiers); default
-            weighted 0.7 on the model (1.0 with the empty rulebook).
+        blend_path: Blend config YAML (:class:`serving.blend.BlendConfig`: manual weight or
+            its bounds, manual calibration, tier capacity); default the fitted weight
+            (pinned to 0, the model alone, with the empty rulebook).
 
     Returns:
         Run id, model and scorer URIs, test metrics, promotion decision, leakage suspects

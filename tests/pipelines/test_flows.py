@@ -96,7 +96,7 @@ def test_train_flow_registers_a_champion_with_metrics(trained: dict, mlflow_stor
     assert sum(p.startswith("shap/shap_dependence_") for p in shap_files) == 3
     # the whole scorer is registered beside the model, with the blend's metrics
     assert out["scorer_uri"] == "models:/flow-test-model-scorer@champion"
-    assert out["blend_metrics"]["stacked_roc_auc"] > 0.7
+    assert out["blend_metrics"]["final_roc_auc"] > 0.7
 
 
 @pytest.mark.slow  # trains under Prefect: not part of make test-fast

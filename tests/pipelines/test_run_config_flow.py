@@ -77,7 +77,7 @@ def test_train_without_a_rulebook_registers_a_scorer_with_the_empty_one(
     assert trained["run_config"]["rulebook"]["empty"] is True
     scorer = load_scorer(trained["scorer_uri"], mlflow_store.tracking_uri).scorer
     assert scorer.rulebook_.name == "empty"
-    assert scorer.blend.model_weight == 1.0  # the manual part carries nothing
+    assert scorer.blend.weight == 0.0  # the manual part carries nothing
     data, mapping = crm
     scored = scorer.score(ingest(str(data), str(mapping)).tables, "2026-09-01").scores
     assert len(scored) > 0 and (scored["manual_score"] == 0).all()

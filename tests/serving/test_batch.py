@@ -15,7 +15,7 @@ from pipelines.training_data import snapshot_slices
 from rules import load_rulebook
 from serving.batch import run_batch, score_batch
 from serving.batch_summary import BANDS, format_summary, score_bands
-from serving.blend import BlendConfig
+from serving.blend import BlendConfig, fit_blend
 from serving.eligibility import known_contacts, validation_rejects
 from serving.scorer import LeadScorer
 from serving.sinks import read_current, read_history
@@ -40,7 +40,13 @@ def setup():
     model = model_from_config(config).fit(
         slices.X("train"), slices.train.y, X_valid=slices.X("valid"), y_valid=slices.valid.y
     )
-    return tables, LeadScorer(model, rulebook, BlendConfig(), spec=spec)
+    blend = fit_blend(
+        model.predict_conversion(slices.X("valid")),
+        slices.manual_score_valid,
+        slices.valid.y,
+        BlendConfig(),
+    )
+    return tables, LeadScorer(model, rulebook, blend, spec=spec)
 
 
 def test_batch_accounts_for_every_lead_and_rerun_changes_nothing(setup, tmp_path, fx):

@@ -1,44 +1,157 @@
-"""Final score: weighted and stacked blends, tiers."""
+"""Final score: the manual score calibrated, mixed with the model in log-odds; tiers."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from pydantic import ValidationError
-from sklearn.metrics import log_loss, roc_auc_score
+from sklearn.metrics import roc_auc_score
 
-from serving.blend import BlendConfig, StackedBlend, assign_tier, final_score, manual_0_100
-
-
-def test_weighted_blend_by_hand() -> None:
-    config = BlendConfig(method="weighted", model_weight=0.6, manual_min=0, manual_max=80)
-    # p=0.5 -> 50; manual 40 of 0..80 -> 50  => 0.6*50 + 0.4*50 = 50
-    # p=0.1 -> 10; manual 100 clipped -> 100 => 6 + 40 = 46
-    # p=0.0 -> 0;  manual -20 clipped -> 0  => 0
-    got = final_score(np.array([0.5, 0.1, 0.0]), np.array([40, 100, -20]), config)
-    np.testing.assert_allclose(got, [50.0, 46.0, 0.0])
+from models.metrics import ece
+from serving.blend import BlendConfig, assign_tier, fit_blend, mix, tier_cutoffs
 
 
-def test_manual_normalisation_treats_missing_as_zero() -> None:
-    config = BlendConfig(manual_min=-50, manual_max=150)
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-z))
+
+
+def _two_signals(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The model sees signal a, the rules see signal b; the outcome needs both."""
+    rng = np.random.default_rng(seed)
+    a, b = rng.normal(size=n), rng.normal(size=n)
+    y = (rng.random(n) < _sigmoid(-2.0 + a + b)).astype(int)
+    # the model is calibrated given a alone: P(y | a) = E_b sigmoid(-2 + a + b)
+    grid, draws = np.linspace(-5, 5, 401), np.random.default_rng(99).normal(size=4_000)
+    p_model = np.interp(a, grid, [_sigmoid(-2.0 + g + draws).mean() for g in grid])
+    manual = np.round(50 + 20 * b)  # integer points, like a rulebook
+    return p_model, manual, y
+
+
+def test_mix_by_hand() -> None:
+    # logit(0.2) = ln(1/4), logit(0.5) = 0: half of each -> ln(1/2) -> p = 1/3
+    np.testing.assert_allclose(mix(np.array([0.2]), np.array([0.5]), 0.5), [1 / 3])
+    # all the evidence from the manual side gives the manual probability
+    np.testing.assert_allclose(mix(np.array([0.2]), np.array([0.7]), 1.0), [0.7])
+    # scale (a, b) = (ln 2, 2): z = 2 * ln(1/2) + ln 2 = ln(1/2) -> p = 1/3
     np.testing.assert_allclose(
-        manual_0_100(np.array([-50, 50, np.nan, 150]), config), [0, 50, 25, 100]
+        mix(np.array([0.2]), np.array([0.5]), 0.5, (np.log(2), 2.0)), [1 / 3]
     )
 
 
-def test_tiers_use_cut_offs_best_first() -> None:
-    config = BlendConfig(tiers={"A": 70, "B": 40, "C": 10}, bottom_tier="D")
-    tiers = assign_tier(np.array([70.0, 69.9, 40.0, 10.0, 9.99, 100.0]), config)
-    assert list(tiers) == ["A", "B", "B", "C", "D", "A"]
+def test_manual_weight_zero_gives_the_model_probability_exactly() -> None:
+    p, manual, y = _two_signals(2_000, seed=3)
+    blend = fit_blend(p, manual, y, BlendConfig(manual_weight=0.0))
+    assert blend.weight == 0.0
+    out = blend.probability(p, manual)
+    assert np.array_equal(out, p)  # bit for bit, not merely close
+    assert np.array_equal(blend.final_score(p, manual), 100 * p)
+
+
+def test_a_useless_manual_score_gets_a_weight_near_zero() -> None:
+    p, _, _ = _two_signals(20_000, seed=4)
+    y = (np.random.default_rng(4).random(len(p)) < p).astype(int)  # p is all there is
+    noise = np.random.default_rng(5).integers(0, 100, size=len(y)).astype(float)
+    blend = fit_blend(p, noise, y, BlendConfig())
+    assert blend.fitted_weight <= 0.03
+    assert roc_auc_score(y, blend.probability(p, noise)) == pytest.approx(
+        roc_auc_score(y, p), abs=0.002
+    )
+
+
+def test_fitted_blend_beats_each_input_and_stays_calibrated() -> None:
+    p, manual, y = _two_signals(20_000, seed=1)
+    p_test, manual_test, y_test = _two_signals(20_000, seed=2)
+    blend = fit_blend(p, manual, y, BlendConfig())
+    assert 0.2 < blend.fitted_weight < 0.8
+    final = blend.probability(p_test, manual_test)
+    auc = roc_auc_score(y_test, final)
+    assert auc > roc_auc_score(y_test, p_test) + 0.03
+    assert auc > roc_auc_score(y_test, manual_test) + 0.03
+    assert ece(y_test, final) < 0.02
+    assert abs(final.mean() - y_test.mean()) < 0.01
+
+
+def test_final_score_is_monotone_in_each_input() -> None:
+    p, manual, y = _two_signals(5_000, seed=6)
+    blend = fit_blend(p, manual, y, BlendConfig(manual_weight=0.4))
+    probs = np.linspace(0.001, 0.999, 41)
+    points = np.linspace(manual.min() - 10, manual.max() + 10, 41)
+    grid_p, grid_m = np.meshgrid(probs, points, indexing="ij")
+    final = blend.final_score(grid_p.ravel(), grid_m.ravel()).reshape(grid_p.shape)
+    assert (np.diff(final, axis=0) >= 0).all()  # more model probability never lowers it
+    assert (np.diff(final, axis=1) >= 0).all()  # more manual points never lower it
+    assert (np.diff(final, axis=0) > 0).all()  # and the model side is strictly monotone
+
+
+def test_pinned_weight_is_used_and_the_fitted_one_kept() -> None:
+    p, manual, y = _two_signals(5_000, seed=7)
+    free = fit_blend(p, manual, y, BlendConfig())
+    pinned = fit_blend(p, manual, y, BlendConfig(manual_weight=0.9))
+    assert pinned.weight == 0.9 and pinned.fitted_weight == free.fitted_weight
+    bounded = fit_blend(p, manual, y, BlendConfig(weight_bounds=(0.0, 0.1)))
+    assert bounded.fitted_weight == pytest.approx(0.1)  # the free optimum lies above 0.1
+    assert free.fitted_weight > 0.1
+
+
+def test_manual_calibration_picks_the_lower_log_loss() -> None:
+    p, manual, y = _two_signals(5_000, seed=8)
+    blend = fit_blend(p, manual, y, BlendConfig())
+    losses = blend.calibration_log_loss
+    assert set(losses) == {"platt", "isotonic"}
+    assert blend.manual_method == min(losses, key=losses.__getitem__)
+    platt = fit_blend(p, manual, y, BlendConfig(manual_calibration="platt"))
+    assert platt.manual_method == "platt"
+
+
+def test_capacity_cut_offs_give_the_capacity_asked_for() -> None:
+    final = np.arange(1000, dtype=float)[::-1] / 10  # 1000 distinct scores, 99.9 .. 0.0
+    config = BlendConfig(capacity={"A": 50, "B": 150, "C": 300})
+    cuts = tier_cutoffs(final, config, pool_size=1000)
+    tiers = assign_tier(final, cuts, "D")
+    assert [(tiers == t).sum() for t in "ABCD"] == [50, 150, 300, 500]
+    assert cuts == {"A": 95.0, "B": 80.0, "C": 50.0}
+    # the validation slice holds half the pool: half the capacity falls in it
+    half = assign_tier(final, tier_cutoffs(final, config, pool_size=2000), "D")
+    assert [(half == t).sum() for t in "ABCD"] == [25, 75, 150, 750]
+
+
+def test_capacity_beyond_the_pool_leaves_lower_tiers_empty() -> None:
+    final = np.array([90.0, 80.0, 70.0, 60.0])
+    cuts = tier_cutoffs(final, BlendConfig(capacity={"A": 2, "B": 5}), pool_size=4)
+    tiers = assign_tier(final, cuts, "C")
+    assert list(tiers) == ["A", "A", "B", "B"]
+
+
+def test_tiers_from_min_probability() -> None:
+    config = BlendConfig(capacity=None, min_probability={"A": 0.3, "B": 0.1}, bottom_tier="C")
+    cuts = tier_cutoffs(np.array([1.0]), config, pool_size=1)
+    assert cuts == {"A": 30.0, "B": 10.0}
+    assert list(assign_tier(np.array([30.0, 29.9, 10.0, 9.0]), cuts, "C")) == list("ABBC")
+    assert config.tier_names == ["A", "B", "C"]
+
+
+def test_fitted_tiers_hold_the_capacity_on_the_validation_slice() -> None:
+    p, manual, y = _two_signals(4_000, seed=9)
+    blend = fit_blend(p, manual, y, BlendConfig(capacity={"A": 100, "B": 300}), pool_size=4_000)
+    tiers = blend.tier(blend.final_score(p, manual))
+    counts = {t: int((tiers == t).sum()) for t in "ABD"}
+    # ties in the final score can only add leads at the cut-off, never remove them
+    assert 100 <= counts["A"] <= 110 and 400 <= counts["A"] + counts["B"] <= 410
 
 
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"manual_min": 10, "manual_max": 10}, "manual_max"),
-        ({"tiers": {"A": 10, "B": 40}}, "strictly decreasing"),
-        ({"model_weight": 1.5}, "model_weight"),
-        ({"method": "average"}, "method"),
+        ({"manual_weight": 1.5}, "manual_weight"),
+        ({"weight_bounds": (0.6, 0.2)}, "weight_bounds"),
+        ({"manual_weight": 0.5, "weight_bounds": (0.0, 0.3)}, "outside weight_bounds"),
+        ({"min_probability": {"A": 0.3}}, "not both"),
+        ({"capacity": None}, "either by capacity"),
+        ({"capacity": None, "min_probability": {"A": 0.1, "B": 0.3}}, "strictly decreasing"),
+        ({"capacity": {"A": 0}}, ">= 1"),
+        ({"capacity": {"A": 5, "D": 9}}, "repeats a tier"),
+        ({"manual_calibration": "spline"}, "manual_calibration"),
+        ({"method": "weighted"}, "method"),
     ],
 )
 def test_bad_config_is_rejected(kwargs: dict, message: str) -> None:
@@ -46,36 +159,11 @@ def test_bad_config_is_rejected(kwargs: dict, message: str) -> None:
         BlendConfig(**kwargs)
 
 
-def _two_signal_data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    a, b = rng.normal(size=n), rng.normal(size=n)
-    y = (rng.random(n) < 1 / (1 + np.exp(-(-1.5 + a + b)))).astype(int)
-    p_model = 1 / (1 + np.exp(-(-1.5 + a)))  # the model sees only a
-    manual = 50 + 20 * b  # the rules see only b
-    return p_model, manual, y
-
-
-def test_stacked_blend_beats_each_input_and_is_calibrated() -> None:
-    p, manual, y = _two_signal_data(20_000, seed=1)
-    p_test, manual_test, y_test = _two_signal_data(20_000, seed=2)
-    config = BlendConfig(method="stacked")
-    blend = StackedBlend(config).fit(p, manual, y)
-    final = final_score(p_test, manual_test, config, blend) / 100
-    auc_final = roc_auc_score(y_test, final)
-    assert auc_final > roc_auc_score(y_test, p_test) + 0.03
-    assert auc_final > roc_auc_score(y_test, manual_test) + 0.03
-    # a calibrated probability: its mean matches the base rate and it beats the model's log loss
-    assert abs(final.mean() - y_test.mean()) < 0.01
-    assert log_loss(y_test, final) < log_loss(y_test, p_test)
-
-
-def test_stacked_blend_needs_fit_and_both_classes() -> None:
-    config = BlendConfig(method="stacked")
-    with pytest.raises(ValueError, match="no fitted StackedBlend"):
-        final_score(np.array([0.2]), np.array([10.0]), config)
-    with pytest.raises(ValueError, match="not fitted"):
-        StackedBlend(config).predict_proba(np.array([0.2]), np.array([10.0]))
+def test_fit_needs_both_classes_and_valid_probabilities() -> None:
+    config = BlendConfig()
     with pytest.raises(ValueError, match="both classes"):
-        StackedBlend(config).fit(np.array([0.2, 0.3]), np.array([1.0, 2.0]), np.array([1, 1]))
+        fit_blend(np.array([0.2, 0.3]), np.array([1.0, 2.0]), np.array([1, 1]), config)
     with pytest.raises(ValueError, match="probability"):
-        StackedBlend(config).fit(np.array([0.2, 1.3]), np.array([1.0, 2.0]), np.array([0, 1]))
+        fit_blend(np.array([0.2, 1.3]), np.array([1.0, 2.0]), np.array([0, 1]), config)
+    with pytest.raises(ValueError, match="same leads"):
+        fit_blend(np.array([0.2, 0.3]), np.array([1.0]), np.array([0, 1]), config)

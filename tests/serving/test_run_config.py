@@ -57,7 +57,7 @@ def test_run_config_round_trips_through_json_and_checks_its_framing() -> None:
         slices={"test": SliceSummary(dates=("2026-01-01",), rows=10, positives=2)},
         feature_spec={"windows": [7]},
         rulebook=BOOK,
-        blend=BlendConfig(model_weight=0.5),
+        blend=BlendConfig(manual_weight=0.5),
         tracking_uri="sqlite:///x.db",
     )
     again = RunConfig.model_validate(config.model_dump(mode="json"))

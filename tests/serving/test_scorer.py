@@ -30,12 +30,12 @@ pytestmark = pytest.mark.slow  # trains and logs a model once per module (~15 s)
 
 AS_OF = pd.Timestamp("2026-09-01", tz="UTC")
 NAME = "test-scorer-conv"
-BLEND = BlendConfig(method="weighted", model_weight=0.6, manual_min=0, manual_max=80)
+BLEND = BlendConfig(capacity={"A": 60, "B": 200, "C": 500})
 
 
 @pytest.fixture(scope="module")
 def world(mlflow_store):
-    """A synthetic CRM, its slices, a registered model and the registered weighted scorer."""
+    """A synthetic CRM, its slices, a registered model and the registered scorer."""
     tables = generate_crm(3000, 11, dirt=DirtConfig.none()).tables
     contacts = tables.contacts.copy()
     contacts.loc[0, "created_at"] = AS_OF + pd.Timedelta(days=1)  # planted reject
@@ -99,14 +99,20 @@ def test_load_scorer_resolves_the_alias_to_a_version(world):
     )
 
 
-def test_scores_follow_the_contract_and_the_weighted_formula(world):
-    scores = world["scored"].scores
+def test_scores_follow_the_contract_and_the_blend_formula(world):
+    scores, blend = world["scored"].scores, world["reg"].scorer.blend
     assert tuple(scores.columns) == SCORE_COLUMNS
     p, manual = scores["probability"].to_numpy(), scores["manual_score"].to_numpy()
-    expected = 0.6 * 100 * p + 0.4 * np.clip(manual / 80 * 100, 0, 100)
+    # by hand: the calibrated manual score and the model mixed in log-odds, then scaled
+    q = np.clip(blend.manual_calibrator.predict(manual), 0, 1)
+    lo = lambda x: np.log(np.clip(x, 1e-6, 1 - 1e-6) / (1 - np.clip(x, 1e-6, 1 - 1e-6)))  # noqa: E731
+    a, b = blend.scale
+    z = a + b * ((1 - blend.weight) * lo(p) + blend.weight * lo(q))
+    expected = 100 * p if blend.weight == 0 else 100 / (1 + np.exp(-z))
     np.testing.assert_allclose(scores["final_score"], expected, atol=1e-9)
-    cut = scores["final_score"]
-    tier = np.where(cut >= 60, "A", np.where(cut >= 35, "B", np.where(cut >= 15, "C", "D")))
+    cuts = blend.cutoffs
+    final = scores["final_score"].to_numpy()
+    tier = np.select([final >= cuts["A"], final >= cuts["B"], final >= cuts["C"]], list("ABC"), "D")
     assert (scores["tier"].to_numpy() == tier).all()
     assert set(scores["stage"]) <= {"subscriber", "lead", "mql", "sql"}
 
@@ -135,45 +141,32 @@ def test_scored_plus_rejected_equals_eligible_with_planted_rejects(world):
         assert not flagged & set(scored.scores["contact_id"].astype(str))
 
 
-def test_both_blends_report_metrics_next_to_each_model_alone(world):
+def test_final_score_reports_metrics_next_to_each_part_alone(world):
     reg, slices = world["reg"], world["slices"]
     y = slices.test.y.to_numpy()
     p = world["result"].model.predict_conversion(slices.X("test"))
     manual = np.nan_to_num(slices.manual_score_test)
-    weighted = 0.6 * 100 * p + 0.4 * np.clip(manual / 80 * 100, 0, 100)
-    assert reg.metrics["weighted_roc_auc"] == pytest.approx(roc_auc_score(y, weighted))
+    final = reg.scorer.blend.probability(p, manual)
+    assert reg.metrics["final_roc_auc"] == pytest.approx(roc_auc_score(y, final))
     assert reg.metrics["model_roc_auc"] == pytest.approx(roc_auc_score(y, p))
     assert reg.metrics["manual_roc_auc"] == pytest.approx(roc_auc_score(y, manual))
-    assert {"stacked_roc_auc", "stacked_ece", "model_ece"} <= set(reg.metrics)
+    assert {"final_ece", "model_ece", "manual_calibrated_ece"} <= set(reg.metrics)
+    assert reg.metrics["blend_manual_weight"] == reg.scorer.blend.weight
+    shares = [reg.metrics[f"tier_{t}_share"] for t in "ABCD"]
+    assert sum(shares) == pytest.approx(1.0)
 
 
-def test_stacked_final_score_is_calibrated_on_the_validation_slice(world):
+def test_final_score_is_calibrated_on_the_validation_slice(world):
     slices, tables = world["slices"], world["tables"]
-    stacked_blend = BLEND.model_copy(update={"method": "stacked"})
-    scorer = LeadScorer(
-        world["result"].model,
-        world["rulebook"],
-        stacked_blend,
-        spec=load_feature_spec(),
-        stacked=_fit_stacked(world, stacked_blend),
-    )
+    scorer = world["reg"].scorer
     valid_as_of = slices.valid.snapshot.iloc[0]
     manual = manual_scores_at(tables, world["rulebook"], valid_as_of, slices.valid.contact_id)
     out = scorer.score_frame(slices.X("valid").assign(manual_score=manual), explain=False)
     y = slices.valid.y.to_numpy()
     assert out["final_score"].mean() / 100 == pytest.approx(y.mean(), abs=0.01)
     assert roc_auc_score(y, out["final_score"]) > 0.6
-
-
-def _fit_stacked(world, blend):
-    from serving.blend import StackedBlend
-
-    slices, tables = world["slices"], world["tables"]
-    manual = manual_scores_at(
-        tables, world["rulebook"], slices.valid.snapshot.iloc[0], slices.valid.contact_id
-    )
-    p = world["result"].model.predict_conversion(slices.X("valid"))
-    return StackedBlend(blend).fit(p, manual, slices.valid.y.to_numpy())
+    # the validation slice is the pool: tier A holds the capacity asked for (60 leads)
+    assert 60 <= (out["tier"] == "A").sum() <= 63
 
 
 def test_top_reasons_are_the_largest_shap_values_and_add_up_to_the_margin(world):
@@ -243,8 +236,6 @@ def test_scorer_pickles_without_the_explainer_and_rebuilds_it(world):
 
 def test_bad_inputs_are_rejected_with_a_clear_message(world):
     scorer = world["reg"].scorer
-    with pytest.raises(ValueError, match="fitted on valid"):
-        LeadScorer(scorer.model, world["rulebook"], BLEND.model_copy(update={"method": "stacked"}))
     with pytest.raises(ValueError, match="manual_score"):
         scorer.score_frame(world["slices"].X("test").head(3))
 
@@ -257,7 +248,7 @@ def test_data_of_another_shape_than_training_is_refused(world):
     with pytest.raises(ValueError, match="trained on a CRM with activity history, but the data"):
         scorer.score(flat_export, "2026-09-01")
     # a scorer of a flat export (no feature spec) needs its columns in the contacts table
-    flat_scorer = LeadScorer(scorer.model, world["rulebook"], BLEND)
+    flat_scorer = LeadScorer(scorer.model, world["rulebook"], scorer.blend)
     missing = [c for c in scorer.model.feature_names_ if c not in tables.contacts.columns]
     assert missing  # the engineered features are not contact columns
     with pytest.raises(ValueError, match=f"columns the data lacks \\({len(missing)} of"):

@@ -11,7 +11,7 @@ from features.flat import flat_training_set
 from models.config import LightGBMParams, TrainConfig
 from models.train import model_from_config
 from rules import load_rulebook
-from serving.blend import BlendConfig
+from serving.blend import BlendConfig, FittedBlend
 from serving.scorer import LeadScorer, ScorerSettings
 
 AS_OF = pd.Timestamp("2026-03-01", tz="UTC")
@@ -48,7 +48,8 @@ def test_flat_export_is_scored_from_its_own_columns(flat):
     tables, model = flat
     rulebook = load_rulebook("rules/rulebooks/default.yaml")
     settings = ScorerSettings(tier_from="grade", top_k=2)
-    scorer = LeadScorer(model, rulebook, BlendConfig(model_weight=1.0), settings=settings)
+    blend = FittedBlend.model_only(BlendConfig(), {"A": 60.0, "B": 35.0, "C": 15.0})
+    scorer = LeadScorer(model, rulebook, blend, settings=settings)
     scored = scorer.score(tables, AS_OF)
     assert len(scored.scores) + len(scored.rejects) == len(tables.contacts)
     np.testing.assert_allclose(
@@ -67,7 +68,8 @@ def test_flat_export_is_scored_from_its_own_columns(flat):
 def test_grade_tier_falls_back_to_the_score_tier_without_a_grade(flat):
     tables, model = flat
     rulebook = load_rulebook("rules/rulebooks/default.yaml")
-    blend = BlendConfig(model_weight=1.0, tiers={"A": 50.0, "B": 1e-9}, bottom_tier="C")
+    config = BlendConfig(capacity={"A": 1, "B": 1}, bottom_tier="C")
+    blend = FittedBlend.model_only(config, {"A": 50.0, "B": 1e-9})
     settings = ScorerSettings(tier_from="grade")
     scorer = LeadScorer(model, rulebook, blend, settings=settings)
     frame = scorer.prepare(tables, AS_OF).frame.head(2)
