@@ -15,6 +15,7 @@ from features.measures import days_since_created as _days_since_created
 from features.schema import FORM_STAGES
 from features.spec import ActivityFilter, FeatureSpec
 
+AGE_FEATURE = "days_since_created"  # grows with time by construction (see drift reports)
 _STAGED_FORMS = ActivityFilter(activity_type=("form_submit",), form_stage=FORM_STAGES)
 
 
@@ -32,9 +33,7 @@ def days_since_created(created_at: pd.Series, as_of: pd.Timestamp) -> pd.Series:
         as_of: UTC cut-off (every contact here was created before it).
     """
     days = _days_since_created(created_at, as_of)
-    return pd.Series(
-        np.asarray(days, dtype="float64"), index=created_at.index, name="days_since_created"
-    )
+    return pd.Series(np.asarray(days, dtype="float64"), index=created_at.index, name=AGE_FEATURE)
 
 
 def max_form_stage(events: Events, index: pd.Index) -> pd.Series:

@@ -19,6 +19,7 @@ from features.fit import fit_features
 from features.training_set import outcome_labels
 from rules import Rulebook, score_rulebook
 from serving.report import BacktestResult, ComparisonInputs
+from serving.report.weights import blend_view, capacity_of
 from serving.scorer import LeadScorer
 
 SEGMENTS = ("lead_source", "region", "company_size_band")
@@ -75,12 +76,13 @@ def _segments(tables: CrmTables, scorer: LeadScorer) -> pd.DataFrame:
 
 
 def _drift_columns(frame: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
-    """Numeric features of a prepared frame beside the scores of the same rows."""
+    """Numeric and categorical features of a prepared frame beside the scores of the same
+    rows (a new lead-source mix is drift too)."""
     features = frame.drop(columns=["contact_id"], errors="ignore")
-    numeric = features.select_dtypes("number")
-    keep = [c for c in numeric.columns if c not in SCORE_DRIFT]
+    kept = features.select_dtypes(include=["number", "category"])
+    keep = [c for c in kept.columns if c not in SCORE_DRIFT]
     scores = scored[[c for c in SCORE_DRIFT if c in scored.columns]].reset_index(drop=True)
-    return pd.concat([numeric[keep].reset_index(drop=True), scores], axis=1)
+    return pd.concat([kept[keep].reset_index(drop=True), scores], axis=1)
 
 
 def _drift_frame(scorer: LeadScorer, tables: CrmTables, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -108,7 +110,8 @@ def comparison_inputs(
         horizon_days: Label horizon H, as in training.
         reference_as_of: A training-period snapshot for the drift section (None: no drift).
         backtest_rulebooks: Other rulebooks (name -> rulebook) to replay over the period.
-        capacity_k: Leads sales can work over the period (default: 5 %, 10 %, 20 % of it).
+        capacity_k: Leads sales can work over the period (default: the blend's cumulative
+            tier capacities, see :func:`capacity_of`).
         model_version: Shown in the header.
 
     Returns:
@@ -154,7 +157,7 @@ def comparison_inputs(
         stages = score_rulebook(tables, book, as_of).scores.set_index("contact_id")["stage"]
         backtests.append(BacktestResult(name, stages.astype("str").reindex(y.index), y))
     n = len(scored)
-    k = capacity_k or sorted({max(1, round(n * f)) for f in (0.05, 0.1, 0.2)})
+    k = [max(1, min(int(x), n)) for x in capacity_k or capacity_of(scorer.blend, n)]
     drift_ref = drift_cur = None
     if reference_as_of is not None:
         drift_ref = _drift_frame(scorer, tables, reference_as_of)
@@ -175,4 +178,5 @@ def comparison_inputs(
         as_of=f"{as_of:%Y-%m-%d}",
         model_version=model_version,
         rulebook_version=f"{rulebook.name} v{rulebook.version}",
+        blend=blend_view(scorer.blend, scored, min(k)) if scored["y"].nunique() == 2 else None,
     )

@@ -19,7 +19,13 @@ from pipelines.flows.common import retry_transient, validate_crm
 from rules import load_rulebook
 from serving.batch_summary import validation_note
 from serving.compare import comparison_inputs
-from serving.report import ComparisonReport, build_report, write_report
+from serving.report import (
+    ComparisonReport,
+    build_report,
+    json_path_beside,
+    write_report,
+    write_report_json,
+)
 from serving.scorer_model import LoadedScorer, load_scorer
 
 
@@ -87,14 +93,16 @@ def compare(
 
 @task(name="write-and-log-report", cache_policy=NO_CACHE)
 def publish(report: ComparisonReport, out: str, tracking_uri: str, as_of: pd.Timestamp) -> str:
-    """Write the HTML file and log it with the headline metrics to MLflow."""
+    """Write the HTML file and report.json beside it; log both with the metrics to MLflow."""
     path = write_report(report, Path(out))
+    summary = write_report_json(report, json_path_beside(path))
     experiment = ensure_experiment(
         "leadscore-compare", tracking_uri, artifact_location_for(tracking_uri)
     )
     with mlflow.start_run(experiment_id=experiment, run_name=f"compare {as_of:%Y-%m-%d}"):
         mlflow.log_metrics({k: float(v) for k, v in report.to_dict().items() if v == v})
         mlflow.log_artifact(str(path))
+        mlflow.log_artifact(str(summary))
         return mlflow.active_run().info.run_id  # type: ignore[union-attr]
 
 

@@ -28,9 +28,12 @@ from serving.report.render import render_html, write_report
 from serving.report.rule_evidence import PointSuggestion, rule_evidence, suggest_points
 from serving.report.segments import segment_table
 from serving.report.settings import ReportSettings
+from serving.report.summary import json_path_beside, report_summary, write_report_json
+from serving.report.weights import BlendView, weight_curve
 
 __all__ = [
     "BacktestResult",
+    "BlendView",
     "CapacityResult",
     "ComparisonInputs",
     "ComparisonReport",
@@ -44,11 +47,13 @@ __all__ = [
     "capacity_analysis",
     "disagreement_matrix",
     "gains_lift",
+    "json_path_beside",
     "off_diagonal_leads",
     "psi",
     "psi_level",
     "psi_value",
     "render_html",
+    "report_summary",
     "roc_pr_curves",
     "rule_evidence",
     "segment_table",
@@ -58,5 +63,7 @@ __all__ = [
     "summarise_backtest",
     "threshold_volumes",
     "top_k_mask",
+    "weight_curve",
     "write_report",
+    "write_report_json",
 ]

@@ -24,6 +24,7 @@ from serving.report.ranking import auc_difference, calibration_table, gains_lift
 from serving.report.rule_evidence import PointSuggestion, rule_evidence, suggest_points
 from serving.report.segments import segment_table
 from serving.report.settings import ReportSettings
+from serving.report.weights import BlendView, tier_table
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,8 @@ class ComparisonReport:
     points_range: tuple[float, float] = (0.0, 100.0)
     settings: ReportSettings = field(default_factory=ReportSettings)
     notes: tuple[str, ...] = ()
+    blend: BlendView | None = None
+    tiers: pd.DataFrame | None = None
 
     def to_dict(self) -> dict[str, float]:
         """Headline metrics as floats (NaN when not computable), ready for MLflow metrics."""
@@ -88,8 +91,15 @@ class ComparisonReport:
             out["points_auc_cv_current"] = self.suggestion.auc_current
             out["points_auc_cv_suggested"] = self.suggestion.auc_suggested
         if self.drift is not None and not self.drift.empty:
-            out["drift_max_psi"] = float(self.drift["psi"].max())
+            compared = self.drift[self.drift["level"] != "excluded"]
+            out["drift_max_psi"] = float(compared["psi"].max()) if len(compared) else 0.0
             out["drift_n_warning"] = float((self.drift["level"] == "warning").sum())
+        if self.blend is not None:
+            out["blend_fitted_weight"] = self.blend.fitted_weight
+            out["blend_manual_weight"] = self.blend.used_weight
+        if self.tiers is not None:
+            for row in self.tiers.to_dict("records"):
+                out[f"tier_{row['tier']}_share"] = float(row["share"])
         return out
 
 
@@ -191,6 +201,7 @@ def build_report(inputs: ComparisonInputs) -> ComparisonReport:
         drift = psi(
             inputs.drift_reference, inputs.drift_current, settings.psi_bins,
             watch=settings.psi_watch, warning=settings.psi_warning,
+            age_column=settings.age_column,
         )  # fmt: skip
     else:
         notes.append("Drift not computed: no training-period reference was given.")
@@ -236,4 +247,6 @@ def build_report(inputs: ComparisonInputs) -> ComparisonReport:
         points_range=(float(inputs.rule_points_range[0]), float(inputs.rule_points_range[1])),
         settings=settings,
         notes=tuple(notes),
+        blend=inputs.blend,
+        tiers=None if inputs.blend is None else tier_table(scored["tier"], y, inputs.blend),
     )

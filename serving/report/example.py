@@ -10,8 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from serving.blend import BlendConfig, fit_blend
 from serving.report.backtest import BacktestResult
 from serving.report.inputs import ComparisonInputs
+from serving.report.weights import blend_view
 
 RULE_POINTS: dict[str, float] = {
     "demo_request": 30,
@@ -64,8 +66,10 @@ def example_inputs(n_leads: int = 400, seed: int = 0) -> ComparisonInputs:
     points = np.array(list(RULE_POINTS.values()))
     manual = np.maximum(hits.to_numpy(dtype=float) @ points, 0.0)
     probability = _sigmoid(-1.6 + 1.3 * z + rng.normal(0, 0.4, n_leads))
-    final = 0.7 * 100 * probability + 0.3 * np.clip(manual, 0, 100)
-    tier = np.select([final >= 60, final >= 35, final >= 15], ["A", "B", "C"], "D")
+    capacity = {"A": max(1, n_leads // 20), "B": max(1, n_leads // 10), "C": max(1, n_leads // 5)}
+    blend = fit_blend(probability, manual, y, BlendConfig(capacity=capacity))  # in-sample
+    final = blend.final_score(probability, manual)
+    tier = blend.tier(final)
     ids = pd.Series([f"C{i:05d}" for i in range(n_leads)], dtype="str")
     strongest = np.array(list(RULE_POINTS))[np.argmax(hits.to_numpy() * points, axis=1)]
     scored = pd.DataFrame(
@@ -120,4 +124,5 @@ def example_inputs(n_leads: int = 400, seed: int = 0) -> ComparisonInputs:
         as_of="2026-01-05",
         model_version="example",
         rulebook_version="example",
+        blend=blend_view(blend, scored.head(n_leads), max(1, n_leads // 10)),
     )

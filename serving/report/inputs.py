@@ -16,6 +16,7 @@ import pandas as pd
 
 from serving.report.backtest import BacktestResult
 from serving.report.settings import ReportSettings
+from serving.report.weights import BlendView
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "contact_id",
@@ -62,6 +63,8 @@ class ComparisonInputs:
         settings: Report settings.
         input_notes: Notes on the input data shown under "Data notes" (e.g. what
             validation quarantined before scoring).
+        blend: The scorer's blend weights, their price on this period and its tiers, or
+            None (no blend section).
     """
 
     scored: pd.DataFrame
@@ -80,6 +83,7 @@ class ComparisonInputs:
     rulebook_version: str = ""
     settings: ReportSettings = field(default_factory=ReportSettings)
     input_notes: Sequence[str] = ()
+    blend: BlendView | None = None
 
     def __post_init__(self) -> None:
         missing = [c for c in REQUIRED_COLUMNS if c not in self.scored.columns]

@@ -167,3 +167,23 @@ def barh_figure(
     if lines:
         ax.legend(fontsize=7, loc="lower right")
     return to_data_uri(fig)
+
+
+def weight_figure(curve: pd.DataFrame, fitted: float, used: float, k: int) -> str:
+    """ROC AUC and conversions in the top ``k`` against the manual weight, with the fitted
+    and the used weight marked (0 = the model alone, 1 = the rules alone)."""
+    fig = _figure()
+    ax_auc, ax_cap = fig.subplots(1, 2)
+    for ax, column, ylabel in (
+        (ax_auc, "roc_auc", "ROC AUC"),
+        (ax_cap, "captured", f"conversions in the top {k:,}"),
+    ):
+        ax.plot(curve["weight"], curve[column], color=METHOD_COLORS["blend"])
+        ax.axvline(fitted, linestyle="--", color=_GREY, label=f"fitted ({fitted:.2f})")
+        if abs(used - fitted) > 1e-9:
+            ax.axvline(used, linestyle=":", color="black", label=f"used ({used:.2f})")
+        ax.set(xlabel="manual weight (0 = model alone, 1 = rules alone)", ylabel=ylabel)
+        ax.legend(fontsize=8)
+    ax_auc.set_title("Ranking against the manual weight")
+    ax_cap.set_title("Conversions at sales capacity")
+    return to_data_uri(fig)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from features.recency import AGE_FEATURE
+
 
 class ReportSettings(BaseModel):
     """How the comparison report is computed.
@@ -18,6 +20,8 @@ class ReportSettings(BaseModel):
         psi_bins: Quantile bins of the reference period for numeric drift columns.
         psi_watch: PSI from which a column is flagged ``watch``.
         psi_warning: PSI from which a column is flagged ``warning``.
+        age_column: The lead-age feature: excluded from drift, and the other columns are
+            compared at matched lead age (None compares raw distributions).
         segment_columns: Columns of ``scored`` reported per level, when present.
         cv_folds: Folds of the cross-validated AUC of the suggested points.
         l1_c: Inverse L1 strength of the logistic regression behind the suggested points.
@@ -36,6 +40,7 @@ class ReportSettings(BaseModel):
     psi_bins: int = Field(default=10, ge=2, le=100)
     psi_watch: float = Field(default=0.1, gt=0)
     psi_warning: float = Field(default=0.25, gt=0)
+    age_column: str | None = AGE_FEATURE
     segment_columns: tuple[str, ...] = ("lead_source", "region", "company_size_band")
     cv_folds: int = Field(default=5, ge=2, le=20)
     l1_c: float = Field(default=1.0, gt=0)

@@ -33,8 +33,15 @@ def drift(report: ComparisonReport) -> Section:
         ("level", "Level", "text"),
         ("missing_reference", "Missing (training)", "pct"),
         ("missing_current", "Missing (scored)", "pct"),
+        ("note", "Note", "text"),
     )
-    top = report.drift.head(20)
+    compared = report.drift[report.drift["level"] != "excluded"]
+    excluded = report.drift[report.drift["level"] == "excluded"]
+    paragraphs = tuple(
+        f"{row.column}: {row.note} (PSI {row.psi:.3f} before matching)."
+        for row in excluded.itertuples()
+    )
+    top = compared.head(20)
     figure = plots.barh_figure(
         top["column"],
         top["psi"],
@@ -46,6 +53,7 @@ def drift(report: ComparisonReport) -> Section:
         id="drift",
         title="Drift since training",
         how=how,
+        paragraphs=paragraphs,
         figures=((figure, "PSI per column"),),
         tables=(("Columns, largest drift first", table(report.drift, spec)),),
     )

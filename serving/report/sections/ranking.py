@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from serving.report import plots
+from serving.report import plots, weights
 from serving.report.build import ComparisonReport
 from serving.report.plots import label
 from serving.report.sections.base import RATE, Section, labelled
@@ -154,4 +154,40 @@ def capacity(report: ComparisonReport) -> Section:
         "top K is better, and the cut-off column is the threshold that sends K leads.",
         paragraphs=tuple(paragraphs),
         tables=tuple(tables),
+    )
+
+
+def blend(report: ComparisonReport) -> Section:
+    how = (
+        "The final score mixes the model's probability with the calibrated manual score in "
+        "log-odds; the manual weight is the share of the evidence taken from the rules. The "
+        "curves show what each weight would have given on this period."
+    )
+    view = report.blend
+    if view is None or report.tiers is None:
+        return Section(
+            id="blend", title="Blend and tiers", how=how, paragraphs=("No blend was given.",)
+        )
+    figure = plots.weight_figure(view.curve, view.fitted_weight, view.used_weight, view.k)
+    spec = [
+        ("tier", "Tier", "text"),
+        ("cutoff", "Final score ≥", "f2"),
+        ("sizing", "Set by", "text"),
+        ("leads", "Leads", "int"),
+        ("share", "Share", "pct"),
+        ("converted", "Converted", "int"),
+        ("conversion_rate", "Rate", "pct"),
+    ]
+    paragraphs = (
+        weights.price_sentence(view),
+        f"Tier cut-offs were set on the validation slice at training ({view.manual_calibration}"
+        " calibration of the manual score); the table shows how this period fills them.",
+    )
+    return Section(
+        id="blend",
+        title="Blend weight and tiers",
+        how=how,
+        paragraphs=paragraphs,
+        figures=((figure, "ROC AUC and conversions at capacity against the manual weight"),),
+        tables=(("Tiers on this period", table(report.tiers, spec)),),
     )

@@ -1,0 +1,164 @@
+"""The price of a blend weight, and the tiers it makes: what the report shows of the blend.
+
+:func:`weight_curve` scores the compared period again at every manual weight of a grid
+(ranking only: AUC and conversions captured at sales capacity do not depend on the
+calibration scale), so marketing ops see what pinning a weight costs or gains against the
+model alone (weight 0) and the rules alone (weight 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+
+from serving.blend import FittedBlend, mix
+from serving.report.capacity import top_k_mask
+
+
+@dataclass(frozen=True)
+class BlendView:
+    """What the report shows of the scorer's blend.
+
+    Attributes:
+        fitted_weight: The manual weight fitted on the validation slice.
+        used_weight: The manual weight the scorer uses (pinned or fitted).
+        curve: ``weight``, ``roc_auc``, ``captured`` (conversions in the top ``k``) on the
+            compared period, one row per weight of the grid.
+        k: Sales capacity the curve counts conversions at.
+        cutoffs: Lowest final score of each tier but the bottom one, best first.
+        tier_sizing: Per tier, what set its cut-off: ``500 leads per 7 days`` or
+            ``P(convert) >= 30%``.
+        bottom_tier: Tier of the leads below every cut-off.
+        manual_calibration: How the manual score became a probability.
+    """
+
+    fitted_weight: float
+    used_weight: float
+    curve: pd.DataFrame
+    k: int
+    cutoffs: Mapping[str, float]
+    tier_sizing: Mapping[str, str] = field(default_factory=dict)
+    bottom_tier: str = "D"
+    manual_calibration: str = ""
+
+    def at(self, weight: float) -> pd.Series:
+        """The curve's row nearest to ``weight``."""
+        w = self.curve["weight"].to_numpy()
+        return self.curve.iloc[int(np.argmin(np.abs(w - weight)))]
+
+
+def weight_curve(
+    y: np.ndarray, p_model: np.ndarray, p_manual: np.ndarray, weights: np.ndarray, k: int
+) -> pd.DataFrame:
+    """AUC and conversions in the top ``k`` of the log-odds mix at each manual weight.
+
+    Args:
+        y: 0/1 outcomes of the compared period.
+        p_model: The model's probability.
+        p_manual: The calibrated manual probability.
+        weights: Manual weights (0: the model alone, 1: the rules alone).
+        k: Leads sales can work.
+
+    Returns:
+        ``weight``, ``roc_auc``, ``captured``.
+    """
+    labels = np.asarray(y, dtype=int)
+    rows = []
+    for w in np.asarray(weights, dtype=float):
+        score = mix(p_model, p_manual, float(w))
+        rows.append(
+            {
+                "weight": float(w),
+                "roc_auc": float(roc_auc_score(labels, score)),
+                "captured": int(labels[top_k_mask(score, k)].sum()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def price_sentence(view: BlendView) -> str:
+    """What the used weight costs or gains against the model alone and the rules alone."""
+    used, model, rules = view.at(view.used_weight), view.at(0.0), view.at(1.0)
+
+    def versus(name: str, other: pd.Series) -> str:
+        d_auc = used["roc_auc"] - other["roc_auc"]
+        d_cap = int(used["captured"]) - int(other["captured"])
+        return f"{d_auc:+.3f} AUC and {d_cap:+,} conversions against {name}"
+
+    pinned = "pinned" if abs(view.used_weight - view.fitted_weight) > 1e-9 else "fitted"
+    return (
+        f"The final score takes {view.used_weight:.0%} of its evidence from the rules "
+        f"({pinned}; the validation fit chose {view.fitted_weight:.0%}): "
+        f"AUC {used['roc_auc']:.3f} and {int(used['captured']):,} conversions in the top "
+        f"{view.k:,} leads, {versus('the model alone', model)}, "
+        f"{versus('the rules alone', rules)}."
+    )
+
+
+def tier_table(tiers: pd.Series, y: np.ndarray, view: BlendView) -> pd.DataFrame:
+    """Per tier, best first: cut-off, what set it, leads, share, converted, rate.
+
+    Args:
+        tiers: Tier of each compared lead.
+        y: Their 0/1 outcomes.
+        view: The blend view (cut-offs, sizing).
+    """
+    labels = np.asarray(y, dtype=int)
+    values = tiers.astype("str").to_numpy()
+    order = [*view.cutoffs, view.bottom_tier]
+    order += sorted(set(values) - set(order))  # e.g. grades when tiers come from grades
+    rows = []
+    for tier in order:
+        mask = values == tier
+        n, converted = int(mask.sum()), int(labels[mask].sum())
+        rows.append(
+            {
+                "tier": tier,
+                "cutoff": view.cutoffs.get(tier, 0.0 if tier == view.bottom_tier else np.nan),
+                "sizing": view.tier_sizing.get(tier, "the rest"),
+                "leads": n,
+                "share": n / len(values) if len(values) else np.nan,
+                "converted": converted,
+                "conversion_rate": converted / n if n else np.nan,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def capacity_of(blend: FittedBlend, n_leads: int) -> list[int]:
+    """Leads sales can work: the blend's cumulative tier capacities (A, A+B, ...), or 5 %,
+    10 % and 20 % of the period when the tiers come from probabilities."""
+    capacity = blend.config.capacity
+    if capacity:
+        return [int(k) for k in np.cumsum(list(capacity.values()))]
+    return sorted({max(1, round(n_leads * f)) for f in (0.05, 0.1, 0.2)})
+
+
+def blend_view(blend: FittedBlend, scored: pd.DataFrame, k: int) -> BlendView | None:
+    """The blend's weights, their price on the compared period and what set its tiers."""
+    if blend.manual_calibrator is None:  # a pass-through blend: no manual side to weigh
+        return None
+    y = scored["y"].to_numpy(dtype=int)
+    p_manual = blend.manual_probability(scored["manual_score"].to_numpy())
+    grid = np.union1d(np.round(np.linspace(0, 1, 21), 10), [blend.weight, blend.fitted_weight])
+    config = blend.config
+    days = config.capacity_period_days
+    sizing = (
+        {t: f"{n:,} leads per {days} days" for t, n in config.capacity.items()}
+        if config.capacity
+        else {t: f"P(convert) >= {p:.0%}" for t, p in (config.min_probability or {}).items()}
+    )
+    return BlendView(
+        fitted_weight=blend.fitted_weight,
+        used_weight=blend.weight,
+        curve=weight_curve(y, scored["probability"].to_numpy(), p_manual, grid, k),
+        k=k,
+        cutoffs=dict(blend.cutoffs),
+        tier_sizing=sizing,
+        bottom_tier=config.bottom_tier,
+        manual_calibration=blend.manual_method,
+    )

@@ -1,0 +1,124 @@
+"""report.json against the HTML report's numbers; the blend-weight curve and the tier table."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+from serving.blend import mix
+from serving.report import build_report, render_html, write_report, write_report_json
+from serving.report.example import example_inputs
+from serving.report.summary import json_path_beside, report_summary
+from serving.report.weights import tier_table, weight_curve
+
+
+@pytest.fixture(scope="module")
+def built():
+    inputs = example_inputs(n_leads=400, seed=1)
+    return inputs, build_report(inputs)
+
+
+def _cells(page: str) -> list[list[str]]:
+    """Every table row of the page as its cell texts."""
+    cell = re.compile(r"<t[dh][^>]*>(.*?)</t[dh]>", flags=re.S)
+    rows = re.findall(r"<tr>(.*?)</tr>", page, flags=re.S)
+    return [
+        [html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in cell.findall(r)] for r in rows
+    ]
+
+
+def test_report_json_matches_the_html(built, tmp_path: Path) -> None:
+    _, report = built
+    page_path = write_report(report, tmp_path / "report.html")
+    json_path = write_report_json(report, json_path_beside(page_path))
+    assert json_path == tmp_path / "report.json"
+    data = json.loads(json_path.read_text())
+    rows = _cells(page_path.read_text())
+    # ranking metrics: method, ROC AUC, PR AUC ... (3 decimals in the HTML)
+    names = {"rules": "Point rules", "model": "Model", "final": "Final blend"}
+    for key, name in names.items():
+        row = next(r for r in rows if r and r[0] == name and len(r) == 6)
+        assert float(row[1]) == pytest.approx(data["methods"][key]["roc_auc"], abs=5e-4)
+        assert float(row[2]) == pytest.approx(data["methods"][key]["pr_auc"], abs=5e-4)
+    assert data["methods"]["rules"]["brier"] is None and data["methods"]["rules"]["ece"] is None
+    assert data["methods"]["final"]["ece"] is not None
+    # conversions at capacity: the table "Sales works K leads"
+    k = data["capacity_k"]
+    for key, name in names.items():
+        row = next(r for r in rows if r and r[0] == name and len(r) == 7 and r[1] == f"{k:,}")
+        assert int(row[2].replace(",", "")) == data["methods"][key]["captured_at_capacity"]
+    # tiers: the blend section's table (tier, cut-off, set by, leads, share, converted, rate)
+    for tier, values in data["tiers"].items():
+        row = next(r for r in rows if r and r[0] == tier and len(r) == 7 and "%" in r[4])
+        assert int(row[3].replace(",", "")) == values["leads"]
+        assert int(row[5].replace(",", "")) == values["converted"]
+    assert sum(v["leads"] for v in data["tiers"].values()) == report.n_leads
+    # drift warnings: the planted pricing_views_7d shift is listed, as in the drift table
+    assert data["drift_warnings"] == ["pricing_views_7d"]
+    assert any(r[:1] == ["pricing_views_7d"] and "warning" in r for r in rows)
+    assert data["weights"] == {
+        "fitted": report.blend.fitted_weight,
+        "used": report.blend.used_weight,
+    }
+
+
+def test_report_json_figures_from_independent_computations(built) -> None:
+    inputs, report = built
+    data = report_summary(report)
+    usable = inputs.scored.dropna(subset=["probability"])
+    usable = usable[(usable["probability"] >= 0) & (usable["probability"] <= 1)]
+    y = usable["y"].to_numpy()
+    assert data["methods"]["model"]["roc_auc"] == pytest.approx(
+        roc_auc_score(y, usable["probability"])
+    )
+    assert data["methods"]["final"]["pr_auc"] == pytest.approx(
+        average_precision_score(y, usable["final_score"])
+    )
+    k = data["capacity_k"]
+    top = np.argsort(-usable["manual_score"].to_numpy(), kind="stable")[:k]
+    assert data["methods"]["rules"]["captured_at_capacity"] == int(y[top].sum())
+
+
+def test_weight_curve_ends_are_the_model_and_the_rules_alone() -> None:
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 300)
+    p_model = np.clip(0.3 + 0.4 * y + rng.normal(0, 0.3, 300), 0.01, 0.99)
+    p_manual = np.clip(0.5 + rng.normal(0, 0.2, 300), 0.01, 0.99)
+    curve = weight_curve(y, p_model, p_manual, np.array([0.0, 0.5, 1.0]), k=30)
+    assert curve.loc[0, "roc_auc"] == pytest.approx(roc_auc_score(y, p_model))
+    assert curve.loc[2, "roc_auc"] == pytest.approx(roc_auc_score(y, p_manual))
+    half = mix(p_model, p_manual, 0.5)
+    assert curve.loc[1, "roc_auc"] == pytest.approx(roc_auc_score(y, half))
+    top = np.argsort(-p_model, kind="stable")[:30]
+    assert curve.loc[0, "captured"] == y[top].sum()
+
+
+def test_tier_table_counts_by_hand(built) -> None:
+    _, report = built
+    view = report.blend
+    tiers = np.array(["A", "B", "B", "D", "D", "D"])
+    table = tier_table(pd.Series(tiers), np.array([1, 1, 0, 0, 1, 0]), view).set_index("tier")
+    assert table.loc["A", ["leads", "converted"]].tolist() == [1, 1]
+    assert table.loc["B", ["leads", "converted"]].tolist() == [2, 1]
+    assert table.loc["C", "leads"] == 0
+    assert table.loc["D", "conversion_rate"] == pytest.approx(1 / 3)
+    assert table.loc["D", "sizing"] == "the rest"
+    assert table.loc["A", "sizing"] == "20 leads per 7 days"
+
+
+def test_blend_section_states_the_price_of_the_weight(built) -> None:
+    _, report = built
+    page = html.unescape(render_html(report))
+    assert "Blend weight and tiers" in page
+    used, model, rules = (report.blend.at(w) for w in (report.blend.used_weight, 0.0, 1.0))
+    diff = used["roc_auc"] - model["roc_auc"]
+    assert f"{diff:+.3f} AUC" in page
+    gain = int(used["captured"]) - int(rules["captured"])
+    assert f"{gain:+,} conversions against the rules" in page
