@@ -122,7 +122,10 @@ def logit(p: np.ndarray) -> np.ndarray:
 
 
 def mix(
-    p_model: np.ndarray, p_manual: np.ndarray, weight: float, scale: tuple[float, float] = (0.0, 1.0)
+    p_model: np.ndarray,
+    p_manual: np.ndarray,
+    weight: float,
+    scale: tuple[float, float] = (0.0, 1.0),
 ) -> np.ndarray:
     """``sigmoid(a + b * ((1 - weight) * logit(p_model) + weight * logit(p_manual)))``.
 
