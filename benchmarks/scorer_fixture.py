@@ -21,7 +21,7 @@ RULEBOOK = Path(__file__).resolve().parents[1] / "rules" / "rulebooks" / "defaul
 
 @lru_cache(maxsize=1)
 def trained_scorer() -> LeadScorer:
-    """The default-config model trained on a 20k-contact CRM, with the blend fitted on its validation slice."""
+    """The default-config model trained on a 20k-contact CRM, blend fitted on its valid slice."""
     from pipelines.training_data import snapshot_slices
 
     tables = generate_crm(20_000, 101, dirt=DirtConfig.none()).tables
