@@ -27,10 +27,11 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 
-from models.calibration import IsotonicCalibrator, PlattCalibrator, fit_calibrator
+from models.calibration import calibrated_probability, fit_calibrator
 
 _EPS = 1e-6
 
@@ -188,7 +189,7 @@ class FittedBlend:
     """
 
     config: BlendConfig
-    manual_calibrator: PlattCalibrator | IsotonicCalibrator | None
+    manual_calibrator: CalibratedClassifierCV | None
     manual_method: str
     fitted_weight: float
     weight: float
@@ -208,7 +209,7 @@ class FittedBlend:
         values = _manual_values(manual)
         if self.manual_calibrator is None:
             raise ValueError("the manual calibrator is not fitted: fit the blend on valid")
-        return np.clip(self.manual_calibrator.predict(values), 0.0, 1.0)
+        return calibrated_probability(self.manual_calibrator, values)
 
     def probability(self, probability: np.ndarray, manual: pd.Series | np.ndarray) -> np.ndarray:
         """The final probability of each lead (the model's exactly when the weight is 0)."""
@@ -338,7 +339,7 @@ def fit_blend(
         raise ValueError("y: the blend needs both classes on the validation slice")
     method = config.manual_calibration
     calibrator, chosen, candidates = fit_calibrator(points, labels, method, config.seed)
-    p_manual = np.clip(calibrator.predict(points), 0.0, 1.0)
+    p_manual = calibrated_probability(calibrator, points)
     grid = config.weight_grid()
     curve = _valid_curve(p, p_manual, labels, grid)
     fitted = float(curve["weight"].iloc[int(np.argmin(curve["log_loss"].to_numpy()))])
