@@ -19,6 +19,7 @@ def crm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.slow  # 8-14 s of flow work under Prefect (measured, busy machine)
 def test_validate_flow_counts_add_up(prefect_harness: None, tmp_path: Path) -> None:
     from pipelines.flows.ingest import validate_flow
 
@@ -33,6 +34,7 @@ def test_validate_flow_counts_add_up(prefect_harness: None, tmp_path: Path) -> N
     assert (tmp_path / "v" / "gx_results.json").exists()
 
 
+@pytest.mark.slow  # 8-14 s of flow work under Prefect (measured, busy machine)
 def test_build_features_flow_writes_one_row_per_contact_known_at_as_of(
     prefect_harness: None, crm_dir: Path, tmp_path: Path
 ) -> None:
