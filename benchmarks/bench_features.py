@@ -27,8 +27,9 @@ from benchmarks.harness import BenchResult, measure
 from features.build import build_features
 from features.crm import CrmTables
 from features.events import DAY_NS
-from features.schema import ACTIVITY_TYPES, ASSET_TYPES, FORM_STAGES, PAGE_CATEGORIES
+from features.schema import ACTIVITY_TYPES, ASSET_TYPES, CHANNELS, FORM_STAGES, PAGE_CATEGORIES
 from features.spec import FeatureSpec, load_feature_spec
+from features.synthetic.assemble import CHANNEL_OF_KIND
 
 SIZES = {"quick": [20_000], "full": [50_000, 500_000]}
 AS_OF = pd.Timestamp("2024-06-01", tz="UTC")
@@ -37,7 +38,7 @@ _TYPE_WEIGHTS = {
     "content_download": 3, "webinar_register": 1, "webinar_attend": 1, "demo_request": 1,
     "quote_request": 0.5, "chat": 1, "call": 1, "meeting": 1, "ad_click": 3,
     "email_unsubscribe": 0.5, "email_bounce": 0.5, "social_interaction": 1, "list_join": 1,
-    "sales_feedback": 1, "deal_stage_change": 0.5, "ad_impression": 0, "video_view": 0,
+    "sales_feedback": 1, "deal_stage_change": 0.5, "ad_impression": 5, "video_view": 1,
 }  # fmt: skip
 
 
@@ -84,6 +85,7 @@ def make_tables(n_contacts: int, seed: int = 0) -> CrmTables:
                      rng.integers(0, len(ASSET_TYPES), n_acts), -1)  # fmt: skip
     occurred = as_of_s - rng.integers(-20 * 86400, 180 * 86400, n_acts)
     owner = rng.integers(0, n_contacts, n_acts)
+    channel_of_kind = np.array([CHANNELS.index(CHANNEL_OF_KIND[t]) for t in ACTIVITY_TYPES])
     activities = pd.DataFrame({
         "activity_id": _ids("a", n_acts),
         "contact_id": pd.Series(pd.arrays.ArrowStringArray(
@@ -93,6 +95,7 @@ def make_tables(n_contacts: int, seed: int = 0) -> CrmTables:
         "page_category": _cat(page, PAGE_CATEGORIES),
         "form_stage": _cat(stage, FORM_STAGES),
         "asset_type": _cat(asset, ASSET_TYPES),
+        "channel": _cat(channel_of_kind[kind], CHANNELS),
     })  # fmt: skip
     outcomes = pd.DataFrame({"contact_id": pd.Series([], dtype="string")})
     return CrmTables(contacts, accounts, activities, outcomes)
@@ -153,11 +156,12 @@ def reference_sql(spec: FeatureSpec) -> str:
                       f"::INT END AS account_engaged_contacts_{w}d",
                       f"t_{w} AS account_engagement_{w}d"]  # fmt: skip
         outer.append(f"{n} AS {eng}_x{w}")
+    filtered = {c for g in spec.groups.values() for c in g.match.conditions()}
+    columns = ", ".join(f"a.{c}" for c in sorted(filtered | {"activity_type", "form_stage"}))
     return f"""
 WITH known AS (SELECT contact_id, account_id, created_at FROM contacts WHERE created_at < $as_of),
 ev AS (
-  SELECT a.contact_id, epoch_ns($as_of) - epoch_ns(a.occurred_at) AS age,
-         a.activity_type, a.page_category, a.form_stage, a.asset_type
+  SELECT a.contact_id, epoch_ns($as_of) - epoch_ns(a.occurred_at) AS age, {columns}
   FROM activities a SEMI JOIN known k ON a.contact_id = k.contact_id
   WHERE a.occurred_at < $as_of),
 agg AS (SELECT contact_id, {", ".join(aggs)} FROM ev GROUP BY contact_id),
