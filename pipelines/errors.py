@@ -210,7 +210,8 @@ def describe_error(error: BaseException) -> str | None:
             "restore the MLflow artifact store"
         )
     if _is_dns_failure(error):
-        return f"the host name does not resolve{where}; check the host in the URL"
+        first = str(error).strip().splitlines()[0][:200]
+        return f"the host name does not resolve{where}: {first}; check the host in the URL"
     if isinstance(error, ArgumentError | NoSuchModuleError):
         return (
             f"invalid database URL{where}: {str(error).splitlines()[0]}; use "
