@@ -144,7 +144,12 @@ def write_batch(
         scored_at=datetime.now(UTC).replace(microsecond=0),
     )
     written = write_scores(
-        result.scores, sink, run, rejects=result.rejects, table_prefix=table_prefix
+        result.scores,
+        sink,
+        run,
+        rejects=result.rejects,
+        table_prefix=table_prefix,
+        accounts=result.accounts,
     )
     return run, written
 

@@ -347,6 +347,7 @@ class LeadScorer:
             Scores in the sink contract, rejects, eligible ids, margins and timings.
         """
         prepared = self.prepare(tables, as_of, previous=previous, on_step=on_step)
+        accounts = None if prepared.rules is None else prepared.rules.accounts
         rules = prepared.rules if keep_rules else None
         prepared = replace(prepared, rules=None)  # frees the breakdown before the model runs
         seconds = dict(prepared.seconds)
@@ -367,4 +368,5 @@ class LeadScorer:
             rules,
             prepared.as_of,
             seconds,
+            accounts,
         )

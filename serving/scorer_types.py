@@ -73,6 +73,8 @@ class ScoredLeads:
         rules: The rulebook result (with the breakdown) when asked for, else None.
         as_of: The scoring time (UTC).
         seconds: Wall-clock seconds per step.
+        accounts: The rulebook's account roll-up (``ScoreResult.accounts``), or None when
+            the rulebook has none (or the run did not compute it: the Spark engine).
     """
 
     scores: pd.DataFrame
@@ -82,6 +84,7 @@ class ScoredLeads:
     rules: ScoreResult | None
     as_of: pd.Timestamp
     seconds: dict[str, float]
+    accounts: pd.DataFrame | None = None
 
 
 @contextmanager

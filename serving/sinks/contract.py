@@ -103,6 +103,9 @@ class SinkResult:
         n_history_unchanged: History rows already present from an earlier identical run.
         n_rejects: Rejected leads recorded.
         outputs: Tables or file paths written.
+        n_accounts: Account scores given to the sink (0: the rulebook has no roll-up).
+        n_accounts_updated: Database: current account rows inserted or changed; files:
+            accounts written when the file changed.
     """
 
     kind: str
@@ -113,6 +116,8 @@ class SinkResult:
     n_history_unchanged: int = 0
     n_rejects: int = 0
     outputs: tuple[str, ...] = field(default_factory=tuple)
+    n_accounts: int = 0
+    n_accounts_updated: int = 0
 
 
 def _ids(values: pd.Series) -> str:

@@ -10,7 +10,8 @@ Everything for one run happens in ONE transaction on one connection:
    newer scores and an identical re-run changes nothing);
 4. insert ``<prefix>score_history`` from staging with ``ON CONFLICT DO NOTHING`` (key:
    contact, as_of, model version, rulebook version);
-5. record rejects (upsert per contact and as_of) and one ``<prefix>score_runs`` row;
+5. record rejects (upsert per contact and as_of), the account roll-up when given
+   (:mod:`serving.sinks.accounts`: current upsert + history) and one ``<prefix>score_runs`` row;
 6. drop staging and commit.
 
 A failure at any step rolls the whole run back: the previous scores stay as they were.
@@ -27,6 +28,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from serving.sinks.accounts import account_records, write_account_tables
 from serving.sinks.contract import RunInfo, SinkResult
 from serving.sinks.ddl import ensure_tables
 from serving.sinks.tables import (
@@ -193,7 +195,12 @@ def _log_run(conn: sa.Connection, tables: SinkTables, run: RunInfo, counts: dict
 
 
 def write_database(
-    scores: pd.DataFrame, url: str, run: RunInfo, rejects: pd.DataFrame, table_prefix: str
+    scores: pd.DataFrame,
+    url: str,
+    run: RunInfo,
+    rejects: pd.DataFrame,
+    table_prefix: str,
+    accounts: pd.DataFrame | None = None,
 ) -> SinkResult:
     """Write one validated run to a database in one transaction (see module docstring).
 
@@ -203,6 +210,8 @@ def write_database(
         run: Run metadata.
         rejects: Validated rejects frame (may be empty).
         table_prefix: Validated table-name prefix.
+        accounts: Validated account roll-up (:mod:`serving.sinks.accounts`), or None;
+            written in the same transaction.
 
     Returns:
         Counts of what changed.
@@ -219,6 +228,16 @@ def write_database(
             n_current = _upsert_current(conn, tables, run)
             n_history = _write_history(conn, tables, run)
             _write_rejects(conn, tables, run, rejects)
+            n_accounts = 0
+            if accounts is not None:
+                records = account_records(accounts, run, _py(run.as_of))
+                n_accounts, _ = write_account_tables(
+                    conn,
+                    lambda t: dialect_insert(conn, t),
+                    tables.accounts_current,
+                    tables.account_history,
+                    records,
+                )
             counts = {
                 "n_scored": len(scores),
                 "n_rejected": len(rejects),
@@ -238,6 +257,8 @@ def write_database(
         n_history_unchanged=len(scores) - n_history,
         n_rejects=len(rejects),
         outputs=tuple(t.name for t in tables.metadata.sorted_tables),
+        n_accounts=0 if accounts is None else len(accounts),
+        n_accounts_updated=n_accounts,
     )
     logger.info(
         "database sink %s: %d scores (current updated %d, history +%d), %d rejects, run %s",

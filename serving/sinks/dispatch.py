@@ -8,6 +8,9 @@ Sink strings:
 * any other path without a suffix (or an existing folder): ``scores_<as_of>.parquet`` and
   ``rejects_<as_of>.parquet`` in that folder;
 * ``hubspot:PATH.csv``: a CRM import file with HubSpot-style columns.
+
+Given the rulebook's account roll-up, every sink also stores the account scores
+(:mod:`serving.sinks.accounts`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Literal
 import pandas as pd
 import sqlalchemy as sa
 
+from serving.sinks.accounts import validate_accounts, write_account_file
 from serving.sinks.contract import (
     REJECT_COLUMNS,
     RunInfo,
@@ -100,6 +104,7 @@ def write_scores(
     *,
     rejects: pd.DataFrame | None = None,
     table_prefix: str = "leadscore_",
+    accounts: pd.DataFrame | None = None,
 ) -> SinkResult:
     """Validate one run's scores and rejects and write them to ``sink``.
 
@@ -112,6 +117,8 @@ def write_scores(
         run: Run metadata; ``run.as_of`` must equal the frame's ``as_of``.
         rejects: Leads that could not be scored (``contact_id``, ``reason``), or None.
         table_prefix: Database table-name prefix (``^[a-z_][a-z0-9_]{0,30}$``).
+        accounts: The rulebook's account roll-up (``ScoreResult.accounts``) or None;
+            written into the same sink (:mod:`serving.sinks.accounts`).
 
     Returns:
         What the sink wrote.
@@ -126,13 +133,18 @@ def write_scores(
     if rejects is None:
         rejects = pd.DataFrame({c: pd.Series(dtype="str") for c in REJECT_COLUMNS})
     validate_rejects(rejects, scores)
+    checked = None if accounts is None else validate_accounts(accounts)
     if target.kind == "database":
-        return write_database(scores, target.location, run, rejects, table_prefix)
+        return write_database(scores, target.location, run, rejects, table_prefix, checked)
     path = Path(target.location)
     if target.kind == "parquet":
-        return write_parquet(scores, path, run, rejects)
-    if target.kind == "csv":
-        return write_csv(scores, path, run, rejects)
-    if target.kind == "folder":
-        return write_folder(scores, path, run, rejects)
-    return write_hubspot(scores, path, run, rejects)
+        written = write_parquet(scores, path, run, rejects)
+    elif target.kind == "csv":
+        written = write_csv(scores, path, run, rejects)
+    elif target.kind == "folder":
+        written = write_folder(scores, path, run, rejects)
+    else:
+        written = write_hubspot(scores, path, run, rejects)
+    if checked is None:
+        return written
+    return write_account_file(checked, target.kind, target.location, run, written)

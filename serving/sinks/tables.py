@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect, Engine
 
+from serving.sinks.accounts import account_tables
 from serving.sinks.contract import SCORE_COLUMNS
 
 PREFIX_PATTERN = re.compile(r"^[a-z_][a-z0-9_]{0,30}$")
@@ -92,6 +93,8 @@ class SinkTables:
     rejects: sa.Table
     runs: sa.Table
     staging: sa.Table
+    accounts_current: sa.Table
+    account_history: sa.Table
 
 
 def build_tables(prefix: str) -> SinkTables:
@@ -155,7 +158,10 @@ def build_tables(prefix: str) -> SinkTables:
         *_score_columns(),
         prefixes=["TEMPORARY"],
     )
-    return SinkTables(md, current, history, rejects, runs, staging)
+    accounts_current, account_history = account_tables(md, p, UtcDateTime())
+    return SinkTables(
+        md, current, history, rejects, runs, staging, accounts_current, account_history
+    )
 
 
 def make_engine(url: str) -> Engine:

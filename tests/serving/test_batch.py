@@ -144,3 +144,28 @@ def test_known_contacts_rejects_late_and_undated_contacts():
     assert reasons["c"].startswith("created after as_of")
     with pytest.raises(ValueError, match="duplicate id 'a'"):
         known_contacts(pd.concat([contacts, contacts.head(1)]), pd.Timestamp("2026-02-01"))
+
+
+@pytest.mark.slow
+def test_batch_writes_the_rulebook_account_scores_with_the_contacts(setup, tmp_path):
+    import sqlalchemy as sa
+
+    from rules import score_rulebook
+
+    tables, scorer = setup
+    url = f"sqlite:///{tmp_path / 'scores.db'}"
+    summary = run_batch(tables, scorer, DAY2, url, **RUN)
+    known, _ = known_contacts(tables.contacts, DAY2)
+    crm = CrmTables(known, tables.accounts, tables.activities, tables.outcomes)
+    expected = score_rulebook(crm, scorer.rulebook_, DAY2).accounts
+    assert expected is not None and len(expected) > 10  # default.yaml rolls accounts up
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        stored = pd.read_sql_table("leadscore_accounts_current", conn)
+        history = pd.read_sql_table("leadscore_account_history", conn)
+    engine.dispose()
+    assert summary.sink_result.n_accounts == len(expected) == len(stored) == len(history)
+    stored = stored.set_index("account_id").loc[expected["account_id"]]
+    np.testing.assert_allclose(stored["score"], expected["score"], rtol=1e-12)
+    assert stored["hot"].tolist() == expected["hot"].tolist()
+    assert stored["top_contact_id"].tolist() == expected["top_contact_id"].tolist()

@@ -1,0 +1,209 @@
+"""Account scores in the sinks: the rulebook's account roll-up, written with the contacts.
+
+The roll-up (:func:`rules.accounts.roll_up_accounts`: ``account_id, score, n_contacts,
+n_used, top_contact_id, hot``) goes into every sink beside the contact scores:
+
+* database: ``<prefix>accounts_current`` (one row per account, upserted only by a newer
+  ``as_of`` or changed values, like the contacts' current table) and
+  ``<prefix>account_history`` (append-only; key account, as_of, rulebook version), in the
+  same transaction as the contact scores, so both or neither are written;
+* files: ``<stem>_accounts.<suffix>`` beside a Parquet/CSV file, ``accounts_<as_of>.parquet``
+  in a folder, ``<stem>_accounts.csv`` beside a HubSpot import file; atomic and skipped
+  when identical, like the scores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from features.files import atomic_write
+from serving.sinks.contract import RunInfo, SinkResult
+from serving.sinks.files import as_of_label
+
+ACCOUNT_COLUMNS: tuple[str, ...] = (
+    "account_id",
+    "score",
+    "n_contacts",
+    "n_used",
+    "top_contact_id",
+    "hot",
+)
+"""The account roll-up's columns, as the sinks store them (plus as_of and run metadata)."""
+
+
+def validate_accounts(accounts: pd.DataFrame) -> pd.DataFrame:
+    """The account roll-up in sink column order, checked.
+
+    Raises:
+        ValueError: A column is missing, an account id is missing or repeated, or a
+            score is not a finite number.
+    """
+    missing = [c for c in ACCOUNT_COLUMNS if c not in accounts.columns]
+    if missing:
+        raise ValueError(
+            f"accounts frame lacks column(s) {missing}; pass ScoreResult.accounts "
+            "(the rulebook's accounts: roll-up)"
+        )
+    out = accounts.loc[:, list(ACCOUNT_COLUMNS)].copy()
+    ids = out["account_id"]
+    if ids.isna().any() or ids.duplicated().any():
+        raise ValueError("accounts frame: account_id must be given and unique per row")
+    score = pd.to_numeric(out["score"], errors="coerce")
+    if score.isna().any() or (score.abs() == float("inf")).any():
+        raise ValueError("accounts frame: every score must be a finite number")
+    out["account_id"] = ids.astype("str")
+    out["score"] = score.astype("float64")
+    out["n_contacts"] = out["n_contacts"].astype("int64")
+    out["n_used"] = out["n_used"].astype("int64")
+    out["top_contact_id"] = out["top_contact_id"].astype("object")
+    out["hot"] = out["hot"].astype("bool")
+    return out.sort_values("account_id", kind="stable").reset_index(drop=True)
+
+
+def account_file_frame(accounts: pd.DataFrame, run: RunInfo) -> pd.DataFrame:
+    """The accounts as a file writes them: sink columns, ``as_of`` and rulebook version."""
+    out = accounts.assign(as_of=pd.Series(run.as_of, index=accounts.index))
+    out["as_of"] = out["as_of"].astype("datetime64[us, UTC]")
+    return out.assign(rulebook_version=run.rulebook_version)
+
+
+def _value_columns() -> list[sa.Column[Any]]:
+    return [
+        sa.Column("score", sa.Double, nullable=False),
+        sa.Column("n_contacts", sa.Integer, nullable=False),
+        sa.Column("n_used", sa.Integer, nullable=False),
+        sa.Column("top_contact_id", sa.String, nullable=True),
+        sa.Column("hot", sa.Boolean, nullable=False),
+    ]
+
+
+def account_tables(
+    metadata: sa.MetaData, prefix: str, timestamp: sa.types.TypeEngine[Any]
+) -> tuple[sa.Table, sa.Table]:
+    """``<prefix>accounts_current`` and ``<prefix>account_history`` in ``metadata``.
+
+    Args:
+        metadata: The sink's metadata (so :func:`serving.sinks.ddl.ensure_tables`
+            creates them with the others).
+        prefix: The validated table prefix.
+        timestamp: The sink's UTC timestamp type.
+    """
+    current = sa.Table(
+        f"{prefix}accounts_current",
+        metadata,
+        sa.Column("account_id", sa.String, primary_key=True),
+        sa.Column("as_of", timestamp, nullable=False),
+        *_value_columns(),
+        sa.Column("rulebook_version", sa.String, nullable=False),
+        sa.Column("run_id", sa.String, nullable=False),
+    )
+    history = sa.Table(
+        f"{prefix}account_history",
+        metadata,
+        sa.Column("account_id", sa.String, primary_key=True),
+        sa.Column("as_of", timestamp, primary_key=True),
+        sa.Column("rulebook_version", sa.String, primary_key=True),
+        *_value_columns(),
+        sa.Column("run_id", sa.String, nullable=False),
+    )
+    return current, history
+
+
+def account_records(accounts: pd.DataFrame, run: RunInfo, as_of: Any) -> list[dict[str, Any]]:
+    """Rows for the account tables: values bound by the driver, never formatted into SQL."""
+    frame = accounts.astype(object).where(accounts.notna(), None)
+    records = frame.to_dict("records")
+    for record in records:
+        record.update(as_of=as_of, rulebook_version=run.rulebook_version, run_id=run.run_id)
+        record["score"] = float(record["score"])
+        record["n_contacts"] = int(record["n_contacts"])
+        record["n_used"] = int(record["n_used"])
+        record["hot"] = bool(record["hot"])
+    return records
+
+
+def write_account_tables(
+    conn: sa.Connection,
+    insert: Any,
+    current: sa.Table,
+    history: sa.Table,
+    records: list[dict[str, Any]],
+) -> tuple[int, int]:
+    """Upsert the current accounts and add their history rows, in the caller's transaction.
+
+    Args:
+        conn: A connection inside the run's transaction.
+        insert: The dialect's ``insert`` (with ``ON CONFLICT``).
+        current: The current accounts table.
+        history: The account history table.
+        records: :func:`account_records`.
+
+    Returns:
+        ``(current rows inserted or changed, history rows added)``.
+    """
+    if not records:
+        return 0, 0
+    stmt = insert(current)
+    new = stmt.excluded
+    content = ("score", "n_contacts", "n_used", "top_contact_id", "hot", "rulebook_version")
+    changed = sa.or_(*(new[c].is_distinct_from(current.c[c]) for c in content))
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[current.c.account_id],
+        set_={c.name: new[c.name] for c in current.columns if c.name != "account_id"},
+        where=sa.or_(new.as_of > current.c.as_of, sa.and_(new.as_of == current.c.as_of, changed)),
+    )
+    many = {"preserve_rowcount": True}  # row counts of executemany on every driver
+    n_current = int(conn.execute(stmt, records, execution_options=many).rowcount)
+    hist = insert(history).on_conflict_do_nothing()
+    n_history = int(conn.execute(hist, records, execution_options=many).rowcount)
+    return n_current, n_history
+
+
+def account_file_path(kind: str, location: str, run: RunInfo) -> Path:
+    """Where a file sink puts the accounts (see the module docstring)."""
+    where = Path(location)
+    if kind == "folder":
+        return where / f"accounts_{as_of_label(pd.Timestamp(run.as_of))}.parquet"
+    suffix = ".csv" if kind == "hubspot" else where.suffix
+    return where.with_name(f"{where.stem}_accounts{suffix}")
+
+
+def write_account_file(
+    accounts: pd.DataFrame, kind: str, location: str, run: RunInfo, written: SinkResult
+) -> SinkResult:
+    """Write the accounts beside a file sink's scores (atomic, skipped when identical).
+
+    Args:
+        accounts: Validated account roll-up.
+        kind: The sink's kind (``parquet``, ``csv``, ``folder`` or ``hubspot``).
+        location: The sink's path.
+        run: Run metadata.
+        written: What the scores write returned.
+
+    Returns:
+        ``written`` with the accounts file and counts added.
+    """
+    path = account_file_path(kind, location, run)
+    frame = account_file_frame(accounts, run)
+    if path.suffix == ".parquet":
+        changed = atomic_write(
+            path, lambda tmp: frame.to_parquet(tmp, index=False), skip_identical=True
+        )
+    else:
+        text = frame.assign(as_of=frame["as_of"].map(lambda v: v.isoformat()).astype("str"))
+        changed = atomic_write(
+            path,
+            lambda tmp: text.to_csv(tmp, index=False, lineterminator="\n"),
+            skip_identical=True,
+        )
+    return replace(
+        written,
+        outputs=(*written.outputs, str(path)),
+        n_accounts=len(accounts),
+        n_accounts_updated=len(accounts) if changed else 0,
+    )
