@@ -236,6 +236,11 @@ def duplicate_failure(
     column = ", ".join(key)
     parts = [f"duplicate {column} '", text, "' (first occurrence kept: row ", first_row, ")"]
     message = f"{column} must be unique: the first occurrence is kept"
+    if table.name == "contacts":
+        message += (
+            "; an event log (one row per event)? map contacts with one_row_per: contact_id "
+            "(README: Event logs)"
+        )
     return Failure(rule.name, column, rows, reasons_from(parts, len(rows)), "error", message)
 
 

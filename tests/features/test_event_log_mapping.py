@@ -98,6 +98,8 @@ def test_without_one_row_per_every_event_is_a_duplicate_contact(log_file):
     }
     report = validate_tables(read_source(log_file, parse_mapping(data)), now=NOW)
     assert report.counts["contacts"]["quarantined"] == 6
+    duplicates = next(i for i in report.issues if i.table == "contacts")
+    assert "map contacts with one_row_per: contact_id" in duplicates.message
 
 
 def frame(**columns) -> pd.DataFrame:
