@@ -394,8 +394,7 @@ class _Lead:
                 if used[key] >= rule.limit.max_times:
                     continue
                 used[key] += 1
-            age = (AS_OF.value - a["t"]) / NS_DAY
-            total += rule.points * _decay(age, rule.decay)
+            total += rule.points * _decay(a["t"], rule.decay)
             hits += 1
         return total if hits else None
 
@@ -468,15 +467,16 @@ def _period(t: int, per: str) -> int:
     return 0
 
 
-def _decay(age: float, d: Any) -> float:
+def _decay(t: int, d: Any) -> float:
     if d is None:
         return 1.0
+    age = (AS_OF.value - t) / NS_DAY
     if d.kind == "half_life":
         f = 0.5 ** (age / d.days)
     elif d.kind == "percent":
         f = (1 - d.percent / 100) ** math.floor(age / d.days)
-    else:
-        f = 1.0 if age < d.days else 0.0
+    else:  # expiry: full points inside the window (exactly `days` old still counts)
+        f = 1.0 if _in_window(t, d.days) else 0.0
     return max(f, d.floor)
 
 

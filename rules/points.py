@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from features.measures import age_days, in_window
 from rules.activities import NS_PER_DAY, ActivityIndex
 from rules.conditions import Evaluator
 from rules.model import Decay, Limit, Rule
@@ -27,24 +28,26 @@ class Contributions:
     value: np.ndarray
 
 
-def decay_factor(age_days: np.ndarray, decay: Decay | None) -> np.ndarray:
-    """Fraction of its points an activity of age ``age_days`` keeps.
+def decay_factor(age_ns: np.ndarray, decay: Decay | None) -> np.ndarray:
+    """Fraction of its points an activity of age ``age_ns`` keeps.
 
     Args:
-        age_days: Ages at ``as_of`` in days (>= 0).
+        age_ns: Ages at ``as_of`` in nanoseconds (> 0).
         decay: Decay settings; None keeps everything.
 
     Returns:
-        Factors in ``[decay.floor, 1]``.
+        Factors in ``[decay.floor, 1]``. ``expiry`` keeps full points inside the window of
+        ``days`` (:func:`features.measures.in_window`: exactly ``days`` old still counts).
     """
     if decay is None:
-        return np.ones_like(age_days, dtype=float)
-    if decay.kind == "half_life":
-        factor = np.power(0.5, age_days / decay.days)
-    elif decay.kind == "percent":
-        factor = np.power(1.0 - (decay.percent or 0.0) / 100.0, np.floor(age_days / decay.days))
+        return np.ones(np.shape(age_ns), dtype=float)
+    if decay.kind == "expiry":
+        factor = in_window(age_ns, decay.days).astype(float)
+    elif decay.kind == "half_life":
+        factor = np.power(0.5, age_days(age_ns) / decay.days)
     else:
-        factor = (age_days < decay.days).astype(float)
+        periods = np.floor(age_days(age_ns) / decay.days)
+        factor = np.power(1.0 - (decay.percent or 0.0) / 100.0, periods)
     return np.maximum(factor, decay.floor)
 
 
@@ -126,7 +129,7 @@ def rule_contributions(rule: Rule, ev: Evaluator) -> Contributions:
         rows = limited_rows(acts, rows, rule.limit)
     points = float(rule.points or 0.0)
     count = np.bincount(acts.pos[rows], minlength=ev.n)
-    factor = decay_factor(acts.age_days[rows], rule.decay)
+    factor = decay_factor(acts.as_of_ns - acts.time_ns[rows], rule.decay)
     decayed = np.bincount(acts.pos[rows], weights=points * factor, minlength=ev.n)
     pos = np.flatnonzero(count)
     return Contributions(pos, points * count[pos], decayed[pos], count[pos].astype(float))

@@ -112,3 +112,9 @@ def test_features_and_rules_agree_on_the_7_day_edge_and_on_free_mail():
     }
     kinds = {k: (None if pd.isna(v) else v) for k, v in features["email_domain_type"].items()}
     assert kinds == {"msn": "free", "me": "free", "corp": "corporate", "odd": None}
+
+
+def test_the_synthetic_crm_free_mail_is_free_for_features_and_rules():
+    from features.synthetic import vocab
+
+    assert {d for d, _ in vocab.FREE_EMAIL_DOMAINS} <= set(FREE_EMAIL_DOMAINS)

@@ -216,6 +216,8 @@ def test_repeat_limit_keeps_the_earliest_activities():
         ({"kind": "percent", "days": 7, "percent": 50}, 14.5, 2.5),
         ({"kind": "expiry", "days": 30}, 29, 10.0),
         ({"kind": "expiry", "days": 30}, 31, 0.0),
+        ({"kind": "expiry", "days": 30}, 30, 10.0),  # the window's edge: still inside
+        ({"kind": "expiry", "days": 90}, 90 + 1e-14, 0.0),  # 90 days + 2 ns: outside
         ({"kind": "expiry", "days": 30, "floor": 0.2}, 31, 2.0),
     ],
 )
