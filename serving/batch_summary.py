@@ -125,6 +125,15 @@ def validation_note(counts: dict[str, dict[str, int]]) -> str:
     )
 
 
+def _accounts_line(written: SinkResult) -> list[str]:
+    """``Accounts: N account scores (M changed)`` when the rulebook rolls accounts up."""
+    if not written.n_accounts:
+        return []
+    return [
+        f"Accounts: {written.n_accounts:,} account scores ({written.n_accounts_updated:,} changed)"
+    ]
+
+
 def format_summary(summary: BatchSummary) -> str:
     """The one-screen summary the CLI prints after a batch run.
 
@@ -142,6 +151,7 @@ def format_summary(summary: BatchSummary) -> str:
         f"v{summary.rulebook_version} -> {summary.sink} (run {summary.run_id})",
         f"Sink: {summary.sink_result.n_current_updated:,} current rows changed, "
         f"{summary.sink_result.n_history_inserted:,} history rows added",
+        *_accounts_line(summary.sink_result),
         "",
         f"Stages: {_pairs(summary.per_stage)}",
         f"Tiers:  {_pairs(summary.per_tier)}",

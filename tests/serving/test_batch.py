@@ -169,3 +169,5 @@ def test_batch_writes_the_rulebook_account_scores_with_the_contacts(setup, tmp_p
     np.testing.assert_allclose(stored["score"], expected["score"], rtol=1e-12)
     assert stored["hot"].tolist() == expected["hot"].tolist()
     assert stored["top_contact_id"].tolist() == expected["top_contact_id"].tolist()
+    n = len(expected)
+    assert f"Accounts: {n:,} account scores ({n:,} changed)" in format_summary(summary)
