@@ -124,7 +124,8 @@ class ColumnSpec(_Frozen):
     constant: Scalar | None = Field(default=None, description="Same value on every row.")
     template: str | None = Field(
         default=None,
-        description="Derived id, e.g. 'lead-{Lead Number}': {column} placeholders only.",
+        description="Derived id, e.g. 'lead-{Lead Number}': {column} placeholders only; "
+        "{_row} is the row's number in the source (1 = first data row, before row_filter).",
     )
     value_map: dict[str, Scalar | None] | None = Field(
         default=None, description="Source value -> canonical value (null: missing)."
