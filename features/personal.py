@@ -53,6 +53,16 @@ def _phone_like(text: pd.Series) -> pd.Series:
     return (shaped & digits.between(7, 15) & (dialled | grouped) & ~plain).fillna(False)
 
 
+def personal_values(values: pd.Series) -> pd.Series:
+    """Per value: whether it holds an e-mail address or is a phone number (index kept).
+
+    For redacting single values where a column is shown, e.g. in quarantine reasons.
+    """
+    text = values.astype("string").str.strip()
+    found = text.str.contains(EMAIL_PATTERN) | _phone_like(text)
+    return found.fillna(False).astype(bool)
+
+
 def personal_data_reason(values: pd.Series) -> str | None:
     """Why ``values`` count as personal data, or None when they do not.
 

@@ -19,6 +19,7 @@ import pandas as pd
 from features.ingest.coerce import COERCE_RULES, EXPECTED_FORM, unstorable_datetimes
 from features.ingest.readers import RAGGED_COLUMN
 from features.ingest.suites import EARLIEST_TIME, PLACEHOLDERS_BEFORE, Rule
+from features.personal import personal_values
 from features.schema import Table
 
 Severity = Literal["error", "warning"]
@@ -49,13 +50,16 @@ class Failure:
 
 
 def shown_values(raw: pd.DataFrame, rows: np.ndarray, column: str, table: Table) -> pd.Series:
-    """Raw values of ``column`` at ``rows`` as text for reasons; PII columns redacted."""
+    """Raw values of ``column`` at ``rows`` as text for reasons; PII columns, and any value
+    holding an e-mail address or phone number, redacted."""
     if column in table.names and table.column(column).pii:
         return pd.Series(REDACTED, index=range(len(rows)), dtype="string")
     if column not in raw.columns:
         return pd.Series("<missing>", index=range(len(rows)), dtype="string")
-    values = raw[column].iloc[rows].reset_index(drop=True)
-    return values.astype("string").fillna("<missing>")
+    values = raw[column].iloc[rows].reset_index(drop=True).astype("string")
+    # an address or phone number typed into any column is redacted too (features.personal)
+    values = values.mask(personal_values(values), REDACTED)
+    return values.fillna("<missing>")
 
 
 def reasons_from(parts: list[str | pd.Series], n: int) -> np.ndarray:

@@ -72,3 +72,24 @@ def test_a_personal_passthrough_column_is_refused_by_the_feature_spec() -> None:
     crm = _with_pages({"p1": "lp_a", "p2": "owner@acme.com", "p3": None, "p4": "lp_b"})
     with pytest.raises(ValueError, match="'page' holds personal data: e-mail addresses in 1"):
         fit_features(crm.contacts.head(4), crm.accounts, fit)
+
+
+def test_an_address_or_phone_typed_into_any_column_is_redacted_in_the_quarantine() -> None:
+    from test_validation import NOW, base_raw, with_rows
+
+    from features.ingest.validation import validate_tables
+
+    raw = with_rows(
+        base_raw(),
+        "contacts",
+        [
+            {"contact_id": "c8", "created_at": "2026-01-04", "seniority": "bob@example.com"},
+            {"contact_id": "c9", "created_at": "+44 20 7946 0958"},
+        ],
+    )
+    report = validate_tables(raw, now=NOW, source="exports")
+    reasons = report.quarantine["contacts"]["_reason"].tolist()
+    assert len(reasons) == 2 and all("<redacted>" in r for r in reasons)
+    assert not any("bob@" in r or "7946" in r for r in reasons)
+    texts = repr([i.as_dict() for i in report.issues]) + report.summary_text()
+    assert "bob@" not in texts and "7946" not in texts

@@ -43,7 +43,7 @@ def test_build_features_flow_writes_one_row_per_contact_known_at_as_of(
     from features.build import build_features
     from features.ingest.load import ingest
     from features.spec import load_feature_spec
-    from pipelines.flows.features import build_features_flow
+    from pipelines.flows.build_features import build_features_flow
 
     out = tmp_path / "features.parquet"
     result = build_features_flow(data=str(crm_dir), out=str(out), as_of="2026-06-01")

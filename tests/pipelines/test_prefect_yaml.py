@@ -40,3 +40,11 @@ def test_unknown_parameter_is_rejected() -> None:
     flow = _load_flow(DEPLOYMENTS[0]["entrypoint"])
     with pytest.raises(Exception, match="(?i)unexpected|extra|not permitted|parameter"):
         flow.validate_parameters({"no_such_parameter": 1})
+
+
+def test_no_flow_file_shadows_a_package_when_prefect_loads_it_by_path() -> None:
+    # Prefect puts an entrypoint's folder first on sys.path: a pipelines/flows/features.py
+    # made every "import features..." of a deployed flow fail ("'features' is not a package")
+    packages = {p.parent.name for p in ROOT.glob("*/__init__.py")}
+    flows = {p.stem for p in (ROOT / "pipelines" / "flows").glob("*.py")}
+    assert packages & flows == set()
