@@ -165,7 +165,8 @@ def build_tables(prefix: str) -> SinkTables:
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine; on SQLite, make DDL and DML truly transactional.
+    """Create an engine; on SQLite, make DDL and DML truly transactional. A database error
+    carries a note naming the sink (password hidden), for the user's one-line message.
 
     Python 3.11's ``sqlite3`` only opens a transaction before DML, so a ``CREATE`` would
     commit on its own; the SQLAlchemy-documented recipe below emits ``BEGIN`` itself. A
@@ -174,6 +175,14 @@ def make_engine(url: str) -> Engine:
     deadlocking).
     """
     engine = sa.create_engine(url)
+
+    @sa.event.listens_for(engine, "handle_error")
+    def _name_the_sink(context: Any) -> None:
+        # the driver's message names a host or nothing; the user needs the sink they gave
+        error = context.sqlalchemy_exception
+        if error is not None and not getattr(error, "__notes__", None):
+            error.add_note(f"sink {masked(url)}")
+
     if engine.dialect.name == "sqlite":
 
         @sa.event.listens_for(engine, "connect")

@@ -81,3 +81,21 @@ def test_a_writer_killed_mid_csv_leaves_a_temporary_file_the_next_run_removes(
     assert not partial[0].exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
     assert pd.read_csv(target)["contact_id"].tolist() == ["c1", "c2", "c3"]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql+psycopg://u:secret@no-such-host.invalid:5432/crm", "does not resolve"),
+        ("sqlite:////nonexistent-folder-leadscore/sub/x.db", "cannot open the SQLite file"),
+    ],
+)
+def test_a_database_sink_error_is_one_line_naming_the_sink(url: str, expected: str) -> None:
+    from serving.batch import previous_stages
+
+    with pytest.raises(Exception) as caught:  # noqa: PT011 - the type is checked below
+        previous_stages(url, pd.Timestamp("2024-01-03", tz="UTC"), "leadscore_")
+    message = describe_error(caught.value)
+    assert message is not None and expected in message and "\n" not in message
+    assert f"(sink {url.replace(':secret@', ':***@')})" in message
+    assert "secret" not in message
