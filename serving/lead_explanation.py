@@ -24,6 +24,7 @@ from rules import explanation_frame
 from serving.batch import utc_as_of
 from serving.eligibility import validation_rejects
 from serving.explain import top_factors
+from serving.reason_rates import reason_line
 from serving.reasons import CONTRIBUTION_UNIT, reasons_json, shap_contributions
 from serving.scorer import LeadScorer
 from serving.scorer_model import load_scorer
@@ -39,10 +40,12 @@ class LeadExplanation:
         scores: ``final_score``, ``tier``, ``stage``, ``probability``, ``manual_score``,
             ``grade`` and ``margin`` of the lead.
         expected_value: The model's average margin (SHAP base value).
-        factors: ``feature``, ``text``, ``contribution`` (log-odds), strongest positive
-            first, then strongest negative.
+        factors: ``feature``, ``text``, ``lift``, ``contribution`` (log-odds), strongest
+            positive first, then strongest negative.
         rules: ``rule``, ``category``, ``points`` of every rule that gave points, largest
             absolute points first.
+        crm_text: The reasons as the CRM shows them (the scorer's top factors up and
+            down, each as a conversion rate, at most 200 characters).
     """
 
     contact_id: str
@@ -51,6 +54,7 @@ class LeadExplanation:
     expected_value: float
     factors: pd.DataFrame
     rules: pd.DataFrame
+    crm_text: str = ""
 
 
 def explain_contact(
@@ -82,9 +86,17 @@ def explain_contact(
     model = scorer.model
     X = align_features(row, model.feature_names_, model.categories_, "contact")
     contrib = shap_contributions(model, X, explainer=scorer.explainer)
-    i_pos, v_pos, i_neg, v_neg = top_factors(contrib, k)
-    cells = reasons_json(X, np.hstack([i_pos, i_neg]), np.hstack([v_pos, v_neg]), scorer.spec_)
-    factors = pd.DataFrame(json.loads(cells.iloc[0]), columns=["feature", "text", "contribution"])
+    up, down = scorer.settings.top_k, scorer.settings.top_k_down
+    i_pos, v_pos, i_neg, v_neg = top_factors(contrib, max(k, up, down))
+    rates = getattr(scorer, "reason_rates", None)
+
+    def cell(n_up: int, n_down: int) -> str:
+        idx = np.hstack([i_pos[:, :n_up], i_neg[:, :n_down]])
+        return str(reasons_json(X, idx, np.hstack([v_pos[:, :n_up], v_neg[:, :n_down]]),
+                                scorer.spec_, rates).iloc[0])  # fmt: skip
+
+    columns = ["feature", "text", "lift", "contribution"]
+    factors = pd.DataFrame(json.loads(cell(k, k)), columns=columns)
     if prepared.rules is None:  # prepare() always returns the rulebook result
         raise ValueError(f"no rule scores for {contact_id!r}")
     breakdown = explanation_frame(prepared.rules, contact_id)
@@ -106,6 +118,7 @@ def explain_contact(
         float(contrib[0, -1]),
         factors,
         rules,
+        reason_line(cell(up, down)),
     )
 
 
@@ -127,6 +140,12 @@ def format_lead_explanation(explanation: LeadExplanation) -> str:
         lines.append("  (no feature moved this lead away from the average)")
     for f in explanation.factors.itertuples(index=False):
         lines.append(f"  {f.contribution:+8.4f}  {f.text}")
+    if explanation.crm_text:
+        lines += [
+            "",
+            "In the CRM (conversion rates of leads like this one):",
+            f"  {explanation.crm_text}",
+        ]
     lines += ["", "Rules that fired (points on the primary scale):"]
     if explanation.rules.empty:
         lines.append("  (no rule gave points)")

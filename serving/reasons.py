@@ -8,7 +8,11 @@ leads. The calibrated probability is a monotone function of that margin.
 Output cells are JSON lists (the sink contract in :mod:`serving.sinks.contract`):
 
 * ``top_reasons``: up to ``k`` factors pushing the score up (strongest first), then up to
-  ``k`` pushing it down: ``{"feature", "text", "contribution"}``;
+  ``k_down`` pushing it down: ``{"feature", "text", "lift", "contribution"}``. With the
+  scorer's :class:`~serving.reason_rates.ReasonRates`, each text states its effect as a
+  rate ("visited the pricing page 6 times in the last 30 days: converts 3.1x the
+  average") and ``lift`` holds that number; the CRM's text of at
+  most 200 characters from it (:func:`serving.reason_rates.reason_line`);
 * ``top_rules``: up to ``k`` rules with the largest absolute points on the primary scale:
   ``{"rule", "points"}``.
 
@@ -31,6 +35,7 @@ from features.reasons import feature_catalog, feature_reason
 from features.spec import FeatureSpec
 from models.estimator import ConversionModel
 from serving.explain import FastTreeShap, top_factors
+from serving.reason_rates import ReasonRates, rate_text
 
 CONTRIBUTION_UNIT = "log-odds (LightGBM margin)"
 ShapMethod = Literal["fast", "lightgbm"]
@@ -102,7 +107,11 @@ def _describer(name: str, catalog: dict[str, Callable[[Any], str]]) -> Callable[
 
 
 def _prefixes(
-    X: pd.DataFrame, rows: np.ndarray, feats: np.ndarray, spec: FeatureSpec | None
+    X: pd.DataFrame,
+    rows: np.ndarray,
+    feats: np.ndarray,
+    spec: FeatureSpec | None,
+    rates: ReasonRates | None = None,
 ) -> np.ndarray:
     """JSON entry up to the contribution for each (row, feature) pair."""
     catalog = feature_catalog(spec) if spec is not None else {}
@@ -116,10 +125,18 @@ def _prefixes(
         codes, uniques = pd.factorize(values.to_numpy(), use_na_sentinel=False)
         describe = _describer(name, catalog)
         head = json.dumps(name)
-        texts = [
-            f'{{"feature": {head}, "text": {json.dumps(describe(u))}, "contribution": '
-            for u in uniques
-        ]
+        if rates is None:
+            texts = [
+                f'{{"feature": {head}, "text": {json.dumps(describe(u))}, "contribution": '
+                for u in uniques
+            ]
+        else:
+            lifts = rates.lift(name, np.asarray(uniques, dtype=object))
+            texts = [
+                f'{{"feature": {head}, "text": {json.dumps(f"{describe(u)}: {rate_text(lift)}")}'
+                f', "lift": {round(float(lift), 2)}, "contribution": '
+                for u, lift in zip(uniques, lifts, strict=True)
+            ]
         out[hit] = np.asarray(texts, dtype=object)[codes]
     return out
 
@@ -144,7 +161,11 @@ def _as_series(parts: list[pa.Array]) -> pd.Series:
 
 
 def reasons_json(
-    X: pd.DataFrame, idx: np.ndarray, val: np.ndarray, spec: FeatureSpec | None
+    X: pd.DataFrame,
+    idx: np.ndarray,
+    val: np.ndarray,
+    spec: FeatureSpec | None,
+    rates: ReasonRates | None = None,
 ) -> pd.Series:
     """``top_reasons`` cells from :func:`top_model_factors` output.
 
@@ -153,20 +174,25 @@ def reasons_json(
         idx: Feature index per row and slot (-1: empty).
         val: Contribution per row and slot (log-odds).
         spec: The feature spec (texts of activity groups); None for a flat export.
+        rates: Conversion rates per feature band (texts state the lift); None: no rates.
 
     Returns:
         One JSON list string per row, positional like ``X``.
     """
-    return _as_series([_reasons_arrow(X, idx, val, spec)])
+    return _as_series([_reasons_arrow(X, idx, val, spec, rates)])
 
 
 def _reasons_arrow(
-    X: pd.DataFrame, idx: np.ndarray, val: np.ndarray, spec: FeatureSpec | None
+    X: pd.DataFrame,
+    idx: np.ndarray,
+    val: np.ndarray,
+    spec: FeatureSpec | None,
+    rates: ReasonRates | None = None,
 ) -> pa.Array:
     n, n_slots = idx.shape
     rows, slot = np.nonzero(idx >= 0)
     prefix = np.full((n, n_slots), None, dtype=object)
-    prefix[rows, slot] = _prefixes(X, rows, idx[rows, slot], spec)
+    prefix[rows, slot] = _prefixes(X, rows, idx[rows, slot], spec, rates)
     return _json_lists([_entries(prefix[:, s], val[:, s]) for s in range(n_slots)])
 
 
@@ -179,14 +205,22 @@ def model_reasons(
     method: ShapMethod = "fast",
     explainer: FastTreeShap | None = None,
     chunk_rows: int = 100_000,
+    k_down: int | None = None,
+    rates: ReasonRates | None = None,
 ) -> pd.Series:
-    """``top_reasons`` of every row, computed in chunks so memory stays bounded."""
+    """``top_reasons`` of every row, computed in chunks so memory stays bounded.
+
+    ``k`` factors up and ``k_down`` (default ``k``) down; ``rates`` add the lift texts.
+    """
     explainer = explainer if method == "lightgbm" or explainer else make_explainer(model)
+    down = k if k_down is None else k_down
+    width = max(k, down)
+    keep = np.r_[np.arange(k), width + np.arange(down)]
     parts: list[pa.Array] = []
     for start in range(0, len(X), chunk_rows):
         chunk = X.iloc[start : start + chunk_rows]
-        idx, val = top_model_factors(model, chunk, k, method=method, explainer=explainer)
-        parts.append(_reasons_arrow(chunk, idx, val, spec))
+        idx, val = top_model_factors(model, chunk, width, method=method, explainer=explainer)
+        parts.append(_reasons_arrow(chunk, idx[:, keep], val[:, keep], spec, rates))
     return _as_series(parts) if parts else pd.Series([], dtype="str")
 
 

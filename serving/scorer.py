@@ -37,6 +37,7 @@ from rules.memory import small_pages
 from serving.blend import FittedBlend
 from serving.eligibility import known_contacts, rejects_frame
 from serving.explain import FastTreeShap
+from serving.reason_rates import ReasonRates
 from serving.reasons import make_explainer, model_reasons, rules_json
 from serving.run_config import RunConfig
 from serving.scorer_types import (
@@ -74,6 +75,7 @@ class LeadScorer:
         metadata: Mapping[str, str] | None = None,
         flat_types: TableTypes | None = None,
         run_config: RunConfig | None = None,
+        reason_rates: ReasonRates | None = None,
     ) -> None:
         """Bundle fitted parts; ``spec=None`` means a flat export (features are columns).
 
@@ -81,6 +83,8 @@ class LeadScorer:
         (:func:`features.infer.infer_table_types`): scoring types the columns the same way.
         ``run_config`` is what the training run resolved (framing, horizon, slices, ...):
         ``compare`` and the batch read the horizon from it.
+        ``reason_rates`` (learned on the training slice) make each model factor's text
+        state its conversion rate; without them the texts name the factor only.
 
         Raises:
             ValueError: A model feature named like a rules column.
@@ -91,6 +95,7 @@ class LeadScorer:
         self.model = model
         self.flat_types = flat_types
         self.blend = blend
+        self.reason_rates = reason_rates
         self.settings = settings or ScorerSettings()
         self.rulebook_mapping = rulebook.model_dump(mode="json", by_alias=True)
         self.spec_mapping = None if spec is None else spec.model_dump(mode="json")
@@ -305,6 +310,8 @@ class LeadScorer:
                     self.spec_,
                     method=method,
                     explainer=self.explainer if method == "fast" else None,
+                    k_down=self.settings.top_k_down,
+                    rates=getattr(self, "reason_rates", None),
                 )
             else:
                 reasons = pd.Series(["[]"] * n, dtype="str")

@@ -31,6 +31,7 @@ from models.metrics import evaluate
 from models.train import TrainResult
 from rules import Rulebook, score_rulebook
 from serving.blend import BlendConfig, FittedBlend, fit_blend
+from serving.reason_rates import fit_reason_rates
 from serving.run_config import RunConfig
 from serving.scorer import LeadScorer, ScorerSettings
 from serving.scorer_model import log_lead_scorer, to_pyfunc_frame
@@ -43,6 +44,8 @@ class SlicesLike(Protocol):
 
     @property
     def kind(self) -> str: ...
+    @property
+    def train(self) -> Any: ...
     @property
     def valid(self) -> Any: ...
     @property
@@ -195,6 +198,7 @@ def build_and_register_scorer(
         settings=settings,
         flat_types=getattr(slices, "flat_types", None),
         run_config=run_config,
+        reason_rates=fit_reason_rates(slices.X("train"), np.asarray(slices.train.y, dtype=int)),
         metadata={
             "scorer_name": name,
             "conversion_model": decision.model_name,

@@ -34,7 +34,8 @@ class ScorerSettings(BaseModel):
             stage capped by the rules.
         tier_from: ``score`` (cut-offs of :class:`BlendConfig`) or ``grade`` (the
             rulebook's grade matrix; contacts without a grade fall back to the score tier).
-        top_k: Model factors per direction and rules stored per lead.
+        top_k: Model factors pushing the score up, and rules, stored per lead.
+        top_k_down: Model factors pushing the score down stored per lead.
         default_stage: Stage of every lead when the rulebook defines no stages.
         shap_method: ``fast`` (exact TreeSHAP in :mod:`serving.explain`) or ``lightgbm``
             (``pred_contrib=True``: same values, several times slower; a fallback).
@@ -45,6 +46,7 @@ class ScorerSettings(BaseModel):
     reject_exclusions: tuple[str, ...] = ("employee", "customer", "open_opportunity")
     tier_from: Literal["score", "grade"] = "score"
     top_k: int = Field(3, ge=1, le=10)
+    top_k_down: int = Field(2, ge=0, le=10)
     default_stage: Literal["subscriber", "lead", "mql", "sql"] = "lead"
     shap_method: Literal["fast", "lightgbm"] = "fast"
 

@@ -13,7 +13,7 @@ leadscore_stage             single-line text   ``stage`` (leadscore's own code, 
 leadscore_probability       number             ``probability`` (0-1)
 leadscore_manual_score      number             ``manual_score``
 leadscore_grade             single-line text   ``grade`` (empty when none)
-leadscore_reasons           multi-line text    ``top_reasons`` as ``text (+0.12); ...``
+leadscore_reasons           multi-line text    ``top_reasons`` as ``+ text; - text`` (<= 200 chars)
 leadscore_rules             multi-line text    ``top_rules`` as ``rule (+10); ...``
 leadscore_as_of             date               ``as_of`` as ``YYYY-MM-DD`` (UTC)
 leadscore_model_version     single-line text   ``RunInfo.model_version``
@@ -36,6 +36,7 @@ import pandas as pd
 
 from features.files import atomic_write
 from features.number_text import format_number
+from serving.reason_rates import reason_line
 from serving.sinks.contract import RunInfo, SinkResult
 from serving.sinks.files import rejects_frame
 
@@ -68,10 +69,6 @@ HUBSPOT_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _reason(item: dict[str, Any]) -> str:
-    return f"{item.get('text') or item.get('feature', '?')} ({float(item['contribution']):+.2f})"
-
-
 def _rule(item: dict[str, Any]) -> str:
     return f"{item['rule']} ({format_number(float(item['points']), signed=True)})"
 
@@ -99,6 +96,25 @@ def readable(
     return out
 
 
+def reason_lines(values: pd.Series, ids: pd.Series) -> list[str]:
+    """The CRM text of each lead's factors (:func:`serving.reason_rates.reason_line`:
+    ``+ a; - b``, each a conversion rate, at most 200 characters).
+
+    Raises:
+        ValueError: Naming the contact id of a malformed ``top_reasons`` entry.
+    """
+    out = []
+    for text, contact_id in zip(values.tolist(), ids.tolist(), strict=True):
+        try:
+            out.append(reason_line(text))
+        except (ValueError, KeyError, TypeError, AttributeError) as err:
+            raise ValueError(
+                f"scores column 'top_reasons' of contact_id {contact_id!r} is not a JSON list "
+                f"of objects with the expected keys ({err}); fix the explanation step's output"
+            ) from None
+    return out
+
+
 def hubspot_frame(scores: pd.DataFrame, run: RunInfo) -> pd.DataFrame:
     """Build the import frame (columns ``HUBSPOT_COLUMNS``) from a validated scores frame.
 
@@ -121,7 +137,7 @@ def hubspot_frame(scores: pd.DataFrame, run: RunInfo) -> pd.DataFrame:
             "leadscore_probability": scores["probability"].astype("float64"),
             "leadscore_manual_score": scores["manual_score"].astype("float64"),
             "leadscore_grade": scores["grade"].astype("str"),
-            "leadscore_reasons": readable(scores["top_reasons"], ids, "top_reasons", _reason),
+            "leadscore_reasons": reason_lines(scores["top_reasons"], ids),
             "leadscore_rules": readable(scores["top_rules"], ids, "top_rules", _rule),
             "leadscore_as_of": run.as_of.strftime("%Y-%m-%d"),
             "leadscore_model_version": run.model_version,

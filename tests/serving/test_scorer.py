@@ -20,6 +20,7 @@ from pipelines.training_data import snapshot_slices
 from rules import load_rulebook
 from serving.blend import BlendConfig
 from serving.lead_explanation import explain_contact, format_lead_explanation
+from serving.reason_rates import rate_text, reason_line
 from serving.reasons import shap_contributions
 from serving.scorer import LeadScorer
 from serving.scorer_model import load_scorer, to_pyfunc_frame
@@ -184,14 +185,33 @@ def test_top_reasons_are_the_largest_shap_values_and_add_up_to_the_margin(world)
         cells = json.loads(scored.scores["top_reasons"].iloc[i])
         phi = ref[i, :-1]
         up = [j for j in np.argsort(-phi, kind="stable")[:3] if phi[j] > 0]
-        down = [j for j in np.argsort(phi, kind="stable")[:3] if phi[j] < 0]
+        down = [j for j in np.argsort(phi, kind="stable")[:2] if phi[j] < 0]  # 3 up, 2 down
         assert [c["feature"] for c in cells] == list(names[up]) + list(names[down])
         assert [c["contribution"] for c in cells] == pytest.approx(
             list(phi[up]) + list(phi[down]), abs=1e-4
         )
         for c in cells:
             value = X[c["feature"]].iloc[i]
-            assert c["text"] == feature_reason(c["feature"], value, scorer.spec_)
+            lift = scorer.reason_rates.lift(c["feature"], np.array([value], dtype=object))[0]
+            assert c["lift"] == pytest.approx(lift, abs=0.005)
+            assert c["text"] == f"{feature_reason(c['feature'], value, scorer.spec_)}: " + (
+                rate_text(lift)
+            )
+        assert len(reason_line(scored.scores["top_reasons"].iloc[i])) <= 200
+
+
+def test_reason_rates_are_the_training_slice_conversion_rates(world):
+    scorer, slices = world["reg"].scorer, world["slices"]
+    X, y = slices.X("train"), slices.train.y.to_numpy()
+    rates = scorer.reason_rates
+    assert rates.base_rate == pytest.approx(y.mean())
+    # independent: the shrunk conversion rate of the leads in the same band, by hand
+    feature = "days_since_created"
+    bands = rates.features[feature]
+    x = X[feature].to_numpy(dtype=float)
+    top = x > bands.edges[-1]
+    by_hand = (y[top].sum() + 20 * y.mean()) / (top.sum() + 20) / y.mean()
+    assert rates.lift(feature, np.array([x[top].max()]))[0] == pytest.approx(by_hand)
 
 
 def test_top_rules_are_the_largest_point_contributions(world):

@@ -1,0 +1,184 @@
+"""Conversion rates behind the reason texts ("converts 3.1x the average"), and the CRM line.
+
+A model factor says *which* feature moved a lead's score; sales reads it as a rate: how
+often leads like this one (the same level, or a value in the same band) converted in the
+training data, against the average lead. :func:`fit_reason_rates` learns one small table
+per feature on the training slice; :meth:`ReasonRates.lift` looks a value up.
+
+Numeric features are banded at upper quantiles of their distinct values (buying signals
+live in the tail), categorical ones by level; missing values are a band of their own.
+Rates are shrunk towards the average with ``prior`` pseudo-leads, so a band of five leads
+does not claim "converts 20x the average".
+
+:func:`reason_line` turns a lead's ``top_reasons`` into the CRM's text of at most 200
+characters. This module imports nothing heavy, so the sinks can use it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+QUANTILES = (0.5, 0.75, 0.9, 0.97)
+REASON_LINE_CHARS = 200
+MISSING = "(missing)"
+
+
+@dataclass(frozen=True)
+class FeatureRates:
+    """One feature's bands and the lift of each.
+
+    Attributes:
+        edges: Upper edges of the numeric bands (a value ``v`` is in band
+            ``searchsorted(edges, v, "left")``); empty for a categorical feature.
+        lifts: Lift of each numeric band (``len(edges) + 1`` values), or of each level.
+        levels: Categorical levels, in the order of ``lifts``; empty when numeric.
+        missing_lift: Lift of a missing value.
+    """
+
+    edges: tuple[float, ...] = ()
+    lifts: tuple[float, ...] = ()
+    levels: tuple[str, ...] = ()
+    missing_lift: float = 1.0
+
+
+@dataclass(frozen=True)
+class ReasonRates:
+    """Lift per feature band, learned on the training slice (see the module docstring).
+
+    Attributes:
+        base_rate: The training slice's conversion rate (the "average").
+        features: Bands and lifts per feature name.
+    """
+
+    base_rate: float
+    features: dict[str, FeatureRates] = field(default_factory=dict)
+
+    def lift(self, feature: str, values: np.ndarray | pd.Series) -> np.ndarray:
+        """Lift of each value of ``feature`` (1.0 for a feature or level never seen)."""
+        rates = self.features.get(feature)
+        out = np.ones(len(values), dtype="float64")
+        if rates is None:
+            return out
+        if rates.levels:
+            text = pd.Series(np.asarray(values, dtype=object))
+            missing = text.isna().to_numpy()
+            lookup = dict(zip(rates.levels, rates.lifts, strict=True))
+            found = text.astype(str).map(lookup).to_numpy(dtype="float64", na_value=np.nan)
+            out = np.where(np.isnan(found), 1.0, found)
+            out[missing] = rates.missing_lift
+            return out
+        x = pd.to_numeric(pd.Series(np.asarray(values, dtype=object)), errors="coerce")
+        x = x.to_numpy(dtype="float64", na_value=np.nan)
+        band = np.searchsorted(np.asarray(rates.edges, dtype="float64"), x, side="left")
+        lifts = np.asarray(rates.lifts, dtype="float64")
+        return np.where(np.isnan(x), rates.missing_lift, lifts[np.minimum(band, len(lifts) - 1)])
+
+
+def _shrunk_lift(converted: np.ndarray, n: np.ndarray, base: float, prior: float) -> np.ndarray:
+    """Shrunk rate over the base rate; a band without leads is average (1.0)."""
+    total = np.asarray(n, dtype="float64") + prior
+    rate = np.divide(converted + prior * base, total, out=np.full(total.shape, base),
+                     where=total > 0)  # fmt: skip
+    return rate / base
+
+
+def _numeric_rates(x: np.ndarray, y: np.ndarray, base: float, prior: float) -> FeatureRates:
+    present = ~np.isnan(x)
+    values = x[present]
+    distinct = np.unique(values)
+    if distinct.size <= 6:  # few values (flags, small counts): one band per value
+        edges = distinct[:-1]
+    else:
+        edges = np.unique(np.quantile(values, QUANTILES, method="lower"))
+        edges = edges[edges < distinct[-1]]
+    band = np.searchsorted(edges, values, side="left")
+    n = np.bincount(band, minlength=len(edges) + 1).astype("float64")
+    converted = np.bincount(band, weights=y[present], minlength=len(edges) + 1)
+    lifts = _shrunk_lift(converted, n, base, prior)
+    missing = _shrunk_lift(np.array([y[~present].sum()]), np.array([(~present).sum()]), base, prior)
+    return FeatureRates(
+        edges=tuple(float(e) for e in edges),
+        lifts=tuple(float(v) for v in lifts),
+        missing_lift=float(missing[0]),
+    )
+
+
+def _level_rates(x: pd.Series, y: np.ndarray, base: float, prior: float) -> FeatureRates:
+    missing = x.isna().to_numpy()
+    text = x.astype(object).where(~missing, MISSING).astype(str).to_numpy()
+    frame = pd.DataFrame({"level": text, "y": y}).groupby("level")["y"].agg(["sum", "count"])
+    lifts = _shrunk_lift(frame["sum"].to_numpy(), frame["count"].to_numpy(), base, prior)
+    table = dict(zip(frame.index.astype(str), lifts, strict=True))
+    missing_lift = float(table.pop(MISSING, 1.0))
+    return FeatureRates(
+        lifts=tuple(float(v) for v in table.values()),
+        levels=tuple(table),
+        missing_lift=missing_lift,
+    )
+
+
+def fit_reason_rates(
+    X: pd.DataFrame, y: np.ndarray | pd.Series, prior: float = 20.0
+) -> ReasonRates:
+    """Learn the lift of every feature band on the training slice.
+
+    Args:
+        X: Training features (numeric, boolean or categorical columns).
+        y: 0/1 outcomes of the same rows.
+        prior: Pseudo-leads at the average rate added to every band.
+
+    Returns:
+        The :class:`ReasonRates`.
+
+    Raises:
+        ValueError: Lengths differ, or no lead converted (no average to compare with).
+    """
+    labels = np.asarray(y, dtype="float64")
+    if len(labels) != len(X):
+        raise ValueError(f"reason rates: X has {len(X)} rows but y has {len(labels)}")
+    base = float(labels.mean()) if len(labels) else 0.0
+    if base <= 0.0:
+        raise ValueError("reason rates: no lead of the training slice converted")
+    features: dict[str, FeatureRates] = {}
+    for name in X.columns:
+        column = X[name]
+        numeric = pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)
+        if numeric and not isinstance(column.dtype, pd.CategoricalDtype):
+            x = column.astype("float64").to_numpy(na_value=np.nan)
+            features[str(name)] = _numeric_rates(x, labels, base, prior)
+        else:
+            features[str(name)] = _level_rates(column, labels, base, prior)
+    return ReasonRates(base, features)
+
+
+def rate_text(lift: float) -> str:
+    """``converts 3.1x the average`` (two significant digits below 1: ``0.45x``)."""
+    shown = f"{lift:.1f}" if lift >= 0.95 else f"{lift:.2g}"
+    return f"converts {shown}x the average"
+
+
+def reason_line(cell: str, limit: int = REASON_LINE_CHARS) -> str:
+    """The CRM's text of one lead's factors: ``+ a; + b; - c``, at most ``limit`` characters.
+
+    Factors come in their order (strongest up first, then down); each is kept when it
+    still fits, so a long one may give way to a shorter one after it. A first factor
+    longer than ``limit`` is cut with an ellipsis.
+
+    Args:
+        cell: A ``top_reasons`` JSON list.
+        limit: Most characters of the text.
+    """
+    parts: list[str] = []
+    for item in json.loads(cell):
+        sign = "+" if float(item.get("contribution", 0.0)) >= 0 else "-"
+        text = f"{sign} {item.get('text') or item.get('feature', '?')}"
+        candidate = "; ".join([*parts, text])
+        if len(candidate) <= limit:
+            parts.append(text)
+        elif not parts:
+            return text[: limit - 1] + "…"
+    return "; ".join(parts)
