@@ -219,6 +219,15 @@ def train(
     keep_leaky: Annotated[
         bool, typer.Option(help="Keep columns the leakage guard flags (still reported).")
     ] = False,
+    blend: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="Blend settings YAML: manual weight (pinned or bounds), tier capacity "
+            "(default: the weight fitted on the validation slice, A/B/C 500/1500/4000 a week).",
+        ),
+    ] = None,
 ) -> None:
     """Train, calibrate and evaluate the conversion model; register it in MLflow.
 
@@ -245,6 +254,7 @@ def train(
             train_snapshots=train_snapshots,
             every_days=every_days,
             keep_leaky=keep_leaky,
+            blend_path=str(blend) if blend else None,
         )
     except (InputError, RulebookError, ValueError) as exc:
         fail(str(exc))
@@ -255,19 +265,29 @@ def train(
 def _print_training(out: dict[str, Any]) -> None:
     from rich.table import Table
 
-    metrics = out["metrics"]
+    metrics, blend = out["metrics"], out.get("blend_metrics") or {}
     table = Table(title=f"test slice ({out['kind']}, {out['rows']['test']:,} rows)")
-    for col in ("metric", "model", "manual rules"):
+    for col in ("metric", "model", "manual rules", "final score"):
         table.add_column(col, justify="right" if col != "metric" else "left")
     for name in ("roc_auc", "pr_auc", "log_loss", "brier", "ece", "top_decile_lift"):
-        model = metrics.get(f"test_{name}")
-        manual = metrics.get(f"manual_{name}")
-        table.add_row(
-            name,
-            "-" if model is None else f"{model:.4f}",
-            "-" if manual is None else f"{manual:.4f}",
+        cells = (
+            metrics.get(f"test_{name}"),
+            metrics.get(f"manual_{name}"),
+            blend.get(f"final_{name}"),
         )
+        table.add_row(name, *("-" if v is None else f"{v:.4f}" for v in cells))
     console.print(table)
+    if blend:
+        shares = ", ".join(
+            f"{k.removeprefix('tier_').removesuffix('_share')} {v:.1%}"
+            for k, v in blend.items()
+            if k.startswith("tier_") and k.endswith("_share")
+        )
+        console.print(
+            f"final score: {blend['blend_manual_weight']:.0%} of the evidence from the rules "
+            f"(fitted on the validation slice: {blend['blend_fitted_weight']:.0%}); "
+            f"leads per tier on the test slice: {shares}"
+        )
     if out["leakage_suspects"]:
         console.print(f"leakage guard excluded: {', '.join(out['leakage_suspects'])}")
     decision = out["decision"]

@@ -256,12 +256,33 @@ def assign_tier(score: np.ndarray, cutoffs: dict[str, float], bottom_tier: str) 
     return out
 
 
+def _nearest_cut(desc: np.ndarray, rank: int) -> float:
+    """The cut-off that puts the number of leads nearest to ``rank`` at or above it.
+
+    Leads with the same score share a tier: a block of tied scores at the boundary goes
+    wholly in or wholly out, whichever leaves the tier nearer its size (in, when the block
+    holds the best scores, so that a tier is never empty for a tie).
+
+    Args:
+        desc: Scores sorted from the highest.
+        rank: The number of leads wanted at or above the cut-off (>= 1).
+    """
+    value = desc[rank - 1]
+    asc = desc[::-1]
+    above = desc.size - int(np.searchsorted(asc, value, side="right"))  # strictly higher
+    with_block = desc.size - int(np.searchsorted(asc, value, side="left"))
+    if above > 0 and rank - above < with_block - rank:
+        return float(asc[desc.size - above])  # the lowest strictly higher score
+    return float(value)
+
+
 def tier_cutoffs(final: np.ndarray, config: BlendConfig, pool_size: int) -> dict[str, float]:
     """Cut-offs on the final score (0-100) for each tier but the bottom one, best first.
 
     With ``capacity``, tier t's cut-off is the final score of the lead at cumulative
     capacity rank ``round(n * cum_capacity / pool_size)`` among the ``n`` validation leads,
-    so that tier t holds about ``capacity[t]`` leads of a pool of ``pool_size``. With
+    so that tier t holds about ``capacity[t]`` leads of a pool of ``pool_size`` (tied
+    scores stay together: see :func:`_nearest_cut`). With
     ``min_probability`` it is ``100 * min_probability[t]``.
 
     Args:
@@ -284,8 +305,7 @@ def tier_cutoffs(final: np.ndarray, config: BlendConfig, pool_size: int) -> dict
     for tier, leads in (config.capacity or {}).items():
         total += leads
         rank = int(round(values.size * min(total / pool_size, 1.0)))
-        cut = float(values[rank - 1]) if rank >= 1 else top
-        out[tier] = cut
+        out[tier] = _nearest_cut(values, rank) if rank >= 1 else top
     # equal cut-offs (ties, or a capacity beyond the pool) keep the better tier first
     cuts = list(out.values())
     for i in range(1, len(cuts)):

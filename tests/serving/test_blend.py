@@ -122,6 +122,18 @@ def test_capacity_beyond_the_pool_leaves_lower_tiers_empty() -> None:
     assert list(tiers) == ["A", "A", "B", "B"]
 
 
+def test_tied_scores_stay_together_on_the_side_nearer_the_capacity() -> None:
+    final = np.array([5.0, 4, 4, 4, 4, 4, 4, 3])
+    # A wants 2: the block of six 4s in gives 7 leads, out gives 1: out is nearer
+    cuts = tier_cutoffs(final, BlendConfig(capacity={"A": 2, "B": 5}), pool_size=8)
+    tiers = assign_tier(final, cuts, "C")
+    assert list(tiers) == ["A", "B", "B", "B", "B", "B", "B", "C"]  # B wants 7: block in
+    # the block holds the best scores: it goes in, never an empty tier
+    top = np.array([9.0, 9, 9, 9, 1, 0])
+    tiers = assign_tier(top, tier_cutoffs(top, BlendConfig(capacity={"A": 1}), 6), "D")
+    assert list(tiers) == ["A", "A", "A", "A", "D", "D"]
+
+
 def test_tiers_from_min_probability() -> None:
     config = BlendConfig(capacity=None, min_probability={"A": 0.3, "B": 0.1}, bottom_tier="C")
     cuts = tier_cutoffs(np.array([1.0]), config, pool_size=1)

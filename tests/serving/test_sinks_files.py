@@ -117,7 +117,7 @@ def test_hubspot_columns_and_lifecycle_mapping(fx, tmp_path):
     ]
     assert back["leadscore_stage"].tolist() == ["sql", "lead", "subscriber", "mql"]
     assert back["leadscore_final_score"].astype(float).tolist() == [85.5, 20.0, 12.0, 50.0]
-    assert back.loc[0, "leadscore_reasons"] == "Viewed pricing (c1) (+0.12)"
+    assert back.loc[0, "leadscore_reasons"] == "+ Viewed pricing (c1)"  # the CRM line
     assert back.loc[0, "leadscore_rules"] == "demo_request (+20)"
     assert back["leadscore_grade"].tolist() == ["A2", "", "B3", "B1"]
     assert set(back["leadscore_as_of"]) == {"2024-01-04"}
