@@ -171,10 +171,14 @@ def reason_line(cell: str, limit: int = REASON_LINE_CHARS) -> str:
     Args:
         cell: A ``top_reasons`` JSON list.
         limit: Most characters of the text.
+
+    Raises:
+        KeyError: An entry without ``contribution``.
+        ValueError: ``cell`` is not JSON.
     """
     parts: list[str] = []
     for item in json.loads(cell):
-        sign = "+" if float(item.get("contribution", 0.0)) >= 0 else "-"
+        sign = "+" if float(item["contribution"]) >= 0 else "-"
         text = f"{sign} {item.get('text') or item.get('feature', '?')}"
         candidate = "; ".join([*parts, text])
         if len(candidate) <= limit:

@@ -8,7 +8,8 @@ Batch jobs need the full tables path; they call :func:`load_scorer`, which unwra
 same logged object (:class:`~serving.scorer.LeadScorer`).
 
 Metadata of the logged model (``loaded.metadata.metadata``): conversion model name and
-version, rulebook name and version, feature-spec fingerprint and the blend method.
+version, rulebook name and version, feature-spec fingerprint and the fitted blend (manual
+calibration, weights, tier cut-offs).
 """
 
 from __future__ import annotations

@@ -179,8 +179,10 @@ def weight_figure(curve: pd.DataFrame, fitted: float, used: float, k: int) -> st
         (ax_cap, "captured", f"conversions in the top {k:,}"),
     ):
         ax.plot(curve["weight"], curve[column], color=METHOD_COLORS["blend"])
-        ax.axvline(fitted, linestyle="--", color=_GREY, label=f"fitted ({fitted:.2f})")
-        if abs(used - fitted) > 1e-9:
+        pinned = abs(used - fitted) > 1e-9
+        name = "fitted" if pinned else "fitted = used"
+        ax.axvline(fitted, linestyle="--", color=_GREY, label=f"{name} ({fitted:.2f})")
+        if pinned:
             ax.axvline(used, linestyle=":", color="black", label=f"used ({used:.2f})")
         ax.set(xlabel="manual weight (0 = model alone, 1 = rules alone)", ylabel=ylabel)
         ax.legend(fontsize=8)

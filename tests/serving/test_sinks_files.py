@@ -146,10 +146,8 @@ def test_hubspot_reasons_join_up_to_three_items(fx):
 
     frame = hubspot_frame(scores, fx.run(fx.DAY1))
 
-    assert (
-        frame.loc[0, "leadscore_reasons"]
-        == "Asked for a demo (+0.40); b (-0.05); Opened 5 e-mails (+0.10)"
-    )
+    # the CRM line: signed texts in their order, no log-odds (sales cannot read them)
+    assert frame.loc[0, "leadscore_reasons"] == "+ Asked for a demo; - b; + Opened 5 e-mails"
     assert frame.loc[0, "leadscore_rules"] == "vp (+15); gmail (-5)"
 
 
