@@ -28,6 +28,7 @@ from serving.sinks import (
     SinkResult,
     build_tables,
     parse_sink,
+    previous_tiers,
     reconcile_leads,
     top_movers,
     write_scores,
@@ -168,8 +169,10 @@ def summarise_batch(
     """The run summary; top movers are read back from a database sink; with
     ``validation_counts`` it also names the rows validation quarantined."""
     movers = pd.DataFrame()
+    before: dict[str, int] = {}
     if written.kind == "database":
         movers = top_movers(sink, run.as_of, n_movers, table_prefix=table_prefix)
+        _, before = previous_tiers(sink, run.as_of, table_prefix=table_prefix)
     return BatchSummary(
         run_id=run.run_id,
         as_of=result.as_of,
@@ -186,6 +189,7 @@ def summarise_batch(
         seconds=dict(seconds if seconds is not None else result.seconds),
         sink_result=written,
         validation_counts=dict(validation_counts or {}),
+        previous_tiers=before,
     )
 
 

@@ -36,6 +36,8 @@ class BatchSummary:
         validation_counts: The validation report's per-table counts when the run validated
             its input (:attr:`features.ingest.validation.ValidationReport.counts`); the
             summary names what was quarantined (:func:`validation_note`).
+        previous_tiers: Leads per tier of the previous run in the sink's history (database
+            sinks), so the tier mix is tracked from run to run; empty without one.
     """
 
     run_id: str
@@ -54,6 +56,7 @@ class BatchSummary:
     sink_result: SinkResult
     extra: dict[str, Any] = field(default_factory=dict)
     validation_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    previous_tiers: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (flow return value, run logs)."""
@@ -77,6 +80,8 @@ class BatchSummary:
         }
         if self.validation_counts:
             out["quarantined"] = self.validation_counts
+        if self.previous_tiers:
+            out["previous_per_tier"] = self.previous_tiers
         return out
 
 
@@ -134,6 +139,18 @@ def _accounts_line(written: SinkResult) -> list[str]:
     ]
 
 
+def tier_mix_line(now: dict[str, int], before: dict[str, int]) -> list[str]:
+    """``Tier mix: A 3.8% (was 4.1%), ...`` against the previous run; none without one."""
+    if not before or not now:
+        return []
+    n_now, n_before = sum(now.values()), sum(before.values())
+    parts = [
+        f"{t} {now.get(t, 0) / n_now:.1%} (was {before.get(t, 0) / n_before:.1%})"
+        for t in sorted(set(now) | set(before))
+    ]
+    return ["Tier mix: " + ", ".join(parts)]
+
+
 def format_summary(summary: BatchSummary) -> str:
     """The one-screen summary the CLI prints after a batch run.
 
@@ -155,6 +172,7 @@ def format_summary(summary: BatchSummary) -> str:
         "",
         f"Stages: {_pairs(summary.per_stage)}",
         f"Tiers:  {_pairs(summary.per_tier)}",
+        *tier_mix_line(summary.per_tier, summary.previous_tiers),
         "",
         "Final score distribution:",
         *_histogram(summary.score_bands),

@@ -18,7 +18,13 @@ from serving.sinks.contract import (
 from serving.sinks.ddl import ensure_tables
 from serving.sinks.dispatch import SinkTarget, parse_sink, write_scores
 from serving.sinks.hubspot import HUBSPOT_COLUMNS, HUBSPOT_LIFECYCLE, hubspot_frame
-from serving.sinks.queries import MOVER_COLUMNS, read_current, read_history, top_movers
+from serving.sinks.queries import (
+    MOVER_COLUMNS,
+    previous_tiers,
+    read_current,
+    read_history,
+    top_movers,
+)
 from serving.sinks.tables import build_tables, validate_prefix
 
 __all__ = [
@@ -39,6 +45,7 @@ __all__ = [
     "read_history",
     "reconcile_leads",
     "top_movers",
+    "previous_tiers",
     "validate_prefix",
     "validate_rejects",
     "validate_scores",

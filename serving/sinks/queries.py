@@ -191,3 +191,35 @@ def top_movers(
     movers = movers.reset_index().assign(abs_delta=lambda f: f["delta"].abs())
     movers = movers.sort_values(["abs_delta", "contact_id"], ascending=[False, True])
     return movers.loc[:, list(MOVER_COLUMNS)].head(n).reset_index(drop=True)
+
+
+def previous_tiers(
+    sink: str, as_of: datetime, *, table_prefix: str = "leadscore_"
+) -> tuple[pd.Timestamp | None, dict[str, int]]:
+    """Leads per tier of the run before ``as_of`` in the history (the tier mix over time).
+
+    Args:
+        sink: Database URL the scores were written to.
+        as_of: The current run (time-zone aware); the previous is the latest earlier one.
+        table_prefix: Table-name prefix used when writing.
+
+    Returns:
+        The previous run's ``as_of`` and its leads per tier; ``(None, {})`` without one.
+    """
+    tables = build_tables(table_prefix)
+    history = tables.history
+    when = _utc(as_of).to_pydatetime()
+    previous = sa.select(sa.func.max(history.c.as_of)).where(history.c.as_of < when)
+    engine = make_engine(sink)
+    try:
+        with engine.connect() as conn:
+            _require_tables(conn, tables, sink)
+            prev_as_of = conn.execute(previous).scalar_one_or_none()
+            if prev_as_of is None:
+                return None, {}
+            before = _frame(conn.execute(_latest_scores(history, prev_as_of)))
+    finally:
+        engine.dispose()
+    before = before.drop_duplicates("contact_id", keep="last")
+    counts = before["tier"].astype("str").value_counts().sort_index()
+    return _utc(pd.Timestamp(prev_as_of)), {str(k): int(v) for k, v in counts.items()}

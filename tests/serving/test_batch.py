@@ -14,7 +14,7 @@ from models.train import model_from_config
 from pipelines.training_data import snapshot_slices
 from rules import load_rulebook
 from serving.batch import run_batch, score_batch
-from serving.batch_summary import BANDS, format_summary, score_bands
+from serving.batch_summary import BANDS, format_summary, score_bands, tier_mix_line
 from serving.blend import BlendConfig, fit_blend
 from serving.eligibility import known_contacts, validation_rejects
 from serving.scorer import LeadScorer
@@ -73,8 +73,11 @@ def test_batch_accounts_for_every_lead_and_rerun_changes_nothing(setup, tmp_path
 def test_second_day_reports_top_movers_and_keeps_history(setup, tmp_path):
     tables, scorer = setup
     url = f"sqlite:///{tmp_path / 'scores.db'}"
-    run_batch(tables, scorer, DAY1, url, **RUN)
+    first = run_batch(tables, scorer, DAY1, url, **RUN)
     summary = run_batch(tables, scorer, DAY2, url, **RUN, n_movers=5)
+    # the tier mix is tracked from run to run: the previous run's tiers, read back
+    assert summary.previous_tiers == first.per_tier
+    assert summary.to_dict()["previous_per_tier"] == first.per_tier
     assert len(summary.movers) == 5
     deltas = summary.movers["delta"].abs().to_numpy()
     assert (np.diff(deltas) <= 0).all()
@@ -87,6 +90,9 @@ def test_second_day_reports_top_movers_and_keeps_history(setup, tmp_path):
     text = format_summary(summary)
     assert "Top movers" in text and f"{summary.counts.scored:,} of" in text
     assert len(text.splitlines()) < 45
+    n_before = sum(first.per_tier.values())
+    a_before = first.per_tier.get("A", 0) / n_before
+    assert f"(was {a_before:.1%})" in text.split("Tier mix: ")[1].splitlines()[0]
 
 
 def test_parquet_sink_and_validation_rejects_count_as_eligible(setup, tmp_path):
@@ -171,3 +177,9 @@ def test_batch_writes_the_rulebook_account_scores_with_the_contacts(setup, tmp_p
     assert stored["top_contact_id"].tolist() == expected["top_contact_id"].tolist()
     n = len(expected)
     assert f"Accounts: {n:,} account scores ({n:,} changed)" in format_summary(summary)
+
+
+def test_tier_mix_line_by_hand():
+    line = tier_mix_line({"A": 1, "B": 3}, {"A": 2, "B": 2, "C": 4})
+    assert line == ["Tier mix: A 25.0% (was 25.0%), B 75.0% (was 25.0%), C 0.0% (was 50.0%)"]
+    assert tier_mix_line({"A": 1}, {}) == []
