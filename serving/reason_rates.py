@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -155,18 +156,36 @@ def fit_reason_rates(
     return ReasonRates(base, features)
 
 
+def lift_text(lift: float) -> str:
+    """``3.1x`` (two significant digits below 1: ``0.46x``)."""
+    return f"{lift:.1f}x" if lift >= 0.95 else f"{lift:.2g}x"
+
+
 def rate_text(lift: float) -> str:
-    """``converts 3.1x the average`` (two significant digits below 1: ``0.45x``)."""
-    shown = f"{lift:.1f}" if lift >= 0.95 else f"{lift:.2g}"
-    return f"converts {shown}x the average"
+    """``converts 3.1x the average``."""
+    return f"converts {lift_text(lift)} the average"
+
+
+_RATE_SEP = ": converts "
+_PRIORITY = ("up", "up", "down", "up", "down")  # which factors the line keeps first
+
+
+def _short(item: dict[str, Any]) -> str:
+    """``+ visited the pricing page 6 times in the last 30 days (3.1x avg)``."""
+    sign = "+" if float(item["contribution"]) >= 0 else "-"
+    text = str(item.get("text") or item.get("feature", "?"))
+    if "lift" in item:
+        text = f"{text.rsplit(_RATE_SEP, 1)[0]} ({lift_text(float(item['lift']))} avg)"
+    return f"{sign} {text}"
 
 
 def reason_line(cell: str, limit: int = REASON_LINE_CHARS) -> str:
-    """The CRM's text of one lead's factors: ``+ a; + b; - c``, at most ``limit`` characters.
+    """The CRM's text of one lead's factors, at most ``limit`` characters:
+    ``+ a (3.1x avg); + b (2.2x avg); - c (0.6x avg)``.
 
-    Factors come in their order (strongest up first, then down); each is kept when it
-    still fits, so a long one may give way to a shorter one after it. A first factor
-    longer than ``limit`` is cut with an ellipsis.
+    Factors are taken strongest up, second up, strongest down, third up, second down,
+    each kept while it still fits, and shown ups first, then downs. A first factor longer
+    than ``limit`` is cut with an ellipsis.
 
     Args:
         cell: A ``top_reasons`` JSON list.
@@ -176,13 +195,18 @@ def reason_line(cell: str, limit: int = REASON_LINE_CHARS) -> str:
         KeyError: An entry without ``contribution``.
         ValueError: ``cell`` is not JSON.
     """
-    parts: list[str] = []
-    for item in json.loads(cell):
-        sign = "+" if float(item["contribution"]) >= 0 else "-"
-        text = f"{sign} {item.get('text') or item.get('feature', '?')}"
-        candidate = "; ".join([*parts, text])
+    items = json.loads(cell)
+    texts = [_short(item) for item in items]
+    ups = [i for i, t in enumerate(texts) if t.startswith("+")]
+    downs = [i for i, t in enumerate(texts) if t.startswith("-")]
+    queues = {"up": ups, "down": downs}
+    order = [queues[side].pop(0) for side in _PRIORITY if queues[side]]
+    order += ups + downs  # beyond three up and two down, in their order
+    kept: list[int] = []
+    for i in order:
+        candidate = "; ".join(texts[j] for j in sorted([*kept, i]))
         if len(candidate) <= limit:
-            parts.append(text)
-        elif not parts:
-            return text[: limit - 1] + "…"
-    return "; ".join(parts)
+            kept.append(i)
+        elif not kept and i == order[0]:
+            return texts[i][: limit - 1] + "…"
+    return "; ".join(texts[j] for j in sorted(kept))

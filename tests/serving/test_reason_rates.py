@@ -86,12 +86,25 @@ def test_reason_line_keeps_whole_factors_within_200_characters() -> None:
     ]
     line = reason_line(json.dumps(items))
     assert len(line) <= 200
-    assert line.startswith("+ factor 0 ") and line.count(";") == 2  # three of 61 chars fit
+    # three of 61 characters fit: the two strongest up, then the strongest down
+    assert [part[:10] for part in line.split("; ")] == ["+ factor 0", "+ factor 1", "- factor 3"]
     short = [dict(item, text=f"f{i}") for i, item in enumerate(items)]
     assert reason_line(json.dumps(short)) == "+ f0; + f1; + f2; - f3; - f4"
     long = [dict(items[0], text="y" * 300)]
     assert len(reason_line(json.dumps(long))) == 200 and reason_line(json.dumps(long))[-1] == "…"
     assert reason_line("[]") == ""
+
+
+def test_reason_line_shows_the_rate_compactly() -> None:
+    X, y = _frame()
+    rates = fit_reason_rates(X, y, prior=0.0)
+    cell = reasons_json(X.iloc[[7]], np.array([[0, 1]]), np.array([[0.8, -0.2]]), None, rates)
+    line = reason_line(cell.iloc[0])
+    # the full texts end in ": converts 3.3x the average"; the CRM line says (3.3x avg)
+    assert line == (
+        "+ visited the pricing page 6 times in the last 30 days (3.3x avg); "
+        "- lead source is event (0.83x avg)"
+    )
 
 
 def test_fit_errors() -> None:
