@@ -27,6 +27,9 @@ from features.spec import FeatureSpec
 
 logger = logging.getLogger(__name__)
 
+POSITIVE_OUTCOMES: tuple[str, ...] = ("opportunity", "won")
+"""Outcomes that count as a conversion (the label's event): the first of them."""
+
 
 @dataclass(frozen=True)
 class TrainingSet:
@@ -165,7 +168,7 @@ def build_training_set(
     horizon_days: int,
     spec: FeatureSpec,
     *,
-    positive_outcomes: tuple[str, ...] = ("opportunity", "won"),
+    positive_outcomes: tuple[str, ...] = POSITIVE_OUTCOMES,
     data_end: pd.Timestamp | None = None,
     rule_scores: Callable[[pd.Timestamp], pd.Series] | None = None,
 ) -> TrainingSet:
@@ -325,7 +328,7 @@ def outcome_labels(
     as_of: pd.Timestamp,
     horizon_days: int,
     *,
-    positive_outcomes: tuple[str, ...] = ("opportunity", "won"),
+    positive_outcomes: tuple[str, ...] = POSITIVE_OUTCOMES,
 ) -> pd.DataFrame:
     """Eligibility and label of the given contacts at ``as_of``, as in training.
 

@@ -60,9 +60,17 @@ class TrainConfig(BaseModel):
         experiment_name: MLflow experiment the runs are logged to.
         tracking_uri: MLflow tracking URI; None means the embedded SQLite store in the
             working directory (see :func:`models.tracking.default_tracking_uri`).
-        horizon_days: The label is "converts within this many days".
+        framing: ``auto``, ``snapshots`` or ``first_touch`` (see :mod:`features.plan`).
+        horizon_days: The label is "converts within this many days"; None: the training
+            plan chooses it from the data.
         train_snapshots: Training snapshots before the validation and test snapshots.
-        every_days: Days between training snapshots.
+        valid_snapshots: Validation snapshots (``snapshots`` framing).
+        test_snapshots: Test snapshots (``snapshots`` framing).
+        every_days: Days between snapshots; None: the horizon, at most 30.
+        first_touch_delay_days: ``first_touch``: features are read at midnight of the
+            contact's creation day plus this many days.
+        valid_share: ``first_touch``: share of rows (by time) for validation.
+        test_share: ``first_touch``: share of rows (the latest) for the test.
         seed: Seed for LightGBM, calibration split and search.
         lightgbm: LightGBM parameters.
         calibration: ``auto`` picks isotonic or Platt by held-out log loss.
@@ -79,9 +87,15 @@ class TrainConfig(BaseModel):
     scorer_name: str | None = Field(default=None, min_length=1)
     experiment_name: str = Field(default="leadscore", min_length=1)
     tracking_uri: str | None = None
-    horizon_days: int = Field(default=90, ge=1)
+    framing: Literal["auto", "snapshots", "first_touch"] = "auto"
+    horizon_days: int | None = Field(default=None, ge=1)
     train_snapshots: int = Field(default=6, ge=1)
-    every_days: int = Field(default=30, ge=1)
+    valid_snapshots: int = Field(default=1, ge=1)
+    test_snapshots: int = Field(default=1, ge=1)
+    every_days: int | None = Field(default=None, ge=1)
+    first_touch_delay_days: int = Field(default=1, ge=1)
+    valid_share: float = Field(default=0.2, gt=0, lt=0.5)
+    test_share: float = Field(default=0.2, gt=0, lt=0.5)
     seed: int = 0
     lightgbm: LightGBMParams = Field(default_factory=LightGBMParams)
     calibration: Literal["auto", "isotonic", "platt"] = "auto"

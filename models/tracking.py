@@ -51,6 +51,7 @@ class RunContext:
         extra_artifacts: Further artifacts: name -> mapping (JSON), DataFrame (CSV),
             str (text) or Path (file copied as is).
         run_config: The whole run configuration, logged as ``run_config.json``.
+        plan: The training plan (framing, horizon, slices, the measured data), ``plan.json``.
         params: Further parameters (e.g. the run configuration's headline values).
     """
 
@@ -62,6 +63,7 @@ class RunContext:
     data_fingerprint: Mapping[str, Any] = field(default_factory=dict)
     extra_artifacts: Mapping[str, Any] = field(default_factory=dict)
     run_config: Mapping[str, Any] | None = None
+    plan: Mapping[str, Any] | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -175,6 +177,7 @@ def log_context(context: RunContext) -> None:
         mlflow.log_params(dict(context.params))
     named = {
         "run_config.json": context.run_config,
+        "plan.json": context.plan,
         "spec/feature_spec.json": context.feature_spec,
         "spec/rulebook.json": context.rulebook,
         "data/validation_summary.json": context.validation_summary,

@@ -202,9 +202,16 @@ def train(
     tracking_uri: Annotated[
         str | None, typer.Option(help="MLflow tracking URI (default: embedded SQLite).")
     ] = None,
+    framing: Annotated[
+        str | None,
+        typer.Option(
+            help="auto | snapshots | first_touch (default: the config's, auto: chosen from "
+            "the data; see the training plan)."
+        ),
+    ] = None,
     horizon_days: Annotated[
         int | None,
-        typer.Option(min=1, help="Label: converts within H days (default: the config's)."),
+        typer.Option(min=1, help="Label: converts within H days (default: the longest that fits)."),
     ] = None,
     train_snapshots: Annotated[
         int | None,
@@ -214,7 +221,17 @@ def train(
     ] = None,
     every_days: Annotated[
         int | None,
-        typer.Option(min=1, help="Days between training snapshots (default: the config's)."),
+        typer.Option(min=1, help="Days between snapshots (default: the horizon, at most 30)."),
+    ] = None,
+    valid_snapshots: Annotated[
+        int | None, typer.Option(min=1, help="Validation snapshots (default: the config's).")
+    ] = None,
+    test_snapshots: Annotated[
+        int | None, typer.Option(min=1, help="Test snapshots (default: the config's).")
+    ] = None,
+    delay_days: Annotated[
+        int | None,
+        typer.Option(min=1, help="first_touch: features at the creation day's midnight + D days."),
     ] = None,
     keep_leaky: Annotated[
         bool, typer.Option(help="Keep columns the leakage guard flags (still reported).")
@@ -250,9 +267,14 @@ def train(
             spec_path=str(spec) if spec else None,
             rulebook_path=str(rulebook) if rulebook else None,
             tracking_uri=tracking_uri,
+            framing=framing,
             horizon_days=horizon_days,
             train_snapshots=train_snapshots,
             every_days=every_days,
+            valid_snapshots=valid_snapshots,
+            test_snapshots=test_snapshots,
+            delay_days=delay_days,
+            show_plan=True,
             keep_leaky=keep_leaky,
             blend_path=str(blend) if blend else None,
         )

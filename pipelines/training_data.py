@@ -21,6 +21,7 @@ from features.infer import TableTypes, infer_table_types
 from features.schema import CONTACTS
 from features.spec import FeatureSpec
 from features.training_set import (
+    POSITIVE_OUTCOMES,
     TrainingSet,
     build_training_set,
     data_end_of,
@@ -210,7 +211,7 @@ def flat_slices(
     tables: CrmTables,
     *,
     rulebook: Rulebook | None,
-    positive_outcomes: tuple[str, ...] = ("opportunity", "won"),
+    positive_outcomes: tuple[str, ...] = POSITIVE_OUTCOMES,
     seed: int = 0,
     keep_leaky: bool = False,
 ) -> Slices:

@@ -19,17 +19,20 @@ from prefect.cache_policies import NO_CACHE
 
 from features.ingest.report import summary_dict
 from features.ingest.validation import ValidationReport
+from features.plan import PlanRequest, TrainingPlan, make_plan, spec_for_data
 from features.spec import FeatureSpec, load_feature_spec
+from features.training_set import POSITIVE_OUTCOMES
 from models import RunContext, TrainResult
 from models.config import TrainConfig, load_yaml_settings
 from models.tracking import default_tracking_uri
+from pipelines.console import console
 from pipelines.flows.common import validate_crm
+from pipelines.plan_slices import plan_slices
 from pipelines.training_data import (
     Slices,
     flat_slices,
     is_flat,
     slice_summaries,
-    snapshot_slices,
     train_on_slices,
 )
 from rules import Rulebook, load_rulebook
@@ -47,27 +50,46 @@ from serving.scorer_training import ScorerRegistration, build_and_register_score
 __all__ = ["DEFAULT_RULEBOOK", "train_flow"]
 
 
+def plan_request(config: TrainConfig) -> PlanRequest:
+    """The training config's plan settings (None: the plan chooses)."""
+    return PlanRequest(
+        framing=config.framing,
+        horizon_days=config.horizon_days,
+        train_snapshots=config.train_snapshots,
+        every_days=config.every_days,
+        valid_snapshots=config.valid_snapshots,
+        test_snapshots=config.test_snapshots,
+        delay_days=config.first_touch_delay_days,
+        valid_share=config.valid_share,
+        test_share=config.test_share,
+        positive_outcomes=POSITIVE_OUTCOMES,
+    )
+
+
+@task(name="plan-training", cache_policy=NO_CACHE)
+def plan_training(
+    report: ValidationReport, config: TrainConfig, notes: list[str], show: bool
+) -> TrainingPlan:
+    """Measure the data and choose framing, horizon and slices (fails at once if none fits)."""
+    plan = make_plan(report.tables, plan_request(config)).with_notes(notes)
+    if show:
+        console.print(plan.describe(), highlight=False)
+    return plan
+
+
 @task(name="build-training-slices", cache_policy=NO_CACHE)
 def build_slices(
     report: ValidationReport,
     spec: FeatureSpec | None,
     rulebook: Rulebook,
-    config: TrainConfig,
+    plan: TrainingPlan | None,
     seed: int,
     keep_leaky: bool,
 ) -> Slices:
-    """Snapshots (or a flat split), labels, leakage guard and the test slice's manual score."""
-    if spec is None:
+    """The plan's slices (or a flat split): labels, leakage guard, manual scores."""
+    if spec is None or plan is None:
         return flat_slices(report.tables, rulebook=rulebook, seed=seed, keep_leaky=keep_leaky)
-    return snapshot_slices(
-        report.tables,
-        spec,
-        horizon_days=config.horizon_days,
-        rulebook=rulebook,
-        train_snapshots=config.train_snapshots,
-        every_days=config.every_days,
-        keep_leaky=keep_leaky,
-    )
+    return plan_slices(report.tables, spec, plan, rulebook=rulebook, keep_leaky=keep_leaky)
 
 
 @task(name="train-evaluate-register", cache_policy=NO_CACHE)
@@ -77,6 +99,7 @@ def fit_and_register(
     report: ValidationReport,
     rulebook: Rulebook,
     workdir: str,
+    plan: TrainingPlan | None,
 ) -> TrainResult:
     """Train and calibrate, evaluate on the test slice, log to MLflow, gate promotion."""
     context = RunContext(
@@ -88,6 +111,7 @@ def fit_and_register(
         data_fingerprint=slices.fingerprint,
         run_config=run_config.model_dump(mode="json"),
         params=run_config.params(),
+        plan=None if plan is None else plan.to_dict(),
     )
     return train_on_slices(
         slices,
@@ -147,12 +171,17 @@ def train_flow(
     spec_path: str | None = None,
     rulebook_path: str | None = None,
     tracking_uri: str | None = None,
+    framing: str | None = None,
     horizon_days: int | None = None,
     train_snapshots: int | None = None,
     every_days: int | None = None,
+    valid_snapshots: int | None = None,
+    test_snapshots: int | None = None,
+    delay_days: int | None = None,
     seed: int = 0,
     keep_leaky: bool = False,
     blend_path: str | None = None,
+    show_plan: bool = False,
 ) -> dict[str, Any]:
     """Retrain the conversion model: validate -> features -> train -> register/promote.
 
@@ -165,14 +194,19 @@ def train_flow(
         rulebook_path: Manual rulebook the scorer applies; None: the default rulebook for
             canonical CRM tables, the empty one (manual score 0) for a mapped export.
         tracking_uri: MLflow tracking URI (default: the config's, else embedded SQLite).
-        horizon_days: Label horizon H (None: the config's).
+        framing: ``auto``, ``snapshots`` or ``first_touch`` (None: the config's).
+        horizon_days: Label horizon H (None: the config's; there None lets the plan choose).
         train_snapshots: Number of training snapshots (None: the config's).
-        every_days: Days between training snapshots (None: the config's).
+        every_days: Days between snapshots (None: the config's).
+        valid_snapshots: Validation snapshots (None: the config's).
+        test_snapshots: Test snapshots (None: the config's).
+        delay_days: ``first_touch`` delay in days (None: the config's).
         seed: Split seed for flat exports.
         keep_leaky: Keep columns the leakage guard flags (they stay reported).
         blend_path: Blend config YAML (:class:`serving.blend.BlendConfig`: manual weight or
             its bounds, manual calibration, tier capacity); default the fitted weight
             (pinned to 0, the model alone, with the empty rulebook).
+        show_plan: Print the training plan before training (the command line does).
 
     Returns:
         Run id, model and scorer URIs, test metrics, promotion decision, leakage suspects
@@ -182,9 +216,13 @@ def train_flow(
     config = resolve_train_config(
         Path(config_path) if config_path else None,
         {
+            "framing": framing,
             "horizon_days": horizon_days,
             "train_snapshots": train_snapshots,
             "every_days": every_days,
+            "valid_snapshots": valid_snapshots,
+            "test_snapshots": test_snapshots,
+            "first_touch_delay_days": delay_days,
         },
     )
     uri = tracking_uri or config.tracking_uri or default_tracking_uri(Path(workdir))
@@ -192,14 +230,25 @@ def train_flow(
     book_path = choose_rulebook(Path(rulebook_path) if rulebook_path else None, mapping)
     rulebook = load_rulebook(book_path)
     book = rulebook_ref(rulebook, book_path)
-    spec = (
-        None
-        if is_flat(report.tables)
-        else load_feature_spec(Path(spec_path) if spec_path else None)
-    )
-    slices = build_slices(report, spec, rulebook, config, seed, keep_leaky)
+    spec: FeatureSpec | None = None
+    notes: list[str] = []
+    if not is_flat(report.tables):
+        spec = load_feature_spec(Path(spec_path) if spec_path else None)
+        if spec_path is None:  # the default spec, plus the columns the mapping kept
+            spec, notes = spec_for_data(spec, report.tables.contacts)
+    plan = None if spec is None else plan_training(report, config, notes, show_plan)
+    slices = build_slices(report, spec, rulebook, plan, seed, keep_leaky)
+    if plan is not None:  # what the plan chose is what runs
+        config = config.model_copy(
+            update={
+                "framing": plan.framing,
+                "horizon_days": plan.horizon_days,
+                "every_days": plan.every_days,
+                "first_touch_delay_days": plan.delay_days or config.first_touch_delay_days,
+            }
+        )
     run_config = RunConfig(
-        framing="flat" if spec is None else "snapshots",
+        framing="flat" if plan is None else plan.framing,
         train=config,
         slices=slice_summaries(slices),
         feature_spec=None if spec is None else spec.model_dump(mode="json"),
@@ -208,7 +257,9 @@ def train_flow(
         tracking_uri=uri,
     )
     # a sync task returns its value; cast() tells mypy so (prefect types tasks as awaitable)
-    result = cast(TrainResult, fit_and_register(slices, run_config, report, rulebook, workdir))
+    result = cast(
+        TrainResult, fit_and_register(slices, run_config, report, rulebook, workdir, plan)
+    )
     log_shap_views(result, slices)
     scorer = cast(
         ScorerRegistration, register_scorer(result, slices, report, rulebook, spec, run_config)
@@ -225,4 +276,5 @@ def train_flow(
         "leakage_suspects": list(slices.leakage.suspects),
         "decision": dataclasses.asdict(result.decision),
         "run_config": run_config.model_dump(mode="json"),
+        "plan": None if plan is None else plan.to_dict(),
     }

@@ -104,6 +104,9 @@ def test_the_horizon_of_the_run_is_what_mlflow_and_the_scorer_say(
         Path(client.download_artifacts(trained["run_id"], "config.json")).read_text()
     )
     assert config["horizon_days"] == 7
+    plan = json.loads(Path(client.download_artifacts(trained["run_id"], "plan.json")).read_text())
+    assert plan["framing"] == "snapshots" and plan["horizon_days"] == 7
+    assert plan["slices"]["test"]["rows"] == logged["slices"]["test"]["rows"] > 0
     loaded = load_scorer(trained["scorer_uri"], mlflow_store.tracking_uri)
     assert loaded.scorer.horizon_days() == 7
     version = client.get_model_version(loaded.model_name, loaded.model_version)

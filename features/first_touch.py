@@ -1,0 +1,183 @@
+"""The ``first_touch`` framing: one row per contact, at its first contact plus a delay.
+
+Inbound leads (marketing-qualified leads, form fills) are judged once, soon after they
+arrive: "will this new lead convert within H days?". Each contact gets one row with the
+features at ``as_of = midnight (UTC) of the day it was created + delay_days``, so nothing
+after ``created_at + delay_days`` is ever read (midnight of the creation day is not after
+the creation time). Its label is 1 when its first positive outcome falls in
+``(as_of, as_of + H]``. Contacts whose label window ends after the data are left out (too
+young to know), as are contacts already converted at ``as_of`` and employees. Unlike a
+snapshot, a new contact at a customer account stays in: it is a new lead (a second deal,
+a cross-sell), which is what B2B opportunity exports (Maven) hold.
+
+Pure functions of the canonical tables: the features of each ``as_of`` day are built from
+the contacts of that day and the contacts of their accounts (account aggregates see the
+same colleagues as in a snapshot).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from features.build import build_features
+from features.crm import CrmTables
+from features.spec import FeatureSpec
+from features.training_set import (
+    TrainingSet,
+    _concat_keeping_categories,
+    _times_of,
+    first_positive,
+)
+
+RuleScoresAt = Callable[[CrmTables, pd.Timestamp], pd.Series]
+"""The manual rule total per ``contact_id`` of a table subset at an ``as_of``."""
+
+
+def first_touch_as_of(created_at: pd.Series, delay_days: int) -> pd.Series:
+    """Each contact's ``as_of``: midnight UTC of its creation day plus ``delay_days``.
+
+    Raises:
+        ValueError: ``delay_days`` is below 1 (the contact would not exist yet at
+            midnight of its own creation day).
+    """
+    if delay_days < 1:
+        raise ValueError(
+            f"first_touch delay must be at least 1 day (got {delay_days}): features are "
+            "read at midnight after the first contact at the earliest"
+        )
+    created = pd.to_datetime(created_at, utc=True)
+    return created.dt.floor("D") + pd.Timedelta(days=delay_days)
+
+
+def first_touch_labels(
+    tables: CrmTables,
+    horizon_days: int,
+    delay_days: int,
+    data_end: pd.Timestamp,
+    positive_outcomes: tuple[str, ...],
+) -> pd.DataFrame:
+    """Which contacts make a first-touch row, their ``as_of`` and label.
+
+    Args:
+        tables: Validated canonical tables.
+        horizon_days: Label horizon H.
+        delay_days: Days after the creation day's midnight at which features are read.
+        data_end: When the data stops (label windows must end by then).
+        positive_outcomes: Outcomes that count as converted.
+
+    Returns:
+        Indexed by ``contact_id`` in the contacts' order: ``as_of``, ``eligible`` (old
+        enough, not converted by ``as_of``, not an employee), ``y`` and
+        ``reason`` (why a contact is left out; empty when eligible).
+    """
+    contacts = tables.contacts
+    ids = contacts["contact_id"].astype("object")
+    as_of = first_touch_as_of(contacts["created_at"], delay_days)
+    as_of_index = pd.DatetimeIndex(as_of)
+    first = pd.DatetimeIndex(_times_of(ids, first_positive(tables.outcomes, positive_outcomes)))
+    employee = contacts.get("is_employee", pd.Series(False, index=contacts.index))
+    is_employee = employee.fillna(False).astype(bool).to_numpy()
+    horizon = pd.Timedelta(days=horizon_days)
+    young = np.asarray(as_of_index + horizon > data_end)
+    converted = np.asarray(first <= as_of_index)
+    reason = np.select(
+        [young, converted, is_employee],
+        ["label window ends after the data", "converted before as_of", "employee"],
+        default="",
+    )
+    label = np.asarray((first > as_of_index) & (first <= as_of_index + horizon))
+    return pd.DataFrame(
+        {
+            "as_of": as_of.to_numpy(),
+            "eligible": reason == "",
+            "y": label.astype("int64"),
+            "reason": reason,
+        },
+        index=pd.Index(ids.to_numpy(), name="contact_id"),
+    )
+
+
+def day_tables(tables: CrmTables, ids: pd.Index) -> CrmTables:
+    """The contacts ``ids``, their account colleagues and their activities."""
+    contacts = tables.contacts
+    own = contacts["contact_id"].astype("object").isin(ids)
+    accounts = contacts.loc[own, "account_id"].dropna()
+    keep = own | contacts["account_id"].isin(accounts)
+    sub = contacts.loc[keep]
+    activities = tables.activities
+    acts = activities.loc[activities["contact_id"].isin(sub["contact_id"])]
+    return CrmTables(sub, tables.accounts, acts, tables.outcomes.iloc[:0])
+
+
+def first_touch_features(
+    tables: CrmTables,
+    as_of: pd.Series,
+    spec: FeatureSpec,
+    *,
+    rule_scores: RuleScoresAt | None = None,
+) -> pd.DataFrame:
+    """Features of each contact at its own ``as_of`` (one :func:`build_features` per day).
+
+    Args:
+        tables: Validated canonical tables.
+        as_of: ``as_of`` per ``contact_id`` (index); contacts not in it are not returned.
+        spec: Feature spec.
+        rule_scores: Rule totals of a table subset at an ``as_of`` (``include_rule_score``).
+
+    Returns:
+        One row per contact of ``as_of``, in its order, indexed by ``contact_id``.
+    """
+    if spec.include_rule_score and rule_scores is None:
+        raise ValueError(
+            "the feature spec has include_rule_score: true, so first_touch features need "
+            "the rule scores: pass rule_scores="
+        )
+    frames = []
+    for day, group in as_of.groupby(as_of, sort=True):
+        day_ts = pd.Timestamp(day)
+        sub = day_tables(tables, pd.Index(group.index))
+        scores = rule_scores(sub, day_ts) if spec.include_rule_score and rule_scores else None
+        features = build_features(sub, day_ts, spec, rule_scores=scores)
+        frames.append(features.loc[features.index.isin(group.index)])
+    if not frames:
+        raise ValueError("no contact to build first_touch features for")
+    out = _concat_keeping_categories([f.reset_index() for f in frames]).set_index("contact_id")
+    return out.loc[as_of.index]
+
+
+def build_first_touch_set(
+    tables: CrmTables,
+    labels: pd.DataFrame,
+    horizon_days: int,
+    spec: FeatureSpec,
+    *,
+    rule_scores: RuleScoresAt | None = None,
+) -> TrainingSet:
+    """The first-touch training set of the eligible rows of ``labels``, oldest first.
+
+    Args:
+        tables: Validated canonical tables.
+        labels: From :func:`first_touch_labels`.
+        horizon_days: Label horizon H (recorded).
+        spec: Feature spec.
+        rule_scores: Rule totals of a table subset at an ``as_of`` (``include_rule_score``).
+
+    Returns:
+        Rows sorted by ``as_of`` (the ``snapshot`` column), features, labels, contact ids.
+    """
+    rows = labels.loc[labels["eligible"]].sort_values("as_of", kind="stable")
+    if rows.empty:
+        raise ValueError("no contact is eligible for a first_touch row")
+    as_of = pd.Series(pd.to_datetime(rows["as_of"], utc=True), index=rows.index)
+    X = first_touch_features(tables, as_of, spec, rule_scores=rule_scores)
+    return TrainingSet(
+        X=X.reset_index(drop=True),
+        y=pd.Series(rows["y"].to_numpy(dtype="int64"), name="converted"),
+        snapshot=as_of.reset_index(drop=True).rename("snapshot"),
+        contact_id=pd.Series(rows.index.to_numpy(), name="contact_id", dtype="string"),
+        horizon_days=horizon_days,
+        spec_fingerprint=spec.fingerprint(),
+    )

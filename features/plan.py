@@ -1,0 +1,490 @@
+"""The training plan: framing, horizon and slice dates chosen from the data, before training.
+
+:func:`make_plan` measures the data (span, activity density, creation -> conversion
+times), then chooses:
+
+* **framing** (``auto``): ``first_touch`` when fewer than half of the contacts have any
+  activity (:data:`MIN_ACTIVE_SHARE`): without engagement history there is nothing to
+  follow from snapshot to snapshot, and the question is "will this new lead convert";
+  otherwise ``snapshots``. When no horizon gives usable snapshots, ``first_touch`` is
+  tried and the switch is noted.
+* **horizon** (when not given): the longest of :data:`HORIZONS` whose train, valid and
+  test slices all hold both classes.
+* **dates**: ``snapshots``: the test snapshots end H days before the data does, the valid
+  ones H days earlier, training snapshots H days before those, ``every_days`` apart (at
+  most :data:`MAX_EVERY_DAYS`, and at most H when not given); training snapshots holding no
+  lead (before the first contact) are dropped and noted. ``first_touch``: contacts
+  ordered by their ``as_of``, the earliest ``1 - valid_share - test_share`` train, then
+  valid, the latest test (whole days never straddle two slices).
+
+A plan whose slices cannot work (no rows, or one class) raises :class:`PlanError` naming
+the data's span and the settings that would fit. Every number is computed from labels
+and eligibility only (no features), so a plan costs seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from features.crm import CrmTables
+from features.first_touch import first_touch_labels
+from features.personal import personal_data_reason
+from features.schema import CONTACTS
+from features.spec import FeatureSpec
+from features.training_set import data_end_of, first_positive, outcome_labels
+
+HORIZONS: tuple[int, ...] = (90, 60, 30, 14, 7)
+"""Horizons (days) tried, longest first, when none is given."""
+MAX_EVERY_DAYS = 30
+"""Days between training snapshots when not given: the horizon, at most this."""
+MIN_ACTIVE_SHARE = 0.5
+"""``auto`` picks ``first_touch`` when fewer contacts than this share have any activity."""
+FRAMINGS = ("snapshots", "first_touch")
+
+
+class PlanError(ValueError):
+    """The data cannot support the requested plan; the message says what would."""
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """What the user asked for (``None``: the plan chooses).
+
+    Attributes:
+        framing: ``auto``, ``snapshots`` or ``first_touch``.
+        horizon_days: Label horizon H; None tries :data:`HORIZONS`.
+        train_snapshots: Training snapshots (``snapshots``).
+        every_days: Days between snapshots; None: ``min(H, MAX_EVERY_DAYS)``.
+        valid_snapshots: Validation snapshots (``snapshots``).
+        test_snapshots: Test snapshots (``snapshots``).
+        delay_days: ``first_touch``: features at the creation day's midnight + this.
+        valid_share: ``first_touch``: share of the rows (by time) for validation.
+        test_share: ``first_touch``: share of the rows (the latest) for the test.
+        positive_outcomes: Outcomes that count as converted.
+    """
+
+    framing: str
+    horizon_days: int | None
+    train_snapshots: int
+    every_days: int | None
+    valid_snapshots: int
+    test_snapshots: int
+    delay_days: int
+    valid_share: float
+    test_share: float
+    positive_outcomes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DataProfile:
+    """What the data looks like in time.
+
+    Attributes:
+        first_created: The earliest contact creation.
+        last_created: The latest contact creation.
+        data_end: The latest timestamp anywhere in the tables.
+        span_days: Days from ``first_created`` to ``data_end``.
+        contacts: Number of contacts.
+        active_share: Share of contacts with at least one activity.
+        activities_per_contact: Mean activities per contact.
+        converters: Contacts with a positive outcome.
+        conversion_days: Quantiles (``p50``, ``p75``, ``p90``) of the days from creation
+            to the first positive outcome (empty without converters).
+    """
+
+    first_created: pd.Timestamp
+    last_created: pd.Timestamp
+    data_end: pd.Timestamp
+    span_days: float
+    contacts: int
+    active_share: float
+    activities_per_contact: float
+    converters: int
+    conversion_days: dict[str, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "first_created": self.first_created.isoformat(),
+            "last_created": self.last_created.isoformat(),
+            "data_end": self.data_end.isoformat(),
+            "span_days": round(self.span_days, 1),
+            "contacts": self.contacts,
+            "active_share": round(self.active_share, 4),
+            "activities_per_contact": round(self.activities_per_contact, 2),
+            "converters": self.converters,
+            "conversion_days": self.conversion_days,
+        }
+
+    def span_text(self) -> str:
+        return (
+            f"the data spans {self.span_days:.0f} days (contacts created "
+            f"{self.first_created:%Y-%m-%d} to {self.last_created:%Y-%m-%d}, last event "
+            f"{self.data_end:%Y-%m-%d})"
+        )
+
+
+@dataclass(frozen=True)
+class PlanSlice:
+    """One slice of the plan: its dates (snapshots, or first and last ``as_of``)."""
+
+    dates: tuple[pd.Timestamp, ...]
+    rows: int
+    positives: int
+
+    def usable(self) -> bool:
+        return self.rows > 0 and 0 < self.positives < self.rows
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dates": [f"{d:%Y-%m-%d}" for d in self.dates],
+            "rows": self.rows,
+            "positives": self.positives,
+        }
+
+
+@dataclass(frozen=True)
+class TrainingPlan:
+    """The chosen framing, horizon and slices, with why.
+
+    Attributes:
+        framing: ``snapshots`` or ``first_touch``.
+        horizon_days: Label horizon H.
+        every_days: Days between snapshots (``snapshots``).
+        delay_days: ``first_touch`` delay.
+        profile: The measured data.
+        slices: ``train``, ``valid``, ``test``.
+        notes: Why each choice was made, and anything left out.
+        first_touch: ``first_touch`` only: per contact ``as_of``, ``eligible``, ``y``,
+            ``reason`` and ``slice`` (train/valid/test, empty when not eligible).
+    """
+
+    framing: str
+    horizon_days: int
+    every_days: int | None
+    delay_days: int | None
+    profile: DataProfile
+    slices: dict[str, PlanSlice]
+    notes: tuple[str, ...] = ()
+    first_touch: pd.DataFrame | None = field(default=None, repr=False)
+
+    def with_notes(self, notes: list[str]) -> TrainingPlan:
+        """The same plan with ``notes`` added (e.g. the feature columns the data offers)."""
+        return _with_notes(self, [*self.notes, *notes])
+
+    def snapshot_dates(self, part: str) -> list[pd.Timestamp]:
+        """The snapshot dates of a slice (``snapshots`` framing)."""
+        return list(self.slices[part].dates)
+
+    def to_dict(self) -> dict[str, Any]:
+        """What ``plan.json`` holds."""
+        return {
+            "framing": self.framing,
+            "horizon_days": self.horizon_days,
+            "every_days": self.every_days,
+            "delay_days": self.delay_days,
+            "profile": self.profile.to_dict(),
+            "slices": {k: v.to_dict() for k, v in self.slices.items()},
+            "notes": list(self.notes),
+        }
+
+    def describe(self) -> str:
+        """The plan as a few lines for the terminal."""
+        p = self.profile
+        conv = p.conversion_days
+        lines = [
+            f"training plan: {self.framing}, horizon {self.horizon_days} days"
+            + (f", snapshots every {self.every_days} days" if self.framing == "snapshots" else "")
+            + (
+                f", features {self.delay_days} day(s) after first contact"
+                if self.framing == "first_touch"
+                else ""
+            ),  # fmt: skip
+            f"  data: {p.contacts:,} contacts; {p.span_text()}; {p.active_share:.0%} with "
+            f"activity ({p.activities_per_contact:.1f} per contact); {p.converters:,} converted"
+            + (
+                f", creation to conversion p50 {conv['p50']:.0f} / p75 {conv['p75']:.0f} / "
+                f"p90 {conv['p90']:.0f} days"
+                if conv
+                else ""
+            ),  # fmt: skip
+        ]
+        for name, part in self.slices.items():
+            dates = [f"{d:%Y-%m-%d}" for d in part.dates]
+            shown = (
+                ", ".join(dates)
+                if self.framing == "snapshots"
+                else f"as_of {dates[0]} .. {dates[-1]}"
+                if dates
+                else "-"
+            )
+            lines.append(
+                f"  {name:<5}  {part.rows:>8,} rows  {part.positives:>7,} positive  {shown}"
+            )
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+def profile_data(tables: CrmTables, positive_outcomes: tuple[str, ...]) -> DataProfile:
+    """Measure span, activity density and creation -> conversion times."""
+    contacts = tables.contacts
+    created = pd.to_datetime(contacts["created_at"], utc=True)
+    end = data_end_of(tables)
+    n = len(contacts)
+    acts = tables.activities
+    active = acts["contact_id"].nunique() if len(acts) else 0
+    first = first_positive(tables.outcomes, positive_outcomes)
+    own = pd.Series(created.to_numpy(), index=contacts["contact_id"].astype("object"))
+    days = (first - own.reindex(first.index)).dt.total_seconds().dropna() / 86400.0
+    conversion = {f"p{q}": float(np.percentile(days, q)) for q in (50, 75, 90)} if len(days) else {}
+    return DataProfile(
+        first_created=created.min(),
+        last_created=created.max(),
+        data_end=end,
+        span_days=(end - created.min()).total_seconds() / 86400.0,
+        contacts=n,
+        active_share=active / n if n else 0.0,
+        activities_per_contact=len(acts) / n if n else 0.0,
+        converters=len(first),
+        conversion_days=conversion,
+    )
+
+
+def _snapshot_slice(tables: CrmTables, dates: list[pd.Timestamp], horizon: int) -> PlanSlice:
+    created = pd.to_datetime(tables.contacts["created_at"], utc=True)
+    rows = positives = 0
+    kept = []
+    for as_of in dates:
+        known = tables.contacts.loc[(created < as_of).to_numpy(), "contact_id"]
+        if known.empty:
+            continue
+        labels = outcome_labels(tables, pd.Index(known), as_of, horizon)
+        eligible = labels["eligible"].to_numpy()
+        if eligible.any():
+            kept.append(as_of)
+            rows += int(eligible.sum())
+            positives += int(labels["y"].to_numpy()[eligible].sum())
+    return PlanSlice(tuple(kept), rows, positives)
+
+
+def _snapshots_plan(
+    tables: CrmTables, request: PlanRequest, profile: DataProfile, horizon: int
+) -> tuple[dict[str, PlanSlice], list[str], int]:
+    every = request.every_days or min(horizon, MAX_EVERY_DAYS)
+    step, h = pd.Timedelta(days=every), pd.Timedelta(days=horizon)
+    test0 = (profile.data_end - h).normalize()
+    tests = [test0 - step * i for i in range(request.test_snapshots)]
+    valid0 = min(tests) - h
+    valids = [valid0 - step * i for i in range(request.valid_snapshots)]
+    train0 = min(valids) - h
+    trains = [train0 - step * i for i in range(request.train_snapshots)]
+    slices = {
+        "train": _snapshot_slice(tables, sorted(trains), horizon),
+        "valid": _snapshot_slice(tables, sorted(valids), horizon),
+        "test": _snapshot_slice(tables, sorted(tests), horizon),
+    }
+    notes = []
+    dropped = len(trains) - len(slices["train"].dates)
+    if dropped and slices["train"].dates:
+        notes.append(
+            f"{dropped} of {len(trains)} training snapshots dropped: they hold no lead "
+            f"(before the first contact, {profile.first_created:%Y-%m-%d}, or all converted)"
+        )
+    return slices, notes, every
+
+
+def _first_touch_plan(
+    tables: CrmTables, request: PlanRequest, profile: DataProfile, horizon: int
+) -> tuple[dict[str, PlanSlice], list[str], pd.DataFrame]:
+    labels = first_touch_labels(
+        tables, horizon, request.delay_days, profile.data_end, request.positive_outcomes
+    )
+    eligible = labels.loc[labels["eligible"]]
+    days = pd.to_datetime(eligible["as_of"], utc=True)
+    part = pd.Series("", index=labels.index, dtype="object")
+    slices: dict[str, PlanSlice] = {}
+    if len(eligible):
+        order = np.sort(days.to_numpy())
+        n = len(order)
+        valid_from = order[min(n - 1, int(n * (1 - request.valid_share - request.test_share)))]
+        test_from = order[min(n - 1, int(n * (1 - request.test_share)))]
+        stamp = days.to_numpy()
+        which = np.where(
+            stamp >= test_from, "test", np.where(stamp >= valid_from, "valid", "train")
+        )
+        part.loc[eligible.index] = which
+    labels = labels.assign(slice=part.to_numpy())
+    for name in ("train", "valid", "test"):
+        rows = labels.loc[labels["slice"] == name]
+        stamps = pd.to_datetime(rows["as_of"], utc=True)
+        dates = (stamps.min(), stamps.max()) if len(rows) else ()
+        slices[name] = PlanSlice(tuple(dates), len(rows), int(rows["y"].sum()))
+    reasons = labels.loc[~labels["eligible"], "reason"].value_counts()
+    notes = [f"{count:,} contacts left out: {reason}" for reason, count in reasons.items() if count]
+    return slices, notes, labels
+
+
+def _try(
+    tables: CrmTables, request: PlanRequest, profile: DataProfile, framing: str, horizon: int
+) -> TrainingPlan:
+    if framing == "snapshots":
+        slices, notes, every = _snapshots_plan(tables, request, profile, horizon)
+        return TrainingPlan(framing, horizon, every, None, profile, slices, tuple(notes))
+    slices, notes, labels = _first_touch_plan(tables, request, profile, horizon)
+    return TrainingPlan(
+        framing, horizon, None, request.delay_days, profile, slices, tuple(notes), labels
+    )
+
+
+def _usable(plan: TrainingPlan) -> bool:
+    return all(plan.slices[p].usable() for p in ("train", "valid", "test"))
+
+
+def _why_not(plan: TrainingPlan) -> str:
+    bad = [
+        f"{name} {part.rows:,} rows / {part.positives:,} positive"
+        for name, part in plan.slices.items()
+        if not part.usable()
+    ]
+    return "; ".join(bad)
+
+
+def make_plan(tables: CrmTables, request: PlanRequest) -> TrainingPlan:
+    """Choose framing, horizon and slices for ``tables`` (see the module docstring).
+
+    Raises:
+        PlanError: No slice plan with both classes in train, valid and test exists for the
+            request; the message names the data's span and the settings that would fit.
+    """
+    if request.framing not in ("auto", *FRAMINGS):
+        raise PlanError(f"framing must be auto, snapshots or first_touch, not {request.framing!r}")
+    profile = profile_data(tables, request.positive_outcomes)
+    if profile.contacts == 0:
+        raise PlanError("the data holds no contacts: nothing to train on")
+    notes: list[str] = []
+    if request.framing == "auto":
+        framing = "first_touch" if profile.active_share < MIN_ACTIVE_SHARE else "snapshots"
+        notes.append(
+            f"framing auto -> {framing}: {profile.active_share:.0%} of contacts have activity "
+            f"history ({'under' if framing == 'first_touch' else 'at least'} "
+            f"{MIN_ACTIVE_SHARE:.0%})"
+        )
+    else:
+        framing = request.framing
+    horizons = (request.horizon_days,) if request.horizon_days else HORIZONS
+    framings = [framing]
+    if request.framing == "auto" and framing == "snapshots":
+        framings.append("first_touch")
+    tried: list[TrainingPlan] = []
+    for candidate in framings:
+        for horizon in horizons:
+            plan = _try(tables, request, profile, candidate, horizon)
+            tried.append(plan)
+            if _usable(plan):
+                if candidate != framing:
+                    notes.append(
+                        "no horizon gives usable snapshots on this data, so first_touch is used"
+                    )
+                if request.horizon_days is None:
+                    notes.append(
+                        f"horizon {horizon} days: the longest of "
+                        f"{'/'.join(map(str, HORIZONS))} whose slices all hold both classes"
+                    )
+                conv = profile.conversion_days
+                if conv and conv["p75"] > horizon:
+                    notes.append(
+                        f"a quarter of the conversions take longer than {conv['p75']:.0f} "
+                        f"days, beyond the {horizon}-day horizon: they count as negatives"
+                    )
+                return _with_notes(plan, [*notes, *plan.notes])
+    raise PlanError(_refusal(tables, request, profile, tried))
+
+
+def _with_notes(plan: TrainingPlan, notes: list[str]) -> TrainingPlan:
+    return TrainingPlan(
+        plan.framing, plan.horizon_days, plan.every_days, plan.delay_days, plan.profile,
+        plan.slices, tuple(notes), plan.first_touch,
+    )  # fmt: skip
+
+
+def _refusal(
+    tables: CrmTables, request: PlanRequest, profile: DataProfile, tried: list[TrainingPlan]
+) -> str:
+    failed = "; ".join(
+        f"{p.framing} with horizon {p.horizon_days} days: {_why_not(p)}" for p in tried
+    )
+    fits = []
+    for framing in FRAMINGS:
+        for horizon in HORIZONS:
+            if any(p.framing == framing and p.horizon_days == horizon for p in tried):
+                continue
+            if _usable(_try(tables, request, profile, framing, horizon)):
+                fits.append(f"--framing {framing} --horizon-days {horizon}")
+                break
+    hint = (
+        f"settings that fit: {' or '.join(fits)}"
+        if fits
+        else "no framing and horizon fits this data: check that the outcomes are mapped "
+        "(both converting and non-converting contacts are needed) or export a longer history"
+    )
+    return (
+        f"no usable training plan: {profile.span_text()}, {profile.contacts:,} contacts, "
+        f"{profile.converters:,} converted. Every slice needs rows of both classes, and "
+        f"{failed}. {hint}"
+    )
+
+
+MAX_CATEGORY_SHARE = 0.5
+"""An extra text column with more distinct values than this share of its rows is an id or
+free text, not a category: it is not used."""
+
+
+def spec_for_data(spec: FeatureSpec, contacts: pd.DataFrame) -> tuple[FeatureSpec, list[str]]:
+    """The default spec plus the extra contact columns a mapping kept (``keep_extra``).
+
+    A mapping keeps a column because it describes the lead (Olist's ``landing_page_id``,
+    Maven's ``product``): numbers become ``fit.passthrough_numeric``, text becomes
+    ``fit.passthrough_categorical``. Columns holding personal data, dates, booleans, ids
+    or free text (more distinct values than :data:`MAX_CATEGORY_SHARE` of the rows) are
+    left out.
+
+    Returns:
+        The spec and one note per column added or left out.
+    """
+    fit = spec.fit
+    taken = {*fit.passthrough_numeric, *fit.passthrough_categorical}
+    numeric, categorical, notes = (
+        list(fit.passthrough_numeric),
+        list(fit.passthrough_categorical),
+        [],
+    )
+    for name in contacts.columns:
+        if name in CONTACTS.names or name in taken:
+            continue
+        values = contacts[name]
+        if pd.api.types.is_bool_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+            continue
+        if pd.api.types.is_numeric_dtype(values):
+            numeric.append(name)
+            notes.append(f"extra column {name} used as a number")
+            continue
+        text = values.dropna().astype("string")
+        if personal_data_reason(text) is not None:
+            notes.append(f"extra column {name} left out: personal data")
+        elif len(text) and text.nunique() > MAX_CATEGORY_SHARE * len(text):
+            notes.append(f"extra column {name} left out: {text.nunique():,} distinct values")
+        else:
+            categorical.append(name)
+            notes.append(f"extra column {name} used as a category")
+    if not notes:
+        return spec, []
+    new_fit = fit.model_copy(
+        update={
+            "passthrough_numeric": tuple(numeric),
+            "passthrough_categorical": tuple(categorical),
+        }
+    )
+    return spec.model_copy(update={"fit": new_fit}), notes

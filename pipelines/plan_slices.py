@@ -1,0 +1,142 @@
+"""Wiring: turn a :class:`features.plan.TrainingPlan` into the three model slices.
+
+``snapshots``: the plan's snapshot dates, stacked by
+:func:`features.training_set.build_training_set` and split by date. ``first_touch``: one
+row per eligible contact at its own ``as_of``
+(:func:`features.first_touch.build_first_touch_set`), split by the plan's time order. The
+manual rulebook is scored at each row's ``as_of`` for the valid and test rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from features.crm import CrmTables
+from features.first_touch import build_first_touch_set, day_tables
+from features.plan import TrainingPlan
+from features.spec import FeatureSpec
+from features.training_set import TrainingSet, build_training_set, time_split
+from models.leakage import check_leakage
+from pipelines.training_data import (
+    SEGMENT_COLUMNS,
+    RuleTotals,
+    Slices,
+    _require_both_classes,
+)
+from rules import Rulebook, score_rulebook
+from serving.scorer_training import manual_scores_of
+
+
+def _segments(test: TrainingSet) -> pd.DataFrame:
+    return test.X[[c for c in SEGMENT_COLUMNS if c in test.X.columns]].rename(
+        columns=SEGMENT_COLUMNS
+    )
+
+
+def _by_row(totals: RuleTotals, part: TrainingSet) -> np.ndarray:
+    """The rulebook total of each row at its own snapshot."""
+    out = np.zeros(len(part.y), dtype="float64")
+    stamps = part.snapshot.reset_index(drop=True)
+    ids = part.contact_id.reset_index(drop=True)
+    for day in stamps.unique():
+        rows = (stamps == day).to_numpy()
+        out[rows] = totals.of(pd.Timestamp(day), ids[rows])
+    return out
+
+
+def _snapshot_plan_slices(
+    tables: CrmTables,
+    spec: FeatureSpec,
+    plan: TrainingPlan,
+    rulebook: Rulebook,
+    keep_leaky: bool,
+) -> Slices:
+    train_dates, valid_dates, test_dates = (
+        plan.snapshot_dates(p) for p in ("train", "valid", "test")
+    )
+    totals = RuleTotals(tables, rulebook, (*valid_dates, *test_dates))
+    ts = build_training_set(
+        tables,
+        [*train_dates, *valid_dates, *test_dates],
+        plan.horizon_days,
+        spec,
+        rule_scores=totals,
+    )
+    train, valid, test = time_split(
+        ts, valid_snapshots=len(valid_dates), test_snapshots=len(test_dates)
+    )
+    _require_both_classes(ts, {"train": train, "valid": valid, "test": test})
+    leakage = check_leakage(
+        train.X, train.y, as_of=train.snapshot.reset_index(drop=True), keep_suspects=keep_leaky
+    )
+    return Slices(
+        train, valid, test, leakage, "snapshots", _by_row(totals, test), _segments(test),
+        {"plan": plan.to_dict()}, manual_score_valid=_by_row(totals, valid),
+    )  # fmt: skip
+
+
+def _first_touch_manual(tables: CrmTables, rulebook: Rulebook, part: TrainingSet) -> np.ndarray:
+    """The rulebook total of each first-touch row at its own ``as_of`` (day by day)."""
+    out = np.zeros(len(part.y), dtype="float64")
+    stamps = part.snapshot.reset_index(drop=True)
+    ids = part.contact_id.reset_index(drop=True)
+    for day in stamps.unique():
+        rows = (stamps == day).to_numpy()
+        sub = day_tables(tables, pd.Index(ids[rows].astype("object")))
+        scores = score_rulebook(sub, rulebook, pd.Timestamp(day)).scores
+        out[rows] = manual_scores_of(scores.set_index("contact_id")["total"], ids[rows])
+    return out
+
+
+def _first_touch_plan_slices(
+    tables: CrmTables,
+    spec: FeatureSpec,
+    plan: TrainingPlan,
+    rulebook: Rulebook,
+    keep_leaky: bool,
+) -> Slices:
+    labels = plan.first_touch
+    if labels is None:
+        raise ValueError(
+            "a first_touch plan carries its per-contact labels; make it with make_plan"
+        )
+
+    def rule_totals(sub: CrmTables, as_of: pd.Timestamp) -> pd.Series:
+        scores = score_rulebook(sub, rulebook, as_of).scores
+        return scores.set_index("contact_id")["total"]
+
+    ts = build_first_touch_set(tables, labels, plan.horizon_days, spec, rule_scores=rule_totals)
+    part = labels["slice"].reindex(ts.contact_id.astype("object").to_numpy()).to_numpy()
+    train, valid, test = (ts.subset(part == name) for name in ("train", "valid", "test"))
+    _require_both_classes(ts, {"train": train, "valid": valid, "test": test})
+    leakage = check_leakage(
+        train.X, train.y, as_of=train.snapshot.reset_index(drop=True), keep_suspects=keep_leaky
+    )
+    return Slices(
+        train, valid, test, leakage, "first_touch",
+        _first_touch_manual(tables, rulebook, test), _segments(test),
+        {"plan": plan.to_dict()}, manual_score_valid=_first_touch_manual(tables, rulebook, valid),
+    )  # fmt: skip
+
+
+def plan_slices(
+    tables: CrmTables,
+    spec: FeatureSpec,
+    plan: TrainingPlan,
+    *,
+    rulebook: Rulebook,
+    keep_leaky: bool = False,
+) -> Slices:
+    """The train / valid / test slices the plan describes, after the leakage guard.
+
+    Args:
+        tables: Validated canonical tables.
+        spec: The feature spec.
+        plan: From :func:`features.plan.make_plan`.
+        rulebook: The manual rulebook (the manual score of valid and test rows).
+        keep_leaky: Keep columns the leakage guard flags (still reported).
+    """
+    if plan.framing == "first_touch":
+        return _first_touch_plan_slices(tables, spec, plan, rulebook, keep_leaky)
+    return _snapshot_plan_slices(tables, spec, plan, rulebook, keep_leaky)
