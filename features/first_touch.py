@@ -128,7 +128,9 @@ def first_touch_features(
         rule_scores: Rule totals of a table subset at an ``as_of`` (``include_rule_score``).
 
     Returns:
-        One row per contact of ``as_of``, in its order, indexed by ``contact_id``.
+        One row per contact of ``as_of``, in its order, indexed by ``contact_id``;
+        without ``days_since_created``, which is the delay for every row by construction
+        (it would only carry the time of day and daylight saving of the creation).
     """
     if spec.include_rule_score and rule_scores is None:
         raise ValueError(
@@ -141,7 +143,8 @@ def first_touch_features(
         sub = day_tables(tables, pd.Index(group.index))
         scores = rule_scores(sub, day_ts) if spec.include_rule_score and rule_scores else None
         features = build_features(sub, day_ts, spec, rule_scores=scores)
-        frames.append(features.loc[features.index.isin(group.index)])
+        own = features.loc[features.index.isin(group.index)]
+        frames.append(own.drop(columns=["days_since_created"], errors="ignore"))
     if not frames:
         raise ValueError("no contact to build first_touch features for")
     out = _concat_keeping_categories([f.reset_index() for f in frames]).set_index("contact_id")

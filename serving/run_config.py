@@ -181,9 +181,14 @@ def default_scorer_uri(config_path: Path | None = None) -> str:
 def choose_rulebook(rulebook: Path | None, mapping: str | None) -> Path:
     """The rulebook a training run uses.
 
-    The one given; else the default rulebook for canonical CRM tables; else (a mapped
-    export, whose columns the default rulebook was not written for) the empty rulebook.
+    The one given; else the default rulebook for canonical CRM tables; else, for a
+    shipped mapping with a rulebook of the same name (``--mapping x_education``), that
+    rulebook; else (a mapped export the default rulebook was not written for) the empty
+    rulebook.
     """
     if rulebook is not None:
         return Path(rulebook)
-    return DEFAULT_RULEBOOK if mapping is None else EMPTY_RULEBOOK
+    if mapping is None:
+        return DEFAULT_RULEBOOK
+    shipped = RULEBOOKS / f"{mapping}.yaml"
+    return shipped if Path(mapping).name == mapping and shipped.is_file() else EMPTY_RULEBOOK

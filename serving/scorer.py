@@ -26,6 +26,7 @@ import pandas as pd
 from features.build import build_features
 from features.crm import CrmTables
 from features.events import utc_timestamp
+from features.first_touch import first_touch_as_of, first_touch_features
 from features.flat import flat_features
 from features.infer import TableTypes
 from features.spec import FeatureSpec
@@ -231,7 +232,7 @@ class LeadScorer:
                     X = flat_features(indexed[names])
             else:
                 totals = pd.Series(rules.scores["total"].to_numpy(), index=contacts["contact_id"])
-                X = build_features(known, ts, self.spec_, rule_scores=totals)
+                X = self._features(known, ts, totals)
         ids = rules.scores["contact_id"].astype("str")
         if not X.index.astype("str").equals(pd.Index(ids)):  # same order by construction
             X = X.set_axis(X.index.astype("str")).loc[ids.to_numpy()]
@@ -255,6 +256,23 @@ class LeadScorer:
             rules,
             ts,
             seconds,
+        )
+
+    def _features(self, known: CrmTables, ts: pd.Timestamp, totals: pd.Series) -> pd.DataFrame:
+        """Features as in training: at ``ts`` (snapshots), or, for a ``first_touch`` model,
+        at each lead's first touch (creation day's midnight + delay; ``ts`` if sooner)."""
+        if self.spec_ is None:
+            raise ValueError("a flat-export scorer has no feature spec")
+        run = self.run_config_
+        if run is None or run.framing != "first_touch":
+            return build_features(known, ts, self.spec_, rule_scores=totals)
+        created = known.contacts["created_at"]
+        at = first_touch_as_of(created, run.train.first_touch_delay_days).clip(upper=ts)
+        return first_touch_features(
+            known,
+            pd.Series(at.to_numpy(), index=known.contacts["contact_id"].astype("object")),
+            self.spec_,
+            rule_scores=lambda sub, day: totals,
         )
 
     def score_frame(

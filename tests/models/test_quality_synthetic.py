@@ -12,13 +12,14 @@ from __future__ import annotations
 import pytest
 
 from features.ingest.load import ingest
+from features.plan import make_plan
 from features.spec import load_feature_spec
 from features.synthetic import generate_crm, write_crm
 from models.config import load_train_config
 from models.evaluation import evaluate_test_slice
 from models.train import model_from_config
-from pipelines.flows.train import DEFAULT_RULEBOOK
-from pipelines.training_data import snapshot_slices
+from pipelines.flows.train import DEFAULT_RULEBOOK, plan_request
+from pipelines.plan_slices import plan_slices
 from rules import load_rulebook
 
 
@@ -28,11 +29,9 @@ def evaluation(tmp_path_factory):
     write_crm(generate_crm(100_000, seed=1), folder)
     tables = ingest(str(folder), None).tables
     config = load_train_config()
-    slices = snapshot_slices(
-        tables,
-        load_feature_spec(),
-        horizon_days=config.horizon_days,
-        rulebook=load_rulebook(DEFAULT_RULEBOOK),
+    plan = make_plan(tables, plan_request(config))  # what leadscore train would choose
+    slices = plan_slices(
+        tables, load_feature_spec(), plan, rulebook=load_rulebook(DEFAULT_RULEBOOK)
     )
     model = model_from_config(config).fit(
         slices.X("train"), slices.train.y, X_valid=slices.X("valid"), y_valid=slices.valid.y

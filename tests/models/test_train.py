@@ -24,6 +24,7 @@ from models.train import train_and_register
 CONFIG = TrainConfig(
     model_name="test-train-e2e",
     experiment_name="test-train-e2e",
+    horizon_days=90,
     lightgbm=LightGBMParams(n_estimators=300, learning_rate=0.1),
     gates=QualityGates(min_auc=0.6, max_ece=0.1),
 )

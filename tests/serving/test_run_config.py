@@ -48,6 +48,9 @@ def test_a_mapped_export_without_a_rulebook_gets_the_empty_one(tmp_path: Path) -
     assert choose_rulebook(own, "olist") == own
     assert choose_rulebook(None, None) == DEFAULT_RULEBOOK
     assert choose_rulebook(None, "olist") == EMPTY_RULEBOOK
+    # a shipped mapping with a shipped rulebook of its name gets it
+    assert choose_rulebook(None, "x_education") == DEFAULT_RULEBOOK.with_name("x_education.yaml")
+    assert choose_rulebook(None, "my/x_education") == EMPTY_RULEBOOK  # a file, not the name
 
 
 def test_run_config_round_trips_through_json_and_checks_its_framing() -> None:
