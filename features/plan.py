@@ -65,6 +65,8 @@ class PlanRequest:
         valid_share: ``first_touch``: share of the rows (by time) for validation.
         test_share: ``first_touch``: share of the rows (the latest) for the test.
         positive_outcomes: Outcomes that count as converted.
+        min_valid_per_class: Rows of each class the validation slice needs (early
+            stopping and calibration are fitted on it).
     """
 
     framing: str
@@ -77,6 +79,7 @@ class PlanRequest:
     valid_share: float
     test_share: float
     positive_outcomes: tuple[str, ...]
+    min_valid_per_class: int
 
 
 @dataclass(frozen=True)
@@ -135,8 +138,9 @@ class PlanSlice:
     rows: int
     positives: int
 
-    def usable(self) -> bool:
-        return self.rows > 0 and 0 < self.positives < self.rows
+    def usable(self, min_per_class: int = 1) -> bool:
+        """Both classes, at least ``min_per_class`` rows of each."""
+        return min(self.positives, self.rows - self.positives) >= min_per_class
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -339,15 +343,19 @@ def _try(
     )
 
 
-def _usable(plan: TrainingPlan) -> bool:
-    return all(plan.slices[p].usable() for p in ("train", "valid", "test"))
+def _minimum(part: str, request: PlanRequest) -> int:
+    return request.min_valid_per_class if part == "valid" else 1
 
 
-def _why_not(plan: TrainingPlan) -> str:
+def _usable(plan: TrainingPlan, request: PlanRequest) -> bool:
+    return all(plan.slices[p].usable(_minimum(p, request)) for p in ("train", "valid", "test"))
+
+
+def _why_not(plan: TrainingPlan, request: PlanRequest) -> str:
     bad = [
         f"{name} {part.rows:,} rows / {part.positives:,} positive"
         for name, part in plan.slices.items()
-        if not part.usable()
+        if not part.usable(_minimum(name, request))
     ]
     return "; ".join(bad)
 
@@ -383,7 +391,7 @@ def make_plan(tables: CrmTables, request: PlanRequest) -> TrainingPlan:
         for horizon in horizons:
             plan = _try(tables, request, profile, candidate, horizon)
             tried.append(plan)
-            if _usable(plan):
+            if _usable(plan, request):
                 if candidate != framing:
                     notes.append(
                         "no horizon gives usable snapshots on this data, so first_touch is used"
@@ -414,14 +422,14 @@ def _refusal(
     tables: CrmTables, request: PlanRequest, profile: DataProfile, tried: list[TrainingPlan]
 ) -> str:
     failed = "; ".join(
-        f"{p.framing} with horizon {p.horizon_days} days: {_why_not(p)}" for p in tried
+        f"{p.framing} with horizon {p.horizon_days} days: {_why_not(p, request)}" for p in tried
     )
     fits = []
     for framing in FRAMINGS:
         for horizon in HORIZONS:
             if any(p.framing == framing and p.horizon_days == horizon for p in tried):
                 continue
-            if _usable(_try(tables, request, profile, framing, horizon)):
+            if _usable(_try(tables, request, profile, framing, horizon), request):
                 fits.append(f"--framing {framing} --horizon-days {horizon}")
                 break
     hint = (
@@ -432,7 +440,8 @@ def _refusal(
     )
     return (
         f"no usable training plan: {profile.span_text()}, {profile.contacts:,} contacts, "
-        f"{profile.converters:,} converted. Every slice needs rows of both classes, and "
+        f"{profile.converters:,} converted. Every slice needs rows of both classes (the "
+        f"valid one {request.min_valid_per_class} of each), and "
         f"{failed}. {hint}"
     )
 

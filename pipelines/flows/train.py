@@ -24,6 +24,7 @@ from features.spec import FeatureSpec, load_feature_spec
 from features.training_set import POSITIVE_OUTCOMES
 from models import RunContext, TrainResult
 from models.config import TrainConfig, load_yaml_settings
+from models.estimator import MIN_VALID_PER_CLASS
 from models.tracking import default_tracking_uri
 from pipelines.console import console
 from pipelines.flows.common import validate_crm
@@ -63,6 +64,7 @@ def plan_request(config: TrainConfig) -> PlanRequest:
         valid_share=config.valid_share,
         test_share=config.test_share,
         positive_outcomes=POSITIVE_OUTCOMES,
+        min_valid_per_class=MIN_VALID_PER_CLASS,
     )
 
 

@@ -43,7 +43,7 @@ def request(**changes) -> PlanRequest:
     base = dict(
         framing="auto", horizon_days=None, train_snapshots=6, every_days=None,
         valid_snapshots=1, test_snapshots=1, delay_days=1, valid_share=0.2, test_share=0.2,
-        positive_outcomes=("opportunity", "won"),
+        positive_outcomes=("opportunity", "won"), min_valid_per_class=1,
     )  # fmt: skip
     return PlanRequest(**{**base, **changes})
 
@@ -111,3 +111,14 @@ def test_extra_columns_of_a_mapping_become_features_unless_they_are_ids() -> Non
     assert "visits" in spec.fit.passthrough_numeric
     assert "ref" not in spec.fit.passthrough_categorical
     assert "extra column ref left out: 62 distinct values" in notes
+
+
+def test_the_valid_slice_needs_enough_of_each_class_for_early_stopping() -> None:
+    # H=7 leaves the valid snapshot (day 16) 3 converters: too few when 4 are needed
+    with pytest.raises(PlanError, match="valid 19 rows / 3 positive"):
+        make_plan(month_crm(), request(framing="snapshots", min_valid_per_class=4))
+    # two valid snapshots (days 9 and 16) hold 6
+    plan = make_plan(
+        month_crm(), request(framing="snapshots", min_valid_per_class=4, valid_snapshots=2)
+    )
+    assert plan.slices["valid"].positives == 6

@@ -63,6 +63,7 @@ def trained(prefect_harness: None, crm, mlflow_store, tmp_path_factory) -> dict:
         tracking_uri=mlflow_store.tracking_uri,
         horizon_days=7,
         train_snapshots=3,
+        valid_snapshots=3,  # 7-day windows: three snapshots give the valid slice 8+ converters
         every_days=7,
     )
 
