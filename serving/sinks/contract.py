@@ -14,7 +14,8 @@ stage          str in LIFECYCLE_STAGES  Lifecycle stage (subscriber/lead/mql/sql
 probability    float in [0, 1]          Calibrated model probability of conversion.
 manual_score   float, not null          Points from the YAML rulebook.
 grade          str or null              Fit grade, e.g. ``A2``.
-top_reasons    str (JSON list)          Up to 3 ``{"feature", "text", "contribution"}``.
+top_reasons    str (JSON list)          Up to 3 factors up, 2 down: ``{"feature", "text",
+                                        "lift", "contribution"}`` (``lift`` with rates).
 top_rules      str (JSON list)          Up to 3 ``{"rule", "points"}``.
 ============== ======================== ==================================================
 
