@@ -9,7 +9,7 @@ RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 WORKDIR ?= work
 
-.PHONY: help install install-dev demo test test-fast lint format typecheck bench bench-quick constraints clean
+.PHONY: help install install-dev demo test test-fast lint format typecheck bench bench-quick real-data constraints clean
 
 help:
 	@echo "make demo        end-to-end demo on a synthetic CRM (creates .venv if missing)"
@@ -17,6 +17,7 @@ help:
 	@echo "make test-fast   tests not marked slow/integration"
 	@echo "make lint        ruff check + ruff format --check + mypy"
 	@echo "make bench       benchmarks at full size; make bench-quick: small sizes"
+	@echo "make real-data   train on the real CRMs in ../shared/data; writes the README's table"
 	@echo "make constraints re-pin constraints.txt from the current .venv"
 
 $(BIN)/python:
@@ -59,6 +60,9 @@ bench: $(DEV_STAMP)
 
 bench-quick: $(DEV_STAMP)
 	$(BIN)/python -m benchmarks.run --scale quick
+
+real-data: $(DEV_STAMP)
+	$(BIN)/python -m benchmarks.real_data
 
 constraints: $(DEV_STAMP)
 	$(PIP) freeze --exclude-editable | grep -v '^-e' > constraints.txt

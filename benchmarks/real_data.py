@@ -1,0 +1,191 @@
+"""The real CRMs with default flags: ``python -m benchmarks.real_data`` (``make real-data``).
+
+Trains on each public data set beside the checkout (``../shared/data``) exactly as
+``leadscore train --data FILE --mapping NAME`` does (the train flow, default flags, a
+temporary MLflow store), and beside it a simple baseline framed the same way: a logistic
+regression on the lead's own columns (categories one-hot, numbers log-scaled), fitted on
+the same training rows (train + valid) and scored on the same test rows. Writes
+``benchmarks/measured/real_data.json`` and the README's "Real CRMs" table between its markers;
+the table is never typed by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+README = ROOT / "README.md"
+RESULTS = ROOT / "benchmarks" / "measured" / "real_data.json"
+START, END = "<!-- real-data:start -->", "<!-- real-data:end -->"
+SETS = (
+    ("X Education", "x_education/leads.csv", "x_education"),
+    ("Olist", "olist_marketing_funnel/olist_marketing_qualified_leads_dataset.csv", "olist"),
+    ("Maven", "maven_crm/sales_pipeline.csv", "maven"),
+)
+# never features of the baseline: ids, times, personal data, the CRM's after-the-fact stage
+NOT_BASELINE = {"contact_id", "created_at", "email", "phone", "account_id", "lifecycle_stage"}
+
+
+def _baseline_auc(train: pd.DataFrame, y_train: np.ndarray, test: pd.DataFrame, y_test) -> float:
+    """A logistic regression on the given columns: one-hot categories, log-scaled numbers."""
+    numeric = [c for c in train.columns if pd.api.types.is_numeric_dtype(train[c])]
+    text = [c for c in train.columns if c not in numeric]
+
+    def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.astype("object").where(frame.notna(), "missing").astype(str)
+
+    prep = ColumnTransformer(
+        [
+            ("num", make_pipeline(
+                FunctionTransformer(lambda x: np.sign(x) * np.log1p(np.abs(x))),
+                SimpleImputer(strategy="median"), StandardScaler()), numeric),
+            ("cat", make_pipeline(
+                FunctionTransformer(as_text),
+                OneHotEncoder(handle_unknown="ignore", min_frequency=5)), text),
+        ]
+    )  # fmt: skip
+    model = make_pipeline(prep, LogisticRegression(max_iter=5000))
+    model.fit(train, y_train)
+    return float(roc_auc_score(y_test, model.predict_proba(test)[:, 1]))
+
+
+def _lead_columns(tables: Any) -> pd.DataFrame:
+    """Each contact's own columns and its account's, indexed by contact_id."""
+    contacts = tables.contacts.set_index(tables.contacts["contact_id"].astype("object"))
+    accounts = tables.accounts.drop_duplicates("account_id").set_index("account_id")
+    joined = accounts.reindex(contacts["account_id"].astype("object")).add_prefix("account_")
+    joined.index = contacts.index
+    frame = pd.concat(
+        [contacts, joined.drop(columns=["account_created_at"], errors="ignore")], axis=1
+    )
+    keep = [c for c in frame.columns if c not in NOT_BASELINE and frame[c].notna().any()]
+    keep = [c for c in keep if not pd.api.types.is_datetime64_any_dtype(frame[c])]
+    return frame[keep]
+
+
+def baseline(source: Path, mapping: str, kind: str) -> float:
+    """The baseline's test AUC, framed as the model was (``flat`` or the training plan)."""
+    from features.ingest.load import ingest
+    from features.plan import make_plan
+    from models.config import load_train_config
+    from pipelines.flows.train import plan_request
+    from pipelines.training_data import flat_slices
+
+    tables = ingest(source, mapping).tables
+    if kind == "flat":
+        slices = flat_slices(tables, rulebook=None)
+        fit = pd.concat([slices.X("train"), slices.X("valid")])
+        y_fit = np.r_[slices.train.y.to_numpy(), slices.valid.y.to_numpy()]
+        return _baseline_auc(fit, y_fit, slices.X("test"), slices.test.y.to_numpy())
+    plan = make_plan(tables, plan_request(load_train_config()))
+    if plan.first_touch is None:
+        raise ValueError(f"{mapping}: the baseline is written for first_touch and flat data")
+    labels = plan.first_touch.loc[plan.first_touch["eligible"]]
+    columns = _lead_columns(tables).reindex(labels.index)
+    fit = labels["slice"].isin(["train", "valid"]).to_numpy()
+    test = (labels["slice"] == "test").to_numpy()
+    y = labels["y"].to_numpy()
+    return _baseline_auc(columns.loc[fit], y[fit], columns.loc[test], y[test])
+
+
+def run_one(name: str, relative: str, mapping: str, workdir: Path) -> dict[str, Any]:
+    """Train with default flags and measure the baseline on the same framing."""
+    from pipelines.flows.train import train_flow
+
+    source = DATA / relative
+    started = time.perf_counter()
+    out = train_flow(data=str(source), workdir=str(workdir), mapping=mapping)
+    seconds = time.perf_counter() - started
+    run = out["run_config"]
+    test = run["slices"]["test"]
+    kind = run["framing"]
+    metrics = out["metrics"]
+    return {
+        "data set": name,
+        "mapping": mapping,
+        "framing": kind,
+        "horizon_days": run["train"]["horizon_days"] if kind != "flat" else None,
+        "rows": {p: run["slices"][p]["rows"] for p in ("train", "valid", "test")},
+        "test_positives": test["positives"],
+        "model_auc": metrics["test_roc_auc"],
+        "rules_auc": metrics.get("manual_roc_auc"),
+        "rulebook": run["rulebook"]["name"],
+        "baseline_auc": baseline(source, mapping, kind),
+        "train_seconds": round(seconds, 1),
+    }
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    """The README's markdown table."""
+    head = (
+        "| data set | framing | horizon | rows train / valid / test | test positives | "
+        "model AUC | rules AUC (rulebook) | baseline AUC |\n|---|---|---|---|---|---|---|---|"
+    )
+    lines = [head]
+    for r in results:
+        rows = " / ".join(f"{r['rows'][p]:,}" for p in ("train", "valid", "test"))
+        horizon = "-" if r["horizon_days"] is None else f"{r['horizon_days']} days"
+        rules = "-" if r["rules_auc"] is None else f"{r['rules_auc']:.3f}"
+        lines.append(
+            f"| {r['data set']} (`--mapping {r['mapping']}`) | {r['framing']} | {horizon} | "
+            f"{rows} | {r['test_positives']:,} | {r['model_auc']:.3f} | {rules} "
+            f"({r['rulebook']}) | {r['baseline_auc']:.3f} |"
+        )
+    return "\n".join(lines)
+
+
+def write_readme(text: str, readme: Path = README) -> None:
+    """Replace what stands between the README's markers with ``text``."""
+    from features.files import atomic_write_text
+
+    content = readme.read_text(encoding="utf-8")
+    if START not in content or END not in content:
+        raise ValueError(f"{readme} has no {START} ... {END} markers to write the table between")
+    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
+    atomic_write_text(readme, pattern.sub(lambda _: f"{START}\n{text}\n{END}", content))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", help="One mapping (x_education, olist, maven).")
+    parser.add_argument("--no-readme", action="store_true", help="Do not rewrite README.md.")
+    args = parser.parse_args()
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    missing = [str(DATA / rel) for _, rel, _ in SETS if not (DATA / rel).exists()]
+    if missing:
+        raise SystemExit(
+            f"real data not found: {', '.join(missing)} (../shared/data beside the checkout)"
+        )
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, relative, mapping in SETS:
+            if args.only and mapping != args.only:
+                continue
+            results.append(run_one(name, relative, mapping, Path(tmp) / mapping))
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    text = table(results)
+    print(text)  # noqa: T201 - a command's output
+    if not args.no_readme and not args.only:
+        write_readme(text)
+
+
+if __name__ == "__main__":
+    main()
