@@ -1,0 +1,72 @@
+"""A first_touch scorer scores each lead with its features at first touch, as in training."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.build import build_features
+from features.first_touch import first_touch_as_of, first_touch_features
+from features.spec import load_feature_spec
+from features.synthetic import DirtConfig, generate_crm
+from models.config import LightGBMParams, TrainConfig
+from models.train import model_from_config
+from rules import load_rulebook
+from serving.blend import BlendConfig, FittedBlend
+from serving.run_config import EMPTY_RULEBOOK, RulebookRef, RunConfig
+from serving.scorer import LeadScorer
+
+pytestmark = pytest.mark.slow  # one feature pass per creation day (~20 s)
+
+AS_OF = pd.Timestamp("2026-06-01", tz="UTC")
+
+
+def test_prepare_reads_features_at_first_touch_not_at_the_batch_date() -> None:
+    tables = generate_crm(300, seed=4, dirt=DirtConfig.none()).tables
+    spec = load_feature_spec()
+    contacts = tables.contacts.loc[pd.to_datetime(tables.contacts["created_at"], utc=True) < AS_OF]
+    ids = contacts["contact_id"].astype("object")
+    touch = pd.Series(first_touch_as_of(contacts["created_at"], 2).to_numpy(), index=ids)
+    X = first_touch_features(tables, touch, spec)
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, len(X))  # the test is about features, not about quality
+    config = TrainConfig(
+        framing="first_touch",
+        horizon_days=30,
+        first_touch_delay_days=2,
+        lightgbm=LightGBMParams(n_estimators=10, early_stopping_rounds=5),
+    )
+    model = model_from_config(config).fit(X, y, X_valid=X, y_valid=y)
+    run = RunConfig(
+        framing="first_touch",
+        train=config,
+        feature_spec=spec.model_dump(mode="json"),
+        rulebook=RulebookRef(name="empty", version="1", source=str(EMPTY_RULEBOOK), empty=True),
+        tracking_uri="sqlite:///unused.db",
+    )
+    scorer = LeadScorer(
+        model,
+        load_rulebook(EMPTY_RULEBOOK),
+        FittedBlend.model_only(BlendConfig(), {}),
+        spec=spec,
+        run_config=run,
+    )
+    frame = scorer.prepare(tables, AS_OF).frame.set_index("contact_id")
+    # at first touch (creation day's midnight + 2 days; the batch date when sooner)
+    expected = first_touch_features(tables, touch.clip(upper=AS_OF), spec)
+    expected.index = expected.index.astype(str)
+    for column in ("page_views_30d", "pricing_views_7d", "days_since_last_any_engagement"):
+        pd.testing.assert_series_equal(
+            frame[column].astype("float64"),
+            expected.loc[frame.index, column].astype("float64"),
+            check_names=False,
+            check_index_type=False,
+        )
+    # a snapshot scorer would read them at the batch date: other counts
+    at_batch = build_features(tables, AS_OF, spec)
+    at_batch.index = at_batch.index.astype(str)
+    assert not np.allclose(
+        frame["page_views_30d"].to_numpy(dtype=float),
+        at_batch.loc[frame.index, "page_views_30d"].to_numpy(dtype=float),
+    )
