@@ -341,6 +341,22 @@ ACTIVITIES = Table(
             allowed=SALES_FEEDBACK,
             description="sales_feedback: what sales said.",
         ),
+        Column(
+            "user_agent",
+            "string",
+            description="email_* / page_view: the client's user agent (bot filter).",
+        ),
+        Column(
+            "ip",
+            "string",
+            pii=True,
+            description="email_* / page_view: the client's IP address (bot filter).",
+        ),
+        Column(
+            "delivered_at",
+            "datetime",
+            description="email_open / email_click: when the e-mail was delivered (bot filter).",
+        ),
     ),
 )
 

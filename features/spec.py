@@ -305,14 +305,15 @@ def _read_spec(source: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     if not isinstance(base_name, str):
         raise ValueError(f"{source}: extends must be 'default' or a spec file path")
     base = DEFAULT_SPEC_PATH if base_name == "default" else source.parent / base_name
-    return _merged(_read_spec(base, (*seen, source.resolve())), raw)
+    return merged_mappings(_read_spec(base, (*seen, source.resolve())), raw)
 
 
-def _merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+def merged_mappings(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """``override`` over ``base``: mappings merge key by key, other values replace."""
     out = dict(base)
     for key, value in override.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merged(out[key], value)
+            out[key] = merged_mappings(out[key], value)
         else:
             out[key] = value
     return out

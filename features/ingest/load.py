@@ -1,4 +1,4 @@
-"""The ingestion entry point: read -> map -> normalise -> validate -> coerce."""
+"""The ingestion entry point: read -> map -> normalise -> validate -> coerce -> bot filter."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from features.bots import BotSettings
+from features.ingest.bot_filter import filter_bots
 from features.ingest.mapping import ColumnMapping, load_mapping, read_source
 from features.ingest.validation import ValidationReport, validate_tables
 
@@ -17,6 +19,7 @@ def ingest(
     now: pd.Timestamp | None = None,
     sep: str | None = None,
     encoding: str = "utf-8",
+    bots: BotSettings | str | Path | None = None,
 ) -> ValidationReport:
     """Load a CRM export and validate it into canonical tables.
 
@@ -28,9 +31,12 @@ def ingest(
         now: Timestamps after this are "in the future" (default: the current UTC time).
         sep: CSV delimiter (default: sniffed).
         encoding: Text encoding of CSV files.
+        bots: Bot filter settings, a YAML file of changes to the default, or None for
+            the default (``features/bots/default.yaml``).
 
     Returns:
-        The validation report: accepted rows as :class:`features.crm.CrmTables`, the
+        The validation report: accepted rows as :class:`features.crm.CrmTables` (without
+        the activities of bots, which are in ``report.bots`` with their reason), the
         quarantine with reasons, counts and the Great Expectations results.
 
     Raises:
@@ -39,4 +45,4 @@ def ingest(
     if isinstance(mapping, str | Path):
         mapping = load_mapping(Path(mapping))
     raw = read_source(source, mapping, sep=sep, encoding=encoding)
-    return validate_tables(raw, now=now, source=str(source))
+    return filter_bots(validate_tables(raw, now=now, source=str(source)), bots)

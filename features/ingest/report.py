@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from features.bots import bot_share_text
+from features.crm import empty_table
 from features.files import atomic_write, atomic_write_text
 from features.ingest.quarantine import Failure, redacted, shown_values
 from features.schema import TABLES, Table
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from features.ingest.validation import ValidationReport
 
 MAX_EXAMPLES = 5
+BOTS_FILE = "bots.csv"
 TOP_ISSUES = 10
 
 
@@ -94,6 +97,9 @@ def summary_text(report: ValidationReport) -> str:
     for name, c in report.counts.items():
         warn = f"  ({c['warnings']} kept with warnings)" if c.get("warnings") else ""
         lines.append(f"  {name:<11}{c['input']:>10}{c['accepted']:>10}{c['quarantined']:>13}{warn}")
+    bots = bot_share_text(report.bot_counts)
+    if bots:
+        lines.append(bots)
     if report.issues:
         lines.append("top issues:")
     for issue in report.issues[:TOP_ISSUES]:
@@ -119,6 +125,7 @@ def summary_dict(report: ValidationReport) -> dict[str, Any]:
         "now": report.now.isoformat(),
         "success": report.success,
         "counts": report.counts,
+        "bots": report.bot_counts,
         "issues": [i.as_dict() for i in report.issues],
     }
 
@@ -131,6 +138,10 @@ def write_report(report: ValidationReport, out_dir: Path, *, include_pii: bool) 
         path = out_dir / "quarantine" / f"{name}.csv"
         atomic_write_text(path, shown.to_csv(index=False, lineterminator="\n"))
         written[f"quarantine/{name}"] = path
+    bots = report.bots if report.bots is not None else empty_table("activities")
+    shown = bots if include_pii else redacted(bots, TABLES["activities"])
+    written["bots"] = out_dir / BOTS_FILE
+    atomic_write_text(written["bots"], shown.to_csv(index=False, lineterminator="\n"))
     summary = out_dir / "validation_summary.json"
     atomic_write_text(summary, _json(summary_dict(report)))
     written["summary"] = summary
@@ -142,6 +153,9 @@ def write_report(report: ValidationReport, out_dir: Path, *, include_pii: bool) 
 
 def write_accepted(report: ValidationReport, folder: Path) -> dict[str, Path]:
     """Write the accepted rows as canonical ``<table>.parquet`` files under ``folder``.
+
+    Activities the bot filter flagged are not among them (they are in ``bots.csv``), so
+    every reader of the folder, Spark included, sees what features and rules see.
 
     The folder can be read back by every ``--data`` option, including ``leadscore score
     --engine spark``, which expects validated tables. Each file goes through a temporary

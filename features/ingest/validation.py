@@ -16,7 +16,7 @@ Row-level problems quarantine the row with its reason and the run goes on.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +68,10 @@ class ValidationReport:
         success: No row was quarantined (warnings allowed).
         now: Timestamps after this were "in the future".
         source: Where the tables came from (for messages).
+        bots: Accepted activities the bot filter flagged, with their ``bot_reason``
+            (kept out of ``tables``; None before filtering, see
+            :func:`features.ingest.bot_filter.filter_bots`).
+        bot_counts: What the filter took out (:func:`features.bots.bot_counts`).
     """
 
     tables: CrmTables
@@ -78,6 +82,8 @@ class ValidationReport:
     success: bool
     now: pd.Timestamp
     source: str = ""
+    bots: pd.DataFrame | None = None
+    bot_counts: dict[str, Any] = field(default_factory=dict)
 
     def summary_text(self) -> str:
         """A compact human summary: rows per table and the top issues (no PII)."""
@@ -87,12 +93,14 @@ class ValidationReport:
         """Write the quarantine and summaries under ``out_dir``, atomically.
 
         Writes ``quarantine/<table>.csv`` for all four tables (header only when nothing
-        was quarantined, so a re-run never leaves a stale file behind),
-        ``validation_summary.json`` and ``gx_results.json``. Values of ``pii`` columns
+        was quarantined, so a re-run never leaves a stale file behind), ``bots.csv``
+        (the activities the bot filter flagged, with their reason; header only when
+        none), ``validation_summary.json`` and ``gx_results.json``. Values of ``pii`` columns
         are replaced by ``<redacted>`` unless ``include_pii``.
 
         Returns:
-            ``{"quarantine/<table>": path, "summary": path, "gx_results": path}``.
+            ``{"quarantine/<table>": path, "bots": path, "summary": path,
+            "gx_results": path}``.
         """
         return write_report(self, Path(out_dir), include_pii=include_pii)
 

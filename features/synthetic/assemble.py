@@ -121,6 +121,9 @@ def activities_frame(events: Events, catalog: Catalog, contact_ids: pd.Series) -
             "list_name": strings_from_codes(d["listn"], [name for name, _ in content.LISTS]),
             "deal_stage": category_from_codes(d["stage"], DEAL_STAGES),
             "feedback": category_from_codes(d["feedback"], SALES_FEEDBACK),
+            "user_agent": pd.Series(pd.NA, index=range(len(ev)), dtype="string"),
+            "ip": pd.Series(pd.NA, index=range(len(ev)), dtype="string"),
+            "delivered_at": pd.Series(pd.NaT, index=range(len(ev)), dtype="datetime64[ns, UTC]"),
         }
     )
     return frame[list(ACTIVITIES.names)]

@@ -1,0 +1,31 @@
+"""Bot and privacy-proxy filtering of activities, after validation, before features and rules.
+
+Link scanners click every link of an e-mail seconds after delivery and privacy proxies
+(Apple Mail Privacy Protection) "open" every message; counted as engagement they inflate
+points and features. :func:`split_bots` flags such activities by the rules of
+:class:`BotSettings` (``features/bots/default.yaml``) and keeps them apart with a reason.
+"""
+
+from features.bots.detect import bot_reasons, delivery_times, ip_in_ranges
+from features.bots.settings import (
+    BOT_RULES,
+    DEFAULT_BOT_SETTINGS_PATH,
+    BotSettings,
+    load_bot_settings,
+    read_ip_ranges,
+)
+from features.bots.summary import bot_counts, bot_share_text, split_bots
+
+__all__ = [
+    "BOT_RULES",
+    "DEFAULT_BOT_SETTINGS_PATH",
+    "BotSettings",
+    "bot_counts",
+    "bot_reasons",
+    "bot_share_text",
+    "delivery_times",
+    "ip_in_ranges",
+    "load_bot_settings",
+    "read_ip_ranges",
+    "split_bots",
+]

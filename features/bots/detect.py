@@ -1,0 +1,222 @@
+"""Which activities a bot or a privacy proxy produced, and why: pure, vectorised rules.
+
+Every rule takes the activities table and returns a boolean mask; :func:`bot_reasons`
+names, per activity, the first rule that matched (in the order of
+:data:`features.bots.settings.BOT_RULES`). The optional columns ``user_agent``, ``ip`` and
+``delivered_at`` may be absent: a rule that needs one then flags nothing it cannot see.
+"""
+
+from __future__ import annotations
+
+import bisect
+import ipaddress
+from collections.abc import Callable
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+from crawlerdetect import CrawlerDetect
+
+from features.bots.settings import BotSettings
+
+_NS = 1_000_000_000
+_NAT = np.iinfo(np.int64).min
+REASON_DTYPE = "string"
+
+
+def bot_reasons(activities: pd.DataFrame, settings: BotSettings) -> pd.Series:
+    """The reason each activity is a bot's, or <NA> for a person's.
+
+    Args:
+        activities: Canonical activities (any index; extra columns ignored).
+        settings: The filter's settings.
+
+    Returns:
+        A ``string`` Series on ``activities.index``: the name of the first rule that
+        matched, <NA> when none did.
+    """
+    rules: dict[str, Callable[[pd.DataFrame, BotSettings], np.ndarray]] = {
+        "crawler_user_agent": crawler_user_agent,
+        "privacy_proxy_open": privacy_proxy_open,
+        "all_links_at_once": all_links_at_once,
+        "click_after_delivery": click_after_delivery,
+        "burst": burst,
+    }
+    reason = np.full(len(activities), None, dtype=object)
+    for name in settings.active_rules():
+        open_rows = pd.isna(reason)
+        if not open_rows.any():
+            break
+        hit = rules[name](activities, settings) & open_rows
+        reason[hit] = name
+    return pd.Series(reason, index=activities.index, dtype=REASON_DTYPE)
+
+
+def crawler_user_agent(activities: pd.DataFrame, settings: BotSettings) -> np.ndarray:
+    """Activities whose user agent crawlerdetect knows as a crawler, scanner or library."""
+    agents = _text(activities, "user_agent")
+    allow = tuple(a.lower() for a in settings.crawler_user_agent.allow)
+    flagged = [
+        agent
+        for agent in agents.dropna().unique()
+        if agent and _is_crawler(agent) and not any(a in agent.lower() for a in allow)
+    ]
+    return agents.isin(flagged).to_numpy(dtype=bool)
+
+
+def privacy_proxy_open(activities: pd.DataFrame, settings: BotSettings) -> np.ndarray:
+    """Opens with the proxy's user agent or from an IP address in the proxy's ranges."""
+    rule = settings.privacy_proxy_open
+    typed = _of_types(activities, rule.activity_types)
+    by_agent = _text(activities, "user_agent").isin(rule.user_agents).to_numpy(dtype=bool)
+    return typed & (by_agent | ip_in_ranges(_text(activities, "ip"), rule.ip_ranges))
+
+
+def all_links_at_once(activities: pd.DataFrame, settings: BotSettings) -> np.ndarray:
+    """Clicks on an e-mail with another click of the same contact on it close by."""
+    limit = settings.all_links_at_once.within_seconds * _NS
+    email = _text(activities, "email_id")
+    clicks = np.flatnonzero(_of_types(activities, ("email_click",)) & email.notna().to_numpy())
+    out = np.zeros(len(activities), dtype=bool)
+    if len(clicks) < 2:
+        return out
+    contact = pd.factorize(activities["contact_id"].iloc[clicks])[0]
+    mail = pd.factorize(email.iloc[clicks])[0]
+    t = _epoch_ns(activities["occurred_at"]).iloc[clicks].to_numpy(np.int64, na_value=_NAT)
+    order = np.lexsort((t, mail, contact))
+    same = (contact[order][1:] == contact[order][:-1]) & (mail[order][1:] == mail[order][:-1])
+    close = same & (np.diff(t[order]) <= limit)
+    near = np.zeros(len(order), dtype=bool)
+    near[1:] |= close
+    near[:-1] |= close
+    out[clicks[order[near]]] = True
+    return out
+
+
+def click_after_delivery(activities: pd.DataFrame, settings: BotSettings) -> np.ndarray:
+    """Clicks within the rule's seconds of delivery (``delivered_at``, else the send)."""
+    rule = settings.click_after_delivery
+    typed = _of_types(activities, rule.activity_types)
+    delivered = delivery_times(activities)
+    age = _epoch_ns(activities["occurred_at"]) - delivered
+    return typed & ((age >= 0) & (age <= rule.within_seconds * _NS)).fillna(False).to_numpy(
+        dtype=bool
+    )
+
+
+def burst(activities: pd.DataFrame, settings: BotSettings) -> np.ndarray:
+    """Activities in a run of ``events`` or more of one contact within the rule's seconds."""
+    rule = settings.burst
+    rows = np.flatnonzero(_of_types(activities, rule.activity_types))
+    out = np.zeros(len(activities), dtype=bool)
+    k = rule.events
+    if len(rows) < k:
+        return out
+    contact = pd.factorize(activities["contact_id"].iloc[rows])[0]
+    t = _epoch_ns(activities["occurred_at"]).iloc[rows].to_numpy(np.int64, na_value=_NAT)
+    order = np.lexsort((t, contact))
+    c, ts = contact[order], t[order]
+    # window i covers sorted rows i .. i+k-1
+    starts = np.flatnonzero(
+        (c[k - 1 :] == c[: len(c) - k + 1])
+        & (ts[k - 1 :] - ts[: len(ts) - k + 1] <= rule.within_seconds * _NS)
+    )
+    cover = np.zeros(len(order) + 1, dtype=np.int64)
+    np.add.at(cover, starts, 1)
+    np.add.at(cover, starts + k, -1)
+    out[rows[order[np.cumsum(cover[:-1]) > 0]]] = True
+    return out
+
+
+def delivery_times(activities: pd.DataFrame) -> pd.Series:
+    """When each activity's e-mail was delivered, in ns since the epoch (nullable).
+
+    ``delivered_at`` when given; otherwise the first ``email_sent`` of the same contact
+    and ``email_id``; <NA> when neither is known.
+    """
+    given = (
+        _epoch_ns(activities["delivered_at"])
+        if "delivered_at" in activities
+        else pd.Series(pd.NA, index=activities.index, dtype="Int64")
+    )
+    email = _text(activities, "email_id")
+    sent = _of_types(activities, ("email_sent",)) & email.notna().to_numpy()
+    if not sent.any():
+        return given
+    sends = pd.DataFrame(
+        {
+            "contact_id": activities["contact_id"].to_numpy()[sent],
+            "email_id": email.to_numpy()[sent],
+            "sent": _epoch_ns(activities["occurred_at"]).to_numpy(np.int64, na_value=_NAT)[sent],
+        }
+    )
+    first = sends.groupby(["contact_id", "email_id"], sort=False)["sent"].min()
+    keys = pd.MultiIndex.from_arrays([activities["contact_id"].astype("string"), email])
+    from_send = pd.Series(first.reindex(keys).to_numpy(), index=activities.index, dtype="Int64")
+    return given.fillna(from_send)
+
+
+def ip_in_ranges(ips: pd.Series, ranges: tuple[str, ...]) -> np.ndarray:
+    """Whether each IP address (text; <NA> or unparseable: False) lies in one of ``ranges``."""
+    if not ranges or ips.isna().all():
+        return np.zeros(len(ips), dtype=bool)
+    lookup = _RangeLookup(ranges)
+    inside = [ip for ip in ips.dropna().unique() if lookup.contains(ip)]
+    return ips.isin(inside).to_numpy(dtype=bool)
+
+
+class _RangeLookup:
+    """Merged, sorted integer intervals per IP version, searched by bisection."""
+
+    def __init__(self, ranges: tuple[str, ...]) -> None:
+        spans: dict[int, list[tuple[int, int]]] = {4: [], 6: []}
+        for text in ranges:
+            net = ipaddress.ip_network(text, strict=False)
+            spans[net.version].append((int(net.network_address), int(net.broadcast_address)))
+        self.starts: dict[int, list[int]] = {}
+        self.ends: dict[int, list[int]] = {}
+        for version, items in spans.items():
+            merged: list[list[int]] = []
+            for lo, hi in sorted(items):
+                if merged and lo <= merged[-1][1] + 1:
+                    merged[-1][1] = max(merged[-1][1], hi)
+                else:
+                    merged.append([lo, hi])
+            self.starts[version] = [lo for lo, _ in merged]
+            self.ends[version] = [hi for _, hi in merged]
+
+    def contains(self, text: str) -> bool:
+        try:
+            address = ipaddress.ip_address(text.strip())
+        except ValueError:
+            return False
+        value, starts = int(address), self.starts[address.version]
+        i = bisect.bisect_right(starts, value) - 1
+        return i >= 0 and value <= self.ends[address.version][i]
+
+
+@lru_cache(maxsize=1)
+def _detector() -> CrawlerDetect:
+    return CrawlerDetect()
+
+
+@lru_cache(maxsize=65536)
+def _is_crawler(agent: str) -> bool:
+    return bool(_detector().isCrawler(agent))
+
+
+def _text(activities: pd.DataFrame, column: str) -> pd.Series:
+    if column not in activities:
+        return pd.Series(pd.NA, index=activities.index, dtype="string")
+    return activities[column].astype("string")
+
+
+def _of_types(activities: pd.DataFrame, types: tuple[str, ...]) -> np.ndarray:
+    return activities["activity_type"].astype("string").isin(types).to_numpy(dtype=bool)
+
+
+def _epoch_ns(values: pd.Series) -> pd.Series:
+    """Nanoseconds since the epoch as nullable ``Int64`` (NaT: <NA>)."""
+    stamps = pd.to_datetime(values, utc=True).dt.as_unit("ns")
+    ns = pd.Series(stamps.array.asi8, index=values.index, dtype="Int64")
+    return ns.mask(stamps.isna())
