@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
+from pipelines.cli_options import BotsOpt, path_text
 from pipelines.console import EXIT_DATA_ERROR, console, fail, setup_logging
 
 app = typer.Typer(
@@ -62,6 +63,16 @@ def generate(
     ),
     end: Annotated[str, typer.Option(help="Last day of history (YYYY-MM-DD).")] = "2026-09-30",
     clean: Annotated[bool, typer.Option(help="Plant no dirty values.")] = False,
+    bot_share: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=0.9,
+            help="Bots' events (scanner clicks, proxy opens) as a share of e-mail opens and "
+            "clicks (default: features.synthetic.generate.DEFAULT_BOT_SHARE); their ids go "
+            "to OUT/_truth/bot_activities.csv.",
+        ),
+    ] = None,
 ) -> None:
     """Write a realistic synthetic CRM (contacts, accounts, activities, outcomes).
 
@@ -88,7 +99,10 @@ def generate(
         )
         raise typer.Exit(EXIT_DATA_ERROR)
     dirt = DirtConfig.none() if clean else None
-    crm = generate_crm(contacts, seed, end=end, dirt=dirt)
+    if bot_share is None:
+        crm = generate_crm(contacts, seed, end=end, dirt=dirt)
+    else:
+        crm = generate_crm(contacts, seed, end=end, dirt=dirt, bot_share=bot_share)
     paths = write_crm(crm, out, fmt=fmt.value)
     for name, path in paths.items():
         console.print(f"  {name:<12} {path}")
@@ -124,14 +138,16 @@ def validate(
             "folder (e.g. the input of score --engine spark)."
         ),
     ] = None,
+    bots: BotsOpt = None,
 ) -> None:
     """Validate a CRM export with Great Expectations and quarantine the rows that fail.
 
     Prints accepted / quarantined counts per table; writes the quarantine files (each row
     with its reason), validation_summary.json and gx_results.json to OUT (default:
     work/validation/<source name>, never inside DATA). With --write-accepted, the accepted
-    rows go to that folder as canonical Parquet tables. Exits 1 when a table-level check
-    fails.
+    rows go to that folder as canonical Parquet tables. Activities the bot filter flags
+    (--bots) are kept out of the accepted rows and written with their reason to
+    OUT/bots.csv. Exits 1 when a table-level check fails.
     """
     from features.ingest import InputError
     from features.ingest.load import ingest
@@ -144,6 +160,7 @@ def validate(
             now=utc_time(now, "--now") if now else None,
             sep=sep,
             encoding=encoding,
+            bots=bots,
         )
     except (InputError, ValueError) as exc:
         fail(str(exc))
@@ -245,6 +262,7 @@ def train(
             "(default: the weight fitted on the validation slice, A/B/C 500/1500/4000 a week).",
         ),
     ] = None,
+    bots: BotsOpt = None,
 ) -> None:
     """Train, calibrate and evaluate the conversion model; register it in MLflow.
 
@@ -277,6 +295,7 @@ def train(
             show_plan=True,
             keep_leaky=keep_leaky,
             blend_path=str(blend) if blend else None,
+            bots_path=path_text(bots),
         )
     except (InputError, RulebookError, ValueError) as exc:
         fail(str(exc))
@@ -286,6 +305,8 @@ def train(
 
 def _print_training(out: dict[str, Any]) -> None:
     from rich.table import Table
+
+    from features.bots import bot_share_text
 
     metrics, blend = out["metrics"], out.get("blend_metrics") or {}
     table = Table(title=f"test slice ({out['kind']}, {out['rows']['test']:,} rows)")
@@ -310,6 +331,9 @@ def _print_training(out: dict[str, Any]) -> None:
             f"(fitted on the validation slice: {blend['blend_fitted_weight']:.0%}); "
             f"leads per tier on the test slice: {shares}"
         )
+    bots = bot_share_text(out.get("bots", {}))
+    if bots:
+        console.print(bots, highlight=False)
     if out["leakage_suspects"]:
         console.print(f"leakage guard excluded: {', '.join(out['leakage_suspects'])}")
     decision = out["decision"]
@@ -368,6 +392,7 @@ def score(
     spark_config: Annotated[
         Path | None, typer.Option(help="Spark settings YAML (master, memory, n_buckets, conf).")
     ] = None,
+    bots: BotsOpt = None,
 ) -> None:
     """Nightly batch: score every eligible lead and write the scores back to the CRM.
 
@@ -395,6 +420,7 @@ def score(
             table_prefix=table_prefix,
             engine=engine.value,
             spark_config=None if spark_config is None else str(spark_config),
+            bots_path=path_text(bots),
         )
     except (InputError, ValueError) as exc:
         fail(str(exc))
@@ -455,6 +481,7 @@ def compare(
         list[Path] | None,
         typer.Option(help="Another rulebook to replay over the same period (repeatable)."),
     ] = None,
+    bots: BotsOpt = None,
 ) -> None:
     """Predictive vs manual: one self-contained HTML report, also logged to MLflow.
 
@@ -478,6 +505,7 @@ def compare(
             tracking_uri=tracking_uri,
             as_of=as_of,
             backtest_rulebooks=[str(p) for p in backtest or []],
+            bots_path=path_text(bots),
         )
     except (InputError, ValueError) as exc:
         fail(str(exc))

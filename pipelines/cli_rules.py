@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from pipelines.cli_options import BotsOpt
 from pipelines.console import EXIT_DATA_ERROR, console, fail
 
 if TYPE_CHECKING:
@@ -80,11 +81,13 @@ def _score(
     mapping: str | None,
     as_of: str | None,
     previous: Path | None = None,
+    bots: Path | None = None,
 ) -> tuple[ScoreResult, pd.DataFrame]:
     """The rulebook's scores of the contacts known at ``as_of``, and the others with why.
 
     A contact created at or after ``as_of`` did not exist yet, so it gets no points, as in
-    ``leadscore score`` (:func:`serving.eligibility.known_contacts`).
+    ``leadscore score`` (:func:`serving.eligibility.known_contacts`). Activities the bot
+    filter flags (``bots``: its settings YAML, None for the default) earn no points.
     """
     from dataclasses import replace
 
@@ -100,7 +103,7 @@ def _score(
         when = utc_time(as_of, "--as-of") if as_of else pd.Timestamp.now(tz="UTC")
         book = load_rulebook(rulebook)
         prior = _read_previous(previous) if previous is not None else None
-        report = ingest(data, mapping)
+        report = ingest(data, mapping, bots=bots)
         known, rejects = known_contacts(report.tables.contacts, when)
         tables = replace(report.tables, contacts=known)
         return score_rulebook(tables, book, when, previous=prior), rejects
@@ -146,6 +149,7 @@ def score(
         Path | None,
         typer.Option(help="Also write the account scores (the rulebook's accounts: roll-up)."),
     ] = None,
+    bots: BotsOpt = None,
 ) -> None:
     """Score every contact with a rulebook and write one row per contact.
 
@@ -159,7 +163,7 @@ def score(
         if path is not None and path.suffix not in FRAME_SUFFIXES:
             fail(f"{option} {path}: use a .csv or .parquet file name")
             raise typer.Exit(EXIT_DATA_ERROR)
-    result, rejects = _score(data, rulebook, mapping, as_of, previous)
+    result, rejects = _score(data, rulebook, mapping, as_of, previous, bots)
     if accounts_out is not None and result.accounts is None:
         fail(
             f"--accounts-out: rulebook {result.rulebook_name} has no 'accounts:' roll-up "
@@ -196,11 +200,12 @@ def explain(
     rulebook: RulebookOpt,
     mapping: MappingOpt = None,
     as_of: AsOfOpt = None,
+    bots: BotsOpt = None,
 ) -> None:
     """Why does this lead have its points? Every rule that fired, before and after decay/caps."""
     from rules import explain_contact
 
-    result, rejects = _score(data, rulebook, mapping, as_of)
+    result, rejects = _score(data, rulebook, mapping, as_of, bots=bots)
     left_out = rejects.loc[rejects["contact_id"] == contact_id, "reason"]
     if len(left_out):
         when = f"{result.as_of:%Y-%m-%d}"

@@ -12,6 +12,7 @@ import logging
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -165,9 +166,11 @@ def summarise_batch(
     table_prefix: str = "leadscore_",
     n_movers: int = 10,
     validation_counts: dict[str, dict[str, int]] | None = None,
+    bot_counts: dict[str, Any] | None = None,
 ) -> BatchSummary:
     """The run summary; top movers are read back from a database sink; with
-    ``validation_counts`` it also names the rows validation quarantined."""
+    ``validation_counts`` it also names the rows validation quarantined, with
+    ``bot_counts`` the activities the bot filter kept out."""
     movers = pd.DataFrame()
     before: dict[str, int] = {}
     if written.kind == "database":
@@ -190,6 +193,7 @@ def summarise_batch(
         sink_result=written,
         validation_counts=dict(validation_counts or {}),
         previous_tiers=before,
+        bot_counts=dict(bot_counts or {}),
     )
 
 

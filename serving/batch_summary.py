@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from features.bots import bot_share_text
 from serving.sinks import LeadCounts, SinkResult
 
 BANDS = tuple(f"{lo}-{lo + 10}" for lo in range(0, 100, 10))
@@ -38,6 +39,8 @@ class BatchSummary:
             summary names what was quarantined (:func:`validation_note`).
         previous_tiers: Leads per tier of the previous run in the sink's history (database
             sinks), so the tier mix is tracked from run to run; empty without one.
+        bot_counts: What the bot filter kept out of points and features
+            (:func:`features.bots.bot_counts`); empty when the run did not filter.
     """
 
     run_id: str
@@ -57,6 +60,7 @@ class BatchSummary:
     extra: dict[str, Any] = field(default_factory=dict)
     validation_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     previous_tiers: dict[str, int] = field(default_factory=dict)
+    bot_counts: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (flow return value, run logs)."""
@@ -82,6 +86,8 @@ class BatchSummary:
             out["quarantined"] = self.validation_counts
         if self.previous_tiers:
             out["previous_per_tier"] = self.previous_tiers
+        if self.bot_counts:
+            out["bots"] = self.bot_counts
         return out
 
 
@@ -193,4 +199,7 @@ def format_summary(summary: BatchSummary) -> str:
     note = validation_note(summary.validation_counts)
     if note:
         lines += ["", note]
+    bots = bot_share_text(summary.bot_counts)
+    if bots:
+        lines += ["", bots]
     return "\n".join(lines)

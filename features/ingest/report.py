@@ -138,7 +138,9 @@ def write_report(report: ValidationReport, out_dir: Path, *, include_pii: bool) 
         path = out_dir / "quarantine" / f"{name}.csv"
         atomic_write_text(path, shown.to_csv(index=False, lineterminator="\n"))
         written[f"quarantine/{name}"] = path
-    bots = report.bots if report.bots is not None else empty_table("activities")
+    bots = report.bots
+    if bots is None:  # not filtered: the same header as a run that flagged nothing
+        bots = empty_table("activities").assign(bot_reason=pd.Series(dtype="string"))
     shown = bots if include_pii else redacted(bots, TABLES["activities"])
     written["bots"] = out_dir / BOTS_FILE
     atomic_write_text(written["bots"], shown.to_csv(index=False, lineterminator="\n"))

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from features.crm import CrmTables
 
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.1.0"
 """Bumped whenever the same arguments would produce different data."""
 
 
@@ -70,6 +70,7 @@ class SyntheticCrm:
         truth_params: JSON-serialisable coefficients, settings and planted dirt counts.
         csv_timestamp_typos: Row positions in ``tables.activities`` whose ``occurred_at``
             :func:`write_crm` writes as the given unparseable text in CSV output.
+        bot_activities: Ids of the activities bots produced (scanner clicks, proxy opens).
     """
 
     tables: CrmTables
@@ -77,4 +78,7 @@ class SyntheticCrm:
     truth_params: dict[str, Any]
     csv_timestamp_typos: pd.Series = field(
         default_factory=lambda: pd.Series(dtype="string", index=pd.Index([], dtype="int64"))
+    )
+    bot_activities: pd.Series = field(
+        default_factory=lambda: pd.Series(dtype="string", name="activity_id")
     )

@@ -33,6 +33,7 @@ the stage at export time and leaks the outcome, as in real CRMs.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -42,6 +43,7 @@ from features.crm import CrmTables
 from features.synthetic import propensity
 from features.synthetic.accounts import account_count, account_created_at, draw_accounts
 from features.synthetic.assemble import activities_frame, outcomes_frame, to_datetime
+from features.synthetic.bots import plant_bots
 from features.synthetic.config import GENERATOR_VERSION, DirtConfig, SyntheticCrm
 from features.synthetic.contacts import draw_contacts
 from features.synthetic.crm_frames import (
@@ -60,6 +62,7 @@ from features.synthetic.web import web_activity
 
 logger = logging.getLogger(__name__)
 MAX_CONTACTS = 50_000_000
+DEFAULT_BOT_SHARE = 0.2
 
 
 def window(end: str | pd.Timestamp, months: int) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -76,6 +79,7 @@ def generate_crm(
     end: str | pd.Timestamp = "2026-09-30",
     months: int = 18,
     dirt: DirtConfig | None = None,
+    bot_share: float = DEFAULT_BOT_SHARE,
 ) -> SyntheticCrm:
     """Generate a synthetic CRM with a hidden, known conversion probability per contact.
 
@@ -91,10 +95,13 @@ def generate_crm(
         months: Length of the period in which contacts arrive.
         dirt: Dirt to plant; None plants the small defaults of :class:`DirtConfig`,
             ``DirtConfig.none()`` gives clean data.
+        bot_share: Bots' events (link-scanner clicks, privacy-proxy opens) as a share of
+            all e-mail opens and clicks (:mod:`features.synthetic.bots`); 0 plants none.
 
     Returns:
         The tables (canonical columns and dtypes, with dirt), the truth per contact and
-        the parameters used (``truth_params``, incl. the planted dirt counts).
+        the parameters used (``truth_params``, incl. the planted dirt counts) and the
+        ids of the planted bot events (``bot_activities``).
 
     Raises:
         ValueError: If ``n_contacts`` or ``months`` is out of range.
@@ -103,10 +110,12 @@ def generate_crm(
         raise ValueError(f"n_contacts must be between 1 and {MAX_CONTACTS:,}, got {n_contacts}")
     if months < 1:
         raise ValueError(f"months must be at least 1, got {months}")
+    if not 0 <= bot_share < 1:
+        raise ValueError(f"bot_share must be at least 0 and below 1, got {bot_share}")
     dirt = DirtConfig() if dirt is None else dirt
     start_ts, end_ts = window(end, months)
     start, stop = start_ts.value // 10**9, end_ts.value // 10**9
-    rngs = np.random.default_rng(seed).spawn(9)
+    rngs = np.random.default_rng(seed).spawn(10)
 
     accounts = draw_accounts(account_count(n_contacts), rngs[0])
     contacts = draw_contacts(n_contacts, start, stop, accounts, rngs[1])
@@ -151,6 +160,9 @@ def generate_crm(
         outcomes=outcomes_frame(outcomes, ids),
     )
     del events
+    people = len(clean.activities)
+    activities, bot_ids = plant_bots(clean.activities, bot_share, end_ts, rngs[9])
+    clean = replace(clean, activities=activities)
     tables, dirt_counts, typos = plant_dirt(clean, dirt, rngs[8])
     truth = pd.DataFrame(
         {
@@ -168,9 +180,16 @@ def generate_crm(
     params["realised"] = {
         "conversion_rate": float(conv["converted"].mean()),
         "in_market_rate": float(latent.in_market.mean()),
-        "activities_per_contact": float(len(clean.activities) / n_contacts),
+        "activities_per_contact": float(people / n_contacts),
     }
-    return SyntheticCrm(tables=tables, truth=truth, truth_params=params, csv_timestamp_typos=typos)
+    params["bots"] = {"share": bot_share, "planted": len(bot_ids)}
+    return SyntheticCrm(
+        tables=tables,
+        truth=truth,
+        truth_params=params,
+        csv_timestamp_typos=typos,
+        bot_activities=bot_ids,
+    )
 
 
 def _truth_params(

@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from features.files import atomic_write
+from features.files import atomic_write, atomic_write_text
 from features.schema import TABLES
 from features.synthetic.config import GENERATOR_VERSION, SyntheticCrm
 
@@ -103,7 +103,8 @@ def write_crm(
 
     Layout: ``contacts|accounts|activities|outcomes.<fmt>`` and ``manifest.json`` (size,
     seed, end date, row counts, generator version) in ``out_dir``; the hidden truth in
-    ``out_dir/_truth/propensity.parquet`` and ``out_dir/_truth/params.json``, apart so
+    ``out_dir/_truth/propensity.parquet``, ``out_dir/_truth/bot_activities.csv`` (the ids
+    of the bots' activities, column ``activity_id``) and ``out_dir/_truth/params.json``, apart so
     that readers of the data never see it. Every file is written to a temporary name in
     the same folder and renamed, so a crash never leaves a half-written file; writing the
     same CRM again gives identical files. CSV times are ISO 8601 with offset
@@ -139,6 +140,9 @@ def write_crm(
         logger.info("wrote %s (%d rows)", path, len(frame))
     paths["truth"] = truth_dir / "propensity.parquet"
     atomic_write(paths["truth"], partial(_write_parquet, crm.truth))
+    paths["bot_activities"] = truth_dir / "bot_activities.csv"
+    bots = crm.bot_activities.to_frame("activity_id")
+    atomic_write_text(paths["bot_activities"], bots.to_csv(index=False, lineterminator="\n"))
     paths["params"] = truth_dir / "params.json"
     atomic_write(paths["params"], lambda p: _write_json(crm.truth_params, p))
     params = crm.truth_params

@@ -29,6 +29,7 @@ def retry_transient(task: Any, task_run: Any, state: Any) -> bool:
     retry_condition_fn=retry_transient,
     cache_policy=NO_CACHE,
 )
-def validate_crm(data: str, mapping: str | None) -> ValidationReport:
-    """Read, map and validate the CRM export (I/O: retried once if the error is transient)."""
-    return ingest(data, mapping)
+def validate_crm(data: str, mapping: str | None, bots: str | None = None) -> ValidationReport:
+    """Read, map and validate the CRM export, then filter bots (I/O: retried once if the
+    error is transient); ``bots`` is a bot filter settings YAML (None: the default)."""
+    return ingest(data, mapping, bots=bots)

@@ -11,6 +11,7 @@ import pandas as pd
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from features.bots import bot_share_text
 from features.crm import CrmTables
 from features.parse import utc_time
 from features.training_set import data_end_of, snapshot_schedule
@@ -47,7 +48,7 @@ def compare(
     loaded: LoadedScorer,
     as_of: str | None,
     backtest_rulebooks: list[str],
-    input_note: str = "",
+    input_notes: tuple[str, ...] = (),
 ) -> tuple[ComparisonReport, pd.Timestamp]:
     """Score and label the held-out period, replay the backtests, build the report.
 
@@ -78,7 +79,7 @@ def compare(
         backtest_rulebooks={Path(p).stem: load_rulebook(p) for p in backtest_rulebooks},
         model_version=f"{loaded.model_name} v{loaded.model_version}",
     )
-    notes = [input_note] if input_note else []
+    notes = list(input_notes)
     run = loaded.scorer.run_config_
     if run is not None and run.rulebook.empty:
         notes.append(
@@ -116,6 +117,7 @@ def compare_flow(
     tracking_uri: str | None = None,
     as_of: str | None = None,
     backtest_rulebooks: list[str] | None = None,
+    bots_path: str | None = None,
 ) -> dict[str, Any]:
     """Compare the model, the rules and the blend: load -> score -> label -> report -> log.
 
@@ -128,19 +130,24 @@ def compare_flow(
         tracking_uri: MLflow tracking URI (default: the embedded store in ``workdir``).
         as_of: Start of the compared period (default: the newest with complete outcomes).
         backtest_rulebooks: Other rulebook files to replay over the same period.
+        bots_path: Bot filter settings YAML (default: features/bots/default.yaml).
 
     Returns:
         The report path, the MLflow run id and the headline metrics.
     """
     uri = tracking_uri or existing_tracking_uri(Path(workdir))
-    validation = validate_crm(data, mapping)
+    validation = validate_crm(data, mapping, bots_path)
     loaded = load(model_uri, uri)
     report, when = compare(
         validation.tables,
         loaded,
         as_of,
         list(backtest_rulebooks or []),
-        validation_note(validation.counts),
+        tuple(
+            note
+            for note in (validation_note(validation.counts), bot_share_text(validation.bot_counts))
+            if note
+        ),
     )
     run_id = publish(report, out, uri, when)
     return {"report": out, "run_id": run_id, "as_of": str(when), "metrics": report.to_dict()}

@@ -123,6 +123,7 @@ def summarise(
     sink: str,
     table_prefix: str,
     validation_counts: dict[str, dict[str, int]],
+    bot_counts: dict[str, Any],
 ) -> dict[str, Any]:
     """Counts, score bands, reject reasons, top movers and what validation quarantined
     (reads the sink: retried)."""
@@ -134,6 +135,7 @@ def summarise(
         sink,
         table_prefix=table_prefix,
         validation_counts=validation_counts,
+        bot_counts=bot_counts,
     )
     return {**summary.to_dict(), "text": format_summary(summary)}
 
@@ -178,6 +180,7 @@ def score_flow(
     table_prefix: str = "leadscore_",
     engine: Literal["local", "spark"] = "local",
     spark_config: str | None = None,
+    bots_path: str | None = None,
 ) -> dict[str, Any]:
     """Nightly batch scoring into the CRM: every eligible lead scored or rejected.
 
@@ -196,6 +199,8 @@ def score_flow(
             canonical Parquet/CSV tables or ``table:<db>.<prefix>``; a folder sink becomes
             a Parquet dataset partitioned by ``as_of``).
         spark_config: YAML of :class:`serving.spark.SparkSettings` (None: ``local[*]``).
+        bots_path: Bot filter settings YAML (default: features/bots/default.yaml; the
+            Spark engine reads validated tables, already without bots).
 
     Returns:
         The summary (counts, stages, tiers, score bands, rejects, movers, seconds) and its
@@ -209,10 +214,10 @@ def score_flow(
         loaded = load(model_uri, uri)
         run_id = flow_run.get_id() or default_run_id(stamp, "scorer", "unknown")
         return score_on_spark(data, loaded, stamp, sink, spark_config, str(run_id), table_prefix)
-    report = validate_crm(data, mapping)
+    report = validate_crm(data, mapping, bots_path)
     loaded = load(model_uri, uri)
     previous = read_previous(sink, stamp, table_prefix)
     result = score(report, loaded, stamp, previous)
     run_id = flow_run.get_id() or default_run_id(stamp, "scorer", "unknown")
     written = write(result, loaded, sink, str(run_id), table_prefix)
-    return summarise(result, written, sink, table_prefix, report.counts)
+    return summarise(result, written, sink, table_prefix, report.counts, report.bot_counts)

@@ -184,6 +184,7 @@ def train_flow(
     keep_leaky: bool = False,
     blend_path: str | None = None,
     show_plan: bool = False,
+    bots_path: str | None = None,
 ) -> dict[str, Any]:
     """Retrain the conversion model: validate -> features -> train -> register/promote.
 
@@ -209,10 +210,11 @@ def train_flow(
             its bounds, manual calibration, tier capacity); default the fitted weight
             (pinned to 0, the model alone, with the empty rulebook).
         show_plan: Print the training plan before training (the command line does).
+        bots_path: Bot filter settings YAML (default: features/bots/default.yaml).
 
     Returns:
         Run id, model and scorer URIs, test metrics, promotion decision, leakage suspects
-        and the run configuration.
+        the run configuration and what the bot filter took out.
     """
     Path(workdir).mkdir(parents=True, exist_ok=True)
     config = resolve_train_config(
@@ -228,7 +230,7 @@ def train_flow(
         },
     )
     uri = tracking_uri or config.tracking_uri or default_tracking_uri(Path(workdir))
-    report = validate_crm(data, mapping)
+    report = validate_crm(data, mapping, bots_path)
     book_path = choose_rulebook(Path(rulebook_path) if rulebook_path else None, mapping)
     rulebook = load_rulebook(book_path)
     book = rulebook_ref(rulebook, book_path)
@@ -276,6 +278,7 @@ def train_flow(
         "rows": {p: len(getattr(slices, p).y) for p in ("train", "valid", "test")},
         "metrics": result.metrics,
         "leakage_suspects": list(slices.leakage.suspects),
+        "bots": report.bot_counts,
         "decision": dataclasses.asdict(result.decision),
         "run_config": run_config.model_dump(mode="json"),
         "plan": None if plan is None else plan.to_dict(),

@@ -107,8 +107,18 @@ def test_clicks_soon_after_delivery_from_delivered_at_or_the_send():
     delivered = T0 + pd.Timedelta(seconds=100)
     frame = events(
         [
-            {"activity_type": "email_click", "at": 108, "email_id": "e1", "delivered_at": delivered},
-            {"activity_type": "email_click", "at": 111, "email_id": "e2", "delivered_at": delivered},
+            {
+                "activity_type": "email_click",
+                "at": 108,
+                "email_id": "e1",
+                "delivered_at": delivered,
+            },
+            {
+                "activity_type": "email_click",
+                "at": 111,
+                "email_id": "e2",
+                "delivered_at": delivered,
+            },
             # no delivered_at: the contact's send of the same e-mail counts
             {"activity_type": "email_sent", "at": 1000, "email_id": "e3"},
             {"activity_type": "email_click", "at": 1010, "email_id": "e3"},
@@ -146,7 +156,9 @@ def test_delivery_times_prefer_delivered_at_then_the_first_send():
 def test_bursts_no_person_produces():
     fast = [{"activity_type": "page_view", "at": 10 + 0.4 * i} for i in range(5)]
     slow = [{"activity_type": "page_view", "at": 100 + 1.0 * i} for i in range(5)]
-    other = [{"activity_type": "page_view", "at": 10 + 0.1 * i, "contact_id": "c2"} for i in range(4)]
+    other = [
+        {"activity_type": "page_view", "at": 10 + 0.1 * i, "contact_id": "c2"} for i in range(4)
+    ]
     sales = [{"activity_type": "deal_stage_change", "at": 10, "contact_id": "c3"}] * 6
     frame = events(fast + slow + other + sales)
     assert reasons_of(frame) == ["burst"] * 5 + [None] * 5 + [None] * 4 + [None] * 6

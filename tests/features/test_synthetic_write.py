@@ -25,7 +25,7 @@ def test_parquet_layout_keeps_truth_apart(crm: SyntheticCrm, tmp_path: Path) -> 
     top = sorted(p.name for p in tmp_path.iterdir())
     assert top == sorted([f"{t}.parquet" for t in TABLES] + ["manifest.json", "_truth"])
     truth_files = sorted(p.name for p in (tmp_path / "_truth").iterdir())
-    assert truth_files == ["params.json", "propensity.parquet"]
+    assert truth_files == ["bot_activities.csv", "params.json", "propensity.parquet"]
     assert paths["truth"] == tmp_path / "_truth" / "propensity.parquet"
     for name in TABLES:
         back = pd.read_parquet(paths[name])

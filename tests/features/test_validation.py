@@ -415,6 +415,7 @@ def test_write_layout_and_idempotence(dirty, tmp_path):
     _, report = dirty
     paths = report.write(tmp_path)
     expected = {f"quarantine/{t}.csv" for t in TABLES} | {
+        "bots.csv",
         "validation_summary.json",
         "gx_results.json",
     }

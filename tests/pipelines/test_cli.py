@@ -113,12 +113,17 @@ def test_validate_write_accepted_writes_the_accepted_tables_idempotently(tmp_pat
     args = ["validate", "--data", str(raw), "--now", "2026-11-01", "--out", str(tmp_path / "v")]
     result = runner.invoke(app, [*args, "--write-accepted", str(accepted)])
     assert result.exit_code == 0, result.output
-    counts = json.loads((tmp_path / "v" / "validation_summary.json").read_text())["counts"]
+    summary = json.loads((tmp_path / "v" / "validation_summary.json").read_text())
+    counts, n_bots = summary["counts"], summary["bots"]["bots"]
     assert counts["contacts"]["quarantined"] > 0  # the planted duplicates went to quarantine
+    assert n_bots > 0  # and the planted bots to bots.csv
+    assert len(pd.read_csv(tmp_path / "v" / "bots.csv")) == n_bots
+    assert "filtered as bots" in result.output
     again = ingest(accepted)
-    for table, c in counts.items():
-        assert again.counts[table]["input"] == c["accepted"], table
+    for table, c in counts.items():  # the accepted tables hold no bots' activities
+        assert again.counts[table]["input"] == c["accepted"] - n_bots * (table == "activities")
         assert again.counts[table]["quarantined"] == 0, table
+    assert again.bots.empty
     assert again.tables.contacts["contact_id"].is_unique
     first = {p.name: p.read_bytes() for p in accepted.glob("*.parquet")}
     assert sorted(first) == [f"{t}.parquet" for t in sorted(counts)]

@@ -1,0 +1,71 @@
+"""Planted bots in the synthetic CRM: truth file, share, every propensity, filter figures."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from crawlerdetect import CrawlerDetect
+
+from features.bots import load_bot_settings, split_bots
+from features.synthetic import DirtConfig, generate_crm, write_crm
+from features.synthetic.bots import PEOPLE_AGENTS, SCANNER_AGENTS
+
+EMAIL = ["email_open", "email_click"]
+
+
+@pytest.fixture(scope="module")
+def crm():
+    return generate_crm(2_000, seed=3, dirt=DirtConfig.none())
+
+
+def test_truth_file_lists_the_planted_ids(crm, tmp_path):
+    paths = write_crm(crm, tmp_path)
+    truth = pd.read_csv(paths["bot_activities"], dtype="string")
+    assert list(truth.columns) == ["activity_id"]
+    assert len(truth) == crm.truth_params["bots"]["planted"] > 0
+    assert truth["activity_id"].isin(crm.tables.activities["activity_id"]).all()
+    assert crm.tables.activities["activity_id"].is_unique
+
+
+def test_about_a_fifth_of_email_events_are_bots_on_contacts_of_every_propensity(crm):
+    acts = crm.tables.activities
+    email = acts["activity_type"].astype("string").isin(EMAIL)
+    bot = acts["activity_id"].isin(crm.bot_activities)
+    assert bot[~email].sum() == 0
+    assert 0.18 <= bot[email].mean() <= 0.21
+    # bots per delivered e-mail do not depend on who the reader is
+    sent = acts[acts["activity_type"] == "email_sent"].groupby("contact_id").size()
+    bots = acts[bot].groupby("contact_id").size().reindex(sent.index, fill_value=0)
+    propensity = crm.truth.set_index("contact_id")["propensity"].reindex(sent.index)
+    quartile = pd.qcut(propensity, 4, labels=False)
+    per_send = bots.groupby(quartile).sum() / sent.groupby(quartile).sum()
+    assert per_send.min() > 0
+    assert per_send.max() / per_send.min() < 1.5
+
+
+def test_hidden_propensity_does_not_depend_on_the_bots():
+    with_bots = generate_crm(300, seed=5, dirt=DirtConfig.none())
+    without = generate_crm(300, seed=5, dirt=DirtConfig.none(), bot_share=0.0)
+    pd.testing.assert_frame_equal(with_bots.truth, without.truth)
+    assert without.bot_activities.empty
+    people = ~with_bots.tables.activities["activity_id"].isin(with_bots.bot_activities)
+    assert people.sum() == len(without.tables.activities)
+
+
+def test_people_look_like_people_and_scanners_announce_themselves():
+    detector = CrawlerDetect()
+    assert not any(detector.isCrawler(agent) for agent in PEOPLE_AGENTS)
+    assert all(detector.isCrawler(agent) for agent in SCANNER_AGENTS)
+
+
+def test_the_default_filter_meets_the_targets_against_the_truth(crm):
+    acts = crm.tables.activities
+    kept, bots = split_bots(acts, load_bot_settings())
+    planted = acts["activity_id"].isin(crm.bot_activities)
+    flagged = acts["activity_id"].isin(bots["activity_id"])
+    human_email = acts["activity_type"].astype("string").isin(EMAIL) & ~planted
+    recall = (flagged & planted).sum() / planted.sum()
+    false_positive = (flagged & human_email).sum() / human_email.sum()
+    assert recall >= 0.95
+    assert false_positive <= 0.01
+    assert (flagged & ~planted).sum() == (flagged & human_email).sum()  # no other type hit
