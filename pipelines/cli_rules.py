@@ -216,3 +216,8 @@ def explain(
     except KeyError as exc:
         fail(f"contact {contact_id!r} is not in {data}")
         raise typer.Exit(EXIT_DATA_ERROR) from exc
+
+
+from pipelines.cli_lifecycle import register  # noqa: E402  (publish, revert, history)
+
+register(rules_app)

@@ -15,6 +15,7 @@ Two entry points:
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Mapping
 from dataclasses import replace
@@ -121,6 +122,19 @@ class LeadScorer:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._parse()
+
+    def with_rulebook(self, rulebook: Rulebook) -> LeadScorer:
+        """A copy of this scorer with another rulebook (model, spec and blend shared).
+
+        Used to publish a new rulebook version without retraining: the rules columns,
+        stages and the blend's manual part come from ``rulebook``; a model trained with
+        the rule score as a feature (``include_rule_score``) reads the new total.
+        """
+        other = copy.copy(self)
+        other.rulebook_mapping = rulebook.model_dump(mode="json", by_alias=True)
+        other._parse()
+        other._explainer = self._explainer
+        return other
 
     @property
     def explainer(self) -> FastTreeShap:

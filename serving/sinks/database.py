@@ -20,6 +20,7 @@ A failure at any step rolls the whole run back: the previous scores stay as they
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -201,6 +202,8 @@ def write_database(
     rejects: pd.DataFrame,
     table_prefix: str,
     accounts: pd.DataFrame | None = None,
+    *,
+    in_transaction: Callable[[sa.Connection], None] | None = None,
 ) -> SinkResult:
     """Write one validated run to a database in one transaction (see module docstring).
 
@@ -212,6 +215,10 @@ def write_database(
         table_prefix: Validated table-name prefix.
         accounts: Validated account roll-up (:mod:`serving.sinks.accounts`), or None;
             written in the same transaction.
+        in_transaction: Called with the connection once the tables exist, before the
+            scores are written, inside the run's transaction (e.g.
+            :func:`serving.sinks.versions.record_publish`): what it writes commits with
+            the scores or not at all.
 
     Returns:
         Counts of what changed.
@@ -224,6 +231,8 @@ def write_database(
     try:
         with engine.connect() as conn, conn.execution_options(leadscore_write=True).begin():
             ensure_tables(conn, tables.metadata, table_prefix)
+            if in_transaction is not None:
+                in_transaction(conn)
             _stage_rows(conn, tables.staging, scores)
             n_current = _upsert_current(conn, tables, run)
             n_history = _write_history(conn, tables, run)

@@ -15,6 +15,7 @@ Given the rulebook's account roll-up, every sink also stores the account scores
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -105,6 +106,7 @@ def write_scores(
     rejects: pd.DataFrame | None = None,
     table_prefix: str = "leadscore_",
     accounts: pd.DataFrame | None = None,
+    in_transaction: Callable[[sa.Connection], None] | None = None,
 ) -> SinkResult:
     """Validate one run's scores and rejects and write them to ``sink``.
 
@@ -119,6 +121,8 @@ def write_scores(
         table_prefix: Database table-name prefix (``^[a-z_][a-z0-9_]{0,30}$``).
         accounts: The rulebook's account roll-up (``ScoreResult.accounts``) or None;
             written into the same sink (:mod:`serving.sinks.accounts`).
+        in_transaction: Database sinks only: called inside the run's transaction before
+            the scores are written (see :func:`serving.sinks.database.write_database`).
 
     Returns:
         What the sink wrote.
@@ -134,8 +138,21 @@ def write_scores(
         rejects = pd.DataFrame({c: pd.Series(dtype="str") for c in REJECT_COLUMNS})
     validate_rejects(rejects, scores)
     checked = None if accounts is None else validate_accounts(accounts)
+    if in_transaction is not None and target.kind != "database":
+        raise ValueError(
+            f"sink {sink!r} is not a database: rulebook versions live in the sink's database "
+            "(sqlite:///PATH.db or postgresql+psycopg://USER@HOST:PORT/DB)"
+        )
     if target.kind == "database":
-        return write_database(scores, target.location, run, rejects, table_prefix, checked)
+        return write_database(
+            scores,
+            target.location,
+            run,
+            rejects,
+            table_prefix,
+            checked,
+            in_transaction=in_transaction,
+        )
     path = Path(target.location)
     if target.kind == "parquet":
         written = write_parquet(scores, path, run, rejects)

@@ -20,6 +20,7 @@ import pytest
 import sqlalchemy as sa
 
 from serving.sinks import RunInfo, build_tables
+from serving.sinks.versions import version_tables
 
 PG_ENV = "LEADSCORE_TEST_PG_URL"
 PG_SKIP = "set LEADSCORE_TEST_PG_URL to run against PostgreSQL (.ci/run starts one)"
@@ -120,6 +121,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path, table_prefix: str) -> Itera
     engine = sa.create_engine(url)
     tables = build_tables(table_prefix)
     with engine.begin() as conn:
+        version_tables(table_prefix).metadata.drop_all(conn, checkfirst=True)
         tables.metadata.drop_all(conn, checkfirst=True)
     engine.dispose()
 

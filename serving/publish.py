@@ -1,0 +1,134 @@
+"""Publish a rulebook version: re-score every lead with it and record it, in one transaction.
+
+The scorer keeps its model, feature spec and blend; only the rulebook changes
+(:meth:`serving.scorer.LeadScorer.with_rulebook`). The new scores, the version row and
+the snapshot of the scores it replaces (:mod:`serving.sinks.versions`) are committed by
+the sink's single run transaction, so a failure leaves the previous version and scores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pandas as pd
+import sqlalchemy as sa
+import yaml
+
+from features.crm import CrmTables
+from rules import Rulebook, rulebook_from_dict
+from serving.batch import previous_stages, score_batch
+from serving.scorer_model import LoadedScorer
+from serving.sinks import RunInfo, SinkResult, parse_sink, write_scores
+from serving.sinks.versions import RulebookVersion, checksum_of, record_publish
+
+
+@dataclass(frozen=True)
+class Published:
+    """What :func:`publish_rulebook` did.
+
+    Attributes:
+        version_id: The new version's id in the sink.
+        rulebook_version: The rulebook version the scores carry (``<version>#<checksum>``).
+        sink_result: What the sink wrote.
+    """
+
+    version_id: int
+    rulebook_version: str
+    sink_result: SinkResult
+
+
+def rulebook_of(version: RulebookVersion) -> Rulebook:
+    """The rulebook a stored version holds (its YAML text, loaded safely and validated)."""
+    return rulebook_from_dict(yaml.safe_load(version.text))
+
+
+def require_database(sink: str) -> str:
+    """``sink`` if it is a database URL.
+
+    Raises:
+        ValueError: For a file, folder or HubSpot sink (versions need the database).
+    """
+    if parse_sink(sink).kind != "database":
+        raise ValueError(
+            f"--sink {sink!r}: rulebook versions live in the sink's database, beside the "
+            "scores; give its URL (sqlite:///PATH.db or postgresql+psycopg://USER@HOST/DB)"
+        )
+    return sink
+
+
+def scores_rulebook_version(rulebook: Rulebook, text: str) -> str:
+    """The rulebook version the re-scored rows carry: its own version and checksum, so
+    history rows of two texts with the same ``version`` field stay apart."""
+    return f"{rulebook.version}#{checksum_of(text)[:8]}"
+
+
+def publish_rulebook(
+    tables: CrmTables,
+    loaded: LoadedScorer,
+    rulebook: Rulebook,
+    text: str,
+    sink: str,
+    as_of: pd.Timestamp,
+    *,
+    published_by: str,
+    extra_rejects: pd.DataFrame | None = None,
+    table_prefix: str = "leadscore_",
+) -> Published:
+    """Re-score every eligible lead with ``rulebook`` and record it as the current version.
+
+    Args:
+        tables: Validated canonical tables (bots filtered).
+        loaded: The registered scorer (model, spec, blend).
+        rulebook: The rulebook to publish, parsed from ``text``.
+        text: Its YAML text, as stored.
+        sink: The sink's database URL.
+        as_of: Scoring time (UTC).
+        published_by: Who publishes.
+        extra_rejects: Leads rejected before scoring (quarantined contacts).
+        table_prefix: The sink's table prefix.
+
+    Returns:
+        The new version and what was written.
+
+    Raises:
+        ValueError: The sink is not a database, or ``text`` is already the current version.
+    """
+    require_database(sink)
+    scorer = loaded.scorer.with_rulebook(rulebook)
+    previous = previous_stages(sink, as_of, table_prefix)
+    result = score_batch(tables, scorer, as_of, previous=previous, extra_rejects=extra_rejects)
+    now = datetime.now(UTC).replace(microsecond=0)
+    version = scores_rulebook_version(rulebook, text)
+    run = RunInfo(
+        as_of=result.as_of,
+        model_name=loaded.model_name,
+        model_version=loaded.model_version,
+        rulebook_version=version,
+        run_id=f"publish-{now:%Y%m%dT%H%M%SZ}-{checksum_of(text)[:8]}",
+        scored_at=now,
+    )
+    recorded: list[int] = []
+
+    def record(conn: sa.Connection) -> None:
+        recorded.append(
+            record_publish(
+                conn,
+                table_prefix,
+                rulebook_name=rulebook.name,
+                rulebook_version=str(rulebook.version),
+                text=text,
+                published_by=published_by,
+                published_at=now,
+            )
+        )
+
+    written = write_scores(
+        result.scores,
+        sink,
+        run,
+        rejects=result.rejects,
+        table_prefix=table_prefix,
+        in_transaction=record,
+    )
+    return Published(recorded[0], version, written)

@@ -1,0 +1,288 @@
+"""Published rulebook versions, kept in the sink's database beside the scores they made.
+
+Two tables per prefix, created through :func:`serving.sinks.ddl.ensure_tables`:
+
+* ``<prefix>rulebook_versions``: one row per published version (its id, the rulebook's
+  name and version, the YAML text, its SHA-256 checksum, who published it and when, the
+  version that was current before it, whether it is current, and who reverted it when);
+* ``<prefix>scores_snapshots``: for each version, the current-scores table exactly as it
+  was just before that version was published (copied row for row by the database, so
+  restoring it gives the same values, bytes included).
+
+:func:`record_publish` runs inside the publishing run's own transaction (see
+:func:`serving.sinks.dispatch.write_scores`), so the version, its snapshot and the new
+scores are committed together or not at all. :func:`revert_version` restores, in one
+transaction, the snapshot taken when the reverted version was published.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from serving.sinks.ddl import ensure_tables
+from serving.sinks.tables import UtcDateTime, build_tables, make_engine, validate_prefix
+
+
+@dataclass(frozen=True)
+class VersionTables:
+    """The two lifecycle tables of one prefix, bound to their own ``MetaData``."""
+
+    metadata: sa.MetaData
+    versions: sa.Table
+    snapshots: sa.Table
+
+
+@dataclass(frozen=True)
+class RulebookVersion:
+    """One row of ``<prefix>rulebook_versions``."""
+
+    version_id: int
+    rulebook_name: str
+    rulebook_version: str
+    checksum: str
+    text: str
+    published_by: str
+    published_at: datetime
+    previous_version_id: int | None
+    is_current: bool
+    reverted_by: str | None
+    reverted_at: datetime | None
+
+
+def checksum_of(text: str) -> str:
+    """SHA-256 of a rulebook's text (UTF-8), hex."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def version_tables(prefix: str) -> VersionTables:
+    """Define the lifecycle tables for ``prefix`` (validated)."""
+    p = validate_prefix(prefix)
+    md = sa.MetaData()
+    versions = sa.Table(
+        f"{p}rulebook_versions",
+        md,
+        sa.Column("version_id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("rulebook_name", sa.String, nullable=False),
+        sa.Column("rulebook_version", sa.String, nullable=False),
+        sa.Column("checksum", sa.String(64), nullable=False),
+        sa.Column("text", sa.Text, nullable=False),
+        sa.Column("published_by", sa.String, nullable=False),
+        sa.Column("published_at", UtcDateTime, nullable=False),
+        sa.Column("previous_version_id", sa.Integer, nullable=True),
+        sa.Column("is_current", sa.Boolean, nullable=False),
+        sa.Column("reverted_by", sa.String, nullable=True),
+        sa.Column("reverted_at", UtcDateTime, nullable=True),
+    )
+    current = build_tables(p).current
+    snapshots = sa.Table(
+        f"{p}scores_snapshots",
+        md,
+        sa.Column("version_id", sa.Integer, primary_key=True, autoincrement=False),
+        *(
+            sa.Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
+            for c in current.columns
+        ),
+    )
+    return VersionTables(md, versions, snapshots)
+
+
+def record_publish(
+    conn: sa.Connection,
+    prefix: str,
+    *,
+    rulebook_name: str,
+    rulebook_version: str,
+    text: str,
+    published_by: str,
+    published_at: datetime,
+) -> int:
+    """Record a new current version and snapshot the current scores, in ``conn``'s
+    transaction (which must hold the sink's lock and have created the score tables).
+
+    Returns:
+        The new version's id.
+
+    Raises:
+        ValueError: The same text is already the current version.
+    """
+    vt = version_tables(prefix)
+    ensure_tables(conn, vt.metadata, prefix)
+    current = _current(conn, vt)
+    checksum = checksum_of(text)
+    if current is not None and current.checksum == checksum:
+        raise ValueError(
+            f"this rulebook is already the published version {current.version_id} "
+            f"(checksum {checksum[:12]}): nothing to publish"
+        )
+    new_id = (
+        int(
+            conn.execute(
+                sa.select(sa.func.coalesce(sa.func.max(vt.versions.c.version_id), 0))
+            ).scalar_one()
+        )
+        + 1
+    )
+    score_columns = [c.name for c in build_tables(prefix).current.columns]
+    current_table = build_tables(prefix).current
+    conn.execute(
+        vt.snapshots.insert().from_select(
+            ["version_id", *score_columns],
+            sa.select(sa.literal(new_id, sa.Integer), *(current_table.c[c] for c in score_columns)),
+        )
+    )
+    conn.execute(vt.versions.update().values(is_current=False).where(vt.versions.c.is_current))
+    conn.execute(
+        vt.versions.insert().values(
+            version_id=new_id,
+            rulebook_name=rulebook_name,
+            rulebook_version=rulebook_version,
+            checksum=checksum,
+            text=text,
+            published_by=published_by,
+            published_at=published_at,
+            previous_version_id=None if current is None else current.version_id,
+            is_current=True,
+        )
+    )
+    return new_id
+
+
+def list_versions(url: str, prefix: str = "leadscore_") -> list[RulebookVersion]:
+    """Every published version, oldest first (empty when nothing was published)."""
+    vt = version_tables(prefix)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            if not sa.inspect(conn).has_table(vt.versions.name):
+                return []
+            return _all(conn, vt)
+    finally:
+        engine.dispose()
+
+
+def current_version(url: str, prefix: str = "leadscore_") -> RulebookVersion | None:
+    """The current version, or None when nothing was published."""
+    return next((v for v in list_versions(url, prefix) if v.is_current), None)
+
+
+@dataclass(frozen=True)
+class Reverted:
+    """What :func:`revert_version` did.
+
+    Attributes:
+        from_version: The version that was current.
+        to_version: The version now current.
+        restored_from: The snapshot restored (taken when this version was published).
+        n_rows: Rows of the current-scores table after the revert.
+    """
+
+    from_version: int
+    to_version: int
+    restored_from: int
+    n_rows: int
+
+
+def revert_version(
+    url: str,
+    prefix: str = "leadscore_",
+    *,
+    to: int | None = None,
+    reverted_by: str,
+    reverted_at: datetime,
+) -> Reverted:
+    """Make an earlier version current again and restore the scores it had, exactly.
+
+    The current version's predecessors form a chain (each version records the one that
+    was current before it). ``to`` must be in that chain (default: the one just before).
+    The current-scores table is replaced, in one transaction, by the snapshot taken when
+    the chain's version after ``to`` was published.
+
+    Args:
+        url: The sink's database URL.
+        prefix: Its table prefix.
+        to: The version to make current (None: the previous one).
+        reverted_by: Who reverts (recorded on the version left).
+        reverted_at: When (UTC-aware).
+
+    Returns:
+        What was reverted.
+
+    Raises:
+        ValueError: Nothing is published, the current version is the first, or ``to`` is
+            not an earlier version of the current chain (the message lists it).
+    """
+    tables, vt = build_tables(prefix), version_tables(prefix)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn, conn.execution_options(leadscore_write=True).begin():
+            ensure_tables(conn, tables.metadata, prefix)
+            ensure_tables(conn, vt.metadata, prefix)
+            versions = {v.version_id: v for v in _all(conn, vt)}
+            current = next((v for v in versions.values() if v.is_current), None)
+            if current is None:
+                raise ValueError(
+                    "no rulebook version is published in this sink: nothing to revert "
+                    "(publish one with leadscore rules publish)"
+                )
+            chain = [current.version_id]
+            while (prev := versions[chain[-1]].previous_version_id) is not None:
+                chain.append(prev)
+            target = to if to is not None else (chain[1] if len(chain) > 1 else None)
+            if target is None:
+                raise ValueError(
+                    f"version {current.version_id} is the first published version: there is "
+                    "no earlier version to revert to"
+                )
+            if target not in chain[1:]:
+                earlier = ", ".join(map(str, chain[1:])) or "none"
+                raise ValueError(
+                    f"--to {target}: not an earlier version of the current one "
+                    f"({current.version_id}); earlier versions: {earlier}"
+                )
+            restored_from = chain[chain.index(target) - 1]
+            columns = [c.name for c in tables.current.columns]
+            conn.execute(tables.current.delete())
+            conn.execute(
+                tables.current.insert().from_select(
+                    columns,
+                    sa.select(*(vt.snapshots.c[c] for c in columns)).where(
+                        vt.snapshots.c.version_id == restored_from
+                    ),
+                )
+            )
+            conn.execute(
+                vt.versions.update()
+                .where(vt.versions.c.version_id == current.version_id)
+                .values(is_current=False, reverted_by=reverted_by, reverted_at=reverted_at)
+            )
+            conn.execute(
+                vt.versions.update()
+                .where(vt.versions.c.version_id == target)
+                .values(is_current=True)
+            )
+            n_rows = int(
+                conn.execute(sa.select(sa.func.count()).select_from(tables.current)).scalar_one()
+            )
+    finally:
+        engine.dispose()
+    return Reverted(current.version_id, target, restored_from, n_rows)
+
+
+def _all(conn: sa.Connection, vt: VersionTables) -> list[RulebookVersion]:
+    rows = conn.execute(sa.select(vt.versions).order_by(vt.versions.c.version_id)).mappings()
+    return [RulebookVersion(**_plain(row)) for row in rows]
+
+
+def _current(conn: sa.Connection, vt: VersionTables) -> RulebookVersion | None:
+    return next((v for v in _all(conn, vt) if v.is_current), None)
+
+
+def _plain(row: Any) -> dict[str, Any]:
+    out = dict(row)
+    out["is_current"] = bool(out["is_current"])
+    return out

@@ -1,0 +1,198 @@
+"""The rulebook lifecycle end to end: preview, publish, revert (byte-identical), history."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from features.spec import load_feature_spec
+from features.synthetic import DirtConfig, generate_crm
+from features.training_set import outcome_labels
+from models.config import LightGBMParams, TrainConfig
+from models.train import model_from_config
+from pipelines.cli import app
+from pipelines.training_data import snapshot_slices
+from rules import load_rulebook, rulebook_from_dict, score_rulebook
+from serving.batch import run_batch
+from serving.blend import BlendConfig
+from serving.eligibility import known_contacts
+from serving.publish import publish_rulebook, rulebook_of
+from serving.rulebook_impact import rulebook_impact
+from serving.scorer import LeadScorer
+from serving.scorer_model import LoadedScorer
+from serving.sinks.versions import current_version, list_versions, revert_version
+
+DEFAULT = Path(__file__).resolve().parents[2] / "rules" / "rulebooks" / "default.yaml"
+AS_OF = pd.Timestamp("2026-09-01", tz="UTC")
+NOW = datetime(2026, 9, 2, tzinfo=UTC)
+runner = CliRunner()
+pytestmark = pytest.mark.slow  # a scorer and several full re-scorings
+
+
+@pytest.fixture(scope="module")
+def setup():
+    """A synthetic CRM, an in-memory scorer on it, and two rulebook texts."""
+    tables = generate_crm(1500, 8, dirt=DirtConfig.none()).tables
+    spec, rulebook = load_feature_spec(), load_rulebook(DEFAULT)
+    slices = snapshot_slices(
+        tables, spec, horizon_days=90, rulebook=rulebook, train_snapshots=2, every_days=30
+    )
+    config = TrainConfig(
+        lightgbm=LightGBMParams(n_estimators=20, learning_rate=0.1, early_stopping_rounds=5)
+    )
+    model = model_from_config(config).fit(
+        slices.X("train"), slices.train.y, X_valid=slices.X("valid"), y_valid=slices.valid.y
+    )
+    scorer = LeadScorer(model, rulebook, BlendConfig(), spec=spec)
+    loaded = LoadedScorer(scorer, "models:/test-lifecycle/1", "test-lifecycle", "1")
+    first = DEFAULT.read_text()
+    raw = yaml.safe_load(first)
+    raw["version"] = f"{raw['version']}-lenient"
+    raw["stages"]["mql"] = 20  # more leads become MQLs
+    raw["changelog"].append(
+        {"version": raw["version"], "date": "2026-12-01", "changes": ["MQL from 20 points."]}
+    )
+    second = yaml.safe_dump(raw, sort_keys=False)
+    return tables, loaded, first, second
+
+
+def _current(fx, url: str, prefix: str) -> list[tuple]:
+    return fx.snapshot(url, prefix)[f"{prefix}scores_current"]
+
+
+def _publish(setup, url, prefix, text, who="ana"):
+    tables, loaded, *_ = setup
+    book = rulebook_from_dict(yaml.safe_load(text))
+    return publish_rulebook(
+        tables, loaded, book, text, url, AS_OF, published_by=who, table_prefix=prefix
+    )
+
+
+def test_publish_then_revert_restores_the_current_scores_exactly(setup, db_url, table_prefix, fx):
+    tables, loaded, first, second = setup
+    run_batch(tables, loaded.scorer, AS_OF, db_url, model_name="m", model_version="1",
+              table_prefix=table_prefix)  # fmt: skip
+    v1 = _publish(setup, db_url, table_prefix, first)
+    assert v1.version_id == 1
+    before = _current(fx, db_url, table_prefix)
+    v2 = _publish(setup, db_url, table_prefix, second, who="bo")
+    assert v2.version_id == 2 and v2.sink_result.n_current_updated > 0
+    after = _current(fx, db_url, table_prefix)
+    assert after != before
+    assert {row[-3] for row in after} == {v2.rulebook_version}  # rulebook_version column
+    with pytest.raises(ValueError, match="already the published version 2"):
+        _publish(setup, db_url, table_prefix, second)
+
+    done = revert_version(db_url, table_prefix, reverted_by="cy", reverted_at=NOW)
+    assert (done.from_version, done.to_version, done.restored_from) == (2, 1, 2)
+    assert _current(fx, db_url, table_prefix) == before  # the same raw values, row for row
+
+    versions = list_versions(db_url, table_prefix)
+    assert [(v.version_id, v.is_current, v.published_by) for v in versions] == [
+        (1, True, "ana"),
+        (2, False, "bo"),
+    ]
+    assert versions[1].reverted_by == "cy" and versions[1].previous_version_id == 1
+    assert rulebook_of(versions[1]).stages.mql == 20
+    assert versions[0].text == first
+    with pytest.raises(ValueError, match="version 1 is the first published version"):
+        revert_version(db_url, table_prefix, reverted_by="cy", reverted_at=NOW)
+
+
+def test_revert_to_an_older_version_and_refusals(setup, tmp_path, fx):
+    url, prefix = f"sqlite:///{tmp_path / 's.db'}", "leadscore_"
+    tables, loaded, first, second = setup
+    with pytest.raises(ValueError, match="no rulebook version is published"):
+        revert_version(url, prefix, reverted_by="x", reverted_at=NOW)
+    _publish(setup, url, prefix, first)
+    state_1 = _current(fx, url, prefix)
+    _publish(setup, url, prefix, second)
+    third = second.replace("lenient", "lenient-2")
+    _publish(setup, url, prefix, third)
+    with pytest.raises(
+        ValueError, match=r"--to 3: not an earlier version .* earlier versions: 2, 1"
+    ):
+        revert_version(url, prefix, to=3, reverted_by="x", reverted_at=NOW)
+    done = revert_version(url, prefix, to=1, reverted_by="x", reverted_at=NOW)
+    assert (done.from_version, done.to_version, done.restored_from) == (3, 1, 2)
+    assert _current(fx, url, prefix) == state_1
+    assert current_version(url, prefix).version_id == 1
+    # a new publish after a revert follows version 1
+    _publish(setup, url, prefix, second)
+    assert current_version(url, prefix).previous_version_id == 1
+
+
+def test_preview_numbers_equal_an_independent_count(setup):
+    tables, _, first, second = setup
+    old, new = (rulebook_from_dict(yaml.safe_load(t)) for t in (first, second))
+    impact = rulebook_impact(tables, old, new, AS_OF, horizon_days=90)
+
+    def stages(book, when):
+        known, _ = known_contacts(tables.contacts, when)
+        scores = score_rulebook(replace(tables, contacts=known), book, when).scores
+        return dict(zip(scores["contact_id"].astype(str), scores["stage"].astype(object)))
+
+    def named(stage):
+        return stage if stage in ("lead", "mql", "sql") else "other"
+
+    b, a = stages(old, AS_OF), stages(new, AS_OF)
+    moves = Counter((named(b[c]), named(a[c])) for c in b if named(b[c]) != named(a[c]))
+    assert impact.moves == dict(moves) and moves
+    assert impact.before == {s: sum(v == s for v in b.values()) for s in ("mql", "sql")}
+    assert impact.after == {s: sum(v == s for v in a.values()) for s in ("mql", "sql")}
+    assert impact.after["mql"] > impact.before["mql"]
+
+    bt = impact.backtest
+    end = max(
+        pd.to_datetime(tables.activities["occurred_at"], utc=True).max(),
+        pd.to_datetime(tables.contacts["created_at"], utc=True).max(),
+        pd.to_datetime(tables.outcomes["converted_at"], utc=True).max(),
+    )
+    assert bt.as_of < end - pd.Timedelta(days=89)
+    b, a = stages(old, bt.as_of), stages(new, bt.as_of)
+    first_positive: dict[str, pd.Timestamp] = {}
+    for row in tables.outcomes.itertuples():
+        if row.outcome in ("opportunity", "won"):
+            at = pd.Timestamp(row.converted_at)
+            first_positive[row.contact_id] = min(at, first_positive.get(row.contact_id, at))
+    # who may count (not converted, not at a customer, not an employee): training's rule
+    eligible = outcome_labels(tables, pd.Index(list(b)), bt.as_of, 90)["eligible"].to_dict()
+
+    def converted(c):
+        first = first_positive.get(c)
+        return first is not None and bt.as_of < first <= bt.as_of + pd.Timedelta(days=90)
+
+    qualified = ("mql", "sql")
+    extra = [c for c in b if a[c] in qualified and b[c] not in qualified and eligible[c]]
+    kept = [c for c in b if b[c] in qualified and eligible[c]]
+    assert bt.new_qualified == len(extra) > 0
+    assert bt.new_converted == sum(map(converted, extra))
+    assert bt.published_qualified == len(kept)
+    assert bt.published_converted == sum(map(converted, kept))
+
+
+def test_history_and_revert_commands(setup, tmp_path):
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    _, _, first, second = setup
+    empty = runner.invoke(app, ["rules", "history", "--sink", url])
+    assert empty.exit_code == 0 and "no rulebook version is published" in empty.output
+    _publish(setup, url, "leadscore_", first, who="ana")
+    _publish(setup, url, "leadscore_", second, who="bo")
+    shown = runner.invoke(app, ["rules", "history", "--sink", url])
+    assert shown.exit_code == 0, shown.output
+    assert "ana" in shown.output and "bo" in shown.output and "current" in shown.output
+    declined = runner.invoke(app, ["rules", "revert", "--sink", url], input="n\n")
+    assert declined.exit_code == 1 and current_version(url).version_id == 2
+    done = runner.invoke(app, ["rules", "revert", "--sink", url, "--yes", "--by", "cy"])
+    assert done.exit_code == 0, done.output
+    assert "version 2 -> version 1" in done.output
+    assert "reverted" in runner.invoke(app, ["rules", "history", "--sink", url]).output
+    bad = runner.invoke(app, ["rules", "history", "--sink", str(tmp_path / "scores.csv")])
+    assert bad.exit_code == 1 and "rulebook versions live in the sink's database" in bad.output
