@@ -8,7 +8,7 @@ the sink's single run transaction, so a failure leaves the previous version and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -20,7 +20,7 @@ from rules import Rulebook, rulebook_from_dict
 from serving.batch import previous_stages, score_batch
 from serving.scorer_model import LoadedScorer
 from serving.sinks import RunInfo, SinkResult, parse_sink, write_scores
-from serving.sinks.versions import RulebookVersion, checksum_of, record_publish
+from serving.sinks.versions import RulebookVersion, checksum_of, current_version, record_publish
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,29 @@ class Published:
 def rulebook_of(version: RulebookVersion) -> Rulebook:
     """The rulebook a stored version holds (its YAML text, loaded safely and validated)."""
     return rulebook_from_dict(yaml.safe_load(version.text))
+
+
+def with_published_rulebook(
+    loaded: LoadedScorer, sink: str, table_prefix: str = "leadscore_"
+) -> tuple[LoadedScorer, str]:
+    """The scorer with the sink's published rulebook, and the rulebook version to record.
+
+    A database sink with a published version scores with that version (so the nightly
+    run and the audit trail agree); otherwise the scorer keeps its own rulebook.
+
+    Returns:
+        ``(scorer, rulebook_version)``: the version is ``<version>#<checksum>`` for a
+        published rulebook, the rulebook's own version otherwise.
+    """
+    own = str(loaded.scorer.rulebook_.version)
+    if parse_sink(sink).kind != "database":
+        return loaded, own
+    current = current_version(sink, table_prefix)
+    if current is None:
+        return loaded, own
+    book = rulebook_of(current)
+    scorer = loaded.scorer.with_rulebook(book)
+    return replace(loaded, scorer=scorer), scores_rulebook_version(book, current.text)
 
 
 def require_database(sink: str) -> str:

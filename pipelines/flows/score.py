@@ -32,6 +32,7 @@ from serving.batch import (
 )
 from serving.batch_summary import format_summary
 from serving.eligibility import validation_rejects
+from serving.publish import with_published_rulebook
 from serving.scorer import ScoredLeads
 from serving.scorer_model import LoadedScorer, load_scorer
 from serving.sinks import RunInfo, SinkResult
@@ -47,6 +48,18 @@ from serving.sinks import RunInfo, SinkResult
 def load(model_uri: str | None, tracking_uri: str) -> LoadedScorer:
     """Load the scorer from the MLflow registry (I/O: retried)."""
     return load_scorer(model_uri, tracking_uri)
+
+
+@task(
+    name="read-published-rulebook",
+    retries=2,
+    retry_delay_seconds=10,
+    retry_condition_fn=retry_transient,
+    cache_policy=NO_CACHE,
+)
+def published(loaded: LoadedScorer, sink: str, table_prefix: str) -> tuple[LoadedScorer, str]:
+    """The scorer with the rulebook version published in the sink, if any (I/O: retried)."""
+    return with_published_rulebook(loaded, sink, table_prefix)
 
 
 @task(
@@ -96,7 +109,12 @@ def score(
     cache_policy=NO_CACHE,
 )
 def write(
-    result: ScoredLeads, loaded: LoadedScorer, sink: str, run_id: str, table_prefix: str
+    result: ScoredLeads,
+    loaded: LoadedScorer,
+    sink: str,
+    run_id: str,
+    table_prefix: str,
+    rulebook_version: str,
 ) -> tuple[RunInfo, SinkResult]:
     """Write scores and rejects in one transaction (I/O: retried; a retry is idempotent)."""
     return write_batch(
@@ -104,7 +122,7 @@ def write(
         sink,
         model_name=loaded.model_name,
         model_version=loaded.model_version,
-        rulebook_version=str(loaded.scorer.rulebook_.version),
+        rulebook_version=rulebook_version,
         run_id=run_id,
         table_prefix=table_prefix,
     )
@@ -184,6 +202,9 @@ def score_flow(
 ) -> dict[str, Any]:
     """Nightly batch scoring into the CRM: every eligible lead scored or rejected.
 
+    A database sink with a published rulebook version (``leadscore rules publish``) is
+    scored with that version instead of the scorer's own rulebook.
+
     Args:
         data: Folder, file or database URL of the CRM export.
         model_uri: The scorer, e.g. ``models:/leadscore-conversion-scorer@champion``
@@ -215,9 +236,9 @@ def score_flow(
         run_id = flow_run.get_id() or default_run_id(stamp, "scorer", "unknown")
         return score_on_spark(data, loaded, stamp, sink, spark_config, str(run_id), table_prefix)
     report = validate_crm(data, mapping, bots_path)
-    loaded = load(model_uri, uri)
+    loaded, rulebook_version = published(load(model_uri, uri), sink, table_prefix)
     previous = read_previous(sink, stamp, table_prefix)
     result = score(report, loaded, stamp, previous)
     run_id = flow_run.get_id() or default_run_id(stamp, "scorer", "unknown")
-    written = write(result, loaded, sink, str(run_id), table_prefix)
+    written = write(result, loaded, sink, str(run_id), table_prefix, rulebook_version)
     return summarise(result, written, sink, table_prefix, report.counts, report.bot_counts)

@@ -23,7 +23,7 @@ from rules import load_rulebook, rulebook_from_dict, score_rulebook
 from serving.batch import run_batch
 from serving.blend import BlendConfig
 from serving.eligibility import known_contacts
-from serving.publish import publish_rulebook, rulebook_of
+from serving.publish import publish_rulebook, rulebook_of, with_published_rulebook
 from serving.rulebook_impact import rulebook_impact
 from serving.scorer import LeadScorer
 from serving.scorer_model import LoadedScorer
@@ -102,6 +102,10 @@ def test_publish_then_revert_restores_the_current_scores_exactly(setup, db_url, 
     assert versions[1].reverted_by == "cy" and versions[1].previous_version_id == 1
     assert rulebook_of(versions[1]).stages.mql == 20
     assert versions[0].text == first
+    # the nightly run scores with the version now current, and records it
+    nightly, version = with_published_rulebook(loaded, db_url, table_prefix)
+    assert nightly.scorer.rulebook_.stages.mql == loaded.scorer.rulebook_.stages.mql
+    assert version == v1.rulebook_version
     with pytest.raises(ValueError, match="version 1 is the first published version"):
         revert_version(db_url, table_prefix, reverted_by="cy", reverted_at=NOW)
 
@@ -125,8 +129,13 @@ def test_revert_to_an_older_version_and_refusals(setup, tmp_path, fx):
     assert _current(fx, url, prefix) == state_1
     assert current_version(url, prefix).version_id == 1
     # a new publish after a revert follows version 1
-    _publish(setup, url, prefix, second)
+    again = _publish(setup, url, prefix, second)
     assert current_version(url, prefix).previous_version_id == 1
+    nightly, version = with_published_rulebook(loaded, url, prefix)
+    assert nightly.scorer.rulebook_.stages.mql == 20 != loaded.scorer.rulebook_.stages.mql
+    assert version == again.rulebook_version
+    own = with_published_rulebook(loaded, str(tmp_path / "scores.parquet"), prefix)
+    assert own == (loaded, str(loaded.scorer.rulebook_.version))
 
 
 def test_preview_numbers_equal_an_independent_count(setup):
