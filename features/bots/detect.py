@@ -67,9 +67,12 @@ def crawler_user_agent(activities: pd.DataFrame, settings: BotSettings) -> np.nd
 def privacy_proxy_open(activities: pd.DataFrame, settings: BotSettings) -> np.ndarray:
     """Opens with the proxy's user agent or from an IP address in the proxy's ranges."""
     rule = settings.privacy_proxy_open
-    typed = _of_types(activities, rule.activity_types)
-    by_agent = _text(activities, "user_agent").isin(rule.user_agents).to_numpy(dtype=bool)
-    return typed & (by_agent | ip_in_ranges(_text(activities, "ip"), rule.ip_ranges))
+    rows = np.flatnonzero(_of_types(activities, rule.activity_types))
+    out = np.zeros(len(activities), dtype=bool)
+    agents = _text(activities, "user_agent").iloc[rows]
+    by_agent = agents.isin(rule.user_agents).to_numpy(dtype=bool)
+    out[rows] = by_agent | ip_in_ranges(_text(activities, "ip").iloc[rows], rule.ip_ranges)
+    return out
 
 
 def all_links_at_once(activities: pd.DataFrame, settings: BotSettings) -> np.ndarray:
@@ -96,12 +99,12 @@ def all_links_at_once(activities: pd.DataFrame, settings: BotSettings) -> np.nda
 def click_after_delivery(activities: pd.DataFrame, settings: BotSettings) -> np.ndarray:
     """Clicks within the rule's seconds of delivery (``delivered_at``, else the send)."""
     rule = settings.click_after_delivery
-    typed = _of_types(activities, rule.activity_types)
-    delivered = delivery_times(activities)
-    age = _epoch_ns(activities["occurred_at"]) - delivered
-    return typed & ((age >= 0) & (age <= rule.within_seconds * _NS)).fillna(False).to_numpy(
-        dtype=bool
-    )
+    rows = np.flatnonzero(_of_types(activities, rule.activity_types))
+    out = np.zeros(len(activities), dtype=bool)
+    delivered = delivery_times(activities, rows)
+    age = _epoch_ns(activities["occurred_at"].iloc[rows]) - delivered
+    out[rows] = ((age >= 0) & (age <= rule.within_seconds * _NS)).fillna(False).to_numpy(bool)
+    return out
 
 
 def burst(activities: pd.DataFrame, settings: BotSettings) -> np.ndarray:
@@ -128,32 +131,45 @@ def burst(activities: pd.DataFrame, settings: BotSettings) -> np.ndarray:
     return out
 
 
-def delivery_times(activities: pd.DataFrame) -> pd.Series:
+def delivery_times(activities: pd.DataFrame, rows: np.ndarray | None = None) -> pd.Series:
     """When each activity's e-mail was delivered, in ns since the epoch (nullable).
 
     ``delivered_at`` when given; otherwise the first ``email_sent`` of the same contact
     and ``email_id``; <NA> when neither is known.
+
+    Args:
+        activities: Canonical activities.
+        rows: Positions to look up (None: every row).
+
+    Returns:
+        ``Int64`` values on the index of those rows.
     """
+    chosen = activities if rows is None else activities.iloc[rows]
     given = (
-        _epoch_ns(activities["delivered_at"])
-        if "delivered_at" in activities
-        else pd.Series(pd.NA, index=activities.index, dtype="Int64")
+        _epoch_ns(chosen["delivered_at"])
+        if "delivered_at" in chosen
+        else pd.Series(pd.NA, index=chosen.index, dtype="Int64")
     )
+    missing = given.isna().to_numpy()
     email = _text(activities, "email_id")
     sent = _of_types(activities, ("email_sent",)) & email.notna().to_numpy()
-    if not sent.any():
+    if not sent.any() or not missing.any():
         return given
+    at = np.flatnonzero(sent)
     sends = pd.DataFrame(
         {
-            "contact_id": activities["contact_id"].to_numpy()[sent],
-            "email_id": email.to_numpy()[sent],
-            "sent": _epoch_ns(activities["occurred_at"]).to_numpy(np.int64, na_value=_NAT)[sent],
+            "contact_id": activities["contact_id"].iloc[at].to_numpy(object),
+            "email_id": email.iloc[at].to_numpy(object),
+            "sent": _epoch_ns(activities["occurred_at"].iloc[at]).to_numpy(np.int64, na_value=_NAT),
         }
     )
     first = sends.groupby(["contact_id", "email_id"], sort=False)["sent"].min()
-    keys = pd.MultiIndex.from_arrays([activities["contact_id"].astype("string"), email])
-    from_send = pd.Series(first.reindex(keys).to_numpy(), index=activities.index, dtype="Int64")
-    return given.fillna(from_send)
+    lookup = chosen.loc[missing]
+    keys = pd.MultiIndex.from_arrays(
+        [lookup["contact_id"].to_numpy(object), _text(lookup, "email_id").to_numpy(object)]
+    )
+    found = pd.Series(first.reindex(keys).to_numpy(), index=lookup.index, dtype="Int64")
+    return given.fillna(found)
 
 
 def ip_in_ranges(ips: pd.Series, ranges: tuple[str, ...]) -> np.ndarray:
@@ -206,13 +222,14 @@ def _is_crawler(agent: str) -> bool:
 
 
 def _text(activities: pd.DataFrame, column: str) -> pd.Series:
+    """A text column as it is (no copy), or all missing when the export lacks it."""
     if column not in activities:
         return pd.Series(pd.NA, index=activities.index, dtype="string")
-    return activities[column].astype("string")
+    return activities[column]
 
 
 def _of_types(activities: pd.DataFrame, types: tuple[str, ...]) -> np.ndarray:
-    return activities["activity_type"].astype("string").isin(types).to_numpy(dtype=bool)
+    return activities["activity_type"].isin(types).to_numpy(dtype=bool)
 
 
 def _epoch_ns(values: pd.Series) -> pd.Series:

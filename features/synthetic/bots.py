@@ -1,14 +1,17 @@
 """Bots in the synthetic CRM: link scanners and privacy-proxy opens, with their truth.
 
 People's e-mail and web activities get a user agent and an IP address per contact, and
-their opens and clicks the delivery time of the e-mail. Then, on e-mails delivered to
-contacts of every propensity alike (bots do not care who the reader is), bots add:
+their opens and clicks the delivery time of the e-mail. Then bots work on mailboxes, as
+they do in reality: a mailbox behind a link scanner has every delivered e-mail scanned,
+one read in Apple Mail has every e-mail opened by the proxy. The mailboxes are drawn at
+random among contacts of every propensity alike (bots do not care who the reader is),
+until the bots' events make up the requested share:
 
-* **scanner clicks**: a corporate link scanner follows one to three links of a delivered
-  e-mail a few seconds after delivery, the links within one second. Most announce
+* **scanner clicks**: the scanner follows one to three links of each delivered e-mail a
+  few seconds after delivery, the links within one second. Most scanners announce
   themselves in the user agent; some pretend to be a browser; a few wait minutes before
   clicking one link as a browser would (no filter can tell those from people).
-* **privacy-proxy opens**: a proxy (Apple Mail Privacy Protection) loads the e-mail's
+* **privacy-proxy opens**: the proxy (Apple Mail Privacy Protection) loads each e-mail's
   images soon after delivery, from Apple's address block, mostly with the bare user
   agent ``Mozilla/5.0``.
 
@@ -139,16 +142,28 @@ def _deliveries(people: pd.DataFrame, kinds: pd.Series) -> pd.DataFrame:
     return sent.loc[keep, columns].reset_index(drop=True)
 
 
+def _mailboxes(
+    deliveries: pd.DataFrame, events: np.ndarray, n: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Positions of the deliveries to the contacts drawn (in random order) until their
+    deliveries carry about ``n`` events (``events`` per delivery)."""
+    contact, uniques = pd.factorize(deliveries["contact_id"], sort=True)
+    per_contact = np.bincount(contact, weights=events, minlength=len(uniques))
+    order = rng.permutation(len(uniques))
+    total = np.cumsum(per_contact[order])
+    chosen = order[: int(np.searchsorted(total, n)) + 1]
+    return np.flatnonzero(np.isin(contact, chosen))
+
+
 def _scanner_clicks(deliveries: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
-    """About ``n`` scanner clicks on random deliveries (1-3 links each)."""
+    """About ``n`` scanner clicks on every delivery to scanned mailboxes (1-3 links each)."""
     if n <= 0 or deliveries.empty:
         return _empty(deliveries)
-    links = rng.integers(1, 4, max(n, 1))
-    k = int(np.searchsorted(np.cumsum(links), n)) + 1
-    picked = rng.choice(len(deliveries), size=min(k, len(deliveries)), replace=False)
-    links = links[: len(picked)]
-    slow = rng.random(len(picked)) < SCANNER_SLOW
+    links = rng.integers(1, 4, len(deliveries))
+    slow = rng.random(len(deliveries)) < SCANNER_SLOW
     links[slow] = 1
+    picked = _mailboxes(deliveries, links.astype(float), n, rng)
+    links, slow = links[picked], slow[picked]
     named = ~slow & (rng.random(len(picked)) < SCANNER_NAMED)
     delay = np.where(slow, rng.integers(120, 1800, len(picked)), rng.integers(1, 9, len(picked)))
     owner = np.repeat(np.arange(len(picked)), links)
@@ -160,14 +175,15 @@ def _scanner_clicks(deliveries: pd.DataFrame, n: int, rng: np.random.Generator) 
         np.array(PEOPLE_AGENTS, dtype=object)[rng.integers(0, len(PEOPLE_AGENTS), len(owner))],
     )
     base = deliveries.iloc[picked[owner]].reset_index(drop=True)
-    return _bot_rows(base, "email_click", offset, agent, _public_ips(len(owner), rng))[:n]
+    return _bot_rows(base, "email_click", offset, agent, _public_ips(len(owner), rng))
 
 
 def _proxy_opens(deliveries: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
-    """``n`` proxy opens on random deliveries, minutes after delivery, from Apple's block."""
+    """About ``n`` proxy opens, one per delivery to proxied mailboxes, minutes after
+    delivery, from Apple's block."""
     if n <= 0 or deliveries.empty:
         return _empty(deliveries)
-    picked = rng.choice(len(deliveries), size=min(n, len(deliveries)), replace=False)
+    picked = _mailboxes(deliveries, np.ones(len(deliveries)), n, rng)
     offset = 1 + rng.exponential(180.0, len(picked)).astype(np.int64)
     agent = np.where(
         rng.random(len(picked)) < PROXY_NAMED,

@@ -33,14 +33,13 @@ def test_about_a_fifth_of_email_events_are_bots_on_contacts_of_every_propensity(
     bot = acts["activity_id"].isin(crm.bot_activities)
     assert bot[~email].sum() == 0
     assert 0.18 <= bot[email].mean() <= 0.21
-    # bots per delivered e-mail do not depend on who the reader is
+    # bots work on mailboxes drawn at random: found in every propensity quartile alike
     sent = acts[acts["activity_type"] == "email_sent"].groupby("contact_id").size()
-    bots = acts[bot].groupby("contact_id").size().reindex(sent.index, fill_value=0)
+    has_bots = acts[bot].groupby("contact_id").size().reindex(sent.index, fill_value=0) > 0
     propensity = crm.truth.set_index("contact_id")["propensity"].reindex(sent.index)
-    quartile = pd.qcut(propensity, 4, labels=False)
-    per_send = bots.groupby(quartile).sum() / sent.groupby(quartile).sum()
-    assert per_send.min() > 0
-    assert per_send.max() / per_send.min() < 1.5
+    share = has_bots.groupby(pd.qcut(propensity, 4, labels=False)).mean()
+    assert share.min() > 0.02
+    assert share.max() / share.min() < 3
 
 
 def test_hidden_propensity_does_not_depend_on_the_bots():

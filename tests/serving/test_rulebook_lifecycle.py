@@ -205,3 +205,33 @@ def test_history_and_revert_commands(setup, tmp_path):
     assert "reverted" in runner.invoke(app, ["rules", "history", "--sink", url]).output
     bad = runner.invoke(app, ["rules", "history", "--sink", str(tmp_path / "scores.csv")])
     assert bad.exit_code == 1 and "rulebook versions live in the sink's database" in bad.output
+
+
+def test_publish_command_previews_asks_then_publishes(mlflow_store, tmp_path, setup):
+    from scorer_helpers import crm_on_disk, register_scorer
+
+    data = tmp_path / "crm"
+    tables = crm_on_disk(data, 1200, 9)
+    reg = register_scorer(
+        tables, mlflow_store.tracking_uri, "test-publish",
+        train_snapshots=2, n_estimators=20, early_stopping_rounds=5,
+    )  # fmt: skip
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    lenient = tmp_path / "lenient.yaml"
+    lenient.write_text(setup[3])
+    base = ["rules", "publish", "--data", str(data), "--sink", url, "--model", reg.model_uri,
+            "--tracking-uri", mlflow_store.tracking_uri, "--as-of", "2026-09-01"]  # fmt: skip
+    same = runner.invoke(app, [*base[:2], str(DEFAULT), *base[2:]], input="n\n")
+    assert same.exit_code == 1 and "nothing published" in same.output
+    assert "against the scorer's rulebook" in same.output
+    assert "no lead changes stage" in same.output  # the scorer's own rulebook: nothing moves
+    assert list_versions(url) == []
+
+    done = runner.invoke(app, [*base[:2], str(lenient), *base[2:], "--yes", "--by", "ana"])
+    assert done.exit_code == 0, done.output
+    assert "leads changing stage" in done.output and "backtest as of" in done.output
+    assert "published version 1" in done.output
+    (only,) = list_versions(url)
+    assert (only.published_by, only.is_current, only.text) == ("ana", True, setup[3])
+    again = runner.invoke(app, [*base[:2], str(lenient), *base[2:], "--yes"])
+    assert again.exit_code == 1 and "already the published version 1" in again.output
