@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 
 import pandas as pd
 import sqlalchemy as sa
-import yaml
 
 from features.crm import CrmTables
+from features.safe_yaml import load_yaml
 from rules import Rulebook, rulebook_from_dict
 from serving.batch import previous_stages, score_batch
 from serving.scorer_model import LoadedScorer
@@ -40,7 +40,8 @@ class Published:
 
 def rulebook_of(version: RulebookVersion) -> Rulebook:
     """The rulebook a stored version holds (its YAML text, loaded safely and validated)."""
-    return rulebook_from_dict(yaml.safe_load(version.text))
+    source = f"rulebook version {version.version_id}"
+    return rulebook_from_dict(load_yaml(version.text, source))
 
 
 def with_published_rulebook(

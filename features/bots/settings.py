@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from features.safe_yaml import read_yaml
 from features.schema import ACTIVITY_TYPES
 from features.spec import merged_mappings
 
@@ -187,7 +188,7 @@ def read_ip_ranges(path: Path) -> tuple[str, ...]:
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = read_yaml(path)  # YamlLimitError is a ValueError naming the file
     except FileNotFoundError:
         raise ValueError(f"bot filter settings not found: {path}") from None
     except yaml.YAMLError as exc:
