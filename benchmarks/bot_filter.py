@@ -1,10 +1,13 @@
 """How well the bot filter finds the bots a generated CRM planted (a quality figure, not speed).
 
-Usage: ``python -m benchmarks.bot_filter CRM_FOLDER [--bots SETTINGS.yaml]`` on a folder
-written by ``leadscore generate`` (its ``_truth/bot_activities.csv`` lists the planted
-bots). Validates the folder as ``leadscore validate`` does, then prints the share of
-planted bot events flagged (recall) and the share of people's e-mail opens and clicks
-flagged (false positives), among the activities validation accepted.
+Usage: ``python -m benchmarks.bot_filter CRM_FOLDER [--bots SETTINGS.yaml] [--rulebook R]``
+on a folder written by ``leadscore generate`` (its ``_truth/bot_activities.csv`` lists the
+planted bots). Validates the folder as ``leadscore validate`` does, then prints the share
+of planted bot events flagged (recall) and the share of people's e-mail opens and clicks
+flagged (false positives), among the activities validation accepted. With ``--rulebook``
+it also replays the rulebook at the newest date with 90 days of known outcomes, with and
+without the flagged activities: how many leads reach MQL/SQL only through bots, and how
+many of each group converted.
 """
 
 from __future__ import annotations
@@ -46,6 +49,44 @@ def filter_figures(folder: Path, bots: Path | None = None) -> dict[str, Any]:
         "people_other_flagged": int((hit & ~planted & ~people_email).sum()),
         "by_reason": report.bot_counts.get("by_reason", {}),
         "summary": report.bot_counts,
+        "report": report,
+    }
+
+
+def stage_figures(report: Any, rulebook: Path, horizon_days: int = 90) -> dict[str, Any]:
+    """MQL/SQL leads of ``rulebook`` with and without the flagged activities, converted."""
+    from dataclasses import replace
+
+    from features.training_set import data_end_of, outcome_labels, snapshot_schedule
+    from rules import load_rulebook
+    from serving.rulebook_impact import QUALIFIED, stages_at
+
+    book = load_rulebook(rulebook)
+    filtered = report.tables
+    everything = replace(
+        filtered,
+        activities=pd.concat(
+            [filtered.activities, report.bots.drop(columns="bot_reason")], ignore_index=True
+        ),
+    )
+    _, _, when = snapshot_schedule(data_end_of(filtered), horizon_days)
+    clean = stages_at(filtered, book, when).isin(QUALIFIED)
+    noisy = stages_at(everything, book, when).isin(QUALIFIED).reindex(clean.index)
+    labels = outcome_labels(filtered, clean.index, when, horizon_days)
+    ok = labels["eligible"].to_numpy(bool)
+    y = labels["y"].to_numpy(bool)
+
+    def group(mask: Any) -> dict[str, Any]:
+        n = int((mask & ok).sum())
+        k = int((mask & ok & y).sum())
+        return {"leads": n, "converted": k, "rate": k / n if n else None}
+
+    return {
+        "as_of": str(when.date()),
+        "qualified_with_filter": group(clean.to_numpy()),
+        "qualified_without_filter": group(noisy.to_numpy()),
+        "qualified_only_through_bots": group(noisy.to_numpy() & ~clean.to_numpy()),
+        "eligible_base_rate": float(y[ok].mean()),
     }
 
 
@@ -53,9 +94,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path)
     parser.add_argument("--bots", type=Path, default=None)
+    parser.add_argument("--rulebook", type=Path, default=None)
     args = parser.parse_args()
     figures = filter_figures(args.folder, args.bots)
-    print(json.dumps({k: v for k, v in figures.items() if k != "summary"}, indent=2))  # noqa: T201
+    shown = {k: v for k, v in figures.items() if k not in ("summary", "report")}
+    if args.rulebook is not None:
+        shown["stages"] = stage_figures(figures["report"], args.rulebook)
+    print(json.dumps(shown, indent=2))  # noqa: T201
 
 
 if __name__ == "__main__":
