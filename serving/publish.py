@@ -153,6 +153,7 @@ def publish_rulebook(
         run,
         rejects=result.rejects,
         table_prefix=table_prefix,
+        accounts=result.accounts,
         in_transaction=record,
     )
     return Published(recorded[0], version, written)

@@ -5,9 +5,10 @@ Two tables per prefix, created through :func:`serving.sinks.ddl.ensure_tables`:
 * ``<prefix>rulebook_versions``: one row per published version (its id, the rulebook's
   name and version, the YAML text, its SHA-256 checksum, who published it and when, the
   version that was current before it, whether it is current, and who reverted it when);
-* ``<prefix>scores_snapshots``: for each version, the current-scores table exactly as it
-  was just before that version was published (copied row for row by the database, so
-  restoring it gives the same values, bytes included).
+* ``<prefix>scores_snapshots`` and ``<prefix>accounts_snapshots``: for each version, the
+  current-scores and current account-scores tables exactly as they were just before that
+  version was published (copied row for row by the database, so restoring them gives the
+  same values, bytes included).
 
 :func:`record_publish` runs inside the publishing run's own transaction (see
 :func:`serving.sinks.dispatch.write_scores`), so the version, its snapshot and the new
@@ -35,6 +36,12 @@ class VersionTables:
     metadata: sa.MetaData
     versions: sa.Table
     snapshots: sa.Table
+    account_snapshots: sa.Table
+
+    def pairs(self, prefix: str) -> tuple[tuple[sa.Table, sa.Table], ...]:
+        """``(current table, its snapshot table)`` for the scores and the account scores."""
+        sink = build_tables(prefix)
+        return ((sink.current, self.snapshots), (sink.accounts_current, self.account_snapshots))
 
 
 @dataclass(frozen=True)
@@ -78,17 +85,23 @@ def version_tables(prefix: str) -> VersionTables:
         sa.Column("reverted_by", sa.String, nullable=True),
         sa.Column("reverted_at", UtcDateTime, nullable=True),
     )
-    current = build_tables(p).current
-    snapshots = sa.Table(
-        f"{p}scores_snapshots",
+    sink = build_tables(p)
+    snapshots = _snapshot_of(sink.current, f"{p}scores_snapshots", md)
+    account_snapshots = _snapshot_of(sink.accounts_current, f"{p}accounts_snapshots", md)
+    return VersionTables(md, versions, snapshots, account_snapshots)
+
+
+def _snapshot_of(table: sa.Table, name: str, md: sa.MetaData) -> sa.Table:
+    """A table holding copies of ``table``'s rows per ``version_id`` (same column types)."""
+    return sa.Table(
+        name,
         md,
         sa.Column("version_id", sa.Integer, primary_key=True, autoincrement=False),
         *(
             sa.Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
-            for c in current.columns
+            for c in table.columns
         ),
     )
-    return VersionTables(md, versions, snapshots)
 
 
 def record_publish(
@@ -127,14 +140,14 @@ def record_publish(
         )
         + 1
     )
-    score_columns = [c.name for c in build_tables(prefix).current.columns]
-    current_table = build_tables(prefix).current
-    conn.execute(
-        vt.snapshots.insert().from_select(
-            ["version_id", *score_columns],
-            sa.select(sa.literal(new_id, sa.Integer), *(current_table.c[c] for c in score_columns)),
+    for live, snapshot in vt.pairs(prefix):
+        columns = [c.name for c in live.columns]
+        conn.execute(
+            snapshot.insert().from_select(
+                ["version_id", *columns],
+                sa.select(sa.literal(new_id, sa.Integer), *(live.c[c] for c in columns)),
+            )
         )
-    )
     conn.execute(vt.versions.update().values(is_current=False).where(vt.versions.c.is_current))
     conn.execute(
         vt.versions.insert().values(
@@ -199,8 +212,9 @@ def revert_version(
 
     The current version's predecessors form a chain (each version records the one that
     was current before it). ``to`` must be in that chain (default: the one just before).
-    The current-scores table is replaced, in one transaction, by the snapshot taken when
-    the chain's version after ``to`` was published.
+    The current-scores and current account-scores tables are replaced, in one
+    transaction, by the snapshots taken when the chain's version after ``to`` was
+    published.
 
     Args:
         url: The sink's database URL.
@@ -245,16 +259,17 @@ def revert_version(
                     f"({current.version_id}); earlier versions: {earlier}"
                 )
             restored_from = chain[chain.index(target) - 1]
-            columns = [c.name for c in tables.current.columns]
-            conn.execute(tables.current.delete())
-            conn.execute(
-                tables.current.insert().from_select(
-                    columns,
-                    sa.select(*(vt.snapshots.c[c] for c in columns)).where(
-                        vt.snapshots.c.version_id == restored_from
-                    ),
+            for live, snapshot in vt.pairs(prefix):
+                columns = [c.name for c in live.columns]
+                conn.execute(live.delete())
+                conn.execute(
+                    live.insert().from_select(
+                        columns,
+                        sa.select(*(snapshot.c[c] for c in columns)).where(
+                            snapshot.c.version_id == restored_from
+                        ),
+                    )
                 )
-            )
             conn.execute(
                 vt.versions.update()
                 .where(vt.versions.c.version_id == current.version_id)

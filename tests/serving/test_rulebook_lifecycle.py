@@ -21,7 +21,7 @@ from pipelines.cli import app
 from pipelines.training_data import snapshot_slices
 from rules import load_rulebook, rulebook_from_dict, score_rulebook
 from serving.batch import run_batch
-from serving.blend import BlendConfig
+from serving.blend import BlendConfig, fit_blend
 from serving.eligibility import known_contacts
 from serving.publish import publish_rulebook, rulebook_of, with_published_rulebook
 from serving.rulebook_impact import rulebook_impact
@@ -57,7 +57,13 @@ def setup():
     model = model_from_config(config).fit(
         slices.X("train"), slices.train.y, X_valid=slices.X("valid"), y_valid=slices.valid.y
     )
-    scorer = LeadScorer(model, rulebook, BlendConfig(), spec=spec)
+    blend = fit_blend(
+        model.predict_conversion(slices.X("valid")),
+        slices.manual_score_valid,
+        slices.valid.y,
+        BlendConfig(),
+    )
+    scorer = LeadScorer(model, rulebook, blend, spec=spec)
     loaded = LoadedScorer(scorer, "models:/test-lifecycle/1", "test-lifecycle", "1")
     first = DEFAULT.read_text()
     raw = yaml.safe_load(first)
@@ -70,8 +76,10 @@ def setup():
     return tables, loaded, first, second
 
 
-def _current(fx, url: str, prefix: str) -> list[tuple]:
-    return fx.snapshot(url, prefix)[f"{prefix}scores_current"]
+def _current(fx, url: str, prefix: str) -> tuple[list[tuple], list[tuple]]:
+    """The current contact scores and account scores, raw driver values by key."""
+    rows = fx.snapshot(url, prefix)
+    return rows[f"{prefix}scores_current"], rows[f"{prefix}accounts_current"]
 
 
 def _publish(setup, url, prefix, text, who="ana"):
@@ -92,8 +100,8 @@ def test_publish_then_revert_restores_the_current_scores_exactly(setup, db_url, 
     v2 = _publish(setup, db_url, table_prefix, second, who="bo")
     assert v2.version_id == 2 and v2.sink_result.n_current_updated > 0
     after = _current(fx, db_url, table_prefix)
-    assert after != before
-    assert {row[-3] for row in after} == {v2.rulebook_version}  # rulebook_version column
+    assert after[0] != before[0] and after[1] != before[1] and before[1]
+    assert {row[-3] for row in after[0]} == {v2.rulebook_version}  # rulebook_version column
     with pytest.raises(ValueError, match="already the published version 2"):
         _publish(setup, db_url, table_prefix, second)
 
