@@ -14,9 +14,11 @@ import pandas as pd
 
 from features.crm import CrmTables
 from features.first_touch import build_first_touch_set, day_tables
-from features.plan import TrainingPlan
+from features.plan import PlanRequest, TrainingPlan
 from features.spec import FeatureSpec
-from features.training_set import TrainingSet, build_training_set, time_split
+from features.training_set import POSITIVE_OUTCOMES, TrainingSet, build_training_set, time_split
+from models.config import TrainConfig
+from models.estimator import MIN_VALID_PER_CLASS
 from models.leakage import check_leakage
 from pipelines.training_data import (
     SEGMENT_COLUMNS,
@@ -26,6 +28,23 @@ from pipelines.training_data import (
 )
 from rules import Rulebook, score_rulebook
 from serving.scorer_training import manual_scores_of
+
+
+def plan_request(config: TrainConfig) -> PlanRequest:
+    """The training config's plan settings (None: the plan chooses)."""
+    return PlanRequest(
+        framing=config.framing,
+        horizon_days=config.horizon_days,
+        train_snapshots=config.train_snapshots,
+        every_days=config.every_days,
+        valid_snapshots=config.valid_snapshots,
+        test_snapshots=config.test_snapshots,
+        delay_days=config.first_touch_delay_days,
+        valid_share=config.valid_share,
+        test_share=config.test_share,
+        positive_outcomes=POSITIVE_OUTCOMES,
+        min_valid_per_class=MIN_VALID_PER_CLASS,
+    )
 
 
 def _segments(test: TrainingSet) -> pd.DataFrame:

@@ -85,6 +85,9 @@ class RunConfig(BaseModel):
         rulebook: The rulebook the scorer applies.
         blend: Blend settings.
         tracking_uri: The MLflow store the run was logged to.
+        active_share: Share of the training contacts with any activity (None: not
+            measured, a flat export): a scorer trained without activity history may score
+            data without it.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -96,6 +99,7 @@ class RunConfig(BaseModel):
     rulebook: RulebookRef
     blend: BlendConfig = Field(default_factory=BlendConfig)
     tracking_uri: str
+    active_share: float | None = Field(default=None, ge=0, le=1)
 
     @model_validator(mode="after")
     def _check(self) -> RunConfig:

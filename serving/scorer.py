@@ -177,7 +177,8 @@ class LeadScorer:
         """Refuse data of another shape than the training data, before any scoring.
 
         A scorer trained on CRM activity history given a flat export (no activities) would
-        score every lead from its fit columns alone; a scorer trained on a flat export
+        score every lead from its fit columns alone (a scorer whose training data had no
+        activity either, e.g. Olist's MQLs, may); a scorer trained on a flat export
         needs that export's columns. Either way every score would be wrong, with no error.
 
         Raises:
@@ -187,7 +188,14 @@ class LeadScorer:
             "score with a scorer trained on this kind of data (leadscore train --data ... "
             "--workdir DIR, then pass the same --workdir or its --model)"
         )
-        if self.spec_ is not None and tables.activities.empty and len(tables.contacts):
+        run = self.run_config_
+        had_history = run is None or run.active_share is None or run.active_share > 0
+        if (
+            self.spec_ is not None
+            and had_history
+            and tables.activities.empty
+            and len(tables.contacts)
+        ):
             raise ValueError(
                 "this scorer was trained on a CRM with activity history, but the data has no "
                 f"activities (a flat export?): its scores would be meaningless; {fix}"

@@ -19,16 +19,14 @@ from prefect.cache_policies import NO_CACHE
 
 from features.ingest.report import summary_dict
 from features.ingest.validation import ValidationReport
-from features.plan import PlanRequest, TrainingPlan, make_plan, spec_for_data
+from features.plan import TrainingPlan, make_plan, spec_for_data
 from features.spec import FeatureSpec, load_feature_spec
-from features.training_set import POSITIVE_OUTCOMES
 from models import RunContext, TrainResult
 from models.config import TrainConfig, load_yaml_settings
-from models.estimator import MIN_VALID_PER_CLASS
 from models.tracking import default_tracking_uri
 from pipelines.console import console
 from pipelines.flows.common import validate_crm
-from pipelines.plan_slices import plan_slices
+from pipelines.plan_slices import plan_request, plan_slices
 from pipelines.training_data import (
     Slices,
     flat_slices,
@@ -48,24 +46,7 @@ from serving.run_config import (
 )
 from serving.scorer_training import ScorerRegistration, build_and_register_scorer
 
-__all__ = ["DEFAULT_RULEBOOK", "train_flow"]
-
-
-def plan_request(config: TrainConfig) -> PlanRequest:
-    """The training config's plan settings (None: the plan chooses)."""
-    return PlanRequest(
-        framing=config.framing,
-        horizon_days=config.horizon_days,
-        train_snapshots=config.train_snapshots,
-        every_days=config.every_days,
-        valid_snapshots=config.valid_snapshots,
-        test_snapshots=config.test_snapshots,
-        delay_days=config.first_touch_delay_days,
-        valid_share=config.valid_share,
-        test_share=config.test_share,
-        positive_outcomes=POSITIVE_OUTCOMES,
-        min_valid_per_class=MIN_VALID_PER_CLASS,
-    )
+__all__ = ["DEFAULT_RULEBOOK", "plan_request", "train_flow"]
 
 
 @task(name="plan-training", cache_policy=NO_CACHE)
@@ -259,6 +240,7 @@ def train_flow(
         rulebook=book,
         blend=blend_settings(blend_path, book.empty),
         tracking_uri=uri,
+        active_share=None if plan is None else plan.profile.active_share,
     )
     # a sync task returns its value; cast() tells mypy so (prefect types tasks as awaitable)
     result = cast(

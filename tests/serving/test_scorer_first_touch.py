@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from features.build import build_features
+from features.crm import CrmTables
 from features.first_touch import first_touch_as_of, first_touch_features
 from features.spec import load_feature_spec
 from features.synthetic import DirtConfig, generate_crm
@@ -70,3 +71,34 @@ def test_prepare_reads_features_at_first_touch_not_at_the_batch_date() -> None:
         frame["page_views_30d"].to_numpy(dtype=float),
         at_batch.loc[frame.index, "page_views_30d"].to_numpy(dtype=float),
     )
+
+
+def test_a_scorer_trained_without_activities_scores_data_without_them() -> None:
+    tables = generate_crm(200, seed=5, dirt=DirtConfig.none()).tables
+    quiet = CrmTables(tables.contacts, tables.accounts, tables.activities.iloc[:0], tables.outcomes)
+    spec = load_feature_spec()
+    X = build_features(quiet, AS_OF, spec)
+    y = np.random.default_rng(1).integers(0, 2, len(X))
+    config = TrainConfig(lightgbm=LightGBMParams(n_estimators=5, early_stopping_rounds=5))
+    model = model_from_config(config).fit(X, y, X_valid=X, y_valid=y)
+
+    def scorer(active_share: float) -> LeadScorer:
+        run = RunConfig(
+            framing="snapshots",
+            train=config.model_copy(update={"horizon_days": 30}),
+            feature_spec=spec.model_dump(mode="json"),
+            rulebook=RulebookRef(name="empty", version="1", source="empty.yaml", empty=True),
+            tracking_uri="sqlite:///unused.db",
+            active_share=active_share,
+        )
+        return LeadScorer(
+            model,
+            load_rulebook(EMPTY_RULEBOOK),
+            FittedBlend.model_only(BlendConfig(), {}),
+            spec=spec,
+            run_config=run,
+        )
+
+    assert len(scorer(0.0).prepare(quiet, AS_OF).frame) == len(X)
+    with pytest.raises(ValueError, match="trained on a CRM with activity history"):
+        scorer(0.9).prepare(quiet, AS_OF)
