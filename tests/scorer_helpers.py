@@ -16,9 +16,15 @@ from rules import load_rulebook
 RULEBOOK = Path(__file__).resolve().parents[1] / "rules" / "rulebooks" / "default.yaml"
 
 
-def crm_on_disk(folder: Path, n_contacts: int, seed: int) -> CrmTables:
-    """Write a clean synthetic CRM as Parquet files to ``folder``; return its ingested tables."""
-    write_crm(generate_crm(n_contacts, seed, dirt=DirtConfig.none()), folder)
+def crm_on_disk(
+    folder: Path, n_contacts: int, seed: int, *, bot_share: float | None = None
+) -> CrmTables:
+    """Write a clean synthetic CRM as Parquet files to ``folder``; return its ingested tables
+    (bots filtered out). ``bot_share``: the generator's share of bot e-mail events (None: its
+    default; 0 for data a Spark run reads as it is, since Spark scores accepted tables
+    without running the bot filter)."""
+    options = {} if bot_share is None else {"bot_share": bot_share}
+    write_crm(generate_crm(n_contacts, seed, dirt=DirtConfig.none(), **options), folder)
     return ingest(folder).tables
 
 

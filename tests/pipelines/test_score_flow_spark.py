@@ -21,7 +21,7 @@ NAME = "test-score-flow-spark"
 def registered(spark_ready, mlflow_store, tmp_path_factory):
     """A synthetic CRM as Parquet files, a registered scorer and a local[2] Spark config."""
     data_dir = tmp_path_factory.mktemp("crm")
-    tables = crm_on_disk(data_dir, 1200, 37)
+    tables = crm_on_disk(data_dir, 1200, 37, bot_share=0)
     reg = register_scorer(
         tables, mlflow_store.tracking_uri, NAME,
         train_snapshots=2, n_estimators=20, early_stopping_rounds=5,
@@ -51,10 +51,13 @@ def test_cli_scores_on_spark_into_sqlite(prefect_harness, registered, mlflow_sto
     assert n_current + n_rejects == len(tables.contacts) and n_rejects > 0
 
 
-def test_cli_spark_with_a_mapping_is_a_data_error(prefect_harness, registered, tmp_path):
+def test_cli_spark_with_a_mapping_is_a_data_error(
+    prefect_harness, registered, mlflow_store, tmp_path
+):
     data_dir, reg, _, config = registered
     args = ["score", "--engine", "spark", "--data", data_dir, "--sink", str(tmp_path / "out")]
     args += ["--mapping", "x_education", "--model", reg.model_uri, "--spark-config", config]
+    args += ["--tracking-uri", mlflow_store.tracking_uri]  # the store exists: only the mapping
     result = CliRunner().invoke(app, args)
     assert result.exit_code != 0
     assert "canonical tables" in result.output

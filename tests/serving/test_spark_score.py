@@ -20,7 +20,7 @@ def registered(mlflow_store, tmp_path_factory):
     from serving.scorer_model import load_scorer
 
     data_dir = tmp_path_factory.mktemp("crm")
-    tables = crm_on_disk(data_dir, 1500, 41)
+    tables = crm_on_disk(data_dir, 1500, 41, bot_share=0)
     reg = register_scorer(
         tables, mlflow_store.tracking_uri, NAME,
         train_snapshots=2, n_estimators=30, early_stopping_rounds=10,
