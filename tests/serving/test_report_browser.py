@@ -22,7 +22,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACT = REPO / "test-artifacts" / "report.png"
 SECTION_IDS = (
-    "summary", "roc", "gains", "calibration", "bands", "capacity", "disagreement",
+    "summary", "roc", "gains", "calibration", "bands", "capacity", "blend", "disagreement",
     "rule-evidence", "suggested-points", "backtest", "drift", "segments", "data-notes",
 )  # fmt: skip
 ERROR_TEXT = re.compile(r"Traceback|UndefinedError|Internal Server Error|\bnan\b|\bNone\b")
