@@ -69,6 +69,7 @@ def scores(day: int) -> tuple[pd.DataFrame, pd.DataFrame, RunInfo]:
             "top_reasons": [json.dumps([{"feature": "f", "text": "t", "contribution": 0.1}])]
             * len(ids),
             "top_rules": [json.dumps([{"rule": "r", "points": 5}])] * len(ids),
+            "score_trend": pd.Series(["new"] * len(ids), dtype="str"),
         }
     )
     rejects = pd.DataFrame({"contact_id": [f"x{day}"], "reason": ["employee"]}, dtype="str")

@@ -2,8 +2,10 @@
 
 :func:`run_batch` is one call for the CLI and the Prefect flow: scorer steps (eligibility,
 rules, features, model, blend, explanations) -> :func:`serving.sinks.write_scores` ->
-:class:`BatchSummary` (lead accounting, counts per stage and tier, score bands, reject
-reasons, top movers, seconds per step). :func:`format_summary` renders it on one screen.
+:class:`BatchSummary` (lead accounting, counts per stage, tier and score trend, score
+bands, reject reasons, top movers, seconds per step). The score trend of each lead
+(:mod:`serving.trend`) is set here, against the sink's previous run
+(:func:`serving.sinks.previous_scores`). :func:`format_summary` renders it on one screen.
 """
 
 from __future__ import annotations
@@ -29,12 +31,14 @@ from serving.sinks import (
     SinkResult,
     build_tables,
     parse_sink,
+    previous_scores,
     previous_tiers,
     reconcile_leads,
     top_movers,
     write_scores,
 )
 from serving.sinks.tables import make_engine
+from serving.trend import score_trends
 
 log = logging.getLogger(__name__)
 
@@ -90,12 +94,27 @@ def utc_as_of(as_of: str | pd.Timestamp | None) -> pd.Timestamp:
     return utc_time(as_of, "as_of")
 
 
+def with_trend(
+    result: ScoredLeads, previous: pd.DataFrame | None, steady_points: float
+) -> ScoredLeads:
+    """The run with each lead's ``score_trend`` against the previous run's scores.
+
+    Args:
+        result: The scored run (scorer columns).
+        previous: :func:`serving.sinks.previous_scores` of the sink, or None.
+        steady_points: ``ScorerSettings.trend_steady_points`` of the scorer.
+    """
+    trend = score_trends(result.scores, previous, steady_points)
+    return replace(result, scores=result.scores.assign(score_trend=trend))
+
+
 def score_batch(
     tables: CrmTables,
     scorer: LeadScorer,
     as_of: pd.Timestamp,
     *,
     previous: pd.DataFrame | None = None,
+    previous_scores: pd.DataFrame | None = None,
     extra_rejects: pd.DataFrame | None = None,
     on_step: StepHook | None = None,
 ) -> ScoredLeads:
@@ -106,13 +125,15 @@ def score_batch(
         scorer: The scorer.
         as_of: Scoring time (UTC).
         previous: Stages of the previous run (:func:`previous_stages`).
+        previous_scores: Final scores of the sink's previous run
+            (:func:`serving.sinks.previous_scores`) for the score trend; None: all ``new``.
         extra_rejects: Leads rejected before scoring, e.g. contacts quarantined by
             validation (:func:`serving.eligibility.validation_rejects`); they count as
             eligible.
         on_step: Called with each step's name as it starts.
 
     Returns:
-        The scored leads with the extra rejects merged in.
+        The scored leads (with ``score_trend``) and the extra rejects merged in.
 
     Raises:
         ValueError: The lead accounting does not add up.
@@ -123,7 +144,7 @@ def score_batch(
         eligible = pd.concat([result.eligible_ids, extra_rejects["contact_id"].astype("str")])
         result = replace(result, rejects=rejects, eligible_ids=eligible.reset_index(drop=True))
     reconcile_leads(result.eligible_ids, result.scores, result.rejects)
-    return result
+    return with_trend(result, previous_scores, scorer.settings.trend_steady_points)
 
 
 def write_batch(
@@ -186,6 +207,7 @@ def summarise_batch(
         counts=reconcile_leads(result.eligible_ids, result.scores, result.rejects),
         per_stage=value_counts(result.scores["stage"]),
         per_tier=value_counts(result.scores["tier"]),
+        per_trend=value_counts(result.scores["score_trend"]),
         score_bands=score_bands(result.scores["final_score"].to_numpy()),
         reject_reasons=value_counts(result.rejects["reason"]),
         movers=movers,
@@ -246,7 +268,13 @@ def run_batch(
 
         previous = previous_stages(sink, stamp, table_prefix)
         result = score_batch(
-            tables, scorer, stamp, previous=previous, extra_rejects=extra_rejects, on_step=on_step
+            tables,
+            scorer,
+            stamp,
+            previous=previous,
+            previous_scores=previous_scores(sink, stamp, table_prefix),
+            extra_rejects=extra_rejects,
+            on_step=on_step,
         )
         on_step("write")
         start = time.perf_counter()

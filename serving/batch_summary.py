@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from features.bots import bot_share_text
-from serving.sinks import LeadCounts, SinkResult
+from serving.sinks import SCORE_TRENDS, LeadCounts, SinkResult
 
 BANDS = tuple(f"{lo}-{lo + 10}" for lo in range(0, 100, 10))
 _BAR = 30  # characters of the widest histogram bar
@@ -29,6 +29,7 @@ class BatchSummary:
         counts: Eligible / scored / rejected (``scored + rejected == eligible``).
         per_stage: Scored leads per lifecycle stage.
         per_tier: Scored leads per tier.
+        per_trend: Scored leads per ``score_trend`` (improving/steady/declining/new).
         score_bands: Scored leads per 10-point final-score band (``90-100`` includes 100).
         reject_reasons: Rejected leads per reason.
         movers: Largest score moves since the previous run (database sinks; else empty).
@@ -61,6 +62,7 @@ class BatchSummary:
     validation_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     previous_tiers: dict[str, int] = field(default_factory=dict)
     bot_counts: dict[str, Any] = field(default_factory=dict)
+    per_trend: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (flow return value, run logs)."""
@@ -75,6 +77,7 @@ class BatchSummary:
             "rejected": self.counts.rejected,
             "per_stage": self.per_stage,
             "per_tier": self.per_tier,
+            "per_trend": self.per_trend,
             "score_bands": self.score_bands,
             "reject_reasons": self.reject_reasons,
             "top_movers": self.movers.astype(object).to_dict("records"),
@@ -157,6 +160,12 @@ def tier_mix_line(now: dict[str, int], before: dict[str, int]) -> list[str]:
     return ["Tier mix: " + ", ".join(parts)]
 
 
+def trend_counts(per_trend: dict[str, int]) -> dict[str, int]:
+    """Leads per score trend in the order of :data:`serving.sinks.SCORE_TRENDS` (zeros
+    shown, so a run with no previous one reads ``new`` for everyone at a glance)."""
+    return {t: int(per_trend.get(t, 0)) for t in SCORE_TRENDS}
+
+
 def format_summary(summary: BatchSummary) -> str:
     """The one-screen summary the CLI prints after a batch run.
 
@@ -179,6 +188,7 @@ def format_summary(summary: BatchSummary) -> str:
         f"Stages: {_pairs(summary.per_stage)}",
         f"Tiers:  {_pairs(summary.per_tier)}",
         *tier_mix_line(summary.per_tier, summary.previous_tiers),
+        f"Trend:  {_pairs(trend_counts(summary.per_trend))}",
         "",
         "Final score distribution:",
         *_histogram(summary.score_bands),

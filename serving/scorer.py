@@ -3,7 +3,7 @@
 Two entry points:
 
 * :meth:`LeadScorer.score` -- canonical CRM tables and an ``as_of`` in, the scores frame
-  of the sink contract (:data:`serving.sinks.SCORE_COLUMNS`) and the rejects out. Every
+  the scorer produces (:data:`serving.sinks.SCORED_COLUMNS`) and the rejects out. Every
   contact of ``tables.contacts`` is eligible; a contact that cannot be scored is a reject
   with its reason, so ``scored + rejected == eligible``.
 * :meth:`LeadScorer.score_frame` -- one flat row per contact holding the model's feature
@@ -52,7 +52,7 @@ from serving.scorer_types import (
     text_column,
     timed_step,
 )
-from serving.sinks import SCORE_COLUMNS
+from serving.sinks import SCORED_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -408,7 +408,7 @@ class LeadScorer:
             len(prepared.rejects),
         )
         return ScoredLeads(
-            scores.loc[:, list(SCORE_COLUMNS)],
+            scores.loc[:, list(SCORED_COLUMNS)],
             prepared.rejects,
             prepared.eligible_ids,
             out["margin"].to_numpy(),

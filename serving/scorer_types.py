@@ -39,6 +39,10 @@ class ScorerSettings(BaseModel):
         default_stage: Stage of every lead when the rulebook defines no stages.
         shap_method: ``fast`` (exact TreeSHAP in :mod:`serving.explain`) or ``lightgbm``
             (``pred_contrib=True``: same values, several times slower; a fallback).
+        trend_steady_points: A lead's ``score_trend`` is ``steady`` when its final score
+            moved by less than this many points since the sink's previous run (final / 100
+            is a probability, so 1.0 = one percentage point); a larger rise is
+            ``improving``, a larger fall ``declining`` (:mod:`serving.trend`).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -49,6 +53,7 @@ class ScorerSettings(BaseModel):
     top_k_down: int = Field(2, ge=0, le=10)
     default_stage: Literal["subscriber", "lead", "mql", "sql"] = "lead"
     shap_method: Literal["fast", "lightgbm"] = "fast"
+    trend_steady_points: float = Field(1.0, ge=0.0, le=100.0)
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,8 @@ class ScoredLeads:
     """One scoring run: the contract's scores frame, rejects and what produced them.
 
     Attributes:
-        scores: Columns :data:`serving.sinks.SCORE_COLUMNS`, one row per scored contact.
+        scores: Columns :data:`serving.sinks.SCORED_COLUMNS` (the scorer's) or, once the
+            batch added the trend, :data:`serving.sinks.SCORE_COLUMNS`; one row per contact.
         rejects: ``contact_id``, ``reason``.
         eligible_ids: Every contact the run had to score.
         margin: The model's raw log-odds per scores row (explanations add up to it).

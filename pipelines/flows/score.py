@@ -35,7 +35,7 @@ from serving.eligibility import validation_rejects
 from serving.publish import with_published_rulebook
 from serving.scorer import ScoredLeads
 from serving.scorer_model import LoadedScorer, load_scorer
-from serving.sinks import RunInfo, SinkResult
+from serving.sinks import RunInfo, SinkResult, previous_scores
 
 
 @task(
@@ -74,12 +74,25 @@ def read_previous(sink: str, as_of: pd.Timestamp, table_prefix: str) -> pd.DataF
     return previous_stages(sink, as_of, table_prefix)
 
 
+@task(
+    name="read-previous-scores",
+    retries=2,
+    retry_delay_seconds=10,
+    retry_condition_fn=retry_transient,
+    cache_policy=NO_CACHE,
+)
+def read_previous_scores(sink: str, as_of: pd.Timestamp, table_prefix: str) -> pd.DataFrame | None:
+    """Final scores of the sink's previous run, for the score trend (I/O: retried)."""
+    return previous_scores(sink, as_of, table_prefix)
+
+
 @task(name="score-leads", cache_policy=NO_CACHE)
 def score(
     report: ValidationReport,
     loaded: LoadedScorer,
     as_of: pd.Timestamp,
     previous: pd.DataFrame | None,
+    before: pd.DataFrame | None = None,
 ) -> ScoredLeads:
     """Features, rules, model, blend and explanations; quarantined contacts are rejects."""
     quarantined = report.quarantine.get("contacts", pd.DataFrame())
@@ -96,6 +109,7 @@ def score(
             loaded.scorer,
             as_of,
             previous=previous,
+            previous_scores=before,
             extra_rejects=extra,
             on_step=on_step,
         )
@@ -238,7 +252,8 @@ def score_flow(
     report = validate_crm(data, mapping, bots_path)
     loaded, rulebook_version = published(load(model_uri, uri), sink, table_prefix)
     previous = read_previous(sink, stamp, table_prefix)
-    result = score(report, loaded, stamp, previous)
+    before = read_previous_scores(sink, stamp, table_prefix)
+    result = score(report, loaded, stamp, previous, before)
     run_id = flow_run.get_id() or default_run_id(stamp, "scorer", "unknown")
     written = write(result, loaded, sink, str(run_id), table_prefix, rulebook_version)
     return summarise(result, written, sink, table_prefix, report.counts, report.bot_counts)

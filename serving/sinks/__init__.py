@@ -10,6 +10,8 @@ from serving.sinks.accounting import LeadCounts, reconcile_leads
 from serving.sinks.contract import (
     REJECT_COLUMNS,
     SCORE_COLUMNS,
+    SCORE_TRENDS,
+    SCORED_COLUMNS,
     RunInfo,
     SinkResult,
     validate_rejects,
@@ -18,6 +20,7 @@ from serving.sinks.contract import (
 from serving.sinks.ddl import ensure_tables
 from serving.sinks.dispatch import SinkTarget, parse_sink, write_scores
 from serving.sinks.hubspot import HUBSPOT_COLUMNS, HUBSPOT_LIFECYCLE, hubspot_frame
+from serving.sinks.previous import previous_scores
 from serving.sinks.queries import (
     MOVER_COLUMNS,
     previous_tiers,
@@ -33,6 +36,8 @@ __all__ = [
     "MOVER_COLUMNS",
     "REJECT_COLUMNS",
     "SCORE_COLUMNS",
+    "SCORE_TRENDS",
+    "SCORED_COLUMNS",
     "LeadCounts",
     "RunInfo",
     "SinkResult",
@@ -45,6 +50,7 @@ __all__ = [
     "read_history",
     "reconcile_leads",
     "top_movers",
+    "previous_scores",
     "previous_tiers",
     "validate_prefix",
     "validate_rejects",

@@ -17,7 +17,13 @@ grade          str or null              Fit grade, e.g. ``A2``.
 top_reasons    str (JSON list)          Up to 3 factors up, 2 down: ``{"feature", "text",
                                         "lift", "contribution"}`` (``lift`` with rates).
 top_rules      str (JSON list)          Up to 3 ``{"rule", "points"}``.
+score_trend    str in SCORE_TRENDS      ``improving``/``steady``/``declining`` against the
+                                        lead's ``final_score`` in the previous run of the
+                                        sink, ``new`` without one (:mod:`serving.trend`).
 ============== ======================== ==================================================
+
+The scorer produces :data:`SCORED_COLUMNS` (all but ``score_trend``); the batch adds the
+trend from the sink's previous run (:func:`serving.batch.score_batch`).
 
 Leads that could not be scored travel in a rejects frame ``contact_id, reason`` so that
 ``scored + rejected == eligible`` always holds (see ``serving.sinks.accounting``).
@@ -33,7 +39,10 @@ import pandas as pd
 
 from features.schema import LIFECYCLE_STAGES
 
-SCORE_COLUMNS: tuple[str, ...] = (
+#: How a lead's final score moved since the sink's previous run (``new``: no previous score).
+SCORE_TRENDS: tuple[str, ...] = ("improving", "steady", "declining", "new")
+#: The columns the scorer produces; the sink contract adds ``score_trend``.
+SCORED_COLUMNS: tuple[str, ...] = (
     "contact_id",
     "as_of",
     "final_score",
@@ -45,8 +54,9 @@ SCORE_COLUMNS: tuple[str, ...] = (
     "top_reasons",
     "top_rules",
 )
+SCORE_COLUMNS: tuple[str, ...] = (*SCORED_COLUMNS, "score_trend")
 REJECT_COLUMNS: tuple[str, ...] = ("contact_id", "reason")
-_REQUIRED_TEXT = ("contact_id", "tier", "stage", "top_reasons", "top_rules")
+_REQUIRED_TEXT = ("contact_id", "tier", "stage", "top_reasons", "top_rules", "score_trend")
 _RANGES = {"final_score": (0.0, 100.0), "probability": (0.0, 1.0)}
 _SHOWN = 5  # how many offending values an error message lists
 
@@ -188,6 +198,12 @@ def validate_scores(frame: pd.DataFrame) -> None:
         rows = frame.loc[~stage_ok, ["contact_id", "stage"]].head(_SHOWN).to_dict("records")
         raise ValueError(
             f"scores column 'stage' must be one of {list(LIFECYCLE_STAGES)}; bad rows: {rows}"
+        )
+    trend_ok = frame["score_trend"].isin(SCORE_TRENDS)
+    if not trend_ok.all():
+        rows = frame.loc[~trend_ok, ["contact_id", "score_trend"]].head(_SHOWN).to_dict("records")
+        raise ValueError(
+            f"scores column 'score_trend' must be one of {list(SCORE_TRENDS)}; bad rows: {rows}"
         )
     for col in ("top_reasons", "top_rules"):
         text = frame[col].astype(str).str.strip()

@@ -15,6 +15,7 @@ leadscore_manual_score      number             ``manual_score``
 leadscore_grade             single-line text   ``grade`` (empty when none)
 leadscore_reasons           multi-line text    ``top_reasons`` as ``+ text; - text`` (<= 200 chars)
 leadscore_rules             multi-line text    ``top_rules`` as ``rule (+10); ...``
+leadscore_score_trend       single-line text   ``score_trend`` (improving/steady/declining/new)
 leadscore_as_of             date               ``as_of`` as ``YYYY-MM-DD`` (UTC)
 leadscore_model_version     single-line text   ``RunInfo.model_version``
 Lifecycle Stage             lifecycle stage    ``stage`` mapped by ``HUBSPOT_LIFECYCLE``
@@ -63,6 +64,7 @@ HUBSPOT_COLUMNS: tuple[str, ...] = (
     "leadscore_grade",
     "leadscore_reasons",
     "leadscore_rules",
+    "leadscore_score_trend",
     "leadscore_as_of",
     "leadscore_model_version",
     "Lifecycle Stage",
@@ -139,6 +141,7 @@ def hubspot_frame(scores: pd.DataFrame, run: RunInfo) -> pd.DataFrame:
             "leadscore_grade": scores["grade"].astype("str"),
             "leadscore_reasons": reason_lines(scores["top_reasons"], ids),
             "leadscore_rules": readable(scores["top_rules"], ids, "top_rules", _rule),
+            "leadscore_score_trend": scores["score_trend"].astype("str"),
             "leadscore_as_of": run.as_of.strftime("%Y-%m-%d"),
             "leadscore_model_version": run.model_version,
             "Lifecycle Stage": scores["stage"].map(HUBSPOT_LIFECYCLE).astype("str"),

@@ -129,7 +129,7 @@ def read_history(
     return frame.tail(1).reset_index(drop=True) if on is not None else frame
 
 
-def _latest_scores(history: sa.Table, when: datetime) -> sa.Select[Any]:
+def latest_scores(history: sa.Table, when: datetime) -> sa.Select[Any]:
     """Score and tier per contact at ``when``, from the most recently scored history row.
 
     Picking the row in SQL keeps the (slow to parse) timestamps out of Python.
@@ -175,8 +175,8 @@ def top_movers(
             prev_as_of = conn.execute(previous).scalar_one_or_none()
             if prev_as_of is None:
                 return pd.DataFrame({c: [] for c in MOVER_COLUMNS})
-            now = _frame(conn.execute(_latest_scores(history, when)))
-            before = _frame(conn.execute(_latest_scores(history, prev_as_of)))
+            now = _frame(conn.execute(latest_scores(history, when)))
+            before = _frame(conn.execute(latest_scores(history, prev_as_of)))
     finally:
         engine.dispose()
     now = now.drop_duplicates("contact_id", keep="last").set_index("contact_id")
@@ -217,7 +217,7 @@ def previous_tiers(
             prev_as_of = conn.execute(previous).scalar_one_or_none()
             if prev_as_of is None:
                 return None, {}
-            before = _frame(conn.execute(_latest_scores(history, prev_as_of)))
+            before = _frame(conn.execute(latest_scores(history, prev_as_of)))
     finally:
         engine.dispose()
     before = before.drop_duplicates("contact_id", keep="last")

@@ -70,6 +70,8 @@ def _score_columns() -> list[sa.Column[Any]]:
         sa.Column("grade", sa.String, nullable=True),
         sa.Column("top_reasons", sa.Text, nullable=False),
         sa.Column("top_rules", sa.Text, nullable=False),
+        # nullable: added to sinks created before trends (their old rows have none)
+        sa.Column("score_trend", sa.String, nullable=True),
     ]
 
 

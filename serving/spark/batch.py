@@ -15,13 +15,20 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from serving.batch import default_run_id, previous_stages, summarise_batch, utc_as_of, write_batch
+from serving.batch import (
+    default_run_id,
+    previous_stages,
+    summarise_batch,
+    utc_as_of,
+    with_trend,
+    write_batch,
+)
 from serving.batch_summary import BatchSummary
 from serving.scorer_model import LoadedScorer
-from serving.sinks import RunInfo
+from serving.sinks import RunInfo, previous_scores
 from serving.spark.score import score_spark
 from serving.spark.session import SparkSettings, default_buckets
-from serving.spark.sinks import is_dataset_sink, write_dataset
+from serving.spark.sinks import is_dataset_sink, previous_dataset_scores, write_dataset
 from serving.spark.tables import check_contact_keys, read_spark_tables
 
 if TYPE_CHECKING:
@@ -86,8 +93,15 @@ def run_spark_batch(
     )
     meta = {"model_name": loaded.model_name, "model_version": loaded.model_version}
     rulebook_version = str(loaded.scorer.rulebook_.version)
+    steady = loaded.scorer.settings.trend_steady_points
     try:
         if is_dataset_sink(sink):
+            # the trend is computed on the driver (one definition, serving.trend) and
+            # joined back, so the dataset and the local sinks hold the same values
+            result = run.collect(SUMMARY_COLUMNS)
+            result = with_trend(result, previous_dataset_scores(spark, sink, stamp), steady)
+            trends = result.scores.loc[:, ["contact_id", "score_trend"]]
+            scores = run.scores.join(spark.createDataFrame(trends), "contact_id", "left")
             info = RunInfo(
                 as_of=stamp,
                 rulebook_version=rulebook_version,
@@ -95,11 +109,11 @@ def run_spark_batch(
                 scored_at=datetime.now(UTC).replace(microsecond=0),
                 **meta,
             )
-            written = write_dataset(spark, run.scores, run.rejects, sink, info)
+            written = write_dataset(spark, scores, run.rejects, sink, info)
             scored_s = time.perf_counter() - start
-            result = run.collect(SUMMARY_COLUMNS)
         else:
             result = run.collect()
+            result = with_trend(result, previous_scores(sink, stamp, table_prefix), steady)
             scored_s = time.perf_counter() - start - result.seconds["collect"]
             info, written = write_batch(
                 result,

@@ -21,7 +21,7 @@ import pandas as pd
 
 from serving.scorer import OUTPUT_COLUMNS, LeadScorer, ScoredLeads
 from serving.scorer_model import to_pyfunc_frame
-from serving.sinks import REJECT_COLUMNS, SCORE_COLUMNS
+from serving.sinks import REJECT_COLUMNS, SCORED_COLUMNS
 from serving.spark.partition import cogroup_apply, pack, unpack
 from serving.spark.tables import SparkTables
 
@@ -88,7 +88,7 @@ class SparkScores:
     as_of: pd.Timestamp
     stage1: DataFrame
 
-    def collect(self, columns: tuple[str, ...] = SCORE_COLUMNS) -> ScoredLeads:
+    def collect(self, columns: tuple[str, ...] = SCORED_COLUMNS) -> ScoredLeads:
         """The run as the local engine's :class:`ScoredLeads` (rows sorted by id).
 
         Args:
@@ -106,7 +106,7 @@ class SparkScores:
         )
         eligible = pd.DataFrame(self.eligible.toPandas())["contact_id"].astype("str")
         margin = scores["margin"].to_numpy(dtype="float64")
-        keep = [c for c in SCORE_COLUMNS if c in (*columns, "as_of")]
+        keep = [c for c in SCORED_COLUMNS if c in (*columns, "as_of")]
         seconds = {"collect": time.perf_counter() - start}
         return ScoredLeads(
             scores.loc[:, keep], rejects, eligible, margin, None, self.as_of, seconds

@@ -71,6 +71,45 @@ def _swap_in(spark: SparkSession, df: DataFrame, target: str) -> int:
     return int(spark.read.parquet(target).count())
 
 
+def _partition_time(name: str) -> pd.Timestamp | None:
+    """The as_of of a partition folder named by :func:`partition_name`, else None."""
+    if not name.startswith("as_of="):
+        return None
+    text = name.removeprefix("as_of=")
+    try:
+        if "T" in text:
+            return pd.Timestamp(pd.to_datetime(text, format="%Y-%m-%dT%H%M%SZ", utc=True))
+        return pd.Timestamp(text, tz="UTC")
+    except ValueError:
+        return None
+
+
+def previous_dataset_scores(
+    spark: SparkSession, path: str, as_of: pd.Timestamp
+) -> pd.DataFrame | None:
+    """``contact_id, final_score, as_of`` of the latest partition before ``as_of``.
+
+    The dataset keeps every run, so a re-run of the same ``as_of`` sees the same
+    previous partition (the score trend stays the same). None without an earlier one.
+    """
+    jvm: Any = spark.sparkContext._jvm
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    root = jvm.org.apache.hadoop.fs.Path(path.rstrip("/"))
+    fs = root.getFileSystem(conf)
+    if not fs.exists(root):
+        return None
+    stamps = [
+        (_partition_time(s.getPath().getName()), s.getPath().toString())
+        for s in fs.listStatus(root)
+    ]
+    earlier = sorted((t, p) for t, p in stamps if t is not None and t < as_of)
+    if not earlier:
+        return None
+    when, where = earlier[-1]
+    frame = pd.DataFrame(spark.read.parquet(where).select("contact_id", "final_score").toPandas())
+    return frame.assign(contact_id=frame["contact_id"].astype("str"), as_of=when)
+
+
 def write_dataset(
     spark: SparkSession, scores: DataFrame, rejects: DataFrame, path: str, run: RunInfo
 ) -> SinkResult:

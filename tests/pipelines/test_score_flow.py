@@ -57,6 +57,9 @@ def test_score_flow_scores_every_lead_and_a_rerun_changes_nothing(
     assert first["model"] == f"{reg.model_name} v{reg.version}"
     assert second["n_current_updated"] == 0 and second["n_history_inserted"] == 0
     assert "Final score distribution" in first["text"]
+    # no earlier run in the sink: every lead is new, and the re-run sees the same (none)
+    assert first["per_trend"] == second["per_trend"] == {"new": first["scored"]}
+    assert f"new: {first['scored']:,}" in first["text"]
     quarantined = sum(c["quarantined"] for c in first["quarantined"].values())
     assert ("Validation quarantined" in first["text"]) == (quarantined > 0)
 

@@ -51,8 +51,11 @@ DAY2_ROWS: dict[str, tuple[Any, ...]] = {
 }
 
 
-def scores_frame(rows: dict[str, tuple[Any, ...]], as_of: datetime) -> pd.DataFrame:
-    """A contract-conforming scores frame from ``{contact_id: (score, tier, ...)}``."""
+def scores_frame(
+    rows: dict[str, tuple[Any, ...]], as_of: datetime, trends: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """A contract-conforming scores frame from ``{contact_id: (score, tier, ...)}``;
+    ``score_trend`` is ``new`` unless ``trends`` names it."""
     ids = list(rows)
     cols = list(zip(*rows.values(), strict=True))
     return pd.DataFrame(
@@ -67,6 +70,7 @@ def scores_frame(rows: dict[str, tuple[Any, ...]], as_of: datetime) -> pd.DataFr
             "grade": pd.Series(cols[5], dtype="str"),
             "top_reasons": [_reasons(f"Viewed pricing ({i})", 0.12) for i in ids],
             "top_rules": [_rules("demo_request", 20) for _ in ids],
+            "score_trend": pd.Series([(trends or {}).get(i, "new") for i in ids], dtype="str"),
         }
     )
 

@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from features.crm import CrmTables
 from features.spec import load_feature_spec
@@ -58,6 +59,7 @@ def test_batch_accounts_for_every_lead_and_rerun_changes_nothing(setup, tmp_path
     assert fx.snapshot(url, "leadscore_") == before
     assert again.sink_result.n_current_updated == 0
     assert again.sink_result.n_history_inserted == 0
+    assert again.per_trend == first.per_trend == {"new": first.counts.scored}
     c = first.counts
     assert c.eligible == len(tables.contacts) == c.scored + c.rejected
     created = pd.to_datetime(tables.contacts["created_at"], utc=True)
@@ -90,6 +92,37 @@ def test_second_day_reports_top_movers_and_keeps_history(setup, tmp_path):
     text = format_summary(summary)
     assert "Top movers" in text and f"{summary.counts.scored:,} of" in text
     assert len(text.splitlines()) < 45
+    # every lead's trend, recomputed here in plain Python from the two runs in history
+    steady = scorer.settings.trend_steady_points
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        sql = "SELECT contact_id, as_of, final_score FROM leadscore_score_history"
+        rows = conn.exec_driver_sql(sql).all()
+    engine.dispose()
+    day1 = {cid: score for cid, when, score in rows if str(when).startswith("2026-08-01")}
+    expected = {}
+    for cid, when, score in rows:
+        if str(when).startswith("2026-09-01"):
+            old = day1.get(cid)
+            move = None if old is None else score - old
+            expected[cid] = (
+                "new"
+                if move is None
+                else "steady"
+                if abs(move) < steady
+                else "improving"
+                if move > 0
+                else "declining"
+            )
+    current = read_current(url)
+    current = current[current["as_of"] == DAY2]  # leads rejected on DAY2 keep DAY1's row
+    assert dict(zip(current["contact_id"], current["score_trend"], strict=True)) == expected
+    counts = {t: list(expected.values()).count(t) for t in set(expected.values())}
+    assert summary.per_trend == counts and first.per_trend == {"new": first.counts.scored}
+    assert len(counts) >= 3  # the synthetic CRM moves leads both ways
+    trend_line = next(line for line in text.splitlines() if line.startswith("Trend:"))
+    assert f"improving: {counts.get('improving', 0):,}" in trend_line
+    assert f"new: {counts.get('new', 0):,}" in trend_line
     n_before = sum(first.per_tier.values())
     a_before = first.per_tier.get("A", 0) / n_before
     assert f"(was {a_before:.1%})" in text.split("Tier mix: ")[1].splitlines()[0]

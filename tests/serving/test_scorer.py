@@ -25,7 +25,7 @@ from serving.reasons import shap_contributions
 from serving.scorer import LeadScorer
 from serving.scorer_model import load_scorer, to_pyfunc_frame
 from serving.scorer_training import build_and_register_scorer, manual_scores_at
-from serving.sinks import SCORE_COLUMNS, reconcile_leads
+from serving.sinks import SCORED_COLUMNS, reconcile_leads
 
 pytestmark = pytest.mark.slow  # trains and logs a model once per module (~15 s)
 
@@ -102,7 +102,7 @@ def test_load_scorer_resolves_the_alias_to_a_version(world):
 
 def test_scores_follow_the_contract_and_the_blend_formula(world):
     scores, blend = world["scored"].scores, world["reg"].scorer.blend
-    assert tuple(scores.columns) == SCORE_COLUMNS
+    assert tuple(scores.columns) == SCORED_COLUMNS
     p, manual = scores["probability"].to_numpy(), scores["manual_score"].to_numpy()
     # by hand: the calibrated manual score and the model mixed in log-odds, then scaled
     q = blend.manual_probability(manual)

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from scorer_helpers import crm_on_disk, register_scorer
 
 from serving.batch import run_batch
-from serving.sinks import SCORE_COLUMNS
+from serving.sinks import SCORED_COLUMNS
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -57,7 +57,7 @@ def test_spark_scores_equal_local_scores_for_every_lead(spark, registered):
         run.release()
     local = loaded.scorer.score(tables, AS_OF, previous=previous)
     expected = local.scores.sort_values("contact_id", ignore_index=True)
-    assert list(got.scores.columns) == list(SCORE_COLUMNS)
+    assert list(got.scores.columns) == list(SCORED_COLUMNS)
     assert len(expected) > 1000 and len(local.rejects) > 0
     without = loaded.scorer.score(tables, AS_OF).scores.sort_values("contact_id", ignore_index=True)
     assert (without["stage"] != expected["stage"]).any()  # the previous stages count

@@ -1,0 +1,124 @@
+"""The previous run's final score per lead, read back from any sink (for the score trend).
+
+Where the previous run comes from, per sink kind:
+
+* database: the latest ``as_of`` before this run in the append-only history (not the
+  current table), so re-running the same ``as_of`` sees the same previous run;
+* folder: the ``scores_<as_of>.parquet`` file with the latest ``as_of`` before this run;
+* ``.parquet`` / ``.csv`` file and ``hubspot:PATH.csv``: the file holds one run, the one
+  written last. A file of an earlier ``as_of`` is the previous run; a file of this same
+  ``as_of`` (a re-run) is returned with its ``score_trend`` so the trends are kept (the
+  run before it is gone); a file of a later ``as_of`` gives no previous run. The HubSpot
+  file stores the day only (``leadscore_as_of``): a file of the same UTC day is this run.
+
+Returns ``contact_id, final_score, as_of`` (+ ``score_trend`` from files), or None.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from serving.sinks.dispatch import parse_sink
+from serving.sinks.files import as_of_label
+from serving.sinks.queries import latest_scores
+from serving.sinks.tables import build_tables, make_engine
+
+_FOLDER_FILE = "scores_"
+
+
+def _from_database(url: str, as_of: pd.Timestamp, table_prefix: str) -> pd.DataFrame | None:
+    history = build_tables(table_prefix).history
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            if not sa.inspect(conn).has_table(history.name):
+                return None
+            before = sa.select(sa.func.max(history.c.as_of)).where(
+                history.c.as_of < as_of.to_pydatetime()
+            )
+            when = conn.execute(before).scalar_one_or_none()
+            if when is None:
+                return None
+            rows = conn.execute(latest_scores(history, when)).all()
+    finally:
+        engine.dispose()
+    frame = pd.DataFrame(
+        {"contact_id": [r.contact_id for r in rows], "final_score": [r.final_score for r in rows]}
+    )
+    frame = frame.drop_duplicates("contact_id", keep="last").reset_index(drop=True)
+    return frame.assign(as_of=pd.Timestamp(when).tz_convert("UTC"))
+
+
+def _one_run(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame | None:
+    """The file's run if it is earlier than (or the same as) ``as_of``, else None."""
+    if frame.empty:
+        return None
+    stamp = pd.to_datetime(frame["as_of"], utc=True).iloc[0]
+    if stamp > as_of:
+        return None
+    keep = [c for c in ("contact_id", "final_score", "score_trend") if c in frame.columns]
+    out = frame.loc[:, keep].assign(contact_id=frame["contact_id"].astype("str"), as_of=stamp)
+    return out.reset_index(drop=True)
+
+
+def _read_file(path: Path) -> pd.DataFrame:
+    if path.suffix.lower() == ".csv":
+        return pd.read_csv(path, dtype={"contact_id": "str", "score_trend": "str"})
+    return pd.read_parquet(path)
+
+
+def _from_folder(folder: Path, as_of: pd.Timestamp) -> pd.DataFrame | None:
+    label = as_of_label(as_of)
+    earlier = sorted(
+        p
+        for p in folder.glob(f"{_FOLDER_FILE}*.parquet")
+        if p.stem.removeprefix(_FOLDER_FILE) < label  # labels sort as times
+    )
+    return _one_run(pd.read_parquet(earlier[-1]), as_of) if earlier else None
+
+
+def _from_hubspot(path: Path, as_of: pd.Timestamp) -> pd.DataFrame | None:
+    frame = pd.read_csv(path, dtype={"Record ID": "str", "leadscore_score_trend": "str"})
+    if frame.empty:
+        return None
+    day = pd.Timestamp(str(frame["leadscore_as_of"].iloc[0]), tz="UTC")
+    stamp = as_of if day == as_of.normalize() else day
+    out = pd.DataFrame(
+        {
+            "contact_id": frame["Record ID"].astype("str"),
+            "final_score": frame["leadscore_final_score"].astype("float64"),
+            "as_of": stamp,
+        }
+    )
+    if "leadscore_score_trend" in frame.columns:
+        out["score_trend"] = frame["leadscore_score_trend"]
+    return _one_run(out, as_of)
+
+
+def previous_scores(
+    sink: str, as_of: pd.Timestamp, table_prefix: str = "leadscore_"
+) -> pd.DataFrame | None:
+    """The previous run's scores in ``sink`` (see the module docstring), or None.
+
+    Args:
+        sink: Any sink string of :func:`serving.sinks.write_scores`.
+        as_of: This run's scoring time (UTC).
+        table_prefix: Database table-name prefix.
+
+    Returns:
+        ``contact_id, final_score, as_of`` (files add ``score_trend``); None without one.
+    """
+    target = parse_sink(sink)
+    if target.kind == "database":
+        return _from_database(target.location, as_of, table_prefix)
+    path = Path(target.location)
+    if target.kind == "folder":
+        return _from_folder(path, as_of) if path.is_dir() else None
+    if not path.is_file():
+        return None
+    if target.kind == "hubspot":
+        return _from_hubspot(path, as_of)
+    return _one_run(_read_file(path), as_of)
