@@ -19,7 +19,7 @@ from features.safe_yaml import load_yaml
 from rules import Rulebook, rulebook_from_dict
 from serving.batch import previous_stages, score_batch
 from serving.scorer_model import LoadedScorer
-from serving.sinks import RunInfo, SinkResult, parse_sink, write_scores
+from serving.sinks import RunInfo, SinkResult, parse_sink, previous_scores, write_scores
 from serving.sinks.versions import RulebookVersion, checksum_of, current_version, record_publish
 
 
@@ -121,7 +121,14 @@ def publish_rulebook(
     require_database(sink)
     scorer = loaded.scorer.with_rulebook(rulebook)
     previous = previous_stages(sink, as_of, table_prefix)
-    result = score_batch(tables, scorer, as_of, previous=previous, extra_rejects=extra_rejects)
+    result = score_batch(
+        tables,
+        scorer,
+        as_of,
+        previous=previous,
+        previous_scores=previous_scores(sink, as_of, table_prefix),
+        extra_rejects=extra_rejects,
+    )
     now = datetime.now(UTC).replace(microsecond=0)
     version = scores_rulebook_version(rulebook, text)
     run = RunInfo(

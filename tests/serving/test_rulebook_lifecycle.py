@@ -27,6 +27,7 @@ from serving.publish import publish_rulebook, rulebook_of, with_published_rulebo
 from serving.rulebook_impact import rulebook_impact
 from serving.scorer import LeadScorer
 from serving.scorer_model import LoadedScorer
+from serving.sinks import read_current
 from serving.sinks.versions import current_version, list_versions, revert_version
 
 DEFAULT = Path(__file__).resolve().parents[2] / "rules" / "rulebooks" / "default.yaml"
@@ -108,6 +109,8 @@ def test_publish_then_revert_restores_the_current_scores_exactly(setup, db_url, 
     done = revert_version(db_url, table_prefix, reverted_by="cy", reverted_at=NOW)
     assert (done.from_version, done.to_version, done.restored_from) == (2, 1, 2)
     assert _current(fx, db_url, table_prefix) == before  # the same raw values, row for row
+    # the score trend column survives the round trip (no run before AS_OF: every lead new)
+    assert set(read_current(db_url, table_prefix=table_prefix)["score_trend"]) == {"new"}
 
     versions = list_versions(db_url, table_prefix)
     assert [(v.version_id, v.is_current, v.published_by) for v in versions] == [

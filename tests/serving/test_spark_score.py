@@ -78,6 +78,11 @@ def test_dataset_sink_writes_the_as_of_partition_and_a_rerun_replaces_it(
 
     data_dir, tables, loaded = registered
     sink = str(tmp_path / "scores")
+    # an earlier run by hand: every other contact at 50.0 points, the rest unscored
+    ids = sorted(tables.contacts["contact_id"].astype(str))
+    earlier = pd.DataFrame({"contact_id": ids[::2], "final_score": 50.0})
+    (tmp_path / "scores" / "as_of=2026-08-25").mkdir(parents=True)
+    earlier.to_parquet(tmp_path / "scores" / "as_of=2026-08-25" / "part-0.parquet")
     settings = SparkSettings(master="local[2]", n_buckets=3)
     first = run_spark_batch(spark, data_dir, loaded, AS_OF, sink, settings=settings, explain=False)
     part = tmp_path / "scores" / "as_of=2026-09-01"
@@ -85,7 +90,23 @@ def test_dataset_sink_writes_the_as_of_partition_and_a_rerun_replaces_it(
     second = run_spark_batch(spark, data_dir, loaded, AS_OF, sink, settings=settings, explain=False)
     again = pd.read_parquet(part).sort_values("contact_id", ignore_index=True)
     pd.testing.assert_frame_equal(written, again)
-    assert sorted(p.name for p in (tmp_path / "scores").iterdir()) == ["_rejects", part.name]
+    assert sorted(p.name for p in (tmp_path / "scores").iterdir()) == [
+        "_rejects",
+        "as_of=2026-08-25",
+        part.name,
+    ]
+    steady = loaded.scorer.settings.trend_steady_points
+    before = dict(zip(earlier["contact_id"], earlier["final_score"], strict=True))
+    expected = [
+        "new"
+        if cid not in before
+        else "steady"
+        if abs(score - before[cid]) < steady
+        else ("improving" if score > before[cid] else "declining")
+        for cid, score in zip(written["contact_id"], written["final_score"], strict=True)
+    ]
+    assert written["score_trend"].tolist() == expected
+    assert first.per_trend == second.per_trend == pd.Series(expected).value_counts().to_dict()
     rejects = pd.read_parquet(tmp_path / "scores" / "_rejects" / part.name)
     assert first.counts.eligible == len(tables.contacts)
     assert first.counts.scored == len(written) and first.counts.rejected == len(rejects) > 0
@@ -104,7 +125,10 @@ def test_sql_sink_holds_what_the_local_engine_writes(spark, registered, tmp_path
     meta = {"model_name": loaded.model_name, "model_version": loaded.model_version}
     summary = run_spark_batch(spark, data_dir, loaded, AS_OF, spark_url, settings=settings)
     run_batch(tables, loaded.scorer, AS_OF, local_url, **meta)
-    cols = "contact_id, final_score, tier, stage, probability, manual_score, grade, top_reasons"
+    cols = (
+        "contact_id, final_score, tier, stage, probability, manual_score, grade, top_reasons, "
+        "score_trend"
+    )
     rows = {}
     for url in (spark_url, local_url):
         engine = sa.create_engine(url)
