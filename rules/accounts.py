@@ -4,7 +4,9 @@ A buying committee that is warm together shows up at the account level even when
 single contact passes the threshold. Methods: ``sum``, ``mean``, ``max`` and
 ``top_n_weighted`` (weighted mean of the best ``top_n`` contacts' scores; equal weights
 unless given, normalised over the contacts an account actually has). Contacts without an
-account are skipped. Ties in score are broken by the contacts' order in the input.
+account are skipped. Ties in score are broken by ``contact_id`` (text order), so the
+result does not depend on the contacts' order: the Spark engine, whose buckets hold each
+account's contacts in no fixed order, gives the local engine's roll-up.
 """
 
 from __future__ import annotations
@@ -62,9 +64,10 @@ def roll_up_accounts(
     rows = np.flatnonzero(has)
     acc = codes[rows]
     score = scores[column].to_numpy(dtype=float)[rows]
+    contact = _factorize_sorted(scores["contact_id"].reset_index(drop=True))[0][rows]
     k = len(uniques)
-    # best first within each account: by account, score descending, input order
-    order = np.lexsort((-score, acc))  # stable: ties keep the input order
+    # best first within each account: by account, score descending, contact_id
+    order = np.lexsort((contact, -score, acc))
     acc_s, score_s = acc[order], score[order]
     first = np.ones(order.size, dtype=bool)
     first[1:] = acc_s[1:] != acc_s[:-1]
@@ -73,10 +76,12 @@ def roll_up_accounts(
     n_contacts = np.bincount(acc, minlength=k)
     out_score: np.ndarray
     used: np.ndarray
+    # sums run in that order too, so the last bit does not depend on the input order
     if cfg.method == "sum":
-        out_score, used = np.bincount(acc, weights=score, minlength=k), n_contacts
+        out_score, used = np.bincount(acc_s, weights=score_s, minlength=k), n_contacts
     elif cfg.method == "mean":
-        out_score, used = np.bincount(acc, weights=score, minlength=k) / n_contacts, n_contacts
+        out_score = np.bincount(acc_s, weights=score_s, minlength=k) / n_contacts
+        used = n_contacts
     elif cfg.method == "max":
         out_score, used = score_s[first], np.ones(k, dtype=np.int64)
     else:
