@@ -51,6 +51,7 @@ from serving.scorer_types import (
     StepHook,
     text_column,
     timed_step,
+    upgraded_settings,
 )
 from serving.sinks import SCORED_COLUMNS
 
@@ -121,6 +122,7 @@ class LeadScorer:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        self.settings = upgraded_settings(self.settings)
         self._parse()
 
     def with_rulebook(self, rulebook: Rulebook) -> LeadScorer:

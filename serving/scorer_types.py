@@ -56,6 +56,12 @@ class ScorerSettings(BaseModel):
     trend_steady_points: float = Field(1.0, ge=0.0, le=100.0)
 
 
+def upgraded_settings(settings: ScorerSettings) -> ScorerSettings:
+    """``settings`` with every field of this version: a scorer pickled before a setting
+    existed (e.g. ``trend_steady_points``) gets that setting's default on load."""
+    return ScorerSettings(**vars(settings))
+
+
 @dataclass(frozen=True)
 class ScoringInput:
     """The flat per-contact frame the model side needs, and who was rejected on the way."""

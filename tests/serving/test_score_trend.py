@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.schema import CreateTable
 
-from serving.scorer_types import ScorerSettings
+from serving.scorer_types import ScorerSettings, upgraded_settings
 from serving.sinks import (
     build_tables,
     previous_scores,
@@ -202,3 +202,17 @@ def test_old_schema_database_gets_the_column_and_keeps_working(db_url, table_pre
     _, written = _run(fx, db_url, DAY2_ROWS, fx.DAY2, table_prefix)  # column already there
     assert (written.n_current_updated, written.n_history_inserted) == (0, 0)
     assert fx.snapshot(db_url, table_prefix) == before
+
+
+def test_a_scorer_pickled_before_the_setting_existed_gets_its_default():
+    settings = ScorerSettings(top_k=2, trend_steady_points=3.0)
+    state = settings.__getstate__()
+    state["__dict__"].pop("trend_steady_points")  # what an older scorer's pickle holds
+    old = ScorerSettings.__new__(ScorerSettings)
+    old.__setstate__(state)
+    with pytest.raises(AttributeError):
+        _ = old.trend_steady_points
+
+    upgraded = upgraded_settings(old)
+
+    assert upgraded.trend_steady_points == 1.0 and upgraded.top_k == 2
