@@ -89,6 +89,9 @@ DEAL_STAGES: tuple[str, ...] = (
     "closed_lost",
 )
 OUTCOMES: tuple[str, ...] = ("opportunity", "won", "lost")
+POSITIVE_OUTCOMES: tuple[str, ...] = ("opportunity", "won")
+"""Outcomes that count as a conversion: the model's label, and a contact converted before
+``as_of`` is no longer a lead (training leaves it out, scoring rejects it)."""
 LIFECYCLE_STAGES: tuple[str, ...] = (
     "subscriber",
     "lead",

@@ -23,12 +23,10 @@ import pandas as pd
 from features.build import build_features
 from features.crm import CrmTables
 from features.events import utc_timestamp
+from features.schema import POSITIVE_OUTCOMES
 from features.spec import FeatureSpec
 
 logger = logging.getLogger(__name__)
-
-POSITIVE_OUTCOMES: tuple[str, ...] = ("opportunity", "won")
-"""Outcomes that count as a conversion (the label's event): the first of them."""
 
 
 @dataclass(frozen=True)

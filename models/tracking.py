@@ -30,10 +30,10 @@ from models.config import TrainConfig
 from models.estimator import ConversionModel
 from models.evaluation import TestEvaluation, write_plots
 from models.pyfunc import log_conversion_model
-
-MLFLOW_NOT_FOUND_CODES = ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE")
-"""MLflow error codes of a model, version or run that is not there: asking again gives the
-same answer (a retry cannot help; the user must train or name another model)."""
+from models.store import MLFLOW_NOT_FOUND_CODES as MLFLOW_NOT_FOUND_CODES  # re-exported
+from models.store import artifact_location_for as artifact_location_for
+from models.store import default_tracking_uri as default_tracking_uri
+from models.store import existing_tracking_uri as existing_tracking_uri
 
 
 @dataclass(frozen=True)
@@ -65,46 +65,6 @@ class RunContext:
     run_config: Mapping[str, Any] | None = None
     plan: Mapping[str, Any] | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
-
-
-def default_tracking_uri(workdir: Path) -> str:
-    """The embedded SQLite tracking URI inside ``workdir`` (folder created if needed).
-
-    Its artifacts go to ``<workdir>/mlruns/artifacts`` (see :func:`artifact_location_for`).
-    """
-    root = Path(workdir).resolve() / "mlruns"
-    root.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{root / 'mlflow.db'}"
-
-
-def existing_tracking_uri(workdir: Path) -> str:
-    """The embedded tracking URI of ``workdir`` for commands that read a trained model.
-
-    Unlike :func:`default_tracking_uri` it creates nothing: a mistyped ``--workdir`` would
-    otherwise become a new, empty store and the error would be "no scorer registered".
-
-    Raises:
-        ValueError: ``workdir`` holds no store (``mlruns/mlflow.db``); names the folder.
-    """
-    db = Path(workdir).resolve() / "mlruns" / "mlflow.db"
-    if not db.is_file():
-        raise ValueError(
-            f"--workdir {workdir} holds no MLflow store ({db} is missing): pass the folder "
-            "you trained into (leadscore train --workdir DIR) or --tracking-uri"
-        )
-    return f"sqlite:///{db}"
-
-
-def artifact_location_for(tracking_uri: str) -> str | None:
-    """Artifact root for new experiments: beside the database for a SQLite store, else None.
-
-    A server (``http://...``) decides its own artifact root; a SQLite store would otherwise
-    default to ``./mlruns`` relative to whatever the current directory is.
-    """
-    prefix = "sqlite:///"
-    if tracking_uri.startswith(prefix):
-        return (Path(tracking_uri[len(prefix) :]).resolve().parent / "artifacts").as_uri()
-    return None
 
 
 def use_tracking_uri(tracking_uri: str) -> None:

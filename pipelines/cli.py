@@ -446,7 +446,7 @@ def explain(
     """Why does this lead have its score? Model factors (exact SHAP) and the rules that fired."""
     from features.ingest import InputError
     from features.parse import utc_time
-    from models.tracking import existing_tracking_uri
+    from models.store import existing_tracking_uri
     from serving.lead_explanation import explain_lead
     from serving.run_config import default_scorer_uri
 

@@ -18,10 +18,9 @@ import pandas as pd
 from features.crm import CrmTables
 from features.flat import flat_training_set
 from features.infer import TableTypes, infer_table_types
-from features.schema import CONTACTS
+from features.schema import CONTACTS, POSITIVE_OUTCOMES
 from features.spec import FeatureSpec
 from features.training_set import (
-    POSITIVE_OUTCOMES,
     TrainingSet,
     build_training_set,
     data_end_of,

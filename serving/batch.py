@@ -23,7 +23,7 @@ from rich.progress import Progress
 from features.crm import CrmTables
 from features.parse import utc_time
 from serving.batch_summary import BatchSummary, score_bands, value_counts
-from serving.eligibility import rejects_frame
+from serving.eligibility import rejects_frame, warn_if_stale
 from serving.scorer import LeadScorer, ScoredLeads
 from serving.scorer_types import StepHook
 from serving.sinks import (
@@ -138,6 +138,8 @@ def score_batch(
     Raises:
         ValueError: The lead accounting does not add up.
     """
+    run = scorer.run_config_
+    warn_if_stale(tables.activities, as_of, None if run is None else run.horizon_days)
     result = scorer.score(tables, as_of, previous=previous, on_step=on_step)
     if extra_rejects is not None and len(extra_rejects):
         rejects = rejects_frame(result.rejects, extra_rejects)

@@ -3,14 +3,19 @@
 Every contact in the contacts table is eligible: the job was asked to score it. Contacts
 without a creation time, or created at or after ``as_of`` (not known yet: features and
 rules see only what happened before ``as_of``), become rejects with a reason.
+:func:`stale_as_of` names an ``as_of`` too far after the data's last activity.
 """
 
 from __future__ import annotations
+
+import logging
 
 import numpy as np
 import pandas as pd
 
 from serving.sinks import REJECT_COLUMNS
+
+log = logging.getLogger(__name__)
 
 MISSING_CREATED = "missing created_at: fix the contact's creation time in the CRM export"
 
@@ -54,6 +59,46 @@ def known_contacts(
         }
     )
     return contacts.loc[~bad].reset_index(drop=True), rejects
+
+
+def stale_as_of(activities: pd.DataFrame, as_of: pd.Timestamp, horizon_days: int) -> str | None:
+    """A warning when ``as_of`` lies more than the horizon after the data's last activity.
+
+    Scores then describe leads that have been silent for longer than the model ever looked
+    ahead (e.g. a default of today on an old export): every lead looks stale.
+
+    Args:
+        activities: The canonical activities table.
+        as_of: Scoring time (UTC).
+        horizon_days: The label horizon the model was trained for.
+
+    Returns:
+        The warning text, or None when ``as_of`` is close enough (or there are no
+        activities: a flat export has no history to go stale).
+    """
+    if activities.empty:
+        return None
+    last = pd.to_datetime(activities["occurred_at"], utc=True).max()
+    if pd.isna(last) or as_of - last <= pd.Timedelta(days=horizon_days):
+        return None
+    gap = (as_of - last).days
+    return (
+        f"as_of {as_of:%Y-%m-%d} is {gap:,} days after the data's last activity "
+        f"({last:%Y-%m-%d}), more than the model's {horizon_days}-day horizon: every lead "
+        f"looks silent; pass --as-of near the end of the data (e.g. "
+        f"{(last + pd.Timedelta(days=1)).normalize():%Y-%m-%d})"
+    )
+
+
+def warn_if_stale(activities: pd.DataFrame, as_of: pd.Timestamp, horizon_days: int | None) -> None:
+    """Log :func:`stale_as_of`'s warning, if any (the CLI shows warnings on stderr);
+    ``horizon_days`` None (a flat export, or a scorer without a run configuration) warns
+    of nothing."""
+    if horizon_days is None:
+        return
+    message = stale_as_of(activities, as_of, horizon_days)
+    if message is not None:
+        log.warning(message)
 
 
 def rejects_frame(*parts: pd.DataFrame | pd.Series) -> pd.DataFrame:

@@ -1,6 +1,7 @@
 """Why one lead has its score: the model's factors (SHAP) and the rules that fired.
 
-``leadscore explain CONTACT_ID`` calls :func:`explain_lead`; notebooks call
+``leadscore explain CONTACT_ID`` calls :func:`explain_lead`, which reads and validates
+only the lead's account (:func:`explain_from_source`); notebooks call
 :func:`explain_contact` with tables already in memory and format the result with
 :func:`format_lead_explanation`. Model contributions are in log-odds of the model's raw
 margin (they add up, with the expected value, to it); rule points are the points the
@@ -11,19 +12,23 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from features.crm import CrmTables
-from features.ingest.load import ingest
+from features.ingest.errors import InputError, TableError
+from features.ingest.mapping import load_mapping
+from features.ingest.validation import validate_tables
 from features.number_text import format_number
 from models.frames import align_features
 from rules import explanation_frame
 from serving.batch import utc_as_of
-from serving.eligibility import validation_rejects
+from serving.eligibility import validation_rejects, warn_if_stale
 from serving.explain import top_factors
+from serving.lead_rows import lead_rows
 from serving.reason_rates import reason_line
 from serving.reasons import CONTRIBUTION_UNIT, reasons_json, shap_contributions
 from serving.scorer import LeadScorer
@@ -75,6 +80,8 @@ def explain_contact(
     Raises:
         KeyError: The contact is not in the tables, or was rejected (with the reason).
     """
+    run = scorer.run_config_
+    warn_if_stale(tables.activities, utc_as_of(as_of), None if run is None else run.horizon_days)
     prepared = scorer.prepare(tables, as_of)
     rows = np.flatnonzero(prepared.frame["contact_id"].to_numpy() == contact_id)
     if len(rows) == 0:
@@ -85,7 +92,8 @@ def explain_contact(
     scored = scorer.score_frame(row, explain=False).iloc[0]
     model = scorer.model
     X = align_features(row, model.feature_names_, model.categories_, "contact")
-    contrib = shap_contributions(model, X, explainer=scorer.explainer)
+    # one row: LightGBM's own exact TreeSHAP, without building the batch's fast explainer
+    contrib = shap_contributions(model, X, method="lightgbm")
     up, down = scorer.settings.top_k, scorer.settings.top_k_down
     i_pos, v_pos, i_neg, v_neg = top_factors(contrib, max(k, up, down))
     rates = getattr(scorer, "reason_rates", None)
@@ -177,8 +185,47 @@ def explain_lead(
     Returns:
         The explanation text (both sections).
     """
-    report = ingest(data, mapping)
-    loaded = load_scorer(model_uri, tracking_uri)
+    loaded = load_scorer(model_uri, tracking_uri, check_requirements=False)
+    when = utc_as_of(as_of)
+    explanation = explain_from_source(data, loaded.scorer, contact_id, when, mapping, k)
+    text = format_lead_explanation(explanation)
+    if as_of is None:
+        text = f"No --as-of given: explained as of today, {when:%Y-%m-%d %H:%M} UTC.\n{text}"
+    return text
+
+
+def explain_from_source(
+    data: str | Path,
+    scorer: LeadScorer,
+    contact_id: str,
+    as_of: str | pd.Timestamp,
+    mapping: str | Path | None = None,
+    k: int = 5,
+) -> LeadExplanation:
+    """Read and validate only the lead's account (:func:`serving.lead_rows.lead_rows`) and
+    explain the lead.
+
+    Args:
+        data: Folder, file or database URL of the CRM export.
+        scorer: The scorer.
+        contact_id: The lead's CRM id.
+        as_of: Scoring time (naive = UTC).
+        mapping: Column-mapping YAML (path or shipped name) for non-canonical exports.
+        k: Model factors per direction.
+
+    Returns:
+        The explanation.
+
+    Raises:
+        KeyError: The contact is not in the data, validation quarantined it, or it was
+            rejected (the message says which).
+        InputError: The data cannot be read, or its account's rows fail a table check.
+    """
+    rows = lead_rows(data, contact_id, load_mapping(Path(mapping)) if mapping else None)
+    try:
+        report = validate_tables(rows, source=str(data))
+    except TableError as exc:
+        raise InputError(f"validating the account of contact {contact_id!r}: {exc}") from exc
     quarantined = validation_rejects(
         report.quarantine.get("contacts", pd.DataFrame()), report.tables.contacts["contact_id"]
     )
@@ -188,5 +235,4 @@ def explain_lead(
             f"contact {contact_id!r} cannot be explained: validation quarantined it "
             f"({hit.iloc[0]}); fix the row in the export and re-run"
         )
-    explanation = explain_contact(loaded.scorer, report.tables, utc_as_of(as_of), contact_id, k)
-    return format_lead_explanation(explanation)
+    return explain_contact(scorer, report.tables, as_of, contact_id, k)

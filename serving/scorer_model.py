@@ -32,7 +32,7 @@ from mlflow.tracking import MlflowClient
 from mlflow.types import ColSpec, ParamSchema, ParamSpec, Schema, TensorSpec
 
 from models.pyfunc import pip_requirements, serving_signature, to_serving_frame
-from models.tracking import MLFLOW_NOT_FOUND_CODES
+from models.store import MLFLOW_NOT_FOUND_CODES
 from serving.run_config import default_scorer_uri
 from serving.scorer import OUTPUT_COLUMNS, LeadScorer
 
@@ -165,7 +165,9 @@ def _registered_hint(model_uri: str, tracking_uri: str | None) -> str:
 _REGISTRY_URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/]+)|/(?P<version>\d+))$")
 
 
-def load_scorer(model_uri: str | None, tracking_uri: str | None = None) -> LoadedScorer:
+def load_scorer(
+    model_uri: str | None, tracking_uri: str | None = None, *, check_requirements: bool = True
+) -> LoadedScorer:
     """Load a logged scorer and resolve its registered name and version.
 
     Args:
@@ -173,6 +175,9 @@ def load_scorer(model_uri: str | None, tracking_uri: str | None = None) -> Loade
             None: the champion of the default config's scorer name
             (:func:`serving.run_config.default_scorer_uri`).
         tracking_uri: MLflow tracking/registry URI (None: MLflow's current one).
+        check_requirements: Let MLflow compare the model's pinned requirements with the
+            installed packages and warn on a mismatch (seconds of package metadata reads;
+            ``leadscore explain`` of one lead skips it).
 
     Returns:
         The scorer and its name/version (a run URI reports ``run:<run_id>`` as version).
@@ -192,7 +197,7 @@ def load_scorer(model_uri: str | None, tracking_uri: str | None = None) -> Loade
         mlflow.set_registry_uri(tracking_uri)
     where = tracking_uri or mlflow.get_tracking_uri()
     try:
-        loaded = mlflow.pyfunc.load_model(model_uri)
+        loaded = mlflow.pyfunc.load_model(model_uri, suppress_warnings=not check_requirements)
     except MlflowException as exc:
         if exc.error_code not in MLFLOW_NOT_FOUND_CODES:
             exc.add_note(f"loading the scorer {model_uri} from the MLflow store {where}")

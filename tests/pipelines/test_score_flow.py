@@ -75,6 +75,16 @@ def test_explain_lead_reads_the_files_and_prints_both_sections(registered, mlflo
     assert "Model factors" in text and "Rules that fired" in text
 
 
+def test_explain_lead_names_the_day_it_used(registered, mlflow_store):
+    data_dir, reg, tables = registered
+    today = pd.Timestamp.now(tz="UTC").normalize()
+    lead = str(reg.scorer.prepare(tables, today).frame["contact_id"].iloc[0])  # not rejected
+    text = explain_lead(data_dir, reg.model_uri, lead, None, tracking_uri=mlflow_store.tracking_uri)
+    assert text.splitlines()[0] == (
+        f"No --as-of given: explained as of today, {today:%Y-%m-%d} 00:00 UTC."
+    )
+
+
 def test_explain_lead_says_when_validation_quarantined_the_contact(
     registered, mlflow_store, tmp_path
 ):

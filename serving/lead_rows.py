@@ -1,0 +1,173 @@
+"""One lead's rows of a CRM export: the contact, its account and the account's contacts.
+
+Explaining one lead needs its account, not the whole CRM: account features and the rules'
+account roll-up read every contact of the account (as the Spark engine's buckets of whole
+accounts do), and nothing else. :func:`lead_rows` returns, as unvalidated source frames:
+
+* contacts: the rows of the lead's id, and of every contact sharing one of its accounts
+  (and any other row with one of those contacts' ids, so duplicates stay visible);
+* accounts: the rows of those accounts;
+* activities and outcomes: the rows of those contacts.
+
+Validating them (:func:`features.ingest.validation.validate_tables`) gives those rows the
+verdicts a whole-CRM run gives them, except for a duplicate ``activity_id`` shared with
+another account's contact (rare; ``leadscore validate`` reports it). A folder of canonical
+Parquet tables is read with DuckDB filters pushed into the scan, so only the matching rows
+are materialised; any other source is read whole and cut by :func:`account_rows`.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from features.crm import empty_table
+from features.ingest.mapping import ColumnMapping, read_source
+from features.ingest.sql import is_database_url
+from features.schema import TABLES
+
+if TYPE_CHECKING:
+    import duckdb
+
+
+def account_rows(raw: dict[str, pd.DataFrame], contact_id: str) -> dict[str, pd.DataFrame]:
+    """Cut source frames down to one lead's account (see the module docstring).
+
+    Args:
+        raw: Frames per canonical table (canonical column names), e.g. from
+            :func:`features.ingest.mapping.read_source`.
+        contact_id: The lead.
+
+    Returns:
+        The same tables holding only the lead's account's rows, in source order.
+    """
+    contacts = raw["contacts"]
+    ids_col = contacts["contact_id"].astype("string")
+    accounts_col = contacts["account_id"].astype("string")
+    accounts = _distinct(accounts_col[(ids_col == contact_id).fillna(False)])
+    ids = [contact_id, *_distinct(ids_col[accounts_col.isin(accounts).fillna(False)])]
+    keep = {
+        "contacts": (ids_col.isin(ids) | accounts_col.isin(accounts)).fillna(False),
+        "accounts": raw["accounts"]["account_id"].astype("string").isin(accounts),
+        "activities": raw["activities"]["contact_id"].astype("string").isin(ids),
+        "outcomes": raw["outcomes"]["contact_id"].astype("string").isin(ids),
+    }
+    return {name: raw[name].loc[keep[name].fillna(False).to_numpy()] for name in TABLES}
+
+
+def _distinct(values: pd.Series) -> list[str]:
+    return sorted({str(v) for v in values.dropna()})
+
+
+def lead_rows(
+    source: str | Path,
+    contact_id: str,
+    mapping: ColumnMapping | None = None,
+    *,
+    sep: str | None = None,
+    encoding: str = "utf-8",
+) -> dict[str, pd.DataFrame]:
+    """One lead's account's rows of ``source`` (see the module docstring).
+
+    Args:
+        source: A folder of canonical tables, an export file (with ``mapping``) or a
+            database URL, as for :func:`features.ingest.ingest`.
+        contact_id: The lead.
+        mapping: The export's column mapping (None: canonical names).
+        sep: CSV delimiter (None: sniffed).
+        encoding: Text encoding of CSV files.
+
+    Returns:
+        Unvalidated frames per canonical table.
+
+    Raises:
+        KeyError: No contact row has this id.
+        InputError: The source cannot be read.
+    """
+    folder = _parquet_folder(source) if mapping is None else None
+    if folder is not None:
+        rows = _filtered_parquet(folder, contact_id)
+    else:
+        rows = account_rows(read_source(source, mapping, sep=sep, encoding=encoding), contact_id)
+    if rows["contacts"].empty:
+        raise KeyError(f"contact {contact_id!r} is not in the contacts table of {source}")
+    return rows
+
+
+def _parquet_folder(source: str | Path) -> Path | None:
+    """``source`` when it is a folder whose tables are all ``<table>.parquet`` files."""
+    if is_database_url(source):
+        return None
+    path = Path(source)
+    if not path.is_dir() or not (path / "contacts.parquet").is_file():
+        return None
+    other = [p for name in TABLES for p in path.glob(f"{name}.csv*")]
+    return None if other else path
+
+
+def _filtered_parquet(folder: Path, contact_id: str) -> dict[str, pd.DataFrame]:
+    """:func:`account_rows` of a canonical Parquet folder, filtered inside DuckDB's scan."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        contacts = folder / "contacts.parquet"
+        own = _select(con, contacts, "contact_id", [contact_id], columns=("account_id",))
+        accounts = _distinct(own["account_id"].astype("string"))
+        members = _select(con, contacts, "account_id", accounts, columns=("contact_id",))
+        ids = [contact_id, *_distinct(members["contact_id"].astype("string"))]
+        everyone = _select(con, contacts, "contact_id", ids, or_in=("account_id", accounts))
+        out = {"contacts": everyone}
+        for name, key, values in (
+            ("accounts", "account_id", accounts),
+            ("activities", "contact_id", ids),
+            ("outcomes", "contact_id", ids),
+        ):
+            path = folder / f"{name}.parquet"
+            out[name] = _select(con, path, key, values) if path.is_file() else empty_table(name)
+    finally:
+        con.close()
+    return {name: out[name] for name in TABLES}
+
+
+def _select(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    column: str,
+    values: Sequence[str],
+    *,
+    or_in: tuple[str, Sequence[str]] | None = None,
+    columns: tuple[str, ...] | None = None,
+) -> pd.DataFrame:
+    """Rows of ``path`` whose ``column`` is one of ``values`` (or ``or_in``'s column one of
+    its values), with the dtypes :func:`pandas.read_parquet` gives the whole file.
+
+    The query is parameterised (values are bound, never pasted into the SQL); the matching
+    rows go through an in-memory Parquet buffer with the file's own schema, so categories,
+    string and timestamp types come out exactly as from a full read.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    conditions: list[tuple[str, list[str]]] = [(column, list(values))]
+    if or_in is not None:
+        conditions.append((or_in[0], list(or_in[1])))
+    where = " OR ".join(
+        f'"{name}" IN ({", ".join("?" * len(vals))})' for name, vals in conditions if vals
+    )
+    params = [str(path)] + [v for _, vals in conditions for v in vals]
+    select = ", ".join(f'"{c}"' for c in columns) if columns else "*"
+    query = f"SELECT {select} FROM read_parquet(?) WHERE {where or 'FALSE'}"
+    table = con.sql(query, params=params).to_arrow_table()
+    if table is None:  # a SELECT always has a result set; None would be a DuckDB bug
+        raise RuntimeError(f"DuckDB returned no result for {path}")
+    schema = pq.read_schema(path)
+    if columns:
+        schema = pa.schema([schema.field(c) for c in columns], metadata=None)
+    buffer = io.BytesIO()
+    pq.write_table(table.cast(schema), buffer)
+    return pd.read_parquet(io.BytesIO(buffer.getvalue()))
