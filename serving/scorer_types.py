@@ -88,7 +88,7 @@ class ScoredLeads:
         as_of: The scoring time (UTC).
         seconds: Wall-clock seconds per step.
         accounts: The rulebook's account roll-up (``ScoreResult.accounts``), or None when
-            the rulebook has none (or the run did not compute it: the Spark engine).
+            the rulebook has none.
     """
 
     scores: pd.DataFrame

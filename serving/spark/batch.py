@@ -109,7 +109,7 @@ def run_spark_batch(
                 scored_at=datetime.now(UTC).replace(microsecond=0),
                 **meta,
             )
-            written = write_dataset(spark, scores, run.rejects, sink, info)
+            written = write_dataset(spark, scores, run.rejects, sink, info, run.accounts)
             scored_s = time.perf_counter() - start
         else:
             result = run.collect()

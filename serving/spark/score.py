@@ -2,8 +2,9 @@
 
 Stage 1 runs :meth:`serving.scorer.LeadScorer.prepare` (eligibility, rules, features) on
 every bucket of whole accounts and emits the pyfunc's flat input rows
-(:func:`serving.scorer_model.to_pyfunc_frame`) and the rejects in one frame told apart
-by ``_kind``. Stage 2 applies ``mlflow.pyfunc.spark_udf`` over the registered model
+(:func:`serving.scorer_model.to_pyfunc_frame`), the rejects and the rulebook's account
+roll-up (each account is whole in its bucket, so its row is the local engine's) in one
+frame told apart by ``_kind``. Stage 2 applies ``mlflow.pyfunc.spark_udf`` over the registered model
 (``models:/<name>@champion``: the one pyfunc holding spec, rulebook, calibrated model and
 blend) to the rows, giving :data:`serving.scorer.OUTPUT_COLUMNS`. Previous stages (stages
 never move back) are read on the driver and joined onto the contacts.
@@ -22,6 +23,7 @@ import pandas as pd
 from serving.scorer import OUTPUT_COLUMNS, LeadScorer, ScoredLeads
 from serving.scorer_model import to_pyfunc_frame
 from serving.sinks import REJECT_COLUMNS, SCORED_COLUMNS
+from serving.sinks.accounts import ACCOUNT_COLUMNS
 from serving.spark.partition import cogroup_apply, pack, unpack
 from serving.spark.tables import SparkTables
 
@@ -32,6 +34,22 @@ log = logging.getLogger(__name__)
 
 KIND = "_kind"
 _DOUBLE_OUTPUTS = ("final_score", "probability", "manual_score", "margin")
+ACCOUNT_PREFIX = "acct__"
+_ACCOUNT_TYPES = {
+    "account_id": "string",
+    "score": "double",
+    "n_contacts": "bigint",
+    "n_used": "bigint",
+    "top_contact_id": "string",
+    "hot": "boolean",
+}
+# pandas dtypes that keep the account columns' nulls on the other rows (Arrow-safe)
+_ACCOUNT_PANDAS = {"score": "float64", "n_contacts": "Int64", "n_used": "Int64", "hot": "boolean"}
+
+
+def account_columns() -> dict[str, str]:
+    """The stage-1 columns carrying the account roll-up (:data:`ACCOUNT_COLUMNS`)."""
+    return {ACCOUNT_PREFIX + c: _ACCOUNT_TYPES[c] for c in ACCOUNT_COLUMNS}
 
 
 def input_columns(scorer: LeadScorer) -> dict[str, str]:
@@ -64,8 +82,16 @@ def _bucket_prepare(
         # take after a concat ("Cannot convert ChunkedArray"): hand it plain objects
         text = {c: object for c in rows.columns if not pd.api.types.is_float_dtype(rows[c])}
         rejects = prepared.rejects.astype(object).assign(**{KIND: "reject"})
-        out = pd.concat([rows.astype(text), rejects], ignore_index=True)
-        return out.reindex(columns=columns)
+        parts = [rows.astype(text), rejects]
+        accounts = None if prepared.rules is None else prepared.rules.accounts
+        if accounts is not None:
+            acc = accounts.loc[:, list(ACCOUNT_COLUMNS)].rename(
+                columns=lambda c: ACCOUNT_PREFIX + c
+            )
+            parts.append(acc.assign(**{KIND: "account"}))
+        out = pd.concat(parts, ignore_index=True).reindex(columns=columns)
+        kinds = {ACCOUNT_PREFIX + c: _ACCOUNT_PANDAS.get(c, object) for c in ACCOUNT_COLUMNS}
+        return out.astype(kinds)
 
     return run
 
@@ -80,6 +106,8 @@ class SparkScores:
         eligible: ``contact_id`` of every contact the run had to score.
         as_of: The scoring time (UTC).
         stage1: The persisted stage-1 frame (:meth:`release` frees it and the scores).
+        accounts: :data:`ACCOUNT_COLUMNS` of the rulebook's account roll-up, or None when
+            the rulebook has no ``accounts:``.
     """
 
     scores: DataFrame
@@ -87,6 +115,7 @@ class SparkScores:
     eligible: DataFrame
     as_of: pd.Timestamp
     stage1: DataFrame
+    accounts: DataFrame | None = None
 
     def collect(self, columns: tuple[str, ...] = SCORED_COLUMNS) -> ScoredLeads:
         """The run as the local engine's :class:`ScoredLeads` (rows sorted by id).
@@ -107,15 +136,31 @@ class SparkScores:
         eligible = pd.DataFrame(self.eligible.toPandas())["contact_id"].astype("str")
         margin = scores["margin"].to_numpy(dtype="float64")
         keep = [c for c in SCORED_COLUMNS if c in (*columns, "as_of")]
+        accounts = None if self.accounts is None else account_frame(self.accounts.toPandas())
         seconds = {"collect": time.perf_counter() - start}
         return ScoredLeads(
-            scores.loc[:, keep], rejects, eligible, margin, None, self.as_of, seconds
+            scores.loc[:, keep], rejects, eligible, margin, None, self.as_of, seconds, accounts
         )
 
     def release(self) -> None:
         """Unpersist the cached stage-1 and score frames."""
         self.scores.unpersist()
         self.stage1.unpersist()
+
+
+def account_frame(collected: pd.DataFrame) -> pd.DataFrame:
+    """Collected account rows in the local roll-up's dtypes, sorted by ``account_id``."""
+    out = pd.DataFrame(
+        {
+            "account_id": collected["account_id"].astype("string"),
+            "score": collected["score"].astype("float64"),
+            "n_contacts": collected["n_contacts"].astype("int64"),
+            "n_used": collected["n_used"].astype("int64"),
+            "top_contact_id": collected["top_contact_id"].astype("string"),
+            "hot": collected["hot"].astype("bool"),
+        }
+    )
+    return out.sort_values("account_id", ignore_index=True)
 
 
 def previous_frame(spark: SparkSession, previous: pd.DataFrame | None) -> DataFrame | None:
@@ -171,7 +216,8 @@ def score_spark(
             f"{model_uri} scores flat exports (no feature spec): use --engine local for it"
         )
     inputs = input_columns(scorer)
-    stage1_cols = {KIND: "string", "reason": "string", **inputs}
+    has_accounts = scorer.rulebook_.accounts is not None
+    stage1_cols = {KIND: "string", "reason": "string", **inputs, **account_columns()}
     fn = _bucket_prepare(scorer, as_of, list(stage1_cols))
     packed = pack(tables, n_buckets, previous_frame(spark, previous))
     stage1 = cogroup_apply(packed, fn, _ddl(stage1_cols)).persist()
@@ -188,6 +234,11 @@ def score_spark(
     ).select("contact_id", "_out.*")
     rejects = stage1.where(F.col(KIND) == "reject").select(*REJECT_COLUMNS)
     eligible = tables.contacts.select(F.col("contact_id").cast("string"))
+    accounts = None
+    if has_accounts:
+        accounts = stage1.where(F.col(KIND) == "account").select(
+            *[F.col(ACCOUNT_PREFIX + c).alias(c) for c in ACCOUNT_COLUMNS]
+        )
     log.info("Spark scoring plan ready: %d buckets, model %s", n_buckets, model_uri)
     # persisted: the sink and the summary both read the scores, the model runs once
-    return SparkScores(scored.persist(), rejects, eligible, as_of, stage1)
+    return SparkScores(scored.persist(), rejects, eligible, as_of, stage1, accounts)

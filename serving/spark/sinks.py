@@ -4,7 +4,9 @@ sink of :func:`serving.sinks.write_scores` through the driver.
 * A folder sink (a path without a file suffix, local, HDFS, S3, DBFS...) becomes a
   Parquet dataset written by the executors: ``<path>/as_of=YYYY-MM-DD/`` holds the scores
   and ``<path>/_rejects/as_of=YYYY-MM-DD/`` the rejects (Spark skips ``_`` folders when it
-  reads ``<path>``). Each partition is written to a hidden temporary folder next to it and
+  reads ``<path>``); the rulebook's account roll-up goes to
+  ``<path>/_accounts/as_of=YYYY-MM-DD/`` (:data:`serving.sinks.accounts.ACCOUNT_COLUMNS`
+  and the run metadata). Each partition is written to a hidden temporary folder next to it and
   renamed into place; a re-run replaces the partition, so the sink is idempotent and a
   failed write leaves the previous partition as it was.
 * Any other sink (``sqlite:///...``, ``postgresql+psycopg://...``, ``.parquet``/``.csv``
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from serving.sinks import SCORE_COLUMNS, RunInfo, SinkResult, parse_sink
+from serving.sinks.accounts import ACCOUNT_COLUMNS
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -111,7 +114,12 @@ def previous_dataset_scores(
 
 
 def write_dataset(
-    spark: SparkSession, scores: DataFrame, rejects: DataFrame, path: str, run: RunInfo
+    spark: SparkSession,
+    scores: DataFrame,
+    rejects: DataFrame,
+    path: str,
+    run: RunInfo,
+    accounts: DataFrame | None = None,
 ) -> SinkResult:
     """Write one run's scores and rejects as the ``as_of`` partition of the dataset ``path``.
 
@@ -121,6 +129,8 @@ def write_dataset(
         rejects: ``contact_id, reason``.
         path: Dataset root (any Hadoop file system URI or local path).
         run: Run metadata; model name/version and rulebook version are stored per row.
+        accounts: The account roll-up (:data:`ACCOUNT_COLUMNS`), written to
+            ``<path>/_accounts/<partition>``, or None (the rulebook has no roll-up).
 
     Returns:
         What was written (``n_current_updated`` = rows of the new partition).
@@ -134,12 +144,27 @@ def write_dataset(
     root = path.rstrip("/")
     n_scores = _swap_in(spark, scores.select(*cols, *meta), f"{root}/{part}")
     n_rejects = _swap_in(spark, rejects.select("contact_id", "reason"), f"{root}/_rejects/{part}")
-    log.info("wrote %d scores and %d rejects to %s/%s", n_scores, n_rejects, root, part)
+    outputs: tuple[str, ...] = (f"{root}/{part}", f"{root}/_rejects/{part}")
+    n_accounts = 0
+    if accounts is not None:
+        target = f"{root}/_accounts/{part}"
+        n_accounts = _swap_in(spark, accounts.select(*ACCOUNT_COLUMNS, *meta), target)
+        outputs = (*outputs, target)
+    log.info(
+        "wrote %d scores, %d rejects and %d accounts to %s/%s",
+        n_scores,
+        n_rejects,
+        n_accounts,
+        root,
+        part,
+    )
     return SinkResult(
         kind="parquet-dataset",
         target=root,
         n_written=n_scores,
         n_current_updated=n_scores,
         n_rejects=n_rejects,
-        outputs=(f"{root}/{part}", f"{root}/_rejects/{part}"),
+        outputs=outputs,
+        n_accounts=n_accounts,
+        n_accounts_updated=n_accounts,
     )

@@ -7,6 +7,7 @@ from scorer_helpers import crm_on_disk, register_scorer
 
 from serving.batch import run_batch
 from serving.sinks import SCORED_COLUMNS
+from serving.sinks.accounts import ACCOUNT_COLUMNS
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -69,6 +70,14 @@ def test_spark_scores_equal_local_scores_for_every_lead(spark, registered):
         map(tuple, local.rejects[key].astype(str).to_numpy())
     )
     assert sorted(got.eligible_ids) == sorted(local.eligible_ids)
+    # the account roll-up: every account's row as the local engine computes it
+    assert local.accounts is not None and got.accounts is not None
+    local_accounts = local.accounts.loc[:, list(ACCOUNT_COLUMNS)]
+    assert (local_accounts["n_contacts"] > 1).sum() > 50  # accounts span contacts
+    assert local_accounts["hot"].any() and not local_accounts["hot"].all()
+    pd.testing.assert_frame_equal(
+        got.accounts, local_accounts.sort_values("account_id", ignore_index=True), check_exact=True
+    )
 
 
 def test_dataset_sink_writes_the_as_of_partition_and_a_rerun_replaces_it(
@@ -91,6 +100,7 @@ def test_dataset_sink_writes_the_as_of_partition_and_a_rerun_replaces_it(
     again = pd.read_parquet(part).sort_values("contact_id", ignore_index=True)
     pd.testing.assert_frame_equal(written, again)
     assert sorted(p.name for p in (tmp_path / "scores").iterdir()) == [
+        "_accounts",
         "_rejects",
         "as_of=2026-08-25",
         part.name,
@@ -113,6 +123,18 @@ def test_dataset_sink_writes_the_as_of_partition_and_a_rerun_replaces_it(
     assert second.counts == first.counts
     assert set(written["top_reasons"]) == {"[]"}  # explain=False
     assert written["model_version"].unique().tolist() == [loaded.model_version]
+    accounts = pd.read_parquet(tmp_path / "scores" / "_accounts" / part.name)
+    expected_accounts = loaded.scorer.score(tables, AS_OF, explain=False).accounts
+    assert expected_accounts is not None
+    got_accounts = accounts.sort_values("account_id", ignore_index=True)
+    pd.testing.assert_frame_equal(
+        got_accounts.loc[:, list(ACCOUNT_COLUMNS)].astype({"account_id": "string"}),
+        expected_accounts.loc[:, list(ACCOUNT_COLUMNS)].astype({"top_contact_id": object}),
+        check_dtype=False,
+        check_exact=True,
+    )
+    assert first.sink_result.n_accounts == second.sink_result.n_accounts == len(accounts)
+    assert set(accounts["rulebook_version"]) == {str(loaded.scorer.rulebook_.version)}
 
 
 def test_sql_sink_holds_what_the_local_engine_writes(spark, registered, tmp_path):
@@ -137,5 +159,19 @@ def test_sql_sink_holds_what_the_local_engine_writes(spark, registered, tmp_path
             rows[url] = [tuple(r) for r in conn.exec_driver_sql(sql).all()]
         engine.dispose()
     assert rows[spark_url] == rows[local_url]
+    accounts = {}
+    for url in (spark_url, local_url):
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            for table in ("leadscore_accounts_current", "leadscore_account_history"):
+                sql = (
+                    "SELECT account_id, score, n_contacts, n_used, top_contact_id, hot "
+                    f"FROM {table} ORDER BY account_id"
+                )
+                accounts[url, table] = [tuple(r) for r in conn.exec_driver_sql(sql).all()]
+        engine.dispose()
+    for table in ("leadscore_accounts_current", "leadscore_account_history"):
+        assert accounts[spark_url, table] == accounts[local_url, table]
+        assert len(accounts[spark_url, table]) == summary.sink_result.n_accounts > 100
     assert len(rows[spark_url]) == summary.counts.scored
     assert summary.counts.scored + summary.counts.rejected == len(tables.contacts)
