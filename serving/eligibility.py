@@ -2,7 +2,8 @@
 
 Every contact in the contacts table is eligible: the job was asked to score it. Contacts
 without a creation time, or created at or after ``as_of`` (not known yet: features and
-rules see only what happened before ``as_of``), become rejects with a reason.
+rules see only what happened before ``as_of``), become rejects with a reason; so do
+contacts that already converted (:func:`converted_rejects`): they are not leads any more.
 :func:`stale_as_of` names an ``as_of`` too far after the data's last activity.
 """
 
@@ -13,11 +14,14 @@ import logging
 import numpy as np
 import pandas as pd
 
+from features.schema import POSITIVE_OUTCOMES
+from features.training_set import first_positive
 from serving.sinks import REJECT_COLUMNS
 
 log = logging.getLogger(__name__)
 
 MISSING_CREATED = "missing created_at: fix the contact's creation time in the CRM export"
+CONVERTED = f"already converted ({' or '.join(POSITIVE_OUTCOMES)} at or before as_of): not a lead"
 
 
 def known_contacts(
@@ -59,6 +63,31 @@ def known_contacts(
         }
     )
     return contacts.loc[~bad].reset_index(drop=True), rejects
+
+
+def converted_rejects(
+    contact_ids: pd.Series, outcomes: pd.DataFrame, as_of: pd.Timestamp
+) -> pd.DataFrame:
+    """Contacts whose first conversion (:data:`features.schema.POSITIVE_OUTCOMES`) is at or
+    before ``as_of``: customers or opportunities already, not leads.
+
+    Training leaves them out by the same rule (:func:`features.training_set.first_positive`),
+    so the model never learned them; a rulebook may not know it (its lifecycle stages
+    come from the export), so the scorer rejects them whatever the rulebook says.
+
+    Args:
+        contact_ids: The contacts to check.
+        outcomes: The canonical outcomes table.
+        as_of: Scoring time (UTC).
+
+    Returns:
+        ``contact_id, reason`` of the converted contacts, in the order of ``contact_ids``.
+    """
+    first = first_positive(outcomes, POSITIVE_OUTCOMES)
+    ids = contact_ids.astype("object")
+    when = pd.Series(pd.to_datetime(first.reindex(ids.to_numpy()).to_numpy(), utc=True))
+    hit = (when <= as_of).to_numpy()
+    return rejects_frame(pd.DataFrame({"contact_id": ids[hit].to_numpy(), "reason": CONVERTED}))
 
 
 def stale_as_of(activities: pd.DataFrame, as_of: pd.Timestamp, horizon_days: int) -> str | None:

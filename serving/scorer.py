@@ -37,7 +37,7 @@ from models.frames import align_features
 from rules import Rulebook, rulebook_from_dict, score_rulebook
 from rules.memory import small_pages
 from serving.blend import FittedBlend
-from serving.eligibility import known_contacts, rejects_frame
+from serving.eligibility import converted_rejects, known_contacts, rejects_frame
 from serving.explain import FastTreeShap
 from serving.reason_rates import ReasonRates
 from serving.reasons import make_explainer, model_reasons, rules_json
@@ -260,8 +260,14 @@ class LeadScorer:
         ids = rules.scores["contact_id"].astype("str")
         if not X.index.astype("str").equals(pd.Index(ids)):  # same order by construction
             X = X.set_axis(X.index.astype("str")).loc[ids.to_numpy()]
+        converted = (
+            converted_rejects(ids, tables.outcomes, ts)
+            if self.settings.reject_converted
+            else rejects_frame()
+        )
+        is_converted = ids.isin(converted["contact_id"]).to_numpy()
         excluded = rules.scores["excluded_reason"].astype("object")
-        drop = excluded.isin(self.settings.reject_exclusions).to_numpy()
+        drop = excluded.isin(self.settings.reject_exclusions).to_numpy() & ~is_converted
         stage = rules.scores["stage"].astype("object")
         frame = X.reset_index(drop=True).assign(
             contact_id=ids.to_numpy(),
@@ -270,7 +276,10 @@ class LeadScorer:
             grade=rules.scores["grade"].astype("object").to_numpy(),
             top_rules=top_rules.array,
         )
-        rejects = rejects_frame(early, ids[drop], "excluded by the rulebook: " + excluded[drop])
+        rejects = rejects_frame(
+            early, converted, ids[drop], "excluded by the rulebook: " + excluded[drop]
+        )
+        drop |= is_converted
         if drop.any():  # copying a million-row frame only when someone is dropped
             frame = frame.loc[~drop].reset_index(drop=True)
         return ScoringInput(

@@ -32,6 +32,9 @@ class ScorerSettings(BaseModel):
             customer accounts are not eligible there), so the model never learned them.
             Other exclusions (partner, competitor, unsubscribed) are scored with their
             stage capped by the rules.
+        reject_converted: Reject contacts whose first won or opportunity outcome is at or
+            before ``as_of`` (:func:`serving.eligibility.converted_rejects`), whatever the
+            rulebook says: they are not leads, and training leaves them out.
         tier_from: ``score`` (cut-offs of :class:`BlendConfig`) or ``grade`` (the
             rulebook's grade matrix; contacts without a grade fall back to the score tier).
         top_k: Model factors pushing the score up, and rules, stored per lead.
@@ -48,6 +51,7 @@ class ScorerSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     reject_exclusions: tuple[str, ...] = ("employee", "customer", "open_opportunity")
+    reject_converted: bool = True
     tier_from: Literal["score", "grade"] = "score"
     top_k: int = Field(3, ge=1, le=10)
     top_k_down: int = Field(2, ge=0, le=10)

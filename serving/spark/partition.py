@@ -3,10 +3,11 @@
 Every contact gets ``bucket = pmod(xxhash64(coalesce(account_id, contact_id)), n)``, so
 all contacts of an account land in one bucket (account features and the rules' account
 roll-up need the whole account); an account row gets the bucket of its ``account_id`` and
-an activity the bucket of its contact (activities of unknown contacts are left out, as the
-local engine ignores them). :func:`pack` gives the two sides of a
-``groupBy("_bucket").cogroup(...)``: contacts and accounts stacked in one frame (columns
-prefixed ``c__``/``a__``, told apart by ``_table``) and the activities. Inside the pandas
+an activity or outcome the bucket of its contact (those of unknown contacts are left out,
+as the local engine ignores them). :func:`pack` gives the two sides of a
+``groupBy("_bucket").cogroup(...)``: contacts, accounts and outcomes stacked in one frame
+(columns prefixed ``c__``/``a__``/``o__``, told apart by ``_table``; outcomes are few, and
+scoring reads them to reject contacts that already converted) and the activities. Inside the pandas
 UDF :func:`unpack` turns a bucket back into canonical pandas tables, so the local engine
 runs unchanged on ~10-100k contacts at a time.
 """
@@ -30,13 +31,14 @@ if TYPE_CHECKING:
 
 BUCKET = "_bucket"
 KIND = "_table"
-PREFIX = {"contacts": "c__", "accounts": "a__"}
+PREFIX = {"contacts": "c__", "accounts": "a__", "outcomes": "o__"}
 PREVIOUS = ("p__stage", "p__as_of")
 
 
 @dataclass(frozen=True)
 class Packed:
-    """The two cogrouped sides: contacts + accounts (+ previous stages), and activities."""
+    """The two cogrouped sides: contacts + accounts + outcomes (+ previous stages), and
+    activities."""
 
     entities: DataFrame
     activities: DataFrame
@@ -81,8 +83,13 @@ def pack(tables: SparkTables, n_buckets: int, previous: DataFrame | None = None)
     activities = contact_buckets(
         tables.activities.join(owners, on="contact_id", how="inner"), n_buckets, "_owner"
     ).drop("_owner")
-    stacked = _prefixed(contacts, "contacts").unionByName(
-        _prefixed(accounts, "accounts"), allowMissingColumns=True
+    outcomes = contact_buckets(
+        tables.outcomes.join(owners, on="contact_id", how="inner"), n_buckets, "_owner"
+    ).drop("_owner")
+    stacked = (
+        _prefixed(contacts, "contacts")
+        .unionByName(_prefixed(accounts, "accounts"), allowMissingColumns=True)
+        .unionByName(_prefixed(outcomes, "outcomes"), allowMissingColumns=True)
     )
     if previous is not None:
         prev = previous.select(
@@ -94,7 +101,8 @@ def pack(tables: SparkTables, n_buckets: int, previous: DataFrame | None = None)
     else:
         stacked = stacked.withColumn(PREVIOUS[0], F.lit(None).cast("string"))
         stacked = stacked.withColumn(PREVIOUS[1], F.lit(None).cast("bigint"))
-    stacked = _never_null(stacked, {PREVIOUS[1], *_datetimes("contacts"), *_datetimes("accounts")})
+    datetimes = {PREVIOUS[1], *_datetimes("contacts"), *_datetimes("accounts")}
+    stacked = _never_null(stacked, datetimes | set(_datetimes("outcomes")))
     return Packed(stacked, _never_null(activities, set(_datetimes("activities"))))
 
 
@@ -140,8 +148,8 @@ def unpack(entities: pd.DataFrame, activities: pd.DataFrame) -> tuple[CrmTables,
         activities: The bucket's rows of :attr:`Packed.activities`.
 
     Returns:
-        ``(tables, previous)``: outcomes empty (never read when scoring); ``previous``
-        holds ``contact_id, stage, as_of`` of contacts that had one.
+        ``(tables, previous)``; ``previous`` holds ``contact_id, stage, as_of`` of contacts
+        that had one.
     """
     contacts = _side(entities, "contacts")
     accounts = _side(entities, "accounts")
@@ -159,7 +167,7 @@ def unpack(entities: pd.DataFrame, activities: pd.DataFrame) -> tuple[CrmTables,
             "as_of": pd.DatetimeIndex(prev_ns[has].view("datetime64[ns]")).tz_localize("UTC"),
         }
     )
-    tables = CrmTables(contacts, accounts, acts, empty_table("outcomes"))
+    tables = CrmTables(contacts, accounts, acts, _side(entities, "outcomes"))
     return tables, previous
 
 

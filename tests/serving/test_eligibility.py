@@ -1,12 +1,44 @@
-"""A scoring time too far after the data is named."""
+"""Who a scoring run may score: converted contacts are rejected, a stale as_of is named."""
 
 import logging
 
 import pandas as pd
 
-from serving.eligibility import stale_as_of, warn_if_stale
+from serving.eligibility import converted_rejects, stale_as_of, warn_if_stale
 
 AS_OF = pd.Timestamp("2026-03-01", tz="UTC")
+
+
+def _outcomes(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "contact_id": pd.Series([r[0] for r in rows], dtype="string"),
+            "converted_at": pd.to_datetime([r[1] for r in rows], utc=True),
+            "outcome": pd.Series([r[2] for r in rows], dtype="string"),
+        }
+    )
+
+
+def test_converted_contacts_are_rejected_by_their_first_conversion():
+    outcomes = _outcomes(
+        [
+            ("a", "2026-02-10", "opportunity"),  # opportunity before as_of: converted
+            ("a", "2026-02-20", "won"),
+            ("b", "2026-03-01", "won"),  # exactly at as_of: converted (training's rule)
+            ("c", "2026-03-02", "won"),  # after as_of: still a lead
+            ("d", "2026-01-05", "lost"),  # lost is no conversion
+            ("e", "2026-04-01", "opportunity"),  # opportunity later, won never: a lead
+            ("x", "2026-01-01", "won"),  # not asked for
+        ]
+    )
+    ids = pd.Series(["e", "d", "c", "b", "a"], dtype="string")
+    got = converted_rejects(ids, outcomes, AS_OF)
+    assert list(got["contact_id"]) == ["b", "a"]  # in the order asked
+    # one reason text for all, so that the run summary counts them together
+    assert set(got["reason"]) == {
+        "already converted (opportunity or won at or before as_of): not a lead"
+    }
+    assert converted_rejects(ids, _outcomes([]), AS_OF).empty
 
 
 def _activities(*when: str) -> pd.DataFrame:

@@ -128,17 +128,29 @@ def test_scored_plus_rejected_equals_eligible_with_planted_rejects(world):
     created = pd.to_datetime(tables.contacts["created_at"], utc=True)
     late = tables.contacts.loc[created >= AS_OF, "contact_id"].astype(str)
     assert set(late) == set(reasons[reasons.str.startswith("created after")].index)
+    # converted contacts (first opportunity or won at or before as_of) are not leads,
+    # whatever the rulebook says: rejected with that reason
+    out = tables.outcomes.loc[tables.outcomes["outcome"].astype(str).isin(["opportunity", "won"])]
+    first = pd.to_datetime(out["converted_at"], utc=True).groupby(out["contact_id"].astype(str))
+    converted = set(first.min().index[first.min() <= AS_OF]) & set(
+        tables.contacts.loc[created < AS_OF, "contact_id"].astype(str)
+    )
+    assert converted
+    assert converted == set(reasons[reasons.str.startswith("already converted")].index)
+    assert not converted & set(scored.scores["contact_id"].astype(str))
     employees = tables.contacts.loc[
         (created < AS_OF) & tables.contacts["is_employee"].fillna(False).astype(bool), "contact_id"
     ].astype(str)
     assert len(employees) > 0
-    assert set(employees) == set(reasons[reasons.str.contains("employee")].index)
-    # customers and open opportunities are not leads (training leaves them out): rejected
+    assert set(employees) - converted == set(reasons[reasons.str.contains("employee")].index)
+    # customers and open opportunities are not leads (training leaves them out): rejected,
+    # as converted when they are (an open opportunity always is)
     rules = scored.rules.scores.set_index(scored.rules.scores["contact_id"].astype(str))
     for reason in ("customer", "open_opportunity"):
         flagged = set(rules.index[rules["excluded_reason"].astype(str) == reason])
         assert flagged, reason
-        assert flagged == set(reasons[reasons == f"excluded by the rulebook: {reason}"].index)
+        named = set(reasons[reasons == f"excluded by the rulebook: {reason}"].index)
+        assert flagged - converted == named
         assert not flagged & set(scored.scores["contact_id"].astype(str))
 
 
