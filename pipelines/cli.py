@@ -40,11 +40,15 @@ class TableFormat(StrEnum):
     csv = "csv"
 
 
+_STATE = {"verbose": False}  # --verbose of this run: tracebacks are shown only then
+
+
 @app.callback()
 def _main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress.")] = False,
 ) -> None:
     setup_logging(verbose)
+    _STATE["verbose"] = verbose
     # Prefect's ephemeral API needs ~20 s to start here; its 20 s default times out on a
     # busy 2-core machine.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
@@ -598,5 +602,22 @@ from pipelines.cli_rules import rules_app  # noqa: E402  (sub-command group)
 app.add_typer(rules_app, name="rules")
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    app()
+def main(argv: list[str] | None = None) -> None:
+    """The console entry point: ``app`` with one error wrapper around every command.
+
+    A command's expected errors (bad input) are printed by the command itself. Anything
+    else that leaves a command is classified by :func:`pipelines.errors.describe_error`:
+    a permanent error (permission, full disk, missing table, corrupt pickle, ...) or a
+    transient one still failing after the retries is one line on stderr and exit code 1;
+    with ``--verbose``, or for an error it does not recognise (a bug), the traceback stays.
+    """
+    try:
+        app(args=argv)
+    except Exception as exc:
+        from pipelines.errors import describe_error
+
+        line = describe_error(exc)
+        if line is None or _STATE["verbose"]:
+            raise
+        fail(line)
+        raise SystemExit(EXIT_DATA_ERROR) from None
