@@ -18,14 +18,14 @@ def _log_scorer_files(tmp_path: Path, tracking_uri: str, payload: bytes) -> tupl
     """Log a scorer pyfunc whose pickle holds ``payload``; return its URI and stored pickle."""
     mlflow.set_tracking_uri(tracking_uri)
     artifacts = tmp_path / "artifacts"
-    mlflow.set_experiment(
-        experiment_id=mlflow.create_experiment(
-            f"scorer-files-{uuid.uuid4().hex[:8]}", artifact_location=artifacts.as_uri()
-        )
+    experiment_id = mlflow.create_experiment(
+        f"scorer-files-{uuid.uuid4().hex[:8]}", artifact_location=artifacts.as_uri()
     )
     source = tmp_path / "lead_scorer.pkl"
     source.write_bytes(payload)
-    with mlflow.start_run() as run:
+    # start_run(experiment_id=...), not set_experiment: a global active experiment would
+    # outlive this test and break later tests that resume a run of another experiment
+    with mlflow.start_run(experiment_id=experiment_id) as run:
         mlflow.pyfunc.log_model(
             name="scorer",
             python_model=LeadScorerPyfunc(),
