@@ -12,6 +12,7 @@ from features.bots.settings import (
     DEFAULT_BOT_SETTINGS_PATH,
     BotSettings,
     load_bot_settings,
+    read_allow_list,
     read_ip_ranges,
 )
 from features.bots.summary import bot_counts, bot_share_text, split_bots
@@ -26,6 +27,7 @@ __all__ = [
     "delivery_times",
     "ip_in_ranges",
     "load_bot_settings",
+    "read_allow_list",
     "read_ip_ranges",
     "split_bots",
 ]

@@ -3,8 +3,9 @@
 ``features/bots/default.yaml`` is the one definition of every setting (commented line by
 line). A team's file holds only what it changes: its mappings are merged over the
 default's key by key (lists replace), then the whole is validated into the frozen
-:class:`BotSettings`. The privacy proxy's IP ranges are data: a file of CIDR ranges read
-here, at load time, so the detection itself (:mod:`features.bots.detect`) does no I/O.
+:class:`BotSettings`. The privacy proxy's IP ranges and the mail clients allowed past the
+crawler rule are data: files (CIDR ranges; user-agent substrings) read here, at load time,
+so the detection itself (:mod:`features.bots.detect`) does no I/O.
 """
 
 from __future__ import annotations
@@ -53,9 +54,22 @@ class _TypedRule(_Rule):
 
 
 class CrawlerUserAgentRule(_Rule):
-    """Crawler, scanner and HTTP-library user agents (``crawlerdetect``)."""
+    """Crawler, scanner and HTTP-library user agents (``crawlerdetect``).
 
+    ``allow`` holds case-insensitive substrings of user agents never flagged: those given
+    inline plus, after loading, those of ``allow_file`` (people's mail clients that
+    crawlerdetect lists, such as Outlook).
+    """
+
+    allow_file: str | None
     allow: tuple[str, ...]
+
+    @field_validator("allow")
+    @classmethod
+    def _not_blank(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not text.strip() for text in v):
+            raise ValueError("an empty entry would allow every user agent; remove it")
+        return v
 
 
 class PrivacyProxyRule(_TypedRule):
@@ -134,12 +148,14 @@ def load_bot_settings(path: str | Path | None = None) -> BotSettings:
     """
     raw = _read(DEFAULT_BOT_SETTINGS_PATH)
     source = DEFAULT_BOT_SETTINGS_PATH
-    ranges_dir = DEFAULT_BOT_SETTINGS_PATH.parent
+    ranges_dir = allow_dir = DEFAULT_BOT_SETTINGS_PATH.parent
     if path is not None:
         source = Path(path)
         override = _read(source)
         if "ip_ranges_file" in (override.get("privacy_proxy_open") or {}):
             ranges_dir = source.parent
+        if "allow_file" in (override.get("crawler_user_agent") or {}):
+            allow_dir = source.parent
         raw = merged_mappings(raw, override)
     try:
         settings = BotSettings.model_validate(raw)
@@ -149,12 +165,25 @@ def load_bot_settings(path: str | Path | None = None) -> BotSettings:
             f"{source}: invalid bot filter settings ({len(problems)} problem(s)); fix:\n"
             + "\n".join(problems)
         ) from None
+    crawler = settings.crawler_user_agent
+    if crawler.allow_file is not None:
+        allowed = read_allow_list(allow_dir / crawler.allow_file)
+        crawler = crawler.model_copy(update={"allow": (*crawler.allow, *allowed)})
     proxy = settings.privacy_proxy_open
-    if proxy.ip_ranges_file is None:
-        return settings
-    ranges = read_ip_ranges(ranges_dir / proxy.ip_ranges_file)
-    proxy = proxy.model_copy(update={"ip_ranges": (*proxy.ip_ranges, *ranges)})
-    return settings.model_copy(update={"privacy_proxy_open": proxy})
+    if proxy.ip_ranges_file is not None:
+        ranges = read_ip_ranges(ranges_dir / proxy.ip_ranges_file)
+        proxy = proxy.model_copy(update={"ip_ranges": (*proxy.ip_ranges, *ranges)})
+    return settings.model_copy(update={"crawler_user_agent": crawler, "privacy_proxy_open": proxy})
+
+
+def read_allow_list(path: Path) -> tuple[str, ...]:
+    """The user-agent substrings of an allow-list file (one a line, lower-cased; blank
+    lines and ``#`` comments skipped).
+
+    Raises:
+        ValueError: The file is missing (the key to fix named).
+    """
+    return tuple(text.lower() for _, text in _data_lines(path, "crawler_user_agent.allow_file"))
 
 
 def read_ip_ranges(path: Path) -> tuple[str, ...]:
@@ -163,18 +192,9 @@ def read_ip_ranges(path: Path) -> tuple[str, ...]:
     Raises:
         ValueError: The file is missing or a line is not an IP range (file and line named).
     """
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise ValueError(
-            f"privacy proxy IP ranges file not found: {path}; fix ip_ranges_file in the bot "
-            "settings (relative to the settings file) or set it to null"
-        ) from None
     ranges: list[str] = []
-    for number, line in enumerate(lines, start=1):
-        text = line.split("#", 1)[0].strip().split(",", 1)[0].strip()
-        if not text:
-            continue
+    for number, line in _data_lines(path, "privacy_proxy_open.ip_ranges_file"):
+        text = line.split(",", 1)[0].strip()
         try:
             ipaddress.ip_network(text, strict=False)
         except ValueError:
@@ -184,6 +204,19 @@ def read_ip_ranges(path: Path) -> tuple[str, ...]:
             ) from None
         ranges.append(text)
     return tuple(ranges)
+
+
+def _data_lines(path: Path, key: str) -> list[tuple[int, str]]:
+    """``(line number, text)`` of a settings data file's lines that hold something."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise ValueError(
+            f"bot filter data file not found: {path}; fix {key} in the bot settings "
+            "(relative to the settings file naming it) or set it to null"
+        ) from None
+    stripped = ((n, line.split("#", 1)[0].strip()) for n, line in enumerate(lines, start=1))
+    return [(n, text) for n, text in stripped if text]
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -58,13 +58,60 @@ def test_crawler_user_agents_are_flagged_and_browsers_are_not():
     assert reasons_of(frame) == ["crawler_user_agent", "crawler_user_agent", None, None]
 
 
-def test_allow_list_keeps_a_mail_client_crawlerdetect_lists(tmp_path):
-    outlook = "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.5149; Pro)"
-    frame = events([{"activity_type": "email_open", "at": 600, "user_agent": outlook}])
-    assert reasons_of(frame) == ["crawler_user_agent"]
+OUTLOOK_AGENTS = (
+    "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17328; Pro)",
+    "Mozilla/5.0 (Windows NT 10.0; WOW64; Trident/7.0; .NET4.0C; .NET4.0E; Microsoft Outlook "
+    "16.0.5422; ms-office; MSOffice 16)",
+    "MacOutlook/16.80.23121017 (Intel Mac OS X Version 14.2 (Build 23C64))",
+    "Outlook-iOS/709.2226530.prod.iphone (3.24.1)",
+)
+
+
+@pytest.mark.parametrize("agent", OUTLOOK_AGENTS)
+def test_outlook_is_a_person_by_default_though_crawlerdetect_lists_it(agent, tmp_path):
+    frame = events([{"activity_type": "email_click", "at": 600, "user_agent": agent}])
+    assert reasons_of(frame) == [None]
+    # the allow-list is data (features/bots/mail_clients.txt): without it crawlerdetect's
+    # verdict stands, which is what the list is there to correct
+    no_list = tmp_path / "bots.yaml"
+    no_list.write_text("crawler_user_agent: {allow_file: null}\n")
+    assert reasons_of(frame, no_list) == ["crawler_user_agent"]
+
+
+def test_office_discovery_requests_stay_flagged_next_to_outlook():
+    frame = events(
+        [
+            {"activity_type": "email_click", "at": 600, "user_agent": OUTLOOK_AGENTS[0]},
+            {"activity_type": "page_view", "at": 900, "user_agent": "Microsoft Office Existence "
+             "Discovery"},
+        ]
+    )  # fmt: skip
+    assert reasons_of(frame) == [None, "crawler_user_agent"]
+
+
+def test_a_teams_allow_entries_add_to_the_shipped_mail_clients(tmp_path):
+    apple_mail = "Mail/3445.104.11 CFNetwork/1408.0.4 Darwin/22.5.0"
+    frame = events(
+        [
+            {"activity_type": "email_open", "at": 600, "user_agent": apple_mail},
+            {"activity_type": "email_open", "at": 700, "user_agent": OUTLOOK_AGENTS[0]},
+        ]
+    )
+    assert reasons_of(frame) == ["crawler_user_agent", None]
     settings = tmp_path / "bots.yaml"
-    settings.write_text("crawler_user_agent:\n  allow: [microsoft outlook]\n")
-    assert reasons_of(frame, settings) == [None]
+    settings.write_text("crawler_user_agent:\n  allow: [Mail/3445]\n")
+    assert reasons_of(frame, settings) == [None, None]
+    assert "microsoft outlook" in load_bot_settings(settings).crawler_user_agent.allow
+
+
+def test_an_allow_file_is_read_relative_to_the_settings(tmp_path):
+    (tmp_path / "clients.txt").write_text("# ours\nAcme Mail/   # the in-house client\n\n")
+    path = tmp_path / "bots.yaml"
+    path.write_text("crawler_user_agent: {allow_file: clients.txt}\n")
+    assert load_bot_settings(path).crawler_user_agent.allow == ("acme mail/",)
+    path.write_text("crawler_user_agent: {allow_file: missing.txt}\n")
+    with pytest.raises(ValueError, match=r"missing.txt; fix crawler_user_agent.allow_file"):
+        load_bot_settings(path)
 
 
 def test_privacy_proxy_opens_by_user_agent_or_ip_range():
@@ -224,6 +271,7 @@ def test_split_keeps_every_row_once_and_counts_by_type_and_reason():
         ("click_after_delivery: {activity_types: [email_clik]}", r"email_clik"),
         ("privacy_proxy_open: {ip_ranges: [300.1.1.1/8]}", r"not an IP range"),
         ("nonsense: 1", r"nonsense"),
+        ("crawler_user_agent: {allow: ['  ']}", r"crawler_user_agent\.allow.*every user agent"),
         ("- a list", r"expected a mapping"),
     ],
 )
