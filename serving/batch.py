@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-import sqlalchemy as sa
 from rich.progress import Progress
 
 from features.crm import CrmTables
@@ -29,54 +28,18 @@ from serving.scorer_types import StepHook
 from serving.sinks import (
     RunInfo,
     SinkResult,
-    build_tables,
-    parse_sink,
     previous_scores,
+    previous_stages,
     previous_tiers,
     reconcile_leads,
     top_movers,
     write_scores,
 )
-from serving.sinks.tables import make_engine
 from serving.trend import score_trends
 
 log = logging.getLogger(__name__)
 
 STEPS = ("eligibility", "rules", "features", "model", "blend", "explanations", "write")
-
-
-def previous_stages(sink: str, as_of: pd.Timestamp, table_prefix: str) -> pd.DataFrame | None:
-    """Stages of the latest earlier run in the database sink's history (None: none yet).
-
-    Read from the append-only history, not the current table, so that re-running the
-    same ``as_of`` sees the same previous run as the first attempt did.
-    """
-    if parse_sink(sink).kind != "database":
-        return None
-    history = build_tables(table_prefix).history
-    engine = make_engine(sink)
-    try:
-        with engine.connect() as conn:
-            if not sa.inspect(conn).has_table(history.name):
-                return None
-            before = sa.select(sa.func.max(history.c.as_of)).where(
-                history.c.as_of < as_of.to_pydatetime()
-            )
-            when = conn.execute(before).scalar_one_or_none()
-            if when is None:
-                return None
-            stmt = (
-                sa.select(history.c.contact_id, history.c.stage)
-                .where(history.c.as_of == when)
-                .order_by(history.c.scored_at)
-            )
-            rows = conn.execute(stmt).all()
-    finally:
-        engine.dispose()
-    ids, stages = (list(c) for c in zip(*rows, strict=True)) if rows else ([], [])
-    frame = pd.DataFrame({"contact_id": ids, "stage": stages})
-    frame = frame.drop_duplicates("contact_id", keep="last").reset_index(drop=True)
-    return frame.assign(as_of=pd.Timestamp(when).tz_convert("UTC"))
 
 
 def default_run_id(as_of: pd.Timestamp, model_name: str, model_version: str) -> str:
@@ -124,7 +87,7 @@ def score_batch(
         tables: Validated canonical CRM tables.
         scorer: The scorer.
         as_of: Scoring time (UTC).
-        previous: Stages of the previous run (:func:`previous_stages`).
+        previous: Stages of the previous run (:func:`serving.sinks.previous_stages`).
         previous_scores: Final scores of the sink's previous run
             (:func:`serving.sinks.previous_scores`) for the score trend; None: all ``new``.
         extra_rejects: Leads rejected before scoring, e.g. contacts quarantined by

@@ -2,7 +2,8 @@
 
 Entry point: :func:`write_scores` with a sink string (SQLAlchemy URL, ``.parquet``/``.csv``
 path or folder, ``hubspot:PATH.csv``). Readers for the CLI and the job summary:
-:func:`read_current`, :func:`read_history`, :func:`top_movers`. Every table a database
+:func:`read_current`, :func:`read_history`, :func:`top_movers`; the previous run for the
+next one: :func:`previous_scores`, :func:`previous_stages`. Every table a database
 sink writes is created through :func:`ensure_tables` (safe under concurrent first writers).
 """
 
@@ -20,7 +21,7 @@ from serving.sinks.contract import (
 from serving.sinks.ddl import ensure_tables
 from serving.sinks.dispatch import SinkTarget, parse_sink, write_scores
 from serving.sinks.hubspot import HUBSPOT_COLUMNS, HUBSPOT_LIFECYCLE, hubspot_frame
-from serving.sinks.previous import previous_scores
+from serving.sinks.previous import previous_scores, previous_stages
 from serving.sinks.queries import (
     MOVER_COLUMNS,
     previous_tiers,
@@ -51,6 +52,7 @@ __all__ = [
     "reconcile_leads",
     "top_movers",
     "previous_scores",
+    "previous_stages",
     "previous_tiers",
     "validate_prefix",
     "validate_rejects",

@@ -1,4 +1,7 @@
-"""The previous run's final score per lead, read back from any sink (for the score trend).
+"""The previous run read back from a sink: final scores (score trend) and stages.
+
+:func:`previous_scores` reads any sink; :func:`previous_stages` (stages never move
+backwards) reads a database sink's history.
 
 Where the previous run comes from, per sink kind:
 
@@ -16,40 +19,72 @@ Returns ``contact_id, final_score, as_of`` (+ ``score_trend`` from files), or No
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 
 from serving.sinks.dispatch import parse_sink
 from serving.sinks.files import as_of_label
-from serving.sinks.queries import latest_scores
+from serving.sinks.queries import latest_scores, previous_as_of
 from serving.sinks.tables import build_tables, make_engine
 
 _FOLDER_FILE = "scores_"
 
 
-def _from_database(url: str, as_of: pd.Timestamp, table_prefix: str) -> pd.DataFrame | None:
+def _previous_run(
+    url: str,
+    as_of: pd.Timestamp,
+    table_prefix: str,
+    select: Callable[[sa.Table, datetime], sa.Select[Any]],
+) -> pd.DataFrame | None:
+    """``select``'s rows of the history's previous run (one per contact), or None."""
     history = build_tables(table_prefix).history
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
             if not sa.inspect(conn).has_table(history.name):
                 return None
-            before = sa.select(sa.func.max(history.c.as_of)).where(
-                history.c.as_of < as_of.to_pydatetime()
-            )
-            when = conn.execute(before).scalar_one_or_none()
+            when = previous_as_of(conn, history, as_of)
             if when is None:
                 return None
-            rows = conn.execute(latest_scores(history, when)).all()
+            result = conn.execute(select(history, when))
+            keys = list(result.keys())
+            rows = result.all()
     finally:
         engine.dispose()
-    frame = pd.DataFrame(
-        {"contact_id": [r.contact_id for r in rows], "final_score": [r.final_score for r in rows]}
-    )
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(keys)
+    frame = pd.DataFrame({k: list(v) for k, v in zip(keys, columns, strict=True)})
     frame = frame.drop_duplicates("contact_id", keep="last").reset_index(drop=True)
     return frame.assign(as_of=pd.Timestamp(when).tz_convert("UTC"))
+
+
+def _stages_at(history: sa.Table, when: datetime) -> sa.Select[Any]:
+    return (
+        sa.select(history.c.contact_id, history.c.stage)
+        .where(history.c.as_of == when)
+        .order_by(history.c.scored_at)
+    )
+
+
+def previous_stages(
+    sink: str, as_of: pd.Timestamp, table_prefix: str = "leadscore_"
+) -> pd.DataFrame | None:
+    """Stages of the latest earlier run in the database sink's history (None: none yet).
+
+    Read from the append-only history, not the current table, so that re-running the
+    same ``as_of`` sees the same previous run as the first attempt did. Other sinks keep
+    no stages: None.
+
+    Returns:
+        ``contact_id, stage, as_of``, or None.
+    """
+    if parse_sink(sink).kind != "database":
+        return None
+    return _previous_run(sink, as_of, table_prefix, _stages_at)
 
 
 def _one_run(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame | None:
@@ -113,7 +148,8 @@ def previous_scores(
     """
     target = parse_sink(sink)
     if target.kind == "database":
-        return _from_database(target.location, as_of, table_prefix)
+        found = _previous_run(target.location, as_of, table_prefix, latest_scores)
+        return None if found is None else found.drop(columns="tier")
     path = Path(target.location)
     if target.kind == "folder":
         return _from_folder(path, as_of) if path.is_dir() else None

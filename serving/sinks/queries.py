@@ -129,6 +129,25 @@ def read_history(
     return frame.tail(1).reset_index(drop=True) if on is not None else frame
 
 
+def previous_as_of(
+    conn: sa.Connection, history: sa.Table, as_of: datetime | pd.Timestamp
+) -> datetime | None:
+    """The latest ``as_of`` in the score history strictly before ``as_of`` (the previous run).
+
+    Args:
+        conn: An open connection to the sink's database.
+        history: The sink's history table (:func:`serving.sinks.build_tables`).
+        as_of: This run's scoring time (time-zone aware).
+
+    Returns:
+        The previous run's ``as_of`` (UTC-aware), or None when there is no earlier run.
+    """
+    when = pd.Timestamp(as_of).to_pydatetime()
+    stmt = sa.select(sa.func.max(history.c.as_of)).where(history.c.as_of < when)
+    found: datetime | None = conn.execute(stmt).scalar_one_or_none()
+    return found
+
+
 def latest_scores(history: sa.Table, when: datetime) -> sa.Select[Any]:
     """Score and tier per contact at ``when``, from the most recently scored history row.
 
@@ -167,12 +186,11 @@ def top_movers(
     tables = build_tables(table_prefix)
     history = tables.history
     when = _utc(as_of).to_pydatetime()
-    previous = sa.select(sa.func.max(history.c.as_of)).where(history.c.as_of < when)
     engine = make_engine(sink)
     try:
         with engine.connect() as conn:
             _require_tables(conn, tables, sink)
-            prev_as_of = conn.execute(previous).scalar_one_or_none()
+            prev_as_of = previous_as_of(conn, history, when)
             if prev_as_of is None:
                 return pd.DataFrame({c: [] for c in MOVER_COLUMNS})
             now = _frame(conn.execute(latest_scores(history, when)))
@@ -209,12 +227,11 @@ def previous_tiers(
     tables = build_tables(table_prefix)
     history = tables.history
     when = _utc(as_of).to_pydatetime()
-    previous = sa.select(sa.func.max(history.c.as_of)).where(history.c.as_of < when)
     engine = make_engine(sink)
     try:
         with engine.connect() as conn:
             _require_tables(conn, tables, sink)
-            prev_as_of = conn.execute(previous).scalar_one_or_none()
+            prev_as_of = previous_as_of(conn, history, when)
             if prev_as_of is None:
                 return None, {}
             before = _frame(conn.execute(latest_scores(history, prev_as_of)))

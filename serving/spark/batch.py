@@ -17,7 +17,6 @@ import pandas as pd
 
 from serving.batch import (
     default_run_id,
-    previous_stages,
     summarise_batch,
     utc_as_of,
     with_trend,
@@ -25,7 +24,7 @@ from serving.batch import (
 )
 from serving.batch_summary import BatchSummary
 from serving.scorer_model import LoadedScorer
-from serving.sinks import RunInfo, previous_scores
+from serving.sinks import RunInfo, previous_scores, previous_stages
 from serving.spark.score import score_spark
 from serving.spark.session import SparkSettings, default_buckets
 from serving.spark.sinks import is_dataset_sink, previous_dataset_scores, write_dataset

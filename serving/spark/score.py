@@ -164,7 +164,7 @@ def account_frame(collected: pd.DataFrame) -> pd.DataFrame:
 
 
 def previous_frame(spark: SparkSession, previous: pd.DataFrame | None) -> DataFrame | None:
-    """The driver's previous stages (:func:`serving.batch.previous_stages`) for :func:`pack`."""
+    """The driver's previous stages (:func:`serving.sinks.previous_stages`) for :func:`pack`."""
     if previous is None or previous.empty:
         return None
     stamps = pd.to_datetime(previous["as_of"], utc=True).astype("datetime64[ns, UTC]")
