@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
+import sqlalchemy as sa
 from rich.progress import Progress
 
 from features.crm import CrmTables
 from features.parse import utc_time
+from rules import Rulebook
 from serving.batch_summary import BatchSummary, score_bands, value_counts
 from serving.eligibility import rejects_frame, warn_if_stale
 from serving.scorer import LeadScorer, ScoredLeads
@@ -121,8 +124,13 @@ def write_batch(
     rulebook_version: str,
     run_id: str | None = None,
     table_prefix: str = "leadscore_",
+    in_transaction: Callable[[sa.Connection], None] | None = None,
 ) -> tuple[RunInfo, SinkResult]:
-    """Write a scored batch to ``sink`` (atomic; re-writing the same run changes nothing)."""
+    """Write a scored batch to ``sink`` (atomic; re-writing the same run changes nothing).
+
+    ``in_transaction`` (database sinks) runs inside the write's transaction, e.g. to record
+    a published rulebook version with the scores it produced.
+    """
     run = RunInfo(
         as_of=result.as_of,
         model_name=model_name,
@@ -138,6 +146,7 @@ def write_batch(
         rejects=result.rejects,
         table_prefix=table_prefix,
         accounts=result.accounts,
+        in_transaction=in_transaction,
     )
     return run, written
 
@@ -197,6 +206,9 @@ def run_batch(
     extra_rejects: pd.DataFrame | None = None,
     n_movers: int = 10,
     progress: bool = False,
+    rulebook: Rulebook | None = None,
+    rulebook_version: str | None = None,
+    in_transaction: Callable[[sa.Connection], None] | None = None,
 ) -> BatchSummary:
     """Score every eligible lead as of ``as_of`` and write the run to ``sink``: one call.
 
@@ -217,6 +229,13 @@ def run_batch(
         extra_rejects: Leads rejected before scoring (see :func:`score_batch`).
         n_movers: Top movers to report (database sinks).
         progress: Show a rich progress bar of the steps.
+        rulebook: Score with this rulebook instead of the scorer's own (the model, spec
+            and blend are kept; :meth:`serving.scorer.LeadScorer.with_rulebook`), as
+            publishing a rulebook does.
+        rulebook_version: The rulebook version the rows carry; default the version of
+            the rulebook scored with.
+        in_transaction: Database sinks: run inside the write's transaction
+            (:func:`serving.sinks.write_scores`).
 
     Returns:
         The run summary (:func:`serving.batch_summary.format_summary` renders it).
@@ -225,6 +244,8 @@ def run_batch(
         ValueError: Lead accounting fails, or the scores break the sink contract.
     """
     stamp = utc_as_of(as_of)
+    if rulebook is not None:
+        scorer = scorer.with_rulebook(rulebook)
     with Progress(transient=True, disable=not progress) as bar:
         task = bar.add_task("scoring", total=len(STEPS))
 
@@ -248,9 +269,10 @@ def run_batch(
             sink,
             model_name=model_name,
             model_version=model_version,
-            rulebook_version=str(scorer.rulebook_.version),
+            rulebook_version=rulebook_version or str(scorer.rulebook_.version),
             run_id=run_id,
             table_prefix=table_prefix,
+            in_transaction=in_transaction,
         )
         seconds = {**result.seconds, "write": time.perf_counter() - start}
         bar.update(task, completed=len(STEPS))

@@ -4,6 +4,8 @@ The scorer keeps its model, feature spec and blend; only the rulebook changes
 (:meth:`serving.scorer.LeadScorer.with_rulebook`). The new scores, the version row and
 the snapshot of the scores it replaces (:mod:`serving.sinks.versions`) are committed by
 the sink's single run transaction, so a failure leaves the previous version and scores.
+The re-scoring is the nightly batch itself (:func:`serving.batch.run_batch` with the
+rulebook overridden), so a published version scores exactly as the next night will.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ import sqlalchemy as sa
 from features.crm import CrmTables
 from features.safe_yaml import load_yaml
 from rules import Rulebook, rulebook_from_dict
-from serving.batch import previous_stages, score_batch
+from serving.batch import run_batch
 from serving.scorer_model import LoadedScorer
-from serving.sinks import RunInfo, SinkResult, parse_sink, previous_scores, write_scores
+from serving.sinks import SinkResult, parse_sink
 from serving.sinks.versions import RulebookVersion, checksum_of, current_version, record_publish
 
 
@@ -119,26 +121,7 @@ def publish_rulebook(
         ValueError: The sink is not a database, or ``text`` is already the current version.
     """
     require_database(sink)
-    scorer = loaded.scorer.with_rulebook(rulebook)
-    previous = previous_stages(sink, as_of, table_prefix)
-    result = score_batch(
-        tables,
-        scorer,
-        as_of,
-        previous=previous,
-        previous_scores=previous_scores(sink, as_of, table_prefix),
-        extra_rejects=extra_rejects,
-    )
     now = datetime.now(UTC).replace(microsecond=0)
-    version = scores_rulebook_version(rulebook, text)
-    run = RunInfo(
-        as_of=result.as_of,
-        model_name=loaded.model_name,
-        model_version=loaded.model_version,
-        rulebook_version=version,
-        run_id=f"publish-{now:%Y%m%dT%H%M%SZ}-{checksum_of(text)[:8]}",
-        scored_at=now,
-    )
     recorded: list[int] = []
 
     def record(conn: sa.Connection) -> None:
@@ -154,13 +137,19 @@ def publish_rulebook(
             )
         )
 
-    written = write_scores(
-        result.scores,
+    version = scores_rulebook_version(rulebook, text)
+    summary = run_batch(
+        tables,
+        loaded.scorer,
+        as_of,
         sink,
-        run,
-        rejects=result.rejects,
+        model_name=loaded.model_name,
+        model_version=loaded.model_version,
+        run_id=f"publish-{now:%Y%m%dT%H%M%SZ}-{checksum_of(text)[:8]}",
         table_prefix=table_prefix,
-        accounts=result.accounts,
+        extra_rejects=extra_rejects,
+        rulebook=rulebook,
+        rulebook_version=version,
         in_transaction=record,
     )
-    return Published(recorded[0], version, written)
+    return Published(recorded[0], version, summary.sink_result)
