@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from features.files import atomic_write
 from serving.sinks.contract import RunInfo, SinkResult
+from serving.sinks.current_history import current_and_history, dialect_insert, upsert_newer
 from serving.sinks.files import as_of_label
 
 ACCOUNT_COLUMNS: tuple[str, ...] = (
@@ -82,6 +83,13 @@ def _value_columns() -> list[sa.Column[Any]]:
     ]
 
 
+def _run_columns() -> list[sa.Column[Any]]:
+    return [
+        sa.Column("rulebook_version", sa.String, nullable=False),
+        sa.Column("run_id", sa.String, nullable=False),
+    ]
+
+
 def account_tables(
     metadata: sa.MetaData, prefix: str, timestamp: sa.types.TypeEngine[Any]
 ) -> tuple[sa.Table, sa.Table]:
@@ -93,25 +101,15 @@ def account_tables(
         prefix: The validated table prefix.
         timestamp: The sink's UTC timestamp type.
     """
-    current = sa.Table(
-        f"{prefix}accounts_current",
+    return current_and_history(
         metadata,
-        sa.Column("account_id", sa.String, primary_key=True),
-        sa.Column("as_of", timestamp, nullable=False),
-        *_value_columns(),
-        sa.Column("rulebook_version", sa.String, nullable=False),
-        sa.Column("run_id", sa.String, nullable=False),
+        (f"{prefix}accounts_current", f"{prefix}account_history"),
+        "account_id",
+        timestamp,
+        _value_columns,
+        _run_columns,
+        versions=("rulebook_version",),
     )
-    history = sa.Table(
-        f"{prefix}account_history",
-        metadata,
-        sa.Column("account_id", sa.String, primary_key=True),
-        sa.Column("as_of", timestamp, primary_key=True),
-        sa.Column("rulebook_version", sa.String, primary_key=True),
-        *_value_columns(),
-        sa.Column("run_id", sa.String, nullable=False),
-    )
-    return current, history
 
 
 def account_records(accounts: pd.DataFrame, run: RunInfo, as_of: Any) -> list[dict[str, Any]]:
@@ -129,7 +127,6 @@ def account_records(accounts: pd.DataFrame, run: RunInfo, as_of: Any) -> list[di
 
 def write_account_tables(
     conn: sa.Connection,
-    insert: Any,
     current: sa.Table,
     history: sa.Table,
     records: list[dict[str, Any]],
@@ -138,7 +135,6 @@ def write_account_tables(
 
     Args:
         conn: A connection inside the run's transaction.
-        insert: The dialect's ``insert`` (with ``ON CONFLICT``).
         current: The current accounts table.
         history: The account history table.
         records: :func:`account_records`.
@@ -148,18 +144,10 @@ def write_account_tables(
     """
     if not records:
         return 0, 0
-    stmt = insert(current)
-    new = stmt.excluded
-    content = ("score", "n_contacts", "n_used", "top_contact_id", "hot", "rulebook_version")
-    changed = sa.or_(*(new[c].is_distinct_from(current.c[c]) for c in content))
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[current.c.account_id],
-        set_={c.name: new[c.name] for c in current.columns if c.name != "account_id"},
-        where=sa.or_(new.as_of > current.c.as_of, sa.and_(new.as_of == current.c.as_of, changed)),
-    )
+    stmt = upsert_newer(dialect_insert(conn, current), current, "account_id")
     many = {"preserve_rowcount": True}  # row counts of executemany on every driver
     n_current = int(conn.execute(stmt, records, execution_options=many).rowcount)
-    hist = insert(history).on_conflict_do_nothing()
+    hist = dialect_insert(conn, history).on_conflict_do_nothing()
     n_history = int(conn.execute(hist, records, execution_options=many).rowcount)
     return n_current, n_history
 

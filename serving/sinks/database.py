@@ -7,7 +7,8 @@ Everything for one run happens in ONE transaction on one connection:
 2. bulk-insert the rows into a temporary staging table, in chunks (``executemany``);
 3. upsert ``<prefix>scores_current`` from staging, only where the run's ``as_of`` is newer
    than the stored one, or equal with different values (so an older re-run never overwrites
-   newer scores and an identical re-run changes nothing);
+   newer scores and an identical re-run changes nothing;
+   :func:`serving.sinks.current_history.upsert_newer`, shared with the accounts);
 4. insert ``<prefix>score_history`` from staging with ``ON CONFLICT DO NOTHING`` (key:
    contact, as_of, model version, rulebook version);
 5. record rejects (upsert per contact and as_of), the account roll-up when given
@@ -27,10 +28,10 @@ from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from serving.sinks.accounts import account_records, write_account_tables
 from serving.sinks.contract import RunInfo, SinkResult
+from serving.sinks.current_history import dialect_insert, upsert_newer
 from serving.sinks.ddl import ensure_tables
 from serving.sinks.tables import (
     SinkTables,
@@ -44,21 +45,6 @@ logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 20_000
 _ROWCOUNT = {"preserve_rowcount": True}  # INSERT ... SELECT row counts on every driver
-_DIALECT_INSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
-
-
-def dialect_insert(conn: sa.Connection, table: sa.Table) -> Any:
-    """``INSERT`` with ``ON CONFLICT`` support for the connection's dialect.
-
-    Raises:
-        ValueError: For a database other than SQLite or PostgreSQL.
-    """
-    try:
-        return _DIALECT_INSERT[conn.dialect.name](table)
-    except KeyError:
-        raise ValueError(
-            f"database sink supports sqlite and postgresql URLs, not {conn.dialect.name!r}"
-        ) from None
 
 
 def column_values(frame: pd.DataFrame, column: str) -> list[Any]:
@@ -137,14 +123,7 @@ def _upsert_current(conn: sa.Connection, tables: SinkTables, run: RunInfo) -> in
     current = tables.current
     columns = [c.name for c in current.columns]
     stmt = dialect_insert(conn, current).from_select(columns, _staged_select(tables, run, columns))
-    new = stmt.excluded
-    content = [c for c in columns if c not in ("contact_id", "as_of", "run_id", "scored_at")]
-    changed = sa.or_(*(new[c].is_distinct_from(current.c[c]) for c in content))
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[current.c.contact_id],
-        set_={c: new[c] for c in columns if c != "contact_id"},
-        where=sa.or_(new.as_of > current.c.as_of, sa.and_(new.as_of == current.c.as_of, changed)),
-    )
+    stmt = upsert_newer(stmt, current, "contact_id")
     return int(conn.execute(stmt, execution_options=_ROWCOUNT).rowcount)
 
 
@@ -242,7 +221,6 @@ def write_database(
                 records = account_records(accounts, run, _py(run.as_of))
                 n_accounts, _ = write_account_tables(
                     conn,
-                    lambda t: dialect_insert(conn, t),
                     tables.accounts_current,
                     tables.account_history,
                     records,

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Dialect, Engine
 
 from serving.sinks.accounts import account_tables
 from serving.sinks.contract import SCORE_COLUMNS
+from serving.sinks.current_history import current_and_history
 
 PREFIX_PATTERN = re.compile(r"^[a-z_][a-z0-9_]{0,30}$")
 
@@ -110,25 +111,14 @@ def build_tables(prefix: str) -> SinkTables:
     """
     p = validate_prefix(prefix)
     md = sa.MetaData()
-    current = sa.Table(
-        f"{p}scores_current",
+    current, history = current_and_history(
         md,
-        sa.Column("contact_id", sa.String, primary_key=True),
-        sa.Column("as_of", UtcDateTime, nullable=False),
-        *_score_columns(),
-        *_run_columns(),
-    )
-    history = sa.Table(
-        f"{p}score_history",
-        md,
-        sa.Column("contact_id", sa.String, primary_key=True),
-        sa.Column("as_of", UtcDateTime, primary_key=True),
-        sa.Column("model_version", sa.String, primary_key=True),
-        sa.Column("rulebook_version", sa.String, primary_key=True),
-        *_score_columns(),
-        sa.Column("model_name", sa.String, nullable=False),
-        sa.Column("run_id", sa.String, nullable=False),
-        sa.Column("scored_at", UtcDateTime, nullable=False),
+        (f"{p}scores_current", f"{p}score_history"),
+        "contact_id",
+        UtcDateTime(),
+        _score_columns,
+        _run_columns,
+        versions=("model_version", "rulebook_version"),
     )
     sa.Index(f"{p}score_history_as_of_ix", history.c.as_of)
     rejects = sa.Table(
