@@ -2,9 +2,10 @@
 
 ``178,649,000``, ``12.50``, ``+5``, ``2.67``: thousands separated, a whole number without
 decimals, never an exponent (``1.78649e+08``, ``5.1e-06``). :func:`format_number` formats
-one value; :func:`numbers_text` a whole array the same way (vectorised, for reasons of
-every row of a table). Every layer reads it from here, so a value reads the same in a
-lead's reasons, ``rules explain``, the CRM sink and the report.
+one value; :func:`number_text` a score, threshold or points (one decimal);
+:func:`numbers_text` a whole array (vectorised, for reasons of every row of a table).
+Every layer reads it from here, so a value reads the same in a lead's reasons,
+``rules explain``, the CRM sink, the report and its figures.
 """
 
 from __future__ import annotations
@@ -36,6 +37,14 @@ def format_number(x: float, *, signed: bool = False, decimals: int = 2, trim: bo
         return f"{round(x):{sign},d}"
     text = f"{x:{sign},.{decimals}f}"
     return text.rstrip("0").rstrip(".") if trim else text
+
+
+def number_text(value: float, *, signed: bool = False) -> str:
+    """A score, threshold or count of points: ``49.2``, ``1,369``, ``+5`` (one decimal).
+
+    The form reasons, the comparison report and its figures write such values in.
+    """
+    return format_number(float(value), signed=signed, decimals=1)
 
 
 def numbers_text(values: np.ndarray) -> pd.Series:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from features.number_text import format_number
+from features.number_text import format_number, number_text
 from features.schema import FORM_STAGES
 from features.spec import FeatureSpec, load_feature_spec
 
@@ -43,11 +43,6 @@ def _missing(value: Any) -> bool:
     return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
 
 
-def _num(value: Any) -> str:
-    """A whole number as is, others with one decimal; thousands separated, never ``1e+08``."""
-    return format_number(float(value), decimals=1)
-
-
 def _plain(value: Any) -> str:
     """A value of a column the spec does not know: numbers as ``1,532`` or ``2.67``."""
     if not pd.api.types.is_number(value) or pd.api.types.is_bool(value):
@@ -56,7 +51,7 @@ def _plain(value: Any) -> str:
 
 
 def _times(value: Any) -> str:
-    return "once" if float(value) == 1 else f"{_num(value)} times"
+    return "once" if float(value) == 1 else f"{number_text(value)} times"
 
 
 def _phrase(spec: FeatureSpec, group: str) -> str:
@@ -73,7 +68,9 @@ def _count(phrase: str, w: int) -> Describe:
 
 
 def _recency(phrase: str) -> Describe:
-    return lambda v: f"never {phrase}" if _missing(v) else f"last {phrase} {_num(v)} days ago"
+    return lambda v: (
+        f"never {phrase}" if _missing(v) else f"last {phrase} {number_text(v)} days ago"
+    )
 
 
 def _flag(phrase: str) -> Describe:
@@ -116,7 +113,7 @@ def _text(template: str, missing: str, **names: Any) -> Describe:
     def describe(v: Any) -> str:
         if _missing(v):
             return missing.format(**names)
-        return template.format(v=_num(v), **names)
+        return template.format(v=number_text(v), **names)
 
     return describe
 

@@ -1,4 +1,10 @@
-"""Evaluation plots written as PNG files: reliability curve, ROC, precision-recall, lift.
+"""Every figure of leadscore: training's evaluation PNGs and the comparison report's images.
+
+Each ``*_figure`` function draws one matplotlib figure from the frames of
+:mod:`models.curves` (or a small table); :func:`save_png` writes it beside a training run,
+:func:`to_data_uri` embeds it in the self-contained HTML report. The ``*_plot`` functions
+are training's files: the same figures of the test slice. Methods (``manual``, ``model``,
+``blend``) have one label and one colour everywhere.
 
 Uses matplotlib's non-interactive Agg canvas directly (no pyplot state), so plotting is
 safe in worker threads and never opens a window.
@@ -6,6 +12,8 @@ safe in worker threads and never opens a window.
 
 from __future__ import annotations
 
+import base64
+import io
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -13,72 +21,222 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from sklearn.metrics import precision_recall_curve, roc_curve
 
-from models.metrics import decile_table, reliability_bins
+from features.number_text import number_text
+from models.curves import calibration_table, gains_lift, roc_pr_curves
+
+METHOD_LABELS: dict[str, str] = {
+    "manual": "Point rules",
+    "model": "Model",
+    "blend": "Final blend",
+}
+# Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
+METHOD_COLORS: dict[str, str] = {"manual": "#E69F00", "model": "#0072B2", "blend": "#009E73"}
+_GREY = "#888888"
 
 
-def _save(fig: Figure, path: Path) -> Path:
+def label(method: str) -> str:
+    """Display name of a method key."""
+    return METHOD_LABELS.get(method, method)
+
+
+def _color(method: str) -> str | None:
+    return METHOD_COLORS.get(method)
+
+
+def to_data_uri(fig: Figure) -> str:
+    """PNG of ``fig`` as a ``data:image/png;base64,...`` URI."""
+    FigureCanvasAgg(fig)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=96)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def save_png(fig: Figure, path: Path) -> Path:
+    """Write ``fig`` to ``path`` as PNG (folders created); returns ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     FigureCanvasAgg(fig)
     fig.savefig(path, dpi=80)
     return path
 
 
-def reliability_plot(y: np.ndarray, p: np.ndarray, path: Path, n_bins: int = 10) -> Path:
-    """Mean predicted vs observed conversion rate per equal-width probability bin."""
-    table = reliability_bins(y, p, n_bins)
-    mean_p, mean_y = table["mean_predicted"], table["observed_rate"]
-    fig = Figure(figsize=(5, 5), layout="constrained")
+def _figure(width: float = 10.0, height: float = 3.8, **margins: float) -> Figure:
+    """A white figure with fixed margins (a layout engine would cost a draw per figure)."""
+    fig = Figure(figsize=(width, height))
+    fig.set_facecolor("white")
+    spacing = {"left": 0.07, "right": 0.98, "bottom": 0.14, "top": 0.9, "wspace": 0.22}
+    fig.subplots_adjust(**{**spacing, **margins})
+    return fig
+
+
+def roc_pr_figure(points: pd.DataFrame, summary: pd.DataFrame, base_rate: float) -> Figure:
+    """ROC and precision-recall curves of every method, AUCs in the legend.
+
+    Args:
+        points: The points of :func:`models.curves.roc_pr_curves`.
+        summary: Its summary (``method``, ``roc_auc``, ``pr_auc``).
+        base_rate: Share of positives (the precision of a random ranking).
+    """
+    fig = _figure()
+    ax_roc, ax_pr = fig.subplots(1, 2)
+    auc = summary.set_index("method")
+    ax_roc.plot([0, 1], [0, 1], linestyle="--", color=_GREY, label="random")
+    for method, part in points.groupby("method", sort=False):
+        roc, pr = part[part["curve"] == "roc"], part[part["curve"] == "pr"]
+        name = str(method)
+        ax_roc.plot(
+            roc["x"],
+            roc["y"],
+            color=_color(name),
+            label=f"{label(name)} (AUC {auc.at[name, 'roc_auc']:.3f})",
+        )
+        ax_pr.plot(
+            pr["x"],
+            pr["y"],
+            color=_color(name),
+            label=f"{label(name)} (AP {auc.at[name, 'pr_auc']:.3f})",
+        )
+    ax_pr.axhline(base_rate, linestyle="--", color=_GREY, label=f"base rate {base_rate:.1%}")
+    ax_roc.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC")
+    ax_pr.set(xlabel="recall", ylabel="precision", title="Precision-recall", ylim=(0, 1.02))
+    ax_roc.legend(loc="lower right", fontsize=8)
+    ax_pr.legend(loc="upper right", fontsize=8)
+    return fig
+
+
+def gains_figure(gains: pd.DataFrame) -> Figure:
+    """Cumulative gains curve and lift per decile for every method
+    (:func:`models.curves.gains_lift`)."""
+    fig = _figure()
+    ax_gain, ax_lift = fig.subplots(1, 2)
+    ax_gain.plot([0, 1], [0, 1], linestyle="--", color=_GREY, label="random")
+    methods = list(dict.fromkeys(gains["method"]))
+    width = 0.8 / max(1, len(methods))
+    for i, method in enumerate(methods):
+        part = gains[gains["method"] == method]
+        x = np.concatenate([[0.0], part["cumulative_share"].to_numpy()])
+        y = np.concatenate([[0.0], part["cumulative_recall"].to_numpy()])
+        ax_gain.plot(x, y, marker="o", markersize=3, color=_color(method), label=label(method))
+        offset = (i - (len(methods) - 1) / 2) * width
+        ax_lift.bar(
+            part["decile"] + offset, part["lift"], width, color=_color(method), label=label(method)
+        )
+    ax_lift.axhline(1.0, linestyle="--", color=_GREY)
+    ax_gain.set(xlabel="share of leads worked (best first)", ylabel="share of conversions found")
+    ax_gain.set_title("Cumulative gains")
+    ax_lift.set(xlabel="decile (1 = highest scores)", ylabel="lift over base rate", title="Lift")
+    ax_lift.set_xticks(sorted(gains["decile"].unique()))
+    ax_gain.legend(fontsize=8)
+    ax_lift.legend(fontsize=8)
+    return fig
+
+
+def calibration_figure(bins: pd.DataFrame) -> Figure:
+    """Reliability curves: mean predicted probability vs observed conversion rate
+    (the bins of :func:`models.curves.calibration_table`)."""
+    fig = _figure(6.0, 4.2, left=0.12, bottom=0.13)
     ax = fig.add_subplot()
-    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect")
-    ax.plot(mean_p, mean_y, marker="o", label="model")
+    ax.plot([0, 1], [0, 1], linestyle="--", color=_GREY, label="perfectly calibrated")
+    for method, part in bins.groupby("method", sort=False):
+        name = str(method)
+        ax.plot(
+            part["mean_predicted"],
+            part["observed_rate"],
+            marker="o",
+            color=_color(name),
+            label=label(name),
+        )
     ax.set(xlabel="mean predicted P(convert)", ylabel="observed conversion rate")
-    ax.set(title="Reliability (test slice)", xlim=(0, 1), ylim=(0, 1))
-    ax.legend()
-    return _save(fig, path)
+    ax.set(xlim=(0, 1), ylim=(0, 1), title="Reliability")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def bands_figure(tables: Mapping[str, pd.DataFrame]) -> Figure:
+    """Leads per band (bars) and conversion rate per band (line) for each score."""
+    fig = _figure(10.0, 3.8, left=0.07, right=0.93, bottom=0.2, wspace=0.35)
+    axes = np.atleast_1d(fig.subplots(1, len(tables)))
+    for ax, (method, table) in zip(axes, tables.items(), strict=True):
+        x = np.arange(len(table))
+        ax.bar(x, table["n"], color=_color(method) or _GREY, alpha=0.6)
+        ax.set_xticks(x, table["band"], rotation=45, ha="right", fontsize=7)
+        ax.set(ylabel="leads", title=f"{label(method)}: leads and conversion per band")
+        rate = ax.twinx()
+        rate.plot(x, table["conversion_rate"], color="black", marker="o", markersize=3)
+        rate.set_ylabel("conversion rate")
+        rate.set_ylim(0, max(0.05, float(np.nanmax(table["conversion_rate"].to_numpy())) * 1.1))
+    return fig
+
+
+def barh_figure(
+    names: pd.Series, values: pd.Series, *, xlabel: str, title: str, lines: Mapping[str, float]
+) -> Figure:
+    """Horizontal bars (first name at the top) with labelled reference lines."""
+    height = max(2.4, 0.28 * len(names) + 1.2)
+    longest = max((len(str(n)) for n in names), default=4)
+    fig = _figure(
+        8.0,
+        height,
+        left=min(0.45, 0.04 + 0.0125 * longest),
+        right=0.96,
+        bottom=0.9 / height,
+        top=1 - 0.45 / height,
+    )
+    ax = fig.add_subplot()
+    y = np.arange(len(names))[::-1]
+    ax.barh(y, values.fillna(0.0), color=METHOD_COLORS["model"])
+    ax.set_yticks(y, names, fontsize=8)
+    for (text, x), style in zip(lines.items(), ("--", ":", "-."), strict=False):
+        ax.axvline(x, linestyle=style, color="#555555", label=f"{text} ({number_text(x)})")
+    ax.set(xlabel=xlabel, title=title)
+    if lines:
+        ax.legend(fontsize=7, loc="lower right")
+    return fig
+
+
+def weight_figure(curve: pd.DataFrame, fitted: float, used: float, k: int) -> Figure:
+    """ROC AUC and conversions in the top ``k`` against the manual weight, with the fitted
+    and the used weight marked (0 = the model alone, 1 = the rules alone)."""
+    fig = _figure()
+    ax_auc, ax_cap = fig.subplots(1, 2)
+    for ax, column, ylabel in (
+        (ax_auc, "roc_auc", "ROC AUC"),
+        (ax_cap, "captured", f"conversions in the top {k:,}"),
+    ):
+        ax.plot(curve["weight"], curve[column], color=METHOD_COLORS["blend"])
+        pinned = abs(used - fitted) > 1e-9
+        name = "fitted" if pinned else "fitted = used"
+        ax.axvline(fitted, linestyle="--", color=_GREY, label=f"{name} ({fitted:.2f})")
+        if pinned:
+            ax.axvline(used, linestyle=":", color="black", label=f"used ({used:.2f})")
+        ax.set(xlabel="manual weight (0 = model alone, 1 = rules alone)", ylabel=ylabel)
+        ax.legend(fontsize=8)
+    ax_auc.set_title("Ranking against the manual weight")
+    ax_cap.set_title("Conversions at sales capacity")
+    return fig
+
+
+def reliability_plot(y: np.ndarray, p: np.ndarray, path: Path, n_bins: int = 10) -> Path:
+    """Training's reliability PNG: :func:`calibration_figure` of the model's probabilities."""
+    bins, _ = calibration_table(y, {"model": p}, n_bins)
+    return save_png(calibration_figure(bins), path)
 
 
 def roc_pr_plot(y: np.ndarray, scores: Mapping[str, np.ndarray], path: Path) -> Path:
-    """ROC and precision-recall curves of several scores on the same rows, side by side."""
-    fig = Figure(figsize=(10, 5), layout="constrained")
-    ax_roc, ax_pr = fig.subplots(1, 2)
-    ax_roc.plot([0, 1], [0, 1], linestyle="--", color="grey")
-    for name, score in scores.items():
-        fpr, tpr, _ = roc_curve(y, score)
-        ax_roc.plot(fpr, tpr, label=name)
-        precision, recall, _ = precision_recall_curve(y, score)
-        ax_pr.plot(recall, precision, label=name)
-    ax_pr.axhline(float(np.mean(y)), linestyle="--", color="grey", label="base rate")
-    ax_roc.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC")
-    ax_pr.set(xlabel="recall", ylabel="precision", title="Precision-recall")
-    ax_roc.legend()
-    ax_pr.legend()
-    return _save(fig, path)
+    """Training's ROC / precision-recall PNG of several scores on the same rows."""
+    summary, points = roc_pr_curves(y, scores)
+    return save_png(roc_pr_figure(points, summary, float(np.mean(y))), path)
 
 
 def lift_plot(y: np.ndarray, scores: Mapping[str, np.ndarray], path: Path) -> Path:
-    """Conversion-rate lift per score decile (1 = top) for several scores."""
-    fig = Figure(figsize=(7, 5), layout="constrained")
-    ax = fig.add_subplot()
-    width = 0.8 / max(1, len(scores))
-    for i, (name, score) in enumerate(scores.items()):
-        table = decile_table(y, score)
-        ax.bar(
-            table["decile"] + (i - (len(scores) - 1) / 2) * width, table["lift"], width, label=name
-        )
-    ax.axhline(1.0, linestyle="--", color="grey")
-    ax.set(xlabel="score decile (1 = highest)", ylabel="lift over base rate", title="Lift")
-    ax.set_xticks(range(1, 11))
-    ax.legend()
-    return _save(fig, path)
+    """Training's gains and lift PNG per score decile (1 = top) for several scores."""
+    return save_png(gains_figure(gains_lift(y, scores)), path)
 
 
 def importance_plot(importance: pd.DataFrame, path: Path, top: int = 25) -> Path:
-    """Horizontal bar chart of the ``top`` features by gain."""
-    head = importance.nlargest(top, "gain").iloc[::-1]
-    fig = Figure(figsize=(7, max(3, 0.3 * len(head) + 1)), layout="constrained")
-    ax = fig.add_subplot()
-    ax.barh(head["feature"], head["gain"])
-    ax.set(xlabel="total gain", title="Feature importance")
-    return _save(fig, path)
+    """Training's PNG of the ``top`` features by total gain."""
+    head = importance.nlargest(top, "gain")
+    figure = barh_figure(
+        head["feature"], head["gain"], xlabel="total gain", title="Feature importance", lines={}
+    )
+    return save_png(figure, path)

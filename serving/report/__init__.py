@@ -23,7 +23,7 @@ from serving.report.capacity import (
 from serving.report.disagreement import OffDiagonal, disagreement_matrix, off_diagonal_leads
 from serving.report.drift import psi, psi_level, psi_value
 from serving.report.inputs import ComparisonInputs, split_usable
-from serving.report.ranking import auc_difference, calibration_table, gains_lift, roc_pr_curves
+from serving.report.ranking import auc_difference
 from serving.report.render import render_html, write_report
 from serving.report.rule_evidence import PointSuggestion, rule_evidence, suggest_points
 from serving.report.segments import segment_table
@@ -43,10 +43,8 @@ __all__ = [
     "auc_difference",
     "band_table",
     "build_report",
-    "calibration_table",
     "capacity_analysis",
     "disagreement_matrix",
-    "gains_lift",
     "json_path_beside",
     "off_diagonal_leads",
     "psi",
@@ -54,7 +52,6 @@ __all__ = [
     "psi_value",
     "render_html",
     "report_summary",
-    "roc_pr_curves",
     "rule_evidence",
     "segment_table",
     "split_usable",

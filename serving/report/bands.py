@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from features.number_text import number_text
 from rules.model import STAGE_ORDER
-from serving.report.tables import number_text
 
 
 def _summary(groups: pd.Series, y: np.ndarray, levels: Sequence[object]) -> pd.DataFrame:

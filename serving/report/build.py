@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from models.curves import calibration_table, gains_lift, roc_pr_curves
 from models.metrics import evaluate
 from serving.report.backtest import summarise_backtest
 from serving.report.bands import band_table, stage_table
@@ -20,7 +21,7 @@ from serving.report.disagreement import OffDiagonal, disagreement_matrix, off_di
 from serving.report.drift import psi
 from serving.report.headline import headline
 from serving.report.inputs import ComparisonInputs, split_usable
-from serving.report.ranking import auc_difference, calibration_table, gains_lift, roc_pr_curves
+from serving.report.ranking import auc_difference
 from serving.report.rule_evidence import PointSuggestion, rule_evidence, suggest_points
 from serving.report.segments import segment_table
 from serving.report.settings import ReportSettings

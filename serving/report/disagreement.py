@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from features.number_text import number_text
 from rules.model import STAGE_ORDER
-from serving.report.tables import number_text
 
 log = logging.getLogger(__name__)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from serving.report.plots import label
+from models.plots import label
 
 
 def _the(method: str) -> str:

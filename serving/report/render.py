@@ -14,8 +14,8 @@ from pathlib import Path
 import jinja2
 
 from features.files import atomic_write_text
+from models.plots import label
 from serving.report.build import ComparisonReport
-from serving.report.plots import label
 from serving.report.sections import NAV_LABELS, all_sections
 
 log = logging.getLogger(__name__)

@@ -2,8 +2,9 @@
 
 A column spec is ``(column, header, kind)`` where kind is one of ``text``, ``int``, ``pct``,
 ``pp`` (signed percentage points), ``f2``, ``f3``, ``signed`` (signed number), ``points`` or
-``num`` (a score or threshold as :func:`number_text` writes it). Sentences use
-:func:`number_text` too, so a threshold reads the same in a table and in the text.
+``num`` (a score or threshold as :func:`features.number_text.number_text` writes it).
+Sentences use :func:`~features.number_text.number_text` too, so a threshold reads the same
+in a table and in the text.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from features.number_text import format_number
+from features.number_text import number_text
 
 Spec = Sequence[tuple[str, str, str]]
 
@@ -26,11 +27,6 @@ def _number(fmt: str) -> Callable[[object], str]:
         return format(value, fmt)
 
     return render
-
-
-def number_text(value: float, *, signed: bool = False) -> str:
-    """A score, threshold or count of points in the report: ``49.2``, ``1,369``, ``+5``."""
-    return format_number(float(value), signed=signed, decimals=1)
 
 
 def _readable(value: object) -> str:

@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from features.number_text import number_text
 from serving.report import (
     ComparisonReport,
     build_report,
@@ -16,7 +17,7 @@ from serving.report import (
 from serving.report.example import example_inputs
 from serving.report.headline import capacity_sentence
 from serving.report.sections import ranking, rules
-from serving.report.tables import FORMATS, number_text, table
+from serving.report.tables import FORMATS, table
 
 # 1,500 leads: 1,368 at 60 points, one at 49.1656, 131 at 10. Sending 1,369 leads needs
 # the cut-off 49.1656; today's MQL cut-off of 50 sends the 1,368 leads at 60.

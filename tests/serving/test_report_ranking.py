@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from serving.report import auc_difference, calibration_table, gains_lift, roc_pr_curves
+from models.curves import calibration_table, gains_lift, roc_pr_curves
+from serving.report import auc_difference
 from serving.report.headline import auc_sentence, drift_sentence
 from serving.report.ranking import _bootstrap_aucs
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+from matplotlib.figure import Figure
 
-from serving.report.plots import label
+from models.plots import label, to_data_uri
 from serving.report.tables import Cell, Table
 
 
@@ -31,6 +32,11 @@ class Section:
     figures: tuple[tuple[str, str], ...] = ()
     tables: tuple[tuple[str, Table], ...] = ()
     matrix: tuple[list[str], list[tuple[str, list[Cell]]]] | None = None
+
+
+def embedded(figure: Figure, alt: str) -> tuple[str, str]:
+    """A section figure: the PNG as a data URI and its alt text."""
+    return to_data_uri(figure), alt
 
 
 def labelled(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from serving.report import plots
+from models import plots
 from serving.report.build import ComparisonReport
-from serving.report.sections.base import Section
+from serving.report.sections.base import Section, embedded
 from serving.report.tables import table
 
 SHORT = {"manual": "rules", "model": "model", "blend": "blend"}
@@ -54,7 +54,7 @@ def drift(report: ComparisonReport) -> Section:
         title="Drift since training",
         how=how,
         paragraphs=paragraphs,
-        figures=((figure, "PSI per column"),),
+        figures=(embedded(figure, "PSI per column"),),
         tables=(("Columns, largest drift first", table(report.drift, spec)),),
     )
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from serving.report import plots, weights
+from features.number_text import number_text
+from models import plots
+from models.plots import label
+from serving.report import weights
 from serving.report.build import ComparisonReport
-from serving.report.plots import label
-from serving.report.sections.base import RATE, Section, labelled
-from serving.report.tables import number_text, table
+from serving.report.sections.base import RATE, Section, embedded, labelled
+from serving.report.tables import table
 
 
 def roc(report: ComparisonReport) -> Section:
@@ -35,7 +37,7 @@ def roc(report: ComparisonReport) -> Section:
         title="Ranking: ROC and precision-recall",
         how="Curves further up and to the left rank converters above the rest; an AUC of 0.5 "
         "is a coin toss and 1.0 is perfect.",
-        figures=((figure, "ROC and precision-recall curves"),),
+        figures=(embedded(figure, "ROC and precision-recall curves"),),
         tables=(
             ("Ranking metrics", table(metrics, spec)),
             ("AUC difference with a paired bootstrap interval", table(tests, test_spec)),
@@ -60,7 +62,7 @@ def gains(report: ComparisonReport) -> Section:
         title="Cumulative gains and lift by decile",
         how="Gains: the share of all conversions found by working the top x% of leads; lift: "
         "how many times the base rate each decile converts (decile 1 holds the best scores).",
-        figures=((plots.gains_figure(report.gains), "Cumulative gains and lift"),),
+        figures=(embedded(plots.gains_figure(report.gains), "Cumulative gains and lift"),),
         tables=(("Per decile", table(frame, spec)),),
     )
 
@@ -73,7 +75,7 @@ def calibration(report: ComparisonReport) -> Section:
         how="Points on the diagonal mean a lead given 30% converts 30% of the time; lower Brier "
         "and ECE are better. Point rules have no probability scale, so they appear in the band "
         "table instead; the final blend is read as final score / 100.",
-        figures=((plots.calibration_figure(report.calibration), "Reliability curves"),),
+        figures=(embedded(plots.calibration_figure(report.calibration), "Reliability curves"),),
         tables=(("Probability quality", table(labelled(report.calibration_summary), spec)),),
     )
 
@@ -101,7 +103,7 @@ def bands(report: ComparisonReport) -> Section:
         title="Score distributions: bands and stages",
         how="Each band should convert better than the one below it; a flat or falling rate "
         "means the points in that range do not measure buying intent (the quarterly audit).",
-        figures=((plots.bands_figure(report.bands), "Leads and conversion rate per band"),),
+        figures=(embedded(plots.bands_figure(report.bands), "Leads and conversion rate per band"),),
         tables=tuple(tables),
     )
 
@@ -188,6 +190,8 @@ def blend(report: ComparisonReport) -> Section:
         title="Blend weight and tiers",
         how=how,
         paragraphs=paragraphs,
-        figures=((figure, "ROC AUC and conversions at capacity against the manual weight"),),
+        figures=(
+            embedded(figure, "ROC AUC and conversions at capacity against the manual weight"),
+        ),
         tables=(("Tiers on this period", table(report.tiers, spec)),),
     )

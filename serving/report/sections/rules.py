@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from serving.report import plots
+from features.number_text import number_text
+from models import plots
 from serving.report.build import ComparisonReport
-from serving.report.sections.base import RATE, Section
-from serving.report.tables import matrix, number_text, table
+from serving.report.sections.base import RATE, Section, embedded
+from serving.report.tables import matrix, table
 
 LEAD_SPEC = (
     ("contact_id", "Contact id", "text"),
@@ -69,7 +70,7 @@ def rule_evidence(report: ComparisonReport) -> Section:
         title="Per-rule evidence: which behaviours signal buying",
         how="Lift above 1 means leads matched by the rule convert more often than average; a "
         "rule with many points but a lift near 1 rewards activity that does not predict buying.",
-        figures=((figure, "Lift per rule"),),
+        figures=(embedded(figure, "Lift per rule"),),
         tables=(("Rules, highest lift first", table(evidence, spec)),),
     )
 
