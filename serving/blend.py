@@ -13,7 +13,9 @@
    marketing ops can pin it or bound it. ``final = 100 * p_final``, so ``final / 100`` is a
    probability.
 3. **Tiers from capacity.** Cut-offs on the final score are set on the validation slice so
-   that each tier holds the leads sales can work per period (``capacity``), or from the
+   that each tier holds the leads sales can work per period: a share of the lead flow
+   (``capacity_share``, the default, turned into leads per period at training from the flow
+   measured on the validation slice) or a number of leads (``capacity``); or from the
    lowest conversion probability a tier accepts (``min_probability``).
 
 Every setting lives in :class:`BlendConfig`; what is learned lives in :class:`FittedBlend`.
@@ -35,6 +37,11 @@ from models.calibration import calibrated_probability, fit_calibrator
 
 _EPS = 1e-6
 
+DEFAULT_CAPACITY_SHARE: dict[str, float] = {"A": 0.05, "B": 0.15, "C": 0.30}
+"""The default tiers: A the best 5 % of the leads scored per period, B the next 15 %, C the
+next 30 % (D the rest), whatever the CRM's size; used when no tiers are given."""
+_TIER_KEYS = ("capacity", "capacity_share", "min_probability")
+
 
 class BlendConfig(BaseModel):
     """How the final score and the tiers are made (one definition, stored with the scorer).
@@ -49,9 +56,14 @@ class BlendConfig(BaseModel):
         seed: Seed of the cross-fitted choice of the manual calibration.
         capacity: Leads sales can work per ``capacity_period_days`` in each tier, best tier
             first, e.g. ``{"A": 500, "B": 1500}``. Each tier's cut-off is set on the
-            validation slice so that the tier holds that many leads of the scored pool.
+            validation slice so that the tier holds that many of the leads scored per
+            period. Wins over ``capacity_share``.
+        capacity_share: Share of the leads scored per period in each tier, best tier first,
+            e.g. ``{"A": 0.05, "B": 0.15}``; turned into leads per period at training (the
+            flow measured on the validation slice). When no tiers are given at all:
+            :data:`DEFAULT_CAPACITY_SHARE`.
         capacity_period_days: The period the capacity is counted in (7: per week).
-        min_probability: Instead of ``capacity``: the lowest conversion probability of each
+        min_probability: Instead of a capacity: the lowest conversion probability of each
             tier, best first, e.g. ``{"A": 0.3, "B": 0.1}``.
         bottom_tier: Tier of the leads below every cut-off.
     """
@@ -63,12 +75,19 @@ class BlendConfig(BaseModel):
     weight_step: float = Field(0.01, gt=0.0, le=0.5)
     manual_calibration: Literal["auto", "isotonic", "platt"] = "auto"
     seed: int = 0
-    capacity: dict[str, int] | None = Field(
-        default_factory=lambda: {"A": 500, "B": 1500, "C": 4000}
-    )
+    capacity: dict[str, int] | None = None
+    capacity_share: dict[str, float] | None = None
     capacity_period_days: int = Field(7, ge=1)
     min_probability: dict[str, float] | None = None
     bottom_tier: str = "D"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_tiers(cls, data: object) -> object:
+        """No tiers given at all: the default shares of the lead flow."""
+        if isinstance(data, dict) and all(data.get(key) is None for key in _TIER_KEYS):
+            return {**data, "capacity_share": dict(DEFAULT_CAPACITY_SHARE)}
+        return data
 
     @model_validator(mode="after")
     def _check(self) -> BlendConfig:
@@ -83,13 +102,23 @@ class BlendConfig(BaseModel):
                 f"blend.manual_weight {self.manual_weight} is outside weight_bounds "
                 f"{list(self.weight_bounds)}; widen the bounds or pin another weight"
             )
-        if (self.capacity is None) == (self.min_probability is None):
+        given = [key for key in _TIER_KEYS if getattr(self, key) is not None]
+        if len(given) != 1:
             raise ValueError(
-                "blend: give the tiers either by capacity (leads per period, e.g. "
-                "{A: 500, B: 1500}) or by min_probability (e.g. {A: 0.3, B: 0.1}), not both"
+                "blend: give the tiers one way: capacity (leads per period, e.g. "
+                "{A: 500, B: 1500}), capacity_share (share of the leads per period, e.g. "
+                "{A: 0.05, B: 0.15}) or min_probability (e.g. {A: 0.3, B: 0.1}), not "
+                f"{' and '.join(given) or 'none'}"
             )
         if self.capacity is not None and any(v < 1 for v in self.capacity.values()):
             raise ValueError(f"blend.capacity: leads per tier must be >= 1: {self.capacity}")
+        if self.capacity_share is not None:
+            shares = list(self.capacity_share.values())
+            if any(not 0.0 < v <= 1.0 for v in shares) or sum(shares) > 1.0 + 1e-9:
+                raise ValueError(
+                    f"blend.capacity_share: each share must be in (0, 1] and together at "
+                    f"most 1: {self.capacity_share}"
+                )
         if self.min_probability is not None:
             cuts = list(self.min_probability.values())
             if cuts != sorted(cuts, reverse=True) or len(set(cuts)) != len(cuts):
@@ -106,8 +135,26 @@ class BlendConfig(BaseModel):
     @property
     def tier_names(self) -> list[str]:
         """Every tier, best first, the bottom tier last."""
-        named = self.capacity if self.capacity is not None else self.min_probability or {}
+        named = self.capacity or self.capacity_share or self.min_probability or {}
         return [*named, self.bottom_tier]
+
+    def capacity_in_leads(self, leads_per_period: float) -> dict[str, int]:
+        """Leads per period of each tier but the bottom one: ``capacity`` as given, or each
+        share of ``leads_per_period`` (at least 1); empty for ``min_probability`` tiers."""
+        if self.capacity is not None:
+            return dict(self.capacity)
+        return {
+            tier: max(1, int(round(share * leads_per_period)))
+            for tier, share in (self.capacity_share or {}).items()
+        }
+
+    def shares_of_flow(self, leads_per_period: float) -> dict[str, float]:
+        """Share of the leads scored per period that each tier but the bottom one holds."""
+        if self.capacity_share is not None:
+            return dict(self.capacity_share)
+        if leads_per_period <= 0:
+            raise ValueError("tiers from capacity need a lead flow of more than 0 leads")
+        return {t: n / leads_per_period for t, n in (self.capacity or {}).items()}
 
     def weight_grid(self) -> np.ndarray:
         """Manual weights searched by the fit (and plotted): the bounds in ``weight_step``."""
@@ -182,7 +229,10 @@ class FittedBlend:
         weight: The manual weight used: the pinned one, else ``fitted_weight``.
         scale: Platt scaling ``(a, b)`` of the mix at ``weight`` (identity at weight 0).
         cutoffs: Lowest final score (0-100) of each tier but the bottom one, best first.
-        pool_size: Leads in the scored pool the capacity was spread over.
+        leads_per_period: Leads the batch scores per ``capacity_period_days``, measured on
+            the validation slice (:mod:`serving.lead_flow`): what a capacity is a share of.
+        capacity: Leads per period of each capacity tier, as used (the shares turned into
+            leads at training); empty for ``min_probability`` tiers.
         valid_curve: Validation log loss of the plain mix per weight of the grid
             (``weight``, ``log_loss``): the fitted weight is its minimum.
         calibration_log_loss: Held-out log loss of each manual calibration candidate.
@@ -195,7 +245,8 @@ class FittedBlend:
     weight: float
     scale: tuple[float, float]
     cutoffs: dict[str, float]
-    pool_size: int = 0
+    leads_per_period: float = 0.0
+    capacity: dict[str, int] = field(default_factory=dict)
     valid_curve: pd.DataFrame = field(default_factory=pd.DataFrame)
     calibration_log_loss: dict[str, float] = field(default_factory=dict)
 
@@ -239,12 +290,23 @@ class FittedBlend:
     def describe(self) -> dict[str, str]:
         """Short text of what was fitted, for registry tags and logs."""
         cuts = ", ".join(f"{t} >= {c:.2f}" for t, c in self.cutoffs.items())
-        return {
+        out = {
             "blend_manual_calibration": self.manual_method,
             "blend_manual_weight": f"{self.weight:.2f}",
             "blend_fitted_weight": f"{self.fitted_weight:.2f}",
             "blend_tier_cutoffs": cuts,
         }
+        if self.capacity:
+            out["blend_tier_capacity"] = self.capacity_text()
+        return out
+
+    def capacity_text(self) -> str:
+        """``A 14, B 43, C 86 leads per 7 days (of 287)``; empty for probability tiers."""
+        if not self.capacity:
+            return ""
+        leads = ", ".join(f"{t} {n:,}" for t, n in self.capacity.items())
+        days = self.config.capacity_period_days
+        return f"{leads} leads per {days} days (of {self.leads_per_period:,.0f})"
 
 
 def assign_tier(score: np.ndarray, cutoffs: dict[str, float], bottom_tier: str) -> np.ndarray:
@@ -276,35 +338,36 @@ def _nearest_cut(desc: np.ndarray, rank: int) -> float:
     return float(value)
 
 
-def tier_cutoffs(final: np.ndarray, config: BlendConfig, pool_size: int) -> dict[str, float]:
+def tier_cutoffs(
+    final: np.ndarray, config: BlendConfig, leads_per_period: float
+) -> dict[str, float]:
     """Cut-offs on the final score (0-100) for each tier but the bottom one, best first.
 
-    With ``capacity``, tier t's cut-off is the final score of the lead at cumulative
-    capacity rank ``round(n * cum_capacity / pool_size)`` among the ``n`` validation leads,
-    so that tier t holds about ``capacity[t]`` leads of a pool of ``pool_size`` (tied
-    scores stay together: see :func:`_nearest_cut`). With
-    ``min_probability`` it is ``100 * min_probability[t]``.
+    With a capacity, tier t's cut-off is the final score of the lead at rank
+    ``round(n * cumulative share)`` among the ``n`` validation leads, the share being
+    ``capacity_share[t]`` or ``capacity[t] / leads_per_period``: tier t then holds about
+    its capacity of the leads scored per period (tied scores stay together: see
+    :func:`_nearest_cut`). With ``min_probability`` it is ``100 * min_probability[t]``.
 
     Args:
         final: Final scores of the validation slice.
         config: The blend settings.
-        pool_size: Leads in the pool the batch scores each period (the validation snapshot
-            itself for CRM history; the whole export for a flat export).
+        leads_per_period: Leads the batch scores per period (:mod:`serving.lead_flow`).
 
     Raises:
-        ValueError: No validation score, or a pool smaller than one lead.
+        ValueError: No validation score, or a flow of less than one lead per period.
     """
     if config.min_probability is not None:
         return {t: 100.0 * p for t, p in config.min_probability.items()}
     values = np.sort(np.asarray(final, dtype="float64"))[::-1]
-    if values.size == 0 or pool_size < 1:
-        raise ValueError("tier cut-offs need validation scores and a pool of at least 1 lead")
+    if values.size == 0 or leads_per_period < 1:
+        raise ValueError("tier cut-offs need validation scores and at least 1 lead per period")
     out: dict[str, float] = {}
-    total = 0
+    total = 0.0
     top = float(values[0]) + 1e-9  # an empty tier: nobody reaches it
-    for tier, leads in (config.capacity or {}).items():
-        total += leads
-        rank = int(round(values.size * min(total / pool_size, 1.0)))
+    for tier, share in config.shares_of_flow(leads_per_period).items():
+        total += share
+        rank = int(round(values.size * min(total, 1.0)))
         out[tier] = _nearest_cut(values, rank) if rank >= 1 else top
     # equal cut-offs (ties, or a capacity beyond the pool) keep the better tier first
     cuts = list(out.values())
@@ -330,7 +393,7 @@ def fit_blend(
     y: np.ndarray,
     config: BlendConfig,
     *,
-    pool_size: int | None = None,
+    leads_per_period: float | None = None,
 ) -> FittedBlend:
     """Fit the manual calibration, the manual weight and the tier cut-offs on validation.
 
@@ -339,7 +402,8 @@ def fit_blend(
         manual: The manual score of the same leads (missing: 0 points).
         y: Their 0/1 outcomes.
         config: The blend settings.
-        pool_size: Leads the batch scores per period (default: the validation slice's size).
+        leads_per_period: Leads the batch scores per period (:mod:`serving.lead_flow`;
+            default: the validation slice's size).
 
     Returns:
         The :class:`FittedBlend`.
@@ -366,7 +430,7 @@ def fit_blend(
     weight = fitted if config.manual_weight is None else float(config.manual_weight)
     scale = fit_scale(p, p_manual, labels, weight)
     final = 100.0 * mix(p, p_manual, weight, scale)
-    pool = len(p) if pool_size is None else int(pool_size)
+    flow = float(len(p) if leads_per_period is None else leads_per_period)
     return FittedBlend(
         config=config,
         manual_calibrator=calibrator,
@@ -374,8 +438,9 @@ def fit_blend(
         fitted_weight=fitted,
         weight=weight,
         scale=scale,
-        cutoffs=tier_cutoffs(final, config, pool),
-        pool_size=pool,
+        cutoffs=tier_cutoffs(final, config, flow),
+        leads_per_period=flow,
+        capacity=config.capacity_in_leads(flow),
         valid_curve=curve,
         calibration_log_loss=candidates,
     )

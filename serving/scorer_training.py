@@ -5,7 +5,8 @@ Called by the train flow after :func:`models.train.train_and_register`:
 * the manual score of the validation and test rows is computed with the rulebook at
   each slice's ``as_of``;
 * the blend (:func:`serving.blend.fit_blend`: manual calibration, manual weight, tier
-  cut-offs from sales capacity) is fitted on the validation slice;
+  cut-offs from sales capacity) is fitted on the validation slice, the capacity spread
+  over the lead flow measured there (:func:`serving.lead_flow.leads_per_period`);
 * the final score is evaluated on the test slice next to the model alone and the manual
   score alone (metrics ``scorer_<what>_<metric>`` on the training run, with the weights and
   the share of leads per tier);
@@ -31,6 +32,7 @@ from models.metrics import evaluate
 from models.train import TrainResult
 from rules import Rulebook, score_rulebook
 from serving.blend import BlendConfig, FittedBlend, fit_blend
+from serving.lead_flow import leads_per_period
 from serving.reason_rates import fit_reason_rates
 from serving.run_config import RunConfig
 from serving.scorer import LeadScorer, ScorerSettings
@@ -168,9 +170,10 @@ def build_and_register_scorer(
             tables, rulebook, slice_as_of(slices, "valid", tables), slices.valid.contact_id
         )
     y_valid = np.asarray(slices.valid.y, dtype=int)
-    # the pool the batch scores: the snapshot itself, or the whole flat export
-    pool = len(tables.contacts) if slices.kind == "flat" else len(y_valid)
-    fitted = fit_blend(p_valid, manual_valid, y_valid, blend, pool_size=pool)
+    flow = leads_per_period(
+        slices.valid.snapshot, slices.kind, blend.capacity_period_days, len(tables.contacts)
+    )
+    fitted = fit_blend(p_valid, manual_valid, y_valid, blend, leads_per_period=flow)
     manual_test = slices.manual_score_test
     if manual_test is None:
         manual_test = manual_scores_at(

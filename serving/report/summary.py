@@ -49,6 +49,7 @@ def report_summary(report: ComparisonReport) -> dict[str, Any]:
                 "converted": int(row["converted"]),
                 "share": _number(row["share"]),
                 "cutoff": _number(row["cutoff"]),
+                "set_by": str(row["sizing"]),
             }
     drift = report.drift
     warnings = [] if drift is None else list(drift.loc[drift["level"] == "warning", "column"])

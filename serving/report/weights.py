@@ -30,8 +30,7 @@ class BlendView:
             compared period, one row per weight of the grid.
         k: Sales capacity the curve counts conversions at.
         cutoffs: Lowest final score of each tier but the bottom one, best first.
-        tier_sizing: Per tier, what set its cut-off: ``500 leads per 7 days`` or
-            ``P(convert) >= 30%``.
+        tier_sizing: Per tier, what set its cut-off (:func:`tier_sizing`).
         bottom_tier: Tier of the leads below every cut-off.
         manual_calibration: How the manual score became a probability.
     """
@@ -130,12 +129,33 @@ def tier_table(tiers: pd.Series, y: np.ndarray, view: BlendView) -> pd.DataFrame
 
 
 def capacity_of(blend: FittedBlend, n_leads: int) -> list[int]:
-    """Leads sales can work: the blend's cumulative tier capacities (A, A+B, ...), or 5 %,
-    10 % and 20 % of the period when the tiers come from probabilities."""
-    capacity = blend.config.capacity
-    if capacity:
-        return [int(k) for k in np.cumsum(list(capacity.values()))]
+    """Leads sales can work: the blend's cumulative tier capacities (A, A+B, ...), in leads
+    or as the same shares of the ``n_leads`` compared, or 5 %, 10 % and 20 % of them when
+    the tiers come from probabilities."""
+    config = blend.config
+    if config.capacity:
+        return [int(k) for k in np.cumsum(list(config.capacity.values()))]
+    if config.capacity_share:
+        cumulative = np.cumsum(list(config.capacity_share.values()))
+        return [max(1, int(round(n_leads * min(f, 1.0)))) for f in cumulative]
     return sorted({max(1, round(n_leads * f)) for f in (0.05, 0.1, 0.2)})
+
+
+def tier_sizing(blend: FittedBlend) -> dict[str, str]:
+    """What set each tier's cut-off: ``500 leads per 7 days``, ``5% of the leads per 7 days
+    (14 of 287)`` or ``P(convert) >= 30%``."""
+    config = blend.config
+    days = config.capacity_period_days
+    if config.capacity:
+        return {t: f"{n:,} leads per {days} days" for t, n in config.capacity.items()}
+    if config.capacity_share:
+        flow = blend.leads_per_period
+        leads = blend.capacity or config.capacity_in_leads(flow)
+        return {
+            t: f"{share:.0%} of the leads per {days} days ({leads[t]:,} of {flow:,.0f})"
+            for t, share in config.capacity_share.items()
+        }
+    return {t: f"P(convert) >= {p:.0%}" for t, p in (config.min_probability or {}).items()}
 
 
 def blend_view(blend: FittedBlend, scored: pd.DataFrame, k: int) -> BlendView | None:
@@ -146,19 +166,13 @@ def blend_view(blend: FittedBlend, scored: pd.DataFrame, k: int) -> BlendView | 
     p_manual = blend.manual_probability(scored["manual_score"].to_numpy())
     grid = np.union1d(np.round(np.linspace(0, 1, 21), 10), [blend.weight, blend.fitted_weight])
     config = blend.config
-    days = config.capacity_period_days
-    sizing = (
-        {t: f"{n:,} leads per {days} days" for t, n in config.capacity.items()}
-        if config.capacity
-        else {t: f"P(convert) >= {p:.0%}" for t, p in (config.min_probability or {}).items()}
-    )
     return BlendView(
         fitted_weight=blend.fitted_weight,
         used_weight=blend.weight,
         curve=weight_curve(y, scored["probability"].to_numpy(), p_manual, grid, k),
         k=k,
         cutoffs=dict(blend.cutoffs),
-        tier_sizing=sizing,
+        tier_sizing=tier_sizing(blend),
         bottom_tier=config.bottom_tier,
         manual_calibration=blend.manual_method,
     )

@@ -8,7 +8,14 @@ from pydantic import ValidationError
 from sklearn.metrics import roc_auc_score
 
 from models.metrics import ece
-from serving.blend import BlendConfig, assign_tier, fit_blend, mix, tier_cutoffs
+from serving.blend import (
+    DEFAULT_CAPACITY_SHARE,
+    BlendConfig,
+    assign_tier,
+    fit_blend,
+    mix,
+    tier_cutoffs,
+)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -106,18 +113,18 @@ def test_manual_calibration_picks_the_lower_log_loss() -> None:
 def test_capacity_cut_offs_give_the_capacity_asked_for() -> None:
     final = np.arange(1000, dtype=float)[::-1] / 10  # 1000 distinct scores, 99.9 .. 0.0
     config = BlendConfig(capacity={"A": 50, "B": 150, "C": 300})
-    cuts = tier_cutoffs(final, config, pool_size=1000)
+    cuts = tier_cutoffs(final, config, leads_per_period=1000)
     tiers = assign_tier(final, cuts, "D")
     assert [(tiers == t).sum() for t in "ABCD"] == [50, 150, 300, 500]
     assert cuts == {"A": 95.0, "B": 80.0, "C": 50.0}
     # the validation slice holds half the pool: half the capacity falls in it
-    half = assign_tier(final, tier_cutoffs(final, config, pool_size=2000), "D")
+    half = assign_tier(final, tier_cutoffs(final, config, leads_per_period=2000), "D")
     assert [(half == t).sum() for t in "ABCD"] == [25, 75, 150, 750]
 
 
 def test_capacity_beyond_the_pool_leaves_lower_tiers_empty() -> None:
     final = np.array([90.0, 80.0, 70.0, 60.0])
-    cuts = tier_cutoffs(final, BlendConfig(capacity={"A": 2, "B": 5}), pool_size=4)
+    cuts = tier_cutoffs(final, BlendConfig(capacity={"A": 2, "B": 5}), leads_per_period=4)
     tiers = assign_tier(final, cuts, "C")
     assert list(tiers) == ["A", "A", "B", "B"]
 
@@ -125,7 +132,7 @@ def test_capacity_beyond_the_pool_leaves_lower_tiers_empty() -> None:
 def test_tied_scores_stay_together_on_the_side_nearer_the_capacity() -> None:
     final = np.array([5.0, 4, 4, 4, 4, 4, 4, 3])
     # A wants 2: the block of six 4s in gives 7 leads, out gives 1: out is nearer
-    cuts = tier_cutoffs(final, BlendConfig(capacity={"A": 2, "B": 5}), pool_size=8)
+    cuts = tier_cutoffs(final, BlendConfig(capacity={"A": 2, "B": 5}), leads_per_period=8)
     tiers = assign_tier(final, cuts, "C")
     assert list(tiers) == ["A", "B", "B", "B", "B", "B", "B", "C"]  # B wants 7: block in
     # the block holds the best scores: it goes in, never an empty tier
@@ -134,9 +141,44 @@ def test_tied_scores_stay_together_on_the_side_nearer_the_capacity() -> None:
     assert list(tiers) == ["A", "A", "A", "A", "D", "D"]
 
 
+def test_capacity_shares_give_the_counts_asked_for() -> None:
+    final = np.arange(1000, dtype=float)[::-1] / 10  # 1000 distinct scores, 99.9 .. 0.0
+    config = BlendConfig(capacity_share={"A": 0.05, "B": 0.15, "C": 0.3})
+    cuts = tier_cutoffs(final, config, leads_per_period=123.0)  # a share: the flow is moot
+    tiers = assign_tier(final, cuts, "D")
+    assert [(tiers == t).sum() for t in "ABCD"] == [50, 150, 300, 500]
+    # 5 % of 287 leads per week is 14.35 -> 14; 15 % 43.05 -> 43; 30 % 86.1 -> 86
+    assert config.capacity_in_leads(287.0) == {"A": 14, "B": 43, "C": 86}
+    assert config.capacity_in_leads(3.0) == {"A": 1, "B": 1, "C": 1}  # at least one lead
+    # leads per period as given win: 100 of a flow of 400 leads is a quarter
+    assert BlendConfig(capacity={"A": 100}).shares_of_flow(400.0) == {"A": 0.25}
+
+
+def test_no_tiers_given_means_the_default_shares_of_the_flow() -> None:
+    assert BlendConfig().capacity_share == DEFAULT_CAPACITY_SHARE
+    assert BlendConfig().capacity is None
+    assert BlendConfig(capacity={"A": 500}).capacity_share is None  # a capacity wins
+    assert BlendConfig(min_probability={"A": 0.2}).capacity_share is None
+    assert BlendConfig().tier_names == [*DEFAULT_CAPACITY_SHARE, "D"]
+
+
+@pytest.mark.parametrize("n", [200, 20_000])
+def test_default_tier_a_holds_its_share_on_small_and_large_populations(n: int) -> None:
+    p, manual, y = _two_signals(n, seed=n)
+    blend = fit_blend(p, manual, y, BlendConfig(), leads_per_period=n / 10)
+    # the validation slice: A holds its 5 % (ties in the final score may add a few)
+    fitted = (blend.tier(blend.final_score(p, manual)) == "A").mean()
+    assert fitted == pytest.approx(DEFAULT_CAPACITY_SHARE["A"], abs=0.006)
+    assert blend.capacity["A"] == round(DEFAULT_CAPACITY_SHARE["A"] * n / 10)
+    # a later period of the same population: within the 2-20 % of the leads
+    p2, manual2, _ = _two_signals(n, seed=n + 1)
+    share = (blend.tier(blend.final_score(p2, manual2)) == "A").mean()
+    assert 0.02 <= share <= 0.20
+
+
 def test_tiers_from_min_probability() -> None:
     config = BlendConfig(capacity=None, min_probability={"A": 0.3, "B": 0.1}, bottom_tier="C")
-    cuts = tier_cutoffs(np.array([1.0]), config, pool_size=1)
+    cuts = tier_cutoffs(np.array([1.0]), config, leads_per_period=1)
     assert cuts == {"A": 30.0, "B": 10.0}
     assert list(assign_tier(np.array([30.0, 29.9, 10.0, 9.0]), cuts, "C")) == list("ABBC")
     assert config.tier_names == ["A", "B", "C"]
@@ -144,7 +186,8 @@ def test_tiers_from_min_probability() -> None:
 
 def test_fitted_tiers_hold_the_capacity_on_the_validation_slice() -> None:
     p, manual, y = _two_signals(4_000, seed=9)
-    blend = fit_blend(p, manual, y, BlendConfig(capacity={"A": 100, "B": 300}), pool_size=4_000)
+    config = BlendConfig(capacity={"A": 100, "B": 300})
+    blend = fit_blend(p, manual, y, config, leads_per_period=4_000)
     tiers = blend.tier(blend.final_score(p, manual))
     counts = {t: int((tiers == t).sum()) for t in "ABD"}
     # ties in the final score can only add leads at the cut-off, never remove them
@@ -157,8 +200,10 @@ def test_fitted_tiers_hold_the_capacity_on_the_validation_slice() -> None:
         ({"manual_weight": 1.5}, "manual_weight"),
         ({"weight_bounds": (0.6, 0.2)}, "weight_bounds"),
         ({"manual_weight": 0.5, "weight_bounds": (0.0, 0.3)}, "outside weight_bounds"),
-        ({"min_probability": {"A": 0.3}}, "not both"),
-        ({"capacity": None}, "either by capacity"),
+        ({"capacity": {"A": 5}, "min_probability": {"A": 0.3}}, "not capacity and min_prob"),
+        ({"capacity": {"A": 5}, "capacity_share": {"A": 0.1}}, "one way"),
+        ({"capacity_share": {"A": 0.0}}, r"in \(0, 1\]"),
+        ({"capacity_share": {"A": 0.6, "B": 0.5}}, "at most 1"),
         ({"capacity": None, "min_probability": {"A": 0.1, "B": 0.3}}, "strictly decreasing"),
         ({"capacity": {"A": 0}}, ">= 1"),
         ({"capacity": {"A": 5, "D": 9}}, "repeats a tier"),

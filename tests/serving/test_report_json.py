@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from serving.blend import mix
+from serving.blend import BlendConfig, fit_blend, mix
 from serving.report import build_report, render_html, write_report, write_report_json
 from serving.report.example import example_inputs
 from serving.report.summary import json_path_beside, report_summary
-from serving.report.weights import tier_table, weight_curve
+from serving.report.weights import capacity_of, tier_sizing, tier_table, weight_curve
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +59,7 @@ def test_report_json_matches_the_html(built, tmp_path: Path) -> None:
         row = next(r for r in rows if r and r[0] == tier and len(r) == 7 and "%" in r[4])
         assert int(row[3].replace(",", "")) == values["leads"]
         assert int(row[5].replace(",", "")) == values["converted"]
+        assert row[2] == values["set_by"]
     assert sum(v["leads"] for v in data["tiers"].values()) == report.n_leads
     # drift warnings: the planted pricing_views_7d shift is listed, as in the drift table
     assert data["drift_warnings"] == ["pricing_views_7d"]
@@ -111,6 +112,21 @@ def test_tier_table_counts_by_hand(built) -> None:
     assert table.loc["D", "conversion_rate"] == pytest.approx(1 / 3)
     assert table.loc["D", "sizing"] == "the rest"
     assert table.loc["A", "sizing"] == "20 leads per 7 days"
+
+
+def test_share_tiers_show_the_share_and_the_leads_it_made() -> None:
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 400)
+    p = np.clip(0.3 + 0.3 * y + rng.normal(0, 0.2, 400), 0.01, 0.99)
+    blend = fit_blend(p, rng.integers(0, 50, 400), y, BlendConfig(), leads_per_period=287.0)
+    # 5 % of 287 = 14.35 -> 14 leads; 15 % -> 43; 30 % -> 86
+    assert tier_sizing(blend) == {
+        "A": "5% of the leads per 7 days (14 of 287)",
+        "B": "15% of the leads per 7 days (43 of 287)",
+        "C": "30% of the leads per 7 days (86 of 287)",
+    }
+    assert capacity_of(blend, 1_000) == [50, 200, 500]  # the same shares of a period
+    assert blend.describe()["blend_tier_capacity"] == "A 14, B 43, C 86 leads per 7 days (of 287)"
 
 
 def test_blend_section_states_the_price_of_the_weight(built) -> None:
