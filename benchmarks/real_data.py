@@ -128,15 +128,24 @@ def run_one(name: str, relative: str, mapping: str, workdir: Path) -> dict[str, 
         "rules_auc": metrics.get("manual_roc_auc"),
         "rulebook": run["rulebook"]["name"],
         "baseline_auc": baseline(source, mapping, kind),
+        # the final score (blend) on the same test rows, and tier A with the default capacity
+        "final_auc": out["blend_metrics"]["final_roc_auc"],
+        "final_ece": out["blend_metrics"]["final_ece"],
+        "tier_a_share": out["blend_metrics"].get("tier_A_share"),
         "train_seconds": round(seconds, 1),
     }
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f} %"
 
 
 def table(results: list[dict[str, Any]]) -> str:
     """The README's markdown table."""
     head = (
         "| data set | framing | horizon | rows train / valid / test | test positives | "
-        "model AUC | rules AUC (rulebook) | baseline AUC |\n|---|---|---|---|---|---|---|---|"
+        "model AUC | rules AUC (rulebook) | baseline AUC | final AUC | final ECE | tier A |"
+        "\n|---|---|---|---|---|---|---|---|---|---|---|"
     )
     lines = [head]
     for r in results:
@@ -146,7 +155,8 @@ def table(results: list[dict[str, Any]]) -> str:
         lines.append(
             f"| {r['data set']} (`--mapping {r['mapping']}`) | {r['framing']} | {horizon} | "
             f"{rows} | {r['test_positives']:,} | {r['model_auc']:.3f} | {rules} "
-            f"({r['rulebook']}) | {r['baseline_auc']:.3f} |"
+            f"({r['rulebook']}) | {r['baseline_auc']:.3f} | {r['final_auc']:.3f} | "
+            f"{r['final_ece']:.3f} | {_share(r['tier_a_share'])} |"
         )
     return "\n".join(lines)
 

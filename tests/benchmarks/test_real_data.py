@@ -13,6 +13,7 @@ RESULT = {
     "data set": "Olist", "mapping": "olist", "framing": "first_touch", "horizon_days": 90,
     "rows": {"train": 4757, "valid": 1596, "test": 1621}, "test_positives": 122,
     "model_auc": 0.69712, "rules_auc": 0.5, "rulebook": "empty", "baseline_auc": 0.68249,
+    "final_auc": 0.69712, "final_ece": 0.05071, "tier_a_share": 0.04875,
 }  # fmt: skip
 
 
@@ -20,7 +21,7 @@ def test_the_table_shows_each_measured_value() -> None:
     row = table([RESULT]).splitlines()[2]
     assert row == (
         "| Olist (`--mapping olist`) | first_touch | 90 days | 4,757 / 1,596 / 1,621 | 122 | "
-        "0.697 | 0.500 (empty) | 0.682 |"
+        "0.697 | 0.500 (empty) | 0.682 | 0.697 | 0.051 | 4.9 % |"
     )
 
 
