@@ -11,11 +11,12 @@ times), then chooses:
 * **horizon** (when not given): the longest of :data:`HORIZONS` whose train, valid and
   test slices all hold both classes.
 * **dates**: ``snapshots``: the test snapshots end H days before the data does, the valid
-  ones H days earlier, training snapshots H days before those, ``every_days`` apart (at
-  most :data:`MAX_EVERY_DAYS`, and at most H when not given); training snapshots holding no
-  lead (before the first contact) are dropped and noted. ``first_touch``: contacts
-  ordered by their ``as_of``, the earliest ``1 - valid_share - test_share`` train, then
-  valid, the latest test (whole days never straddle two slices).
+  ones H days earlier, training snapshots H days before those, ``every_days`` apart (when
+  not given: the horizon, at most 30 days, :func:`features.training_set.every_days_for`);
+  training snapshots holding no lead (before the first contact) are dropped and noted.
+  ``first_touch``: contacts ordered by their ``as_of``, the earliest
+  ``1 - valid_share - test_share`` train, then valid, the latest test (whole days never
+  straddle two slices).
 
 A plan whose slices cannot work (no rows, or one class) raises :class:`PlanError` naming
 the data's span and the settings that would fit. Every number is computed from labels
@@ -35,12 +36,15 @@ from features.first_touch import first_touch_labels
 from features.personal import personal_data_reason
 from features.schema import CONTACTS
 from features.spec import FeatureSpec
-from features.training_set import data_end_of, first_positive, outcome_labels
+from features.training_set import (
+    data_end_of,
+    every_days_for,
+    first_positive,
+    outcome_labels,
+)
 
 HORIZONS: tuple[int, ...] = (90, 60, 30, 14, 7)
 """Horizons (days) tried, longest first, when none is given."""
-MAX_EVERY_DAYS = 30
-"""Days between training snapshots when not given: the horizon, at most this."""
 MIN_ACTIVE_SHARE = 0.5
 """``auto`` picks ``first_touch`` when fewer contacts than this share have any activity."""
 FRAMINGS = ("snapshots", "first_touch")
@@ -58,7 +62,7 @@ class PlanRequest:
         framing: ``auto``, ``snapshots`` or ``first_touch``.
         horizon_days: Label horizon H; None tries :data:`HORIZONS`.
         train_snapshots: Training snapshots (``snapshots``).
-        every_days: Days between snapshots; None: ``min(H, MAX_EVERY_DAYS)``.
+        every_days: Days between snapshots; None: :func:`features.training_set.every_days_for`.
         valid_snapshots: Validation snapshots (``snapshots``).
         test_snapshots: Test snapshots (``snapshots``).
         delay_days: ``first_touch``: features at the creation day's midnight + this.
@@ -277,7 +281,7 @@ def _snapshot_slice(tables: CrmTables, dates: list[pd.Timestamp], horizon: int) 
 def _snapshots_plan(
     tables: CrmTables, request: PlanRequest, profile: DataProfile, horizon: int
 ) -> tuple[dict[str, PlanSlice], list[str], int]:
-    every = request.every_days or min(horizon, MAX_EVERY_DAYS)
+    every = every_days_for(horizon, request.every_days)
     step, h = pd.Timedelta(days=every), pd.Timedelta(days=horizon)
     test0 = (profile.data_end - h).normalize()
     tests = [test0 - step * i for i in range(request.test_snapshots)]

@@ -28,6 +28,11 @@ from features.spec import FeatureSpec
 
 logger = logging.getLogger(__name__)
 
+TRAIN_SNAPSHOTS = 6
+"""Training snapshots when none are asked for (the training config's default too)."""
+MAX_EVERY_DAYS = 30
+"""Days between training snapshots when not given: the horizon, at most this."""
+
 
 @dataclass(frozen=True)
 class TrainingSet:
@@ -284,12 +289,18 @@ def time_split(
     return train, valid, test
 
 
+def every_days_for(horizon_days: int, every_days: int | None = None) -> int:
+    """Days between training snapshots: ``every_days``, else the horizon, at most
+    :data:`MAX_EVERY_DAYS` (so a short horizon gets more, closer snapshots)."""
+    return every_days or min(horizon_days, MAX_EVERY_DAYS)
+
+
 def snapshot_schedule(
     data_end: pd.Timestamp,
     horizon_days: int,
     *,
-    train_snapshots: int = 6,
-    every_days: int = 30,
+    train_snapshots: int = TRAIN_SNAPSHOTS,
+    every_days: int | None = None,
 ) -> tuple[list[pd.Timestamp], pd.Timestamp, pd.Timestamp]:
     """Snapshot dates for train / valid / test with no label window crossing a boundary.
 
@@ -303,20 +314,21 @@ def snapshot_schedule(
         data_end: The last timestamp of the data (outcomes and activities).
         horizon_days: Label horizon H.
         train_snapshots: Number of training snapshots.
-        every_days: Days between training snapshots.
+        every_days: Days between training snapshots; None: :func:`every_days_for`.
 
     Returns:
         (training snapshots oldest first, validation snapshot, test snapshot), at midnight UTC.
     """
-    if train_snapshots < 1 or every_days < 1 or horizon_days < 1:
+    if train_snapshots < 1 or horizon_days < 1 or (every_days is not None and every_days < 1):
         raise ValueError("train_snapshots, every_days and horizon_days must be positive")
+    every = every_days_for(horizon_days, every_days)
     end = pd.Timestamp(data_end)
     end = end.tz_localize("UTC") if end.tzinfo is None else end.tz_convert("UTC")
     horizon = pd.Timedelta(days=horizon_days)
     test = (end - horizon).normalize()
     valid = test - horizon
     last_train = valid - horizon
-    train = [last_train - pd.Timedelta(days=every_days * i) for i in range(train_snapshots)]
+    train = [last_train - pd.Timedelta(days=every * i) for i in range(train_snapshots)]
     return sorted(train), valid, test
 
 

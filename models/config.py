@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from features.safe_yaml import read_yaml
+from features.training_set import TRAIN_SNAPSHOTS
 
 SettingsT = TypeVar("SettingsT", bound=BaseModel)
 
@@ -66,7 +67,8 @@ class TrainConfig(BaseModel):
         train_snapshots: Training snapshots before the validation and test snapshots.
         valid_snapshots: Validation snapshots (``snapshots`` framing).
         test_snapshots: Test snapshots (``snapshots`` framing).
-        every_days: Days between snapshots; None: the horizon, at most 30.
+        every_days: Days between snapshots; None: the horizon, at most
+            :data:`~features.training_set.MAX_EVERY_DAYS`.
         first_touch_delay_days: ``first_touch``: features are read at midnight of the
             contact's creation day plus this many days.
         valid_share: ``first_touch``: share of rows (by time) for validation.
@@ -89,7 +91,7 @@ class TrainConfig(BaseModel):
     tracking_uri: str | None = None
     framing: Literal["auto", "snapshots", "first_touch"] = "auto"
     horizon_days: int | None = Field(default=None, ge=1)
-    train_snapshots: int = Field(default=6, ge=1)
+    train_snapshots: int = Field(default=TRAIN_SNAPSHOTS, ge=1)
     valid_snapshots: int = Field(default=1, ge=1)
     test_snapshots: int = Field(default=1, ge=1)
     every_days: int | None = Field(default=None, ge=1)

@@ -21,6 +21,7 @@ from features.infer import TableTypes, infer_table_types
 from features.schema import CONTACTS, POSITIVE_OUTCOMES
 from features.spec import FeatureSpec
 from features.training_set import (
+    TRAIN_SNAPSHOTS,
     TrainingSet,
     build_training_set,
     data_end_of,
@@ -166,8 +167,8 @@ def snapshot_slices(
     *,
     horizon_days: int,
     rulebook: Rulebook | None,
-    train_snapshots: int = 6,
-    every_days: int = 30,
+    train_snapshots: int = TRAIN_SNAPSHOTS,
+    every_days: int | None = None,
     keep_leaky: bool = False,
 ) -> Slices:
     """Point-in-time slices: train on old snapshots, validate and test on newer ones."""
