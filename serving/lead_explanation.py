@@ -95,8 +95,9 @@ def explain_contact(
     # one row: LightGBM's own exact TreeSHAP, without building the batch's fast explainer
     contrib = shap_contributions(model, X, method="lightgbm")
     up, down = scorer.settings.top_k, scorer.settings.top_k_down
-    i_pos, v_pos, i_neg, v_neg = top_factors(contrib, max(k, up, down))
     rates = getattr(scorer, "reason_rates", None)
+    lift = None if rates is None else rates.lift_matrix(X)  # the batch's choice of factors
+    i_pos, v_pos, i_neg, v_neg = top_factors(contrib, max(k, up, down), lift)
 
     def cell(n_up: int, n_down: int) -> str:
         idx = np.hstack([i_pos[:, :n_up], i_neg[:, :n_down]])

@@ -72,11 +72,30 @@ class ReasonRates:
             out = np.where(np.isnan(found), 1.0, found)
             out[missing] = rates.missing_lift
             return out
-        x = pd.to_numeric(pd.Series(np.asarray(values, dtype=object)), errors="coerce")
-        x = x.to_numpy(dtype="float64", na_value=np.nan)
+        plain = np.asarray(values)
+        if plain.dtype.kind in "biuf":  # numbers already: no round trip through objects
+            x = plain.astype("float64")
+        else:
+            x = pd.to_numeric(pd.Series(np.asarray(values, dtype=object)), errors="coerce")
+            x = x.to_numpy(dtype="float64", na_value=np.nan)
         band = np.searchsorted(np.asarray(rates.edges, dtype="float64"), x, side="left")
         lifts = np.asarray(rates.lifts, dtype="float64")
         return np.where(np.isnan(x), rates.missing_lift, lifts[np.minimum(band, len(lifts) - 1)])
+
+    def lift_matrix(self, X: pd.DataFrame) -> np.ndarray:
+        """Lift of every value of ``X``, ``(n, n_columns)`` (see :meth:`lift`); a
+        categorical column is looked up once per category, not once per row."""
+        out = np.ones(X.shape, dtype="float64")
+        for j, name in enumerate(X.columns):
+            column = X.iloc[:, j]
+            if isinstance(column.dtype, pd.CategoricalDtype):
+                levels = [*column.cat.categories, None]  # the last one: a missing value
+                by_level = self.lift(str(name), np.array(levels, dtype=object))
+                codes = column.cat.codes.to_numpy()
+                out[:, j] = by_level[np.where(codes >= 0, codes, len(levels) - 1)]
+            else:
+                out[:, j] = self.lift(str(name), column)
+        return out
 
 
 def _shrunk_lift(converted: np.ndarray, n: np.ndarray, base: float, prior: float) -> np.ndarray:

@@ -11,7 +11,8 @@ Output cells are JSON lists (the sink contract in :mod:`serving.sinks.contract`)
   ``k_down`` pushing it down: ``{"feature", "text", "lift", "contribution"}``. With the
   scorer's :class:`~serving.reason_rates.ReasonRates`, each text states its effect as a
   rate ("visited the pricing page 6 times in the last 30 days: converts 3.1x the
-  average") and ``lift`` holds that number; the CRM's text of at
+  average") and ``lift`` holds that number; a factor is listed up only when its lift is
+  above 1 and down only below 1; the CRM's text of at
   most 200 characters from it (:func:`serving.reason_rates.reason_line`);
 * ``top_rules``: up to ``k`` rules with the largest absolute points on the primary scale:
   ``{"rule", "points"}``.
@@ -80,8 +81,12 @@ def top_model_factors(
     method: ShapMethod = "fast",
     explainer: FastTreeShap | None = None,
     chunk_rows: int = 250_000,
+    rates: ReasonRates | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Top ``k`` positive then top ``k`` negative factors per row, in chunks (bounded memory).
+
+    With ``rates``, a factor goes up only when its value converts above the average and
+    down only below it (:func:`serving.explain.top_factors`).
 
     Returns:
         ``(feature_index, contribution)``, each ``(n, 2k)``; empty slots hold -1 and 0.0.
@@ -92,8 +97,10 @@ def top_model_factors(
     explainer = explainer if method == "lightgbm" or explainer else make_explainer(model)
     for start in range(0, n, chunk_rows):
         rows = slice(start, min(n, start + chunk_rows))
-        contrib = shap_contributions(model, X.iloc[rows], method=method, explainer=explainer)
-        i_pos, v_pos, i_neg, v_neg = top_factors(contrib, k)
+        chunk = X.iloc[rows]
+        contrib = shap_contributions(model, chunk, method=method, explainer=explainer)
+        lift = None if rates is None else rates.lift_matrix(chunk)
+        i_pos, v_pos, i_neg, v_neg = top_factors(contrib, k, lift)
         idx[rows] = np.hstack([i_pos, i_neg])
         val[rows] = np.hstack([v_pos, v_neg])
     return idx, val
@@ -210,7 +217,8 @@ def model_reasons(
 ) -> pd.Series:
     """``top_reasons`` of every row, computed in chunks so memory stays bounded.
 
-    ``k`` factors up and ``k_down`` (default ``k``) down; ``rates`` add the lift texts.
+    ``k`` factors up and ``k_down`` (default ``k``) down; ``rates`` add the lift texts and
+    keep each factor on the side its rate says (above or below the average).
     """
     explainer = explainer if method == "lightgbm" or explainer else make_explainer(model)
     down = k if k_down is None else k_down
@@ -219,7 +227,9 @@ def model_reasons(
     parts: list[pa.Array] = []
     for start in range(0, len(X), chunk_rows):
         chunk = X.iloc[start : start + chunk_rows]
-        idx, val = top_model_factors(model, chunk, width, method=method, explainer=explainer)
+        idx, val = top_model_factors(
+            model, chunk, width, method=method, explainer=explainer, rates=rates
+        )
         parts.append(_reasons_arrow(chunk, idx[:, keep], val[:, keep], spec, rates))
     return _as_series(parts) if parts else pd.Series([], dtype="str")
 

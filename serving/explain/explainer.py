@@ -128,7 +128,7 @@ class FastTreeShap:
 
 
 def top_factors(
-    contributions: np.ndarray, k: int = 3
+    contributions: np.ndarray, k: int = 3, lift: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The ``k`` features pushing each row's score up most, and the ``k`` pushing it down.
 
@@ -136,6 +136,12 @@ def top_factors(
         contributions: ``(n, n_features + 1)`` output of ``shap_values`` (the last,
             expected-value column is ignored).
         k: Factors per direction.
+        lift: ``(n, n_features)`` conversion rate of each value over the average
+            (:meth:`serving.reason_rates.ReasonRates.lift_matrix`), or None. Given, a
+            factor counts up only when its lift is above 1 and down only when it is below
+            1: a reason never says "converts 1.3x the average" of a factor that lowers
+            the score (SHAP weighs a value given the lead's other values, the rate does
+            not), and the next factor whose rate agrees takes its place.
 
     Returns:
         ``(idx_pos, val_pos, idx_neg, val_neg)``, each ``(n, k)``: feature indices and
@@ -151,11 +157,14 @@ def top_factors(
             f"{contributions.shape}."
         )
     phi = contributions[:, :-1]
+    if lift is not None and lift.shape != phi.shape:
+        raise ValueError(f"top_factors: lift has shape {lift.shape}, expected {phi.shape}")
     k_eff = min(k, phi.shape[1])
     result: list[np.ndarray] = []
     for sign in (1.0, -1.0):
-        order = np.argsort(-sign * phi, axis=1, kind="stable")[:, :k_eff]
-        values = np.take_along_axis(phi, order, axis=1)
+        agrees = phi if lift is None else np.where(sign * (lift - 1.0) > 0, phi, 0.0)
+        order = np.argsort(-sign * agrees, axis=1, kind="stable")[:, :k_eff]
+        values = np.take_along_axis(agrees, order, axis=1)
         keep = sign * values > 0
         idx = np.full((phi.shape[0], k), -1, dtype=np.int64)
         val = np.zeros((phi.shape[0], k), dtype=np.float64)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from serving.explain import top_factors
 from serving.reason_rates import fit_reason_rates, rate_text, reason_line
 from serving.reasons import reasons_json
 
@@ -113,3 +114,29 @@ def test_fit_errors() -> None:
         fit_reason_rates(X, np.zeros(10))
     with pytest.raises(ValueError, match="rows"):
         fit_reason_rates(X, np.zeros(3))
+
+
+def test_a_factor_is_shown_only_on_the_side_its_rate_says() -> None:
+    # one lead, four features (+ the expected value): SHAP and lift disagree on 1 and 3
+    contributions = np.array([[0.5, -0.4, -0.2, 0.1, -2.0]])
+    lift = np.array([[2.0, 1.3, 0.5, 0.8]])
+    i_pos, v_pos, i_neg, v_neg = top_factors(contributions, 2)
+    assert i_pos.tolist() == [[0, 3]] and i_neg.tolist() == [[1, 2]]  # SHAP alone
+    i_pos, v_pos, i_neg, v_neg = top_factors(contributions, 2, lift)
+    # feature 1 lowers the score but converts 1.3x: never "down"; feature 3 is 0.8x: not "up"
+    assert i_pos.tolist() == [[0, -1]] and v_pos.tolist() == [[0.5, 0.0]]
+    assert i_neg.tolist() == [[2, -1]] and v_neg.tolist() == [[-0.2, 0.0]]
+    with pytest.raises(ValueError, match="lift has shape"):
+        top_factors(contributions, 2, lift[:, :3])
+
+
+def test_lift_matrix_is_the_lift_of_every_value() -> None:
+    X, y = _frame()
+    rates = fit_reason_rates(X, y, prior=0.0)
+    matrix = rates.lift_matrix(X)
+    assert matrix.shape == (10, 2)
+    for j, name in enumerate(X.columns):
+        expected = rates.lift(name, X[name].to_numpy(dtype=object))
+        np.testing.assert_allclose(matrix[:, j], expected)
+    # by hand: lead 8 has 6 views (1 / 0.3) and no source (missing: 1 of 1 -> 1 / 0.3)
+    np.testing.assert_allclose(matrix[8], [1 / 0.3, 1 / 0.3])

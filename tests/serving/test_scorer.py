@@ -193,11 +193,14 @@ def test_top_reasons_are_the_largest_shap_values_and_add_up_to_the_margin(world)
     np.testing.assert_allclose(fast, ref, atol=1e-6)
     np.testing.assert_allclose(fast.sum(axis=1), scored.margin, atol=1e-6)
     names = np.array(model.feature_names_)
+    rates = scorer.reason_rates
     for i in range(0, len(X), 97):
         cells = json.loads(scored.scores["top_reasons"].iloc[i])
         phi = ref[i, :-1]
-        up = [j for j in np.argsort(-phi, kind="stable")[:3] if phi[j] > 0]
-        down = [j for j in np.argsort(phi, kind="stable")[:2] if phi[j] < 0]  # 3 up, 2 down
+        # a factor is up only when its value converts above the average, down only below
+        lift = np.array([rates.lift(f, np.array([X[f].iloc[i]], dtype=object))[0] for f in names])
+        up = [j for j in np.argsort(-phi, kind="stable") if phi[j] > 0 and lift[j] > 1][:3]
+        down = [j for j in np.argsort(phi, kind="stable") if phi[j] < 0 and lift[j] < 1][:2]
         assert [c["feature"] for c in cells] == list(names[up]) + list(names[down])
         assert [c["contribution"] for c in cells] == pytest.approx(
             list(phi[up]) + list(phi[down]), abs=1e-4
@@ -206,6 +209,7 @@ def test_top_reasons_are_the_largest_shap_values_and_add_up_to_the_margin(world)
             value = X[c["feature"]].iloc[i]
             lift = scorer.reason_rates.lift(c["feature"], np.array([value], dtype=object))[0]
             assert c["lift"] == pytest.approx(lift, abs=0.005)
+            assert (lift > 1) == (c["contribution"] > 0)  # "down" says below the average
             assert c["text"] == f"{feature_reason(c['feature'], value, scorer.spec_)}: " + (
                 rate_text(lift)
             )
