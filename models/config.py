@@ -13,7 +13,7 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from features.safe_yaml import read_yaml
+from features.safe_yaml import read_yaml, setting_problems
 from features.training_set import TRAIN_SNAPSHOTS
 
 SettingsT = TypeVar("SettingsT", bound=BaseModel)
@@ -109,8 +109,13 @@ class TrainConfig(BaseModel):
 
     @property
     def registered_scorer_name(self) -> str:
-        """The scorer's registered name: ``scorer_name``, else ``<model_name>-scorer``."""
-        return self.scorer_name or f"{self.model_name}-scorer"
+        """The scorer's registered name: ``scorer_name``, else :func:`scorer_name_for`."""
+        return self.scorer_name or scorer_name_for(self.model_name)
+
+
+def scorer_name_for(model_name: str) -> str:
+    """The scorer's registered name when none is set: ``<model_name>-scorer``."""
+    return f"{model_name}-scorer"
 
 
 def load_yaml_settings(path: Path, model: type[SettingsT], what: str) -> SettingsT:
@@ -136,9 +141,7 @@ def load_yaml_settings(path: Path, model: type[SettingsT], what: str) -> Setting
     try:
         return model.model_validate(raw)
     except ValidationError as err:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors()
-        )
+        problems = "; ".join(setting_problems(err))
         raise ValueError(f"{path}: invalid {what}: {problems}") from err
 
 

@@ -4,7 +4,8 @@ The report compares the manual score, the model's probability and the final blen
 newest period whose outcomes are known: every lead scored at ``as_of`` gets the label
 "converted within H days after as_of" (the training label). Drift compares the features
 and scores of the training period (``reference_as_of``) with that period. Backtests replay
-other rulebooks over the same period.
+other rulebooks over the same period. The report settings are the scorer's (its run
+configuration's ``report``: :class:`serving.report.settings.ReportSettings`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from features.crm import CrmTables
 from features.fit import fit_features
 from features.training_set import outcome_labels
 from rules import Rulebook, score_rulebook
-from serving.report import BacktestResult, ComparisonInputs
+from serving.report.backtest import BacktestResult
+from serving.report.inputs import ComparisonInputs
+from serving.report.settings import ReportSettings
 from serving.report.weights import blend_view, capacity_of
 from serving.scorer import LeadScorer
 
@@ -179,4 +182,5 @@ def comparison_inputs(
         model_version=model_version,
         rulebook_version=f"{rulebook.name} v{rulebook.version}",
         blend=blend_view(scorer.blend, scored, min(k)) if scored["y"].nunique() == 2 else None,
+        settings=ReportSettings() if scorer.run_config_ is None else scorer.run_config_.report,
     )

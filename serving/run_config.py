@@ -10,8 +10,10 @@ rest from the scorer instead of their own defaults.
 
 Defaults live in one place each: training settings in ``models/config_default.yaml``
 (horizon, snapshots, model and scorer names), blend settings in
-:class:`serving.blend.BlendConfig`, the feature spec in ``features/spec_default.yaml``,
-the rulebooks in ``rules/rulebooks/``.
+:class:`serving.blend.BlendConfig`, scorer settings in
+:class:`serving.scorer_types.ScorerSettings`, report settings in
+:class:`serving.report.settings.ReportSettings`, the feature spec in
+``features/spec_default.yaml``, the rulebooks in ``rules/rulebooks/``.
 """
 
 from __future__ import annotations
@@ -22,10 +24,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from features.safe_yaml import setting_problems
 from models.config import TrainConfig, load_train_config
 from models.registry import CHAMPION
 from rules import Rulebook
 from serving.blend import BlendConfig
+from serving.report.settings import ReportSettings
+from serving.scorer_types import ScorerSettings
 
 RULEBOOKS = Path(__file__).resolve().parents[1] / "rules" / "rulebooks"
 DEFAULT_RULEBOOK = RULEBOOKS / "default.yaml"
@@ -84,6 +89,10 @@ class RunConfig(BaseModel):
         feature_spec: The resolved feature spec (after ``extends``); None for a flat export.
         rulebook: The rulebook the scorer applies.
         blend: Blend settings.
+        scorer: How the scorer finishes scores and whom it rejects; the scorer applies
+            these (:class:`serving.scorer_types.ScorerSettings`).
+        report: How ``compare`` computes the comparison report of this scorer
+            (:class:`serving.report.settings.ReportSettings`).
         tracking_uri: The MLflow store the run was logged to.
         active_share: Share of the training contacts with any activity (None: not
             measured, a flat export): a scorer trained without activity history may score
@@ -98,6 +107,8 @@ class RunConfig(BaseModel):
     feature_spec: dict[str, Any] | None = None
     rulebook: RulebookRef
     blend: BlendConfig = Field(default_factory=BlendConfig)
+    scorer: ScorerSettings = Field(default_factory=ScorerSettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
     tracking_uri: str
     active_share: float | None = Field(default=None, ge=0, le=1)
 
@@ -171,15 +182,18 @@ def resolve_train_config(
     try:
         return TrainConfig.model_validate({**config.model_dump(), **given})
     except ValidationError as err:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors()
-        )
+        problems = "; ".join(setting_problems(err))
         raise ValueError(f"invalid training setting: {problems}") from err
+
+
+def default_scorer_name(config_path: Path | None = None) -> str:
+    """The scorer's registered name in the training config (default: the packaged one)."""
+    return load_train_config(config_path).registered_scorer_name
 
 
 def default_scorer_uri(config_path: Path | None = None) -> str:
     """``models:/<scorer name>@champion`` of the training config (default: the packaged one)."""
-    return f"models:/{load_train_config(config_path).registered_scorer_name}@{CHAMPION}"
+    return f"models:/{default_scorer_name(config_path)}@{CHAMPION}"
 
 
 def choose_rulebook(rulebook: Path | None, mapping: str | None) -> Path:

@@ -85,7 +85,9 @@ class LeadScorer:
         ``flat_types`` are a flat export's inferred column types from training
         (:func:`features.infer.infer_table_types`): scoring types the columns the same way.
         ``run_config`` is what the training run resolved (framing, horizon, slices, ...):
-        ``compare`` and the batch read the horizon from it.
+        ``compare`` and the batch read the horizon from it. ``settings`` default to the
+        run config's ``scorer`` settings; given, they replace them in the stored run
+        config, so it always says what the scorer applies.
         ``reason_rates`` (learned on the training slice) make each model factor's text
         state its conversion rate; without them the texts name the factor only.
 
@@ -99,6 +101,9 @@ class LeadScorer:
         self.flat_types = flat_types
         self.blend = blend
         self.reason_rates = reason_rates
+        if run_config is not None:
+            settings = settings or run_config.scorer
+            run_config = run_config.model_copy(update={"scorer": settings})
         self.settings = settings or ScorerSettings()
         self.rulebook_mapping = rulebook.model_dump(mode="json", by_alias=True)
         self.spec_mapping = None if spec is None else spec.model_dump(mode="json")

@@ -33,7 +33,7 @@ from mlflow.types import ColSpec, ParamSchema, ParamSpec, Schema, TensorSpec
 
 from models.pyfunc import pip_requirements, serving_signature, to_serving_frame
 from models.store import MLFLOW_NOT_FOUND_CODES
-from serving.run_config import default_scorer_uri
+from serving.run_config import default_scorer_name, default_scorer_uri
 from serving.scorer import OUTPUT_COLUMNS, LeadScorer
 
 ARTIFACT_KEY = "lead_scorer"
@@ -222,7 +222,7 @@ def load_scorer(
     match = _REGISTRY_URI.match(model_uri)
     if match is None:
         run_id = loaded.metadata.run_id or "unknown"
-        name = python_model.scorer.metadata.get("scorer_name", "leadscore-scorer")
+        name = python_model.scorer.metadata.get("scorer_name") or default_scorer_name()
         return LoadedScorer(python_model.scorer, model_uri, name, f"run:{run_id}")
     name, version = match["name"], match["version"]
     if version is None:

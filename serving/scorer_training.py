@@ -28,6 +28,7 @@ from mlflow.tracking import MlflowClient
 
 from features.crm import CrmTables
 from features.spec import FeatureSpec
+from models.config import scorer_name_for
 from models.metrics import evaluate
 from models.train import TrainResult
 from rules import Rulebook, score_rulebook
@@ -151,7 +152,8 @@ def build_and_register_scorer(
         spec: The feature spec of the slices; None for a flat export.
         blend: Blend settings (default :class:`BlendConfig`), fitted here on the
             validation slice.
-        settings: Scorer settings (rejected exclusions, tier source, top-k).
+        settings: Scorer settings (rejected exclusions, tier source, top-k); default the
+            run config's (see :class:`serving.scorer.LeadScorer`).
         scorer_name: Registered name; default the run config's, else
             ``<conversion model name>-scorer``.
         k_frac: Sales capacity for precision/recall at k in the blend metrics.
@@ -191,7 +193,7 @@ def build_and_register_scorer(
     metrics["valid_base_rate"] = float(y_valid.mean())
     decision = train_result.decision
     name = scorer_name or (
-        run_config.scorer_name if run_config is not None else f"{decision.model_name}-scorer"
+        run_config.scorer_name if run_config is not None else scorer_name_for(decision.model_name)
     )
     scorer = LeadScorer(
         model,

@@ -2,7 +2,9 @@
 
 Pure section functions compute each table from data frames; :func:`build_report` assembles
 them from :class:`ComparisonInputs`, :func:`render_html` / :func:`write_report` produce the
-file. Loading data, scoring and MLflow logging belong to the flow.
+file. Loading data, scoring and MLflow logging belong to the flow. Submodules (matplotlib,
+jinja2) load on first use, so the settings (:class:`ReportSettings`, stored in the run
+configuration of every scorer) import cheaply.
 
 Typical use::
 
@@ -11,56 +13,47 @@ Typical use::
     mlflow.log_metrics(report.to_dict())
 """
 
-from serving.report.backtest import BacktestResult, summarise_backtest
-from serving.report.bands import band_table, stage_table
-from serving.report.build import ComparisonReport, build_report
-from serving.report.capacity import (
-    CapacityResult,
-    capacity_analysis,
-    threshold_volumes,
-    top_k_mask,
-)
-from serving.report.disagreement import OffDiagonal, disagreement_matrix, off_diagonal_leads
-from serving.report.drift import psi, psi_level, psi_value
-from serving.report.inputs import ComparisonInputs, split_usable
-from serving.report.ranking import auc_difference
-from serving.report.render import render_html, write_report
-from serving.report.rule_evidence import PointSuggestion, rule_evidence, suggest_points
-from serving.report.segments import segment_table
-from serving.report.settings import ReportSettings
-from serving.report.summary import json_path_beside, report_summary, write_report_json
-from serving.report.weights import BlendView, weight_curve
+from importlib import import_module
+from typing import Any
 
-__all__ = [
-    "BacktestResult",
-    "BlendView",
-    "CapacityResult",
-    "ComparisonInputs",
-    "ComparisonReport",
-    "OffDiagonal",
-    "PointSuggestion",
-    "ReportSettings",
-    "auc_difference",
-    "band_table",
-    "build_report",
-    "capacity_analysis",
-    "disagreement_matrix",
-    "json_path_beside",
-    "off_diagonal_leads",
-    "psi",
-    "psi_level",
-    "psi_value",
-    "render_html",
-    "report_summary",
-    "rule_evidence",
-    "segment_table",
-    "split_usable",
-    "stage_table",
-    "suggest_points",
-    "summarise_backtest",
-    "threshold_volumes",
-    "top_k_mask",
-    "weight_curve",
-    "write_report",
-    "write_report_json",
-]
+_LAZY = {
+    "BacktestResult": "serving.report.backtest",
+    "summarise_backtest": "serving.report.backtest",
+    "band_table": "serving.report.bands",
+    "stage_table": "serving.report.bands",
+    "ComparisonReport": "serving.report.build",
+    "build_report": "serving.report.build",
+    "CapacityResult": "serving.report.capacity",
+    "capacity_analysis": "serving.report.capacity",
+    "threshold_volumes": "serving.report.capacity",
+    "top_k_mask": "serving.report.capacity",
+    "OffDiagonal": "serving.report.disagreement",
+    "disagreement_matrix": "serving.report.disagreement",
+    "off_diagonal_leads": "serving.report.disagreement",
+    "psi": "serving.report.drift",
+    "psi_level": "serving.report.drift",
+    "psi_value": "serving.report.drift",
+    "ComparisonInputs": "serving.report.inputs",
+    "split_usable": "serving.report.inputs",
+    "auc_difference": "serving.report.ranking",
+    "render_html": "serving.report.render",
+    "write_report": "serving.report.render",
+    "PointSuggestion": "serving.report.rule_evidence",
+    "rule_evidence": "serving.report.rule_evidence",
+    "suggest_points": "serving.report.rule_evidence",
+    "segment_table": "serving.report.segments",
+    "ReportSettings": "serving.report.settings",
+    "json_path_beside": "serving.report.summary",
+    "report_summary": "serving.report.summary",
+    "write_report_json": "serving.report.summary",
+    "BlendView": "serving.report.weights",
+    "weight_curve": "serving.report.weights",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'serving.report' has no attribute {name!r}")

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
-from models.config import DEFAULT_CONFIG_PATH
-from serving.blend import BlendConfig
+from models.config import DEFAULT_CONFIG_PATH, LightGBMParams
+from models.train import model_from_config
+from rules import load_rulebook
+from serving.blend import BlendConfig, FittedBlend
+from serving.report.settings import ReportSettings
 from serving.run_config import (
     DEFAULT_RULEBOOK,
     EMPTY_RULEBOOK,
@@ -19,6 +24,8 @@ from serving.run_config import (
     default_scorer_uri,
     resolve_train_config,
 )
+from serving.scorer import LeadScorer
+from serving.scorer_types import ScorerSettings
 
 BOOK = RulebookRef(name="b", version="1", source="b.yaml")
 
@@ -70,3 +77,48 @@ def test_run_config_round_trips_through_json_and_checks_its_framing() -> None:
     assert flat.horizon_days is None
     with pytest.raises(ValueError, match="flat export has no feature spec"):
         RunConfig.model_validate({**config.model_dump(mode="json"), "framing": "flat"})
+
+
+def test_scorer_and_report_settings_live_in_the_run_config() -> None:
+    base = RunConfig(
+        framing="flat",
+        train=resolve_train_config(None),
+        rulebook=BOOK,
+        tracking_uri="sqlite:///x.db",
+    )
+    # a run config stored before these settings existed reads with their defaults
+    stored = base.model_dump(mode="json")
+    del stored["scorer"], stored["report"]
+    old = RunConfig.model_validate(stored)
+    assert old.scorer == ScorerSettings() and old.report == ReportSettings()
+    tuned = base.model_copy(
+        update={"scorer": ScorerSettings(top_k=5), "report": ReportSettings(n_bootstrap=50)}
+    )
+    again = RunConfig.model_validate(tuned.model_dump(mode="json"))
+    assert again.scorer.top_k == 5 and again.report.n_bootstrap == 50
+
+
+def test_the_scorer_applies_the_run_configs_scorer_settings_and_stores_what_it_applies() -> None:
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.random(200), "b": rng.random(200)})
+    y = (X["a"] + 0.3 * rng.random(200) > 0.6).astype(int).to_numpy()
+    config = resolve_train_config(None)
+    params = LightGBMParams(n_estimators=5, early_stopping_rounds=2)
+    model = model_from_config(config.model_copy(update={"lightgbm": params}))
+    model.fit(X, y, X_valid=X, y_valid=y)
+    run = RunConfig(
+        framing="flat",
+        train=config,
+        rulebook=BOOK,
+        tracking_uri="sqlite:///x.db",
+        scorer=ScorerSettings(top_k=4, trend_steady_points=2.5),
+    )
+    blend = FittedBlend.model_only(BlendConfig(), {})
+    book = load_rulebook(EMPTY_RULEBOOK)
+    scorer = LeadScorer(model, book, blend, run_config=run)
+    assert scorer.settings == run.scorer
+    # settings given explicitly win, and the stored run config says so
+    given = ScorerSettings(top_k=2)
+    explicit = LeadScorer(model, book, blend, settings=given, run_config=run)
+    assert explicit.settings == given
+    assert explicit.run_config_ is not None and explicit.run_config_.scorer == given
