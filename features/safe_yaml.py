@@ -10,16 +10,21 @@ with :func:`read_yaml` (or :func:`load_yaml` for text), never with ``yaml.safe_l
   nodes, and an alias may not contain itself: a "billion laughs" file is refused at once,
   in linear time, before anything walks the expanded structure;
 * errors name the file and the limit, and quote at most :data:`MAX_SHOWN` characters of
-  any value (:func:`clipped`).
+  any value (:func:`clipped`);
+* settings that fail validation are listed one problem per field with its YAML path
+  (:func:`setting_problems`).
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 MAX_BYTES = 2_000_000
 """Largest YAML document read (2 MB; the shipped rulebooks are under 30 kB)."""
@@ -133,3 +138,15 @@ def read_yaml(path: str | Path) -> Any:
             f"{path}: {size:,} bytes is more than the {MAX_BYTES:,} a YAML file may have"
         )
     return load_yaml(path.read_text(encoding="utf-8"), str(path))
+
+
+def setting_problems(err: ValidationError) -> list[str]:
+    """Each problem of settings that failed validation: ``path.to.field: message``.
+
+    Args:
+        err: pydantic's error for a settings mapping read from YAML.
+
+    Returns:
+        One line per problem; the path is ``<root>`` for the mapping as a whole.
+    """
+    return [f"{'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}" for e in err.errors()]

@@ -31,7 +31,7 @@ from pydantic import (
 )
 
 from features.measures import FREE_EMAIL_DOMAINS
-from features.safe_yaml import read_yaml
+from features.safe_yaml import read_yaml, setting_problems
 from features.schema import ACCOUNTS, ACTIVITIES, CONTACTS, LEAD_SOURCES, SENIORITIES, Table
 
 DEFAULT_SPEC_PATH = Path(__file__).with_name("spec_default.yaml")
@@ -277,10 +277,6 @@ class FeatureSpec(_Frozen):
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _yaml_path(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(p) for p in loc) or "<root>"
-
-
 def _read_spec(source: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     """The raw mapping of a spec file, with ``extends:`` resolved.
 
@@ -337,7 +333,7 @@ def load_feature_spec(path: str | Path | None = None) -> FeatureSpec:
     try:
         return FeatureSpec.model_validate(raw)
     except ValidationError as exc:
-        problems = [f"  {_yaml_path(e['loc'])}: {e['msg']}" for e in exc.errors()]
+        problems = [f"  {line}" for line in setting_problems(exc)]
         raise ValueError(
             f"{source}: invalid feature spec ({len(problems)} problem(s)); fix:\n"
             + "\n".join(problems)

@@ -75,6 +75,22 @@ def _rule(item: dict[str, Any]) -> str:
     return f"{item['rule']} ({format_number(float(item['points']), signed=True)})"
 
 
+def _per_lead(
+    values: pd.Series, ids: pd.Series, column: str, render: Callable[[str], str]
+) -> list[str]:
+    """``render`` of each lead's JSON text; a malformed entry is named by column and id."""
+    out = []
+    for text, contact_id in zip(values.tolist(), ids.tolist(), strict=True):
+        try:
+            out.append(render(text))
+        except (ValueError, KeyError, TypeError, AttributeError) as err:
+            raise ValueError(
+                f"scores column '{column}' of contact_id {contact_id!r} is not a JSON list of "
+                f"objects with the expected keys ({err}); fix the explanation step's output"
+            ) from None
+    return out
+
+
 def readable(
     values: pd.Series, ids: pd.Series, column: str, fmt: Callable[[dict[str, Any]], str]
 ) -> list[str]:
@@ -86,16 +102,7 @@ def readable(
     Raises:
         ValueError: Naming the column and contact id of a malformed entry.
     """
-    out = []
-    for text, contact_id in zip(values.tolist(), ids.tolist(), strict=True):
-        try:
-            out.append("; ".join(fmt(item) for item in json.loads(text)))
-        except (ValueError, KeyError, TypeError, AttributeError) as err:
-            raise ValueError(
-                f"scores column '{column}' of contact_id {contact_id!r} is not a JSON list of "
-                f"objects with the expected keys ({err}); fix the explanation step's output"
-            ) from None
-    return out
+    return _per_lead(values, ids, column, lambda text: "; ".join(fmt(i) for i in json.loads(text)))
 
 
 def reason_lines(values: pd.Series, ids: pd.Series) -> list[str]:
@@ -105,16 +112,7 @@ def reason_lines(values: pd.Series, ids: pd.Series) -> list[str]:
     Raises:
         ValueError: Naming the contact id of a malformed ``top_reasons`` entry.
     """
-    out = []
-    for text, contact_id in zip(values.tolist(), ids.tolist(), strict=True):
-        try:
-            out.append(reason_line(text))
-        except (ValueError, KeyError, TypeError, AttributeError) as err:
-            raise ValueError(
-                f"scores column 'top_reasons' of contact_id {contact_id!r} is not a JSON list "
-                f"of objects with the expected keys ({err}); fix the explanation step's output"
-            ) from None
-    return out
+    return _per_lead(values, ids, "top_reasons", reason_line)
 
 
 def hubspot_frame(scores: pd.DataFrame, run: RunInfo) -> pd.DataFrame:
