@@ -31,8 +31,12 @@ def publish(
     data: Annotated[str, typer.Option(help="CRM folder, file or database URL.")],
     sink: SinkOpt,
     model: Annotated[
-        str, typer.Option(help="Registered scorer whose model and blend re-score the leads.")
-    ] = "models:/leadscore-conversion-scorer@champion",
+        str | None,
+        typer.Option(
+            help="Registered scorer whose model and blend re-score the leads (default: "
+            "models:/<scorer_name>@champion of models/config_default.yaml)."
+        ),
+    ] = None,
     mapping: Annotated[str | None, typer.Option(help="Column mapping YAML or name.")] = None,
     as_of: Annotated[
         str | None, typer.Option(help="Score as of YYYY-MM-DD[THH:MM] UTC (default: today).")
@@ -64,6 +68,7 @@ def publish(
     from serving.eligibility import validation_rejects
     from serving.publish import publish_rulebook, require_database, rulebook_of
     from serving.rulebook_impact import impact_text, rulebook_impact
+    from serving.run_config import default_scorer_uri
     from serving.scorer_model import load_scorer
     from serving.sinks.versions import checksum_of, current_version
 
@@ -77,7 +82,9 @@ def publish(
             fail(f"{rulebook} is already the published version {current.version_id}")
             raise typer.Exit(EXIT_DATA_ERROR)
         report = ingest(data, mapping, bots=bots)
-        loaded = load_scorer(model, tracking_uri or default_tracking_uri(workdir))
+        loaded = load_scorer(
+            model or default_scorer_uri(), tracking_uri or default_tracking_uri(workdir)
+        )
         if current is None:
             published = loaded.scorer.rulebook_
             label = f"the scorer's rulebook {published.name} v{published.version} (none published)"
