@@ -9,6 +9,8 @@ manual rulebook is scored at each row's ``as_of`` for the valid and test rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -53,15 +55,22 @@ def _segments(test: TrainingSet) -> pd.DataFrame:
     )
 
 
-def _by_row(totals: RuleTotals, part: TrainingSet) -> np.ndarray:
-    """The rulebook total of each row at its own snapshot."""
+def _per_day(
+    part: TrainingSet, total_at: Callable[[pd.Timestamp, pd.Series], np.ndarray]
+) -> np.ndarray:
+    """``total_at(day, contact ids)`` for each row at its own snapshot, day by day."""
     out = np.zeros(len(part.y), dtype="float64")
     stamps = part.snapshot.reset_index(drop=True)
     ids = part.contact_id.reset_index(drop=True)
     for day in stamps.unique():
         rows = (stamps == day).to_numpy()
-        out[rows] = totals.of(pd.Timestamp(day), ids[rows])
+        out[rows] = total_at(pd.Timestamp(day), ids[rows])
     return out
+
+
+def _by_row(totals: RuleTotals, part: TrainingSet) -> np.ndarray:
+    """The rulebook total of each row at its own snapshot."""
+    return _per_day(part, totals.of)
 
 
 def _snapshot_plan_slices(
@@ -97,15 +106,13 @@ def _snapshot_plan_slices(
 
 def _first_touch_manual(tables: CrmTables, rulebook: Rulebook, part: TrainingSet) -> np.ndarray:
     """The rulebook total of each first-touch row at its own ``as_of`` (day by day)."""
-    out = np.zeros(len(part.y), dtype="float64")
-    stamps = part.snapshot.reset_index(drop=True)
-    ids = part.contact_id.reset_index(drop=True)
-    for day in stamps.unique():
-        rows = (stamps == day).to_numpy()
-        sub = day_tables(tables, pd.Index(ids[rows].astype("object")))
-        scores = score_rulebook(sub, rulebook, pd.Timestamp(day)).scores
-        out[rows] = manual_scores_of(scores.set_index("contact_id")["total"], ids[rows])
-    return out
+
+    def total_at(day: pd.Timestamp, ids: pd.Series) -> np.ndarray:
+        sub = day_tables(tables, pd.Index(ids.astype("object")))
+        scores = score_rulebook(sub, rulebook, day).scores
+        return manual_scores_of(scores.set_index("contact_id")["total"], ids)
+
+    return _per_day(part, total_at)
 
 
 def _first_touch_plan_slices(

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time
 from typing import Any
 
@@ -50,6 +52,19 @@ def _require_tables(conn: sa.Connection, tables: SinkTables, url: str) -> None:
         )
 
 
+@contextmanager
+def _reading(sink: str, table_prefix: str) -> Iterator[tuple[sa.Connection, SinkTables]]:
+    """A connection to ``sink`` whose score tables exist (else a ValueError naming them)."""
+    tables = build_tables(table_prefix)
+    engine = make_engine(sink)
+    try:
+        with engine.connect() as conn:
+            _require_tables(conn, tables, sink)
+            yield conn, tables
+    finally:
+        engine.dispose()
+
+
 def _utc(value: date | datetime | str) -> pd.Timestamp:
     """A UTC time; a bare date (or 'YYYY-MM-DD') means the end of that UTC day."""
     if isinstance(value, date) and not isinstance(value, datetime):
@@ -73,22 +88,16 @@ def read_current(
     Returns:
         The current-score rows sorted by ``contact_id``.
     """
-    tables = build_tables(table_prefix)
-    table = tables.current
-    engine = make_engine(sink)
-    try:
-        with engine.connect() as conn:
-            _require_tables(conn, tables, sink)
-            if contact_ids is None:
-                parts = [_frame(conn.execute(sa.select(table)))]
-            else:
-                ids = list(dict.fromkeys(contact_ids))
-                parts = [
-                    _frame(conn.execute(sa.select(table).where(table.c.contact_id.in_(chunk))))
-                    for chunk in (ids[i : i + _IN_CHUNK] for i in range(0, len(ids), _IN_CHUNK))
-                ] or [_frame(conn.execute(sa.select(table).where(sa.false())))]
-    finally:
-        engine.dispose()
+    with _reading(sink, table_prefix) as (conn, tables):
+        table = tables.current
+        if contact_ids is None:
+            parts = [_frame(conn.execute(sa.select(table)))]
+        else:
+            ids = list(dict.fromkeys(contact_ids))
+            parts = [
+                _frame(conn.execute(sa.select(table).where(table.c.contact_id.in_(chunk))))
+                for chunk in (ids[i : i + _IN_CHUNK] for i in range(0, len(ids), _IN_CHUNK))
+            ] or [_frame(conn.execute(sa.select(table).where(sa.false())))]
     frame = pd.concat(parts, ignore_index=True)
     return frame.sort_values("contact_id", kind="stable").reset_index(drop=True)
 
@@ -113,18 +122,12 @@ def read_history(
     Returns:
         History rows (scores, JSON reasons and rules, versions, run id); empty if none.
     """
-    tables = build_tables(table_prefix)
-    history = tables.history
-    stmt = sa.select(history).where(history.c.contact_id == contact_id)
-    if on is not None:
-        stmt = stmt.where(history.c.as_of <= _utc(on).to_pydatetime())
-    engine = make_engine(sink)
-    try:
-        with engine.connect() as conn:
-            _require_tables(conn, tables, sink)
-            frame = _frame(conn.execute(stmt))
-    finally:
-        engine.dispose()
+    with _reading(sink, table_prefix) as (conn, tables):
+        history = tables.history
+        stmt = sa.select(history).where(history.c.contact_id == contact_id)
+        if on is not None:
+            stmt = stmt.where(history.c.as_of <= _utc(on).to_pydatetime())
+        frame = _frame(conn.execute(stmt))
     frame = frame.sort_values(["as_of", "scored_at"], kind="stable").reset_index(drop=True)
     return frame.tail(1).reset_index(drop=True) if on is not None else frame
 
@@ -183,20 +186,13 @@ def top_movers(
         Columns ``MOVER_COLUMNS``, largest absolute ``delta`` first (ties by contact_id);
         empty when there is no earlier run.
     """
-    tables = build_tables(table_prefix)
-    history = tables.history
     when = _utc(as_of).to_pydatetime()
-    engine = make_engine(sink)
-    try:
-        with engine.connect() as conn:
-            _require_tables(conn, tables, sink)
-            prev_as_of = previous_as_of(conn, history, when)
-            if prev_as_of is None:
-                return pd.DataFrame({c: [] for c in MOVER_COLUMNS})
-            now = _frame(conn.execute(latest_scores(history, when)))
-            before = _frame(conn.execute(latest_scores(history, prev_as_of)))
-    finally:
-        engine.dispose()
+    with _reading(sink, table_prefix) as (conn, tables):
+        prev_as_of = previous_as_of(conn, tables.history, when)
+        if prev_as_of is None:
+            return pd.DataFrame({c: [] for c in MOVER_COLUMNS})
+        now = _frame(conn.execute(latest_scores(tables.history, when)))
+        before = _frame(conn.execute(latest_scores(tables.history, prev_as_of)))
     now = now.drop_duplicates("contact_id", keep="last").set_index("contact_id")
     before = before.drop_duplicates("contact_id", keep="last").set_index("contact_id")
     movers = now.join(before.add_prefix("previous_"), how="inner")
@@ -224,19 +220,12 @@ def previous_tiers(
     Returns:
         The previous run's ``as_of`` and its leads per tier; ``(None, {})`` without one.
     """
-    tables = build_tables(table_prefix)
-    history = tables.history
     when = _utc(as_of).to_pydatetime()
-    engine = make_engine(sink)
-    try:
-        with engine.connect() as conn:
-            _require_tables(conn, tables, sink)
-            prev_as_of = previous_as_of(conn, history, when)
-            if prev_as_of is None:
-                return None, {}
-            before = _frame(conn.execute(latest_scores(history, prev_as_of)))
-    finally:
-        engine.dispose()
+    with _reading(sink, table_prefix) as (conn, tables):
+        prev_as_of = previous_as_of(conn, tables.history, when)
+        if prev_as_of is None:
+            return None, {}
+        before = _frame(conn.execute(latest_scores(tables.history, prev_as_of)))
     before = before.drop_duplicates("contact_id", keep="last")
     counts = before["tier"].astype("str").value_counts().sort_index()
     return _utc(pd.Timestamp(prev_as_of)), {str(k): int(v) for k, v in counts.items()}
