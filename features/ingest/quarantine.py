@@ -11,7 +11,7 @@ order), the reason and the row's original values; the reasons never show values 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -194,7 +194,7 @@ def rule_failure(
             parts = [f"orphan: {col} '", values, f"' is not an accepted {fk.ref_table} row", why]
             message = f"orphan rows: {col} not among the accepted {fk.ref_table}"
     elif rule.kind == "time_order":
-        helper = str(cast(Any, rule.expectation).column_B)  # a column-pair expectation
+        helper = str(rule.kwargs["column_B"])  # a column-pair expectation
         ref = context["checked"][helper].loc[rows].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
         ref_name = helper.lstrip("_").replace("_", ".", 1)
         parts = [f"{col} ", values, f" is before {ref_name} ", ref.astype("string")]

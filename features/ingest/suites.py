@@ -17,21 +17,26 @@ helper columns that :func:`with_reference_columns` adds with vectorised lookups:
 ``_<table>_<column>`` (the referenced row's timestamp). Passing the referenced keys as a
 ``value_set`` instead costs GX about 20 s of CPU per 100,000 keys, whatever the row count
 (it re-serialises the set for every metric), while the helper flag costs a hash lookup.
+
+A :class:`Rule` is data: the expectation's type and arguments. :func:`run_suite` builds
+the GX expectations from them; :mod:`features.ingest.suite_pandas` evaluates the same
+rules with pandas for a few rows (one lead's account), without importing GX.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
 
-import great_expectations as gx
-import great_expectations.expectations as gxe
 import numpy as np
 import pandas as pd
-from great_expectations.data_context import AbstractDataContext
-from great_expectations.data_context.types.base import ProgressBarsConfig
 
 from features.schema import Table
+
+if TYPE_CHECKING:  # GX is imported only when a suite runs (about 1 s of CPU to import)
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    from great_expectations.data_context import AbstractDataContext
 
 Severity = Literal["error", "warning"]
 
@@ -76,19 +81,30 @@ class Rule:
             placeholder_date, reference or time_order.
         columns: The user-facing columns the rule is about.
         severity: ``error`` quarantines failing rows; ``warning`` only reports them.
-        expectation: The GX expectation.
+        name: The GX expectation type, e.g. ``expect_column_values_to_be_in_set``.
+        kwargs: The expectation's arguments; ``{"$PARAMETER": p}`` stands for the suite
+            parameter ``p`` (:func:`suite_parameters`).
     """
 
     key: str
     kind: str
     columns: tuple[str, ...]
     severity: Severity
-    expectation: gxe.Expectation
+    name: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def name(self) -> str:
-        """The expectation type, e.g. ``expect_column_values_to_be_in_set``."""
-        return str(self.expectation.expectation_type)
+    def expectation(self) -> gxe.Expectation:
+        """The GX expectation (imports Great Expectations)."""
+        import great_expectations.expectations as gxe
+
+        cls = getattr(gxe, "".join(part.title() for part in self.name.split("_")))
+        return cls(**self.kwargs, meta={RULE_META: self.key})
+
+
+def suite_parameters(now: pd.Timestamp) -> dict[str, pd.Timestamp]:
+    """Values of the suite parameters the rules refer to (``{"$PARAMETER": name}``)."""
+    return {"now": now, "earliest": EARLIEST_TIME, "placeholders_before": PLACEHOLDERS_BEFORE}
 
 
 def known_flag(column: str) -> str:
@@ -100,72 +116,94 @@ def table_rules(table: Table) -> list[Rule]:
     """The rules of ``table``'s suite, in the order quarantine reasons prefer them."""
     rules: list[Rule] = []
 
-    def add(kind: str, columns: tuple[str, ...], exp: gxe.Expectation, sev: Severity) -> None:
+    def add(kind: str, columns: tuple[str, ...], name: str, sev: Severity, **kwargs: Any) -> None:
         key = f"{table.name}.{'+'.join(columns) or 'table'}.{kind}"
-        rules.append(Rule(key, kind, columns, sev, exp.copy(update={"meta": {RULE_META: key}})))
+        rules.append(Rule(key, kind, columns, sev, f"expect_{name}", kwargs))
 
     add(
         "columns",
         (),
-        gxe.ExpectTableColumnsToMatchSet(column_set=list(table.names), exact_match=False),
+        "table_columns_to_match_set",
         "error",
+        column_set=list(table.names),
+        exact_match=False,
     )
     for col in table.columns:
         if not col.nullable:
-            add(
-                "not_null", (col.name,), gxe.ExpectColumnValuesToNotBeNull(column=col.name), "error"
-            )
+            add("not_null", (col.name,), "column_values_to_not_be_null", "error", column=col.name)
+    between = "column_values_to_be_between"
     for col in table.columns:
         if col.dtype == "category" and col.allowed:
-            exp: gx.expectations.Expectation = gxe.ExpectColumnValuesToBeInSet(
-                column=col.name, value_set=list(col.allowed)
+            add(
+                "in_set",
+                (col.name,),
+                "column_values_to_be_in_set",
+                "error",
+                column=col.name,
+                value_set=list(col.allowed),
             )
-            add("in_set", (col.name,), exp, "error")
         elif col.dtype in ("int", "float") and (col.min is not None or col.max is not None):
-            exp = gxe.ExpectColumnValuesToBeBetween(
-                column=col.name, min_value=col.min, max_value=col.max
+            add(
+                "range",
+                (col.name,),
+                between,
+                "error",
+                column=col.name,
+                min_value=col.min,
+                max_value=col.max,
             )
-            add("range", (col.name,), exp, "error")
         elif col.dtype == "datetime":
-            exp = gxe.ExpectColumnValuesToBeBetween(
-                column=col.name, max_value={"$PARAMETER": "now"}
+            name = col.name
+            add("not_future", (name,), between, "error", column=name, max_value=_param("now"))
+            add("not_before", (name,), between, "error", column=name, min_value=_param("earliest"))
+            add(
+                "placeholder_date",
+                (name,),
+                between,
+                "warning",
+                column=name,
+                min_value=_param("placeholders_before"),
             )
-            add("not_future", (col.name,), exp, "error")
-            exp = gxe.ExpectColumnValuesToBeBetween(
-                column=col.name, min_value={"$PARAMETER": "earliest"}
-            )
-            add("not_before", (col.name,), exp, "error")
-            exp = gxe.ExpectColumnValuesToBeBetween(
-                column=col.name, min_value={"$PARAMETER": "placeholders_before"}
-            )
-            add("placeholder_date", (col.name,), exp, "warning")
     for fk in table.foreign_keys:
-        exp = gxe.ExpectColumnValuesToBeInSet(column=known_flag(fk.column), value_set=[True])
         severity: Severity = (
             "warning" if f"{table.name}.{fk.column}" in WARNING_REFERENCES else "error"
         )
-        add("reference", (fk.column,), exp, severity)
+        add(
+            "reference",
+            (fk.column,),
+            "column_values_to_be_in_set",
+            severity,
+            column=known_flag(fk.column),
+            value_set=[True],
+        )
     for name, column, ref_table, ref_column in TIME_ORDER:
         if name == table.name:
-            exp = gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            add(
+                "time_order",
+                (column,),
+                "column_pair_values_a_to_be_greater_than_b",
+                "error",
                 column_A=column,
                 column_B=f"_{ref_table}_{ref_column}",
                 or_equal=True,
                 ignore_row_if="either_value_is_missing",
             )
-            add("time_order", (column,), exp, "error")
-    add("unique", table.primary_key, _unique(table.primary_key), "error")
+    key = table.primary_key
+    if len(key) == 1:
+        add("unique", key, "column_values_to_be_unique", "error", column=key[0])
+    else:
+        add("unique", key, "compound_columns_to_be_unique", "error", column_list=list(key))
     return rules
 
 
-def _unique(key: tuple[str, ...]) -> gxe.Expectation:
-    if len(key) == 1:
-        return gxe.ExpectColumnValuesToBeUnique(column=key[0])
-    return gxe.ExpectCompoundColumnsToBeUnique(column_list=list(key))
+def _param(name: str) -> dict[str, str]:
+    return {"$PARAMETER": name}
 
 
 def build_suite(table: Table) -> gx.ExpectationSuite:
     """The expectation suite of ``table`` (needs the suite parameter ``now``)."""
+    import great_expectations as gx
+
     return gx.ExpectationSuite(
         name=f"leadscore_{table.name}", expectations=[r.expectation for r in table_rules(table)]
     )
@@ -204,6 +242,9 @@ def with_reference_columns(
 
 def new_context() -> AbstractDataContext:
     """An ephemeral GX context (nothing written to disk) without progress bars."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     return context
@@ -246,9 +287,10 @@ def run_suite(
     batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(
         batch_parameters={"dataframe": frame}
     )
-    parameters = {"now": now, "earliest": EARLIEST_TIME, "placeholders_before": PLACEHOLDERS_BEFORE}
     result = batch.validate(
-        build_suite(table), result_format=RESULT_FORMAT, expectation_parameters=parameters
+        build_suite(table),
+        result_format=RESULT_FORMAT,
+        expectation_parameters=suite_parameters(now),
     )
     verdicts: dict[str, tuple[bool, np.ndarray]] = {}
     for item in result.results:

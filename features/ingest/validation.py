@@ -11,6 +11,11 @@ Table-level problems (a missing required or key column, no contacts, a key colum
 no value, every row failing) raise :class:`~features.ingest.errors.TableError`: they mean
 the mapping or the export is wrong, and scoring a fraction of the data would mislead.
 Row-level problems quarantine the row with its reason and the run goes on.
+
+``engine="pandas"`` evaluates the same rules without GX
+(:mod:`~features.ingest.suite_pandas`, same verdicts, no ``gx_results``): for a few
+rows, such as the one account ``leadscore explain`` reads, where importing GX and
+building its context would cost most of the command's time.
 """
 
 from __future__ import annotations
@@ -18,11 +23,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-from great_expectations.data_context import AbstractDataContext
 
 from features.crm import CrmTables, empty_table
 from features.ingest.coerce import parse_table, to_canonical
@@ -39,6 +43,7 @@ from features.ingest.quarantine import (
 )
 from features.ingest.readers import RAGGED_COLUMN
 from features.ingest.report import Issue, issue_of, summary_text, write_accepted, write_report
+from features.ingest.suite_pandas import evaluate_rules
 from features.ingest.suites import (
     new_context,
     run_suite,
@@ -46,6 +51,11 @@ from features.ingest.suites import (
     with_reference_columns,
 )
 from features.schema import TABLES, Table
+
+if TYPE_CHECKING:
+    from great_expectations.data_context import AbstractDataContext
+
+Engine = Literal["great_expectations", "pandas"]
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +74,8 @@ class ValidationReport:
             (rows kept but reported, e.g. a contact whose account is unknown).
         issues: Every rule that failed, most rows first.
         gx_results: Per table the GX validation result (JSON-able; failing row lists
-            cut to 100 entries).
+            cut to 100 entries); empty tables' results when validated with
+            ``engine="pandas"``.
         success: No row was quarantined (warnings allowed).
         now: Timestamps after this were "in the future".
         source: Where the tables came from (for messages).
@@ -110,7 +121,11 @@ class ValidationReport:
 
 
 def validate_tables(
-    raw: dict[str, pd.DataFrame], *, now: pd.Timestamp | None = None, source: str = ""
+    raw: dict[str, pd.DataFrame],
+    *,
+    now: pd.Timestamp | None = None,
+    source: str = "",
+    engine: Engine = "great_expectations",
 ) -> ValidationReport:
     """Validate the mapped tables and split every row into accepted or quarantined.
 
@@ -121,6 +136,8 @@ def validate_tables(
         now: Timestamps after this are in the future (default: the current UTC time;
             naive values are read as UTC).
         source: Where the tables came from, for messages.
+        engine: ``great_expectations`` (the default; its results are kept) or
+            ``pandas`` (the same rules and verdicts without importing GX; for a few rows).
 
     Returns:
         The :class:`ValidationReport`.
@@ -145,7 +162,7 @@ def validate_tables(
     labels = {name: table_label(name, frames[name], source) for name in TABLES}
     for name, table in TABLES.items():  # all table-level checks before any long work
         check_table(frames[name], table, labels[name])
-    context = new_context()
+    context = new_context() if engine == "great_expectations" else None
     for name, table in TABLES.items():
         frame, label = frames[name], labels[name]
         parsed, failures, gx_results[name] = _table_failures(
@@ -182,9 +199,10 @@ def _table_failures(
     inputs: dict[str, pd.DataFrame],  # key columns of every row of the tables before
     now: pd.Timestamp,
     label: str,
-    context: AbstractDataContext,
+    context: AbstractDataContext | None,
 ) -> tuple[pd.DataFrame, list[Failure], dict[str, Any]]:
-    """Coerce, run the GX suite and collect every row failure of one table."""
+    """Coerce, run the GX suite (or its pandas form without ``context``) and collect every
+    row failure of one table."""
     positional = frame.reset_index(drop=True)
     failures = ragged_failures(positional)
     if RAGGED_COLUMN in positional.columns:
@@ -194,12 +212,16 @@ def _table_failures(
     convertible = ~quarantined_positions(failures, len(frame))
     canonical = parsed.loc[convertible, list(table.names)]  # GX need not hash the extras
     checked = with_reference_columns(canonical, table, accepted)
-    run = run_suite(context, table, checked, now=now)
+    if context is None:
+        verdicts, result = evaluate_rules(table, checked, now=now), {}
+    else:
+        run = run_suite(context, table, checked, now=now)
+        verdicts, result = run.verdicts, run.result
     facts = {"now": now, "inputs": inputs, "checked": checked}
     unique_rule = None
     too_early: dict[str, np.ndarray] = {}  # a date out of range is not also a placeholder
     for rule in table_rules(table):
-        success, rows = run.verdicts[rule.key]
+        success, rows = verdicts[rule.key]
         if rule.kind == "columns" and not success:
             raise TableError(f"{label}: columns do not match the schema of {table.name}")
         if rule.kind == "not_before":
@@ -213,7 +235,7 @@ def _table_failures(
     if unique_rule is not None:
         others = quarantined_positions(failures, len(frame))
         failures.append(duplicate_failure(table, *unique_rule, parsed, others, positional))
-    return parsed, failures, run.result
+    return parsed, failures, result
 
 
 def check_table(frame: pd.DataFrame, table: Table, label: str) -> None:
