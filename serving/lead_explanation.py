@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from features.crm import CrmTables
+from features.ingest.bot_filter import filter_bots
 from features.ingest.errors import InputError, TableError
 from features.ingest.mapping import load_mapping
 from features.ingest.validation import validate_tables
@@ -203,8 +204,12 @@ def explain_from_source(
     mapping: str | Path | None = None,
     k: int = 5,
 ) -> LeadExplanation:
-    """Read and validate only the lead's account (:func:`serving.lead_rows.lead_rows`) and
-    explain the lead.
+    """Read and validate only the lead's account (:func:`serving.lead_rows.lead_rows`),
+    filter bots with the default settings, as the batch does, and explain the lead.
+
+    Validation runs the suites' rules with pandas (``engine="pandas"``: Great
+    Expectations' verdicts without importing it), so the result equals that of the
+    whole CRM ingested and :func:`explain_contact`.
 
     Args:
         data: Folder, file or database URL of the CRM export.
@@ -228,6 +233,9 @@ def explain_from_source(
         report = validate_tables(rows, source=str(data), engine="pandas")
     except TableError as exc:
         raise InputError(f"validating the account of contact {contact_id!r}: {exc}") from exc
+    # as the batch does: bot rules look at one activity or one contact's, so the account's
+    # rows get the whole run's verdicts
+    report = filter_bots(report)
     quarantined = validation_rejects(
         report.quarantine.get("contacts", pd.DataFrame()), report.tables.contacts["contact_id"]
     )

@@ -160,8 +160,12 @@ def _select(
         f'"{name}" IN ({", ".join("?" * len(vals))})' for name, vals in conditions if vals
     )
     params = [str(path)] + [v for _, vals in conditions for v in vals]
-    select = ", ".join(f'"{c}"' for c in columns) if columns else "*"
-    query = f"SELECT {select} FROM read_parquet(?) WHERE {where or 'FALSE'}"
+    select = ", ".join(f'"{c}"' for c in columns) if columns else "* EXCLUDE (file_row_number)"
+    # DuckDB returns matches in no set order; the file's own order is the full read's
+    query = (
+        f"SELECT {select} FROM read_parquet(?, file_row_number = true) "
+        f"WHERE {where or 'FALSE'} ORDER BY file_row_number"
+    )
     table = con.sql(query, params=params).to_arrow_table()
     if table is None:  # a SELECT always has a result set; None would be a DuckDB bug
         raise RuntimeError(f"DuckDB returned no result for {path}")

@@ -19,6 +19,7 @@ from features.bots import bot_share_text
 from features.crm import empty_table
 from features.files import atomic_write, atomic_write_text
 from features.ingest.quarantine import Failure, redacted, shown_values
+from features.parquet_layout import write_table
 from features.schema import TABLES, Table
 
 if TYPE_CHECKING:
@@ -159,7 +160,9 @@ def write_accepted(report: ValidationReport, folder: Path) -> dict[str, Path]:
     Activities the bot filter flagged are not among them (they are in ``bots.csv``), so
     every reader of the folder, Spark included, sees what features and rules see.
 
-    The folder can be read back by every ``--data`` option, including ``leadscore score
+    The tables are in the lead layout (:mod:`features.parquet_layout`), so ``leadscore
+    explain`` reads one lead's rows without scanning the rest. The folder can be read back
+    by every ``--data`` option, including ``leadscore score
     --engine spark``, which expects validated tables. Each file goes through a temporary
     sibling and a rename, so a crash never leaves a half-written table; writing the same
     report again gives identical files. The tables hold the data as accepted, personal
@@ -168,7 +171,7 @@ def write_accepted(report: ValidationReport, folder: Path) -> dict[str, Path]:
     written: dict[str, Path] = {}
     for name in TABLES:
         path = folder / f"{name}.parquet"
-        atomic_write(path, partial(report.tables.table(name).to_parquet, index=False))
+        atomic_write(path, partial(write_table, report.tables.table(name), name))
         written[name] = path
     return written
 

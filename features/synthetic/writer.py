@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from features.files import atomic_write, atomic_write_text
+from features.parquet_layout import write_table
 from features.schema import TABLES
 from features.synthetic.config import GENERATOR_VERSION, SyntheticCrm
 
@@ -107,9 +108,11 @@ def write_crm(
     of the bots' activities, column ``activity_id``) and ``out_dir/_truth/params.json``, apart so
     that readers of the data never see it. Every file is written to a temporary name in
     the same folder and renamed, so a crash never leaves a half-written file; writing the
-    same CRM again gives identical files. CSV times are ISO 8601 with offset
-    (``2026-03-01T09:15:00+00:00``); CSV activities also carry the planted unparseable
-    timestamps.
+    same CRM again gives identical files. Parquet tables are in the lead layout
+    (:mod:`features.parquet_layout`: activities and outcomes sorted by contact, so one
+    lead's rows can be read alone); CSV tables keep the generated order. CSV times are
+    ISO 8601 with offset (``2026-03-01T09:15:00+00:00``); CSV activities also carry the
+    planted unparseable timestamps.
 
     Args:
         crm: Output of :func:`generate_crm`.
@@ -135,7 +138,7 @@ def write_crm(
         if fmt == "csv":
             atomic_write(path, partial(_write_csv, frame, typos=typos))
         else:
-            atomic_write(path, partial(_write_parquet, frame))
+            atomic_write(path, partial(write_table, frame, name))
         paths[name] = path
         logger.info("wrote %s (%d rows)", path, len(frame))
     paths["truth"] = truth_dir / "propensity.parquet"
