@@ -1,11 +1,14 @@
 """The nightly batch: score every eligible lead, write the sink, summarise the run.
 
-:func:`run_batch` is one call for the CLI and the Prefect flow: scorer steps (eligibility,
-rules, features, model, blend, explanations) -> :func:`serving.sinks.write_scores` ->
+:func:`run_batch` is one call for the CLI, the Prefect flow and rulebook publishing
+(:mod:`serving.publish`, with the rulebook overridden): scorer steps (eligibility, rules,
+features, model, blend, explanations) -> :func:`serving.sinks.write_scores` ->
 :class:`BatchSummary` (lead accounting, counts per stage, tier and score trend, score
 bands, reject reasons, top movers, seconds per step). The score trend of each lead
 (:mod:`serving.trend`) is set here, against the sink's previous run
-(:func:`serving.sinks.previous_scores`). :func:`format_summary` renders it on one screen.
+(:func:`serving.sinks.previous_scores`); stages never move backwards from the previous
+run's (:func:`serving.sinks.previous_stages`).
+:func:`serving.batch_summary.format_summary` renders the summary on one screen.
 """
 
 from __future__ import annotations
