@@ -117,10 +117,11 @@ def run_spark_batch(
             info, written = write_batch(
                 result,
                 sink,
+                model_name=meta["model_name"],
+                model_version=meta["model_version"],
                 rulebook_version=rulebook_version,
                 run_id=run_id,
                 table_prefix=table_prefix,
-                **meta,
             )
     finally:
         run.release()
