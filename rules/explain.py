@@ -89,20 +89,16 @@ def format_explanation(frame: pd.DataFrame) -> str:
     return "\n".join([line(_HEADERS), sep, *(line(r) for r in body)])
 
 
-def _short(x: float) -> str:
-    """A sum for a cut line: ``127.5``, ``69``, ``1,250.25`` (no trailing zeros)."""
-    text = format_number(x)
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 def format_cuts(result: ScoreResult, contact_id: str) -> list[str]:
     """One line per cap or gate that cut the contact's sums, e.g.
     ``main: gate gate cut 127.5 -> 69``, in the order they apply (categories, total, gate)."""
     if result.cuts is None or result.cuts.empty:
         return []
     mine = result.cuts[result.cuts["contact_id"] == contact_id]
+    # sums without trailing zeros: 127.5, 69, 1,250.25
     return [
-        f"{r.scale}: {r.cut} cut {_short(r.before)} -> {_short(r.after)}"
+        f"{r.scale}: {r.cut} cut {format_number(r.before, trim=True)} -> "
+        f"{format_number(r.after, trim=True)}"
         for r in mine.itertuples(index=False)
     ]
 

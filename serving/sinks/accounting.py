@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-_SHOWN = 5
+from serving.sinks.contract import shown_ids
 
 
 @dataclass(frozen=True)
@@ -22,11 +22,6 @@ class LeadCounts:
     eligible: int
     scored: int
     rejected: int
-
-
-def _shown(ids: pd.Index) -> str:
-    more = f" (+{len(ids) - _SHOWN} more)" if len(ids) > _SHOWN else ""
-    return ", ".join(str(v) for v in ids[:_SHOWN]) + more
 
 
 def reconcile_leads(
@@ -51,23 +46,23 @@ def reconcile_leads(
     rejected = pd.Index([] if rejects is None else rejects["contact_id"], dtype=scored.dtype)
     problems = [
         f"{what} lists {int(ids.duplicated().sum())} contact id(s) twice: "
-        f"{_shown(ids[ids.duplicated()].unique())}"
+        f"{shown_ids(ids[ids.duplicated()].unique())}"
         for what, ids in (("scores", scored), ("rejects", rejected))
         if ids.has_duplicates
     ]
     dropped = eligible.difference(scored.union(rejected))
     if len(dropped):
         problems.append(
-            f"{len(dropped)} eligible lead(s) neither scored nor rejected: {_shown(dropped)}"
+            f"{len(dropped)} eligible lead(s) neither scored nor rejected: {shown_ids(dropped)}"
         )
     unknown = scored.union(rejected).difference(eligible)
     if len(unknown):
         problems.append(
-            f"{len(unknown)} lead(s) scored or rejected but not eligible: {_shown(unknown)}"
+            f"{len(unknown)} lead(s) scored or rejected but not eligible: {shown_ids(unknown)}"
         )
     both = scored.intersection(rejected)
     if len(both):
-        problems.append(f"{len(both)} lead(s) both scored and rejected: {_shown(both)}")
+        problems.append(f"{len(both)} lead(s) both scored and rejected: {shown_ids(both)}")
     if problems:
         raise ValueError(
             "lead accounting failed (scored + rejected != eligible): " + "; ".join(problems)

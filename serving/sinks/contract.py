@@ -131,8 +131,9 @@ class SinkResult:
     n_accounts_updated: int = 0
 
 
-def _ids(values: pd.Series) -> str:
-    shown = [str(v) for v in values.head(_SHOWN)]
+def shown_ids(values: pd.Series | pd.Index) -> str:
+    """The first few ids for an error message: ``c-1, c-2, c-3, c-4, c-5 (+7 more)``."""
+    shown = [str(v) for v in values.tolist()[:_SHOWN]]
     more = f" (+{len(values) - _SHOWN} more)" if len(values) > _SHOWN else ""
     return ", ".join(shown) + more
 
@@ -149,7 +150,7 @@ def _check_unique_ids(frame: pd.DataFrame, what: str) -> None:
     dup = frame.loc[frame["contact_id"].duplicated(keep=False), "contact_id"].drop_duplicates()
     if len(dup):
         raise ValueError(
-            f"{what} column 'contact_id' has {len(dup)} duplicated id(s): {_ids(dup)}; "
+            f"{what} column 'contact_id' has {len(dup)} duplicated id(s): {shown_ids(dup)}; "
             "each contact must appear once per run"
         )
 
@@ -174,7 +175,7 @@ def validate_scores(frame: pd.DataFrame) -> None:
         bad = values.isna() | (values.astype(str).str.strip() == "")
         if bad.any():
             rows = frame.loc[bad, "contact_id"]
-            raise ValueError(f"scores column '{col}' is empty for contact_id(s): {_ids(rows)}")
+            raise ValueError(f"scores column '{col}' is empty for contact_id(s): {shown_ids(rows)}")
     _check_unique_ids(frame, "scores")
     as_of = frame["as_of"]
     if not isinstance(as_of.dtype, pd.DatetimeTZDtype) or str(as_of.dtype.tz) != "UTC":
@@ -211,7 +212,7 @@ def validate_scores(frame: pd.DataFrame) -> None:
         if bad.any():
             raise ValueError(
                 f"scores column '{col}' must hold a JSON list string per row; "
-                f"bad contact_id(s): {_ids(frame.loc[bad, 'contact_id'])}"
+                f"bad contact_id(s): {shown_ids(frame.loc[bad, 'contact_id'])}"
             )
 
 
@@ -237,7 +238,7 @@ def validate_rejects(rejects: pd.DataFrame, scores: pd.DataFrame) -> None:
     if len(both):
         raise ValueError(
             f"rejects column 'contact_id' lists {len(both)} contact(s) that are also scored: "
-            f"{_ids(both)}; a lead is either scored or rejected"
+            f"{shown_ids(both)}; a lead is either scored or rejected"
         )
 
 
