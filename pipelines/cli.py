@@ -311,6 +311,7 @@ def _print_training(out: dict[str, Any]) -> None:
     from rich.table import Table
 
     from features.bots import bot_share_text
+    from serving.scorer_training import base_rate_note
 
     metrics, blend = out["metrics"], out.get("blend_metrics") or {}
     table = Table(title=f"test slice ({out['kind']}, {out['rows']['test']:,} rows)")
@@ -335,6 +336,9 @@ def _print_training(out: dict[str, Any]) -> None:
             f"(fitted on the validation slice: {blend['blend_fitted_weight']:.0%}); "
             f"leads per tier on the test slice: {shares}"
         )
+        rates = base_rate_note(blend)
+        if rates:
+            console.print(rates, highlight=False)
     bots = bot_share_text(out.get("bots", {}))
     if bots:
         console.print(bots, highlight=False)

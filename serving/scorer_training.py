@@ -120,12 +120,31 @@ def blend_metrics(
     for what, (score, is_probability) in parts.items():
         metrics = evaluate(y, score, is_probability=is_probability, k_frac=k_frac)
         out.update({f"{what}_{k}": v for k, v in metrics.items()})
+    out["final_mean"] = float(np.mean(final))
     out["blend_fitted_weight"] = blend.fitted_weight
     out["blend_manual_weight"] = blend.weight
     tiers = pd.Series(blend.tier(100.0 * final))
     for tier in blend.config.tier_names:
         out[f"tier_{tier}_share"] = float((tiers == tier).mean())
     return out
+
+
+def base_rate_note(metrics: dict[str, float]) -> str | None:
+    """The conversion rate of the validation and test slices next to the final score's mean
+    on test: a calibrated score can only be as right as the rate it was calibrated to.
+
+    Returns:
+        ``conversion rate: 13.0% on the validation slice, 7.5% on the test slice; the final
+        score predicts 12.6% there on average``, or None when a figure is missing.
+    """
+    keys = ("valid_base_rate", "test_base_rate", "final_test_mean")
+    if any(not np.isfinite(metrics.get(key, np.nan)) for key in keys):
+        return None
+    valid, test, mean = (metrics[key] for key in keys)
+    return (
+        f"conversion rate: {valid:.1%} on the validation slice, {test:.1%} on the test "
+        f"slice; the final score predicts {mean:.1%} there on average"
+    )
 
 
 def build_and_register_scorer(
@@ -191,6 +210,8 @@ def build_and_register_scorer(
     )
     metrics["final_valid_mean"] = float(fitted.probability(p_valid, manual_valid).mean())
     metrics["valid_base_rate"] = float(y_valid.mean())
+    metrics["final_test_mean"] = float(metrics.pop("final_mean", np.nan))
+    metrics["test_base_rate"] = float(np.mean(slices.test.y))
     decision = train_result.decision
     name = scorer_name or (
         run_config.scorer_name if run_config is not None else scorer_name_for(decision.model_name)

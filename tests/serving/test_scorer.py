@@ -24,7 +24,7 @@ from serving.reason_rates import rate_text, reason_line
 from serving.reasons import shap_contributions
 from serving.scorer import LeadScorer
 from serving.scorer_model import load_scorer, to_pyfunc_frame
-from serving.scorer_training import build_and_register_scorer, manual_scores_at
+from serving.scorer_training import base_rate_note, build_and_register_scorer, manual_scores_at
 from serving.sinks import SCORED_COLUMNS, reconcile_leads
 
 pytestmark = pytest.mark.slow  # trains and logs a model once per module (~15 s)
@@ -167,6 +167,9 @@ def test_final_score_reports_metrics_next_to_each_part_alone(world):
     assert reg.metrics["blend_manual_weight"] == reg.scorer.blend.weight
     shares = [reg.metrics[f"tier_{t}_share"] for t in "ABCD"]
     assert sum(shares) == pytest.approx(1.0)
+    # calibration in the large: the test slice's rate next to the final score's mean there
+    assert reg.metrics["test_base_rate"] == pytest.approx(y.mean())
+    assert reg.metrics["final_test_mean"] == pytest.approx(final.mean())
 
 
 def test_final_score_is_calibrated_on_the_validation_slice(world):
@@ -289,3 +292,12 @@ def test_data_of_another_shape_than_training_is_refused(world):
     assert missing  # the engineered features are not contact columns
     with pytest.raises(ValueError, match=f"columns the data lacks \\({len(missing)} of"):
         flat_scorer.score(tables, "2026-09-01")
+
+
+def test_base_rate_note_states_both_rates_and_the_mean() -> None:
+    metrics = {"valid_base_rate": 0.1303, "test_base_rate": 0.0753, "final_test_mean": 0.126}
+    assert base_rate_note(metrics) == (
+        "conversion rate: 13.0% on the validation slice, 7.5% on the test slice; the final "
+        "score predicts 12.6% there on average"
+    )
+    assert base_rate_note({"valid_base_rate": 0.1}) is None
