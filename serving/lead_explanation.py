@@ -30,7 +30,7 @@ from serving.batch import utc_as_of
 from serving.eligibility import validation_rejects, warn_if_stale
 from serving.explain import top_factors
 from serving.lead_rows import lead_rows
-from serving.reason_rates import reason_line
+from serving.reason_rates import reason_line, shown_lift
 from serving.reasons import CONTRIBUTION_UNIT, reasons_json, shap_contributions
 from serving.scorer import LeadScorer
 from serving.scorer_model import load_scorer
@@ -97,7 +97,7 @@ def explain_contact(
     contrib = shap_contributions(model, X, method="lightgbm")
     up, down = scorer.settings.top_k, scorer.settings.top_k_down
     rates = getattr(scorer, "reason_rates", None)
-    lift = None if rates is None else rates.lift_matrix(X)  # the batch's choice of factors
+    lift = None if rates is None else shown_lift(rates.lift_matrix(X))  # as the batch does
     i_pos, v_pos, i_neg, v_neg = top_factors(contrib, max(k, up, down), lift)
 
     def cell(n_up: int, n_down: int) -> str:

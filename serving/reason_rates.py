@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 
 QUANTILES = (0.5, 0.75, 0.9, 0.97)
+LIFT_DECIMALS = 2
+"""Decimals of the lift a reason shows and stores; its side (up or down) is decided on it."""
 REASON_LINE_CHARS = 200
 MISSING = "(missing)"
 
@@ -175,9 +177,18 @@ def fit_reason_rates(
     return ReasonRates(base, features)
 
 
+def shown_lift(lift: np.ndarray) -> np.ndarray:
+    """The lift as reasons show it (:data:`LIFT_DECIMALS`): a reason is up only when this
+    is above 1 and down only when it is below 1."""
+    return np.round(np.asarray(lift, dtype="float64"), LIFT_DECIMALS)
+
+
 def lift_text(lift: float) -> str:
-    """``3.1x`` (two significant digits below 1: ``0.46x``)."""
-    return f"{lift:.1f}x" if lift >= 0.95 else f"{lift:.2g}x"
+    """``3.1x``; near the average two decimals (``0.97x``, ``1.03x``), so that a rate below
+    the average never reads ``1.0x``; below 0.95 two significant digits (``0.46x``)."""
+    if lift >= 1.05:
+        return f"{lift:.1f}x"
+    return f"{lift:.2f}x" if lift >= 0.95 else f"{lift:.2g}x"
 
 
 def rate_text(lift: float) -> str:

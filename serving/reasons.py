@@ -36,7 +36,7 @@ from features.reasons import feature_catalog, feature_reason
 from features.spec import FeatureSpec
 from models.estimator import ConversionModel
 from serving.explain import FastTreeShap, top_factors
-from serving.reason_rates import ReasonRates, rate_text
+from serving.reason_rates import LIFT_DECIMALS, ReasonRates, rate_text, shown_lift
 
 CONTRIBUTION_UNIT = "log-odds (LightGBM margin)"
 ShapMethod = Literal["fast", "lightgbm"]
@@ -99,7 +99,7 @@ def top_model_factors(
         rows = slice(start, min(n, start + chunk_rows))
         chunk = X.iloc[rows]
         contrib = shap_contributions(model, chunk, method=method, explainer=explainer)
-        lift = None if rates is None else rates.lift_matrix(chunk)
+        lift = None if rates is None else shown_lift(rates.lift_matrix(chunk))
         i_pos, v_pos, i_neg, v_neg = top_factors(contrib, k, lift)
         idx[rows] = np.hstack([i_pos, i_neg])
         val[rows] = np.hstack([v_pos, v_neg])
@@ -141,7 +141,7 @@ def _prefixes(
             lifts = rates.lift(name, np.asarray(uniques, dtype=object))
             texts = [
                 f'{{"feature": {head}, "text": {json.dumps(f"{describe(u)}: {rate_text(lift)}")}'
-                f', "lift": {round(float(lift), 2)}, "contribution": '
+                f', "lift": {round(float(lift), LIFT_DECIMALS)}, "contribution": '
                 for u, lift in zip(uniques, lifts, strict=True)
             ]
         out[hit] = np.asarray(texts, dtype=object)[codes]

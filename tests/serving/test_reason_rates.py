@@ -64,7 +64,11 @@ def test_quantile_bands_for_many_values() -> None:
 def test_rate_text() -> None:
     assert rate_text(3.14) == "converts 3.1x the average"
     assert rate_text(0.456) == "converts 0.46x the average"
-    assert rate_text(1.0) == "converts 1.0x the average"
+    assert rate_text(1.0) == "converts 1.00x the average"
+    # near the average two decimals: a rate below it never reads "1.0x"
+    assert rate_text(0.97) == "converts 0.97x the average"
+    assert rate_text(1.03) == "converts 1.03x the average"
+    assert rate_text(1.05) == "converts 1.1x the average"
 
 
 def test_reason_texts_carry_the_rate_and_the_lift() -> None:
