@@ -58,20 +58,15 @@ def blank_mask(values: pd.Series, markers: Iterable[str]) -> pd.Series:
     return (lowered.isna() | lowered.isin(list(markers))).astype(bool)
 
 
-def looks_like_placeholder(value: str) -> bool:
-    """A drop-down prompt ("Select", "-- Choose one --") or punctuation only ("---")."""
-    return bool(_PROMPT.match(value) or _PUNCTUATION_ONLY.match(value))
-
-
 def detect_placeholders(
     frame: pd.DataFrame, markers: Iterable[str], min_columns: int
 ) -> dict[str, list[str]]:
     """Placeholder levels used by the text columns of ``frame`` and where they occur.
 
-    A value is a placeholder when it is a blank marker or looks like a drop-down prompt
-    (:func:`looks_like_placeholder`) and occurs in at least ``min_columns`` text columns
-    (a prompt word in one column only may be a real answer); blank markers are reported
-    wherever they occur.
+    A value is a placeholder when it is a blank marker, or when it looks like a drop-down
+    prompt ("Select", "-- Choose one --") or is punctuation only ("---") and occurs in at
+    least ``min_columns`` text columns (a prompt word in one column only may be a real
+    answer); blank markers are reported wherever they occur.
 
     Args:
         frame: The table (text columns are inspected, others ignored).

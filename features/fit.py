@@ -14,12 +14,11 @@ import re
 import numpy as np
 import pandas as pd
 
-from features.measures import EMAIL_DOMAIN_CLASSES, email_domain, email_domain_class, value_present
+from features.measures import email_domain, email_domain_class, value_present
 from features.personal import personal_data_reason
 from features.schema import CONTACTS, DEPARTMENTS, LEAD_SOURCES, REGIONS, SENIORITIES
 from features.spec import Band, FitSpec
 
-EMAIL_DOMAIN_TYPES: tuple[str, ...] = EMAIL_DOMAIN_CLASSES
 OTHER = "other"
 
 

@@ -391,7 +391,3 @@ OUTCOMES_TABLE = Table(
 
 TABLES: dict[str, Table] = {t.name: t for t in (ACCOUNTS, CONTACTS, ACTIVITIES, OUTCOMES_TABLE)}
 """All canonical tables by name, in dependency order (referenced tables first)."""
-
-PII_COLUMNS: frozenset[str] = frozenset(
-    f"{t.name}.{c.name}" for t in TABLES.values() for c in t.columns if c.pii
-)

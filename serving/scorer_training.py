@@ -66,7 +66,6 @@ class ScorerRegistration:
     """What :func:`build_and_register_scorer` produced."""
 
     scorer: LeadScorer
-    run_uri: str
     model_uri: str
     model_name: str
     version: str
@@ -254,6 +253,6 @@ def build_and_register_scorer(
         name, version, decision.alias, fitted.weight, fitted.fitted_weight,
     )  # fmt: skip
     return ScorerRegistration(
-        scorer, info.model_uri, f"models:/{name}@{decision.alias}", name, version,
+        scorer, f"models:/{name}@{decision.alias}", name, version,
         decision.alias, metrics,
     )  # fmt: skip

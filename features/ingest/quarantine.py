@@ -23,7 +23,6 @@ from features.personal import personal_values
 from features.schema import Table
 
 Severity = Literal["error", "warning"]
-META_COLUMNS: tuple[str, ...] = ("_row", "_line", "_reason", "_rule", "_column")
 REDACTED = "<redacted>"
 
 

@@ -27,14 +27,6 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
     "final_score",
     "tier",
 )
-OPTIONAL_COLUMNS: tuple[str, ...] = (
-    "manual_grade",
-    "lead_source",
-    "region",
-    "company_size_band",
-    "top_reasons",
-    "top_rules",
-)
 
 
 @dataclass(frozen=True)

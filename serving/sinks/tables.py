@@ -16,15 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect, Engine
 
 from serving.sinks.accounts import account_tables
-from serving.sinks.contract import SCORE_COLUMNS
 from serving.sinks.current_history import current_and_history
 
 PREFIX_PATTERN = re.compile(r"^[a-z_][a-z0-9_]{0,30}$")
-
-#: Score columns stored per contact, in addition to contact_id and as_of.
-SCORE_VALUE_COLUMNS: tuple[str, ...] = tuple(
-    c for c in SCORE_COLUMNS if c not in ("contact_id", "as_of")
-)
 
 
 class UtcDateTime(sa.TypeDecorator[datetime]):

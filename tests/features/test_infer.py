@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.blanks import BLANK_MARKERS, blank_mask, detect_placeholders, looks_like_placeholder
+from features.blanks import BLANK_MARKERS, blank_mask, detect_placeholders
 from features.infer import InferSettings, feature_name, infer_table_types
 from features.parse import best_date_format, parse_numbers
 from features.typed import typed_columns, typed_features
@@ -41,7 +41,12 @@ def test_placeholder_shared_by_columns_is_detected_but_real_words_are_not():
     # "Select" is a marker; "-- choose --" is prompt-like in 2 columns; "Please select" is
     # prompt-like but in one column only; "Other" is a real answer.
     assert found == {"Select": ["a", "b", "c"], "-- choose --": ["c", "d"]}
-    assert looks_like_placeholder("--- Pick one ---") and not looks_like_placeholder("Pickup")
+    # a prompt and punctuation only count; a word that starts like a prompt does not
+    prompts = pd.DataFrame({k: text(["--- Pick one ---", "Pickup", "---"]) for k in "xy"})
+    assert detect_placeholders(prompts, BLANK_MARKERS, min_columns=2) == {
+        "--- Pick one ---": ["x", "y"],
+        "---": ["x", "y"],
+    }
 
 
 @pytest.mark.parametrize(

@@ -91,7 +91,7 @@ def test_a_writer_killed_mid_csv_leaves_a_temporary_file_the_next_run_removes(
     ],
 )
 def test_a_database_sink_error_is_one_line_naming_the_sink(url: str, expected: str) -> None:
-    from serving.batch import previous_stages
+    from serving.sinks import previous_stages
 
     with pytest.raises(Exception) as caught:  # noqa: PT011 - the type is checked below
         previous_stages(url, pd.Timestamp("2024-01-03", tz="UTC"), "leadscore_")
