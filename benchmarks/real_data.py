@@ -3,8 +3,9 @@
 Trains on each public data set beside the checkout (``../shared/data``) exactly as
 ``leadscore train --data FILE --mapping NAME`` does (the train flow, default flags, a
 temporary MLflow store), and beside it a simple baseline framed the same way: a logistic
-regression on the lead's own columns (categories one-hot, numbers log-scaled), fitted on
-the same training rows (train + valid) and scored on the same test rows. Writes
+regression (categories one-hot, numbers log-scaled) on the slices training builds with the
+same default flags, so on the same rows and the same columns the leakage guard allows the
+model, fitted on the train + valid rows and scored on the test rows. Writes
 ``benchmarks/measured/real_data.json`` and the README's "Real CRMs" table between its markers;
 the table is never typed by hand.
 """
@@ -39,8 +40,6 @@ SETS = (
     ("Olist", "olist_marketing_funnel/olist_marketing_qualified_leads_dataset.csv", "olist"),
     ("Maven", "maven_crm/sales_pipeline.csv", "maven"),
 )
-# never features of the baseline: ids, times, personal data, the CRM's after-the-fact stage
-NOT_BASELINE = {"contact_id", "created_at", "email", "phone", "account_id", "lifecycle_stage"}
 
 
 def _baseline_auc(train: pd.DataFrame, y_train: np.ndarray, test: pd.DataFrame, y_test) -> float:
@@ -66,43 +65,41 @@ def _baseline_auc(train: pd.DataFrame, y_train: np.ndarray, test: pd.DataFrame, 
     return float(roc_auc_score(y_test, model.predict_proba(test)[:, 1]))
 
 
-def _lead_columns(tables: Any) -> pd.DataFrame:
-    """Each contact's own columns and its account's, indexed by contact_id."""
-    contacts = tables.contacts.set_index(tables.contacts["contact_id"].astype("object"))
-    accounts = tables.accounts.drop_duplicates("account_id").set_index("account_id")
-    joined = accounts.reindex(contacts["account_id"].astype("object")).add_prefix("account_")
-    joined.index = contacts.index
-    frame = pd.concat(
-        [contacts, joined.drop(columns=["account_created_at"], errors="ignore")], axis=1
-    )
-    keep = [c for c in frame.columns if c not in NOT_BASELINE and frame[c].notna().any()]
-    keep = [c for c in keep if not pd.api.types.is_datetime64_any_dtype(frame[c])]
-    return frame[keep]
+def model_slices(source: Path, mapping: str) -> Any:
+    """The train / valid / test slices ``leadscore train`` builds with default flags.
 
-
-def baseline(source: Path, mapping: str, kind: str) -> float:
-    """The baseline's test AUC, framed as the model was (``flat`` or the training plan)."""
+    The same calls as the train flow (:mod:`pipelines.flows.train`): validation, the
+    rulebook it chooses, the default feature spec plus the mapping's extra columns, the
+    training plan, then the plan's slices (or a flat export's split) after the leakage guard.
+    """
     from features.ingest.load import ingest
-    from features.plan import make_plan
+    from features.plan import make_plan, spec_for_data
+    from features.spec import load_feature_spec
     from models.config import load_train_config
-    from pipelines.flows.train import plan_request
-    from pipelines.training_data import flat_slices
+    from pipelines.plan_slices import plan_request, plan_slices
+    from pipelines.training_data import flat_slices, is_flat
+    from rules import load_rulebook
+    from serving.run_config import choose_rulebook
 
     tables = ingest(source, mapping).tables
-    if kind == "flat":
-        slices = flat_slices(tables, rulebook=None)
-        fit = pd.concat([slices.X("train"), slices.X("valid")])
-        y_fit = np.r_[slices.train.y.to_numpy(), slices.valid.y.to_numpy()]
-        return _baseline_auc(fit, y_fit, slices.X("test"), slices.test.y.to_numpy())
-    plan = make_plan(tables, plan_request(load_train_config()))
-    if plan.first_touch is None:
-        raise ValueError(f"{mapping}: the baseline is written for first_touch and flat data")
-    labels = plan.first_touch.loc[plan.first_touch["eligible"]]
-    columns = _lead_columns(tables).reindex(labels.index)
-    fit = labels["slice"].isin(["train", "valid"]).to_numpy()
-    test = (labels["slice"] == "test").to_numpy()
-    y = labels["y"].to_numpy()
-    return _baseline_auc(columns.loc[fit], y[fit], columns.loc[test], y[test])
+    rulebook = load_rulebook(choose_rulebook(None, mapping))
+    config = load_train_config()
+    if is_flat(tables):
+        return flat_slices(tables, rulebook=rulebook, seed=config.seed)
+    spec, _ = spec_for_data(load_feature_spec(None), tables.contacts)
+    plan = make_plan(tables, plan_request(config))
+    return plan_slices(tables, spec, plan, rulebook=rulebook)
+
+
+def baseline(slices: Any) -> float:
+    """The baseline's test AUC on the model's slices and allowed columns.
+
+    ``slices.X`` applies the leakage guard's verdict, so a column the model may not use is
+    not the baseline's either; fitted on train + valid, scored on test.
+    """
+    fit = pd.concat([slices.X("train"), slices.X("valid")])
+    y_fit = np.r_[slices.train.y.to_numpy(), slices.valid.y.to_numpy()]
+    return _baseline_auc(fit, y_fit, slices.X("test"), slices.test.y.to_numpy())
 
 
 def run_one(name: str, relative: str, mapping: str, workdir: Path) -> dict[str, Any]:
@@ -127,7 +124,7 @@ def run_one(name: str, relative: str, mapping: str, workdir: Path) -> dict[str, 
         "model_auc": metrics["test_roc_auc"],
         "rules_auc": metrics.get("manual_roc_auc"),
         "rulebook": run["rulebook"]["name"],
-        "baseline_auc": baseline(source, mapping, kind),
+        "baseline_auc": baseline(model_slices(source, mapping)),
         # the final score (blend) on the same test rows, and tier A with the default capacity
         "final_auc": out["blend_metrics"]["final_roc_auc"],
         "final_ece": out["blend_metrics"]["final_ece"],

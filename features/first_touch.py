@@ -6,7 +6,13 @@ features at ``as_of = midnight (UTC) of the day it was created + delay_days``, s
 after ``created_at + delay_days`` is ever read (midnight of the creation day is not after
 the creation time). Its label is 1 when its first positive outcome falls in
 ``(as_of, as_of + H]``. Contacts whose label window ends after the data are left out (too
-young to know), as are contacts already converted at ``as_of`` and employees. Unlike a
+young to know), as are contacts already converted at ``as_of`` and employees. When the
+outcome log starts more than H days after the first contact (no outcome of any kind
+during a whole label window, which no working funnel shows), the outcomes were not logged
+before it starts, so contacts whose ``as_of`` comes before the first outcome are left out
+too: otherwise every one of them would be labelled "never converts" (Olist's closed deals
+begin on 2017-12-05, 174 days after its first MQL; Maven's closes on 2017-03-01, 132
+days after its first opportunity). Unlike a
 snapshot, a new contact at a customer account stays in: it is a new lead (a second deal,
 a cross-sell), which is what B2B opportunity exports (Maven) hold.
 
@@ -32,6 +38,9 @@ from features.training_set import (
     first_positive,
 )
 
+OUTCOMES_NOT_LOGGED = "as_of before the first recorded outcome (outcomes not logged yet)"
+"""Why a contact older than the outcome log is left out (see the module docstring)."""
+
 RuleScoresAt = Callable[[CrmTables, pd.Timestamp], pd.Series]
 """The manual rule total per ``contact_id`` of a table subset at an ``as_of``."""
 
@@ -52,6 +61,32 @@ def first_touch_as_of(created_at: pd.Series, delay_days: int) -> pd.Series:
     return created.dt.floor("D") + pd.Timedelta(days=delay_days)
 
 
+def outcome_log_start(tables: CrmTables, horizon_days: int) -> pd.Timestamp:
+    """When the outcome log starts, if it starts late: its first outcome of any kind when
+    that comes more than ``horizon_days`` after the first contact, else the first contact
+    (the log covers the whole data). NaT-free: a CRM without outcomes gives the first contact.
+    """
+    created = pd.to_datetime(tables.contacts["created_at"], utc=True)
+    first_contact = created.min()
+    logged = pd.to_datetime(tables.outcomes["converted_at"], utc=True)
+    if logged.empty or logged.min() - first_contact <= pd.Timedelta(days=horizon_days):
+        return first_contact
+    return logged.min()
+
+
+def latest_share_start(as_of: pd.Series, share: float) -> pd.Timestamp:
+    """The first ``as_of`` of the latest ``share`` of the rows (ordered by ``as_of``).
+
+    Rows sharing that ``as_of`` all belong to the latest share, so a day never straddles
+    two slices. The training plan cuts its valid and test slices with it, and ``compare``
+    its held-out period of a ``first_touch`` scorer, so both mean the same rows.
+    """
+    order = np.sort(pd.to_datetime(as_of, utc=True).to_numpy())
+    if not len(order):
+        raise ValueError("no row to cut: the as_of series is empty")
+    return pd.Timestamp(order[min(len(order) - 1, int(len(order) * (1 - share)))])
+
+
 def first_touch_labels(
     tables: CrmTables,
     horizon_days: int,
@@ -70,8 +105,9 @@ def first_touch_labels(
 
     Returns:
         Indexed by ``contact_id`` in the contacts' order: ``as_of``, ``eligible`` (old
-        enough, not converted by ``as_of``, not an employee), ``y`` and
-        ``reason`` (why a contact is left out; empty when eligible).
+        enough, not converted by ``as_of``, not an employee, ``as_of`` not before a late
+        outcome log starts: :func:`outcome_log_start`), ``y`` and ``reason`` (why a
+        contact is left out; empty when eligible).
     """
     contacts = tables.contacts
     ids = contacts["contact_id"].astype("object")
@@ -83,9 +119,15 @@ def first_touch_labels(
     horizon = pd.Timedelta(days=horizon_days)
     young = np.asarray(as_of_index + horizon > data_end)
     converted = np.asarray(first <= as_of_index)
+    unlogged = np.asarray(as_of_index < outcome_log_start(tables, horizon_days))
     reason = np.select(
-        [young, converted, is_employee],
-        ["label window ends after the data", "converted before as_of", "employee"],
+        [young, converted, is_employee, unlogged],
+        [
+            "label window ends after the data",
+            "converted before as_of",
+            "employee",
+            OUTCOMES_NOT_LOGGED,
+        ],
         default="",
     )
     label = np.asarray((first > as_of_index) & (first <= as_of_index + horizon))

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from features.crm import CrmTables
-from features.first_touch import first_touch_labels
+from features.first_touch import first_touch_labels, latest_share_start
 from features.personal import personal_data_reason
 from features.schema import CONTACTS
 from features.spec import FeatureSpec
@@ -315,10 +315,8 @@ def _first_touch_plan(
     part = pd.Series("", index=labels.index, dtype="object")
     slices: dict[str, PlanSlice] = {}
     if len(eligible):
-        order = np.sort(days.to_numpy())
-        n = len(order)
-        valid_from = order[min(n - 1, int(n * (1 - request.valid_share - request.test_share)))]
-        test_from = order[min(n - 1, int(n * (1 - request.test_share)))]
+        valid_from = latest_share_start(days, request.valid_share + request.test_share)
+        test_from = latest_share_start(days, request.test_share)
         stamp = days.to_numpy()
         which = np.where(
             stamp >= test_from, "test", np.where(stamp >= valid_from, "valid", "train")

@@ -1,17 +1,21 @@
 """Training settings: one frozen, validated object loaded from YAML.
 
-The defaults live in ``models/config_default.yaml``; a project overrides them with its own
-YAML file. Everything downstream (estimator, evaluation, tracking, registry) reads this
-object only, so a run is fully described by it.
+Every default lives in ``models/config_default.yaml`` and only there: each field below
+reads its default from that file when an object is built without it (not at import
+time), so ``TrainConfig()``, ``LightGBMParams(num_leaves=7)`` and a project's partial
+YAML file all fill the gaps from the same place. Everything downstream (estimator,
+evaluation, tracking, registry) reads this object only, so a run is fully described by it.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from features.safe_yaml import read_yaml, setting_problems
 from features.training_set import TRAIN_SNAPSHOTS
@@ -21,34 +25,92 @@ SettingsT = TypeVar("SettingsT", bound=BaseModel)
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("config_default.yaml")
 
 
+@functools.cache
+def _packaged() -> dict[str, Any]:
+    raw = read_yaml(DEFAULT_CONFIG_PATH)
+    if not isinstance(raw, dict):
+        raise ValueError(f"{DEFAULT_CONFIG_PATH}: expected a mapping of settings")
+    return raw
+
+
+def packaged_default(*path: str) -> Any:
+    """The value at ``path`` in ``models/config_default.yaml`` (read once, copied out).
+
+    Raises:
+        ValueError: The packaged file has no such key (a field without its default).
+    """
+    node: Any = _packaged()
+    for i, key in enumerate(path):
+        if not isinstance(node, dict) or key not in node:
+            raise ValueError(
+                f"{DEFAULT_CONFIG_PATH} has no {'.'.join(path[: i + 1])}: every training "
+                "setting needs its default there"
+            )
+        node = node[key]
+    return copy.deepcopy(node)
+
+
+def _default(*path: str, **constraints: Any) -> Any:
+    """A pydantic field whose default is read from the packaged YAML when needed."""
+    return Field(default_factory=functools.partial(packaged_default, *path), **constraints)
+
+
 class LightGBMParams(BaseModel):
     """LightGBM settings that are good without a hyperparameter search."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
 
-    learning_rate: float = Field(default=0.03, gt=0, le=1)
-    num_leaves: int = Field(default=31, ge=2)
-    min_child_samples: int = Field(default=50, ge=1)
-    feature_fraction: float = Field(default=0.5, gt=0, le=1)
-    bagging_fraction: float = Field(default=0.8, gt=0, le=1)
-    bagging_freq: int = Field(default=1, ge=0)
-    lambda_l2: float = Field(default=1.0, ge=0)
-    n_estimators: int = Field(default=1000, ge=1)
-    early_stopping_rounds: int = Field(default=50, ge=1)
-    num_threads: int = Field(default=1, ge=1)
-    class_weight: Literal["balanced"] | None = None
-    extra: dict[str, Any] = Field(default_factory=dict)
+    learning_rate: float = _default("lightgbm", "learning_rate", gt=0, le=1)
+    num_leaves: int = _default("lightgbm", "num_leaves", ge=2)
+    min_child_samples: int = _default("lightgbm", "min_child_samples", ge=1)
+    feature_fraction: float = _default("lightgbm", "feature_fraction", gt=0, le=1)
+    bagging_fraction: float = _default("lightgbm", "bagging_fraction", gt=0, le=1)
+    bagging_freq: int = _default("lightgbm", "bagging_freq", ge=0)
+    lambda_l2: float = _default("lightgbm", "lambda_l2", ge=0)
+    n_estimators: int = _default("lightgbm", "n_estimators", ge=1)
+    early_stopping_rounds: int = _default("lightgbm", "early_stopping_rounds", ge=1)
+    num_threads: int = _default("lightgbm", "num_threads", ge=1)
+    class_weight: Literal["balanced"] | None = _default("lightgbm", "class_weight")
+    refit_on_stopping_rows: bool = _default("lightgbm", "refit_on_stopping_rows")
+    extra: dict[str, Any] = _default("lightgbm", "extra")
+
+
+class SmallData(BaseModel):
+    """LightGBM values for small training slices (thousands of rows, a few columns).
+
+    Attributes:
+        rows_below: Training slices with fewer rows than this use ``lightgbm``'s values
+            (None: never).
+        lightgbm: LightGBM fields and their small-data values; a field the config sets
+            itself is never replaced (see :meth:`TrainConfig.for_training_rows`).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+    rows_below: int | None = _default("small_data", "rows_below", ge=1)
+    lightgbm: dict[str, Any] = _default("small_data", "lightgbm")
+
+    @model_validator(mode="after")
+    def _known_fields(self) -> SmallData:
+        unknown = sorted(set(self.lightgbm) - set(LightGBMParams.model_fields))
+        if unknown:
+            raise ValueError(
+                f"small_data.lightgbm: unknown LightGBM setting(s) {unknown}; use fields of "
+                f"lightgbm ({', '.join(LightGBMParams.model_fields)})"
+            )
+        LightGBMParams.model_validate(self.lightgbm)  # the values must be valid too
+        return self
 
 
 class QualityGates(BaseModel):
     """Thresholds a new model must pass on the test slice before it may become champion."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
 
-    min_auc: float = Field(default=0.7, ge=0, le=1)
-    max_ece: float = Field(default=0.05, ge=0, le=1)
-    min_top_decile_lift: float | None = Field(default=None, ge=0)
-    min_auc_over_manual: float | None = None
+    min_auc: float = _default("gates", "min_auc", ge=0, le=1)
+    max_ece: float = _default("gates", "max_ece", ge=0, le=1)
+    min_top_decile_lift: float | None = _default("gates", "min_top_decile_lift", ge=0)
+    min_auc_over_manual: float | None = _default("gates", "min_auc_over_manual")
 
 
 class TrainConfig(BaseModel):
@@ -75,6 +137,7 @@ class TrainConfig(BaseModel):
         test_share: ``first_touch``: share of rows (the latest) for the test.
         seed: Seed for LightGBM, calibration split and search.
         lightgbm: LightGBM parameters.
+        small_data: LightGBM values for training slices with few rows.
         calibration: ``auto`` picks isotonic or Platt by held-out log loss.
         gates: Promotion quality gates.
         capacity_k: Fraction of leads sales can work (precision/recall at top k).
@@ -83,34 +146,56 @@ class TrainConfig(BaseModel):
         search_max_trials: Upper bound on search trials (keeps runs reproducible).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
 
-    model_name: str = Field(default="leadscore-conversion", min_length=1)
-    scorer_name: str | None = Field(default=None, min_length=1)
-    experiment_name: str = Field(default="leadscore", min_length=1)
-    tracking_uri: str | None = None
-    framing: Literal["auto", "snapshots", "first_touch"] = "auto"
-    horizon_days: int | None = Field(default=None, ge=1)
+    model_name: str = _default("model_name", min_length=1)
+    scorer_name: str | None = _default("scorer_name", min_length=1)
+    experiment_name: str = _default("experiment_name", min_length=1)
+    tracking_uri: str | None = _default("tracking_uri")
+    framing: Literal["auto", "snapshots", "first_touch"] = _default("framing")
+    horizon_days: int | None = _default("horizon_days", ge=1)
+    # defined once for the features layer too (snapshot_schedule): features.training_set
     train_snapshots: int = Field(default=TRAIN_SNAPSHOTS, ge=1)
-    valid_snapshots: int = Field(default=1, ge=1)
-    test_snapshots: int = Field(default=1, ge=1)
-    every_days: int | None = Field(default=None, ge=1)
-    first_touch_delay_days: int = Field(default=1, ge=1)
-    valid_share: float = Field(default=0.2, gt=0, lt=0.5)
-    test_share: float = Field(default=0.2, gt=0, lt=0.5)
-    seed: int = 0
+    valid_snapshots: int = _default("valid_snapshots", ge=1)
+    test_snapshots: int = _default("test_snapshots", ge=1)
+    every_days: int | None = _default("every_days", ge=1)
+    first_touch_delay_days: int = _default("first_touch_delay_days", ge=1)
+    valid_share: float = _default("valid_share", gt=0, lt=0.5)
+    test_share: float = _default("test_share", gt=0, lt=0.5)
+    seed: int = _default("seed")
     lightgbm: LightGBMParams = Field(default_factory=LightGBMParams)
-    calibration: Literal["auto", "isotonic", "platt"] = "auto"
+    small_data: SmallData = Field(default_factory=SmallData)
+    calibration: Literal["auto", "isotonic", "platt"] = _default("calibration")
     gates: QualityGates = Field(default_factory=QualityGates)
-    capacity_k: float = Field(default=0.1, gt=0, le=1)
-    segments: tuple[str, ...] = ("lead_source", "region", "company_size")
-    search_budget_seconds: float | None = Field(default=None, gt=0)
-    search_max_trials: int = Field(default=20, ge=1)
+    capacity_k: float = _default("capacity_k", gt=0, le=1)
+    segments: tuple[str, ...] = _default("segments")
+    search_budget_seconds: float | None = _default("search_budget_seconds", gt=0)
+    search_max_trials: int = _default("search_max_trials", ge=1)
 
     @property
     def registered_scorer_name(self) -> str:
         """The scorer's registered name: ``scorer_name``, else :func:`scorer_name_for`."""
         return self.scorer_name or scorer_name_for(self.model_name)
+
+    def for_training_rows(self, rows: int) -> TrainConfig:
+        """The config a training slice of ``rows`` rows trains with.
+
+        Below ``small_data.rows_below`` rows, the ``small_data.lightgbm`` values replace
+        the LightGBM fields that still hold their packaged default (a value changed in a
+        project's YAML file or in code is kept), so small, narrow data gets shallower trees
+        and a lower learning rate without a per-dataset switch.
+        """
+        small = self.small_data
+        if small.rows_below is None or rows >= small.rows_below:
+            return self
+        update = {
+            k: v
+            for k, v in small.lightgbm.items()
+            if getattr(self.lightgbm, k) == packaged_default("lightgbm", k)
+        }
+        if not update:
+            return self
+        return self.model_copy(update={"lightgbm": self.lightgbm.model_copy(update=update)})
 
 
 def scorer_name_for(model_name: str) -> str:

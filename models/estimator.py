@@ -79,6 +79,15 @@ def train_booster(
     )
 
 
+def refit_booster(
+    params: dict[str, Any], X: pd.DataFrame, y: np.ndarray, rounds: int, pos_weight: float = 1.0
+) -> lgb.Booster:
+    """Train a booster for exactly ``rounds`` rounds on ``X`` (no early stopping)."""
+    weights = None if pos_weight == 1.0 else np.where(y == 1, pos_weight, 1.0)
+    train_set = lgb.Dataset(X, label=y, weight=weights, categorical_feature="auto")
+    return lgb.train({**params, "metric": "binary_logloss"}, train_set, num_boost_round=rounds)
+
+
 MIN_CALIB_PER_CLASS = 2 * MIN_PER_CLASS
 """Rows of each class in the calibration slice: ``auto`` fits a calibrator on each half."""
 MIN_VALID_PER_CLASS = 2 * MIN_CALIB_PER_CLASS
@@ -95,17 +104,25 @@ def _check_class_counts(y: np.ndarray, minimum: int, name: str) -> None:
         )
 
 
-# one source for the defaults: the config's, so direct users get what training uses
-_DEFAULTS = LightGBMParams()
+# LightGBM settings whose None means "the packaged default" (models/config_default.yaml,
+# read when fitting, so direct users get what training uses and nothing runs at import)
+_FROM_CONFIG = (
+    "learning_rate", "num_leaves", "min_child_samples", "feature_fraction", "bagging_fraction",
+    "bagging_freq", "lambda_l2", "n_estimators", "early_stopping_rounds", "num_threads",
+    "refit_on_stopping_rows",
+)  # fmt: skip
 # estimator parameters that steer fitting rather than being passed to LightGBM as they are
 _NOT_BOOSTER_PARAMS = frozenset(
     ("n_estimators", "early_stopping_rounds", "class_weight", "calibration", "seed", "num_threads")
-    + ("extra_params",)
+    + ("extra_params", "refit_on_stopping_rows")
 )
 
 
 class ConversionModel(ClassifierMixin, BaseEstimator):
     """Calibrated LightGBM classifier for P(convert within the horizon).
+
+    Every LightGBM setting left at None takes its value from ``models/config_default.yaml``
+    (:class:`models.config.LightGBMParams`) when the model is fitted.
 
     Args:
         learning_rate: Boosting learning rate.
@@ -123,24 +140,29 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
         seed: Seed of LightGBM and of the calibration split.
         num_threads: LightGBM threads.
         extra_params: Further LightGBM parameters, passed through.
+        refit_on_stopping_rows: After early stopping chose the number of trees, train the
+            booster again with that many trees on the training rows plus the rows that
+            chose it (the early-stopping half of the validation slice: the newest rows of
+            time data); the calibration rows stay unseen.
     """
 
     def __init__(
         self,
-        learning_rate: float = _DEFAULTS.learning_rate,
-        num_leaves: int = _DEFAULTS.num_leaves,
-        min_child_samples: int = _DEFAULTS.min_child_samples,
-        feature_fraction: float = _DEFAULTS.feature_fraction,
-        bagging_fraction: float = _DEFAULTS.bagging_fraction,
-        bagging_freq: int = _DEFAULTS.bagging_freq,
-        lambda_l2: float = _DEFAULTS.lambda_l2,
-        n_estimators: int = _DEFAULTS.n_estimators,
-        early_stopping_rounds: int = _DEFAULTS.early_stopping_rounds,
+        learning_rate: float | None = None,
+        num_leaves: int | None = None,
+        min_child_samples: int | None = None,
+        feature_fraction: float | None = None,
+        bagging_fraction: float | None = None,
+        bagging_freq: int | None = None,
+        lambda_l2: float | None = None,
+        n_estimators: int | None = None,
+        early_stopping_rounds: int | None = None,
         class_weight: Literal["balanced"] | None = None,
         calibration: Literal["auto", "isotonic", "platt"] = "auto",
         seed: int = 0,
-        num_threads: int = 1,
+        num_threads: int | None = None,
         extra_params: dict[str, Any] | None = None,
+        refit_on_stopping_rows: bool | None = None,
     ) -> None:
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -156,11 +178,24 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
         self.seed = seed
         self.num_threads = num_threads
         self.extra_params = extra_params
+        self.refit_on_stopping_rows = refit_on_stopping_rows
+
+    def settings(self) -> dict[str, Any]:
+        """Every parameter, with the LightGBM settings left at None filled from the config."""
+        params = self.get_params()
+        missing = [k for k in _FROM_CONFIG if params[k] is None]
+        if missing:
+            defaults = LightGBMParams()
+            params.update({k: getattr(defaults, k) for k in missing})
+        return params
 
     def lgb_params(self) -> dict[str, Any]:
         """The LightGBM parameters this estimator trains with (before class weighting)."""
-        params = {k: v for k, v in self.get_params().items() if k not in _NOT_BOOSTER_PARAMS}
-        return booster_params({**params, **(self.extra_params or {})}, self.seed, self.num_threads)
+        settings = self.settings()
+        params = {k: v for k, v in settings.items() if k not in _NOT_BOOSTER_PARAMS}
+        return booster_params(
+            {**params, **(self.extra_params or {})}, self.seed, settings["num_threads"]
+        )
 
     def fit(
         self,
@@ -172,7 +207,8 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
         X_calib: pd.DataFrame | None = None,
         y_calib: Any = None,
     ) -> ConversionModel:
-        """Train the booster with early stopping, then calibrate it.
+        """Train the booster with early stopping (then again on more rows when
+        ``refit_on_stopping_rows``), then calibrate it.
 
         Args:
             X: Training features: numeric, boolean or pandas ``category`` columns.
@@ -215,19 +251,26 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
             pos_weight = float((y_fit == 0).sum() / (y_fit == 1).sum())
         elif self.class_weight is not None:
             raise ValueError(f"class_weight={self.class_weight!r}; use 'balanced' or None")
+        settings = self.settings()
         self.booster_ = train_booster(
             self.lgb_params(),
             X_fit,
             y_fit,
             X_stop,
             y_stop,
-            n_estimators=self.n_estimators,
-            early_stopping_rounds=self.early_stopping_rounds,
+            n_estimators=settings["n_estimators"],
+            early_stopping_rounds=settings["early_stopping_rounds"],
             pos_weight=pos_weight,
         )
         self.best_iteration_ = int(
             self.booster_.best_iteration or self.booster_.current_iteration()
         )
+        if settings["refit_on_stopping_rows"]:
+            both = pd.concat([X_fit, X_stop])
+            y_both = np.r_[y_fit, y_stop]
+            self.booster_ = refit_booster(
+                self.lgb_params(), both, y_both, self.best_iteration_, pos_weight
+            )
         margin = self._margin(X_cal)
         self.calibrator_, self.calibration_method_, self.calibration_scores_ = fit_calibrator(
             margin, y_cal, self.calibration, self.seed

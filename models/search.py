@@ -77,7 +77,8 @@ def random_search(
     y_val = check_target(y_valid, len(X_val), "y_valid", need_both=True)
     stop_idx, _ = stratified_halves(y_val, model.seed)
     X_stop, y_stop = X_val.iloc[stop_idx], y_val[stop_idx]
-    defaults = {k: model.get_params()[k] for k in SEARCH_SPACE}
+    settings = model.settings()
+    defaults = {k: settings[k] for k in SEARCH_SPACE}
     sampled = ParameterSampler(SEARCH_SPACE, n_iter=max_trials - 1, random_state=model.seed)
     start = time.monotonic()
     rows: list[dict[str, Any]] = []
@@ -91,8 +92,8 @@ def random_search(
             y_fit,
             X_stop,
             y_stop,
-            n_estimators=model.n_estimators,
-            early_stopping_rounds=model.early_stopping_rounds,
+            n_estimators=settings["n_estimators"],
+            early_stopping_rounds=settings["early_stopping_rounds"],
         )
         rows.append(
             {

@@ -109,7 +109,8 @@ def train_and_register(
         y_valid: Validation labels.
         X_test: Test features (newest); used only for evaluation and champion comparison.
         y_test: Test labels.
-        config: Training config.
+        config: Training config (its small-data LightGBM values apply when ``X_train`` has
+            fewer rows than ``config.small_data.rows_below``: what is logged is what ran).
         manual_score_test: The manual rulebook's score of the test rows, to compare against.
         segments_test: Segment columns (lead source, region, company size) of the test rows.
         extra_artifacts: Further artifacts to log (see :class:`RunContext`).
@@ -122,6 +123,7 @@ def train_and_register(
         The run id, model URI, fitted model, evaluation, metrics and promotion decision.
     """
     uri = tracking_uri or config.tracking_uri or default_tracking_uri(workdir or Path.cwd())
+    config = config.for_training_rows(len(X_train))
     y_tr = check_target(y_train, len(X_train), "y_train", need_both=True)
     y_va = check_target(y_valid, len(X_valid), "y_valid", need_both=True)
     y_te = check_target(y_test, len(X_test), "y_test", need_both=True)

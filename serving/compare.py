@@ -6,6 +6,10 @@ newest period whose outcomes are known: every lead scored at ``as_of`` gets the 
 and scores of the training period (``reference_as_of``) with that period. Backtests replay
 other rulebooks over the same period. The report settings are the scorer's (its run
 configuration's ``report``: :class:`serving.report.settings.ReportSettings`).
+
+A ``first_touch`` scorer is compared as it was trained (:func:`first_touch_period`): the
+contacts created in the period, each scored, ruled and labelled at its own first touch
+(midnight of its creation day + the delay), over the scorer's horizon.
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ import numpy as np
 import pandas as pd
 
 from features.crm import CrmTables
+from features.first_touch import day_tables, first_touch_labels, latest_share_start
 from features.fit import fit_features
-from features.training_set import outcome_labels
+from features.schema import POSITIVE_OUTCOMES
+from features.training_set import data_end_of, outcome_labels
 from rules import Rulebook, score_rulebook
 from serving.report.backtest import BacktestResult
 from serving.report.inputs import ComparisonInputs
@@ -93,6 +99,87 @@ def _drift_frame(scorer: LeadScorer, tables: CrmTables, as_of: pd.Timestamp) -> 
     return _drift_columns(prepared.frame, scorer.score_frame(prepared.frame, explain=False))
 
 
+def first_touch_period(
+    tables: CrmTables,
+    horizon_days: int,
+    delay_days: int,
+    share: float,
+    start: pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """The contacts a ``first_touch`` scorer is compared on, with their ``as_of`` and label.
+
+    Eligible as in training (:func:`features.first_touch.first_touch_labels`: label window
+    inside the data, not converted at first touch, ...); the period is the latest ``share``
+    of them by ``as_of`` (on the training data: its test slice), or those from ``start``.
+
+    Returns:
+        Indexed by ``contact_id``: ``as_of`` and ``y``, oldest first.
+
+    Raises:
+        ValueError: No contact of the period has a complete label window; the message
+            gives the last first touch that has one.
+    """
+    labels = first_touch_labels(
+        tables, horizon_days, delay_days, data_end_of(tables), POSITIVE_OUTCOMES
+    )
+    eligible = labels.loc[labels["eligible"].to_numpy(), ["as_of", "y"]]
+    if eligible.empty:
+        raise ValueError(
+            f"no contact has a complete {horizon_days}-day label window after its first "
+            "touch in this data: compare needs outcomes known for at least one contact"
+        )
+    as_of = pd.Series(pd.to_datetime(eligible["as_of"], utc=True).to_numpy(), index=eligible.index)
+    begin = latest_share_start(as_of, share) if start is None else pd.Timestamp(start)
+    chosen = eligible.loc[(as_of >= begin).to_numpy()]
+    if chosen.empty:
+        raise ValueError(
+            f"no contact first touched from {begin:%Y-%m-%d} on has a complete "
+            f"{horizon_days}-day label window (the last one is {as_of.max():%Y-%m-%d}): "
+            "pass an earlier --as-of"
+        )
+    return chosen.assign(as_of=as_of.loc[chosen.index]).sort_values("as_of", kind="stable")
+
+
+def _first_touch_scores(
+    tables: CrmTables, scorer: LeadScorer, period: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Scores (with explanations) and rule breakdown of each period contact at its own
+    ``as_of``: one pass per first-touch day over that day's contacts and their accounts."""
+    scores, breakdowns = [], []
+    for day, group in period.groupby("as_of", sort=True):
+        ids = pd.Index(group.index.astype("str"))
+        sub = day_tables(tables, pd.Index(group.index))
+        # the whole activity table: the scorer checks the data's shape (history or not) on
+        # it, and a day whose leads did nothing yet is no history-less export
+        sub = CrmTables(sub.contacts, sub.accounts, tables.activities, sub.outcomes)
+        prepared = scorer.prepare(sub, pd.Timestamp(day))
+        if prepared.rules is None:
+            raise ValueError("the scorer returned no rule scores; cannot build rule evidence")
+        scored = scorer.score_frame(prepared.frame, explain=True).reset_index(drop=True)
+        scored["contact_id"] = scored["contact_id"].astype("str")
+        scores.append(scored.loc[scored["contact_id"].isin(ids).to_numpy()])
+        breakdown = prepared.rules.breakdown
+        breakdowns.append(breakdown.loc[breakdown["contact_id"].astype("str").isin(ids)])
+    return (
+        pd.concat(scores, ignore_index=True),
+        pd.concat(breakdowns, ignore_index=True),
+    )
+
+
+def _stages(
+    tables: CrmTables, book: Rulebook, as_of: pd.Timestamp, first_touch: pd.DataFrame | None
+) -> pd.Series:
+    """A rulebook's stage per contact at ``as_of``, or at each first-touch day's own."""
+    if first_touch is None:
+        return score_rulebook(tables, book, as_of).scores.set_index("contact_id")["stage"]
+    parts = []
+    for day, group in first_touch.groupby("as_of", sort=True):
+        sub = day_tables(tables, pd.Index(group.index))
+        scores = score_rulebook(sub, book, pd.Timestamp(day)).scores.set_index("contact_id")
+        parts.append(scores["stage"].loc[scores.index.isin(group.index)])
+    return pd.concat(parts)
+
+
 def comparison_inputs(
     tables: CrmTables,
     scorer: LeadScorer,
@@ -103,6 +190,7 @@ def comparison_inputs(
     backtest_rulebooks: Mapping[str, Rulebook] | None = None,
     capacity_k: Sequence[int] | None = None,
     model_version: str = "",
+    first_touch: pd.DataFrame | None = None,
 ) -> ComparisonInputs:
     """Score the period at ``as_of`` and label it: the report's inputs.
 
@@ -116,15 +204,29 @@ def comparison_inputs(
         capacity_k: Leads sales can work over the period (default: the blend's cumulative
             tier capacities, see :func:`capacity_of`).
         model_version: Shown in the header.
+        first_touch: A ``first_touch`` scorer's period (:func:`first_touch_period`): its
+            contacts are scored and labelled at their own ``as_of`` instead (``as_of`` is
+            then the period's start; no drift section, no reference snapshot).
 
     Returns:
         Inputs for :func:`serving.report.build_report`.
     """
-    # one pass at as_of serves the scores, the rule hits and the drift's current side
-    prepared = scorer.prepare(tables, as_of)
-    scores = scorer.score_frame(prepared.frame, explain=True).reset_index(drop=True)
-    scores["contact_id"] = scores["contact_id"].astype("str")
-    labels = outcome_labels(tables, pd.Index(scores["contact_id"]), as_of, horizon_days)
+    prepared = None
+    if first_touch is not None:
+        scores, breakdown = _first_touch_scores(tables, scorer, first_touch)
+        period = first_touch.set_axis(first_touch.index.astype("str"))
+        labels = pd.DataFrame(
+            {"y": period["y"].reindex(scores["contact_id"]).to_numpy(), "eligible": True}
+        )
+        reference_as_of = None
+    else:  # one pass at as_of serves the scores, the rule hits and the drift's current side
+        prepared = scorer.prepare(tables, as_of)
+        if prepared.rules is None:  # prepare() always returns the rulebook result
+            raise ValueError("the scorer returned no rule scores; cannot build rule evidence")
+        breakdown = prepared.rules.breakdown
+        scores = scorer.score_frame(prepared.frame, explain=True).reset_index(drop=True)
+        scores["contact_id"] = scores["contact_id"].astype("str")
+        labels = outcome_labels(tables, pd.Index(scores["contact_id"]), as_of, horizon_days)
     segments = _segments(tables, scorer).reindex(scores["contact_id"].to_numpy())
     scored = pd.DataFrame(
         {
@@ -142,9 +244,6 @@ def comparison_inputs(
         }
     ).loc[labels["eligible"].to_numpy()]
     rulebook = scorer.rulebook_
-    if prepared.rules is None:  # prepare() always returns the rulebook result
-        raise ValueError("the scorer returned no rule scores; cannot build rule evidence")
-    breakdown = prepared.rules.breakdown
     hits = _rule_hits(
         breakdown,
         scored["contact_id"],
@@ -157,12 +256,12 @@ def comparison_inputs(
     y = pd.Series(scored["y"].to_numpy(), index=scored["contact_id"].to_numpy())
     backtests = [BacktestResult("current", scored.set_index("contact_id")["manual_stage"], y)]
     for name, book in (backtest_rulebooks or {}).items():
-        stages = score_rulebook(tables, book, as_of).scores.set_index("contact_id")["stage"]
+        stages = _stages(tables, book, as_of, first_touch)
         backtests.append(BacktestResult(name, stages.astype("str").reindex(y.index), y))
     n = len(scored)
     k = [max(1, min(int(x), n)) for x in capacity_k or capacity_of(scorer.blend, n)]
     drift_ref = drift_cur = None
-    if reference_as_of is not None:
+    if reference_as_of is not None and prepared is not None:
         drift_ref = _drift_frame(scorer, tables, reference_as_of)
         drift_cur = _drift_columns(prepared.frame, scores)
     values = np.array(list(points.values()) or [0.0, 1.0])
@@ -178,7 +277,12 @@ def comparison_inputs(
         drift_reference=drift_ref,
         drift_current=drift_cur,
         backtests=backtests,
-        as_of=f"{as_of:%Y-%m-%d}",
+        as_of=(
+            f"{as_of:%Y-%m-%d}"
+            if first_touch is None
+            else f"first touch {first_touch['as_of'].min():%Y-%m-%d} to "
+            f"{first_touch['as_of'].max():%Y-%m-%d}"
+        ),
         model_version=model_version,
         rulebook_version=f"{rulebook.name} v{rulebook.version}",
         blend=blend_view(scorer.blend, scored, min(k)) if scored["y"].nunique() == 2 else None,

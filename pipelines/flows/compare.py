@@ -19,7 +19,7 @@ from models.tracking import artifact_location_for, ensure_experiment, existing_t
 from pipelines.flows.common import retry_transient, validate_crm
 from rules import load_rulebook
 from serving.batch_summary import validation_note
-from serving.compare import comparison_inputs
+from serving.compare import comparison_inputs, first_touch_period
 from serving.report import (
     ComparisonReport,
     build_report,
@@ -53,6 +53,11 @@ def compare(
     """Score and label the held-out period, replay the backtests, build the report.
 
     The label horizon and the training period come from the scorer's run configuration.
+    A ``first_touch`` scorer is compared on the contacts first touched in the period
+    (default: the latest ``test_share`` of those whose label window is complete, as in
+    training; ``as_of``: those from that day on), each scored and labelled at its own
+    first touch; a snapshot scorer at ``as_of`` (default: the newest snapshot whose label
+    window is complete).
     """
     if loaded.scorer.spec_ is None:
         raise ValueError(
@@ -62,25 +67,35 @@ def compare(
             "and the MLflow run's metrics and plots)"
         )
     horizon_days = loaded.scorer.horizon_days()
-    train_dates, _, test_date = snapshot_schedule(data_end_of(tables), horizon_days)
-    when = utc_time(as_of, "as_of") if as_of else test_date
-    created = pd.to_datetime(tables.contacts["created_at"], utc=True)
-    if not (created < when).any():
-        raise ValueError(
-            f"no contact was created before as_of {when:%Y-%m-%d} (contacts are created "
-            f"from {created.min():%Y-%m-%d} to {created.max():%Y-%m-%d}); pass a later --as-of"
+    run = loaded.scorer.run_config_
+    start = utc_time(as_of, "as_of") if as_of else None
+    period = None
+    if run is not None and run.framing == "first_touch":  # compared as it was trained
+        period = first_touch_period(
+            tables, horizon_days, run.train.first_touch_delay_days, run.train.test_share, start
         )
+        when, reference = pd.Timestamp(period["as_of"].min()), None
+    else:
+        train_dates, _, test_date = snapshot_schedule(data_end_of(tables), horizon_days)
+        when, reference = start or test_date, train_dates[-1]
+        created = pd.to_datetime(tables.contacts["created_at"], utc=True)
+        if not (created < when).any():
+            raise ValueError(
+                f"no contact was created before as_of {when:%Y-%m-%d} (contacts are created "
+                f"from {created.min():%Y-%m-%d} to {created.max():%Y-%m-%d}); pass a later "
+                "--as-of"
+            )
     inputs = comparison_inputs(
         tables,
         loaded.scorer,
         when,
         horizon_days,
-        reference_as_of=train_dates[-1],
+        reference_as_of=reference,
         backtest_rulebooks={Path(p).stem: load_rulebook(p) for p in backtest_rulebooks},
         model_version=f"{loaded.model_name} v{loaded.model_version}",
+        first_touch=period,
     )
     notes = list(input_notes)
-    run = loaded.scorer.run_config_
     if run is not None and run.rulebook.empty:
         notes.append(
             "No rulebook: the scorer was trained with the empty rulebook (no --rulebook fitted "
@@ -128,7 +143,8 @@ def compare_flow(
         workdir: Working directory of the embedded MLflow store.
         mapping: Column mapping for non-canonical exports.
         tracking_uri: MLflow tracking URI (default: the embedded store in ``workdir``).
-        as_of: Start of the compared period (default: the newest with complete outcomes).
+        as_of: Start of the compared period (default: the newest with complete outcomes;
+            for a ``first_touch`` scorer the latest test share of first touches).
         backtest_rulebooks: Other rulebook files to replay over the same period.
         bots_path: Bot filter settings YAML (default: features/bots/default.yaml).
 

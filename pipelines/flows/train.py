@@ -232,6 +232,7 @@ def train_flow(
                 "first_touch_delay_days": plan.delay_days or config.first_touch_delay_days,
             }
         )
+    config = config.for_training_rows(len(slices.train.y))  # small data: simpler trees
     run_config = RunConfig(
         framing="flat" if plan is None else plan.framing,
         train=config,

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks.real_data import END, START, _baseline_auc, table, write_readme
+from benchmarks.real_data import END, START, _baseline_auc, baseline, table, write_readme
+from features.crm import CrmTables
+from features.schema import TABLES
+from pipelines.training_data import flat_slices
 
 RESULT = {
     "data set": "Olist", "mapping": "olist", "framing": "first_touch", "horizon_days": 90,
@@ -40,3 +44,51 @@ def test_the_baseline_ranks_a_column_that_decides_the_label_perfectly() -> None:
     y = (train["origin"] == "a").astype(int).to_numpy()
     test = pd.DataFrame({"origin": ["b", "a", "b", "a"], "visits": [1, 2, 3, 4]})
     assert _baseline_auc(train, y, test, [0, 1, 0, 1]) == 1.0
+
+
+def _frame(table: str, rows: list[dict]) -> pd.DataFrame:
+    """A canonical frame of ``table`` (schema columns, missing ones null) plus extras."""
+    raw = pd.DataFrame(rows)
+    names = list(TABLES[table].names)
+    out = pd.DataFrame({c: raw[c] if c in raw else pd.Series(None, index=raw.index) for c in names})
+    for col, dtype in TABLES[table].dtypes().items():
+        if dtype == "category":
+            allowed = TABLES[table].column(col).allowed
+            out[col] = pd.Categorical(out[col].astype("object"), categories=allowed)
+        else:
+            out[col] = out[col].astype(dtype)
+    return pd.concat([out, raw.drop(columns=[c for c in names if c in raw])], axis=1)
+
+
+def test_the_baseline_uses_only_the_columns_the_leakage_guard_allows_the_model() -> None:
+    rng = np.random.default_rng(0)
+    n = 400
+    y = rng.integers(0, 2, n)
+    signal = y + rng.normal(0, 1.5, n)  # an honest, noisy column
+    day = pd.Timestamp("2020-01-01", tz="UTC")
+    contacts = _frame(
+        "contacts",
+        [
+            {"contact_id": f"c{i}", "created_at": day, "visits": float(signal[i]),
+             "sales_note": "closed" if y[i] else "lost"}  # written after the outcome: a leak
+            for i in range(n)
+        ],
+    )  # fmt: skip
+    outcomes = _frame(
+        "outcomes",
+        [{"contact_id": f"c{i}", "converted_at": day, "outcome": "won"} for i in np.flatnonzero(y)],
+    )
+    tables = CrmTables(contacts, _frame("accounts", []), _frame("activities", []), outcomes)
+    slices = flat_slices(tables, rulebook=None)
+    assert "sales_note" in slices.leakage.excluded
+    # the same rows, fitted on train + valid, with the leak and without it
+    rows = {p: getattr(slices, p).contact_id.astype(str).str[1:].astype(int) for p in
+            ("train", "valid", "test")}  # fmt: skip
+    fit = np.r_[rows["train"], rows["valid"]]
+    test = rows["test"].to_numpy()
+    frame = pd.DataFrame({"visits": signal, "sales_note": np.where(y == 1, "closed", "lost")})
+    assert _baseline_auc(frame.iloc[fit], y[fit], frame.iloc[test], y[test]) == 1.0
+    honest = _baseline_auc(frame.iloc[fit][["visits"]], y[fit], frame.iloc[test][["visits"]],
+                           y[test])  # fmt: skip
+    assert baseline(slices) == pytest.approx(honest)
+    assert honest < 0.9

@@ -7,7 +7,12 @@ import pytest
 from test_build import _frame
 
 from features.crm import CrmTables
-from features.first_touch import first_touch_as_of, first_touch_features, first_touch_labels
+from features.first_touch import (
+    OUTCOMES_NOT_LOGGED,
+    first_touch_as_of,
+    first_touch_features,
+    first_touch_labels,
+)
 from features.spec import load_feature_spec
 
 T = pd.Timestamp("2026-05-04T10:00", tz="UTC")  # c1's creation
@@ -84,3 +89,35 @@ def test_labels_count_the_first_conversion_within_the_horizon_after_as_of() -> N
     young = first_touch_labels(tables, 30, 1, end, ("opportunity", "won"))
     assert young.loc["c1", "reason"] == "label window ends after the data"  # 05-05 + 30 days
     assert young.loc["c2", "eligible"]  # c2's as_of is 3 days earlier: 05-02 + 30 <= end
+
+
+def test_contacts_before_a_late_outcome_log_are_left_out() -> None:
+    day = pd.Timestamp("2026-01-10", tz="UTC")
+    # the first contact is created on 01-05, the first outcome is on 01-10: 5 days later,
+    # so the log counts as started late for a 3-day horizon and on time for a 7-day one
+    contacts = _frame(
+        "contacts",
+        [
+            {"contact_id": "early", "created_at": day - pd.Timedelta(days=5)},  # as_of 01-06
+            {"contact_id": "edge", "created_at": day - pd.Timedelta(hours=12)},  # as_of 01-10
+            {"contact_id": "late", "created_at": day + pd.Timedelta(days=2)},  # as_of 01-13
+        ],
+    )
+    outcomes = _frame(
+        "outcomes",
+        [  # the log starts with a lost deal on 01-10 (any outcome counts, not only wins)
+            {"contact_id": "edge", "converted_at": day, "outcome": "lost"},
+            {"contact_id": "late", "converted_at": day + pd.Timedelta(days=4), "outcome": "won"},
+        ],
+    )
+    tables = CrmTables(contacts, _frame("accounts", []), _frame("activities", []), outcomes)
+    end = day + pd.Timedelta(days=60)
+    labels = first_touch_labels(tables, 3, 1, end, ("won",))
+    assert labels["reason"].to_dict() == {"early": OUTCOMES_NOT_LOGGED, "edge": "", "late": ""}
+    # late: as_of 01-13 midnight, won 01-14, within both horizons
+    assert labels["y"].to_dict() == {"early": 0, "edge": 0, "late": 1}
+    week = first_touch_labels(tables, 7, 1, end, ("won",))
+    assert week["eligible"].all()  # within 7 days of the first contact: the log is on time
+    assert week["y"].to_dict() == {"early": 0, "edge": 0, "late": 1}
+    no_log = CrmTables(contacts, tables.accounts, tables.activities, outcomes.iloc[:0])
+    assert first_touch_labels(no_log, 3, 1, end, ("won",))["eligible"].all()

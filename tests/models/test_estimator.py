@@ -175,3 +175,30 @@ def test_separate_calibration_slice(leads):
 def test_feature_importance_ranks_the_real_signal_above_noise(fitted):
     importance = fitted.feature_importance().set_index("feature")
     assert importance.loc["visits_30d", "gain"] > importance.loc["noise", "gain"]
+
+
+def test_refit_trains_the_chosen_trees_on_the_training_and_stopping_rows(leads):
+    import lightgbm as lgb
+
+    from models.frames import align_features
+    from models.splits import stratified_halves
+
+    X, y = leads.slice("train")
+    Xv, yv = leads.slice("valid")
+    once = quick_model(refit_on_stopping_rows=False).fit(X, y, X_valid=Xv, y_valid=yv)
+    model = quick_model(refit_on_stopping_rows=True).fit(X, y, X_valid=Xv, y_valid=yv)
+    # early stopping chose the same number of trees; the final booster has exactly that many
+    assert model.best_iteration_ == once.best_iteration_
+    assert model.booster_.current_iteration() == model.best_iteration_
+    # the same booster, trained independently on train + the early-stopping half
+    stop, _ = stratified_halves(np.asarray(yv), model.seed)
+    cats = model.categories_
+    both = pd.concat([X, Xv.iloc[stop]])
+    aligned = align_features(both, model.feature_names_, cats, "X")
+    labels = np.r_[np.asarray(y), np.asarray(yv)[stop]]
+    params = {**model.lgb_params(), "metric": "binary_logloss"}
+    booster = lgb.train(params, lgb.Dataset(aligned, label=labels), model.best_iteration_)
+    Xt, _ = leads.slice("test")
+    expected = booster.predict(align_features(Xt, model.feature_names_, cats, "X"), raw_score=True)
+    np.testing.assert_allclose(model.predict_raw(Xt), expected)
+    assert not np.allclose(once.predict_raw(Xt), expected)  # the refit changed the model

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from features.training_set import TRAIN_SNAPSHOTS
 from models.config import DEFAULT_CONFIG_PATH, LightGBMParams
 from models.train import model_from_config
 from rules import load_rulebook
@@ -35,7 +36,8 @@ def test_overrides_replace_only_what_is_given_and_are_validated() -> None:
     config = resolve_train_config(None, {"horizon_days": 7, "every_days": None})
     assert config.horizon_days == 7
     assert config.every_days == packaged["every_days"]  # None keeps the config's value
-    assert config.train_snapshots == packaged["train_snapshots"]
+    assert config.valid_snapshots == packaged["valid_snapshots"]
+    assert config.train_snapshots == TRAIN_SNAPSHOTS  # shared with snapshot_schedule
     with pytest.raises(ValueError, match="horizon_days"):
         resolve_train_config(None, {"horizon_days": 0})
 

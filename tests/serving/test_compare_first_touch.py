@@ -1,0 +1,122 @@
+"""compare on a first_touch scorer: the contacts first touched in the period, each scored
+and labelled at its own first touch (creation day's midnight + delay), as in training."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.crm import CrmTables
+from features.first_touch import first_touch_as_of, first_touch_features
+from features.schema import TABLES
+from features.spec import load_feature_spec
+from models.config import LightGBMParams, TrainConfig
+from models.train import model_from_config
+from rules import load_rulebook
+from serving.blend import BlendConfig, FittedBlend
+from serving.compare import comparison_inputs, first_touch_period
+from serving.run_config import EMPTY_RULEBOOK, RulebookRef, RunConfig
+from serving.scorer import LeadScorer
+
+DAY = pd.Timestamp("2026-03-01T10:00", tz="UTC")
+
+
+def _frame(table: str, rows: list[dict]) -> pd.DataFrame:
+    """A canonical frame of ``table`` from ``rows`` (missing columns are null)."""
+    raw = pd.DataFrame(rows, columns=list(TABLES[table].names))
+    out = {}
+    for col, dtype in TABLES[table].dtypes().items():
+        if dtype == "category":
+            allowed = TABLES[table].column(col).allowed
+            out[col] = pd.Categorical(raw[col].astype("object"), categories=allowed)
+        else:
+            out[col] = raw[col].astype(dtype)
+    return pd.DataFrame(out)
+
+
+SOURCES = ["paid_search", "organic_search", "referral", "email", "social", "direct", "event"]
+
+
+def crm() -> CrmTables:
+    """c1..c6 created a day apart from 03-01, c7 on 03-15; c5 wins on 03-07 12:00 (the
+    day after its first touch), c6's lost deal on 03-20 is the data's last event."""
+    created = {f"c{i}": DAY + pd.Timedelta(days=i - 1) for i in range(1, 7)}
+    created["c7"] = DAY + pd.Timedelta(days=14)
+    contacts = _frame(
+        "contacts",
+        [
+            {"contact_id": cid, "created_at": at, "lead_source": SOURCES[i]}
+            for i, (cid, at) in enumerate(created.items())
+        ],
+    )
+    outcomes = _frame(
+        "outcomes",
+        [
+            {"contact_id": "c5", "converted_at": DAY + pd.Timedelta(days=6, hours=2),
+             "outcome": "won"},
+            {"contact_id": "c6", "converted_at": DAY + pd.Timedelta(days=19), "outcome": "lost"},
+        ],
+    )  # fmt: skip
+    return CrmTables(contacts, _frame("accounts", []), _frame("activities", []), outcomes)
+
+
+def test_the_period_is_the_latest_share_of_contacts_with_a_complete_label_window() -> None:
+    tables = crm()
+    # first touches (as_of) 03-02 .. 03-07 for c1..c6; c7's (03-16) + 7 days passes the
+    # data's end (03-20): left out. The latest half of six: from the 4th, c4 (03-05)
+    period = first_touch_period(tables, 7, 1, 0.5)
+    assert list(period.index) == ["c4", "c5", "c6"]
+    assert period["y"].to_dict() == {"c4": 0, "c5": 1, "c6": 0}  # lost is not a conversion
+    assert list(period["as_of"]) == [pd.Timestamp(f"2026-03-0{d}", tz="UTC") for d in (5, 6, 7)]
+    later = first_touch_period(tables, 7, 1, 0.5, start=pd.Timestamp("2026-03-06", tz="UTC"))
+    assert list(later.index) == ["c5", "c6"]
+    with pytest.raises(ValueError, match="2026-03-07"):  # the last complete first touch
+        first_touch_period(tables, 7, 1, 0.5, start=pd.Timestamp("2026-03-08", tz="UTC"))
+
+
+@pytest.mark.slow  # a model fit and one scoring pass per first-touch day
+def test_each_period_contact_is_scored_at_its_own_first_touch() -> None:
+    tables = crm()
+    spec = load_feature_spec()
+    ids = tables.contacts["contact_id"].astype("object")
+    touch = pd.Series(first_touch_as_of(tables.contacts["created_at"], 1).to_numpy(), index=ids)
+    X = first_touch_features(tables, touch, spec)
+    big = pd.concat([X] * 8, ignore_index=True)
+    y = np.r_[np.zeros(28, dtype=int), np.ones(28, dtype=int)]
+    config = TrainConfig(
+        framing="first_touch",
+        horizon_days=7,
+        first_touch_delay_days=1,
+        lightgbm=LightGBMParams(n_estimators=5, early_stopping_rounds=5, min_child_samples=1),
+    )
+    model = model_from_config(config).fit(big, y, X_valid=big, y_valid=y)
+    run = RunConfig(
+        framing="first_touch",
+        train=config,
+        feature_spec=spec.model_dump(mode="json"),
+        rulebook=RulebookRef(name="empty", version="1", source=str(EMPTY_RULEBOOK), empty=True),
+        tracking_uri="sqlite:///unused.db",
+        active_share=0.0,  # trained without activity history, like Olist
+    )
+    scorer = LeadScorer(
+        model,
+        load_rulebook(EMPTY_RULEBOOK),
+        FittedBlend.model_only(BlendConfig(), {}),
+        spec=spec,
+        run_config=run,
+    )
+    period = first_touch_period(tables, 7, 1, 0.5)
+    inputs = comparison_inputs(
+        tables, scorer, period["as_of"].min(), 7, first_touch=period, capacity_k=[1]
+    )
+    scored = inputs.scored.set_index("contact_id")
+    # c5 converted the day after its first touch: still in, labelled 1 (a batch at the
+    # period's end would have rejected it as already converted)
+    assert list(scored.index) == ["c4", "c5", "c6"]
+    assert scored["y"].to_dict() == {"c4": 0, "c5": 1, "c6": 0}
+    # the model's probability of its features at first touch, computed without the scorer
+    expected = model.predict_conversion(X.loc[["c4", "c5", "c6"]])
+    np.testing.assert_allclose(scored["probability"].to_numpy(), expected)
+    assert inputs.as_of == "first touch 2026-03-05 to 2026-03-07"
+    assert inputs.drift_reference is None
