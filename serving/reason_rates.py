@@ -80,8 +80,10 @@ class ReasonRates:
         else:
             x = pd.to_numeric(pd.Series(np.asarray(values, dtype=object)), errors="coerce")
             x = x.to_numpy(dtype="float64", na_value=np.nan)
-        band = np.searchsorted(np.asarray(rates.edges, dtype="float64"), x, side="left")
         lifts = np.asarray(rates.lifts, dtype="float64")
+        if not len(lifts):  # a category column blank on every training row (Olist's seniority)
+            return np.where(np.isnan(x), rates.missing_lift, 1.0)
+        band = np.searchsorted(np.asarray(rates.edges, dtype="float64"), x, side="left")
         return np.where(np.isnan(x), rates.missing_lift, lifts[np.minimum(band, len(lifts) - 1)])
 
     def lift_matrix(self, X: pd.DataFrame) -> np.ndarray:

@@ -144,3 +144,16 @@ def test_lift_matrix_is_the_lift_of_every_value() -> None:
         np.testing.assert_allclose(matrix[:, j], expected)
     # by hand: lead 8 has 6 views (1 / 0.3) and no source (missing: 1 of 1 -> 1 / 0.3)
     np.testing.assert_allclose(matrix[8], [1 / 0.3, 1 / 0.3])
+
+
+def test_a_category_blank_on_every_training_row_gives_its_missing_lift() -> None:
+    # Olist's contacts have no seniority, department, ...: the column holds no level
+    X, y = _frame()
+    X["seniority"] = pd.Categorical([None] * len(X), categories=["vp", "manager"])
+    rates = fit_reason_rates(X, y, prior=0.0)
+    assert rates.features["seniority"].levels == ()
+    # every training lead is missing: the missing band is the average (3 of 10 -> 1x)
+    got = rates.lift("seniority", np.array([None, "vp"], dtype=object))
+    np.testing.assert_allclose(got, [1.0, 1.0])
+    scored = pd.DataFrame({"seniority": pd.Categorical([None, "vp"], categories=["vp"])})
+    np.testing.assert_allclose(rates.lift_matrix(scored), [[1.0], [1.0]])
