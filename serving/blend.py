@@ -236,6 +236,9 @@ class FittedBlend:
         valid_curve: Validation log loss of the plain mix per weight of the grid
             (``weight``, ``log_loss``): the fitted weight is its minimum.
         calibration_log_loss: Held-out log loss of each manual calibration candidate.
+        valid_shares: Share of the validation leads in each tier (ties can make a capacity
+            tier hold more or fewer leads than asked: see :meth:`capacity_note`).
+        distinct_scores: Distinct final scores on the validation slice.
     """
 
     config: BlendConfig
@@ -249,6 +252,8 @@ class FittedBlend:
     capacity: dict[str, int] = field(default_factory=dict)
     valid_curve: pd.DataFrame = field(default_factory=pd.DataFrame)
     calibration_log_loss: dict[str, float] = field(default_factory=dict)
+    valid_shares: dict[str, float] = field(default_factory=dict)
+    distinct_scores: int = 0
 
     @classmethod
     def model_only(cls, config: BlendConfig, cutoffs: dict[str, float]) -> FittedBlend:
@@ -286,6 +291,35 @@ class FittedBlend:
     def tier(self, final: np.ndarray) -> np.ndarray:
         """Tier of each final score: the best tier whose cut-off the score reaches."""
         return assign_tier(final, self.cutoffs, self.config.bottom_tier)
+
+    def capacity_note(self, tolerance: float = 1.5) -> str | None:
+        """Capacity tiers holding far more or fewer validation leads than asked, or None.
+
+        Leads with the same final score share a tier, so a score with few distinct values
+        (a model that tells few leads apart) cannot be cut at the share asked, e.g.
+        ``tier A holds 36.5% of the validation leads, not the 4.8% its capacity asks (4
+        distinct final scores: tied leads share a tier)``.
+
+        Args:
+            tolerance: Factor between the share held and the share asked that is noted.
+        """
+        if not self.capacity or not self.valid_shares or self.leads_per_period <= 0:
+            return None
+        asked = self.config.shares_of_flow(self.leads_per_period)
+        off = [
+            f"tier {t} holds {self.valid_shares.get(t, 0.0):.1%} of the validation leads, "
+            f"not the {min(share, 1.0):.1%} its capacity asks"
+            for t, share in asked.items()
+            if not min(share, 1.0) / tolerance
+            <= self.valid_shares.get(t, 0.0)
+            <= min(share, 1.0) * tolerance
+        ]
+        if not off:
+            return None
+        return (
+            f"{'; '.join(off)} ({self.distinct_scores:,} distinct final scores: tied leads "
+            "share a tier)"
+        )
 
     def describe(self) -> dict[str, str]:
         """Short text of what was fitted, for registry tags and logs."""
@@ -431,6 +465,8 @@ def fit_blend(
     scale = fit_scale(p, p_manual, labels, weight)
     final = 100.0 * mix(p, p_manual, weight, scale)
     flow = float(len(p) if leads_per_period is None else leads_per_period)
+    cutoffs = tier_cutoffs(final, config, flow)
+    tiers = assign_tier(final, cutoffs, config.bottom_tier)
     return FittedBlend(
         config=config,
         manual_calibrator=calibrator,
@@ -438,9 +474,11 @@ def fit_blend(
         fitted_weight=fitted,
         weight=weight,
         scale=scale,
-        cutoffs=tier_cutoffs(final, config, flow),
+        cutoffs=cutoffs,
         leads_per_period=flow,
         capacity=config.capacity_in_leads(flow),
         valid_curve=curve,
         calibration_log_loss=candidates,
+        valid_shares={t: float(np.mean(tiers == t)) for t in config.tier_names},
+        distinct_scores=int(np.unique(final).size),
     )

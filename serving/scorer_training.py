@@ -194,6 +194,9 @@ def build_and_register_scorer(
         slices.valid.snapshot, slices.kind, blend.capacity_period_days, len(tables.contacts)
     )
     fitted = fit_blend(p_valid, manual_valid, y_valid, blend, leads_per_period=flow)
+    note = fitted.capacity_note()
+    if note:
+        log.warning("tiers: %s", note)
     manual_test = slices.manual_score_test
     if manual_test is None:
         manual_test = manual_scores_at(

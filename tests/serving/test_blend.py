@@ -192,6 +192,26 @@ def test_fitted_tiers_hold_the_capacity_on_the_validation_slice() -> None:
     counts = {t: int((tiers == t).sum()) for t in "ABD"}
     # ties in the final score can only add leads at the cut-off, never remove them
     assert 100 <= counts["A"] <= 110 and 400 <= counts["A"] + counts["B"] <= 410
+    assert blend.capacity_note() is None  # every tier near its capacity
+
+
+def test_a_score_of_few_values_cannot_hold_the_capacity_and_says_so() -> None:
+    # the model tells three groups apart (37, 16 and 47 leads); weight 0: final = 100 * p
+    p = np.repeat([0.4, 0.3, 0.2], [37, 16, 47])
+    y = (np.arange(100) % 3 == 0).astype(int)
+    manual = np.arange(100) % 7
+    blend = fit_blend(p, manual, y, BlendConfig(manual_weight=0.0), leads_per_period=100.0)
+    tiers = blend.tier(blend.final_score(p, manual))
+    # A asks 5: the tied block of 37 best goes in whole; B (20 in all) gets nobody; C (50
+    # in all) takes the block of 16 (53 is nearer 50 than 37 is); D the rest
+    assert [(tiers == t).sum() for t in "ABCD"] == [37, 0, 16, 47]
+    assert blend.valid_shares == {"A": 0.37, "B": 0.0, "C": 0.16, "D": 0.47}
+    assert blend.capacity_note() == (
+        "tier A holds 37.0% of the validation leads, not the 5.0% its capacity asks; "
+        "tier B holds 0.0% of the validation leads, not the 15.0% its capacity asks; "
+        "tier C holds 16.0% of the validation leads, not the 30.0% its capacity asks "
+        "(3 distinct final scores: tied leads share a tier)"
+    )
 
 
 @pytest.mark.parametrize(
