@@ -8,6 +8,13 @@ flagged (false positives), among the activities validation accepted. With ``--ru
 it also replays the rulebook at the newest date with 90 days of known outcomes, with and
 without the flagged activities: how many leads reach MQL/SQL only through bots, and how
 many of each group converted.
+
+``python -m benchmarks.bot_filter --seeds 0 1 2 [--contacts N] [--rulebook R]`` generates
+a CRM per seed and scores it with and without filtering, side by side in one process
+(:mod:`benchmarks.bot_scoring`): rules AUC, model AUC and MQL precision, their mean and
+seed-to-seed spread. With ``--planting`` it prints only how the generator's bots and
+people's e-mail engagement look on each seed's CRM (reach, share of clicks, clicks per
+contact by propensity quintile).
 """
 
 from __future__ import annotations
@@ -53,6 +60,26 @@ def filter_figures(folder: Path, bots: Path | None = None) -> dict[str, Any]:
     }
 
 
+def _qualified_group(mask: Any, ok: Any, y: Any) -> dict[str, Any]:
+    n = int((mask & ok).sum())
+    k = int((mask & ok & y).sum())
+    return {"leads": n, "converted": k, "rate": k / n if n else None}
+
+
+def stage_figures_of(tables: Any, book: Any, horizon_days: int = 90) -> dict[str, Any]:
+    """Leads at MQL/SQL by ``book`` on ``tables`` at the newest date with ``horizon_days``
+    of known outcomes, and how many of them converted within those days."""
+    from features.training_set import data_end_of, outcome_labels, snapshot_schedule
+    from serving.rulebook_impact import QUALIFIED, stages_at
+
+    _, _, when = snapshot_schedule(data_end_of(tables), horizon_days)
+    qualified = stages_at(tables, book, when).isin(QUALIFIED)
+    labels = outcome_labels(tables, qualified.index, when, horizon_days)
+    ok = labels["eligible"].to_numpy(bool)
+    y = labels["y"].to_numpy(bool)
+    return {"as_of": str(when.date()), **_qualified_group(qualified.to_numpy(), ok, y)}
+
+
 def stage_figures(report: Any, rulebook: Path, horizon_days: int = 90) -> dict[str, Any]:
     """MQL/SQL leads of ``rulebook`` with and without the flagged activities, converted."""
     from dataclasses import replace
@@ -75,27 +102,41 @@ def stage_figures(report: Any, rulebook: Path, horizon_days: int = 90) -> dict[s
     labels = outcome_labels(filtered, clean.index, when, horizon_days)
     ok = labels["eligible"].to_numpy(bool)
     y = labels["y"].to_numpy(bool)
-
-    def group(mask: Any) -> dict[str, Any]:
-        n = int((mask & ok).sum())
-        k = int((mask & ok & y).sum())
-        return {"leads": n, "converted": k, "rate": k / n if n else None}
-
     return {
         "as_of": str(when.date()),
-        "qualified_with_filter": group(clean.to_numpy()),
-        "qualified_without_filter": group(noisy.to_numpy()),
-        "qualified_only_through_bots": group(noisy.to_numpy() & ~clean.to_numpy()),
+        "qualified_with_filter": _qualified_group(clean.to_numpy(), ok, y),
+        "qualified_without_filter": _qualified_group(noisy.to_numpy(), ok, y),
+        "qualified_only_through_bots": _qualified_group(
+            noisy.to_numpy() & ~clean.to_numpy(), ok, y
+        ),
         "eligible_base_rate": float(y[ok].mean()),
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("folder", type=Path)
+    parser.add_argument("folder", type=Path, nargs="?", default=None)
     parser.add_argument("--bots", type=Path, default=None)
     parser.add_argument("--rulebook", type=Path, default=None)
+    parser.add_argument("--seeds", type=int, nargs="+", default=None)
+    parser.add_argument("--contacts", type=int, default=20_000)
+    parser.add_argument("--planting", action="store_true")
     args = parser.parse_args()
+    if args.seeds is not None and args.planting:
+        from benchmarks.bot_scoring import planting_figures
+
+        planted = [planting_figures(args.contacts, s) for s in args.seeds]
+        print(json.dumps(planted, indent=2))  # noqa: T201
+        return
+    if args.seeds is not None:
+        from benchmarks.bot_scoring import compare_seeds
+        from serving.run_config import DEFAULT_RULEBOOK
+
+        book = args.rulebook or DEFAULT_RULEBOOK
+        print(json.dumps(compare_seeds(args.seeds, args.contacts, book), indent=2))  # noqa: T201
+        return
+    if args.folder is None:
+        parser.error("give a CRM folder, or --seeds to generate CRMs")
     figures = filter_figures(args.folder, args.bots)
     shown = {k: v for k, v in figures.items() if k not in ("summary", "report")}
     if args.rulebook is not None:

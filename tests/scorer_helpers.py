@@ -21,8 +21,7 @@ def crm_on_disk(
 ) -> CrmTables:
     """Write a clean synthetic CRM as Parquet files to ``folder``; return its ingested tables
     (bots filtered out). ``bot_share``: the generator's share of bot e-mail events (None: its
-    default; 0 for data a Spark run reads as it is, since Spark scores accepted tables
-    without running the bot filter)."""
+    default; 0 for a CRM without bots)."""
     options = {} if bot_share is None else {"bot_share": bot_share}
     write_crm(generate_crm(n_contacts, seed, dirt=DirtConfig.none(), **options), folder)
     return ingest(folder).tables

@@ -15,7 +15,7 @@ from features.bots.settings import (
     read_allow_list,
     read_ip_ranges,
 )
-from features.bots.summary import bot_counts, bot_share_text, split_bots
+from features.bots.summary import bot_counts, bot_share_text, counts_of, split_bots
 
 __all__ = [
     "BOT_RULES",
@@ -24,6 +24,7 @@ __all__ = [
     "bot_counts",
     "bot_reasons",
     "bot_share_text",
+    "counts_of",
     "delivery_times",
     "ip_in_ranges",
     "load_bot_settings",

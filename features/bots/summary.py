@@ -52,13 +52,32 @@ def bot_counts(activities: pd.DataFrame, bots: pd.DataFrame) -> dict[str, Any]:
     types = activities["activity_type"].astype("string").value_counts()
     flagged = bots["activity_type"].astype("string").value_counts()
     reasons = bots["bot_reason"].astype("string").value_counts() if len(bots) else pd.Series()
+    return counts_of(types.to_dict(), flagged.to_dict(), reasons.to_dict())
+
+
+def counts_of(
+    events_per_type: dict[str, int], bots_per_type: dict[str, int], bots_per_reason: dict[str, int]
+) -> dict[str, Any]:
+    """:func:`bot_counts` from counts already made (e.g. by Spark), in the same shape.
+
+    Args:
+        events_per_type: Activities the filter saw, per type.
+        bots_per_type: Flagged activities per type.
+        bots_per_reason: Flagged activities per reason.
+    """
+    by_type = sorted(bots_per_type.items(), key=lambda kv: (-kv[1], str(kv[0])))
     return {
-        "activities": int(len(activities)),
-        "bots": int(len(bots)),
+        "activities": int(sum(events_per_type.values())),
+        "bots": int(sum(bots_per_type.values())),
         "by_type": {
-            str(t): {"events": int(types.get(t, 0)), "bots": int(n)} for t, n in flagged.items()
+            str(t): {"events": int(events_per_type.get(t, 0)), "bots": int(n)}
+            for t, n in by_type
+            if n
         },
-        "by_reason": {str(r): int(n) for r, n in reasons.items()},
+        "by_reason": {
+            str(r): int(n)
+            for r, n in sorted(bots_per_reason.items(), key=lambda kv: (-kv[1], str(kv[0])))
+        },
     }
 
 

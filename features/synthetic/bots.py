@@ -1,14 +1,18 @@
 """Bots in the synthetic CRM: link scanners and privacy-proxy opens, with their truth.
 
 People's e-mail and web activities get a user agent and an IP address per contact, and
-their opens and clicks the delivery time of the e-mail. Then bots work on mailboxes, as
-they do in reality: a mailbox behind a link scanner has every delivered e-mail scanned,
-one read in Apple Mail has every e-mail opened by the proxy. The mailboxes are drawn at
-random among contacts of every propensity alike (bots do not care who the reader is),
-until the bots' events make up the requested share:
+their opens and clicks the delivery time of the e-mail; a share of people read their
+mail in Outlook, whose opens carry Outlook's user agent (which crawlerdetect lists as a
+crawler: the filter's allow-list must keep them). Then bots work on mailboxes, as they do
+in reality. The mailboxes are drawn at random among contacts of every propensity alike
+(bots do not care who the reader is; corporate mailboxes are likelier to sit behind a
+link scanner, ``SCANNER_CORPORATE_WEIGHT``), until the bots' events make up the requested
+share:
 
-* **scanner clicks**: the scanner follows one to three links of each delivered e-mail a
-  few seconds after delivery, the links within one second. Most scanners announce
+* **scanner clicks**: the mail gateway's scanner follows one to three links of a share
+  of the delivered e-mails (``SCAN_RATE``: mail from senders it does not know yet) a few
+  seconds after delivery, the links within one second. So the scanner's clicks spread
+  thinly over many mailboxes and look like a person's few clicks. Most scanners announce
   themselves in the user agent; some pretend to be a browser; a few wait minutes before
   clicking one link as a browser would (no filter can tell those from people).
 * **privacy-proxy opens**: the proxy (Apple Mail Privacy Protection) loads each e-mail's
@@ -41,6 +45,9 @@ PEOPLE_AGENTS: tuple[str, ...] = (
 )
 """Browsers and mail clients of people (none of them a crawler to crawlerdetect)."""
 
+OUTLOOK_AGENT = "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17328; Pro)"
+"""Outlook for Windows loading an e-mail's images (crawlerdetect lists it as a crawler)."""
+
 SCANNER_AGENTS: tuple[str, ...] = (
     "Barracuda Sentinel (EE)",
     "Mozilla/5.0 (Windows NT 6.1; WOW64) SkypeUriPreview Preview/0.5",
@@ -56,14 +63,21 @@ PROXY_AGENT = "Mozilla/5.0"
 PROXY_BLOCK = 17 << 24  # 17.0.0.0/8, Apple's address block
 EMAIL_EVENTS = ("email_open", "email_click")
 WEB_EVENTS = ("page_view", "form_submit", "content_download", "ad_click")
-SCANNER_SHARE = 0.5  # of the bots' events: scanner clicks; the rest proxy opens
+SCANNER_SHARE = 0.7  # of the bots' events: scanner clicks; the rest proxy opens
+SCAN_RATE = 0.1  # of a scanned mailbox's deliveries: those the scanner follows
+SCANNER_CORPORATE_WEIGHT = 2.0  # a corporate mailbox is this much likelier to be scanned
+OUTLOOK_SHARE = 0.3  # of people: read their mail in Outlook for Windows
 SCANNER_NAMED = 0.6  # scanners with a crawler user agent
 SCANNER_SLOW = 0.04  # scanners clicking one link minutes later, as a browser
 PROXY_NAMED = 0.9  # proxy opens with the bare proxy user agent
 
 
 def plant_bots(
-    activities: pd.DataFrame, share: float, end: pd.Timestamp, rng: np.random.Generator
+    activities: pd.DataFrame,
+    share: float,
+    end: pd.Timestamp,
+    rng: np.random.Generator,
+    corporate: pd.Series | None = None,
 ) -> tuple[pd.DataFrame, pd.Series]:
     """People's client details, plus bot events making up ``share`` of e-mail events.
 
@@ -73,6 +87,8 @@ def plant_bots(
             after planting (0 plants none, but still fills people's details).
         end: End of the data (exclusive): no event at or after it.
         rng: Random generator.
+        corporate: Per ``contact_id``, whether the contact writes from a company domain
+            (scanners favour those mailboxes); None: every mailbox alike.
 
     Returns:
         ``(activities, bot_ids)``: every row in time order with ids renumbered in that
@@ -84,9 +100,13 @@ def plant_bots(
     n_bots = round(share / (1 - share) * n_email) if share > 0 else 0
     deliveries = _deliveries(people, kinds)
     n_scan = round(n_bots * SCANNER_SHARE)
+    weight = np.ones(len(deliveries))
+    if corporate is not None:
+        is_corporate = deliveries["contact_id"].map(corporate).fillna(False).to_numpy(bool)
+        weight[is_corporate] = SCANNER_CORPORATE_WEIGHT
     bots = pd.concat(
         [
-            _scanner_clicks(deliveries, n_scan, rng),
+            _scanner_clicks(deliveries, weight, n_scan, rng),
             _proxy_opens(deliveries, n_bots - n_scan, rng),
         ],
         ignore_index=True,
@@ -122,6 +142,10 @@ def _with_client_details(activities: pd.DataFrame, rng: np.random.Generator) -> 
         .astype("string")
     )
     out["ip"] = pd.Series(ip[contact]).where(client).astype("string")
+    outlook = (rng.random(len(uniques)) < OUTLOOK_SHARE)[contact] & kinds.eq(
+        "email_open"
+    ).to_numpy()
+    out.loc[outlook, "user_agent"] = OUTLOOK_AGENT
     sent = out.loc[kinds.eq("email_sent").to_numpy(), ["contact_id", "email_id", "occurred_at"]]
     first = sent.groupby(["contact_id", "email_id"], sort=False, observed=True)["occurred_at"].min()
     keys = pd.MultiIndex.from_frame(out[["contact_id", "email_id"]])
@@ -143,26 +167,40 @@ def _deliveries(people: pd.DataFrame, kinds: pd.Series) -> pd.DataFrame:
 
 
 def _mailboxes(
-    deliveries: pd.DataFrame, events: np.ndarray, n: int, rng: np.random.Generator
+    deliveries: pd.DataFrame,
+    events: np.ndarray,
+    n: int,
+    rng: np.random.Generator,
+    weight: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Positions of the deliveries to the contacts drawn (in random order) until their
-    deliveries carry about ``n`` events (``events`` per delivery)."""
+    """Positions of the deliveries to the contacts drawn (in random order, a contact of
+    ``weight`` w drawn early w times as likely) until their deliveries carry about ``n``
+    events (``events`` per delivery)."""
     contact, uniques = pd.factorize(deliveries["contact_id"], sort=True)
     per_contact = np.bincount(contact, weights=events, minlength=len(uniques))
-    order = rng.permutation(len(uniques))
+    if weight is None:
+        order = rng.permutation(len(uniques))
+    else:  # weighted sampling without replacement: sort by u ** (1 / w)
+        w = np.zeros(len(uniques))
+        w[contact] = weight
+        order = np.argsort(-(rng.random(len(uniques)) ** (1.0 / w)), kind="stable")
     total = np.cumsum(per_contact[order])
     chosen = order[: int(np.searchsorted(total, n)) + 1]
-    return np.flatnonzero(np.isin(contact, chosen))
+    return np.flatnonzero(np.isin(contact, chosen) & (events > 0))
 
 
-def _scanner_clicks(deliveries: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
-    """About ``n`` scanner clicks on every delivery to scanned mailboxes (1-3 links each)."""
+def _scanner_clicks(
+    deliveries: pd.DataFrame, weight: np.ndarray, n: int, rng: np.random.Generator
+) -> pd.DataFrame:
+    """About ``n`` scanner clicks (1-3 links each) on the scanned share of the deliveries
+    to scanned mailboxes, drawn with the mailboxes' ``weight``."""
     if n <= 0 or deliveries.empty:
         return _empty(deliveries)
     links = rng.integers(1, 4, len(deliveries))
     slow = rng.random(len(deliveries)) < SCANNER_SLOW
     links[slow] = 1
-    picked = _mailboxes(deliveries, links.astype(float), n, rng)
+    links[rng.random(len(deliveries)) >= SCAN_RATE] = 0
+    picked = _mailboxes(deliveries, links.astype(float), n, rng, weight)
     links, slow = links[picked], slow[picked]
     named = ~slow & (rng.random(len(picked)) < SCANNER_NAMED)
     delay = np.where(slow, rng.integers(120, 1800, len(picked)), rng.integers(1, 9, len(picked)))

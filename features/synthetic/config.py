@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from features.crm import CrmTables
 
-GENERATOR_VERSION = "1.1.0"
+GENERATOR_VERSION = "1.2.0"
 """Bumped whenever the same arguments would produce different data."""
 
 

@@ -23,7 +23,7 @@ from features.synthetic.sampling import ragged_repeat
 
 OPEN_DELAY_HOURS = 6.0
 CLICK_DELAY_MINUTES = 10.0
-BURST_CLICK_BOOST = 0.25
+BURST_CLICK_BOOST = 0.5
 BURST_WINDOW_DAYS = 30
 
 

@@ -45,7 +45,7 @@ from features.synthetic.accounts import account_count, account_created_at, draw_
 from features.synthetic.assemble import activities_frame, outcomes_frame, to_datetime
 from features.synthetic.bots import plant_bots
 from features.synthetic.config import GENERATOR_VERSION, DirtConfig, SyntheticCrm
-from features.synthetic.contacts import draw_contacts
+from features.synthetic.contacts import CORPORATE, draw_contacts
 from features.synthetic.crm_frames import (
     accounts_frame,
     contact_ids,
@@ -161,7 +161,8 @@ def generate_crm(
     )
     del events
     people = len(clean.activities)
-    activities, bot_ids = plant_bots(clean.activities, bot_share, end_ts, rngs[9])
+    corporate = pd.Series(contacts.email_kind == CORPORATE, index=ids)
+    activities, bot_ids = plant_bots(clean.activities, bot_share, end_ts, rngs[9], corporate)
     clean = replace(clean, activities=activities)
     tables, dirt_counts, typos = plant_dirt(clean, dirt, rngs[8])
     truth = pd.DataFrame(

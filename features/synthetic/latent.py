@@ -23,7 +23,14 @@ LATENT: dict[str, Any] = {
     "sessions_per_day": {"log_mean": -3.6, "log_sd": 1.1, "in_market_factor": 1.6},
     "hot_share": {"intercept": -2.8, "fit": 0.5, "noise_sd": 0.6, "competitor": 0.5},
     "job_seeker": {"student": 0.5, "other": 0.05},
-    "email": {"import_opt_out": 0.03, "unreached": 0.2, "bouncy": 0.015},
+    "email": {
+        "import_opt_out": 0.03,
+        "unreached": 0.2,
+        "bouncy": 0.015,
+        # engaged leads read and click more: added to the rates of contacts in market
+        "open_in_market": 0.2,
+        "click_in_market": 0.3,
+    },
     "phone": {"intercept": -0.3, "corporate": 0.6, "in_market": 0.8},
     "budget": {"intercept": -2.4, "in_market": 1.4},
 }
@@ -84,9 +91,9 @@ def draw_latent(
     em = cfg["email"]
     opted_out = (rng.random(n) < em["import_opt_out"]) | employee
     unreached = rng.random(n) < em["unreached"]
-    email_share = np.where(opted_out | unreached, 0.0, rng.beta(1.2, 14.0, n))
-    open_rate = rng.beta(1.5, 4.0, n)
-    click_rate = rng.beta(1.0, 7.0, n) + 0.1 * in_market
+    email_share = np.where(opted_out | unreached, 0.0, rng.beta(1.5, 8.0, n))
+    open_rate = np.minimum(rng.beta(1.5, 4.0, n) + em["open_in_market"] * in_market, 0.95)
+    click_rate = rng.beta(1.0, 7.0, n) + em["click_in_market"] * in_market
     unsubscribe_rate = sigmoid(-2.8 - 0.4 * fit + rng.normal(0, 0.5, n))
     bouncy = rng.random(n) < em["bouncy"]
 

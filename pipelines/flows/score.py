@@ -181,8 +181,11 @@ def score_on_spark(
     spark_config: str | None,
     run_id: str,
     table_prefix: str,
+    bots_path: str | None = None,
 ) -> dict[str, Any]:
-    """Read, score and write on Spark (one task: Spark retries its own failed tasks)."""
+    """Read, filter bots, score and write on Spark (one task: Spark retries its own failed
+    tasks)."""
+    from features.bots import load_bot_settings
     from serving.spark import load_spark_settings, run_spark_batch, spark_session
 
     settings = load_spark_settings(spark_config)
@@ -196,6 +199,7 @@ def score_on_spark(
         settings=settings,
         run_id=run_id,
         table_prefix=table_prefix,
+        bots=load_bot_settings(bots_path),
     )
     return {**summary.to_dict(), "text": format_summary(summary)}
 
@@ -234,8 +238,8 @@ def score_flow(
             canonical Parquet/CSV tables or ``table:<db>.<prefix>``; a folder sink becomes
             a Parquet dataset partitioned by ``as_of``).
         spark_config: YAML of :class:`serving.spark.SparkSettings` (None: ``local[*]``).
-        bots_path: Bot filter settings YAML (default: features/bots/default.yaml; the
-            Spark engine reads validated tables, already without bots).
+        bots_path: Bot filter settings YAML (default: features/bots/default.yaml); both
+            engines filter with it.
 
     Returns:
         The summary (counts, stages, tiers, score bands, rejects, movers, seconds) and its
@@ -248,7 +252,9 @@ def score_flow(
             raise ValueError("--engine spark reads canonical tables: map the export first")
         loaded = load(model_uri, uri)
         run_id = flow_run.get_id() or default_run_id(stamp, "scorer", "unknown")
-        return score_on_spark(data, loaded, stamp, sink, spark_config, str(run_id), table_prefix)
+        return score_on_spark(
+            data, loaded, stamp, sink, spark_config, str(run_id), table_prefix, bots_path
+        )
     report = validate_crm(data, mapping, bots_path)
     loaded, rulebook_version = published(load(model_uri, uri), sink, table_prefix)
     previous = read_previous(sink, stamp, table_prefix)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from features.bots import BotSettings
 from serving.batch import (
     default_run_id,
     summarise_batch,
@@ -25,6 +26,7 @@ from serving.batch import (
 from serving.batch_summary import BatchSummary
 from serving.scorer_model import LoadedScorer
 from serving.sinks import RunInfo, previous_scores, previous_stages
+from serving.spark.bots import spark_bot_counts
 from serving.spark.score import score_spark
 from serving.spark.session import SparkSettings, default_buckets
 from serving.spark.sinks import is_dataset_sink, previous_dataset_scores, write_dataset
@@ -50,6 +52,7 @@ def run_spark_batch(
     table_prefix: str = "leadscore_",
     n_movers: int = 10,
     explain: bool = True,
+    bots: BotSettings | None = None,
 ) -> BatchSummary:
     """Score every eligible lead on Spark and write the run to ``sink``.
 
@@ -66,6 +69,9 @@ def run_spark_batch(
         table_prefix: Database table-name prefix.
         n_movers: Top movers to report (database sinks).
         explain: Compute the top model reasons.
+        bots: Bot filter settings (:func:`features.bots.load_bot_settings`); the flagged
+            activities are kept out of points and features and counted in the summary, as
+            by the local engine. None: the tables are scored as they are.
 
     Returns:
         The run summary, as the local engine's.
@@ -89,6 +95,7 @@ def run_spark_batch(
         n_buckets=n_buckets,
         previous=previous,
         explain=explain,
+        bots=bots,
     )
     meta = {"model_name": loaded.model_name, "model_version": loaded.model_version}
     rulebook_version = str(loaded.scorer.rulebook_.version)
@@ -123,12 +130,24 @@ def run_spark_batch(
                 run_id=run_id,
                 table_prefix=table_prefix,
             )
+        flagged = (
+            {}
+            if bots is None or run.bots is None
+            else spark_bot_counts(run.bots, tables.activities)
+        )
     finally:
         run.release()
     total = time.perf_counter() - start
     seconds = {"spark": scored_s, "driver": total - scored_s}
     summary = summarise_batch(
-        result, info, written, sink, seconds=seconds, table_prefix=table_prefix, n_movers=n_movers
+        result,
+        info,
+        written,
+        sink,
+        seconds=seconds,
+        table_prefix=table_prefix,
+        n_movers=n_movers,
+        bot_counts=flagged,
     )
     log.info("Spark batch %s (%d buckets): %s", info.run_id, n_buckets, summary.to_dict())
     return summary

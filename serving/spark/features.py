@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from features.bots import BotSettings
 from features.build import build_features
 from features.crm import CrmTables, empty_table
 from features.events import utc_timestamp
@@ -20,6 +21,7 @@ from features.schema import TABLES
 from features.spec import FeatureSpec
 from rules import Rulebook, score_rulebook
 from serving.eligibility import known_contacts
+from serving.spark.bots import without_bots
 from serving.spark.partition import cogroup_apply, pack, unpack
 from serving.spark.tables import SparkTables
 
@@ -77,10 +79,14 @@ def transport_features(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataF
 
 
 def _bucket_features(
-    as_of: pd.Timestamp, spec: FeatureSpec, rulebook: Rulebook | None, columns: dict[str, str]
+    as_of: pd.Timestamp,
+    spec: FeatureSpec,
+    rulebook: Rulebook | None,
+    columns: dict[str, str],
+    bots: BotSettings | None,
 ) -> Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame]:
     def run(entities: pd.DataFrame, activities: pd.DataFrame) -> pd.DataFrame:
-        tables, _ = unpack(entities, activities)
+        tables, _ = without_bots(unpack(entities, activities)[0], bots)
         return transport_features(local_features(tables, as_of, spec, rulebook), columns)
 
     return run
@@ -93,6 +99,7 @@ def build_features_spark(
     *,
     n_buckets: int,
     rulebook: Rulebook | None = None,
+    bots: BotSettings | None = None,
 ) -> DataFrame:
     """The feature table of :func:`features.build.build_features`, computed on Spark.
 
@@ -102,13 +109,14 @@ def build_features_spark(
         spec: The feature spec.
         n_buckets: Buckets of whole accounts (one local-engine call each).
         rulebook: The rulebook, needed when ``spec.include_rule_score``.
+        bots: Bot filter settings: each bucket's bots are kept out first (None: none).
 
     Returns:
         A lazy DataFrame: ``contact_id`` and the features in the local column order, one
         row per contact created before ``as_of`` (row order not defined).
     """
     columns = feature_columns(spec, rulebook)
-    fn = _bucket_features(utc_timestamp(as_of), spec, rulebook, columns)
+    fn = _bucket_features(utc_timestamp(as_of), spec, rulebook, columns, bots)
     return cogroup_apply(pack(tables, n_buckets), fn, spark_schema(columns))
 
 

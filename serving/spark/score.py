@@ -1,7 +1,8 @@
 """Batch scoring on Spark with the registered scorer: two stages, same columns as local.
 
-Stage 1 runs :meth:`serving.scorer.LeadScorer.prepare` (eligibility, rules, features) on
-every bucket of whole accounts and emits the pyfunc's flat input rows
+Stage 1 runs the bot filter (:mod:`serving.spark.bots`, when given settings) and
+:meth:`serving.scorer.LeadScorer.prepare` (eligibility, rules, features) on every bucket of
+whole accounts and emits the flagged activities, the pyfunc's flat input rows
 (:func:`serving.scorer_model.to_pyfunc_frame`), the rejects and the rulebook's account
 roll-up (each account is whole in its bucket, so its row is the local engine's) in one
 frame told apart by ``_kind``. Stage 2 applies ``mlflow.pyfunc.spark_udf`` over the registered model
@@ -20,10 +21,12 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from features.bots import BotSettings
 from serving.scorer import OUTPUT_COLUMNS, LeadScorer, ScoredLeads
 from serving.scorer_model import to_pyfunc_frame
 from serving.sinks import REJECT_COLUMNS, SCORED_COLUMNS
 from serving.sinks.accounts import ACCOUNT_COLUMNS
+from serving.spark.bots import BOT_COLUMNS, without_bots
 from serving.spark.partition import cogroup_apply, pack, unpack
 from serving.spark.tables import SparkTables
 
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 KIND = "_kind"
+BOT_PREFIX = "bot__"
 _DOUBLE_OUTPUTS = ("final_score", "probability", "manual_score", "margin")
 ACCOUNT_PREFIX = "acct__"
 _ACCOUNT_TYPES = {
@@ -50,6 +54,11 @@ _ACCOUNT_PANDAS = {"score": "float64", "n_contacts": "Int64", "n_used": "Int64",
 def account_columns() -> dict[str, str]:
     """The stage-1 columns carrying the account roll-up (:data:`ACCOUNT_COLUMNS`)."""
     return {ACCOUNT_PREFIX + c: _ACCOUNT_TYPES[c] for c in ACCOUNT_COLUMNS}
+
+
+def bot_columns() -> dict[str, str]:
+    """The stage-1 columns carrying the activities the bot filter flagged."""
+    return {BOT_PREFIX + c: "string" for c in BOT_COLUMNS}
 
 
 def input_columns(scorer: LeadScorer) -> dict[str, str]:
@@ -72,17 +81,19 @@ def _ddl(columns: dict[str, str]) -> str:
 
 
 def _bucket_prepare(
-    scorer: LeadScorer, as_of: pd.Timestamp, columns: list[str]
+    scorer: LeadScorer, as_of: pd.Timestamp, columns: list[str], bots: BotSettings | None
 ) -> Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame]:
     def run(entities: pd.DataFrame, activities: pd.DataFrame) -> pd.DataFrame:
         tables, previous = unpack(entities, activities)
+        tables, flagged = without_bots(tables, bots)
         prepared = scorer.prepare(tables, as_of, previous=previous)
         rows = to_pyfunc_frame(prepared.frame, scorer).assign(**{KIND: "row"})
         # pandas 3 text columns are Arrow-backed, which pyspark 4.3's serializer cannot
         # take after a concat ("Cannot convert ChunkedArray"): hand it plain objects
         text = {c: object for c in rows.columns if not pd.api.types.is_float_dtype(rows[c])}
         rejects = prepared.rejects.astype(object).assign(**{KIND: "reject"})
-        parts = [rows.astype(text), rejects]
+        flagged = flagged.rename(columns=lambda c: BOT_PREFIX + c).assign(**{KIND: "bot"})
+        parts = [rows.astype(text), rejects, flagged]
         accounts = None if prepared.rules is None else prepared.rules.accounts
         if accounts is not None:
             acc = accounts.loc[:, list(ACCOUNT_COLUMNS)].rename(
@@ -108,6 +119,8 @@ class SparkScores:
         stage1: The persisted stage-1 frame (:meth:`release` frees it and the scores).
         accounts: :data:`ACCOUNT_COLUMNS` of the rulebook's account roll-up, or None when
             the rulebook has no ``accounts:``.
+        bots: :data:`serving.spark.bots.BOT_COLUMNS` of the activities the bot filter kept
+            out (empty when the run did not filter).
     """
 
     scores: DataFrame
@@ -116,6 +129,7 @@ class SparkScores:
     as_of: pd.Timestamp
     stage1: DataFrame
     accounts: DataFrame | None = None
+    bots: DataFrame | None = None
 
     def collect(self, columns: tuple[str, ...] = SCORED_COLUMNS) -> ScoredLeads:
         """The run as the local engine's :class:`ScoredLeads` (rows sorted by id).
@@ -188,6 +202,7 @@ def score_spark(
     n_buckets: int,
     previous: pd.DataFrame | None = None,
     explain: bool = True,
+    bots: BotSettings | None = None,
 ) -> SparkScores:
     """Score every contact of ``tables`` on Spark (see the module docstring).
 
@@ -201,6 +216,10 @@ def score_spark(
         n_buckets: Buckets of whole accounts.
         previous: Stages of the previous run (``contact_id, stage, as_of``) or None.
         explain: Compute the top model reasons (SHAP).
+        bots: Bot filter settings: each bucket's activities go through
+            :func:`features.bots.split_bots` before scoring, as ``leadscore score`` filters
+            after validation (None: the tables are scored as they are, like
+            :meth:`LeadScorer.score`).
 
     Returns:
         The lazy run; stage 1 is persisted (both outputs read it).
@@ -217,8 +236,10 @@ def score_spark(
         )
     inputs = input_columns(scorer)
     has_accounts = scorer.rulebook_.accounts is not None
-    stage1_cols = {KIND: "string", "reason": "string", **inputs, **account_columns()}
-    fn = _bucket_prepare(scorer, as_of, list(stage1_cols))
+    stage1_cols = {
+        KIND: "string", "reason": "string", **inputs, **account_columns(), **bot_columns()
+    }  # fmt: skip
+    fn = _bucket_prepare(scorer, as_of, list(stage1_cols), bots)
     packed = pack(tables, n_buckets, previous_frame(spark, previous))
     stage1 = cogroup_apply(packed, fn, _ddl(stage1_cols)).persist()
     udf = mlflow.pyfunc.spark_udf(
@@ -239,6 +260,9 @@ def score_spark(
         accounts = stage1.where(F.col(KIND) == "account").select(
             *[F.col(ACCOUNT_PREFIX + c).alias(c) for c in ACCOUNT_COLUMNS]
         )
+    flagged = stage1.where(F.col(KIND) == "bot").select(
+        *[F.col(BOT_PREFIX + c).alias(c) for c in BOT_COLUMNS]
+    )
     log.info("Spark scoring plan ready: %d buckets, model %s", n_buckets, model_uri)
     # persisted: the sink and the summary both read the scores, the model runs once
-    return SparkScores(scored.persist(), rejects, eligible, as_of, stage1, accounts)
+    return SparkScores(scored.persist(), rejects, eligible, as_of, stage1, accounts, flagged)

@@ -1,10 +1,17 @@
-"""Spark scoring == local scoring for every lead and column; the Spark sinks."""
+"""Spark scoring == local scoring for every lead and column; the Spark sinks.
+
+The CRM carries the generator's planted bots: Spark reads the files as they are and runs
+the bot filter per bucket, the local engine scores the tables validation filtered.
+"""
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from scorer_helpers import crm_on_disk, register_scorer
+from scorer_helpers import register_scorer
 
+from features.bots import bot_counts, load_bot_settings
+from features.ingest.load import ingest
+from features.synthetic import DirtConfig, generate_crm, write_crm
 from serving.batch import run_batch
 from serving.sinks import SCORED_COLUMNS
 from serving.sinks.accounts import ACCOUNT_COLUMNS
@@ -17,17 +24,21 @@ NAME = "test-spark-score"
 
 @pytest.fixture(scope="module")
 def registered(mlflow_store, tmp_path_factory):
-    """A synthetic CRM as Parquet files, its validated tables and a registered scorer."""
+    """A synthetic CRM with bots as Parquet files, its validated tables (bots filtered out)
+    and a registered scorer."""
     from serving.scorer_model import load_scorer
 
     data_dir = tmp_path_factory.mktemp("crm")
-    tables = crm_on_disk(data_dir, 1500, 41, bot_share=0)
+    write_crm(generate_crm(1500, 41, dirt=DirtConfig.none()), data_dir)
+    report = ingest(data_dir)
+    tables = report.tables
+    assert report.bots is not None and len(report.bots) > 100
     reg = register_scorer(
         tables, mlflow_store.tracking_uri, NAME,
         train_snapshots=2, n_estimators=30, early_stopping_rounds=10,
     )  # fmt: skip
     loaded = load_scorer(reg.model_uri, mlflow_store.tracking_uri)
-    return str(data_dir), tables, loaded
+    return str(data_dir), tables, loaded, report.bots
 
 
 def _previous(tables) -> pd.DataFrame:
@@ -41,7 +52,7 @@ def _previous(tables) -> pd.DataFrame:
 def test_spark_scores_equal_local_scores_for_every_lead(spark, registered):
     from serving.spark import read_spark_tables, score_spark
 
-    data_dir, tables, loaded = registered
+    data_dir, tables, loaded, bots = registered
     previous = _previous(tables)
     run = score_spark(
         spark,
@@ -51,11 +62,19 @@ def test_spark_scores_equal_local_scores_for_every_lead(spark, registered):
         AS_OF,
         n_buckets=5,
         previous=previous,
+        bots=load_bot_settings(),
     )
     try:
         got = run.collect()
+        assert run.bots is not None
+        flagged = pd.DataFrame(run.bots.select("activity_id", "bot_reason").toPandas())
     finally:
         run.release()
+    # the same events flagged, for the same reasons, as validation flagged
+    pair = ["activity_id", "bot_reason"]
+    assert sorted(map(tuple, flagged[pair].astype(str).to_numpy())) == sorted(
+        map(tuple, bots[pair].astype(str).to_numpy())
+    )
     local = loaded.scorer.score(tables, AS_OF, previous=previous)
     expected = local.scores.sort_values("contact_id", ignore_index=True)
     assert list(got.scores.columns) == list(SCORED_COLUMNS)
@@ -85,7 +104,7 @@ def test_dataset_sink_writes_the_as_of_partition_and_a_rerun_replaces_it(
 ):
     from serving.spark import SparkSettings, run_spark_batch
 
-    data_dir, tables, loaded = registered
+    data_dir, tables, loaded, _ = registered
     sink = str(tmp_path / "scores")
     # an earlier run by hand: every other contact at 50.0 points, the rest unscored
     ids = sorted(tables.contacts["contact_id"].astype(str))
@@ -93,10 +112,11 @@ def test_dataset_sink_writes_the_as_of_partition_and_a_rerun_replaces_it(
     (tmp_path / "scores" / "as_of=2026-08-25").mkdir(parents=True)
     earlier.to_parquet(tmp_path / "scores" / "as_of=2026-08-25" / "part-0.parquet")
     settings = SparkSettings(master="local[2]", n_buckets=3)
-    first = run_spark_batch(spark, data_dir, loaded, AS_OF, sink, settings=settings, explain=False)
+    options = {"settings": settings, "explain": False, "bots": load_bot_settings()}
+    first = run_spark_batch(spark, data_dir, loaded, AS_OF, sink, **options)
     part = tmp_path / "scores" / "as_of=2026-09-01"
     written = pd.read_parquet(part).sort_values("contact_id", ignore_index=True)
-    second = run_spark_batch(spark, data_dir, loaded, AS_OF, sink, settings=settings, explain=False)
+    second = run_spark_batch(spark, data_dir, loaded, AS_OF, sink, **options)
     again = pd.read_parquet(part).sort_values("contact_id", ignore_index=True)
     pd.testing.assert_frame_equal(written, again)
     assert sorted(p.name for p in (tmp_path / "scores").iterdir()) == [
@@ -140,12 +160,17 @@ def test_dataset_sink_writes_the_as_of_partition_and_a_rerun_replaces_it(
 def test_sql_sink_holds_what_the_local_engine_writes(spark, registered, tmp_path):
     from serving.spark import SparkSettings, run_spark_batch
 
-    data_dir, tables, loaded = registered
+    data_dir, tables, loaded, bots = registered
     spark_url = f"sqlite:///{tmp_path / 'spark.db'}"
     local_url = f"sqlite:///{tmp_path / 'local.db'}"
     settings = SparkSettings(master="local[2]", n_buckets=4)
     meta = {"model_name": loaded.model_name, "model_version": loaded.model_version}
-    summary = run_spark_batch(spark, data_dir, loaded, AS_OF, spark_url, settings=settings)
+    summary = run_spark_batch(
+        spark, data_dir, loaded, AS_OF, spark_url, settings=settings, bots=load_bot_settings()
+    )
+    # the summary counts what the filter kept out, as validation counts it
+    seen = pd.concat([tables.activities, bots], ignore_index=True)
+    assert summary.bot_counts == bot_counts(seen, bots)
     run_batch(tables, loaded.scorer, AS_OF, local_url, **meta)
     cols = (
         "contact_id, final_score, tier, stage, probability, manual_score, grade, top_reasons, "

@@ -1,0 +1,87 @@
+"""The bot filter on Spark: the local rules of :mod:`features.bots`, run per bucket.
+
+Every rule looks at one activity, or at the activities of one contact (clicks on one
+e-mail, the e-mail's send, bursts), and a bucket (:mod:`serving.spark.partition`) holds
+all activities of its contacts, so :func:`without_bots` flags in each bucket exactly what
+:func:`features.bots.split_bots` flags on the whole table. Filtering is idempotent: tables
+already filtered (``leadscore validate --write-accepted``) lose nothing more, since taking
+activities away never makes another one look like a bot's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from features.bots import BotSettings, counts_of, split_bots
+from features.crm import CrmTables
+from serving.spark.partition import cogroup_apply, pack, unpack
+from serving.spark.tables import SparkTables
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+BOT_COLUMNS = ("activity_id", "contact_id", "activity_type", "bot_reason")
+"""What a Spark run keeps of each flagged activity (as in ``bots.csv``, without PII)."""
+
+
+def without_bots(tables: CrmTables, settings: BotSettings | None) -> tuple[CrmTables, pd.DataFrame]:
+    """A bucket's tables without the activities of bots, and those activities.
+
+    Args:
+        tables: One bucket's canonical tables.
+        settings: The filter's settings; None filters nothing.
+
+    Returns:
+        ``(tables, bots)``: ``bots`` holds :data:`BOT_COLUMNS` as plain text (Arrow-safe).
+    """
+    if settings is None:
+        return tables, pd.DataFrame({c: pd.Series(dtype=object) for c in BOT_COLUMNS})
+    kept, bots = split_bots(tables.activities, settings)
+    # plain objects, not pandas 3's Arrow-backed text: pyspark 4.3's serializer cannot
+    # take those after a concat ("Cannot convert ChunkedArray")
+    text = bots.loc[:, list(BOT_COLUMNS)].astype("string")
+    flagged = text.astype(object).where(text.notna(), None)
+    return replace(tables, activities=kept), flagged.reset_index(drop=True)
+
+
+def flag_bots_spark(tables: SparkTables, settings: BotSettings, *, n_buckets: int) -> DataFrame:
+    """The activities the filter flags, computed on Spark (e.g. for a ``bots.csv``).
+
+    Args:
+        tables: Canonical tables in transport form (activities of unknown contacts are
+            left out, as the scoring run leaves them out).
+        settings: The filter's settings.
+        n_buckets: Buckets of whole accounts.
+
+    Returns:
+        A lazy DataFrame of :data:`BOT_COLUMNS` (row order not defined).
+    """
+
+    def run(entities: pd.DataFrame, activities: pd.DataFrame) -> pd.DataFrame:
+        return without_bots(unpack(entities, activities)[0], settings)[1]
+
+    schema = ", ".join(f"`{c}` string" for c in BOT_COLUMNS)
+    return cogroup_apply(pack(tables, n_buckets), run, schema)
+
+
+def spark_bot_counts(bots: DataFrame, activities: DataFrame) -> dict[str, Any]:
+    """:func:`features.bots.bot_counts` of a Spark run (two small aggregates collected).
+
+    Args:
+        bots: The flagged activities (:data:`BOT_COLUMNS`).
+        activities: Every activity the run read.
+    """
+    types = {
+        r["activity_type"]: r["count"]
+        for r in activities.groupBy("activity_type").count().collect()
+    }
+    flagged = bots.groupBy("activity_type", "bot_reason").count().collect()
+    per_type: dict[str, int] = {}
+    per_reason: dict[str, int] = {}
+    for row in flagged:
+        per_type[row["activity_type"]] = per_type.get(row["activity_type"], 0) + row["count"]
+        per_reason[row["bot_reason"]] = per_reason.get(row["bot_reason"], 0) + row["count"]
+    return counts_of(types, per_type, per_reason)
