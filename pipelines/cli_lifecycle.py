@@ -41,7 +41,14 @@ def publish(
     as_of: Annotated[
         str | None, typer.Option(help="Score as of YYYY-MM-DD[THH:MM] UTC (default: today).")
     ] = None,
-    horizon_days: Annotated[int, typer.Option(help="Backtest: converts within H days.")] = 90,
+    horizon_days: Annotated[
+        int | None,
+        typer.Option(
+            help="Backtest: converts within H days (default: the horizon the scorer was "
+            "trained for, stored in its run configuration).",
+            min=1,
+        ),
+    ] = None,
     workdir: Annotated[Path, typer.Option(help="Working dir of the embedded MLflow store.")] = Path(
         "work"
     ),
@@ -94,7 +101,11 @@ def publish(
                 f"published version {current.version_id} "
                 f"({current.rulebook_name} v{current.rulebook_version})"
             )
-        impact = rulebook_impact(report.tables, published, book, when, horizon_days)
+        try:
+            horizon = horizon_days or loaded.scorer.horizon_days()
+        except ValueError as exc:
+            raise ValueError(f"{exc}; or give the backtest's horizon: --horizon-days H") from exc
+        impact = rulebook_impact(report.tables, published, book, when, horizon)
         console.print(impact_text(impact, label, str(rulebook)), highlight=False)
         if not yes and not typer.confirm("Publish and re-score every lead?", default=False):
             console.print("nothing published")

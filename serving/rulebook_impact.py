@@ -78,7 +78,7 @@ def rulebook_impact(
     published: Rulebook,
     new: Rulebook,
     as_of: pd.Timestamp,
-    horizon_days: int = 90,
+    horizon_days: int,
 ) -> RulebookImpact:
     """Compare the published and the new rulebook on the same data.
 
@@ -87,7 +87,8 @@ def rulebook_impact(
         published: The rulebook in force.
         new: The rulebook to publish.
         as_of: When stages are compared (UTC).
-        horizon_days: Conversion window of the backtest.
+        horizon_days: Conversion window of the backtest (``rules publish``: the scorer's
+            label horizon, :meth:`serving.scorer.LeadScorer.horizon_days`).
 
     Returns:
         The :class:`RulebookImpact`.

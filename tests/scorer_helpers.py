@@ -35,33 +35,51 @@ def register_scorer(
     train_snapshots: int,
     n_estimators: int,
     early_stopping_rounds: int,
+    horizon_days: int = 90,
+    with_run_config: bool = False,
 ):
-    """Train a quick model on ``tables`` (90-day label, default rulebook) and register the
-    scorer under ``name``; permissive gates so that it always becomes the champion."""
+    """Train a quick model on ``tables`` (``horizon_days`` label, default rulebook) and
+    register the scorer under ``name``; permissive gates so that it always becomes the
+    champion. ``with_run_config`` stores a run configuration in the scorer, as ``train``
+    does (its horizon is what ``compare`` and ``rules publish`` read)."""
+    from serving.run_config import RunConfig, rulebook_ref
     from serving.scorer_training import build_and_register_scorer
 
     spec, rulebook = load_feature_spec(), load_rulebook(RULEBOOK)
     slices = snapshot_slices(
         tables,
         spec,
-        horizon_days=90,
+        horizon_days=horizon_days,
         rulebook=rulebook,
         train_snapshots=train_snapshots,
         every_days=30,
     )
+    config = TrainConfig(
+        model_name=name,
+        experiment_name=name,
+        horizon_days=horizon_days,
+        lightgbm=LightGBMParams(
+            n_estimators=n_estimators,
+            learning_rate=0.1,
+            early_stopping_rounds=early_stopping_rounds,
+        ),
+        gates=QualityGates(min_auc=0.5, max_ece=0.5),
+    )
     result = train_and_register(
         *(slices.X("train"), slices.train.y, slices.X("valid"), slices.valid.y),
         *(slices.X("test"), slices.test.y),
-        config=TrainConfig(
-            model_name=name,
-            experiment_name=name,
-            lightgbm=LightGBMParams(
-                n_estimators=n_estimators,
-                learning_rate=0.1,
-                early_stopping_rounds=early_stopping_rounds,
-            ),
-            gates=QualityGates(min_auc=0.5, max_ece=0.5),
-        ),
+        config=config,
         tracking_uri=tracking_uri,
     )
-    return build_and_register_scorer(result, slices, tables, rulebook=rulebook, spec=spec)
+    run = None
+    if with_run_config:
+        run = RunConfig(
+            framing="snapshots",
+            train=config,
+            feature_spec=spec.model_dump(mode="json"),
+            rulebook=rulebook_ref(rulebook, RULEBOOK),
+            tracking_uri=tracking_uri,
+        )
+    return build_and_register_scorer(
+        result, slices, tables, rulebook=rulebook, spec=spec, run_config=run
+    )

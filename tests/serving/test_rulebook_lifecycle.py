@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from features.spec import load_feature_spec
 from features.synthetic import DirtConfig, generate_crm
-from features.training_set import outcome_labels
+from features.training_set import data_end_of, outcome_labels, snapshot_schedule
 from models.config import LightGBMParams, TrainConfig
 from models.train import model_from_config
 from pipelines.cli import app
@@ -233,21 +233,32 @@ def test_publish_command_previews_asks_then_publishes(mlflow_store, tmp_path, se
     reg = register_scorer(
         tables, mlflow_store.tracking_uri, "test-publish",
         train_snapshots=2, n_estimators=20, early_stopping_rounds=5,
+        horizon_days=45, with_run_config=True,
     )  # fmt: skip
     url = f"sqlite:///{tmp_path / 's.db'}"
     lenient = tmp_path / "lenient.yaml"
     lenient.write_text(setup[3])
     base = ["rules", "publish", "--data", str(data), "--sink", url, "--model", reg.model_uri,
             "--tracking-uri", mlflow_store.tracking_uri, "--as-of", "2026-09-01"]  # fmt: skip
-    same = runner.invoke(app, [*base[:2], str(DEFAULT), *base[2:]], input="n\n")
+    same = runner.invoke(
+        app, [*base[:2], str(DEFAULT), *base[2:], "--horizon-days", "7"], input="n\n"
+    )
     assert same.exit_code == 1 and "nothing published" in said(same)
+    # --horizon-days wins over the scorer's horizon (45 days, below)
+    _, _, backtest_7 = snapshot_schedule(data_end_of(tables), 7)
+    assert f"backtest as of {backtest_7:%Y-%m-%d}" in said(same)
+    assert "converted within 7 days" in said(same)
     assert "against the scorer's rulebook default" in said(same)
     assert "no lead changes stage" in said(same)  # the scorer's own rulebook: nothing moves
     assert list_versions(url) == []
 
     done = runner.invoke(app, [*base[:2], str(lenient), *base[2:], "--yes", "--by", "ana"])
     assert done.exit_code == 0, done.output
-    assert "leads changing stage" in said(done) and "backtest as of" in said(done)
+    assert "leads changing stage" in said(done)
+    # the backtest's horizon is the scorer's own (trained at 45 days), not a default
+    _, _, backtest_45 = snapshot_schedule(data_end_of(tables), 45)
+    assert f"backtest as of {backtest_45:%Y-%m-%d}" in said(done)
+    assert "converted within 45 days" in said(done) and backtest_45 != backtest_7
     assert "published version 1" in said(done)
     (only,) = list_versions(url)
     assert (only.published_by, only.is_current, only.text) == ("ana", True, setup[3])
