@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from features.safe_yaml import read_yaml
+from features.safe_yaml import read_yaml, setting_problems
 from features.schema import ACTIVITY_TYPES
 from features.spec import merged_mappings
 
@@ -160,7 +160,7 @@ def load_bot_settings(path: str | Path | None = None) -> BotSettings:
     try:
         settings = BotSettings.model_validate(raw)
     except ValidationError as exc:
-        problems = [f"  {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        problems = [f"  {line}" for line in setting_problems(exc)]
         raise ValueError(
             f"{source}: invalid bot filter settings ({len(problems)} problem(s)); fix:\n"
             + "\n".join(problems)
