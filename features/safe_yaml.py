@@ -12,7 +12,7 @@ with :func:`read_yaml` (or :func:`load_yaml` for text), never with ``yaml.safe_l
 * errors name the file and the limit, and quote at most :data:`MAX_SHOWN` characters of
   any value (:func:`clipped`);
 * settings that fail validation are listed one problem per field with its YAML path
-  (:func:`setting_problems`).
+  (:func:`setting_problems`; :func:`invalid_settings` for a whole file).
 """
 
 from __future__ import annotations
@@ -150,3 +150,22 @@ def setting_problems(err: ValidationError) -> list[str]:
         One line per problem; the path is ``<root>`` for the mapping as a whole.
     """
     return [f"{'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}" for e in err.errors()]
+
+
+def invalid_settings(source: str | Path, what: str, err: ValidationError) -> ValueError:
+    """The error for a settings file that failed validation, one problem a line.
+
+    Args:
+        source: The file the settings came from.
+        what: What the file holds, for the message (``feature spec``).
+        err: pydantic's error.
+
+    Returns:
+        ``ValueError`` naming the file and listing :func:`setting_problems`; raise it
+        ``from None`` (pydantic's own text repeats the values).
+    """
+    problems = setting_problems(err)
+    return ValueError(
+        f"{source}: invalid {what} ({len(problems)} problem(s)); fix:\n"
+        + "\n".join(f"  {line}" for line in problems)
+    )

@@ -31,7 +31,7 @@ from pydantic import (
 )
 
 from features.measures import FREE_EMAIL_DOMAINS
-from features.safe_yaml import read_yaml, setting_problems
+from features.safe_yaml import invalid_settings, read_yaml
 from features.schema import ACCOUNTS, ACTIVITIES, CONTACTS, LEAD_SOURCES, SENIORITIES, Table
 
 DEFAULT_SPEC_PATH = Path(__file__).with_name("spec_default.yaml")
@@ -333,8 +333,4 @@ def load_feature_spec(path: str | Path | None = None) -> FeatureSpec:
     try:
         return FeatureSpec.model_validate(raw)
     except ValidationError as exc:
-        problems = [f"  {line}" for line in setting_problems(exc)]
-        raise ValueError(
-            f"{source}: invalid feature spec ({len(problems)} problem(s)); fix:\n"
-            + "\n".join(problems)
-        ) from None
+        raise invalid_settings(source, "feature spec", exc) from None

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from features.safe_yaml import read_yaml, setting_problems
+from features.safe_yaml import invalid_settings, read_yaml
 from features.schema import ACTIVITY_TYPES
 from features.spec import merged_mappings
 
@@ -160,11 +160,7 @@ def load_bot_settings(path: str | Path | None = None) -> BotSettings:
     try:
         settings = BotSettings.model_validate(raw)
     except ValidationError as exc:
-        problems = [f"  {line}" for line in setting_problems(exc)]
-        raise ValueError(
-            f"{source}: invalid bot filter settings ({len(problems)} problem(s)); fix:\n"
-            + "\n".join(problems)
-        ) from None
+        raise invalid_settings(source, "bot filter settings", exc) from None
     crawler = settings.crawler_user_agent
     if crawler.allow_file is not None:
         allowed = read_allow_list(allow_dir / crawler.allow_file)
