@@ -24,7 +24,8 @@ from features.synthetic import DirtConfig, generate_crm
 from models.frames import align_features
 from serving.batch import run_batch
 from serving.reasons import top_model_factors
-from serving.scorer import LeadScorer, ScorerSettings
+from serving.scorer import LeadScorer
+from serving.scorer_types import ScorerSettings
 
 SIZES = {"quick": [20_000], "full": [100_000, 1_000_000]}
 REF_FULL_MAX = 100_000

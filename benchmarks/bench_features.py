@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 from benchmarks.harness import BenchResult, measure
 from features.build import build_features
 from features.crm import CrmTables
-from features.events import DAY_NS
+from features.measures import DAY_NS
 from features.schema import ACTIVITY_TYPES, ASSET_TYPES, CHANNELS, FORM_STAGES, PAGE_CATEGORIES
 from features.spec import FeatureSpec, load_feature_spec
 from features.synthetic.assemble import CHANNEL_OF_KIND

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from features.events import DAY_NS, Events, chunks, last_age_days, window_counts
+from features.events import Events, chunks, last_age_days, window_counts
+from features.measures import DAY_NS
 from features.spec import FeatureSpec
 
 COUNT_DTYPE = np.float32

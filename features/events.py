@@ -16,10 +16,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from features.measures import DAY_NS, age_days, window_ns
+from features.measures import age_days, window_ns
 from features.spec import ActivityFilter
 
-__all__ = ["DAY_NS", "Events", "events_before", "window_counts", "last_age_days"]
+__all__ = ["Events", "events_before", "window_counts", "last_age_days"]
 
 CHUNK = 1 << 21
 _NAT = np.iinfo(np.int64).min

@@ -16,11 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from features.measures import DAY_NS, age_days, in_window
+from features.measures import age_days, in_window
 from rules.model import Measure
 from rules.operators import apply_operator, category_lookup, lookup_codes
-
-NS_PER_DAY = DAY_NS  # the one definition, features.measures
 
 
 @dataclass

@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 
 from features.events import positions_of
-from rules.activities import NS_PER_DAY, ActivityIndex
+from rules.activities import ActivityIndex
 
 log = logging.getLogger(__name__)
 
-__all__ = ["NS_PER_DAY", "ActivityIndex", "as_text", "build_activity_index", "positions_of"]
+__all__ = ["ActivityIndex", "as_text", "build_activity_index"]
 
 
 def as_text(s: pd.Series) -> pd.Series:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from features.measures import age_days, in_window
-from rules.activities import NS_PER_DAY, ActivityIndex
+from features.measures import DAY_NS, age_days, in_window
+from rules.activities import ActivityIndex
 from rules.conditions import Evaluator
 from rules.model import Decay, Limit, Rule
 
@@ -53,7 +53,7 @@ def decay_factor(age_ns: np.ndarray, decay: Decay | None) -> np.ndarray:
 
 def period_key(time_ns: np.ndarray, per: str) -> np.ndarray:
     """Calendar period (UTC) of each timestamp: day, ISO week (Monday start), month or one."""
-    days = time_ns // NS_PER_DAY
+    days = time_ns // DAY_NS
     if per == "day":
         return days
     if per == "week":

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from features.events import positions_of
 from features.measures import days_since_created, email_domain, email_domain_class, value_present
 from rules.activities import ActivityIndex
-from rules.context import positions_of
 from rules.operators import apply_operator
 from rules.vocabulary import Variable
 

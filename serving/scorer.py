@@ -43,7 +43,6 @@ from serving.reason_rates import ReasonRates
 from serving.reasons import make_explainer, model_reasons, rules_json
 from serving.run_config import RunConfig
 from serving.scorer_types import (
-    OUTPUT_COLUMNS,
     RULE_COLUMNS,
     ScoredLeads,
     ScorerSettings,
@@ -57,7 +56,7 @@ from serving.sinks import SCORED_COLUMNS
 
 log = logging.getLogger(__name__)
 
-__all__ = ["OUTPUT_COLUMNS", "LeadScorer", "ScoredLeads", "ScorerSettings", "ScoringInput"]
+__all__ = ["LeadScorer", "ScoredLeads"]
 
 
 class LeadScorer:

@@ -34,7 +34,8 @@ from mlflow.types import ColSpec, ParamSchema, ParamSpec, Schema, TensorSpec
 from models.pyfunc import pip_requirements, serving_signature, to_serving_frame
 from models.store import MLFLOW_NOT_FOUND_CODES
 from serving.run_config import default_scorer_name, default_scorer_uri
-from serving.scorer import OUTPUT_COLUMNS, LeadScorer
+from serving.scorer import LeadScorer
+from serving.scorer_types import OUTPUT_COLUMNS
 
 ARTIFACT_KEY = "lead_scorer"
 CODE_PACKAGES = ("models", "features", "rules", "serving")

@@ -36,8 +36,9 @@ from serving.blend import BlendConfig, FittedBlend, fit_blend
 from serving.lead_flow import leads_per_period
 from serving.reason_rates import fit_reason_rates
 from serving.run_config import RunConfig
-from serving.scorer import LeadScorer, ScorerSettings
+from serving.scorer import LeadScorer
 from serving.scorer_model import log_lead_scorer, to_pyfunc_frame
+from serving.scorer_types import ScorerSettings
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,8 @@
 import numpy as np
 import pandas as pd
 
-from features.events import CHUNK, DAY_NS, Events, last_age_days, window_counts
+from features.events import CHUNK, Events, last_age_days, window_counts
+from features.measures import DAY_NS
 
 
 def _events(n_contacts: int, n_events: int) -> Events:

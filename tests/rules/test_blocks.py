@@ -10,9 +10,9 @@ import pytest
 from rulebook_helpers import AS_OF, tables
 
 from features.crm import CrmTables
+from features.events import positions_of
 from features.synthetic import DirtConfig, generate_crm
 from rules import load_rulebook, score_rulebook
-from rules.context import positions_of
 
 DEFAULT = Path(__file__).resolve().parents[2] / "rules" / "rulebooks" / "default.yaml"
 SYNTH_AS_OF = pd.Timestamp("2026-08-01", tz="UTC")

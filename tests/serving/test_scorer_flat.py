@@ -12,7 +12,8 @@ from models.config import LightGBMParams, TrainConfig
 from models.train import model_from_config
 from rules import load_rulebook
 from serving.blend import BlendConfig, FittedBlend
-from serving.scorer import LeadScorer, ScorerSettings
+from serving.scorer import LeadScorer
+from serving.scorer_types import ScorerSettings
 
 AS_OF = pd.Timestamp("2026-03-01", tz="UTC")
 
