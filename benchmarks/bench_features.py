@@ -173,7 +173,7 @@ SELECT b.*, {", ".join(acct_cols) or "NULL AS none"} FROM b LEFT JOIN acct USING
 """
 
 
-def reference_features(tables: CrmTables, spec: FeatureSpec, sql: str) -> pd.DataFrame:
+def reference_features(tables: CrmTables, sql: str) -> pd.DataFrame:
     """Run the reference query on the same in-memory frames."""
     con = duckdb.connect()
     try:
@@ -208,14 +208,12 @@ def bench(size: int, repeats: int) -> list[BenchResult]:
     spec = load_feature_spec()
     tables = make_tables(size)
     sql = reference_sql(spec)
-    compared = check_same(
-        build_features(tables, AS_OF, spec), reference_features(tables, spec, sql)
-    )
+    compared = check_same(build_features(tables, AS_OF, spec), reference_features(tables, sql))
     gc.collect()
     base_mb = psutil.Process().memory_info().rss / 2**20
     ours = measure(lambda: build_features(tables, AS_OF, spec), repeats)
     gc.collect()
-    ref = measure(lambda: reference_features(tables, spec, sql), repeats)
+    ref = measure(lambda: reference_features(tables, sql), repeats)
     input_mb = _input_mb(tables)
     extra = ours.peak_rss_mb - base_mb
     notes = (

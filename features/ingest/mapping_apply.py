@@ -93,7 +93,7 @@ def _used_columns(mapping: TableMapping) -> set[str]:
     return used
 
 
-def extra_columns(name: str, mapping: TableMapping, frame: pd.DataFrame) -> dict[str, str]:
+def extra_columns(mapping: TableMapping, frame: pd.DataFrame) -> dict[str, str]:
     """Source column -> snake_case name of the extra columns ``keep_extra`` keeps."""
     if mapping.keep_extra is False:
         return {}
@@ -133,7 +133,7 @@ def table_problems(name: str, mapping: TableMapping, frame: pd.DataFrame) -> lis
         need(f"{name}.exclude_extra", column)
     canonical_names = set(TABLES[name].names)
     owners: dict[str, str] = {}
-    for column, snake in extra_columns(name, mapping, frame).items():
+    for column, snake in extra_columns(mapping, frame).items():
         if snake in canonical_names:
             problems.append(
                 f"{name}.keep_extra: source column {column!r} of {where} would become "
@@ -214,7 +214,7 @@ def map_table(
         if column.name in mapping.columns:
             spec = mapping.columns[column.name]
             columns[column.name] = map_column(column, spec, rows, null_values)
-    for source, snake in extra_columns(name, mapping, rows).items():
+    for source, snake in extra_columns(mapping, rows).items():
         columns[snake] = _null_out(rows[source], null_values).rename(snake)
     if RAGGED_COLUMN in rows.columns:
         columns[RAGGED_COLUMN] = rows[RAGGED_COLUMN]
