@@ -12,9 +12,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from report_example import example_inputs
 
 from serving.report import build_report, write_report
-from serving.report.example import example_inputs
 
 pytestmark = pytest.mark.integration
 

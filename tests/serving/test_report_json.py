@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from report_example import example_inputs
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from serving.blend import BlendConfig, fit_blend, mix
 from serving.report import build_report, render_html, write_report, write_report_json
-from serving.report.example import example_inputs
 from serving.report.summary import json_path_beside, report_summary
 from serving.report.weights import capacity_of, tier_sizing, tier_table, weight_curve
 

@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from report_example import example_inputs
 
 from features.number_text import number_text
 from serving.report import (
@@ -14,7 +15,6 @@ from serving.report import (
     capacity_analysis,
     threshold_volumes,
 )
-from serving.report.example import example_inputs
 from serving.report.headline import capacity_sentence
 from serving.report.sections import ranking, rules
 from serving.report.tables import FORMATS, table

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from report_example import example_inputs
 
 from serving.report import (
     ComparisonInputs,
@@ -21,7 +22,6 @@ from serving.report import (
     split_usable,
     write_report,
 )
-from serving.report.example import example_inputs
 from serving.report.sections import population, rules
 
 SECTION_IDS = (

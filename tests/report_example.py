@@ -1,4 +1,4 @@
-"""Synthetic comparison inputs with planted signals: for demos, docs and the report's tests.
+"""Synthetic comparison inputs with planted signals, for the report's tests.
 
 Six rules, of which ``demo_request`` and ``pricing_page`` really signal buying while
 ``newsletter_open`` earns many points and signals nothing; the model sees the hidden
