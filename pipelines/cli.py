@@ -2,7 +2,10 @@
 
 Each command parses its options, calls one library function or flow, and prints a short
 summary. Errors in the data exit with code 1 and a message saying what to do; usage
-errors exit with code 2.
+errors exit with code 2. ``train``, ``score`` and ``compare`` run their flow's steps as
+plain functions, starting no Prefect server, unless asked (``--prefect``, or
+``PREFECT_API_URL`` set: :func:`pipelines.flows.common.run_flow`); ``demo`` always runs
+under Prefect.
 """
 
 from __future__ import annotations
@@ -39,6 +42,15 @@ class TableFormat(StrEnum):
     parquet = "parquet"
     csv = "csv"
 
+
+PrefectOpt = Annotated[
+    bool,
+    typer.Option(
+        "--prefect",
+        help="Run as a Prefect flow run (tracked, retried; starts a temporary Prefect server "
+        "unless PREFECT_API_URL is set, which also implies this).",
+    ),
+]
 
 _STATE = {"verbose": False}  # --verbose of this run: tracebacks are shown only then
 
@@ -267,6 +279,7 @@ def train(
         ),
     ] = None,
     bots: BotsOpt = None,
+    prefect: PrefectOpt = False,
 ) -> None:
     """Train, calibrate and evaluate the conversion model; register it in MLflow.
 
@@ -277,11 +290,14 @@ def train(
     alias only when the quality gates pass and the new model beats the current champion.
     """
     from features.ingest import InputError
+    from pipelines.flows.common import run_flow
     from pipelines.flows.train import train_flow
     from rules import RulebookError
 
     try:
-        out = train_flow(
+        out = run_flow(
+            train_flow,
+            prefect,
             data=data,
             workdir=str(workdir),
             mapping=mapping,
@@ -401,6 +417,7 @@ def score(
         Path | None, typer.Option(help="Spark settings YAML (master, memory, n_buckets, conf).")
     ] = None,
     bots: BotsOpt = None,
+    prefect: PrefectOpt = False,
 ) -> None:
     """Nightly batch: score every eligible lead and write the scores back to the CRM.
 
@@ -412,12 +429,15 @@ def score(
     """
     from features.ingest import InputError
     from features.parse import utc_time
+    from pipelines.flows.common import run_flow
     from pipelines.flows.score import score_flow
 
     try:
         if as_of is not None:
             utc_time(as_of, "--as-of")  # before anything is read or loaded
-        summary = score_flow(
+        summary = run_flow(
+            score_flow,
+            prefect,
             data=data,
             model_uri=model,
             as_of=as_of,
@@ -490,6 +510,7 @@ def compare(
         typer.Option(help="Another rulebook to replay over the same period (repeatable)."),
     ] = None,
     bots: BotsOpt = None,
+    prefect: PrefectOpt = False,
 ) -> None:
     """Predictive vs manual: one self-contained HTML report, also logged to MLflow.
 
@@ -499,12 +520,15 @@ def compare(
     """
     from features.ingest import InputError
     from features.parse import utc_time
+    from pipelines.flows.common import run_flow
     from pipelines.flows.compare import compare_flow
 
     try:
         if as_of is not None:
             utc_time(as_of, "--as-of")
-        result = compare_flow(
+        result = run_flow(
+            compare_flow,
+            prefect,
             data=data,
             model_uri=model,
             out=str(out if out is not None else workdir / "report.html"),

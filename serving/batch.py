@@ -1,13 +1,13 @@
 """The nightly batch: score every eligible lead, write the sink, summarise the run.
 
-:func:`run_batch` is one call for the CLI, the Prefect flow and rulebook publishing
-(:mod:`serving.publish`, with the rulebook overridden): scorer steps (eligibility, rules,
-features, model, blend, explanations) -> :func:`serving.sinks.write_scores` ->
-:class:`BatchSummary` (lead accounting, counts per stage, tier and score trend, score
-bands, reject reasons, top movers, seconds per step). The score trend of each lead
-(:mod:`serving.trend`) is set here, against the sink's previous run
-(:func:`serving.sinks.previous_scores`); stages never move backwards from the previous
-run's (:func:`serving.sinks.previous_stages`).
+:func:`run_batch` is one call for the CLI, the Prefect flow (whose task passes it the
+validation report too) and rulebook publishing (:mod:`serving.publish`, with the rulebook
+overridden): scorer steps (eligibility, rules, features, model, blend, explanations) ->
+:func:`serving.sinks.write_scores` -> :class:`BatchSummary` (lead accounting, counts per
+stage, tier and score trend, score bands, reject reasons, top movers, seconds per step).
+The score trend of each lead (:mod:`serving.trend`) is set here, against the sink's
+previous run (:func:`serving.sinks.previous_scores`); stages never move backwards from the
+previous run's (:func:`serving.sinks.previous_stages`).
 :func:`serving.batch_summary.format_summary` renders the summary on one screen.
 """
 
@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -28,7 +28,7 @@ from features.crm import CrmTables
 from features.parse import utc_time
 from rules import Rulebook
 from serving.batch_summary import BatchSummary, score_bands, value_counts
-from serving.eligibility import rejects_frame, warn_if_stale
+from serving.eligibility import rejects_frame, validation_rejects, warn_if_stale
 from serving.scorer import LeadScorer, ScoredLeads
 from serving.scorer_types import StepHook
 from serving.sinks import (
@@ -42,6 +42,9 @@ from serving.sinks import (
     write_scores,
 )
 from serving.trend import score_trends
+
+if TYPE_CHECKING:
+    from features.ingest.validation import ValidationReport
 
 log = logging.getLogger(__name__)
 
@@ -212,6 +215,7 @@ def run_batch(
     rulebook: Rulebook | None = None,
     rulebook_version: str | None = None,
     in_transaction: Callable[[sa.Connection], None] | None = None,
+    validation: ValidationReport | None = None,
 ) -> BatchSummary:
     """Score every eligible lead as of ``as_of`` and write the run to ``sink``: one call.
 
@@ -239,6 +243,10 @@ def run_batch(
             the rulebook scored with.
         in_transaction: Database sinks: run inside the write's transaction
             (:func:`serving.sinks.write_scores`).
+        validation: The validation report ``tables`` come from
+            (:func:`features.ingest.ingest`): the contacts it quarantined are rejects
+            (:func:`serving.eligibility.validation_rejects`), and the summary names every
+            table's quarantined rows and what the bot filter kept out.
 
     Returns:
         The run summary (:func:`serving.batch_summary.format_summary` renders it).
@@ -249,6 +257,12 @@ def run_batch(
     stamp = utc_as_of(as_of)
     if rulebook is not None:
         scorer = scorer.with_rulebook(rulebook)
+    if validation is not None:
+        quarantined = validation.quarantine.get("contacts", pd.DataFrame())
+        rejected = validation_rejects(quarantined, tables.contacts["contact_id"])
+        if extra_rejects is not None:
+            rejected = rejects_frame(extra_rejects, rejected)
+        extra_rejects = rejected
     with Progress(transient=True, disable=not progress) as bar:
         task = bar.add_task("scoring", total=len(STEPS))
 
@@ -280,7 +294,15 @@ def run_batch(
         seconds = {**result.seconds, "write": time.perf_counter() - start}
         bar.update(task, completed=len(STEPS))
     summary = summarise_batch(
-        result, run, written, sink, seconds=seconds, table_prefix=table_prefix, n_movers=n_movers
+        result,
+        run,
+        written,
+        sink,
+        seconds=seconds,
+        table_prefix=table_prefix,
+        n_movers=n_movers,
+        validation_counts=None if validation is None else validation.counts,
+        bot_counts=None if validation is None else validation.bot_counts,
     )
     log.info("batch %s: %s", run.run_id, summary.to_dict())
     return summary

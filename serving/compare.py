@@ -10,26 +10,50 @@ configuration's ``report``: :class:`serving.report.settings.ReportSettings`).
 A ``first_touch`` scorer is compared as it was trained (:func:`first_touch_period`): the
 contacts created in the period, each scored, ruled and labelled at its own first touch
 (midnight of its creation day + the delay), over the scorer's horizon.
+
+:func:`compare_period` chooses the period (from the scorer's run configuration) and
+builds the report, :func:`compare_validated` does so from a validation report, and
+:func:`publish_report` writes it and logs it to MLflow: the compare flow's tasks and
+``leadscore compare`` call these.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
 
+import mlflow
 import numpy as np
 import pandas as pd
 
+from features.bots import bot_share_text
 from features.crm import CrmTables
 from features.first_touch import day_tables, first_touch_labels, latest_share_start
 from features.fit import fit_features
+from features.ingest.validation import ValidationReport
+from features.parse import utc_time
 from features.schema import POSITIVE_OUTCOMES
-from features.training_set import data_end_of, outcome_labels
-from rules import Rulebook, score_rulebook
+from features.training_set import data_end_of, outcome_labels, snapshot_schedule
+from models.tracking import artifact_location_for, ensure_experiment
+from rules import Rulebook, load_rulebook, score_rulebook
+from serving.batch_summary import validation_note
+from serving.eligibility import warn_if_stale
 from serving.report.backtest import BacktestResult
+from serving.report.build import ComparisonReport, build_report
 from serving.report.inputs import ComparisonInputs
+from serving.report.render import write_report
 from serving.report.settings import ReportSettings
+from serving.report.summary import json_path_beside, write_report_json
 from serving.report.weights import blend_view, capacity_of
 from serving.scorer import LeadScorer
+from serving.scorer_model import LoadedScorer
+
+EMPTY_RULEBOOK_NOTE = (
+    "No rulebook: the scorer was trained with the empty rulebook (no --rulebook fitted "
+    "the data), so the manual score is 0 for every lead and the final score is the "
+    "model's alone; the manual columns carry no information."
+)
 
 SEGMENTS = ("lead_source", "region", "company_size_band")
 SCORE_DRIFT = ("probability", "manual_score", "final_score")
@@ -288,3 +312,142 @@ def comparison_inputs(
         blend=blend_view(scorer.blend, scored, min(k)) if scored["y"].nunique() == 2 else None,
         settings=ReportSettings() if scorer.run_config_ is None else scorer.run_config_.report,
     )
+
+
+def compare_period(
+    tables: CrmTables,
+    scorer: LeadScorer,
+    as_of: str | pd.Timestamp | None = None,
+    *,
+    backtest_rulebooks: Sequence[str | Path] = (),
+    model_version: str = "",
+    input_notes: Sequence[str] = (),
+) -> tuple[ComparisonReport, pd.Timestamp]:
+    """The comparison report of one period: choose it, score and label it, build the report.
+
+    The label horizon H, the framing and so the period come from the scorer's run
+    configuration (a ``first_touch`` scorer is compared at each contact's first touch). An
+    ``as_of`` more than H days after the data's last activity is logged as a warning
+    (:func:`serving.eligibility.warn_if_stale`).
+
+    Args:
+        tables: Validated canonical tables with outcome history.
+        scorer: The registered scorer; it must have been trained on a CRM with history.
+        as_of: Start of the compared period (ISO 8601 text or a timestamp); None: the
+            newest period whose outcomes are complete (the test snapshot of
+            :func:`features.training_set.snapshot_schedule`; for a ``first_touch`` scorer
+            the latest ``test_share`` of first touches, see :func:`first_touch_period`).
+        backtest_rulebooks: Other rulebook files to replay over the same period.
+        model_version: Shown in the header.
+        input_notes: Notes on the input (what validation quarantined, what the bot filter
+            kept out) for the report's *Data notes*.
+
+    Returns:
+        The report and the period's start.
+
+    Raises:
+        ValueError: The scorer was trained on a flat export, no contact was created
+            before ``as_of`` (the message names the dates the contacts span), or no
+            contact of a ``first_touch`` period has a complete label window.
+    """
+    if scorer.spec_ is None:
+        raise ValueError(
+            "compare replays a dated period of a CRM with history, but this scorer was trained "
+            "on a flat export (no dates to hold a period out): leadscore train already "
+            "compares the model with the rulebook on its test slice (the table it prints, "
+            "and the MLflow run's metrics and plots)"
+        )
+    horizon_days = scorer.horizon_days()
+    run = scorer.run_config_
+    start = None if as_of is None else utc_time(as_of, "as_of")
+    period = None
+    if run is not None and run.framing == "first_touch":  # compared as it was trained
+        period = first_touch_period(
+            tables, horizon_days, run.train.first_touch_delay_days, run.train.test_share, start
+        )
+        when, reference = pd.Timestamp(period["as_of"].min()), None
+    else:
+        train_dates, _, test_date = snapshot_schedule(data_end_of(tables), horizon_days)
+        when, reference = start or test_date, train_dates[-1]
+        created = pd.to_datetime(tables.contacts["created_at"], utc=True)
+        if not (created < when).any():
+            raise ValueError(
+                f"no contact was created before as_of {when:%Y-%m-%d} (contacts are created "
+                f"from {created.min():%Y-%m-%d} to {created.max():%Y-%m-%d}); pass a later "
+                "--as-of"
+            )
+    warn_if_stale(tables.activities, when, horizon_days)
+    inputs = comparison_inputs(
+        tables,
+        scorer,
+        when,
+        horizon_days,
+        reference_as_of=reference,
+        backtest_rulebooks={Path(p).stem: load_rulebook(p) for p in backtest_rulebooks},
+        model_version=model_version,
+        first_touch=period,
+    )
+    notes = list(input_notes)
+    if run is not None and run.rulebook.empty:
+        notes.append(EMPTY_RULEBOOK_NOTE)
+    if notes:
+        inputs = replace(inputs, input_notes=tuple(notes))
+    return build_report(inputs), when
+
+
+def compare_validated(
+    report: ValidationReport,
+    loaded: LoadedScorer,
+    as_of: str | pd.Timestamp | None = None,
+    backtest_rulebooks: Sequence[str | Path] = (),
+) -> tuple[ComparisonReport, pd.Timestamp]:
+    """:func:`compare_period` on validated input: the report's *Data notes* say what
+    validation quarantined and what the bot filter kept out, its header names the
+    registered scorer's version.
+
+    Args:
+        report: The validation report of the CRM export (:func:`features.ingest.ingest`).
+        loaded: The registered scorer (:func:`serving.scorer_model.load_scorer`).
+        as_of: Start of the compared period; None: the newest with complete outcomes.
+        backtest_rulebooks: Other rulebook files to replay over the same period.
+
+    Returns:
+        The report and the period's start.
+    """
+    notes = (validation_note(report.counts), bot_share_text(report.bot_counts))
+    return compare_period(
+        report.tables,
+        loaded.scorer,
+        as_of,
+        backtest_rulebooks=backtest_rulebooks,
+        model_version=f"{loaded.model_name} v{loaded.model_version}",
+        input_notes=tuple(note for note in notes if note),
+    )
+
+
+def publish_report(
+    report: ComparisonReport, out: str | Path, tracking_uri: str, as_of: pd.Timestamp
+) -> str:
+    """Write the report's HTML file and ``report.json`` beside it; log both with the
+    headline metrics to MLflow.
+
+    Args:
+        report: The built report.
+        out: The HTML file to write (atomically); the JSON summary goes beside it.
+        tracking_uri: MLflow tracking URI; the run goes to the ``leadscore-compare``
+            experiment.
+        as_of: The period's start (names the run).
+
+    Returns:
+        The MLflow run id.
+    """
+    path = write_report(report, Path(out))
+    summary = write_report_json(report, json_path_beside(path))
+    experiment = ensure_experiment(
+        "leadscore-compare", tracking_uri, artifact_location_for(tracking_uri)
+    )
+    with mlflow.start_run(experiment_id=experiment, run_name=f"compare {as_of:%Y-%m-%d}") as run:
+        mlflow.log_metrics({k: float(v) for k, v in report.to_dict().items() if v == v})
+        mlflow.log_artifact(str(path))
+        mlflow.log_artifact(str(summary))
+        return str(run.info.run_id)

@@ -14,7 +14,7 @@ from features.crm import CrmTables
 from features.files import atomic_write
 from features.parse import utc_time
 from features.spec import load_feature_spec
-from pipelines.flows.common import retry_transient, validate_crm
+from pipelines.flows.common import io_task, validate_crm
 
 
 @task(name="build-features", cache_policy=NO_CACHE)
@@ -24,13 +24,7 @@ def features_at(tables: CrmTables, as_of: pd.Timestamp, spec_path: str | None) -
     return build_features(tables, as_of, spec)
 
 
-@task(
-    name="write-features",
-    retries=2,
-    retry_delay_seconds=10,
-    retry_condition_fn=retry_transient,
-    cache_policy=NO_CACHE,
-)
+@io_task("write-features")
 def write_parquet(frame: pd.DataFrame, out: str) -> str:
     """Write atomically (:func:`features.files.atomic_write`)."""
     atomic_write(out, lambda tmp: frame.reset_index().to_parquet(tmp, index=False))

@@ -1,15 +1,59 @@
-"""Tasks shared by several flows, and when a failed task is worth another attempt."""
+"""Tasks shared by several flows, when a failed task is worth another attempt, and how a
+flow runs with or without Prefect.
+
+A one-shot command need not start a Prefect server: :func:`run_flow` calls the flow's
+plain function unless orchestration is asked for (``--prefect``, or a Prefect API
+configured: ``PREFECT_API_URL``), and inside a flow body :func:`step` gives each task's
+plain function when no flow run is active. The same wiring and the same library calls run
+either way; a plain run leaves out only Prefect's tracking, retries and UI.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar, cast
 
-from prefect import task
+from prefect import Task, task
 from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
+from prefect.settings import PREFECT_API_URL
 
 from features.ingest.load import ingest
 from features.ingest.validation import ValidationReport
 from pipelines.errors import is_transient
+from serving.scorer_model import LoadedScorer, load_scorer
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def orchestrated(prefect: bool = False) -> bool:
+    """Whether a command runs as a Prefect flow run: asked with ``--prefect``, or a
+    Prefect API is configured (``PREFECT_API_URL`` in the environment or the active
+    Prefect profile: a server or Prefect Cloud to report to)."""
+    return prefect or bool(PREFECT_API_URL.value())
+
+
+def run_flow(flow: Any, prefect: bool, /, **params: Any) -> Any:
+    """Run ``flow`` under Prefect when :func:`orchestrated`, else as plain Python.
+
+    Args:
+        flow: A Prefect flow (its plain function is ``flow.fn``).
+        prefect: The command's ``--prefect`` option.
+        params: The flow's parameters.
+
+    Returns:
+        What the flow returns.
+    """
+    return flow(**params) if orchestrated(prefect) else flow.fn(**params)
+
+
+def step(task_: Callable[P, R]) -> Callable[P, R]:
+    """The task itself inside a Prefect flow run; its plain function otherwise (a task
+    called outside a flow run would start a Prefect server to report its run to)."""
+    if FlowRunContext.get() is not None:
+        return task_
+    return cast(Callable[P, R], getattr(task_, "fn", task_))
 
 
 def retry_transient(task: Any, task_run: Any, state: Any) -> bool:
@@ -22,14 +66,35 @@ def retry_transient(task: Any, task_run: Any, state: Any) -> bool:
     return True
 
 
-@task(
-    name="validate-crm",
-    retries=1,
-    retry_delay_seconds=10,
-    retry_condition_fn=retry_transient,
-    cache_policy=NO_CACHE,
-)
+def io_task(
+    name: str, *, retries: int = 2, delay_seconds: int = 10
+) -> Callable[[Callable[P, R]], Task[P, R]]:
+    """The decorator of a task that touches the outside world (files, databases, MLflow):
+    retried only for a transient error (:func:`retry_transient`), never cached (hashing
+    a large frame costs more than the step it would skip).
+
+    Args:
+        name: The task's name in Prefect.
+        retries: Further attempts after a transient failure.
+        delay_seconds: Seconds between attempts.
+    """
+    return task(
+        name=name,
+        retries=retries,
+        retry_delay_seconds=delay_seconds,
+        retry_condition_fn=retry_transient,
+        cache_policy=NO_CACHE,
+    )
+
+
+@io_task("validate-crm", retries=1)
 def validate_crm(data: str, mapping: str | None, bots: str | None = None) -> ValidationReport:
     """Read, map and validate the CRM export, then filter bots (I/O: retried once if the
     error is transient); ``bots`` is a bot filter settings YAML (None: the default)."""
     return ingest(data, mapping, bots=bots)
+
+
+@io_task("load-scorer")
+def load(model_uri: str | None, tracking_uri: str) -> LoadedScorer:
+    """Load the registered scorer from MLflow (I/O: retried if the error is transient)."""
+    return load_scorer(model_uri, tracking_uri)

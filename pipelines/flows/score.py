@@ -1,9 +1,13 @@
-"""Flow: validate -> load scorer -> features/rules/model/blend/explain -> write sink -> summary.
+"""Flow: validate -> load scorer -> published rulebook -> score, write and summarise.
 
+The scoring task is :func:`serving.batch.run_batch` on the validation report (the
+progress bar, the sink write and the summary live there).
 Tasks pass frames in memory; caching is off (hashing a million-row frame costs more than
 the step it would skip). ``engine="spark"`` runs the same job on Spark instead
 (:func:`serving.spark.run_spark_batch`: canonical Parquet tables or catalog tables in,
 the session from ``spark_config``); that branch is one task, as Spark plans its own steps.
+Without a flow run (``leadscore score`` without ``--prefect``) the same steps run as plain
+functions (:func:`pipelines.flows.common.step`).
 """
 
 from __future__ import annotations
@@ -16,160 +20,47 @@ import pandas as pd
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
-from rich.progress import Progress
 
 from features.ingest.validation import ValidationReport
 from models.tracking import existing_tracking_uri
-from pipelines.flows.common import retry_transient, validate_crm
-from serving.batch import (
-    STEPS,
-    default_run_id,
-    previous_stages,
-    score_batch,
-    summarise_batch,
-    utc_as_of,
-    write_batch,
-)
-from serving.batch_summary import format_summary
-from serving.eligibility import validation_rejects
+from pipelines.flows.common import io_task, load, step, validate_crm
+from serving.batch import run_batch, utc_as_of
+from serving.batch_summary import BatchSummary, format_summary
 from serving.publish import with_published_rulebook
-from serving.scorer import ScoredLeads
-from serving.scorer_model import LoadedScorer, load_scorer
-from serving.sinks import RunInfo, SinkResult, previous_scores
+from serving.scorer_model import LoadedScorer
 
 
-@task(
-    name="load-scorer",
-    retries=2,
-    retry_delay_seconds=10,
-    retry_condition_fn=retry_transient,
-    cache_policy=NO_CACHE,
-)
-def load(model_uri: str | None, tracking_uri: str) -> LoadedScorer:
-    """Load the scorer from the MLflow registry (I/O: retried)."""
-    return load_scorer(model_uri, tracking_uri)
-
-
-@task(
-    name="read-published-rulebook",
-    retries=2,
-    retry_delay_seconds=10,
-    retry_condition_fn=retry_transient,
-    cache_policy=NO_CACHE,
-)
+@io_task("read-published-rulebook")
 def published(loaded: LoadedScorer, sink: str, table_prefix: str) -> tuple[LoadedScorer, str]:
     """The scorer with the rulebook version published in the sink, if any (I/O: retried)."""
     return with_published_rulebook(loaded, sink, table_prefix)
 
 
-@task(
-    name="read-previous-stages",
-    retries=2,
-    retry_delay_seconds=10,
-    retry_condition_fn=retry_transient,
-    cache_policy=NO_CACHE,
-)
-def read_previous(sink: str, as_of: pd.Timestamp, table_prefix: str) -> pd.DataFrame | None:
-    """Stages of the previous run from a database sink (I/O: retried)."""
-    return previous_stages(sink, as_of, table_prefix)
-
-
-@task(
-    name="read-previous-scores",
-    retries=2,
-    retry_delay_seconds=10,
-    retry_condition_fn=retry_transient,
-    cache_policy=NO_CACHE,
-)
-def read_previous_scores(sink: str, as_of: pd.Timestamp, table_prefix: str) -> pd.DataFrame | None:
-    """Final scores of the sink's previous run, for the score trend (I/O: retried)."""
-    return previous_scores(sink, as_of, table_prefix)
-
-
-@task(name="score-leads", cache_policy=NO_CACHE)
-def score(
+@io_task("score-write-summarise", delay_seconds=30)
+def score_and_write(
     report: ValidationReport,
     loaded: LoadedScorer,
-    as_of: pd.Timestamp,
-    previous: pd.DataFrame | None,
-    before: pd.DataFrame | None = None,
-) -> ScoredLeads:
-    """Features, rules, model, blend and explanations; quarantined contacts are rejects."""
-    quarantined = report.quarantine.get("contacts", pd.DataFrame())
-    extra = validation_rejects(quarantined, report.tables.contacts["contact_id"])
-    # a progress bar of the steps on a terminal; nothing in logs of scheduled runs
-    with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
-        steps = bar.add_task("scoring", total=len(STEPS))
-
-        def on_step(name: str) -> None:
-            bar.update(steps, description=name, completed=STEPS.index(name))
-
-        return score_batch(
-            report.tables,
-            loaded.scorer,
-            as_of,
-            previous=previous,
-            previous_scores=before,
-            extra_rejects=extra,
-            on_step=on_step,
-        )
-
-
-@task(
-    name="write-sink",
-    retries=2,
-    retry_delay_seconds=30,
-    retry_condition_fn=retry_transient,
-    cache_policy=NO_CACHE,
-)
-def write(
-    result: ScoredLeads,
-    loaded: LoadedScorer,
-    sink: str,
-    run_id: str,
-    table_prefix: str,
     rulebook_version: str,
-) -> tuple[RunInfo, SinkResult]:
-    """Write scores and rejects in one transaction (I/O: retried; a retry is idempotent)."""
-    return write_batch(
-        result,
+    as_of: pd.Timestamp,
+    sink: str,
+    run_id: str | None,
+    table_prefix: str,
+) -> BatchSummary:
+    """Score every lead, write scores and rejects in one transaction, summarise (writes
+    the sink: retried if the error is transient; a retry is idempotent)."""
+    return run_batch(
+        report.tables,
+        loaded.scorer,
+        as_of,
         sink,
         model_name=loaded.model_name,
         model_version=loaded.model_version,
         rulebook_version=rulebook_version,
         run_id=run_id,
         table_prefix=table_prefix,
+        progress=sys.stderr.isatty(),  # a progress bar on a terminal, not in job logs
+        validation=report,
     )
-
-
-@task(
-    name="summarise",
-    retries=1,
-    retry_delay_seconds=10,
-    retry_condition_fn=retry_transient,
-    cache_policy=NO_CACHE,
-)
-def summarise(
-    result: ScoredLeads,
-    written: tuple[RunInfo, SinkResult],
-    sink: str,
-    table_prefix: str,
-    validation_counts: dict[str, dict[str, int]],
-    bot_counts: dict[str, Any],
-) -> dict[str, Any]:
-    """Counts, score bands, reject reasons, top movers and what validation quarantined
-    (reads the sink: retried)."""
-    run, sink_result = written
-    summary = summarise_batch(
-        result,
-        run,
-        sink_result,
-        sink,
-        table_prefix=table_prefix,
-        validation_counts=validation_counts,
-        bot_counts=bot_counts,
-    )
-    return {**summary.to_dict(), "text": format_summary(summary)}
 
 
 @task(name="score-on-spark", cache_policy=NO_CACHE)
@@ -179,19 +70,18 @@ def score_on_spark(
     as_of: pd.Timestamp,
     sink: str,
     spark_config: str | None,
-    run_id: str,
+    run_id: str | None,
     table_prefix: str,
     bots_path: str | None = None,
-) -> dict[str, Any]:
+) -> BatchSummary:
     """Read, filter bots, score and write on Spark (one task: Spark retries its own failed
     tasks)."""
     from features.bots import load_bot_settings
     from serving.spark import load_spark_settings, run_spark_batch, spark_session
 
     settings = load_spark_settings(spark_config)
-    spark = spark_session(settings)
-    summary = run_spark_batch(
-        spark,
+    return run_spark_batch(
+        spark_session(settings),
         data,
         loaded,
         as_of,
@@ -201,7 +91,6 @@ def score_on_spark(
         table_prefix=table_prefix,
         bots=load_bot_settings(bots_path),
     )
-    return {**summary.to_dict(), "text": format_summary(summary)}
 
 
 @flow(name="score")
@@ -245,21 +134,18 @@ def score_flow(
         The summary (counts, stages, tiers, score bands, rejects, movers, seconds) and its
         one-screen text under ``text``.
     """
-    uri = tracking_uri or existing_tracking_uri(Path(workdir))
     stamp = utc_as_of(as_of)
+    if engine == "spark" and mapping is not None:
+        raise ValueError("--engine spark reads canonical tables: map the export first")
+    uri = tracking_uri or existing_tracking_uri(Path(workdir))
+    run_id = flow_run.get_id()  # None without a flow run: a deterministic id instead
     if engine == "spark":
-        if mapping is not None:
-            raise ValueError("--engine spark reads canonical tables: map the export first")
-        loaded = load(model_uri, uri)
-        run_id = flow_run.get_id() or default_run_id(stamp, "scorer", "unknown")
-        return score_on_spark(
-            data, loaded, stamp, sink, spark_config, str(run_id), table_prefix, bots_path
+        loaded = step(load)(model_uri, uri)
+        summary = step(score_on_spark)(
+            data, loaded, stamp, sink, spark_config, run_id, table_prefix, bots_path
         )
-    report = validate_crm(data, mapping, bots_path)
-    loaded, rulebook_version = published(load(model_uri, uri), sink, table_prefix)
-    previous = read_previous(sink, stamp, table_prefix)
-    before = read_previous_scores(sink, stamp, table_prefix)
-    result = score(report, loaded, stamp, previous, before)
-    run_id = flow_run.get_id() or default_run_id(stamp, "scorer", "unknown")
-    written = write(result, loaded, sink, str(run_id), table_prefix, rulebook_version)
-    return summarise(result, written, sink, table_prefix, report.counts, report.bot_counts)
+    else:
+        report = step(validate_crm)(data, mapping, bots_path)
+        loaded, version = step(published)(step(load)(model_uri, uri), sink, table_prefix)
+        summary = step(score_and_write)(report, loaded, version, stamp, sink, run_id, table_prefix)
+    return {**summary.to_dict(), "text": format_summary(summary)}

@@ -4,6 +4,8 @@ The settings are resolved once into a :class:`serving.run_config.RunConfig` (tra
 config with the caller's overrides, slices, resolved feature spec, rulebook, blend,
 tracking URI, names), logged whole with the run and stored in the scorer, which is
 always registered: without a rulebook that fits the data the empty one is used.
+Without a flow run (``leadscore train`` without ``--prefect``) the same tasks run as plain
+functions (:func:`pipelines.flows.common.step`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from models import RunContext, TrainResult
 from models.config import TrainConfig, load_yaml_settings
 from models.tracking import default_tracking_uri
 from pipelines.console import console
-from pipelines.flows.common import validate_crm
+from pipelines.flows.common import step, validate_crm
 from pipelines.plan_slices import plan_request, plan_slices
 from pipelines.training_data import (
     Slices,
@@ -211,7 +213,7 @@ def train_flow(
         },
     )
     uri = tracking_uri or config.tracking_uri or default_tracking_uri(Path(workdir))
-    report = validate_crm(data, mapping, bots_path)
+    report = step(validate_crm)(data, mapping, bots_path)
     book_path = choose_rulebook(Path(rulebook_path) if rulebook_path else None, mapping)
     rulebook = load_rulebook(book_path)
     book = rulebook_ref(rulebook, book_path)
@@ -221,8 +223,8 @@ def train_flow(
         spec = load_feature_spec(Path(spec_path) if spec_path else None)
         if spec_path is None:  # the default spec, plus the columns the mapping kept
             spec, notes = spec_for_data(spec, report.tables.contacts)
-    plan = None if spec is None else plan_training(report, config, notes, show_plan)
-    slices = build_slices(report, spec, rulebook, plan, seed, keep_leaky)
+    plan = None if spec is None else step(plan_training)(report, config, notes, show_plan)
+    slices = step(build_slices)(report, spec, rulebook, plan, seed, keep_leaky)
     if plan is not None:  # what the plan chose is what runs
         config = config.model_copy(
             update={
@@ -245,11 +247,12 @@ def train_flow(
     )
     # a sync task returns its value; cast() tells mypy so (prefect types tasks as awaitable)
     result = cast(
-        TrainResult, fit_and_register(slices, run_config, report, rulebook, workdir, plan)
+        TrainResult, step(fit_and_register)(slices, run_config, report, rulebook, workdir, plan)
     )
-    log_shap_views(result, slices)
+    step(log_shap_views)(result, slices)
     scorer = cast(
-        ScorerRegistration, register_scorer(result, slices, report, rulebook, spec, run_config)
+        ScorerRegistration,
+        step(register_scorer)(result, slices, report, rulebook, spec, run_config),
     )
     return {
         "scorer_uri": scorer.model_uri,

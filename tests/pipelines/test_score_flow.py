@@ -1,4 +1,12 @@
-"""The score flow under Prefect: files in, registered scorer, SQLite sink, idempotent."""
+"""The score flow under Prefect: files in, registered scorer, SQLite sink, idempotent;
+``leadscore score`` without Prefect writes the same rows, and with ``--prefect`` is a
+Prefect flow run."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -102,3 +110,77 @@ def test_explain_lead_says_when_validation_quarantined_the_contact(
         )
     message = info.value.args[0]
     assert "validation quarantined it" in message and "seniority" in message
+
+
+def _leadscore(
+    args: list[str], prefect_home: Path, *, ephemeral: bool
+) -> subprocess.CompletedProcess:
+    """``leadscore ARGS`` in a fresh process: no Prefect API configured, its own Prefect
+    home (no profile), and Prefect's temporary server allowed only when ``ephemeral``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["PREFECT_HOME"] = str(prefect_home)
+    env["PREFECT_SERVER_EPHEMERAL_ENABLED"] = "true" if ephemeral else "false"
+    leadscore = Path(sys.executable).with_name("leadscore")
+    return subprocess.run([str(leadscore), *args], env=env, capture_output=True, text=True)
+
+
+def _without_run(rows: list[tuple], columns: list[str]) -> list[list]:
+    """The rows without who ran them and when (run_id, scored_at)."""
+    keep = [i for i, c in enumerate(columns) if c not in {"run_id", "scored_at"}]
+    return [[r[i] for i in keep] for r in rows]
+
+
+def test_the_cli_without_prefect_writes_what_the_flow_writes(
+    prefect_harness, registered, mlflow_store, tmp_path
+):
+    """``leadscore score`` runs the flow's steps as plain functions: with Prefect's
+    temporary server disabled and no API URL, it still succeeds (``--prefect`` then fails:
+    the setting does stop a flow run), and the sink holds the flow's rows."""
+    data_dir, reg, tables = registered
+    flow_sink = f"sqlite:///{tmp_path / 'flow.db'}"
+    kwargs = {"tracking_uri": mlflow_store.tracking_uri, "workdir": str(tmp_path)}
+    score_flow(data_dir, reg.model_uri, AS_OF, flow_sink, **kwargs)
+    cli_sink = f"sqlite:///{tmp_path / 'cli.db'}"
+    args = ["score", "--data", data_dir, "--model", reg.model_uri, "--as-of", AS_OF]
+    args += ["--tracking-uri", mlflow_store.tracking_uri]
+    done = _leadscore([*args, "--sink", cli_sink], tmp_path / "prefect", ephemeral=False)
+    assert done.returncode == 0, done.stderr
+    assert f"of {len(tables.contacts):,} eligible leads" in done.stdout
+    flow_rows, cli_rows = _sink_rows(flow_sink), _sink_rows(cli_sink)
+    sink = build_tables("leadscore_")
+    for table in (sink.current, sink.history, sink.rejects):
+        columns = [c.name for c in table.columns]
+        assert len(flow_rows[table.name]) > 0
+        assert _without_run(cli_rows[table.name], columns) == _without_run(
+            flow_rows[table.name], columns
+        )
+    # the flow's rows carry its flow-run id, the CLI's the deterministic one
+    assert {r[-1] for r in cli_rows[sink.rejects.name]} == {
+        f"score-20260901T000000Z-{reg.model_name}-v{reg.version}"
+    }
+    orchestrated = _leadscore(
+        [*args, "--sink", f"sqlite:///{tmp_path / 'p.db'}", "--prefect"],
+        tmp_path / "prefect",
+        ephemeral=False,
+    )
+    assert orchestrated.returncode != 0
+    assert not (tmp_path / "p.db").exists()
+
+
+def test_the_cli_with_prefect_is_a_completed_flow_run(registered, mlflow_store, tmp_path):
+    """``--prefect`` starts Prefect's temporary server: the sink's run id is the id of a
+    completed ``score`` flow run in that server's database."""
+    data_dir, reg, _ = registered
+    sink = tmp_path / "scores.db"
+    args = ["score", "--data", data_dir, "--model", reg.model_uri, "--as-of", AS_OF]
+    args += ["--tracking-uri", mlflow_store.tracking_uri, "--sink", f"sqlite:///{sink}"]
+    done = _leadscore([*args, "--prefect"], tmp_path / "prefect", ephemeral=True)
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(sink) as conn:
+        (run_ids,) = zip(*conn.execute("SELECT DISTINCT run_id FROM leadscore_scores_current"))
+    with sqlite3.connect(tmp_path / "prefect" / "prefect.db") as conn:
+        runs = conn.execute(
+            "SELECT flow_run.id, flow_run.state_type, flow.name FROM flow_run "
+            "JOIN flow ON flow.id = flow_run.flow_id"
+        ).fetchall()
+    assert [(str(run_ids[0]), "COMPLETED", "score")] == [(str(i), s, n) for i, s, n in runs]

@@ -216,3 +216,28 @@ def test_tier_mix_line_by_hand():
     line = tier_mix_line({"A": 1, "B": 3}, {"A": 2, "B": 2, "C": 4})
     assert line == ["Tier mix: A 25.0% (was 25.0%), B 75.0% (was 25.0%), C 0.0% (was 50.0%)"]
     assert tier_mix_line({"A": 1}, {}) == []
+
+
+@pytest.mark.slow  # Great Expectations validates the CRM (~5 s)
+def test_a_validation_report_makes_its_quarantined_contacts_rejects(setup, tmp_path):
+    from features.ingest.load import ingest
+    from features.synthetic import write_crm
+
+    _, scorer = setup
+    crm = tmp_path / "crm"
+    write_crm(generate_crm(300, 5, dirt=DirtConfig.none()), crm)
+    contacts = pd.read_parquet(crm / "contacts.parquet")
+    bad = contacts.iloc[[0]].assign(contact_id="con_BAD", seniority="wizard")
+    pd.concat([contacts, bad], ignore_index=True).to_parquet(crm / "contacts.parquet")
+    report = ingest(crm)
+    assert report.counts["contacts"]["quarantined"] == 1
+    summary = run_batch(
+        report.tables, scorer, DAY2, str(tmp_path / "s.csv"), **RUN, validation=report
+    )
+    assert summary.counts.eligible == len(report.tables.contacts) + 1 == 301
+    reasons = [r for r in summary.reject_reasons if r.startswith("failed validation: ")]
+    assert len(reasons) == 1 and "seniority" in reasons[0]
+    rejects = pd.read_csv(tmp_path / "s_rejects.csv")
+    assert rejects.loc[rejects["contact_id"] == "con_BAD", "reason"].tolist() == reasons
+    assert summary.validation_counts == report.counts
+    assert "Validation quarantined 1 input row(s) (contacts 1)" in format_summary(summary)

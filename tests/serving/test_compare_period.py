@@ -1,0 +1,81 @@
+"""compare_period: the period's report, and a warning when as_of is stale for the scorer."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.build import build_features
+from features.spec import load_feature_spec
+from features.synthetic import DirtConfig, generate_crm
+from models.config import LightGBMParams, TrainConfig
+from models.train import model_from_config
+from rules import load_rulebook
+from serving.blend import BlendConfig, FittedBlend
+from serving.compare import compare_period
+from serving.run_config import RulebookRef, RunConfig
+from serving.scorer import LeadScorer
+
+DEFAULT_RULEBOOK = "rules/rulebooks/default.yaml"
+AS_OF = pd.Timestamp("2026-07-01", tz="UTC")
+HORIZON = 30
+
+pytestmark = pytest.mark.slow  # two comparison reports (~17 s on a busy machine)
+
+
+@pytest.fixture(scope="module")
+def crm_and_scorer():
+    """A 400-contact CRM and a scorer with a 30-day horizon in its run configuration
+    (random labels: the test is about the period and the warning, not about quality)."""
+    tables = generate_crm(400, seed=8, dirt=DirtConfig.none()).tables
+    spec = load_feature_spec()
+    X = build_features(tables, pd.Timestamp("2026-03-01", tz="UTC"), spec)
+    y = np.random.default_rng(0).integers(0, 2, len(X))
+    config = TrainConfig(
+        horizon_days=HORIZON, lightgbm=LightGBMParams(n_estimators=10, early_stopping_rounds=5)
+    )
+    model = model_from_config(config).fit(X, y, X_valid=X, y_valid=y)
+    rulebook = load_rulebook(DEFAULT_RULEBOOK)
+    run = RunConfig(
+        framing="snapshots",
+        train=config,
+        feature_spec=spec.model_dump(mode="json"),
+        rulebook=RulebookRef(name=rulebook.name, version=str(rulebook.version),
+                             source=DEFAULT_RULEBOOK, empty=False),
+        tracking_uri="sqlite:///unused.db",
+    )  # fmt: skip
+    blend = FittedBlend.model_only(BlendConfig(), {"A": 0.5, "B": 0.3, "C": 0.1})
+    return tables, LeadScorer(model, rulebook, blend, spec=spec, run_config=run)
+
+
+def _stale_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "after the data's last activity" in r.message]
+
+
+def test_compare_warns_when_as_of_is_more_than_the_horizon_after_the_last_activity(
+    crm_and_scorer, caplog
+):
+    tables, scorer = crm_and_scorer
+    with caplog.at_level(logging.WARNING):
+        report, when = compare_period(tables, scorer, f"{AS_OF:%Y-%m-%d}")
+    assert when == AS_OF and report.to_dict()  # activity up to 2026-09: nothing stale
+    assert _stale_warnings(caplog) == []
+
+    # the same CRM gone quiet 61 days before as_of (activities end 2026-05-01)
+    occurred = pd.to_datetime(tables.activities["occurred_at"], utc=True)
+    cut = pd.Timestamp("2026-05-01", tz="UTC")
+    quiet = replace(tables, activities=tables.activities.loc[occurred < cut])
+    last = pd.to_datetime(quiet.activities["occurred_at"], utc=True).max()
+    assert (AS_OF - last).days > HORIZON  # the fixture is stale by construction
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        _, when = compare_period(quiet, scorer, f"{AS_OF:%Y-%m-%d}")
+    assert when == AS_OF
+    (message,) = _stale_warnings(caplog)
+    assert f"({last:%Y-%m-%d})" in message
+    assert f"as_of 2026-07-01 is {(AS_OF - last).days:,} days after" in message
+    assert f"more than the model's {HORIZON}-day horizon" in message
