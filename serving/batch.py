@@ -32,6 +32,7 @@ from serving.eligibility import rejects_frame, validation_rejects, warn_if_stale
 from serving.scorer import LeadScorer, ScoredLeads
 from serving.scorer_types import StepHook
 from serving.sinks import (
+    DEFAULT_TABLE_PREFIX,
     RunInfo,
     SinkResult,
     previous_scores,
@@ -129,7 +130,7 @@ def write_batch(
     model_version: str,
     rulebook_version: str,
     run_id: str | None = None,
-    table_prefix: str = "leadscore_",
+    table_prefix: str = DEFAULT_TABLE_PREFIX,
     in_transaction: Callable[[sa.Connection], None] | None = None,
 ) -> tuple[RunInfo, SinkResult]:
     """Write a scored batch to ``sink`` (atomic; re-writing the same run changes nothing).
@@ -164,7 +165,7 @@ def summarise_batch(
     sink: str,
     *,
     seconds: dict[str, float] | None = None,
-    table_prefix: str = "leadscore_",
+    table_prefix: str = DEFAULT_TABLE_PREFIX,
     n_movers: int = 10,
     validation_counts: dict[str, dict[str, int]] | None = None,
     bot_counts: dict[str, Any] | None = None,
@@ -208,7 +209,7 @@ def run_batch(
     model_name: str,
     model_version: str,
     run_id: str | None = None,
-    table_prefix: str = "leadscore_",
+    table_prefix: str = DEFAULT_TABLE_PREFIX,
     extra_rejects: pd.DataFrame | None = None,
     n_movers: int = 10,
     progress: bool = False,

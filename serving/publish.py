@@ -21,7 +21,7 @@ from features.safe_yaml import load_yaml
 from rules import Rulebook, rulebook_from_dict
 from serving.batch import run_batch
 from serving.scorer_model import LoadedScorer
-from serving.sinks import SinkResult, parse_sink
+from serving.sinks import DEFAULT_TABLE_PREFIX, SinkResult, parse_sink
 from serving.sinks.versions import RulebookVersion, checksum_of, current_version, record_publish
 
 
@@ -47,7 +47,7 @@ def rulebook_of(version: RulebookVersion) -> Rulebook:
 
 
 def with_published_rulebook(
-    loaded: LoadedScorer, sink: str, table_prefix: str = "leadscore_"
+    loaded: LoadedScorer, sink: str, table_prefix: str = DEFAULT_TABLE_PREFIX
 ) -> tuple[LoadedScorer, str]:
     """The scorer with the sink's published rulebook, and the rulebook version to record.
 
@@ -99,7 +99,7 @@ def publish_rulebook(
     *,
     published_by: str,
     extra_rejects: pd.DataFrame | None = None,
-    table_prefix: str = "leadscore_",
+    table_prefix: str = DEFAULT_TABLE_PREFIX,
 ) -> Published:
     """Re-score every eligible lead with ``rulebook`` and record it as the current version.
 

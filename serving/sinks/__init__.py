@@ -29,9 +29,10 @@ from serving.sinks.queries import (
     read_history,
     top_movers,
 )
-from serving.sinks.tables import build_tables, validate_prefix
+from serving.sinks.tables import DEFAULT_TABLE_PREFIX, build_tables, validate_prefix
 
 __all__ = [
+    "DEFAULT_TABLE_PREFIX",
     "HUBSPOT_COLUMNS",
     "HUBSPOT_LIFECYCLE",
     "MOVER_COLUMNS",

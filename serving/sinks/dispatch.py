@@ -35,7 +35,7 @@ from serving.sinks.contract import (
 from serving.sinks.database import write_database
 from serving.sinks.files import write_csv, write_folder, write_parquet
 from serving.sinks.hubspot import write_hubspot
-from serving.sinks.tables import validate_prefix
+from serving.sinks.tables import DEFAULT_TABLE_PREFIX, validate_prefix
 
 SinkKind = Literal["database", "parquet", "csv", "folder", "hubspot"]
 _DATABASES = ("sqlite", "postgresql")
@@ -104,7 +104,7 @@ def write_scores(
     run: RunInfo,
     *,
     rejects: pd.DataFrame | None = None,
-    table_prefix: str = "leadscore_",
+    table_prefix: str = DEFAULT_TABLE_PREFIX,
     accounts: pd.DataFrame | None = None,
     in_transaction: Callable[[sa.Connection], None] | None = None,
 ) -> SinkResult:

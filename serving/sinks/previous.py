@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from serving.sinks.dispatch import parse_sink
 from serving.sinks.files import as_of_label
 from serving.sinks.queries import latest_scores, previous_as_of
-from serving.sinks.tables import build_tables, make_engine
+from serving.sinks.tables import DEFAULT_TABLE_PREFIX, build_tables, make_engine
 
 _FOLDER_FILE = "scores_"
 
@@ -71,7 +71,7 @@ def _stages_at(history: sa.Table, when: datetime) -> sa.Select[Any]:
 
 
 def previous_stages(
-    sink: str, as_of: pd.Timestamp, table_prefix: str = "leadscore_"
+    sink: str, as_of: pd.Timestamp, table_prefix: str = DEFAULT_TABLE_PREFIX
 ) -> pd.DataFrame | None:
     """Stages of the latest earlier run in the database sink's history (None: none yet).
 
@@ -134,7 +134,7 @@ def _from_hubspot(path: Path, as_of: pd.Timestamp) -> pd.DataFrame | None:
 
 
 def previous_scores(
-    sink: str, as_of: pd.Timestamp, table_prefix: str = "leadscore_"
+    sink: str, as_of: pd.Timestamp, table_prefix: str = DEFAULT_TABLE_PREFIX
 ) -> pd.DataFrame | None:
     """The previous run's scores in ``sink`` (see the module docstring), or None.
 

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from serving.sinks.tables import SinkTables, build_tables, make_engine
+from serving.sinks.tables import DEFAULT_TABLE_PREFIX, SinkTables, build_tables, make_engine
 
 _IN_CHUNK = 10_000  # ids per IN (...) list, well under SQLite's bound-parameter limit
 _TIME_COLUMNS = ("as_of", "scored_at")
@@ -76,7 +76,7 @@ def _utc(value: date | datetime | str) -> pd.Timestamp:
 
 
 def read_current(
-    sink: str, contact_ids: list[str] | None = None, *, table_prefix: str = "leadscore_"
+    sink: str, contact_ids: list[str] | None = None, *, table_prefix: str = DEFAULT_TABLE_PREFIX
 ) -> pd.DataFrame:
     """Current scores (one row per contact), optionally only for ``contact_ids``.
 
@@ -107,7 +107,7 @@ def read_history(
     contact_id: str,
     *,
     on: date | datetime | str | None = None,
-    table_prefix: str = "leadscore_",
+    table_prefix: str = DEFAULT_TABLE_PREFIX,
 ) -> pd.DataFrame:
     """A contact's score history, oldest first; with ``on``, only the row in effect then.
 
@@ -170,7 +170,7 @@ def latest_scores(history: sa.Table, when: datetime) -> sa.Select[Any]:
 
 
 def top_movers(
-    sink: str, as_of: datetime, n: int = 10, *, table_prefix: str = "leadscore_"
+    sink: str, as_of: datetime, n: int = 10, *, table_prefix: str = DEFAULT_TABLE_PREFIX
 ) -> pd.DataFrame:
     """Contacts whose ``final_score`` moved most since the previous as_of in history.
 
@@ -208,7 +208,7 @@ def top_movers(
 
 
 def previous_tiers(
-    sink: str, as_of: datetime, *, table_prefix: str = "leadscore_"
+    sink: str, as_of: datetime, *, table_prefix: str = DEFAULT_TABLE_PREFIX
 ) -> tuple[pd.Timestamp | None, dict[str, int]]:
     """Leads per tier of the run before ``as_of`` in the history (the tier mix over time).
 

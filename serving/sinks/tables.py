@@ -18,6 +18,9 @@ from sqlalchemy.engine import Dialect, Engine
 from serving.sinks.accounts import account_tables
 from serving.sinks.current_history import current_and_history
 
+DEFAULT_TABLE_PREFIX = "leadscore_"
+"""The table-name prefix of a database sink unless one is given (``--table-prefix``)."""
+
 PREFIX_PATTERN = re.compile(r"^[a-z_][a-z0-9_]{0,30}$")
 
 

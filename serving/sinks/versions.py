@@ -26,7 +26,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from serving.sinks.ddl import ensure_tables
-from serving.sinks.tables import UtcDateTime, build_tables, make_engine, validate_prefix
+from serving.sinks.tables import (
+    DEFAULT_TABLE_PREFIX,
+    UtcDateTime,
+    build_tables,
+    make_engine,
+    validate_prefix,
+)
 
 
 @dataclass(frozen=True)
@@ -165,7 +171,7 @@ def record_publish(
     return new_id
 
 
-def list_versions(url: str, prefix: str = "leadscore_") -> list[RulebookVersion]:
+def list_versions(url: str, prefix: str = DEFAULT_TABLE_PREFIX) -> list[RulebookVersion]:
     """Every published version, oldest first (empty when nothing was published)."""
     vt = version_tables(prefix)
     engine = make_engine(url)
@@ -178,7 +184,7 @@ def list_versions(url: str, prefix: str = "leadscore_") -> list[RulebookVersion]
         engine.dispose()
 
 
-def current_version(url: str, prefix: str = "leadscore_") -> RulebookVersion | None:
+def current_version(url: str, prefix: str = DEFAULT_TABLE_PREFIX) -> RulebookVersion | None:
     """The current version, or None when nothing was published."""
     return next((v for v in list_versions(url, prefix) if v.is_current), None)
 
@@ -202,7 +208,7 @@ class Reverted:
 
 def revert_version(
     url: str,
-    prefix: str = "leadscore_",
+    prefix: str = DEFAULT_TABLE_PREFIX,
     *,
     to: int | None = None,
     reverted_by: str,

@@ -25,7 +25,7 @@ from serving.batch import (
 )
 from serving.batch_summary import BatchSummary
 from serving.scorer_model import LoadedScorer
-from serving.sinks import RunInfo, previous_scores, previous_stages
+from serving.sinks import DEFAULT_TABLE_PREFIX, RunInfo, previous_scores, previous_stages
 from serving.spark.bots import spark_bot_counts
 from serving.spark.score import score_spark
 from serving.spark.session import SparkSettings, default_buckets
@@ -49,7 +49,7 @@ def run_spark_batch(
     *,
     settings: SparkSettings | None = None,
     run_id: str | None = None,
-    table_prefix: str = "leadscore_",
+    table_prefix: str = DEFAULT_TABLE_PREFIX,
     n_movers: int = 10,
     explain: bool = True,
     bots: BotSettings | None = None,
