@@ -1,14 +1,16 @@
 """Explaining one lead of a Parquet CRM: read only its account vs load the whole CRM.
 
-Data: a synthetic CRM of N contacts written as canonical Parquet tables
-(``features.synthetic``, ~21 activities per contact; not timed). Model: the default
-training config fitted once on a 20,000-contact CRM (not timed). The lead is a contact
-with colleagues at its account and some activity.
+Data: a synthetic CRM of N contacts written as canonical Parquet tables in the lead layout
+(:mod:`features.parquet_layout`: activities and outcomes sorted by contact; ~21
+activities per contact; not timed). Model: the default training config fitted once on a
+20,000-contact CRM (not timed). The lead is a contact with colleagues at its account and
+some activity.
 
 Ours: :func:`serving.lead_explanation.explain_from_source` (DuckDB reads only the lead's
-account's rows, validation of those rows, scoring and LightGBM's exact TreeSHAP of the one
-row), what ``leadscore explain`` runs after loading the scorer. Reference: the full-load
-path it replaced, :func:`features.ingest.ingest` of the whole CRM then
+account's rows, skipping the other contacts' row groups; the suites' rules on those rows
+with pandas; the bot filter; scoring and LightGBM's exact TreeSHAP of the one row), what
+``leadscore explain`` runs after loading the scorer. Reference: the full-load path,
+:func:`features.ingest.ingest` of the whole CRM (Great Expectations, bot filter) then
 :func:`serving.lead_explanation.explain_contact` on all tables (one run above
 ``REF_REPEAT_MAX`` contacts). Both must give the same scores and factors, else the
 benchmark fails. Imports and the scorer's MLflow load are not in either timing (the CLI
@@ -91,8 +93,9 @@ def bench(size: int, repeats: int) -> list[BenchResult]:
             ours.median_s,
             ref.median_s,
             max(ours.peak_rss_mb, ref.peak_rss_mb),
-            f"{n_activities:,} activities; ours: the lead's account read by DuckDB and "
-            f"validated; reference: whole CRM ingested and prepared ({ref_repeats} run(s)); "
+            f"{n_activities:,} activities in the lead layout; ours: the lead's account read "
+            "by DuckDB (row groups skipped), validated with pandas; reference: whole CRM "
+            f"ingested (GX) and prepared ({ref_repeats} run(s)); "
             "same scores and factors checked; peak memory is the reference's",
         )
     ]
