@@ -23,6 +23,11 @@ from features.training_set import TRAIN_SNAPSHOTS
 SettingsT = TypeVar("SettingsT", bound=BaseModel)
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("config_default.yaml")
+CHAMPION = "champion"
+"""Registry alias of the model in use (here, not in :mod:`models.registry`, so readers of
+the alias, ``leadscore explain`` among them, need not import MLflow)."""
+CHALLENGER = "challenger"
+"""Registry alias of a registered model that did not beat the champion."""
 
 
 @functools.cache

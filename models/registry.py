@@ -19,12 +19,9 @@ import mlflow
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from models.config import QualityGates
+from models.config import CHALLENGER, CHAMPION, QualityGates
 
 log = logging.getLogger(__name__)
-
-CHAMPION = "champion"
-CHALLENGER = "challenger"
 
 
 @dataclass(frozen=True)

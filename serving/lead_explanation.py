@@ -33,7 +33,7 @@ from serving.lead_rows import lead_rows
 from serving.reason_rates import reason_line, shown_lift
 from serving.reasons import CONTRIBUTION_UNIT, reasons_json, shap_contributions
 from serving.scorer import LeadScorer
-from serving.scorer_model import load_scorer
+from serving.scorer_artifact import read_registered_scorer
 
 
 @dataclass(frozen=True)
@@ -187,9 +187,13 @@ def explain_lead(
     Returns:
         The explanation text (both sections).
     """
-    loaded = load_scorer(model_uri, tracking_uri, check_requirements=False)
+    scorer = read_registered_scorer(model_uri, tracking_uri)  # a local store: no MLflow
+    if scorer is None:
+        from serving.scorer_model import load_scorer  # imports MLflow (about 1.5 s of CPU)
+
+        scorer = load_scorer(model_uri, tracking_uri, check_requirements=False).scorer
     when = utc_as_of(as_of)
-    explanation = explain_from_source(data, loaded.scorer, contact_id, when, mapping, k)
+    explanation = explain_from_source(data, scorer, contact_id, when, mapping, k)
     text = format_lead_explanation(explanation)
     if as_of is None:
         text = f"No --as-of given: explained as of today, {when:%Y-%m-%d %H:%M} UTC.\n{text}"

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -35,8 +35,11 @@ import pyarrow.compute as pc
 from features.reasons import feature_catalog, feature_reason
 from features.spec import FeatureSpec
 from models.estimator import ConversionModel
-from serving.explain import FastTreeShap, top_factors
+from serving.explain import top_factors
 from serving.reason_rates import LIFT_DECIMALS, ReasonRates, rate_text, shown_lift
+
+if TYPE_CHECKING:
+    from serving.explain.explainer import FastTreeShap
 
 CONTRIBUTION_UNIT = "log-odds (LightGBM margin)"
 ShapMethod = Literal["fast", "lightgbm"]
@@ -45,6 +48,8 @@ _DECIMALS = 4
 
 def make_explainer(model: ConversionModel) -> FastTreeShap:
     """The fast exact TreeSHAP explainer of the model's booster (parsed once; reuse it)."""
+    from serving.explain.explainer import FastTreeShap  # numba: imported when used
+
     return FastTreeShap(model.booster_, num_iteration=model.best_iteration_)
 
 

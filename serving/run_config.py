@@ -25,8 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from features.safe_yaml import setting_problems
-from models.config import TrainConfig, load_train_config
-from models.registry import CHAMPION
+from models.config import CHAMPION, TrainConfig, load_train_config
 from rules import Rulebook
 from serving.blend import BlendConfig
 from serving.report.settings import ReportSettings

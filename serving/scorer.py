@@ -19,7 +19,7 @@ import copy
 import logging
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -38,7 +38,6 @@ from rules import Rulebook, rulebook_from_dict, score_rulebook
 from rules.memory import small_pages
 from serving.blend import FittedBlend
 from serving.eligibility import converted_rejects, known_contacts, rejects_frame
-from serving.explain import FastTreeShap
 from serving.reason_rates import ReasonRates
 from serving.reasons import make_explainer, model_reasons, rules_json
 from serving.run_config import RunConfig
@@ -53,6 +52,9 @@ from serving.scorer_types import (
     upgraded_settings,
 )
 from serving.sinks import SCORED_COLUMNS
+
+if TYPE_CHECKING:
+    from serving.explain.explainer import FastTreeShap
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,6 @@ calibration, weights, tier cut-offs).
 from __future__ import annotations
 
 import pickle
-import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,9 +34,9 @@ from models.pyfunc import pip_requirements, serving_signature, to_serving_frame
 from models.store import MLFLOW_NOT_FOUND_CODES
 from serving.run_config import default_scorer_name, default_scorer_uri
 from serving.scorer import LeadScorer
+from serving.scorer_artifact import ARTIFACT_KEY, REGISTRY_URI
 from serving.scorer_types import OUTPUT_COLUMNS
 
-ARTIFACT_KEY = "lead_scorer"
 CODE_PACKAGES = ("models", "features", "rules", "serving")
 _TEXT_INPUTS = ("stage", "grade", "top_rules")
 _OUTPUT_TYPES = {
@@ -148,7 +147,7 @@ class LoadedScorer:
 
 def _registered_hint(model_uri: str, tracking_uri: str | None) -> str:
     """What the store does hold under the URI's name: its aliases and versions."""
-    match = _REGISTRY_URI.match(model_uri)
+    match = REGISTRY_URI.match(model_uri)
     if match is None:
         return ""
     client = MlflowClient(tracking_uri, registry_uri=tracking_uri)
@@ -161,9 +160,6 @@ def _registered_hint(model_uri: str, tracking_uri: str | None) -> str:
         shown = ", ".join(f"@{a} (v{aliases[a]})" for a in sorted(aliases))
         return f"{match['name']} has the aliases {shown}: pass one of them with --model, or "
     return f"{match['name']} has no alias: pass models:/{match['name']}/VERSION, or "
-
-
-_REGISTRY_URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/]+)|/(?P<version>\d+))$")
 
 
 def load_scorer(
@@ -220,7 +216,7 @@ def load_scorer(
             f"{model_uri} is not a leadscore scorer (got {type(python_model).__name__}); "
             "pass the URI of a model logged by build_and_register_scorer"
         )
-    match = _REGISTRY_URI.match(model_uri)
+    match = REGISTRY_URI.match(model_uri)
     if match is None:
         run_id = loaded.metadata.run_id or "unknown"
         name = python_model.scorer.metadata.get("scorer_name") or default_scorer_name()

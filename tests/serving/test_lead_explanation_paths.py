@@ -92,3 +92,58 @@ def test_explain_from_the_account_s_rows_equals_the_whole_crm_path(crm):
         ref = explain_contact(scorer, report.tables, AS_OF, lead)
         _assert_same(ours, ref)
         assert not ours.factors.empty and not ours.rules.empty
+
+
+def _register(tmp_path: Path, tracking_uri: str, scorer: LeadScorer, name: str) -> None:
+    """Log ``scorer`` as the pyfunc MLflow loads and register it as ``name@champion``."""
+    import pickle
+
+    import mlflow
+    from mlflow.tracking import MlflowClient
+
+    from serving.scorer_model import ARTIFACT_KEY, LeadScorerPyfunc
+
+    mlflow.set_tracking_uri(tracking_uri)
+    experiment_id = mlflow.create_experiment(
+        name, artifact_location=(tmp_path / "artifacts").as_uri()
+    )
+    source = tmp_path / "lead_scorer.pkl"
+    source.write_bytes(pickle.dumps(scorer))
+    with mlflow.start_run(experiment_id=experiment_id):
+        info = mlflow.pyfunc.log_model(
+            name="scorer",
+            python_model=LeadScorerPyfunc(),
+            artifacts={ARTIFACT_KEY: str(source)},
+            pip_requirements=["pandas"],
+            registered_model_name=name,
+        )
+    client = MlflowClient(tracking_uri, registry_uri=tracking_uri)
+    client.set_registered_model_alias(name, "champion", str(info.registered_model_version))
+
+
+def test_the_scorer_read_from_the_store_s_files_equals_mlflow_s(crm, mlflow_store, tmp_path):
+    from serving.scorer_artifact import read_registered_scorer
+    from serving.scorer_model import load_scorer
+
+    folder, report, bot_ids = crm
+    uri = mlflow_store.tracking_uri
+    _register(tmp_path, uri, _scorer(), "explain-fast-load")
+    lead = _leads(folder, report, bot_ids)[0]
+    via_mlflow = load_scorer("models:/explain-fast-load@champion", uri).scorer
+    for model_uri in ("models:/explain-fast-load@champion", "models:/explain-fast-load/1"):
+        direct = read_registered_scorer(model_uri, uri)
+        assert isinstance(direct, LeadScorer)
+        _assert_same(
+            explain_from_source(folder, direct, lead, AS_OF),
+            explain_from_source(folder, via_mlflow, lead, AS_OF),
+        )
+    # not a registered version in a local store: None, and MLflow is asked instead
+    for model_uri, store in (
+        ("models:/explain-fast-load@challenger", uri),
+        ("models:/explain-fast-load/7", uri),
+        ("models:/nobody@champion", uri),
+        ("runs:/0123/scorer", uri),
+        ("models:/explain-fast-load@champion", "http://127.0.0.1:5000"),
+        ("models:/explain-fast-load@champion", f"sqlite:///{tmp_path / 'none.db'}"),
+    ):
+        assert read_registered_scorer(model_uri, store) is None, (model_uri, store)
