@@ -1,9 +1,11 @@
-"""Which rows of a flat export can be trained on: a 0/1 outcome, a unique id, a readable time.
+"""What ``fit-table`` checks on a flat export before it infers a mapping: the options'
+columns, a 0/1 outcome per row, a readable ``--time`` column.
 
-Rows that fail are never dropped silently: each function returns, per row, the reason it
-cannot be used (or missing), and :func:`combine_reasons` joins them for the quarantine
-file. Problems with a whole column (a target with one class, a time column that holds no
-dates) raise :class:`features.ingest.InputError` with what to pass instead.
+Rows whose outcome is unreadable are never dropped silently: :func:`binary_outcome` returns,
+per row, the reason it cannot be used (or missing), for ``rejected.csv``; repeated ids and
+unreadable dates are validation's to quarantine. Problems with a whole column (a target
+with one class, a time column that holds no dates) raise
+:class:`features.ingest.InputError` with what to pass instead.
 
 Target rule: blank values (see :mod:`features.blanks`) are rejected. With ``positive``
 given, that value is 1 and every other value 0. Without it, a known pair decides: 1/0,
@@ -183,28 +185,6 @@ def _check_two_classes(y: np.ndarray, column: str, counts: pd.Series) -> None:
         )
 
 
-def duplicate_ids(ids: pd.Series, column: str) -> pd.Series:
-    """Reason per row for a blank id or a repeat of an earlier row's id (first one kept).
-
-    Args:
-        ids: The id column.
-        column: Its name, for the reasons.
-
-    Returns:
-        Reason per row, missing where the id is present and first seen.
-    """
-    text = stripped_text(ids)
-    blank = (text.isna() | (text == "")).to_numpy()
-    positions = pd.Series(np.arange(len(ids)), index=ids.index)
-    first = positions.groupby(text.fillna("").to_numpy()).transform("min")
-    repeat = ~blank & (first.to_numpy() != positions.to_numpy())
-    reasons = pd.Series(pd.NA, index=ids.index, dtype="string")
-    reasons[blank] = f"id {column!r} is blank"
-    first_row = (first + 1).astype("string")
-    reasons[repeat] = f"duplicate id {column!r}: same as data row " + first_row[repeat]
-    return reasons
-
-
 def parse_time_column(
     values: pd.Series, column: str, min_share: float = 0.9
 ) -> tuple[pd.Series, pd.Series]:
@@ -239,13 +219,3 @@ def parse_time_column(
     reasons = pd.Series(pd.NA, index=values.index, dtype="string")
     reasons[stamps.isna().to_numpy()] = f"time {column!r} is blank or not a date"
     return stamps, reasons
-
-
-def combine_reasons(*reasons: pd.Series) -> pd.Series:
-    """Per row, the non-missing reasons joined with ``"; "`` (missing when none)."""
-    out = pd.Series(pd.NA, index=reasons[0].index, dtype="string")
-    for reason in reasons:
-        reason = reason.astype("string")
-        both = (out.notna() & reason.notna()).to_numpy()
-        out = out.where(~both, out + "; " + reason).fillna(reason)
-    return out

@@ -181,7 +181,7 @@ def _date_type(
         name,
         "date",
         reason,
-        (f"{base} (days before latest)", f"{base} (month)"),
+        (f"{base}_days_before_latest", f"{base}_month"),
         n_blank,
         n_bad,
         date_format=date_format,

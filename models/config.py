@@ -128,7 +128,9 @@ class TrainConfig(BaseModel):
         experiment_name: MLflow experiment the runs are logged to.
         tracking_uri: MLflow tracking URI; None means the embedded SQLite store in the
             working directory (see :func:`models.tracking.default_tracking_uri`).
-        framing: ``auto``, ``snapshots`` or ``first_touch`` (see :mod:`features.plan`).
+        framing: ``auto``, ``snapshots`` or ``first_touch`` (see :mod:`features.plan`), or
+            ``flat``: the contacts' own columns, one row per lead, whatever the data holds
+            (``auto`` chooses it for data without activity history or creation dates).
         horizon_days: The label is "converts within this many days"; None: the training
             plan chooses it from the data.
         train_snapshots: Training snapshots before the validation and test snapshots.
@@ -138,8 +140,9 @@ class TrainConfig(BaseModel):
             :data:`~features.training_set.MAX_EVERY_DAYS`.
         first_touch_delay_days: ``first_touch``: features are read at midnight of the
             contact's creation day plus this many days.
-        valid_share: ``first_touch``: share of rows (by time) for validation.
-        test_share: ``first_touch``: share of rows (the latest) for the test.
+        valid_share: ``first_touch`` and ``flat``: share of rows for validation (by time,
+            or stratified at random for a flat export without creation dates).
+        test_share: ``first_touch`` and ``flat``: share of rows (the latest) for the test.
         seed: Seed for LightGBM, calibration split and search.
         lightgbm: LightGBM parameters.
         small_data: LightGBM values for training slices with few rows.
@@ -157,7 +160,7 @@ class TrainConfig(BaseModel):
     scorer_name: str | None = _default("scorer_name", min_length=1)
     experiment_name: str = _default("experiment_name", min_length=1)
     tracking_uri: str | None = _default("tracking_uri")
-    framing: Literal["auto", "snapshots", "first_touch"] = _default("framing")
+    framing: Literal["auto", "snapshots", "first_touch", "flat"] = _default("framing")
     horizon_days: int | None = _default("horizon_days", ge=1)
     # defined once for the features layer too (snapshot_schedule): features.training_set
     train_snapshots: int = Field(default=TRAIN_SNAPSHOTS, ge=1)

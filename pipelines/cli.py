@@ -238,8 +238,8 @@ def train(
     framing: Annotated[
         str | None,
         typer.Option(
-            help="auto | snapshots | first_touch (default: the config's, auto: chosen from "
-            "the data; see the training plan)."
+            help="auto | snapshots | first_touch | flat (default: the config's, auto: chosen "
+            "from the data; see the training plan)."
         ),
     ] = None,
     horizon_days: Annotated[
@@ -552,7 +552,9 @@ def fit_table_command(
     target: Annotated[str, typer.Option(help="Column with the outcome (e.g. Converted).")],
     out: Annotated[
         Path,
-        typer.Option(help="Folder to write metrics.json, scores.csv, rejected.csv, report.html."),
+        typer.Option(
+            help="Folder for mapping.yaml, metrics.json, scores.csv, rejected.csv, report.html."
+        ),
     ],
     positive: Annotated[
         str | None,
@@ -563,26 +565,31 @@ def fit_table_command(
     ] = None,
     time_column: Annotated[
         str | None,
-        typer.Option("--time", help="Date column: split by time (oldest train, newest test)."),
+        typer.Option("--time", help="Creation date column: split by time (oldest train)."),
     ] = None,
     drop: Annotated[
         list[str] | None, typer.Option(help="Column to leave out (repeat for several).")
     ] = None,
     sep: Annotated[str | None, typer.Option(help="CSV delimiter (default: sniffed).")] = None,
     encoding: Annotated[str, typer.Option(help="Text encoding of CSV files.")] = "utf-8",
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the random split.")] = 0,
     keep_leaky: Annotated[
         bool, typer.Option(help="Keep columns the leakage guard suspects (not recommended).")
     ] = False,
+    workdir: Annotated[
+        Path | None,
+        typer.Option(help="Working dir of the embedded MLflow store (default: --out)."),
+    ] = None,
     tracking_uri: Annotated[
-        str | None, typer.Option(help="Also log the run to this MLflow tracking URI.")
+        str | None, typer.Option(help="MLflow tracking URI (default: embedded SQLite).")
     ] = None,
 ) -> None:
     """Any flat lead export with an outcome column, one command, no config.
 
-    Infers column types (numbers, categories, dates, yes/no, "Select"-style blanks), runs
-    the leakage guard, splits (by time with --time, else stratified), trains and
-    calibrates the model, scores and explains every row.
+    Infers a column mapping (types, "Select"-style blanks, personal data and ids left out)
+    and writes it to OUT/mapping.yaml, then runs what `leadscore train --mapping
+    OUT/mapping.yaml --framing flat` runs (leakage guard, model, MLflow, registered
+    scorer), scores every row with it and writes the comparison report on the test rows.
     """
     from features.ingest import InputError
     from pipelines.fit_table import fit_table
@@ -600,6 +607,7 @@ def fit_table_command(
             encoding=encoding,
             seed=seed,
             keep_leaky=keep_leaky,
+            workdir=workdir,
             tracking_uri=tracking_uri,
         )
     except (InputError, ValueError) as exc:

@@ -1,49 +1,50 @@
-"""``leadscore fit-table``: a calibrated, explained model from any flat lead export.
+"""``leadscore fit-table``: the front door for a flat lead export, not a second pipeline.
 
-read -> check the options' columns -> label rows (reject what cannot be used) -> infer
-column types -> split -> leakage guard -> features -> train and calibrate -> score every
-usable row -> exact SHAP reasons -> evaluate on the test slice -> write metrics.json,
-scores.csv, rejected.csv and report.html (-> MLflow when a tracking URI is given).
+read -> check the options' columns and the outcome -> infer column types (personal data,
+ids, free text left out) -> write ``mapping.yaml`` -> the train flow (validation, leakage
+guard, LightGBM, calibration, MLflow run and registered scorer: ``leadscore train
+--mapping mapping.yaml --framing flat``) -> the nightly batch into ``scores.csv`` (tiers
+and reason texts of the scorer) -> the comparison report on the held-out test rows
+(``report.html``) -> ``metrics.json``.
 
-The leakage guard looks at every usable row, test rows included: it only ever removes
-columns, so it cannot make the test score look better, and on small tables the extra rows
-make its evidence steadier. Every other choice (early stopping, calibration, the model's
-settings) sees the train and validation slices only.
+Rows whose outcome cannot be read are left out by the mapping's ``row_filter`` and listed
+with their reason in ``rejected.csv``; rows validation or the scorer rejects are in
+``scores_rejects.csv`` (or, for a repeated id, in the validation quarantine); so every
+data row is accounted for.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from features.flat_reasons import mean_abs_contribution, top_reasons, training_quartiles
-from features.flat_rows import (
-    binary_outcome,
-    combine_reasons,
-    duplicate_ids,
-    parse_time_column,
-    require_columns,
-)
+from features.blanks import BLANK_MARKERS
+from features.crm import empty_table
+from features.files import atomic_write, atomic_write_text
+from features.flat_rows import binary_outcome, parse_time_column, require_columns
 from features.infer import TableTypes, infer_table_types
 from features.ingest import InputError, read_table
+from features.ingest.load import ingest
+from features.ingest.mapping_infer import extra_names, flat_export_mapping, mapping_yaml
+from features.parse import best_date_format
 from features.personal import personal_data_reason
-from features.typed import typed_columns, typed_features
-from models.estimator import ConversionModel
-from models.leakage import LeakageReport, check_leakage
-from models.metrics import decile_table, evaluate
-from models.splits import Split, split_by_time, split_random_stratified
-from pipelines.fit_table_model import exact_shap, fit_model, score_frame
-from pipelines.fit_table_outputs import metrics_summary, rejected_rows, types_table, write_outputs
-from pipelines.fit_table_report import render_fit_table_report
-from pipelines.fit_table_settings import FitTableSettings
+from serving.batch import run_batch
+from serving.compare import EMPTY_RULEBOOK_NOTE, comparison_inputs
+from serving.eligibility import validation_rejects
+from serving.report import build_report, json_path_beside, write_report, write_report_json
+from serving.run_config import FlatExportChecks
+from serving.scorer_model import load_scorer
 
 logger = logging.getLogger(__name__)
+
+HEADLINE = ("roc_auc", "pr_auc", "log_loss", "brier", "ece", "top_decile_lift")
+"""Test-slice metrics of the training run copied into metrics.json (``auc`` = ROC AUC)."""
 
 
 @dataclass(frozen=True)
@@ -52,58 +53,125 @@ class FitTableResult:
 
     Attributes:
         metrics: The contents of metrics.json.
-        paths: ``metrics``, ``scores``, ``rejected``, ``report`` -> written file.
-        types: The column type decisions.
-        leakage: The leakage guard's report.
-        model: The fitted, calibrated model.
-        X: The model matrix of the usable rows (row i is row i of scores.csv).
-        contributions: Exact SHAP values of ``X`` in log-odds, last column the base value.
+        paths: ``mapping``, ``metrics``, ``scores``, ``rejected``, ``report`` -> file.
+        types: The column type decisions behind the mapping.
+        training: What the train flow returned (run id, scorer URI, test metrics, ...).
     """
 
     metrics: dict[str, Any]
     paths: dict[str, Path]
     types: TableTypes
-    leakage: LeakageReport
-    model: ConversionModel
-    X: pd.DataFrame
-    contributions: np.ndarray
+    training: dict[str, Any]
 
     def summary_text(self) -> str:
         """A few lines for the terminal."""
         m = self.metrics
         lines = [
-            f"rows {m['n_rows']:,}: used {m['n_used']:,}, rejected {m['n_rejected']:,}",
+            f"rows {m['n_rows']:,}: used {m['n_used']:,}, rejected {m['n_rejected']:,}; "
+            f"scored {m['n_scored']:,}, not scored {m['n_not_scored']:,}",
             f"test AUC {m['auc']:.3f}, PR AUC {m['pr_auc']:.3f}, ECE {m['ece']:.3f} "
-            f"(base rate {m['base_rate']:.1%}, {m['n_test']:,} test rows)",
+            f"({m['n_test']:,} test rows)",
             f"leakage suspects: {', '.join(m['leakage_suspects']) or 'none'}",
             f"excluded columns: {len(m['excluded_columns'])}",
+            f"scorer: {m['scorer_uri']} (MLflow {m['tracking_uri']})",
+            f"train again with: leadscore train --data {m['source']} --mapping "
+            f"{self.paths['mapping']} --framing flat",
         ]
         return "\n".join(lines + [f"wrote {path}" for path in self.paths.values()])
 
 
-def _option_columns(
-    target: str, id_column: str | None, time_column: str | None, drop: Sequence[str]
-) -> dict[str, str]:
-    wanted = {target: "--target"}
-    wanted |= {id_column: "--id"} if id_column else {}
-    wanted |= {time_column: "--time"} if time_column else {}
-    return wanted | {name: "--drop" for name in drop}
-
-
-def _check_counts(y: np.ndarray, n_rejected: int, settings: FitTableSettings) -> None:
+def _check_rows(n_rows: int, y: np.ndarray, n_rejected: int, checks: FlatExportChecks) -> None:
+    if n_rows < 2 * checks.min_class_rows:  # before the target: one row is "one class" too
+        raise InputError(
+            f"the export has {n_rows} data row(s): fit-table needs at least {checks.min_rows} "
+            f"rows with at least {checks.min_class_rows} of each outcome; use a larger export"
+        )
     n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
-    if len(y) < settings.min_rows or min(n_pos, n_neg) < settings.min_class_rows:
+    if len(y) < checks.min_rows or min(n_pos, n_neg) < checks.min_class_rows:
         raise InputError(
             f"only {len(y)} usable rows ({n_pos} positive, {n_neg} negative; {n_rejected} "
-            f"rejected): fit-table needs at least {settings.min_rows} rows and "
-            f"{settings.min_class_rows} of each class; use a larger export"
+            f"rejected): fit-table needs at least {checks.min_rows} rows and "
+            f"{checks.min_class_rows} of each class; use a larger export"
         )
 
 
-def _split(y: np.ndarray, times: pd.Series | None, s: FitTableSettings, seed: int) -> Split:
-    if times is None:
-        return split_random_stratified(y, s.valid_frac, s.test_frac, seed)
-    return split_by_time(times.reset_index(drop=True), s.valid_frac, s.test_frac)
+def infer_mapping(
+    frame: pd.DataFrame,
+    *,
+    source: str,
+    target: str,
+    positive: str | None = None,
+    id_column: str | None = None,
+    time_column: str | None = None,
+    drop: tuple[str, ...] = (),
+    sep: str | None = None,
+    encoding: str = "utf-8",
+    checks: FlatExportChecks | None = None,
+) -> tuple[dict[str, Any], TableTypes, pd.DataFrame, dict[str, Any]]:
+    """The mapping of a flat export, its type decisions, the rejected rows and the target.
+
+    Returns:
+        ``(mapping, types, rejected, target)``: ``rejected`` has the data row number, the
+        id, target (and time) and the reason of each row whose outcome is unreadable;
+        ``target`` says which value was read as converted and how.
+
+    Raises:
+        InputError: An option names a missing column, the target has one class or needs
+            ``--positive``, the ``--time`` column holds no dates, the id column holds
+            personal data, or too few usable rows remain.
+    """
+    checks = checks or FlatExportChecks()
+    wanted = {target: "--target"} | ({id_column: "--id"} if id_column else {})
+    wanted |= ({time_column: "--time"} if time_column else {}) | {c: "--drop" for c in drop}
+    require_columns(frame, wanted, source)
+    if len(frame) < 2 * checks.min_class_rows:
+        _check_rows(len(frame), np.zeros(0), 0, checks)
+    outcome = binary_outcome(
+        frame[target], column=target, positive=positive, blanks=tuple(BLANK_MARKERS)
+    )
+    usable = outcome.rejected.isna()
+    y = outcome.y[usable].to_numpy(dtype=int)
+    _check_rows(len(frame), y, int((~usable).sum()), checks)
+    data = frame[usable.to_numpy()]
+    if id_column and (personal := personal_data_reason(data[id_column])) is not None:
+        raise InputError(
+            f"--id {id_column!r} holds {personal}: scores.csv would carry them; pass a "
+            "non-personal lead id (or none: rows are numbered)"
+        )
+    time_format = None
+    if time_column:
+        parse_time_column(data[time_column], time_column, checks.time_min_share)
+        time_format, _ = best_date_format(data[time_column].astype("string").str.strip())
+    exclude = {name: "dropped with --drop" for name in drop} | {target: "the target"}
+    exclude |= {id_column: "the id column"} if id_column else {}
+    exclude |= {time_column: "the --time column (the creation date)"} if time_column else {}
+    types = infer_table_types(data, exclude=exclude)
+    mapping = flat_export_mapping(
+        frame, types, source=Path(source).name, target=target, usable=usable,
+        positive=(outcome.y == 1), id_column=id_column, time_column=time_column,
+        time_format=time_format, sep=sep, encoding=encoding,
+    )  # fmt: skip
+    bad = (~usable).to_numpy()
+    keep = [c for c in (id_column, target, time_column) if c]
+    rejected = frame.loc[bad, keep].copy()
+    rejected.insert(0, "row", np.flatnonzero(bad) + 1)
+    rejected["reason"] = outcome.rejected[bad].to_numpy()
+    target_rule = {"column": target, "positive": outcome.positive, "rule": outcome.rule}
+    return mapping, types, rejected.reset_index(drop=True), target_rule
+
+
+def _excluded(types: TableTypes, leakage: dict[str, Any]) -> dict[str, str]:
+    out = dict(types.excluded)
+    names = {snake: source for source, snake in _extra_names(types).items()}
+    for feature in leakage["excluded"]:
+        reasons = leakage["evidence"].get(feature, {}).get("reasons", "")
+        out[names.get(feature, feature)] = f"leakage suspect: {reasons}"
+    return out
+
+
+def _extra_names(types: TableTypes) -> dict[str, str]:
+    """Source column -> contacts column of every column the mapping keeps."""
+    return extra_names([n for n, c in types.columns.items() if c.kind != "excluded"])
 
 
 def fit_table(
@@ -114,144 +182,173 @@ def fit_table(
     positive: str | None = None,
     id_column: str | None = None,
     time_column: str | None = None,
-    drop: Sequence[str] = (),
+    drop: tuple[str, ...] = (),
     sep: str | None = None,
     encoding: str = "utf-8",
     seed: int = 0,
     keep_leaky: bool = False,
+    workdir: Path | None = None,
     tracking_uri: str | None = None,
-    settings: FitTableSettings | None = None,
+    config_path: Path | None = None,
 ) -> FitTableResult:
-    """Train, calibrate, explain and evaluate a conversion model on one flat export.
+    """Infer a mapping for a flat export, then train, score and report it like any CRM.
 
     Args:
         path: The export (CSV/TSV, optionally .gz, Parquet or Excel). CLI: ``PATH``.
-        target: Column holding the outcome. CLI ``--target``: "Column with the outcome
-            (e.g. Converted)."
-        out_dir: Folder for the outputs (created). CLI ``--out``: "Folder to write
-            metrics.json, scores.csv, rejected.csv and report.html into."
-        positive: Target value meaning converted. CLI ``--positive``: "Target value that
-            means converted (default: 1/true/yes/won)."
-        id_column: Lead id column (repeats and blanks are rejected). CLI ``--id``: "Column
-            with the lead id (default: the row number)."
-        time_column: Date column to split by (oldest train, newest test). CLI ``--time``:
-            "Date column: split by time (oldest rows train, newest test) instead of at
-            random."
-        drop: Columns to leave out. CLI ``--drop`` (repeatable): "Column to leave out
-            (repeat the option for several)."
-        sep: CSV delimiter. CLI ``--sep``: "CSV delimiter (default: sniffed)."
-        encoding: Text encoding. CLI ``--encoding``: "Text encoding of CSV files."
-        seed: Seed of the split, LightGBM and calibration. CLI ``--seed``: "Random seed."
-        keep_leaky: Train on leakage suspects anyway (still reported). CLI
-            ``--keep-leaky``: "Keep columns the leakage guard suspects (not recommended)."
-        tracking_uri: Also log the run to this MLflow tracking URI. CLI
-            ``--tracking-uri``: "MLflow tracking URI to log the run to (default: files
-            only)."
-        settings: Thresholds and model settings (default: :class:`FitTableSettings`).
+        target: Column holding the outcome. CLI ``--target``.
+        out_dir: Folder for mapping.yaml, metrics.json, scores.csv (+ scores_rejects.csv),
+            rejected.csv and report.html (+ report.json). CLI ``--out``.
+        positive: Target value meaning converted (default: 1/true/yes/won). CLI
+            ``--positive``.
+        id_column: Lead id column (default: ``row-<row number>``). CLI ``--id``.
+        time_column: Creation date column: the split is by time (oldest train, newest
+            test) instead of stratified at random. CLI ``--time``.
+        drop: Columns to leave out. CLI ``--drop`` (repeatable).
+        sep: CSV delimiter (default: sniffed). CLI ``--sep``.
+        encoding: Text encoding. CLI ``--encoding``.
+        seed: Seed of the random split. CLI ``--seed``.
+        keep_leaky: Train on leakage suspects anyway (still reported). CLI ``--keep-leaky``.
+        workdir: Where the MLflow store lives (WORKDIR/mlruns; default ``out_dir``).
+        tracking_uri: MLflow tracking URI (default: the embedded store in ``workdir``).
+        config_path: Training config YAML (default: models/config_default.yaml).
 
     Returns:
         The result; files are in ``out_dir``.
 
     Raises:
-        InputError: The file cannot be read (wrong delimiter, encoding, empty), an option
-            names a missing column, the target has one class or needs ``--positive``, the
-            ``--time`` column holds no dates, or too few usable rows remain.
+        InputError: See :func:`infer_mapping`; and whatever ``leadscore train`` refuses.
     """
-    s = settings or FitTableSettings()
+    from pipelines.flows.train import train_flow
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     frame = read_table(path, sep=sep, encoding=encoding)
-    require_columns(frame, _option_columns(target, id_column, time_column, drop), str(path))
-    if len(frame) < 2 * s.min_class_rows:  # before the target: one row is "one class" too
-        raise InputError(
-            f"{path} has {len(frame)} data row(s): fit-table needs at least {s.min_rows} rows "
-            f"with at least {s.min_class_rows} of each outcome; use a larger export"
-        )
-    blanks = tuple(m.lower() for m in s.infer.blank_markers)
-    outcome = binary_outcome(frame[target], column=target, positive=positive, blanks=blanks)
-    row_checks = [outcome.rejected]
-    if id_column:
-        row_checks.append(duplicate_ids(frame[id_column], id_column))
-    times = None
-    if time_column:
-        times, time_reasons = parse_time_column(frame[time_column], time_column, s.time_min_share)
-        row_checks.append(time_reasons)
-    reasons = combine_reasons(*row_checks)
-    usable = reasons.isna().to_numpy()
-    data = frame[usable].reset_index(drop=True)
-    y = outcome.y[usable].to_numpy(dtype=int)
-    _check_counts(y, int((~usable).sum()), s)
-
-    personal_id = personal_data_reason(data[id_column]) if id_column else None
-    if personal_id is not None:
-        raise InputError(
-            f"--id {id_column!r} holds {personal_id}: scores.csv would carry them; pass a "
-            "non-personal lead id (or none: rows are numbered)"
-        )
-    exclude = {name: "dropped with --drop" for name in drop} | {target: "the target"}
-    exclude |= {id_column: "the id column"} if id_column else {}
-    exclude |= {time_column: "the --time column (used to split)"} if time_column else {}
-    types = infer_table_types(data, exclude=exclude, settings=s.infer)
-    usable_times = None if times is None else times[usable].reset_index(drop=True)
-    split = _split(y, usable_times, s, seed)
-    # the guard looks at the training and validation rows only: the test rows stay unseen
-    seen = np.sort(np.concatenate([split.train, split.valid]))
-    leakage = check_leakage(
-        typed_columns(data, types).iloc[seen].reset_index(drop=True),
-        pd.Series(np.asarray(y)[seen]),
-        as_of=None if usable_times is None else usable_times.iloc[seen].reset_index(drop=True),
-        auc_threshold=s.leakage.auc_threshold,
-        keep_suspects=keep_leaky,
-        settings=s.leakage,
-    )
-    X = typed_features(data, types, columns=leakage.kept, add_blank_count=s.add_blank_count)
-    model = fit_model(X, y, split, s, seed)
-    probability = model.predict_conversion(X)
-    shap = exact_shap(model, X)
-
-    row_number = pd.Series(np.flatnonzero(usable) + 1)
-    scores = score_frame(data[id_column] if id_column else row_number, probability, split)
-    scores.insert(0, "row", row_number.to_numpy())
-    kinds = {f: types.columns[c].kind for f, c in types.feature_source().items()}
-    quartiles = training_quartiles(X.iloc[split.train])
-    scores = pd.concat(
-        [scores, top_reasons(X, shap, kinds=kinds, quartiles=quartiles, k=s.n_reasons)], axis=1
-    )
-    test = split.test
-    test_metrics = evaluate(y[test], probability[test], is_probability=True, k_frac=s.capacity_k)
-    importance = mean_abs_contribution(X, shap)
-    metrics = metrics_summary(
-        test_metrics, types, leakage, outcome_rule=outcome.rule, n_rows=len(frame), y=y
-    )
-    metrics |= {
-        "n_train": len(split.train),
-        "n_valid": len(split.valid),
-        "n_test": len(test),
-        "split": f"by time on {time_column!r}" if time_column else f"stratified, seed {seed}",
-        "target": {"column": target, "positive": outcome.positive, "rule": outcome.rule},
-        "model": {
-            "calibration": model.calibration_method_,
-            "best_iteration": model.best_iteration_,
-            "lightgbm": s.lightgbm.model_dump(),
-        },
-        "kept_leaky": keep_leaky,
-        "top_features": importance.head(20).to_dict(orient="records"),
-        "source": str(path),
-        "seed": seed,
-    }
-    rejected = rejected_rows(frame, reasons, target, id_column, time_column)
-    paths = write_outputs(
-        Path(out_dir), metrics, scores, rejected,
-        render_fit_table_report(
-            metrics, y[test], probability[test],
-            deciles=decile_table(y[test], probability[test]),
-            leakage_evidence=leakage.evidence.sort_values("auc", ascending=False),
-            column_types=types_table(types, leakage),
-            importance=importance,
-            title=f"fit-table: {Path(path).name} ({target})",
-        ),
+    mapping, types, rejected, target_rule = infer_mapping(
+        frame, source=str(path), target=target, positive=positive, id_column=id_column,
+        time_column=time_column, drop=drop, sep=sep, encoding=encoding,
     )  # fmt: skip
-    if tracking_uri:
-        from pipelines.fit_table_tracking import log_fit_table_run
+    paths = {name: out_dir / file for name, file in FILES.items()}
+    atomic_write_text(paths["mapping"], mapping_yaml(mapping, types.excluded))
+    training = train_flow(
+        data=str(path),
+        workdir=str(workdir or out_dir),
+        mapping=str(paths["mapping"]),
+        config_path=None if config_path is None else str(config_path),
+        tracking_uri=tracking_uri,
+        framing="flat",
+        seed=seed,
+        keep_leaky=keep_leaky,
+    )
+    loaded = load_scorer(training["scorer_uri"], training["tracking_uri"])
+    report = ingest(str(path), paths["mapping"])
+    contacts = report.tables.contacts
+    # the outcome column is the training label, not a CRM event: every row is scored
+    tables = replace(report.tables, outcomes=empty_table("outcomes"))
+    as_of = pd.to_datetime(contacts["created_at"], utc=True).max() + pd.Timedelta(days=1)
+    quarantined = report.quarantine.get("contacts", pd.DataFrame())
+    batch = run_batch(
+        tables, loaded.scorer, as_of, str(paths["scores"]),
+        model_name=loaded.model_name, model_version=loaded.model_version,
+        extra_rejects=validation_rejects(quarantined, contacts["contact_id"]),
+    )  # fmt: skip
+    split = f"by time on {time_column!r}" if time_column else f"stratified at random, seed {seed}"
+    converted = set(report.tables.outcomes["contact_id"].astype("str"))
+    test_ids = set(training["test_contact_ids"])
+    ids = contacts["contact_id"].astype("str")
+    labels = pd.DataFrame(
+        {"eligible": ids.isin(test_ids).to_numpy(), "y": ids.isin(converted).to_numpy()},
+        index=pd.Index(ids.to_numpy(), dtype="object"),
+    ).astype({"y": "int64"})
+    inputs = comparison_inputs(
+        tables, loaded.scorer, as_of, None, labels=labels,
+        model_version=f"{loaded.model_name} v{loaded.model_version}",
+    )  # fmt: skip
+    notes = _report_notes(types, training, split, len(rejected))
+    run = loaded.scorer.run_config_
+    if run is not None and run.rulebook.empty:
+        notes.append(EMPTY_RULEBOOK_NOTE)
+    comparison = build_report(replace(inputs, input_notes=tuple(notes)))
+    write_report(comparison, paths["report"])
+    write_report_json(comparison, json_path_beside(paths["report"]))
+    atomic_write(paths["rejected"], lambda tmp: rejected.to_csv(tmp, index=False))
+    test = training["metrics"]
+    counts = batch.counts
+    metrics = {
+        "auc": test["test_roc_auc"],
+        **{name: test.get(f"test_{name}") for name in HEADLINE if name != "roc_auc"},
+        "n_rows": len(frame),
+        "n_used": len(frame) - len(rejected),
+        "n_rejected": len(rejected),
+        **{f"n_{part}": n for part, n in training["rows"].items()},
+        "n_scored": counts.scored,
+        "n_not_scored": counts.rejected,
+        "leakage_suspects": [_source_name(types, s) for s in training["leakage_suspects"]],
+        "leakage_evidence": {
+            _source_name(types, s): training["leakage"]["evidence"].get(s)
+            for s in training["leakage_suspects"]
+        },
+        "excluded_columns": _excluded(types, training["leakage"]),
+        "column_types": {name: col.summary() for name, col in types.columns.items()},
+        "placeholders": types.placeholders,
+        "target": target_rule,
+        "split": split,
+        "source": str(path),
+        "scorer_uri": training["scorer_uri"],
+        "model_uri": training["model_uri"],
+        "run_id": training["run_id"],
+        "tracking_uri": training["tracking_uri"],
+        "as_of": as_of.isoformat(),
+    }
+    atomic_write_text(paths["metrics"], json.dumps(_finite(metrics), indent=2, allow_nan=False))
+    logger.info("fit-table: test AUC %.3f", metrics["auc"])
+    return FitTableResult(metrics, paths, types, training)
 
-        log_fit_table_run(tracking_uri, s.experiment_name, model, metrics, paths)
-    logger.info("fit-table: test AUC %.3f on %d rows", metrics["auc"], len(test))
-    return FitTableResult(metrics, paths, types, leakage, model, X, shap)
+
+def _report_notes(
+    types: TableTypes, training: dict[str, Any], split: str, n_rejected: int
+) -> list[str]:
+    """The report's data notes: which rows it scores, and the columns left out and why."""
+    rows = training["rows"]
+    leakage = training["leakage"]
+    suspects = ", ".join(
+        f"{_source_name(types, s)} ({leakage['evidence'].get(s, {}).get('reasons', '')})"
+        for s in training["leakage_suspects"]
+    )
+    left_out = "; ".join(f"{name}: {why}" for name, why in types.excluded.items())
+    return [
+        f"fit-table: the report covers the {rows['test']:,} held-out test rows of the flat "
+        f"export (split {split}; {rows['train']:,} train, {rows['valid']:,} validation and "
+        f"calibration); {n_rejected:,} row(s) with an unreadable outcome are in rejected.csv.",
+        "Leakage guard: "
+        + (f"{suspects} {'kept on request' if leakage['kept_suspects'] else 'left out'}."
+           if suspects else "no suspect."),
+        f"Columns left out by the inferred mapping: {left_out or 'none'}.",
+    ]  # fmt: skip
+
+
+FILES = {
+    "mapping": "mapping.yaml",
+    "metrics": "metrics.json",
+    "scores": "scores.csv",
+    "rejected": "rejected.csv",
+    "report": "report.html",
+}
+
+
+def _source_name(types: TableTypes, feature: str) -> str:
+    """The export's column behind a contacts column (``lead_quality`` -> ``Lead Quality``)."""
+    names = {snake: source for source, snake in _extra_names(types).items()}
+    return names.get(feature, feature)
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with NaN and infinite floats (e.g. an undefined AUC) replaced by None."""
+    if isinstance(value, dict):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, float | np.floating):
+        return float(value) if np.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value

@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from features.crm import CrmTables
-from features.flat import flat_training_set
 from features.infer import TableTypes, infer_table_types
 from features.schema import CONTACTS, POSITIVE_OUTCOMES
 from features.spec import FeatureSpec
@@ -31,7 +30,7 @@ from features.training_set import (
 from features.typed import typed_features
 from models.config import TrainConfig
 from models.leakage import LeakageReport, check_leakage
-from models.splits import split_random_stratified
+from models.splits import split_by_time, split_random_stratified
 from models.tracking import RunContext
 from models.train import TrainResult, train_and_register
 from rules import Rulebook, score_rulebook
@@ -108,8 +107,11 @@ def train_on_slices(
     )
 
 
-def is_flat(tables: CrmTables) -> bool:
-    """A flat export: no activity history and one creation time for every contact."""
+def is_flat(tables: CrmTables, framing: str = "auto") -> bool:
+    """Train on the contacts' own columns: ``framing`` is ``flat``, or (``auto``) the data
+    has no activity history and one creation time for every contact."""
+    if framing != "auto":
+        return framing == "flat"
     return tables.activities.empty and tables.contacts["created_at"].nunique() <= 1
 
 
@@ -212,10 +214,17 @@ def flat_slices(
     *,
     rulebook: Rulebook | None,
     positive_outcomes: tuple[str, ...] = POSITIVE_OUTCOMES,
+    config: TrainConfig | None = None,
     seed: int = 0,
     keep_leaky: bool = False,
 ) -> Slices:
-    """A flat export: its own columns (types inferred), stratified split."""
+    """A flat export: its own columns (types inferred) as features, one row per lead.
+
+    The label is "has a positive outcome". The split is by creation time when the contacts
+    carry more than one (oldest train, newest test), stratified at random otherwise; the
+    shares are the training config's ``valid_share`` and ``test_share``.
+    """
+    config = config or TrainConfig()
     contacts = tables.contacts
     extras = [c for c in contacts.columns if c not in CONTACTS.names]
     if not extras:
@@ -229,14 +238,27 @@ def flat_slices(
     y = contacts["contact_id"].isin(set(positive.astype(str))).astype("int64")
     columns = [c for c in contacts.columns if c not in NOT_FEATURES]
     types = infer_table_types(contacts[columns])
-    frame = typed_features(contacts[columns], types).assign(contact_id=contacts["contact_id"])
-    ts = flat_training_set(frame, y, id_column="contact_id")
-    split = split_random_stratified(ts.y.to_numpy(), 0.2, 0.2, seed)
+    created = pd.to_datetime(contacts["created_at"], utc=True).reset_index(drop=True)
+    ts = TrainingSet(
+        X=typed_features(contacts[columns], types).reset_index(drop=True),
+        y=pd.Series(y.to_numpy(), name="converted"),
+        snapshot=pd.Series(pd.NaT, index=range(len(contacts)), dtype="datetime64[ns, UTC]"),
+        contact_id=pd.Series(contacts["contact_id"].astype("string").to_numpy(), dtype="string"),
+    )
+    by_time = created.nunique() > 1
+    if by_time:
+        split = split_by_time(created, config.valid_share, config.test_share)
+    else:
+        split = split_random_stratified(
+            ts.y.to_numpy(), config.valid_share, config.test_share, seed
+        )
     # positions on the RangeIndex of a flat training set are its labels
     train, valid, test = (ts.subset(split.train), ts.subset(split.valid), ts.subset(split.test))
     leakage = check_leakage(train.X, train.y, keep_suspects=keep_leaky)
     as_of = contacts["created_at"].max() + pd.Timedelta(days=1)
     totals = None if rulebook is None else RuleTotals(tables, rulebook, (as_of,))
+    parts = (1 - config.valid_share - config.test_share, config.valid_share, config.test_share)
+    shares = "/".join(f"{round(100 * p)}" for p in parts)
     return Slices(
         train,
         valid,
@@ -245,7 +267,8 @@ def flat_slices(
         "flat",
         None if totals is None else totals.of(as_of, test.contact_id),
         None,
-        {"split": "stratified random 60/20/20", "seed": seed},
+        {"split": f"{'by creation time' if by_time else 'stratified random'} {shares}"}
+        | ({} if by_time else {"seed": seed}),
         types,
         manual_score_valid=None if totals is None else totals.of(as_of, valid.contact_id),
     )

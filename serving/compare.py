@@ -208,8 +208,9 @@ def comparison_inputs(
     tables: CrmTables,
     scorer: LeadScorer,
     as_of: pd.Timestamp,
-    horizon_days: int,
+    horizon_days: int | None,
     *,
+    labels: pd.DataFrame | None = None,
     reference_as_of: pd.Timestamp | None = None,
     backtest_rulebooks: Mapping[str, Rulebook] | None = None,
     capacity_k: Sequence[int] | None = None,
@@ -222,7 +223,10 @@ def comparison_inputs(
         tables: Validated canonical tables covering at least ``as_of + horizon_days``.
         scorer: The registered scorer (model, rulebook, blend).
         as_of: Start of the held-out period (e.g. the training run's test snapshot).
-        horizon_days: Label horizon H, as in training.
+        horizon_days: Label horizon H, as in training (None with ``labels``).
+        labels: ``eligible`` and ``y`` per ``contact_id`` (index) of a held-out slice whose
+            outcomes are known otherwise (a flat export's test rows); None: labelled as in
+            training (:func:`features.training_set.outcome_labels`).
         reference_as_of: A training-period snapshot for the drift section (None: no drift).
         backtest_rulebooks: Other rulebooks (name -> rulebook) to replay over the period.
         capacity_k: Leads sales can work over the period (default: the blend's cumulative
@@ -250,7 +254,17 @@ def comparison_inputs(
         breakdown = prepared.rules.breakdown
         scores = scorer.score_frame(prepared.frame, explain=True).reset_index(drop=True)
         scores["contact_id"] = scores["contact_id"].astype("str")
-        labels = outcome_labels(tables, pd.Index(scores["contact_id"]), as_of, horizon_days)
+        ids = pd.Index(scores["contact_id"])
+        if labels is not None:  # a held-out slice labelled by the caller
+            labels = labels.reindex(ids.astype("object"))
+            labels = labels.assign(
+                eligible=labels["eligible"].fillna(False).astype(bool),
+                y=labels["y"].fillna(0).astype("int64"),
+            )
+        elif horizon_days is None:
+            raise ValueError("comparison_inputs: pass horizon_days, or labels for every lead")
+        else:
+            labels = outcome_labels(tables, ids, as_of, horizon_days)
     segments = _segments(tables, scorer).reindex(scores["contact_id"].to_numpy())
     scored = pd.DataFrame(
         {

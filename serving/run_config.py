@@ -41,6 +41,24 @@ registered."""
 Framing = Literal["snapshots", "first_touch", "flat"]
 
 
+class FlatExportChecks(BaseModel):
+    """What ``leadscore fit-table`` requires of a flat export before it infers a mapping
+    (everything else, the split shares, LightGBM, calibration, names, is the training
+    config's).
+
+    Attributes:
+        min_rows: Fewer usable rows (readable outcome) than this: stop with an error.
+        min_class_rows: Fewer rows of either outcome than this: stop with an error.
+        time_min_share: Share of the ``--time`` column's values that must be dates.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    min_rows: int = Field(default=100, ge=10)
+    min_class_rows: int = Field(default=10, ge=4)
+    time_min_share: float = Field(default=0.9, gt=0.5, le=1.0)
+
+
 class SliceSummary(BaseModel):
     """One slice (train, valid or test) of a run: its dates, rows and positives.
 

@@ -19,7 +19,7 @@ import copy
 import logging
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -28,7 +28,6 @@ from features.build import build_features
 from features.crm import CrmTables
 from features.events import utc_timestamp
 from features.first_touch import first_touch_as_of, first_touch_features
-from features.flat import flat_features
 from features.infer import TableTypes
 from features.spec import FeatureSpec
 from features.typed import typed_features
@@ -209,12 +208,19 @@ class LeadScorer:
                 f"activities (a flat export?): its scores would be meaningless; {fix}"
             )
         if self.spec_ is None:
-            missing = [c for c in self.model.feature_names_ if c not in tables.contacts.columns]
+            if self.flat_types is None:
+                raise ValueError(
+                    "this flat-export scorer was registered before scorers stored the "
+                    "column types of their training data: retrain it (leadscore train)"
+                )
+            source = self.flat_types.feature_source()
+            needed = list(dict.fromkeys(source.get(f, f) for f in self.model.feature_names_))
+            missing = [c for c in needed if c not in tables.contacts.columns]
             if missing:
                 shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
                 raise ValueError(
                     f"this scorer was trained on a flat export with columns the data lacks "
-                    f"({len(missing)} of {len(self.model.feature_names_)}: {shown}); map them "
+                    f"({len(missing)} of {len(needed)}: {shown}); map them "
                     f"with the mapping used in training, or {fix}"
                 )
 
@@ -255,11 +261,8 @@ class LeadScorer:
         with timed_step(seconds, "features", on_step):
             if self.spec_ is None:
                 indexed = contacts.set_index("contact_id")
-                if self.flat_types is not None:
-                    X = typed_features(indexed, self.flat_types)[self.model.feature_names_]
-                else:
-                    names = [c for c in self.model.feature_names_ if c in contacts.columns]
-                    X = flat_features(indexed[names])
+                X = typed_features(indexed, cast(TableTypes, self.flat_types))
+                X = X[self.model.feature_names_]
             else:
                 totals = pd.Series(rules.scores["total"].to_numpy(), index=contacts["contact_id"])
                 X = self._features(known, ts, totals)

@@ -97,6 +97,9 @@ def extra_columns(mapping: TableMapping, frame: pd.DataFrame) -> dict[str, str]:
     """Source column -> snake_case name of the extra columns ``keep_extra`` keeps."""
     if mapping.keep_extra is False:
         return {}
+    if isinstance(mapping.keep_extra, dict):
+        named = mapping.keep_extra.items()
+        return {c: n for c, n in named if c in frame.columns and c not in mapping.exclude_extra}
     if mapping.keep_extra is True:
         used = _used_columns(mapping) | {RAGGED_COLUMN}
         wanted = [c for c in frame.columns if c not in used]

@@ -41,6 +41,7 @@ from pydantic import (
     model_validator,
 )
 
+from features.ingest.convert import snake_case
 from features.ingest.mapping_checks import mapping_problems
 from features.schema import TABLES
 
@@ -203,10 +204,11 @@ class TableMapping(_Frozen):
         description="All must hold for a row to stay.",
         json_schema_extra=_or_single_filter,
     )
-    keep_extra: bool | tuple[str, ...] = Field(
+    keep_extra: bool | dict[str, str] | tuple[str, ...] = Field(
         default=False,
         description="true: keep every unmapped source column; a list: keep these. "
-        "Kept columns are renamed to snake_case.",
+        "Kept columns are renamed to snake_case; a mapping (source column -> name) keeps "
+        "these under the names given (snake_case).",
     )
     exclude_extra: tuple[str, ...] = Field(
         default=(), description="Source columns keep_extra skips."
@@ -230,6 +232,18 @@ class TableMapping(_Frozen):
     def _column_shorthand(cls, value: Any) -> Any:
         if isinstance(value, dict):
             return {k: {"source": v} if isinstance(v, str) else v for k, v in value.items()}
+        return value
+
+    @field_validator("keep_extra", mode="after")
+    @classmethod
+    def _extra_names(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            bad = [name for name in value.values() if snake_case(name) != name]
+            if bad:
+                raise ValueError(
+                    f"keep_extra: names must be snake_case (e.g. {snake_case(bad[0])!r}), "
+                    f"got {bad[0]!r}"
+                )
         return value
 
     @field_validator("row_filter", mode="before")

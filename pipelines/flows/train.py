@@ -68,12 +68,15 @@ def build_slices(
     spec: FeatureSpec | None,
     rulebook: Rulebook,
     plan: TrainingPlan | None,
+    config: TrainConfig,
     seed: int,
     keep_leaky: bool,
 ) -> Slices:
     """The plan's slices (or a flat split): labels, leakage guard, manual scores."""
     if spec is None or plan is None:
-        return flat_slices(report.tables, rulebook=rulebook, seed=seed, keep_leaky=keep_leaky)
+        return flat_slices(
+            report.tables, rulebook=rulebook, config=config, seed=seed, keep_leaky=keep_leaky
+        )
     return plan_slices(report.tables, spec, plan, rulebook=rulebook, keep_leaky=keep_leaky)
 
 
@@ -180,7 +183,7 @@ def train_flow(
         rulebook_path: Manual rulebook the scorer applies; None: the default rulebook for
             canonical CRM tables, the empty one (manual score 0) for a mapped export.
         tracking_uri: MLflow tracking URI (default: the config's, else embedded SQLite).
-        framing: ``auto``, ``snapshots`` or ``first_touch`` (None: the config's).
+        framing: ``auto``, ``snapshots``, ``first_touch`` or ``flat`` (None: the config's).
         horizon_days: Label horizon H (None: the config's; there None lets the plan choose).
         train_snapshots: Number of training snapshots (None: the config's).
         every_days: Days between snapshots (None: the config's).
@@ -219,12 +222,12 @@ def train_flow(
     book = rulebook_ref(rulebook, book_path)
     spec: FeatureSpec | None = None
     notes: list[str] = []
-    if not is_flat(report.tables):
+    if not is_flat(report.tables, config.framing):
         spec = load_feature_spec(Path(spec_path) if spec_path else None)
         if spec_path is None:  # the default spec, plus the columns the mapping kept
             spec, notes = spec_for_data(spec, report.tables.contacts)
     plan = None if spec is None else step(plan_training)(report, config, notes, show_plan)
-    slices = step(build_slices)(report, spec, rulebook, plan, seed, keep_leaky)
+    slices = step(build_slices)(report, spec, rulebook, plan, config, seed, keep_leaky)
     if plan is not None:  # what the plan chose is what runs
         config = config.model_copy(
             update={
@@ -264,6 +267,8 @@ def train_flow(
         "rows": {p: len(getattr(slices, p).y) for p in ("train", "valid", "test")},
         "metrics": result.metrics,
         "leakage_suspects": list(slices.leakage.suspects),
+        "leakage": slices.leakage.to_dict(),
+        "test_contact_ids": slices.test.contact_id.astype("str").tolist(),
         "bots": report.bot_counts,
         "decision": dataclasses.asdict(result.decision),
         "run_config": run_config.model_dump(mode="json"),

@@ -7,8 +7,6 @@ import pytest
 from features.blanks import BLANK_MARKERS
 from features.flat_rows import (
     binary_outcome,
-    combine_reasons,
-    duplicate_ids,
     parse_time_column,
     require_columns,
 )
@@ -61,14 +59,6 @@ def test_target_errors(values, positive, message):
         outcome(values, positive)
 
 
-def test_duplicate_and_blank_ids_keep_the_first():
-    reasons = duplicate_ids(pd.Series(["a", "b", "a", None, "b", "a"]), "id")
-    assert reasons.isna().tolist() == [True, True, False, False, False, False]
-    assert reasons.iloc[2] == "duplicate id 'id': same as data row 1"
-    assert reasons.iloc[4] == "duplicate id 'id': same as data row 2"
-    assert reasons.iloc[3] == "id 'id' is blank"
-
-
 def test_time_column_rows_and_whole_column():
     values = pd.Series(["2024-01-02", "2024-02-30", None] + ["2024-01-01"] * 30)
     stamps, reasons = parse_time_column(values, "t")
@@ -76,12 +66,6 @@ def test_time_column_rows_and_whole_column():
     assert reasons.notna().tolist()[:4] == [False, True, True, False]
     with pytest.raises(InputError, match=r"not a date column: 25%.*'abc' in data row 2"):
         parse_time_column(pd.Series(["2024-01-01", "abc", "x", "y"]), "t")
-
-
-def test_combine_reasons():
-    a = pd.Series([pd.NA, "a", "b"], dtype="string")
-    b = pd.Series(["c", pd.NA, "d"], dtype="string")
-    assert combine_reasons(a, b).tolist() == ["c", "a", "b; d"]
 
 
 def test_require_columns_suggests_close_names():

@@ -133,9 +133,9 @@ def test_typed_features_values():
     assert X["amount"].tolist()[:2] == [1200.0, 15.0]
     assert X["flag"].tolist()[:2] == [1.0, 0.0]
     # latest date is 2024-03-01; 2024-01-31 is 30 days before it (2024 is a leap year)
-    days = X["created (days before latest)"].to_numpy()
+    days = X["created_days_before_latest"].to_numpy()
     assert days[:2].tolist() == [30.0, 0.0] and np.isnan(days[2])
-    assert X["created (month)"].tolist()[:2] == [1.0, 3.0]
+    assert X["created_month"].tolist()[:2] == [1.0, 3.0]
     assert "created" not in X.columns
     assert X["source"].astype("string").tolist()[:4] == ["Google", "Google", "Direct", pd.NA]
     assert isinstance(X["source"].dtype, pd.CategoricalDtype)

@@ -244,6 +244,20 @@ def test_keep_extra_clash_between_two_source_columns():
         _apply(_contacts(BASE, keep_extra=True), frame)
 
 
+def test_keep_extra_mapping_keeps_those_columns_under_the_names_given():
+    frame = _leads(**{"Country": ["India"], "TotalVisits": ["2"], "Notes": ["x"]})
+    keep = {"Country": "country_raw", "TotalVisits": "visits"}
+    out = _apply(_contacts(BASE, keep_extra=keep), frame)["contacts"]
+    assert list(out.columns) == ["contact_id", "created_at", "country_raw", "visits"]
+    assert out[["country_raw", "visits"]].values.tolist() == [["India", "2"]]
+    with pytest.raises(InputError, match="'country', a canonical column of contacts"):
+        _apply(_contacts(BASE, keep_extra={"Country": "country"}), frame)
+    with pytest.raises(
+        InputError, match=r"keep_extra: names must be snake_case \(e\.g\. 'visits_n'\)"
+    ):
+        _apply(_contacts(BASE, keep_extra={"TotalVisits": "Visits N"}), frame)
+
+
 def test_undefined_tables_are_empty_canonical_tables():
     out = _apply(_contacts(BASE), _leads(x=["1"]))
     for name in ("accounts", "activities", "outcomes"):

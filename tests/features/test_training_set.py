@@ -1,4 +1,7 @@
-"""Training sets: eligibility, label windows, censored snapshots, time split, flat tables."""
+"""Training sets: eligibility, label windows, censored snapshots, time split.
+
+Flat exports: tests/pipelines/test_training_data.py.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,6 @@ import pytest
 from test_build import _frame
 
 from features.crm import CrmTables
-from features.flat import flat_features, flat_training_set
 from features.spec import load_feature_spec
 from features.training_set import build_training_set, time_split
 
@@ -110,27 +112,6 @@ def test_time_split_by_snapshot_order(training_set, caplog):
     assert "overlap" not in caplog.text  # S2 - S1 = 31 days >= 30-day horizon
     with pytest.raises(ValueError, match="at least 3 distinct snapshots"):
         time_split(training_set, valid_snapshots=1, test_snapshots=1)
-
-
-def test_flat_training_set():
-    leads = pd.DataFrame(
-        {
-            "id": ["a", "b", "c"],
-            "Source": ["Google", "Select", " Direct "],
-            "Visits": [3, None, 1],
-            "Converted": [1, 0, 1],
-        }
-    )
-    ts = flat_training_set(leads, "Converted", id_column="id", missing_markers=("Select",))
-    assert list(ts.X.columns) == ["Source", "Visits"]
-    assert list(ts.X["Source"].cat.categories) == ["Direct", "Google"]
-    assert pd.isna(ts.X.loc[1, "Source"]) and ts.X["Visits"].dtype == np.float64
-    assert ts.y.tolist() == [1, 0, 1] and ts.contact_id.tolist() == ["a", "b", "c"]
-    scoring = flat_features(pd.DataFrame({"Source": ["Bing", "Google"], "Visits": [1, 2]}),
-                            like=ts.X)  # fmt: skip
-    assert scoring.dtypes.equals(ts.X.dtypes) and pd.isna(scoring.loc[0, "Source"])
-    with pytest.raises(ValueError, match=r"1 row\(s\) not 0/1 \(first at row 2"):
-        flat_training_set(leads.assign(Converted=[1, 0, "yes"]), "Converted")
 
 
 def test_snapshot_schedule_keeps_label_windows_apart() -> None:

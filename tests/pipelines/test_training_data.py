@@ -1,4 +1,4 @@
-"""Snapshot training slices with the manual rule score switched on as a feature."""
+"""Training slices: snapshots with the manual rule score as a feature, and flat exports."""
 
 from __future__ import annotations
 
@@ -97,3 +97,56 @@ def test_a_slice_without_conversions_is_a_clear_error_with_the_counts(crm):
     assert "train and valid and test slice(s) hold only one class" in message
     assert message.count("0 converting") == 4  # each of the four snapshots is listed
     assert "--horizon-days" in message
+
+
+def _flat_tables(created: pd.Series) -> tuple:
+    """A flat export of 100 leads: 'visits' (0-9), every third lead converted (won)."""
+    from features.crm import CrmTables, empty_table
+
+    n = len(created)
+    contacts = empty_table("contacts").reindex(range(n))
+    contacts["contact_id"] = pd.Series([f"c{i:03d}" for i in range(n)], dtype="string")
+    contacts["created_at"] = created.to_numpy()
+    contacts["visits"] = np.arange(n, dtype=float) % 10
+    won = contacts["contact_id"][::3]
+    outcomes = empty_table("outcomes").reindex(range(len(won)))
+    outcomes["contact_id"] = won.to_numpy()
+    outcomes["converted_at"] = created.max()
+    outcomes["outcome"] = pd.Series(["won"] * len(won), dtype="string")
+    tables = CrmTables(contacts, empty_table("accounts"), empty_table("activities"), outcomes)
+    return tables, won
+
+
+def test_flat_export_without_dates_splits_stratified_with_the_config_shares():
+    from models.config import TrainConfig
+    from pipelines.training_data import flat_slices, is_flat
+
+    tables, won = _flat_tables(pd.Series([pd.Timestamp("2024-01-01", tz="UTC")] * 100))
+    assert is_flat(tables) and not is_flat(tables, "first_touch")
+    config = TrainConfig(valid_share=0.3, test_share=0.2)
+    slices = flat_slices(tables, rulebook=None, config=config, seed=3)
+    rows = [len(getattr(slices, p).y) for p in ("train", "valid", "test")]
+    assert rows == [50, 30, 20]  # 1 - 0.3 - 0.2, 0.3, 0.2 of 100
+    for part in ("train", "valid", "test"):
+        ts = getattr(slices, part)
+        assert ts.y.tolist() == ts.contact_id.isin(set(won)).astype(int).tolist()
+    assert slices.fingerprint == {"split": "stratified random 50/30/20", "seed": 3}
+    assert list(slices.X("train").columns) == ["visits"]
+
+
+def test_flat_export_with_creation_dates_tests_on_the_newest_leads():
+    from pipelines.training_data import flat_slices, is_flat
+
+    created = pd.Series(pd.date_range("2024-01-01", periods=100, freq="D", tz="UTC"))
+    tables, _ = _flat_tables(created.sample(frac=1, random_state=0).reset_index(drop=True))
+    assert not is_flat(tables) and is_flat(tables, "flat")
+    slices = flat_slices(tables, rulebook=None)
+    when = tables.contacts.set_index("contact_id")["created_at"]
+    newest_train = when[slices.train.contact_id.astype(str)].max()
+    assert newest_train < when[slices.valid.contact_id.astype(str)].min()
+    assert (
+        when[slices.valid.contact_id.astype(str)].max()
+        < when[slices.test.contact_id.astype(str)].min()
+    )
+    assert [len(slices.train.y), len(slices.valid.y), len(slices.test.y)] == [60, 20, 20]
+    assert slices.fingerprint == {"split": "by creation time 60/20/20"}

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from features.crm import CrmTables, empty_table
-from features.flat import flat_training_set
+from features.infer import infer_table_types
+from features.typed import typed_features
 from models.config import LightGBMParams, TrainConfig
 from models.train import model_from_config
 from rules import load_rulebook
@@ -36,21 +37,21 @@ def flat():
     accounts = empty_table("accounts").reindex(range(1))
     accounts["account_id"] = pd.Series(["A1"], dtype="string")
     tables = CrmTables(contacts, accounts, empty_table("activities"), empty_table("outcomes"))
-    frame = contacts[["contact_id", "total_visits", "lead_origin"]]
-    ts = flat_training_set(frame, pd.Series(y), id_column="contact_id")
+    types = infer_table_types(contacts[["total_visits", "lead_origin"]])
+    X = typed_features(contacts, types)
     half = n // 2
     model = model_from_config(
         TrainConfig(lightgbm=LightGBMParams(n_estimators=30, early_stopping_rounds=10))
-    ).fit(ts.X.iloc[:half], y[:half], X_valid=ts.X.iloc[half:], y_valid=y[half:])
-    return tables, model
+    ).fit(X.iloc[:half], y[:half], X_valid=X.iloc[half:], y_valid=y[half:])
+    return tables, model, types
 
 
 def test_flat_export_is_scored_from_its_own_columns(flat):
-    tables, model = flat
+    tables, model, types = flat
     rulebook = load_rulebook("rules/rulebooks/default.yaml")
     settings = ScorerSettings(tier_from="grade", top_k=2)
     blend = FittedBlend.model_only(BlendConfig(), {"A": 60.0, "B": 35.0, "C": 15.0})
-    scorer = LeadScorer(model, rulebook, blend, settings=settings)
+    scorer = LeadScorer(model, rulebook, blend, settings=settings, flat_types=types)
     scored = scorer.score(tables, AS_OF)
     assert len(scored.scores) + len(scored.rejects) == len(tables.contacts)
     np.testing.assert_allclose(
@@ -67,12 +68,12 @@ def test_flat_export_is_scored_from_its_own_columns(flat):
 
 
 def test_grade_tier_falls_back_to_the_score_tier_without_a_grade(flat):
-    tables, model = flat
+    tables, model, types = flat
     rulebook = load_rulebook("rules/rulebooks/default.yaml")
     config = BlendConfig(capacity={"A": 1, "B": 1}, bottom_tier="C")
     blend = FittedBlend.model_only(config, {"A": 50.0, "B": 1e-9})
     settings = ScorerSettings(tier_from="grade")
-    scorer = LeadScorer(model, rulebook, blend, settings=settings)
+    scorer = LeadScorer(model, rulebook, blend, settings=settings, flat_types=types)
     frame = scorer.prepare(tables, AS_OF).frame.head(2)
     frame["grade"] = [None, "A1"]
     out = scorer.score_frame(frame, explain=False)
@@ -80,3 +81,16 @@ def test_grade_tier_falls_back_to_the_score_tier_without_a_grade(flat):
     expected = "A" if out["final_score"].iloc[0] >= 50 else "B"
     assert out["tier"].iloc[0] == expected
     assert out["top_reasons"].tolist() == ["[]", "[]"]
+
+
+def test_a_flat_scorer_needs_its_column_types_and_the_columns_behind_them(flat):
+    tables, model, types = flat
+    rulebook = load_rulebook("rules/rulebooks/empty.yaml")
+    blend = FittedBlend.model_only(BlendConfig(), {"A": 60.0, "B": 35.0, "C": 15.0})
+    with pytest.raises(ValueError, match="column types of their training data: retrain"):
+        LeadScorer(model, rulebook, blend).score(tables, AS_OF)
+    scorer = LeadScorer(model, rulebook, blend, flat_types=types)
+    lacking = tables.contacts.drop(columns=["lead_origin"])
+    other = CrmTables(lacking, tables.accounts, tables.activities, tables.outcomes)
+    with pytest.raises(ValueError, match=r"columns the data lacks \(1 of 2: lead_origin\)"):
+        scorer.score(other, AS_OF)
