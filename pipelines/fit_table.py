@@ -218,6 +218,7 @@ def fit_table(
     Raises:
         InputError: See :func:`infer_mapping`; and whatever ``leadscore train`` refuses.
     """
+    from pipelines.flows.common import run_flow
     from pipelines.flows.train import train_flow
 
     out_dir = Path(out_dir)
@@ -229,7 +230,9 @@ def fit_table(
     )  # fmt: skip
     paths = {name: out_dir / file for name, file in FILES.items()}
     atomic_write_text(paths["mapping"], mapping_yaml(mapping, types.excluded))
-    training = train_flow(
+    training = run_flow(  # plain function calls: no Prefect server unless one is configured
+        train_flow,
+        False,
         data=str(path),
         workdir=str(workdir or out_dir),
         mapping=str(paths["mapping"]),

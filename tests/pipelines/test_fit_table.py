@@ -297,3 +297,32 @@ def test_an_id_column_of_e_mails_is_refused(planted_csv, tmp_path):
     path = write(tmp_path / "ids.csv", frame)
     with pytest.raises(InputError, match="--id 'lead_id' holds personal data: e-mail"):
         fit_table(path, target="converted", id_column="lead_id", out_dir=tmp_path / "out")
+
+
+@pytest.mark.slow
+@pytest.mark.prefect
+def test_x_education_through_fit_table_is_what_train_gives_with_its_mapping(
+    prefect_harness, config, mlflow_store, tmp_path
+):
+    """The README's example: the leakage suspects named and left out, and the same test AUC
+    as ``leadscore train --mapping <the mapping fit-table wrote> --framing flat``."""
+    from pipelines.flows.train import train_flow
+
+    path = DATA / "x_education" / "leads.csv"
+    result = fit_table(
+        path, target="Converted", id_column="Prospect ID", out_dir=tmp_path / "fit",
+        tracking_uri=mlflow_store.tracking_uri, config_path=config,
+    )  # fmt: skip
+    metrics = result.metrics
+    assert set(metrics["leakage_suspects"]) == {"Tags", "Lead Quality"}
+    assert metrics["excluded_columns"]["Tags"].startswith("leakage suspect")
+    assert metrics["excluded_columns"]["Prospect ID"] == "the id column"
+    assert metrics["excluded_columns"]["Lead Number"].startswith("id-like")
+    assert metrics["n_rows"] == 9240 == metrics["n_scored"] and metrics["n_rejected"] == 0
+    assert metrics["ece"] < 0.05 and metrics["auc"] >= 0.92
+    trained = train_flow(
+        data=str(path), workdir=str(tmp_path / "train"), mapping=str(result.paths["mapping"]),
+        config_path=str(config), tracking_uri=mlflow_store.tracking_uri, framing="flat",
+    )  # fmt: skip
+    assert trained["metrics"]["test_roc_auc"] == metrics["auc"]
+    assert trained["test_contact_ids"] == result.training["test_contact_ids"]
