@@ -19,10 +19,10 @@ from serving.report.bands import band_table, stage_table
 from serving.report.capacity import CapacityResult, capacity_analysis, threshold_volumes
 from serving.report.disagreement import OffDiagonal, disagreement_matrix, off_diagonal_leads
 from serving.report.drift import psi
+from serving.report.evidence import PointSuggestion, rule_evidence, suggest_points
 from serving.report.headline import headline
 from serving.report.inputs import ComparisonInputs, split_usable
 from serving.report.ranking import auc_difference
-from serving.report.rule_evidence import PointSuggestion, rule_evidence, suggest_points
 from serving.report.segments import segment_table
 from serving.report.settings import ReportSettings
 from serving.report.weights import BlendView, tier_table
