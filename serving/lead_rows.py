@@ -47,16 +47,24 @@ def account_rows(raw: dict[str, pd.DataFrame], contact_id: str) -> dict[str, pd.
     """
     contacts = raw["contacts"]
     ids_col = contacts["contact_id"].astype("string")
-    accounts_col = contacts["account_id"].astype("string")
+    # A flat export maps no account: its contacts have no account_id, its other tables no rows.
+    accounts_col = _column(contacts, "account_id")
     accounts = _distinct(accounts_col[(ids_col == contact_id).fillna(False)])
     ids = [contact_id, *_distinct(ids_col[accounts_col.isin(accounts).fillna(False)])]
     keep = {
         "contacts": (ids_col.isin(ids) | accounts_col.isin(accounts)).fillna(False),
-        "accounts": raw["accounts"]["account_id"].astype("string").isin(accounts),
-        "activities": raw["activities"]["contact_id"].astype("string").isin(ids),
-        "outcomes": raw["outcomes"]["contact_id"].astype("string").isin(ids),
+        "accounts": _column(raw["accounts"], "account_id").isin(accounts),
+        "activities": _column(raw["activities"], "contact_id").isin(ids),
+        "outcomes": _column(raw["outcomes"], "contact_id").isin(ids),
     }
     return {name: raw[name].loc[keep[name].fillna(False).to_numpy()] for name in TABLES}
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """``frame[name]`` as text, or all missing when the table does not map that column."""
+    if name in frame.columns:
+        return frame[name].astype("string")
+    return pd.Series(pd.NA, index=frame.index, dtype="string")
 
 
 def _distinct(values: pd.Series) -> list[str]:

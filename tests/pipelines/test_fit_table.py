@@ -325,3 +325,25 @@ def test_x_education_through_fit_table_is_what_train_gives_with_its_mapping(
     )  # fmt: skip
     assert trained["metrics"]["test_roc_auc"] == metrics["auc"]
     assert trained["test_contact_ids"] == result.training["test_contact_ids"]
+
+
+@pytest.mark.slow
+@pytest.mark.prefect
+def test_explain_reads_the_flat_export_through_fit_table_s_mapping(fitted, planted_csv):
+    # A flat export maps no account: explain's one-account read must still find the lead
+    # and give the batch's score (scores.csv) for it.
+    from serving.lead_explanation import explain_from_source
+
+    result, out, _ = fitted
+    metrics = result.metrics
+    loaded = load_scorer(metrics["scorer_uri"], metrics["tracking_uri"])
+    scores = pd.read_csv(out / "scores.csv", dtype={"contact_id": str})
+    first = planted_table().drop_duplicates("lead_id").set_index("lead_id")
+    open_leads = scores.loc[first.loc[scores["contact_id"], "converted"].ne("1").to_numpy()]
+    lead = open_leads.sort_values("final_score").iloc[-1]  # a converted lead is rejected
+    explained = explain_from_source(
+        planted_csv, loaded.scorer, str(lead["contact_id"]), metrics["as_of"],
+        mapping=result.paths["mapping"],
+    )  # fmt: skip
+    assert explained.scores["final_score"] == pytest.approx(lead["final_score"], abs=1e-6)
+    assert explained.scores["tier"] == lead["tier"]
