@@ -3,6 +3,7 @@
 import pandas as pd
 import pytest
 
+from features.ingest.bot_filter import filter_bots
 from features.ingest.load import ingest
 from features.ingest.mapping import read_source
 from features.ingest.validation import validate_tables
@@ -63,7 +64,8 @@ def test_validating_the_lead_rows_gives_the_whole_run_s_rows_of_that_account(crm
     contact, members = _lead_with_colleagues(parquet)
     whole = ingest(parquet).tables
     for source in (parquet, csv):  # the DuckDB path and the read-whole-then-cut path
-        part = validate_tables(lead_rows(source, contact)).tables
+        # validated, then bots filtered as ingest does (explain_from_source's steps)
+        part = filter_bots(validate_tables(lead_rows(source, contact))).tables
         for name in ("contacts", "activities", "outcomes"):
             mine = whole.table(name)
             mine = mine.loc[mine["contact_id"].astype(str).isin(members)]
