@@ -19,7 +19,7 @@ from prefect.cache_policies import NO_CACHE
 
 from features.files import atomic_write_text
 from features.ingest.validation import ValidationReport
-from features.synthetic import generate_crm, write_crm
+from features.synthetic import GENERATOR_VERSION, generate_crm, write_crm
 from features.training_set import data_end_of
 from models.tracking import default_tracking_uri
 from pipelines.flows.common import validate_crm
@@ -33,11 +33,13 @@ STATE_FILE = "demo_state.json"
 
 @task(name="generate-synthetic-crm", cache_policy=NO_CACHE)
 def generate_or_reuse(data_dir: str, contacts: int, seed: int) -> str:
-    """Generate the synthetic CRM unless ``data_dir`` already holds the same one."""
+    """Generate the synthetic CRM unless ``data_dir`` already holds the same one (same
+    contacts, seed and generator version: an older generator's CRM is generated again)."""
     manifest = Path(data_dir) / "manifest.json"
     if manifest.exists():
         meta = json.loads(manifest.read_text())
-        if meta.get("n_contacts") == contacts and meta.get("seed") == seed:
+        same = (meta.get("n_contacts"), meta.get("seed"), meta.get("generator_version"))
+        if same == (contacts, seed, GENERATOR_VERSION):
             return f"reused {data_dir} ({contacts:,} contacts, seed {seed})"
     crm = generate_crm(contacts, seed)
     write_crm(crm, Path(data_dir))
