@@ -1,16 +1,22 @@
-"""serving.report's lazy names stay the functions they name, whatever was imported first."""
+"""Lazy package names stay the objects they name, whatever was imported first."""
 
 from __future__ import annotations
 
 import importlib
 import types
 
-import serving.report as report
+import pytest
+
+import models
+import serving
+import serving.report
 
 
-def test_no_lazy_name_is_also_a_submodule() -> None:
-    # A submodule imported by anyone becomes an attribute of the package and would shadow
+@pytest.mark.slow  # imports MLflow, matplotlib and jinja2
+@pytest.mark.parametrize("package", [models, serving, serving.report], ids=lambda p: p.__name__)
+def test_no_lazy_name_is_also_a_submodule(package: types.ModuleType) -> None:
+    # A submodule imported by anyone becomes an attribute of its package and would shadow
     # a lazy name of the same spelling (``from serving.report import x`` -> the module).
-    for name, module in report._LAZY.items():
+    for name, module in package._LAZY.items():
         importlib.import_module(module)
-        assert not isinstance(getattr(report, name), types.ModuleType), name
+        assert not isinstance(getattr(package, name), types.ModuleType), name
