@@ -336,8 +336,10 @@ def test_explain_reads_the_flat_export_through_fit_table_s_mapping(fitted, plant
 
     result, out, _ = fitted
     metrics = result.metrics
-    loaded = load_scorer(metrics["scorer_uri"], metrics["tracking_uri"])
     scores = pd.read_csv(out / "scores.csv", dtype={"contact_id": str})
+    # the version that wrote scores.csv (later tests register newer ones under the alias)
+    (name, version), *_ = scores[["model_name", "model_version"]].drop_duplicates().to_numpy()
+    loaded = load_scorer(f"models:/{name}/{version}", metrics["tracking_uri"])
     first = planted_table().drop_duplicates("lead_id").set_index("lead_id")
     open_leads = scores.loc[first.loc[scores["contact_id"], "converted"].ne("1").to_numpy()]
     lead = open_leads.sort_values("final_score").iloc[-1]  # a converted lead is rejected
