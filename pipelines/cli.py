@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import typer
 
 from pipelines.cli_options import BotsOpt, path_text
-from pipelines.console import EXIT_DATA_ERROR, console, fail, setup_logging
+from pipelines.console import EXIT_DATA_ERROR, console, fail, setup_logging, user_errors
 
 app = typer.Typer(
     name="leadscore",
@@ -98,11 +98,8 @@ def generate(
     from features.parse import utc_time
     from features.synthetic import DirtConfig, generate_crm, write_crm
 
-    try:
+    with user_errors(ValueError):
         utc_time(end, "--end")
-    except ValueError as exc:
-        fail(str(exc))
-        raise typer.Exit(EXIT_DATA_ERROR) from exc
     if out.exists() and not out.is_dir():
         fail(f"--out {out} is a file: give a folder to write the CRM tables into")
         raise typer.Exit(EXIT_DATA_ERROR)
@@ -169,7 +166,7 @@ def validate(
     from features.ingest.load import ingest
     from features.parse import utc_time
 
-    try:
+    with user_errors(InputError, ValueError):
         report = ingest(
             data,
             mapping,
@@ -178,9 +175,6 @@ def validate(
             encoding=encoding,
             bots=bots,
         )
-    except (InputError, ValueError) as exc:
-        fail(str(exc))
-        raise typer.Exit(EXIT_DATA_ERROR) from exc
     out_dir = out or _default_validation_dir(data)
     paths = report.write(out_dir)
     if write_accepted is not None:
@@ -294,7 +288,7 @@ def train(
     from pipelines.flows.train import train_flow
     from rules import RulebookError
 
-    try:
+    with user_errors(InputError, RulebookError, ValueError):
         out = run_flow(
             train_flow,
             prefect,
@@ -317,9 +311,6 @@ def train(
             blend_path=str(blend) if blend else None,
             bots_path=path_text(bots),
         )
-    except (InputError, RulebookError, ValueError) as exc:
-        fail(str(exc))
-        raise typer.Exit(EXIT_DATA_ERROR) from exc
     _print_training(out)
 
 
@@ -432,7 +423,7 @@ def score(
     from pipelines.flows.common import run_flow
     from pipelines.flows.score import score_flow
 
-    try:
+    with user_errors(InputError, ValueError):
         if as_of is not None:
             utc_time(as_of, "--as-of")  # before anything is read or loaded
         summary = run_flow(
@@ -450,9 +441,6 @@ def score(
             spark_config=None if spark_config is None else str(spark_config),
             bots_path=path_text(bots),
         )
-    except (InputError, ValueError) as exc:
-        fail(str(exc))
-        raise typer.Exit(EXIT_DATA_ERROR) from exc
     console.print(summary["text"], highlight=False)
 
 
@@ -478,15 +466,12 @@ def explain(
     from serving.lead_explanation import explain_lead
     from serving.run_config import default_scorer_uri
 
-    try:
+    with user_errors(InputError, ValueError, KeyError):
         uri = tracking_uri or existing_tracking_uri(workdir)
         if as_of is not None:
             utc_time(as_of, "--as-of")
         model_uri = model or default_scorer_uri()
         text = explain_lead(data, model_uri, contact_id, as_of, mapping, uri, factors)
-    except (InputError, ValueError, KeyError) as exc:
-        fail(str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc))
-        raise typer.Exit(EXIT_DATA_ERROR) from exc
     console.print(text, highlight=False)
 
 
@@ -523,7 +508,7 @@ def compare(
     from pipelines.flows.common import run_flow
     from pipelines.flows.compare import compare_flow
 
-    try:
+    with user_errors(InputError, ValueError):
         if as_of is not None:
             utc_time(as_of, "--as-of")
         result = run_flow(
@@ -539,9 +524,6 @@ def compare(
             backtest_rulebooks=[str(p) for p in backtest or []],
             bots_path=path_text(bots),
         )
-    except (InputError, ValueError) as exc:
-        fail(str(exc))
-        raise typer.Exit(EXIT_DATA_ERROR) from exc
     console.print(f"[green]wrote[/green] {result['report']} (period from {result['as_of'][:10]})")
     console.print(f"MLflow run {result['run_id']}")
 
@@ -594,7 +576,7 @@ def fit_table_command(
     from features.ingest import InputError
     from pipelines.fit_table import fit_table
 
-    try:
+    with user_errors(InputError, ValueError):
         result = fit_table(
             path,
             target=target,
@@ -610,9 +592,6 @@ def fit_table_command(
             workdir=workdir,
             tracking_uri=tracking_uri,
         )
-    except (InputError, ValueError) as exc:
-        fail(str(exc))
-        raise typer.Exit(EXIT_DATA_ERROR) from exc
     console.print(result.summary_text(), highlight=False)
 
 

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from pipelines.cli_options import BotsOpt
-from pipelines.console import EXIT_DATA_ERROR, console, fail
+from pipelines.console import EXIT_DATA_ERROR, console, fail, user_errors
 
 SinkOpt = Annotated[
     str, typer.Option(help="The sink's database URL (sqlite:///PATH.db or postgresql+...).")
@@ -79,7 +79,7 @@ def publish(
     from serving.scorer_model import load_scorer
     from serving.sinks.versions import checksum_of, current_version
 
-    try:
+    with user_errors(InputError, RulebookError, ValueError):
         require_database(sink)
         when = utc_as_of(as_of)
         text = rulebook.read_text(encoding="utf-8")
@@ -125,9 +125,6 @@ def publish(
             extra_rejects=extra,
             table_prefix=table_prefix,
         )
-    except (InputError, RulebookError, ValueError) as exc:
-        fail(str(exc))
-        raise typer.Exit(EXIT_DATA_ERROR) from exc
     console.print(
         f"[green]published[/green] version {done.version_id} ({book.name} v{book.version}, "
         f"scores carry rulebook_version {done.rulebook_version}): "
@@ -156,7 +153,7 @@ def revert(
     from serving.publish import require_database
     from serving.sinks.versions import current_version, revert_version
 
-    try:
+    with user_errors(ValueError):
         require_database(sink)
         current = current_version(sink, table_prefix)
         if current is None:
@@ -174,9 +171,6 @@ def revert(
             reverted_by=_who(by),
             reverted_at=datetime.now(UTC).replace(microsecond=0),
         )
-    except ValueError as exc:
-        fail(str(exc))
-        raise typer.Exit(EXIT_DATA_ERROR) from exc
     console.print(
         f"[green]reverted[/green] version {done.from_version} -> version {done.to_version}: "
         f"{done.n_rows:,} current scores restored as they were before version "
@@ -192,12 +186,9 @@ def history(sink: SinkOpt, table_prefix: PrefixOpt = "leadscore_") -> None:
     from serving.publish import require_database
     from serving.sinks.versions import list_versions
 
-    try:
+    with user_errors(ValueError):
         require_database(sink)
         versions = list_versions(sink, table_prefix)
-    except ValueError as exc:
-        fail(str(exc))
-        raise typer.Exit(EXIT_DATA_ERROR) from exc
     if not versions:
         console.print(f"no rulebook version is published in {sink}")
         return

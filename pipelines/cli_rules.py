@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pipelines.cli_options import BotsOpt
-from pipelines.console import EXIT_DATA_ERROR, console, fail
+from pipelines.console import EXIT_DATA_ERROR, console, fail, user_errors
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -99,7 +99,7 @@ def _score(
     from rules import RulebookError, load_rulebook, score_rulebook
     from serving.eligibility import known_contacts
 
-    try:
+    with user_errors(InputError, RulebookError, ValueError):
         when = utc_time(as_of, "--as-of") if as_of else pd.Timestamp.now(tz="UTC")
         book = load_rulebook(rulebook)
         prior = _read_previous(previous) if previous is not None else None
@@ -107,9 +107,6 @@ def _score(
         known, rejects = known_contacts(report.tables.contacts, when)
         tables = replace(report.tables, contacts=known)
         return score_rulebook(tables, book, when, previous=prior), rejects
-    except (InputError, RulebookError, ValueError) as exc:
-        fail(str(exc))
-        raise typer.Exit(EXIT_DATA_ERROR) from exc
 
 
 def _stage_counts(scores: pd.DataFrame) -> str:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import logging
 import os
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+import typer
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
@@ -76,3 +79,17 @@ def fail(message: str) -> None:
     a value quoted from a user's file is cut to a short prefix, see
     :func:`features.safe_yaml.clipped`)."""
     err_console.print(f"[bold red]error:[/bold red] {escape(clipped(message))}", highlight=False)
+
+
+@contextmanager
+def user_errors(*expected: type[Exception]) -> Iterator[None]:
+    """A command's expected errors (bad input): the message on stderr, exit code 1.
+
+    A ``KeyError`` shows its message, not its quoted repr. Anything else leaves the
+    command for :func:`pipelines.cli.main`'s classification.
+    """
+    try:
+        yield
+    except expected as exc:
+        fail(str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc))
+        raise typer.Exit(EXIT_DATA_ERROR) from exc
