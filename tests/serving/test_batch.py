@@ -7,18 +7,13 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from benchmarks.scorer_fixture import fit_scorer
 from features.crm import CrmTables
-from features.spec import load_feature_spec
 from features.synthetic import DirtConfig, generate_crm
-from models.config import LightGBMParams, TrainConfig
-from models.train import model_from_config
-from pipelines.training_data import snapshot_slices
-from rules import load_rulebook
+from models.config import LightGBMParams
 from serving.batch import run_batch, score_batch
 from serving.batch_summary import BANDS, format_summary, score_bands, tier_mix_line
-from serving.blend import BlendConfig, fit_blend
 from serving.eligibility import known_contacts, validation_rejects
-from serving.scorer import LeadScorer
 from serving.sinks import read_current, read_history
 
 DAY1 = pd.Timestamp("2026-08-01", tz="UTC")
@@ -30,24 +25,8 @@ RUN = {"model_name": "test-batch-scorer", "model_version": "1"}
 def setup():
     """A synthetic CRM and an in-memory scorer trained on it (no MLflow needed here)."""
     tables = generate_crm(2500, 21, dirt=DirtConfig.none()).tables
-    spec = load_feature_spec()
-    rulebook = load_rulebook("rules/rulebooks/default.yaml")
-    slices = snapshot_slices(
-        tables, spec, horizon_days=90, rulebook=rulebook, train_snapshots=3, every_days=30
-    )
-    config = TrainConfig(
-        lightgbm=LightGBMParams(n_estimators=40, learning_rate=0.1, early_stopping_rounds=10)
-    )
-    model = model_from_config(config).fit(
-        slices.X("train"), slices.train.y, X_valid=slices.X("valid"), y_valid=slices.valid.y
-    )
-    blend = fit_blend(
-        model.predict_conversion(slices.X("valid")),
-        slices.manual_score_valid,
-        slices.valid.y,
-        BlendConfig(),
-    )
-    return tables, LeadScorer(model, rulebook, blend, spec=spec)
+    params = LightGBMParams(n_estimators=40, learning_rate=0.1, early_stopping_rounds=10)
+    return tables, fit_scorer(tables, lightgbm=params, train_snapshots=3, every_days=30)
 
 
 def test_batch_accounts_for_every_lead_and_rerun_changes_nothing(setup, tmp_path, fx):

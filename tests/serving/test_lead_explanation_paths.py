@@ -10,36 +10,23 @@ import pandas as pd
 import pytest
 
 import features.parquet_layout as layout
+from benchmarks.scorer_fixture import fit_scorer
 from features.ingest.load import ingest
-from features.spec import load_feature_spec
 from features.synthetic import DirtConfig, generate_crm, write_crm
-from models.config import LightGBMParams, TrainConfig
-from models.train import model_from_config
-from rules import load_rulebook
-from serving.blend import BlendConfig, fit_blend
+from models.config import LightGBMParams
 from serving.lead_explanation import LeadExplanation, explain_contact, explain_from_source
 from serving.scorer import LeadScorer
 
 pytestmark = pytest.mark.slow  # trains a small model, validates a CRM with GX
 
-RULEBOOK = Path(__file__).resolve().parents[2] / "rules" / "rulebooks" / "default.yaml"
 AS_OF = pd.Timestamp("2026-09-01", tz="UTC")
 
 
 @lru_cache(maxsize=1)
 def _scorer() -> LeadScorer:
-    from pipelines.training_data import snapshot_slices
-
     tables = generate_crm(3000, 5, dirt=DirtConfig.none()).tables
-    spec, rulebook = load_feature_spec(), load_rulebook(RULEBOOK)
-    slices = snapshot_slices(tables, spec, horizon_days=90, rulebook=rulebook, every_days=30)
     params = LightGBMParams(n_estimators=60, early_stopping_rounds=10)
-    model = model_from_config(TrainConfig(lightgbm=params)).fit(
-        slices.X("train"), slices.train.y, X_valid=slices.X("valid"), y_valid=slices.valid.y
-    )
-    probability = model.predict_conversion(slices.X("valid"))
-    blend = fit_blend(probability, slices.manual_score_valid, slices.valid.y, BlendConfig())
-    return LeadScorer(model, rulebook, blend, spec=spec)
+    return fit_scorer(tables, lightgbm=params, every_days=30)
 
 
 @pytest.fixture(scope="module")

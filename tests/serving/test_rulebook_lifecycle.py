@@ -12,20 +12,16 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from features.spec import load_feature_spec
+from benchmarks.scorer_fixture import fit_scorer
 from features.synthetic import DirtConfig, generate_crm
 from features.training_set import data_end_of, outcome_labels, snapshot_schedule
-from models.config import LightGBMParams, TrainConfig
-from models.train import model_from_config
+from models.config import LightGBMParams
 from pipelines.cli import app
-from pipelines.training_data import snapshot_slices
 from rules import load_rulebook, rulebook_from_dict, score_rulebook
 from serving.batch import run_batch
-from serving.blend import BlendConfig, fit_blend
 from serving.eligibility import known_contacts
 from serving.publish import publish_rulebook, rulebook_of, with_published_rulebook
 from serving.rulebook_impact import rulebook_impact
-from serving.scorer import LeadScorer
 from serving.scorer_model import LoadedScorer
 from serving.sinks import read_current
 from serving.sinks.versions import current_version, list_versions, revert_version
@@ -48,23 +44,10 @@ pytestmark = pytest.mark.slow  # a scorer and several full re-scorings
 def setup():
     """A synthetic CRM, an in-memory scorer on it, and two rulebook texts."""
     tables = generate_crm(1500, 8, dirt=DirtConfig.none()).tables
-    spec, rulebook = load_feature_spec(), load_rulebook(DEFAULT)
-    slices = snapshot_slices(
-        tables, spec, horizon_days=90, rulebook=rulebook, train_snapshots=2, every_days=30
+    params = LightGBMParams(n_estimators=20, learning_rate=0.1, early_stopping_rounds=5)
+    scorer = fit_scorer(
+        tables, lightgbm=params, rulebook=load_rulebook(DEFAULT), train_snapshots=2, every_days=30
     )
-    config = TrainConfig(
-        lightgbm=LightGBMParams(n_estimators=20, learning_rate=0.1, early_stopping_rounds=5)
-    )
-    model = model_from_config(config).fit(
-        slices.X("train"), slices.train.y, X_valid=slices.X("valid"), y_valid=slices.valid.y
-    )
-    blend = fit_blend(
-        model.predict_conversion(slices.X("valid")),
-        slices.manual_score_valid,
-        slices.valid.y,
-        BlendConfig(),
-    )
-    scorer = LeadScorer(model, rulebook, blend, spec=spec)
     loaded = LoadedScorer(scorer, "models:/test-lifecycle/1", "test-lifecycle", "1")
     first = DEFAULT.read_text()
     raw = yaml.safe_load(first)
