@@ -8,9 +8,9 @@ tracking, pyfunc, registry, train) is resolved on first access, so ``import mode
 (e.g. for the leakage guard) does not pay MLflow's import time.
 """
 
-from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING
 
+from features.lazy import lazy_getattr, lazy_names
 from models.config import LightGBMParams, QualityGates, TrainConfig, load_train_config
 from models.estimator import ConversionModel
 from models.metrics import decile_table, ece, evaluate, precision_recall_at_k, segment_metrics
@@ -18,20 +18,14 @@ from models.splits import Split, split_by_time, split_random_stratified
 
 # from models.leakage import ...  (the leakage guard; added by its owner)
 
-_LAZY = {
-    "TestEvaluation": "models.evaluation",
-    "evaluate_test_slice": "models.evaluation",
-    "ConversionPyfunc": "models.pyfunc",
-    "log_conversion_model": "models.pyfunc",
-    "to_serving_frame": "models.pyfunc",
-    "PromotionDecision": "models.registry",
-    "register_and_promote": "models.registry",
-    "RunContext": "models.tracking",
-    "default_tracking_uri": "models.tracking",
-    "log_training_run": "models.tracking",
-    "TrainResult": "models.train",
-    "train_and_register": "models.train",
-}
+if TYPE_CHECKING:
+    from models.evaluation import TestEvaluation, evaluate_test_slice  # noqa: F401
+    from models.pyfunc import ConversionPyfunc, log_conversion_model, to_serving_frame  # noqa: F401
+    from models.registry import PromotionDecision, register_and_promote  # noqa: F401
+    from models.tracking import RunContext, default_tracking_uri, log_training_run  # noqa: F401
+    from models.train import TrainResult, train_and_register  # noqa: F401
+
+_LAZY = lazy_names(__file__)
 
 __all__ = [
     "ConversionModel",
@@ -50,8 +44,4 @@ __all__ = [
     *_LAZY,
 ]
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'models' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)

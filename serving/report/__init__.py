@@ -13,47 +13,33 @@ Typical use::
     mlflow.log_metrics(report.to_dict())
 """
 
-from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING
 
-_LAZY = {
-    "BacktestResult": "serving.report.backtest",
-    "summarise_backtest": "serving.report.backtest",
-    "band_table": "serving.report.bands",
-    "stage_table": "serving.report.bands",
-    "ComparisonReport": "serving.report.build",
-    "build_report": "serving.report.build",
-    "CapacityResult": "serving.report.capacity",
-    "capacity_analysis": "serving.report.capacity",
-    "threshold_volumes": "serving.report.capacity",
-    "top_k_mask": "serving.report.capacity",
-    "OffDiagonal": "serving.report.disagreement",
-    "disagreement_matrix": "serving.report.disagreement",
-    "off_diagonal_leads": "serving.report.disagreement",
-    "psi": "serving.report.drift",
-    "psi_level": "serving.report.drift",
-    "psi_value": "serving.report.drift",
-    "ComparisonInputs": "serving.report.inputs",
-    "split_usable": "serving.report.inputs",
-    "auc_difference": "serving.report.ranking",
-    "render_html": "serving.report.render",
-    "write_report": "serving.report.render",
-    "PointSuggestion": "serving.report.evidence",
-    "rule_evidence": "serving.report.evidence",
-    "suggest_points": "serving.report.evidence",
-    "segment_table": "serving.report.segments",
-    "ReportSettings": "serving.report.settings",
-    "json_path_beside": "serving.report.summary",
-    "report_summary": "serving.report.summary",
-    "write_report_json": "serving.report.summary",
-    "BlendView": "serving.report.weights",
-    "weight_curve": "serving.report.weights",
-}
+from features.lazy import lazy_getattr, lazy_names
+
+if TYPE_CHECKING:
+    from serving.report.backtest import BacktestResult, summarise_backtest  # noqa: F401
+    from serving.report.bands import band_table, stage_table  # noqa: F401
+    from serving.report.build import ComparisonReport, build_report  # noqa: F401
+    from serving.report.capacity import (  # noqa: F401
+        CapacityResult,
+        capacity_analysis,
+        threshold_volumes,
+        top_k_mask,
+    )
+    from serving.report.disagreement import OffDiagonal, disagreement_matrix, off_diagonal_leads  # noqa: F401
+    from serving.report.drift import psi, psi_level, psi_value  # noqa: F401
+    from serving.report.evidence import PointSuggestion, rule_evidence, suggest_points  # noqa: F401
+    from serving.report.inputs import ComparisonInputs, split_usable  # noqa: F401
+    from serving.report.ranking import auc_difference  # noqa: F401
+    from serving.report.render import render_html, write_report  # noqa: F401
+    from serving.report.segments import segment_table  # noqa: F401
+    from serving.report.settings import ReportSettings  # noqa: F401
+    from serving.report.summary import json_path_beside, report_summary, write_report_json  # noqa: F401
+    from serving.report.weights import BlendView, weight_curve  # noqa: F401
+
+_LAZY = lazy_names(__file__)
 
 __all__ = sorted(_LAZY)
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'serving.report' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
