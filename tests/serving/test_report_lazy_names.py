@@ -9,11 +9,14 @@ import pytest
 
 import models
 import serving
+import serving.explain
 import serving.report
 
 
 @pytest.mark.slow  # imports MLflow, matplotlib and jinja2
-@pytest.mark.parametrize("package", [models, serving, serving.report], ids=lambda p: p.__name__)
+@pytest.mark.parametrize(
+    "package", [models, serving, serving.explain, serving.report], ids=lambda p: p.__name__
+)
 def test_no_lazy_name_is_also_a_submodule(package: types.ModuleType) -> None:
     # A submodule imported by anyone becomes an attribute of its package and would shadow
     # a lazy name of the same spelling (``from serving.report import x`` -> the module).
