@@ -22,6 +22,8 @@ DEFAULT_TABLE_PREFIX = "leadscore_"
 """The table-name prefix of a database sink unless one is given (``--table-prefix``)."""
 
 PREFIX_PATTERN = re.compile(r"^[a-z_][a-z0-9_]{0,30}$")
+RUN_COUNTS = ("n_scored", "n_rejected", "n_current_updated", "n_history_inserted")
+"""The counts a database sink records per run in ``<prefix>score_runs`` (in this order)."""
 
 
 class UtcDateTime(sa.TypeDecorator[datetime]):
@@ -131,14 +133,8 @@ def build_tables(prefix: str) -> SinkTables:
         md,
         sa.Column("run_id", sa.String, primary_key=True),
         sa.Column("as_of", UtcDateTime, nullable=False),
-        sa.Column("model_name", sa.String, nullable=False),
-        sa.Column("model_version", sa.String, nullable=False),
-        sa.Column("rulebook_version", sa.String, nullable=False),
-        sa.Column("scored_at", UtcDateTime, nullable=False),
-        sa.Column("n_scored", sa.Integer, nullable=False),
-        sa.Column("n_rejected", sa.Integer, nullable=False),
-        sa.Column("n_current_updated", sa.Integer, nullable=False),
-        sa.Column("n_history_inserted", sa.Integer, nullable=False),
+        *(c for c in _run_columns() if c.name != "run_id"),
+        *(sa.Column(n, sa.Integer, nullable=False) for n in RUN_COUNTS),
     )
     staging = sa.Table(
         f"{p}scores_staging",
