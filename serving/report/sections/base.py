@@ -8,7 +8,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from models.plots import label, to_data_uri
-from serving.report.tables import Cell, Table
+from serving.report.tables import Cell, Spec, Table
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,100 @@ def labelled(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     return frame.assign(**{c: frame[c].map(lambda m: label(str(m))) for c in names})
 
 
-RATE = (
-    ("n", "Leads", "int"),
-    ("converted", "Converted", "int"),
-    ("conversion_rate", "Rate", "pct"),
-)
+COLUMNS: dict[str, tuple[str, str]] = {
+    # shared by many tables
+    "method": ("Method", "text"),
+    "n": ("Leads", "int"),
+    "share": ("Share", "pct"),
+    "converted": ("Converted", "int"),
+    "conversion_rate": ("Rate", "pct"),
+    "share_of_conversions": ("Of all conversions", "pct"),
+    "level": ("Level", "text"),
+    "tier": ("Tier", "text"),
+    "rule": ("Rule", "text"),
+    "n_matched": ("Leads matched", "int"),
+    # ranking
+    "roc_auc": ("ROC AUC", "f3"),
+    "pr_auc": ("PR AUC", "f3"),
+    "top_decile_lift": ("Top-decile lift", "f2"),
+    "precision_at_k": ("Precision top 10%", "pct"),
+    "recall_at_k": ("Recall top 10%", "pct"),
+    "versus": ("Versus", "text"),
+    "diff": ("AUC difference", "signed"),
+    "low": ("95% low", "signed"),
+    "high": ("95% high", "signed"),
+    "decile": ("Decile", "int"),
+    "brier": ("Brier score", "f3"),
+    "ece": ("ECE", "f3"),
+    "band": ("Band", "text"),
+    # capacity
+    "k": ("K", "int"),
+    "threshold": ("Cut-off giving K leads", "num"),
+    "volume_at_threshold": ("Leads at cut-off (ties)", "int"),
+    "method_a": ("A", "text"),
+    "method_b": ("B", "text"),
+    "both": ("In both", "int"),
+    "both_converted": ("converted", "int"),
+    "only_a": ("Only A sends", "int"),
+    "only_a_converted": ("converted", "int"),
+    "only_b": ("Only B sends", "int"),
+    "only_b_converted": ("converted", "int"),
+    "name": ("Current cut-off", "text"),
+    # blend
+    "cutoff": ("Final score ≥", "f2"),
+    "sizing": ("Set by", "text"),
+    "leads": ("Leads", "int"),
+    # rules
+    "group": ("Group", "text"),
+    "contact_id": ("Contact id", "text"),
+    "manual_stage": ("Stage", "text"),
+    "manual_score": ("Points", "num"),
+    "probability": ("P(convert)", "pct"),
+    "top_rules": ("Rules that fired", "text"),
+    "top_reasons": ("Model's reasons", "text"),
+    "share_matched": ("Share", "pct"),
+    "converted_matched": ("Converted", "int"),
+    "rate_matched": ("Rate if matched", "pct"),
+    "rate_not_matched": ("Rate if not", "pct"),
+    "lift": ("Lift", "f2"),
+    "current_points": ("Current", "points"),
+    "suggested_points": ("Suggested", "points"),
+    "change": ("Change", "points"),
+    "coefficient": ("Log-odds weight", "f2"),
+    # backtest
+    "period": ("Period", "text"),
+    "rulebook": ("Rulebook", "text"),
+    "reached_mql": ("MQL or SQL", "int"),
+    "reached_mql_converted": ("MQL+ converted", "int"),
+    "reached_mql_rate": ("MQL+ rate", "pct"),
+    "reached_mql_recall": ("MQL+ share of conv.", "pct"),
+    "reached_sql": ("SQL", "int"),
+    "reached_sql_converted": ("SQL converted", "int"),
+    "reached_sql_rate": ("SQL rate", "pct"),
+    "gained_mql": ("New MQLs", "int"),
+    "gained_mql_converted": ("new converted", "int"),
+    "lost_mql": ("Lost MQLs", "int"),
+    "lost_mql_converted": ("lost converted", "int"),
+    # population
+    "column": ("Column", "text"),
+    "kind": ("Kind", "text"),
+    "psi": ("PSI", "f3"),
+    "missing_reference": ("Missing (training)", "pct"),
+    "missing_current": ("Missing (scored)", "pct"),
+    "note": ("Note", "text"),
+    "segment": ("Segment", "text"),
+    "base_rate": ("Rate", "pct"),
+    "reason": ("Reason", "text"),
+}
+"""Every report table column: its header and format kind (:mod:`serving.report.tables`),
+so a column reads the same in every table that shows it."""
+
+
+def columns(*names: str, **headers: str) -> Spec:
+    """The table spec of ``names``, from :data:`COLUMNS`.
+
+    Args:
+        names: Frame columns, in display order.
+        headers: A header for this table only, by column (e.g. ``n="Rows"``).
+    """
+    return tuple((c, headers.get(c, COLUMNS[c][0]), COLUMNS[c][1]) for c in names)

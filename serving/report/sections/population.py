@@ -6,7 +6,7 @@ import pandas as pd
 
 from models import plots
 from serving.report.build import ComparisonReport
-from serving.report.sections.base import Section, embedded
+from serving.report.sections.base import Section, columns, embedded
 from serving.report.tables import table
 
 SHORT = {"manual": "rules", "model": "model", "blend": "blend"}
@@ -26,15 +26,7 @@ def drift(report: ComparisonReport) -> Section:
             how=how,
             paragraphs=("No training-period reference was given.",),
         )
-    spec = (
-        ("column", "Column", "text"),
-        ("kind", "Kind", "text"),
-        ("psi", "PSI", "f3"),
-        ("level", "Level", "text"),
-        ("missing_reference", "Missing (training)", "pct"),
-        ("missing_current", "Missing (scored)", "pct"),
-        ("note", "Note", "text"),
-    )
+    spec = columns("column", "kind", "psi", "level", "missing_reference", "missing_current", "note")
     compared = report.drift[report.drift["level"] != "excluded"]
     excluded = report.drift[report.drift["level"] == "excluded"]
     paragraphs = tuple(
@@ -69,13 +61,7 @@ def segments(report: ComparisonReport) -> Section:
         return Section(
             id="segments", title="Segments", how=how, paragraphs=("No segment column was given.",)
         )
-    spec = [
-        ("segment", "Segment", "text"),
-        ("level", "Level", "text"),
-        ("n", "Leads", "int"),
-        ("converted", "Converted", "int"),
-        ("base_rate", "Rate", "pct"),
-    ]
+    spec = list(columns("segment", "level", "n", "converted", "base_rate"))
     for method in ("manual", "model", "blend"):
         spec.append((f"roc_auc_{method}", f"AUC {SHORT[method]}", "f3"))
     for method in ("manual", "model", "blend"):
@@ -97,7 +83,7 @@ def data_notes(report: ComparisonReport) -> Section:
         f"{len(quarantined):,} scored row(s) the report could not use.",
         *report.notes,
     )
-    spec = (("reason", "Reason", "text"), ("n", "Rows", "int"))
+    spec = columns("reason", "n", n="Rows")
     return Section(
         id="data-notes",
         title="Data notes",

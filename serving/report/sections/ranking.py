@@ -9,28 +9,17 @@ from models import plots
 from models.plots import label
 from serving.report import weights
 from serving.report.build import ComparisonReport
-from serving.report.sections.base import RATE, Section, embedded, labelled
+from serving.report.sections.base import Section, columns, embedded, labelled
 from serving.report.tables import table
 
 
 def roc(report: ComparisonReport) -> Section:
     metrics = labelled(report.metrics)
-    spec = [
-        ("method", "Method", "text"),
-        ("roc_auc", "ROC AUC", "f3"),
-        ("pr_auc", "PR AUC", "f3"),
-        ("top_decile_lift", "Top-decile lift", "f2"),
-        ("precision_at_k", "Precision top 10%", "pct"),
-        ("recall_at_k", "Recall top 10%", "pct"),
-    ]
+    spec = columns(
+        "method", "roc_auc", "pr_auc", "top_decile_lift", "precision_at_k", "recall_at_k"
+    )
     tests = labelled(report.auc_tests, "method", "versus")
-    test_spec = [
-        ("method", "Method", "text"),
-        ("versus", "Versus", "text"),
-        ("diff", "AUC difference", "signed"),
-        ("low", "95% low", "signed"),
-        ("high", "95% high", "signed"),
-    ]
+    test_spec = columns("method", "versus", "diff", "low", "high")
     figure = plots.roc_pr_figure(report.curves, report.metrics, report.n_converted / report.n_leads)
     return Section(
         id="roc",
@@ -48,7 +37,7 @@ def roc(report: ComparisonReport) -> Section:
 def gains(report: ComparisonReport) -> Section:
     wide = report.gains.pivot(index="decile", columns="method")
     frame = pd.DataFrame({"decile": wide.index})
-    spec = [("decile", "Decile", "int")]
+    spec = list(columns("decile"))
     for method in dict.fromkeys(report.gains["method"]):
         for col, head, kind in (
             ("conversion_rate", "rate", "pct"),
@@ -68,7 +57,7 @@ def gains(report: ComparisonReport) -> Section:
 
 
 def calibration(report: ComparisonReport) -> Section:
-    spec = [("method", "Method", "text"), ("brier", "Brier score", "f3"), ("ece", "ECE", "f3")]
+    spec = columns("method", "brier", "ece")
     return Section(
         id="calibration",
         title="Calibration: do the probabilities mean what they say?",
@@ -81,20 +70,8 @@ def calibration(report: ComparisonReport) -> Section:
 
 
 def bands(report: ComparisonReport) -> Section:
-    spec = [
-        ("band", "Band", "text"),
-        ("n", "Leads", "int"),
-        ("share", "Share", "pct"),
-        ("converted", "Converted", "int"),
-        ("conversion_rate", "Rate", "pct"),
-    ]
-    level_spec = [
-        ("level", "Level", "text"),
-        ("n", "Leads", "int"),
-        ("share", "Share", "pct"),
-        ("converted", "Converted", "int"),
-        ("conversion_rate", "Rate", "pct"),
-    ]
+    spec = columns("band", "n", "share", "converted", "conversion_rate")
+    level_spec = columns("level", "n", "share", "converted", "conversion_rate")
     names = {"manual_stage": "Manual stage", "tier": "Predictive tier", "manual_grade": "Grade"}
     tables = [(f"{label(m)} bands", table(t, spec)) for m, t in report.bands.items()]
     tables += [(names.get(k, k), table(t, level_spec)) for k, t in report.stages.items()]
@@ -109,25 +86,14 @@ def bands(report: ComparisonReport) -> Section:
 
 
 def capacity(report: ComparisonReport) -> Section:
-    spec = [
-        ("method", "Method", "text"),
-        ("k", "K", "int"),
-        ("converted", "Converted", "int"),
-        ("conversion_rate", "Rate", "pct"),
-        ("share_of_conversions", "Of all conversions", "pct"),
-        ("threshold", "Cut-off giving K leads", "num"),
-        ("volume_at_threshold", "Leads at cut-off (ties)", "int"),
-    ]
-    overlap_spec = [
-        ("method_a", "A", "text"),
-        ("method_b", "B", "text"),
-        ("both", "In both", "int"),
-        ("both_converted", "converted", "int"),
-        ("only_a", "Only A sends", "int"),
-        ("only_a_converted", "converted", "int"),
-        ("only_b", "Only B sends", "int"),
-        ("only_b_converted", "converted", "int"),
-    ]
+    spec = columns(
+        "method", "k", "converted", "conversion_rate", "share_of_conversions", "threshold",
+        "volume_at_threshold",
+    )  # fmt: skip
+    overlap_spec = columns(
+        "method_a", "method_b", "both", "both_converted", "only_a", "only_a_converted", "only_b",
+        "only_b_converted",
+    )  # fmt: skip
     tables, paragraphs = [], []
     mql = report.thresholds.set_index("name").loc["MQL"]
     for result in report.capacity:
@@ -142,12 +108,10 @@ def capacity(report: ComparisonReport) -> Section:
         overlap = labelled(result.overlap, "method_a", "method_b")
         tables.append((f"Sales works {k:,} leads", table(labelled(result.summary), spec)))
         tables.append((f"Who differs at K = {k:,}", table(overlap, overlap_spec)))
-    current = [
-        ("name", "Current cut-off", "text"),
-        ("threshold", "Manual score ≥", "num"),
-        *RATE,
-        ("share_of_conversions", "Of all conversions", "pct"),
-    ]
+    current = columns(
+        "name", "threshold", "n", "converted", "conversion_rate", "share_of_conversions",
+        threshold="Manual score ≥",
+    )  # fmt: skip
     tables.append(("Current rulebook cut-offs", table(report.thresholds, current)))
     return Section(
         id="capacity",
@@ -171,15 +135,7 @@ def blend(report: ComparisonReport) -> Section:
             id="blend", title="Blend and tiers", how=how, paragraphs=("No blend was given.",)
         )
     figure = plots.weight_figure(view.curve, view.fitted_weight, view.used_weight, view.k)
-    spec = [
-        ("tier", "Tier", "text"),
-        ("cutoff", "Final score ≥", "f2"),
-        ("sizing", "Set by", "text"),
-        ("leads", "Leads", "int"),
-        ("share", "Share", "pct"),
-        ("converted", "Converted", "int"),
-        ("conversion_rate", "Rate", "pct"),
-    ]
+    spec = columns("tier", "cutoff", "sizing", "leads", "share", "converted", "conversion_rate")
     paragraphs = (
         weights.price_sentence(view),
         f"Tier cut-offs were set on the validation slice at training ({view.manual_calibration}"

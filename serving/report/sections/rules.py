@@ -5,19 +5,13 @@ from __future__ import annotations
 from features.number_text import number_text
 from models import plots
 from serving.report.build import ComparisonReport
-from serving.report.sections.base import RATE, Section, embedded
+from serving.report.sections.base import Section, columns, embedded
 from serving.report.tables import matrix, table
 
-LEAD_SPEC = (
-    ("contact_id", "Contact id", "text"),
-    ("manual_stage", "Stage", "text"),
-    ("manual_score", "Points", "num"),
-    ("tier", "Tier", "text"),
-    ("probability", "P(convert)", "pct"),
-    ("converted", "Converted", "int"),
-    ("top_rules", "Rules that fired", "text"),
-    ("top_reasons", "Model's reasons", "text"),
-)
+LEAD_SPEC = columns(
+    "contact_id", "manual_stage", "manual_score", "tier", "probability", "converted", "top_rules",
+    "top_reasons",
+)  # fmt: skip
 GROUPS = {
     "hot_rules_cold_model": "Hot by rules, cold by model",
     "cold_rules_hot_model": "Cold by rules, hot by model",
@@ -27,7 +21,9 @@ GROUPS = {
 def disagreement(report: ComparisonReport) -> Section:
     off = report.off_diagonal
     counts = off.counts.assign(group=off.counts["group"].map(GROUPS))
-    tables = [("Disagreements", table(counts, (("group", "Group", "text"), *RATE)))]
+    tables = [
+        ("Disagreements", table(counts, columns("group", "n", "converted", "conversion_rate")))
+    ]
     for key, leads in (
         ("hot_rules_cold_model", off.hot_rules_cold_model),
         ("cold_rules_hot_model", off.cold_rules_hot_model),
@@ -48,15 +44,10 @@ def disagreement(report: ComparisonReport) -> Section:
 
 def rule_evidence(report: ComparisonReport) -> Section:
     evidence = report.rule_evidence
-    spec = (
-        ("rule", "Rule", "text"),
-        ("n_matched", "Leads matched", "int"),
-        ("share_matched", "Share", "pct"),
-        ("converted_matched", "Converted", "int"),
-        ("rate_matched", "Rate if matched", "pct"),
-        ("rate_not_matched", "Rate if not", "pct"),
-        ("lift", "Lift", "f2"),
-    )
+    spec = columns(
+        "rule", "n_matched", "share_matched", "converted_matched", "rate_matched",
+        "rate_not_matched", "lift",
+    )  # fmt: skip
     top = evidence.head(20)
     figure = plots.barh_figure(
         top["rule"],
@@ -90,13 +81,8 @@ def suggested_points(report: ComparisonReport) -> Section:
             paragraphs=tuple(n for n in report.notes if "Suggested" in n),
         )
     low, high = report.points_range
-    spec = (
-        ("rule", "Rule", "text"),
-        ("n_matched", "Leads matched", "int"),
-        ("current_points", "Current", "points"),
-        ("suggested_points", "Suggested", "points"),
-        ("change", "Change", "points"),
-        ("coefficient", "Log-odds weight", "f2"),
+    spec = columns(
+        "rule", "n_matched", "current_points", "suggested_points", "change", "coefficient"
     )
     paragraph = (
         f"With the suggested points the rule sum would reach a held-out ROC AUC of "
@@ -126,22 +112,11 @@ def backtest(report: ComparisonReport) -> Section:
             how=how,
             paragraphs=("No replayed rulebook was given.",),
         )
-    spec = (
-        ("period", "Period", "text"),
-        ("rulebook", "Rulebook", "text"),
-        ("n", "Leads", "int"),
-        ("reached_mql", "MQL or SQL", "int"),
-        ("reached_mql_converted", "MQL+ converted", "int"),
-        ("reached_mql_rate", "MQL+ rate", "pct"),
-        ("reached_mql_recall", "MQL+ share of conv.", "pct"),
-        ("reached_sql", "SQL", "int"),
-        ("reached_sql_converted", "SQL converted", "int"),
-        ("reached_sql_rate", "SQL rate", "pct"),
-        ("gained_mql", "New MQLs", "int"),
-        ("gained_mql_converted", "new converted", "int"),
-        ("lost_mql", "Lost MQLs", "int"),
-        ("lost_mql_converted", "lost converted", "int"),
-    )
+    spec = columns(
+        "period", "rulebook", "n", "reached_mql", "reached_mql_converted", "reached_mql_rate",
+        "reached_mql_recall", "reached_sql", "reached_sql_converted", "reached_sql_rate",
+        "gained_mql", "gained_mql_converted", "lost_mql", "lost_mql_converted",
+    )  # fmt: skip
     return Section(
         id="backtest",
         title="Backtest: rulebooks replayed on a past period",
