@@ -33,7 +33,7 @@ from serving.sinks.contract import (
     validate_scores,
 )
 from serving.sinks.database import write_database
-from serving.sinks.files import write_csv, write_folder, write_parquet
+from serving.sinks.files import write_files
 from serving.sinks.hubspot import write_hubspot
 from serving.sinks.tables import DEFAULT_TABLE_PREFIX, validate_prefix
 
@@ -154,14 +154,10 @@ def write_scores(
             in_transaction=in_transaction,
         )
     path = Path(target.location)
-    if target.kind == "parquet":
-        written = write_parquet(scores, path, run, rejects)
-    elif target.kind == "csv":
-        written = write_csv(scores, path, run, rejects)
-    elif target.kind == "folder":
-        written = write_folder(scores, path, run, rejects)
-    else:
+    if target.kind == "hubspot":
         written = write_hubspot(scores, path, run, rejects)
+    else:
+        written = write_files(target.kind, path, scores, run, rejects)
     if checked is None:
         return written
     return write_account_file(checked, target.kind, target.location, run, written)

@@ -58,66 +58,49 @@ def _to_csv(frame: pd.DataFrame) -> Callable[[Path], None]:
     return lambda tmp: as_text.to_csv(tmp, index=False, lineterminator="\n")
 
 
-def _write_pair(
-    kind: str,
-    scores_path: Path,
-    rejects_path: Path,
-    scores: pd.DataFrame,
-    rejects: pd.DataFrame,
-    run: RunInfo,
+def as_of_label(as_of: pd.Timestamp) -> str:
+    """The as_of as used in file names: ``2024-01-03T000000Z``."""
+    return as_of.tz_convert("UTC").strftime("%Y-%m-%dT%H%M%SZ")
+
+
+def write_files(
+    kind: str, location: Path, scores: pd.DataFrame, run: RunInfo, rejects: pd.DataFrame
 ) -> SinkResult:
-    writer = _to_parquet if kind == "parquet" else _to_csv
+    """Write a file sink's scores and rejects.
+
+    Args:
+        kind: ``parquet`` or ``csv`` (``location`` is the scores file; the rejects go to
+            ``<stem>_rejects<suffix>`` beside it) or ``folder`` (``scores_<as_of>.parquet``
+            and ``rejects_<as_of>.parquet`` in ``location``).
+        location: The sink's path.
+        scores: Validated scores.
+        run: Run metadata.
+        rejects: Validated rejects.
+    """
+    if kind == "folder":
+        label = as_of_label(run.as_of)
+        scores_path = location / f"scores_{label}.parquet"
+        rejects_path = location / f"rejects_{label}.parquet"
+    else:
+        scores_path = location
+        rejects_path = location.with_name(f"{location.stem}_rejects{location.suffix}")
+    fmt = "csv" if kind == "csv" else "parquet"  # a folder holds Parquet files
+    writer = _to_csv if fmt == "csv" else _to_parquet
     changed = atomic_write(scores_path, writer(file_frame(scores, run)), skip_identical=True)
     atomic_write(rejects_path, writer(rejects_frame(rejects, run)), skip_identical=True)
     logger.info(
         "%s sink %s: %d scores (%s), %d rejects",
-        kind,
+        fmt,
         scores_path,
         len(scores),
         "written" if changed else "unchanged",
         len(rejects),
     )
     return SinkResult(
-        kind=kind,
+        kind=fmt,
         target=str(scores_path),
         n_written=len(scores),
         n_current_updated=len(scores) if changed else 0,
         n_rejects=len(rejects),
         outputs=(str(scores_path), str(rejects_path)),
-    )
-
-
-def _rejects_beside(path: Path) -> Path:
-    return path.with_name(f"{path.stem}_rejects{path.suffix}")
-
-
-def write_parquet(
-    scores: pd.DataFrame, path: Path, run: RunInfo, rejects: pd.DataFrame
-) -> SinkResult:
-    """Write scores to ``path`` (.parquet) and rejects to ``<stem>_rejects.parquet``."""
-    return _write_pair("parquet", path, _rejects_beside(path), scores, rejects, run)
-
-
-def write_csv(scores: pd.DataFrame, path: Path, run: RunInfo, rejects: pd.DataFrame) -> SinkResult:
-    """Write scores to ``path`` (.csv) and rejects to ``<stem>_rejects.csv``."""
-    return _write_pair("csv", path, _rejects_beside(path), scores, rejects, run)
-
-
-def as_of_label(as_of: pd.Timestamp) -> str:
-    """The as_of as used in file names: ``2024-01-03T000000Z``."""
-    return as_of.tz_convert("UTC").strftime("%Y-%m-%dT%H%M%SZ")
-
-
-def write_folder(
-    scores: pd.DataFrame, folder: Path, run: RunInfo, rejects: pd.DataFrame
-) -> SinkResult:
-    """Write ``scores_<as_of>.parquet`` and ``rejects_<as_of>.parquet`` into ``folder``."""
-    label = as_of_label(run.as_of)
-    return _write_pair(
-        "parquet",
-        folder / f"scores_{label}.parquet",
-        folder / f"rejects_{label}.parquet",
-        scores,
-        rejects,
-        run,
     )
