@@ -274,16 +274,6 @@ class FittedBlend:
             return p.copy()
         return mix(p, self.manual_probability(manual), self.weight, self.scale)
 
-    def ranking_at(
-        self, probability: np.ndarray, manual: pd.Series | np.ndarray, weight: float
-    ) -> np.ndarray:
-        """The unscaled mix at another manual weight: its ranking of the leads (the
-        report's weight curve); not a calibrated probability unless ``weight`` is 0."""
-        p = _check_probability(probability)
-        if float(weight) == 0.0:
-            return p.copy()
-        return mix(p, self.manual_probability(manual), float(weight))
-
     def final_score(self, probability: np.ndarray, manual: pd.Series | np.ndarray) -> np.ndarray:
         """The final 0-100 score: 100 times the final probability."""
         return 100.0 * self.probability(probability, manual)
