@@ -163,18 +163,20 @@ class SparkScores:
         self.stage1.unpersist()
 
 
+_ACCOUNT_DTYPES = {
+    "account_id": "string",
+    "score": "float64",
+    "n_contacts": "int64",
+    "n_used": "int64",
+    "top_contact_id": "string",
+    "hot": "bool",
+}
+"""The local roll-up's (:func:`rules.accounts.roll_up_accounts`) columns and dtypes."""
+
+
 def account_frame(collected: pd.DataFrame) -> pd.DataFrame:
     """Collected account rows in the local roll-up's dtypes, sorted by ``account_id``."""
-    out = pd.DataFrame(
-        {
-            "account_id": collected["account_id"].astype("string"),
-            "score": collected["score"].astype("float64"),
-            "n_contacts": collected["n_contacts"].astype("int64"),
-            "n_used": collected["n_used"].astype("int64"),
-            "top_contact_id": collected["top_contact_id"].astype("string"),
-            "hot": collected["hot"].astype("bool"),
-        }
-    )
+    out = collected.loc[:, list(_ACCOUNT_DTYPES)].astype(_ACCOUNT_DTYPES)
     return out.sort_values("account_id", ignore_index=True)
 
 
