@@ -19,6 +19,7 @@ transaction, the snapshot taken when the reverted version was published.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -131,7 +132,7 @@ def record_publish(
     """
     vt = version_tables(prefix)
     ensure_tables(conn, vt.metadata, prefix)
-    current = _current(conn, vt)
+    current = _current(_all(conn, vt))
     checksum = checksum_of(text)
     if current is not None and current.checksum == checksum:
         raise ValueError(
@@ -186,7 +187,7 @@ def list_versions(url: str, prefix: str = DEFAULT_TABLE_PREFIX) -> list[Rulebook
 
 def current_version(url: str, prefix: str = DEFAULT_TABLE_PREFIX) -> RulebookVersion | None:
     """The current version, or None when nothing was published."""
-    return next((v for v in list_versions(url, prefix) if v.is_current), None)
+    return _current(list_versions(url, prefix))
 
 
 @dataclass(frozen=True)
@@ -243,7 +244,7 @@ def revert_version(
             ensure_tables(conn, tables.metadata, prefix)
             ensure_tables(conn, vt.metadata, prefix)
             versions = {v.version_id: v for v in _all(conn, vt)}
-            current = next((v for v in versions.values() if v.is_current), None)
+            current = _current(versions.values())
             if current is None:
                 raise ValueError(
                     "no rulebook version is published in this sink: nothing to revert "
@@ -299,8 +300,8 @@ def _all(conn: sa.Connection, vt: VersionTables) -> list[RulebookVersion]:
     return [RulebookVersion(**_plain(row)) for row in rows]
 
 
-def _current(conn: sa.Connection, vt: VersionTables) -> RulebookVersion | None:
-    return next((v for v in _all(conn, vt) if v.is_current), None)
+def _current(versions: Iterable[RulebookVersion]) -> RulebookVersion | None:
+    return next((v for v in versions if v.is_current), None)
 
 
 def _plain(row: Any) -> dict[str, Any]:
