@@ -232,9 +232,40 @@ def explain_from_source(
         InputError: The data cannot be read, or its account's rows fail a table check.
     """
     rows = lead_rows(data, contact_id, load_mapping(Path(mapping)) if mapping else None)
+    return explain_account(rows, scorer, contact_id, as_of, str(data), k)
+
+
+def explain_account(
+    rows: dict[str, pd.DataFrame],
+    scorer: LeadScorer,
+    contact_id: str,
+    as_of: str | pd.Timestamp,
+    source: str,
+    k: int = 5,
+) -> LeadExplanation:
+    """Validate one lead's account's rows, filter bots and explain the lead.
+
+    The steps of :func:`explain_from_source` after reading: ``rows`` are unvalidated
+    frames per canonical table, as :func:`serving.lead_rows.lead_rows` returns them.
+
+    Args:
+        rows: The account's rows per canonical table.
+        scorer: The scorer.
+        contact_id: The lead's CRM id.
+        as_of: Scoring time (naive = UTC).
+        source: Where the rows came from (named in errors).
+        k: Model factors per direction.
+
+    Returns:
+        The explanation.
+
+    Raises:
+        KeyError: Validation quarantined the contact, or it was rejected.
+        InputError: The rows fail a table check.
+    """
     try:
         # the same rules and verdicts as GX, without importing it (a few hundred rows)
-        report = validate_tables(rows, source=str(data), engine="pandas")
+        report = validate_tables(rows, source=source, engine="pandas")
     except TableError as exc:
         raise InputError(f"validating the account of contact {contact_id!r}: {exc}") from exc
     # as the batch does: bot rules look at one activity or one contact's, so the account's
