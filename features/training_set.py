@@ -88,6 +88,12 @@ def data_end_of(tables: CrmTables) -> pd.Timestamp:
     return max(known)
 
 
+def next_run_as_of(tables: CrmTables) -> pd.Timestamp:
+    """Midnight UTC after the data's last timestamp: the first nightly run after an export
+    (``leadscore demo`` and the quick-start notebook score and explain at it)."""
+    return (data_end_of(tables) + pd.Timedelta(days=1)).normalize()
+
+
 def first_positive(outcomes: pd.DataFrame, positive: tuple[str, ...]) -> pd.Series:
     """Each contact's first outcome in ``positive`` (UTC), indexed by ``contact_id``."""
     hits = outcomes.loc[outcomes["outcome"].astype("object").isin(positive)]

@@ -77,7 +77,13 @@ def generate(
     fmt: Annotated[TableFormat, typer.Option("--format", help="File format.")] = (
         TableFormat.parquet
     ),
-    end: Annotated[str, typer.Option(help="Last day of history (YYYY-MM-DD).")] = "2026-09-30",
+    end: Annotated[
+        str | None,
+        typer.Option(
+            help="Last day of history, YYYY-MM-DD (default: "
+            "features.synthetic.generate.DEFAULT_END)."
+        ),
+    ] = None,
     clean: Annotated[bool, typer.Option(help="Plant no dirty values.")] = False,
     bot_share: Annotated[
         float | None,
@@ -97,7 +103,9 @@ def generate(
     """
     from features.parse import utc_time
     from features.synthetic import DirtConfig, generate_crm, write_crm
+    from features.synthetic.generate import DEFAULT_END
 
+    end = end or DEFAULT_END
     with user_errors(ValueError):
         utc_time(end, "--end")
     if out.exists() and not out.is_dir():

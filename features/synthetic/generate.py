@@ -63,6 +63,9 @@ from features.synthetic.web import web_activity
 logger = logging.getLogger(__name__)
 MAX_CONTACTS = 50_000_000
 DEFAULT_BOT_SHARE = 0.2
+DEFAULT_END = "2026-09-30"
+"""End of the synthetic history (exclusive) when none is given: ``generate_crm`` and
+``leadscore generate --end``."""
 
 
 def window(end: str | pd.Timestamp, months: int) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -76,7 +79,7 @@ def generate_crm(
     n_contacts: int,
     seed: int = 0,
     *,
-    end: str | pd.Timestamp = "2026-09-30",
+    end: str | pd.Timestamp = DEFAULT_END,
     months: int = 18,
     dirt: DirtConfig | None = None,
     bot_share: float = DEFAULT_BOT_SHARE,
@@ -91,7 +94,8 @@ def generate_crm(
     Args:
         n_contacts: Number of contacts (1 to 50,000,000; ~20 activities each).
         seed: Random seed; all randomness derives from it.
-        end: End of the data (exclusive), e.g. "2026-09-30"; naive times are UTC.
+        end: End of the data (exclusive), e.g. "2026-09-30"; naive times are UTC (default
+            :data:`DEFAULT_END`).
         months: Length of the period in which contacts arrive.
         dirt: Dirt to plant; None plants the small defaults of :class:`DirtConfig`,
             ``DirtConfig.none()`` gives clean data.

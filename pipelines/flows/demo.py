@@ -13,14 +13,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from features.files import atomic_write_text
 from features.ingest.validation import ValidationReport
 from features.synthetic import GENERATOR_VERSION, generate_crm, write_crm
-from features.training_set import data_end_of
+from features.training_set import next_run_as_of
 from models.tracking import default_tracking_uri
 from pipelines.flows.common import validate_crm
 from pipelines.flows.compare import compare_flow
@@ -87,7 +86,7 @@ def demo_flow(workdir: str = "work", contacts: int = 20_000, seed: int = 7) -> s
         state = {"data_key": key, "scorer_uri": scorer_uri, "run_id": trained["run_id"]}
         atomic_write_text(root / STATE_FILE, json.dumps(state, indent=2))
     # score as of the midnight after the last recorded event: the nightly run
-    as_of = f"{(data_end_of(report.tables) + pd.Timedelta(days=1)).normalize():%Y-%m-%d}"
+    as_of = f"{next_run_as_of(report.tables):%Y-%m-%d}"
     db_sink = f"sqlite:///{root / 'crm_scores.db'}"
     scored = score_flow(
         data=data_dir, model_uri=scorer_uri, as_of=as_of, sink=db_sink, workdir=str(root)
