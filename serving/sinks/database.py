@@ -37,7 +37,7 @@ from serving.sinks.tables import (
     SinkTables,
     UtcDateTime,
     build_tables,
-    make_engine,
+    connect,
     masked,
 )
 
@@ -206,35 +206,31 @@ def write_database(
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn, conn.execution_options(leadscore_write=True).begin():
-            ensure_tables(conn, tables.metadata, table_prefix)
-            if in_transaction is not None:
-                in_transaction(conn)
-            _stage_rows(conn, tables.staging, scores)
-            n_current = _upsert_current(conn, tables, run)
-            n_history = _write_history(conn, tables, run)
-            _write_rejects(conn, tables, run, rejects)
-            n_accounts = 0
-            if accounts is not None:
-                records = account_records(accounts, run, _py(run.as_of))
-                n_accounts, _ = write_account_tables(
-                    conn,
-                    tables.accounts_current,
-                    tables.account_history,
-                    records,
-                )
-            counts = {
-                "n_scored": len(scores),
-                "n_rejected": len(rejects),
-                "n_current_updated": n_current,
-                "n_history_inserted": n_history,
-            }
-            _log_run(conn, tables, run, counts)
-            tables.staging.drop(conn)
-    finally:
-        engine.dispose()
+    with connect(url, write=True) as conn:
+        ensure_tables(conn, tables.metadata, table_prefix)
+        if in_transaction is not None:
+            in_transaction(conn)
+        _stage_rows(conn, tables.staging, scores)
+        n_current = _upsert_current(conn, tables, run)
+        n_history = _write_history(conn, tables, run)
+        _write_rejects(conn, tables, run, rejects)
+        n_accounts = 0
+        if accounts is not None:
+            records = account_records(accounts, run, _py(run.as_of))
+            n_accounts, _ = write_account_tables(
+                conn,
+                tables.accounts_current,
+                tables.account_history,
+                records,
+            )
+        counts = {
+            "n_scored": len(scores),
+            "n_rejected": len(rejects),
+            "n_current_updated": n_current,
+            "n_history_inserted": n_history,
+        }
+        _log_run(conn, tables, run, counts)
+        tables.staging.drop(conn)
     result = SinkResult(
         kind="database",
         target=masked(url),

@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from serving.sinks.dispatch import parse_sink
 from serving.sinks.files import as_of_label
 from serving.sinks.queries import latest_scores, previous_as_of
-from serving.sinks.tables import DEFAULT_TABLE_PREFIX, build_tables, make_engine
+from serving.sinks.tables import DEFAULT_TABLE_PREFIX, build_tables, connect
 
 _FOLDER_FILE = "scores_"
 
@@ -43,19 +43,15 @@ def _previous_run(
 ) -> pd.DataFrame | None:
     """``select``'s rows of the history's previous run (one per contact), or None."""
     history = build_tables(table_prefix).history
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            if not sa.inspect(conn).has_table(history.name):
-                return None
-            when = previous_as_of(conn, history, as_of)
-            if when is None:
-                return None
-            result = conn.execute(select(history, when))
-            keys = list(result.keys())
-            rows = result.all()
-    finally:
-        engine.dispose()
+    with connect(url) as conn:
+        if not sa.inspect(conn).has_table(history.name):
+            return None
+        when = previous_as_of(conn, history, as_of)
+        if when is None:
+            return None
+        result = conn.execute(select(history, when))
+        keys = list(result.keys())
+        rows = result.all()
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(keys)
     frame = pd.DataFrame({k: list(v) for k, v in zip(keys, columns, strict=True)})
     frame = frame.drop_duplicates("contact_id", keep="last").reset_index(drop=True)

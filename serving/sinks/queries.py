@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from serving.sinks.tables import DEFAULT_TABLE_PREFIX, SinkTables, build_tables, make_engine
+from serving.sinks.tables import DEFAULT_TABLE_PREFIX, SinkTables, build_tables, connect, masked
 
 _IN_CHUNK = 10_000  # ids per IN (...) list, well under SQLite's bound-parameter limit
 _TIME_COLUMNS = ("as_of", "scored_at")
@@ -47,7 +47,7 @@ def _require_tables(conn: sa.Connection, tables: SinkTables, url: str) -> None:
     missing = [t.name for t in (tables.current, tables.history) if not inspector.has_table(t.name)]
     if missing:
         raise ValueError(
-            f"sink {sa.make_url(url).render_as_string(hide_password=True)} has no table(s) "
+            f"sink {masked(url)} has no table(s) "
             f"{missing}: write scores there first, or check the table prefix"
         )
 
@@ -56,13 +56,9 @@ def _require_tables(conn: sa.Connection, tables: SinkTables, url: str) -> None:
 def _reading(sink: str, table_prefix: str) -> Iterator[tuple[sa.Connection, SinkTables]]:
     """A connection to ``sink`` whose score tables exist (else a ValueError naming them)."""
     tables = build_tables(table_prefix)
-    engine = make_engine(sink)
-    try:
-        with engine.connect() as conn:
-            _require_tables(conn, tables, sink)
-            yield conn, tables
-    finally:
-        engine.dispose()
+    with connect(sink) as conn:
+        _require_tables(conn, tables, sink)
+        yield conn, tables
 
 
 def _utc(value: date | datetime | str) -> pd.Timestamp:

@@ -8,6 +8,8 @@ UTC: ``TIMESTAMP WITH TIME ZONE`` on PostgreSQL, naive UTC text on SQLite (whose
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -180,6 +182,28 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+@contextmanager
+def connect(url: str, *, write: bool = False) -> Iterator[sa.Connection]:
+    """A connection to the sink's database; the engine is disposed afterwards.
+
+    Args:
+        url: The sink's SQLAlchemy URL.
+        write: Run the block in one transaction that takes the write lock up front
+            (``BEGIN IMMEDIATE`` on SQLite, see :func:`make_engine`), committed when the
+            block ends and rolled back when it raises.
+    """
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            if write:
+                with conn.execution_options(leadscore_write=True).begin():
+                    yield conn
+            else:
+                yield conn
+    finally:
+        engine.dispose()
 
 
 def masked(url: str) -> str:

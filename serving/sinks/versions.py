@@ -31,7 +31,7 @@ from serving.sinks.tables import (
     DEFAULT_TABLE_PREFIX,
     UtcDateTime,
     build_tables,
-    make_engine,
+    connect,
     validate_prefix,
 )
 
@@ -175,14 +175,10 @@ def record_publish(
 def list_versions(url: str, prefix: str = DEFAULT_TABLE_PREFIX) -> list[RulebookVersion]:
     """Every published version, oldest first (empty when nothing was published)."""
     vt = version_tables(prefix)
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            if not sa.inspect(conn).has_table(vt.versions.name):
-                return []
-            return _all(conn, vt)
-    finally:
-        engine.dispose()
+    with connect(url) as conn:
+        if not sa.inspect(conn).has_table(vt.versions.name):
+            return []
+        return _all(conn, vt)
 
 
 def current_version(url: str, prefix: str = DEFAULT_TABLE_PREFIX) -> RulebookVersion | None:
@@ -238,60 +234,54 @@ def revert_version(
             not an earlier version of the current chain (the message lists it).
     """
     tables, vt = build_tables(prefix), version_tables(prefix)
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn, conn.execution_options(leadscore_write=True).begin():
-            ensure_tables(conn, tables.metadata, prefix)
-            ensure_tables(conn, vt.metadata, prefix)
-            versions = {v.version_id: v for v in _all(conn, vt)}
-            current = _current(versions.values())
-            if current is None:
-                raise ValueError(
-                    "no rulebook version is published in this sink: nothing to revert "
-                    "(publish one with leadscore rules publish)"
-                )
-            chain = [current.version_id]
-            while (prev := versions[chain[-1]].previous_version_id) is not None:
-                chain.append(prev)
-            target = to if to is not None else (chain[1] if len(chain) > 1 else None)
-            if target is None:
-                raise ValueError(
-                    f"version {current.version_id} is the first published version: there is "
-                    "no earlier version to revert to"
-                )
-            if target not in chain[1:]:
-                earlier = ", ".join(map(str, chain[1:])) or "none"
-                raise ValueError(
-                    f"--to {target}: not an earlier version of the current one "
-                    f"({current.version_id}); earlier versions: {earlier}"
-                )
-            restored_from = chain[chain.index(target) - 1]
-            for live, snapshot in vt.pairs(prefix):
-                columns = [c.name for c in live.columns]
-                conn.execute(live.delete())
-                conn.execute(
-                    live.insert().from_select(
-                        columns,
-                        sa.select(*(snapshot.c[c] for c in columns)).where(
-                            snapshot.c.version_id == restored_from
-                        ),
-                    )
-                )
+    with connect(url, write=True) as conn:
+        ensure_tables(conn, tables.metadata, prefix)
+        ensure_tables(conn, vt.metadata, prefix)
+        versions = {v.version_id: v for v in _all(conn, vt)}
+        current = _current(versions.values())
+        if current is None:
+            raise ValueError(
+                "no rulebook version is published in this sink: nothing to revert "
+                "(publish one with leadscore rules publish)"
+            )
+        chain = [current.version_id]
+        while (prev := versions[chain[-1]].previous_version_id) is not None:
+            chain.append(prev)
+        target = to if to is not None else (chain[1] if len(chain) > 1 else None)
+        if target is None:
+            raise ValueError(
+                f"version {current.version_id} is the first published version: there is "
+                "no earlier version to revert to"
+            )
+        if target not in chain[1:]:
+            earlier = ", ".join(map(str, chain[1:])) or "none"
+            raise ValueError(
+                f"--to {target}: not an earlier version of the current one "
+                f"({current.version_id}); earlier versions: {earlier}"
+            )
+        restored_from = chain[chain.index(target) - 1]
+        for live, snapshot in vt.pairs(prefix):
+            columns = [c.name for c in live.columns]
+            conn.execute(live.delete())
             conn.execute(
-                vt.versions.update()
-                .where(vt.versions.c.version_id == current.version_id)
-                .values(is_current=False, reverted_by=reverted_by, reverted_at=reverted_at)
+                live.insert().from_select(
+                    columns,
+                    sa.select(*(snapshot.c[c] for c in columns)).where(
+                        snapshot.c.version_id == restored_from
+                    ),
+                )
             )
-            conn.execute(
-                vt.versions.update()
-                .where(vt.versions.c.version_id == target)
-                .values(is_current=True)
-            )
-            n_rows = int(
-                conn.execute(sa.select(sa.func.count()).select_from(tables.current)).scalar_one()
-            )
-    finally:
-        engine.dispose()
+        conn.execute(
+            vt.versions.update()
+            .where(vt.versions.c.version_id == current.version_id)
+            .values(is_current=False, reverted_by=reverted_by, reverted_at=reverted_at)
+        )
+        conn.execute(
+            vt.versions.update().where(vt.versions.c.version_id == target).values(is_current=True)
+        )
+        n_rows = int(
+            conn.execute(sa.select(sa.func.count()).select_from(tables.current)).scalar_one()
+        )
     return Reverted(current.version_id, target, restored_from, n_rows)
 
 
