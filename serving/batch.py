@@ -29,8 +29,8 @@ from features.parse import utc_time
 from rules import Rulebook
 from serving.batch_summary import BatchSummary, score_bands, value_counts
 from serving.eligibility import rejects_frame, validation_rejects, warn_if_stale
-from serving.scorer import LeadScorer, ScoredLeads
-from serving.scorer_types import StepHook
+from serving.scorer import LeadScorer
+from serving.scorer_types import ScoredLeads, StepHook
 from serving.sinks import (
     DEFAULT_TABLE_PREFIX,
     RunInfo,

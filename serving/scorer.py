@@ -57,8 +57,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["LeadScorer", "ScoredLeads"]
-
 
 class LeadScorer:
     """Feature spec + rulebook + calibrated model + blend, scoring leads end to end.

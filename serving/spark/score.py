@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from features.bots import BotSettings
-from serving.scorer import LeadScorer, ScoredLeads
+from serving.scorer import LeadScorer
 from serving.scorer_model import to_pyfunc_frame
-from serving.scorer_types import OUTPUT_COLUMNS
+from serving.scorer_types import OUTPUT_COLUMNS, ScoredLeads
 from serving.sinks import REJECT_COLUMNS, SCORED_COLUMNS
 from serving.sinks.accounts import ACCOUNT_COLUMNS
 from serving.spark.bots import BOT_COLUMNS, without_bots
