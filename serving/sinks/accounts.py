@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from features.files import atomic_write
 from serving.sinks.contract import RunInfo, SinkResult
 from serving.sinks.current_history import current_and_history, dialect_insert, upsert_newer
-from serving.sinks.files import as_of_label
+from serving.sinks.files import as_of_label, frame_writer
 
 ACCOUNT_COLUMNS: tuple[str, ...] = (
     "account_id",
@@ -178,17 +178,8 @@ def write_account_file(
     """
     path = account_file_path(kind, location, run)
     frame = account_file_frame(accounts, run)
-    if path.suffix == ".parquet":
-        changed = atomic_write(
-            path, lambda tmp: frame.to_parquet(tmp, index=False), skip_identical=True
-        )
-    else:
-        text = frame.assign(as_of=frame["as_of"].map(lambda v: v.isoformat()).astype("str"))
-        changed = atomic_write(
-            path,
-            lambda tmp: text.to_csv(tmp, index=False, lineterminator="\n"),
-            skip_identical=True,
-        )
+    fmt = "parquet" if path.suffix == ".parquet" else "csv"
+    changed = atomic_write(path, frame_writer(frame, fmt), skip_identical=True)
     return replace(
         written,
         outputs=(*written.outputs, str(path)),

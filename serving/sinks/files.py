@@ -47,15 +47,22 @@ def rejects_frame(rejects: pd.DataFrame, run: RunInfo) -> pd.DataFrame:
     return out.sort_values("contact_id", kind="stable").reset_index(drop=True)
 
 
-def _to_parquet(frame: pd.DataFrame) -> Callable[[Path], None]:
-    return lambda tmp: frame.to_parquet(tmp, index=False)
+def frame_writer(frame: pd.DataFrame, fmt: str) -> Callable[[Path], None]:
+    """How every file sink writes a frame, for :func:`features.files.atomic_write`.
 
-
-def _to_csv(frame: pd.DataFrame) -> Callable[[Path], None]:
-    # as_of is one value per run: format the distinct values, then map (no per-row call).
-    iso = {v: v.isoformat() for v in frame["as_of"].drop_duplicates()}
-    as_text = frame.assign(as_of=frame["as_of"].map(iso).astype("str"))
-    return lambda tmp: as_text.to_csv(tmp, index=False, lineterminator="\n")
+    Args:
+        frame: The rows to write.
+        fmt: ``parquet``, or ``csv``: ``as_of`` (when there is one) as ISO 8601 text with
+            its offset, ``\\n`` line ends, no index.
+    """
+    if fmt == "parquet":
+        return lambda tmp: frame.to_parquet(tmp, index=False)
+    text = frame
+    if "as_of" in frame.columns:
+        # as_of is one value per run: format the distinct values, then map (no per-row call)
+        iso = {v: v.isoformat() for v in frame["as_of"].drop_duplicates()}
+        text = frame.assign(as_of=frame["as_of"].map(iso).astype("str"))
+    return lambda tmp: text.to_csv(tmp, index=False, lineterminator="\n")
 
 
 def as_of_label(as_of: pd.Timestamp) -> str:
@@ -85,9 +92,9 @@ def write_files(
         scores_path = location
         rejects_path = location.with_name(f"{location.stem}_rejects{location.suffix}")
     fmt = "csv" if kind == "csv" else "parquet"  # a folder holds Parquet files
-    writer = _to_csv if fmt == "csv" else _to_parquet
-    changed = atomic_write(scores_path, writer(file_frame(scores, run)), skip_identical=True)
-    atomic_write(rejects_path, writer(rejects_frame(rejects, run)), skip_identical=True)
+    scores_file = frame_writer(file_frame(scores, run), fmt)
+    changed = atomic_write(scores_path, scores_file, skip_identical=True)
+    atomic_write(rejects_path, frame_writer(rejects_frame(rejects, run), fmt), skip_identical=True)
     logger.info(
         "%s sink %s: %d scores (%s), %d rejects",
         fmt,

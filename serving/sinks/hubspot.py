@@ -39,7 +39,7 @@ from features.files import atomic_write
 from features.number_text import format_number
 from serving.reason_rates import reason_line
 from serving.sinks.contract import RunInfo, SinkResult
-from serving.sinks.files import rejects_frame
+from serving.sinks.files import frame_writer, rejects_frame
 
 logger = logging.getLogger(__name__)
 
@@ -158,17 +158,10 @@ def write_hubspot(
         What was written; ``n_current_updated`` is 0 when an identical file was there.
     """
     frame = hubspot_frame(scores, run)
-    changed = atomic_write(
-        path, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n"), skip_identical=True
-    )
+    changed = atomic_write(path, frame_writer(frame, "csv"), skip_identical=True)
     rejects_path = path.with_name(f"{path.stem}_rejects.csv")
     rej = rejects_frame(rejects, run)
-    rej = rej.assign(as_of=rej["as_of"].map({run.as_of: run.as_of.isoformat()}).astype("str"))
-    atomic_write(
-        rejects_path,
-        lambda tmp: rej.to_csv(tmp, index=False, lineterminator="\n"),
-        skip_identical=True,
-    )
+    atomic_write(rejects_path, frame_writer(rej, "csv"), skip_identical=True)
     logger.info("hubspot import file %s: %d contacts, %d rejects", path, len(frame), len(rej))
     return SinkResult(
         kind="hubspot",
