@@ -47,22 +47,39 @@ AGE_NOTE = (
 )
 
 
-def _numeric_shares(
-    ref: pd.Series, cur: pd.Series, bins: int, weights: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    r = pd.to_numeric(ref, errors="coerce").to_numpy(dtype=float)
-    c = pd.to_numeric(cur, errors="coerce").to_numpy(dtype=float)
-    valid = r[~np.isnan(r)]
+def _numbers(values: pd.Series) -> np.ndarray:
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+
+
+def _quantile_bins(
+    basis: np.ndarray, bins: int, *arrays: np.ndarray
+) -> tuple[int, list[np.ndarray]]:
+    """The bin of each value of ``arrays``, cut at ``bins`` quantiles of ``basis``'s values.
+
+    Returns:
+        ``(number of bins, bin indices per array)``; the last bin holds the missing values.
+    """
+    valid = basis[~np.isnan(basis)]
     inner = np.linspace(0, 1, bins + 1)[1:-1]
     edges = np.unique(np.quantile(valid, inner)) if valid.size else np.array([])
     n_bins = len(edges) + 2  # value bins plus the missing bin
+    missing = n_bins - 1
+    return n_bins, [
+        np.where(np.isnan(x), missing, np.searchsorted(edges, x, side="right")) for x in arrays
+    ]
 
-    def shares(x: np.ndarray, w: np.ndarray | None) -> np.ndarray:
-        idx = np.where(np.isnan(x), n_bins - 1, np.searchsorted(edges, x, side="right"))
+
+def _numeric_shares(
+    ref: pd.Series, cur: pd.Series, bins: int, weights: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    r = _numbers(ref)
+    n_bins, (r_bin, c_bin) = _quantile_bins(r, bins, r, _numbers(cur))
+
+    def shares(idx: np.ndarray, w: np.ndarray | None) -> np.ndarray:
         counts = np.bincount(idx, weights=w, minlength=n_bins)
         return counts / max(counts.sum(), 1e-12)
 
-    return shares(r, weights), shares(c, None)
+    return shares(r_bin, weights), shares(c_bin, None)
 
 
 def _level_shares(
@@ -115,17 +132,8 @@ def age_weights(reference_age: pd.Series, current_age: pd.Series, bins: int) -> 
     Returns:
         One non-negative weight per reference row.
     """
-    r = pd.to_numeric(reference_age, errors="coerce").to_numpy(dtype=float)
-    c = pd.to_numeric(current_age, errors="coerce").to_numpy(dtype=float)
-    valid = c[~np.isnan(c)]
-    inner = np.linspace(0, 1, bins + 1)[1:-1]
-    edges = np.unique(np.quantile(valid, inner)) if valid.size else np.array([])
-    n_bins = len(edges) + 2
-
-    def bin_of(x: np.ndarray) -> np.ndarray:
-        return np.where(np.isnan(x), n_bins - 1, np.searchsorted(edges, x, side="right"))
-
-    r_bin, c_bin = bin_of(r), bin_of(c)
+    r, c = _numbers(reference_age), _numbers(current_age)
+    n_bins, (r_bin, c_bin) = _quantile_bins(c, bins, r, c)
     r_share = np.bincount(r_bin, minlength=n_bins) / max(len(r), 1)
     c_share = np.bincount(c_bin, minlength=n_bins) / max(len(c), 1)
     ratio = np.divide(c_share, r_share, out=np.zeros(n_bins), where=r_share > 0)
