@@ -194,18 +194,13 @@ def validate_scores(frame: pd.DataFrame) -> None:
             raise ValueError(
                 f"scores column '{col}' must be a number in [{lo}, {hi}]; bad rows: {rows}"
             )
-    stage_ok = frame["stage"].isin(LIFECYCLE_STAGES)
-    if not stage_ok.all():
-        rows = frame.loc[~stage_ok, ["contact_id", "stage"]].head(_SHOWN).to_dict("records")
-        raise ValueError(
-            f"scores column 'stage' must be one of {list(LIFECYCLE_STAGES)}; bad rows: {rows}"
-        )
-    trend_ok = frame["score_trend"].isin(SCORE_TRENDS)
-    if not trend_ok.all():
-        rows = frame.loc[~trend_ok, ["contact_id", "score_trend"]].head(_SHOWN).to_dict("records")
-        raise ValueError(
-            f"scores column 'score_trend' must be one of {list(SCORE_TRENDS)}; bad rows: {rows}"
-        )
+    for col, allowed in (("stage", LIFECYCLE_STAGES), ("score_trend", SCORE_TRENDS)):
+        ok = frame[col].isin(allowed)
+        if not ok.all():
+            rows = frame.loc[~ok, ["contact_id", col]].head(_SHOWN).to_dict("records")
+            raise ValueError(
+                f"scores column '{col}' must be one of {list(allowed)}; bad rows: {rows}"
+            )
     for col in ("top_reasons", "top_rules"):
         text = frame[col].astype(str).str.strip()
         bad = ~(text.str.startswith("[") & text.str.endswith("]"))

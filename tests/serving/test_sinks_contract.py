@@ -64,7 +64,8 @@ def test_duplicate_contact_ids_are_listed(fx):
 @pytest.mark.parametrize(
     ("column", "value", "message"),
     [
-        ("stage", "hot", r"'stage' must be one of"),
+        ("stage", "hot", r"'stage' must be one of \[.*'mql'.*\]; bad rows: .*'c2'"),
+        ("score_trend", "up", r"'score_trend' must be one of \['improving'.*'new'\]; .*'up'"),
         ("tier", None, r"'tier' is empty for contact_id\(s\): c2"),
         ("contact_id", " ", r"'contact_id' is empty"),
         ("top_reasons", "not json", r"'top_reasons' must hold a JSON list.*c2"),
