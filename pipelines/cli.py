@@ -17,7 +17,20 @@ from typing import Annotated, Any
 
 import typer
 
-from pipelines.cli_options import BotsOpt, path_text
+from pipelines.cli_options import (
+    DEFAULT_WORKDIR,
+    AsOfOpt,
+    BotsOpt,
+    DataOpt,
+    EncodingOpt,
+    MappingOpt,
+    ModelOpt,
+    PrefixOpt,
+    SepOpt,
+    TrackingUriOpt,
+    WorkdirOpt,
+    path_text,
+)
 from pipelines.console import EXIT_DATA_ERROR, console, fail, setup_logging, user_errors
 
 app = typer.Typer(
@@ -150,8 +163,8 @@ def validate(
     now: Annotated[
         str | None, typer.Option(help="Treat timestamps after this as in the future.")
     ] = None,
-    sep: Annotated[str | None, typer.Option(help="CSV delimiter (default: sniffed).")] = None,
-    encoding: Annotated[str, typer.Option(help="Text encoding of CSV files.")] = "utf-8",
+    sep: SepOpt = None,
+    encoding: EncodingOpt = "utf-8",
     write_accepted: Annotated[
         Path | None,
         typer.Option(
@@ -200,18 +213,14 @@ def _default_validation_dir(data: str) -> Path:
     else:  # a database URL: its database name
         name = data.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0].rsplit(".", 1)[0]
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name).strip("_")
-    return Path("work") / "validation" / (safe or "source")
+    return DEFAULT_WORKDIR / "validation" / (safe or "source")
 
 
 @app.command()
 def train(
-    data: Annotated[str, typer.Option(help="CRM folder, file or database URL.")],
-    workdir: Annotated[
-        Path, typer.Option(help="Working dir; the embedded MLflow store is WORKDIR/mlruns.")
-    ] = Path("work"),
-    mapping: Annotated[
-        str | None, typer.Option(help="Column mapping YAML or shipped name (x_education).")
-    ] = None,
+    data: DataOpt,
+    workdir: WorkdirOpt = DEFAULT_WORKDIR,
+    mapping: MappingOpt = None,
     config: Annotated[
         Path | None,
         typer.Option(
@@ -234,9 +243,7 @@ def train(
             "rulebook: manual score 0).",
         ),
     ] = None,
-    tracking_uri: Annotated[
-        str | None, typer.Option(help="MLflow tracking URI (default: embedded SQLite).")
-    ] = None,
+    tracking_uri: TrackingUriOpt = None,
     framing: Annotated[
         str | None,
         typer.Option(
@@ -376,18 +383,9 @@ def _print_training(out: dict[str, Any]) -> None:
     console.print(f"MLflow: {out['tracking_uri']}  run {out['run_id']}")
 
 
-ModelOpt = Annotated[
-    str | None,
-    typer.Option(
-        help="Registered scorer URI (default: models:/<scorer_name>@champion of "
-        "models/config_default.yaml)."
-    ),
-]
-
-
 @app.command()
 def score(
-    data: Annotated[str, typer.Option(help="CRM folder, file or database URL.")],
+    data: DataOpt,
     sink: Annotated[
         str,
         typer.Option(
@@ -396,15 +394,11 @@ def score(
         ),
     ],
     model: ModelOpt = None,
-    as_of: Annotated[
-        str | None, typer.Option(help="Score as of YYYY-MM-DD[THH:MM] UTC (default: today).")
-    ] = None,
-    mapping: Annotated[str | None, typer.Option(help="Column mapping YAML or name.")] = None,
-    workdir: Annotated[Path, typer.Option(help="Working dir of the embedded MLflow store.")] = Path(
-        "work"
-    ),
-    tracking_uri: Annotated[str | None, typer.Option(help="MLflow tracking URI.")] = None,
-    table_prefix: Annotated[str, typer.Option(help="Database table-name prefix.")] = "leadscore_",
+    as_of: AsOfOpt = None,
+    mapping: MappingOpt = None,
+    workdir: WorkdirOpt = DEFAULT_WORKDIR,
+    tracking_uri: TrackingUriOpt = None,
+    table_prefix: PrefixOpt = "leadscore_",
     engine: Annotated[
         Engine,
         typer.Option(
@@ -455,16 +449,14 @@ def score(
 @app.command()
 def explain(
     contact_id: Annotated[str, typer.Argument(help="The lead's CRM id.")],
-    data: Annotated[str, typer.Option(help="CRM folder, file or database URL.")],
+    data: DataOpt,
     model: ModelOpt = None,
     as_of: Annotated[
         str | None, typer.Option(help="Explain as of YYYY-MM-DD[THH:MM] UTC (default: today).")
     ] = None,
-    mapping: Annotated[str | None, typer.Option(help="Column mapping YAML or name.")] = None,
-    workdir: Annotated[Path, typer.Option(help="Working dir of the embedded MLflow store.")] = Path(
-        "work"
-    ),
-    tracking_uri: Annotated[str | None, typer.Option(help="MLflow tracking URI.")] = None,
+    mapping: MappingOpt = None,
+    workdir: WorkdirOpt = DEFAULT_WORKDIR,
+    tracking_uri: TrackingUriOpt = None,
     factors: Annotated[int, typer.Option(help="Model factors shown per direction.")] = 5,
 ) -> None:
     """Why does this lead have its score? Model factors (exact SHAP) and the rules that fired."""
@@ -490,11 +482,9 @@ def compare(
     out: Annotated[
         Path | None, typer.Option(help="The HTML report to write (default: WORKDIR/report.html).")
     ] = None,
-    workdir: Annotated[Path, typer.Option(help="Working dir of the embedded MLflow store.")] = Path(
-        "work"
-    ),
-    mapping: Annotated[str | None, typer.Option(help="Column mapping YAML or name.")] = None,
-    tracking_uri: Annotated[str | None, typer.Option(help="MLflow tracking URI.")] = None,
+    workdir: WorkdirOpt = DEFAULT_WORKDIR,
+    mapping: MappingOpt = None,
+    tracking_uri: TrackingUriOpt = None,
     as_of: Annotated[
         str | None, typer.Option(help="Start of the compared period (default: newest complete).")
     ] = None,
@@ -560,8 +550,8 @@ def fit_table_command(
     drop: Annotated[
         list[str] | None, typer.Option(help="Column to leave out (repeat for several).")
     ] = None,
-    sep: Annotated[str | None, typer.Option(help="CSV delimiter (default: sniffed).")] = None,
-    encoding: Annotated[str, typer.Option(help="Text encoding of CSV files.")] = "utf-8",
+    sep: SepOpt = None,
+    encoding: EncodingOpt = "utf-8",
     seed: Annotated[int, typer.Option(help="Seed of the random split.")] = 0,
     keep_leaky: Annotated[
         bool, typer.Option(help="Keep columns the leakage guard suspects (not recommended).")
@@ -570,9 +560,7 @@ def fit_table_command(
         Path | None,
         typer.Option(help="Working dir of the embedded MLflow store (default: --out)."),
     ] = None,
-    tracking_uri: Annotated[
-        str | None, typer.Option(help="MLflow tracking URI (default: embedded SQLite).")
-    ] = None,
+    tracking_uri: TrackingUriOpt = None,
 ) -> None:
     """Any flat lead export with an outcome column, one command, no config.
 
@@ -605,7 +593,9 @@ def fit_table_command(
 
 @app.command()
 def demo(
-    workdir: Annotated[Path, typer.Option(help="Where the demo writes everything.")] = Path("work"),
+    workdir: Annotated[
+        Path, typer.Option(help="Where the demo writes everything.")
+    ] = DEFAULT_WORKDIR,
     contacts: Annotated[int, typer.Option(min=1_000, help="Synthetic contacts.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
 ) -> None:

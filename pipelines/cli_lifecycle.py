@@ -12,13 +12,22 @@ from typing import Annotated
 
 import typer
 
-from pipelines.cli_options import BotsOpt
+from pipelines.cli_options import (
+    DEFAULT_WORKDIR,
+    AsOfOpt,
+    BotsOpt,
+    DataOpt,
+    MappingOpt,
+    ModelOpt,
+    PrefixOpt,
+    TrackingUriOpt,
+    WorkdirOpt,
+)
 from pipelines.console import EXIT_DATA_ERROR, console, fail, user_errors
 
 SinkOpt = Annotated[
     str, typer.Option(help="The sink's database URL (sqlite:///PATH.db or postgresql+...).")
 ]
-PrefixOpt = Annotated[str, typer.Option(help="Database table-name prefix.")]
 ByOpt = Annotated[str | None, typer.Option(help="Who does it, recorded (default: login name).")]
 
 
@@ -28,19 +37,11 @@ def _who(by: str | None) -> str:
 
 def publish(
     rulebook: Annotated[Path, typer.Argument(help="Rulebook YAML to publish.")],
-    data: Annotated[str, typer.Option(help="CRM folder, file or database URL.")],
+    data: DataOpt,
     sink: SinkOpt,
-    model: Annotated[
-        str | None,
-        typer.Option(
-            help="Registered scorer whose model and blend re-score the leads (default: "
-            "models:/<scorer_name>@champion of models/config_default.yaml)."
-        ),
-    ] = None,
-    mapping: Annotated[str | None, typer.Option(help="Column mapping YAML or name.")] = None,
-    as_of: Annotated[
-        str | None, typer.Option(help="Score as of YYYY-MM-DD[THH:MM] UTC (default: today).")
-    ] = None,
+    model: ModelOpt = None,
+    mapping: MappingOpt = None,
+    as_of: AsOfOpt = None,
     horizon_days: Annotated[
         int | None,
         typer.Option(
@@ -49,10 +50,8 @@ def publish(
             min=1,
         ),
     ] = None,
-    workdir: Annotated[Path, typer.Option(help="Working dir of the embedded MLflow store.")] = Path(
-        "work"
-    ),
-    tracking_uri: Annotated[str | None, typer.Option(help="MLflow tracking URI.")] = None,
+    workdir: WorkdirOpt = DEFAULT_WORKDIR,
+    tracking_uri: TrackingUriOpt = None,
     table_prefix: PrefixOpt = "leadscore_",
     yes: Annotated[bool, typer.Option("--yes", help="Publish without asking (jobs).")] = False,
     by: ByOpt = None,

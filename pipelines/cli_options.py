@@ -1,4 +1,8 @@
-"""Command-line options several ``leadscore`` commands share, defined once."""
+"""Command-line options several ``leadscore`` commands share, defined once.
+
+Each alias carries its type and help text; a command sets only the default (``= None``,
+``= DEFAULT_WORKDIR``), so ``--help`` says the same thing for an option everywhere.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,34 @@ from typing import Annotated
 
 import typer
 
+DEFAULT_WORKDIR = Path("work")
+"""``--workdir`` when none is given: the embedded MLflow store is ``work/mlruns``."""
+
+DataOpt = Annotated[str, typer.Option(help="CRM folder, file or database URL.")]
+MappingOpt = Annotated[
+    str | None,
+    typer.Option(help="Column mapping: a YAML path or a shipped name (x_education, olist)."),
+]
+WorkdirOpt = Annotated[
+    Path, typer.Option(help="Working dir; the embedded MLflow store is WORKDIR/mlruns.")
+]
+TrackingUriOpt = Annotated[
+    str | None,
+    typer.Option(help="MLflow tracking URI (default: the embedded SQLite store)."),
+]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Registered scorer URI (default: models:/<scorer_name>@champion of "
+        "models/config_default.yaml)."
+    ),
+]
+AsOfOpt = Annotated[
+    str | None, typer.Option(help="Score as of YYYY-MM-DD[THH:MM] UTC (default: today).")
+]
+PrefixOpt = Annotated[str, typer.Option(help="Database table-name prefix.")]
+SepOpt = Annotated[str | None, typer.Option(help="CSV delimiter (default: sniffed).")]
+EncodingOpt = Annotated[str, typer.Option(help="Text encoding of CSV files.")]
 BotsOpt = Annotated[
     Path | None,
     typer.Option(

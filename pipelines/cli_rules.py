@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pipelines.cli_options import BotsOpt
+from pipelines.cli_options import BotsOpt, DataOpt, MappingOpt
 from pipelines.console import EXIT_DATA_ERROR, console, fail, user_errors
 
 if TYPE_CHECKING:
@@ -20,13 +20,8 @@ rules_app = typer.Typer(
     no_args_is_help=True,
 )
 
-DataOpt = Annotated[str, typer.Option(help="CRM folder, file or database URL.")]
 RulebookOpt = Annotated[
     Path, typer.Option(help="Rulebook YAML (e.g. rules/rulebooks/default.yaml).")
-]
-MappingOpt = Annotated[
-    str | None,
-    typer.Option(help="Column mapping: a YAML path or a shipped name (x_education, olist)."),
 ]
 AsOfOpt = Annotated[
     str | None,
