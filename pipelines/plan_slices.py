@@ -68,18 +68,16 @@ def _per_day(
     return out
 
 
-def _by_row(totals: RuleTotals, part: TrainingSet) -> np.ndarray:
-    """The rulebook total of each row at its own snapshot."""
-    return _per_day(part, totals.of)
+ManualScores = Callable[[TrainingSet], np.ndarray]
+"""The rulebook total of each row of a slice at its own ``as_of``."""
+
+Parts = tuple[TrainingSet, TrainingSet, TrainingSet, TrainingSet, ManualScores]
+"""All rows, then the train, valid and test slices, and their manual scores."""
 
 
-def _snapshot_plan_slices(
-    tables: CrmTables,
-    spec: FeatureSpec,
-    plan: TrainingPlan,
-    rulebook: Rulebook,
-    keep_leaky: bool,
-) -> Slices:
+def _snapshot_parts(
+    tables: CrmTables, spec: FeatureSpec, plan: TrainingPlan, rulebook: Rulebook
+) -> Parts:
     train_dates, valid_dates, test_dates = (
         plan.snapshot_dates(p) for p in ("train", "valid", "test")
     )
@@ -94,34 +92,12 @@ def _snapshot_plan_slices(
     train, valid, test = time_split(
         ts, valid_snapshots=len(valid_dates), test_snapshots=len(test_dates)
     )
-    _require_both_classes(ts, {"train": train, "valid": valid, "test": test})
-    leakage = check_leakage(
-        train.X, train.y, as_of=train.snapshot.reset_index(drop=True), keep_suspects=keep_leaky
-    )
-    return Slices(
-        train, valid, test, leakage, "snapshots", _by_row(totals, test), _segments(test),
-        {"plan": plan.to_dict()}, manual_score_valid=_by_row(totals, valid),
-    )  # fmt: skip
+    return ts, train, valid, test, lambda part: _per_day(part, totals.of)
 
 
-def _first_touch_manual(tables: CrmTables, rulebook: Rulebook, part: TrainingSet) -> np.ndarray:
-    """The rulebook total of each first-touch row at its own ``as_of`` (day by day)."""
-
-    def total_at(day: pd.Timestamp, ids: pd.Series) -> np.ndarray:
-        sub = day_tables(tables, pd.Index(ids.astype("object")))
-        scores = score_rulebook(sub, rulebook, day).scores
-        return manual_scores_of(scores.set_index("contact_id")["total"], ids)
-
-    return _per_day(part, total_at)
-
-
-def _first_touch_plan_slices(
-    tables: CrmTables,
-    spec: FeatureSpec,
-    plan: TrainingPlan,
-    rulebook: Rulebook,
-    keep_leaky: bool,
-) -> Slices:
+def _first_touch_parts(
+    tables: CrmTables, spec: FeatureSpec, plan: TrainingPlan, rulebook: Rulebook
+) -> Parts:
     labels = plan.first_touch
     if labels is None:
         raise ValueError(
@@ -132,18 +108,15 @@ def _first_touch_plan_slices(
         scores = score_rulebook(sub, rulebook, as_of).scores
         return scores.set_index("contact_id")["total"]
 
+    def total_at(day: pd.Timestamp, ids: pd.Series) -> np.ndarray:
+        """The rulebook total of first-touch rows at their own ``as_of`` (day by day)."""
+        sub = day_tables(tables, pd.Index(ids.astype("object")))
+        return manual_scores_of(rule_totals(sub, day), ids)
+
     ts = build_first_touch_set(tables, labels, plan.horizon_days, spec, rule_scores=rule_totals)
     part = labels["slice"].reindex(ts.contact_id.astype("object").to_numpy()).to_numpy()
     train, valid, test = (ts.subset(part == name) for name in ("train", "valid", "test"))
-    _require_both_classes(ts, {"train": train, "valid": valid, "test": test})
-    leakage = check_leakage(
-        train.X, train.y, as_of=train.snapshot.reset_index(drop=True), keep_suspects=keep_leaky
-    )
-    return Slices(
-        train, valid, test, leakage, "first_touch",
-        _first_touch_manual(tables, rulebook, test), _segments(test),
-        {"plan": plan.to_dict()}, manual_score_valid=_first_touch_manual(tables, rulebook, valid),
-    )  # fmt: skip
+    return ts, train, valid, test, lambda rows: _per_day(rows, total_at)
 
 
 def plan_slices(
@@ -163,6 +136,14 @@ def plan_slices(
         rulebook: The manual rulebook (the manual score of valid and test rows).
         keep_leaky: Keep columns the leakage guard flags (still reported).
     """
-    if plan.framing == "first_touch":
-        return _first_touch_plan_slices(tables, spec, plan, rulebook, keep_leaky)
-    return _snapshot_plan_slices(tables, spec, plan, rulebook, keep_leaky)
+    kind = "first_touch" if plan.framing == "first_touch" else "snapshots"
+    parts = _first_touch_parts if kind == "first_touch" else _snapshot_parts
+    ts, train, valid, test, manual = parts(tables, spec, plan, rulebook)
+    _require_both_classes(ts, {"train": train, "valid": valid, "test": test})
+    leakage = check_leakage(
+        train.X, train.y, as_of=train.snapshot.reset_index(drop=True), keep_suspects=keep_leaky
+    )
+    return Slices(
+        train, valid, test, leakage, kind, manual(test), _segments(test),
+        {"plan": plan.to_dict()}, manual_score_valid=manual(valid),
+    )  # fmt: skip
