@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from mlflow.exceptions import MlflowException
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, NoSuchTableError
 
-from models.tracking import MLFLOW_NOT_FOUND_CODES
+from models.store import MLFLOW_NOT_FOUND_CODES
 
 _TRANSIENT_TEXT = (
     "connection refused",
@@ -80,18 +80,18 @@ _OS_ADVICE = {
         "make it readable/writable for this user or use another path",
     ),
     errno.EPERM: ("operation not permitted", "use a path this user may write"),
-    errno.ENOSPC: ("no space left on the device", "free space on that disk or write elsewhere"),
-    errno.EDQUOT: ("disk quota exceeded", "free space in your quota or write elsewhere"),
-    errno.EFBIG: (
-        "file too large for this system's limits",
-        "raise the file-size limit or write elsewhere",
-    ),
     errno.EROFS: ("read-only file system", "write to a writable disk"),
     errno.ENOENT: ("no such file or folder", "check the path"),
     errno.ENOTDIR: ("a part of the path is not a folder", "check the path"),
     errno.EISDIR: ("is a folder, not a file", "give a file path"),
     errno.EEXIST: ("already exists and is not a folder", "remove it or choose another path"),
     errno.ENXIO: ("not a regular file", "give a path to a regular file or folder"),
+    errno.ENOSPC: ("no space left on the device", "free space on that disk or write elsewhere"),
+    errno.EDQUOT: ("disk quota exceeded", "free space in your quota or write elsewhere"),
+    errno.EFBIG: (
+        "file too large for this system's limits",
+        "raise the file-size limit or write elsewhere",
+    ),
 }
 """errno -> (what happened, what to do) for file-system errors."""
 

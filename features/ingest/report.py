@@ -7,7 +7,7 @@ columns, and written quarantine files redact ``pii`` values unless asked not to.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -55,15 +55,7 @@ class Issue:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-able form."""
-        return {
-            "table": self.table,
-            "column": self.column,
-            "rule": self.rule,
-            "severity": self.severity,
-            "n_rows": self.n_rows,
-            "message": self.message,
-            "examples": list(self.examples),
-        }
+        return asdict(self) | {"examples": list(self.examples)}
 
 
 def issue_of(table: Table, failure: Failure, raw: pd.DataFrame) -> Issue:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
@@ -135,13 +136,13 @@ def _canonical(frames: dict[str, pd.DataFrame], origin: str) -> dict[str, pd.Dat
 def _mapped_file_frames(
     path: Path, mapping: ColumnMapping, sep: str | None, encoding: str
 ) -> dict[str, pd.DataFrame]:
+    _refuse_sources(
+        mapping,
+        "sql_table",
+        f"name SQL tables but the source {path} is not a database URL; pass a URL such as "
+        "sqlite:///crm.db",
+    )
     tables = mapping.tables()
-    sql = [f"{n}.source" for n, t in tables.items() if t.source.sql_table is not None]
-    if sql:
-        raise InputError(
-            f"mapping {mapping.origin}: {', '.join(sql)} name SQL tables but the source "
-            f"{path} is not a database URL; pass a URL such as sqlite:///crm.db"
-        )
     names = sorted({t.source.key for t in tables.values()})
     folder = path if path.is_dir() else path.parent
     files = {name: _inside(folder, name, mapping.origin) for name in names}
@@ -179,12 +180,24 @@ def _inside(folder: Path, name: str, origin: str) -> Path:
 
 
 def _database_frames(url: str, mapping: ColumnMapping) -> dict[str, pd.DataFrame]:
-    tables = mapping.tables()
-    files = [f"{n}.source" for n, t in tables.items() if t.source.file is not None]
-    if files:
-        raise InputError(
-            f"mapping {mapping.origin}: {', '.join(files)} name files but the source is the "
-            f"database {safe_url(url)}; use {{sql_table: name}} sources"
-        )
-    keys = sorted({t.source.key for t in tables.values()})
+    _refuse_sources(
+        mapping,
+        "file",
+        f"name files but the source is the database {safe_url(url)}; use {{sql_table: name}} "
+        "sources",
+    )
+    keys = sorted({t.source.key for t in mapping.tables().values()})
     return {key: read_sql_table(url, key) for key in keys}
+
+
+def _refuse_sources(mapping: ColumnMapping, kind: Literal["file", "sql_table"], why: str) -> None:
+    """Refuse a mapping whose tables read a source of ``kind`` (the wrong kind for the data).
+
+    Raises:
+        InputError: ``mapping <origin>: <table>.source, ... <why>``.
+    """
+    wrong = [
+        f"{n}.source" for n, t in mapping.tables().items() if getattr(t.source, kind) is not None
+    ]
+    if wrong:
+        raise InputError(f"mapping {mapping.origin}: {', '.join(wrong)} {why}")
