@@ -251,21 +251,11 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
             pos_weight = float((y_fit == 0).sum() / (y_fit == 1).sum())
         elif self.class_weight is not None:
             raise ValueError(f"class_weight={self.class_weight!r}; use 'balanced' or None")
-        settings = self.settings()
-        self.booster_ = train_booster(
-            self.lgb_params(),
-            X_fit,
-            y_fit,
-            X_stop,
-            y_stop,
-            n_estimators=settings["n_estimators"],
-            early_stopping_rounds=settings["early_stopping_rounds"],
-            pos_weight=pos_weight,
-        )
+        self.booster_ = self.early_stopped_booster(X_fit, y_fit, X_stop, y_stop, pos_weight)
         self.best_iteration_ = int(
             self.booster_.best_iteration or self.booster_.current_iteration()
         )
-        if settings["refit_on_stopping_rows"]:
+        if self.settings()["refit_on_stopping_rows"]:
             both = pd.concat([X_fit, X_stop])
             y_both = np.r_[y_fit, y_stop]
             self.booster_ = refit_booster(
@@ -276,6 +266,27 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
             margin, y_cal, self.calibration, self.seed
         )
         return self
+
+    def early_stopped_booster(
+        self,
+        X: pd.DataFrame,
+        y: np.ndarray,
+        X_stop: pd.DataFrame,
+        y_stop: np.ndarray,
+        pos_weight: float = 1.0,
+    ) -> lgb.Booster:
+        """:func:`train_booster` with this estimator's parameters, rounds and patience."""
+        settings = self.settings()
+        return train_booster(
+            self.lgb_params(),
+            X,
+            y,
+            X_stop,
+            y_stop,
+            n_estimators=settings["n_estimators"],
+            early_stopping_rounds=settings["early_stopping_rounds"],
+            pos_weight=pos_weight,
+        )
 
     def predict_raw(self, X: pd.DataFrame) -> np.ndarray:
         """Uncalibrated LightGBM margin (log-odds) per row."""

@@ -22,7 +22,7 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.model_selection import ParameterSampler
 
-from models.estimator import ConversionModel, train_booster
+from models.estimator import ConversionModel
 from models.frames import align_features, check_target, learn_categories
 from models.splits import stratified_halves
 
@@ -86,15 +86,8 @@ def random_search(
         if trial > 0 and time.monotonic() - start > budget_seconds:
             break
         began = time.monotonic()
-        booster = train_booster(
-            clone(model).set_params(**values).lgb_params(),
-            X_fit,
-            y_fit,
-            X_stop,
-            y_stop,
-            n_estimators=settings["n_estimators"],
-            early_stopping_rounds=settings["early_stopping_rounds"],
-        )
+        trial_model = clone(model).set_params(**values)
+        booster = trial_model.early_stopped_booster(X_fit, y_fit, X_stop, y_stop)
         rows.append(
             {
                 "trial": trial,
