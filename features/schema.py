@@ -207,24 +207,32 @@ class Table:
         return {c.name: PANDAS_DTYPES[c.dtype] for c in self.columns}
 
 
+def required_column(
+    name: str, dtype: LogicalType, description: str, *, allowed: tuple[str, ...] | None = None
+) -> Column:
+    """A column every row has: present in the input and never null."""
+    return Column(
+        name, dtype, required=True, nullable=False, allowed=allowed, description=description
+    )
+
+
+def category_column(name: str, allowed: tuple[str, ...], description: str) -> Column:
+    """An optional ``category`` column whose values come from the closed ``allowed`` set."""
+    return Column(name, "category", allowed=allowed, description=description)
+
+
 ACCOUNTS = Table(
     name="accounts",
     primary_key=("account_id",),
     columns=(
-        Column(
-            "account_id",
-            "string",
-            required=True,
-            nullable=False,
-            description="Unique account (company) id.",
-        ),
+        required_column("account_id", "string", "Unique account (company) id."),
         Column("name", "string", description="Company name."),
         Column("domain", "string", description="Company web domain, e.g. acme.com."),
         Column("industry", "string", description="Industry, free text normalised to lower case."),
         Column("employees", "int", min=0, max=10_000_000, description="Number of employees."),
         Column("annual_revenue", "float", min=0, description="Annual revenue in USD."),
         Column("country", "string", description="Country name or ISO code."),
-        Column("region", "category", allowed=REGIONS, description="Sales region."),
+        category_column("region", REGIONS, "Sales region."),
         Column("is_customer", "bool", description="Already a paying customer."),
         Column("is_competitor", "bool", description="A competitor's account."),
         Column("created_at", "datetime", description="When the account was created in the CRM."),
@@ -237,39 +245,19 @@ CONTACTS = Table(
     foreign_keys=(ForeignKey("account_id", "accounts", "account_id"),),
     time_column="created_at",
     columns=(
-        Column(
-            "contact_id",
-            "string",
-            required=True,
-            nullable=False,
-            description="Unique contact (lead) id.",
-        ),
-        Column(
-            "created_at",
-            "datetime",
-            required=True,
-            nullable=False,
-            description="When the contact entered the CRM.",
-        ),
+        required_column("contact_id", "string", "Unique contact (lead) id."),
+        required_column("created_at", "datetime", "When the contact entered the CRM."),
         Column("email", "string", pii=True, description="E-mail address (personal data)."),
         Column("phone", "string", pii=True, description="Phone number (personal data)."),
         Column("job_title", "string", description="Job title as typed by the lead."),
-        Column("seniority", "category", allowed=SENIORITIES, description="Seniority bucket."),
-        Column("department", "category", allowed=DEPARTMENTS, description="Department."),
+        category_column("seniority", SENIORITIES, "Seniority bucket."),
+        category_column("department", DEPARTMENTS, "Department."),
         Column("country", "string", description="Country name or ISO code."),
-        Column("region", "category", allowed=REGIONS, description="Sales region."),
-        Column(
-            "lead_source",
-            "category",
-            allowed=LEAD_SOURCES,
-            description="Latest lead source (channel).",
-        ),
+        category_column("region", REGIONS, "Sales region."),
+        category_column("lead_source", LEAD_SOURCES, "Latest lead source (channel)."),
         Column("original_source", "string", description="First-touch source as exported."),
-        Column(
-            "lifecycle_stage",
-            "category",
-            allowed=LIFECYCLE_STAGES,
-            description="Lifecycle stage in the CRM at export time.",
+        category_column(
+            "lifecycle_stage", LIFECYCLE_STAGES, "Lifecycle stage in the CRM at export time."
         ),
         Column("account_id", "string", description="The contact's account (company)."),
         Column("do_not_email", "bool", description="Opted out of e-mail."),
@@ -285,65 +273,21 @@ ACTIVITIES = Table(
     foreign_keys=(ForeignKey("contact_id", "contacts", "contact_id"),),
     time_column="occurred_at",
     columns=(
-        Column(
-            "activity_id",
-            "string",
-            required=True,
-            nullable=False,
-            description="Unique activity id.",
-        ),
-        Column("contact_id", "string", required=True, nullable=False, description="Who did it."),
-        Column(
-            "occurred_at",
-            "datetime",
-            required=True,
-            nullable=False,
-            description="When it happened (UTC).",
-        ),
-        Column(
-            "activity_type",
-            "category",
-            required=True,
-            nullable=False,
-            allowed=ACTIVITY_TYPES,
-            description="What happened.",
-        ),
+        required_column("activity_id", "string", "Unique activity id."),
+        required_column("contact_id", "string", "Who did it."),
+        required_column("occurred_at", "datetime", "When it happened (UTC)."),
+        required_column("activity_type", "category", "What happened.", allowed=ACTIVITY_TYPES),
         Column("page_url", "string", description="page_view: the URL path."),
-        Column(
-            "page_category",
-            "category",
-            allowed=PAGE_CATEGORIES,
-            description="page_view: the page's category.",
-        ),
+        category_column("page_category", PAGE_CATEGORIES, "page_view: the page's category."),
         Column("email_id", "string", description="email_*: the e-mail (campaign send) id."),
         Column("form_id", "string", description="form_submit: the form."),
-        Column(
-            "form_stage",
-            "category",
-            allowed=FORM_STAGES,
-            description="form_submit: funnel stage of the form.",
-        ),
-        Column(
-            "asset_type",
-            "category",
-            allowed=ASSET_TYPES,
-            description="content_download / webinar: the asset's kind.",
-        ),
+        category_column("form_stage", FORM_STAGES, "form_submit: funnel stage of the form."),
+        category_column("asset_type", ASSET_TYPES, "content_download / webinar: the asset's kind."),
         Column("campaign", "string", description="Campaign the activity belongs to."),
-        Column("channel", "category", allowed=CHANNELS, description="Channel."),
+        category_column("channel", CHANNELS, "Channel."),
         Column("list_name", "string", description="list_join: the list."),
-        Column(
-            "deal_stage",
-            "category",
-            allowed=DEAL_STAGES,
-            description="deal_stage_change: the new stage.",
-        ),
-        Column(
-            "feedback",
-            "category",
-            allowed=SALES_FEEDBACK,
-            description="sales_feedback: what sales said.",
-        ),
+        category_column("deal_stage", DEAL_STAGES, "deal_stage_change: the new stage."),
+        category_column("feedback", SALES_FEEDBACK, "sales_feedback: what sales said."),
         Column(
             "user_agent",
             "string",
@@ -369,21 +313,10 @@ OUTCOMES_TABLE = Table(
     foreign_keys=(ForeignKey("contact_id", "contacts", "contact_id"),),
     time_column="converted_at",
     columns=(
-        Column("contact_id", "string", required=True, nullable=False, description="Whose outcome."),
-        Column(
-            "converted_at",
-            "datetime",
-            required=True,
-            nullable=False,
-            description="When the outcome happened.",
-        ),
-        Column(
-            "outcome",
-            "category",
-            required=True,
-            nullable=False,
-            allowed=OUTCOMES,
-            description="opportunity (sales accepted), won or lost.",
+        required_column("contact_id", "string", "Whose outcome."),
+        required_column("converted_at", "datetime", "When the outcome happened."),
+        required_column(
+            "outcome", "category", "opportunity (sales accepted), won or lost.", allowed=OUTCOMES
         ),
         Column("deal_value", "float", min=0, description="Deal value, USD."),
     ),
