@@ -570,19 +570,22 @@ def fit_table_command(
     scorer), scores every row with it and writes the comparison report on the test rows.
     """
     from features.ingest import InputError
-    from pipelines.fit_table import fit_table
+    from pipelines.fit_table import FlatExport, fit_table
 
+    export = FlatExport(
+        target=target,
+        positive=positive,
+        id_column=id_column,
+        time_column=time_column,
+        drop=tuple(drop or ()),
+        sep=sep,
+        encoding=encoding,
+    )
     with user_errors(InputError, ValueError):
         result = fit_table(
             path,
-            target=target,
+            export,
             out_dir=out,
-            positive=positive,
-            id_column=id_column,
-            time_column=time_column,
-            drop=tuple(drop or ()),
-            sep=sep,
-            encoding=encoding,
             seed=seed,
             keep_leaky=keep_leaky,
             workdir=workdir,

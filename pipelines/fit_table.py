@@ -48,6 +48,31 @@ HEADLINE = ("roc_auc", "pr_auc", "log_loss", "brier", "ece", "top_decile_lift")
 
 
 @dataclass(frozen=True)
+class FlatExport:
+    """Which columns of a flat export say what, and how its text is read.
+
+    Attributes:
+        target: Column holding the outcome. CLI ``--target``.
+        positive: Target value meaning converted (default: 1/true/yes/won). CLI
+            ``--positive``.
+        id_column: Lead id column (default: ``row-<row number>``). CLI ``--id``.
+        time_column: Creation date column: the split is by time (oldest train, newest
+            test) instead of stratified at random. CLI ``--time``.
+        drop: Columns to leave out. CLI ``--drop`` (repeatable).
+        sep: CSV delimiter (default: sniffed). CLI ``--sep``.
+        encoding: Text encoding. CLI ``--encoding``.
+    """
+
+    target: str
+    positive: str | None = None
+    id_column: str | None = None
+    time_column: str | None = None
+    drop: tuple[str, ...] = ()
+    sep: str | None = None
+    encoding: str = "utf-8"
+
+
+@dataclass(frozen=True)
 class FitTableResult:
     """What ``fit_table`` produced.
 
@@ -97,15 +122,9 @@ def _check_rows(n_rows: int, y: np.ndarray, n_rejected: int, checks: FlatExportC
 
 def infer_mapping(
     frame: pd.DataFrame,
+    export: FlatExport,
     *,
     source: str,
-    target: str,
-    positive: str | None = None,
-    id_column: str | None = None,
-    time_column: str | None = None,
-    drop: tuple[str, ...] = (),
-    sep: str | None = None,
-    encoding: str = "utf-8",
     checks: FlatExportChecks | None = None,
 ) -> tuple[dict[str, Any], TableTypes, pd.DataFrame, dict[str, Any]]:
     """The mapping of a flat export, its type decisions, the rejected rows and the target.
@@ -121,13 +140,16 @@ def infer_mapping(
             personal data, or too few usable rows remain.
     """
     checks = checks or FlatExportChecks()
+    target, id_column, time_column, drop = (
+        export.target, export.id_column, export.time_column, export.drop
+    )  # fmt: skip
     wanted = {target: "--target"} | ({id_column: "--id"} if id_column else {})
     wanted |= ({time_column: "--time"} if time_column else {}) | {c: "--drop" for c in drop}
     require_columns(frame, wanted, source)
     if len(frame) < 2 * checks.min_class_rows:
         _check_rows(len(frame), np.zeros(0), 0, checks)
     outcome = binary_outcome(
-        frame[target], column=target, positive=positive, blanks=tuple(BLANK_MARKERS)
+        frame[target], column=target, positive=export.positive, blanks=tuple(BLANK_MARKERS)
     )
     usable = outcome.rejected.isna()
     y = outcome.y[usable].to_numpy(dtype=int)
@@ -149,7 +171,7 @@ def infer_mapping(
     mapping = flat_export_mapping(
         frame, types, source=Path(source).name, target=target, usable=usable,
         positive=(outcome.y == 1), id_column=id_column, time_column=time_column,
-        time_format=time_format, sep=sep, encoding=encoding,
+        time_format=time_format, sep=export.sep, encoding=export.encoding,
     )  # fmt: skip
     bad = (~usable).to_numpy()
     keep = [c for c in (id_column, target, time_column) if c]
@@ -176,15 +198,9 @@ def _extra_names(types: TableTypes) -> dict[str, str]:
 
 def fit_table(
     path: Path,
+    export: FlatExport,
     *,
-    target: str,
     out_dir: Path,
-    positive: str | None = None,
-    id_column: str | None = None,
-    time_column: str | None = None,
-    drop: tuple[str, ...] = (),
-    sep: str | None = None,
-    encoding: str = "utf-8",
     seed: int = 0,
     keep_leaky: bool = False,
     workdir: Path | None = None,
@@ -195,17 +211,9 @@ def fit_table(
 
     Args:
         path: The export (CSV/TSV, optionally .gz, Parquet or Excel). CLI: ``PATH``.
-        target: Column holding the outcome. CLI ``--target``.
+        export: Its outcome, id and time columns, columns to drop and text format.
         out_dir: Folder for mapping.yaml, metrics.json, scores.csv (+ scores_rejects.csv),
             rejected.csv and report.html (+ report.json). CLI ``--out``.
-        positive: Target value meaning converted (default: 1/true/yes/won). CLI
-            ``--positive``.
-        id_column: Lead id column (default: ``row-<row number>``). CLI ``--id``.
-        time_column: Creation date column: the split is by time (oldest train, newest
-            test) instead of stratified at random. CLI ``--time``.
-        drop: Columns to leave out. CLI ``--drop`` (repeatable).
-        sep: CSV delimiter (default: sniffed). CLI ``--sep``.
-        encoding: Text encoding. CLI ``--encoding``.
         seed: Seed of the random split. CLI ``--seed``.
         keep_leaky: Train on leakage suspects anyway (still reported). CLI ``--keep-leaky``.
         workdir: Where the MLflow store lives (WORKDIR/mlruns; default ``out_dir``).
@@ -223,11 +231,8 @@ def fit_table(
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    frame = read_table(path, sep=sep, encoding=encoding)
-    mapping, types, rejected, target_rule = infer_mapping(
-        frame, source=str(path), target=target, positive=positive, id_column=id_column,
-        time_column=time_column, drop=drop, sep=sep, encoding=encoding,
-    )  # fmt: skip
+    frame = read_table(path, sep=export.sep, encoding=export.encoding)
+    mapping, types, rejected, target_rule = infer_mapping(frame, export, source=str(path))
     paths = {name: out_dir / file for name, file in FILES.items()}
     atomic_write_text(paths["mapping"], mapping_yaml(mapping, types.excluded))
     training = run_flow(  # plain function calls: no Prefect server unless one is configured
@@ -254,6 +259,7 @@ def fit_table(
         model_name=loaded.model_name, model_version=loaded.model_version,
         extra_rejects=validation_rejects(quarantined, contacts["contact_id"]),
     )  # fmt: skip
+    time_column = export.time_column
     split = f"by time on {time_column!r}" if time_column else f"stratified at random, seed {seed}"
     converted = set(report.tables.outcomes["contact_id"].astype("str"))
     test_ids = set(training["test_contact_ids"])

@@ -10,7 +10,7 @@ import pytest
 
 from features.ingest import InputError, TableError
 from features.ingest.convert import snake_case
-from pipelines.fit_table import fit_table
+from pipelines.fit_table import FlatExport, fit_table
 from serving.scorer_model import load_scorer
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
@@ -81,7 +81,7 @@ def fitted(prefect_harness, planted_csv, config, mlflow_store, tmp_path_factory)
     out = tmp_path_factory.mktemp("out")
     before = store_files(mlflow_store)  # the store is the session's: scan this run's files
     result = fit_table(
-        planted_csv, target="converted", id_column="lead_id", out_dir=out,
+        planted_csv, FlatExport("converted", id_column="lead_id"), out_dir=out,
         tracking_uri=mlflow_store.tracking_uri, config_path=config,
     )  # fmt: skip
     return result, out, sorted(store_files(mlflow_store) - before)
@@ -202,7 +202,7 @@ def test_a_second_run_writes_the_same_outputs(fitted, planted_csv, config, mlflo
     names = ("scores.csv", "scores_rejects.csv", "rejected.csv", "mapping.yaml")
     before = {name: (out / name).read_bytes() for name in names}
     again = fit_table(
-        planted_csv, target="converted", id_column="lead_id", out_dir=out,
+        planted_csv, FlatExport("converted", id_column="lead_id"), out_dir=out,
         tracking_uri=mlflow_store.tracking_uri, config_path=config,
     )  # fmt: skip
     for name in names[1:]:
@@ -224,7 +224,7 @@ def test_time_split_tests_on_the_newest_rows(
     prefect_harness, planted_csv, config, mlflow_store, tmp_path
 ):
     result = fit_table(
-        planted_csv, target="converted", id_column="lead_id", time_column="created",
+        planted_csv, FlatExport("converted", id_column="lead_id", time_column="created"),
         out_dir=tmp_path, tracking_uri=mlflow_store.tracking_uri, config_path=config,
     )  # fmt: skip
     table = planted_table()
@@ -243,59 +243,59 @@ def write(path: Path, frame: pd.DataFrame, sep: str = ",") -> Path:
 
 def test_unknown_target_lists_similar_columns(planted_csv, tmp_path):
     with pytest.raises(TableError, match=r"--target 'Converted ' is not a column.*'converted'"):
-        fit_table(planted_csv, target="Converted ", out_dir=tmp_path)
+        fit_table(planted_csv, FlatExport("Converted "), out_dir=tmp_path)
 
 
 def test_target_with_one_class(tmp_path):
     path = write(tmp_path / "one.csv", planted_table().assign(converted="1"))
     with pytest.raises(InputError, match="one class"):
-        fit_table(path, target="converted", out_dir=tmp_path / "out")
+        fit_table(path, FlatExport("converted"), out_dir=tmp_path / "out")
 
 
 def test_target_needing_positive(tmp_path):
     frame = planted_table().assign(converted=np.where(np.arange(N) % 3, "Gold", "Silver"))
     path = write(tmp_path / "ab.csv", frame)
     with pytest.raises(InputError, match="pass --positive VALUE"):
-        fit_table(path, target="converted", out_dir=tmp_path / "out")
+        fit_table(path, FlatExport("converted"), out_dir=tmp_path / "out")
     with pytest.raises(InputError, match="--positive 'Bronze' does not occur"):
-        fit_table(path, target="converted", positive="Bronze", out_dir=tmp_path / "out")
+        fit_table(path, FlatExport("converted", positive="Bronze"), out_dir=tmp_path / "out")
 
 
 def test_empty_file(tmp_path):
     path = tmp_path / "empty.csv"
     path.write_text("")
     with pytest.raises(TableError, match="empty"):
-        fit_table(path, target="converted", out_dir=tmp_path / "out")
+        fit_table(path, FlatExport("converted"), out_dir=tmp_path / "out")
 
 
 def test_wrong_separator_says_which_to_pass(tmp_path):
     path = write(tmp_path / "semi.csv", planted_table().head(50), sep=";")
     with pytest.raises(InputError, match="--sep ';'"):
-        fit_table(path, target="converted", sep=",", out_dir=tmp_path / "out")
+        fit_table(path, FlatExport("converted", sep=","), out_dir=tmp_path / "out")
 
 
 def test_unparseable_time_column(planted_csv, tmp_path):
     with pytest.raises(InputError, match="--time 'source' is not a date column"):
-        fit_table(planted_csv, target="converted", time_column="source", out_dir=tmp_path)
+        fit_table(planted_csv, FlatExport("converted", time_column="source"), out_dir=tmp_path)
 
 
 def test_too_few_usable_rows(tmp_path):
     path = write(tmp_path / "small.csv", planted_table().iloc[20:80])
     with pytest.raises(InputError, match="only 60 usable rows"):
-        fit_table(path, target="converted", out_dir=tmp_path / "out")
+        fit_table(path, FlatExport("converted"), out_dir=tmp_path / "out")
 
 
 def test_one_row_says_how_many_rows_are_needed_not_one_class(tmp_path):
     path = write(tmp_path / "one_row.csv", planted_table().iloc[10:11])
     with pytest.raises(InputError, match=r"has 1 data row\(s\): fit-table needs at least 100"):
-        fit_table(path, target="converted", out_dir=tmp_path / "out")
+        fit_table(path, FlatExport("converted"), out_dir=tmp_path / "out")
 
 
 def test_an_id_column_of_e_mails_is_refused(planted_csv, tmp_path):
     frame = planted_table().assign(lead_id=[f"lead{i}@example.com" for i in range(N)])
     path = write(tmp_path / "ids.csv", frame)
     with pytest.raises(InputError, match="--id 'lead_id' holds personal data: e-mail"):
-        fit_table(path, target="converted", id_column="lead_id", out_dir=tmp_path / "out")
+        fit_table(path, FlatExport("converted", id_column="lead_id"), out_dir=tmp_path / "out")
 
 
 @pytest.mark.slow
@@ -309,7 +309,7 @@ def test_x_education_through_fit_table_is_what_train_gives_with_its_mapping(
 
     path = DATA / "x_education" / "leads.csv"
     result = fit_table(
-        path, target="Converted", id_column="Prospect ID", out_dir=tmp_path / "fit",
+        path, FlatExport("Converted", id_column="Prospect ID"), out_dir=tmp_path / "fit",
         tracking_uri=mlflow_store.tracking_uri, config_path=config,
     )  # fmt: skip
     metrics = result.metrics
