@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from features.synthetic import vocab
-from features.synthetic.sampling import draw_index
+from features.synthetic.sampling import ParallelArrays, draw_index
 
 CONTACTS_PER_ACCOUNT = 3.0
 CUSTOMER_RATE = 0.02
@@ -17,7 +17,7 @@ COMPANY_MIDS = ("", "", "", "a", "o", "ri", "el", "an", "is", "ul", "ex")
 
 
 @dataclass(frozen=True)
-class AccountDraw:
+class AccountDraw(ParallelArrays):
     """Accounts as parallel arrays (row ``i`` is account ``i``).
 
     Attributes:
@@ -41,9 +41,6 @@ class AccountDraw:
     name: np.ndarray
     domain: np.ndarray
     weight: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.industry)
 
 
 def account_count(n_contacts: int) -> int:

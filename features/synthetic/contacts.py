@@ -15,7 +15,7 @@ import pandas as pd
 from features.schema import LEAD_SOURCES
 from features.synthetic import vocab
 from features.synthetic.accounts import AccountDraw
-from features.synthetic.sampling import draw_index
+from features.synthetic.sampling import ParallelArrays, draw_index
 
 CORPORATE, FREE, OWN = 0, 1, 2
 FREE_EMAIL_RATE = 0.33
@@ -24,11 +24,10 @@ PARTNER_RATE = 0.01
 FREE_WITH_ACCOUNT = 0.3
 TITLE_SENIORITY = np.array([t[1] for t in vocab.JOB_TITLES])
 TITLE_DEPARTMENT = np.array([t[2] for t in vocab.JOB_TITLES])
-COUNTRY_REGION = np.array([c[2] for c in vocab.COUNTRIES])
 
 
 @dataclass(frozen=True)
-class ContactDraw:
+class ContactDraw(ParallelArrays):
     """Contacts as parallel arrays, row ``i`` is contact ``i`` (ordered by ``created``).
 
     Attributes:
@@ -56,9 +55,6 @@ class ContactDraw:
     last: np.ndarray
     lead_source: np.ndarray
     original_source: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.created)
 
     @property
     def seniority(self) -> np.ndarray:

@@ -15,6 +15,7 @@ import numpy as np
 
 from features.schema import ACTIVITY_TYPES, FORM_STAGES, PAGE_CATEGORIES
 from features.synthetic import content
+from features.synthetic.sampling import ParallelArrays
 
 DAY = 86_400
 KIND = {name: i for i, name in enumerate(ACTIVITY_TYPES)}
@@ -37,16 +38,13 @@ DETAIL_FIELDS: dict[str, type] = {
 
 
 @dataclass(frozen=True)
-class Events:
+class Events(ParallelArrays):
     """A batch of activities as parallel arrays (see module docstring)."""
 
     contact: np.ndarray
     t: np.ndarray
     kind: np.ndarray
     details: dict[str, np.ndarray]
-
-    def __len__(self) -> int:
-        return len(self.contact)
 
     def take(self, index: np.ndarray) -> Events:
         """The events at ``index`` (positions or a boolean mask)."""

@@ -7,6 +7,13 @@ from collections.abc import Sequence
 import numpy as np
 
 
+class ParallelArrays:
+    """A dataclass of parallel arrays, one entry per row: its length is the first field's."""
+
+    def __len__(self) -> int:
+        return len(next(iter(vars(self).values())))
+
+
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """The logistic function, elementwise."""
     return 1.0 / (1.0 + np.exp(-x))
@@ -18,16 +25,6 @@ def draw_index(
     """``size`` indices into ``weights``, each drawn with probability proportional to it."""
     p = np.asarray(weights, dtype=float)
     return rng.choice(len(p), size=size, p=p / p.sum()).astype(np.int32)
-
-
-def draw_index_per_row(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
-    """One index per row of ``probs`` (rows sum to 1), by inverse-CDF sampling.
-
-    Only use for a modest number of columns: memory is ``rows * columns`` floats.
-    """
-    cum = np.cumsum(probs, axis=1)
-    u = rng.random(len(probs))[:, None] * cum[:, -1:]
-    return np.minimum((u >= cum).sum(axis=1), probs.shape[1] - 1).astype(np.int32)
 
 
 def pick_within(
@@ -75,11 +72,4 @@ def first_time_per_owner(owner: np.ndarray, t: np.ndarray, n: int, fill: int) ->
     """Earliest ``t`` per owner (``fill`` where an owner has none)."""
     out = np.full(n, fill, dtype=np.int64)
     np.minimum.at(out, owner, t)
-    return out
-
-
-def last_time_per_owner(owner: np.ndarray, t: np.ndarray, n: int, fill: int) -> np.ndarray:
-    """Latest ``t`` per owner (``fill`` where an owner has none)."""
-    out = np.full(n, fill, dtype=np.int64)
-    np.maximum.at(out, owner, t)
     return out
