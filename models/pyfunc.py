@@ -1,9 +1,9 @@
 """The conversion model as one MLflow pyfunc: load by alias, predict calibrated P(convert).
 
 :class:`ConversionPyfunc` wraps a fitted :class:`models.estimator.ConversionModel` stored as
-a pickle artifact. Its ``predict`` returns a frame with one column, ``p_convert``; the
-serving layer extends the class by overriding :meth:`ConversionPyfunc.score` (features,
-rule points and blend around the same fitted model) without changing how it is logged.
+a pickle artifact. Its ``predict`` returns a frame with one column, ``p_convert``. The whole
+scorer (features, rule points and blend around the same fitted model) is logged as its own
+pyfunc by :mod:`serving.scorer_model`, with the helpers of this module.
 
 Input schema: numeric features as ``double``, category features as ``string``; all
 optional (missing allowed). :func:`to_serving_frame` converts a feature matrix to it.
@@ -41,23 +41,26 @@ class ConversionPyfunc(PythonModel):
 
     def load_context(self, context: Any) -> None:
         """Unpickle the fitted model from the logged artifact."""
-        with open(context.artifacts[ARTIFACT_KEY], "rb") as fh:
-            # Our own artifact, written by log_conversion_model; loading it is as trusted
-            # as loading any MLflow model.
-            self.model: ConversionModel = pickle.load(fh)  # noqa: S301
+        self.model: ConversionModel = unpickle_artifact(context, ARTIFACT_KEY)
 
     # pd.DataFrame is a hint MLflow derives no schema from: serving_signature() applies.
     def predict(
         self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
     ) -> pd.DataFrame:
-        """Score a frame in the serving schema; returns a frame with ``p_convert``."""
-        return self.score(pd.DataFrame(model_input))
-
-    def score(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """Calibrated P(convert) per row, indexed like ``frame``; override to extend."""
+        """Calibrated P(convert) per row of a frame in the serving schema, indexed like it,
+        as a frame with one column ``p_convert``."""
+        frame = pd.DataFrame(model_input)
         return pd.DataFrame(
             {OUTPUT_COLUMN: self.model.predict_conversion(frame)}, index=frame.index
         )
+
+
+def unpickle_artifact(context: Any, key: str) -> Any:
+    """The object a pyfunc logged as the pickle artifact ``key`` (its ``load_context``)."""
+    with open(context.artifacts[key], "rb") as fh:
+        # Our own artifact, written when the model was logged; loading it is as trusted as
+        # loading any MLflow model.
+        return pickle.load(fh)  # noqa: S301
 
 
 def serving_signature(model: ConversionModel) -> ModelSignature:
@@ -85,15 +88,16 @@ def to_serving_frame(X: pd.DataFrame, model: ConversionModel) -> pd.DataFrame:
     return pd.DataFrame(out, index=X.index)
 
 
-def pip_requirements() -> list[str]:
-    """Pinned requirements of the logged model, from the running environment."""
-    return [f"{name}=={metadata.version(name)}" for name in RUNTIME_PACKAGES]
+def pip_requirements(*extra: str) -> list[str]:
+    """Pinned requirements of the logged model (``RUNTIME_PACKAGES`` and ``extra``), from
+    the running environment."""
+    return [f"{name}=={metadata.version(name)}" for name in (*RUNTIME_PACKAGES, *extra)]
 
 
-def code_paths() -> list[str]:
+def code_paths(packages: tuple[str, ...] = CODE_PACKAGES) -> list[str]:
     """Directories of the first-party packages the pickle refers to."""
     root = Path(__file__).resolve().parents[1]
-    return [str(root / pkg) for pkg in CODE_PACKAGES if (root / pkg / "__init__.py").exists()]
+    return [str(root / pkg) for pkg in packages if (root / pkg / "__init__.py").exists()]
 
 
 def log_conversion_model(
@@ -101,7 +105,6 @@ def log_conversion_model(
     input_example: pd.DataFrame,
     *,
     name: str = "model",
-    python_model: ConversionPyfunc | None = None,
 ) -> ModelInfo:
     """Log the fitted model as a pyfunc in the active MLflow run.
 
@@ -110,8 +113,6 @@ def log_conversion_model(
         input_example: A few rows in the serving schema (no PII; see
             :func:`to_serving_frame`).
         name: Name of the logged model within the run.
-        python_model: Pyfunc instance to log (a subclass extends scoring); default
-            :class:`ConversionPyfunc`.
 
     Returns:
         MLflow's model info (``model_uri`` loads it).
@@ -121,7 +122,7 @@ def log_conversion_model(
         path.write_bytes(pickle.dumps(model))
         return mlflow.pyfunc.log_model(
             name=name,
-            python_model=python_model or ConversionPyfunc(),
+            python_model=ConversionPyfunc(),
             artifacts={ARTIFACT_KEY: str(path)},
             signature=serving_signature(model),
             input_example=input_example,

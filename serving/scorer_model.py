@@ -30,7 +30,13 @@ from mlflow.pyfunc import PythonModel
 from mlflow.tracking import MlflowClient
 from mlflow.types import ColSpec, ParamSchema, ParamSpec, Schema, TensorSpec
 
-from models.pyfunc import pip_requirements, serving_signature, to_serving_frame
+from models.pyfunc import (
+    code_paths,
+    pip_requirements,
+    serving_signature,
+    to_serving_frame,
+    unpickle_artifact,
+)
 from models.store import MLFLOW_NOT_FOUND_CODES
 from serving.run_config import default_scorer_name, default_scorer_uri
 from serving.scorer import LeadScorer
@@ -38,6 +44,7 @@ from serving.scorer_artifact import ARTIFACT_KEY, REGISTRY_URI
 from serving.scorer_types import OUTPUT_COLUMNS
 
 CODE_PACKAGES = ("models", "features", "rules", "serving")
+"""First-party packages copied next to the model so it loads without leadscore."""
 _TEXT_INPUTS = ("stage", "grade", "top_rules")
 _OUTPUT_TYPES = {
     "final_score": "double",
@@ -52,9 +59,7 @@ class LeadScorerPyfunc(PythonModel):
 
     def load_context(self, context: Any) -> None:
         """Unpickle the scorer from the logged artifact."""
-        with open(context.artifacts[ARTIFACT_KEY], "rb") as fh:
-            # Our own artifact written by log_lead_scorer; as trusted as any MLflow model.
-            self.scorer: LeadScorer = pickle.load(fh)  # noqa: S301
+        self.scorer: LeadScorer = unpickle_artifact(context, ARTIFACT_KEY)
 
     def predict(
         self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
@@ -93,12 +98,6 @@ def to_pyfunc_frame(frame: pd.DataFrame, scorer: LeadScorer) -> pd.DataFrame:
     return out
 
 
-def code_paths() -> list[str]:
-    """First-party packages copied next to the model so it loads without leadscore."""
-    root = Path(__file__).resolve().parents[1]
-    return [str(root / pkg) for pkg in CODE_PACKAGES if (root / pkg / "__init__.py").exists()]
-
-
 def log_lead_scorer(
     scorer: LeadScorer, input_example: pd.DataFrame, *, name: str = "scorer"
 ) -> ModelInfo:
@@ -123,16 +122,10 @@ def log_lead_scorer(
             artifacts={ARTIFACT_KEY: str(path)},
             signature=scorer_signature(scorer),
             input_example=example,
-            pip_requirements=[*pip_requirements(), *_extra_requirements()],
-            code_paths=code_paths(),
+            pip_requirements=pip_requirements("pydantic", "numba", "pyarrow"),
+            code_paths=code_paths(CODE_PACKAGES),
             metadata=scorer.describe(),
         )
-
-
-def _extra_requirements() -> list[str]:
-    from importlib import metadata
-
-    return [f"{name}=={metadata.version(name)}" for name in ("pydantic", "numba", "pyarrow")]
 
 
 @dataclass(frozen=True)
