@@ -25,7 +25,7 @@ and eligibility only (no features), so a plan costs seconds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -181,7 +181,7 @@ class TrainingPlan:
 
     def with_notes(self, notes: list[str]) -> TrainingPlan:
         """The same plan with ``notes`` added (e.g. the feature columns the data offers)."""
-        return _with_notes(self, [*self.notes, *notes])
+        return replace(self, notes=(*self.notes, *notes))
 
     def snapshot_dates(self, part: str) -> list[pd.Timestamp]:
         """The snapshot dates of a slice (``snapshots`` framing)."""
@@ -409,15 +409,8 @@ def make_plan(tables: CrmTables, request: PlanRequest) -> TrainingPlan:
                         f"a quarter of the conversions take longer than {conv['p75']:.0f} "
                         f"days, beyond the {horizon}-day horizon: they count as negatives"
                     )
-                return _with_notes(plan, [*notes, *plan.notes])
+                return replace(plan, notes=(*notes, *plan.notes))
     raise PlanError(_refusal(tables, request, profile, tried))
-
-
-def _with_notes(plan: TrainingPlan, notes: list[str]) -> TrainingPlan:
-    return TrainingPlan(
-        plan.framing, plan.horizon_days, plan.every_days, plan.delay_days, plan.profile,
-        plan.slices, tuple(notes), plan.first_touch,
-    )  # fmt: skip
 
 
 def _refusal(
