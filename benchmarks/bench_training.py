@@ -35,10 +35,10 @@ from benchmarks.harness import BenchResult, measure
 from features.spec import load_feature_spec
 from features.synthetic import DirtConfig, generate_crm
 from models.config import load_train_config
+from models.store import default_tracking_uri
 from models.tracking import (
     RunContext,
     artifact_location_for,
-    default_tracking_uri,
     ensure_experiment,
 )
 from pipelines.training_data import snapshot_slices, train_on_slices

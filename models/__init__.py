@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from models.evaluation import TestEvaluation, evaluate_test_slice  # noqa: F401
     from models.pyfunc import ConversionPyfunc, log_conversion_model, to_serving_frame  # noqa: F401
     from models.registry import PromotionDecision, register_and_promote  # noqa: F401
-    from models.tracking import RunContext, default_tracking_uri, log_training_run  # noqa: F401
+    from models.store import default_tracking_uri  # noqa: F401
+    from models.tracking import RunContext, log_training_run  # noqa: F401
     from models.train import TrainResult, train_and_register  # noqa: F401
 
 _LAZY = lazy_names(__file__)

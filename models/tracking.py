@@ -30,10 +30,7 @@ from models.config import TrainConfig
 from models.estimator import ConversionModel
 from models.evaluation import TestEvaluation, write_plots
 from models.pyfunc import log_conversion_model
-from models.store import MLFLOW_NOT_FOUND_CODES as MLFLOW_NOT_FOUND_CODES  # re-exported
 from models.store import artifact_location_for as artifact_location_for
-from models.store import default_tracking_uri as default_tracking_uri
-from models.store import existing_tracking_uri as existing_tracking_uri
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,11 @@
 The Prefect flow and the ``leadscore train`` CLI load data, build features, run the
 leakage guard and the split, then call :func:`train_and_register` with the feature
 matrices. Splits: :func:`models.splits.split_by_time` when the data has snapshot times,
-:func:`split_random_stratified` otherwise.
+:func:`models.splits.split_random_stratified` otherwise.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,18 +25,15 @@ from models.metrics import evaluate
 from models.pyfunc import OUTPUT_COLUMN, to_serving_frame
 from models.registry import PromotionDecision, register_and_promote
 from models.search import SearchResult, random_search
-from models.splits import split_random_stratified
+from models.store import default_tracking_uri
 from models.tracking import (
     RunContext,
-    default_tracking_uri,
     frame_fingerprint,
     log_frame,
     log_training_run,
 )
 
-__all__ = ["TrainResult", "model_from_config", "split_random_stratified", "train_and_register"]
-
-log = logging.getLogger(__name__)
+__all__ = ["TrainResult", "model_from_config", "train_and_register"]
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ def publish(
     """
     from features.ingest import InputError
     from features.ingest.load import ingest
-    from models.tracking import default_tracking_uri
+    from models.store import default_tracking_uri
     from rules import RulebookError, load_rulebook
     from serving.batch import utc_as_of
     from serving.eligibility import validation_rejects

@@ -10,13 +10,7 @@
 from __future__ import annotations
 
 from features.ingest.mapping_apply import apply_mapping
-from features.ingest.mapping_config import (
-    ColumnMapping,
-    ColumnSpec,
-    RowFilter,
-    Source,
-    TableMapping,
-)
+from features.ingest.mapping_config import ColumnMapping
 from features.ingest.mapping_load import (
     MAPPINGS_DIR,
     load_mapping,
@@ -28,10 +22,6 @@ from features.ingest.sources import read_source
 __all__ = [
     "MAPPINGS_DIR",
     "ColumnMapping",
-    "ColumnSpec",
-    "RowFilter",
-    "Source",
-    "TableMapping",
     "apply_mapping",
     "load_mapping",
     "mapping_json_schema",

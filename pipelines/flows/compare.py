@@ -16,7 +16,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from features.ingest.validation import ValidationReport
-from models.tracking import existing_tracking_uri
+from models.store import existing_tracking_uri
 from pipelines.flows.common import io_task, load, step, validate_crm
 from serving.compare import compare_validated, publish_report
 from serving.report import ComparisonReport

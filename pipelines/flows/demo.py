@@ -20,7 +20,7 @@ from features.files import atomic_write_text
 from features.ingest.validation import ValidationReport
 from features.synthetic import GENERATOR_VERSION, generate_crm, write_crm
 from features.training_set import next_run_as_of
-from models.tracking import default_tracking_uri
+from models.store import default_tracking_uri
 from pipelines.flows.common import validate_crm
 from pipelines.flows.compare import compare_flow
 from pipelines.flows.ingest import write_validation

@@ -22,7 +22,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from features.ingest.validation import ValidationReport
-from models.tracking import existing_tracking_uri
+from models.store import existing_tracking_uri
 from pipelines.flows.common import io_task, load, step, validate_crm
 from serving.batch import run_batch, utc_as_of
 from serving.batch_summary import BatchSummary, format_summary

@@ -25,7 +25,7 @@ from features.plan import TrainingPlan, make_plan, spec_for_data
 from features.spec import FeatureSpec, load_feature_spec
 from models import RunContext, TrainResult
 from models.config import TrainConfig, load_yaml_settings
-from models.tracking import default_tracking_uri
+from models.store import default_tracking_uri
 from pipelines.console import console
 from pipelines.flows.common import step, validate_crm
 from pipelines.plan_slices import plan_request, plan_slices
@@ -40,7 +40,6 @@ from rules import Rulebook, load_rulebook
 from serving.blend import BlendConfig
 from serving.explain.global_views import shap_views
 from serving.run_config import (
-    DEFAULT_RULEBOOK,
     RunConfig,
     choose_rulebook,
     resolve_train_config,
@@ -48,7 +47,7 @@ from serving.run_config import (
 )
 from serving.scorer_training import ScorerRegistration, build_and_register_scorer
 
-__all__ = ["DEFAULT_RULEBOOK", "plan_request", "train_flow"]
+__all__ = ["train_flow"]
 
 
 @task(name="plan-training", cache_policy=NO_CACHE)

@@ -18,9 +18,9 @@ from features.synthetic import generate_crm, write_crm
 from models.config import load_train_config
 from models.evaluation import evaluate_test_slice
 from models.train import model_from_config
-from pipelines.flows.train import DEFAULT_RULEBOOK, plan_request
-from pipelines.plan_slices import plan_slices
+from pipelines.plan_slices import plan_request, plan_slices
 from rules import load_rulebook
+from serving.run_config import DEFAULT_RULEBOOK
 
 
 @pytest.fixture(scope="module")

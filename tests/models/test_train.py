@@ -13,11 +13,11 @@ from sklearn.metrics import roc_auc_score
 
 from models.config import LightGBMParams, QualityGates, TrainConfig
 from models.pyfunc import to_serving_frame
+from models.store import default_tracking_uri
 from models.tracking import (
     RunContext,
     artifact_location_for,
     check_no_pii,
-    default_tracking_uri,
 )
 from models.train import train_and_register
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from models.tracking import existing_tracking_uri
+from models.store import existing_tracking_uri
 from pipelines.cli import app
 
 MODEL = "models:/leadscore-conversion-scorer@champion"
