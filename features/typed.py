@@ -1,8 +1,7 @@
 """The model matrix of a flat table under the type decisions of :mod:`features.infer`.
 
-:func:`typed_columns` gives one column per used table column (dates as timestamps, for the
-leakage guard); :func:`typed_features` gives the model matrix (dates as numbers). Both
-apply decisions learned once, so a new table is typed exactly like the training table.
+:func:`typed_features` gives the model matrix (dates as numbers). It applies decisions
+learned once, so a new table is typed exactly like the training table.
 """
 
 from __future__ import annotations
@@ -42,30 +41,6 @@ def _check_columns(frame: pd.DataFrame, types: TableTypes) -> list[ColumnType]:
     if missing:
         raise ValueError(f"the table lacks column(s) {missing} that the model uses; add them")
     return used
-
-
-def typed_columns(frame: pd.DataFrame, types: TableTypes) -> pd.DataFrame:
-    """Every used column of ``frame`` under its decision, named as in the table.
-
-    Dates stay timestamps here (for the leakage guard's "after the cut-off" check);
-    :func:`typed_features` turns them into numbers.
-
-    Args:
-        frame: A table with (at least) the used columns of ``types``.
-        types: Decisions from :func:`infer_table_types` (on this or a training table).
-
-    Returns:
-        Float64, ``category`` and UTC datetime columns, same index as ``frame``; unknown
-        category levels and unreadable values are missing.
-
-    Raises:
-        ValueError: ``frame`` lacks a column that ``types`` uses.
-    """
-    out = {
-        col.name: _typed_values(frame[col.name], blank_mask(frame[col.name], types.blanks), col)
-        for col in _check_columns(frame, types)
-    }
-    return pd.DataFrame(out, index=frame.index)
 
 
 def typed_features(
