@@ -11,10 +11,11 @@ many of each group converted.
 
 ``python -m benchmarks.bot_filter --seeds 0 1 2 [--contacts N] [--rulebook R]`` generates
 a CRM per seed and scores it with and without filtering, side by side in one process
-(:mod:`benchmarks.bot_scoring`): rules AUC, model AUC and MQL precision, their mean and
-seed-to-seed spread. With ``--planting`` it prints only how the generator's bots and
-people's e-mail engagement look on each seed's CRM (reach, share of clicks, clicks per
-contact by propensity quintile).
+(:mod:`benchmarks.bot_scoring`): rules AUC, model AUC and MQL precision, per seed DeLong's
+test of the paired AUCs, and over the seeds the mean paired gain, a sign test and a paired
+t-test; ``--out FILE`` also writes that JSON (after every seed). With ``--planting`` it
+prints only how the generator's bots and people's e-mail engagement look on each seed's
+CRM (reach, share of clicks, clicks per contact by propensity quintile).
 """
 
 from __future__ import annotations
@@ -121,6 +122,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=None)
     parser.add_argument("--contacts", type=int, default=20_000)
     parser.add_argument("--planting", action="store_true")
+    parser.add_argument("--out", type=Path, default=None, help="also write the --seeds JSON here")
     args = parser.parse_args()
     if args.seeds is not None and args.planting:
         from benchmarks.bot_scoring import planting_figures
@@ -133,7 +135,8 @@ def main() -> None:
         from serving.run_config import DEFAULT_RULEBOOK
 
         book = args.rulebook or DEFAULT_RULEBOOK
-        print(json.dumps(compare_seeds(args.seeds, args.contacts, book), indent=2))  # noqa: T201
+        result = compare_seeds(args.seeds, args.contacts, book, out=args.out)
+        print(json.dumps(result, indent=2))  # noqa: T201
         return
     if args.folder is None:
         parser.error("give a CRM folder, or --seeds to generate CRMs")
