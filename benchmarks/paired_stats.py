@@ -60,9 +60,11 @@ def delong_covariance(y: Any, *scores: Any) -> tuple[np.ndarray, np.ndarray]:
             has another length than ``y``.
     """
     labels = np.asarray(y).astype(int).ravel()
-    matrix = np.vstack([np.asarray(s, dtype=float).ravel() for s in scores])
-    if matrix.shape[1] != labels.size:
-        raise ValueError(f"scores have {matrix.shape[1]} rows, labels {labels.size}")
+    rows = [np.asarray(s, dtype=float).ravel() for s in scores]
+    if any(row.size != labels.size for row in rows):
+        sizes = ", ".join(str(row.size) for row in rows)
+        raise ValueError(f"score arrays have {sizes} rows, the labels {labels.size}")
+    matrix = np.vstack(rows)
     m, n = int((labels == 1).sum()), int((labels == 0).sum())
     if min(m, n) < 2 or m + n != labels.size:
         raise ValueError(f"need 0/1 labels with two rows or more per class (got {m} and {n})")
