@@ -88,13 +88,13 @@ def to_serving_frame(X: pd.DataFrame, model: ConversionModel) -> pd.DataFrame:
     return pd.DataFrame(out, index=X.index)
 
 
-def pip_requirements(*extra: str) -> list[str]:
-    """Pinned requirements of the logged model (``RUNTIME_PACKAGES`` and ``extra``), from
+def _pip_requirements(extra: tuple[str, ...]) -> list[str]:
+    """Pinned requirements of a logged model (``RUNTIME_PACKAGES`` and ``extra``), from
     the running environment."""
     return [f"{name}=={metadata.version(name)}" for name in (*RUNTIME_PACKAGES, *extra)]
 
 
-def code_paths(packages: tuple[str, ...] = CODE_PACKAGES) -> list[str]:
+def _code_paths(packages: tuple[str, ...]) -> list[str]:
     """Directories of the first-party packages the pickle refers to."""
     root = Path(__file__).resolve().parents[1]
     return [str(root / pkg) for pkg in packages if (root / pkg / "__init__.py").exists()]
@@ -117,15 +117,58 @@ def log_conversion_model(
     Returns:
         MLflow's model info (``model_uri`` loads it).
     """
+    return log_pickled_pyfunc(
+        model,
+        ConversionPyfunc(),
+        ARTIFACT_KEY,
+        name=name,
+        signature=serving_signature(model),
+        input_example=input_example,
+        packages=CODE_PACKAGES,
+    )
+
+
+def log_pickled_pyfunc(
+    obj: Any,
+    python_model: PythonModel,
+    artifact_key: str,
+    *,
+    name: str,
+    signature: ModelSignature,
+    input_example: pd.DataFrame,
+    packages: tuple[str, ...],
+    requirements: tuple[str, ...] = (),
+    metadata: dict[str, Any] | None = None,
+) -> ModelInfo:
+    """Log ``python_model`` in the active MLflow run with ``obj`` pickled as its artifact
+    ``artifact_key`` (what its ``load_context`` reads back with :func:`unpickle_artifact`).
+
+    Args:
+        obj: What the pyfunc wraps (the fitted model, the scorer).
+        python_model: The pyfunc instance.
+        artifact_key: Name of the pickle among the model's artifacts (``<key>.pkl``).
+        name: Name of the logged model within the run.
+        signature: Input and output schema.
+        input_example: A few rows in the input schema (no PII).
+        packages: First-party packages copied next to the model so it loads without
+            leadscore installed.
+        requirements: Third-party packages the pickle needs besides ``RUNTIME_PACKAGES``,
+            pinned to the running versions.
+        metadata: Stored in the logged model's ``MLmodel`` file.
+
+    Returns:
+        MLflow's model info (``model_uri`` loads it).
+    """
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "conversion_model.pkl"
-        path.write_bytes(pickle.dumps(model))
+        path = Path(tmp) / f"{artifact_key}.pkl"
+        path.write_bytes(pickle.dumps(obj))
         return mlflow.pyfunc.log_model(
             name=name,
-            python_model=ConversionPyfunc(),
-            artifacts={ARTIFACT_KEY: str(path)},
-            signature=serving_signature(model),
+            python_model=python_model,
+            artifacts={artifact_key: str(path)},
+            signature=signature,
             input_example=input_example,
-            pip_requirements=pip_requirements(),
-            code_paths=code_paths(),
+            pip_requirements=_pip_requirements(requirements),
+            code_paths=_code_paths(packages),
+            metadata=metadata,
         )

@@ -15,9 +15,7 @@ calibration, weights, tier cut-offs).
 from __future__ import annotations
 
 import pickle
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import mlflow
@@ -31,8 +29,7 @@ from mlflow.tracking import MlflowClient
 from mlflow.types import ColSpec, ParamSchema, ParamSpec, Schema, TensorSpec
 
 from models.pyfunc import (
-    code_paths,
-    pip_requirements,
+    log_pickled_pyfunc,
     serving_signature,
     to_serving_frame,
     unpickle_artifact,
@@ -113,19 +110,17 @@ def log_lead_scorer(
         MLflow's model info.
     """
     example = input_example.assign(contact_id=[f"example-{i}" for i in range(len(input_example))])
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "lead_scorer.pkl"
-        path.write_bytes(pickle.dumps(scorer))
-        return mlflow.pyfunc.log_model(
-            name=name,
-            python_model=LeadScorerPyfunc(),
-            artifacts={ARTIFACT_KEY: str(path)},
-            signature=scorer_signature(scorer),
-            input_example=example,
-            pip_requirements=pip_requirements("pydantic", "numba", "pyarrow"),
-            code_paths=code_paths(CODE_PACKAGES),
-            metadata=scorer.describe(),
-        )
+    return log_pickled_pyfunc(
+        scorer,
+        LeadScorerPyfunc(),
+        ARTIFACT_KEY,
+        name=name,
+        signature=scorer_signature(scorer),
+        input_example=example,
+        packages=CODE_PACKAGES,
+        requirements=("pydantic", "numba", "pyarrow"),
+        metadata=scorer.describe(),
+    )
 
 
 @dataclass(frozen=True)
