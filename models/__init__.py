@@ -16,8 +16,6 @@ from models.estimator import ConversionModel
 from models.metrics import decile_table, ece, evaluate, precision_recall_at_k, segment_metrics
 from models.splits import Split, split_by_time, split_random_stratified
 
-# from models.leakage import ...  (the leakage guard; added by its owner)
-
 if TYPE_CHECKING:
     from models.evaluation import TestEvaluation, evaluate_test_slice  # noqa: F401
     from models.pyfunc import ConversionPyfunc, log_conversion_model, to_serving_frame  # noqa: F401

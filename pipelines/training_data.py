@@ -58,7 +58,7 @@ class Slices:
     valid: TrainingSet
     test: TrainingSet
     leakage: LeakageReport
-    kind: str  # "snapshots" or "flat"
+    kind: str  # "snapshots", "first_touch" or "flat"
     manual_score_test: np.ndarray | None
     segments_test: pd.DataFrame | None
     fingerprint: dict[str, Any] = field(default_factory=dict)
