@@ -62,9 +62,9 @@ def publish(
     Prints, on the current data: leads changing stage (lead / MQL / SQL, both ways), MQL
     and SQL counts before and after, and the backtest (how many of the new MQL/SQL leads
     converted, on history). After confirmation (--yes for jobs) it records the version in
-    the sink (text, checksum, who, when) and re-scores every lead with it, in one
-    transaction. With nothing published yet, the preview compares with the scorer's own
-    rulebook.
+    the sink (text, checksum, who, when) and re-scores every lead with it and the --model
+    scorer's model and blend, in one transaction. With nothing published yet, the preview
+    compares with the scorer's own rulebook.
     """
     from features.ingest import InputError
     from features.ingest.load import ingest
