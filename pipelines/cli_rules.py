@@ -23,10 +23,12 @@ rules_app = typer.Typer(
 RulebookOpt = Annotated[
     Path, typer.Option(help="Rulebook YAML (e.g. rules/rulebooks/default.yaml).")
 ]
-AsOfOpt = Annotated[
+AsOfNowOpt = Annotated[
     str | None,
     typer.Option(help="Score as of YYYY-MM-DD[THH:MM] UTC (default: now)."),
 ]
+"""``--as-of`` of the rulebook alone: unset means now, not today at 00:00 UTC as for the
+scorer (:data:`pipelines.cli_options.AsOfOpt`)."""
 
 
 @rules_app.command("check")
@@ -126,7 +128,7 @@ def score(
     rulebook: RulebookOpt,
     out: Annotated[Path, typer.Option(help="Output file (.csv or .parquet).")],
     mapping: MappingOpt = None,
-    as_of: AsOfOpt = None,
+    as_of: AsOfNowOpt = None,
     breakdown: Annotated[
         Path | None, typer.Option(help="Also write the per-rule breakdown here.")
     ] = None,
@@ -191,7 +193,7 @@ def explain(
     data: DataOpt,
     rulebook: RulebookOpt,
     mapping: MappingOpt = None,
-    as_of: AsOfOpt = None,
+    as_of: AsOfNowOpt = None,
     bots: BotsOpt = None,
 ) -> None:
     """Why does this lead have its points? Every rule that fired, before and after decay/caps."""
