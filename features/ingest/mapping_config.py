@@ -30,10 +30,11 @@ the YAML file is :mod:`features.ingest.mapping_load`.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -66,6 +67,12 @@ def _match_strings(values: Any, what: str) -> Any:
             )
         out.append(str(value) if isinstance(value, int | float) else value)
     return out
+
+
+NullValues = Annotated[
+    tuple[str, ...], BeforeValidator(lambda values: _match_strings(values, "null value"))
+]
+"""Strings that mean missing, as text (:func:`_match_strings`)."""
 
 
 def _or_file_name(schema: dict[str, Any]) -> None:
@@ -136,7 +143,7 @@ class ColumnSpec(_Frozen):
         description="Value for non-missing source values not in value_map "
         "(unset: keep them raw so validation reports them).",
     )
-    null_values: tuple[str, ...] = Field(default=(), description="Extra strings meaning missing.")
+    null_values: NullValues = Field(default=(), description="Extra strings meaning missing.")
     datetime_format: str | None = Field(
         default=None, description="strptime format, or 'iso' (the default for datetime columns)."
     )
@@ -159,11 +166,6 @@ class ColumnSpec(_Frozen):
             keys = _match_strings(list(value), "value_map key")
             return dict(zip(keys, value.values(), strict=True))
         return value
-
-    @field_validator("null_values", mode="before")
-    @classmethod
-    def _nulls_as_strings(cls, value: Any) -> Any:
-        return _match_strings(value, "null value")
 
 
 class RowFilter(_Frozen):
@@ -262,19 +264,12 @@ class ColumnMapping(_Frozen):
 
     version: Literal[1] = 1
     description: str = ""
-    null_values: tuple[str, ...] = Field(
-        default=(), description="Strings meaning missing, everywhere."
-    )
+    null_values: NullValues = Field(default=(), description="Strings meaning missing, everywhere.")
     accounts: TableMapping | None = None
     contacts: TableMapping | None = None
     activities: TableMapping | None = None
     outcomes: TableMapping | None = None
     _origin: str = PrivateAttr("<mapping>")
-
-    @field_validator("null_values", mode="before")
-    @classmethod
-    def _nulls_as_strings(cls, value: Any) -> Any:
-        return _match_strings(value, "null value")
 
     @model_validator(mode="after")
     def _check_against_schema(self) -> ColumnMapping:
