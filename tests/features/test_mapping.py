@@ -361,6 +361,20 @@ def test_unquoted_yes_no_in_a_value_map_is_refused_with_a_hint(tmp_path):
         load_mapping(path)
 
 
+@pytest.mark.parametrize(
+    ("top", "column"),
+    [
+        ("null_values: [Select, No]", "dne"),  # the mapping's null values
+        ("", "{source: dne, null_values: [Yes]}"),  # one column's
+    ],
+)
+def test_unquoted_yes_no_among_null_values_is_refused_with_a_hint(tmp_path, top, column):
+    columns = f"contact_id: id, created_at: c, do_not_email: {column}"
+    path = _yaml(tmp_path, f"{top}\ncontacts: {{source: leads.csv, columns: {{{columns}}}}}\n")
+    with pytest.raises(InputError, match=r"null value (True|False) is a YAML boolean.*quote it"):
+        load_mapping(path)
+
+
 def test_invalid_yaml_names_the_line(tmp_path):
     path = _yaml(tmp_path, "contacts:\n  source: [leads.csv\n  columns: {}\n")
     with pytest.raises(InputError, match=r"mapping bad\.yaml: invalid YAML at line \d+"):
