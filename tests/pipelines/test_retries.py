@@ -32,6 +32,7 @@ def test_which_errors_are_worth_another_attempt(error: BaseException, transient:
 
 
 @pytest.mark.prefect
+@pytest.mark.slow  # the session's Prefect test harness starts a server (~10 s)
 def test_a_task_retries_a_transient_error_but_not_a_wrong_input(prefect_harness: None) -> None:
     from prefect import flow, task
 

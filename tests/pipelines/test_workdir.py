@@ -33,6 +33,7 @@ def test_a_workdir_with_a_store_gives_its_uri(tmp_path: Path, mlflow_store) -> N
 
 
 @pytest.mark.prefect
+@pytest.mark.slow  # the session's Prefect test harness starts a server (~10 s)
 @pytest.mark.parametrize("flow_name", ["score", "compare"])
 def test_score_and_compare_flows_refuse_a_workdir_without_a_store(
     prefect_harness: None, tmp_path: Path, flow_name: str
