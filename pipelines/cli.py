@@ -30,6 +30,7 @@ from pipelines.cli_options import (
     TrackingUriOpt,
     WorkdirOpt,
     path_text,
+    settings_file,
 )
 from pipelines.console import EXIT_DATA_ERROR, console, fail, setup_logging, user_errors
 
@@ -222,25 +223,17 @@ def train(
     workdir: WorkdirOpt = DEFAULT_WORKDIR,
     mapping: MappingOpt = None,
     config: Annotated[
-        Path | None,
-        typer.Option(
-            exists=True, dir_okay=False, help="Training config YAML (models/config_default.yaml)."
-        ),
+        Path | None, settings_file("Training config YAML (models/config_default.yaml).")
     ] = None,
     spec: Annotated[
-        Path | None,
-        typer.Option(
-            exists=True, dir_okay=False, help="Feature spec YAML (features/spec_default.yaml)."
-        ),
+        Path | None, settings_file("Feature spec YAML (features/spec_default.yaml).")
     ] = None,
     rulebook: Annotated[
         Path | None,
-        typer.Option(
-            exists=True,
-            dir_okay=False,
-            help="Manual rulebook the scorer applies beside the model (default: "
+        settings_file(
+            "Manual rulebook the scorer applies beside the model (default: "
             "rules/rulebooks/default.yaml for canonical CRM tables; with --mapping, the empty "
-            "rulebook: manual score 0).",
+            "rulebook: manual score 0)."
         ),
     ] = None,
     tracking_uri: TrackingUriOpt = None,
@@ -280,11 +273,9 @@ def train(
     ] = False,
     blend: Annotated[
         Path | None,
-        typer.Option(
-            exists=True,
-            dir_okay=False,
-            help="Blend settings YAML: manual weight (pinned or bounds), tier capacity "
-            "(default: the weight fitted on the validation slice, A/B/C 500/1500/4000 a week).",
+        settings_file(
+            "Blend settings YAML: manual weight (pinned or bounds), tier capacity "
+            "(default: the weight fitted on the validation slice, A/B/C 500/1500/4000 a week)."
         ),
     ] = None,
     bots: BotsOpt = None,

@@ -7,7 +7,7 @@ Each alias carries its type and help text; a command sets only the default (``= 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -39,14 +39,18 @@ AsOfOpt = Annotated[
 PrefixOpt = Annotated[str, typer.Option(help="Database table-name prefix.")]
 SepOpt = Annotated[str | None, typer.Option(help="CSV delimiter (default: sniffed).")]
 EncodingOpt = Annotated[str, typer.Option(help="Text encoding of CSV files.")]
+
+
+def settings_file(help_text: str) -> Any:
+    """A ``typer.Option`` naming an existing settings file (a folder is refused)."""
+    return typer.Option(exists=True, dir_okay=False, help=help_text)
+
+
 BotsOpt = Annotated[
     Path | None,
-    typer.Option(
-        "--bots",
-        exists=True,
-        dir_okay=False,
-        help="Bot filter settings YAML: the changes to features/bots/default.yaml "
-        "(enabled: false turns the filter off).",
+    settings_file(
+        "Bot filter settings YAML: the changes to features/bots/default.yaml "
+        "(enabled: false turns the filter off)."
     ),
 ]
 """``--bots``: the bot filter's settings file (default: the packaged settings)."""
