@@ -590,8 +590,13 @@ def demo(
     workdir: Annotated[
         Path, typer.Option(help="Where the demo writes everything.")
     ] = DEFAULT_WORKDIR,
-    contacts: Annotated[int, typer.Option(min=1_000, help="Synthetic contacts.")] = 20_000,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+    contacts: Annotated[
+        int | None,
+        typer.Option(min=1_000, help="Synthetic contacts (default: the demo flow's)."),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Random seed (default: the demo flow's).")
+    ] = None,
 ) -> None:
     """Run the end-to-end demo on a synthetic CRM under Prefect.
 
@@ -600,7 +605,8 @@ def demo(
     """
     from pipelines.flows.demo import demo_flow
 
-    summary = demo_flow(workdir=str(workdir), contacts=contacts, seed=seed)
+    given = {"contacts": contacts, "seed": seed}  # the flow's own defaults for the rest
+    summary = demo_flow(workdir=str(workdir), **{k: v for k, v in given.items() if v is not None})
     console.print(summary, highlight=False)
 
 

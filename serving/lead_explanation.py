@@ -35,6 +35,9 @@ from serving.reasons import CONTRIBUTION_UNIT, reasons_json, shap_contributions
 from serving.scorer import LeadScorer
 from serving.scorer_artifact import read_registered_scorer
 
+FACTORS_SHOWN = 5
+"""Model factors an explanation shows per direction when not told otherwise."""
+
 
 @dataclass(frozen=True)
 class LeadExplanation:
@@ -64,7 +67,11 @@ class LeadExplanation:
 
 
 def explain_contact(
-    scorer: LeadScorer, tables: CrmTables, as_of: str | pd.Timestamp, contact_id: str, k: int = 5
+    scorer: LeadScorer,
+    tables: CrmTables,
+    as_of: str | pd.Timestamp,
+    contact_id: str,
+    k: int = FACTORS_SHOWN,
 ) -> LeadExplanation:
     """Score the tables as of ``as_of`` and explain ``contact_id``.
 
@@ -171,7 +178,7 @@ def explain_lead(
     as_of: str | None = None,
     mapping: str | None = None,
     tracking_uri: str | None = None,
-    k: int = 5,
+    k: int = FACTORS_SHOWN,
 ) -> str:
     """Explain one lead's score: model factors and rules, as text for the terminal.
 

@@ -28,6 +28,7 @@ from serving.batch import run_batch, utc_as_of
 from serving.batch_summary import BatchSummary, format_summary
 from serving.publish import with_published_rulebook
 from serving.scorer_model import LoadedScorer
+from serving.sinks import DEFAULT_TABLE_PREFIX
 
 
 @io_task("read-published-rulebook")
@@ -102,7 +103,7 @@ def score_flow(
     mapping: str | None = None,
     tracking_uri: str | None = None,
     workdir: str = "work",
-    table_prefix: str = "leadscore_",
+    table_prefix: str = DEFAULT_TABLE_PREFIX,
     engine: Literal["local", "spark"] = "local",
     spark_config: str | None = None,
     bots_path: str | None = None,

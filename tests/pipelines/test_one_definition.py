@@ -1,0 +1,64 @@
+"""Entry points (command line, flows, prefect.yaml, notebooks, Makefile) repeat no default.
+
+Each value below has one owner; every entry point reads it from there (or passes nothing and
+lets the owner's default apply), so the value's text appears in no entry point.
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ENTRY_POINTS = sorted(
+    [
+        *(ROOT / "pipelines").rglob("*.py"),
+        ROOT / "prefect.yaml",
+        ROOT / "Makefile",
+        *(ROOT / "notebooks").glob("*.ipynb"),
+    ]
+)
+# value's text -> its one owner (an entry point may hold it only if it is the owner)
+OWNED = {
+    "2026-09-30": "features/synthetic/generate.py",  # the synthetic history's end
+    "20_000": "pipelines/flows/demo.py",  # the demo's contacts
+    "20000": "pipelines/flows/demo.py",
+    "capacity_k": "serving/report",  # the report's capacity in leads; training has none
+    ", 90": "models/config_default.yaml",  # a horizon typed as an argument
+}
+
+
+@pytest.mark.parametrize("text", sorted(OWNED))
+def test_no_entry_point_repeats_an_owned_default(text: str) -> None:
+    owner = OWNED[text]
+    holders = [
+        str(p.relative_to(ROOT))
+        for p in ENTRY_POINTS
+        if not str(p.relative_to(ROOT)).startswith(owner) and text in p.read_text()
+    ]
+    assert holders == [], f"{text!r} repeated outside {owner}: {holders}"
+
+
+def test_the_demo_command_and_deployment_use_the_demo_flows_defaults() -> None:
+    import yaml
+
+    from pipelines.cli import demo
+    from pipelines.flows.demo import demo_flow
+
+    flow_defaults = inspect.signature(demo_flow.fn).parameters
+    assert flow_defaults["contacts"].default == 20_000  # the one definition
+    cli = inspect.signature(demo).parameters
+    assert cli["contacts"].default is None and cli["seed"].default is None
+    deployments = yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"]
+    (deployment,) = [d for d in deployments if d["name"] == "demo"]
+    assert not {"contacts", "seed"} & set(deployment["parameters"])
+
+
+def test_the_score_flows_table_prefix_is_the_sinks() -> None:
+    from pipelines.flows.score import score_flow
+    from serving.sinks import DEFAULT_TABLE_PREFIX
+
+    default = inspect.signature(score_flow.fn).parameters["table_prefix"].default
+    assert default is DEFAULT_TABLE_PREFIX
