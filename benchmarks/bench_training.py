@@ -43,6 +43,8 @@ from models.tracking import (
 )
 from pipelines.training_data import snapshot_slices, train_on_slices
 from rules import load_rulebook
+from serving.blend import BlendConfig
+from serving.scorer_training import sales_share_of
 
 SIZES = {"quick": [10_000], "full": [50_000, 500_000]}
 SINGLE_RUN_FROM = 200_000  # a run takes minutes from here on: one repeat
@@ -110,7 +112,14 @@ def _train_once(tables: Any, uri: str, folder: Path, run_no: list[int]) -> dict[
         data_fingerprint=slices.fingerprint,
     )
     with phase_timers(seconds):
-        result = train_on_slices(slices, config, context=context, tracking_uri=uri, workdir=folder)
+        result = train_on_slices(
+            slices,
+            config,
+            k_frac=sales_share_of(slices, BlendConfig(), tables),
+            context=context,
+            tracking_uri=uri,
+            workdir=folder,
+        )
     seconds["rows"] = float(sum(len(getattr(slices, p).y) for p in ("train", "valid", "test")))
     seconds["trees"] = float(result.model.best_iteration_)
     return seconds

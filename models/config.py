@@ -148,7 +148,6 @@ class TrainConfig(BaseModel):
         small_data: LightGBM values for training slices with few rows.
         calibration: ``auto`` picks isotonic or Platt by held-out log loss.
         gates: Promotion quality gates.
-        capacity_k: Fraction of leads sales can work (precision/recall at top k).
         segments: Columns of the segment frame to report metrics per level for.
         search_budget_seconds: Time budget of the optional random search (None: off).
         search_max_trials: Upper bound on search trials (keeps runs reproducible).
@@ -175,10 +174,20 @@ class TrainConfig(BaseModel):
     small_data: SmallData = Field(default_factory=SmallData)
     calibration: Literal["auto", "isotonic", "platt"] = _default("calibration")
     gates: QualityGates = Field(default_factory=QualityGates)
-    capacity_k: float = _default("capacity_k", gt=0, le=1)
     segments: tuple[str, ...] = _default("segments")
     search_budget_seconds: float | None = _default("search_budget_seconds", gt=0)
     search_max_trials: int = _default("search_max_trials", ge=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved(cls, data: object) -> object:
+        if isinstance(data, dict) and "capacity_k" in data:
+            raise ValueError(
+                "capacity_k is no training setting any more: the leads sales can work are the "
+                "blend's tiers (sales_tiers and capacity_share or capacity in the --blend "
+                "file, serving/blend.py); remove capacity_k"
+            )
+        return data
 
     @property
     def registered_scorer_name(self) -> str:

@@ -55,7 +55,7 @@ def evaluate_test_slice(
     manual_score: np.ndarray | None = None,
     segments: pd.DataFrame | None = None,
     by: Sequence[str] = (),
-    k_frac: float = 0.1,
+    k_frac: float,
 ) -> TestEvaluation:
     """Evaluate the calibrated probabilities (and the manual score) on the test slice.
 
@@ -66,7 +66,7 @@ def evaluate_test_slice(
         segments: Segment columns of the same rows, or None.
         by: Segment columns to report; ones absent from ``segments`` are skipped with a
             warning (not every source has company size).
-        k_frac: Sales capacity as a fraction of leads.
+        k_frac: The leads sales can work as a share of the leads (precision/recall at k).
 
     Returns:
         The evaluation.

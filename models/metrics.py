@@ -123,7 +123,7 @@ def precision_recall_at_k(y: np.ndarray, score: np.ndarray, k_frac: float) -> tu
     if not 0 < k_frac <= 1:
         raise ValueError(f"k_frac={k_frac} must be in (0, 1]")
     y = np.asarray(y, dtype=float)
-    k = max(1, math.ceil(k_frac * len(y)))
+    k = max(1, math.ceil(round(k_frac * len(y), 9)))  # 7 / 30 * 30 is 7 leads, not 8
     top = np.argsort(-np.asarray(score, dtype=float), kind="stable")[:k]
     hits = y[top].sum()
     total = y.sum()
@@ -131,7 +131,7 @@ def precision_recall_at_k(y: np.ndarray, score: np.ndarray, k_frac: float) -> tu
 
 
 def evaluate(
-    y: np.ndarray, score: np.ndarray, *, is_probability: bool, k_frac: float = 0.1
+    y: np.ndarray, score: np.ndarray, *, is_probability: bool, k_frac: float
 ) -> dict[str, float]:
     """All headline metrics of one score on one slice.
 
@@ -139,7 +139,8 @@ def evaluate(
         y: 0/1 labels.
         score: Scores; probabilities when ``is_probability``.
         is_probability: Add log loss, Brier score and ECE (10 bins).
-        k_frac: Sales capacity as a fraction of rows for precision/recall at k.
+        k_frac: The leads sales can work as a share of the rows, for precision/recall at
+            k (the blend's :meth:`~serving.blend.BlendConfig.sales_share`).
 
     Returns:
         ``n``, ``base_rate``, ``roc_auc``, ``pr_auc``, ``top_decile_rate``,
@@ -175,7 +176,7 @@ def segment_metrics(
     by: Sequence[str],
     *,
     is_probability: bool,
-    k_frac: float = 0.1,
+    k_frac: float,
 ) -> pd.DataFrame:
     """Metrics per level of each segment column (lead source, region, company size, ...).
 

@@ -212,7 +212,6 @@ def log_training_run(
             "best_iteration": model.best_iteration_,
             "n_features": len(model.feature_names_),
             "horizon_days": config.horizon_days,
-            "capacity_k": config.capacity_k,
             "seed": config.seed,
             **(extra_params or {}),
         }

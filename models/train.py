@@ -89,6 +89,7 @@ def train_and_register(
     y_test: Any,
     *,
     config: TrainConfig,
+    k_frac: float,
     manual_score_test: Any = None,
     segments_test: pd.DataFrame | None = None,
     extra_artifacts: Mapping[str, Any] | None = None,
@@ -107,6 +108,9 @@ def train_and_register(
         y_test: Test labels.
         config: Training config (its small-data LightGBM values apply when ``X_train`` has
             fewer rows than ``config.small_data.rows_below``: what is logged is what ran).
+        k_frac: The leads sales can work as a share of the leads, for precision and recall
+            at k and the champion comparison: the blend's
+            :meth:`~serving.blend.BlendConfig.sales_share` (logged as ``capacity_k``).
         manual_score_test: The manual rulebook's score of the test rows, to compare against.
         segments_test: Segment columns (lead source, region, company size) of the test rows.
         extra_artifacts: Further artifacts to log (see :class:`RunContext`).
@@ -145,7 +149,7 @@ def train_and_register(
         manual_score=manual,
         segments=segments_test,
         by=config.segments,
-        k_frac=config.capacity_k,
+        k_frac=k_frac,
     )
     fingerprint = {
         "train": frame_fingerprint(X_train, y_tr),
@@ -168,7 +172,8 @@ def train_and_register(
         manual_score_test=manual,
         context=context,
         extra_metrics=calib_scores,
-        extra_params={"search_trials": len(search.trials)} if search else None,
+        extra_params={"capacity_k": k_frac}
+        | ({"search_trials": len(search.trials)} if search else {}),
     )
     if search is not None:
         with mlflow.start_run(run_id=run_id):
@@ -182,7 +187,7 @@ def train_and_register(
         config.model_name,
         gate_metrics,
         config.gates,
-        test_slice_scorer=champion_scorer(X_test, y_te, config.capacity_k),
+        test_slice_scorer=champion_scorer(X_test, y_te, k_frac),
         model_uri=info.model_uri,
         tracking_uri=uri,
     )

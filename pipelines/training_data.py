@@ -85,12 +85,15 @@ def train_on_slices(
     slices: Slices,
     config: TrainConfig,
     *,
+    k_frac: float,
     context: RunContext,
     tracking_uri: str | None,
     workdir: Path,
 ) -> TrainResult:
     """Train on ``train``, stop early on ``valid``, evaluate on ``test`` (with its manual
-    score and segments), log the run and gate promotion (:func:`models.train_and_register`)."""
+    score and segments, precision and recall at ``k_frac``: the leads sales can work,
+    :func:`serving.scorer_training.sales_share_of`), log the run and gate promotion
+    (:func:`models.train_and_register`)."""
     return train_and_register(
         slices.X("train"),
         slices.train.y,
@@ -99,6 +102,7 @@ def train_on_slices(
         slices.X("test"),
         slices.test.y,
         config=config,
+        k_frac=k_frac,
         manual_score_test=slices.manual_score_test,
         segments_test=slices.segments_test,
         tracking_uri=tracking_uri,

@@ -24,7 +24,7 @@ Every setting lives in :class:`BlendConfig`; what is learned lives in :class:`Fi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -66,6 +66,11 @@ class BlendConfig(BaseModel):
         min_probability: Instead of a capacity: the lowest conversion probability of each
             tier, best first, e.g. ``{"A": 0.3, "B": 0.1}``.
         bottom_tier: Tier of the leads below every cut-off.
+        sales_tiers: Sales works the best this many tiers (A and B by default). Their
+            cumulative capacity, as a share of the lead flow (:meth:`sales_share`), is *the
+            leads sales can work*: one number for training's precision and recall at k (and
+            the champion comparison), the blend's test metrics and the comparison report's
+            capacity headline and ``captured_at_capacity``. At most the tiers given.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -80,6 +85,15 @@ class BlendConfig(BaseModel):
     capacity_period_days: int = Field(7, ge=1)
     min_probability: dict[str, float] | None = None
     bottom_tier: str = "D"
+    sales_tiers: int = Field(2, ge=1)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """A scorer pickled before a setting existed gets that setting's default."""
+        values = state.get("__dict__", {})
+        for name, info in type(self).model_fields.items():
+            if name not in values and not info.is_required():
+                values[name] = info.get_default(call_default_factory=True)
+        super().__setstate__(state)
 
     @model_validator(mode="before")
     @classmethod
@@ -155,6 +169,22 @@ class BlendConfig(BaseModel):
         if leads_per_period <= 0:
             raise ValueError("tiers from capacity need a lead flow of more than 0 leads")
         return {t: n / leads_per_period for t, n in (self.capacity or {}).items()}
+
+    def sales_share(self, leads_per_period: float) -> float:
+        """The leads sales can work, as a share of the leads scored per period: the
+        cumulative share of the best :attr:`sales_tiers` tiers (A + B by default: 20 %).
+
+        Tiers set by ``min_probability`` hold no capacity: the default tiers' shares
+        (:data:`DEFAULT_CAPACITY_SHARE`) stand in for them.
+
+        Args:
+            leads_per_period: The lead flow (needed only for ``capacity`` in leads).
+        """
+        if self.min_probability is not None:
+            shares = dict(DEFAULT_CAPACITY_SHARE)
+        else:
+            shares = self.shares_of_flow(leads_per_period)
+        return min(1.0, float(sum(list(shares.values())[: self.sales_tiers])))
 
     def weight_grid(self) -> np.ndarray:
         """Manual weights searched by the fit (and plotted): the bounds in ``weight_step``."""

@@ -229,8 +229,8 @@ def comparison_inputs(
             training (:func:`features.training_set.outcome_labels`).
         reference_as_of: A training-period snapshot for the drift section (None: no drift).
         backtest_rulebooks: Other rulebooks (name -> rulebook) to replay over the period.
-        capacity_k: Leads sales can work over the period (default: the blend's cumulative
-            tier capacities, see :func:`capacity_of`).
+        capacity_k: Capacities over the period in leads, the first the leads sales can
+            work (default: the blend's, see :func:`capacity_of`).
         model_version: Shown in the header.
         first_touch: A ``first_touch`` scorer's period (:func:`first_touch_period`): its
             contacts are scored and labelled at their own ``as_of`` instead (``as_of`` is
@@ -323,7 +323,7 @@ def comparison_inputs(
         ),
         model_version=model_version,
         rulebook_version=f"{rulebook.name} v{rulebook.version}",
-        blend=blend_view(scorer.blend, scored, min(k)) if scored["y"].nunique() == 2 else None,
+        blend=blend_view(scorer.blend, scored, k[0]) if scored["y"].nunique() == 2 else None,
         settings=ReportSettings() if scorer.run_config_ is None else scorer.run_config_.report,
     )
 

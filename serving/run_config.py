@@ -129,6 +129,16 @@ class RunConfig(BaseModel):
     tracking_uri: str
     active_share: float | None = Field(default=None, ge=0, le=1)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _stored_before(cls, data: object) -> object:
+        """A run configuration stored before the leads sales can work moved to the blend
+        (``train.capacity_k``) still loads: the blend's tiers define them now."""
+        train = data.get("train") if isinstance(data, dict) else None
+        if isinstance(data, dict) and isinstance(train, dict) and "capacity_k" in train:
+            return {**data, "train": {k: v for k, v in train.items() if k != "capacity_k"}}
+        return data
+
     @model_validator(mode="after")
     def _check(self) -> RunConfig:
         if (self.framing == "flat") != (self.feature_spec is None):

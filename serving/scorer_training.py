@@ -88,6 +88,20 @@ def manual_scores_of(totals: pd.Series, contact_ids: pd.Series) -> np.ndarray:
     return np.nan_to_num(values, nan=0.0)
 
 
+def validation_flow(slices: SlicesLike, blend: BlendConfig, tables: CrmTables) -> float:
+    """Leads scored per ``blend.capacity_period_days``, measured on the validation slice
+    (:func:`serving.lead_flow.leads_per_period`; a flat export: all its contacts)."""
+    return leads_per_period(
+        slices.valid.snapshot, slices.kind, blend.capacity_period_days, len(tables.contacts)
+    )
+
+
+def sales_share_of(slices: SlicesLike, blend: BlendConfig, tables: CrmTables) -> float:
+    """The leads sales can work, as a share of the validation slice's lead flow
+    (:meth:`serving.blend.BlendConfig.sales_share`): training's ``k_frac`` and the blend's."""
+    return blend.sales_share(validation_flow(slices, blend, tables))
+
+
 def slice_as_of(slices: SlicesLike, part: str, tables: CrmTables) -> pd.Timestamp:
     """The ``as_of`` of a slice: its snapshot, or the day after the last lead (flat export)."""
     snapshot = getattr(slices, part).snapshot
@@ -157,7 +171,6 @@ def build_and_register_scorer(
     blend: BlendConfig | None = None,
     settings: ScorerSettings | None = None,
     scorer_name: str | None = None,
-    k_frac: float = 0.1,
     run_config: RunConfig | None = None,
 ) -> ScorerRegistration:
     """Assemble the scorer from a training run, log it in that run and register it.
@@ -175,7 +188,6 @@ def build_and_register_scorer(
             run config's (see :class:`serving.scorer.LeadScorer`).
         scorer_name: Registered name; default the run config's, else
             ``<conversion model name>-scorer``.
-        k_frac: Sales capacity for precision/recall at k in the blend metrics.
         run_config: What the training run resolved; stored in the scorer (``compare``
             reads the horizon from it).
 
@@ -191,9 +203,7 @@ def build_and_register_scorer(
             tables, rulebook, slice_as_of(slices, "valid", tables), slices.valid.contact_id
         )
     y_valid = np.asarray(slices.valid.y, dtype=int)
-    flow = leads_per_period(
-        slices.valid.snapshot, slices.kind, blend.capacity_period_days, len(tables.contacts)
-    )
+    flow = validation_flow(slices, blend, tables)
     fitted = fit_blend(p_valid, manual_valid, y_valid, blend, leads_per_period=flow)
     note = fitted.capacity_note()
     if note:
@@ -209,7 +219,7 @@ def build_and_register_scorer(
         model.predict_conversion(X_test),
         np.nan_to_num(np.asarray(manual_test, dtype=float), nan=0.0),
         fitted,
-        k_frac,
+        blend.sales_share(flow),
     )
     metrics["final_valid_mean"] = float(fitted.probability(p_valid, manual_valid).mean())
     metrics["valid_base_rate"] = float(y_valid.mean())

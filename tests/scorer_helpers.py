@@ -12,6 +12,7 @@ from models.config import LightGBMParams, QualityGates, TrainConfig
 from models.train import train_and_register
 from pipelines.training_data import snapshot_slices
 from rules import load_rulebook
+from serving.blend import BlendConfig
 
 RULEBOOK = Path(__file__).resolve().parents[1] / "rules" / "rulebooks" / "default.yaml"
 
@@ -43,7 +44,7 @@ def register_scorer(
     champion. ``with_run_config`` stores a run configuration in the scorer, as ``train``
     does (its horizon is what ``compare`` and ``rules publish`` read)."""
     from serving.run_config import RunConfig, rulebook_ref
-    from serving.scorer_training import build_and_register_scorer
+    from serving.scorer_training import build_and_register_scorer, sales_share_of
 
     spec, rulebook = load_feature_spec(), load_rulebook(RULEBOOK)
     slices = snapshot_slices(
@@ -69,6 +70,7 @@ def register_scorer(
         *(slices.X("train"), slices.train.y, slices.X("valid"), slices.valid.y),
         *(slices.X("test"), slices.test.y),
         config=config,
+        k_frac=sales_share_of(slices, BlendConfig(), tables),
         tracking_uri=tracking_uri,
     )
     run = None

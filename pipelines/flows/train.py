@@ -45,7 +45,11 @@ from serving.run_config import (
     resolve_train_config,
     rulebook_ref,
 )
-from serving.scorer_training import ScorerRegistration, build_and_register_scorer
+from serving.scorer_training import (
+    ScorerRegistration,
+    build_and_register_scorer,
+    sales_share_of,
+)
 
 __all__ = ["train_flow"]
 
@@ -88,7 +92,8 @@ def fit_and_register(
     workdir: str,
     plan: TrainingPlan | None,
 ) -> TrainResult:
-    """Train and calibrate, evaluate on the test slice, log to MLflow, gate promotion."""
+    """Train and calibrate, evaluate on the test slice (precision and recall at the leads
+    sales can work: the blend's tiers), log to MLflow, gate promotion."""
     context = RunContext(
         feature_spec=run_config.feature_spec or {"kind": slices.kind},
         rulebook=rulebook.model_dump(mode="json", by_alias=True),
@@ -103,6 +108,7 @@ def fit_and_register(
     return train_on_slices(
         slices,
         run_config.train,
+        k_frac=sales_share_of(slices, run_config.blend, report.tables),
         context=context,
         tracking_uri=run_config.tracking_uri,
         workdir=Path(workdir),

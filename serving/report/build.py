@@ -105,13 +105,14 @@ class ComparisonReport:
 
 
 def _metrics(
-    y: np.ndarray, scores: dict[str, np.ndarray], probs: dict[str, np.ndarray]
+    y: np.ndarray, scores: dict[str, np.ndarray], probs: dict[str, np.ndarray], k_frac: float
 ) -> pd.DataFrame:
     rows = []
     for name, score in scores.items():
         is_prob = name in probs
         values = probs[name] if is_prob else score
-        rows.append({"method": name, **evaluate(y, values, is_probability=is_prob)})
+        metrics = evaluate(y, values, is_probability=is_prob, k_frac=k_frac)
+        rows.append({"method": name, **metrics})
     return pd.DataFrame(rows)
 
 
@@ -183,7 +184,10 @@ def build_report(inputs: ComparisonInputs) -> ComparisonReport:
     ]  # fmt: skip
     auc_tests = pd.DataFrame(tests)
     calibration, calibration_summary = calibration_table(y, probs, settings.calibration_bins)
-    capacity = tuple(capacity_analysis(scores, y, int(k)) for k in sorted(set(inputs.capacity_k)))
+    # the first capacity is the leads sales can work: the headline and report.json use it
+    ks = list(dict.fromkeys(int(k) for k in inputs.capacity_k))
+    capacity = tuple(capacity_analysis(scores, y, k) for k in ks)
+    k_frac = min(1.0, ks[0] / len(y))  # precision and recall at the leads sales can work
 
     hits, absent = _aligned_hits(scored, inputs.rule_hits)
     if absent:
@@ -224,7 +228,7 @@ def build_report(inputs: ComparisonInputs) -> ComparisonReport:
         n_converted=int(y.sum()),
         quarantined=quarantined,
         headline=headline(auc_tests, capacity[0].summary, drift),
-        metrics=_metrics(y, scores, probs),
+        metrics=_metrics(y, scores, probs, k_frac),
         auc_tests=auc_tests,
         curves=curves,
         gains=gains_lift(y, scores, settings.n_deciles),

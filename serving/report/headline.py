@@ -30,7 +30,8 @@ def auc_sentence(row: pd.Series) -> str:
 
 
 def capacity_sentence(summary: pd.DataFrame) -> str:
-    """What each method's top K holds, e.g. for the smallest sales capacity."""
+    """What each method's top K holds, K the leads sales can work (the report's first
+    capacity, :func:`serving.report.weights.capacity_of`)."""
     k = int(summary["k"].iloc[0])
     parts = [
         f"{_the(str(r.method))} {int(r.converted):,} ({r.conversion_rate:.0%})"

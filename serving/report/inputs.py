@@ -43,8 +43,9 @@ class ComparisonInputs:
         rule_points_range: (min, max) points of the rulebook; suggestions are scaled to it.
         mql_threshold: Manual score from which a lead is an MQL.
         sql_threshold: Manual score from which a lead is an SQL.
-        capacity_k: Leads sales can work over the scored period (e.g. weekly capacity
-            times weeks), one analysis per value.
+        capacity_k: Capacities over the scored period in leads, one analysis per value;
+            the first is the leads sales can work (the headline, ``report.json``'s
+            ``captured_at_capacity`` and precision/recall at k use it).
         drift_reference: Feature and score columns of the training period, or None.
         drift_current: The same columns for the scored period, or None.
         backtests: Rulebooks replayed over past periods (see :class:`BacktestResult`).

@@ -41,7 +41,12 @@ def segment_table(
     table = pd.DataFrame()
     for name, score in scores.items():
         metrics = segment_metrics(
-            segments, labels, np.asarray(score, dtype=float), present, is_probability=False
+            segments,
+            labels,
+            np.asarray(score, dtype=float),
+            present,
+            is_probability=False,
+            k_frac=1.0,  # precision at k is not shown per segment: AUC and decile lift are
         )
         if table.empty:
             table = metrics[[*_KEYS, "n", "base_rate"]]

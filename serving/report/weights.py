@@ -129,16 +129,20 @@ def tier_table(tiers: pd.Series, y: np.ndarray, view: BlendView) -> pd.DataFrame
 
 
 def capacity_of(blend: FittedBlend, n_leads: int) -> list[int]:
-    """Leads sales can work: the blend's cumulative tier capacities (A, A+B, ...), in leads
-    or as the same shares of the ``n_leads`` compared, or 5 %, 10 % and 20 % of them when
-    the tiers come from probabilities."""
+    """The capacities the report analyses, in leads of the ``n_leads`` compared: first the
+    leads sales can work (the best ``sales_tiers`` tiers' cumulative capacity, as training
+    counts it: :meth:`serving.blend.BlendConfig.sales_share`), then every other cumulative
+    tier capacity (A, A+B, ...), each in leads when the tiers are, else as the same share.
+    Tiers from probabilities hold no capacity: only the first, from the default shares."""
     config = blend.config
     if config.capacity:
-        return [int(k) for k in np.cumsum(list(config.capacity.values()))]
-    if config.capacity_share:
-        cumulative = np.cumsum(list(config.capacity_share.values()))
-        return [max(1, int(round(n_leads * min(f, 1.0)))) for f in cumulative]
-    return sorted({max(1, round(n_leads * f)) for f in (0.05, 0.1, 0.2)})
+        cumulative = [int(k) for k in np.cumsum(list(config.capacity.values()))]
+        worked = cumulative[min(config.sales_tiers, len(cumulative)) - 1]
+    else:
+        shares = np.cumsum(list((config.capacity_share or {}).values()))
+        cumulative = [max(1, int(round(n_leads * min(f, 1.0)))) for f in shares]
+        worked = max(1, int(round(n_leads * config.sales_share(blend.leads_per_period))))
+    return [worked, *(k for k in cumulative if k != worked)]
 
 
 def tier_sizing(blend: FittedBlend) -> dict[str, str]:

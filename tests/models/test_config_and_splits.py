@@ -37,6 +37,15 @@ def test_unknown_key_and_non_mapping_are_rejected(tmp_path):
         load_train_config(path)
 
 
+def test_capacity_k_is_refused_and_points_to_the_blends_tiers(tmp_path):
+    # one definition of the leads sales can work: the blend's tiers, not a training setting
+    path = tmp_path / "train.yaml"
+    path.write_text("capacity_k: 0.1\n")
+    with pytest.raises(ValueError, match=r"train\.yaml.*capacity_k.*sales_tiers"):
+        load_train_config(path)
+    assert "capacity_k" not in TrainConfig.model_fields
+
+
 def test_split_by_time_keeps_newest_rows_for_test():
     times = pd.Series(pd.date_range("2024-01-01", periods=100, freq="D", tz="UTC"))
     shuffled = times.sample(frac=1, random_state=0).reset_index(drop=True)

@@ -69,6 +69,16 @@ def test_precision_recall_at_k_hand_computed():
         precision_recall_at_k(y, score, 0.0)
 
 
+def test_precision_recall_at_k_takes_k_leads_given_as_k_over_n():
+    # the report passes its capacity in leads as k / n: 7 / 25 * 25 is 7.000000000000001 in
+    # floating point, which must still take the top 7 rows, not 8
+    y = np.array([1] * 7 + [0] * 18)
+    score = np.arange(25, 0, -1, dtype=float)  # the 7 positives score highest
+    assert 7 / 25 * 25 > 7  # the float error the rounding guards against
+    assert precision_recall_at_k(y, score, 7 / 25) == (1.0, 1.0)
+    assert precision_recall_at_k(y, score, 3 / 25) == (1.0, 3 / 7)
+
+
 def test_evaluate_hand_computed():
     y = np.array([0, 0, 1, 1])
     p = np.array([0.1, 0.4, 0.35, 0.8])
@@ -84,10 +94,12 @@ def test_evaluate_hand_computed():
 
 
 def test_evaluate_manual_score_has_no_probability_metrics_and_single_class_is_nan():
-    out = evaluate(np.array([0, 1, 1]), np.array([3.0, 10.0, 7.0]), is_probability=False)
+    out = evaluate(
+        np.array([0, 1, 1]), np.array([3.0, 10.0, 7.0]), is_probability=False, k_frac=1 / 3
+    )
     assert "log_loss" not in out and "ece" not in out
     assert out["roc_auc"] == 1.0
-    single = evaluate(np.array([1, 1]), np.array([0.2, 0.9]), is_probability=True)
+    single = evaluate(np.array([1, 1]), np.array([0.2, 0.9]), is_probability=True, k_frac=0.5)
     assert math.isnan(single["roc_auc"])
 
 
@@ -95,13 +107,13 @@ def test_segment_metrics_per_level_with_missing_level():
     frame = pd.DataFrame({"region": ["NA", "NA", "EMEA", None, "EMEA", "NA"]})
     y = np.array([1, 0, 1, 0, 0, 1])
     score = np.array([0.9, 0.2, 0.6, 0.1, 0.4, 0.7])
-    table = segment_metrics(frame, y, score, ["region"], is_probability=True)
+    table = segment_metrics(frame, y, score, ["region"], is_probability=True, k_frac=0.5)
     by_level = table.set_index("level")
     assert set(by_level.index) == {"NA", "EMEA", "(missing)"}
     assert by_level.loc["NA", "n"] == 3 and by_level.loc["NA", "base_rate"] == pytest.approx(2 / 3)
     assert by_level.loc["EMEA", "roc_auc"] == 1.0
     with pytest.raises(ValueError, match="company_size"):
-        segment_metrics(frame, y, score, ["company_size"], is_probability=True)
+        segment_metrics(frame, y, score, ["company_size"], is_probability=True, k_frac=0.5)
 
 
 def test_reliability_bins_match_scikit_learns_calibration_curve():

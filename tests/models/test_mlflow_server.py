@@ -94,7 +94,9 @@ def test_train_register_and_load_by_alias_through_server(mlflow_server, leads):
     X, y = leads.slice("train")
     Xv, yv = leads.slice("valid")
     Xt, yt = leads.slice("test")
-    result = train_and_register(X, y, Xv, yv, Xt, yt, config=config, tracking_uri=mlflow_server)
+    result = train_and_register(
+        X, y, Xv, yv, Xt, yt, config=config, k_frac=0.1, tracking_uri=mlflow_server
+    )
     assert result.decision.alias == "champion"
     mlflow.set_tracking_uri(mlflow_server)
     mlflow.set_registry_uri(mlflow_server)

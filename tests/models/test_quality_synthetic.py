@@ -20,7 +20,9 @@ from models.evaluation import evaluate_test_slice
 from models.train import model_from_config
 from pipelines.plan_slices import plan_request, plan_slices
 from rules import load_rulebook
+from serving.blend import BlendConfig
 from serving.run_config import DEFAULT_RULEBOOK
+from serving.scorer_training import sales_share_of
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +41,10 @@ def evaluation(tmp_path_factory):
     y = slices.test.y.to_numpy()
     p = model.predict_conversion(slices.X("test"))
     return y, evaluate_test_slice(
-        y, p, manual_score=slices.manual_score_test, k_frac=config.capacity_k
+        y,
+        p,
+        manual_score=slices.manual_score_test,
+        k_frac=sales_share_of(slices, BlendConfig(), tables),
     )
 
 

@@ -50,6 +50,7 @@ def _train(leads, uri):
         Xt,
         yt,
         config=CONFIG,
+        k_frac=0.1,
         manual_score_test=leads.manual[leads.split.test],
         segments_test=leads.segments.iloc[leads.split.test],
         extra_artifacts={"notes": "synthetic test data"},

@@ -96,6 +96,8 @@ def test_the_horizon_of_the_run_is_what_mlflow_and_the_scorer_say(
     assert run.data.params["horizon_days"] == "7"
     assert run.data.params["framing"] == "snapshots"
     assert run.data.params["rulebook_empty"] == "True"
+    # training's "leads sales can work" is the tiers' A 5 % + B 15 % of the lead flow
+    assert float(run.data.params["capacity_k"]) == pytest.approx(0.05 + 0.15)
     logged = json.loads(
         Path(client.download_artifacts(trained["run_id"], "run_config.json")).read_text()
     )
@@ -139,6 +141,9 @@ def test_compare_reads_the_horizon_from_the_scorer(
     assert pd.Timestamp(result["as_of"]) == (max(ends) - pd.Timedelta(days=7)).normalize()
     html = (tmp_path / "report.html").read_text()
     assert "empty rulebook" in html
+    # the report's capacity is the leads sales can work, as in training: A + B, 20 %
+    summary = json.loads((tmp_path / "report.json").read_text())
+    assert summary["capacity_k"] == round((0.05 + 0.15) * summary["n_leads"])
 
 
 def test_a_missing_alias_names_the_aliases_that_exist(trained: dict, mlflow_store) -> None:

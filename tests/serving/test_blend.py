@@ -154,6 +154,33 @@ def test_capacity_shares_give_the_counts_asked_for() -> None:
     assert BlendConfig(capacity={"A": 100}).shares_of_flow(400.0) == {"A": 0.25}
 
 
+def test_the_leads_sales_can_work_are_the_best_sales_tiers_tiers() -> None:
+    # A 5 % + B 15 %: sales works the best two tiers by default
+    assert BlendConfig().sales_share(287.0) == pytest.approx(0.05 + 0.15)
+    assert BlendConfig(sales_tiers=1).sales_share(287.0) == pytest.approx(0.05)
+    assert BlendConfig(sales_tiers=3).sales_share(287.0) == pytest.approx(0.5)
+    # more tiers asked than given: every tier above the bottom one
+    assert BlendConfig(capacity_share={"A": 0.1}).sales_share(1.0) == pytest.approx(0.1)
+    # leads per period: A 100 + B 300 of a flow of 1,000 leads
+    assert BlendConfig(capacity={"A": 100, "B": 300, "C": 50}).sales_share(1000.0) == 0.4
+    # more than the whole flow: all of it
+    assert BlendConfig(capacity={"A": 100, "B": 300}).sales_share(200.0) == 1.0
+    # tiers from probabilities hold no capacity: the default tiers' A + B stand in
+    assert BlendConfig(min_probability={"A": 0.3, "B": 0.1}).sales_share(1.0) == 0.2
+    with pytest.raises(ValidationError, match="sales_tiers"):
+        BlendConfig(sales_tiers=0)
+
+
+def test_a_blend_pickled_before_sales_tiers_existed_gets_its_default() -> None:
+    import pickle
+
+    old = BlendConfig(capacity_share={"A": 0.1, "B": 0.2})
+    del old.__dict__["sales_tiers"]  # as a scorer registered before the setting unpickles
+    restored = pickle.loads(pickle.dumps(old))
+    assert restored.sales_tiers == 2
+    assert restored.sales_share(10.0) == pytest.approx(0.3)
+
+
 def test_no_tiers_given_means_the_default_shares_of_the_flow() -> None:
     assert BlendConfig().capacity_share == DEFAULT_CAPACITY_SHARE
     assert BlendConfig().capacity is None

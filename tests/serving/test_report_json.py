@@ -125,8 +125,25 @@ def test_share_tiers_show_the_share_and_the_leads_it_made() -> None:
         "B": "15% of the leads per 7 days (43 of 287)",
         "C": "30% of the leads per 7 days (86 of 287)",
     }
-    assert capacity_of(blend, 1_000) == [50, 200, 500]  # the same shares of a period
+    # the same shares of a period: first the leads sales can work (A + B, as training
+    # counts them), then the other cumulative tiers (A; A + B + C)
+    assert capacity_of(blend, 1_000) == [200, 50, 500]
     assert blend.describe()["blend_tier_capacity"] == "A 14, B 43, C 86 leads per 7 days (of 287)"
+
+
+def test_capacity_in_leads_and_tiers_from_probabilities_come_from_the_same_definition() -> None:
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 400)
+    p = np.clip(0.3 + 0.3 * y + rng.normal(0, 0.2, 400), 0.01, 0.99)
+    manual = rng.integers(0, 50, 400)
+    tiers = BlendConfig(capacity={"A": 20, "B": 40, "C": 60})
+    leads = fit_blend(p, manual, y, tiers, leads_per_period=200.0)
+    assert capacity_of(leads, 1_000) == [60, 20, 120]  # A + B first, in leads as given
+    by_probability = fit_blend(
+        p, manual, y, BlendConfig(min_probability={"A": 0.5}), leads_per_period=200.0
+    )
+    # no capacity in the tiers: the default tiers' A + B (20 %), no fixed 5/10/20 % cut-offs
+    assert capacity_of(by_probability, 1_000) == [200]
 
 
 def test_blend_section_states_the_price_of_the_weight(built) -> None:

@@ -91,8 +91,10 @@ def test_scorer_and_report_settings_live_in_the_run_config() -> None:
     # a run config stored before these settings existed reads with their defaults
     stored = base.model_dump(mode="json")
     del stored["scorer"], stored["report"]
+    stored["train"]["capacity_k"] = 0.1  # the training config's own k, before the tiers'
     old = RunConfig.model_validate(stored)
     assert old.scorer == ScorerSettings() and old.report == ReportSettings()
+    assert old.train == base.train
     tuned = base.model_copy(
         update={"scorer": ScorerSettings(top_k=5), "report": ReportSettings(n_bootstrap=50)}
     )

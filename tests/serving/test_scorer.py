@@ -24,7 +24,12 @@ from serving.reason_rates import rate_text, reason_line
 from serving.reasons import shap_contributions
 from serving.scorer import LeadScorer
 from serving.scorer_model import load_scorer, to_pyfunc_frame
-from serving.scorer_training import base_rate_note, build_and_register_scorer, manual_scores_at
+from serving.scorer_training import (
+    base_rate_note,
+    build_and_register_scorer,
+    manual_scores_at,
+    sales_share_of,
+)
 from serving.sinks import SCORED_COLUMNS, reconcile_leads
 
 pytestmark = pytest.mark.slow  # trains and logs a model once per module (~15 s)
@@ -56,6 +61,7 @@ def world(mlflow_store):
         *(slices.X("train"), slices.train.y, slices.X("valid"), slices.valid.y),
         *(slices.X("test"), slices.test.y),
         config=config,
+        k_frac=sales_share_of(slices, BLEND, tables),
         manual_score_test=slices.manual_score_test,
         tracking_uri=mlflow_store.tracking_uri,
     )

@@ -61,8 +61,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "roc_auc": ("ROC AUC", "f3"),
     "pr_auc": ("PR AUC", "f3"),
     "top_decile_lift": ("Top-decile lift", "f2"),
-    "precision_at_k": ("Precision top 10%", "pct"),
-    "recall_at_k": ("Recall top 10%", "pct"),
+    "precision_at_k": ("Precision at capacity", "pct"),  # ranking: "top K", the leads
+    "recall_at_k": ("Recall at capacity", "pct"),  # sales can work
     "versus": ("Versus", "text"),
     "diff": ("AUC difference", "signed"),
     "low": ("95% low", "signed"),

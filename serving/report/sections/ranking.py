@@ -15,9 +15,11 @@ from serving.report.tables import table
 
 def roc(report: ComparisonReport) -> Section:
     metrics = labelled(report.metrics)
+    k = int(report.capacity[0].summary["k"].iloc[0])  # the leads sales can work
     spec = columns(
-        "method", "roc_auc", "pr_auc", "top_decile_lift", "precision_at_k", "recall_at_k"
-    )
+        "method", "roc_auc", "pr_auc", "top_decile_lift", "precision_at_k", "recall_at_k",
+        precision_at_k=f"Precision top {k:,}", recall_at_k=f"Recall top {k:,}",
+    )  # fmt: skip
     tests = labelled(report.auc_tests, "method", "versus")
     test_spec = columns("method", "versus", "diff", "low", "high")
     figure = plots.roc_pr_figure(report.curves, report.metrics, report.n_converted / report.n_leads)
