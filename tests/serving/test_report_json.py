@@ -14,7 +14,7 @@ from report_example import example_inputs
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from serving.blend import BlendConfig, fit_blend, mix
-from serving.report import build_report, render_html, write_report, write_report_json
+from serving.report import build_report, write_report, write_report_json
 from serving.report.summary import json_path_beside, report_summary
 from serving.report.weights import capacity_of, tier_sizing, tier_table, weight_curve
 
@@ -34,11 +34,18 @@ def _cells(page: str) -> list[list[str]]:
     ]
 
 
-def test_report_json_matches_the_html(built, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def written(built, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """report.html and the report.json beside it, written once for the module's tests."""
     _, report = built
-    page_path = write_report(report, tmp_path / "report.html")
-    json_path = write_report_json(report, json_path_beside(page_path))
-    assert json_path == tmp_path / "report.json"
+    page_path = write_report(report, tmp_path_factory.mktemp("report") / "report.html")
+    return page_path, write_report_json(report, json_path_beside(page_path))
+
+
+def test_report_json_matches_the_html(built, written: tuple[Path, Path]) -> None:
+    _, report = built
+    page_path, json_path = written
+    assert json_path == page_path.parent / "report.json"
     data = json.loads(json_path.read_text())
     rows = _cells(page_path.read_text())
     # ranking metrics: method, ROC AUC, PR AUC ... (3 decimals in the HTML)
@@ -146,9 +153,9 @@ def test_capacity_in_leads_and_tiers_from_probabilities_come_from_the_same_defin
     assert capacity_of(by_probability, 1_000) == [200]
 
 
-def test_blend_section_states_the_price_of_the_weight(built) -> None:
+def test_blend_section_states_the_price_of_the_weight(built, written) -> None:
     _, report = built
-    page = html.unescape(render_html(report))
+    page = html.unescape(written[0].read_text())  # render_html's page, as written
     assert "Blend weight and tiers" in page
     used, model, rules = (report.blend.at(w) for w in (report.blend.used_weight, 0.0, 1.0))
     diff = used["roc_auc"] - model["roc_auc"]

@@ -11,6 +11,7 @@ from report_example import example_inputs
 from features.number_text import number_text
 from serving.report import (
     ComparisonReport,
+    ReportSettings,
     build_report,
     capacity_analysis,
     threshold_volumes,
@@ -28,7 +29,9 @@ Y = (np.arange(1500) % 3 == 0).astype(int)
 
 @pytest.fixture(scope="module")
 def report() -> ComparisonReport:
-    base = build_report(example_inputs(n_leads=240, seed=3))
+    # no segment columns: no test here reads the segment tables, the slow part of a build
+    lean = ReportSettings(segment_columns=())
+    base = build_report(dataclasses.replace(example_inputs(n_leads=240, seed=3), settings=lean))
     return dataclasses.replace(
         base,
         capacity=(capacity_analysis({"manual": MANUAL, "model": MODEL}, Y, 1369),),
