@@ -31,6 +31,7 @@ from pipelines.cli_options import (
     WorkdirOpt,
     path_text,
     settings_file,
+    table_prefix_or_default,
 )
 from pipelines.console import EXIT_DATA_ERROR, console, fail, setup_logging, user_errors
 
@@ -389,7 +390,7 @@ def score(
     mapping: MappingOpt = None,
     workdir: WorkdirOpt = DEFAULT_WORKDIR,
     tracking_uri: TrackingUriOpt = None,
-    table_prefix: PrefixOpt = "leadscore_",
+    table_prefix: PrefixOpt = None,
     engine: Annotated[
         Engine,
         typer.Option(
@@ -429,7 +430,7 @@ def score(
             mapping=mapping,
             tracking_uri=tracking_uri,
             workdir=str(workdir),
-            table_prefix=table_prefix,
+            table_prefix=table_prefix_or_default(table_prefix),
             engine=engine.value,
             spark_config=None if spark_config is None else str(spark_config),
             bots_path=path_text(bots),

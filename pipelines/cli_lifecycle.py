@@ -22,6 +22,7 @@ from pipelines.cli_options import (
     PrefixOpt,
     TrackingUriOpt,
     WorkdirOpt,
+    table_prefix_or_default,
 )
 from pipelines.console import EXIT_DATA_ERROR, console, fail, user_errors
 
@@ -52,7 +53,7 @@ def publish(
     ] = None,
     workdir: WorkdirOpt = DEFAULT_WORKDIR,
     tracking_uri: TrackingUriOpt = None,
-    table_prefix: PrefixOpt = "leadscore_",
+    table_prefix: PrefixOpt = None,
     yes: Annotated[bool, typer.Option("--yes", help="Publish without asking (jobs).")] = False,
     by: ByOpt = None,
     bots: BotsOpt = None,
@@ -78,12 +79,13 @@ def publish(
     from serving.scorer_model import load_scorer
     from serving.sinks.versions import checksum_of, current_version
 
+    prefix = table_prefix_or_default(table_prefix)
     with user_errors(InputError, RulebookError, ValueError):
         require_database(sink)
         when = utc_as_of(as_of)
         text = rulebook.read_text(encoding="utf-8")
         book = load_rulebook(rulebook)
-        current = current_version(sink, table_prefix)
+        current = current_version(sink, prefix)
         if current is not None and current.checksum == checksum_of(text):
             fail(f"{rulebook} is already the published version {current.version_id}")
             raise typer.Exit(EXIT_DATA_ERROR)
@@ -122,7 +124,7 @@ def publish(
             when,
             published_by=_who(by),
             extra_rejects=extra,
-            table_prefix=table_prefix,
+            table_prefix=prefix,
         )
     console.print(
         f"[green]published[/green] version {done.version_id} ({book.name} v{book.version}, "
@@ -137,7 +139,7 @@ def revert(
     to: Annotated[
         int | None, typer.Option(help="The version to make current (default: the previous).")
     ] = None,
-    table_prefix: PrefixOpt = "leadscore_",
+    table_prefix: PrefixOpt = None,
     yes: Annotated[bool, typer.Option("--yes", help="Revert without asking (jobs).")] = False,
     by: ByOpt = None,
 ) -> None:
@@ -152,9 +154,10 @@ def revert(
     from serving.publish import require_database
     from serving.sinks.versions import current_version, revert_version
 
+    prefix = table_prefix_or_default(table_prefix)
     with user_errors(ValueError):
         require_database(sink)
-        current = current_version(sink, table_prefix)
+        current = current_version(sink, prefix)
         if current is None:
             fail(f"no rulebook version is published in {sink}: nothing to revert")
             raise typer.Exit(EXIT_DATA_ERROR)
@@ -165,7 +168,7 @@ def revert(
             raise typer.Exit(EXIT_DATA_ERROR)
         done = revert_version(
             sink,
-            table_prefix,
+            prefix,
             to=to,
             reverted_by=_who(by),
             reverted_at=datetime.now(UTC).replace(microsecond=0),
@@ -178,7 +181,7 @@ def revert(
     )
 
 
-def history(sink: SinkOpt, table_prefix: PrefixOpt = "leadscore_") -> None:
+def history(sink: SinkOpt, table_prefix: PrefixOpt = None) -> None:
     """List the published rulebook versions, oldest first; the current one is marked."""
     from rich.table import Table
 
@@ -187,7 +190,7 @@ def history(sink: SinkOpt, table_prefix: PrefixOpt = "leadscore_") -> None:
 
     with user_errors(ValueError):
         require_database(sink)
-        versions = list_versions(sink, table_prefix)
+        versions = list_versions(sink, table_prefix_or_default(table_prefix))
     if not versions:
         console.print(f"no rulebook version is published in {sink}")
         return

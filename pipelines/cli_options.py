@@ -36,7 +36,10 @@ ModelOpt = Annotated[
 AsOfOpt = Annotated[
     str | None, typer.Option(help="Score as of YYYY-MM-DD[THH:MM] UTC (default: today).")
 ]
-PrefixOpt = Annotated[str, typer.Option(help="Database table-name prefix.")]
+PrefixOpt = Annotated[
+    str | None,
+    typer.Option(help="Database table-name prefix (default: serving.sinks.DEFAULT_TABLE_PREFIX)."),
+]
 SepOpt = Annotated[str | None, typer.Option(help="CSV delimiter (default: sniffed).")]
 EncodingOpt = Annotated[str, typer.Option(help="Text encoding of CSV files.")]
 
@@ -59,3 +62,13 @@ BotsOpt = Annotated[
 def path_text(path: Path | None) -> str | None:
     """A path option as the text flows take (None stays None)."""
     return None if path is None else str(path)
+
+
+def table_prefix_or_default(prefix: str | None) -> str:
+    """``--table-prefix`` as given, else the sinks' default (imported only when a command
+    runs: the sinks load SQLAlchemy)."""
+    if prefix is not None:
+        return prefix
+    from serving.sinks.tables import DEFAULT_TABLE_PREFIX
+
+    return DEFAULT_TABLE_PREFIX

@@ -27,6 +27,7 @@ OWNED = {
     "20000": "pipelines/flows/demo.py",
     "capacity_k": "serving/report",  # the report's capacity in leads; training has none
     ", 90": "models/config_default.yaml",  # a horizon typed as an argument
+    '"leadscore_"': "serving/sinks/tables.py",  # the database tables' prefix
 }
 
 
@@ -56,9 +57,12 @@ def test_the_demo_command_and_deployment_use_the_demo_flows_defaults() -> None:
     assert not {"contacts", "seed"} & set(deployment["parameters"])
 
 
-def test_the_score_flows_table_prefix_is_the_sinks() -> None:
+def test_the_table_prefix_is_the_sinks_in_the_score_flow_and_the_command_line() -> None:
+    from pipelines.cli_options import table_prefix_or_default
     from pipelines.flows.score import score_flow
     from serving.sinks import DEFAULT_TABLE_PREFIX
 
     default = inspect.signature(score_flow.fn).parameters["table_prefix"].default
     assert default is DEFAULT_TABLE_PREFIX
+    assert table_prefix_or_default(None) is DEFAULT_TABLE_PREFIX
+    assert table_prefix_or_default("crm_") == "crm_"
