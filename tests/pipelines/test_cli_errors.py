@@ -34,7 +34,11 @@ def _one_line_error(done: subprocess.CompletedProcess[str]) -> str:
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        ("postgresql+psycopg://u@no-such-host.invalid:5432/crm", "no-such-host.invalid"),
+        pytest.param(  # a second installed-command start (~2 s): the same one-line path
+            "postgresql+psycopg://u@no-such-host.invalid:5432/crm",
+            "no-such-host.invalid",
+            marks=pytest.mark.slow,
+        ),
         ("nosuchdialect://x/y", "nosuchdialect"),
     ],
 )

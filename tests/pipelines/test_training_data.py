@@ -59,6 +59,7 @@ def test_rule_score_feature_without_rulebook_names_the_fix(crm):
         snapshot_slices(crm, spec, horizon_days=90, rulebook=None, train_snapshots=2)
 
 
+@pytest.mark.slow  # validates the whole real X Education export with GX (~2 s)
 def test_flat_export_manual_scores_of_valid_and_test_come_from_one_scoring(monkeypatch):
     from features.ingest.load import ingest
     from pipelines.training_data import flat_slices
