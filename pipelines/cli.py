@@ -187,6 +187,7 @@ def validate(
     """
     from features.ingest import InputError
     from features.ingest.load import ingest
+    from features.ingest.report import default_validation_dir
     from features.parse import utc_time
 
     with user_errors(InputError, ValueError):
@@ -198,24 +199,12 @@ def validate(
             encoding=encoding,
             bots=bots,
         )
-    out_dir = out or _default_validation_dir(data)
+    out_dir = out or default_validation_dir(data, DEFAULT_WORKDIR)
     paths = report.write(out_dir)
     if write_accepted is not None:
         paths |= {f"accepted/{k}": v for k, v in report.write_accepted(write_accepted).items()}
     console.print(report.summary_text(), highlight=False)
     console.print(f"[green]wrote[/green] {', '.join(str(p) for p in paths.values())}")
-
-
-def _default_validation_dir(data: str) -> Path:
-    """``work/validation/<source name>``: never inside the source (it may be read-only or
-    shared), and one folder per source, so validating another source keeps this one's."""
-    path = Path(data)
-    if path.is_dir() or path.is_file():
-        name = path.resolve().stem if path.is_file() else path.resolve().name
-    else:  # a database URL: its database name
-        name = data.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0].rsplit(".", 1)[0]
-    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name).strip("_")
-    return DEFAULT_WORKDIR / "validation" / (safe or "source")
 
 
 @app.command()

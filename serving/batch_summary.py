@@ -42,6 +42,7 @@ class BatchSummary:
             sinks), so the tier mix is tracked from run to run; empty without one.
         bot_counts: What the bot filter kept out of points and features
             (:func:`features.bots.bot_counts`); empty when the run did not filter.
+        bots_file: The ``bots.csv`` the run wrote (the Spark engine), or None.
     """
 
     run_id: str
@@ -63,6 +64,7 @@ class BatchSummary:
     previous_tiers: dict[str, int] = field(default_factory=dict)
     bot_counts: dict[str, Any] = field(default_factory=dict)
     per_trend: dict[str, int] = field(default_factory=dict)
+    bots_file: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (flow return value, run logs)."""
@@ -91,6 +93,8 @@ class BatchSummary:
             out["previous_per_tier"] = self.previous_tiers
         if self.bot_counts:
             out["bots"] = self.bot_counts
+        if self.bots_file is not None:
+            out["bots_file"] = self.bots_file
         return out
 
 
@@ -212,4 +216,6 @@ def format_summary(summary: BatchSummary) -> str:
     bots = bot_share_text(summary.bot_counts)
     if bots:
         lines += ["", bots]
+    if summary.bots_file is not None:
+        lines.append(f"flagged activities and their reasons: {summary.bots_file}")
     return "\n".join(lines)

@@ -131,12 +131,7 @@ def write_report(report: ValidationReport, out_dir: Path, *, include_pii: bool) 
         path = out_dir / "quarantine" / f"{name}.csv"
         atomic_write_text(path, shown.to_csv(index=False, lineterminator="\n"))
         written[f"quarantine/{name}"] = path
-    bots = report.bots
-    if bots is None:  # not filtered: the same header as a run that flagged nothing
-        bots = empty_table("activities").assign(bot_reason=pd.Series(dtype="string"))
-    shown = bots if include_pii else redacted(bots, TABLES["activities"])
-    written["bots"] = out_dir / BOTS_FILE
-    atomic_write_text(written["bots"], shown.to_csv(index=False, lineterminator="\n"))
+    written["bots"] = write_bots(report.bots, out_dir, include_pii=include_pii)
     summary = out_dir / "validation_summary.json"
     atomic_write_text(summary, _json(summary_dict(report)))
     written["summary"] = summary
@@ -144,6 +139,50 @@ def write_report(report: ValidationReport, out_dir: Path, *, include_pii: bool) 
     atomic_write_text(gx_path, _json(report.gx_results))
     written["gx_results"] = gx_path
     return written
+
+
+def write_bots(bots: pd.DataFrame | None, out_dir: Path, *, include_pii: bool = False) -> Path:
+    """Write ``out_dir/bots.csv``: the flagged activities with their ``bot_reason``.
+
+    The one writer of the file, for ``leadscore validate`` and ``leadscore score --engine
+    spark``: canonical activity columns then ``bot_reason``, ``pii`` values redacted
+    unless ``include_pii``, written atomically (header only when nothing was flagged).
+
+    Args:
+        bots: The flagged activities (canonical dtypes, with ``bot_reason``); None when
+            the run did not filter (the same header as a run that flagged nothing).
+        out_dir: The folder (created when missing).
+        include_pii: Write personal data (``ip``) as it is.
+
+    Returns:
+        The file's path.
+    """
+    if bots is None:
+        bots = empty_table("activities").assign(bot_reason=pd.Series(dtype="string"))
+    shown = bots if include_pii else redacted(bots, TABLES["activities"])
+    path = Path(out_dir) / BOTS_FILE
+    atomic_write_text(path, shown.to_csv(index=False, lineterminator="\n"))
+    return path
+
+
+def default_validation_dir(data: str, root: str | Path) -> Path:
+    """``root/validation/<source name>``: where validation outputs of ``data`` go by default.
+
+    Never inside the source (it may be read-only or shared), and one folder per source, so
+    validating another source keeps this one's. The source name is a folder's or file's
+    name, or a database URL's database name (``table:DB.PREFIX``: ``table_DB``).
+
+    Args:
+        data: The source: a folder, a file or a database URL.
+        root: The working directory (the command line's default workdir, or ``--workdir``).
+    """
+    path = Path(data)
+    if path.is_dir() or path.is_file():
+        name = path.resolve().stem if path.is_file() else path.resolve().name
+    else:  # a database URL: its database name
+        name = data.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0].rsplit(".", 1)[0]
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name).strip("_")
+    return Path(root) / "validation" / (safe or "source")
 
 
 def write_accepted(report: ValidationReport, folder: Path) -> dict[str, Path]:

@@ -21,6 +21,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from features.ingest.report import default_validation_dir
 from features.ingest.validation import ValidationReport
 from models.store import existing_tracking_uri
 from pipelines.flows.common import io_task, load, step, validate_crm
@@ -74,9 +75,10 @@ def score_on_spark(
     run_id: str | None,
     table_prefix: str,
     bots_path: str | None = None,
+    bots_out: str | None = None,
 ) -> BatchSummary:
-    """Read, filter bots, score and write on Spark (one task: Spark retries its own failed
-    tasks)."""
+    """Read, filter bots, score and write on Spark, and the flagged activities to
+    ``bots_out/bots.csv`` (one task: Spark retries its own failed tasks)."""
     from features.bots import load_bot_settings
     from serving.spark import load_spark_settings, run_spark_batch, spark_session
 
@@ -91,6 +93,7 @@ def score_on_spark(
         run_id=run_id,
         table_prefix=table_prefix,
         bots=load_bot_settings(bots_path),
+        bots_out=bots_out,
     )
 
 
@@ -129,7 +132,9 @@ def score_flow(
             a Parquet dataset partitioned by ``as_of``).
         spark_config: YAML of :class:`serving.spark.SparkSettings` (None: ``local[*]``).
         bots_path: Bot filter settings YAML (default: features/bots/default.yaml); both
-            engines filter with it.
+            engines filter with it. The Spark engine writes the flagged activities to
+            ``WORKDIR/validation/<source name>/bots.csv``, where ``leadscore validate``
+            writes them by default.
 
     Returns:
         The summary (counts, stages, tiers, score bands, rejects, movers, seconds) and its
@@ -142,8 +147,9 @@ def score_flow(
     run_id = flow_run.get_id()  # None without a flow run: a deterministic id instead
     if engine == "spark":
         loaded = step(load)(model_uri, uri)
+        bots_out = str(default_validation_dir(data, workdir))
         summary = step(score_on_spark)(
-            data, loaded, stamp, sink, spark_config, run_id, table_prefix, bots_path
+            data, loaded, stamp, sink, spark_config, run_id, table_prefix, bots_path, bots_out
         )
     else:
         report = step(validate_crm)(data, mapping, bots_path)

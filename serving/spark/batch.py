@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from features.bots import BotSettings
+from features.ingest.report import write_bots
 from serving.batch import (
     default_run_id,
     summarise_batch,
@@ -26,7 +29,7 @@ from serving.batch import (
 from serving.batch_summary import BatchSummary
 from serving.scorer_model import LoadedScorer
 from serving.sinks import DEFAULT_TABLE_PREFIX, RunInfo, previous_scores, previous_stages
-from serving.spark.bots import spark_bot_counts
+from serving.spark.bots import flagged_rows, spark_bot_counts
 from serving.spark.score import score_spark
 from serving.spark.session import SparkSettings, default_buckets
 from serving.spark.sinks import is_dataset_sink, previous_dataset_scores, write_dataset
@@ -53,6 +56,7 @@ def run_spark_batch(
     n_movers: int = 10,
     explain: bool = True,
     bots: BotSettings | None = None,
+    bots_out: str | Path | None = None,
 ) -> BatchSummary:
     """Score every eligible lead on Spark and write the run to ``sink``.
 
@@ -72,6 +76,10 @@ def run_spark_batch(
         bots: Bot filter settings (:func:`features.bots.load_bot_settings`); the flagged
             activities are kept out of points and features and counted in the summary, as
             by the local engine. None: the tables are scored as they are.
+        bots_out: With ``bots``, the folder of the run's ``bots.csv``: the flagged
+            activities with their reason, as ``leadscore validate`` writes them
+            (:func:`features.ingest.report.write_bots`: personal data redacted, atomic).
+            None: no file.
 
     Returns:
         The run summary, as the local engine's.
@@ -135,6 +143,9 @@ def run_spark_batch(
             if bots is None or run.bots is None
             else spark_bot_counts(run.bots, tables.activities)
         )
+        bots_file = None
+        if bots is not None and run.bots is not None and bots_out is not None:
+            bots_file = write_bots(flagged_rows(run.bots, tables.activities), Path(bots_out))
     finally:
         run.release()
     total = time.perf_counter() - start
@@ -149,5 +160,7 @@ def run_spark_batch(
         n_movers=n_movers,
         bot_counts=flagged,
     )
+    if bots_file is not None:
+        summary = replace(summary, bots_file=str(bots_file))
     log.info("Spark batch %s (%d buckets): %s", info.run_id, n_buckets, summary.to_dict())
     return summary

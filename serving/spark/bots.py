@@ -17,8 +17,9 @@ import pandas as pd
 
 from features.bots import BotSettings, counts_of, split_bots
 from features.crm import CrmTables
-from serving.spark.partition import cogroup_apply, pack, unpack
-from serving.spark.tables import SparkTables
+from features.schema import TABLES
+from serving.spark.partition import canonical_pandas, cogroup_apply, pack, unpack
+from serving.spark.tables import NAT_NS, SparkTables
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -85,3 +86,39 @@ def spark_bot_counts(bots: DataFrame, activities: DataFrame) -> dict[str, Any]:
         per_type[row["activity_type"]] = per_type.get(row["activity_type"], 0) + row["count"]
         per_reason[row["bot_reason"]] = per_reason.get(row["bot_reason"], 0) + row["count"]
     return counts_of(types, per_type, per_reason)
+
+
+def flagged_rows(bots: DataFrame, activities: DataFrame) -> pd.DataFrame:
+    """The flagged activities' whole rows with their reason, on the driver (for ``bots.csv``).
+
+    Spark's run keeps only :data:`BOT_COLUMNS` of each flagged activity; the rest of its
+    row is joined back from the activities the run read (on ``activity_id`` and
+    ``contact_id``) and turned into the canonical dtypes, so the frame is what the local
+    filter gives (:func:`features.bots.split_bots`): canonical activity columns then
+    ``bot_reason``, sorted by ``contact_id``, ``occurred_at`` and ``activity_id``.
+
+    Args:
+        bots: The flagged activities (:data:`BOT_COLUMNS`).
+        activities: The activities the run read, in transport form.
+
+    Returns:
+        The rows, personal data included: write them with
+        :func:`features.ingest.report.write_bots`, which redacts it.
+    """
+    from pyspark.sql import functions as F  # noqa: N812
+
+    table = TABLES["activities"]
+    reasons = bots.select("activity_id", "contact_id", "bot_reason")
+    cols = [
+        F.coalesce(F.col(c.name), F.lit(NAT_NS)).alias(c.name)
+        if c.dtype == "datetime"
+        else F.col(c.name)
+        for c in table.columns
+    ]
+    joined = activities.join(reasons, on=["activity_id", "contact_id"], how="inner")
+    collected = pd.DataFrame(joined.select(*cols, "bot_reason").toPandas())
+    rows = canonical_pandas(collected.loc[:, list(table.names)], table)
+    reason = collected["bot_reason"].astype("string").reset_index(drop=True)
+    out = rows.assign(bot_reason=reason.to_numpy()).astype({"bot_reason": "string"})
+    order = ["contact_id", "occurred_at", "activity_id"]
+    return out.sort_values(order, kind="stable", ignore_index=True)

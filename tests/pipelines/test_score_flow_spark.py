@@ -1,5 +1,7 @@
 """`leadscore score --engine spark` and the score flow with engine="spark" (local[2])."""
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 import sqlalchemy as sa
@@ -84,6 +86,12 @@ def test_flow_engine_spark_writes_the_as_of_partition(
     assert summary["scored"] == len(written) and summary["rejected"] == len(rejects)
     assert written["contact_id"].is_unique
     assert set(written["contact_id"]).isdisjoint(rejects["contact_id"])
+    # the flagged activities go where `leadscore validate` puts them by default (this CRM
+    # has no bots: the header alone, as validate writes it)
+    bots_csv = tmp_path / "validation" / Path(data_dir).name / "bots.csv"
+    assert summary["bots_file"] == str(bots_csv)
+    header = ingest(data_dir).write(tmp_path / "local")["bots"].read_text()
+    assert bots_csv.read_text() == header and header.count("\n") == 1
 
 
 def test_dirty_crm_is_refused_then_scored_after_validate_write_accepted(

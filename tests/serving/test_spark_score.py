@@ -11,8 +11,10 @@ from scorer_helpers import register_scorer
 
 from features.bots import bot_counts, load_bot_settings
 from features.ingest.load import ingest
+from features.ingest.quarantine import REDACTED
 from features.synthetic import DirtConfig, generate_crm, write_crm
 from serving.batch import run_batch
+from serving.batch_summary import format_summary
 from serving.sinks import SCORED_COLUMNS
 from serving.sinks.accounts import ACCOUNT_COLUMNS
 
@@ -112,11 +114,18 @@ def test_dataset_sink_writes_the_as_of_partition_and_a_rerun_replaces_it(
     (tmp_path / "scores" / "as_of=2026-08-25").mkdir(parents=True)
     earlier.to_parquet(tmp_path / "scores" / "as_of=2026-08-25" / "part-0.parquet")
     settings = SparkSettings(master="local[2]", n_buckets=3)
-    options = {"settings": settings, "explain": False, "bots": load_bot_settings()}
+    bots_csv = tmp_path / "v" / "bots.csv"
+    options = {
+        "settings": settings, "explain": False, "bots": load_bot_settings(),
+        "bots_out": bots_csv.parent,
+    }  # fmt: skip
     first = run_spark_batch(spark, data_dir, loaded, AS_OF, sink, **options)
     part = tmp_path / "scores" / "as_of=2026-09-01"
     written = pd.read_parquet(part).sort_values("contact_id", ignore_index=True)
+    flagged = bots_csv.read_bytes()
     second = run_spark_batch(spark, data_dir, loaded, AS_OF, sink, **options)
+    assert bots_csv.read_bytes() == flagged  # a re-run writes the same rows in the same order
+    assert sorted(p.name for p in bots_csv.parent.iterdir()) == ["bots.csv"]  # no temp files
     again = pd.read_parquet(part).sort_values("contact_id", ignore_index=True)
     pd.testing.assert_frame_equal(written, again)
     assert sorted(p.name for p in (tmp_path / "scores").iterdir()) == [
@@ -166,11 +175,26 @@ def test_sql_sink_holds_what_the_local_engine_writes(spark, registered, tmp_path
     settings = SparkSettings(master="local[2]", n_buckets=4)
     meta = {"model_name": loaded.model_name, "model_version": loaded.model_version}
     summary = run_spark_batch(
-        spark, data_dir, loaded, AS_OF, spark_url, settings=settings, bots=load_bot_settings()
-    )
+        spark, data_dir, loaded, AS_OF, spark_url, settings=settings, bots=load_bot_settings(),
+        bots_out=tmp_path / "spark_validation",
+    )  # fmt: skip
     # the summary counts what the filter kept out, as validation counts it
     seen = pd.concat([tables.activities, bots], ignore_index=True)
     assert summary.bot_counts == bot_counts(seen, bots)
+    # and bots.csv holds the rows `leadscore validate` writes, personal data redacted
+    spark_csv = tmp_path / "spark_validation" / "bots.csv"
+    assert summary.bots_file == str(spark_csv)
+    assert f"flagged activities and their reasons: {spark_csv}" in format_summary(summary)
+    local_csv = ingest(data_dir).write(tmp_path / "local_validation")["bots"]
+    spark_lines = spark_csv.read_text().splitlines()
+    local_lines = local_csv.read_text().splitlines()
+    assert spark_lines[0] == local_lines[0] and spark_lines[0].endswith(",bot_reason")
+    assert len(spark_lines) == len(bots) + 1 > 100
+    assert sorted(spark_lines[1:]) == sorted(local_lines[1:])
+    ips = pd.read_csv(spark_csv, dtype=str)["ip"]
+    assert bots["ip"].notna().sum() > 100  # the planted bots carry their IPs ...
+    assert set(ips.dropna()) == {REDACTED}  # ... which the file never shows
+    assert ips.notna().sum() == bots["ip"].notna().sum()
     run_batch(tables, loaded.scorer, AS_OF, local_url, **meta)
     cols = (
         "contact_id, final_score, tier, stage, probability, manual_score, grade, top_reasons, "
