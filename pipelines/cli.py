@@ -533,7 +533,10 @@ def fit_table_command(
     ] = None,
     sep: SepOpt = None,
     encoding: EncodingOpt = "utf-8",
-    seed: Annotated[int, typer.Option(help="Seed of the random split.")] = 0,
+    seed: Annotated[
+        int | None,
+        typer.Option(help="Seed of the random split (default: the training config's seed)."),
+    ] = None,
     keep_leaky: Annotated[
         bool, typer.Option(help="Keep columns the leakage guard suspects (not recommended).")
     ] = False,

@@ -72,7 +72,7 @@ def build_slices(
     rulebook: Rulebook,
     plan: TrainingPlan | None,
     config: TrainConfig,
-    seed: int,
+    seed: int | None,
     keep_leaky: bool,
 ) -> Slices:
     """The plan's slices (or a flat split): labels, leakage guard, manual scores."""
@@ -171,7 +171,7 @@ def train_flow(
     valid_snapshots: int | None = None,
     test_snapshots: int | None = None,
     delay_days: int | None = None,
-    seed: int = 0,
+    seed: int | None = None,
     keep_leaky: bool = False,
     blend_path: str | None = None,
     show_plan: bool = False,
@@ -195,7 +195,7 @@ def train_flow(
         valid_snapshots: Validation snapshots (None: the config's).
         test_snapshots: Test snapshots (None: the config's).
         delay_days: ``first_touch`` delay in days (None: the config's).
-        seed: Split seed for flat exports.
+        seed: Split seed for flat exports (None: the training config's ``seed``).
         keep_leaky: Keep columns the leakage guard flags (they stay reported).
         blend_path: Blend config YAML (:class:`serving.blend.BlendConfig`: manual weight or
             its bounds, manual calibration, tier capacity); default the fitted weight

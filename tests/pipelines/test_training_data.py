@@ -133,6 +133,10 @@ def test_flat_export_without_dates_splits_stratified_with_the_config_shares():
         assert ts.y.tolist() == ts.contact_id.isin(set(won)).astype(int).tolist()
     assert slices.fingerprint == {"split": "stratified random 50/30/20", "seed": 3}
     assert list(slices.X("train").columns) == ["visits"]
+    # no seed given: the training config's (one definition), so the same split as seed=3
+    again = flat_slices(tables, rulebook=None, config=config.model_copy(update={"seed": 3}))
+    assert again.fingerprint["seed"] == 3
+    assert again.test.contact_id.tolist() == slices.test.contact_id.tolist()
 
 
 def test_flat_export_with_creation_dates_tests_on_the_newest_leads():
