@@ -31,7 +31,6 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import log_loss
 
 from models.calibration import calibrated_probability, fit_calibrator
 
@@ -433,11 +432,17 @@ def tier_cutoffs(
 def _valid_curve(
     p_model: np.ndarray, p_manual: np.ndarray, y: np.ndarray, grid: np.ndarray
 ) -> pd.DataFrame:
-    """Validation log loss of the plain mix (no scale) at each weight of the grid."""
-    losses = [
-        log_loss(y, np.clip(mix(p_model, p_manual, float(w)), _EPS, 1 - _EPS), labels=[0, 1])
-        for w in grid
-    ]
+    """Validation log loss of the plain mix (no scale) at each weight of the grid.
+
+    The binary log loss written out: ``sklearn.metrics.log_loss``, called once per weight,
+    spent most of a blend fit validating the same labels a hundred times.
+    ``tests/serving/test_blend.py`` checks each value against ``log_loss``.
+    """
+    positive = np.asarray(y) == 1
+    losses = []
+    for w in grid:
+        p = np.clip(mix(p_model, p_manual, float(w)), _EPS, 1 - _EPS)
+        losses.append(-float(np.mean(np.where(positive, np.log(p), np.log(1.0 - p)))))
     return pd.DataFrame({"weight": grid, "log_loss": losses})
 
 

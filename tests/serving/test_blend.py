@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from pydantic import ValidationError
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import log_loss, roc_auc_score
 
 from models.metrics import ece
 from serving.blend import (
@@ -88,6 +88,17 @@ def test_final_score_is_monotone_in_each_input() -> None:
     assert (np.diff(final, axis=0) >= 0).all()  # more model probability never lowers it
     assert (np.diff(final, axis=1) >= 0).all()  # more manual points never lower it
     assert (np.diff(final, axis=0) > 0).all()  # and the model side is strictly monotone
+
+
+def test_valid_curve_is_sklearns_log_loss_of_the_plain_mix_at_each_weight() -> None:
+    p, manual, y = _two_signals(2_000, seed=12)
+    blend = fit_blend(p, manual, y, BlendConfig())
+    p_manual = blend.manual_probability(manual)
+    curve = blend.valid_curve
+    assert curve["weight"].tolist() == BlendConfig().weight_grid().tolist()
+    expected = [log_loss(y, mix(p, p_manual, w), labels=[0, 1]) for w in curve["weight"]]
+    np.testing.assert_allclose(curve["log_loss"], expected, rtol=1e-12)
+    assert blend.fitted_weight == curve["weight"][int(np.argmin(expected))]
 
 
 def test_pinned_weight_is_used_and_the_fitted_one_kept() -> None:
