@@ -495,7 +495,7 @@ def compare(
             prefect,
             data=data,
             model_uri=model,
-            out=str(out if out is not None else workdir / "report.html"),
+            out=path_text(out),  # None: the flow writes WORKDIR/report.html
             workdir=str(workdir),
             mapping=mapping,
             tracking_uri=tracking_uri,

@@ -17,6 +17,7 @@ from prefect.cache_policies import NO_CACHE
 
 from features.ingest.validation import ValidationReport
 from models.store import existing_tracking_uri
+from pipelines.cli_options import DEFAULT_WORKDIR
 from pipelines.flows.common import io_task, load, step, validate_crm
 from serving.compare import compare_validated, publish_report
 from serving.report import ComparisonReport
@@ -46,8 +47,8 @@ def publish(report: ComparisonReport, out: str, tracking_uri: str, as_of: pd.Tim
 def compare_flow(
     data: str,
     model_uri: str | None,
-    out: str = "work/report.html",
-    workdir: str = "work",
+    out: str | None = None,
+    workdir: str = str(DEFAULT_WORKDIR),
     mapping: str | None = None,
     tracking_uri: str | None = None,
     as_of: str | None = None,
@@ -59,7 +60,8 @@ def compare_flow(
     Args:
         data: Folder, file or database URL of the CRM export (with outcome history).
         model_uri: Registered scorer, e.g. ``models:/leadscore-conversion-scorer@champion``.
-        out: Where to write the self-contained HTML report.
+        out: Where to write the self-contained HTML report (None: WORKDIR/report.html, as
+            ``leadscore compare`` without ``--out``).
         workdir: Working directory of the embedded MLflow store.
         mapping: Column mapping for non-canonical exports.
         tracking_uri: MLflow tracking URI (default: the embedded store in ``workdir``).
@@ -75,5 +77,6 @@ def compare_flow(
     validation = step(validate_crm)(data, mapping, bots_path)
     loaded = step(load)(model_uri, uri)
     report, when = step(compare)(validation, loaded, as_of, list(backtest_rulebooks or []))
+    out = out or str(Path(workdir) / "report.html")
     run_id = step(publish)(report, out, uri, when)
     return {"report": out, "run_id": run_id, "as_of": str(when), "metrics": report.to_dict()}

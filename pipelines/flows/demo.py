@@ -21,6 +21,7 @@ from features.ingest.validation import ValidationReport
 from features.synthetic import GENERATOR_VERSION, generate_crm, write_crm
 from features.training_set import next_run_as_of
 from models.store import default_tracking_uri
+from pipelines.cli_options import DEFAULT_WORKDIR
 from pipelines.flows.common import validate_crm
 from pipelines.flows.compare import compare_flow
 from pipelines.flows.ingest import write_validation
@@ -60,7 +61,7 @@ def registered_scorer(workdir: str, data_key: str) -> str | None:
 
 
 @flow(name="demo")
-def demo_flow(workdir: str = "work", contacts: int = 20_000, seed: int = 7) -> str:
+def demo_flow(workdir: str = str(DEFAULT_WORKDIR), contacts: int = 20_000, seed: int = 7) -> str:
     """Run the demo: generate -> validate -> train -> score -> compare.
 
     Args:

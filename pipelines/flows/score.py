@@ -24,6 +24,7 @@ from prefect.runtime import flow_run
 from features.ingest.report import default_validation_dir
 from features.ingest.validation import ValidationReport
 from models.store import existing_tracking_uri
+from pipelines.cli_options import DEFAULT_WORKDIR
 from pipelines.flows.common import io_task, load, step, validate_crm
 from serving.batch import run_batch, utc_as_of
 from serving.batch_summary import BatchSummary, format_summary
@@ -105,7 +106,7 @@ def score_flow(
     sink: str,
     mapping: str | None = None,
     tracking_uri: str | None = None,
-    workdir: str = "work",
+    workdir: str = str(DEFAULT_WORKDIR),
     table_prefix: str = DEFAULT_TABLE_PREFIX,
     engine: Literal["local", "spark"] = "local",
     spark_config: str | None = None,

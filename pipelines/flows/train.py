@@ -26,6 +26,7 @@ from features.spec import FeatureSpec, load_feature_spec
 from models import RunContext, TrainResult
 from models.config import TrainConfig, load_yaml_settings
 from models.store import default_tracking_uri
+from pipelines.cli_options import DEFAULT_WORKDIR
 from pipelines.console import console
 from pipelines.flows.common import step, validate_crm
 from pipelines.plan_slices import plan_request, plan_slices
@@ -158,7 +159,7 @@ def blend_settings(blend_path: str | None, empty_rulebook: bool) -> BlendConfig:
 @flow(name="train")
 def train_flow(
     data: str,
-    workdir: str = "work",
+    workdir: str = str(DEFAULT_WORKDIR),
     mapping: str | None = None,
     config_path: str | None = None,
     spec_path: str | None = None,

@@ -66,3 +66,16 @@ def test_the_table_prefix_is_the_sinks_in_the_score_flow_and_the_command_line() 
     assert default is DEFAULT_TABLE_PREFIX
     assert table_prefix_or_default(None) is DEFAULT_TABLE_PREFIX
     assert table_prefix_or_default("crm_") == "crm_"
+
+
+def test_every_flow_and_the_command_line_share_one_default_workdir() -> None:
+    from pipelines.cli_options import DEFAULT_WORKDIR
+    from pipelines.flows.compare import compare_flow
+    from pipelines.flows.demo import demo_flow
+    from pipelines.flows.score import score_flow
+    from pipelines.flows.train import train_flow
+
+    for flow in (train_flow, score_flow, compare_flow, demo_flow):
+        assert inspect.signature(flow.fn).parameters["workdir"].default == str(DEFAULT_WORKDIR)
+    # the report goes to WORKDIR/report.html unless --out names another file
+    assert inspect.signature(compare_flow.fn).parameters["out"].default is None
