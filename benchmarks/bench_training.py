@@ -2,11 +2,11 @@
 
 Data: a synthetic CRM of N contacts (``features.synthetic.generate_crm``, ~21 activities per
 contact; not timed). One timed run is what ``leadscore train`` does after validation:
-:func:`pipelines.training_data.snapshot_slices` builds features and labels over three
-snapshot dates (one training, one validation, one test snapshot) with the leakage guard and
-the test slice's manual score, then :func:`models.train.train_and_register` fits the booster
-(early stopping), calibrates it, evaluates the test slice, logs the run to MLflow and
-registers the model.
+:func:`features.plan.make_plan` plans three snapshot dates (one training, one validation,
+one test snapshot; 90-day horizon), :func:`pipelines.plan_slices.plan_slices` builds their
+features and labels with the leakage guard and the test slice's manual score, then
+:func:`models.train.train_and_register` fits the booster (early stopping), calibrates it,
+evaluates the test slice, logs the run to MLflow and registers the model.
 
 The store is a fresh embedded SQLite store in a temporary folder; its first use runs
 MLflow's schema migrations (~15 s), so it is created before timing. Each repeat registers
@@ -32,6 +32,7 @@ from mlflow.tracking import MlflowClient
 import models.estimator
 import models.train
 from benchmarks.harness import BenchResult, measure
+from features.plan import make_plan
 from features.spec import load_feature_spec
 from features.synthetic import DirtConfig, generate_crm
 from models.config import load_train_config
@@ -41,7 +42,8 @@ from models.tracking import (
     artifact_location_for,
     ensure_experiment,
 )
-from pipelines.training_data import snapshot_slices, train_on_slices
+from pipelines.plan_slices import plan_request, plan_slices
+from pipelines.training_data import train_on_slices
 from rules import load_rulebook
 from serving.blend import BlendConfig
 from serving.scorer_training import sales_share_of
@@ -99,11 +101,20 @@ def _train_once(tables: Any, uri: str, folder: Path, run_no: list[int]) -> dict[
     """One training run; returns seconds per phase (``features`` included)."""
     spec, rulebook = load_feature_spec(), load_rulebook(RULEBOOK)
     run_no[0] += 1
-    config = load_train_config().model_copy(update={"model_name": f"bench-{run_no[0]}"})
+    config = load_train_config().model_copy(
+        update={
+            "model_name": f"bench-{run_no[0]}",
+            "framing": "snapshots",
+            "horizon_days": 90,
+            "train_snapshots": 1,
+        }
+    )
     seconds: dict[str, float] = {}
     start = time.perf_counter()
-    slices = snapshot_slices(tables, spec, horizon_days=90, rulebook=rulebook, train_snapshots=1)
-    seconds["features"] = time.perf_counter() - start
+    plan = make_plan(tables, plan_request(config))
+    seconds["plan"] = time.perf_counter() - start
+    slices = plan_slices(tables, spec, plan, rulebook=rulebook)
+    seconds["features"] = time.perf_counter() - start - seconds["plan"]
     context = RunContext(
         feature_spec=spec.model_dump(mode="json"),
         rulebook=rulebook.model_dump(mode="json", by_alias=True),

@@ -28,15 +28,18 @@ def fit_scorer(
     rulebook: Rulebook | None = None,
     **slices: Any,
 ) -> LeadScorer:
-    """An in-memory scorer (no MLflow): the model fitted on snapshot slices of ``tables``
-    (``slices``: :func:`pipelines.training_data.snapshot_slices` options, 90-day horizon by
-    default) and the blend fitted on their validation slice."""
-    from pipelines.training_data import snapshot_slices
+    """An in-memory scorer (no MLflow): the model fitted on the snapshot slices
+    ``leadscore train`` builds from ``tables`` (``slices``: training config settings such
+    as ``train_snapshots`` and ``every_days``; snapshot framing, 90-day horizon by
+    default; :func:`pipelines.plan_slices.config_slices`) and the blend fitted on their
+    validation slice."""
+    from pipelines.plan_slices import config_slices
 
     spec = load_feature_spec()
     rulebook = rulebook or load_rulebook(RULEBOOK)
-    part = snapshot_slices(tables, spec, **{"horizon_days": 90, **slices}, rulebook=rulebook)
-    config = TrainConfig() if lightgbm is None else TrainConfig(lightgbm=lightgbm)
+    settings = {"framing": "snapshots", "horizon_days": 90, **slices}
+    config = TrainConfig(**settings, **({} if lightgbm is None else {"lightgbm": lightgbm}))
+    part = config_slices(tables, spec, config, rulebook=rulebook)
     model = model_from_config(config).fit(
         part.X("train"), part.train.y, X_valid=part.X("valid"), y_valid=part.valid.y
     )

@@ -205,8 +205,8 @@ def build_training_set(
     if spec.include_rule_score and rule_scores is None:
         raise ValueError(
             "the feature spec has include_rule_score: true, so training needs the rule "
-            "scores: pass rule_scores= (snapshot_slices takes them from its rulebook=; "
-            "leadscore train from --rulebook), or set include_rule_score: false"
+            "scores: pass rule_scores= (leadscore train scores its --rulebook), or set "
+            "include_rule_score: false"
         )
     end = utc_timestamp(data_end) if data_end is not None else data_end_of(tables)
     converted = first_positive(tables.outcomes, positive_outcomes)

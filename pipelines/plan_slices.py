@@ -5,6 +5,8 @@
 row per eligible contact at its own ``as_of``
 (:func:`features.first_touch.build_first_touch_set`), split by the plan's time order. The
 manual rulebook is scored at each row's ``as_of`` for the valid and test rows.
+:func:`config_slices` is both steps at once (plan, then slices), for callers outside the
+train flow (tests, benchmarks), so that they train on what ``leadscore train`` would.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import pandas as pd
 
 from features.crm import CrmTables
 from features.first_touch import build_first_touch_set, day_tables
-from features.plan import PlanRequest, TrainingPlan
+from features.plan import PlanRequest, TrainingPlan, make_plan
 from features.spec import FeatureSpec
 from features.training_set import POSITIVE_OUTCOMES, TrainingSet, build_training_set, time_split
 from models.config import TrainConfig
@@ -147,3 +149,28 @@ def plan_slices(
         train, valid, test, leakage, kind, manual(test), _segments(test),
         {"plan": plan.to_dict()}, manual_score_valid=manual(valid),
     )  # fmt: skip
+
+
+def config_slices(
+    tables: CrmTables,
+    spec: FeatureSpec,
+    config: TrainConfig,
+    *,
+    rulebook: Rulebook,
+    keep_leaky: bool = False,
+) -> Slices:
+    """The slices ``leadscore train`` builds from ``config``: the plan
+    :func:`features.plan.make_plan` chooses for its settings, then :func:`plan_slices`.
+
+    Args:
+        tables: Validated canonical tables (with activity history).
+        spec: The feature spec.
+        config: The training config (framing, horizon, snapshots, shares).
+        rulebook: The manual rulebook.
+        keep_leaky: Keep columns the leakage guard flags (still reported).
+
+    Raises:
+        features.plan.PlanError: No plan fits the data and settings.
+    """
+    plan = make_plan(tables, plan_request(config))
+    return plan_slices(tables, spec, plan, rulebook=rulebook, keep_leaky=keep_leaky)

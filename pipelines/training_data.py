@@ -1,8 +1,9 @@
 """Wiring for training: turn validated CRM tables into the three model slices.
 
-Two shapes of data exist. A CRM with activity history gets point-in-time snapshots
-(:func:`features.training_set.snapshot_schedule`); a flat export (one row per lead, no
-activities, e.g. X Education) gets its own columns as features and a stratified split.
+Two shapes of data exist. A CRM with activity history gets the slices of its training
+plan (:mod:`pipelines.plan_slices`, which uses the :class:`Slices`, :class:`RuleTotals`
+and checks defined here); a flat export (one row per lead, no activities, e.g. X
+Education) gets its own columns as features and a stratified split (:func:`flat_slices`).
 Nothing here computes anything itself: it calls features/, rules/ and models/.
 """
 
@@ -18,15 +19,7 @@ import pandas as pd
 from features.crm import CrmTables
 from features.infer import TableTypes, infer_table_types
 from features.schema import CONTACTS, POSITIVE_OUTCOMES
-from features.spec import FeatureSpec
-from features.training_set import (
-    TRAIN_SNAPSHOTS,
-    TrainingSet,
-    build_training_set,
-    data_end_of,
-    snapshot_schedule,
-    time_split,
-)
+from features.training_set import TrainingSet
 from features.typed import typed_features
 from models.config import TrainConfig
 from models.leakage import LeakageReport, check_leakage
@@ -164,52 +157,6 @@ def _require_both_classes(ts: TrainingSet, parts: dict[str, TrainingSet]) -> Non
         "work at a customer account (one with a won deal) are not leads there; when most "
         "are excluded, try a longer --horizon-days, more or wider snapshots "
         "(--train-snapshots, --every-days), or check that the mapping's outcomes are right"
-    )
-
-
-def snapshot_slices(
-    tables: CrmTables,
-    spec: FeatureSpec,
-    *,
-    horizon_days: int,
-    rulebook: Rulebook | None,
-    train_snapshots: int = TRAIN_SNAPSHOTS,
-    every_days: int | None = None,
-    keep_leaky: bool = False,
-) -> Slices:
-    """Point-in-time slices: train on old snapshots, validate and test on newer ones."""
-    train_dates, valid_date, test_date = snapshot_schedule(
-        data_end_of(tables), horizon_days, train_snapshots=train_snapshots, every_days=every_days
-    )
-    totals = None if rulebook is None else RuleTotals(tables, rulebook, (valid_date, test_date))
-    ts = build_training_set(
-        tables, [*train_dates, valid_date, test_date], horizon_days, spec, rule_scores=totals
-    )
-    train, valid, test = time_split(ts, valid_snapshots=1, test_snapshots=1)
-    _require_both_classes(ts, {"train": train, "valid": valid, "test": test})
-    leakage = check_leakage(
-        train.X, train.y, as_of=train.snapshot.reset_index(drop=True), keep_suspects=keep_leaky
-    )
-    segments = test.X[[c for c in SEGMENT_COLUMNS if c in test.X.columns]].rename(
-        columns=SEGMENT_COLUMNS
-    )
-    return Slices(
-        train,
-        valid,
-        test,
-        leakage,
-        "snapshots",
-        None if totals is None else totals.of(test_date, test.contact_id),
-        segments,
-        {
-            "snapshots": {
-                "train": [str(d) for d in train_dates],
-                "valid": str(valid_date),
-                "test": str(test_date),
-            },
-            "horizon_days": horizon_days,
-        },
-        manual_score_valid=None if totals is None else totals.of(valid_date, valid.contact_id),
     )
 
 

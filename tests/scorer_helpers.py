@@ -10,7 +10,7 @@ from features.spec import load_feature_spec
 from features.synthetic import DirtConfig, generate_crm, write_crm
 from models.config import LightGBMParams, QualityGates, TrainConfig
 from models.train import train_and_register
-from pipelines.training_data import snapshot_slices
+from pipelines.plan_slices import config_slices
 from rules import load_rulebook
 from serving.blend import BlendConfig
 
@@ -47,18 +47,13 @@ def register_scorer(
     from serving.scorer_training import build_and_register_scorer, sales_share_of
 
     spec, rulebook = load_feature_spec(), load_rulebook(RULEBOOK)
-    slices = snapshot_slices(
-        tables,
-        spec,
-        horizon_days=horizon_days,
-        rulebook=rulebook,
-        train_snapshots=train_snapshots,
-        every_days=30,
-    )
     config = TrainConfig(
         model_name=name,
         experiment_name=name,
+        framing="snapshots",
         horizon_days=horizon_days,
+        train_snapshots=train_snapshots,
+        every_days=30,
         lightgbm=LightGBMParams(
             n_estimators=n_estimators,
             learning_rate=0.1,
@@ -66,6 +61,7 @@ def register_scorer(
         ),
         gates=QualityGates(min_auc=0.5, max_ece=0.5),
     )
+    slices = config_slices(tables, spec, config, rulebook=rulebook)  # as train builds them
     result = train_and_register(
         *(slices.X("train"), slices.train.y, slices.X("valid"), slices.valid.y),
         *(slices.X("test"), slices.test.y),

@@ -1,4 +1,5 @@
-"""Training slices: snapshots with the manual rule score as a feature, and flat exports."""
+"""Training slices: planned snapshots with the manual rule score as a feature, and flat
+exports."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from features.plan import make_plan
 from features.spec import load_feature_spec
 from features.synthetic import DirtConfig, generate_crm
+from models.config import TrainConfig
 from pipelines import training_data
-from pipelines.training_data import snapshot_slices
+from pipelines.plan_slices import config_slices, plan_request, plan_slices
 from rules import load_rulebook, score_rulebook
 
 DEFAULT = Path(__file__).resolve().parents[2] / "rules" / "rulebooks" / "default.yaml"
+SNAPSHOTS_2 = TrainConfig(framing="snapshots", horizon_days=90, train_snapshots=2)
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +42,7 @@ def test_rule_score_feature_equals_the_rulebook_total_of_each_test_lead(crm, mon
         return score_rulebook(tables, book, as_of, *args, **kwargs)
 
     monkeypatch.setattr(training_data, "score_rulebook", counting)
-    slices = snapshot_slices(crm, spec, horizon_days=90, rulebook=rulebook, train_snapshots=2)
+    slices = config_slices(crm, spec, SNAPSHOTS_2, rulebook=rulebook)
     monkeypatch.undo()
     # each snapshot is scored once: the feature and the manual scores share the result
     assert len(scored_at) == len(set(scored_at)) == 4
@@ -53,10 +57,12 @@ def test_rule_score_feature_equals_the_rulebook_total_of_each_test_lead(crm, mon
     assert slices.X("train")["rule_score"].notna().all()
 
 
-def test_rule_score_feature_without_rulebook_names_the_fix(crm):
+def test_rule_score_feature_without_rule_scores_names_the_fix(crm):
+    from features.training_set import build_training_set
+
     spec = load_feature_spec().model_copy(update={"include_rule_score": True})
-    with pytest.raises(ValueError, match="snapshot_slices takes them from its rulebook="):
-        snapshot_slices(crm, spec, horizon_days=90, rulebook=None, train_snapshots=2)
+    with pytest.raises(ValueError, match="pass rule_scores= .leadscore train scores its"):
+        build_training_set(crm, [pd.Timestamp("2025-01-01", tz="UTC")], 90, spec)
 
 
 @pytest.mark.slow  # validates the whole real X Education export with GX (~2 s)
@@ -89,11 +95,11 @@ def test_flat_export_manual_scores_of_valid_and_test_come_from_one_scoring(monke
 def test_a_slice_without_conversions_is_a_clear_error_with_the_counts(crm):
     from features.crm import CrmTables
 
+    # the plan is made on the data with outcomes (make_plan itself refuses data without)
+    plan = make_plan(crm, plan_request(SNAPSHOTS_2))
     no_outcomes = CrmTables(crm.contacts, crm.accounts, crm.activities, crm.outcomes.iloc[:0])
     with pytest.raises(ValueError) as info:
-        snapshot_slices(
-            no_outcomes, load_feature_spec(), horizon_days=90, rulebook=None, train_snapshots=2
-        )
+        plan_slices(no_outcomes, load_feature_spec(), plan, rulebook=load_rulebook(DEFAULT))
     message = str(info.value)
     assert "train and valid and test slice(s) hold only one class" in message
     assert message.count("0 converting") == 4  # each of the four snapshots is listed

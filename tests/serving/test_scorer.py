@@ -16,7 +16,7 @@ from features.synthetic import DirtConfig, generate_crm
 from models.config import LightGBMParams, QualityGates, TrainConfig
 from models.frames import align_features
 from models.train import train_and_register
-from pipelines.training_data import snapshot_slices
+from pipelines.plan_slices import config_slices
 from rules import load_rulebook
 from serving.blend import BlendConfig
 from serving.lead_explanation import explain_contact, format_lead_explanation
@@ -48,15 +48,17 @@ def world(mlflow_store):
     tables = CrmTables(contacts, tables.accounts, tables.activities, tables.outcomes)
     spec = load_feature_spec()
     rulebook = load_rulebook("rules/rulebooks/default.yaml")
-    slices = snapshot_slices(
-        tables, spec, horizon_days=90, rulebook=rulebook, train_snapshots=3, every_days=30
-    )
     config = TrainConfig(
         model_name=NAME,
         experiment_name=NAME,
+        framing="snapshots",
+        horizon_days=90,
+        train_snapshots=3,
+        every_days=30,
         lightgbm=LightGBMParams(n_estimators=60, learning_rate=0.1, early_stopping_rounds=20),
         gates=QualityGates(min_auc=0.5, max_ece=0.5),
     )
+    slices = config_slices(tables, spec, config, rulebook=rulebook)
     result = train_and_register(
         *(slices.X("train"), slices.train.y, slices.X("valid"), slices.valid.y),
         *(slices.X("test"), slices.test.y),
