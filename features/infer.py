@@ -73,7 +73,9 @@ class ColumnType:
         reason: Why (readable, with the numbers).
         features: Model-matrix columns made from it (empty when excluded).
         n_blank: Blank values (missing or a blank marker).
-        n_unparseable: Non-blank values that could not be read as the kind (set missing).
+        n_unparseable: Non-blank values that could not be read as the kind (set missing);
+            counted for numeric and date text columns, 0 for the other kinds (a boolean or
+            category column reads every value, a typed Parquet column has nothing to parse).
         levels: Category levels (category columns).
         spellings: Lower-cased stripped value -> level (category columns).
         yes_no: (true word, false word) (boolean text columns).
@@ -165,8 +167,9 @@ def _number_type(
     if n_bad:
         reason += f"; {n_bad} unreadable value(s) set missing"
     return ColumnType(
-        name, "numeric", reason, (feature_name(name),), n_blank, n_bad, thousands=thousands
-    )
+        name, "numeric", reason, (feature_name(name),), n_blank, n_unparseable=n_bad,
+        thousands=thousands,
+    )  # fmt: skip
 
 
 def _date_type(
@@ -183,7 +186,7 @@ def _date_type(
         reason,
         (f"{base}_days_before_latest", f"{base}_month"),
         n_blank,
-        n_bad,
+        n_unparseable=n_bad,
         date_format=date_format,
         date_reference=latest.isoformat(),
     )

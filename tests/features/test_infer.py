@@ -126,6 +126,29 @@ def test_infer_table_types_kinds_and_reasons():
     assert types.placeholders == {"Select": ["created", "source", "region"], "N/A": ["empty"]}
 
 
+def test_unparseable_counts_the_non_blank_values_that_are_not_the_kind():
+    # 20 numbers and 1 word: 20/21 = 95.2 % numbers -> numeric with 1 unreadable value;
+    # 19 dates and 1 word ("soon"), plus 1 blank: 95 % dates -> date, 1 unreadable, 1 blank
+    frame = pd.DataFrame(
+        {
+            "visits": text([str(i % 7) for i in range(20)] + ["many"]),
+            "seen": text([f"2024-01-{d:02d}" for d in range(1, 20)] + ["soon", ""]),
+            "flag": text(["yes", "no"] * 10 + [""]),
+            "score": pd.Series(np.arange(21, dtype=float) / 2),  # typed: nothing to parse
+        }
+    )
+    cols = infer_table_types(frame).columns
+    got = {n: (c.kind, c.n_blank, c.n_unparseable) for n, c in cols.items()}
+    assert got == {
+        "visits": ("numeric", 0, 1),
+        "seen": ("date", 1, 1),
+        "flag": ("boolean", 1, 0),
+        "score": ("numeric", 0, 0),
+    }
+    assert cols["visits"].summary()["n_unparseable"] == 1  # what fit-table's metrics.json holds
+    assert "1 unreadable value(s) set missing" in cols["seen"].reason
+
+
 def test_typed_features_values():
     frame = planted()
     types = infer_table_types(frame)
