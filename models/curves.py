@@ -20,6 +20,7 @@ from sklearn.metrics import (
     roc_curve,
 )
 
+from features.ratios import ratio
 from models.metrics import decile_table, ece, reliability_bins
 
 
@@ -86,9 +87,7 @@ def gains_lift(
         cum_n = table["n"].cumsum()
         table.insert(0, "method", name)
         table["cumulative_share"] = cum_n / len(labels)
-        table["cumulative_lift"] = (
-            table["positives"].cumsum() / cum_n / base if base > 0 else np.nan
-        )
+        table["cumulative_lift"] = ratio(table["positives"].cumsum() / cum_n, base)
         tables.append(table)
     return pd.concat(tables, ignore_index=True)
 

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
 
+from features.ratios import ratio
+
 
 def reliability_bins(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> pd.DataFrame:
     """Observed conversion rate against mean probability per equal-width bin of [0, 1].
@@ -105,9 +107,9 @@ def decile_table(y: np.ndarray, score: np.ndarray, n_bins: int = 10) -> pd.DataF
     )
     table["conversion_rate"] = table["positives"] / table["n"]
     base = y.mean()
-    table["lift"] = table["conversion_rate"] / base if base > 0 else np.nan
+    table["lift"] = ratio(table["conversion_rate"], base)
     total = y.sum()
-    table["cumulative_recall"] = table["positives"].cumsum() / total if total > 0 else np.nan
+    table["cumulative_recall"] = ratio(table["positives"].cumsum(), total)
     cols = ["n", "positives", "conversion_rate", "lift", "cumulative_recall"]
     return table[cols + ["min_score", "max_score"]].reset_index()
 
@@ -127,7 +129,7 @@ def precision_recall_at_k(y: np.ndarray, score: np.ndarray, k_frac: float) -> tu
     top = np.argsort(-np.asarray(score, dtype=float), kind="stable")[:k]
     hits = y[top].sum()
     total = y.sum()
-    return float(hits / k), float(hits / total) if total > 0 else float("nan")
+    return float(hits / k), float(ratio(hits, total))
 
 
 def evaluate(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from features.ratios import ratio
 from rules.model import STAGE_ORDER
 
 _RANK = {stage: i for i, stage in enumerate(STAGE_ORDER)}
@@ -108,11 +109,11 @@ def summarise_backtest(stages_by_rulebook: dict[str, pd.Series], y: pd.Series) -
                 "n": len(outcome),
                 "reached_mql": n_mql,
                 "reached_mql_converted": conv_mql,
-                "reached_mql_rate": conv_mql / n_mql if n_mql else np.nan,
-                "reached_mql_recall": conv_mql / total if total else np.nan,
+                "reached_mql_rate": ratio(conv_mql, n_mql),
+                "reached_mql_recall": ratio(conv_mql, total),
                 "reached_sql": n_sql,
                 "reached_sql_converted": conv_sql,
-                "reached_sql_rate": conv_sql / n_sql if n_sql else np.nan,
+                "reached_sql_rate": ratio(conv_sql, n_sql),
                 "gained_mql": int(gained.sum()),
                 "gained_mql_converted": int(outcome[gained].sum()),
                 "lost_mql": int(lost.sum()),

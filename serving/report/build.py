@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from features.ratios import ratio
 from models.curves import calibration_table, gains_lift, roc_pr_curves
 from models.metrics import evaluate
 from serving.report.backtest import summarise_backtest
@@ -71,7 +72,7 @@ class ComparisonReport:
             "n_leads": float(self.n_leads),
             "n_converted": float(self.n_converted),
             "n_quarantined": float(len(self.quarantined)),
-            "base_rate": self.n_converted / self.n_leads if self.n_leads else float("nan"),
+            "base_rate": ratio(self.n_converted, self.n_leads),
         }
         for row in self.metrics.to_dict("records"):
             # Brier and ECE only where the score is a probability (not the manual points).

@@ -13,6 +13,8 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+from features.ratios import ratio
+
 
 @dataclass(frozen=True)
 class CapacityResult:
@@ -71,7 +73,7 @@ def capacity_analysis(
                 "k": k_used,
                 "converted": converted,
                 "conversion_rate": converted / k_used,
-                "share_of_conversions": converted / total if total else np.nan,
+                "share_of_conversions": ratio(converted, total),
                 "threshold": threshold,
                 "volume_at_threshold": int((values >= threshold).sum()),
             }
@@ -117,8 +119,8 @@ def threshold_volumes(
                 "threshold": float(cut),
                 "n": n,
                 "converted": converted,
-                "conversion_rate": converted / n if n else np.nan,
-                "share_of_conversions": converted / total if total else np.nan,
+                "conversion_rate": ratio(converted, n),
+                "share_of_conversions": ratio(converted, total),
             }
         )
     return pd.DataFrame(rows)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+from features.ratios import ratio
 from serving.blend import FittedBlend, mix
 from serving.report.capacity import top_k_mask
 
@@ -120,9 +121,9 @@ def tier_table(tiers: pd.Series, y: np.ndarray, view: BlendView) -> pd.DataFrame
                 "cutoff": view.cutoffs.get(tier, 0.0 if tier == view.bottom_tier else np.nan),
                 "sizing": view.tier_sizing.get(tier, "the rest"),
                 "leads": n,
-                "share": n / len(values) if len(values) else np.nan,
+                "share": ratio(n, len(values)),
                 "converted": converted,
-                "conversion_rate": converted / n if n else np.nan,
+                "conversion_rate": ratio(converted, n),
             }
         )
     return pd.DataFrame(rows)
