@@ -24,7 +24,7 @@ from serving.report import (
 from serving.report.sections import population, rules
 
 SECTION_IDS = (
-    "roc", "gains", "calibration", "bands", "capacity", "disagreement", "rule-evidence",
+    "roc", "gains", "calibration", "bands", "capacity", "blend", "disagreement", "rule-evidence",
     "suggested-points", "backtest", "drift", "segments", "data-notes",
 )  # fmt: skip
 
@@ -123,13 +123,25 @@ def _lean(n_leads: int, seed: int) -> ComparisonInputs:
     return dataclasses.replace(base, settings=ReportSettings(segment_columns=()))
 
 
-def test_build_notes_missing_optional_sections() -> None:
+def test_build_notes_missing_optional_sections(report: ComparisonReport) -> None:
     lean = dataclasses.replace(_lean(60, 1), drift_reference=None, drift_current=None, backtests=())
-    report = build_report(lean)
-    assert report.drift is None and report.backtests is None and report.segments.empty
-    assert "No training-period reference was given." in population.drift(report).paragraphs
-    assert "No replayed rulebook was given." in rules.backtest(report).paragraphs
-    assert "No segment column was given." in population.segments(report).paragraphs
+    missing = build_report(lean)
+    assert missing.drift is None and missing.backtests is None and missing.segments.empty
+    assert "No training-period reference was given." in population.drift(missing).paragraphs
+    assert "No replayed rulebook was given." in rules.backtest(missing).paragraphs
+    assert "No segment column was given." in population.segments(missing).paragraphs
+    # a section keeps its title when its input is missing
+    for build in (population.drift, rules.backtest, population.segments):
+        assert build(missing).title == build(report).title
+
+
+def test_nav_links_every_section_by_its_id_and_label(html: str) -> None:
+    nav = re.search(r'<nav aria-label="Sections">(.*?)</nav>', html, flags=re.S)
+    assert nav is not None
+    links = re.findall(r'<a href="#([a-z-]+)">([^<]+)</a>', nav.group(1))
+    assert [section_id for section_id, _ in links] == ["summary", *SECTION_IDS]
+    labels = dict(links)
+    assert labels["blend"] == "Blend &amp; tiers" and labels["roc"] == "Ranking"
 
 
 def test_missing_rule_hits_rows_count_as_no_rule_and_are_noted() -> None:

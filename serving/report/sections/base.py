@@ -16,22 +16,30 @@ class Section:
     """One report section.
 
     Attributes:
-        id: Stable anchor (``roc``, ``bands``, ...).
         title: Heading.
         how: The one-sentence "how to read this" line.
         paragraphs: Plain-text paragraphs shown under the line.
         figures: (data URI, alt text) of embedded PNGs.
         tables: (caption, table) pairs.
         matrix: Column names and rows of a coloured matrix (disagreement), or None.
+        id: Stable anchor (``roc``, ``bands``, ...), set by
+            :func:`serving.report.sections.all_sections` from its one list of sections
+            (empty when a builder is called on its own).
     """
 
-    id: str
     title: str
     how: str
     paragraphs: tuple[str, ...] = ()
     figures: tuple[tuple[str, str], ...] = ()
     tables: tuple[tuple[str, Table], ...] = ()
     matrix: tuple[list[str], list[tuple[str, list[Cell]]]] | None = None
+    id: str = ""
+
+
+def not_given(title: str, how: str, what: str) -> Section:
+    """A section whose input was not given: its title and how-line, then "No ``what`` was
+    given." (the report still lists it, so a reader sees what is missing)."""
+    return Section(title=title, how=how, paragraphs=(f"No {what} was given.",))
 
 
 def embedded(figure: Figure, alt: str) -> tuple[str, str]:

@@ -6,13 +6,14 @@ import pandas as pd
 
 from models import plots
 from serving.report.build import ComparisonReport
-from serving.report.sections.base import Section, columns, embedded
+from serving.report.sections.base import Section, columns, embedded, not_given
 from serving.report.tables import table
 
 SHORT = {"manual": "rules", "model": "model", "blend": "blend"}
 
 
 def drift(report: ComparisonReport) -> Section:
+    title = "Drift since training"
     watch, warning = report.settings.psi_watch, report.settings.psi_warning
     how = (
         f"Population stability index between the training and the scored period: below {watch:g} "
@@ -20,12 +21,7 @@ def drift(report: ComparisonReport) -> Section:
         "population changed and the model may need retraining."
     )
     if report.drift is None:
-        return Section(
-            id="drift",
-            title="Drift",
-            how=how,
-            paragraphs=("No training-period reference was given.",),
-        )
+        return not_given(title, how, "training-period reference")
     spec = columns("column", "kind", "psi", "level", "missing_reference", "missing_current", "note")
     compared = report.drift[report.drift["level"] != "excluded"]
     excluded = report.drift[report.drift["level"] == "excluded"]
@@ -42,8 +38,7 @@ def drift(report: ComparisonReport) -> Section:
         lines={"watch": watch, "warning": warning},
     )
     return Section(
-        id="drift",
-        title="Drift since training",
+        title=title,
         how=how,
         paragraphs=paragraphs,
         figures=(embedded(figure, "PSI per column"),),
@@ -58,17 +53,13 @@ def segments(report: ComparisonReport) -> Section:
     )
     frame = report.segments
     if frame.empty:
-        return Section(
-            id="segments", title="Segments", how=how, paragraphs=("No segment column was given.",)
-        )
+        return not_given("Segments", how, "segment column")
     spec = list(columns("segment", "level", "n", "converted", "base_rate"))
     for method in ("manual", "model", "blend"):
         spec.append((f"roc_auc_{method}", f"AUC {SHORT[method]}", "f3"))
     for method in ("manual", "model", "blend"):
         spec.append((f"top_decile_lift_{method}", f"Top-10% lift {SHORT[method]}", "f2"))
-    return Section(
-        id="segments", title="Segments", how=how, tables=(("Per segment", table(frame, spec)),)
-    )
+    return Section(title="Segments", how=how, tables=(("Per segment", table(frame, spec)),))
 
 
 def data_notes(report: ComparisonReport) -> Section:
@@ -85,7 +76,6 @@ def data_notes(report: ComparisonReport) -> Section:
     )
     spec = columns("reason", "n", n="Rows")
     return Section(
-        id="data-notes",
         title="Data notes",
         how="Rows the report could not use are counted here with the reason, never dropped "
         "silently; fix them at the source and re-run.",

@@ -9,7 +9,7 @@ from models import plots
 from models.plots import label
 from serving.report import weights
 from serving.report.build import ComparisonReport
-from serving.report.sections.base import Section, columns, embedded, labelled
+from serving.report.sections.base import Section, columns, embedded, labelled, not_given
 from serving.report.tables import table
 
 
@@ -24,7 +24,6 @@ def roc(report: ComparisonReport) -> Section:
     test_spec = columns("method", "versus", "diff", "low", "high")
     figure = plots.roc_pr_figure(report.curves, report.metrics, report.n_converted / report.n_leads)
     return Section(
-        id="roc",
         title="Ranking: ROC and precision-recall",
         how="Curves further up and to the left rank converters above the rest; an AUC of 0.5 "
         "is a coin toss and 1.0 is perfect.",
@@ -49,7 +48,6 @@ def gains(report: ComparisonReport) -> Section:
             frame[f"{col}_{method}"] = wide[(col, method)].to_numpy()
             spec.append((f"{col}_{method}", f"{label(method)} {head}", kind))
     return Section(
-        id="gains",
         title="Cumulative gains and lift by decile",
         how="Gains: the share of all conversions found by working the top x% of leads; lift: "
         "how many times the base rate each decile converts (decile 1 holds the best scores).",
@@ -61,7 +59,6 @@ def gains(report: ComparisonReport) -> Section:
 def calibration(report: ComparisonReport) -> Section:
     spec = columns("method", "brier", "ece")
     return Section(
-        id="calibration",
         title="Calibration: do the probabilities mean what they say?",
         how="Points on the diagonal mean a lead given 30% converts 30% of the time; lower Brier "
         "and ECE are better. Point rules have no probability scale, so they appear in the band "
@@ -78,7 +75,6 @@ def bands(report: ComparisonReport) -> Section:
     tables = [(f"{label(m)} bands", table(t, spec)) for m, t in report.bands.items()]
     tables += [(names.get(k, k), table(t, level_spec)) for k, t in report.stages.items()]
     return Section(
-        id="bands",
         title="Score distributions: bands and stages",
         how="Each band should convert better than the one below it; a flat or falling rate "
         "means the points in that range do not measure buying intent (the quarterly audit).",
@@ -116,7 +112,6 @@ def capacity(report: ComparisonReport) -> Section:
     )  # fmt: skip
     tables.append(("Current rulebook cut-offs", table(report.thresholds, current)))
     return Section(
-        id="capacity",
         title="Threshold analysis at sales capacity",
         how="If sales can work K leads, each method sends its K best; more conversions in the "
         "top K is better, and the cut-off column is the threshold that sends K leads.",
@@ -126,6 +121,7 @@ def capacity(report: ComparisonReport) -> Section:
 
 
 def blend(report: ComparisonReport) -> Section:
+    title = "Blend weight and tiers"
     how = (
         "The final score mixes the model's probability with the calibrated manual score in "
         "log-odds; the manual weight is the share of the evidence taken from the rules. The "
@@ -133,9 +129,7 @@ def blend(report: ComparisonReport) -> Section:
     )
     view = report.blend
     if view is None or report.tiers is None:
-        return Section(
-            id="blend", title="Blend and tiers", how=how, paragraphs=("No blend was given.",)
-        )
+        return not_given(title, how, "blend")
     figure = plots.weight_figure(view.curve, view.fitted_weight, view.used_weight, view.k)
     spec = columns("tier", "cutoff", "sizing", "leads", "share", "converted", "conversion_rate")
     paragraphs = (
@@ -144,8 +138,7 @@ def blend(report: ComparisonReport) -> Section:
         " calibration of the manual score); the table shows how this period fills them.",
     )
     return Section(
-        id="blend",
-        title="Blend weight and tiers",
+        title=title,
         how=how,
         paragraphs=paragraphs,
         figures=(

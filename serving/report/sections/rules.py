@@ -5,7 +5,7 @@ from __future__ import annotations
 from features.number_text import number_text
 from models import plots
 from serving.report.build import ComparisonReport
-from serving.report.sections.base import Section, columns, embedded
+from serving.report.sections.base import Section, columns, embedded, not_given
 from serving.report.tables import matrix, table
 
 LEAD_SPEC = columns(
@@ -32,7 +32,6 @@ def disagreement(report: ComparisonReport) -> Section:
         caption = f"{GROUPS[key]}: {len(leads):,} of {total:,} leads listed"
         tables.append((caption, table(leads, LEAD_SPEC)))
     return Section(
-        id="disagreement",
         title="Where rules and model disagree",
         how="Rows are manual stages, columns predictive tiers; each cell shows leads · conversion "
         "rate. Orange-edged cells are hot by rules but cold by the model, blue-edged the reverse: "
@@ -57,7 +56,6 @@ def rule_evidence(report: ComparisonReport) -> Section:
         lines={"base rate": 1.0},
     )
     return Section(
-        id="rule-evidence",
         title="Per-rule evidence: which behaviours signal buying",
         how="Lift above 1 means leads matched by the rule convert more often than average; a "
         "rule with many points but a lift near 1 rewards activity that does not predict buying.",
@@ -75,7 +73,6 @@ def suggested_points(report: ComparisonReport) -> Section:
     suggestion = report.suggestion
     if suggestion is None:
         return Section(
-            id="suggested-points",
             title="Suggested points",
             how=how,
             paragraphs=tuple(n for n in report.notes if "Suggested" in n),
@@ -92,7 +89,6 @@ def suggested_points(report: ComparisonReport) -> Section:
         "caps not replayed)."
     )
     return Section(
-        id="suggested-points",
         title="Suggested points",
         how=how,
         paragraphs=(paragraph,),
@@ -101,25 +97,20 @@ def suggested_points(report: ComparisonReport) -> Section:
 
 
 def backtest(report: ComparisonReport) -> Section:
+    title = "Backtest: rulebooks replayed on a past period"
     how = (
         "Each rulebook replayed over a past period: the leads it would have made MQL or SQL and "
         "how many converted; gained/lost compare with the first (current) rulebook."
     )
     if report.backtests is None:
-        return Section(
-            id="backtest",
-            title="Backtest",
-            how=how,
-            paragraphs=("No replayed rulebook was given.",),
-        )
+        return not_given(title, how, "replayed rulebook")
     spec = columns(
         "period", "rulebook", "n", "reached_mql", "reached_mql_converted", "reached_mql_rate",
         "reached_mql_recall", "reached_sql", "reached_sql_converted", "reached_sql_rate",
         "gained_mql", "gained_mql_converted", "lost_mql", "lost_mql_converted",
     )  # fmt: skip
     return Section(
-        id="backtest",
-        title="Backtest: rulebooks replayed on a past period",
+        title=title,
         how=how,
         tables=(("Replayed rulebooks", table(report.backtests, spec)),),
     )
