@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from features.crm import empty_table
-from features.ingest.mapping import ColumnMapping, read_source
+from features.ingest import ColumnMapping, read_source
 from features.ingest.sql import is_database_url
 from features.schema import TABLES
 
@@ -39,7 +39,7 @@ def account_rows(raw: dict[str, pd.DataFrame], contact_id: str) -> dict[str, pd.
 
     Args:
         raw: Frames per canonical table (canonical column names), e.g. from
-            :func:`features.ingest.mapping.read_source`.
+            :func:`features.ingest.read_source`.
         contact_id: The lead.
 
     Returns:

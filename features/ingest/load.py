@@ -8,7 +8,9 @@ import pandas as pd
 
 from features.bots import BotSettings
 from features.ingest.bot_filter import filter_bots
-from features.ingest.mapping import ColumnMapping, load_mapping, read_source
+from features.ingest.mapping_config import ColumnMapping
+from features.ingest.mapping_load import load_mapping
+from features.ingest.sources import read_source
 from features.ingest.validation import ValidationReport, validate_tables
 
 

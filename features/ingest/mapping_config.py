@@ -115,7 +115,7 @@ class Source(_Frozen):
 
     @property
     def key(self) -> str:
-        """The name frames are keyed by in :func:`features.ingest.mapping.apply_mapping`."""
+        """The name frames are keyed by in :func:`features.ingest.apply_mapping`."""
         return self.file or self.sql_table or ""
 
 

@@ -47,7 +47,7 @@ def read_source(
         encoding: Encoding for files whose mapping does not set ``encoding``.
 
     Returns:
-        The output of :func:`features.ingest.mapping.apply_mapping`: mapped canonical
+        The output of :func:`features.ingest.apply_mapping`: mapped canonical
         columns then extra columns; absent tables as :func:`features.crm.empty_table`.
 
     Raises:

@@ -16,10 +16,10 @@ from features.ingest import (
     apply_mapping,
     load_mapping,
     mapping_json_schema,
+    parse_mapping,
     read_source,
     validate_tables,
 )
-from features.ingest.mapping import parse_mapping
 from features.ingest.mapping_events import one_row_per
 
 NOW = pd.Timestamp("2024-06-01", tz="UTC")

@@ -14,15 +14,16 @@ import yaml
 
 from features.crm import empty_table
 from features.ingest import (
+    MAPPINGS_DIR,
     InputError,
     TableError,
     apply_mapping,
     load_mapping,
     mapping_json_schema,
+    parse_mapping,
     read_source,
 )
 from features.ingest.convert import snake_case
-from features.ingest.mapping import MAPPINGS_DIR, parse_mapping
 
 UTC = "datetime64[ns, UTC]"
 

@@ -6,8 +6,7 @@ import pandas as pd
 import yaml
 
 from features.infer import infer_table_types
-from features.ingest import apply_mapping
-from features.ingest.mapping import parse_mapping
+from features.ingest import apply_mapping, parse_mapping
 from features.ingest.mapping_infer import NO_DATE, extra_names, flat_export_mapping, mapping_yaml
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.ingest.mapping import read_source
+from features.ingest import read_source
 from features.ingest.suite_pandas import evaluate_rules
 from features.ingest.suites import new_context, run_suite, table_rules
 from features.ingest.validation import ValidationReport, validate_tables
