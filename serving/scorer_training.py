@@ -27,6 +27,7 @@ import pandas as pd
 from mlflow.tracking import MlflowClient
 
 from features.crm import CrmTables
+from features.infer import TableTypes
 from features.spec import FeatureSpec
 from models.config import scorer_name_for
 from models.metrics import evaluate
@@ -58,6 +59,8 @@ class SlicesLike(Protocol):
     def manual_score_test(self) -> np.ndarray | None: ...
     @property
     def manual_score_valid(self) -> np.ndarray | None: ...
+    @property
+    def flat_types(self) -> TableTypes | None: ...
 
     def X(self, part: str) -> pd.DataFrame: ...
 
@@ -235,7 +238,7 @@ def build_and_register_scorer(
         fitted,
         spec=spec,
         settings=settings,
-        flat_types=getattr(slices, "flat_types", None),
+        flat_types=slices.flat_types,
         run_config=run_config,
         reason_rates=fit_reason_rates(slices.X("train"), np.asarray(slices.train.y, dtype=int)),
         metadata={
