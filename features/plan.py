@@ -41,6 +41,7 @@ from features.training_set import (
     every_days_for,
     first_positive,
     outcome_labels,
+    snapshot_dates,
 )
 
 HORIZONS: tuple[int, ...] = (90, 60, 30, 14, 7)
@@ -282,17 +283,18 @@ def _snapshots_plan(
     tables: CrmTables, request: PlanRequest, profile: DataProfile, horizon: int
 ) -> tuple[dict[str, PlanSlice], list[str], int]:
     every = every_days_for(horizon, request.every_days)
-    step, h = pd.Timedelta(days=every), pd.Timedelta(days=horizon)
-    test0 = (profile.data_end - h).normalize()
-    tests = [test0 - step * i for i in range(request.test_snapshots)]
-    valid0 = min(tests) - h
-    valids = [valid0 - step * i for i in range(request.valid_snapshots)]
-    train0 = min(valids) - h
-    trains = [train0 - step * i for i in range(request.train_snapshots)]
+    trains, valids, tests = snapshot_dates(
+        profile.data_end,
+        horizon,
+        train_snapshots=request.train_snapshots,
+        valid_snapshots=request.valid_snapshots,
+        test_snapshots=request.test_snapshots,
+        every_days=every,
+    )
     slices = {
-        "train": _snapshot_slice(tables, sorted(trains), horizon),
-        "valid": _snapshot_slice(tables, sorted(valids), horizon),
-        "test": _snapshot_slice(tables, sorted(tests), horizon),
+        "train": _snapshot_slice(tables, trains, horizon),
+        "valid": _snapshot_slice(tables, valids, horizon),
+        "test": _snapshot_slice(tables, tests, horizon),
     }
     notes = []
     dropped = len(trains) - len(slices["train"].dates)

@@ -301,6 +301,56 @@ def every_days_for(horizon_days: int, every_days: int | None = None) -> int:
     return every_days or min(horizon_days, MAX_EVERY_DAYS)
 
 
+def snapshot_dates(
+    data_end: pd.Timestamp,
+    horizon_days: int,
+    *,
+    train_snapshots: int = TRAIN_SNAPSHOTS,
+    valid_snapshots: int = 1,
+    test_snapshots: int = 1,
+    every_days: int | None = None,
+) -> tuple[list[pd.Timestamp], list[pd.Timestamp], list[pd.Timestamp]]:
+    """Snapshot dates for train / valid / test with no label window crossing a boundary.
+
+    The newest test snapshot is the newest one whose label window is complete
+    (``data_end - H``), the others ``every_days`` apart before it; the newest validation
+    snapshot lies H days before the oldest test snapshot, and the training snapshots end H
+    days before the oldest validation one, ``every_days`` apart. So no label used for
+    training or calibration reaches into the period the model is tested on, as in
+    production where the newest outcomes are not known yet. The training plan
+    (:func:`features.plan.make_plan`) and :func:`snapshot_schedule` both read it.
+
+    Args:
+        data_end: The last timestamp of the data (outcomes and activities).
+        horizon_days: Label horizon H.
+        train_snapshots: Number of training snapshots.
+        valid_snapshots: Number of validation snapshots.
+        test_snapshots: Number of test snapshots.
+        every_days: Days between snapshots of a slice; None: :func:`every_days_for`.
+
+    Returns:
+        (training, validation, test snapshots), each oldest first, at midnight UTC.
+    """
+    counts = (train_snapshots, valid_snapshots, test_snapshots, horizon_days)
+    if min(counts) < 1 or (every_days is not None and every_days < 1):
+        raise ValueError(
+            "train_snapshots, valid_snapshots, test_snapshots, every_days and horizon_days "
+            "must be positive"
+        )
+    step = pd.Timedelta(days=every_days_for(horizon_days, every_days))
+    end = pd.Timestamp(data_end)
+    end = end.tz_localize("UTC") if end.tzinfo is None else end.tz_convert("UTC")
+    horizon = pd.Timedelta(days=horizon_days)
+
+    def before(newest: pd.Timestamp, n: int) -> list[pd.Timestamp]:
+        return sorted(newest - step * i for i in range(n))
+
+    test = before((end - horizon).normalize(), test_snapshots)
+    valid = before(test[0] - horizon, valid_snapshots)
+    train = before(valid[0] - horizon, train_snapshots)
+    return train, valid, test
+
+
 def snapshot_schedule(
     data_end: pd.Timestamp,
     horizon_days: int,
@@ -308,13 +358,7 @@ def snapshot_schedule(
     train_snapshots: int = TRAIN_SNAPSHOTS,
     every_days: int | None = None,
 ) -> tuple[list[pd.Timestamp], pd.Timestamp, pd.Timestamp]:
-    """Snapshot dates for train / valid / test with no label window crossing a boundary.
-
-    The test snapshot is the newest one whose label window is complete
-    (``data_end - H``); the validation snapshot lies H days before it, and the training
-    snapshots end H days before validation, ``every_days`` apart. So no label used for
-    training or calibration reaches into the period the model is tested on, as in
-    production where the newest outcomes are not known yet.
+    """The dates of :func:`snapshot_dates` with one validation and one test snapshot.
 
     Args:
         data_end: The last timestamp of the data (outcomes and activities).
@@ -325,17 +369,10 @@ def snapshot_schedule(
     Returns:
         (training snapshots oldest first, validation snapshot, test snapshot), at midnight UTC.
     """
-    if train_snapshots < 1 or horizon_days < 1 or (every_days is not None and every_days < 1):
-        raise ValueError("train_snapshots, every_days and horizon_days must be positive")
-    every = every_days_for(horizon_days, every_days)
-    end = pd.Timestamp(data_end)
-    end = end.tz_localize("UTC") if end.tzinfo is None else end.tz_convert("UTC")
-    horizon = pd.Timedelta(days=horizon_days)
-    test = (end - horizon).normalize()
-    valid = test - horizon
-    last_train = valid - horizon
-    train = [last_train - pd.Timedelta(days=every * i) for i in range(train_snapshots)]
-    return sorted(train), valid, test
+    train, valid, test = snapshot_dates(
+        data_end, horizon_days, train_snapshots=train_snapshots, every_days=every_days
+    )
+    return train, valid[0], test[0]
 
 
 def outcome_labels(

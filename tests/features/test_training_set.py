@@ -132,6 +132,23 @@ def test_snapshot_schedule_keeps_label_windows_apart() -> None:
     assert valid + pd.Timedelta(days=90) <= test
 
 
+def test_snapshot_dates_with_several_valid_and_test_snapshots() -> None:
+    from features.training_set import snapshot_dates
+
+    day = lambda text: pd.Timestamp(text, tz="UTC")  # noqa: E731
+    train, valid, test = snapshot_dates(
+        pd.Timestamp("2026-09-30 18:00", tz="UTC"), 30, train_snapshots=2, valid_snapshots=2,
+        test_snapshots=2, every_days=7,
+    )  # fmt: skip
+    # test: 2026-09-30 - 30 days = 2026-08-31 and a week before; valid: 30 days before the
+    # oldest test snapshot and a week before; train: 30 days before the oldest valid one
+    assert test == [day("2026-08-24"), day("2026-08-31")]
+    assert valid == [day("2026-07-18"), day("2026-07-25")]
+    assert train == [day("2026-06-11"), day("2026-06-18")]
+    with pytest.raises(ValueError, match="must be positive"):
+        snapshot_dates(day("2026-09-30"), 30, valid_snapshots=0)
+
+
 def test_rule_score_feature_comes_from_each_snapshot():
     # a stand-in manual score that differs per snapshot and per contact, so a value read at
     # the wrong snapshot or for the wrong contact shows
