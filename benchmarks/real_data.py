@@ -73,10 +73,10 @@ def model_slices(source: Path, mapping: str) -> Any:
     training plan, then the plan's slices (or a flat export's split) after the leakage guard.
     """
     from features.ingest.load import ingest
-    from features.plan import make_plan, spec_for_data
+    from features.plan import spec_for_data
     from features.spec import load_feature_spec
     from models.config import load_train_config
-    from pipelines.plan_slices import plan_request, plan_slices
+    from pipelines.plan_slices import config_slices
     from pipelines.training_data import flat_slices, is_flat
     from rules import load_rulebook
     from serving.run_config import choose_rulebook
@@ -87,8 +87,7 @@ def model_slices(source: Path, mapping: str) -> Any:
     if is_flat(tables):
         return flat_slices(tables, rulebook=rulebook, seed=config.seed)
     spec, _ = spec_for_data(load_feature_spec(None), tables.contacts)
-    plan = make_plan(tables, plan_request(config))
-    return plan_slices(tables, spec, plan, rulebook=rulebook)
+    return config_slices(tables, spec, config, rulebook=rulebook)
 
 
 def baseline(slices: Any) -> float:
