@@ -42,7 +42,7 @@ class BatchSummary:
             sinks), so the tier mix is tracked from run to run; empty without one.
         bot_counts: What the bot filter kept out of points and features
             (:func:`features.bots.bot_counts`); empty when the run did not filter.
-        bots_file: The ``bots.csv`` the run wrote (the Spark engine), or None.
+        bots_file: The ``bots.csv`` the run wrote, or None.
     """
 
     run_id: str

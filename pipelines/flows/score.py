@@ -13,6 +13,7 @@ functions (:func:`pipelines.flows.common.step`).
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,7 +22,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from features.ingest.report import default_validation_dir
+from features.ingest.report import default_validation_dir, write_bots
 from features.ingest.validation import ValidationReport
 from models.store import existing_tracking_uri
 from pipelines.cli_options import DEFAULT_WORKDIR
@@ -64,6 +65,13 @@ def score_and_write(
         progress=sys.stderr.isatty(),  # a progress bar on a terminal, not in job logs
         validation=report,
     )
+
+
+@io_task("write-bots")
+def write_flagged(report: ValidationReport, out_dir: str) -> str:
+    """Write the activities the bot filter flagged, with their reasons, to
+    ``out_dir/bots.csv`` (:func:`features.ingest.report.write_bots`; atomic)."""
+    return str(write_bots(report.bots, Path(out_dir)))
 
 
 @task(name="score-on-spark", cache_policy=NO_CACHE)
@@ -133,7 +141,7 @@ def score_flow(
             a Parquet dataset partitioned by ``as_of``).
         spark_config: YAML of :class:`serving.spark.SparkSettings` (None: ``local[*]``).
         bots_path: Bot filter settings YAML (default: features/bots/default.yaml); both
-            engines filter with it. The Spark engine writes the flagged activities to
+            engines filter with it and write the flagged activities to
             ``WORKDIR/validation/<source name>/bots.csv``, where ``leadscore validate``
             writes them by default.
 
@@ -146,9 +154,9 @@ def score_flow(
         raise ValueError("--engine spark reads canonical tables: map the export first")
     uri = tracking_uri or existing_tracking_uri(Path(workdir))
     run_id = flow_run.get_id()  # None without a flow run: a deterministic id instead
+    bots_out = str(default_validation_dir(data, workdir))
     if engine == "spark":
         loaded = step(load)(model_uri, uri)
-        bots_out = str(default_validation_dir(data, workdir))
         summary = step(score_on_spark)(
             data, loaded, stamp, sink, spark_config, run_id, table_prefix, bots_path, bots_out
         )
@@ -156,4 +164,5 @@ def score_flow(
         report = step(validate_crm)(data, mapping, bots_path)
         loaded, version = step(published)(step(load)(model_uri, uri), sink, table_prefix)
         summary = step(score_and_write)(report, loaded, version, stamp, sink, run_id, table_prefix)
+        summary = replace(summary, bots_file=step(write_flagged)(report, bots_out))
     return {**summary.to_dict(), "text": format_summary(summary)}

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from scorer_helpers import crm_on_disk, register_scorer
 
+from features.ingest.load import ingest
 from pipelines.flows.score import score_flow
 from serving.lead_explanation import explain_lead
 from serving.sinks import build_tables
@@ -70,6 +71,11 @@ def test_score_flow_scores_every_lead_and_a_rerun_changes_nothing(
     assert f"new: {first['scored']:,}" in first["text"]
     quarantined = sum(c["quarantined"] for c in first["quarantined"].values())
     assert ("Validation quarantined" in first["text"]) == (quarantined > 0)
+    # the flagged activities go where `leadscore validate` writes them, in its format
+    bots_csv = tmp_path / "validation" / Path(data_dir).name / "bots.csv"
+    assert first["bots_file"] == second["bots_file"] == str(bots_csv)
+    expected = ingest(data_dir).write(tmp_path / "local")["bots"].read_text()
+    assert bots_csv.read_text() == expected and expected.count("\n") > 1  # some were flagged
 
 
 def test_explain_lead_reads_the_files_and_prints_both_sections(registered, mlflow_store):
