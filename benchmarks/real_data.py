@@ -30,6 +30,8 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
+from benchmarks.paired_stats import delong_covariance, delong_test
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 README = ROOT / "README.md"
@@ -43,7 +45,13 @@ SETS = (
 
 
 def _baseline_auc(train: pd.DataFrame, y_train: np.ndarray, test: pd.DataFrame, y_test) -> float:
-    """A logistic regression on the given columns: one-hot categories, log-scaled numbers."""
+    """The baseline's ROC AUC on ``test`` (see :func:`_baseline_scores`)."""
+    return float(roc_auc_score(y_test, _baseline_scores(train, y_train, test)))
+
+
+def _baseline_scores(train: pd.DataFrame, y_train: np.ndarray, test: pd.DataFrame) -> np.ndarray:
+    """A logistic regression on the given columns (one-hot categories, log-scaled numbers),
+    fitted on ``train``: its probabilities on ``test``."""
     numeric = [c for c in train.columns if pd.api.types.is_numeric_dtype(train[c])]
     text = [c for c in train.columns if c not in numeric]
 
@@ -62,7 +70,7 @@ def _baseline_auc(train: pd.DataFrame, y_train: np.ndarray, test: pd.DataFrame, 
     )  # fmt: skip
     model = make_pipeline(prep, LogisticRegression(max_iter=5000))
     model.fit(train, y_train)
-    return float(roc_auc_score(y_test, model.predict_proba(test)[:, 1]))
+    return np.asarray(model.predict_proba(test)[:, 1], dtype=float)
 
 
 def model_slices(source: Path, mapping: str) -> Any:
@@ -91,14 +99,55 @@ def model_slices(source: Path, mapping: str) -> Any:
 
 
 def baseline(slices: Any) -> float:
-    """The baseline's test AUC on the model's slices and allowed columns.
+    """The baseline's test AUC on the model's slices and allowed columns."""
+    return float(roc_auc_score(slices.test.y.to_numpy(), baseline_scores(slices)))
+
+
+def baseline_scores(slices: Any) -> np.ndarray:
+    """The baseline's probabilities on the test rows of the model's slices.
 
     ``slices.X`` applies the leakage guard's verdict, so a column the model may not use is
     not the baseline's either; fitted on train + valid, scored on test.
     """
     fit = pd.concat([slices.X("train"), slices.X("valid")])
     y_fit = np.r_[slices.train.y.to_numpy(), slices.valid.y.to_numpy()]
-    return _baseline_auc(fit, y_fit, slices.X("test"), slices.test.y.to_numpy())
+    return _baseline_scores(fit, y_fit, slices.X("test"))
+
+
+def uncertainty(y: np.ndarray, p_model: np.ndarray, p_baseline: np.ndarray) -> dict[str, Any]:
+    """How sure the test slice is of the model's AUC and of its gain over the baseline.
+
+    DeLong's variance (:mod:`benchmarks.paired_stats`): a 95 % interval of the model's AUC
+    (normal approximation, clipped to [0, 1]) and the paired test of model minus baseline
+    on the same rows.
+    """
+    auc, cov = delong_covariance(y, p_model)
+    half = 1.959964 * float(np.sqrt(max(float(cov[0, 0]), 0.0)))
+    paired = delong_test(y, p_model, p_baseline)
+    return {
+        "model_auc_ci95": [max(0.0, float(auc[0]) - half), min(1.0, float(auc[0]) + half)],
+        "gain_over_baseline": paired["diff"],
+        "gain_se": paired["se"],
+        "gain_p_two_sided": paired["p_two_sided"],
+    }
+
+
+def model_test_scores(out: dict[str, Any], slices: Any) -> np.ndarray:
+    """The registered model's probabilities on the test rows ``slices`` rebuilt.
+
+    Raises:
+        AssertionError: Their AUC is not the one training logged (the rebuilt rows are not
+            the rows the model was tested on).
+    """
+    from serving.scorer_model import load_scorer
+
+    scorer = load_scorer(out["scorer_uri"], out["tracking_uri"], check_requirements=False)
+    p = np.asarray(scorer.scorer.model.predict_conversion(slices.X("test")), dtype=float)
+    auc = float(roc_auc_score(slices.test.y.to_numpy(), p))
+    logged = float(out["metrics"]["test_roc_auc"])
+    if not np.isclose(auc, logged, rtol=0, atol=1e-9):
+        raise AssertionError(f"rebuilt test rows give AUC {auc}, training logged {logged}")
+    return p
 
 
 def run_one(name: str, relative: str, mapping: str, workdir: Path) -> dict[str, Any]:
@@ -113,6 +162,9 @@ def run_one(name: str, relative: str, mapping: str, workdir: Path) -> dict[str, 
     test = run["slices"]["test"]
     kind = run["framing"]
     metrics = out["metrics"]
+    slices = model_slices(source, mapping)
+    p_baseline = baseline_scores(slices)
+    y = slices.test.y.to_numpy()
     return {
         "data set": name,
         "mapping": mapping,
@@ -123,7 +175,8 @@ def run_one(name: str, relative: str, mapping: str, workdir: Path) -> dict[str, 
         "model_auc": metrics["test_roc_auc"],
         "rules_auc": metrics.get("manual_roc_auc"),
         "rulebook": run["rulebook"]["name"],
-        "baseline_auc": baseline(model_slices(source, mapping)),
+        "baseline_auc": float(roc_auc_score(y, p_baseline)),
+        **uncertainty(y, model_test_scores(out, slices), p_baseline),
         # the final score (blend) on the same test rows, and tier A with the default capacity
         "final_auc": out["blend_metrics"]["final_roc_auc"],
         "final_ece": out["blend_metrics"]["final_ece"],
@@ -140,19 +193,22 @@ def table(results: list[dict[str, Any]]) -> str:
     """The README's markdown table."""
     head = (
         "| data set | framing | horizon | rows train / valid / test | test positives | "
-        "model AUC | rules AUC (rulebook) | baseline AUC | final AUC | final ECE | tier A |"
-        "\n|---|---|---|---|---|---|---|---|---|---|---|"
+        "model AUC (95 % interval) | rules AUC (rulebook) | baseline AUC | "
+        "model - baseline (p) | final AUC | final ECE | tier A |"
+        "\n|---|---|---|---|---|---|---|---|---|---|---|---|"
     )
     lines = [head]
     for r in results:
         rows = " / ".join(f"{r['rows'][p]:,}" for p in ("train", "valid", "test"))
         horizon = "-" if r["horizon_days"] is None else f"{r['horizon_days']} days"
         rules = "-" if r["rules_auc"] is None else f"{r['rules_auc']:.3f}"
+        low, high = r["model_auc_ci95"]
         lines.append(
             f"| {r['data set']} (`--mapping {r['mapping']}`) | {r['framing']} | {horizon} | "
-            f"{rows} | {r['test_positives']:,} | {r['model_auc']:.3f} | {rules} "
-            f"({r['rulebook']}) | {r['baseline_auc']:.3f} | {r['final_auc']:.3f} | "
-            f"{r['final_ece']:.3f} | {_share(r['tier_a_share'])} |"
+            f"{rows} | {r['test_positives']:,} | {r['model_auc']:.3f} ({low:.3f}-{high:.3f}) | "
+            f"{rules} ({r['rulebook']}) | {r['baseline_auc']:.3f} | "
+            f"{r['gain_over_baseline']:+.3f} ({r['gain_p_two_sided']:.2g}) | "
+            f"{r['final_auc']:.3f} | {r['final_ece']:.3f} | {_share(r['tier_a_share'])} |"
         )
     return "\n".join(lines)
 

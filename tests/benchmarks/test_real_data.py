@@ -8,7 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks.real_data import END, START, _baseline_auc, baseline, table, write_readme
+from benchmarks.real_data import (
+    END,
+    START,
+    _baseline_auc,
+    baseline,
+    table,
+    uncertainty,
+    write_readme,
+)
 from features.crm import CrmTables
 from features.schema import TABLES
 from pipelines.training_data import flat_slices
@@ -18,6 +26,8 @@ RESULT = {
     "rows": {"train": 4757, "valid": 1596, "test": 1621}, "test_positives": 122,
     "model_auc": 0.69712, "rules_auc": 0.5, "rulebook": "empty", "baseline_auc": 0.68249,
     "final_auc": 0.69712, "final_ece": 0.05071, "tier_a_share": 0.04875,
+    "model_auc_ci95": [0.64321, 0.75103], "gain_over_baseline": 0.01463,
+    "gain_p_two_sided": 0.4178,
 }  # fmt: skip
 
 
@@ -25,7 +35,7 @@ def test_the_table_shows_each_measured_value() -> None:
     row = table([RESULT]).splitlines()[2]
     assert row == (
         "| Olist (`--mapping olist`) | first_touch | 90 days | 4,757 / 1,596 / 1,621 | 122 | "
-        "0.697 | 0.500 (empty) | 0.682 | 0.697 | 0.051 | 4.9 % |"
+        "0.697 (0.643-0.751) | 0.500 (empty) | 0.682 | +0.015 (0.42) | 0.697 | 0.051 | 4.9 % |"
     )
 
 
@@ -44,6 +54,20 @@ def test_the_baseline_ranks_a_column_that_decides_the_label_perfectly() -> None:
     y = (train["origin"] == "a").astype(int).to_numpy()
     test = pd.DataFrame({"origin": ["b", "a", "b", "a"], "visits": [1, 2, 3, 4]})
     assert _baseline_auc(train, y, test, [0, 1, 0, 1]) == 1.0
+
+
+def test_uncertainty_is_delongs_interval_and_paired_test() -> None:
+    # 3 positives, 3 negatives; the model ranks one pair of 9 wrong, the baseline three
+    y = np.array([1, 1, 1, 0, 0, 0])
+    model = np.array([0.9, 0.8, 0.3, 0.4, 0.2, 0.1])
+    base = np.array([0.9, 0.3, 0.2, 0.8, 0.25, 0.1])
+    out = uncertainty(y, model, base)
+    # AUC 8/9; DeLong by hand: V10 = (1, 1, 2/3), V01 = (2/3, 1, 1) (shares of the other
+    # class outranked), var = s2(V10)/3 + s2(V01)/3 with s2 = sample variance = 1/27 each
+    auc, se = 8 / 9, np.sqrt(2 * (1 / 27) / 3)
+    assert out["model_auc_ci95"] == pytest.approx([auc - 1.959964 * se, 1.0])
+    assert out["gain_over_baseline"] == pytest.approx(8 / 9 - 6 / 9)
+    assert 0 < out["gain_p_two_sided"] < 1 and out["gain_se"] > 0
 
 
 def _frame(table: str, rows: list[dict]) -> pd.DataFrame:
