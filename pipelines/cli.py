@@ -535,7 +535,9 @@ def fit_table_command(
     encoding: EncodingOpt = "utf-8",
     seed: Annotated[
         int | None,
-        typer.Option(help="Seed of the random split (default: the training config's seed)."),
+        typer.Option(
+            help="Random seed of the split and the model (default: the training config's seed)."
+        ),
     ] = None,
     keep_leaky: Annotated[
         bool, typer.Option(help="Keep columns the leakage guard suspects (not recommended).")

@@ -214,8 +214,8 @@ def fit_table(
         export: Its outcome, id and time columns, columns to drop and text format.
         out_dir: Folder for mapping.yaml, metrics.json, scores.csv (+ scores_rejects.csv),
             rejected.csv and report.html (+ report.json). CLI ``--out``.
-        seed: Seed of the random split (None: the training config's ``seed``). CLI
-            ``--seed``.
+        seed: Random seed of the split and the model (None: the training config's
+            ``seed``); recorded in the run configuration. CLI ``--seed``.
         keep_leaky: Train on leakage suspects anyway (still reported). CLI ``--keep-leaky``.
         workdir: Where the MLflow store lives (WORKDIR/mlruns; default ``out_dir``).
         tracking_uri: MLflow tracking URI (default: the embedded store in ``workdir``).
@@ -261,8 +261,7 @@ def fit_table(
         extra_rejects=validation_rejects(quarantined, contacts["contact_id"]),
     )  # fmt: skip
     time_column = export.time_column
-    if seed is None:  # the training config's, as the run configuration records it
-        seed = int(training["run_config"]["train"]["seed"])
+    seed = int(training["run_config"]["train"]["seed"])  # the one that ran
     split = f"by time on {time_column!r}" if time_column else f"stratified at random, seed {seed}"
     converted = set(report.tables.outcomes["contact_id"].astype("str"))
     test_ids = set(training["test_contact_ids"])

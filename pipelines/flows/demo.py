@@ -27,6 +27,7 @@ from pipelines.flows.compare import compare_flow
 from pipelines.flows.ingest import write_validation
 from pipelines.flows.score import score_flow
 from pipelines.flows.train import train_flow
+from serving.sinks import DEFAULT_TABLE_PREFIX, build_tables
 
 STATE_FILE = "demo_state.json"
 
@@ -125,14 +126,15 @@ def _summary(
             f"ECE {m['test_ece']:.4f}; {trained['decision']['reason']}"
         )
     quarantined = sum(c["quarantined"] for c in report.counts.values())
+    tables = build_tables(DEFAULT_TABLE_PREFIX)  # the score flow's default, as used above
     lines = [
         "leadscore demo: done",
         f"  CRM          {generated}",
         f"  validation   {root / 'validation'} ({quarantined:,} rows quarantined with reasons)",
         f"  model        {training}",
         f"  scorer       {scorer_uri}",
-        f"  scores       {root / 'crm_scores.db'} (tables leadscore_scores_current, "
-        f"leadscore_score_history) and {root / 'scores.csv'}, as of {as_of}",
+        f"  scores       {root / 'crm_scores.db'} (tables {tables.current.name}, "
+        f"{tables.history.name}) and {root / 'scores.csv'}, as of {as_of}",
         f"  report       {compared['report']}  (open it in a browser)",
         f"  MLflow UI    .venv/bin/mlflow ui --backend-store-uri {default_tracking_uri(root)}",
         "",

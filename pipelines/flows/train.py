@@ -73,14 +73,12 @@ def build_slices(
     rulebook: Rulebook,
     plan: TrainingPlan | None,
     config: TrainConfig,
-    seed: int | None,
     keep_leaky: bool,
 ) -> Slices:
-    """The plan's slices (or a flat split): labels, leakage guard, manual scores."""
+    """The plan's slices (or a flat split with ``config.seed``): labels, leakage guard,
+    manual scores."""
     if spec is None or plan is None:
-        return flat_slices(
-            report.tables, rulebook=rulebook, config=config, seed=seed, keep_leaky=keep_leaky
-        )
+        return flat_slices(report.tables, rulebook=rulebook, config=config, keep_leaky=keep_leaky)
     return plan_slices(report.tables, spec, plan, rulebook=rulebook, keep_leaky=keep_leaky)
 
 
@@ -196,7 +194,8 @@ def train_flow(
         valid_snapshots: Validation snapshots (None: the config's).
         test_snapshots: Test snapshots (None: the config's).
         delay_days: ``first_touch`` delay in days (None: the config's).
-        seed: Split seed for flat exports (None: the training config's ``seed``).
+        seed: Random seed of a flat export's split and of the model (None: the training
+            config's ``seed``); the run configuration records the one used.
         keep_leaky: Keep columns the leakage guard flags (they stay reported).
         blend_path: Blend config YAML (:class:`serving.blend.BlendConfig`: manual weight or
             its bounds, manual calibration, tier capacity); default the fitted weight
@@ -219,6 +218,7 @@ def train_flow(
             "valid_snapshots": valid_snapshots,
             "test_snapshots": test_snapshots,
             "first_touch_delay_days": delay_days,
+            "seed": seed,
         },
     )
     uri = tracking_uri or config.tracking_uri or default_tracking_uri(Path(workdir))
@@ -233,7 +233,7 @@ def train_flow(
         if spec_path is None:  # the default spec, plus the columns the mapping kept
             spec, notes = spec_for_data(spec, report.tables.contacts)
     plan = None if spec is None else step(plan_training)(report, config, notes, show_plan)
-    slices = step(build_slices)(report, spec, rulebook, plan, config, seed, keep_leaky)
+    slices = step(build_slices)(report, spec, rulebook, plan, config, keep_leaky)
     if plan is not None:  # what the plan chose is what runs
         config = config.model_copy(
             update={

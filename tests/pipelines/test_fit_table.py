@@ -10,6 +10,7 @@ import pytest
 
 from features.ingest import InputError, TableError
 from features.ingest.convert import snake_case
+from models.config import load_train_config
 from pipelines.fit_table import FlatExport, fit_table
 from serving.scorer_model import load_scorer
 
@@ -234,6 +235,24 @@ def test_time_split_tests_on_the_newest_rows(
     assert created[test].min() > created[~test].max()
     assert result.metrics["excluded_columns"]["created"].startswith("the --time column")
     assert result.metrics["split"] == "by time on 'created'"
+
+
+@pytest.mark.slow
+@pytest.mark.prefect
+def test_the_seed_that_ran_is_the_run_configurations(
+    prefect_harness, fitted, planted_csv, config, mlflow_store, tmp_path
+):
+    default, _, _ = fitted
+    configured = load_train_config(config).seed
+    assert default.training["run_config"]["train"]["seed"] == configured
+    assert default.metrics["split"] == f"stratified at random, seed {configured}"
+    seeded = fit_table(
+        planted_csv, FlatExport("converted", id_column="lead_id"), out_dir=tmp_path,
+        seed=configured + 5, tracking_uri=mlflow_store.tracking_uri, config_path=config,
+    )  # fmt: skip
+    assert seeded.training["run_config"]["train"]["seed"] == configured + 5
+    assert seeded.metrics["split"] == f"stratified at random, seed {configured + 5}"
+    assert set(seeded.training["test_contact_ids"]) != set(default.training["test_contact_ids"])
 
 
 def write(path: Path, frame: pd.DataFrame, sep: str = ",") -> Path:
