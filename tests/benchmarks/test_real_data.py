@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from table_rows import canonical_frame
 
 from benchmarks.real_data import (
     END,
@@ -18,7 +19,6 @@ from benchmarks.real_data import (
     write_readme,
 )
 from features.crm import CrmTables
-from features.schema import TABLES
 from pipelines.training_data import flat_slices
 
 RESULT = {
@@ -70,27 +70,13 @@ def test_uncertainty_is_delongs_interval_and_paired_test() -> None:
     assert 0 < out["gain_p_two_sided"] < 1 and out["gain_se"] > 0
 
 
-def _frame(table: str, rows: list[dict]) -> pd.DataFrame:
-    """A canonical frame of ``table`` (schema columns, missing ones null) plus extras."""
-    raw = pd.DataFrame(rows)
-    names = list(TABLES[table].names)
-    out = pd.DataFrame({c: raw[c] if c in raw else pd.Series(None, index=raw.index) for c in names})
-    for col, dtype in TABLES[table].dtypes().items():
-        if dtype == "category":
-            allowed = TABLES[table].column(col).allowed
-            out[col] = pd.Categorical(out[col].astype("object"), categories=allowed)
-        else:
-            out[col] = out[col].astype(dtype)
-    return pd.concat([out, raw.drop(columns=[c for c in names if c in raw])], axis=1)
-
-
 def test_the_baseline_uses_only_the_columns_the_leakage_guard_allows_the_model() -> None:
     rng = np.random.default_rng(0)
     n = 400
     y = rng.integers(0, 2, n)
     signal = y + rng.normal(0, 1.5, n)  # an honest, noisy column
     day = pd.Timestamp("2020-01-01", tz="UTC")
-    contacts = _frame(
+    contacts = canonical_frame(
         "contacts",
         [
             {"contact_id": f"c{i}", "created_at": day, "visits": float(signal[i]),
@@ -98,11 +84,13 @@ def test_the_baseline_uses_only_the_columns_the_leakage_guard_allows_the_model()
             for i in range(n)
         ],
     )  # fmt: skip
-    outcomes = _frame(
+    outcomes = canonical_frame(
         "outcomes",
         [{"contact_id": f"c{i}", "converted_at": day, "outcome": "won"} for i in np.flatnonzero(y)],
     )
-    tables = CrmTables(contacts, _frame("accounts", []), _frame("activities", []), outcomes)
+    tables = CrmTables(
+        contacts, canonical_frame("accounts", []), canonical_frame("activities", []), outcomes
+    )
     slices = flat_slices(tables, rulebook=None)
     assert "sales_note" in slices.leakage.excluded
     # the same rows, fitted on train + valid, with the leak and without it

@@ -5,32 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from table_rows import canonical_frame
 
 from features.build import build_features
 from features.crm import CrmTables
-from features.schema import TABLES
 from features.spec import load_feature_spec
 
 AS_OF = pd.Timestamp("2024-03-01", tz="UTC")
 DAY = pd.Timedelta(days=1)
 
 
-def _frame(table: str, rows: list[dict]) -> pd.DataFrame:
-    """A canonical frame of ``table`` from ``rows`` (missing columns are null)."""
-    raw = pd.DataFrame(rows, columns=list(TABLES[table].names))
-    dtypes = TABLES[table].dtypes()
-    out = {}
-    for col, dtype in dtypes.items():
-        if dtype == "category":
-            allowed = TABLES[table].column(col).allowed
-            out[col] = pd.Categorical(raw[col].astype("object"), categories=allowed)
-        else:
-            out[col] = raw[col].astype(dtype)
-    return pd.DataFrame(out)
-
-
 def tables() -> CrmTables:
-    accounts = _frame(
+    accounts = canonical_frame(
         "accounts",
         [
             {"account_id": "A1", "industry": "Software", "employees": 120,
@@ -39,7 +25,7 @@ def tables() -> CrmTables:
              "annual_revenue": 2e9, "region": "NA", "is_customer": True},
         ],
     )  # fmt: skip
-    contacts = _frame(
+    contacts = canonical_frame(
         "contacts",
         [
             {"contact_id": "c1", "created_at": "2024-01-01T00:00Z", "email": "jane@acme.com",
@@ -65,7 +51,7 @@ def tables() -> CrmTables:
         ("c2", AS_OF - pd.Timedelta(hours=1), "email_bounce", None, None),
         ("c4", AS_OF - 2 * DAY, "page_view", "pricing", None),  # contact not yet created
     ]
-    activities = _frame(
+    activities = canonical_frame(
         "activities",
         [
             {"activity_id": f"a{i}", "contact_id": c, "occurred_at": t, "activity_type": k,

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from table_rows import canonical_frame
 
 from features.crm import CrmTables
 from features.first_touch import first_touch_as_of, first_touch_features
-from features.schema import TABLES
 from features.spec import load_feature_spec
 from models.config import LightGBMParams, TrainConfig
 from models.train import model_from_config
@@ -22,19 +22,6 @@ from serving.scorer import LeadScorer
 DAY = pd.Timestamp("2026-03-01T10:00", tz="UTC")
 
 
-def _frame(table: str, rows: list[dict]) -> pd.DataFrame:
-    """A canonical frame of ``table`` from ``rows`` (missing columns are null)."""
-    raw = pd.DataFrame(rows, columns=list(TABLES[table].names))
-    out = {}
-    for col, dtype in TABLES[table].dtypes().items():
-        if dtype == "category":
-            allowed = TABLES[table].column(col).allowed
-            out[col] = pd.Categorical(raw[col].astype("object"), categories=allowed)
-        else:
-            out[col] = raw[col].astype(dtype)
-    return pd.DataFrame(out)
-
-
 SOURCES = ["paid_search", "organic_search", "referral", "email", "social", "direct", "event"]
 
 
@@ -43,14 +30,14 @@ def crm() -> CrmTables:
     day after its first touch), c6's lost deal on 03-20 is the data's last event."""
     created = {f"c{i}": DAY + pd.Timedelta(days=i - 1) for i in range(1, 7)}
     created["c7"] = DAY + pd.Timedelta(days=14)
-    contacts = _frame(
+    contacts = canonical_frame(
         "contacts",
         [
             {"contact_id": cid, "created_at": at, "lead_source": SOURCES[i]}
             for i, (cid, at) in enumerate(created.items())
         ],
     )
-    outcomes = _frame(
+    outcomes = canonical_frame(
         "outcomes",
         [
             {"contact_id": "c5", "converted_at": DAY + pd.Timedelta(days=6, hours=2),
@@ -58,7 +45,9 @@ def crm() -> CrmTables:
             {"contact_id": "c6", "converted_at": DAY + pd.Timedelta(days=19), "outcome": "lost"},
         ],
     )  # fmt: skip
-    return CrmTables(contacts, _frame("accounts", []), _frame("activities", []), outcomes)
+    return CrmTables(
+        contacts, canonical_frame("accounts", []), canonical_frame("activities", []), outcomes
+    )
 
 
 def test_the_period_is_the_latest_share_of_contacts_with_a_complete_label_window() -> None:
