@@ -44,11 +44,6 @@ SETS = (
 )
 
 
-def _baseline_auc(train: pd.DataFrame, y_train: np.ndarray, test: pd.DataFrame, y_test) -> float:
-    """The baseline's ROC AUC on ``test`` (see :func:`_baseline_scores`)."""
-    return float(roc_auc_score(y_test, _baseline_scores(train, y_train, test)))
-
-
 def _baseline_scores(train: pd.DataFrame, y_train: np.ndarray, test: pd.DataFrame) -> np.ndarray:
     """A logistic regression on the given columns (one-hot categories, log-scaled numbers),
     fitted on ``train``: its probabilities on ``test``."""
@@ -96,11 +91,6 @@ def model_slices(source: Path, mapping: str) -> Any:
         return flat_slices(tables, rulebook=rulebook, seed=config.seed)
     spec, _ = spec_for_data(load_feature_spec(None), tables.contacts)
     return config_slices(tables, spec, config, rulebook=rulebook)
-
-
-def baseline(slices: Any) -> float:
-    """The baseline's test AUC on the model's slices and allowed columns."""
-    return float(roc_auc_score(slices.test.y.to_numpy(), baseline_scores(slices)))
 
 
 def baseline_scores(slices: Any) -> np.ndarray:
