@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from test_build import AS_OF, DAY, _frame, tables
+from table_rows import canonical_frame
+from test_build import AS_OF, DAY, tables
 
 from features.build import build_features
 from features.crm import CrmTables
@@ -16,7 +17,7 @@ SPEC = load_feature_spec()
 
 def _future_rows(n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
     kinds = ["page_view", "email_click", "form_submit", "demo_request", "email_unsubscribe"]
-    acts = _frame(
+    acts = canonical_frame(
         "activities",
         [
             {"activity_id": f"f{i}", "contact_id": f"c{1 + i % 3}",
@@ -26,7 +27,7 @@ def _future_rows(n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.Dat
             for i in range(n)
         ],
     )  # fmt: skip
-    outcomes = _frame(
+    outcomes = canonical_frame(
         "outcomes",
         [
             {"contact_id": "c1", "converted_at": AS_OF + DAY, "outcome": "won"},
@@ -41,7 +42,7 @@ def test_activities_and_outcomes_after_as_of_change_nothing(seed):
     base = tables()
     expected = build_features(base, AS_OF, SPEC)
     future_acts, outcomes = _future_rows(40, np.random.default_rng(seed))
-    late_contact = _frame("contacts", [{"contact_id": "c9", "created_at": AS_OF + DAY}])
+    late_contact = canonical_frame("contacts", [{"contact_id": "c9", "created_at": AS_OF + DAY}])
     grown = CrmTables(
         contacts=pd.concat([base.contacts, late_contact], ignore_index=True),
         accounts=base.accounts,

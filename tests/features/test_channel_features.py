@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from test_build import _frame
+from table_rows import canonical_frame
 
 from features.build import build_features
 from features.crm import CrmTables
@@ -34,14 +34,14 @@ ACTS = [  # contact, days before as_of, type, channel
 
 
 def tables() -> CrmTables:
-    contacts = _frame(
+    contacts = canonical_frame(
         "contacts",
         [
             {"contact_id": "c1", "created_at": "2023-01-01T00:00Z"},
             {"contact_id": "c2", "created_at": "2023-01-01T00:00Z"},
         ],
     )
-    activities = _frame(
+    activities = canonical_frame(
         "activities",
         [
             {
@@ -54,7 +54,7 @@ def tables() -> CrmTables:
             for i, (c, days, kind, channel) in enumerate(ACTS)
         ],
     )
-    accounts = _frame("accounts", [])
+    accounts = canonical_frame("accounts", [])
     return CrmTables(contacts, accounts, activities, pd.DataFrame(columns=["contact_id"]))
 
 

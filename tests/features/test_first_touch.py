@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from test_build import _frame
+from table_rows import canonical_frame
 
 from features.crm import CrmTables
 from features.first_touch import (
@@ -21,7 +21,7 @@ SPEC = load_feature_spec()
 
 
 def crm(later: bool) -> CrmTables:
-    contacts = _frame(
+    contacts = canonical_frame(
         "contacts",
         [
             {"contact_id": "c1", "created_at": T, "account_id": "A"},
@@ -51,9 +51,9 @@ def crm(later: bool) -> CrmTables:
         ]
     return CrmTables(
         contacts,
-        _frame("accounts", [{"account_id": "A"}]),
-        _frame("activities", acts),
-        _frame("outcomes", outcomes),
+        canonical_frame("accounts", [{"account_id": "A"}]),
+        canonical_frame("activities", acts),
+        canonical_frame("outcomes", outcomes),
     )
 
 
@@ -95,7 +95,7 @@ def test_contacts_before_a_late_outcome_log_are_left_out() -> None:
     day = pd.Timestamp("2026-01-10", tz="UTC")
     # the first contact is created on 01-05, the first outcome is on 01-10: 5 days later,
     # so the log counts as started late for a 3-day horizon and on time for a 7-day one
-    contacts = _frame(
+    contacts = canonical_frame(
         "contacts",
         [
             {"contact_id": "early", "created_at": day - pd.Timedelta(days=5)},  # as_of 01-06
@@ -103,14 +103,16 @@ def test_contacts_before_a_late_outcome_log_are_left_out() -> None:
             {"contact_id": "late", "created_at": day + pd.Timedelta(days=2)},  # as_of 01-13
         ],
     )
-    outcomes = _frame(
+    outcomes = canonical_frame(
         "outcomes",
         [  # the log starts with a lost deal on 01-10 (any outcome counts, not only wins)
             {"contact_id": "edge", "converted_at": day, "outcome": "lost"},
             {"contact_id": "late", "converted_at": day + pd.Timedelta(days=4), "outcome": "won"},
         ],
     )
-    tables = CrmTables(contacts, _frame("accounts", []), _frame("activities", []), outcomes)
+    tables = CrmTables(
+        contacts, canonical_frame("accounts", []), canonical_frame("activities", []), outcomes
+    )
     end = day + pd.Timedelta(days=60)
     labels = first_touch_labels(tables, 3, 1, end, ("won",))
     assert labels["reason"].to_dict() == {"early": OUTCOMES_NOT_LOGGED, "edge": "", "late": ""}

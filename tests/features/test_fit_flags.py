@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from test_build import _frame
+from table_rows import canonical_frame
 
 from features.fit import first_touch_source, fit_features, flag, present
 from features.reasons import feature_catalog
@@ -21,7 +21,7 @@ def _spec(**fields) -> FitSpec:
 
 @pytest.fixture
 def tables() -> tuple[pd.DataFrame, pd.DataFrame]:
-    accounts = _frame(
+    accounts = canonical_frame(
         "accounts",
         [
             {"account_id": "A1", "is_competitor": True},
@@ -29,7 +29,7 @@ def tables() -> tuple[pd.DataFrame, pd.DataFrame]:
             {"account_id": "A3"},  # flag unknown
         ],
     )
-    contacts = _frame(
+    contacts = canonical_frame(
         "contacts",
         [
             {"contact_id": "c1", "account_id": "A1", "is_partner": True,

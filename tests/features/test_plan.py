@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from test_build import _frame
+from table_rows import canonical_frame
 
 from features.crm import CrmTables
 from features.plan import PlanError, PlanRequest, make_plan, spec_for_data
@@ -32,10 +32,10 @@ def month_crm() -> CrmTables:
         if d + 3 <= 30:
             outcomes.append({"contact_id": f"a{d}", "converted_at": day(d + 3.5), "outcome": "won"})
     return CrmTables(
-        _frame("contacts", contacts),
-        _frame("accounts", []),
-        _frame("activities", activities),
-        _frame("outcomes", outcomes),
+        canonical_frame("contacts", contacts),
+        canonical_frame("accounts", []),
+        canonical_frame("activities", activities),
+        canonical_frame("outcomes", outcomes),
     )
 
 

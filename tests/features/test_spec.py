@@ -6,7 +6,8 @@ import math
 
 import pandas as pd
 import pytest
-from test_build import AS_OF, DAY, _frame, tables
+from table_rows import canonical_frame
+from test_build import AS_OF, DAY, tables
 
 from features.build import build_features
 from features.crm import CrmTables
@@ -49,7 +50,7 @@ def test_whitepaper_downloads_in_14_days_is_a_three_line_yaml_change(tmp_path):
     assert len(WHITEPAPER.strip().splitlines()) == 3
     spec = load_feature_spec(_with_groups(tmp_path, WHITEPAPER))
     base = tables()
-    downloads = _frame(
+    downloads = canonical_frame(
         "activities",
         [
             {"activity_id": "w1", "contact_id": "c1", "occurred_at": AS_OF - 3 * DAY,

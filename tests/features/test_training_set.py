@@ -10,7 +10,7 @@ import logging
 import numpy as np
 import pandas as pd
 import pytest
-from test_build import _frame
+from table_rows import canonical_frame
 
 from features.crm import CrmTables
 from features.spec import load_feature_spec
@@ -21,7 +21,7 @@ SPEC = load_feature_spec()
 
 
 def tables() -> CrmTables:
-    contacts = _frame(
+    contacts = canonical_frame(
         "contacts",
         [
             {"contact_id": "p1", "created_at": "2023-12-01T00:00Z", "account_id": "A1"},
@@ -35,7 +35,7 @@ def tables() -> CrmTables:
             {"contact_id": "p9", "created_at": "2023-11-01T00:00Z", "account_id": "A3"},
         ],
     )
-    accounts = _frame(
+    accounts = canonical_frame(
         "accounts",
         [
             {"account_id": "A1", "is_customer": False},
@@ -43,7 +43,7 @@ def tables() -> CrmTables:
             {"account_id": "A3", "is_customer": True},  # became one when p9 won
         ],
     )
-    outcomes = _frame(
+    outcomes = canonical_frame(
         "outcomes",
         [
             {"contact_id": "p1", "converted_at": S1 + pd.Timedelta(days=30), "outcome": "won"},
@@ -55,7 +55,7 @@ def tables() -> CrmTables:
             {"contact_id": "p7", "converted_at": "2024-03-20T00:00Z", "outcome": "lost"},
         ],
     )  # fmt: skip
-    return CrmTables(contacts, accounts, _frame("activities", []), outcomes)
+    return CrmTables(contacts, accounts, canonical_frame("activities", []), outcomes)
 
 
 @pytest.fixture(scope="module")
