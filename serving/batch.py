@@ -112,7 +112,7 @@ def score_batch(
         ValueError: The lead accounting does not add up.
     """
     run = scorer.run_config_
-    warn_if_stale(tables.activities, as_of, None if run is None else run.horizon_days)
+    warn_if_stale(tables, as_of, None if run is None else run.horizon_days)
     result = scorer.score(tables, as_of, previous=previous, on_step=on_step)
     if extra_rejects is not None and len(extra_rejects):
         rejects = rejects_frame(result.rejects, extra_rejects)

@@ -341,7 +341,7 @@ def compare_period(
 
     The label horizon H, the framing and so the period come from the scorer's run
     configuration (a ``first_touch`` scorer is compared at each contact's first touch). An
-    ``as_of`` more than H days after the data's last activity is logged as a warning
+    ``as_of`` more than H days after the data's last record is logged as a warning
     (:func:`serving.eligibility.warn_if_stale`).
 
     Args:
@@ -390,7 +390,7 @@ def compare_period(
                 f"from {created.min():%Y-%m-%d} to {created.max():%Y-%m-%d}); pass a later "
                 "--as-of"
             )
-    warn_if_stale(tables.activities, when, horizon_days)
+    warn_if_stale(tables, when, horizon_days)
     inputs = comparison_inputs(
         tables,
         scorer,

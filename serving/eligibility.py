@@ -4,7 +4,7 @@ Every contact in the contacts table is eligible: the job was asked to score it. 
 without a creation time, or created at or after ``as_of`` (not known yet: features and
 rules see only what happened before ``as_of``), become rejects with a reason; so do
 contacts that already converted (:func:`converted_rejects`): they are not leads any more.
-:func:`stale_as_of` names an ``as_of`` too far after the data's last activity.
+:func:`stale_as_of` names an ``as_of`` too far after the data's last record.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ import logging
 import numpy as np
 import pandas as pd
 
+from features.crm import CrmTables
 from features.schema import POSITIVE_OUTCOMES
-from features.training_set import first_positive
+from features.training_set import data_end_of, first_positive
 from serving.sinks import REJECT_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -90,42 +91,47 @@ def converted_rejects(
     return rejects_frame(pd.DataFrame({"contact_id": ids[hit].to_numpy(), "reason": CONVERTED}))
 
 
-def stale_as_of(activities: pd.DataFrame, as_of: pd.Timestamp, horizon_days: int) -> str | None:
-    """A warning when ``as_of`` lies more than the horizon after the data's last activity.
+def stale_as_of(tables: CrmTables, as_of: pd.Timestamp, horizon_days: int) -> str | None:
+    """A warning when ``as_of`` lies more than the horizon after the data's last record.
 
-    Scores then describe leads that have been silent for longer than the model ever looked
-    ahead (e.g. a default of today on an old export): every lead looks stale.
+    The last record is the latest timestamp in any table
+    (:func:`features.training_set.data_end_of`: contact creations, activities and
+    outcomes), so an export without activities (e.g. Olist's MQLs and deals) is judged
+    by its contacts and outcomes. Scores at such an ``as_of`` describe leads that have
+    been silent for longer than the model ever looked ahead (e.g. a default of today on
+    an old export): every lead looks stale.
 
     Args:
-        activities: The canonical activities table.
+        tables: The canonical tables the run reads.
         as_of: Scoring time (UTC).
         horizon_days: The label horizon the model was trained for.
 
     Returns:
-        The warning text, or None when ``as_of`` is close enough (or there are no
-        activities: a flat export has no history to go stale).
+        The warning text, or None when ``as_of`` is close enough (or the tables hold no
+        timestamp at all).
     """
-    if activities.empty:
+    try:
+        last = data_end_of(tables)
+    except ValueError:  # no timestamp anywhere: nothing to be stale against
         return None
-    last = pd.to_datetime(activities["occurred_at"], utc=True).max()
-    if pd.isna(last) or as_of - last <= pd.Timedelta(days=horizon_days):
+    if as_of - last <= pd.Timedelta(days=horizon_days):
         return None
     gap = (as_of - last).days
     return (
-        f"as_of {as_of:%Y-%m-%d} is {gap:,} days after the data's last activity "
+        f"as_of {as_of:%Y-%m-%d} is {gap:,} days after the data's last record "
         f"({last:%Y-%m-%d}), more than the model's {horizon_days}-day horizon: every lead "
         f"looks silent; pass --as-of near the end of the data (e.g. "
         f"{(last + pd.Timedelta(days=1)).normalize():%Y-%m-%d})"
     )
 
 
-def warn_if_stale(activities: pd.DataFrame, as_of: pd.Timestamp, horizon_days: int | None) -> None:
+def warn_if_stale(tables: CrmTables, as_of: pd.Timestamp, horizon_days: int | None) -> None:
     """Log :func:`stale_as_of`'s warning, if any (the CLI shows warnings on stderr);
     ``horizon_days`` None (a flat export, or a scorer without a run configuration) warns
     of nothing."""
     if horizon_days is None:
         return
-    message = stale_as_of(activities, as_of, horizon_days)
+    message = stale_as_of(tables, as_of, horizon_days)
     if message is not None:
         log.warning(message)
 

@@ -89,7 +89,7 @@ def explain_contact(
         KeyError: The contact is not in the tables, or was rejected (with the reason).
     """
     run = scorer.run_config_
-    warn_if_stale(tables.activities, utc_as_of(as_of), None if run is None else run.horizon_days)
+    warn_if_stale(tables, utc_as_of(as_of), None if run is None else run.horizon_days)
     prepared = scorer.prepare(tables, as_of)
     rows = np.flatnonzero(prepared.frame["contact_id"].to_numpy() == contact_id)
     if len(rows) == 0:

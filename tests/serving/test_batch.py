@@ -1,6 +1,7 @@
 """The nightly batch: lead accounting, idempotent SQLite writes, movers, the summary."""
 
 import json
+import logging
 
 import numpy as np
 import pandas as pd
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 from benchmarks.scorer_fixture import fit_scorer
 from features.crm import CrmTables
 from features.synthetic import DirtConfig, generate_crm
-from models.config import LightGBMParams
+from models.config import LightGBMParams, TrainConfig
 from serving.batch import run_batch, score_batch
 from serving.batch_summary import BANDS, format_summary, score_bands, tier_mix_line
 from serving.eligibility import known_contacts, validation_rejects
@@ -18,6 +19,7 @@ from serving.sinks import read_current, read_history
 
 DAY1 = pd.Timestamp("2026-08-01", tz="UTC")
 DAY2 = pd.Timestamp("2026-09-01", tz="UTC")
+RULEBOOK = "rules/rulebooks/default.yaml"
 RUN = {"model_name": "test-batch-scorer", "model_version": "1"}
 
 
@@ -220,3 +222,46 @@ def test_a_validation_report_makes_its_quarantined_contacts_rejects(setup, tmp_p
     assert rejects.loc[rejects["contact_id"] == "con_BAD", "reason"].tolist() == reasons
     assert summary.validation_counts == report.counts
     assert "Validation quarantined 1 input row(s) (contacts 1)" in format_summary(summary)
+
+
+def test_a_stale_as_of_is_judged_by_the_last_record_of_any_table(setup, tmp_path, caplog):
+    """The batch warns of an as_of more than the horizon after the data's last record,
+    contacts and outcomes included (an export without activities, like Olist's, is judged
+    by them), and scores anyway."""
+    from dataclasses import replace
+
+    from rules import load_rulebook
+    from serving.run_config import RulebookRef, RunConfig
+    from serving.scorer import LeadScorer
+
+    tables, scorer = setup
+    run = RunConfig(
+        framing="snapshots",
+        train=TrainConfig(horizon_days=90),
+        feature_spec=scorer.spec_.model_dump(mode="json"),
+        rulebook=RulebookRef(name=scorer.rulebook_.name, version=str(scorer.rulebook_.version),
+                             source=RULEBOOK, empty=False),
+        tracking_uri="sqlite:///unused.db",
+    )  # fmt: skip
+    with_run = LeadScorer(
+        scorer.model, load_rulebook(RULEBOOK), scorer.blend, spec=scorer.spec_, run_config=run
+    )
+    last = max(
+        pd.to_datetime(tables.contacts["created_at"], utc=True).max(),
+        pd.to_datetime(tables.outcomes["converted_at"], utc=True).max(),
+    )
+    # activities stop 200 days before the last contact or outcome: still not stale then
+    occurred = pd.to_datetime(tables.activities["occurred_at"], utc=True)
+    quiet = replace(
+        tables, activities=tables.activities.loc[occurred < last - pd.Timedelta(days=200)]
+    )
+    url = f"sqlite:///{tmp_path / 'scores.db'}"
+    late = (last + pd.Timedelta(days=400)).normalize()
+    with caplog.at_level(logging.WARNING, logger="serving.eligibility"):
+        run_batch(quiet, with_run, (last + pd.Timedelta(days=1)).normalize(), url, **RUN)
+        assert caplog.records == []
+        summary = run_batch(quiet, with_run, late, url, **RUN)
+    (record,) = caplog.records
+    assert f"after the data's last record ({last:%Y-%m-%d})" in record.getMessage()
+    assert f"{(late - last).days:,} days" in record.getMessage()
+    assert summary.counts.scored > 0  # a warning, not a refusal

@@ -12,6 +12,7 @@ import pytest
 from features.build import build_features
 from features.spec import load_feature_spec
 from features.synthetic import DirtConfig, generate_crm
+from features.training_set import data_end_of
 from models.config import LightGBMParams, TrainConfig
 from models.train import model_from_config
 from rules import load_rulebook
@@ -53,10 +54,10 @@ def crm_and_scorer():
 
 
 def _stale_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [r.getMessage() for r in caplog.records if "after the data's last activity" in r.message]
+    return [r.getMessage() for r in caplog.records if "after the data's last record" in r.message]
 
 
-def test_compare_warns_when_as_of_is_more_than_the_horizon_after_the_last_activity(
+def test_compare_warns_when_as_of_is_more_than_the_horizon_after_the_last_record(
     crm_and_scorer, caplog
 ):
     tables, scorer = crm_and_scorer
@@ -65,16 +66,26 @@ def test_compare_warns_when_as_of_is_more_than_the_horizon_after_the_last_activi
     assert when == AS_OF and report.to_dict()  # activity up to 2026-09: nothing stale
     assert _stale_warnings(caplog) == []
 
-    # the same CRM gone quiet 61 days before as_of (activities end 2026-05-01)
-    occurred = pd.to_datetime(tables.activities["occurred_at"], utc=True)
+    # the same CRM gone quiet 61 days before as_of (no record from 2026-05-01 on)
     cut = pd.Timestamp("2026-05-01", tz="UTC")
-    quiet = replace(tables, activities=tables.activities.loc[occurred < cut])
-    last = pd.to_datetime(quiet.activities["occurred_at"], utc=True).max()
+    quiet = replace(
+        tables,
+        **{
+            name: frame.loc[pd.to_datetime(frame[col], utc=True) < cut]
+            for name, frame, col in (
+                ("contacts", tables.contacts, "created_at"),
+                ("activities", tables.activities, "occurred_at"),
+                ("outcomes", tables.outcomes, "converted_at"),
+            )
+        },
+    )
+    last = data_end_of(quiet)
     assert (AS_OF - last).days > HORIZON  # the fixture is stale by construction
     caplog.clear()
-    with caplog.at_level(logging.WARNING):
-        _, when = compare_period(quiet, scorer, f"{AS_OF:%Y-%m-%d}")
-    assert when == AS_OF
+    # nothing happened after as_of either, so the report has no labels to rank by: the
+    # warning, logged first, says why
+    with caplog.at_level(logging.WARNING), pytest.raises(ValueError, match="both converted"):
+        compare_period(quiet, scorer, f"{AS_OF:%Y-%m-%d}")
     (message,) = _stale_warnings(caplog)
     assert f"({last:%Y-%m-%d})" in message
     assert f"as_of 2026-07-01 is {(AS_OF - last).days:,} days after" in message

@@ -3,7 +3,9 @@
 import logging
 
 import pandas as pd
+from table_rows import canonical_frame
 
+from features.crm import CrmTables, empty_table
 from serving.eligibility import converted_rejects, stale_as_of, warn_if_stale
 
 AS_OF = pd.Timestamp("2026-03-01", tz="UTC")
@@ -41,23 +43,51 @@ def test_converted_contacts_are_rejected_by_their_first_conversion():
     assert converted_rejects(ids, _outcomes([]), AS_OF).empty
 
 
-def _activities(*when: str) -> pd.DataFrame:
-    return pd.DataFrame({"occurred_at": pd.to_datetime(list(when), utc=True)})
+def _tables(
+    created: list[str | None], activities: tuple[str, ...] = (), outcomes: tuple[str, ...] = ()
+) -> CrmTables:
+    """Canonical tables holding only the timestamps that matter here."""
+    contacts = [{"contact_id": f"c{i}", "created_at": t} for i, t in enumerate(created)]
+    acts = [
+        {"activity_id": f"a{i}", "contact_id": "c0", "occurred_at": t}
+        for i, t in enumerate(activities)
+    ]
+    outs = [{"contact_id": "c0", "converted_at": t, "outcome": "won"} for t in outcomes]
+    return CrmTables(
+        contacts=canonical_frame("contacts", contacts),
+        accounts=empty_table("accounts"),
+        activities=canonical_frame("activities", acts) if acts else empty_table("activities"),
+        outcomes=canonical_frame("outcomes", outs) if outs else empty_table("outcomes"),
+    )
 
 
-def test_as_of_more_than_the_horizon_after_the_last_activity_is_named():
-    acts = _activities("2025-10-01T00:00", "2025-12-01T12:00")
+def test_as_of_more_than_the_horizon_after_the_last_record_is_named():
+    tables = _tables(["2025-09-01"], ("2025-10-01T00:00", "2025-12-01T12:00"))
     # 2025-12-01 12:00 + 90 days = 2026-03-01 12:00: as_of 2026-03-01 is inside the horizon
-    assert stale_as_of(acts, AS_OF, 90) is None
-    message = stale_as_of(acts, AS_OF, 30)
+    assert stale_as_of(tables, AS_OF, 90) is None
+    message = stale_as_of(tables, AS_OF, 30)
     assert message is not None
-    assert "89 days after the data's last activity (2025-12-01)" in message
+    assert "89 days after the data's last record (2025-12-01)" in message
     assert "30-day horizon" in message and "--as-of" in message and "2025-12-02" in message
-    assert stale_as_of(_activities(), AS_OF, 30) is None  # a flat export: no history
+
+
+def test_an_export_without_activities_is_judged_by_its_contacts_and_outcomes():
+    # Olist's shape: MQLs (contacts) and deals (outcomes), no activity table
+    only_contacts = _tables(["2018-01-10", "2018-05-31"])
+    message = stale_as_of(only_contacts, AS_OF, 90)
+    assert message is not None and "(2018-05-31)" in message
+    assert f"{(AS_OF - pd.Timestamp('2018-05-31', tz='UTC')).days:,} days after" in message
+    # a later deal moves the data's end: 2018-11-14 + 90 days
+    with_deals = _tables(["2018-01-10", "2018-05-31"], outcomes=("2018-11-14",))
+    assert "(2018-11-14)" in stale_as_of(with_deals, AS_OF, 90)
+    assert stale_as_of(with_deals, pd.Timestamp("2019-02-01", tz="UTC"), 90) is None
+    # contacts without any timestamp: nothing to be stale against
+    assert stale_as_of(_tables([None]), AS_OF, 90) is None
 
 
 def test_the_stale_warning_is_logged(caplog):
     with caplog.at_level(logging.WARNING, logger="serving.eligibility"):
-        warn_if_stale(_activities("2025-01-01"), AS_OF, 90)
-        warn_if_stale(_activities("2026-02-01"), AS_OF, 90)
+        warn_if_stale(_tables(["2025-01-01"]), AS_OF, 90)
+        warn_if_stale(_tables(["2025-01-01"], ("2026-02-01",)), AS_OF, 90)
+        warn_if_stale(_tables(["2025-01-01"]), AS_OF, None)  # no horizon: no warning
     assert len(caplog.records) == 1 and "424 days" in caplog.records[0].getMessage()
