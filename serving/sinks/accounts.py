@@ -23,7 +23,12 @@ import sqlalchemy as sa
 
 from features.files import atomic_write
 from serving.sinks.contract import RunInfo, SinkResult
-from serving.sinks.current_history import current_and_history, dialect_insert, upsert_newer
+from serving.sinks.current_history import (
+    columns,
+    current_and_history,
+    dialect_insert,
+    upsert_newer,
+)
 from serving.sinks.files import as_of_label, frame_writer
 
 ACCOUNT_COLUMNS: tuple[str, ...] = (
@@ -73,21 +78,16 @@ def account_file_frame(accounts: pd.DataFrame, run: RunInfo) -> pd.DataFrame:
     return out.assign(rulebook_version=run.rulebook_version)
 
 
+_SQL_TYPES = {"score": sa.Double, "n_contacts": sa.Integer, "n_used": sa.Integer, "hot": sa.Boolean}
+"""SQL types of the account columns that are not strings."""
+
+
 def _value_columns() -> list[sa.Column[Any]]:
-    return [
-        sa.Column("score", sa.Double, nullable=False),
-        sa.Column("n_contacts", sa.Integer, nullable=False),
-        sa.Column("n_used", sa.Integer, nullable=False),
-        sa.Column("top_contact_id", sa.String, nullable=True),
-        sa.Column("hot", sa.Boolean, nullable=False),
-    ]
+    return columns(ACCOUNT_COLUMNS[1:], _SQL_TYPES, nullable=("top_contact_id",))
 
 
 def _run_columns() -> list[sa.Column[Any]]:
-    return [
-        sa.Column("rulebook_version", sa.String, nullable=False),
-        sa.Column("run_id", sa.String, nullable=False),
-    ]
+    return columns(("rulebook_version", "run_id"), _SQL_TYPES)
 
 
 def account_tables(

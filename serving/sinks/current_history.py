@@ -12,7 +12,7 @@ Contact scores (:mod:`serving.sinks.tables`) and account roll-ups
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,6 +34,14 @@ def dialect_insert(conn: sa.Connection, table: sa.Table) -> Any:
         raise ValueError(
             f"database sink supports sqlite and postgresql URLs, not {conn.dialect.name!r}"
         ) from None
+
+
+def columns(
+    names: Iterable[str], types: Mapping[str, Any], nullable: Collection[str] = ()
+) -> list[sa.Column[Any]]:
+    """New columns (a column belongs to one table): the SQL type from ``types`` by name (else
+    a string), ``NOT NULL`` unless named in ``nullable``."""
+    return [sa.Column(n, types.get(n, sa.String), nullable=n in nullable) for n in names]
 
 
 def current_and_history(

@@ -18,7 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect, Engine
 
 from serving.sinks.accounts import account_tables
-from serving.sinks.current_history import current_and_history
+from serving.sinks.contract import SCORE_COLUMNS
+from serving.sinks.current_history import columns, current_and_history
 
 DEFAULT_TABLE_PREFIX = "leadscore_"
 """The table-name prefix of a database sink unless one is given (``--table-prefix``)."""
@@ -62,29 +63,23 @@ def validate_prefix(prefix: str) -> str:
     return prefix
 
 
+_SQL_TYPES = {
+    **dict.fromkeys(("final_score", "probability", "manual_score"), sa.Double),
+    **dict.fromkeys(("top_reasons", "top_rules"), sa.Text),
+    "scored_at": UtcDateTime,
+}
+"""SQL types of the score and run columns that are not strings."""
+_RUN_COLUMNS = ("model_name", "model_version", "rulebook_version", "run_id", "scored_at")
+
+
 def _score_columns() -> list[sa.Column[Any]]:
-    return [
-        sa.Column("final_score", sa.Double, nullable=False),
-        sa.Column("tier", sa.String, nullable=False),
-        sa.Column("stage", sa.String, nullable=False),
-        sa.Column("probability", sa.Double, nullable=False),
-        sa.Column("manual_score", sa.Double, nullable=False),
-        sa.Column("grade", sa.String, nullable=True),
-        sa.Column("top_reasons", sa.Text, nullable=False),
-        sa.Column("top_rules", sa.Text, nullable=False),
-        # nullable: added to sinks created before trends (their old rows have none)
-        sa.Column("score_trend", sa.String, nullable=True),
-    ]
+    # score_trend is nullable: sinks created before trends have none in their old rows
+    values = [c for c in SCORE_COLUMNS if c not in ("contact_id", "as_of")]
+    return columns(values, _SQL_TYPES, nullable=("grade", "score_trend"))
 
 
 def _run_columns() -> list[sa.Column[Any]]:
-    return [
-        sa.Column("model_name", sa.String, nullable=False),
-        sa.Column("model_version", sa.String, nullable=False),
-        sa.Column("rulebook_version", sa.String, nullable=False),
-        sa.Column("run_id", sa.String, nullable=False),
-        sa.Column("scored_at", UtcDateTime, nullable=False),
-    ]
+    return columns(_RUN_COLUMNS, _SQL_TYPES)
 
 
 @dataclass(frozen=True)
