@@ -36,31 +36,49 @@ RUNTIME_PACKAGES = ("lightgbm", "scikit-learn", "pandas", "numpy", "mlflow", "cl
 CODE_PACKAGES = ("models", "features")
 
 
-class ConversionPyfunc(PythonModel):
-    """MLflow pyfunc around a fitted :class:`ConversionModel`."""
+class PickledPyfunc(PythonModel):
+    """An MLflow pyfunc around one object pickled as its artifact ``artifact_key``
+    (:func:`log_pickled_pyfunc` logs it); a subclass says what ``predict_frame`` does.
+
+    Attributes:
+        artifact_key: Name of the pickle among the model's artifacts (``<key>.pkl``).
+        code_packages: First-party packages copied next to the model so it loads without
+            leadscore installed.
+        requirements: Third-party packages the pickle needs besides ``RUNTIME_PACKAGES``,
+            pinned to the running versions.
+    """
+
+    artifact_key = ARTIFACT_KEY
+    code_packages: tuple[str, ...] = CODE_PACKAGES
+    requirements: tuple[str, ...] = ()
 
     def load_context(self, context: Any) -> None:
-        """Unpickle the fitted model from the logged artifact."""
-        self.model: ConversionModel = unpickle_artifact(context, ARTIFACT_KEY)
+        """Unpickle the wrapped object (the fitted model, the scorer) from the artifact."""
+        with open(context.artifacts[self.artifact_key], "rb") as fh:
+            # Our own artifact, written when the model was logged; loading it is as trusted as
+            # loading any MLflow model.
+            self.wrapped: Any = pickle.load(fh)  # noqa: S301
 
-    # pd.DataFrame is a hint MLflow derives no schema from: serving_signature() applies.
+    # pd.DataFrame is a hint MLflow derives no schema from: the logged signature applies.
     def predict(
         self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
     ) -> pd.DataFrame:
-        """Calibrated P(convert) per row of a frame in the serving schema, indexed like it,
-        as a frame with one column ``p_convert``."""
-        frame = pd.DataFrame(model_input)
-        return pd.DataFrame(
-            {OUTPUT_COLUMN: self.model.predict_conversion(frame)}, index=frame.index
-        )
+        """The wrapped object's output for the rows of ``model_input``, indexed like them."""
+        return self.predict_frame(pd.DataFrame(model_input), params or {})
+
+    def predict_frame(self, frame: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
+        """What ``predict`` returns for ``frame`` (the input as a frame) and ``params``."""
+        raise NotImplementedError
 
 
-def unpickle_artifact(context: Any, key: str) -> Any:
-    """The object a pyfunc logged as the pickle artifact ``key`` (its ``load_context``)."""
-    with open(context.artifacts[key], "rb") as fh:
-        # Our own artifact, written when the model was logged; loading it is as trusted as
-        # loading any MLflow model.
-        return pickle.load(fh)  # noqa: S301
+class ConversionPyfunc(PickledPyfunc):
+    """MLflow pyfunc around a fitted :class:`ConversionModel`."""
+
+    def predict_frame(self, frame: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
+        """Calibrated P(convert) per row of a frame in the serving schema, as a frame with
+        one column ``p_convert``."""
+        conversion = self.wrapped.predict_conversion(frame)
+        return pd.DataFrame({OUTPUT_COLUMN: conversion}, index=frame.index)
 
 
 def serving_signature(model: ConversionModel) -> ModelSignature:
@@ -117,58 +135,42 @@ def log_conversion_model(
     Returns:
         MLflow's model info (``model_uri`` loads it).
     """
-    return log_pickled_pyfunc(
-        model,
-        ConversionPyfunc(),
-        ARTIFACT_KEY,
-        name=name,
-        signature=serving_signature(model),
-        input_example=input_example,
-        packages=CODE_PACKAGES,
-    )
+    signature = serving_signature(model)
+    return log_pickled_pyfunc(ConversionPyfunc(), model, name, signature, input_example)
 
 
 def log_pickled_pyfunc(
+    python_model: PickledPyfunc,
     obj: Any,
-    python_model: PythonModel,
-    artifact_key: str,
-    *,
     name: str,
     signature: ModelSignature,
     input_example: pd.DataFrame,
-    packages: tuple[str, ...],
-    requirements: tuple[str, ...] = (),
     metadata: dict[str, Any] | None = None,
 ) -> ModelInfo:
     """Log ``python_model`` in the active MLflow run with ``obj`` pickled as its artifact
-    ``artifact_key`` (what its ``load_context`` reads back with :func:`unpickle_artifact`).
+    (what its ``load_context`` reads back), with its code packages and requirements.
 
     Args:
-        obj: What the pyfunc wraps (the fitted model, the scorer).
         python_model: The pyfunc instance.
-        artifact_key: Name of the pickle among the model's artifacts (``<key>.pkl``).
+        obj: What the pyfunc wraps (the fitted model, the scorer).
         name: Name of the logged model within the run.
         signature: Input and output schema.
         input_example: A few rows in the input schema (no PII).
-        packages: First-party packages copied next to the model so it loads without
-            leadscore installed.
-        requirements: Third-party packages the pickle needs besides ``RUNTIME_PACKAGES``,
-            pinned to the running versions.
         metadata: Stored in the logged model's ``MLmodel`` file.
 
     Returns:
         MLflow's model info (``model_uri`` loads it).
     """
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"{artifact_key}.pkl"
+        path = Path(tmp) / f"{python_model.artifact_key}.pkl"
         path.write_bytes(pickle.dumps(obj))
         return mlflow.pyfunc.log_model(
             name=name,
             python_model=python_model,
-            artifacts={artifact_key: str(path)},
+            artifacts={python_model.artifact_key: str(path)},
             signature=signature,
             input_example=input_example,
-            pip_requirements=_pip_requirements(requirements),
-            code_paths=_code_paths(packages),
+            pip_requirements=_pip_requirements(python_model.requirements),
+            code_paths=_code_paths(python_model.code_packages),
             metadata=metadata,
         )

@@ -24,24 +24,16 @@ import pandas as pd
 from mlflow.exceptions import MlflowException
 from mlflow.models import ModelSignature
 from mlflow.models.model import ModelInfo
-from mlflow.pyfunc import PythonModel
 from mlflow.tracking import MlflowClient
 from mlflow.types import ColSpec, ParamSchema, ParamSpec, Schema, TensorSpec
 
-from models.pyfunc import (
-    log_pickled_pyfunc,
-    serving_signature,
-    to_serving_frame,
-    unpickle_artifact,
-)
+from models.pyfunc import PickledPyfunc, log_pickled_pyfunc, serving_signature, to_serving_frame
 from models.store import MLFLOW_NOT_FOUND_CODES
 from serving.run_config import default_scorer_name, default_scorer_uri
 from serving.scorer import LeadScorer
 from serving.scorer_artifact import ARTIFACT_KEY, REGISTRY_URI
 from serving.scorer_types import OUTPUT_COLUMNS
 
-CODE_PACKAGES = ("models", "features", "rules", "serving")
-"""First-party packages copied next to the model so it loads without leadscore."""
 _TEXT_INPUTS = ("stage", "grade", "top_rules")
 _OUTPUT_TYPES = {
     "final_score": "double",
@@ -51,19 +43,16 @@ _OUTPUT_TYPES = {
 }
 
 
-class LeadScorerPyfunc(PythonModel):
+class LeadScorerPyfunc(PickledPyfunc):
     """MLflow pyfunc around a pickled :class:`LeadScorer`."""
 
-    def load_context(self, context: Any) -> None:
-        """Unpickle the scorer from the logged artifact."""
-        self.scorer: LeadScorer = unpickle_artifact(context, ARTIFACT_KEY)
+    artifact_key = ARTIFACT_KEY
+    code_packages = ("models", "features", "rules", "serving")
+    requirements = ("pydantic", "numba", "pyarrow")
 
-    def predict(
-        self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
-    ) -> pd.DataFrame:
+    def predict_frame(self, frame: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
         """Score prepared rows; ``params={"explain": False}`` skips the SHAP reasons."""
-        explain = bool((params or {}).get("explain", True))
-        return self.scorer.score_frame(pd.DataFrame(model_input), explain=explain)
+        return self.wrapped.score_frame(frame, explain=bool(params.get("explain", True)))
 
 
 def scorer_signature(scorer: LeadScorer) -> ModelSignature:
@@ -110,16 +99,9 @@ def log_lead_scorer(
         MLflow's model info.
     """
     example = input_example.assign(contact_id=[f"example-{i}" for i in range(len(input_example))])
+    signature = scorer_signature(scorer)
     return log_pickled_pyfunc(
-        scorer,
-        LeadScorerPyfunc(),
-        ARTIFACT_KEY,
-        name=name,
-        signature=scorer_signature(scorer),
-        input_example=example,
-        packages=CODE_PACKAGES,
-        requirements=("pydantic", "numba", "pyarrow"),
-        metadata=scorer.describe(),
+        LeadScorerPyfunc(), scorer, name, signature, example, metadata=scorer.describe()
     )
 
 
@@ -199,7 +181,8 @@ def load_scorer(
         exc.add_note(f"loading the scorer {model_uri} from the MLflow store {where}")
         raise
     python_model = loaded.unwrap_python_model()
-    if not isinstance(getattr(python_model, "scorer", None), LeadScorer):
+    scorer = getattr(python_model, "wrapped", None)
+    if not isinstance(scorer, LeadScorer):
         raise ValueError(
             f"{model_uri} is not a leadscore scorer (got {type(python_model).__name__}); "
             "pass the URI of a model logged by build_and_register_scorer"
@@ -207,10 +190,10 @@ def load_scorer(
     match = REGISTRY_URI.match(model_uri)
     if match is None:
         run_id = loaded.metadata.run_id or "unknown"
-        name = python_model.scorer.metadata.get("scorer_name") or default_scorer_name()
-        return LoadedScorer(python_model.scorer, model_uri, name, f"run:{run_id}")
+        name = scorer.metadata.get("scorer_name") or default_scorer_name()
+        return LoadedScorer(scorer, model_uri, name, f"run:{run_id}")
     name, version = match["name"], match["version"]
     if version is None:
         client = MlflowClient(tracking_uri, registry_uri=tracking_uri)
         version = str(client.get_model_version_by_alias(name, match["alias"]).version)
-    return LoadedScorer(python_model.scorer, model_uri, name, version)
+    return LoadedScorer(scorer, model_uri, name, version)
