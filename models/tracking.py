@@ -45,8 +45,6 @@ class RunContext:
         leakage_report: The leakage guard's report.
         data_fingerprint: Extra fingerprint fields (e.g. snapshot time ranges per slice);
             row counts and content hashes are computed by the training entry point.
-        extra_artifacts: Further artifacts: name -> mapping (JSON), DataFrame (CSV),
-            str (text) or Path (file copied as is).
         run_config: The whole run configuration, logged as ``run_config.json``.
         plan: The training plan (framing, horizon, slices, the measured data), ``plan.json``.
         params: Further parameters (e.g. the run configuration's headline values).
@@ -58,7 +56,6 @@ class RunContext:
     validation_summary: Mapping[str, Any] | None = None
     leakage_report: Mapping[str, Any] | None = None
     data_fingerprint: Mapping[str, Any] = field(default_factory=dict)
-    extra_artifacts: Mapping[str, Any] = field(default_factory=dict)
     run_config: Mapping[str, Any] | None = None
     plan: Mapping[str, Any] | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -143,15 +140,6 @@ def log_context(context: RunContext) -> None:
     for path, obj in named.items():
         if obj is not None:
             log_json(obj, path)
-    for name, obj in context.extra_artifacts.items():
-        if isinstance(obj, pd.DataFrame):
-            log_frame(obj, f"extra/{name}.csv")
-        elif isinstance(obj, Path):
-            mlflow.log_artifact(str(obj), "extra")
-        elif isinstance(obj, str):
-            mlflow.log_text(obj, f"extra/{name}.txt")
-        else:
-            log_json(obj, f"extra/{name}.json")
 
 
 def log_training_run(
@@ -164,7 +152,6 @@ def log_training_run(
     input_example: pd.DataFrame,
     fingerprint: Mapping[str, Any],
     tracking_uri: str,
-    artifact_location: str | None = None,
     manual_score_test: np.ndarray | None = None,
     context: RunContext | None = None,
     extra_metrics: Mapping[str, float] | None = None,
@@ -181,9 +168,8 @@ def log_training_run(
         input_example: A few feature rows in the serving schema; checked for PII.
         fingerprint: Data fingerprint (row counts, hashes, time ranges).
         tracking_uri: Where to log.
-        artifact_location: Artifact root if the experiment must be created.
         manual_score_test: Manual rule score on the test rows (for the plots).
-        context: Feature spec, rulebook, validation summary, leakage report, extras.
+        context: Feature spec, rulebook, validation summary, leakage report, run config.
         extra_metrics: Further metrics (e.g. validation/calibration losses).
         extra_params: Further parameters (e.g. searched LightGBM values).
 
@@ -194,9 +180,7 @@ def log_training_run(
     context = context or RunContext()
     use_tracking_uri(tracking_uri)
     experiment_id = ensure_experiment(
-        config.experiment_name,
-        tracking_uri,
-        artifact_location or artifact_location_for(tracking_uri),
+        config.experiment_name, tracking_uri, artifact_location_for(tracking_uri)
     )
     with mlflow.start_run(experiment_id=experiment_id, tags=git_tags()) as run:
         mlflow.set_tags(

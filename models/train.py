@@ -9,7 +9,7 @@ matrices. Splits: :func:`models.splits.split_by_time` when the data has snapshot
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +92,6 @@ def train_and_register(
     k_frac: float,
     manual_score_test: Any = None,
     segments_test: pd.DataFrame | None = None,
-    extra_artifacts: Mapping[str, Any] | None = None,
     tracking_uri: str | None = None,
     context: RunContext | None = None,
     workdir: Path | None = None,
@@ -113,7 +112,6 @@ def train_and_register(
             :meth:`~serving.blend.BlendConfig.sales_share` (logged as ``capacity_k``).
         manual_score_test: The manual rulebook's score of the test rows, to compare against.
         segments_test: Segment columns (lead source, region, company size) of the test rows.
-        extra_artifacts: Further artifacts to log (see :class:`RunContext`).
         tracking_uri: Overrides ``config.tracking_uri``; both None: the embedded SQLite
             store in ``workdir``.
         context: Feature spec, rulebook, validation summary, leakage report, fingerprint.
@@ -157,8 +155,6 @@ def train_and_register(
         "test": frame_fingerprint(X_test, y_te),
     }
     context = context or RunContext()
-    if extra_artifacts:
-        context = replace(context, extra_artifacts={**context.extra_artifacts, **extra_artifacts})
     calib_scores = {f"calibration_{k}_log_loss": v for k, v in model.calibration_scores_.items()}
     run_id, info = log_training_run(
         model=model,

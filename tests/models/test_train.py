@@ -53,7 +53,6 @@ def _train(leads, uri):
         k_frac=0.1,
         manual_score_test=leads.manual[leads.split.test],
         segments_test=leads.segments.iloc[leads.split.test],
-        extra_artifacts={"notes": "synthetic test data"},
         tracking_uri=uri,
         context=CONTEXT,
     )
@@ -129,7 +128,6 @@ def test_run_logs_params_tags_and_artifacts(two_runs, mlflow_store):
         "plots/roc_pr.png",
         "plots/lift.png",
         "plots/feature_importance.png",
-        "extra/notes.txt",
         "promotion.json",
     }
     assert expected <= files
