@@ -29,7 +29,7 @@ import sqlalchemy as sa
 
 from serving.sinks.dispatch import parse_sink
 from serving.sinks.files import as_of_label
-from serving.sinks.queries import latest_scores, previous_as_of
+from serving.sinks.queries import latest_scores, previous_as_of, result_frame
 from serving.sinks.tables import DEFAULT_TABLE_PREFIX, build_tables, connect
 
 _FOLDER_FILE = "scores_"
@@ -49,11 +49,7 @@ def _previous_run(
         when = previous_as_of(conn, history, as_of)
         if when is None:
             return None
-        result = conn.execute(select(history, when))
-        keys = list(result.keys())
-        rows = result.all()
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(keys)
-    frame = pd.DataFrame({k: list(v) for k, v in zip(keys, columns, strict=True)})
+        frame = result_frame(conn.execute(select(history, when)))
     frame = frame.drop_duplicates("contact_id", keep="last").reset_index(drop=True)
     return frame.assign(as_of=pd.Timestamp(when).tz_convert("UTC"))
 

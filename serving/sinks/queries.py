@@ -30,7 +30,8 @@ MOVER_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _frame(result: sa.CursorResult[Any]) -> pd.DataFrame:
+def result_frame(result: sa.CursorResult[Any]) -> pd.DataFrame:
+    """A query's rows as a frame (``as_of`` and ``scored_at`` as UTC times)."""
     keys = list(result.keys())
     rows = result.all()
     # Column-wise construction: pandas probes each Row object's attributes otherwise (slow).
@@ -87,13 +88,13 @@ def read_current(
     with _reading(sink, table_prefix) as (conn, tables):
         table = tables.current
         if contact_ids is None:
-            parts = [_frame(conn.execute(sa.select(table)))]
+            parts = [result_frame(conn.execute(sa.select(table)))]
         else:
             ids = list(dict.fromkeys(contact_ids))
             parts = [
-                _frame(conn.execute(sa.select(table).where(table.c.contact_id.in_(chunk))))
+                result_frame(conn.execute(sa.select(table).where(table.c.contact_id.in_(chunk))))
                 for chunk in (ids[i : i + _IN_CHUNK] for i in range(0, len(ids), _IN_CHUNK))
-            ] or [_frame(conn.execute(sa.select(table).where(sa.false())))]
+            ] or [result_frame(conn.execute(sa.select(table).where(sa.false())))]
     frame = pd.concat(parts, ignore_index=True)
     return frame.sort_values("contact_id", kind="stable").reset_index(drop=True)
 
@@ -123,7 +124,7 @@ def read_history(
         stmt = sa.select(history).where(history.c.contact_id == contact_id)
         if on is not None:
             stmt = stmt.where(history.c.as_of <= _utc(on).to_pydatetime())
-        frame = _frame(conn.execute(stmt))
+        frame = result_frame(conn.execute(stmt))
     frame = frame.sort_values(["as_of", "scored_at"], kind="stable").reset_index(drop=True)
     return frame.tail(1).reset_index(drop=True) if on is not None else frame
 
@@ -187,8 +188,8 @@ def top_movers(
         prev_as_of = previous_as_of(conn, tables.history, when)
         if prev_as_of is None:
             return pd.DataFrame({c: [] for c in MOVER_COLUMNS})
-        now = _frame(conn.execute(latest_scores(tables.history, when)))
-        before = _frame(conn.execute(latest_scores(tables.history, prev_as_of)))
+        now = result_frame(conn.execute(latest_scores(tables.history, when)))
+        before = result_frame(conn.execute(latest_scores(tables.history, prev_as_of)))
     now = now.drop_duplicates("contact_id", keep="last").set_index("contact_id")
     before = before.drop_duplicates("contact_id", keep="last").set_index("contact_id")
     movers = now.join(before.add_prefix("previous_"), how="inner")
@@ -221,7 +222,7 @@ def previous_tiers(
         prev_as_of = previous_as_of(conn, tables.history, when)
         if prev_as_of is None:
             return None, {}
-        before = _frame(conn.execute(latest_scores(tables.history, prev_as_of)))
+        before = result_frame(conn.execute(latest_scores(tables.history, prev_as_of)))
     before = before.drop_duplicates("contact_id", keep="last")
     counts = before["tier"].astype("str").value_counts().sort_index()
     return _utc(pd.Timestamp(prev_as_of)), {str(k): int(v) for k, v in counts.items()}
