@@ -203,7 +203,6 @@ def check_leakage(
     y: pd.Series,
     *,
     as_of: pd.Series | pd.Timestamp | None = None,
-    auc_threshold: float = 0.9,
     keep_suspects: bool = False,
     settings: LeakageSettings | None = None,
 ) -> LeakageReport:
@@ -214,10 +213,8 @@ def check_leakage(
         y: 0/1 label aligned with ``X`` row by row.
         as_of: The cut-off per row (aligned with ``X``) or one for all; enables the
             timestamp check.
-        auc_threshold: Single-feature AUC that makes a column a suspect (overrides
-            ``settings.auc_threshold``).
         keep_suspects: Keep suspects in :meth:`LeakageReport.apply` (they stay named).
-        settings: Other thresholds.
+        settings: The thresholds (default :class:`LeakageSettings`).
 
     Returns:
         The report; suspects are logged as warnings with their reasons.
@@ -225,7 +222,7 @@ def check_leakage(
     Raises:
         ValueError: ``y`` is not 0/1, has another length than ``X``, or one class only.
     """
-    s = (settings or LeakageSettings()).model_copy(update={"auc_threshold": auc_threshold})
+    s = settings or LeakageSettings()
     labels = pd.to_numeric(pd.Series(y).astype("object"), errors="coerce").to_numpy(dtype=float)
     if len(labels) != len(X) or np.isnan(labels).any() or not np.isin(labels, (0, 1)).all():
         raise ValueError(f"check_leakage: y must be 0/1 with one value per row of X ({len(X)})")

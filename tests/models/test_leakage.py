@@ -73,7 +73,7 @@ def test_per_row_as_of_and_threshold(planted):
     report = check_leakage(X, y, as_of=per_row)
     assert report.evidence.loc["closed_at", "after_as_of"] == 0.0  # none after its own as_of
     assert "after as_of" not in report.evidence.loc["closed_at", "reasons"]
-    strict = check_leakage(X[["honest"]], y, auc_threshold=0.6)
+    strict = check_leakage(X[["honest"]], y, settings=LeakageSettings(auc_threshold=0.6))
     assert strict.suspects == ["honest"]
 
 
@@ -81,7 +81,9 @@ def test_near_perfect_proxy_level():
     # a "Closed" note that only converted leads get, on 30 % of rows; the rest is mixed
     y = pd.Series([1] * 300 + [1] * 200 + [0] * 500)
     note = pd.Series(["Closed"] * 300 + ["Call back"] * 700)
-    report = check_leakage(pd.DataFrame({"note": note}), y, auc_threshold=0.99)
+    report = check_leakage(
+        pd.DataFrame({"note": note}), y, settings=LeakageSettings(auc_threshold=0.99)
+    )
     assert report.evidence.loc["note", "proxy_share"] == pytest.approx(0.3)
     assert report.suspects == ["note"]
 
