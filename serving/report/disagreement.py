@@ -122,17 +122,17 @@ def _lead_list(scored: pd.DataFrame, mask: np.ndarray, ascending: bool, cap: int
 
 def off_diagonal_leads(
     scored: pd.DataFrame,
-    hot_stages: Sequence[str] = ("mql", "sql"),
-    hot_tiers: Sequence[str] = ("A", "B"),
-    cap: int = 25,
+    hot_stages: Sequence[str],
+    hot_tiers: Sequence[str],
+    cap: int,
 ) -> OffDiagonal:
     """Leads the rules and the model classify differently, with their reasons.
 
     Args:
         scored: Usable rows of the scored frame (see :func:`serving.report.split_usable`).
-        hot_stages: Manual stages that send a lead to sales.
-        hot_tiers: Predictive tiers the model calls hot.
-        cap: Leads listed per group.
+        hot_stages: Manual stages that send a lead to sales (``ReportSettings.hot_stages``).
+        hot_tiers: Predictive tiers the model calls hot (``ReportSettings.hot_tiers``).
+        cap: Leads listed per group (``ReportSettings.max_listed``).
 
     Returns:
         An :class:`OffDiagonal`.

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from serving.report import (
+    OffDiagonal,
     band_table,
     capacity_analysis,
     disagreement_matrix,
@@ -17,6 +18,7 @@ from serving.report import (
     summarise_backtest,
     threshold_volumes,
 )
+from serving.report.settings import ReportSettings
 
 
 def test_band_table_by_hand() -> None:
@@ -134,9 +136,15 @@ def _scored(n: int) -> pd.DataFrame:
     )
 
 
+def _off_diagonal(scored: pd.DataFrame, cap: int = ReportSettings().max_listed) -> OffDiagonal:
+    """The off-diagonal leads with the report's hot stages and tiers."""
+    hot = ReportSettings()
+    return off_diagonal_leads(scored, hot.hot_stages, hot.hot_tiers, cap)
+
+
 def test_off_diagonal_lists_are_capped_sorted_and_hide_emails() -> None:
     scored = _scored(5)
-    off = off_diagonal_leads(scored, cap=2)
+    off = _off_diagonal(scored, cap=2)
     counts = off.counts.set_index("group")
     assert counts.loc["hot_rules_cold_model", "n"] == 5
     assert counts.loc["hot_rules_cold_model", "converted"] == 2
@@ -155,7 +163,7 @@ def test_off_diagonal_reverse_group_and_rule_text() -> None:
         tier=["A", "B", "A"],
         top_rules=[json.dumps([{"rule": "demo_request", "points": 20}])] * 3,
     )
-    off = off_diagonal_leads(scored)
+    off = _off_diagonal(scored)
     assert off.cold_rules_hot_model["contact_id"].tolist() == ["c0", "c1"]  # hottest first
     assert off.cold_rules_hot_model["top_rules"].iloc[0] == "demo_request (+20)"
     assert off.hot_rules_cold_model.empty
@@ -164,7 +172,7 @@ def test_off_diagonal_reverse_group_and_rule_text() -> None:
 def test_off_diagonal_rule_points_are_rounded_not_exponents() -> None:
     rules = [{"rule": "email_open", "points": 5.13438e-06}, {"rule": "pricing", "points": -12.25}]
     scored = _scored(2).assign(top_rules=json.dumps(rules))
-    listed = off_diagonal_leads(scored).hot_rules_cold_model
+    listed = _off_diagonal(scored).hot_rules_cold_model
     assert listed["top_rules"].tolist() == ["email_open (+0.0); pricing (-12.2)"] * 2
 
 
