@@ -12,6 +12,8 @@ train flow (tests, benchmarks), so that they train on what ``leadscore train`` w
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,20 +37,15 @@ from serving.scorer_training import manual_scores_of
 
 
 def plan_request(config: TrainConfig) -> PlanRequest:
-    """The training config's plan settings (None: the plan chooses)."""
-    return PlanRequest(
-        framing=config.framing,
-        horizon_days=config.horizon_days,
-        train_snapshots=config.train_snapshots,
-        every_days=config.every_days,
-        valid_snapshots=config.valid_snapshots,
-        test_snapshots=config.test_snapshots,
-        delay_days=config.first_touch_delay_days,
-        valid_share=config.valid_share,
-        test_share=config.test_share,
-        positive_outcomes=POSITIVE_OUTCOMES,
-        min_valid_per_class=MIN_VALID_PER_CLASS,
-    )
+    """The training config's plan settings (None: the plan chooses): each field of
+    :class:`PlanRequest` from the config's field of the same name, but these three."""
+    given: dict[str, Any] = {
+        "delay_days": config.first_touch_delay_days,
+        "positive_outcomes": POSITIVE_OUTCOMES,
+        "min_valid_per_class": MIN_VALID_PER_CLASS,
+    }
+    same = {f.name: getattr(config, f.name) for f in fields(PlanRequest) if f.name not in given}
+    return PlanRequest(**same, **given)
 
 
 def _segments(test: TrainingSet) -> pd.DataFrame:
