@@ -8,10 +8,14 @@ takes the decision of every internal node as a precomputed flag array: the SHAP 
 one tree depend on the row only through those decisions, which is what lets the callers
 explain each distinct decision pattern once.
 
-The model is passed as the tuple built by :func:`model_tuple`; its order is fixed here.
+The model is passed as the tuple built by :func:`model_tuple`: the arrays of
+:class:`~serving.explain.model.TreeArrays` in their declaration order.
 """
 
 from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
 
 import numpy as np
 from numba import njit, prange
@@ -24,25 +28,17 @@ K_ZERO_THRESHOLD = float(np.float32(1e-35))
 _INT_LIMIT = 2147483648.0  # static_cast<int> leaves int range at 2**31
 
 
+def packed(table: Any, leave_out: tuple[str, ...] = ()) -> tuple[np.ndarray, ...]:
+    """The array fields of the dataclass ``table`` in declaration order, but ``leave_out``:
+    the order the kernels unpack them in."""
+    values = (getattr(table, f.name) for f in fields(table) if f.name not in leave_out)
+    return tuple(v for v in values if isinstance(v, np.ndarray))
+
+
 def model_tuple(arrays: TreeArrays) -> tuple[np.ndarray, ...]:
-    """Pack the arrays the kernels read, in the order the kernels unpack them."""
-    return (
-        arrays.tree_node_start,
-        arrays.tree_leaf_start,
-        arrays.node_feature,
-        arrays.node_threshold,
-        arrays.node_is_cat,
-        arrays.node_default_left,
-        arrays.node_missing,
-        arrays.node_left,
-        arrays.node_right,
-        arrays.node_count,
-        arrays.node_cat_start,
-        arrays.node_cat_len,
-        arrays.cat_words,
-        arrays.leaf_value,
-        arrays.leaf_count,
-    )
+    """Pack the arrays the kernels read (all of :class:`TreeArrays` but the per-tree depth
+    and expected value), in the order the kernels unpack them."""
+    return packed(arrays, leave_out=("tree_max_depth", "tree_expected"))
 
 
 @njit(cache=True, inline="always")

@@ -22,7 +22,8 @@ _MISSING_CODES = {"None": MISSING_NONE, "Zero": MISSING_ZERO, "NaN": MISSING_NAN
 
 @dataclass(frozen=True)
 class TreeArrays:
-    """All trees of one model as flat arrays (see the module docstring for the layout)."""
+    """All trees of one model as flat arrays (see the module docstring for the layout); the
+    kernels unpack the arrays in this order (:func:`serving.explain.kernels.model_tuple`)."""
 
     n_features: int
     feature_names: tuple[str, ...]

@@ -19,12 +19,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from serving.explain.kernels import packed
 from serving.explain.model import TreeArrays
 
 
 @dataclass(frozen=True)
 class LeafPaths:
-    """Flat per-leaf path tables (leaves indexed as in ``TreeArrays.leaf_*``)."""
+    """Flat per-leaf path tables (leaves indexed as in ``TreeArrays.leaf_*``), the arrays in
+    the order the quadrature kernel unpacks them (:func:`paths_tuple`)."""
 
     step_start: np.ndarray  # (L + 1,) into step_* : the splits on the leaf's path
     step_node: np.ndarray  # local node index of the split
@@ -103,17 +105,7 @@ def leaf_paths(arrays: TreeArrays) -> LeafPaths:
 
 def paths_tuple(paths: LeafPaths) -> tuple[np.ndarray, ...]:
     """Pack the tables in the order :func:`serving.explain.kernels.tree_shap_quad` reads."""
-    return (
-        paths.step_start,
-        paths.step_node,
-        paths.step_left,
-        paths.step_slot,
-        paths.slot_start,
-        paths.slot_feature,
-        paths.slot_zero,
-        paths.quad_t,
-        paths.quad_w,
-    )
+    return packed(paths)
 
 
 def leaf_table_starts(
