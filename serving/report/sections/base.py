@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 from matplotlib.figure import Figure
 
-from models.plots import label, to_data_uri
+from models.plots import barh_figure, label, to_data_uri
 from serving.report.tables import Cell, Spec, Table
 
 
@@ -45,6 +46,18 @@ def not_given(title: str, how: str, what: str) -> Section:
 def embedded(figure: Figure, alt: str) -> tuple[str, str]:
     """A section figure: the PNG as a data URI and its alt text."""
     return to_data_uri(figure), alt
+
+
+def top_bars(
+    frame: pd.DataFrame, name: str, value: str, what: str, xlabel: str, lines: Mapping[str, float]
+) -> tuple[str, str]:
+    """A section figure: ``value`` per ``name`` of the first 20 rows of ``frame`` as bars
+    with labelled reference ``lines``, titled ``what (top 20)``; ``what`` is its alt text."""
+    top = frame.head(20)
+    title = f"{what} (top 20)"
+    return embedded(
+        barh_figure(top[name], top[value], xlabel=xlabel, title=title, lines=lines), what
+    )
 
 
 def labelled(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:

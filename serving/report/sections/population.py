@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from models import plots
 from serving.report.build import ComparisonReport
-from serving.report.sections.base import Section, columns, embedded, not_given
+from serving.report.sections.base import Section, columns, not_given, top_bars
 from serving.report.tables import table
 
 SHORT = {"manual": "rules", "model": "model", "blend": "blend"}
@@ -29,19 +28,13 @@ def drift(report: ComparisonReport) -> Section:
         f"{row.column}: {row.note} (PSI {row.psi:.3f} before matching)."
         for row in excluded.itertuples()
     )
-    top = compared.head(20)
-    figure = plots.barh_figure(
-        top["column"],
-        top["psi"],
-        xlabel="PSI",
-        title="Drift per column (top 20)",
-        lines={"watch": watch, "warning": warning},
-    )
+    lines = {"watch": watch, "warning": warning}
+    figure = top_bars(compared, "column", "psi", "Drift per column", "PSI", lines)
     return Section(
         title=title,
         how=how,
         paragraphs=paragraphs,
-        figures=(embedded(figure, "PSI per column"),),
+        figures=(figure,),
         tables=(("Columns, largest drift first", table(report.drift, spec)),),
     )
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from features.number_text import number_text
-from models import plots
 from serving.report.build import ComparisonReport
-from serving.report.sections.base import Section, columns, embedded, not_given
+from serving.report.sections.base import Section, columns, not_given, top_bars
 from serving.report.tables import matrix, table
 
 LEAD_SPEC = columns(
@@ -47,19 +46,14 @@ def rule_evidence(report: ComparisonReport) -> Section:
         "rule", "n_matched", "share_matched", "converted_matched", "rate_matched",
         "rate_not_matched", "lift",
     )  # fmt: skip
-    top = evidence.head(20)
-    figure = plots.barh_figure(
-        top["rule"],
-        top["lift"],
-        xlabel="lift over base rate",
-        title="Lift per rule (top 20)",
-        lines={"base rate": 1.0},
+    figure = top_bars(
+        evidence, "rule", "lift", "Lift per rule", "lift over base rate", {"base rate": 1.0}
     )
     return Section(
         title="Per-rule evidence: which behaviours signal buying",
         how="Lift above 1 means leads matched by the rule convert more often than average; a "
         "rule with many points but a lift near 1 rewards activity that does not predict buying.",
-        figures=(embedded(figure, "Lift per rule"),),
+        figures=(figure,),
         tables=(("Rules, highest lift first", table(evidence, spec)),),
     )
 
