@@ -9,6 +9,7 @@ makes the features point-in-time safe.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +26,7 @@ CHUNK = 1 << 21
 _NAT = np.iinfo(np.int64).min
 
 
-def utc_timestamp(value: pd.Timestamp | str) -> pd.Timestamp:
+def utc_timestamp(value: str | dt.date | pd.Timestamp) -> pd.Timestamp:
     """``value`` as a UTC timestamp in nanoseconds (naive input is read as UTC)."""
     ts = pd.Timestamp(value)
     if ts is pd.NaT:

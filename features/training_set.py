@@ -338,8 +338,7 @@ def snapshot_dates(
             "must be positive"
         )
     step = pd.Timedelta(days=every_days_for(horizon_days, every_days))
-    end = pd.Timestamp(data_end)
-    end = end.tz_localize("UTC") if end.tzinfo is None else end.tz_convert("UTC")
+    end = utc_timestamp(data_end)
     horizon = pd.Timedelta(days=horizon_days)
 
     def before(newest: pd.Timestamp, n: int) -> list[pd.Timestamp]:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from features.crm import CrmTables
+from features.events import utc_timestamp
 from rules.accounts import roll_up_accounts
 from rules.block import BlockScores, rulebook_layout, score_block
 from rules.context import build_activity_index
@@ -30,11 +31,6 @@ log = logging.getLogger(__name__)
 
 # contacts per block: ~1.5M activity rows, whose per-rule arrays stay within the caches
 BLOCK_SIZE = 50_000
-
-
-def _as_timestamp(as_of: str | dt.date | dt.datetime | pd.Timestamp) -> pd.Timestamp:
-    ts = pd.Timestamp(as_of)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 def _contacts(tables: CrmTables) -> tuple[pd.DataFrame, pd.Index]:
@@ -95,7 +91,7 @@ def score_rulebook(
         ValueError: duplicate contact ids, an extra column missing / of the wrong type, or
             a block size below 1.
     """
-    ts = _as_timestamp(as_of)
+    ts = utc_timestamp(as_of)
     contacts, ids = _contacts(tables)
     n = len(contacts)
     starts = _block_starts(n, block_size)

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from features.crm import CrmTables, empty_table
+from features.events import utc_timestamp
 from features.ingest.coerce import parse_table, to_canonical
 from features.ingest.errors import InputError, TableError
 from features.ingest.normalise import normalise_table
@@ -151,7 +152,7 @@ def validate_tables(
         raise InputError(
             f"{source or 'input'}: unknown tables {unknown}; expected some of {list(TABLES)}"
         )
-    stamp = _utc(now)
+    stamp = utc_timestamp(pd.Timestamp.now(tz="UTC") if now is None else now)
     accepted: dict[str, pd.DataFrame] = {}
     inputs: dict[str, pd.DataFrame] = {}
     quarantine: dict[str, pd.DataFrame] = {}
@@ -300,8 +301,3 @@ def _all_failed_message(label: str, n_rows: int, issues: list[Issue]) -> str:
         f"{top.column} ({top.n_rows} rows, e.g. rows {rows}): {top.message}; "
         "check the column mapping and the export (see features/ingest/mappings/)"
     )
-
-
-def _utc(now: pd.Timestamp | None) -> pd.Timestamp:
-    stamp = pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now)
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from features.crm import CrmTables
+from features.events import utc_timestamp
 from features.synthetic import propensity
 from features.synthetic.accounts import account_count, account_created_at, draw_accounts
 from features.synthetic.assemble import activities_frame, outcomes_frame, to_datetime
@@ -70,8 +71,7 @@ DEFAULT_END = "2026-09-30"
 
 def window(end: str | pd.Timestamp, months: int) -> tuple[pd.Timestamp, pd.Timestamp]:
     """``(start, end)`` as UTC timestamps; a naive ``end`` is read as UTC."""
-    end_ts = pd.Timestamp(end)
-    end_ts = end_ts.tz_localize("UTC") if end_ts.tzinfo is None else end_ts.tz_convert("UTC")
+    end_ts = utc_timestamp(end)
     return end_ts - pd.DateOffset(months=months), end_ts
 
 
