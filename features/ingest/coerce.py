@@ -16,12 +16,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features.ingest.convert import parse_datetimes
+from features.ingest.convert import in_ns_range, parse_datetimes
 from features.schema import PANDAS_DTYPES, Column, Table
 
-UTC_DTYPE = "datetime64[ns, UTC]"
-_NS_MIN = pd.Timestamp.min.tz_localize("UTC")
-_NS_MAX = pd.Timestamp.max.tz_localize("UTC")
 _THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
 
 COERCE_RULES: dict[str, str] = {
@@ -101,8 +98,7 @@ def datetime_values(values: pd.Series) -> pd.Series:
     else:
         mixed = parse_datetimes(values)
         stamps = pd.to_datetime(mixed, errors="coerce", utc=True, format="ISO8601")
-    inside = (stamps >= _NS_MIN) & (stamps <= _NS_MAX)
-    return stamps.where(inside).astype(UTC_DTYPE)
+    return in_ns_range(stamps)
 
 
 def unstorable_datetimes(values: pd.Series) -> np.ndarray:
@@ -117,8 +113,7 @@ def unstorable_datetimes(values: pd.Series) -> np.ndarray:
         return np.zeros(len(values), dtype=bool)
     text = values.astype("string").str.strip()
     stamps = pd.to_datetime(text, errors="coerce", utc=True, format="ISO8601")
-    outside = stamps.notna() & ((stamps < _NS_MIN) | (stamps > _NS_MAX))
-    return outside.to_numpy(dtype=bool)
+    return (stamps.notna() & in_ns_range(stamps).isna()).to_numpy(dtype=bool)
 
 
 def number_values(values: pd.Series, *, integer: bool) -> pd.Series:

@@ -109,11 +109,11 @@ def parse_datetimes(values: pd.Series, fmt: str | None = None, tz: str | None = 
         aware = pd.Series("%z" in fmt or "%Z" in fmt, index=values.index)
     if aware.any():
         got = pd.to_datetime(text[aware], format=pd_format, utc=True, errors="coerce")
-        parsed[aware] = _in_ns_range(got)
+        parsed[aware] = in_ns_range(got)
     naive = present & ~aware
     if naive.any():
         got = pd.to_datetime(text[naive], format=pd_format, errors="coerce")
-        parsed[naive] = _in_ns_range(_localize(got, zone))
+        parsed[naive] = in_ns_range(_localize(got, zone))
     failed = present & parsed.isna()
     return _with_leftovers(parsed, values, failed)
 
@@ -124,7 +124,7 @@ def _localize(naive: pd.Series, zone: str) -> pd.Series:
     return local.dt.tz_convert("UTC")
 
 
-def _in_ns_range(stamps: pd.Series) -> pd.Series:
+def in_ns_range(stamps: pd.Series) -> pd.Series:
     """NaT for timestamps nanosecond precision cannot hold (before 1677, after 2262)."""
     inside = (stamps >= _NS_MIN) & (stamps <= _NS_MAX)
     return stamps.where(inside).astype(UTC_DTYPE)
