@@ -89,15 +89,9 @@ def _or_source_column(schema: dict[str, Any]) -> None:
     }
 
 
-def _or_single_name(schema: dict[str, Any]) -> None:
-    """JSON Schema of ``one_row_per``: a list of column names or a single one."""
-    single = schema.pop("items")
-    schema.pop("type")
-    schema["anyOf"] = [single, {"type": "array", "items": single}]
-
-
-def _or_single_filter(schema: dict[str, Any]) -> None:
-    """JSON Schema of ``row_filter``: a list of filters or a single one."""
+def _or_single_item(schema: dict[str, Any]) -> None:
+    """JSON Schema of a list that may be given as its single item (``one_row_per``: a
+    column name, ``row_filter``: a filter)."""
     single = schema.pop("items")
     schema.pop("type")
     schema["anyOf"] = [single, {"type": "array", "items": single}]
@@ -204,7 +198,7 @@ class TableMapping(_Frozen):
     row_filter: tuple[RowFilter, ...] = Field(
         default=(),
         description="All must hold for a row to stay.",
-        json_schema_extra=_or_single_filter,
+        json_schema_extra=_or_single_item,
     )
     keep_extra: bool | dict[str, str] | tuple[str, ...] = Field(
         default=False,
@@ -221,7 +215,7 @@ class TableMapping(_Frozen):
         "its rows collapse to one per distinct value, in time order of the table's time "
         "column (contacts: created_at = the first event); other columns take the first "
         "event's value (pick: last for the last).",
-        json_schema_extra=_or_single_name,
+        json_schema_extra=_or_single_item,
     )
 
     @field_validator("source", mode="before")
