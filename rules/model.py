@@ -15,7 +15,6 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 Scalar = str | int | float | bool
 Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$", max_length=80)]
-Stage = Literal["subscriber", "lead", "mql", "sql"]
 STAGE_ORDER: tuple[str, ...] = ("subscriber", "lead", "mql", "sql")
 GradeStage = Literal["lead", "mql", "sql"]
 

@@ -52,7 +52,6 @@ def read_table(
     *,
     sep: str | None = None,
     encoding: str = "utf-8",
-    sheet: str | None = None,
     ragged: Ragged = "error",
 ) -> pd.DataFrame:
     """Read a CSV/TSV (optionally ``.gz``), Parquet or Excel file.
@@ -63,7 +62,6 @@ def read_table(
             ``.xlsx`` (needs openpyxl); any of the text kinds may end in ``.gz``.
         sep: Field delimiter; None sniffs it from the first 64 KB.
         encoding: Text encoding of delimited files (a UTF-8 byte-order mark is skipped).
-        sheet: Sheet name for Excel files (default: the first sheet).
         ragged: What a delimited row with more or fewer fields than the header does:
             ``error`` raises naming its line; ``quarantine`` keeps it (fields beyond
             the header cut, missing ones empty) marked in :data:`RAGGED_COLUMN`.
@@ -83,7 +81,7 @@ def read_table(
     if suffix in _PARQUET:
         frame = _read_parquet(path)
     elif suffix in _EXCEL:
-        frame = _read_excel(path, sheet)
+        frame = _read_excel(path)
     elif suffix in _DELIMITED:
         default = "\t" if suffix == ".tsv" else None
         frame = _read_delimited(path, sep=sep or default, encoding=encoding, ragged=ragged)
@@ -357,18 +355,16 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         ) from None
 
 
-def _read_excel(path: Path, sheet: str | None) -> pd.DataFrame:
+def _read_excel(path: Path) -> pd.DataFrame:
     if importlib.util.find_spec("openpyxl") is None:
         raise InputError(
             f"{path}: reading Excel files needs the openpyxl package, which is not installed; "
             "save the sheet as CSV (UTF-8) and pass that file instead"
         )
     try:
-        return pd.read_excel(
-            path, sheet_name=sheet or 0, dtype=str, keep_default_na=False, na_values=[""]
-        )
+        return pd.read_excel(path, dtype=str, keep_default_na=False, na_values=[""])
     except Exception as err:  # openpyxl/zipfile raise many types for a bad workbook
         raise InputError(
-            f"{path}: cannot read sheet {sheet or '(first)'} ({type(err).__name__}: {err}); "
-            "check the sheet name, or save the sheet as CSV and pass that file"
+            f"{path}: cannot read its first sheet ({type(err).__name__}: {err}); "
+            "save the sheet as CSV and pass that file"
         ) from None
