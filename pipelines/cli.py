@@ -23,6 +23,7 @@ from pipelines.cli_options import (
     BotsOpt,
     DataOpt,
     EncodingOpt,
+    KeepLeakyOpt,
     MappingOpt,
     ModelOpt,
     PrefixOpt,
@@ -151,11 +152,8 @@ def generate(
 
 @app.command()
 def validate(
-    data: Annotated[str, typer.Option(help="Folder, file or database URL to validate.")],
-    mapping: Annotated[
-        Path | None,
-        typer.Option(help="Column-mapping YAML (see features/ingest/mappings/)."),
-    ] = None,
+    data: DataOpt,
+    mapping: MappingOpt = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -258,9 +256,7 @@ def train(
         int | None,
         typer.Option(min=1, help="first_touch: features at the creation day's midnight + D days."),
     ] = None,
-    keep_leaky: Annotated[
-        bool, typer.Option(help="Keep columns the leakage guard flags (still reported).")
-    ] = False,
+    keep_leaky: KeepLeakyOpt = False,
     blend: Annotated[
         Path | None,
         settings_file(
@@ -539,9 +535,7 @@ def fit_table_command(
             help="Random seed of the split and the model (default: the training config's seed)."
         ),
     ] = None,
-    keep_leaky: Annotated[
-        bool, typer.Option(help="Keep columns the leakage guard suspects (not recommended).")
-    ] = False,
+    keep_leaky: KeepLeakyOpt = False,
     workdir: Annotated[
         Path | None,
         typer.Option(help="Working dir of the embedded MLflow store (default: --out)."),

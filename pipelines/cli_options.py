@@ -42,6 +42,9 @@ PrefixOpt = Annotated[
 ]
 SepOpt = Annotated[str | None, typer.Option(help="CSV delimiter (default: sniffed).")]
 EncodingOpt = Annotated[str, typer.Option(help="Text encoding of CSV files.")]
+KeepLeakyOpt = Annotated[
+    bool, typer.Option(help="Keep columns the leakage guard flags (still reported; not advised).")
+]
 
 
 def settings_file(help_text: str) -> Any:
