@@ -39,7 +39,6 @@ from serving.reason_rates import fit_reason_rates
 from serving.run_config import RunConfig
 from serving.scorer import LeadScorer
 from serving.scorer_model import log_lead_scorer, to_pyfunc_frame
-from serving.scorer_types import ScorerSettings
 
 log = logging.getLogger(__name__)
 
@@ -172,8 +171,6 @@ def build_and_register_scorer(
     rulebook: Rulebook,
     spec: FeatureSpec | None,
     blend: BlendConfig | None = None,
-    settings: ScorerSettings | None = None,
-    scorer_name: str | None = None,
     run_config: RunConfig | None = None,
 ) -> ScorerRegistration:
     """Assemble the scorer from a training run, log it in that run and register it.
@@ -187,12 +184,9 @@ def build_and_register_scorer(
         spec: The feature spec of the slices; None for a flat export.
         blend: Blend settings (default :class:`BlendConfig`), fitted here on the
             validation slice.
-        settings: Scorer settings (rejected exclusions, tier source, top-k); default the
-            run config's (see :class:`serving.scorer.LeadScorer`).
-        scorer_name: Registered name; default the run config's, else
-            ``<conversion model name>-scorer``.
         run_config: What the training run resolved; stored in the scorer (``compare``
-            reads the horizon from it).
+            reads the horizon from it) with its scorer settings and registered name (None:
+            the default settings and ``<conversion model name>-scorer``).
 
     Returns:
         The scorer, its run and registry URIs, version, alias and the blend metrics.
@@ -229,15 +223,12 @@ def build_and_register_scorer(
     metrics["final_test_mean"] = float(metrics.pop("final_mean", np.nan))
     metrics["test_base_rate"] = float(np.mean(slices.test.y))
     decision = train_result.decision
-    name = scorer_name or (
-        run_config.scorer_name if run_config is not None else scorer_name_for(decision.model_name)
-    )
+    name = run_config.scorer_name if run_config else scorer_name_for(decision.model_name)
     scorer = LeadScorer(
         model,
         rulebook,
         fitted,
         spec=spec,
-        settings=settings,
         flat_types=slices.flat_types,
         run_config=run_config,
         reason_rates=fit_reason_rates(slices.X("train"), np.asarray(slices.train.y, dtype=int)),
