@@ -10,13 +10,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from models.metrics import decile_table, evaluate, segment_metrics
-from models.plots import importance_plot, lift_plot, reliability_plot, roc_pr_plot
 
 log = logging.getLogger(__name__)
 
@@ -106,25 +104,3 @@ def evaluate_test_slice(
         manual_deciles=None if manual is None else decile_table(y, manual),
         segments=seg_table,
     )
-
-
-def write_plots(
-    y: np.ndarray,
-    p: np.ndarray,
-    folder: Path,
-    *,
-    manual_score: np.ndarray | None = None,
-    importance: pd.DataFrame | None = None,
-) -> list[Path]:
-    """Write reliability, ROC/PR, lift (and importance) PNGs into ``folder``."""
-    scores = {"model": np.asarray(p, dtype=float)}
-    if manual_score is not None:
-        scores["manual rules"] = np.asarray(manual_score, dtype=float)
-    paths = [
-        reliability_plot(y, p, folder / "reliability.png"),
-        roc_pr_plot(y, scores, folder / "roc_pr.png"),
-        lift_plot(y, scores, folder / "lift.png"),
-    ]
-    if importance is not None:
-        paths.append(importance_plot(importance, folder / "feature_importance.png"))
-    return paths

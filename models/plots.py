@@ -2,8 +2,8 @@
 
 Each ``*_figure`` function draws one matplotlib figure from the frames of
 :mod:`models.curves` (or a small table); :func:`save_png` writes it beside a training run,
-:func:`to_data_uri` embeds it in the self-contained HTML report. The ``*_plot`` functions
-are training's files: the same figures of the test slice. Methods (``manual``, ``model``,
+:func:`to_data_uri` embeds it in the self-contained HTML report. :func:`write_plots` writes
+training's files: the same figures of the test slice. Methods (``manual``, ``model``,
 ``blend``) have one label and one colour everywhere.
 
 Uses matplotlib's non-interactive Agg canvas directly (no pyplot state), so plotting is
@@ -216,27 +216,29 @@ def weight_figure(curve: pd.DataFrame, fitted: float, used: float, k: int) -> Fi
     return fig
 
 
-def reliability_plot(y: np.ndarray, p: np.ndarray, path: Path, n_bins: int = 10) -> Path:
-    """Training's reliability PNG: :func:`calibration_figure` of the model's probabilities."""
-    bins, _ = calibration_table(y, {"model": p}, n_bins)
-    return save_png(calibration_figure(bins), path)
-
-
-def roc_pr_plot(y: np.ndarray, scores: Mapping[str, np.ndarray], path: Path) -> Path:
-    """Training's ROC / precision-recall PNG of several scores on the same rows."""
+def write_plots(
+    y: np.ndarray,
+    p: np.ndarray,
+    folder: Path,
+    *,
+    manual_score: np.ndarray | None = None,
+    importance: pd.DataFrame | None = None,
+) -> list[Path]:
+    """Training's PNGs of the test slice in ``folder``: reliability of the model's
+    probabilities, ROC / precision-recall and gains / lift of the model (and the manual
+    score), and the 25 features with the most total gain."""
+    scores = {"model": np.asarray(p, dtype=float)}
+    if manual_score is not None:
+        scores["manual"] = np.asarray(manual_score, dtype=float)
     summary, points = roc_pr_curves(y, scores)
-    return save_png(roc_pr_figure(points, summary, float(np.mean(y))), path)
-
-
-def lift_plot(y: np.ndarray, scores: Mapping[str, np.ndarray], path: Path) -> Path:
-    """Training's gains and lift PNG per score decile (1 = top) for several scores."""
-    return save_png(gains_figure(gains_lift(y, scores)), path)
-
-
-def importance_plot(importance: pd.DataFrame, path: Path, top: int = 25) -> Path:
-    """Training's PNG of the ``top`` features by total gain."""
-    head = importance.nlargest(top, "gain")
-    figure = barh_figure(
-        head["feature"], head["gain"], xlabel="total gain", title="Feature importance", lines={}
-    )
-    return save_png(figure, path)
+    figures = {
+        "reliability.png": calibration_figure(calibration_table(y, {"model": scores["model"]})[0]),
+        "roc_pr.png": roc_pr_figure(points, summary, float(np.mean(y))),
+        "lift.png": gains_figure(gains_lift(y, scores)),
+    }
+    if importance is not None:
+        head = importance.nlargest(25, "gain")
+        figures["feature_importance.png"] = barh_figure(
+            head["feature"], head["gain"], xlabel="total gain", title="Feature importance", lines={}
+        )
+    return [save_png(figure, folder / name) for name, figure in figures.items()]

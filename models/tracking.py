@@ -28,7 +28,8 @@ from mlflow.utils.mlflow_tags import MLFLOW_GIT_COMMIT
 from features.personal import personal_columns
 from models.config import TrainConfig
 from models.estimator import ConversionModel
-from models.evaluation import TestEvaluation, write_plots
+from models.evaluation import TestEvaluation
+from models.plots import write_plots
 from models.pyfunc import log_conversion_model
 from models.store import artifact_location_for as artifact_location_for
 
