@@ -184,16 +184,10 @@ def infer_mapping(
 
 def _excluded(types: TableTypes, leakage: dict[str, Any]) -> dict[str, str]:
     out = dict(types.excluded)
-    names = {snake: source for source, snake in _extra_names(types).items()}
     for feature in leakage["excluded"]:
         reasons = leakage["evidence"].get(feature, {}).get("reasons", "")
-        out[names.get(feature, feature)] = f"leakage suspect: {reasons}"
+        out[_source_name(types, feature)] = f"leakage suspect: {reasons}"
     return out
-
-
-def _extra_names(types: TableTypes) -> dict[str, str]:
-    """Source column -> contacts column of every column the mapping keeps."""
-    return extra_names([n for n, c in types.columns.items() if c.kind != "excluded"])
 
 
 def fit_table(
@@ -348,7 +342,8 @@ FILES = {
 
 def _source_name(types: TableTypes, feature: str) -> str:
     """The export's column behind a contacts column (``lead_quality`` -> ``Lead Quality``)."""
-    names = {snake: source for source, snake in _extra_names(types).items()}
+    kept = [n for n, c in types.columns.items() if c.kind != "excluded"]
+    names = {snake: source for source, snake in extra_names(kept).items()}
     return names.get(feature, feature)
 
 

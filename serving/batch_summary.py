@@ -59,7 +59,6 @@ class BatchSummary:
     movers: pd.DataFrame
     seconds: dict[str, float]
     sink_result: SinkResult
-    extra: dict[str, Any] = field(default_factory=dict)
     validation_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     previous_tiers: dict[str, int] = field(default_factory=dict)
     bot_counts: dict[str, Any] = field(default_factory=dict)
