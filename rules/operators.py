@@ -11,6 +11,7 @@ Categorical columns are tested once per category and mapped back through the cod
 
 from __future__ import annotations
 
+import operator
 import warnings
 from typing import Any
 
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 _NEGATED = {"ne": "eq", "not_in": "in", "not_contains": "contains", "not_regex": "regex"}
+_COMPARE = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
 
 
 def _missing(s: pd.Series) -> np.ndarray:
@@ -54,14 +56,8 @@ def _positive(s: pd.Series, op: str, value: Any) -> np.ndarray:
         with warnings.catch_warnings():  # groups are fine: we only test for a match
             warnings.filterwarnings("ignore", message="This pattern is interpreted")
             res = _text(s).str.contains(value, regex=True)
-    elif op == "gt":
-        res = s.gt(value)
-    elif op == "gte":
-        res = s.ge(value)
-    elif op == "lt":
-        res = s.lt(value)
-    elif op == "lte":
-        res = s.le(value)
+    elif op in _COMPARE:
+        res = _COMPARE[op](s, value)
     elif op == "between":
         res = s.ge(value[0]) & s.le(value[1])
     elif op == "is_true":
@@ -132,7 +128,5 @@ def apply_operator(s: pd.Series, op: str, value: Any = None) -> np.ndarray:
         with np.errstate(invalid="ignore"):
             if op == "between":
                 return (arr >= value[0]) & (arr <= value[1])
-            return {"gt": arr > value, "gte": arr >= value, "lt": arr < value, "lte": arr <= value}[
-                op
-            ]
+            return np.asarray(_COMPARE[op](arr, value))
     return _positive(s, op, value)
