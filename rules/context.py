@@ -16,12 +16,7 @@ from rules.activities import ActivityIndex
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ActivityIndex", "as_text", "build_activity_index"]
-
-
-def as_text(s: pd.Series) -> pd.Series:
-    """``s`` itself when it already holds strings, else converted to ``str``."""
-    return s if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object else s.astype("str")
+__all__ = ["ActivityIndex", "build_activity_index"]
 
 
 def build_activity_index(
