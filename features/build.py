@@ -27,8 +27,9 @@ from features.engagement import (
     group_aggregates,
     trend_features,
 )
-from features.events import epoch_ns, events_before, utc_timestamp
+from features.events import events_before, utc_timestamp
 from features.fit import fit_features
+from features.measures import epoch_ns
 from features.recency import days_since_created, max_form_stage, recency_features
 from features.spec import FeatureSpec
 

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from features.measures import age_days, window_ns
+from features.measures import age_days, epoch_ns, window_ns
 from features.spec import ActivityFilter
 
 __all__ = ["Events", "events_before", "window_counts", "last_age_days"]
@@ -33,20 +33,6 @@ def utc_timestamp(value: str | dt.date | pd.Timestamp) -> pd.Timestamp:
         raise ValueError("as_of is NaT; pass a real timestamp")
     ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
     return ts.as_unit("ns")
-
-
-def epoch_ns(values: pd.Series, where: str) -> np.ndarray:
-    """Nanoseconds since the epoch (UTC) of a datetime column; NaT becomes int64 min.
-
-    Raises:
-        ValueError: The column is not a datetime column (``where`` names it).
-    """
-    if not pd.api.types.is_datetime64_any_dtype(values.dtype):
-        raise ValueError(
-            f"{where} must be a datetime column, got dtype {values.dtype}; "
-            "read the tables through features.ingest so they carry canonical dtypes"
-        )
-    return np.asarray(pd.DatetimeIndex(values).as_unit("ns").asi8)
 
 
 def _arrow_text(s: pd.Series) -> pa.Array:

@@ -87,6 +87,20 @@ def age_days(age_ns: np.ndarray | int) -> np.ndarray:
     return np.asarray(age_ns) / DAY_NS
 
 
+def epoch_ns(values: pd.Series, where: str) -> np.ndarray:
+    """Nanoseconds since the epoch (UTC) of a datetime column; NaT becomes int64 min.
+
+    Raises:
+        ValueError: The column is not a datetime column (``where`` names it).
+    """
+    if not pd.api.types.is_datetime64_any_dtype(values.dtype):
+        raise ValueError(
+            f"{where} must be a datetime column, got dtype {values.dtype}; "
+            "read the tables through features.ingest so they carry canonical dtypes"
+        )
+    return np.asarray(pd.DatetimeIndex(values).as_unit("ns").asi8)
+
+
 def days_since_created(created_at: pd.Series, as_of: pd.Timestamp) -> np.ndarray:
     """Age of each contact record at ``as_of`` in fractional days (NaN when unknown).
 
@@ -97,12 +111,7 @@ def days_since_created(created_at: pd.Series, as_of: pd.Timestamp) -> np.ndarray
     Raises:
         ValueError: ``created_at`` is not a datetime column.
     """
-    if not pd.api.types.is_datetime64_any_dtype(created_at.dtype):
-        raise ValueError(
-            f"contacts.created_at must be a datetime column, got dtype {created_at.dtype}; "
-            "read the tables through features.ingest so they carry canonical dtypes"
-        )
-    created = np.asarray(pd.DatetimeIndex(created_at).as_unit("ns").asi8)
+    created = epoch_ns(created_at, "contacts.created_at")
     days = (pd.Timestamp(as_of).value - created) / DAY_NS
     return np.where(created == np.iinfo(np.int64).min, np.nan, days)
 
