@@ -6,10 +6,8 @@ learned once, so a new table is typed exactly like the training table.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from features.blanks import blank_mask, stripped_text
@@ -43,21 +41,12 @@ def _check_columns(frame: pd.DataFrame, types: TableTypes) -> list[ColumnType]:
     return used
 
 
-def typed_features(
-    frame: pd.DataFrame,
-    types: TableTypes,
-    *,
-    columns: Sequence[str] | None = None,
-    add_blank_count: bool = False,
-) -> pd.DataFrame:
+def typed_features(frame: pd.DataFrame, types: TableTypes) -> pd.DataFrame:
     """The model matrix of ``frame`` under the decisions ``types``.
 
     Args:
         frame: A table with (at least) the used columns of ``types``.
         types: Decisions from :func:`infer_table_types` (on this or a training table).
-        columns: Table columns to use (default: every used column), e.g. without the
-            leakage suspects.
-        add_blank_count: Add ``blank fields``: how many of those columns are blank per row.
 
     Returns:
         Float64 and ``category`` columns named by :attr:`ColumnType.features`, same index
@@ -66,12 +55,9 @@ def typed_features(
     Raises:
         ValueError: ``frame`` lacks a column that ``types`` uses.
     """
-    used = [c for c in _check_columns(frame, types) if columns is None or c.name in columns]
     out: dict[str, Any] = {}
-    n_blank = np.zeros(len(frame))
-    for col in used:
+    for col in _check_columns(frame, types):
         blank = blank_mask(frame[col.name], types.blanks)
-        n_blank += blank.to_numpy()
         values = _typed_values(frame[col.name], blank, col)
         if col.kind != "date":
             out[col.features[0]] = values
@@ -79,6 +65,4 @@ def typed_features(
         days = (pd.Timestamp(col.date_reference) - values).dt.total_seconds() / 86400.0
         out[col.features[0]] = days.astype("float64")
         out[col.features[1]] = values.dt.month.astype("float64")
-    if add_blank_count:
-        out["blank fields"] = n_blank
     return pd.DataFrame(out, index=frame.index)

@@ -152,7 +152,7 @@ def test_unparseable_counts_the_non_blank_values_that_are_not_the_kind():
 def test_typed_features_values():
     frame = planted()
     types = infer_table_types(frame)
-    X = typed_features(frame, types, add_blank_count=True)
+    X = typed_features(frame, types)
     assert X["amount"].tolist()[:2] == [1200.0, 15.0]
     assert X["flag"].tolist()[:2] == [1.0, 0.0]
     # latest date is 2024-03-01; 2024-01-31 is 30 days before it (2024 is a leap year)
@@ -162,8 +162,6 @@ def test_typed_features_values():
     assert "created" not in X.columns
     assert X["source"].astype("string").tolist()[:4] == ["Google", "Google", "Direct", pd.NA]
     assert isinstance(X["source"].dtype, pd.CategoricalDtype)
-    # blanks among used columns: row 0 job; row 1 region; row 2 created; row 3 source, job
-    assert X["blank fields"].tolist()[:4] == [1.0, 1.0, 1.0, 2.0]
     assert set(X.dtypes.astype(str)) <= {"float64", "category"}
 
 
