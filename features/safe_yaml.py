@@ -11,6 +11,7 @@ with :func:`read_yaml` (or :func:`load_yaml` for text), never with ``yaml.safe_l
   in linear time, before anything walks the expanded structure;
 * errors name the file and the limit, and quote at most :data:`MAX_SHOWN` characters of
   any value (:func:`clipped`);
+* a settings file is a mapping (:func:`read_settings_file`, missing and bad files named);
 * settings that fail validation are listed one problem per field with its YAML path
   (:func:`setting_problems`; :func:`invalid_settings` for a whole file).
 """
@@ -138,6 +139,33 @@ def read_yaml(path: str | Path) -> Any:
             f"{path}: {size:,} bytes is more than the {MAX_BYTES:,} a YAML file may have"
         )
     return load_yaml(path.read_text(encoding="utf-8"), str(path))
+
+
+def read_settings_file(path: str | Path, what: str) -> dict[str, Any]:
+    """The top-level mapping of a settings file, read with :func:`read_yaml`.
+
+    Args:
+        path: The YAML file.
+        what: What the file holds, for the message when it is missing (``feature spec``).
+
+    Returns:
+        The mapping; an empty file gives ``{}``.
+
+    Raises:
+        ValueError: The file is missing, is not valid YAML, or holds something other than
+            a mapping (file named; :class:`YamlLimitError` beyond the limits).
+    """
+    try:
+        raw = read_yaml(path)
+    except FileNotFoundError:
+        raise ValueError(f"{what} not found: {path}") from None
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: not valid YAML ({exc}); fix the syntax") from exc
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: expected a mapping at the top level, got {type(raw).__name__}")
+    return raw
 
 
 def setting_problems(err: ValidationError) -> list[str]:

@@ -19,7 +19,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -31,7 +30,7 @@ from pydantic import (
 )
 
 from features.measures import FREE_EMAIL_DOMAINS
-from features.safe_yaml import invalid_settings, read_yaml
+from features.safe_yaml import invalid_settings, read_settings_file
 from features.schema import ACCOUNTS, ACTIVITIES, CONTACTS, LEAD_SOURCES, SENIORITIES, Table
 
 DEFAULT_SPEC_PATH = Path(__file__).with_name("spec_default.yaml")
@@ -287,14 +286,7 @@ def _read_spec(source: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     if source.resolve() in seen:
         chain = " -> ".join(str(p) for p in (*seen, source.resolve()))
         raise ValueError(f"{source}: extends itself ({chain}); remove the loop")
-    try:
-        raw = read_yaml(source)
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{source}: not valid YAML ({exc}); fix the syntax") from exc
-    except FileNotFoundError:
-        raise ValueError(f"feature spec not found: {source}") from None
-    if not isinstance(raw, dict):
-        raise ValueError(f"{source}: expected a mapping at the top level, got {type(raw).__name__}")
+    raw = read_settings_file(source, "feature spec")
     base_name = raw.pop("extends", None)
     if base_name is None:
         return raw

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
-from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from features.safe_yaml import invalid_settings, read_yaml
+from features.safe_yaml import invalid_settings, read_settings_file
 from features.schema import ACTIVITY_TYPES
 from features.spec import merged_mappings
 
@@ -146,12 +144,12 @@ def load_bot_settings(path: str | Path | None = None) -> BotSettings:
             problem with its YAML path) or names a ranges file that is missing or holds a
             line that is not an IP range (with its line number).
     """
-    raw = _read(DEFAULT_BOT_SETTINGS_PATH)
+    raw = read_settings_file(DEFAULT_BOT_SETTINGS_PATH, "bot filter settings")
     source = DEFAULT_BOT_SETTINGS_PATH
     ranges_dir = allow_dir = DEFAULT_BOT_SETTINGS_PATH.parent
     if path is not None:
         source = Path(path)
-        override = _read(source)
+        override = read_settings_file(source, "bot filter settings")
         if "ip_ranges_file" in (override.get("privacy_proxy_open") or {}):
             ranges_dir = source.parent
         if "allow_file" in (override.get("crawler_user_agent") or {}):
@@ -213,17 +211,3 @@ def _data_lines(path: Path, key: str) -> list[tuple[int, str]]:
         ) from None
     stripped = ((n, line.split("#", 1)[0].strip()) for n, line in enumerate(lines, start=1))
     return [(n, text) for n, text in stripped if text]
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        raw = read_yaml(path)  # YamlLimitError is a ValueError naming the file
-    except FileNotFoundError:
-        raise ValueError(f"bot filter settings not found: {path}") from None
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: not valid YAML ({exc}); fix the syntax") from exc
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        raise ValueError(f"{path}: expected a mapping at the top level, got {type(raw).__name__}")
-    return raw

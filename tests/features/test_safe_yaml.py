@@ -9,7 +9,14 @@ import pytest
 
 from features.ingest import InputError
 from features.ingest.mapping_load import load_mapping
-from features.safe_yaml import MAX_BYTES, YamlLimitError, clipped, load_yaml, read_yaml
+from features.safe_yaml import (
+    MAX_BYTES,
+    YamlLimitError,
+    clipped,
+    load_yaml,
+    read_settings_file,
+    read_yaml,
+)
 from features.spec import load_feature_spec
 from models.config import load_train_config
 from rules.loader import check_rulebook
@@ -96,3 +103,27 @@ def test_errors_quote_only_a_short_prefix_of_a_value(tmp_path: Path) -> None:
     assert problems and all(len(p) < 800 for p in problems)
     assert any("(200,002 characters)" in p or "(200,000 characters)" in p for p in problems)
     assert clipped("a " * 10_000).endswith("(message of 20,000 characters cut)")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (None, "bot filter settings not found: .*s.yaml"),
+        ("a: [1", "s.yaml: not valid YAML"),
+        ("- 1\n- 2\n", "s.yaml: expected a mapping at the top level, got list"),
+    ],
+)
+def test_a_settings_file_must_exist_parse_and_hold_a_mapping(tmp_path, text, expected) -> None:
+    path = tmp_path / "s.yaml"
+    if text is not None:
+        path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match=expected):
+        read_settings_file(path, "bot filter settings")
+
+
+def test_an_empty_settings_file_is_an_empty_mapping(tmp_path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("# nothing changed\n", encoding="utf-8")
+    assert read_settings_file(path, "feature spec") == {}
+    path.write_text("a: {b: 1}\n", encoding="utf-8")
+    assert read_settings_file(path, "feature spec") == {"a": {"b": 1}}
