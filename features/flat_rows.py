@@ -186,14 +186,15 @@ def _check_two_classes(y: np.ndarray, column: str, counts: pd.Series) -> None:
 
 
 def parse_time_column(
-    values: pd.Series, column: str, min_share: float = 0.9
+    values: pd.Series, column: str, min_share: float
 ) -> tuple[pd.Series, pd.Series]:
     """Timestamps of the ``--time`` column and a reason for rows without a readable one.
 
     Args:
         values: The column (text or datetime).
         column: Its name, for messages.
-        min_share: Share of non-blank values that must be dates.
+        min_share: Share of non-blank values that must be dates (the run configuration's
+            ``time_min_share``).
 
     Returns:
         ``(UTC timestamps with NaT where unreadable, reason per row or missing)``.

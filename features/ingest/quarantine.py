@@ -5,24 +5,23 @@ failed, why (one reason per row) and whether the rows are quarantined (``error``
 reported (``warning``). :func:`quarantine_frame` turns a table's failures into its
 quarantine: one line per quarantined row with the first failing rule (rules in suite
 order), the reason and the row's original values; the reasons never show values of
-``pii`` columns. never show values of ``pii`` columns.
+``pii`` columns.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from features.ingest.coerce import COERCE_RULES, EXPECTED_FORM, unstorable_datetimes
 from features.ingest.readers import RAGGED_COLUMN
-from features.ingest.suites import EARLIEST_TIME, PLACEHOLDERS_BEFORE, Rule
+from features.ingest.suites import EARLIEST_TIME, PLACEHOLDERS_BEFORE, Rule, Severity
 from features.personal import personal_values
 from features.schema import Table
 
-Severity = Literal["error", "warning"]
 REDACTED = "<redacted>"
 
 

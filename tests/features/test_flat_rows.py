@@ -61,11 +61,11 @@ def test_target_errors(values, positive, message):
 
 def test_time_column_rows_and_whole_column():
     values = pd.Series(["2024-01-02", "2024-02-30", None] + ["2024-01-01"] * 30)
-    stamps, reasons = parse_time_column(values, "t")
+    stamps, reasons = parse_time_column(values, "t", 0.9)
     assert stamps.iloc[0] == pd.Timestamp("2024-01-02", tz="UTC")
     assert reasons.notna().tolist()[:4] == [False, True, True, False]
     with pytest.raises(InputError, match=r"not a date column: 25%.*'abc' in data row 2"):
-        parse_time_column(pd.Series(["2024-01-01", "abc", "x", "y"]), "t")
+        parse_time_column(pd.Series(["2024-01-01", "abc", "x", "y"]), "t", 0.9)
 
 
 def test_require_columns_suggests_close_names():
