@@ -284,11 +284,6 @@ class FittedBlend:
     valid_shares: dict[str, float] = field(default_factory=dict)
     distinct_scores: int = 0
 
-    @classmethod
-    def model_only(cls, config: BlendConfig, cutoffs: dict[str, float]) -> FittedBlend:
-        """A blend that passes the model's probability through, with given tier cut-offs."""
-        return cls(config, None, "none", 0.0, 0.0, (0.0, 1.0), dict(cutoffs))
-
     def manual_probability(self, manual: pd.Series | np.ndarray) -> np.ndarray:
         """The manual score as a calibrated probability."""
         values = _manual_values(manual)

@@ -12,7 +12,7 @@ from models.config import LightGBMParams, QualityGates, TrainConfig
 from models.train import train_and_register
 from pipelines.plan_slices import config_slices
 from rules import load_rulebook
-from serving.blend import BlendConfig
+from serving.blend import BlendConfig, FittedBlend
 
 RULEBOOK = Path(__file__).resolve().parents[1] / "rules" / "rulebooks" / "default.yaml"
 
@@ -81,3 +81,9 @@ def register_scorer(
     return build_and_register_scorer(
         result, slices, tables, rulebook=rulebook, spec=spec, run_config=run
     )
+
+
+def model_only_blend(config: BlendConfig, cutoffs: dict[str, float]) -> FittedBlend:
+    """A blend that passes the model's probability through (manual weight 0), with given
+    tier cut-offs: what a scorer needs when a test sets its tiers by hand."""
+    return FittedBlend(config, None, "none", 0.0, 0.0, (0.0, 1.0), dict(cutoffs))

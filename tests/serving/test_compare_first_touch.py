@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scorer_helpers import model_only_blend
 from table_rows import canonical_frame
 
 from features.crm import CrmTables
@@ -14,7 +15,7 @@ from features.spec import load_feature_spec
 from models.config import LightGBMParams, TrainConfig
 from models.train import model_from_config
 from rules import load_rulebook
-from serving.blend import BlendConfig, FittedBlend
+from serving.blend import BlendConfig
 from serving.compare import comparison_inputs, first_touch_period
 from serving.run_config import EMPTY_RULEBOOK, RulebookRef, RunConfig
 from serving.scorer import LeadScorer
@@ -91,7 +92,7 @@ def test_each_period_contact_is_scored_at_its_own_first_touch() -> None:
     scorer = LeadScorer(
         model,
         load_rulebook(EMPTY_RULEBOOK),
-        FittedBlend.model_only(BlendConfig(), {}),
+        model_only_blend(BlendConfig(), {}),
         spec=spec,
         run_config=run,
     )

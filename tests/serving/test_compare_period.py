@@ -8,6 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from scorer_helpers import model_only_blend
 
 from features.build import build_features
 from features.spec import load_feature_spec
@@ -16,7 +17,7 @@ from features.training_set import data_end_of
 from models.config import LightGBMParams, TrainConfig
 from models.train import model_from_config
 from rules import load_rulebook
-from serving.blend import BlendConfig, FittedBlend
+from serving.blend import BlendConfig
 from serving.compare import compare_period
 from serving.run_config import RulebookRef, RunConfig
 from serving.scorer import LeadScorer
@@ -49,7 +50,7 @@ def crm_and_scorer():
                              source=DEFAULT_RULEBOOK, empty=False),
         tracking_uri="sqlite:///unused.db",
     )  # fmt: skip
-    blend = FittedBlend.model_only(BlendConfig(), {"A": 0.5, "B": 0.3, "C": 0.1})
+    blend = model_only_blend(BlendConfig(), {"A": 0.5, "B": 0.3, "C": 0.1})
     return tables, LeadScorer(model, rulebook, blend, spec=spec, run_config=run)
 
 

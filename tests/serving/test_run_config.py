@@ -8,12 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from scorer_helpers import model_only_blend
 
 from features.training_set import TRAIN_SNAPSHOTS
 from models.config import DEFAULT_CONFIG_PATH, LightGBMParams
 from models.train import model_from_config
 from rules import load_rulebook
-from serving.blend import BlendConfig, FittedBlend
+from serving.blend import BlendConfig
 from serving.report.settings import ReportSettings
 from serving.run_config import (
     DEFAULT_RULEBOOK,
@@ -117,7 +118,7 @@ def test_the_scorer_applies_the_run_configs_scorer_settings_and_stores_what_it_a
         tracking_uri="sqlite:///x.db",
         scorer=ScorerSettings(top_k=4, trend_steady_points=2.5),
     )
-    blend = FittedBlend.model_only(BlendConfig(), {})
+    blend = model_only_blend(BlendConfig(), {})
     book = load_rulebook(EMPTY_RULEBOOK)
     scorer = LeadScorer(model, book, blend, run_config=run)
     assert scorer.settings == run.scorer

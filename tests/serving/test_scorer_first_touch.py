@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scorer_helpers import model_only_blend
 
 from features.build import build_features
 from features.crm import CrmTables
@@ -14,7 +15,7 @@ from features.synthetic import DirtConfig, generate_crm
 from models.config import LightGBMParams, TrainConfig
 from models.train import model_from_config
 from rules import load_rulebook
-from serving.blend import BlendConfig, FittedBlend
+from serving.blend import BlendConfig
 from serving.run_config import EMPTY_RULEBOOK, RulebookRef, RunConfig
 from serving.scorer import LeadScorer
 
@@ -49,7 +50,7 @@ def test_prepare_reads_features_at_first_touch_not_at_the_batch_date() -> None:
     scorer = LeadScorer(
         model,
         load_rulebook(EMPTY_RULEBOOK),
-        FittedBlend.model_only(BlendConfig(), {}),
+        model_only_blend(BlendConfig(), {}),
         spec=spec,
         run_config=run,
     )
@@ -98,7 +99,7 @@ def test_a_scorer_trained_without_activities_scores_data_without_them() -> None:
         return LeadScorer(
             model,
             load_rulebook(EMPTY_RULEBOOK),
-            FittedBlend.model_only(BlendConfig(), {}),
+            model_only_blend(BlendConfig(), {}),
             spec=spec,
             run_config=run,
         )

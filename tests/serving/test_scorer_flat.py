@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from scorer_helpers import model_only_blend
 
 from features.crm import CrmTables, empty_table
 from features.infer import infer_table_types
@@ -12,7 +13,7 @@ from features.typed import typed_features
 from models.config import LightGBMParams, TrainConfig
 from models.train import model_from_config
 from rules import load_rulebook
-from serving.blend import BlendConfig, FittedBlend
+from serving.blend import BlendConfig
 from serving.scorer import LeadScorer
 from serving.scorer_types import ScorerSettings
 
@@ -50,7 +51,7 @@ def test_flat_export_is_scored_from_its_own_columns(flat):
     tables, model, types = flat
     rulebook = load_rulebook("rules/rulebooks/default.yaml")
     settings = ScorerSettings(tier_from="grade", top_k=2)
-    blend = FittedBlend.model_only(BlendConfig(), {"A": 60.0, "B": 35.0, "C": 15.0})
+    blend = model_only_blend(BlendConfig(), {"A": 60.0, "B": 35.0, "C": 15.0})
     scorer = LeadScorer(model, rulebook, blend, settings=settings, flat_types=types)
     scored = scorer.score(tables, AS_OF)
     assert len(scored.scores) + len(scored.rejects) == len(tables.contacts)
@@ -71,7 +72,7 @@ def test_grade_tier_falls_back_to_the_score_tier_without_a_grade(flat):
     tables, model, types = flat
     rulebook = load_rulebook("rules/rulebooks/default.yaml")
     config = BlendConfig(capacity={"A": 1, "B": 1}, bottom_tier="C")
-    blend = FittedBlend.model_only(config, {"A": 50.0, "B": 1e-9})
+    blend = model_only_blend(config, {"A": 50.0, "B": 1e-9})
     settings = ScorerSettings(tier_from="grade")
     scorer = LeadScorer(model, rulebook, blend, settings=settings, flat_types=types)
     frame = scorer.prepare(tables, AS_OF).frame.head(2)
@@ -86,7 +87,7 @@ def test_grade_tier_falls_back_to_the_score_tier_without_a_grade(flat):
 def test_a_flat_scorer_needs_its_column_types_and_the_columns_behind_them(flat):
     tables, model, types = flat
     rulebook = load_rulebook("rules/rulebooks/empty.yaml")
-    blend = FittedBlend.model_only(BlendConfig(), {"A": 60.0, "B": 35.0, "C": 15.0})
+    blend = model_only_blend(BlendConfig(), {"A": 60.0, "B": 35.0, "C": 15.0})
     with pytest.raises(ValueError, match="column types of their training data: retrain"):
         LeadScorer(model, rulebook, blend).score(tables, AS_OF)
     scorer = LeadScorer(model, rulebook, blend, flat_types=types)
