@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from features.events import utc_timestamp
 from serving.sinks.tables import DEFAULT_TABLE_PREFIX, SinkTables, build_tables, connect, masked
 
 _IN_CHUNK = 10_000  # ids per IN (...) list, well under SQLite's bound-parameter limit
@@ -68,8 +69,7 @@ def _utc(value: date | datetime | str) -> pd.Timestamp:
         value = datetime.combine(value, time.max)
     elif isinstance(value, str) and len(value.strip()) == 10:
         value = datetime.combine(date.fromisoformat(value.strip()), time.max)
-    stamp = pd.Timestamp(value)
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return utc_timestamp(pd.Timestamp(value))
 
 
 def read_current(
