@@ -88,7 +88,7 @@ def model_slices(source: Path, mapping: str) -> Any:
     rulebook = load_rulebook(choose_rulebook(None, mapping))
     config = load_train_config()
     if is_flat(tables):
-        return flat_slices(tables, rulebook=rulebook, seed=config.seed)
+        return flat_slices(tables, rulebook=rulebook, config=config)
     spec, _ = spec_for_data(load_feature_spec(None), tables.contacts)
     return config_slices(tables, spec, config, rulebook=rulebook)
 

@@ -166,18 +166,17 @@ def flat_slices(
     rulebook: Rulebook | None,
     positive_outcomes: tuple[str, ...] = POSITIVE_OUTCOMES,
     config: TrainConfig | None = None,
-    seed: int | None = None,
     keep_leaky: bool = False,
 ) -> Slices:
     """A flat export: its own columns (types inferred) as features, one row per lead.
 
     The label is "has a positive outcome". The split is by creation time when the contacts
     carry more than one (oldest train, newest test), stratified at random otherwise (with
-    ``seed``; None: the training config's ``seed``); the shares are the training config's
-    ``valid_share`` and ``test_share``.
+    the training config's ``seed``); the shares are the training config's ``valid_share``
+    and ``test_share``.
     """
     config = config or TrainConfig()
-    seed = config.seed if seed is None else seed
+    seed = config.seed
     contacts = tables.contacts
     extras = [c for c in contacts.columns if c not in CONTACTS.names]
     if not extras:

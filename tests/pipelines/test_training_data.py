@@ -130,8 +130,8 @@ def test_flat_export_without_dates_splits_stratified_with_the_config_shares():
 
     tables, won = _flat_tables(pd.Series([pd.Timestamp("2024-01-01", tz="UTC")] * 100))
     assert is_flat(tables) and not is_flat(tables, "first_touch")
-    config = TrainConfig(valid_share=0.3, test_share=0.2)
-    slices = flat_slices(tables, rulebook=None, config=config, seed=3)
+    config = TrainConfig(valid_share=0.3, test_share=0.2, seed=3)
+    slices = flat_slices(tables, rulebook=None, config=config)
     rows = [len(getattr(slices, p).y) for p in ("train", "valid", "test")]
     assert rows == [50, 30, 20]  # 1 - 0.3 - 0.2, 0.3, 0.2 of 100
     for part in ("train", "valid", "test"):
@@ -139,10 +139,13 @@ def test_flat_export_without_dates_splits_stratified_with_the_config_shares():
         assert ts.y.tolist() == ts.contact_id.isin(set(won)).astype(int).tolist()
     assert slices.fingerprint == {"split": "stratified random 50/30/20", "seed": 3}
     assert list(slices.X("train").columns) == ["visits"]
-    # no seed given: the training config's (one definition), so the same split as seed=3
-    again = flat_slices(tables, rulebook=None, config=config.model_copy(update={"seed": 3}))
-    assert again.fingerprint["seed"] == 3
+    # the training config's seed (one definition) decides the split: the same seed, the same
+    # rows; another seed, other rows
+    again = flat_slices(tables, rulebook=None, config=config)
     assert again.test.contact_id.tolist() == slices.test.contact_id.tolist()
+    other = flat_slices(tables, rulebook=None, config=config.model_copy(update={"seed": 4}))
+    assert other.fingerprint["seed"] == 4
+    assert other.test.contact_id.tolist() != slices.test.contact_id.tolist()
 
 
 def test_flat_export_with_creation_dates_tests_on_the_newest_leads():
