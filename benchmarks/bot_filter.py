@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -81,25 +82,26 @@ def stage_figures_of(tables: Any, book: Any, horizon_days: int = 90) -> dict[str
     return {"as_of": str(when.date()), **_qualified_group(qualified.to_numpy(), ok, y)}
 
 
+def with_bots(report: Any) -> Any:
+    """The validated tables with the activities the bot filter flagged put back: the same
+    rows as with the filter on, bots included (the *without filter* variant)."""
+    tables = report.tables
+    bots = report.bots if report.bots is not None else tables.activities.iloc[:0]
+    back = bots.drop(columns="bot_reason", errors="ignore")
+    return replace(tables, activities=pd.concat([tables.activities, back], ignore_index=True))
+
+
 def stage_figures(report: Any, rulebook: Path, horizon_days: int = 90) -> dict[str, Any]:
     """MQL/SQL leads of ``rulebook`` with and without the flagged activities, converted."""
-    from dataclasses import replace
-
     from features.training_set import data_end_of, outcome_labels, snapshot_schedule
     from rules import load_rulebook
     from serving.rulebook_impact import QUALIFIED, stages_at
 
     book = load_rulebook(rulebook)
     filtered = report.tables
-    everything = replace(
-        filtered,
-        activities=pd.concat(
-            [filtered.activities, report.bots.drop(columns="bot_reason")], ignore_index=True
-        ),
-    )
     _, _, when = snapshot_schedule(data_end_of(filtered), horizon_days)
     clean = stages_at(filtered, book, when).isin(QUALIFIED)
-    noisy = stages_at(everything, book, when).isin(QUALIFIED).reindex(clean.index)
+    noisy = stages_at(with_bots(report), book, when).isin(QUALIFIED).reindex(clean.index)
     labels = outcome_labels(filtered, clean.index, when, horizon_days)
     ok = labels["eligible"].to_numpy(bool)
     y = labels["y"].to_numpy(bool)

@@ -28,7 +28,6 @@ from __future__ import annotations
 import json
 import statistics
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+from benchmarks.bot_filter import stage_figures_of, with_bots
 from benchmarks.paired_stats import delong_test, over_seeds
 from features.crm import CrmTables
 from features.ingest.load import ingest
@@ -62,8 +62,6 @@ def variant_figures(
         The figures, and the test slice's rows (``contact_id``, ``snapshot``, ``y``) with
         the rules' and the model's scores of them (for the paired test).
     """
-    from benchmarks.bot_filter import stage_figures_of
-
     slices = plan_slices(tables, spec, plan, rulebook=rulebook)
     model = model_from_config(config).fit(
         slices.X("train"), slices.train.y, X_valid=slices.X("valid"), y_valid=slices.valid.y
@@ -110,15 +108,7 @@ def seed_figures(n_contacts: int, seed: int, rulebook_path: Path) -> dict[str, A
         write_crm(crm, Path(folder))
         report = ingest(folder, now=end)
     del crm
-    filtered = report.tables
-    bots = report.bots if report.bots is not None else filtered.activities.iloc[:0]
-    everything = replace(
-        filtered,
-        activities=pd.concat(
-            [filtered.activities, bots.drop(columns="bot_reason", errors="ignore")],
-            ignore_index=True,
-        ),
-    )
+    filtered, everything = report.tables, with_bots(report)
     rulebook = load_rulebook(rulebook_path)
     config = resolve_train_config()
     spec, _ = spec_for_data(load_feature_spec(None), filtered.contacts)
@@ -128,7 +118,7 @@ def seed_figures(n_contacts: int, seed: int, rulebook_path: Path) -> dict[str, A
     off, off_rows = variant_figures(everything, rulebook, plan, spec, config)
     return {
         "seed": seed,
-        "bots_flagged": len(bots),
+        "bots_flagged": len(everything.activities) - len(filtered.activities),
         "test_rows": int(on_rows["y"].size),
         "test_positives": int(on_rows["y"].sum()),
         "with_filter": on,
