@@ -1,7 +1,7 @@
 """Issues, the human summary and the files of a validation report.
 
 Nothing here shows personal data: issue examples carry the row number only for ``pii``
-columns, and written quarantine files redact ``pii`` values unless asked not to.
+columns, and written quarantine files redact ``pii`` values.
 """
 
 from __future__ import annotations
@@ -123,15 +123,13 @@ def summary_dict(report: ValidationReport) -> dict[str, Any]:
     }
 
 
-def write_report(report: ValidationReport, out_dir: Path, *, include_pii: bool) -> dict[str, Path]:
+def write_report(report: ValidationReport, out_dir: Path) -> dict[str, Path]:
     """Write the files of :meth:`ValidationReport.write`; see there."""
     written: dict[str, Path] = {}
     for name, frame in report.quarantine.items():
-        shown = frame if include_pii else redacted(frame, TABLES[name])
-        path = out_dir / "quarantine" / f"{name}.csv"
-        atomic_write_text(path, shown.to_csv(index=False, lineterminator="\n"))
+        path = _write_redacted(frame, TABLES[name], out_dir / "quarantine" / f"{name}.csv")
         written[f"quarantine/{name}"] = path
-    written["bots"] = write_bots(report.bots, out_dir, include_pii=include_pii)
+    written["bots"] = write_bots(report.bots, out_dir)
     summary = out_dir / "validation_summary.json"
     atomic_write_text(summary, _json(summary_dict(report)))
     written["summary"] = summary
@@ -141,27 +139,29 @@ def write_report(report: ValidationReport, out_dir: Path, *, include_pii: bool) 
     return written
 
 
-def write_bots(bots: pd.DataFrame | None, out_dir: Path, *, include_pii: bool = False) -> Path:
+def write_bots(bots: pd.DataFrame | None, out_dir: Path) -> Path:
     """Write ``out_dir/bots.csv``: the flagged activities with their ``bot_reason``.
 
     The one writer of the file, for ``leadscore validate`` and ``leadscore score --engine
-    spark``: canonical activity columns then ``bot_reason``, ``pii`` values redacted
-    unless ``include_pii``, written atomically (header only when nothing was flagged).
+    spark``: canonical activity columns then ``bot_reason``, ``pii`` values redacted,
+    written atomically (header only when nothing was flagged).
 
     Args:
         bots: The flagged activities (canonical dtypes, with ``bot_reason``); None when
             the run did not filter (the same header as a run that flagged nothing).
         out_dir: The folder (created when missing).
-        include_pii: Write personal data (``ip``) as it is.
 
     Returns:
         The file's path.
     """
     if bots is None:
         bots = empty_table("activities").assign(bot_reason=pd.Series(dtype="string"))
-    shown = bots if include_pii else redacted(bots, TABLES["activities"])
-    path = Path(out_dir) / BOTS_FILE
-    atomic_write_text(path, shown.to_csv(index=False, lineterminator="\n"))
+    return _write_redacted(bots, TABLES["activities"], Path(out_dir) / BOTS_FILE)
+
+
+def _write_redacted(frame: pd.DataFrame, table: Table, path: Path) -> Path:
+    """Write ``frame`` as CSV at ``path`` (atomically) with ``pii`` values redacted."""
+    atomic_write_text(path, redacted(frame, table).to_csv(index=False, lineterminator="\n"))
     return path
 
 

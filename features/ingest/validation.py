@@ -101,20 +101,20 @@ class ValidationReport:
         """A compact human summary: rows per table and the top issues (no PII)."""
         return summary_text(self)
 
-    def write(self, out_dir: Path, *, include_pii: bool = False) -> dict[str, Path]:
+    def write(self, out_dir: Path) -> dict[str, Path]:
         """Write the quarantine and summaries under ``out_dir``, atomically.
 
         Writes ``quarantine/<table>.csv`` for all four tables (header only when nothing
         was quarantined, so a re-run never leaves a stale file behind), ``bots.csv``
         (the activities the bot filter flagged, with their reason; header only when
         none), ``validation_summary.json`` and ``gx_results.json``. Values of ``pii`` columns
-        are replaced by ``<redacted>`` unless ``include_pii``.
+        are replaced by ``<redacted>``.
 
         Returns:
             ``{"quarantine/<table>": path, "bots": path, "summary": path,
             "gx_results": path}``.
         """
-        return write_report(self, Path(out_dir), include_pii=include_pii)
+        return write_report(self, Path(out_dir))
 
     def write_accepted(self, folder: Path) -> dict[str, Path]:
         """Write the accepted tables as ``<table>.parquet`` (see :func:`write_accepted`)."""
