@@ -35,20 +35,19 @@ def safe_url(url: str) -> str:
         return "<unparseable database URL>"
 
 
-def read_sql_table(url: str, table: str, *, columns: list[str] | None = None) -> pd.DataFrame:
-    """Read ``table`` (optionally only ``columns``) from the database at ``url``.
+def read_sql_table(url: str, table: str) -> pd.DataFrame:
+    """Read ``table`` from the database at ``url``.
 
     Args:
         url: SQLAlchemy URL, e.g. ``sqlite:///crm.db`` or
             ``postgresql+psycopg://user:pw@host/db``.
         table: Table name in the connection's default schema, exactly as stored.
-        columns: Columns to read, in this order; None reads them all.
 
     Returns:
         The rows with the types the database driver returns.
 
     Raises:
-        InputError: Bad URL, unreachable database, unknown table or column.
+        InputError: Bad URL, unreachable database, unknown table.
         TableError: The table has no rows.
     """
     shown = safe_url(url)
@@ -68,15 +67,7 @@ def read_sql_table(url: str, table: str, *, columns: list[str] | None = None) ->
                     f"{', '.join(present) or '(none)'}; fix the table name in the mapping"
                 )
             reflected = sa.Table(table, sa.MetaData(), autoload_with=conn)
-            wanted = list(columns) if columns is not None else list(reflected.c.keys())
-            unknown = [c for c in wanted if c not in reflected.c]
-            if unknown:
-                raise InputError(
-                    f"database {shown}, table {table!r}: no column(s) {unknown}; columns "
-                    f"there are: {list(reflected.c.keys())}"
-                )
-            statement = sa.select(*(reflected.c[c] for c in wanted))
-            frame = pd.read_sql(statement, conn)
+            frame = pd.read_sql(sa.select(reflected), conn)
     except SQLAlchemyError as err:
         raise InputError(
             f"database {shown}: cannot read table {table!r} ({type(err).__name__}: "
