@@ -351,26 +351,19 @@ def snapshot_dates(
 
 
 def snapshot_schedule(
-    data_end: pd.Timestamp,
-    horizon_days: int,
-    *,
-    train_snapshots: int = TRAIN_SNAPSHOTS,
-    every_days: int | None = None,
+    data_end: pd.Timestamp, horizon_days: int
 ) -> tuple[list[pd.Timestamp], pd.Timestamp, pd.Timestamp]:
-    """The dates of :func:`snapshot_dates` with one validation and one test snapshot.
+    """The dates of :func:`snapshot_dates` with its defaults: :data:`TRAIN_SNAPSHOTS`
+    training snapshots, one validation and one test snapshot.
 
     Args:
         data_end: The last timestamp of the data (outcomes and activities).
         horizon_days: Label horizon H.
-        train_snapshots: Number of training snapshots.
-        every_days: Days between training snapshots; None: :func:`every_days_for`.
 
     Returns:
         (training snapshots oldest first, validation snapshot, test snapshot), at midnight UTC.
     """
-    train, valid, test = snapshot_dates(
-        data_end, horizon_days, train_snapshots=train_snapshots, every_days=every_days
-    )
+    train, valid, test = snapshot_dates(data_end, horizon_days)
     return train, valid[0], test[0]
 
 

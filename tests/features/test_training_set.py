@@ -114,10 +114,10 @@ def test_time_split_by_snapshot_order(training_set, caplog):
         time_split(training_set, valid_snapshots=1, test_snapshots=1)
 
 
-def test_snapshot_schedule_keeps_label_windows_apart() -> None:
-    from features.training_set import snapshot_schedule
+def test_snapshot_dates_keep_label_windows_apart() -> None:
+    from features.training_set import snapshot_dates
 
-    train, valid, test = snapshot_schedule(
+    train, [valid], [test] = snapshot_dates(
         pd.Timestamp("2026-09-30 18:00", tz="UTC"), 90, train_snapshots=3, every_days=30
     )
     assert test == pd.Timestamp("2026-07-02", tz="UTC")  # 2026-09-30 - 90 days, at midnight
@@ -130,6 +130,16 @@ def test_snapshot_schedule_keeps_label_windows_apart() -> None:
     # every training label window closes before validation, which closes before test
     assert train[-1] + pd.Timedelta(days=90) <= valid
     assert valid + pd.Timedelta(days=90) <= test
+
+
+def test_snapshot_schedule_is_six_training_one_valid_one_test_snapshot() -> None:
+    from features.training_set import snapshot_schedule
+
+    train, valid, test = snapshot_schedule(pd.Timestamp("2026-09-30 18:00", tz="UTC"), 30)
+    assert test == pd.Timestamp("2026-08-31", tz="UTC")  # 30 days before the data end
+    assert valid == pd.Timestamp("2026-08-01", tz="UTC")
+    assert train == [pd.Timestamp("2026-07-02", tz="UTC") - pd.Timedelta(days=30 * i)
+                     for i in range(5, -1, -1)]  # fmt: skip
 
 
 def test_snapshot_dates_with_several_valid_and_test_snapshots() -> None:
