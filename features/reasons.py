@@ -194,10 +194,4 @@ def feature_reason(name: str, value: Any, spec: FeatureSpec | None = None) -> st
         missing value reads e.g. ``"budget unknown"``, never "nan".
     """
     catalog = _default_catalog() if spec is None else feature_catalog(spec)
-    describe = catalog.get(name)
-    if describe is None:
-        label = name.replace("_", " ")
-        if _missing(value):
-            return f"{label} unknown"
-        return f"{label} is {_plain(value)}"
-    return describe(value)
+    return catalog.get(name, _fit(name.replace("_", " ")))(value)
