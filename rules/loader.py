@@ -84,23 +84,18 @@ def _top_level_problem(loc: tuple[Any, ...], msg: str, raw: dict[Any, Any]) -> R
     return RulebookProblem(None, _loc(loc), msg)
 
 
-def parse_rulebook(raw: object) -> tuple[Rulebook | None, list[RulebookProblem]]:
-    """Parse a loaded YAML document; return the rulebook (None if unusable) and problems.
+def parse_rulebook(
+    raw: object,
+) -> tuple[Rulebook | None, list[RulebookProblem], list[RulebookProblem]]:
+    """Parse a loaded YAML document without raising or logging.
 
     Args:
         raw: What the YAML loader returned.
 
     Returns:
-        The rulebook when it has no problem (else None), and every problem found.
+        The rulebook when it has no problem (else None), every problem found, and the
+        warnings (what does not stop loading).
     """
-    book, problems, _ = _parse(raw)
-    return book, problems
-
-
-def _parse(
-    raw: object,
-) -> tuple[Rulebook | None, list[RulebookProblem], list[RulebookProblem]]:
-    """:func:`parse_rulebook`, plus the warnings: what does not stop loading."""
     if not isinstance(raw, dict):
         kind = type(raw).__name__
         problem = RulebookProblem(None, "<file>", f"a rulebook is a YAML mapping, got {kind}")
@@ -180,7 +175,7 @@ def _read(path: Path) -> tuple[Rulebook | None, list[RulebookProblem], list[Rule
         return None, [RulebookProblem(None, "<file>", str(exc), str(path))], []
     except yaml.YAMLError as exc:
         return None, [_yaml_problem(exc, path)], []
-    book, problems, warnings = _parse(raw)
+    book, problems, warnings = parse_rulebook(raw)
     return (
         book,
         [replace(p, file=str(path)) for p in problems],
@@ -233,7 +228,7 @@ def load_rulebook(path: str | Path) -> Rulebook:
 
 def rulebook_from_dict(raw: dict[str, Any]) -> Rulebook:
     """Validate a rulebook given as a mapping (tests, notebooks); raise on any problem."""
-    book, problems, warnings = _parse(raw)
+    book, problems, warnings = parse_rulebook(raw)
     if problems or book is None:
         raise RulebookError(problems)
     _log_warnings(warnings)

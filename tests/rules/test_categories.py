@@ -58,7 +58,7 @@ def test_misspelled_category_in_the_shipped_rulebook_is_an_error(tmp_path):
     ],
 )
 def test_lone_undeclared_category_is_an_error_when_categories_are_declared(categories, top, needle):
-    book, problems = parse_rulebook(_raw(categories, **top))
+    book, problems, _ = parse_rulebook(_raw(categories, **top))
     assert book is None
     [problem] = problems
     assert (problem.rule, problem.field) == (f"r{len(categories) - 1}", "category")
@@ -81,7 +81,7 @@ def test_far_off_category_gets_no_suggestion():
 )
 def test_declared_or_shared_categories_are_fine(categories, top, caplog):
     with caplog.at_level(logging.WARNING, logger="rules"):
-        book, problems = parse_rulebook(_raw(categories, **top))
+        book, problems, _ = parse_rulebook(_raw(categories, **top))
         rulebook_from_dict(_raw(categories, **top))
     assert problems == [] and book is not None
     assert caplog.records == []
@@ -89,7 +89,7 @@ def test_declared_or_shared_categories_are_fine(categories, top, caplog):
 
 def test_without_declared_categories_a_lone_one_is_a_warning(tmp_path, caplog):
     raw = _raw(["fit", "engagment"], scales=[{"name": "main"}])
-    book, problems = parse_rulebook(raw)
+    book, problems, _ = parse_rulebook(raw)
     assert problems == [] and book is not None
     with caplog.at_level(logging.WARNING, logger="rules"):
         rulebook_from_dict(raw)

@@ -150,7 +150,7 @@ def test_bad_leaves(leaf, field, needle):
         "scales": [{"name": "main"}],
         "rules": [{"name": "r", "category": "fit", "points": 1, "when": leaf}],
     }
-    book, problems = parse_rulebook(raw)
+    book, problems, _ = parse_rulebook(raw)
     assert book is None
     assert any(p.rule == "r" and p.field == field and needle in p.message for p in problems), (
         problems
@@ -181,7 +181,7 @@ def test_semantic_problems_elsewhere():
         "stages": {"lead": 50, "mql": 35, "sql": 65},
         "accounts": {"method": "top_n_weighted", "top_n": 3, "weights": [1, 2]},
     }
-    _, problems = parse_rulebook(raw)
+    _, problems, _ = parse_rulebook(raw)
     found = {(p.rule, p.field) for p in problems}
     assert {
         (None, "version"),
@@ -287,7 +287,7 @@ GATE_ON = {"var": "seniorty", "op": "eq", "value": "vp"}
     ],
 )
 def test_problems_outside_rules_name_their_scale_or_section(top, expected):
-    book, problems = parse_rulebook(_tiny(**top))
+    book, problems, _ = parse_rulebook(_tiny(**top))
     assert book is None
     texts = [str(p) for p in problems]
     assert any(t.startswith(expected) for t in texts), texts
@@ -306,7 +306,7 @@ def test_unknown_variable_suggests_the_closest_known_one(var, extra, suggestion)
     rules = [
         {"name": "r", "category": "fit", "points": 1, "when": {"var": var, "op": "is_present"}}
     ]
-    _, problems = parse_rulebook(_tiny(rules=rules, extra_columns=extra))
+    _, problems, _ = parse_rulebook(_tiny(rules=rules, extra_columns=extra))
     [problem] = problems
     assert (problem.rule, problem.field) == ("r", "when.var")
     assert problem.message == f"unknown variable {var!r}; did you mean {suggestion!r}?"

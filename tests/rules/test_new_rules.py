@@ -62,7 +62,7 @@ def test_steps_max_steps_and_checks():
         "scales": [{"name": "main"}],
         "rules": [{**INACTIVE, "steps": {"of": {"var": "seniority"}, "every": 7}}],
     }
-    _, problems = parse_rulebook(raw)
+    _, problems, _ = parse_rulebook(raw)
     assert any("steps need a numeric measure" in str(p) for p in problems)
 
 
@@ -119,7 +119,7 @@ def test_weights_without_combine_max_are_refused():
         "scales": [{"name": "main", "caps": {"asset": {"weights": [1, 0.5]}}}],
         "rules": ASSETS,
     }
-    _, problems = parse_rulebook(raw)
+    _, problems, _ = parse_rulebook(raw)
     assert any("weights need combine: max" in str(p) for p in problems)
 
 

@@ -92,7 +92,7 @@ def test_stage_settings_are_checked(stages, field):
         "rules": [_points("r", "fit", "seniority", "vp", 1)],
         "stages": stages,
     }
-    _, problems = parse_rulebook(raw)
+    _, problems, _ = parse_rulebook(raw)
     assert any(f"section 'stages', field '{field}'" in str(p) for p in problems), problems
 
 
@@ -106,7 +106,7 @@ def test_grade_labels_in_by_grade_must_exist():
         "grade": GRID,
         "stages": {"by_grade": {"sql": ["A1", "E9"], "mql": ["A1"]}},
     }
-    _, problems = parse_rulebook(raw)
+    _, problems, _ = parse_rulebook(raw)
     texts = " | ".join(str(p) for p in problems)
     assert "unknown grade 'E9'" in texts
     assert "grade 'A1' is listed under both sql and mql" in texts
