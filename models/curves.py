@@ -21,7 +21,7 @@ from sklearn.metrics import (
 )
 
 from features.ratios import ratio
-from models.metrics import decile_table, ece, reliability_bins
+from models.metrics import calibration_in_the_large, decile_table, ece, reliability_bins
 
 
 def binary_labels(y: np.ndarray | pd.Series) -> np.ndarray:
@@ -107,7 +107,8 @@ def calibration_table(
     Returns:
         ``(bins, summary)``: bins has ``method``, ``bin``, ``lower``, ``upper``, ``n``,
         ``mean_predicted``, ``observed_rate`` (empty bins left out); summary has
-        ``method``, ``brier``, ``ece``.
+        ``method``, ``brier``, ``ece`` and :func:`models.metrics.calibration_in_the_large`'s
+        ``mean_predicted``, ``observed_rate`` and ``z``.
     """
     labels = np.asarray(y, dtype=float)
     rows, summary = [], []
@@ -120,5 +121,6 @@ def calibration_table(
         rows.append(table)
         summary.append(
             {"method": name, "brier": float(brier_score_loss(labels, p)), "ece": ece(labels, p)}
+            | calibration_in_the_large(labels, p)
         )
     return pd.concat(rows, ignore_index=True), pd.DataFrame(summary)

@@ -76,6 +76,35 @@ def ece(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> float:
     return float((table["n"] * gap).sum() / table["n"].sum())
 
 
+def calibration_in_the_large(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
+    """The average probability against the observed conversion rate, and how surprising
+    their gap is.
+
+    When ``p`` is calibrated, the number of conversions is a sum of independent Bernoulli
+    draws with mean ``sum(p)`` and variance ``sum(p * (1 - p))``, so
+    ``z = (sum(y) - sum(p)) / sqrt(sum(p * (1 - p)))`` is about standard normal. A large
+    ``|z|`` means the conversion rate itself moved (e.g. a quieter month than training's),
+    which no ranking can show. The gap also bounds the ECE from below: by the triangle
+    inequality ``ece >= |observed_rate - mean_predicted|`` on any binning.
+
+    Args:
+        y: 0/1 labels.
+        p: Predicted probabilities in [0, 1].
+
+    Returns:
+        ``mean_predicted``, ``observed_rate`` and ``z`` (NaN when every ``p`` is 0 or 1).
+    """
+    y = np.asarray(y, dtype=float)
+    p = np.asarray(p, dtype=float)
+    variance = float((p * (1.0 - p)).sum())
+    gap = float(y.sum() - p.sum())
+    return {
+        "mean_predicted": float(p.mean()),
+        "observed_rate": float(y.mean()),
+        "z": gap / math.sqrt(variance) if variance > 0 else math.nan,
+    }
+
+
 def rank_deciles(score: np.ndarray, n_bins: int = 10) -> np.ndarray:
     """Bin number (1 = highest scores) of each row, by rank with ties in row order."""
     score = np.asarray(score, dtype=float)

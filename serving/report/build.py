@@ -21,7 +21,7 @@ from serving.report.capacity import CapacityResult, capacity_analysis, threshold
 from serving.report.disagreement import OffDiagonal, disagreement_matrix, off_diagonal_leads
 from serving.report.drift import psi
 from serving.report.evidence import PointSuggestion, rule_evidence, suggest_points
-from serving.report.headline import headline
+from serving.report.headline import calibration_sentence, headline
 from serving.report.inputs import ComparisonInputs, split_usable
 from serving.report.ranking import auc_difference
 from serving.report.segments import segment_table
@@ -228,7 +228,12 @@ def build_report(inputs: ComparisonInputs) -> ComparisonReport:
         n_leads=len(scored),
         n_converted=int(y.sum()),
         quarantined=quarantined,
-        headline=headline(auc_tests, capacity[0].summary, drift),
+        headline=headline(
+            auc_tests,
+            capacity[0].summary,
+            drift,
+            calibration_sentence(calibration_summary, settings.calibration_z),
+        ),
         metrics=_metrics(y, scores, probs, k_frac),
         auc_tests=auc_tests,
         curves=curves,

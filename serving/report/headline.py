@@ -56,14 +56,36 @@ def drift_sentence(drift: pd.DataFrame | None) -> str | None:
     )
 
 
+def calibration_sentence(calibration_summary: pd.DataFrame, z_warning: float) -> str | None:
+    """A warning sentence when the final score's average probability is far from the
+    observed conversion rate (``|z| >= z_warning``,
+    :func:`models.metrics.calibration_in_the_large`), else None."""
+    final = calibration_summary.loc[calibration_summary["method"] == "blend"]
+    if final.empty or not abs(float(final["z"].iloc[0])) >= z_warning:
+        return None
+    row = final.iloc[0]
+    return (
+        f"Warning: the final score predicts {row['mean_predicted']:.1%} conversion on "
+        f"average, but {row['observed_rate']:.1%} of these leads converted (z = "
+        f"{row['z']:+.1f}): the conversion rate moved since training, so probabilities and "
+        "tier conversion rates are off by about that much (the ranking is not affected). "
+        "Retrain on recent outcomes, and check whether the lead mix or the sales process "
+        "changed."
+    )
+
+
 def headline(
-    auc_tests: pd.DataFrame, capacity: pd.DataFrame | None, drift: pd.DataFrame | None
+    auc_tests: pd.DataFrame,
+    capacity: pd.DataFrame | None,
+    drift: pd.DataFrame | None,
+    calibration: str | None = None,
 ) -> tuple[str, ...]:
-    """All headline sentences, most important first."""
+    """All headline sentences, most important first (``calibration``:
+    :func:`calibration_sentence`'s warning, if any)."""
     sentences = [auc_sentence(row) for _, row in auc_tests.iterrows()]
     if capacity is not None and not capacity.empty:
         sentences.append(capacity_sentence(capacity))
-    warning = drift_sentence(drift)
-    if warning:
-        sentences.append(warning)
+    for warning in (drift_sentence(drift), calibration):
+        if warning:
+            sentences.append(warning)
     return tuple(sentences)

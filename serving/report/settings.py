@@ -27,6 +27,9 @@ class ReportSettings(BaseModel):
         l1_c: Inverse L1 strength of the logistic regression behind the suggested points.
         n_deciles: Rank bins of the gains/lift table.
         calibration_bins: Equal-width probability bins of the reliability curves.
+        calibration_z: ``|z|`` of :func:`models.metrics.calibration_in_the_large` from
+            which the headline warns that the final score's average probability is off
+            (3: about 3 in 1,000 calibrated periods would warn by chance).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -46,6 +49,7 @@ class ReportSettings(BaseModel):
     l1_c: float = Field(default=1.0, gt=0)
     n_deciles: int = Field(default=10, ge=2, le=100)
     calibration_bins: int = Field(default=10, ge=2, le=100)
+    calibration_z: float = Field(default=3.0, gt=0)
 
     @model_validator(mode="after")
     def _check(self) -> ReportSettings:

@@ -29,6 +29,7 @@ def report_summary(report: ComparisonReport) -> dict[str, Any]:
     capacity = report.capacity[0].summary.set_index("method") if report.capacity else None
     k = int(capacity["k"].iloc[0]) if capacity is not None else None
     methods: dict[str, dict[str, float | int | None]] = {}
+    in_the_large = report.calibration_summary.set_index("method")
     for row in report.metrics.to_dict("records"):
         key = str(row["method"])
         is_probability = key != "manual"
@@ -37,6 +38,9 @@ def report_summary(report: ComparisonReport) -> dict[str, Any]:
             "pr_auc": _number(row["pr_auc"]),
             "brier": _number(row["brier"]) if is_probability else None,
             "ece": _number(row["ece"]) if is_probability else None,
+            "mean_predicted": (
+                _number(in_the_large.at[key, "mean_predicted"]) if is_probability else None
+            ),
             "captured_at_capacity": (
                 int(capacity.at[key, "converted"]) if capacity is not None else None
             ),
@@ -65,6 +69,10 @@ def report_summary(report: ComparisonReport) -> dict[str, Any]:
         "methods": methods,
         "tiers": tiers,
         "drift_warnings": [str(c) for c in warnings],
+        "calibration_warnings": [
+            METHOD_NAMES.get(str(m), str(m)) for m, z in in_the_large["z"].items()
+            if abs(z) >= report.settings.calibration_z
+        ],
         "drift_excluded": [] if drift is None else
             [str(c) for c in drift.loc[drift["level"] == "excluded", "column"]],
         "weights": {

@@ -8,6 +8,7 @@ import pytest
 from sklearn.calibration import calibration_curve
 
 from models.metrics import (
+    calibration_in_the_large,
     decile_table,
     ece,
     evaluate,
@@ -134,3 +135,38 @@ def test_reliability_bins_by_hand_leave_empty_bins_out():
     assert table["n"].tolist() == [1, 1, 2]
     assert table["observed_rate"].tolist() == [0.0, 1.0, 0.5]
     assert table["mean_predicted"].tolist() == pytest.approx([0.05, 0.15, 0.975])
+
+
+def test_calibration_in_the_large_hand_computed():
+    # sum(y) = 2 = sum(p): no gap
+    even = calibration_in_the_large(np.array([1, 0, 0, 1]), np.array([0.5, 0.5, 0.2, 0.8]))
+    assert even == {"mean_predicted": 0.5, "observed_rate": 0.5, "z": 0.0}
+    # 3 conversions where 2 were expected; variance 4 * 0.25 = 1, so z = (3 - 2) / 1
+    over = calibration_in_the_large(np.array([1, 1, 1, 0]), np.full(4, 0.5))
+    assert over == {"mean_predicted": 0.5, "observed_rate": 0.75, "z": 1.0}
+    # certain probabilities have no variance: z is undefined
+    assert np.isnan(calibration_in_the_large(np.array([1, 0]), np.array([1.0, 0.0]))["z"])
+
+
+def test_calibration_in_the_large_z_is_standard_normal_when_calibrated():
+    rng = np.random.default_rng(0)
+    p = rng.beta(1, 12, 2_000)  # a lead-like spread of probabilities, mean about 8 %
+    zs = np.array(
+        [
+            calibration_in_the_large((rng.random(p.size) < p).astype(int), p)["z"]
+            for _ in range(2000)
+        ]
+    )
+    assert abs(zs.mean()) < 0.1 and abs(zs.std() - 1.0) < 0.1
+    # a conversion rate cut by a third is far out in the tail
+    shifted = (rng.random(p.size) < p * 2 / 3).astype(int)
+    assert calibration_in_the_large(shifted, p)["z"] < -5
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_gap_in_the_large_bounds_the_ece_from_below(seed):
+    rng = np.random.default_rng(seed)
+    p = rng.random(300) ** 3
+    y = (rng.random(300) < np.clip(p * rng.uniform(0.3, 2.0), 0, 1)).astype(int)
+    gap = calibration_in_the_large(y, p)
+    assert ece(y, p) >= abs(gap["observed_rate"] - gap["mean_predicted"]) - 1e-12

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -162,3 +163,30 @@ def test_blend_section_states_the_price_of_the_weight(built, written) -> None:
     assert f"{diff:+.3f} AUC" in page
     gain = int(used["captured"]) - int(rules["captured"])
     assert f"{gain:+,} conversions against the rules" in page
+
+
+def test_a_conversion_rate_that_moved_is_named_and_an_unchanged_one_is_not(built) -> None:
+    inputs, report = built
+    data = report_summary(report)
+    usable = inputs.scored.dropna(subset=["probability"])
+    usable = usable[(usable["probability"] >= 0) & (usable["probability"] <= 1)]
+    # the final blend was fitted on these leads: its average probability is their rate
+    final = usable["final_score"].to_numpy() / 100
+    assert data["methods"]["final"]["mean_predicted"] == pytest.approx(final.mean())
+    assert data["methods"]["rules"]["mean_predicted"] is None
+    assert "final" not in data["calibration_warnings"]
+    assert not any("conversion rate moved" in s for s in report.headline)
+
+    # the same leads in a quieter period: every other conversion did not happen
+    y = inputs.scored["y"].to_numpy().copy()
+    y[np.flatnonzero(y == 1)[::2]] = 0
+    quieter = build_report(replace(inputs, scored=inputs.scored.assign(y=y)))
+    moved = report_summary(quieter)
+    assert "final" in moved["calibration_warnings"]
+    (sentence,) = [s for s in quieter.headline if "conversion rate moved" in s]
+    usable_y = y[usable.index]
+    observed = usable_y.mean()
+    assert f"predicts {final.mean():.1%}" in sentence and f"but {observed:.1%}" in sentence
+    # z by hand: (conversions - expected) / sqrt(sum p (1 - p))
+    z = (usable_y.sum() - final.sum()) / np.sqrt((final * (1 - final)).sum())
+    assert f"(z = {z:+.1f})" in sentence and z < -3

@@ -91,6 +91,9 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "decile": ("Decile", "int"),
     "brier": ("Brier score", "f3"),
     "ece": ("ECE", "f3"),
+    "mean_predicted": ("Average probability", "pct"),
+    "observed_rate": ("Converted", "pct"),
+    "z": ("z", "f2"),
     "band": ("Band", "text"),
     # capacity
     "k": ("K", "int"),

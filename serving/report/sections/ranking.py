@@ -57,12 +57,14 @@ def gains(report: ComparisonReport) -> Section:
 
 
 def calibration(report: ComparisonReport) -> Section:
-    spec = columns("method", "brier", "ece")
+    spec = columns("method", "brier", "ece", "mean_predicted", "observed_rate", "z")
     return Section(
         title="Calibration: do the probabilities mean what they say?",
         how="Points on the diagonal mean a lead given 30% converts 30% of the time; lower Brier "
-        "and ECE are better. Point rules have no probability scale, so they appear in the band "
-        "table instead; the final blend is read as final score / 100.",
+        "and ECE are better; z says how surprising the gap between the average probability and "
+        "the observed rate is (beyond about 3: the conversion rate moved). Point rules have no "
+        "probability scale, so they appear in the band table instead; the final blend is read "
+        "as final score / 100.",
         figures=(embedded(plots.calibration_figure(report.calibration), "Reliability curves"),),
         tables=(("Probability quality", table(labelled(report.calibration_summary), spec)),),
     )
