@@ -119,7 +119,7 @@ def _drift_columns(frame: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
 
 
 def _drift_frame(scorer: LeadScorer, tables: CrmTables, as_of: pd.Timestamp) -> pd.DataFrame:
-    prepared = scorer.prepare(tables, as_of)
+    prepared = scorer.prepare(tables, as_of, keep_excluded=True)
     return _drift_columns(prepared.frame, scorer.score_frame(prepared.frame, explain=False))
 
 
@@ -176,7 +176,7 @@ def _first_touch_scores(
         # the whole activity table: the scorer checks the data's shape (history or not) on
         # it, and a day whose leads did nothing yet is no history-less export
         sub = CrmTables(sub.contacts, sub.accounts, tables.activities, sub.outcomes)
-        prepared = scorer.prepare(sub, pd.Timestamp(day))
+        prepared = scorer.prepare(sub, pd.Timestamp(day), keep_excluded=True)
         if prepared.rules is None:
             raise ValueError("the scorer returned no rule scores; cannot build rule evidence")
         scored = scorer.score_frame(prepared.frame, explain=True).reset_index(drop=True)
@@ -248,7 +248,7 @@ def comparison_inputs(
         )
         reference_as_of = None
     else:  # one pass at as_of serves the scores, the rule hits and the drift's current side
-        prepared = scorer.prepare(tables, as_of)
+        prepared = scorer.prepare(tables, as_of, keep_excluded=True)
         if prepared.rules is None:  # prepare() always returns the rulebook result
             raise ValueError("the scorer returned no rule scores; cannot build rule evidence")
         breakdown = prepared.rules.breakdown

@@ -229,6 +229,7 @@ class LeadScorer:
         *,
         previous: pd.DataFrame | None = None,
         on_step: StepHook | None = None,
+        keep_excluded: bool = False,
     ) -> ScoringInput:
         """Eligibility, rules and features: the flat frame :meth:`score_frame` takes.
 
@@ -237,6 +238,13 @@ class LeadScorer:
             as_of: Scoring time (naive = UTC); only data before it is read.
             previous: The prior run's ``contact_id, stage, as_of`` (stages never move back).
             on_step: Called with each step's name as it starts (progress bars).
+            keep_excluded: Score the contacts the rulebook excludes too, instead of
+                rejecting them (``ScorerSettings.reject_exclusions``). For a past period:
+                an exclusion may read a column written at export time (``lifecycle_stage``
+                is ``customer`` for a lead that converted after ``as_of``), so rejecting
+                by it would take the period's converters out of its evaluation; the
+                period's eligibility then comes from training's point-in-time rule
+                (:func:`features.training_set.outcome_labels`).
 
         Returns:
             The frame (``contact_id``, model features, rules columns), rejects and timings.
@@ -274,7 +282,8 @@ class LeadScorer:
         )
         is_converted = ids.isin(converted["contact_id"]).to_numpy()
         excluded = rules.scores["excluded_reason"].astype("object")
-        drop = excluded.isin(self.settings.reject_exclusions).to_numpy() & ~is_converted
+        rejected = () if keep_excluded else self.settings.reject_exclusions
+        drop = excluded.isin(rejected).to_numpy() & ~is_converted
         stage = rules.scores["stage"].astype("object")
         frame = X.reset_index(drop=True).assign(
             contact_id=ids.to_numpy(),

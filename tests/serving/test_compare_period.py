@@ -13,7 +13,7 @@ from scorer_helpers import model_only_blend
 from features.build import build_features
 from features.spec import load_feature_spec
 from features.synthetic import DirtConfig, generate_crm
-from features.training_set import data_end_of
+from features.training_set import data_end_of, outcome_labels
 from models.config import LightGBMParams, TrainConfig
 from models.train import model_from_config
 from rules import load_rulebook
@@ -91,3 +91,32 @@ def test_compare_warns_when_as_of_is_more_than_the_horizon_after_the_last_record
     assert f"({last:%Y-%m-%d})" in message
     assert f"as_of 2026-07-01 is {(AS_OF - last).days:,} days after" in message
     assert f"more than the model's {HORIZON}-day horizon" in message
+
+
+def test_the_period_holds_the_leads_training_would_label_whatever_their_export_stage(
+    crm_and_scorer,
+):
+    """The export's ``lifecycle_stage`` is written at export time: a lead that converted
+    after as_of is a ``customer`` there, and the rulebook excludes customers. Rejecting by
+    that exclusion took the period's converters out of the report (the demo lost 145 of
+    482); the period holds exactly the contacts training labels at as_of."""
+    from serving.compare import comparison_inputs
+
+    tables, scorer = crm_and_scorer
+    inputs = comparison_inputs(tables, scorer, AS_OF, HORIZON)
+    created = pd.to_datetime(tables.contacts["created_at"], utc=True)
+    known = tables.contacts.loc[created < AS_OF, "contact_id"].astype("str")
+    labels = outcome_labels(tables, pd.Index(known), AS_OF, HORIZON)
+    expected = labels.loc[labels["eligible"]]
+    scored = inputs.scored.set_index("contact_id")
+    assert sorted(scored.index) == sorted(expected.index.astype("str"))
+    assert scored["y"].to_dict() == {str(k): int(v) for k, v in expected["y"].items()}
+    # the case that used to vanish is in the fixture: a converter whose stage in the
+    # export is customer, which the scorer's rulebook excludes at as_of
+    stage = tables.contacts.set_index(tables.contacts["contact_id"].astype("str"))[
+        "lifecycle_stage"
+    ].astype("object")
+    leaked = [c for c in scored.index if scored.at[c, "y"] == 1 and stage[c] == "customer"]
+    assert leaked
+    excluded = scorer.prepare(tables, AS_OF).rejects
+    assert set(leaked) <= set(excluded["contact_id"])  # the nightly batch still rejects them
