@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,10 +29,10 @@ from features.schema import ACCOUNTS, ACTIVITIES, CONTACTS
 from rules import load_rulebook, score_rulebook
 from rules.model import AllOf, AnyOf, NotOf, Rulebook
 from rules.scorer import BLOCK_SIZE
+from serving.run_config import DEFAULT_RULEBOOK
 
 SIZES = {"quick": [20_000], "full": [100_000, 1_000_000]}
 AS_OF = pd.Timestamp("2026-11-01", tz="UTC")
-RULEBOOK = Path(__file__).resolve().parents[1] / "rules" / "rulebooks" / "default.yaml"
 REF_SAMPLE = 20_000
 NS_DAY = 86_400 * 10**9
 
@@ -525,7 +524,7 @@ def _subset(tables: CrmTables, ids: np.ndarray) -> CrmTables:
 
 def bench(size: int, repeats: int) -> list[BenchResult]:
     """Score ``size`` contacts with the default rulebook: ours vs the per-lead reference."""
-    book = load_rulebook(RULEBOOK)
+    book = load_rulebook(DEFAULT_RULEBOOK)
     tables = make_tables(size)
     ours = measure(lambda: score_rulebook(tables, book, AS_OF), repeats=repeats)
     scores = ours.result.scores.set_index("contact_id")["total"]

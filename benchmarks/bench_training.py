@@ -46,12 +46,12 @@ from pipelines.plan_slices import plan_request, plan_slices
 from pipelines.training_data import train_on_slices
 from rules import load_rulebook
 from serving.blend import BlendConfig
+from serving.run_config import DEFAULT_RULEBOOK
 from serving.scorer_training import sales_share_of
 
 SIZES = {"quick": [10_000], "full": [50_000, 500_000]}
 SINGLE_RUN_FROM = 200_000  # a run takes minutes from here on: one repeat
 TARGET_S = {500_000: 600.0}
-RULEBOOK = Path(__file__).resolve().parents[1] / "rules" / "rulebooks" / "default.yaml"
 # (module, function) -> phase: the functions each phase of a run spends its time in
 PHASES = {
     (models.estimator, "train_booster"): "fit",
@@ -99,7 +99,7 @@ def phase_timers(
 
 def _train_once(tables: Any, uri: str, folder: Path, run_no: list[int]) -> dict[str, float]:
     """One training run; returns seconds per phase (``features`` included)."""
-    spec, rulebook = load_feature_spec(), load_rulebook(RULEBOOK)
+    spec, rulebook = load_feature_spec(), load_rulebook(DEFAULT_RULEBOOK)
     run_no[0] += 1
     config = load_train_config().model_copy(
         update={

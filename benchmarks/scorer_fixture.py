@@ -6,7 +6,6 @@ Trained once per process (not timed) and reused by ``bench_batch`` and ``bench_s
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from features.crm import CrmTables
@@ -16,9 +15,8 @@ from models.config import LightGBMParams, TrainConfig
 from models.train import model_from_config
 from rules import Rulebook, load_rulebook
 from serving.blend import BlendConfig, fit_blend
+from serving.run_config import DEFAULT_RULEBOOK
 from serving.scorer import LeadScorer
-
-RULEBOOK = Path(__file__).resolve().parents[1] / "rules" / "rulebooks" / "default.yaml"
 
 
 def fit_scorer(
@@ -36,7 +34,7 @@ def fit_scorer(
     from pipelines.plan_slices import config_slices
 
     spec = load_feature_spec()
-    rulebook = rulebook or load_rulebook(RULEBOOK)
+    rulebook = rulebook or load_rulebook(DEFAULT_RULEBOOK)
     settings = {"framing": "snapshots", "horizon_days": 90, **slices}
     config = TrainConfig(**settings, **({} if lightgbm is None else {"lightgbm": lightgbm}))
     part = config_slices(tables, spec, config, rulebook=rulebook)

@@ -28,6 +28,7 @@ from features.spec import load_feature_spec
 from rules import load_rulebook, score_rulebook
 from rules.context import build_activity_index
 from rules.model import Measure
+from serving.run_config import DEFAULT_RULEBOOK
 
 PROFILE = settings(
     max_examples=12,
@@ -96,7 +97,7 @@ def crms(draw: st.DrawFn, as_of: pd.Timestamp) -> CrmTables:
     )
 
 
-DEFAULT_BOOK = load_rulebook(bench_rules.RULEBOOK)
+DEFAULT_BOOK = load_rulebook(DEFAULT_RULEBOOK)
 EXTRA_RULES = [
     {
         "name": "inactive",
