@@ -10,7 +10,6 @@ come from ``np.bincount`` over those rows. Filters are cached because many rules
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -239,12 +238,6 @@ class ActivityIndex:
             frame_rows=rows,
             _run=self._run,
         )
-
-    @cached_property
-    def age_days(self) -> np.ndarray:
-        """Age of each activity at ``as_of`` in days (computed on first use: blocks need
-        it for their own rows only)."""
-        return age_days(self.as_of_ns - self.time_ns)
 
     def window(self, rows: np.ndarray, within_days: float | None) -> np.ndarray:
         """The rows in a window of ``within_days`` at ``as_of`` (all when None).
