@@ -87,14 +87,7 @@ def lifecycle_codes(
         ["other", "customer", "other", "opportunity", "sql", "mql", "lead", "subscriber"],
         "lead",
     )
-    return _codes(stage, LIFECYCLE_STAGES)
-
-
-def _codes(values: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
-    out = np.full(len(values), -1, dtype=np.int16)
-    for i, name in enumerate(names):  # loop over the vocabulary, not the rows
-        out[values == name] = i
-    return out
+    return pd.Index(LIFECYCLE_STAGES).get_indexer(stage).astype(np.int16)
 
 
 def contacts_frame(
@@ -116,10 +109,8 @@ def contacts_frame(
             "email": contact_emails(contacts, accounts, rng),
             "phone": contact_phones(contacts, latent.has_phone, rng),
             "job_title": strings_from_codes(contacts.title, [t[0] for t in vocab.JOB_TITLES]),
-            "seniority": category_from_codes(_codes(contacts.seniority, SENIORITIES), SENIORITIES),
-            "department": category_from_codes(
-                _codes(contacts.department, DEPARTMENTS), DEPARTMENTS
-            ),
+            "seniority": pd.Categorical(contacts.seniority, categories=SENIORITIES),
+            "department": pd.Categorical(contacts.department, categories=DEPARTMENTS),
             "country": strings_from_codes(contacts.country, [c[0] for c in vocab.COUNTRIES]),
             "region": category_from_codes(region_codes(contacts.country), REGIONS),
             "lead_source": category_from_codes(contacts.lead_source, LEAD_SOURCES),
