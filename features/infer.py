@@ -135,10 +135,6 @@ def feature_name(text: str) -> str:
     return str(text).translate(_FORBIDDEN)
 
 
-def _distinct_share(n_distinct: int, n_present: int, s: InferSettings) -> bool:
-    return n_present >= s.min_rows_id_like and n_distinct > s.max_unique_share * n_present
-
-
 def _typed_column(
     name: str, values: pd.Series, n_blank: int, s: InferSettings
 ) -> ColumnType | None:
@@ -219,7 +215,8 @@ def _text_type(name: str, text: pd.Series, n_blank: int, s: InferSettings) -> Co
     # Merge spellings differing only in case: the most frequent spelling names the level.
     spelled = pd.Series(counts.index, index=lowered).groupby(level=0).first()
     n_levels = len(spelled)
-    if n_levels > s.max_category_levels or _distinct_share(n_levels, len(text), s):
+    id_like = len(text) >= s.min_rows_id_like and n_levels > s.max_unique_share * len(text)
+    if n_levels > s.max_category_levels or id_like:
         reason = f"free text or an id: {n_levels:,} distinct values in {len(text):,} rows"
         return ColumnType(name, "excluded", reason, n_blank=n_blank)
     merged = len(counts) - n_levels

@@ -43,11 +43,6 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-def _as_tuple(value: Any) -> Any:
-    """Accept a scalar where a list is expected (``activity_type: page_view``)."""
-    return (value,) if isinstance(value, str | int | float) else value
-
-
 class ActivityFilter(_Frozen):
     """Which activities belong to a group: every given field must match (AND); a list
     within one field means any of its values (OR). At least one field is given; without
@@ -65,7 +60,8 @@ class ActivityFilter(_Frozen):
     @field_validator(*_VOCAB_FIELDS, *_OPEN_FIELDS, mode="before")
     @classmethod
     def _listify(cls, v: Any) -> Any:
-        return _as_tuple(v)
+        """Accept a scalar where a list is expected (``activity_type: page_view``)."""
+        return (v,) if isinstance(v, str | int | float) else v
 
     @model_validator(mode="after")
     def _values_in_vocabulary(self) -> ActivityFilter:

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 _UNION_TAGS = frozenset({"all", "any", "not", "leaf"})
 # top-level keys whose problems are labelled "section 'stages', field 'mql'"
 _SECTIONS = frozenset({"stages", "grade", "recycle", "accounts", "extra_columns"})
+# stands in for the rules while the top level is checked on its own
+_PLACEHOLDER_RULE = Rule(name="placeholder", category="none", points=0, each={})
 
 
 class RulebookError(ValueError):
@@ -117,7 +119,7 @@ def parse_rulebook(
     book: Rulebook | None = None
     top = {k: v for k, v in raw.items() if k != "rules"}
     try:
-        book = Rulebook.model_validate({**top, "rules": rules or [_placeholder_rule()]})
+        book = Rulebook.model_validate({**top, "rules": rules or [_PLACEHOLDER_RULE]})
     except ValidationError as exc:
         problems += _pydantic_problems(exc, None, raw)
     if book is not None and rules:
@@ -135,10 +137,6 @@ def parse_rulebook(
                 RulebookProblem(rule.name, f, m) for f, m in check_rule(rule, None, variables)
             ]
     return (book if not problems else None), problems, warnings
-
-
-def _placeholder_rule() -> Rule:
-    return Rule(name="placeholder", category="none", points=0, each={})
 
 
 def _yaml_problem(exc: yaml.YAMLError, path: Path) -> RulebookProblem:

@@ -45,10 +45,11 @@ def normalise_table(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
 def normalised_column(values: pd.Series, column: Column) -> pd.Series:
     """One canonical column cleaned according to its logical type."""
     if column.dtype == "category":
-        return category_values(values, upper=_upper_vocabulary(column))
+        allowed = column.allowed or ()
+        return category_values(values, upper=bool(allowed) and all(v == v.upper() for v in allowed))
     if column.dtype == "bool":
         return bool_values(values)
-    if _is_textual(values):
+    if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
         return stripped_text(values)
     return values
 
@@ -133,11 +134,3 @@ def spread(codes: np.ndarray, distinct: np.ndarray, index: pd.Index) -> pd.Serie
     result = distinct[codes] if len(distinct) else np.full(len(codes), None, dtype=object)
     result[codes < 0] = None
     return pd.Series(result, index=index, dtype=object)
-
-
-def _upper_vocabulary(column: Column) -> bool:
-    return bool(column.allowed) and all(v == v.upper() for v in column.allowed or ())
-
-
-def _is_textual(values: pd.Series) -> bool:
-    return values.dtype == object or isinstance(values.dtype, pd.StringDtype)

@@ -172,7 +172,9 @@ def validate_tables(
         bad = quarantined_positions(failures, len(frame))
         accepted[name] = to_canonical(parsed[~bad], table)
         inputs[name] = parsed[list(table.primary_key)]  # to tell orphans' parents apart
-        quarantine[name] = quarantine_frame(frame, failures, with_lines=_is_text(label))
+        quarantine[name] = quarantine_frame(
+            frame, failures, with_lines=label.lower().endswith(_LINE_SUFFIXES)
+        )
         counts[name] = _counts(name, len(frame), len(accepted[name]), len(quarantine[name]))
         counts[name]["warnings"] = _warned_rows(failures, bad)
         table_issues = [issue_of(table, f, frame) for f in failures if len(f.rows)]
@@ -269,10 +271,6 @@ def table_label(name: str, frame: pd.DataFrame, source: str) -> str:
     if attr:
         return str(attr)
     return f"{source}:{name}" if source else name
-
-
-def _is_text(label: str) -> bool:
-    return label.lower().endswith(_LINE_SUFFIXES)
 
 
 def _counts(name: str, n_input: int, n_accepted: int, n_quarantined: int) -> dict[str, int]:

@@ -80,10 +80,6 @@ def _csv_chunk(frame: pd.DataFrame, typos: pd.Series | None, offset: int) -> pa.
     return pa.table(columns)
 
 
-def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_parquet(path, index=False)
-
-
 def _write_csv(frame: pd.DataFrame, path: Path, typos: pd.Series | None = None) -> None:
     options = pacsv.WriteOptions(include_header=True, quoting_style="needed")
     first = _csv_chunk(frame.iloc[:0], None, 0)
@@ -142,7 +138,7 @@ def write_crm(
         paths[name] = path
         logger.info("wrote %s (%d rows)", path, len(frame))
     paths["truth"] = truth_dir / "propensity.parquet"
-    atomic_write(paths["truth"], partial(_write_parquet, crm.truth))
+    atomic_write(paths["truth"], lambda p: crm.truth.to_parquet(p, index=False))
     paths["bot_activities"] = truth_dir / "bot_activities.csv"
     bots = crm.bot_activities.to_frame("activity_id")
     atomic_write_text(paths["bot_activities"], bots.to_csv(index=False, lineterminator="\n"))
