@@ -239,7 +239,8 @@ def _read_ragged(
                 if len(row) != width:
                     if ragged == "error":
                         raise _ragged_row_error(path, sep, reader.line_num, len(row), width)
-                    mark = ragged_reason(len(row), width, reader.line_num)
+                    line = reader.line_num
+                    mark = f"ragged row: {len(row)} fields, header has {width} (line {line})"
                     row = (row + [""] * width)[:width]
                 records.append([value if value != "" else None for value in row])
                 marks.append(mark)
@@ -255,11 +256,6 @@ def _read_ragged(
         return frame
     logger.warning("%s: %d ragged row(s) marked for quarantine", path.name, n_ragged)
     return frame.assign(**{RAGGED_COLUMN: pd.Series(marks, dtype="str")})
-
-
-def ragged_reason(fields: int, width: int, line: int) -> str:
-    """The quarantine reason of a ragged row."""
-    return f"ragged row: {fields} fields, header has {width} (line {line})"
 
 
 def _ragged_row_error(path: Path, sep: str, line: int, fields: int, width: int) -> InputError:
@@ -332,11 +328,7 @@ def _ragged_error(path: Path, sep: str, codec: str, width: int, detail: str) -> 
         next(reader, None)
         for row in reader:
             if len(row) > width:
-                return InputError(
-                    f"{path}: line {reader.line_num} has {len(row)} fields but the header "
-                    f"has {width}; a value probably holds an unquoted {sep!r}: quote it, "
-                    "or pass the right delimiter with --sep"
-                )
+                return _ragged_row_error(path, sep, reader.line_num, len(row), width)
     match = _LINE_IN_MESSAGE.search(detail)
     where = f"near line {match.group(1)}" if match else "somewhere"
     return InputError(
