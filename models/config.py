@@ -55,6 +55,18 @@ def packaged_default(*path: str) -> Any:
     return copy.deepcopy(node)
 
 
+class UpgradableSettings(BaseModel):
+    """Settings pickled inside a registered scorer (blend, scorer settings): a pickle written
+    before a setting existed unpickles with that setting's default."""
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        values = state.get("__dict__", {})
+        for name, info in type(self).model_fields.items():
+            if name not in values and not info.is_required():
+                values[name] = info.get_default(call_default_factory=True)
+        super().__setstate__(state)
+
+
 def _default(*path: str, **constraints: Any) -> Any:
     """A pydantic field whose default is read from the packaged YAML when needed."""
     return Field(default_factory=functools.partial(packaged_default, *path), **constraints)

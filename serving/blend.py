@@ -24,15 +24,16 @@ Every setting lives in :class:`BlendConfig`; what is learned lives in :class:`Fi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 
 from models.calibration import calibrated_probability, fit_calibrator
+from models.config import UpgradableSettings
 
 _EPS = 1e-6
 
@@ -42,7 +43,7 @@ next 30 % (D the rest), whatever the CRM's size; used when no tiers are given.""
 _TIER_KEYS = ("capacity", "capacity_share", "min_probability")
 
 
-class BlendConfig(BaseModel):
+class BlendConfig(UpgradableSettings):
     """How the final score and the tiers are made (one definition, stored with the scorer).
 
     Attributes:
@@ -85,14 +86,6 @@ class BlendConfig(BaseModel):
     min_probability: dict[str, float] | None = None
     bottom_tier: str = "D"
     sales_tiers: int = Field(2, ge=1)
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        """A scorer pickled before a setting existed gets that setting's default."""
-        values = state.get("__dict__", {})
-        for name, info in type(self).model_fields.items():
-            if name not in values and not info.is_required():
-                values[name] = info.get_default(call_default_factory=True)
-        super().__setstate__(state)
 
     @model_validator(mode="before")
     @classmethod

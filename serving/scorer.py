@@ -48,7 +48,6 @@ from serving.scorer_types import (
     StepHook,
     text_column,
     timed_step,
-    upgraded_settings,
 )
 from serving.sinks import SCORED_COLUMNS
 
@@ -125,7 +124,6 @@ class LeadScorer:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self.settings = upgraded_settings(self.settings)
         self._parse()
 
     def with_rulebook(self, rulebook: Rulebook) -> LeadScorer:

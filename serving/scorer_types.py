@@ -10,8 +10,9 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from models.config import UpgradableSettings
 from rules import ScoreResult
 
 RULE_COLUMNS: tuple[str, ...] = ("manual_score", "stage", "grade", "top_rules")
@@ -22,7 +23,7 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
 StepHook = Callable[[str], None]
 
 
-class ScorerSettings(BaseModel):
+class ScorerSettings(UpgradableSettings):
     """How scores are finished and who is rejected.
 
     Attributes:
@@ -58,12 +59,6 @@ class ScorerSettings(BaseModel):
     default_stage: Literal["subscriber", "lead", "mql", "sql"] = "lead"
     shap_method: Literal["fast", "lightgbm"] = "fast"
     trend_steady_points: float = Field(1.0, ge=0.0, le=100.0)
-
-
-def upgraded_settings(settings: ScorerSettings) -> ScorerSettings:
-    """``settings`` with every field of this version: a scorer pickled before a setting
-    existed (e.g. ``trend_steady_points``) gets that setting's default on load."""
-    return ScorerSettings(**vars(settings))
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,14 @@ Two runs with hand-picked final scores (threshold ``ScorerSettings().trend_stead
 
 from __future__ import annotations
 
+import pickle
+
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.schema import CreateTable
 
-from serving.scorer_types import ScorerSettings, upgraded_settings
+from serving.scorer_types import ScorerSettings
 from serving.sinks import (
     build_tables,
     previous_scores,
@@ -205,14 +207,11 @@ def test_old_schema_database_gets_the_column_and_keeps_working(db_url, table_pre
 
 
 def test_a_scorer_pickled_before_the_setting_existed_gets_its_default():
-    settings = ScorerSettings(top_k=2, trend_steady_points=3.0)
-    state = settings.__getstate__()
-    state["__dict__"].pop("trend_steady_points")  # what an older scorer's pickle holds
-    old = ScorerSettings.__new__(ScorerSettings)
-    old.__setstate__(state)
+    old = ScorerSettings(top_k=2, trend_steady_points=3.0)
+    del old.__dict__["trend_steady_points"]  # what an older scorer's pickle holds
     with pytest.raises(AttributeError):
         _ = old.trend_steady_points
 
-    upgraded = upgraded_settings(old)
+    upgraded = pickle.loads(pickle.dumps(old))
 
     assert upgraded.trend_steady_points == 1.0 and upgraded.top_k == 2
