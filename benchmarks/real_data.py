@@ -31,6 +31,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 from benchmarks.paired_stats import delong_covariance, delong_test
+from features.files import atomic_write_text
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
@@ -205,8 +206,6 @@ def table(results: list[dict[str, Any]]) -> str:
 
 def write_readme(text: str, readme: Path = README) -> None:
     """Replace what stands between the README's markers with ``text``."""
-    from features.files import atomic_write_text
-
     content = readme.read_text(encoding="utf-8")
     if START not in content or END not in content:
         raise ValueError(f"{readme} has no {START} ... {END} markers to write the table between")
@@ -232,7 +231,7 @@ def main() -> None:
             if args.only and mapping != args.only:
                 continue
             results.append(run_one(name, relative, mapping, Path(tmp) / mapping))
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    atomic_write_text(RESULTS, json.dumps(results, indent=2) + "\n")
     text = table(results)
     print(text)  # noqa: T201 - a command's output
     if not args.no_readme and not args.only:

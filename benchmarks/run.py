@@ -20,6 +20,7 @@ from typing import Any
 import psutil
 
 from benchmarks.harness import BenchResult
+from features.files import atomic_write_text
 
 HERE = Path(__file__).resolve().parent
 
@@ -112,9 +113,7 @@ def _write(
         "skipped": skipped,
         "results": rows,
     }
-    tmp = args.out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(payload, indent=2))
-    tmp.replace(args.out)
+    atomic_write_text(args.out, json.dumps(payload, indent=2))
 
 
 def _add_growth(rows: list[dict[str, Any]]) -> None:
