@@ -30,7 +30,7 @@ def _summary(groups: pd.Series, y: np.ndarray, levels: Sequence[object]) -> pd.D
 
 
 def band_table(
-    score: np.ndarray | pd.Series, y: np.ndarray | pd.Series, width: float = 10.0
+    score: np.ndarray | pd.Series, y: np.ndarray | pd.Series, width: float
 ) -> pd.DataFrame:
     """Leads and conversion rate per score band of fixed width.
 
@@ -41,7 +41,7 @@ def band_table(
     Args:
         score: Scores (manual points or the 0-100 final score).
         y: 0/1 labels, row-aligned.
-        width: Band width.
+        width: Band width (the report's ``band_width``).
 
     Returns:
         One row per band, lowest first: ``band`` (e.g. ``"10 to 20"``, ``"-60 to -50"``:

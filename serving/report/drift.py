@@ -28,8 +28,9 @@ def psi_value(reference_share: np.ndarray, current_share: np.ndarray) -> float:
     return float(((c - r) * np.log(c / r)).sum())
 
 
-def psi_level(value: float, watch: float = 0.1, warning: float = 0.25) -> str:
-    """``ok`` below ``watch``, ``watch`` below ``warning``, else ``warning``."""
+def psi_level(value: float, watch: float, warning: float) -> str:
+    """``ok`` below ``watch``, ``watch`` below ``warning``, else ``warning`` (the thresholds:
+    :class:`~serving.report.settings.ReportSettings` ``psi_watch`` and ``psi_warning``)."""
     if np.isnan(value):
         return "n/a"
     if value >= warning:
@@ -145,21 +146,23 @@ def age_weights(reference_age: pd.Series, current_age: pd.Series, bins: int) -> 
 def psi(
     reference: pd.DataFrame,
     current: pd.DataFrame,
-    bins: int = 10,
+    bins: int,
     *,
-    watch: float = 0.1,
-    warning: float = 0.25,
-    age_column: str | None = None,
+    watch: float,
+    warning: float,
+    age_column: str | None,
 ) -> pd.DataFrame:
     """PSI of every column of the reference period against the current period.
 
     Args:
         reference: Columns of the training (reference) period.
         current: The same columns for the scored (current) period.
-        bins: Quantile bins of the reference for numeric columns.
-        watch: PSI from which a column is flagged ``watch`` (0.1 by convention).
-        warning: PSI from which a column is flagged ``warning`` (0.25 by convention).
-        age_column: Lead age column (see the module docstring); ignored when absent.
+        bins: Quantile bins of the reference for numeric columns (``psi_bins`` of
+            :class:`~serving.report.settings.ReportSettings`, as are the next three).
+        watch: PSI from which a column is flagged ``watch``.
+        warning: PSI from which a column is flagged ``warning``.
+        age_column: Lead age column (see the module docstring); ignored when absent or
+            None.
 
     Returns:
         One row per column, largest PSI first: ``column``, ``kind`` (numeric/categorical),

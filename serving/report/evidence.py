@@ -108,9 +108,9 @@ def suggest_points(
     current_points: Mapping[str, float],
     points_range: tuple[float, float],
     *,
-    c: float = 1.0,
-    folds: int = 5,
-    seed: int = 0,
+    c: float,
+    folds: int,
+    seed: int,
 ) -> PointSuggestion:
     """Point values fitted from the data, and how well the rulebook would rank with them.
 
@@ -119,9 +119,9 @@ def suggest_points(
         y: 0/1 labels.
         current_points: Current points of every rule.
         points_range: (min, max) points of the rulebook; suggestions are clipped to it.
-        c: Inverse L1 strength (smaller gives fewer non-zero rules).
-        folds: Cross-validation folds (reduced when a class has fewer leads).
-        seed: Seed of the fold split.
+        c: Inverse L1 strength (smaller gives fewer non-zero rules): the report's ``l1_c``.
+        folds: Cross-validation folds (reduced when a class has fewer leads): ``cv_folds``.
+        seed: Seed of the fold split: ``seed``.
 
     Returns:
         A :class:`PointSuggestion`; both AUCs use the point sums on the same held-out folds

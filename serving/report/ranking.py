@@ -42,13 +42,14 @@ def auc_difference(
     score_a: np.ndarray | pd.Series,
     score_b: np.ndarray | pd.Series,
     *,
-    n_boot: int = 200,
-    seed: int = 0,
+    n_boot: int,
+    seed: int,
 ) -> dict[str, float]:
     """ROC AUC of two scores and a bootstrap 95 % interval of their difference (a - b).
 
     Both scores are evaluated on the same resampled rows (paired bootstrap); resamples with
-    a single class are skipped.
+    a single class are skipped. ``n_boot`` resamples drawn with ``seed`` (the report's
+    ``n_bootstrap`` and ``seed``).
 
     Returns:
         ``auc_a``, ``auc_b``, ``diff``, ``low``, ``high`` (2.5 / 97.5 percentiles) and

@@ -8,6 +8,10 @@ import pytest
 
 from features.recency import AGE_FEATURE
 from serving.report.drift import age_weights, psi
+from serving.report.settings import ReportSettings
+
+REPORT = ReportSettings()
+LEVELS = {"watch": REPORT.psi_watch, "warning": REPORT.psi_warning}  # the report's
 
 SOURCES = ["web", "event", "partner", "paid_search"]
 
@@ -39,10 +43,12 @@ def test_an_unchanged_population_scored_later_raises_no_warning() -> None:
     rng = np.random.default_rng(0)
     reference = _pool(rng, 6_000, 200, MIX)
     later = _pool(rng, 9_000, 400, MIX)  # the pool grew older: open leads accumulate
-    raw = psi(reference, later, age_column=None).set_index("column")
+    raw = psi(reference, later, REPORT.psi_bins, **LEVELS, age_column=None).set_index("column")
     assert raw.loc[AGE_FEATURE, "level"] == "warning"  # what the old report warned about
     assert raw.loc["page_views_90d", "level"] == "warning"
-    table = psi(reference, later, age_column=AGE_FEATURE).set_index("column")
+    table = psi(reference, later, REPORT.psi_bins, **LEVELS, age_column=AGE_FEATURE).set_index(
+        "column"
+    )
     assert table.loc[AGE_FEATURE, "level"] == "excluded"
     assert "by construction" in table.loc[AGE_FEATURE, "note"]
     assert (table.drop(index=AGE_FEATURE)["level"] == "ok").all(), table
@@ -53,7 +59,9 @@ def test_a_new_lead_source_mix_is_still_caught() -> None:
     rng = np.random.default_rng(1)
     reference = _pool(rng, 6_000, 200, MIX)
     shifted = _pool(rng, 9_000, 400, [0.1, 0.1, 0.2, 0.6])  # paid search took over
-    table = psi(reference, shifted, age_column=AGE_FEATURE).set_index("column")
+    table = psi(reference, shifted, REPORT.psi_bins, **LEVELS, age_column=AGE_FEATURE).set_index(
+        "column"
+    )
     assert table.loc["lead_source", "level"] == "warning"
     assert table.index[0] == "lead_source"
     assert (table.drop(index=["lead_source", AGE_FEATURE])["level"] == "ok").all()
@@ -72,5 +80,5 @@ def test_age_weights_by_hand() -> None:
 def test_without_an_age_column_nothing_is_matched() -> None:
     rng = np.random.default_rng(2)
     reference = _pool(rng, 2_000, 200, MIX).drop(columns=AGE_FEATURE)
-    table = psi(reference, reference.copy(), age_column=AGE_FEATURE)
+    table = psi(reference, reference.copy(), REPORT.psi_bins, **LEVELS, age_column=AGE_FEATURE)
     assert (table["level"] == "ok").all() and (table["note"] == "").all()

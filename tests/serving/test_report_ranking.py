@@ -52,7 +52,7 @@ def test_auc_difference_of_identical_scores_is_zero() -> None:
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 50)
     s = rng.random(50)
-    out = auc_difference(y, s, s, n_boot=30)
+    out = auc_difference(y, s, s, n_boot=30, seed=0)
     assert out["diff"] == 0.0 and out["low"] == 0.0 and out["high"] == 0.0
 
 

@@ -9,6 +9,11 @@ import pandas as pd
 import pytest
 
 from serving.report import psi, psi_level, psi_value, rule_evidence, segment_table, suggest_points
+from serving.report.settings import ReportSettings
+
+REPORT = ReportSettings()
+LEVELS = {"watch": REPORT.psi_watch, "warning": REPORT.psi_warning, "age_column": None}
+FIT = {"c": REPORT.l1_c, "folds": REPORT.cv_folds, "seed": REPORT.seed}  # the report's
 
 Y8 = np.array([1, 1, 1, 0, 0, 0, 0, 0])
 HITS8 = pd.DataFrame(
@@ -55,7 +60,7 @@ def _planted(n: int = 120, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
 def test_converter_only_rule_gets_the_largest_suggested_points() -> None:
     hits, y = _planted()
     current = {"converter_only": 5, "noise": 40, "non_converter": 10}
-    result = suggest_points(hits, y, current, (-20, 50), c=1.0, folds=5)
+    result = suggest_points(hits, y, current, (-20, 50), **FIT)
     table = result.table.set_index("rule")
     assert table["suggested_points"].idxmax() == "converter_only"
     assert table.loc["converter_only", "suggested_points"] == 50  # the range's maximum
@@ -70,7 +75,7 @@ def test_converter_only_rule_gets_the_largest_suggested_points() -> None:
 
 def test_suggested_points_with_positive_only_range_clip_negatives_to_zero() -> None:
     hits, y = _planted(seed=1)
-    result = suggest_points(hits, y, dict.fromkeys(hits.columns, 10), (0, 30))
+    result = suggest_points(hits, y, dict.fromkeys(hits.columns, 10), (0, 30), **FIT)
     table = result.table.set_index("rule")
     assert table.loc["converter_only", "suggested_points"] == 30
     assert table.loc["non_converter", "suggested_points"] == 0
@@ -79,11 +84,11 @@ def test_suggested_points_with_positive_only_range_clip_negatives_to_zero() -> N
 def test_suggest_points_errors() -> None:
     hits, y = _planted()
     with pytest.raises(ValueError, match=r"no current points for rule\(s\) \['noise'\]"):
-        suggest_points(hits, y, {"converter_only": 1, "non_converter": 1}, (0, 10))
+        suggest_points(hits, y, {"converter_only": 1, "non_converter": 1}, (0, 10), **FIT)
     y_one = np.zeros(len(y), dtype=int)
     y_one[0] = 1
     with pytest.raises(ValueError, match="at least two converted"):
-        suggest_points(hits, y_one, dict.fromkeys(hits.columns, 1), (0, 10))
+        suggest_points(hits, y_one, dict.fromkeys(hits.columns, 1), (0, 10), **FIT)
 
 
 def test_psi_by_hand_numeric_and_categorical() -> None:
@@ -91,7 +96,7 @@ def test_psi_by_hand_numeric_and_categorical() -> None:
     reference = pd.DataFrame({"x": [1.0, 2, 3, 4], "c": ["a", "a", "b", "b"], "same": [1, 2, 3, 4]})
     # x: the reference median 2.5 splits 2 | 2; current has 1 below and 3 above it.
     current = pd.DataFrame({"x": [1.0, 3, 4, 5], "c": ["a", "b", "b", "b"], "same": [4, 3, 2, 1]})
-    table = psi(reference, current, bins=2).set_index("column")
+    table = psi(reference, current, 2, **LEVELS).set_index("column")
     assert table.loc["x", "psi"] == pytest.approx(expected)
     assert table.loc["c", "psi"] == pytest.approx(expected)
     assert table.loc["x", "kind"] == "numeric" and table.loc["c", "kind"] == "categorical"
@@ -105,7 +110,7 @@ def test_psi_missing_values_get_their_own_bin_and_empty_bins_are_floored() -> No
     # Median of 1, 2, 3 is 2: bins [<2], [>=2], missing -> reference 1/4, 2/4, 1/4.
     r, c = np.array([0.25, 0.5, 0.25]), np.array([0.5, 0.5, 1e-4])
     expected = float(((c - r) * np.log(c / r)).sum())
-    table = psi(reference, current, bins=2)
+    table = psi(reference, current, 2, **LEVELS)
     assert table.loc[0, "psi"] == pytest.approx(expected)
     assert table.loc[0, "missing_reference"] == 0.25 and table.loc[0, "missing_current"] == 0.0
 
@@ -114,7 +119,7 @@ def test_planted_drift_is_flagged_and_unchanged_feature_is_not() -> None:
     rng = np.random.default_rng(7)
     reference = pd.DataFrame({"shifted": rng.normal(0, 1, 2000), "stable": rng.normal(0, 1, 2000)})
     current = pd.DataFrame({"shifted": rng.normal(1, 1, 2000), "stable": rng.normal(0, 1, 2000)})
-    table = psi(reference, current).set_index("column")
+    table = psi(reference, current, REPORT.psi_bins, **LEVELS).set_index("column")
     assert table.loc["shifted", "level"] == "warning"
     assert table.loc["stable", "level"] == "ok"
     assert table.index[0] == "shifted"  # largest drift first
@@ -125,7 +130,7 @@ def test_planted_drift_is_flagged_and_unchanged_feature_is_not() -> None:
     [(0.0, "ok"), (0.0999, "ok"), (0.1, "watch"), (0.2499, "watch"), (0.25, "warning")],
 )
 def test_psi_levels(value: float, level: str) -> None:
-    assert psi_level(value) == level
+    assert psi_level(value, REPORT.psi_watch, REPORT.psi_warning) == level
 
 
 def test_psi_value_floor_keeps_it_finite() -> None:
@@ -134,9 +139,9 @@ def test_psi_value_floor_keeps_it_finite() -> None:
 
 def test_psi_errors() -> None:
     with pytest.raises(ValueError, match=r"column\(s\) \['b'\]"):
-        psi(pd.DataFrame({"b": [1]}), pd.DataFrame({"a": [1]}))
+        psi(pd.DataFrame({"b": [1]}), pd.DataFrame({"a": [1]}), 10, **LEVELS)
     with pytest.raises(ValueError, match="both need rows"):
-        psi(pd.DataFrame({"a": []}), pd.DataFrame({"a": [1]}))
+        psi(pd.DataFrame({"a": []}), pd.DataFrame({"a": [1]}), 10, **LEVELS)
 
 
 def test_segment_table_by_hand() -> None:

@@ -50,7 +50,7 @@ def test_band_table_negative_scores_and_errors() -> None:
         "2,000,000 to 3,000,000",
     ]
     with pytest.raises(ValueError, match="missing values"):
-        band_table([1.0, np.nan], [0, 1])
+        band_table([1.0, np.nan], [0, 1], width=10)
     with pytest.raises(ValueError, match="width must be positive"):
         band_table([1.0], [0], width=0)
 
