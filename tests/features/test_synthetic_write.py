@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -112,3 +113,11 @@ def test_iso_text_handles_missing_times() -> None:
     times = pd.Series(pd.to_datetime(["2024-02-29 23:59:58", None], utc=True)).dt.as_unit("ns")
     text = writer.iso_utc_text(times).to_pylist()
     assert text == ["2024-02-29T23:59:58+00:00", None]
+
+
+def test_iso_text_matches_strftime() -> None:
+    rng = np.random.default_rng(3)
+    seconds = rng.integers(0, 4_102_444_800, 2_000)  # 1970 to 2100, whole seconds
+    times = pd.Series(pd.to_datetime(seconds, unit="s", utc=True)).dt.as_unit("ns")
+    expected = times.dt.strftime("%Y-%m-%dT%H:%M:%S+00:00").tolist()
+    assert writer.iso_utc_text(times).to_pylist() == expected
