@@ -13,34 +13,17 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from rules.model import AccountRollup
 
 
-def _factorize_sorted(ids: pd.Series) -> tuple[np.ndarray, pa.Array]:
-    """Codes into the sorted distinct non-null ids (-1 for nulls), hashed and sorted in Arrow.
+def _factorize_sorted(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes into the sorted distinct non-null ids (-1 for nulls), and those ids.
 
     Ids sort as text (code point order), whatever their type.
     """
-    arr = (
-        pa.array(ids.astype(object).where(ids.notna(), None).to_numpy(dtype=object))
-        if not hasattr(ids.array, "_pa_array")
-        else ids.array._pa_array
-    )
-    encoded = pc.dictionary_encode(arr)
-    if isinstance(encoded, pa.ChunkedArray):
-        encoded = encoded.combine_chunks()
-    dictionary = encoded.dictionary
-    if not pa.types.is_large_string(dictionary.type):
-        dictionary = pc.cast(dictionary, pa.large_string())
-    order = pc.array_sort_indices(dictionary).to_numpy(zero_copy_only=False).astype(np.int64)
-    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    rank = np.empty(order.size + 1, dtype=np.int64)
-    rank[order] = np.arange(order.size)
-    rank[-1] = -1
-    return rank[codes], dictionary.take(pa.array(order))
+    codes, uniques = pd.factorize(ids.astype("string"), sort=True)
+    return codes.astype(np.int64), pd.Index(uniques)
 
 
 def roll_up_accounts(
@@ -94,7 +77,7 @@ def roll_up_accounts(
         used = np.bincount(acc_s, weights=in_top, minlength=k).astype(np.int64)
     out = pd.DataFrame(
         {
-            "account_id": pd.Series(pd.arrays.ArrowStringArray(uniques)).astype("string"),
+            "account_id": pd.Series(uniques, dtype="string"),
             "score": np.asarray(out_score, dtype=float),
             "n_contacts": n_contacts.astype(np.int64),
             "n_used": np.asarray(used, dtype=np.int64),
