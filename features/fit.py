@@ -48,13 +48,9 @@ def seniority_bucket(seniority: pd.Series, job_title: pd.Series, keywords: FitSp
 
 def band(values: pd.Series, bands: tuple[Band, ...]) -> pd.Series:
     """Which band each value falls in (upper bounds inclusive); missing stays missing."""
-    numbers = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
-    maxima = np.array([b.max for b in bands[:-1]], dtype="float64")
-    position = np.searchsorted(maxima, numbers, side="left")
-    position = np.where(np.isnan(numbers), -1, position)
-    labels = [b.label for b in bands]
-    codes = pd.Categorical.from_codes(position, categories=labels)
-    return pd.Series(codes, index=values.index)
+    numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+    edges = [-np.inf, *(b.max for b in bands[:-1]), np.inf]
+    return pd.cut(numbers, edges, labels=[b.label for b in bands], ordered=False)
 
 
 def email_domain_type(email: pd.Series, free_domains: tuple[str, ...]) -> pd.Series:
