@@ -3,9 +3,9 @@
 Evaluation's curves (:mod:`models.curves`) and figures (:mod:`models.plots`) are the
 comparison report's too: one plotting stack for training, ``compare`` and ``fit-table``.
 
-Light modules are imported eagerly; the MLflow- and matplotlib-dependent API (evaluation,
-tracking, pyfunc, registry, train) is resolved on first access, so ``import models``
-(e.g. for the leakage guard) does not pay MLflow's import time.
+Light modules are imported eagerly; the MLflow- and matplotlib-dependent API (tracking,
+pyfunc, registry, train) and the test-slice evaluation are resolved on first access, so
+``import models`` (e.g. for the leakage guard) does not pay MLflow's import time.
 """
 
 from typing import TYPE_CHECKING
