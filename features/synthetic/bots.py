@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from features.synthetic.assemble import fixed_width_ids
+from features.synthetic.sampling import ragged_repeat
 
 PEOPLE_AGENTS: tuple[str, ...] = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -204,8 +205,7 @@ def _scanner_clicks(
     links, slow = links[picked], slow[picked]
     named = ~slow & (rng.random(len(picked)) < SCANNER_NAMED)
     delay = np.where(slow, rng.integers(120, 1800, len(picked)), rng.integers(1, 9, len(picked)))
-    owner = np.repeat(np.arange(len(picked)), links)
-    rank = np.arange(len(owner)) - np.repeat(np.cumsum(links) - links, links)
+    owner, rank = ragged_repeat(links)
     offset = delay[owner] + (rank >= 2)  # the links within one second
     agent = np.where(
         named[owner],
