@@ -94,7 +94,7 @@ class Evaluator:
         if var.dtype in {"int", "float"} and textual:
             parsed = _as_number(column)
         elif var.dtype == "bool" and (textual or found in {"int", "float"}):
-            parsed = _as_bool(column)
+            parsed = parse_bool_words(column)  # 0/1 numbers read as the words "0"/"1"
         else:
             raise ColumnTypeError(
                 f"contacts column {var.name!r} has dtype {column.dtype} but the rulebook "
@@ -149,18 +149,6 @@ def _as_number(values: pd.Series) -> pd.Series:
     text = values.astype("string").str.strip()
     numbers, _ = parse_numbers(text.where(text != ""))
     return numbers.reset_index(drop=True).set_axis(values.index)
-
-
-def _as_bool(values: pd.Series) -> pd.Series:
-    """A text or 0/1 column the rulebook declares bool, read as validation reads booleans
-    (:func:`features.parse.parse_bool_words`); blanks and other values are missing."""
-    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values):
-        numbers = values.astype("float64")
-        out = pd.Series(pd.NA, index=values.index, dtype="boolean")
-        out[numbers == 1] = True
-        out[numbers == 0] = False
-        return out
-    return parse_bool_words(values)
 
 
 def reads_activity(cond: Any) -> bool:
