@@ -107,10 +107,8 @@ def bool_values(values: pd.Series) -> pd.Series:
         result[words.isin(FALSE_WORDS).fillna(False).astype(bool)] = False
         return result
 
-    codes, distinct = pd.factorize(values, use_na_sentinel=True)
-    decided = decide(pd.Series(np.asarray(distinct, dtype=object)))
-    result = spread(codes, decided.to_numpy(dtype=object), values.index)
-    if all(isinstance(v, bool) for v in decided.dropna()):  # a loop over distinct values
+    result = on_distinct(values, decide)
+    if pd.api.types.infer_dtype(result, skipna=True) in ("boolean", "empty"):
         return result.astype("boolean")
     return result
 
