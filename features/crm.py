@@ -30,9 +30,6 @@ class CrmTables:
         frame: pd.DataFrame = getattr(self, name)
         return frame
 
-    def as_dict(self) -> dict[str, pd.DataFrame]:
-        return {name: self.table(name) for name in TABLES}
-
 
 def empty_table(name: str) -> pd.DataFrame:
     """An empty frame with the canonical columns and dtypes of table ``name``."""

@@ -123,8 +123,8 @@ def test_tiny_crm_features_match_the_local_engine(spark, spec, tmp_path, source)
 
     tables = tiny_crm()
     if source == "parquet":  # pandas writes nanosecond timestamps; Spark must keep them
-        for name, frame in tables.as_dict().items():
-            frame.to_parquet(tmp_path / f"{name}.parquet")
+        for name in TABLES:
+            tables.table(name).to_parquet(tmp_path / f"{name}.parquet")
         st = read_spark_tables(spark, str(tmp_path))
     else:
         st = spark_tables_from_pandas(spark, tables)
