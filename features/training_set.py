@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -44,7 +44,6 @@ class TrainingSet:
         snapshot: The ``as_of`` of each row (UTC; NaT for flat tables).
         contact_id: The contact of each row.
         horizon_days: Label horizon H (None for flat tables).
-        excluded_snapshots: Snapshots left out because ``as_of + H > data_end``.
         spec_fingerprint: Fingerprint of the feature spec used (None for flat tables).
         snapshot_counts: Per snapshot (``YYYY-MM-DD``): contacts, excluded as converted,
             at customers or employees, eligible, and positive labels.
@@ -55,7 +54,6 @@ class TrainingSet:
     snapshot: pd.Series
     contact_id: pd.Series
     horizon_days: int | None = None
-    excluded_snapshots: list[pd.Timestamp] = field(default_factory=list)
     spec_fingerprint: str | None = None
     snapshot_counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
@@ -68,10 +66,9 @@ class TrainingSet:
         def pick(obj: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
             return obj.loc[rows].reset_index(drop=True)
 
-        return TrainingSet(
-            pick(self.X), pick(self.y), pick(self.snapshot), pick(self.contact_id),
-            self.horizon_days, list(self.excluded_snapshots), self.spec_fingerprint,
-            dict(self.snapshot_counts),
+        return replace(
+            self, X=pick(self.X), y=pick(self.y), snapshot=pick(self.snapshot),
+            contact_id=pick(self.contact_id),
         )  # fmt: skip
 
 
@@ -212,7 +209,7 @@ def build_training_set(
     converted = first_positive(tables.outcomes, positive_outcomes)
     customer_since = _customer_since(tables, first_positive(tables.outcomes, ("won",)))
     horizon = pd.Timedelta(days=horizon_days)
-    frames, labels, stamps, ids, excluded = [], [], [], [], []
+    frames, labels, stamps, ids = [], [], [], []
     snapshot_counts: dict[str, dict[str, int]] = {}
     for as_of in sorted({utc_timestamp(s) for s in snapshots}):
         if as_of + horizon > end:
@@ -220,7 +217,6 @@ def build_training_set(
                 "snapshot %s excluded: its %d-day label window ends after the data (%s)",
                 as_of.isoformat(), horizon_days, end.isoformat(),
             )  # fmt: skip
-            excluded.append(as_of)
             continue
         scores = rule_scores(as_of) if spec.include_rule_score and rule_scores else None
         features = build_features(tables, as_of, spec, rule_scores=scores)
@@ -244,7 +240,6 @@ def build_training_set(
         snapshot=pd.Series(pd.to_datetime(np.concatenate(stamps), utc=True), name="snapshot"),
         contact_id=pd.Series(np.concatenate(ids), name="contact_id", dtype="string"),
         horizon_days=horizon_days,
-        excluded_snapshots=excluded,
         spec_fingerprint=spec.fingerprint(),
         snapshot_counts=snapshot_counts,
     )
