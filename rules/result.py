@@ -42,7 +42,6 @@ class ScoreResult:
         rulebook_name: Name of the rulebook used.
         rulebook_version: Its version (recorded with every score).
         as_of: The scoring date (UTC).
-        ignored_activities: Activity rows of unknown contacts that were not scored.
         cuts: What caps and gates cut, one row per (contact, scale, cut): ``contact_id``,
             ``scale``, ``cut`` (``cap <category>``, ``total cap``, ``gate <name>``),
             ``before``, ``after`` (the sums on either side, e.g. 127.5 -> 69).
@@ -56,7 +55,6 @@ class ScoreResult:
     rulebook_name: str
     rulebook_version: str
     as_of: pd.Timestamp
-    ignored_activities: int = 0
     cuts: pd.DataFrame | None = None
     unparsed: dict[str, int] = field(default_factory=dict)
 

@@ -164,7 +164,6 @@ def score_rulebook(
         accounts["rulebook"] = rulebook.name
         accounts["rulebook_version"] = rulebook.version
         accounts["as_of"] = ts
-    ignored = int((history.pos < 0).sum())
     log.info(
         "scored %d contacts with rulebook %s v%s as of %s (%d breakdown rows)",
         n,
@@ -174,5 +173,5 @@ def score_rulebook(
         len(breakdown),
     )
     return ScoreResult(
-        scores, breakdown, accounts, rulebook.name, rulebook.version, ts, ignored, cuts, unparsed
+        scores, breakdown, accounts, rulebook.name, rulebook.version, ts, cuts, unparsed
     )
