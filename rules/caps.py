@@ -121,18 +121,16 @@ class ScaleCaps:
     """One scale's points after its caps, with its exact sums.
 
     Attributes:
-        by_category: Points after the category caps only (fit and engagement are read
-            here, so they never drop because another category changed).
         capped: Points after every cap and the gate.
         category_sums: ``(n_contacts, n_categories)`` sums after the category caps; a
-            capped category equals its cap exactly.
+            capped category equals its cap exactly (fit and engagement are read here, so
+            they never drop because another category changed).
         totals: Per contact total after every cap; a capped total equals its bound exactly.
         cuts: What each bound changed, one entry per bound that held a sum:
             ``(what, pos, before, after)`` with ``what`` ``category:<index>``, ``total``
             or ``gate``, and parallel arrays of contact positions and sums.
     """
 
-    by_category: np.ndarray
     capped: np.ndarray
     category_sums: np.ndarray
     totals: np.ndarray
@@ -238,7 +236,6 @@ def apply_scale_caps(
         for cat in np.unique(held % n_categories):
             mine = held[held % n_categories == cat]
             cuts.append((f"category:{cat}", mine // n_categories, before[mine], cat_bound[mine]))
-    by_category = out
     category_sums = _exact_sums(out, group, n_groups, cat_bound).reshape(n_contacts, n_categories)
     # a contact whose total no bound touched is the sum of its exact category sums
     totals = category_sums.sum(axis=1)
@@ -255,4 +252,4 @@ def apply_scale_caps(
             totals = totals.copy()
             totals[cut[1]] = cut[3]
         out = bounded.values
-    return ScaleCaps(by_category, out, category_sums, totals, cuts)
+    return ScaleCaps(out, category_sums, totals, cuts)
