@@ -224,5 +224,4 @@ def build_first_touch_set(
         snapshot=as_of.reset_index(drop=True).rename("snapshot"),
         contact_id=pd.Series(rows.index.to_numpy(), name="contact_id", dtype="string"),
         horizon_days=horizon_days,
-        spec_fingerprint=spec.fingerprint(),
     )

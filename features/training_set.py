@@ -44,7 +44,6 @@ class TrainingSet:
         snapshot: The ``as_of`` of each row (UTC; NaT for flat tables).
         contact_id: The contact of each row.
         horizon_days: Label horizon H (None for flat tables).
-        spec_fingerprint: Fingerprint of the feature spec used (None for flat tables).
         snapshot_counts: Per snapshot (``YYYY-MM-DD``): contacts, excluded as converted,
             at customers or employees, eligible, and positive labels.
     """
@@ -54,7 +53,6 @@ class TrainingSet:
     snapshot: pd.Series
     contact_id: pd.Series
     horizon_days: int | None = None
-    spec_fingerprint: str | None = None
     snapshot_counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -240,7 +238,6 @@ def build_training_set(
         snapshot=pd.Series(pd.to_datetime(np.concatenate(stamps), utc=True), name="snapshot"),
         contact_id=pd.Series(np.concatenate(ids), name="contact_id", dtype="string"),
         horizon_days=horizon_days,
-        spec_fingerprint=spec.fingerprint(),
         snapshot_counts=snapshot_counts,
     )
 

@@ -42,7 +42,6 @@ class Latent:
 
     fit: np.ndarray
     in_market: np.ndarray
-    competitor: np.ndarray
     senior: np.ndarray
     free_email: np.ndarray
     session_rate: np.ndarray
@@ -111,7 +110,6 @@ def draw_latent(
     return Latent(
         fit=fit,
         in_market=in_market,
-        competitor=competitor,
         senior=senior,
         free_email=contacts.email_kind == FREE,
         session_rate=rate,

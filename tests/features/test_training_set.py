@@ -93,7 +93,6 @@ def test_shapes_and_dtypes(training_set):
     assert isinstance(training_set.X.index, pd.RangeIndex)
     assert training_set.y.dtype == np.int64
     assert training_set.X.dtypes.equals(build_training_set(tables(), [S1], 30, SPEC).X.dtypes)
-    assert training_set.spec_fingerprint == SPEC.fingerprint()
 
 
 def test_no_usable_snapshot_and_bad_horizon():
