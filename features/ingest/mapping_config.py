@@ -242,15 +242,11 @@ class TableMapping(_Frozen):
                 )
         return value
 
-    @field_validator("row_filter", mode="before")
+    @field_validator("row_filter", "one_row_per", mode="before")
     @classmethod
-    def _one_filter(cls, value: Any) -> Any:
-        return [value] if isinstance(value, dict) else value
-
-    @field_validator("one_row_per", mode="before")
-    @classmethod
-    def _one_name(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
+    def _one_item(cls, value: Any) -> Any:
+        """A single filter or column name stands for a list of one."""
+        return [value] if isinstance(value, dict | str) else value
 
 
 class ColumnMapping(_Frozen):
