@@ -17,9 +17,10 @@ import hashlib
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -37,6 +38,16 @@ DEFAULT_SPEC_PATH = Path(__file__).with_name("spec_default.yaml")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _VOCAB_FIELDS = ("activity_type", "page_category", "form_stage", "asset_type", "channel")
 _OPEN_FIELDS = ("form_id", "campaign")
+
+
+def _positive_days(windows: tuple[int, ...]) -> tuple[int, ...]:
+    if any(w <= 0 for w in windows):
+        raise ValueError(f"windows must be positive day counts, got {list(windows)}")
+    return windows
+
+
+Windows = Annotated[tuple[int, ...], AfterValidator(_positive_days)]
+"""Window lengths in days, each positive."""
 
 
 class _Frozen(BaseModel):
@@ -95,15 +106,8 @@ class ActivityGroup(_Frozen):
     """
 
     match: ActivityFilter
-    windows: tuple[int, ...] | None = None
+    windows: Windows | None = None
     reason: str | None = None
-
-    @field_validator("windows")
-    @classmethod
-    def _positive(cls, v: tuple[int, ...] | None) -> tuple[int, ...] | None:
-        if v is not None and any(w <= 0 for w in v):
-            raise ValueError(f"windows must be positive day counts, got {list(v)}")
-        return v
 
 
 class Trend(_Frozen):
@@ -227,23 +231,16 @@ class FeatureSpec(_Frozen):
     """
 
     version: int = 1
-    windows: tuple[int, ...] = Field(min_length=1)
+    windows: Windows = Field(min_length=1)
     groups: dict[str, ActivityGroup] = Field(min_length=1)
     recency: tuple[str, ...] = ()
     flags: dict[str, str] = Field(default_factory=dict)
     trends: tuple[Trend, ...] = ()
-    frequency_windows: tuple[int, ...] = ()
+    frequency_windows: Windows = ()
     engagement_group: str | None = None
-    account_windows: tuple[int, ...] = ()
+    account_windows: Windows = ()
     fit: FitSpec
     include_rule_score: bool = False
-
-    @field_validator("windows", "frequency_windows", "account_windows")
-    @classmethod
-    def _positive(cls, v: tuple[int, ...]) -> tuple[int, ...]:
-        if any(w <= 0 for w in v):
-            raise ValueError(f"windows must be positive day counts, got {list(v)}")
-        return v
 
     @model_validator(mode="after")
     def _references(self) -> FeatureSpec:
