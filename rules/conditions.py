@@ -155,10 +155,8 @@ def reads_activity(cond: Any) -> bool:
     """True when a condition tree contains an activity measure."""
     if cond is None:
         return False
-    if isinstance(cond, AllOf):
-        return any(reads_activity(c) for c in cond.all)
-    if isinstance(cond, AnyOf):
-        return any(reads_activity(c) for c in cond.any)
+    if isinstance(cond, AllOf | AnyOf):
+        return any(reads_activity(c) for c in (cond.all if isinstance(cond, AllOf) else cond.any))
     if isinstance(cond, NotOf):
         return reads_activity(cond.not_)
     return cond.activity is not None

@@ -160,18 +160,10 @@ def check_measure(m: Measure, field: str, variables: dict[str, Variable]) -> lis
 
 def check_condition(cond: Any, field: str, variables: dict[str, Variable]) -> list[tuple[str, str]]:
     """Problems of a condition tree, each with the dotted field inside the rule."""
-    if isinstance(cond, AllOf):
-        return [
-            p
-            for i, c in enumerate(cond.all)
-            for p in check_condition(c, f"{field}.all[{i}]", variables)
-        ]
-    if isinstance(cond, AnyOf):
-        return [
-            p
-            for i, c in enumerate(cond.any)
-            for p in check_condition(c, f"{field}.any[{i}]", variables)
-        ]
+    if isinstance(cond, AllOf | AnyOf):
+        key = "all" if isinstance(cond, AllOf) else "any"
+        parts = enumerate(getattr(cond, key))
+        return [p for i, c in parts for p in check_condition(c, f"{field}.{key}[{i}]", variables)]
     if isinstance(cond, NotOf):
         return check_condition(cond.not_, f"{field}.not", variables)
     leaf: Leaf = cond
