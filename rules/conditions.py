@@ -121,15 +121,9 @@ class Evaluator:
     def condition(self, cond: Any) -> np.ndarray:
         """Boolean array: which contacts satisfy the condition tree."""
         if isinstance(cond, AllOf):
-            out = np.ones(self.n, dtype=bool)
-            for c in cond.all:
-                out &= self.condition(c)
-            return out
+            return np.logical_and.reduce([self.condition(c) for c in cond.all])
         if isinstance(cond, AnyOf):
-            out = np.zeros(self.n, dtype=bool)
-            for c in cond.any:
-                out |= self.condition(c)
-            return out
+            return np.logical_or.reduce([self.condition(c) for c in cond.any])
         if isinstance(cond, NotOf):
             return ~self.condition(cond.not_)
         leaf: Leaf = cond
