@@ -58,28 +58,26 @@ def _phrase(spec: FeatureSpec, group: str) -> str:
     return spec.groups[group].reason or f"had '{group.replace('_', ' ')}' activity"
 
 
+def _unless_missing(missing: str, given: Describe) -> Describe:
+    """value -> ``missing`` for a missing value (never "nan"), else ``given(value)``."""
+    return lambda v: missing if _missing(v) else given(v)
+
+
 def _count(phrase: str, w: int) -> Describe:
-    def describe(v: Any) -> str:
-        if _missing(v):
-            return f"{phrase}: count in the last {w} days unknown"
-        return f"{phrase} {_times(v)} in the last {w} days"
-
-    return describe
-
-
-def _recency(phrase: str) -> Describe:
-    return lambda v: (
-        f"never {phrase}" if _missing(v) else f"last {phrase} {number_text(v)} days ago"
+    return _unless_missing(
+        f"{phrase}: count in the last {w} days unknown",
+        lambda v: f"{phrase} {_times(v)} in the last {w} days",
     )
 
 
-def _flag(phrase: str) -> Describe:
-    def describe(v: Any) -> str:
-        if _missing(v):
-            return f"{phrase}: unknown"
-        return phrase if float(v) > 0 else f"never {phrase}"
+def _recency(phrase: str) -> Describe:
+    return _unless_missing(f"never {phrase}", lambda v: f"last {phrase} {number_text(v)} days ago")
 
-    return describe
+
+def _flag(phrase: str) -> Describe:
+    return _unless_missing(
+        f"{phrase}: unknown", lambda v: phrase if float(v) > 0 else f"never {phrase}"
+    )
 
 
 def _stage(v: Any) -> str:
@@ -92,42 +90,31 @@ def _stage(v: Any) -> str:
 
 
 def _fit(label: str) -> Describe:
-    return lambda v: f"{label} unknown" if _missing(v) else f"{label} is {_plain(v)}"
+    return _unless_missing(f"{label} unknown", lambda v: f"{label} is {_plain(v)}")
 
 
 def _yes_no(label: str) -> Describe:
-    def describe(v: Any) -> str:
-        if _missing(v):
-            return f"{label}: unknown"
-        return f"{label}: {'yes' if float(v) > 0 else 'no'}"
-
-    return describe
+    return _unless_missing(
+        f"{label}: unknown", lambda v: f"{label}: {'yes' if float(v) > 0 else 'no'}"
+    )
 
 
 def _text(template: str, missing: str, **names: Any) -> Describe:
-    """value -> ``template`` with ``{v}`` the formatted value and ``names`` filled in.
-
-    A missing value reads ``missing`` (with ``names`` filled in), never "nan".
-    """
-
-    def describe(v: Any) -> str:
-        if _missing(v):
-            return missing.format(**names)
-        return template.format(v=number_text(v), **names)
-
-    return describe
+    """value -> ``template`` with ``{v}`` the formatted value and ``names`` filled in; a
+    missing value reads ``missing`` (with ``names`` filled in)."""
+    return _unless_missing(
+        missing.format(**names), lambda v: template.format(v=number_text(v), **names)
+    )
 
 
 def _trend_text(phrase: str, recent_days: int, baseline_days: int) -> Describe:
-    def describe(v: Any) -> str:
-        if _missing(v):
-            return f"{phrase}: trend over the last {recent_days} days unknown"
-        return (
+    return _unless_missing(
+        f"{phrase}: trend over the last {recent_days} days unknown",
+        lambda v: (
             f"{phrase}: {float(v):+.2f} per day in the last {recent_days} days compared "
             f"with the {baseline_days} days before"
-        )
-
-    return describe
+        ),
+    )
 
 
 def feature_catalog(spec: FeatureSpec) -> dict[str, Describe]:
