@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -150,10 +151,7 @@ def score_rulebook(
     scores["as_of"] = ts
 
     cuts = cuts_frame(ids, starts, blocks)
-    unparsed: dict[str, int] = {}
-    for block in blocks:
-        for column, count in block.unparsed.items():
-            unparsed[column] = unparsed.get(column, 0) + count
+    unparsed = dict(sum((Counter(block.unparsed) for block in blocks), Counter()))
     with small_pages():  # fresh, large and written once: huge pages only stall here
         breakdown = breakdown_frame(ids, starts, blocks, layout)
     del blocks  # the breakdown holds their rows now
