@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from features.files import atomic_write_text
 from rules.model import Rulebook
 from rules.vocabulary import ACTIVITY_FIELDS, ALL_OPS
 
@@ -36,10 +37,8 @@ def rulebook_json_schema() -> dict[str, Any]:
 
 
 def write_schema(path: Path = SCHEMA_PATH) -> Path:
-    """Write the schema as pretty JSON and return the path."""
-    path.write_text(
-        json.dumps(rulebook_json_schema(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
-    )
+    """Write the schema as pretty JSON (atomically) and return the path."""
+    atomic_write_text(path, json.dumps(rulebook_json_schema(), indent=2, sort_keys=True) + "\n")
     return path
 
 
