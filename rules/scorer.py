@@ -48,6 +48,32 @@ def _contacts(tables: CrmTables) -> tuple[pd.DataFrame, pd.Index]:
     return contacts, ids
 
 
+def export_stage_at(tables: CrmTables, contacts: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """``contacts`` with ``lifecycle_stage`` blanked where it may come from after ``as_of``.
+
+    The export's ``lifecycle_stage`` is written at export time (:mod:`features.schema`). A
+    contact with an activity or an outcome at or after ``as_of`` was exported after
+    ``as_of``, so its stage may describe what happened since (a lead that converted later
+    is a ``customer`` in the export, and the ``is_customer`` exclusion would cap it at
+    lead). Such a stage is unknown at ``as_of``. The rule reads only the contact's own
+    rows, so any subset holding them (a block, a Spark partition, an account) agrees; a
+    nightly run after the export's last record keeps every stage.
+    """
+    if "lifecycle_stage" not in contacts.columns:
+        return contacts
+    later = [
+        frame.loc[pd.to_datetime(frame[column], utc=True) >= as_of, "contact_id"]
+        for frame, column in (
+            (tables.activities, "occurred_at"),
+            (tables.outcomes, "converted_at"),
+        )
+    ]
+    stale = contacts["contact_id"].astype("str").isin(pd.concat(later).astype("str"))
+    if not stale.any():
+        return contacts
+    return contacts.assign(lifecycle_stage=contacts["lifecycle_stage"].mask(stale.to_numpy()))
+
+
 def _block_starts(n: int, block_size: int | None) -> list[int]:
     """First contact position of each block (one block when ``block_size`` is None)."""
     if block_size is not None and block_size < 1:
@@ -69,7 +95,8 @@ def score_rulebook(
 ) -> ScoreResult:
     """Score every contact with ``rulebook`` as of ``as_of``.
 
-    Only activities with ``occurred_at < as_of`` count; outcomes are never read. Sales
+    Only activities with ``occurred_at < as_of`` count; outcomes are read only to date the
+    export's ``lifecycle_stage`` (:func:`export_stage_at`). Sales
     feedback (``sales_feedback`` activities) and deal stage changes before ``as_of`` feed
     recycling, exclusions and stages (see :mod:`rules.stages`).
 
@@ -94,6 +121,7 @@ def score_rulebook(
     """
     ts = utc_timestamp(as_of)
     contacts, ids = _contacts(tables)
+    contacts = export_stage_at(tables, contacts, ts)
     n = len(contacts)
     starts = _block_starts(n, block_size)
     layout = rulebook_layout(rulebook)

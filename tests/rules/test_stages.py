@@ -249,3 +249,46 @@ def test_previous_state_must_have_the_columns():
             AS_OF,
             previous=pd.DataFrame({"contact_id": ["c"], "stage": ["sql"]}),
         )
+
+
+def test_an_export_time_customer_stage_is_not_read_before_the_contacts_later_records():
+    """``lifecycle_stage`` is written at export time: a contact with a record at or after
+    as_of may have become a customer since, so at as_of its stage is unknown; a contact
+    with nothing after as_of keeps it, and so does everyone in a run after the data."""
+    from dataclasses import replace
+
+    from rulebook_helpers import frame
+
+    exclusions = [{"reason": "customer", "when": {"var": "is_customer", "op": "is_true"}}]
+    rb = book(
+        [{"name": "big", "category": "fit", "points": 90,
+          "when": {"var": "contact_id", "op": "is_present"}}],
+        stages={**STAGES, "exclusions": exclusions},
+    )  # fmt: skip
+    contacts = [
+        {"contact_id": c, "lifecycle_stage": "customer"}
+        for c in ("won_later", "active_later", "quiet", "won_before")
+    ]
+    acts = [
+        {"contact_id": "active_later", "occurred_at": AS_OF, "activity_type": "web_visit"},
+        {"contact_id": "quiet", "occurred_at": days_before(3), "activity_type": "web_visit"},
+    ]
+    outcomes = frame(
+        "outcomes",
+        [
+            {"contact_id": "won_later", "converted_at": days_before(-10), "outcome": "won"},
+            {"contact_id": "won_before", "converted_at": days_before(10), "outcome": "won"},
+        ],
+    )
+    crm = replace(tables(contacts, acts), outcomes=outcomes)
+    s = score_rulebook(crm, rb, AS_OF).scores.set_index("contact_id")
+    assert s["excluded_reason"].astype("string").fillna("").to_dict() == {
+        "won_later": "",  # converted 10 days after as_of: a lead then
+        "active_later": "",  # exported after an activity at as_of: stage unknown
+        "quiet": "customer",  # nothing after as_of: the export's stage is the latest known
+        "won_before": "customer",
+    }
+    assert s.loc["won_later", "stage"] == "sql" and s.loc["quiet", "stage"] == "lead"
+    # the nightly run after the export's last record reads every stage
+    later = score_rulebook(crm, rb, days_before(-11)).scores
+    assert set(later["excluded_reason"].astype("string")) == {"customer"}
