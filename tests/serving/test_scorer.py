@@ -162,6 +162,20 @@ def test_scored_plus_rejected_equals_eligible_with_planted_rejects(world):
         assert not flagged & set(scored.scores["contact_id"].astype(str))
 
 
+def test_keep_excluded_scores_the_rulebooks_exclusions_and_rejects_the_rest_alike(world):
+    """compare's period: the rulebook's exclusions are scored (training's eligibility picks
+    the period's leads), every other reject stays."""
+    tables, scorer = world["tables"], world["reg"].scorer
+    default = scorer.prepare(tables, AS_OF)
+    kept = scorer.prepare(tables, AS_OF, keep_excluded=True)
+    by_rulebook = default.rejects["reason"].str.startswith("excluded by the rulebook")
+    assert by_rulebook.any()
+    assert set(kept.rejects["contact_id"]) == set(default.rejects.loc[~by_rulebook, "contact_id"])
+    assert set(kept.frame["contact_id"]) == set(default.frame["contact_id"]) | set(
+        default.rejects.loc[by_rulebook, "contact_id"]
+    )
+
+
 def test_final_score_reports_metrics_next_to_each_part_alone(world):
     reg, slices = world["reg"], world["slices"]
     y = slices.test.y.to_numpy()
