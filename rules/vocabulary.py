@@ -83,7 +83,10 @@ DERIVED: tuple[Variable, ...] = (
         "is_customer",
         "bool",
         "derived",
-        description="Account is a customer, lifecycle_stage is customer, or a deal was won.",
+        description=(
+            "Account is a customer, a deal was won, or lifecycle_stage is customer (read only "
+            "for contacts with no record at or after as_of: the export writes it)."
+        ),
     ),
     Variable(
         "is_unsubscribed",
