@@ -27,6 +27,7 @@ from features.crm import CrmTables, empty_table
 from features.measures import FREE_EMAIL_DOMAINS
 from features.schema import ACCOUNTS, ACTIVITIES, CONTACTS
 from rules import load_rulebook, score_rulebook
+from rules.conditions import reads_activity
 from rules.model import AllOf, AnyOf, NotOf, Rulebook
 from rules.scorer import BLOCK_SIZE
 from serving.run_config import DEFAULT_RULEBOOK
@@ -410,7 +411,7 @@ class _Lead:
                 items.append((rule.category, pts))
                 uses_activity = (
                     rule.kind == "each"
-                    or _reads(rule.when)
+                    or reads_activity(rule.when)
                     or (
                         rule.kind == "bands"
                         and rule.bands is not None
@@ -443,16 +444,6 @@ class _Lead:
         if scale.gate is not None and not self.cond(scale.gate.unless):
             items = _bound(items, lambda c: True, scale.gate.max, None)
         return sum(p for _, p in items)
-
-
-def _reads(c: Any) -> bool:
-    if c is None:
-        return False
-    if isinstance(c, AllOf | AnyOf):
-        return any(_reads(x) for x in (c.all if isinstance(c, AllOf) else c.any))
-    if isinstance(c, NotOf):
-        return _reads(c.not_)
-    return c.activity is not None
 
 
 def _period(t: int, per: str) -> int:
