@@ -21,7 +21,7 @@ from serving.report.capacity import CapacityResult, capacity_analysis, threshold
 from serving.report.disagreement import OffDiagonal, disagreement_matrix, off_diagonal_leads
 from serving.report.drift import psi
 from serving.report.evidence import PointSuggestion, rule_evidence, suggest_points
-from serving.report.headline import calibration_sentence, headline
+from serving.report.headline import calibration_sentence, drift_sentence, headline
 from serving.report.inputs import ComparisonInputs, split_usable
 from serving.report.ranking import auc_difference
 from serving.report.segments import segment_table
@@ -215,6 +215,17 @@ def build_report(inputs: ComparisonInputs) -> ComparisonReport:
     if backtests is None:
         notes.append("Backtest not computed: no replayed rulebook was given.")
 
+    warnings = [
+        w
+        for w in (
+            drift_sentence(drift),
+            calibration_sentence(calibration_summary, settings.calibration_z),
+        )
+        if w
+    ]
+    for warning in warnings:  # also on stderr: a nightly job's log shows them
+        log.warning("report: %s", warning)
+
     stages = {"manual_stage": stage_table(scored["manual_stage"], y)}
     stages["tier"] = stage_table(scored["tier"], y, order=sorted(scored["tier"].unique()))
     if "manual_grade" in scored.columns and scored["manual_grade"].notna().any():
@@ -228,12 +239,7 @@ def build_report(inputs: ComparisonInputs) -> ComparisonReport:
         n_leads=len(scored),
         n_converted=int(y.sum()),
         quarantined=quarantined,
-        headline=headline(
-            auc_tests,
-            capacity[0].summary,
-            drift,
-            calibration_sentence(calibration_summary, settings.calibration_z),
-        ),
+        headline=headline(auc_tests, capacity[0].summary, warnings),
         metrics=_metrics(y, scores, probs, k_frac),
         auc_tests=auc_tests,
         curves=curves,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 from models.plots import label
@@ -75,17 +77,11 @@ def calibration_sentence(calibration_summary: pd.DataFrame, z_warning: float) ->
 
 
 def headline(
-    auc_tests: pd.DataFrame,
-    capacity: pd.DataFrame | None,
-    drift: pd.DataFrame | None,
-    calibration: str | None = None,
+    auc_tests: pd.DataFrame, capacity: pd.DataFrame | None, warnings: Sequence[str] = ()
 ) -> tuple[str, ...]:
-    """All headline sentences, most important first (``calibration``:
-    :func:`calibration_sentence`'s warning, if any)."""
+    """All headline sentences, most important first; ``warnings`` (:func:`drift_sentence`,
+    :func:`calibration_sentence`) close it."""
     sentences = [auc_sentence(row) for _, row in auc_tests.iterrows()]
     if capacity is not None and not capacity.empty:
         sentences.append(capacity_sentence(capacity))
-    for warning in (drift_sentence(drift), calibration):
-        if warning:
-            sentences.append(warning)
-    return tuple(sentences)
+    return (*sentences, *warnings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -165,7 +166,7 @@ def test_blend_section_states_the_price_of_the_weight(built, written) -> None:
     assert f"{gain:+,} conversions against the rules" in page
 
 
-def test_a_conversion_rate_that_moved_is_named_and_an_unchanged_one_is_not(built) -> None:
+def test_a_conversion_rate_that_moved_is_named_and_an_unchanged_one_is_not(built, caplog) -> None:
     inputs, report = built
     data = report_summary(report)
     usable = inputs.scored.dropna(subset=["probability"])
@@ -180,7 +181,8 @@ def test_a_conversion_rate_that_moved_is_named_and_an_unchanged_one_is_not(built
     # the same leads in a quieter period: every other conversion did not happen
     y = inputs.scored["y"].to_numpy().copy()
     y[np.flatnonzero(y == 1)[::2]] = 0
-    quieter = build_report(replace(inputs, scored=inputs.scored.assign(y=y)))
+    with caplog.at_level(logging.WARNING, logger="serving.report.build"):
+        quieter = build_report(replace(inputs, scored=inputs.scored.assign(y=y)))
     moved = report_summary(quieter)
     assert "final" in moved["calibration_warnings"]
     (sentence,) = [s for s in quieter.headline if "conversion rate moved" in s]
@@ -190,3 +192,8 @@ def test_a_conversion_rate_that_moved_is_named_and_an_unchanged_one_is_not(built
     # z by hand: (conversions - expected) / sqrt(sum p (1 - p))
     z = (usable_y.sum() - final.sum()) / np.sqrt((final * (1 - final)).sum())
     assert f"(z = {z:+.1f})" in sentence and z < -3
+    # the headline's warnings go to the log too (stderr in the CLI): the planted drift's
+    # and this one, nothing else
+    logged = [m for r in caplog.records if (m := r.getMessage()).startswith("report: Warning")]
+    assert logged == [f"report: {s}" for s in quieter.headline if s.startswith("Warning")]
+    assert len(logged) == 2 and "pricing_views_7d" in logged[0] and logged[1].endswith(sentence)
