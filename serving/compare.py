@@ -29,6 +29,7 @@ import pandas as pd
 
 from features.bots import bot_share_text
 from features.crm import CrmTables
+from features.events import utc_timestamp
 from features.first_touch import day_tables, first_touch_labels, latest_share_start
 from features.fit import fit_features
 from features.ingest.validation import ValidationReport
@@ -46,6 +47,7 @@ from serving.report.render import write_report
 from serving.report.settings import ReportSettings
 from serving.report.summary import json_path_beside, write_report_json
 from serving.report.weights import blend_view, capacity_of
+from serving.run_config import RunConfig
 from serving.scorer import LeadScorer
 from serving.scorer_model import LoadedScorer
 
@@ -314,6 +316,7 @@ def comparison_inputs(
         capacity_k=list(k),
         drift_reference=drift_ref,
         drift_current=drift_cur,
+        drift_reference_as_of="" if drift_ref is None else f"{reference_as_of:%Y-%m-%d}",
         backtests=backtests,
         as_of=(
             f"{as_of:%Y-%m-%d}"
@@ -326,6 +329,17 @@ def comparison_inputs(
         blend=blend_view(scorer.blend, scored, k[0]) if scored["y"].nunique() == 2 else None,
         settings=ReportSettings() if scorer.run_config_ is None else scorer.run_config_.report,
     )
+
+
+def training_reference(run: RunConfig | None, when: pd.Timestamp) -> pd.Timestamp | None:
+    """The drift section's reference: the training run's last training snapshot (from the
+    scorer's run configuration), so that drift is measured since training also on a
+    later export; None when the scorer records none before ``when``."""
+    dates = [] if run is None or "train" not in run.slices else run.slices["train"].dates
+    if run is None or run.framing != "snapshots" or not dates:
+        return None
+    last = utc_timestamp(dates[-1])
+    return last if last < when else None
 
 
 def compare_period(
@@ -382,7 +396,8 @@ def compare_period(
         when, reference = pd.Timestamp(period["as_of"].min()), None
     else:
         train_dates, _, test_date = snapshot_schedule(data_end_of(tables), horizon_days)
-        when, reference = start or test_date, train_dates[-1]
+        when = start or test_date
+        reference = training_reference(run, when) or train_dates[-1]
         created = pd.to_datetime(tables.contacts["created_at"], utc=True)
         if not (created < when).any():
             raise ValueError(

@@ -59,6 +59,7 @@ class ComparisonReport:
     suggestion: PointSuggestion | None
     backtests: pd.DataFrame | None
     drift: pd.DataFrame | None
+    drift_reference_as_of: str
     segments: pd.DataFrame
     points_range: tuple[float, float] = (0.0, 100.0)
     settings: ReportSettings = field(default_factory=ReportSettings)
@@ -260,6 +261,7 @@ def build_report(inputs: ComparisonInputs) -> ComparisonReport:
         suggestion=suggestion,
         backtests=backtests,
         drift=drift,
+        drift_reference_as_of=inputs.drift_reference_as_of,
         segments=segment_table(scored, y, scores, settings.segment_columns),
         points_range=(float(inputs.rule_points_range[0]), float(inputs.rule_points_range[1])),
         settings=settings,

@@ -47,6 +47,7 @@ class ComparisonInputs:
             the first is the leads sales can work (the headline, ``report.json``'s
             ``captured_at_capacity`` and precision/recall at k use it).
         drift_reference: Feature and score columns of the training period, or None.
+        drift_reference_as_of: The date ``drift_reference`` was taken at (shown).
         drift_current: The same columns for the scored period, or None.
         backtests: Rulebooks replayed over past periods (see :class:`BacktestResult`).
         title: Report title.
@@ -69,6 +70,7 @@ class ComparisonInputs:
     capacity_k: Sequence[int]
     drift_reference: pd.DataFrame | None = None
     drift_current: pd.DataFrame | None = None
+    drift_reference_as_of: str = ""
     backtests: Sequence[BacktestResult] = field(default_factory=tuple)
     title: str = "Predictive model vs point rules"
     as_of: str = ""

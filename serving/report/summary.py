@@ -75,6 +75,7 @@ def report_summary(report: ComparisonReport) -> dict[str, Any]:
         ],
         "drift_excluded": [] if drift is None else
             [str(c) for c in drift.loc[drift["level"] == "excluded", "column"]],
+        "drift_reference_as_of": report.drift_reference_as_of or None,
         "weights": {
             "fitted": None if blend is None else blend.fitted_weight,
             "used": None if blend is None else blend.used_weight,

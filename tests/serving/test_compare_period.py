@@ -13,7 +13,7 @@ from scorer_helpers import model_only_blend
 from features.build import build_features
 from features.spec import load_feature_spec
 from features.synthetic import DirtConfig, generate_crm
-from features.training_set import data_end_of, outcome_labels
+from features.training_set import data_end_of, outcome_labels, snapshot_schedule
 from models.config import LightGBMParams, TrainConfig
 from models.train import model_from_config
 from rules import load_rulebook
@@ -121,3 +121,35 @@ def test_the_period_holds_the_leads_training_would_label_whatever_their_export_s
     assert leaked
     rejected = set(scorer.prepare(tables, AS_OF).rejects["contact_id"])
     assert not set(leaked) & rejected
+
+
+def test_drift_is_measured_against_the_training_runs_last_training_snapshot(crm_and_scorer):
+    """The reference of the drift section comes from the scorer's run configuration (its
+    last training snapshot), not from a schedule recomputed on the data compared, and the
+    report names it."""
+    from serving.compare import training_reference
+    from serving.report.summary import report_summary
+    from serving.run_config import SliceSummary
+
+    tables, scorer = crm_and_scorer
+    run = scorer.run_config_
+    train = SliceSummary(dates=("2026-02-01", "2026-03-01"), rows=10, positives=2)
+    with_slices = run.model_copy(update={"slices": {"train": train}})
+    assert training_reference(with_slices, AS_OF) == pd.Timestamp("2026-03-01", tz="UTC")
+    assert training_reference(run, AS_OF) is None  # no slices recorded: the schedule's
+    assert training_reference(with_slices, pd.Timestamp("2026-03-01", tz="UTC")) is None
+    first_touch = with_slices.model_copy(update={"framing": "first_touch"})
+    assert training_reference(first_touch, AS_OF) is None
+
+    recorded = LeadScorer(
+        scorer.model, scorer.rulebook_, scorer.blend, spec=scorer.spec_, run_config=with_slices
+    )
+    report, _ = compare_period(tables, recorded, f"{AS_OF:%Y-%m-%d}")
+    assert report.drift is not None and report.drift_reference_as_of == "2026-03-01"
+    assert report_summary(report)["drift_reference_as_of"] == "2026-03-01"
+    from serving.report.sections.population import drift
+
+    assert "the leads at 2026-03-01" in drift(report).how
+    default, _ = compare_period(tables, scorer, f"{AS_OF:%Y-%m-%d}")
+    train_dates, _, _ = snapshot_schedule(data_end_of(tables), HORIZON)
+    assert default.drift_reference_as_of == f"{train_dates[-1]:%Y-%m-%d}" != "2026-03-01"

@@ -19,6 +19,8 @@ def drift(report: ComparisonReport) -> Section:
         f"is stable, {watch:g}-{warning:g} worth watching, {warning:g} or more a warning that the "
         "population changed and the model may need retraining."
     )
+    if report.drift_reference_as_of:
+        how += f" The training period: the leads at {report.drift_reference_as_of}."
     if report.drift is None:
         return not_given(title, how, "training-period reference")
     spec = columns("column", "kind", "psi", "level", "missing_reference", "missing_current", "note")
