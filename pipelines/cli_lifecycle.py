@@ -70,7 +70,7 @@ def publish(
     from features.ingest import InputError
     from features.ingest.load import ingest
     from models.store import default_tracking_uri
-    from rules import RulebookError, load_rulebook
+    from rules import RulebookError, rulebook_from_text
     from serving.batch import utc_as_of
     from serving.eligibility import validation_rejects
     from serving.publish import publish_rulebook, require_database, rulebook_of
@@ -84,7 +84,7 @@ def publish(
         require_database(sink)
         when = utc_as_of(as_of)
         text = rulebook.read_text(encoding="utf-8")
-        book = load_rulebook(rulebook)
+        book = rulebook_from_text(text, str(rulebook))  # the text read once, as published
         current = current_version(sink, prefix)
         if current is not None and current.checksum == checksum_of(text):
             fail(f"{rulebook} is already the published version {current.version_id}")
@@ -118,7 +118,6 @@ def publish(
         done = publish_rulebook(
             report.tables,
             loaded,
-            book,
             text,
             sink,
             when,

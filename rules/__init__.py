@@ -19,6 +19,7 @@ from rules.loader import (
     load_rulebook,
     parse_rulebook,
     rulebook_from_dict,
+    rulebook_from_text,
 )
 from rules.model import Rulebook
 from rules.result import ScoreResult
@@ -39,6 +40,7 @@ __all__ = [
     "load_rulebook",
     "parse_rulebook",
     "rulebook_from_dict",
+    "rulebook_from_text",
     "rulebook_json_schema",
     "score_rulebook",
 ]

@@ -167,17 +167,24 @@ def _read(path: Path) -> tuple[Rulebook | None, list[RulebookProblem], list[Rule
             [RulebookProblem(None, "<file>", f"cannot read the file: {exc}", str(path))],
             [],
         )
+    return _parse_text(text, str(path))
+
+
+def _parse_text(
+    text: str, source: str
+) -> tuple[Rulebook | None, list[RulebookProblem], list[RulebookProblem]]:
+    """Parse a rulebook's YAML ``text`` (``source`` names it in problems)."""
     try:
-        raw = load_yaml(text, str(path))
+        raw = load_yaml(text, source)
     except YamlLimitError as exc:
-        return None, [RulebookProblem(None, "<file>", str(exc), str(path))], []
+        return None, [RulebookProblem(None, "<file>", str(exc), source)], []
     except yaml.YAMLError as exc:
-        return None, [_yaml_problem(exc, path)], []
+        return None, [_yaml_problem(exc, Path(source))], []
     book, problems, warnings = parse_rulebook(raw)
     return (
         book,
-        [replace(p, file=str(path)) for p in problems],
-        [replace(w, file=str(path)) for w in warnings],
+        [replace(p, file=source) for p in problems],
+        [replace(w, file=source) for w in warnings],
     )
 
 
@@ -216,9 +223,34 @@ def load_rulebook(path: str | Path) -> Rulebook:
     Raises:
         RulebookError: listing every problem of the file.
     """
-    book, problems, warnings = _read(Path(path))
+    return _validated(*_read(Path(path)), str(path))
+
+
+def rulebook_from_text(text: str, source: str) -> Rulebook:
+    """Validate a rulebook given as YAML text (a published version, a file read once);
+    log its warnings.
+
+    Args:
+        text: The YAML text.
+        source: What it is, for problems (a file name, "rulebook version 3").
+
+    Returns:
+        The validated, frozen rulebook.
+
+    Raises:
+        RulebookError: listing every problem of the text.
+    """
+    return _validated(*_parse_text(text, source), source)
+
+
+def _validated(
+    book: Rulebook | None,
+    problems: list[RulebookProblem],
+    warnings: list[RulebookProblem],
+    source: str,
+) -> Rulebook:
     if problems or book is None:
-        raise RulebookError(problems, str(path))
+        raise RulebookError(problems, source)
     _log_warnings(warnings)
     log.info("loaded rulebook %s version %s (%d rules)", book.name, book.version, len(book.rules))
     return book

@@ -17,8 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from features.crm import CrmTables
-from features.safe_yaml import load_yaml
-from rules import Rulebook, rulebook_from_dict
+from rules import Rulebook, rulebook_from_text
 from serving.batch import run_batch
 from serving.scorer_model import LoadedScorer
 from serving.sinks import DEFAULT_TABLE_PREFIX, SinkResult, parse_sink
@@ -42,8 +41,7 @@ class Published:
 
 def rulebook_of(version: RulebookVersion) -> Rulebook:
     """The rulebook a stored version holds (its YAML text, loaded safely and validated)."""
-    source = f"rulebook version {version.version_id}"
-    return rulebook_from_dict(load_yaml(version.text, source))
+    return rulebook_from_text(version.text, f"rulebook version {version.version_id}")
 
 
 def with_published_rulebook(
@@ -92,7 +90,6 @@ def scores_rulebook_version(rulebook: Rulebook, text: str) -> str:
 def publish_rulebook(
     tables: CrmTables,
     loaded: LoadedScorer,
-    rulebook: Rulebook,
     text: str,
     sink: str,
     as_of: pd.Timestamp,
@@ -101,13 +98,16 @@ def publish_rulebook(
     extra_rejects: pd.DataFrame | None = None,
     table_prefix: str = DEFAULT_TABLE_PREFIX,
 ) -> Published:
-    """Re-score every eligible lead with ``rulebook`` and record it as the current version.
+    """Re-score every eligible lead with the rulebook ``text`` and record it as the
+    current version.
+
+    The rulebook is parsed from the text stored, here, so the scores written and the
+    version a revert restores cannot differ.
 
     Args:
         tables: Validated canonical tables (bots filtered).
         loaded: The registered scorer (model, spec, blend).
-        rulebook: The rulebook to publish, parsed from ``text``.
-        text: Its YAML text, as stored.
+        text: The rulebook's YAML text, as stored.
         sink: The sink's database URL.
         as_of: Scoring time (UTC).
         published_by: Who publishes.
@@ -119,8 +119,10 @@ def publish_rulebook(
 
     Raises:
         ValueError: The sink is not a database, or ``text`` is already the current version.
+        RulebookError: ``text`` is no valid rulebook.
     """
     require_database(sink)
+    rulebook = rulebook_from_text(text, "the rulebook to publish")
     now = datetime.now(UTC).replace(microsecond=0)
     recorded: list[int] = []
 

@@ -17,6 +17,7 @@ from rules import (
     check_rulebook,
     load_rulebook,
     parse_rulebook,
+    rulebook_from_text,
     rulebook_json_schema,
 )
 
@@ -103,6 +104,18 @@ def test_yaml_syntax_error_names_the_file_line_and_column(tmp_path):
     assert "<unicode string>" not in str(problem)
     with pytest.raises(RulebookError, match="line 5, column 4"):
         load_rulebook(path)
+
+
+def test_rulebook_text_parses_as_its_file_and_names_its_source_in_problems(tmp_path):
+    path = RULEBOOKS / "default.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert rulebook_from_text(text, "version 3") == load_rulebook(path)
+    broken = "name: b\nrules:\n  - name: r\n    category: fit\n   points: 1\n"
+    with pytest.raises(RulebookError, match="version 3 line 5, column 4: not valid YAML"):
+        rulebook_from_text(broken, "version 3")
+    with pytest.raises(RulebookError) as caught:
+        rulebook_from_text(BAD, "version 4")
+    assert caught.value.problems and all(p.file == "version 4" for p in caught.value.problems)
 
 
 def test_misindented_shipped_rulebook_points_at_the_line(tmp_path):

@@ -17,7 +17,7 @@ from features.synthetic import DirtConfig, generate_crm
 from features.training_set import data_end_of, outcome_labels, snapshot_schedule
 from models.config import LightGBMParams
 from pipelines.cli import app
-from rules import load_rulebook, rulebook_from_dict, score_rulebook
+from rules import RulebookError, load_rulebook, rulebook_from_dict, score_rulebook
 from serving.batch import run_batch
 from serving.eligibility import known_contacts
 from serving.publish import publish_rulebook, rulebook_of, with_published_rulebook
@@ -68,10 +68,7 @@ def _current(fx, url: str, prefix: str) -> tuple[list[tuple], list[tuple]]:
 
 def _publish(setup, url, prefix, text, who="ana"):
     tables, loaded, *_ = setup
-    book = rulebook_from_dict(yaml.safe_load(text))
-    return publish_rulebook(
-        tables, loaded, book, text, url, AS_OF, published_by=who, table_prefix=prefix
-    )
+    return publish_rulebook(tables, loaded, text, url, AS_OF, published_by=who, table_prefix=prefix)
 
 
 def test_publish_then_revert_restores_the_current_scores_exactly(setup, db_url, table_prefix, fx):
@@ -247,3 +244,15 @@ def test_publish_command_previews_asks_then_publishes(mlflow_store, tmp_path, se
     assert (only.published_by, only.is_current, only.text) == ("ana", True, setup[3])
     again = runner.invoke(app, [*base[:2], str(lenient), *base[2:], "--yes"])
     assert again.exit_code == 1 and "already the published version 1" in said(again)
+
+
+def test_a_rulebook_text_that_does_not_parse_is_refused_before_anything_is_written(
+    setup, db_url, table_prefix, fx
+):
+    tables, loaded, first, _ = setup
+    run_batch(tables, loaded.scorer, AS_OF, db_url, model_name="m", model_version="1",
+              table_prefix=table_prefix)  # fmt: skip
+    before = fx.snapshot(db_url, table_prefix)
+    with pytest.raises(RulebookError, match="the rulebook to publish line"):
+        _publish(setup, db_url, table_prefix, first + "\nrules: [\n")
+    assert fx.snapshot(db_url, table_prefix) == before
