@@ -68,9 +68,9 @@ def export_stage_at(tables: CrmTables, contacts: pd.DataFrame, as_of: pd.Timesta
             (tables.outcomes, "converted_at"),
         )
     ]
-    stale = contacts["contact_id"].astype("str").isin(pd.concat(later).astype("str"))
-    if not stale.any():
+    if not any(len(ids) for ids in later):  # a nightly run after the export: nothing later
         return contacts
+    stale = contacts["contact_id"].astype("str").isin(pd.concat(later).astype("str"))
     return contacts.assign(lifecycle_stage=contacts["lifecycle_stage"].mask(stale.to_numpy()))
 
 
