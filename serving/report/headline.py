@@ -58,14 +58,20 @@ def drift_sentence(drift: pd.DataFrame | None) -> str | None:
     )
 
 
+def calibration_flags(calibration_summary: pd.DataFrame, z_warning: float) -> pd.Series:
+    """Per method: True where the average probability is far from the observed conversion
+    rate (``|z| >= z_warning``, :func:`models.metrics.calibration_in_the_large`; an
+    undefined z is never flagged)."""
+    z = calibration_summary.set_index("method")["z"]
+    return z.abs() >= z_warning
+
+
 def calibration_sentence(calibration_summary: pd.DataFrame, z_warning: float) -> str | None:
-    """A warning sentence when the final score's average probability is far from the
-    observed conversion rate (``|z| >= z_warning``,
-    :func:`models.metrics.calibration_in_the_large`), else None."""
-    final = calibration_summary.loc[calibration_summary["method"] == "blend"]
-    if final.empty or not abs(float(final["z"].iloc[0])) >= z_warning:
+    """A warning sentence when the final score is flagged by :func:`calibration_flags`,
+    else None."""
+    if not calibration_flags(calibration_summary, z_warning).get("blend", False):
         return None
-    row = final.iloc[0]
+    row = calibration_summary.loc[calibration_summary["method"] == "blend"].iloc[0]
     return (
         f"Warning: the final score predicts {row['mean_predicted']:.1%} conversion on "
         f"average, but {row['observed_rate']:.1%} of these leads converted (z = "

@@ -14,6 +14,7 @@ from typing import Any
 
 from features.files import atomic_write_text
 from serving.report.build import ComparisonReport
+from serving.report.headline import calibration_flags
 
 METHOD_NAMES = {"manual": "rules", "model": "model", "blend": "final"}
 SCHEMA_VERSION = 1
@@ -30,6 +31,7 @@ def report_summary(report: ComparisonReport) -> dict[str, Any]:
     k = int(capacity["k"].iloc[0]) if capacity is not None else None
     methods: dict[str, dict[str, float | int | None]] = {}
     in_the_large = report.calibration_summary.set_index("method")
+    flagged = calibration_flags(report.calibration_summary, report.settings.calibration_z)
     for row in report.metrics.to_dict("records"):
         key = str(row["method"])
         is_probability = key != "manual"
@@ -69,10 +71,7 @@ def report_summary(report: ComparisonReport) -> dict[str, Any]:
         "methods": methods,
         "tiers": tiers,
         "drift_warnings": [str(c) for c in warnings],
-        "calibration_warnings": [
-            METHOD_NAMES.get(str(m), str(m)) for m, z in in_the_large["z"].items()
-            if abs(z) >= report.settings.calibration_z
-        ],
+        "calibration_warnings": [METHOD_NAMES.get(str(m), str(m)) for m in flagged.index[flagged]],
         "drift_excluded": [] if drift is None else
             [str(c) for c in drift.loc[drift["level"] == "excluded", "column"]],
         "drift_reference_as_of": report.drift_reference_as_of or None,
