@@ -335,10 +335,10 @@ def training_reference(run: RunConfig | None, when: pd.Timestamp) -> pd.Timestam
     """The drift section's reference: the training run's last training snapshot (from the
     scorer's run configuration), so that drift is measured since training also on a
     later export; None when the scorer records none before ``when``."""
-    dates = [] if run is None or "train" not in run.slices else run.slices["train"].dates
-    if run is None or run.framing != "snapshots" or not dates:
+    train = None if run is None or run.framing != "snapshots" else run.slices.get("train")
+    if train is None or not train.dates:
         return None
-    last = utc_timestamp(dates[-1])
+    last = utc_timestamp(train.dates[-1])
     return last if last < when else None
 
 

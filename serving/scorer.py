@@ -237,12 +237,10 @@ class LeadScorer:
             previous: The prior run's ``contact_id, stage, as_of`` (stages never move back).
             on_step: Called with each step's name as it starts (progress bars).
             keep_excluded: Score the contacts the rulebook excludes too, instead of
-                rejecting them (``ScorerSettings.reject_exclusions``). For a past period:
-                an exclusion may read a column written at export time (``lifecycle_stage``
-                is ``customer`` for a lead that converted after ``as_of``), so rejecting
-                by it would take the period's converters out of its evaluation; the
-                period's eligibility then comes from training's point-in-time rule
-                (:func:`features.training_set.outcome_labels`).
+                rejecting them (``ScorerSettings.reject_exclusions``). For evaluating a
+                period: its leads are the ones training labels there
+                (:func:`features.training_set.outcome_labels`), whatever a rulebook's
+                exclusions say, so that the period matches the training run's slice.
 
         Returns:
             The frame (``contact_id``, model features, rules columns), rejects and timings.
