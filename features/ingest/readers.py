@@ -1,9 +1,10 @@
-"""Read one exported table (CSV, TSV, gzip-compressed CSV, Parquet) into a DataFrame.
+"""Read one exported table (CSV, TSV, gzip-compressed CSV, Parquet, Excel) into a DataFrame.
 
-Delimited text is read with every column as a string: only empty fields become missing,
-so that validation sees the raw values ("N/A", "Select", "2019-13-45", ...) and can
-report them. Parquet keeps its own types. Every failure is an :class:`InputError` that
-names the file, the line or byte where it went wrong and what to do.
+Delimited text and Excel sheets are read with every column as a string: only empty
+fields become missing, so that validation sees the raw values ("N/A", "Select",
+"2019-13-45", ...) and can report them. Parquet keeps its own types. Every failure is an
+:class:`InputError` that names the file, the line or byte where it went wrong and what to
+do.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ SNIFF_DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
 _SAMPLE_BYTES = 64 * 1024
 _DELIMITED = {".csv", ".tsv", ".txt"}
 _PARQUET = {".parquet", ".pq"}
-_EXCEL = {".xlsx", ".xls"}
+_EXCEL = {".xlsx"}
 _LINE_IN_MESSAGE = re.compile(r"line (\d+)")
 
 RAGGED_COLUMN = "_ragged_row"
@@ -59,7 +60,8 @@ def read_table(
     Args:
         path: The file. ``.csv``/``.txt`` (delimiter sniffed among , ; tab | unless
             ``sep`` is given), ``.tsv`` (tab unless ``sep`` is given), ``.parquet``,
-            ``.xlsx`` (needs openpyxl); any of the text kinds may end in ``.gz``.
+            ``.xlsx`` (its first sheet; needs the ``excel`` extra, openpyxl); any of the
+            text kinds may end in ``.gz``.
         sep: Field delimiter; None sniffs it from the first 64 KB.
         encoding: Text encoding of delimited files (a UTF-8 byte-order mark is skipped).
         ragged: What a delimited row with more or fewer fields than the header does:
@@ -67,8 +69,8 @@ def read_table(
             the header cut, missing ones empty) marked in :data:`RAGGED_COLUMN`.
 
     Returns:
-        The table. Delimited files: every column has pandas' string dtype and only
-        empty fields are missing. Parquet: the file's own dtypes.
+        The table. Delimited files and Excel: every column has pandas' string dtype and
+        only empty fields are missing. Parquet: the file's own dtypes.
 
     Raises:
         InputError: The file is missing, unreadable, badly encoded or malformed
@@ -88,7 +90,8 @@ def read_table(
     else:
         raise InputError(
             f"{path}: unsupported file type {''.join(path.suffixes)!r}; leadscore reads "
-            ".csv, .csv.gz, .tsv, .txt and .parquet files: export the table in one of these"
+            ".csv, .csv.gz, .tsv, .txt, .parquet and .xlsx files: export the table in one of "
+            "these (an old .xls workbook: save it as .xlsx or CSV)"
         )
     if frame.empty and len(frame.columns) > 0:
         raise TableError(
@@ -107,7 +110,7 @@ def _kind_suffix(path: Path) -> str:
     return suffixes[-1] if suffixes else ""
 
 
-DATA_FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".parquet", ".pq")
+DATA_FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".parquet", ".pq", ".xlsx")
 """File names shown as candidates when a file is not found."""
 
 
@@ -351,7 +354,8 @@ def _read_excel(path: Path) -> pd.DataFrame:
     if importlib.util.find_spec("openpyxl") is None:
         raise InputError(
             f"{path}: reading Excel files needs the openpyxl package, which is not installed; "
-            "save the sheet as CSV (UTF-8) and pass that file instead"
+            "install leadscore's excel extra (pip install 'leadscore[excel]'), or save the "
+            "sheet as CSV (UTF-8) and pass that file instead"
         )
     try:
         return pd.read_excel(path, dtype=str, keep_default_na=False, na_values=[""])

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import gzip
-import importlib.util
+import sys
 
+import openpyxl
 import pandas as pd
 import pytest
 import sqlalchemy as sa
@@ -180,10 +181,34 @@ def test_unknown_encoding_name(tmp_path):
         read_table(_write(tmp_path / "t.csv", CSV), encoding="klingon")
 
 
-@pytest.mark.skipif(importlib.util.find_spec("openpyxl") is not None, reason="openpyxl present")
-def test_excel_without_openpyxl_says_to_save_as_csv(tmp_path):
-    with pytest.raises(InputError, match="openpyxl.*save the sheet as CSV"):
-        read_table(_write(tmp_path / "t.xlsx", b"PK\x03\x04"))
+def test_excel_first_sheet_is_read_as_strings_like_csv(tmp_path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in (["id", "name", "score"], ["001", "Smith, Ann", "N/A"], ["002", None, 7]):
+        sheet.append(row)
+    workbook.create_sheet("ignored").append(["other"])
+    workbook.save(tmp_path / "t.xlsx")
+    frame = read_table(tmp_path / "t.xlsx")
+    assert list(frame.columns) == ["id", "name", "score"]
+    assert frame["id"].tolist() == ["001", "002"]  # text cells keep their leading zeros
+    assert frame.loc[0, "score"] == "N/A"  # not turned into NaN
+    assert frame.loc[1, "score"] == "7"  # a number cell comes back as its text
+    assert pd.isna(frame.loc[1, "name"])  # only an empty cell is missing
+    assert all(pd.api.types.is_string_dtype(dtype) for dtype in frame.dtypes)
+
+
+def test_excel_without_openpyxl_says_how_to_install_it_or_save_as_csv(tmp_path, monkeypatch):
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["id"])
+    workbook.save(tmp_path / "t.xlsx")
+    monkeypatch.setitem(sys.modules, "openpyxl", None)  # import openpyxl now fails
+    with pytest.raises(InputError, match=r"openpyxl.*leadscore\[excel\].*save the sheet as CSV"):
+        read_table(tmp_path / "t.xlsx")
+
+
+def test_old_xls_workbook_is_refused_with_what_to_do(tmp_path):
+    with pytest.raises(InputError, match=r"unsupported file type '\.xls'.*save it as \.xlsx"):
+        read_table(_write(tmp_path / "t.xls", b"\xd0\xcf\x11\xe0"))
 
 
 # --- SQL -----------------------------------------------------------------------------
