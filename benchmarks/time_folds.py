@@ -1,0 +1,223 @@
+"""Model settings compared on rolling time folds inside a real CRM's training rows.
+
+``python -m benchmarks.time_folds --only olist`` builds the slices ``leadscore train``
+builds with default flags (:func:`benchmarks.real_data.model_slices`), keeps the train and
+valid rows only (oldest first) and never reads the test slice: a setting chosen here has
+not seen the rows the README's table reports. Each fold trains on the rows before an early
+stopping chunk, stops early (and refits) on that chunk, and is scored by the ROC AUC of
+the raw margin on the next chunk (:func:`rolling_folds`). Every candidate is the default
+training config with one change (:data:`CANDIDATES`), that config without its
+``small_data`` values, the optional random search of :mod:`models.search` (what a
+default search would choose), or the real-data table's logistic-regression baseline. Writes
+``benchmarks/measured/time_folds-<mapping>.json`` and prints the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+
+from benchmarks.real_data import DATA, ROOT, SETS, _baseline_scores, model_slices
+from features.files import atomic_write_text
+from models.config import TrainConfig
+from models.search import random_search
+from models.train import model_from_config
+
+Scorer = Callable[[pd.DataFrame, np.ndarray, pd.DataFrame, np.ndarray, pd.DataFrame], np.ndarray]
+"""Fit on (train, stop) rows, return scores of the evaluation rows."""
+
+CANDIDATES: dict[str, dict[str, Any]] = {
+    "defaults": {},
+    "min_data_per_group 10": {"extra_params": {"min_data_per_group": 10}},
+    "categorical smoothing 30": {
+        "extra_params": {"min_data_per_group": 30, "cat_smooth": 30, "cat_l2": 30}
+    },
+    "class_weight balanced": {"class_weight": "balanced"},
+    "refit_on_stopping_rows off": {"refit_on_stopping_rows": False},
+}
+"""Estimator parameters replacing the default training config's, one candidate each."""
+
+
+@dataclass(frozen=True)
+class Fold:
+    """Row positions of one fold, oldest first: fit on ``train``, stop early on ``stop``,
+    score ``eval``."""
+
+    train: np.ndarray
+    stop: np.ndarray
+    eval: np.ndarray
+
+
+def rolling_folds(n: int, n_folds: int, stop_share: float, eval_share: float) -> list[Fold]:
+    """Consecutive evaluation chunks covering the latest ``n_folds * eval_share`` of ``n``
+    time-ordered rows, each preceded by an early-stopping chunk and all older rows.
+
+    Raises:
+        ValueError: The chunks leave no training rows.
+    """
+    stop, chunk = int(n * stop_share), int(n * eval_share)
+    first_eval = n - n_folds * chunk
+    if min(stop, chunk) < 1 or first_eval - stop < 1:
+        raise ValueError(
+            f"{n} rows cannot hold {n_folds} folds of {eval_share:.0%} after a "
+            f"{stop_share:.0%} stopping chunk and some training rows; use fewer folds"
+        )
+    folds = []
+    for i in range(n_folds):
+        start = first_eval + i * chunk
+        folds.append(
+            Fold(
+                np.arange(start - stop),
+                np.arange(start - stop, start),
+                np.arange(start, start + chunk),
+            )
+        )
+    return folds
+
+
+def model_scorer(config: TrainConfig, overrides: dict[str, Any]) -> Scorer:
+    """The training config's model with ``overrides``: its raw margin on the evaluation rows."""
+
+    def score(
+        X: pd.DataFrame,
+        y: np.ndarray,
+        X_stop: pd.DataFrame,
+        y_stop: np.ndarray,
+        X_eval: pd.DataFrame,
+    ) -> np.ndarray:
+        model = model_from_config(config, overrides)
+        model.fit(X, y, X_valid=X_stop, y_valid=y_stop, X_calib=X_stop, y_calib=y_stop)
+        return model.predict_raw(X_eval)
+
+    return score
+
+
+def search_scorer(config: TrainConfig) -> Scorer:
+    """The random search of :mod:`models.search` (``search_max_trials`` trials, no time
+    limit) on the stopping rows, then the model with the values it chose."""
+
+    def score(
+        X: pd.DataFrame,
+        y: np.ndarray,
+        X_stop: pd.DataFrame,
+        y_stop: np.ndarray,
+        X_eval: pd.DataFrame,
+    ) -> np.ndarray:
+        found = random_search(
+            X,
+            y,
+            X_stop,
+            y_stop,
+            model=model_from_config(config),
+            budget_seconds=float("inf"),
+            max_trials=config.search_max_trials,
+        )
+        return model_scorer(config, found.best_params)(X, y, X_stop, y_stop, X_eval)
+
+    return score
+
+
+def baseline_scorer(
+    X: pd.DataFrame, y: np.ndarray, X_stop: pd.DataFrame, y_stop: np.ndarray, X_eval: pd.DataFrame
+) -> np.ndarray:
+    """The real-data table's logistic regression, fitted on the training and stopping rows."""
+    return _baseline_scores(pd.concat([X, X_stop]), np.r_[y, y_stop], X_eval)
+
+
+def fold_aucs(X: pd.DataFrame, y: np.ndarray, folds: list[Fold], scorer: Scorer) -> list[float]:
+    """ROC AUC of ``scorer`` on each fold's evaluation rows."""
+    out = []
+    for fold in folds:
+        fit, stop = fold.train, fold.stop
+        scores = scorer(X.iloc[fit], y[fit], X.iloc[stop], y[stop], X.iloc[fold.eval])
+        out.append(float(roc_auc_score(y[fold.eval], scores)))
+    return out
+
+
+def paired_gain(aucs: list[float], reference: list[float]) -> dict[str, float]:
+    """Mean AUC gain over ``reference`` on the same folds and its standard error."""
+    diff = np.asarray(aucs) - np.asarray(reference)
+    se = float(diff.std(ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else float("nan")
+    return {"gain": float(diff.mean()), "gain_se": se}
+
+
+def development_rows(slices: Any) -> tuple[pd.DataFrame, np.ndarray]:
+    """The train and valid rows of time-ordered slices, oldest first (the test rows never).
+
+    Raises:
+        ValueError: The slices have no time order (a flat export split at random).
+    """
+    times = pd.concat([slices.train.snapshot, slices.valid.snapshot], ignore_index=True)
+    if slices.kind == "flat" or times.isna().any() or not times.is_monotonic_increasing:
+        raise ValueError(
+            f"{slices.kind} slices have no time order to fold; time folds need first_touch "
+            "or snapshots slices"
+        )
+    X = pd.concat([slices.X("train"), slices.X("valid")], ignore_index=True)
+    return X, np.r_[slices.train.y.to_numpy(), slices.valid.y.to_numpy()]
+
+
+def compare(mapping: str, n_folds: int, stop_share: float, eval_share: float) -> dict[str, Any]:
+    """Every candidate's fold AUCs on one data set, and its gain over the defaults."""
+    relative = next(rel for _, rel, name in SETS if name == mapping)
+    slices = model_slices(DATA / relative, mapping)
+    X, y = development_rows(slices)
+    folds = rolling_folds(len(y), n_folds, stop_share, eval_share)
+    # the config train uses: its small-data values follow the real training slice's size
+    config = TrainConfig().for_training_rows(len(slices.train.y))
+    scorers: dict[str, Scorer] = {k: model_scorer(config, v) for k, v in CANDIDATES.items()}
+    scorers["without the small_data values"] = model_scorer(TrainConfig(), {})
+    scorers["random search"] = search_scorer(config)
+    scorers["logistic regression baseline"] = baseline_scorer
+    results = {name: fold_aucs(X, y, folds, scorer) for name, scorer in scorers.items()}
+    return {
+        "mapping": mapping,
+        "rows": len(y),
+        "positives": int(y.sum()),
+        "folds": [
+            {"eval_rows": len(f.eval), "eval_positives": int(y[f.eval].sum())} for f in folds
+        ],
+        "candidates": {
+            name: {
+                "fold_aucs": aucs,
+                "mean_auc": float(np.mean(aucs)),
+                **paired_gain(aucs, results["defaults"]),
+            }
+            for name, aucs in results.items()
+        },
+    }
+
+
+def table(result: dict[str, Any]) -> str:
+    """A markdown table: candidate, mean AUC, gain over the defaults (se), fold AUCs."""
+    lines = ["| candidate | mean AUC | gain over defaults (se) | fold AUCs |", "|---|---|---|---|"]
+    for name, r in result["candidates"].items():
+        folds = " ".join(f"{a:.3f}" for a in r["fold_aucs"])
+        lines.append(
+            f"| {name} | {r['mean_auc']:.3f} | {r['gain']:+.3f} ({r['gain_se']:.3f}) | {folds} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="olist", help="Mapping of a time-ordered data set.")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--stop-share", type=float, default=0.1)
+    parser.add_argument("--eval-share", type=float, default=0.1)
+    args = parser.parse_args()
+    result = compare(args.only, args.folds, args.stop_share, args.eval_share)
+    out = ROOT / "benchmarks" / "measured" / f"time_folds-{args.only}.json"
+    atomic_write_text(out, json.dumps(result, indent=2) + "\n")
+    print(table(result))  # noqa: T201 - a command's output
+
+
+if __name__ == "__main__":
+    main()
