@@ -84,7 +84,8 @@ def publish(
         require_database(sink)
         when = utc_as_of(as_of)
         text = rulebook.read_text(encoding="utf-8")
-        book = rulebook_from_text(text, str(rulebook))  # the text read once, as published
+        parsed = rulebook_from_text(text, str(rulebook))  # parsed once: previewed and stored
+        book = parsed.rulebook
         current = current_version(sink, prefix)
         if current is not None and current.checksum == checksum_of(text):
             fail(f"{rulebook} is already the published version {current.version_id}")
@@ -118,7 +119,7 @@ def publish(
         done = publish_rulebook(
             report.tables,
             loaded,
-            text,
+            parsed,
             sink,
             when,
             published_by=_who(by),

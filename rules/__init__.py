@@ -15,6 +15,7 @@ from rules.explain import explain_contact, explanation_frame, format_explanation
 from rules.json_schema import SCHEMA_PATH, rulebook_json_schema
 from rules.loader import (
     RulebookError,
+    RulebookText,
     check_rulebook,
     load_rulebook,
     parse_rulebook,
@@ -32,6 +33,7 @@ __all__ = [
     "Rulebook",
     "RulebookError",
     "RulebookProblem",
+    "RulebookText",
     "ScoreResult",
     "check_rulebook",
     "explain_contact",

@@ -10,7 +10,7 @@ which ``leadscore`` prints on stderr.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -226,21 +226,50 @@ def load_rulebook(path: str | Path) -> Rulebook:
     return _validated(*_read(Path(path)), str(path))
 
 
-def rulebook_from_text(text: str, source: str) -> Rulebook:
+_FROM_TEXT = object()  # only rulebook_from_text builds a RulebookText
+
+
+@dataclass(frozen=True)
+class RulebookText:
+    """A rulebook's YAML text and its one validated parse, kept together.
+
+    What is stored (``text``) is what is scored (``rulebook``): a caller that parsed the
+    text once passes this object on, and nothing parses (or warns about) it again. Built
+    by :func:`rulebook_from_text` only.
+
+    Attributes:
+        text: The YAML text, exactly as read.
+        rulebook: The validated, frozen rulebook ``text`` holds.
+        warnings: Its lint warnings (logged once, when it was parsed).
+    """
+
+    text: str
+    rulebook: Rulebook
+    warnings: tuple[RulebookProblem, ...]
+    _built_by: object = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self._built_by is not _FROM_TEXT:
+            raise TypeError("a RulebookText comes from rules.rulebook_from_text(text, source)")
+
+
+def rulebook_from_text(text: str, source: str) -> RulebookText:
     """Validate a rulebook given as YAML text (a published version, a file read once);
-    log its warnings.
+    log its warnings, once.
 
     Args:
         text: The YAML text.
         source: What it is, for problems (a file name, "rulebook version 3").
 
     Returns:
-        The validated, frozen rulebook.
+        The text with its validated, frozen rulebook and its warnings.
 
     Raises:
         RulebookError: listing every problem of the text.
     """
-    return _validated(*_parse_text(text, source), source)
+    book, problems, warnings = _parse_text(text, source)
+    rulebook = _validated(book, problems, warnings, source)
+    return RulebookText(text, rulebook, tuple(warnings), _built_by=_FROM_TEXT)
 
 
 def _validated(

@@ -17,7 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from features.crm import CrmTables
-from rules import Rulebook, rulebook_from_text
+from rules import Rulebook, RulebookText, rulebook_from_text
 from serving.batch import run_batch
 from serving.scorer_model import LoadedScorer
 from serving.sinks import DEFAULT_TABLE_PREFIX, SinkResult, parse_sink
@@ -41,7 +41,7 @@ class Published:
 
 def rulebook_of(version: RulebookVersion) -> Rulebook:
     """The rulebook a stored version holds (its YAML text, loaded safely and validated)."""
-    return rulebook_from_text(version.text, f"rulebook version {version.version_id}")
+    return rulebook_from_text(version.text, f"rulebook version {version.version_id}").rulebook
 
 
 def with_published_rulebook(
@@ -90,7 +90,7 @@ def scores_rulebook_version(rulebook: Rulebook, text: str) -> str:
 def publish_rulebook(
     tables: CrmTables,
     loaded: LoadedScorer,
-    text: str,
+    book: RulebookText,
     sink: str,
     as_of: pd.Timestamp,
     *,
@@ -98,16 +98,18 @@ def publish_rulebook(
     extra_rejects: pd.DataFrame | None = None,
     table_prefix: str = DEFAULT_TABLE_PREFIX,
 ) -> Published:
-    """Re-score every eligible lead with the rulebook ``text`` and record it as the
+    """Re-score every eligible lead with the rulebook ``book`` and record it as the
     current version.
 
-    The rulebook is parsed from the text stored, here, so the scores written and the
-    version a revert restores cannot differ.
+    ``book`` pairs the text stored with the rulebook parsed from it
+    (:func:`rules.rulebook_from_text`), so the scores written and the version a revert
+    restores cannot differ, and the caller's parse (its preview, its warnings) is the one
+    scored: nothing is parsed twice.
 
     Args:
         tables: Validated canonical tables (bots filtered).
         loaded: The registered scorer (model, spec, blend).
-        text: The rulebook's YAML text, as stored.
+        book: The rulebook's YAML text, as stored, with its parse.
         sink: The sink's database URL.
         as_of: Scoring time (UTC).
         published_by: Who publishes.
@@ -118,11 +120,10 @@ def publish_rulebook(
         The new version and what was written.
 
     Raises:
-        ValueError: The sink is not a database, or ``text`` is already the current version.
-        RulebookError: ``text`` is no valid rulebook.
+        ValueError: The sink is not a database, or the text is already the current version.
     """
     require_database(sink)
-    rulebook = rulebook_from_text(text, "the rulebook to publish")
+    text, rulebook = book.text, book.rulebook
     now = datetime.now(UTC).replace(microsecond=0)
     recorded: list[int] = []
 

@@ -33,7 +33,7 @@ from features.spec import FeatureSpec
 from features.typed import typed_features
 from models.estimator import ConversionModel
 from models.frames import align_features
-from rules import Rulebook, rulebook_from_dict, score_rulebook
+from rules import Rulebook, RulebookError, parse_rulebook, score_rulebook
 from rules.memory import small_pages
 from serving.blend import FittedBlend
 from serving.eligibility import converted_rejects, known_contacts, rejects_frame
@@ -55,6 +55,14 @@ if TYPE_CHECKING:
     from serving.explain.explainer import FastTreeShap
 
 log = logging.getLogger(__name__)
+
+
+def _rulebook_mapping(rulebook: Rulebook) -> dict[str, Any]:
+    """The rulebook as the scorer stores it: the fields its file set, so parsing it again
+    gives the same rulebook and the same verdicts (a category lint that is a warning for
+    a rulebook leaving its categories to the defaults must not become an error because
+    a full dump sets ``fit_categories``)."""
+    return rulebook.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
 class LeadScorer:
@@ -102,14 +110,18 @@ class LeadScorer:
             settings = settings or run_config.scorer
             run_config = run_config.model_copy(update={"scorer": settings})
         self.settings = settings or ScorerSettings()
-        self.rulebook_mapping = rulebook.model_dump(mode="json", by_alias=True)
+        self.rulebook_mapping = _rulebook_mapping(rulebook)
         self.spec_mapping = None if spec is None else spec.model_dump(mode="json")
         self.metadata = dict(metadata or {})
         self.run_config_mapping = None if run_config is None else run_config.model_dump(mode="json")
         self._parse()
 
     def _parse(self) -> None:
-        self.rulebook_ = rulebook_from_dict(self.rulebook_mapping)
+        # validated again, but its lint warnings were shown when it was loaded: not twice
+        book, problems, _ = parse_rulebook(self.rulebook_mapping)
+        if problems or book is None:
+            raise RulebookError(problems, "stored with the scorer")
+        self.rulebook_ = book
         spec = self.spec_mapping
         self.spec_ = None if spec is None else FeatureSpec.model_validate(spec)
         config = getattr(self, "run_config_mapping", None)  # None in scorers logged before
@@ -134,7 +146,7 @@ class LeadScorer:
         the rule score as a feature (``include_rule_score``) reads the new total.
         """
         other = copy.copy(self)
-        other.rulebook_mapping = rulebook.model_dump(mode="json", by_alias=True)
+        other.rulebook_mapping = _rulebook_mapping(rulebook)
         other._parse()
         other._explainer = self._explainer
         return other

@@ -109,7 +109,8 @@ def test_yaml_syntax_error_names_the_file_line_and_column(tmp_path):
 def test_rulebook_text_parses_as_its_file_and_names_its_source_in_problems(tmp_path):
     path = RULEBOOKS / "default.yaml"
     text = path.read_text(encoding="utf-8")
-    assert rulebook_from_text(text, "version 3") == load_rulebook(path)
+    parsed = rulebook_from_text(text, "version 3")
+    assert parsed.rulebook == load_rulebook(path) and parsed.text == text
     broken = "name: b\nrules:\n  - name: r\n    category: fit\n   points: 1\n"
     with pytest.raises(RulebookError, match="version 3 line 5, column 4: not valid YAML"):
         rulebook_from_text(broken, "version 3")

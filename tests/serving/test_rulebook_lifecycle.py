@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -17,7 +18,14 @@ from features.synthetic import DirtConfig, generate_crm
 from features.training_set import data_end_of, outcome_labels, snapshot_schedule
 from models.config import LightGBMParams
 from pipelines.cli import app
-from rules import RulebookError, load_rulebook, rulebook_from_dict, score_rulebook
+from rules import (
+    RulebookError,
+    RulebookText,
+    load_rulebook,
+    rulebook_from_dict,
+    rulebook_from_text,
+    score_rulebook,
+)
 from serving.batch import run_batch
 from serving.eligibility import known_contacts
 from serving.publish import publish_rulebook, rulebook_of, with_published_rulebook
@@ -30,6 +38,17 @@ DEFAULT = Path(__file__).resolve().parents[2] / "rules" / "rulebooks" / "default
 AS_OF = pd.Timestamp("2026-09-01", tz="UTC")
 NOW = datetime(2026, 9, 2, tzinfo=UTC)
 runner = CliRunner()
+# a valid rulebook with one lint warning: category 'lonely' is used by one rule only
+LONE_CATEGORY = """name: lone
+version: "2"
+changelog: [{version: "2", date: 2026-01-01, changes: first}]
+scales: [{name: main}]
+rules:
+  - {name: vp, category: fit, points: 30, when: {var: seniority, op: eq, value: vp}}
+  - {name: demo, category: engagement, points: 40, each: {activity_type: demo_request},
+     within_days: 30}
+  - {name: lone_rule, category: lonely, points: 5, when: {var: seniority, op: eq, value: vp}}
+"""
 
 
 def said(result) -> str:
@@ -68,7 +87,8 @@ def _current(fx, url: str, prefix: str) -> tuple[list[tuple], list[tuple]]:
 
 def _publish(setup, url, prefix, text, who="ana"):
     tables, loaded, *_ = setup
-    return publish_rulebook(tables, loaded, text, url, AS_OF, published_by=who, table_prefix=prefix)
+    book = rulebook_from_text(text, "the rulebook to publish")
+    return publish_rulebook(tables, loaded, book, url, AS_OF, published_by=who, table_prefix=prefix)
 
 
 def test_publish_then_revert_restores_the_current_scores_exactly(setup, db_url, table_prefix, fx):
@@ -245,6 +265,17 @@ def test_publish_command_previews_asks_then_publishes(mlflow_store, tmp_path, se
     again = runner.invoke(app, [*base[:2], str(lenient), *base[2:], "--yes"])
     assert again.exit_code == 1 and "already the published version 1" in said(again)
 
+    # a lint warning (a category only this rule uses) is printed once: the command parses
+    # the file once, previews that parse and publishes it (the stored text is the scored one)
+    lone = tmp_path / "lone.yaml"
+    lone.write_text(LONE_CATEGORY)
+    warned = runner.invoke(app, [*base[:2], str(lone), *base[2:], "--yes", "--by", "bo"])
+    assert warned.exit_code == 0, warned.output
+    assert said(warned).count("category 'lonely' is used by this rule only") == 1
+    stored = current_version(url)
+    assert stored.version_id == 2 and stored.text == LONE_CATEGORY
+    assert rulebook_of(stored).name == "lone"
+
 
 def test_a_rulebook_text_that_does_not_parse_is_refused_before_anything_is_written(
     setup, db_url, table_prefix, fx
@@ -256,3 +287,32 @@ def test_a_rulebook_text_that_does_not_parse_is_refused_before_anything_is_writt
     with pytest.raises(RulebookError, match="the rulebook to publish line"):
         _publish(setup, db_url, table_prefix, first + "\nrules: [\n")
     assert fx.snapshot(db_url, table_prefix) == before
+
+
+def test_a_published_text_is_the_text_scored_and_comes_parsed_only(setup, tmp_path):
+    tables, loaded, _, second = setup
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    book = rulebook_from_text(second, "lenient.yaml")
+    done = publish_rulebook(tables, loaded, book, url, AS_OF, published_by="ana")
+    stored = current_version(url)
+    assert stored.text == book.text == second
+    assert rulebook_of(stored) == book.rulebook
+    scored = read_current(url)
+    assert set(scored["rulebook_version"]) == {done.rulebook_version}
+    assert done.rulebook_version.startswith(f"{book.rulebook.version}#")
+    with pytest.raises(TypeError, match="rulebook_from_text"):
+        RulebookText(second, book.rulebook, ())  # a text and a rulebook paired by hand
+
+
+def test_a_scorer_keeps_a_warned_rulebook_as_loaded_and_does_not_warn_again(setup, caplog):
+    """A category lint is a warning when the rulebook leaves its categories to the
+    defaults; the scorer's stored copy must keep it one (a full dump sets them)."""
+    _, loaded, *_ = setup
+    lone = rulebook_from_text(LONE_CATEGORY, "lone.yaml")
+    assert len(lone.warnings) == 1
+    caplog.clear()  # the load's own warning, above
+    with caplog.at_level("WARNING", logger="rules"):
+        scorer = loaded.scorer.with_rulebook(lone.rulebook)
+        again = pickle.loads(pickle.dumps(scorer))
+    assert scorer.rulebook_ == again.rulebook_ == lone.rulebook
+    assert not [r for r in caplog.records if r.name.startswith("rules")]
