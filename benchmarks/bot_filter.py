@@ -5,8 +5,9 @@ on a folder written by ``leadscore generate`` (its ``_truth/bot_activities.csv``
 planted bots). Validates the folder as ``leadscore validate`` does, then prints the share
 of planted bot events flagged (recall) and the share of people's e-mail opens and clicks
 flagged (false positives), among the activities validation accepted. With ``--rulebook``
-it also replays the rulebook at the newest date with 90 days of known outcomes, with and
-without the flagged activities: how many leads reach MQL/SQL only through bots, and how
+it also replays the rulebook at the newest date with the longest label horizon the training
+plan tries (``features.plan.HORIZONS``) of known outcomes, with and without the flagged
+activities: how many leads reach MQL/SQL only through bots, and how
 many of each group converted.
 
 ``python -m benchmarks.bot_filter --seeds 0 1 2 [--contacts N] [--rulebook R]`` generates
@@ -29,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from features.ingest.load import ingest
+from features.plan import HORIZONS
 
 EMAIL_EVENTS = ("email_open", "email_click")
 
@@ -68,7 +70,11 @@ def _qualified_group(mask: Any, ok: Any, y: Any) -> dict[str, Any]:
     return {"leads": n, "converted": k, "rate": k / n if n else None}
 
 
-def stage_figures_of(tables: Any, book: Any, horizon_days: int = 90) -> dict[str, Any]:
+LONGEST_HORIZON = max(HORIZONS)
+"""Days of known outcomes the rulebook replay needs: the training plan's longest horizon."""
+
+
+def stage_figures_of(tables: Any, book: Any, horizon_days: int = LONGEST_HORIZON) -> dict[str, Any]:
     """Leads at MQL/SQL by ``book`` on ``tables`` at the newest date with ``horizon_days``
     of known outcomes, and how many of them converted within those days."""
     from features.training_set import data_end_of, outcome_labels, snapshot_schedule
@@ -91,7 +97,9 @@ def with_bots(report: Any) -> Any:
     return replace(tables, activities=pd.concat([tables.activities, back], ignore_index=True))
 
 
-def stage_figures(report: Any, rulebook: Path, horizon_days: int = 90) -> dict[str, Any]:
+def stage_figures(
+    report: Any, rulebook: Path, horizon_days: int = LONGEST_HORIZON
+) -> dict[str, Any]:
     """MQL/SQL leads of ``rulebook`` with and without the flagged activities, converted."""
     from features.training_set import data_end_of, outcome_labels, snapshot_schedule
     from rules import load_rulebook

@@ -36,7 +36,8 @@ _FORBIDDEN = str.maketrans({c: "_" for c in '[]{}:,"'})
 
 
 class InferSettings(BaseModel):
-    """Thresholds of type inference (validated once).
+    """Thresholds of type inference (validated once; ``train`` and ``fit-table`` read them
+    from ``--infer FILE`` and record them in the run configuration).
 
     Attributes:
         blank_markers: Values meaning blank (compared stripped, lower-cased).

@@ -21,8 +21,10 @@ from pipelines.cli_options import (
     DEFAULT_WORKDIR,
     AsOfOpt,
     BotsOpt,
+    ConfigOpt,
     DataOpt,
     EncodingOpt,
+    InferOpt,
     KeepLeakyOpt,
     MappingOpt,
     ModelOpt,
@@ -89,7 +91,12 @@ def generate(
     contacts: Annotated[
         int, typer.Option(min=100, max=5_000_000, help="Number of contacts.")
     ] = 10_000,
-    seed: Annotated[int, typer.Option(help="Random seed: same seed, same CRM.")] = 0,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            help="Random seed: same seed, same CRM (default: features.synthetic.generate_crm's)."
+        ),
+    ] = None,
     fmt: Annotated[TableFormat, typer.Option("--format", help="File format.")] = (
         TableFormat.parquet
     ),
@@ -135,11 +142,10 @@ def generate(
             f"be read (which file is the table?); remove them or choose another folder"
         )
         raise typer.Exit(EXIT_DATA_ERROR)
+    given = {"seed": seed, "bot_share": bot_share}  # None: generate_crm's own default
+    options: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
     dirt = DirtConfig.none() if clean else None
-    if bot_share is None:
-        crm = generate_crm(contacts, seed, end=end, dirt=dirt)
-    else:
-        crm = generate_crm(contacts, seed, end=end, dirt=dirt, bot_share=bot_share)
+    crm = generate_crm(contacts, end=end, dirt=dirt, **options)
     paths = write_crm(crm, out, fmt=fmt.value)
     for name, path in paths.items():
         console.print(f"  {name:<12} {path}")
@@ -164,7 +170,7 @@ def validate(
         str | None, typer.Option(help="Treat timestamps after this as in the future.")
     ] = None,
     sep: SepOpt = None,
-    encoding: EncodingOpt = "utf-8",
+    encoding: EncodingOpt = None,
     write_accepted: Annotated[
         Path | None,
         typer.Option(
@@ -210,9 +216,7 @@ def train(
     data: DataOpt,
     workdir: WorkdirOpt = DEFAULT_WORKDIR,
     mapping: MappingOpt = None,
-    config: Annotated[
-        Path | None, settings_file("Training config YAML (models/config_default.yaml).")
-    ] = None,
+    config: ConfigOpt = None,
     spec: Annotated[
         Path | None, settings_file("Feature spec YAML (features/spec_default.yaml).")
     ] = None,
@@ -244,7 +248,11 @@ def train(
     ] = None,
     every_days: Annotated[
         int | None,
-        typer.Option(min=1, help="Days between snapshots (default: the horizon, at most 30)."),
+        typer.Option(
+            min=1,
+            help="Days between snapshots (default: the horizon, at most "
+            "features.training_set.MAX_EVERY_DAYS).",
+        ),
     ] = None,
     valid_snapshots: Annotated[
         int | None, typer.Option(min=1, help="Validation snapshots (default: the config's).")
@@ -261,10 +269,12 @@ def train(
         Path | None,
         settings_file(
             "Blend settings YAML: manual weight (pinned or bounds), tier capacity "
-            "(default: the weight fitted on the validation slice, A/B/C 500/1500/4000 a week)."
+            "(default: the weight fitted on the validation slice, the tier shares of "
+            "serving.blend.DEFAULT_CAPACITY_SHARE)."
         ),
     ] = None,
     bots: BotsOpt = None,
+    infer: InferOpt = None,
     prefect: PrefectOpt = False,
 ) -> None:
     """Train, calibrate and evaluate the conversion model; register it in MLflow.
@@ -302,6 +312,7 @@ def train(
             keep_leaky=keep_leaky,
             blend_path=str(blend) if blend else None,
             bots_path=path_text(bots),
+            infer_path=path_text(infer),
         )
     _print_training(out)
 
@@ -434,13 +445,20 @@ def explain(
     mapping: MappingOpt = None,
     workdir: WorkdirOpt = DEFAULT_WORKDIR,
     tracking_uri: TrackingUriOpt = None,
-    factors: Annotated[int, typer.Option(help="Model factors shown per direction.")] = 5,
+    factors: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Model factors shown per direction (default: "
+            "serving.lead_explanation.FACTORS_SHOWN).",
+        ),
+    ] = None,
 ) -> None:
     """Why does this lead have its score? Model factors (exact SHAP) and the rules that fired."""
     from features.ingest import InputError
     from features.parse import utc_time
     from models.store import existing_tracking_uri
-    from serving.lead_explanation import explain_lead
+    from serving.lead_explanation import FACTORS_SHOWN, explain_lead
     from serving.run_config import default_scorer_uri
 
     with user_errors(InputError, ValueError, KeyError):
@@ -448,7 +466,8 @@ def explain(
         if as_of is not None:
             utc_time(as_of, "--as-of")
         model_uri = model or default_scorer_uri()
-        text = explain_lead(data, model_uri, contact_id, as_of, mapping, uri, factors)
+        k = FACTORS_SHOWN if factors is None else factors
+        text = explain_lead(data, model_uri, contact_id, as_of, mapping, uri, k)
     console.print(text, highlight=False)
 
 
@@ -505,7 +524,10 @@ def compare(
 
 @app.command("fit-table")
 def fit_table_command(
-    path: Annotated[Path, typer.Argument(help="The export: CSV/TSV (optionally .gz) or Parquet.")],
+    path: Annotated[
+        Path,
+        typer.Argument(help="The export: CSV/TSV (optionally .gz), Parquet or Excel (.xlsx)."),
+    ],
     target: Annotated[str, typer.Option(help="Column with the outcome (e.g. Converted).")],
     out: Annotated[
         Path,
@@ -528,7 +550,7 @@ def fit_table_command(
         list[str] | None, typer.Option(help="Column to leave out (repeat for several).")
     ] = None,
     sep: SepOpt = None,
-    encoding: EncodingOpt = "utf-8",
+    encoding: EncodingOpt = None,
     seed: Annotated[
         int | None,
         typer.Option(
@@ -541,6 +563,8 @@ def fit_table_command(
         typer.Option(help="Working dir of the embedded MLflow store (default: --out)."),
     ] = None,
     tracking_uri: TrackingUriOpt = None,
+    config: ConfigOpt = None,
+    infer: InferOpt = None,
 ) -> None:
     """Any flat lead export with an outcome column, one command, no config.
 
@@ -570,6 +594,8 @@ def fit_table_command(
             keep_leaky=keep_leaky,
             workdir=workdir,
             tracking_uri=tracking_uri,
+            config_path=config,
+            infer_path=infer,
         )
     console.print(result.summary_text(), highlight=False)
 

@@ -41,7 +41,13 @@ PrefixOpt = Annotated[
     typer.Option(help="Database table-name prefix (default: serving.sinks.DEFAULT_TABLE_PREFIX)."),
 ]
 SepOpt = Annotated[str | None, typer.Option(help="CSV delimiter (default: sniffed).")]
-EncodingOpt = Annotated[str, typer.Option(help="Text encoding of CSV files.")]
+EncodingOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Text encoding of CSV files, e.g. latin-1 (default: "
+        "features.ingest.readers.DEFAULT_ENCODING)."
+    ),
+]
 KeepLeakyOpt = Annotated[
     bool, typer.Option(help="Keep columns the leakage guard flags (still reported; not advised).")
 ]
@@ -60,6 +66,19 @@ BotsOpt = Annotated[
     ),
 ]
 """``--bots``: the bot filter's settings file (default: the packaged settings)."""
+
+InferOpt = Annotated[
+    Path | None,
+    settings_file(
+        "Type inference settings YAML for a flat export's columns: fields of "
+        "features.infer.InferSettings, e.g. max_category_levels: 50 (default: its defaults)."
+    ),
+]
+"""``--infer``: how a flat export's column types are inferred (``train``, ``fit-table``)."""
+ConfigOpt = Annotated[
+    Path | None, settings_file("Training config YAML (models/config_default.yaml).")
+]
+"""``--config``: the training config file (default: the packaged one)."""
 
 
 def path_text(path: Path | None) -> str | None:

@@ -28,7 +28,7 @@ from features.blanks import BLANK_MARKERS
 from features.crm import empty_table
 from features.files import atomic_write, atomic_write_text
 from features.flat_rows import binary_outcome, parse_time_column, require_columns
-from features.infer import TableTypes, infer_table_types
+from features.infer import InferSettings, TableTypes, infer_table_types
 from features.ingest import InputError, read_table
 from features.ingest.load import ingest
 from features.ingest.mapping_infer import extra_names, flat_export_mapping, mapping_yaml
@@ -38,7 +38,7 @@ from serving.batch import run_batch
 from serving.compare import EMPTY_RULEBOOK_NOTE, comparison_inputs
 from serving.eligibility import validation_rejects
 from serving.report import build_report, json_path_beside, write_report, write_report_json
-from serving.run_config import FlatExportChecks
+from serving.run_config import FlatExportChecks, load_infer_settings
 from serving.scorer_model import load_scorer
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ class FlatExport:
             test) instead of stratified at random. CLI ``--time``.
         drop: Columns to leave out. CLI ``--drop`` (repeatable).
         sep: CSV delimiter (default: sniffed). CLI ``--sep``.
-        encoding: Text encoding. CLI ``--encoding``.
+        encoding: Text encoding (None: UTF-8, the reader's default). CLI ``--encoding``.
     """
 
     target: str
@@ -69,7 +69,7 @@ class FlatExport:
     time_column: str | None = None
     drop: tuple[str, ...] = ()
     sep: str | None = None
-    encoding: str = "utf-8"
+    encoding: str | None = None
 
 
 @dataclass(frozen=True)
@@ -126,8 +126,10 @@ def infer_mapping(
     *,
     source: str,
     checks: FlatExportChecks | None = None,
+    infer: InferSettings | None = None,
 ) -> tuple[dict[str, Any], TableTypes, pd.DataFrame, dict[str, Any]]:
-    """The mapping of a flat export, its type decisions, the rejected rows and the target.
+    """The mapping of a flat export, its type decisions (inferred with ``infer``), the
+    rejected rows and the target.
 
     Returns:
         ``(mapping, types, rejected, target)``: ``rejected`` has the data row number, the
@@ -167,7 +169,7 @@ def infer_mapping(
     exclude = {name: "dropped with --drop" for name in drop} | {target: "the target"}
     exclude |= {id_column: "the id column"} if id_column else {}
     exclude |= {time_column: "the --time column (the creation date)"} if time_column else {}
-    types = infer_table_types(data, exclude=exclude)
+    types = infer_table_types(data, exclude=exclude, settings=infer)
     mapping = flat_export_mapping(
         frame, types, source=Path(source).name, target=target, usable=usable,
         positive=(outcome.y == 1), id_column=id_column, time_column=time_column,
@@ -200,6 +202,7 @@ def fit_table(
     workdir: Path | None = None,
     tracking_uri: str | None = None,
     config_path: Path | None = None,
+    infer_path: Path | None = None,
 ) -> FitTableResult:
     """Infer a mapping for a flat export, then train, score and report it like any CRM.
 
@@ -213,7 +216,10 @@ def fit_table(
         keep_leaky: Train on leakage suspects anyway (still reported). CLI ``--keep-leaky``.
         workdir: Where the MLflow store lives (WORKDIR/mlruns; default ``out_dir``).
         tracking_uri: MLflow tracking URI (default: the embedded store in ``workdir``).
-        config_path: Training config YAML (default: models/config_default.yaml).
+        config_path: Training config YAML (default: models/config_default.yaml). CLI
+            ``--config``.
+        infer_path: Type inference settings YAML (:class:`features.infer.InferSettings`),
+            used for the mapping and by the train flow. CLI ``--infer``.
 
     Returns:
         The result; files are in ``out_dir``.
@@ -226,8 +232,11 @@ def fit_table(
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    infer = load_infer_settings(infer_path)
     frame = read_table(path, sep=export.sep, encoding=export.encoding)
-    mapping, types, rejected, target_rule = infer_mapping(frame, export, source=str(path))
+    mapping, types, rejected, target_rule = infer_mapping(
+        frame, export, source=str(path), infer=infer
+    )
     paths = {name: out_dir / file for name, file in FILES.items()}
     atomic_write_text(paths["mapping"], mapping_yaml(mapping, types.excluded))
     training = run_flow(  # plain function calls: no Prefect server unless one is configured
@@ -237,6 +246,7 @@ def fit_table(
         workdir=str(workdir or out_dir),
         mapping=str(paths["mapping"]),
         config_path=None if config_path is None else str(config_path),
+        infer_path=None if infer_path is None else str(infer_path),
         tracking_uri=tracking_uri,
         framing="flat",
         seed=seed,

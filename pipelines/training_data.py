@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from features.crm import CrmTables
-from features.infer import TableTypes, infer_table_types
+from features.infer import InferSettings, TableTypes, infer_table_types
 from features.schema import CONTACTS, POSITIVE_OUTCOMES
 from features.training_set import TrainingSet
 from features.typed import typed_features
@@ -167,8 +167,10 @@ def flat_slices(
     positive_outcomes: tuple[str, ...] = POSITIVE_OUTCOMES,
     config: TrainConfig | None = None,
     keep_leaky: bool = False,
+    infer: InferSettings | None = None,
 ) -> Slices:
-    """A flat export: its own columns (types inferred) as features, one row per lead.
+    """A flat export: its own columns (types inferred with ``infer``) as features, one row
+    per lead.
 
     The label is "has a positive outcome". The split is by creation time when the contacts
     carry more than one (oldest train, newest test), stratified at random otherwise (with
@@ -189,7 +191,7 @@ def flat_slices(
     ]
     y = contacts["contact_id"].isin(set(positive.astype(str))).astype("int64")
     columns = [c for c in contacts.columns if c not in NOT_FEATURES]
-    types = infer_table_types(contacts[columns])
+    types = infer_table_types(contacts[columns], settings=infer)
     created = pd.to_datetime(contacts["created_at"], utc=True).reset_index(drop=True)
     ts = TrainingSet(
         X=typed_features(contacts[columns], types).reset_index(drop=True),

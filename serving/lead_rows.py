@@ -77,7 +77,7 @@ def lead_rows(
     mapping: ColumnMapping | None = None,
     *,
     sep: str | None = None,
-    encoding: str = "utf-8",
+    encoding: str | None = None,
 ) -> dict[str, pd.DataFrame]:
     """One lead's account's rows of ``source`` (see the module docstring).
 
@@ -87,7 +87,8 @@ def lead_rows(
         contact_id: The lead.
         mapping: The export's column mapping (None: canonical names).
         sep: CSV delimiter (None: sniffed).
-        encoding: Text encoding of CSV files.
+        encoding: Text encoding of CSV files (None: UTF-8,
+            :data:`features.ingest.readers.DEFAULT_ENCODING`).
 
     Returns:
         Unvalidated frames per canonical table.

@@ -3,16 +3,17 @@
 ``leadscore train`` (and the train flow) resolve the settings once: the training config
 with the command line's overrides, the framing, horizon and slice dates the data allows,
 the feature spec after ``extends``, the rulebook and its version, the blend settings, the
-tracking URI and the registered names. The result is logged whole to the MLflow run
-(``run_config.json``, plus its headline values as parameters) and stored inside the
-registered scorer, so ``score``, ``explain`` and ``compare`` read the horizon and the
-rest from the scorer instead of their own defaults.
+type inference settings of a flat export, the tracking URI and the registered names. The
+result is logged whole to the MLflow run (``run_config.json``, plus its headline values as
+parameters) and stored inside the registered scorer, so ``score``, ``explain`` and
+``compare`` read the horizon and the rest from the scorer instead of their own defaults.
 
 Defaults live in one place each: training settings in ``models/config_default.yaml``
 (horizon, snapshots, model and scorer names), blend settings in
 :class:`serving.blend.BlendConfig`, scorer settings in
 :class:`serving.scorer_types.ScorerSettings`, report settings in
-:class:`serving.report.settings.ReportSettings`, the feature spec in
+:class:`serving.report.settings.ReportSettings`, type inference settings in
+:class:`features.infer.InferSettings`, the feature spec in
 ``features/spec_default.yaml``, the rulebooks in ``rules/rulebooks/``.
 """
 
@@ -24,8 +25,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from features.infer import InferSettings
 from features.safe_yaml import setting_problems
-from models.config import CHAMPION, TrainConfig, load_train_config
+from models.config import CHAMPION, TrainConfig, load_train_config, load_yaml_settings
 from rules import Rulebook
 from serving.blend import BlendConfig
 from serving.report.settings import ReportSettings
@@ -110,6 +112,9 @@ class RunConfig(BaseModel):
             these (:class:`serving.scorer_types.ScorerSettings`).
         report: How ``compare`` computes the comparison report of this scorer
             (:class:`serving.report.settings.ReportSettings`).
+        infer: How a flat export's column types were inferred
+            (:class:`features.infer.InferSettings`; ``--infer`` of ``train`` and
+            ``fit-table``); the scorer keeps the decisions, so scoring never infers again.
         tracking_uri: The MLflow store the run was logged to.
         active_share: Share of the training contacts with any activity (None: not
             measured, a flat export): a scorer trained without activity history may score
@@ -126,6 +131,7 @@ class RunConfig(BaseModel):
     blend: BlendConfig = Field(default_factory=BlendConfig)
     scorer: ScorerSettings = Field(default_factory=ScorerSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
+    infer: InferSettings = Field(default_factory=InferSettings)
     tracking_uri: str
     active_share: float | None = Field(default=None, ge=0, le=1)
 
@@ -211,6 +217,19 @@ def resolve_train_config(
     except ValidationError as err:
         problems = "; ".join(setting_problems(err))
         raise ValueError(f"invalid training setting: {problems}") from err
+
+
+def load_infer_settings(path: Path | None) -> InferSettings:
+    """The type inference settings of ``--infer`` (None: the defaults of
+    :class:`features.infer.InferSettings`).
+
+    Raises:
+        ValueError: The file is not valid YAML or sets an unknown or invalid field; the
+            message names the file and the field.
+    """
+    if path is None:
+        return InferSettings()
+    return load_yaml_settings(Path(path), InferSettings, "type inference settings")
 
 
 def default_scorer_name(config_path: Path | None = None) -> str:

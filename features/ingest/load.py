@@ -20,7 +20,7 @@ def ingest(
     *,
     now: pd.Timestamp | None = None,
     sep: str | None = None,
-    encoding: str = "utf-8",
+    encoding: str | None = None,
     bots: BotSettings | str | Path | None = None,
 ) -> ValidationReport:
     """Load a CRM export and validate it into canonical tables.
@@ -32,7 +32,8 @@ def ingest(
             already in canonical column names.
         now: Timestamps after this are "in the future" (default: the current UTC time).
         sep: CSV delimiter (default: sniffed).
-        encoding: Text encoding of CSV files.
+        encoding: Text encoding of CSV files (None: UTF-8,
+            :data:`features.ingest.readers.DEFAULT_ENCODING`).
         bots: Bot filter settings, a YAML file of changes to the default, or None for
             the default (``features/bots/default.yaml``).
 

@@ -81,7 +81,7 @@ def flat_export_mapping(
         time_column: Creation date column, or None (every lead gets :data:`NO_DATE`).
         time_format: Its strptime format (``ISO8601`` for ISO dates).
         sep: CSV delimiter, when given.
-        encoding: Text encoding, when not UTF-8.
+        encoding: Text encoding, when given (None: the reader's default, UTF-8).
 
     Returns:
         The mapping as plain data (load it with :func:`features.ingest.load_mapping`).
@@ -93,7 +93,7 @@ def flat_export_mapping(
         created_at = {"source": time_column, "datetime_format": fmt}
     kept = [n for n, c in types.columns.items() if c.kind != "excluded"]
     read = {"sep": sep} if sep else {}
-    read |= {"encoding": encoding} if encoding and encoding.lower() != "utf-8" else {}
+    read |= {"encoding": encoding} if encoding else {}
     mapping: dict[str, Any] = {
         "version": 1,
         "description": f"{source}: outcome in {target!r} (inferred by leadscore fit-table)",

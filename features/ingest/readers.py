@@ -30,6 +30,8 @@ from features.ingest.errors import InputError, TableError
 
 logger = logging.getLogger(__name__)
 
+DEFAULT_ENCODING = "utf-8"
+"""Text encoding of delimited files when none is given (a UTF-8 byte-order mark is skipped)."""
 SNIFF_DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
 """Delimiters tried, in this order of preference, when ``sep`` is not given."""
 
@@ -52,7 +54,7 @@ def read_table(
     path: str | Path,
     *,
     sep: str | None = None,
-    encoding: str = "utf-8",
+    encoding: str | None = None,
     ragged: Ragged = "error",
 ) -> pd.DataFrame:
     """Read a CSV/TSV (optionally ``.gz``), Parquet or Excel file.
@@ -63,7 +65,7 @@ def read_table(
             ``.xlsx`` (its first sheet; needs the ``excel`` extra, openpyxl); any of the
             text kinds may end in ``.gz``.
         sep: Field delimiter; None sniffs it from the first 64 KB.
-        encoding: Text encoding of delimited files (a UTF-8 byte-order mark is skipped).
+        encoding: Text encoding of delimited files (None: :data:`DEFAULT_ENCODING`).
         ragged: What a delimited row with more or fewer fields than the header does:
             ``error`` raises naming its line; ``quarantine`` keeps it (fields beyond
             the header cut, missing ones empty) marked in :data:`RAGGED_COLUMN`.
@@ -86,7 +88,9 @@ def read_table(
         frame = _read_excel(path)
     elif suffix in _DELIMITED:
         default = "\t" if suffix == ".tsv" else None
-        frame = _read_delimited(path, sep=sep or default, encoding=encoding, ragged=ragged)
+        frame = _read_delimited(
+            path, sep=sep or default, encoding=encoding or DEFAULT_ENCODING, ragged=ragged
+        )
     else:
         raise InputError(
             f"{path}: unsupported file type {''.join(path.suffixes)!r}; leadscore reads "

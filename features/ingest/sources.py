@@ -36,7 +36,7 @@ def read_source(
     mapping: ColumnMapping | None = None,
     *,
     sep: str | None = None,
-    encoding: str = "utf-8",
+    encoding: str | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Read ``source`` into ``{canonical table name: frame}`` for all four tables.
 
@@ -44,7 +44,8 @@ def read_source(
         source: Data folder, single file, or SQLAlchemy URL.
         mapping: Column mapping; None means the source already uses canonical names.
         sep: Delimiter for files whose mapping does not set ``sep`` (None: sniffed).
-        encoding: Encoding for files whose mapping does not set ``encoding``.
+        encoding: Encoding for files whose mapping does not set ``encoding`` (None:
+            :data:`features.ingest.readers.DEFAULT_ENCODING`).
 
     Returns:
         The output of :func:`features.ingest.apply_mapping`: mapped canonical
@@ -70,7 +71,9 @@ def read_source(
     return apply_mapping(mapping, _mapped_file_frames(path, mapping, sep, encoding))
 
 
-def _canonical_file_frames(path: Path, sep: str | None, encoding: str) -> dict[str, pd.DataFrame]:
+def _canonical_file_frames(
+    path: Path, sep: str | None, encoding: str | None
+) -> dict[str, pd.DataFrame]:
     if path.is_file():
         name = path.name.split(".")[0]
         if name not in TABLES:
@@ -134,7 +137,7 @@ def _canonical(frames: dict[str, pd.DataFrame], origin: str) -> dict[str, pd.Dat
 
 
 def _mapped_file_frames(
-    path: Path, mapping: ColumnMapping, sep: str | None, encoding: str
+    path: Path, mapping: ColumnMapping, sep: str | None, encoding: str | None
 ) -> dict[str, pd.DataFrame]:
     _refuse_sources(
         mapping,

@@ -19,6 +19,7 @@ import mlflow
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from features.infer import InferSettings
 from features.ingest.report import summary_dict
 from features.ingest.validation import ValidationReport
 from features.plan import TrainingPlan, make_plan, spec_for_data
@@ -43,6 +44,7 @@ from serving.explain.global_views import shap_views
 from serving.run_config import (
     RunConfig,
     choose_rulebook,
+    load_infer_settings,
     resolve_train_config,
     rulebook_ref,
 )
@@ -74,11 +76,14 @@ def build_slices(
     plan: TrainingPlan | None,
     config: TrainConfig,
     keep_leaky: bool,
+    infer: InferSettings,
 ) -> Slices:
-    """The plan's slices (or a flat split with ``config.seed``): labels, leakage guard,
-    manual scores."""
+    """The plan's slices (or a flat split with ``config.seed``, column types inferred with
+    ``infer``): labels, leakage guard, manual scores."""
     if spec is None or plan is None:
-        return flat_slices(report.tables, rulebook=rulebook, config=config, keep_leaky=keep_leaky)
+        return flat_slices(
+            report.tables, rulebook=rulebook, config=config, keep_leaky=keep_leaky, infer=infer
+        )
     return plan_slices(report.tables, spec, plan, rulebook=rulebook, keep_leaky=keep_leaky)
 
 
@@ -175,6 +180,7 @@ def train_flow(
     blend_path: str | None = None,
     show_plan: bool = False,
     bots_path: str | None = None,
+    infer_path: str | None = None,
 ) -> dict[str, Any]:
     """Retrain the conversion model: validate -> features -> train -> register/promote.
 
@@ -202,6 +208,8 @@ def train_flow(
             (pinned to 0, the model alone, with the empty rulebook).
         show_plan: Print the training plan before training (the command line does).
         bots_path: Bot filter settings YAML (default: features/bots/default.yaml).
+        infer_path: Type inference settings YAML for a flat export's columns
+            (:class:`features.infer.InferSettings`; default its defaults).
 
     Returns:
         Run id, model and scorer URIs, test metrics, promotion decision, leakage suspects
@@ -221,6 +229,7 @@ def train_flow(
             "seed": seed,
         },
     )
+    infer = load_infer_settings(Path(infer_path) if infer_path else None)
     uri = tracking_uri or config.tracking_uri or default_tracking_uri(Path(workdir))
     report = step(validate_crm)(data, mapping, bots_path)
     book_path = choose_rulebook(Path(rulebook_path) if rulebook_path else None, mapping)
@@ -233,7 +242,7 @@ def train_flow(
         if spec_path is None:  # the default spec, plus the columns the mapping kept
             spec, notes = spec_for_data(spec, report.tables.contacts)
     plan = None if spec is None else step(plan_training)(report, config, notes, show_plan)
-    slices = step(build_slices)(report, spec, rulebook, plan, config, keep_leaky)
+    slices = step(build_slices)(report, spec, rulebook, plan, config, keep_leaky, infer)
     if plan is not None:  # what the plan chose is what runs
         config = config.model_copy(
             update={
@@ -251,6 +260,7 @@ def train_flow(
         feature_spec=None if spec is None else spec.model_dump(mode="json"),
         rulebook=book,
         blend=blend_settings(blend_path, book.empty),
+        infer=infer,
         tracking_uri=uri,
         active_share=None if plan is None else plan.profile.active_share,
     )

@@ -238,3 +238,21 @@ def test_generate_refuses_a_folder_holding_the_other_format(tmp_path: Path) -> N
     assert "already holds accounts.parquet" in " ".join(result.output.split())
     assert not list(out.glob("*.csv"))
     assert runner.invoke(app, args).exit_code == 0  # the same format again is a re-run
+
+
+@pytest.mark.parametrize("command", ["fit-table", "train"])
+def test_infer_option_reaches_the_inference_settings(tmp_path: Path, command: str) -> None:
+    """--infer is read into features.infer.InferSettings before any data is: an invalid
+    field is named with its file."""
+    settings = tmp_path / "infer.yaml"
+    settings.write_text("numeric_min_share: 0.3\n")
+    data = tmp_path / "leads.csv"
+    data.write_text("y,x\n1,2\n")
+    args = (
+        ["fit-table", str(data), "--target", "y", "--out", str(tmp_path / "out")]
+        if command == "fit-table"
+        else ["train", "--data", str(data), "--workdir", str(tmp_path / "w")]
+    )
+    result = runner.invoke(app, [*args, "--infer", str(settings)])
+    assert result.exit_code != 0
+    assert "invalid type inference settings: numeric_min_share" in " ".join(result.output.split())

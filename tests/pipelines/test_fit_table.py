@@ -255,6 +255,41 @@ def test_the_seed_that_ran_is_the_run_configurations(
     assert set(seeded.training["test_contact_ids"]) != set(default.training["test_contact_ids"])
 
 
+@pytest.mark.slow
+@pytest.mark.prefect
+def test_inference_settings_file_changes_the_mapping_and_the_trained_types(
+    prefect_harness, fitted, planted_csv, config, mlflow_store, tmp_path
+):
+    """The word "Select" is a blank marker by default; with the markers of the settings file and
+    prompts required in four columns (it fills three), it is a category level: in the
+    mapping fit-table infers and in the types the train flow infers and the scorer keeps."""
+    default, _, _ = fitted
+    assert default.metrics["placeholders"] == {"Select": ["source", "region", "job"]}
+    settings = tmp_path / "infer.yaml"
+    settings.write_text("blank_markers: ['', n/a]\nplaceholder_min_columns: 4\n")
+    result = fit_table(
+        planted_csv, FlatExport("converted", id_column="lead_id"), out_dir=tmp_path / "out",
+        tracking_uri=mlflow_store.tracking_uri, config_path=config, infer_path=settings,
+    )  # fmt: skip
+    assert result.metrics["placeholders"] == {}
+    assert "select" in result.types.columns["source"].spellings  # a level now
+    assert result.training["run_config"]["infer"]["placeholder_min_columns"] == 4
+    scorer = load_scorer(result.training["scorer_uri"], mlflow_store.tracking_uri).scorer
+    assert not scorer.flat_types.placeholders
+    assert scorer.run_config_.infer.placeholder_min_columns == 4
+
+
+def test_fit_table_refuses_an_invalid_inference_settings_file_naming_the_field(tmp_path):
+    settings = tmp_path / "infer.yaml"
+    settings.write_text("max_category_levels: 1\n")
+    with pytest.raises(
+        ValueError,
+        match=r"infer\.yaml: invalid type inference settings: "
+        r"max_category_levels",
+    ):
+        fit_table(tmp_path / "unread.csv", FlatExport("y"), out_dir=tmp_path, infer_path=settings)
+
+
 def write(path: Path, frame: pd.DataFrame, sep: str = ",") -> Path:
     frame.to_csv(path, index=False, sep=sep)
     return path

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -79,3 +80,113 @@ def test_every_flow_and_the_command_line_share_one_default_workdir() -> None:
         assert inspect.signature(flow.fn).parameters["workdir"].default == str(DEFAULT_WORKDIR)
     # the report goes to WORKDIR/report.html unless --out names another file
     assert inspect.signature(compare_flow.fn).parameters["out"].default is None
+
+
+def _help_texts() -> dict[str, str]:
+    """``command --option`` -> its help text, for every option of every command."""
+    import typer.main
+
+    from pipelines.cli import app
+
+    def walk(command: Any, prefix: str) -> dict[str, str]:
+        if hasattr(command, "commands"):  # a group (typer ships its own click)
+            return {
+                key: text
+                for name, sub in command.commands.items()
+                for key, text in walk(sub, f"{prefix} {name}".strip()).items()
+            }
+        return {
+            f"{prefix} {param.opts[0]}": getattr(param, "help", None) or ""
+            for param in command.params
+        }
+
+    return walk(typer.main.get_command(app), "")
+
+
+def test_every_default_a_help_text_names_exists_where_it_says() -> None:
+    """A help text names the owner of a default (``serving.blend.DEFAULT_CAPACITY_SHARE``)
+    instead of typing its value; each name must resolve, so a moved default is caught."""
+    import importlib
+    import re
+
+    named = {
+        (key, match.rstrip("."))
+        for key, text in _help_texts().items()
+        for match in re.findall(r"\b(?:features|models|serving|rules|pipelines)\.[\w.]+", text)
+    }
+    assert {key for key, _ in named} >= {"train --blend", "train --every-days", "explain --factors"}
+    for key, dotted in sorted(named):
+        parts = dotted.split(".")
+        for cut in range(len(parts), 0, -1):
+            try:
+                owner = importlib.import_module(".".join(parts[:cut]))
+            except ModuleNotFoundError:
+                continue
+            for attribute in parts[cut:]:
+                assert hasattr(owner, attribute), f"{key}: {dotted} does not exist"
+                owner = getattr(owner, attribute)
+            break
+        else:
+            raise AssertionError(f"{key}: no module in {dotted}")
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [
+        ("generate", "seed"),
+        ("explain", "factors"),
+        ("validate", "encoding"),
+        ("fit_table_command", "encoding"),
+    ],
+)
+def test_command_line_options_leave_library_defaults_to_the_library(command, option) -> None:
+    import pipelines.cli as cli
+
+    assert inspect.signature(getattr(cli, command)).parameters[option].default is None
+
+
+def test_the_reader_functions_share_one_default_encoding(tmp_path) -> None:
+    from features.ingest import read_table
+    from features.ingest.load import ingest
+    from features.ingest.readers import DEFAULT_ENCODING
+    from features.ingest.sources import read_source
+    from pipelines.fit_table import FlatExport
+    from serving.lead_rows import lead_rows
+
+    for function in (read_table, ingest, read_source, lead_rows):
+        assert inspect.signature(function).parameters["encoding"].default is None
+    assert FlatExport("y").encoding is None
+    path = tmp_path / "t.csv"
+    path.write_bytes("id,city\n1,São Paulo\n".encode(DEFAULT_ENCODING))
+    assert read_table(path)["city"].tolist() == ["São Paulo"]
+
+
+def test_generate_without_a_seed_writes_the_crm_of_generate_crm_s_default_seed(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from features.synthetic import generate_crm
+    from pipelines.cli import app
+
+    default = inspect.signature(generate_crm).parameters["seed"].default
+    runner = CliRunner()
+    for name, extra in (
+        ("default", []),
+        ("given", ["--seed", str(default)]),
+        ("other", ["--seed", str(default + 1)]),
+    ):
+        result = runner.invoke(
+            app,
+            [
+                "generate",
+                "--contacts",
+                "100",
+                "--format",
+                "csv",
+                "--out",
+                str(tmp_path / name),
+                *extra,
+            ],
+        )
+        assert result.exit_code == 0, result.output
+    read = lambda name: (tmp_path / name / "contacts.csv").read_text()  # noqa: E731
+    assert read("default") == read("given") != read("other")
