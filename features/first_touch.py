@@ -143,15 +143,23 @@ def first_touch_labels(
 
 
 def day_tables(tables: CrmTables, ids: pd.Index) -> CrmTables:
-    """The contacts ``ids``, their account colleagues and their activities."""
+    """The contacts ``ids``, their account colleagues, and those contacts' activities and
+    outcomes (all of them: each reader cuts at its own ``as_of``).
+
+    The outcomes are there for the rules only, which read them to know that a contact did
+    something at or after ``as_of`` and so that its export-time ``lifecycle_stage`` is
+    unknown then (:func:`rules.scorer.export_stage_at`: a later converter is exported as a
+    ``customer``). Features never read outcomes (:func:`features.build.build_features`).
+    """
     contacts = tables.contacts
     own = contacts["contact_id"].astype("object").isin(ids)
     accounts = contacts.loc[own, "account_id"].dropna()
     keep = own | contacts["account_id"].isin(accounts)
     sub = contacts.loc[keep]
-    activities = tables.activities
+    activities, outcomes = tables.activities, tables.outcomes
     acts = activities.loc[activities["contact_id"].isin(sub["contact_id"])]
-    return CrmTables(sub, tables.accounts, acts, tables.outcomes.iloc[:0])
+    outs = outcomes.loc[outcomes["contact_id"].isin(sub["contact_id"])]
+    return CrmTables(sub, tables.accounts, acts, outs)
 
 
 def first_touch_features(

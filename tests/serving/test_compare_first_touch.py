@@ -10,11 +10,12 @@ from scorer_helpers import model_only_blend
 from table_rows import canonical_frame
 
 from features.crm import CrmTables
-from features.first_touch import first_touch_as_of, first_touch_features
+from features.first_touch import day_tables, first_touch_as_of, first_touch_features
 from features.spec import load_feature_spec
 from models.config import LightGBMParams, TrainConfig
+from models.estimator import ConversionModel
 from models.train import model_from_config
-from rules import load_rulebook
+from rules import Rulebook, load_rulebook, rulebook_from_dict, score_rulebook
 from serving.blend import BlendConfig
 from serving.compare import comparison_inputs, first_touch_period
 from serving.run_config import EMPTY_RULEBOOK, RulebookRef, RunConfig
@@ -65,9 +66,11 @@ def test_the_period_is_the_latest_share_of_contacts_with_a_complete_label_window
         first_touch_period(tables, 7, 1, 0.5, start=pd.Timestamp("2026-03-08", tz="UTC"))
 
 
-@pytest.mark.slow  # a model fit and one scoring pass per first-touch day
-def test_each_period_contact_is_scored_at_its_own_first_touch() -> None:
-    tables = crm()
+def _first_touch_scorer(
+    tables: CrmTables, rulebook: Rulebook
+) -> tuple[LeadScorer, ConversionModel, pd.DataFrame]:
+    """A first_touch scorer (delay 1 day, horizon 7) fitted on ``tables``' own first-touch
+    rows, the model and those rows' features."""
     spec = load_feature_spec()
     ids = tables.contacts["contact_id"].astype("object")
     touch = pd.Series(first_touch_as_of(tables.contacts["created_at"], 1).to_numpy(), index=ids)
@@ -90,12 +93,15 @@ def test_each_period_contact_is_scored_at_its_own_first_touch() -> None:
         active_share=0.0,  # trained without activity history, like Olist
     )
     scorer = LeadScorer(
-        model,
-        load_rulebook(EMPTY_RULEBOOK),
-        model_only_blend(BlendConfig(), {}),
-        spec=spec,
-        run_config=run,
+        model, rulebook, model_only_blend(BlendConfig(), {}), spec=spec, run_config=run
     )
+    return scorer, model, X
+
+
+@pytest.mark.slow  # a model fit and one scoring pass per first-touch day
+def test_each_period_contact_is_scored_at_its_own_first_touch() -> None:
+    tables = crm()
+    scorer, model, X = _first_touch_scorer(tables, load_rulebook(EMPTY_RULEBOOK))
     period = first_touch_period(tables, 7, 1, 0.5)
     inputs = comparison_inputs(
         tables, scorer, period["as_of"].min(), 7, first_touch=period, capacity_k=[1]
@@ -110,3 +116,69 @@ def test_each_period_contact_is_scored_at_its_own_first_touch() -> None:
     np.testing.assert_allclose(scored["probability"].to_numpy(), expected)
     assert inputs.as_of == "first touch 2026-03-05 to 2026-03-07"
     assert inputs.drift_reference is None
+
+
+# 40 points for a VP: an MQL, unless the customer exclusion caps the contact at lead
+STAGED = {
+    "name": "staged",
+    "version": "1",
+    "changelog": [{"version": "1", "date": "2026-01-01", "changes": ["first"]}],
+    "scales": [{"name": "main"}],
+    "rules": [
+        {"name": "vp", "category": "fit", "points": 40,
+         "when": {"var": "seniority", "op": "eq", "value": "vp"}},
+    ],
+    "stages": {
+        "lead": 10, "mql": 35, "sql": 65,
+        "exclusions": [{"reason": "customer", "when": {"var": "is_customer", "op": "is_true"}}],
+    },
+}  # fmt: skip
+
+
+def converter_crm() -> CrmTables:
+    """:func:`crm` where every contact is a VP and c5, who wins the day after its first
+    touch and does nothing else, is exported as a ``customer`` (the export's stage)."""
+    tables = crm()
+    stage = np.where(tables.contacts["contact_id"] == "c5", "customer", "lead")
+    contacts = tables.contacts.assign(
+        seniority=pd.Categorical(["vp"] * len(stage), dtype=tables.contacts["seniority"].dtype),
+        lifecycle_stage=pd.Categorical(stage, dtype=tables.contacts["lifecycle_stage"].dtype),
+    )
+    return CrmTables(contacts, tables.accounts, tables.activities, tables.outcomes)
+
+
+def test_a_day_table_dates_the_export_stage_of_a_later_converter() -> None:
+    tables = converter_crm()
+    book = rulebook_from_dict(STAGED)
+    day = pd.Timestamp("2026-03-06", tz="UTC")  # c5's first touch; it wins on 03-07
+    sub = day_tables(tables, pd.Index(["c5"]))
+    assert list(sub.outcomes["contact_id"]) == ["c5"]  # its own outcomes, nobody else's
+    scores = score_rulebook(sub, book, day).scores.set_index("contact_id")
+    # the export's "customer" comes from after the first touch: unknown then, so c5 is
+    # a lead that reached MQL, as training labels it (converted later, not before)
+    assert pd.isna(scores.loc["c5", "excluded_reason"])  # no exclusion applies
+    assert scores.loc["c5", "stage"] == "mql"
+    # at the export's end the stage is known: c5 is a customer, capped at lead
+    end = score_rulebook(tables, book, pd.Timestamp("2026-03-21", tz="UTC")).scores
+    assert end.set_index("contact_id").loc["c5", ["excluded_reason", "stage"]].tolist() == [
+        "customer",
+        "lead",
+    ]
+
+
+@pytest.mark.slow  # a model fit and one scoring pass per first-touch day
+def test_compare_scores_a_later_converters_rules_at_its_first_touch_as_a_lead() -> None:
+    tables = converter_crm()
+    book = rulebook_from_dict(STAGED)
+    scorer, _, _ = _first_touch_scorer(tables, book)
+    period = first_touch_period(tables, 7, 1, 0.5)
+    inputs = comparison_inputs(
+        tables, scorer, period["as_of"].min(), 7, first_touch=period, capacity_k=[1],
+        backtest_rulebooks={"again": book},
+    )  # fmt: skip
+    scored = inputs.scored.set_index("contact_id")
+    assert scored.loc["c5", "y"] == 1
+    assert scored["manual_stage"].to_dict() == {"c4": "mql", "c5": "mql", "c6": "mql"}
+    assert scored["manual_score"].to_dict() == {"c4": 40.0, "c5": 40.0, "c6": 40.0}
+    replayed = {b.name: b for b in inputs.backtests}["again"]
+    assert replayed.stages.to_dict() == {"c4": "mql", "c5": "mql", "c6": "mql"}
