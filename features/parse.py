@@ -2,10 +2,13 @@
 
 Decisions, documented because exports differ:
 
-* Numbers: a leading ``+``/``-``, a decimal point, an exponent. A comma is read as a
-  thousands separator only when *every* value holding a comma is grouped by threes
-  (``1,532`` or ``12,345.5``); a decimal comma (``3,5``) is not a number, so such a
-  column is not read as numeric (export with a decimal point).
+* Numbers (:func:`parse_numbers`, the one definition of a number in a CRM text cell,
+  read by type inference, ingestion's coercion and the rulebook's numeric columns):
+  surrounding spaces ignored, a leading ``+``/``-``, a decimal point, an exponent; infinite
+  values are not numbers. A comma is read as a thousands separator only when *every*
+  value of the column holding a comma is grouped by threes (``1,532`` or ``12,345.5``); a
+  decimal comma (``3,5``) is not a number, and beside one a grouped-looking ``1,250`` is
+  ambiguous (1.25 or 1250?), so then no comma value is read (export with a decimal point).
 * Yes/no: the pairs yes/no, y/n, true/false, t/f (any case) map to 1/0.
 * Dates: ISO 8601 first, then day-first and month-first formats with ``/``, ``.`` or ``-``;
   the format that reads most values wins (ties: the earlier one, i.e. day-first), so a
@@ -77,24 +80,25 @@ _DATE_LIKE = r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}"
 
 
 def parse_numbers(text: pd.Series) -> tuple[pd.Series, bool]:
-    """Numbers in ``text`` (stripped strings); what does not parse becomes NaN.
+    """Numbers in ``text``; what does not parse (or is infinite) becomes NaN.
 
     Args:
-        text: Stripped string values (missing allowed).
+        text: Text values (missing allowed; surrounding spaces are ignored).
 
     Returns:
         ``(float64 Series, thousands)``; ``thousands`` says commas were read as thousands
         separators (see the module docstring for when).
     """
-    values = text.astype("string")
+    values = text.astype("string").str.strip()
     has_comma = values.str.contains(",", regex=False).fillna(False).astype(bool)
     grouped = values.str.match(_GROUPED).fillna(False).astype(bool)
     thousands = bool(has_comma.any() and grouped[has_comma].all())
     if thousands:
         values = values.str.replace(",", "", regex=False)
     ok = values.str.match(_NUMBER).fillna(False).astype(bool)
-    numbers = pd.to_numeric(values.where(ok), errors="coerce")
-    return pd.Series(numbers, index=text.index, dtype="float64"), thousands
+    numbers = pd.to_numeric(values.where(ok), errors="coerce").astype("float64")
+    finite = pd.Series(numbers.to_numpy(), index=text.index, dtype="float64")
+    return finite.where(np.isfinite(finite)), thousands
 
 
 def yes_no_pair(lowered_levels: set[str]) -> tuple[str, str] | None:

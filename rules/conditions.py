@@ -137,12 +137,10 @@ class Evaluator:
 
 
 def _as_number(values: pd.Series) -> pd.Series:
-    """A text column the rulebook declares numeric, read with the numeric-column rules
-    (:func:`features.parse.parse_numbers`: ``1,250`` is 1250 when every comma groups
-    thousands); what does not parse becomes missing."""
-    text = values.astype("string").str.strip()
-    numbers, _ = parse_numbers(text.where(text != ""))
-    return numbers.reset_index(drop=True).set_axis(values.index)
+    """A text column the rulebook declares numeric, read as ingestion and type inference
+    read numbers (:func:`features.parse.parse_numbers`: ``1,250`` is 1250 when every
+    comma groups thousands); what does not parse becomes missing."""
+    return parse_numbers(values)[0]
 
 
 def reads_activity(cond: Any) -> bool:

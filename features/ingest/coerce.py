@@ -17,9 +17,8 @@ import numpy as np
 import pandas as pd
 
 from features.ingest.convert import in_ns_range, parse_datetimes
+from features.parse import parse_numbers
 from features.schema import PANDAS_DTYPES, Column, Table
-
-_THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
 
 COERCE_RULES: dict[str, str] = {
     "datetime": "coerce_to_datetime",
@@ -119,19 +118,18 @@ def unstorable_datetimes(values: pd.Series) -> np.ndarray:
 def number_values(values: pd.Series, *, integer: bool) -> pd.Series:
     """Numbers as ``float64`` (``Int64`` when ``integer``); unparseable ones missing.
 
-    Text may use a comma as thousands separator ("1,250,000"); "1,5" is not a number
-    (ambiguous: say ``scale`` or clean it in the mapping). Infinite values and, for
-    integers, fractional values ("2.5") count as unparseable.
+    Text is read by :func:`features.parse.parse_numbers` (the one definition): a comma is
+    a thousands separator ("1,250,000") when every comma value of the column is grouped
+    by threes; "1,5" is not a number (ambiguous: say ``scale`` or clean it in the
+    mapping), and beside it no comma value is read. Infinite values and, for integers,
+    fractional values ("2.5") count as unparseable.
     """
     if pd.api.types.is_bool_dtype(values.dtype):
         values = values.astype("Int64")
     if pd.api.types.is_numeric_dtype(values.dtype):
         numbers = values.astype("float64")
     else:
-        text = values.astype("string").str.strip()
-        grouped = text.str.fullmatch(_THOUSANDS).fillna(False).astype(bool)
-        text = text.where(~grouped, text.str.replace(",", "", regex=False))
-        numbers = pd.to_numeric(text, errors="coerce").astype("float64")
+        numbers, _ = parse_numbers(values)
     usable = np.isfinite(numbers)
     if integer:
         usable &= numbers == np.floor(numbers)
