@@ -70,12 +70,21 @@ class TrainingSet:
         )  # fmt: skip
 
 
+DATA_END_COLUMNS = {
+    "contacts": "created_at",
+    "activities": "occurred_at",
+    "outcomes": "converted_at",
+}
+"""The timestamp column per table whose latest value is where the data ends."""
+
+
 def data_end_of(tables: CrmTables) -> pd.Timestamp:
-    """The latest timestamp anywhere in the tables (contacts, activities, outcomes)."""
+    """The latest timestamp anywhere in the tables (:data:`DATA_END_COLUMNS`)."""
     stamps = [
-        tables.contacts["created_at"].max(),
-        tables.activities["occurred_at"].max() if len(tables.activities) else pd.NaT,
-        tables.outcomes["converted_at"].max() if len(tables.outcomes) else pd.NaT,
+        frame[column].max() if len(frame) else pd.NaT
+        for frame, column in (
+            (getattr(tables, table), column) for table, column in DATA_END_COLUMNS.items()
+        )
     ]
     known = [utc_timestamp(s) for s in stamps if not pd.isna(s)]
     if not known:

@@ -91,7 +91,12 @@ def converted_rejects(
     return rejects_frame(pd.DataFrame({"contact_id": ids[hit].to_numpy(), "reason": CONVERTED}))
 
 
-def stale_as_of(tables: CrmTables, as_of: pd.Timestamp, horizon_days: int) -> str | None:
+def stale_as_of(
+    tables: CrmTables,
+    as_of: pd.Timestamp,
+    horizon_days: int,
+    data_end: pd.Timestamp | None = None,
+) -> str | None:
     """A warning when ``as_of`` lies more than the horizon after the data's last record.
 
     The last record is the latest timestamp in any table
@@ -105,13 +110,15 @@ def stale_as_of(tables: CrmTables, as_of: pd.Timestamp, horizon_days: int) -> st
         tables: The canonical tables the run reads.
         as_of: Scoring time (UTC).
         horizon_days: The label horizon the model was trained for.
+        data_end: Where the whole data ends, when ``tables`` hold part of it (``explain``
+            reads one account: :func:`serving.lead_rows.read_lead`); None: ``tables``'.
 
     Returns:
         The warning text, or None when ``as_of`` is close enough (or the tables hold no
         timestamp at all).
     """
     try:
-        last = data_end_of(tables)
+        last = data_end_of(tables) if data_end is None else data_end
     except ValueError:  # no timestamp anywhere: nothing to be stale against
         return None
     if as_of - last <= pd.Timedelta(days=horizon_days):
@@ -125,13 +132,18 @@ def stale_as_of(tables: CrmTables, as_of: pd.Timestamp, horizon_days: int) -> st
     )
 
 
-def warn_if_stale(tables: CrmTables, as_of: pd.Timestamp, horizon_days: int | None) -> None:
+def warn_if_stale(
+    tables: CrmTables,
+    as_of: pd.Timestamp,
+    horizon_days: int | None,
+    data_end: pd.Timestamp | None = None,
+) -> None:
     """Log :func:`stale_as_of`'s warning, if any (the CLI shows warnings on stderr);
     ``horizon_days`` None (a flat export, or a scorer without a run configuration) warns
-    of nothing."""
+    of nothing; ``data_end`` as for :func:`stale_as_of`."""
     if horizon_days is None:
         return
-    message = stale_as_of(tables, as_of, horizon_days)
+    message = stale_as_of(tables, as_of, horizon_days, data_end)
     if message is not None:
         log.warning(message)
 

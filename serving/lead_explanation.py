@@ -29,7 +29,7 @@ from rules import explanation_frame
 from serving.batch import utc_as_of
 from serving.eligibility import validation_rejects, warn_if_stale
 from serving.explain import top_factors
-from serving.lead_rows import lead_rows
+from serving.lead_rows import read_lead
 from serving.reason_rates import reason_line, shown_lift
 from serving.reasons import CONTRIBUTION_UNIT, reasons_json, shap_contributions
 from serving.scorer import LeadScorer
@@ -72,6 +72,7 @@ def explain_contact(
     as_of: str | pd.Timestamp,
     contact_id: str,
     k: int = FACTORS_SHOWN,
+    data_end: pd.Timestamp | None = None,
 ) -> LeadExplanation:
     """Score the tables as of ``as_of`` and explain ``contact_id``.
 
@@ -81,6 +82,8 @@ def explain_contact(
         as_of: Scoring time (naive = UTC).
         contact_id: The lead to explain.
         k: Model factors per direction.
+        data_end: Where the whole CRM's data ends when ``tables`` are one account's rows
+            (the stale ``as_of`` warning judges by it); None: the tables' own end.
 
     Returns:
         The explanation.
@@ -89,7 +92,8 @@ def explain_contact(
         KeyError: The contact is not in the tables, or was rejected (with the reason).
     """
     run = scorer.run_config_
-    warn_if_stale(tables, utc_as_of(as_of), None if run is None else run.horizon_days)
+    horizon = None if run is None else run.horizon_days
+    warn_if_stale(tables, utc_as_of(as_of), horizon, data_end)
     prepared = scorer.prepare(tables, as_of)
     rows = np.flatnonzero(prepared.frame["contact_id"].to_numpy() == contact_id)
     if len(rows) == 0:
@@ -238,8 +242,8 @@ def explain_from_source(
             rejected (the message says which).
         InputError: The data cannot be read, or its account's rows fail a table check.
     """
-    rows = lead_rows(data, contact_id, load_mapping(Path(mapping)) if mapping else None)
-    return explain_account(rows, scorer, contact_id, as_of, str(data), k)
+    lead = read_lead(data, contact_id, load_mapping(Path(mapping)) if mapping else None)
+    return explain_account(lead.tables, scorer, contact_id, as_of, str(data), k, lead.data_end)
 
 
 def explain_account(
@@ -249,6 +253,7 @@ def explain_account(
     as_of: str | pd.Timestamp,
     source: str,
     k: int = 5,
+    data_end: pd.Timestamp | None = None,
 ) -> LeadExplanation:
     """Validate one lead's account's rows, filter bots and explain the lead.
 
@@ -262,6 +267,8 @@ def explain_account(
         as_of: Scoring time (naive = UTC).
         source: Where the rows came from (named in errors).
         k: Model factors per direction.
+        data_end: Where the whole source's data ends (:func:`serving.lead_rows.read_lead`),
+            for the stale ``as_of`` warning; None: the account's rows' own end.
 
     Returns:
         The explanation.
@@ -287,4 +294,4 @@ def explain_account(
             f"contact {contact_id!r} cannot be explained: validation quarantined it "
             f"({hit.iloc[0]}); fix the row in the export and re-run"
         )
-    return explain_contact(scorer, report.tables, as_of, contact_id, k)
+    return explain_contact(scorer, report.tables, as_of, contact_id, k, data_end)

@@ -14,12 +14,19 @@ verdicts a whole-CRM run gives them, except for a duplicate ``activity_id`` shar
 another account's contact (rare; ``leadscore validate`` reports it). A folder of canonical
 Parquet tables is read with DuckDB filters pushed into the scan, so only the matching rows
 are materialised; any other source is read whole and cut by :func:`account_rows`.
+
+:func:`read_lead` also gives where the whole source's data ends (its latest timestamp,
+:data:`features.training_set.DATA_END_COLUMNS`): the account's rows alone would date a
+quiet account's last record as the CRM's. A Parquet folder answers with one ``max()`` per
+table over its timestamp column (DuckDB reads that column's row-group statistics, not the
+rows); a source read whole answers from the frames it read.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,8 +34,10 @@ import pandas as pd
 
 from features.crm import empty_table
 from features.ingest import ColumnMapping, read_source
+from features.ingest.coerce import datetime_values
 from features.ingest.sql import is_database_url
 from features.schema import TABLES
+from features.training_set import DATA_END_COLUMNS
 
 if TYPE_CHECKING:
     import duckdb
@@ -71,6 +80,20 @@ def _distinct(values: pd.Series) -> list[str]:
     return sorted({str(v) for v in values.dropna()})
 
 
+@dataclass(frozen=True)
+class LeadRows:
+    """One lead's account's rows and where the whole source's data ends.
+
+    Attributes:
+        tables: Unvalidated frames per canonical table (:func:`account_rows`).
+        data_end: The latest timestamp of the whole source (contact creations, activities,
+            outcomes; before validation), or None when it holds none.
+    """
+
+    tables: dict[str, pd.DataFrame]
+    data_end: pd.Timestamp | None
+
+
 def lead_rows(
     source: str | Path,
     contact_id: str,
@@ -79,7 +102,20 @@ def lead_rows(
     sep: str | None = None,
     encoding: str | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """One lead's account's rows of ``source`` (see the module docstring).
+    """One lead's account's rows of ``source``: :func:`read_lead`'s tables."""
+    return read_lead(source, contact_id, mapping, sep=sep, encoding=encoding).tables
+
+
+def read_lead(
+    source: str | Path,
+    contact_id: str,
+    mapping: ColumnMapping | None = None,
+    *,
+    sep: str | None = None,
+    encoding: str | None = None,
+) -> LeadRows:
+    """One lead's account's rows of ``source`` and the source's data end (see the module
+    docstring).
 
     Args:
         source: A folder of canonical tables, an export file (with ``mapping``) or a
@@ -91,7 +127,7 @@ def lead_rows(
             :data:`features.ingest.readers.DEFAULT_ENCODING`).
 
     Returns:
-        Unvalidated frames per canonical table.
+        The rows (unvalidated frames per canonical table) and the data end.
 
     Raises:
         KeyError: No contact row has this id.
@@ -99,12 +135,25 @@ def lead_rows(
     """
     folder = _parquet_folder(source) if mapping is None else None
     if folder is not None:
-        rows = _filtered_parquet(folder, contact_id)
+        rows, ends = _filtered_parquet(folder, contact_id)
     else:
-        rows = account_rows(read_source(source, mapping, sep=sep, encoding=encoding), contact_id)
+        raw = read_source(source, mapping, sep=sep, encoding=encoding)
+        rows = account_rows(raw, contact_id)
+        ends = [  # parsed as validation parses them: text maxima are not the latest times
+            datetime_values(raw[table][column]).max() if column in raw[table] else None
+            for table, column in DATA_END_COLUMNS.items()
+        ]
     if rows["contacts"].empty:
         raise KeyError(f"contact {contact_id!r} is not in the contacts table of {source}")
-    return rows
+    return LeadRows(rows, _latest(ends))
+
+
+def _latest(values: list[object]) -> pd.Timestamp | None:
+    """The latest of per-table maxima (timestamps or ISO 8601 text; None when none)."""
+    known = [v for v in values if v is not None and not pd.isna(v)]
+    stamps = datetime_values(pd.Series(known, dtype="object"))
+    latest = stamps.max()
+    return None if pd.isna(latest) else pd.Timestamp(latest)
 
 
 def _parquet_folder(source: str | Path) -> Path | None:
@@ -118,8 +167,11 @@ def _parquet_folder(source: str | Path) -> Path | None:
     return None if other else path
 
 
-def _filtered_parquet(folder: Path, contact_id: str) -> dict[str, pd.DataFrame]:
-    """:func:`account_rows` of a canonical Parquet folder, filtered inside DuckDB's scan."""
+def _filtered_parquet(
+    folder: Path, contact_id: str
+) -> tuple[dict[str, pd.DataFrame], list[object]]:
+    """:func:`account_rows` of a canonical Parquet folder, filtered inside DuckDB's scan,
+    and each table's latest timestamp (:data:`~features.training_set.DATA_END_COLUMNS`)."""
     import duckdb
 
     con = duckdb.connect()
@@ -138,9 +190,21 @@ def _filtered_parquet(folder: Path, contact_id: str) -> dict[str, pd.DataFrame]:
         ):
             path = folder / f"{name}.parquet"
             out[name] = _select(con, path, key, values) if path.is_file() else empty_table(name)
+        ends = [_column_max(con, folder / f"{t}.parquet", c) for t, c in DATA_END_COLUMNS.items()]
     finally:
         con.close()
-    return {name: out[name] for name in TABLES}
+    return {name: out[name] for name in TABLES}, ends
+
+
+def _column_max(con: duckdb.DuckDBPyConnection, path: Path, column: str) -> object:
+    """The largest value of ``column`` in the Parquet file ``path`` (None: no file, no such
+    column or no value). Parameterised; the column name is the schema's own."""
+    import pyarrow.parquet as pq
+
+    if not path.is_file() or column not in pq.read_schema(path).names:
+        return None
+    row = con.execute(f'SELECT max("{column}") FROM read_parquet(?)', [str(path)]).fetchone()
+    return None if row is None else row[0]
 
 
 def _select(
