@@ -29,6 +29,8 @@ from pipelines.cli_options import (
     MappingOpt,
     ModelOpt,
     PrefixOpt,
+    ReportSettingsOpt,
+    ScorerSettingsOpt,
     SepOpt,
     TrackingUriOpt,
     WorkdirOpt,
@@ -275,6 +277,8 @@ def train(
     ] = None,
     bots: BotsOpt = None,
     infer: InferOpt = None,
+    scorer_settings: ScorerSettingsOpt = None,
+    report_settings: ReportSettingsOpt = None,
     prefect: PrefectOpt = False,
 ) -> None:
     """Train, calibrate and evaluate the conversion model; register it in MLflow.
@@ -313,6 +317,8 @@ def train(
             blend_path=str(blend) if blend else None,
             bots_path=path_text(bots),
             infer_path=path_text(infer),
+            scorer_settings_path=path_text(scorer_settings),
+            report_settings_path=path_text(report_settings),
         )
     _print_training(out)
 

@@ -75,6 +75,22 @@ InferOpt = Annotated[
     ),
 ]
 """``--infer``: how a flat export's column types are inferred (``train``, ``fit-table``)."""
+ScorerSettingsOpt = Annotated[
+    Path | None,
+    settings_file(
+        "Scorer settings YAML: fields of serving.scorer_types.ScorerSettings, e.g. top_k: 5 "
+        "(default: its defaults); stored with the scorer, which applies them."
+    ),
+]
+"""``--scorer-settings``: how the registered scorer finishes scores and whom it rejects."""
+ReportSettingsOpt = Annotated[
+    Path | None,
+    settings_file(
+        "Report settings YAML: fields of serving.report.settings.ReportSettings, e.g. "
+        "n_bootstrap: 500 (default: its defaults); compare reads them from the scorer."
+    ),
+]
+"""``--report-settings``: how ``compare`` computes the report of the scorer trained."""
 ConfigOpt = Annotated[
     Path | None, settings_file("Training config YAML (models/config_default.yaml).")
 ]

@@ -38,7 +38,7 @@ from serving.batch import run_batch
 from serving.compare import EMPTY_RULEBOOK_NOTE, comparison_inputs
 from serving.eligibility import validation_rejects
 from serving.report import build_report, json_path_beside, write_report, write_report_json
-from serving.run_config import FlatExportChecks, load_infer_settings
+from serving.run_config import FlatExportChecks, settings_from_file
 from serving.scorer_model import load_scorer
 
 logger = logging.getLogger(__name__)
@@ -232,7 +232,7 @@ def fit_table(
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    infer = load_infer_settings(infer_path)
+    infer = settings_from_file(InferSettings, infer_path)
     frame = read_table(path, sep=export.sep, encoding=export.encoding)
     mapping, types, rejected, target_rule = infer_mapping(
         frame, export, source=str(path), infer=infer

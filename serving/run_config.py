@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -41,6 +41,7 @@ EMPTY_RULEBOOK = RULEBOOKS / "empty.yaml"
 registered."""
 
 Framing = Literal["snapshots", "first_touch", "flat"]
+SettingsT = TypeVar("SettingsT", bound=BaseModel)
 
 
 class FlatExportChecks(BaseModel):
@@ -219,17 +220,26 @@ def resolve_train_config(
         raise ValueError(f"invalid training setting: {problems}") from err
 
 
-def load_infer_settings(path: Path | None) -> InferSettings:
-    """The type inference settings of ``--infer`` (None: the defaults of
-    :class:`features.infer.InferSettings`).
+SETTINGS_FILES: dict[type[BaseModel], str] = {
+    InferSettings: "type inference settings",  # --infer
+    ScorerSettings: "scorer settings",  # --scorer-settings
+    ReportSettings: "report settings",  # --report-settings
+}
+"""The run configuration's groups a settings file of their own sets, with their name in
+messages (the training config and the blend have theirs: --config, --blend)."""
+
+
+def settings_from_file(model: type[SettingsT], path: str | Path | None) -> SettingsT:
+    """One settings group of the run configuration from its YAML file (None: the class's
+    defaults, the one definition).
 
     Raises:
         ValueError: The file is not valid YAML or sets an unknown or invalid field; the
             message names the file and the field.
     """
     if path is None:
-        return InferSettings()
-    return load_yaml_settings(Path(path), InferSettings, "type inference settings")
+        return model()
+    return load_yaml_settings(Path(path), model, SETTINGS_FILES[model])
 
 
 def default_scorer_name(config_path: Path | None = None) -> str:

@@ -41,18 +41,20 @@ from pipelines.training_data import (
 from rules import Rulebook, load_rulebook
 from serving.blend import BlendConfig
 from serving.explain.global_views import shap_views
+from serving.report.settings import ReportSettings
 from serving.run_config import (
     RunConfig,
     choose_rulebook,
-    load_infer_settings,
     resolve_train_config,
     rulebook_ref,
+    settings_from_file,
 )
 from serving.scorer_training import (
     ScorerRegistration,
     build_and_register_scorer,
     sales_share_of,
 )
+from serving.scorer_types import ScorerSettings
 
 __all__ = ["train_flow"]
 
@@ -181,6 +183,8 @@ def train_flow(
     show_plan: bool = False,
     bots_path: str | None = None,
     infer_path: str | None = None,
+    scorer_settings_path: str | None = None,
+    report_settings_path: str | None = None,
 ) -> dict[str, Any]:
     """Retrain the conversion model: validate -> features -> train -> register/promote.
 
@@ -210,6 +214,12 @@ def train_flow(
         bots_path: Bot filter settings YAML (default: features/bots/default.yaml).
         infer_path: Type inference settings YAML for a flat export's columns
             (:class:`features.infer.InferSettings`; default its defaults).
+        scorer_settings_path: Scorer settings YAML
+            (:class:`serving.scorer_types.ScorerSettings`: rejections, tier source, reasons
+            per lead, SHAP method, trend threshold); the registered scorer applies them.
+        report_settings_path: Report settings YAML
+            (:class:`serving.report.settings.ReportSettings`); ``compare`` of this scorer
+            computes its report with them.
 
     Returns:
         Run id, model and scorer URIs, test metrics, promotion decision, leakage suspects
@@ -229,7 +239,9 @@ def train_flow(
             "seed": seed,
         },
     )
-    infer = load_infer_settings(Path(infer_path) if infer_path else None)
+    infer = settings_from_file(InferSettings, infer_path)
+    scorer_settings = settings_from_file(ScorerSettings, scorer_settings_path)
+    report_settings = settings_from_file(ReportSettings, report_settings_path)
     uri = tracking_uri or config.tracking_uri or default_tracking_uri(Path(workdir))
     report = step(validate_crm)(data, mapping, bots_path)
     book_path = choose_rulebook(Path(rulebook_path) if rulebook_path else None, mapping)
@@ -260,6 +272,8 @@ def train_flow(
         feature_spec=None if spec is None else spec.model_dump(mode="json"),
         rulebook=book,
         blend=blend_settings(blend_path, book.empty),
+        scorer=scorer_settings,
+        report=report_settings,
         infer=infer,
         tracking_uri=uri,
         active_share=None if plan is None else plan.profile.active_share,

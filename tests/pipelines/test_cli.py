@@ -10,7 +10,11 @@ import pytest
 from mlflow.environment_variables import MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR as bar
 from typer.testing import CliRunner
 
+from features.infer import InferSettings
 from pipelines.cli import app
+from serving.report.settings import ReportSettings
+from serving.run_config import SETTINGS_FILES
+from serving.scorer_types import ScorerSettings
 
 runner = CliRunner()
 RULEBOOKS = Path(__file__).resolve().parents[2] / "rules" / "rulebooks"
@@ -240,12 +244,25 @@ def test_generate_refuses_a_folder_holding_the_other_format(tmp_path: Path) -> N
     assert runner.invoke(app, args).exit_code == 0  # the same format again is a re-run
 
 
-@pytest.mark.parametrize("command", ["fit-table", "train"])
-def test_infer_option_reaches_the_inference_settings(tmp_path: Path, command: str) -> None:
-    """--infer is read into features.infer.InferSettings before any data is: an invalid
-    field is named with its file."""
-    settings = tmp_path / "infer.yaml"
-    settings.write_text("numeric_min_share: 0.3\n")
+SETTINGS_OPTIONS = {
+    "--infer": InferSettings,
+    "--scorer-settings": ScorerSettings,
+    "--report-settings": ReportSettings,
+}
+
+
+@pytest.mark.parametrize(
+    ("command", "option"), [("fit-table", "--infer"), *(("train", o) for o in SETTINGS_OPTIONS)]
+)
+def test_settings_options_reach_their_settings_class(
+    tmp_path: Path, command: str, option: str
+) -> None:
+    """Each settings file is read into its class before any data is: a field the class
+    does not have is named with the file and the class's name in messages."""
+    what = SETTINGS_FILES[SETTINGS_OPTIONS[option]]
+    field = "no_such_setting"
+    settings = tmp_path / "settings.yaml"
+    settings.write_text(f"{field}: 1\n")
     data = tmp_path / "leads.csv"
     data.write_text("y,x\n1,2\n")
     args = (
@@ -253,6 +270,6 @@ def test_infer_option_reaches_the_inference_settings(tmp_path: Path, command: st
         if command == "fit-table"
         else ["train", "--data", str(data), "--workdir", str(tmp_path / "w")]
     )
-    result = runner.invoke(app, [*args, "--infer", str(settings)])
+    result = runner.invoke(app, [*args, option, str(settings)])
     assert result.exit_code != 0
-    assert "invalid type inference settings: numeric_min_share" in " ".join(result.output.split())
+    assert f"invalid {what}: {field}" in " ".join(result.output.split())

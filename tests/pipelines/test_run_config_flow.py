@@ -54,6 +54,10 @@ def trained(prefect_harness: None, crm, mlflow_store, tmp_path_factory) -> dict:
         f"model_name: {NAME}\nexperiment_name: {NAME}\n"
         "lightgbm: {n_estimators: 80, learning_rate: 0.1}\ngates: {min_auc: 0.5, max_ece: 0.5}\n"
     )
+    scorer_settings = workdir / "scorer.yaml"
+    scorer_settings.write_text("trend_steady_points: 2.5\n")
+    report_settings = workdir / "report.yaml"
+    report_settings.write_text("n_bootstrap: 60\n")
     data, mapping = crm
     return train_flow(
         data=str(data),
@@ -65,6 +69,8 @@ def trained(prefect_harness: None, crm, mlflow_store, tmp_path_factory) -> dict:
         train_snapshots=3,
         valid_snapshots=3,  # 7-day windows: three snapshots give the valid slice 8+ converters
         every_days=7,
+        scorer_settings_path=str(scorer_settings),
+        report_settings_path=str(report_settings),
     )
 
 
@@ -141,9 +147,22 @@ def test_compare_reads_the_horizon_from_the_scorer(
     assert pd.Timestamp(result["as_of"]) == (max(ends) - pd.Timedelta(days=7)).normalize()
     html = (tmp_path / "report.html").read_text()
     assert "empty rulebook" in html
+    assert "60 bootstrap resamples" in html  # the scorer's report settings
     # the report's capacity is the leads sales can work, as in training: A + B, 20 %
     summary = json.loads((tmp_path / "report.json").read_text())
     assert summary["capacity_k"] == round((0.05 + 0.15) * summary["n_leads"])
+
+
+def test_scorer_and_report_settings_files_reach_the_scorer(trained: dict, mlflow_store) -> None:
+    """--scorer-settings and --report-settings (here the flow's paths) are stored in the
+    run configuration; the scorer applies its settings, compare reads the report's."""
+    from serving.scorer_model import load_scorer
+
+    assert trained["run_config"]["scorer"]["trend_steady_points"] == 2.5
+    assert trained["run_config"]["report"]["n_bootstrap"] == 60
+    scorer = load_scorer(trained["scorer_uri"], mlflow_store.tracking_uri).scorer
+    assert scorer.settings.trend_steady_points == 2.5
+    assert scorer.run_config_.report.n_bootstrap == 60
 
 
 def test_a_missing_alias_names_the_aliases_that_exist(trained: dict, mlflow_store) -> None:
