@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import NotFittedError
 
 from models.calibration import MIN_PER_CLASS, calibrated_probability, fit_calibrator
-from models.config import LightGBMParams
+from models.config import LightGBMParams, packaged_default
 from models.frames import align_features, check_target, learn_categories
 from models.splits import stratified_halves
 
@@ -136,8 +136,8 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
         early_stopping_rounds: Patience of early stopping.
         class_weight: ``"balanced"`` up-weights positives by neg/pos; None: no weighting.
         calibration: ``"auto"`` (isotonic or Platt by held-out log loss), ``"isotonic"``
-            or ``"platt"``.
-        seed: Seed of LightGBM and of the calibration split.
+            or ``"platt"``; None: the packaged ``calibration``.
+        seed: Seed of LightGBM and of the calibration split; None: the packaged ``seed``.
         num_threads: LightGBM threads.
         extra_params: Further LightGBM parameters, passed through.
         refit_on_stopping_rows: After early stopping chose the number of trees, train the
@@ -158,8 +158,8 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
         n_estimators: int | None = None,
         early_stopping_rounds: int | None = None,
         class_weight: Literal["balanced"] | None = None,
-        calibration: Literal["auto", "isotonic", "platt"] = "auto",
-        seed: int = 0,
+        calibration: Literal["auto", "isotonic", "platt"] | None = None,
+        seed: int | None = None,
         num_threads: int | None = None,
         extra_params: dict[str, Any] | None = None,
         refit_on_stopping_rows: bool | None = None,
@@ -181,12 +181,15 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
         self.refit_on_stopping_rows = refit_on_stopping_rows
 
     def settings(self) -> dict[str, Any]:
-        """Every parameter, with the LightGBM settings left at None filled from the config."""
+        """Every parameter, with the settings left at None filled from the config."""
         params = self.get_params()
         missing = [k for k in _FROM_CONFIG if params[k] is None]
         if missing:
             defaults = LightGBMParams()
             params.update({k: getattr(defaults, k) for k in missing})
+        for name in ("calibration", "seed"):  # training config fields, not LightGBM's
+            if params[name] is None:
+                params[name] = packaged_default(name)
         return params
 
     def lgb_params(self) -> dict[str, Any]:
@@ -194,7 +197,7 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
         settings = self.settings()
         params = {k: v for k, v in settings.items() if k not in _NOT_BOOSTER_PARAMS}
         return booster_params(
-            {**params, **(self.extra_params or {})}, self.seed, settings["num_threads"]
+            {**params, **(self.extra_params or {})}, settings["seed"], settings["num_threads"]
         )
 
     def fit(
@@ -225,8 +228,11 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
             ValueError: A column has an unusable dtype or name, columns differ between
                 slices, or labels are not 0/1 (the message names the slice and column).
         """
-        if self.calibration not in ("auto", "isotonic", "platt"):
-            raise ValueError(f"calibration={self.calibration!r}; use auto, isotonic or platt")
+        settings = self.settings()
+        if settings["calibration"] not in ("auto", "isotonic", "platt"):
+            raise ValueError(
+                f"calibration={settings['calibration']!r}; use auto, isotonic or platt"
+            )
         self.categories_ = learn_categories(X, "X")
         self.feature_names_ = [str(c) for c in X.columns]
         self.feature_names_in_ = np.asarray(self.feature_names_, dtype=object)
@@ -238,7 +244,7 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
         y_val = check_target(y_valid, len(X_val), "y_valid", need_both=True)
         _check_class_counts(y_val, MIN_VALID_PER_CLASS if X_calib is None else 1, "y_valid")
         if X_calib is None:
-            stop_idx, cal_idx = stratified_halves(y_val, self.seed)
+            stop_idx, cal_idx = stratified_halves(y_val, settings["seed"])
             X_stop, y_stop = X_val.iloc[stop_idx], y_val[stop_idx]
             X_cal, y_cal = X_val.iloc[cal_idx], y_val[cal_idx]
         else:
@@ -255,7 +261,7 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
         self.best_iteration_ = int(
             self.booster_.best_iteration or self.booster_.current_iteration()
         )
-        if self.settings()["refit_on_stopping_rows"]:
+        if settings["refit_on_stopping_rows"]:
             both = pd.concat([X_fit, X_stop])
             y_both = np.r_[y_fit, y_stop]
             self.booster_ = refit_booster(
@@ -263,7 +269,7 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
             )
         margin = self._margin(X_cal)
         self.calibrator_, self.calibration_method_, self.calibration_scores_ = fit_calibrator(
-            margin, y_cal, self.calibration, self.seed
+            margin, y_cal, settings["calibration"], settings["seed"]
         )
         return self
 

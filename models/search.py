@@ -77,11 +77,11 @@ def random_search(
     y_fit = check_target(y, len(X_fit), "y", need_both=True)
     X_val = align_features(X_valid, names, categories, "X_valid")
     y_val = check_target(y_valid, len(X_val), "y_valid", need_both=True)
-    stop_idx, _ = stratified_halves(y_val, model.seed)
-    X_stop, y_stop = X_val.iloc[stop_idx], y_val[stop_idx]
     settings = model.settings()
+    stop_idx, _ = stratified_halves(y_val, settings["seed"])
+    X_stop, y_stop = X_val.iloc[stop_idx], y_val[stop_idx]
     defaults = {k: settings[k] for k in SEARCH_SPACE}
-    sampled = ParameterSampler(SEARCH_SPACE, n_iter=max_trials - 1, random_state=model.seed)
+    sampled = ParameterSampler(SEARCH_SPACE, n_iter=max_trials - 1, random_state=settings["seed"])
     start = time.monotonic()
     rows: list[dict[str, Any]] = []
     for trial, values in enumerate([defaults, *(sampled if max_trials > 1 else [])]):

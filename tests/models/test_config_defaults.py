@@ -65,3 +65,13 @@ def test_small_data_names_an_unknown_setting(tmp_path: Path) -> None:
     path.write_text("small_data:\n  lightgbm:\n    num_leaves: 1\n")
     with pytest.raises(ValueError, match="num_leaves"):
         load_train_config(path)
+
+
+def test_the_estimator_s_calibration_and_seed_are_the_packaged_ones() -> None:
+    """calibration and seed are training config fields: the estimator leaves them at None
+    and reads the packaged values when fitting, as it does the LightGBM settings."""
+    assert ConversionModel().calibration is None and ConversionModel().seed is None
+    settings = ConversionModel().settings()
+    assert settings["calibration"] == PACKAGED["calibration"]
+    assert settings["seed"] == PACKAGED["seed"]
+    assert ConversionModel(seed=7, calibration="platt").settings()["seed"] == 7

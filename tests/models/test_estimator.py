@@ -191,7 +191,7 @@ def test_refit_trains_the_chosen_trees_on_the_training_and_stopping_rows(leads):
     assert model.best_iteration_ == once.best_iteration_
     assert model.booster_.current_iteration() == model.best_iteration_
     # the same booster, trained independently on train + the early-stopping half
-    stop, _ = stratified_halves(np.asarray(yv), model.seed)
+    stop, _ = stratified_halves(np.asarray(yv), model.settings()["seed"])
     cats = model.categories_
     both = pd.concat([X, Xv.iloc[stop]])
     aligned = align_features(both, model.feature_names_, cats, "X")
