@@ -26,6 +26,7 @@ from pipelines.cli_options import (
     EncodingOpt,
     InferOpt,
     KeepLeakyOpt,
+    LeakageSettingsOpt,
     MappingOpt,
     ModelOpt,
     PrefixOpt,
@@ -279,6 +280,7 @@ def train(
     infer: InferOpt = None,
     scorer_settings: ScorerSettingsOpt = None,
     report_settings: ReportSettingsOpt = None,
+    leakage_settings: LeakageSettingsOpt = None,
     prefect: PrefectOpt = False,
 ) -> None:
     """Train, calibrate and evaluate the conversion model; register it in MLflow.
@@ -319,6 +321,7 @@ def train(
             infer_path=path_text(infer),
             scorer_settings_path=path_text(scorer_settings),
             report_settings_path=path_text(report_settings),
+            leakage_settings_path=path_text(leakage_settings),
         )
     _print_training(out)
 
@@ -571,6 +574,14 @@ def fit_table_command(
     tracking_uri: TrackingUriOpt = None,
     config: ConfigOpt = None,
     infer: InferOpt = None,
+    leakage_settings: LeakageSettingsOpt = None,
+    checks: Annotated[
+        Path | None,
+        settings_file(
+            "What the export must hold, YAML: fields of serving.run_config.FlatExportChecks, "
+            "e.g. min_rows: 500 (default: its defaults)."
+        ),
+    ] = None,
 ) -> None:
     """Any flat lead export with an outcome column, one command, no config.
 
@@ -602,6 +613,8 @@ def fit_table_command(
             tracking_uri=tracking_uri,
             config_path=config,
             infer_path=infer,
+            leakage_settings_path=leakage_settings,
+            checks_path=checks,
         )
     console.print(result.summary_text(), highlight=False)
 

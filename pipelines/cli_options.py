@@ -91,6 +91,14 @@ ReportSettingsOpt = Annotated[
     ),
 ]
 """``--report-settings``: how ``compare`` computes the report of the scorer trained."""
+LeakageSettingsOpt = Annotated[
+    Path | None,
+    settings_file(
+        "Leakage guard settings YAML: fields of models.leakage.LeakageSettings, e.g. "
+        "auc_threshold: 0.95 (default: its defaults)."
+    ),
+]
+"""``--leakage-settings``: the thresholds of the leakage guard (``train``, ``fit-table``)."""
 ConfigOpt = Annotated[
     Path | None, settings_file("Training config YAML (models/config_default.yaml).")
 ]

@@ -34,6 +34,7 @@ from features.ingest.load import ingest
 from features.ingest.mapping_infer import extra_names, flat_export_mapping, mapping_yaml
 from features.parse import best_date_format
 from features.personal import personal_data_reason
+from models.leakage import LeakageSettings
 from serving.batch import run_batch
 from serving.compare import EMPTY_RULEBOOK_NOTE, comparison_inputs
 from serving.eligibility import validation_rejects
@@ -203,6 +204,8 @@ def fit_table(
     tracking_uri: str | None = None,
     config_path: Path | None = None,
     infer_path: Path | None = None,
+    leakage_settings_path: Path | None = None,
+    checks_path: Path | None = None,
 ) -> FitTableResult:
     """Infer a mapping for a flat export, then train, score and report it like any CRM.
 
@@ -220,6 +223,10 @@ def fit_table(
             ``--config``.
         infer_path: Type inference settings YAML (:class:`features.infer.InferSettings`),
             used for the mapping and by the train flow. CLI ``--infer``.
+        leakage_settings_path: Leakage guard settings YAML
+            (:class:`models.leakage.LeakageSettings`). CLI ``--leakage-settings``.
+        checks_path: What the export must hold, YAML
+            (:class:`serving.run_config.FlatExportChecks`). CLI ``--checks``.
 
     Returns:
         The result; files are in ``out_dir``.
@@ -233,9 +240,11 @@ def fit_table(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     infer = settings_from_file(InferSettings, infer_path)
+    checks = settings_from_file(FlatExportChecks, checks_path)
+    settings_from_file(LeakageSettings, leakage_settings_path)  # refused now, not after inference
     frame = read_table(path, sep=export.sep, encoding=export.encoding)
     mapping, types, rejected, target_rule = infer_mapping(
-        frame, export, source=str(path), infer=infer
+        frame, export, source=str(path), checks=checks, infer=infer
     )
     paths = {name: out_dir / file for name, file in FILES.items()}
     atomic_write_text(paths["mapping"], mapping_yaml(mapping, types.excluded))
@@ -247,6 +256,7 @@ def fit_table(
         mapping=str(paths["mapping"]),
         config_path=None if config_path is None else str(config_path),
         infer_path=None if infer_path is None else str(infer_path),
+        leakage_settings_path=None if leakage_settings_path is None else str(leakage_settings_path),
         tracking_uri=tracking_uri,
         framing="flat",
         seed=seed,

@@ -25,7 +25,7 @@ from features.spec import FeatureSpec
 from features.training_set import POSITIVE_OUTCOMES, TrainingSet, build_training_set, time_split
 from models.config import TrainConfig
 from models.estimator import MIN_VALID_PER_CLASS
-from models.leakage import check_leakage
+from models.leakage import LeakageSettings, check_leakage
 from pipelines.training_data import (
     SEGMENT_COLUMNS,
     RuleTotals,
@@ -125,6 +125,7 @@ def plan_slices(
     *,
     rulebook: Rulebook,
     keep_leaky: bool = False,
+    leakage: LeakageSettings | None = None,
 ) -> Slices:
     """The train / valid / test slices the plan describes, after the leakage guard.
 
@@ -134,16 +135,16 @@ def plan_slices(
         plan: From :func:`features.plan.make_plan`.
         rulebook: The manual rulebook (the manual score of valid and test rows).
         keep_leaky: Keep columns the leakage guard flags (still reported).
+        leakage: The guard's thresholds (None: :class:`models.leakage.LeakageSettings`).
     """
     kind = "first_touch" if plan.framing == "first_touch" else "snapshots"
     parts = _first_touch_parts if kind == "first_touch" else _snapshot_parts
     ts, train, valid, test, manual = parts(tables, spec, plan, rulebook)
     _require_both_classes(ts, {"train": train, "valid": valid, "test": test})
-    leakage = check_leakage(
-        train.X, train.y, as_of=train.snapshot.reset_index(drop=True), keep_suspects=keep_leaky
-    )
+    as_of = train.snapshot.reset_index(drop=True)
+    guard = check_leakage(train.X, train.y, as_of=as_of, keep_suspects=keep_leaky, settings=leakage)
     return Slices(
-        train, valid, test, leakage, kind, manual(test), _segments(test),
+        train, valid, test, guard, kind, manual(test), _segments(test),
         {"plan": plan.to_dict()}, manual_score_valid=manual(valid),
     )  # fmt: skip
 

@@ -22,7 +22,7 @@ from features.schema import CONTACTS, POSITIVE_OUTCOMES
 from features.training_set import TrainingSet
 from features.typed import typed_features
 from models.config import TrainConfig
-from models.leakage import LeakageReport, check_leakage
+from models.leakage import LeakageReport, LeakageSettings, check_leakage
 from models.splits import split_by_time, split_random_stratified
 from models.tracking import RunContext
 from models.train import TrainResult, train_and_register
@@ -168,9 +168,10 @@ def flat_slices(
     config: TrainConfig | None = None,
     keep_leaky: bool = False,
     infer: InferSettings | None = None,
+    leakage: LeakageSettings | None = None,
 ) -> Slices:
     """A flat export: its own columns (types inferred with ``infer``) as features, one row
-    per lead.
+    per lead, after the leakage guard (thresholds ``leakage``).
 
     The label is "has a positive outcome". The split is by creation time when the contacts
     carry more than one (oldest train, newest test), stratified at random otherwise (with
@@ -208,7 +209,7 @@ def flat_slices(
         )
     # positions on the RangeIndex of a flat training set are its labels
     train, valid, test = (ts.subset(split.train), ts.subset(split.valid), ts.subset(split.test))
-    leakage = check_leakage(train.X, train.y, keep_suspects=keep_leaky)
+    guard = check_leakage(train.X, train.y, keep_suspects=keep_leaky, settings=leakage)
     as_of = contacts["created_at"].max() + pd.Timedelta(days=1)
     totals = None if rulebook is None else RuleTotals(tables, rulebook, (as_of,))
     parts = (1 - config.valid_share - config.test_share, config.valid_share, config.test_share)
@@ -217,7 +218,7 @@ def flat_slices(
         train,
         valid,
         test,
-        leakage,
+        guard,
         "flat",
         None if totals is None else totals.of(as_of, test.contact_id),
         None,

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from features.infer import InferSettings
 from features.safe_yaml import setting_problems
 from models.config import CHAMPION, TrainConfig, load_train_config, load_yaml_settings
+from models.leakage import LeakageSettings
 from rules import Rulebook
 from serving.blend import BlendConfig
 from serving.report.settings import ReportSettings
@@ -113,6 +114,8 @@ class RunConfig(BaseModel):
             these (:class:`serving.scorer_types.ScorerSettings`).
         report: How ``compare`` computes the comparison report of this scorer
             (:class:`serving.report.settings.ReportSettings`).
+        leakage: The leakage guard's thresholds
+            (:class:`models.leakage.LeakageSettings`; ``--leakage-settings``).
         infer: How a flat export's column types were inferred
             (:class:`features.infer.InferSettings`; ``--infer`` of ``train`` and
             ``fit-table``); the scorer keeps the decisions, so scoring never infers again.
@@ -132,6 +135,7 @@ class RunConfig(BaseModel):
     blend: BlendConfig = Field(default_factory=BlendConfig)
     scorer: ScorerSettings = Field(default_factory=ScorerSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
+    leakage: LeakageSettings = Field(default_factory=LeakageSettings)
     infer: InferSettings = Field(default_factory=InferSettings)
     tracking_uri: str
     active_share: float | None = Field(default=None, ge=0, le=1)
@@ -224,6 +228,8 @@ SETTINGS_FILES: dict[type[BaseModel], str] = {
     InferSettings: "type inference settings",  # --infer
     ScorerSettings: "scorer settings",  # --scorer-settings
     ReportSettings: "report settings",  # --report-settings
+    LeakageSettings: "leakage guard settings",  # --leakage-settings
+    FlatExportChecks: "flat export checks",  # fit-table --checks
 }
 """The run configuration's groups a settings file of their own sets, with their name in
 messages (the training config and the blend have theirs: --config, --blend)."""

@@ -26,6 +26,7 @@ from features.plan import TrainingPlan, make_plan, spec_for_data
 from features.spec import FeatureSpec, load_feature_spec
 from models import RunContext, TrainResult
 from models.config import TrainConfig, load_yaml_settings
+from models.leakage import LeakageSettings
 from models.store import default_tracking_uri
 from pipelines.cli_options import DEFAULT_WORKDIR
 from pipelines.console import console
@@ -79,14 +80,18 @@ def build_slices(
     config: TrainConfig,
     keep_leaky: bool,
     infer: InferSettings,
+    leakage: LeakageSettings,
 ) -> Slices:
     """The plan's slices (or a flat split with ``config.seed``, column types inferred with
-    ``infer``): labels, leakage guard, manual scores."""
+    ``infer``): labels, leakage guard (thresholds ``leakage``), manual scores."""
     if spec is None or plan is None:
         return flat_slices(
-            report.tables, rulebook=rulebook, config=config, keep_leaky=keep_leaky, infer=infer
-        )
-    return plan_slices(report.tables, spec, plan, rulebook=rulebook, keep_leaky=keep_leaky)
+            report.tables, rulebook=rulebook, config=config, keep_leaky=keep_leaky,
+            infer=infer, leakage=leakage,
+        )  # fmt: skip
+    return plan_slices(
+        report.tables, spec, plan, rulebook=rulebook, keep_leaky=keep_leaky, leakage=leakage
+    )
 
 
 @task(name="train-evaluate-register", cache_policy=NO_CACHE)
@@ -185,6 +190,7 @@ def train_flow(
     infer_path: str | None = None,
     scorer_settings_path: str | None = None,
     report_settings_path: str | None = None,
+    leakage_settings_path: str | None = None,
 ) -> dict[str, Any]:
     """Retrain the conversion model: validate -> features -> train -> register/promote.
 
@@ -220,6 +226,8 @@ def train_flow(
         report_settings_path: Report settings YAML
             (:class:`serving.report.settings.ReportSettings`); ``compare`` of this scorer
             computes its report with them.
+        leakage_settings_path: Leakage guard settings YAML
+            (:class:`models.leakage.LeakageSettings`: AUC, presence and proxy thresholds).
 
     Returns:
         Run id, model and scorer URIs, test metrics, promotion decision, leakage suspects
@@ -242,6 +250,7 @@ def train_flow(
     infer = settings_from_file(InferSettings, infer_path)
     scorer_settings = settings_from_file(ScorerSettings, scorer_settings_path)
     report_settings = settings_from_file(ReportSettings, report_settings_path)
+    leakage = settings_from_file(LeakageSettings, leakage_settings_path)
     uri = tracking_uri or config.tracking_uri or default_tracking_uri(Path(workdir))
     report = step(validate_crm)(data, mapping, bots_path)
     book_path = choose_rulebook(Path(rulebook_path) if rulebook_path else None, mapping)
@@ -254,7 +263,7 @@ def train_flow(
         if spec_path is None:  # the default spec, plus the columns the mapping kept
             spec, notes = spec_for_data(spec, report.tables.contacts)
     plan = None if spec is None else step(plan_training)(report, config, notes, show_plan)
-    slices = step(build_slices)(report, spec, rulebook, plan, config, keep_leaky, infer)
+    slices = step(build_slices)(report, spec, rulebook, plan, config, keep_leaky, infer, leakage)
     if plan is not None:  # what the plan chose is what runs
         config = config.model_copy(
             update={
@@ -274,6 +283,7 @@ def train_flow(
         blend=blend_settings(blend_path, book.empty),
         scorer=scorer_settings,
         report=report_settings,
+        leakage=leakage,
         infer=infer,
         tracking_uri=uri,
         active_share=None if plan is None else plan.profile.active_share,

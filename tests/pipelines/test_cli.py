@@ -11,9 +11,10 @@ from mlflow.environment_variables import MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR as
 from typer.testing import CliRunner
 
 from features.infer import InferSettings
+from models.leakage import LeakageSettings
 from pipelines.cli import app
 from serving.report.settings import ReportSettings
-from serving.run_config import SETTINGS_FILES
+from serving.run_config import SETTINGS_FILES, FlatExportChecks
 from serving.scorer_types import ScorerSettings
 
 runner = CliRunner()
@@ -246,13 +247,19 @@ def test_generate_refuses_a_folder_holding_the_other_format(tmp_path: Path) -> N
 
 SETTINGS_OPTIONS = {
     "--infer": InferSettings,
+    "--leakage-settings": LeakageSettings,
+    "--checks": FlatExportChecks,
     "--scorer-settings": ScorerSettings,
     "--report-settings": ReportSettings,
 }
+FIT_TABLE_ONLY = ("--checks",)
+TRAIN_ONLY = ("--scorer-settings", "--report-settings")
 
 
 @pytest.mark.parametrize(
-    ("command", "option"), [("fit-table", "--infer"), *(("train", o) for o in SETTINGS_OPTIONS)]
+    ("command", "option"),
+    [("fit-table", o) for o in SETTINGS_OPTIONS if o not in TRAIN_ONLY]
+    + [("train", o) for o in SETTINGS_OPTIONS if o not in FIT_TABLE_ONLY],
 )
 def test_settings_options_reach_their_settings_class(
     tmp_path: Path, command: str, option: str

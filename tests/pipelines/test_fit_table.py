@@ -290,6 +290,15 @@ def test_fit_table_refuses_an_invalid_inference_settings_file_naming_the_field(t
         fit_table(tmp_path / "unread.csv", FlatExport("y"), out_dir=tmp_path, infer_path=settings)
 
 
+def test_a_checks_file_sets_what_the_export_must_hold(planted_csv, tmp_path):
+    """The planted export (2,000 rows) passes the default checks; a --checks file asking
+    for more rows refuses it before anything is inferred or trained."""
+    checks = tmp_path / "checks.yaml"
+    checks.write_text(f"min_rows: {N + 1}\n")
+    with pytest.raises(InputError, match=rf"fit-table needs at least {N + 1} rows"):
+        fit_table(planted_csv, FlatExport("converted"), out_dir=tmp_path, checks_path=checks)
+
+
 def write(path: Path, frame: pd.DataFrame, sep: str = ",") -> Path:
     frame.to_csv(path, index=False, sep=sep)
     return path

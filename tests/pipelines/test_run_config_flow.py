@@ -58,6 +58,8 @@ def trained(prefect_harness: None, crm, mlflow_store, tmp_path_factory) -> dict:
     scorer_settings.write_text("trend_steady_points: 2.5\n")
     report_settings = workdir / "report.yaml"
     report_settings.write_text("n_bootstrap: 60\n")
+    leakage_settings = workdir / "leakage.yaml"
+    leakage_settings.write_text("auc_threshold: 0.95\n")
     data, mapping = crm
     return train_flow(
         data=str(data),
@@ -71,6 +73,7 @@ def trained(prefect_harness: None, crm, mlflow_store, tmp_path_factory) -> dict:
         every_days=7,
         scorer_settings_path=str(scorer_settings),
         report_settings_path=str(report_settings),
+        leakage_settings_path=str(leakage_settings),
     )
 
 
@@ -153,7 +156,9 @@ def test_compare_reads_the_horizon_from_the_scorer(
     assert summary["capacity_k"] == round((0.05 + 0.15) * summary["n_leads"])
 
 
-def test_scorer_and_report_settings_files_reach_the_scorer(trained: dict, mlflow_store) -> None:
+def test_scorer_report_and_leakage_settings_files_reach_the_run(
+    trained: dict, mlflow_store
+) -> None:
     """--scorer-settings and --report-settings (here the flow's paths) are stored in the
     run configuration; the scorer applies its settings, compare reads the report's."""
     from serving.scorer_model import load_scorer
@@ -163,6 +168,9 @@ def test_scorer_and_report_settings_files_reach_the_scorer(trained: dict, mlflow
     scorer = load_scorer(trained["scorer_uri"], mlflow_store.tracking_uri).scorer
     assert scorer.settings.trend_steady_points == 2.5
     assert scorer.run_config_.report.n_bootstrap == 60
+    # the leakage guard ran with the file's threshold, recorded with the run
+    assert trained["leakage"]["settings"]["auc_threshold"] == 0.95
+    assert trained["run_config"]["leakage"]["auc_threshold"] == 0.95
 
 
 def test_a_missing_alias_names_the_aliases_that_exist(trained: dict, mlflow_store) -> None:
