@@ -4,7 +4,9 @@
 feature spec. Only what was known before ``as_of`` is read: contacts created before it,
 activities with ``occurred_at < as_of``, the contact and account properties as exported
 (the tables carry no property history), and never the outcomes table or the
-``lifecycle_stage`` column, which are written after the fact.
+``lifecycle_stage`` column, which are written after the fact. The one exported property
+that is dated is the account's ``is_customer`` flag, read as it stood at ``as_of``
+(:func:`features.customers.accounts_at`: its first won deal dates it).
 
 Window convention: the ``w``-day window holds activities with
 ``as_of - w days <= occurred_at < as_of``; an activity exactly ``w`` days old is inside,
@@ -20,6 +22,7 @@ import pandas as pd
 
 from features.account import account_features
 from features.crm import CrmTables
+from features.customers import accounts_at
 from features.engagement import (
     count_features,
     flag_features,
@@ -96,8 +99,10 @@ def build_features(
     index = contacts.index
     events = events_before(tables.activities, index, cutoff, _filter_columns(spec))
     agg = group_aggregates(events, spec)
+    # the export's is_customer flag as it stood at as_of (an account won later was none)
+    accounts = accounts_at(tables, cutoff) if "is_customer" in spec.fit.account_flags else None
     parts = [
-        fit_features(contacts, tables.accounts, spec.fit),
+        fit_features(contacts, tables.accounts if accounts is None else accounts, spec.fit),
         count_features(agg, spec, index),
         frequency_features(events, spec, index),
         trend_features(agg, spec, index),

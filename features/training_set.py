@@ -22,6 +22,8 @@ import pandas as pd
 
 from features.build import build_features
 from features.crm import CrmTables
+from features.customers import customer_since, first_positive
+from features.customers import times_of as _times_of
 from features.events import utc_timestamp
 from features.schema import POSITIVE_OUTCOMES
 from features.spec import FeatureSpec
@@ -96,36 +98,6 @@ def next_run_as_of(tables: CrmTables) -> pd.Timestamp:
     """Midnight UTC after the data's last timestamp: the first nightly run after an export
     (``leadscore demo`` and the quick-start notebook score and explain at it)."""
     return (data_end_of(tables) + pd.Timedelta(days=1)).normalize()
-
-
-def first_positive(outcomes: pd.DataFrame, positive: tuple[str, ...]) -> pd.Series:
-    """Each contact's first outcome in ``positive`` (UTC), indexed by ``contact_id``."""
-    hits = outcomes.loc[outcomes["outcome"].astype("object").isin(positive)]
-    times = pd.to_datetime(hits["converted_at"], utc=True)
-    return times.groupby(hits["contact_id"].astype("object")).min()
-
-
-def _times_of(keys: pd.Series | pd.Index, times: pd.Series) -> pd.Series:
-    """``times`` (indexed by unique keys) looked up for each key; NaT where absent.
-
-    ``Series.map`` with an empty datetime series fails under pandas 3.1 (it casts the empty
-    result to float), which a CRM without accounts or won deals hits.
-    """
-    values = pd.to_datetime(times, utc=True).reindex(pd.Index(keys, dtype="object"))
-    index = keys.index if isinstance(keys, pd.Series) else None
-    return pd.Series(values.to_numpy(), index=index, dtype="datetime64[ns, UTC]")
-
-
-def _customer_since(tables: CrmTables, first_won: pd.Series) -> pd.Series:
-    """When each account became a customer: its first won deal, or the beginning of time
-    when it is flagged ``is_customer`` without a won deal in the data."""
-    contacts = tables.contacts
-    won_at = _times_of(contacts["contact_id"].astype("object"), first_won)
-    per_account = won_at.groupby(contacts["account_id"].astype("object")).min()
-    accounts = tables.accounts
-    flagged = accounts.loc[accounts["is_customer"].fillna(False).astype(bool), "account_id"]
-    earliest = pd.Series(pd.Timestamp.min.tz_localize("UTC"), index=flagged.astype("object"))
-    return per_account.dropna().combine_first(earliest)
 
 
 def _eligible_and_label(
@@ -214,7 +186,7 @@ def build_training_set(
         )
     end = utc_timestamp(data_end) if data_end is not None else data_end_of(tables)
     converted = first_positive(tables.outcomes, positive_outcomes)
-    customer_since = _customer_since(tables, first_positive(tables.outcomes, ("won",)))
+    since = customer_since(tables)
     horizon = pd.Timedelta(days=horizon_days)
     frames, labels, stamps, ids = [], [], [], []
     snapshot_counts: dict[str, dict[str, int]] = {}
@@ -228,7 +200,7 @@ def build_training_set(
         scores = rule_scores(as_of) if spec.include_rule_score and rule_scores else None
         features = build_features(tables, as_of, spec, rule_scores=scores)
         eligible, label, counts = _eligible_and_label(
-            tables, features, as_of, horizon_days, converted, customer_since
+            tables, features, as_of, horizon_days, converted, since
         )
         snapshot_counts[f"{as_of:%Y-%m-%d}"] = counts
         frames.append(features.loc[eligible])
@@ -394,6 +366,6 @@ def outcome_labels(
     index = pd.Index(contact_ids.astype("object"), name="contact_id")
     eligible, label, _ = _eligible_and_label(
         tables, pd.DataFrame(index=index), ts, horizon_days, converted,
-        _customer_since(tables, first_positive(tables.outcomes, ("won",))),
+        customer_since(tables),
     )  # fmt: skip
     return pd.DataFrame({"eligible": eligible, "y": label.astype("int64")}, index=index)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from features.crm import CrmTables
+from features.customers import accounts_at
 from features.events import utc_timestamp
 from rules.accounts import roll_up_accounts
 from rules.block import BlockScores, rulebook_layout, score_block
@@ -96,7 +97,8 @@ def score_rulebook(
     """Score every contact with ``rulebook`` as of ``as_of``.
 
     Only activities with ``occurred_at < as_of`` count; outcomes are read only to date the
-    export's ``lifecycle_stage`` (:func:`export_stage_at`). Sales
+    export's ``lifecycle_stage`` (:func:`export_stage_at`) and the accounts' ``is_customer``
+    flag (:func:`features.customers.accounts_at`). Sales
     feedback (``sales_feedback`` activities) and deal stage changes before ``as_of`` feed
     recycling, exclusions and stages (see :mod:`rules.stages`).
 
@@ -122,18 +124,19 @@ def score_rulebook(
     ts = utc_timestamp(as_of)
     contacts, ids = _contacts(tables)
     contacts = export_stage_at(tables, contacts, ts)
+    accounts = accounts_at(tables, ts)  # is_customer as it stood at as_of
     n = len(contacts)
     starts = _block_starts(n, block_size)
     layout = rulebook_layout(rulebook)
     history = build_activity_index(tables.activities, ids, ts)
-    account_pos = account_positions(contacts, tables.accounts)  # once for every block
+    account_pos = account_positions(contacts, accounts)  # once for every block
     blocks = []
     for lo, hi in zip(starts, [*starts[1:], n], strict=True):
         part = contacts.iloc[lo:hi].reset_index(drop=True)
         blocks.append(
             score_block(
                 part,
-                tables.accounts,
+                accounts,
                 history.block(lo, hi),
                 rulebook,
                 layout,

@@ -85,7 +85,9 @@ DERIVED: tuple[Variable, ...] = (
         "derived",
         description=(
             "Account is a customer, a deal was won, or lifecycle_stage is customer (read only "
-            "for contacts with no record at or after as_of: the export writes it)."
+            "for contacts with no record at or after as_of: the export writes it). The "
+            "account's flag is read as it stood at as_of: an account whose first won deal "
+            "comes after as_of was no customer yet."
         ),
     ),
     Variable(
