@@ -21,6 +21,7 @@ from pipelines.cli_options import (
     DEFAULT_WORKDIR,
     AsOfOpt,
     BotsOpt,
+    ChecksOpt,
     ConfigOpt,
     DataOpt,
     EncodingOpt,
@@ -303,9 +304,9 @@ def train(
             data=data,
             workdir=str(workdir),
             mapping=mapping,
-            config_path=str(config) if config else None,
-            spec_path=str(spec) if spec else None,
-            rulebook_path=str(rulebook) if rulebook else None,
+            config_path=path_text(config),
+            spec_path=path_text(spec),
+            rulebook_path=path_text(rulebook),
             tracking_uri=tracking_uri,
             framing=framing,
             horizon_days=horizon_days,
@@ -316,7 +317,7 @@ def train(
             delay_days=delay_days,
             show_plan=True,
             keep_leaky=keep_leaky,
-            blend_path=str(blend) if blend else None,
+            blend_path=path_text(blend),
             bots_path=path_text(bots),
             infer_path=path_text(infer),
             scorer_settings_path=path_text(scorer_settings),
@@ -437,7 +438,7 @@ def score(
             workdir=str(workdir),
             table_prefix=table_prefix_or_default(table_prefix),
             engine=engine.value,
-            spark_config=None if spark_config is None else str(spark_config),
+            spark_config=path_text(spark_config),
             bots_path=path_text(bots),
         )
     console.print(summary["text"], highlight=False)
@@ -575,13 +576,7 @@ def fit_table_command(
     config: ConfigOpt = None,
     infer: InferOpt = None,
     leakage_settings: LeakageSettingsOpt = None,
-    checks: Annotated[
-        Path | None,
-        settings_file(
-            "What the export must hold, YAML: fields of serving.run_config.FlatExportChecks, "
-            "e.g. min_rows: 500 (default: its defaults)."
-        ),
-    ] = None,
+    checks: ChecksOpt = None,
 ) -> None:
     """Any flat lead export with an outcome column, one command, no config.
 

@@ -67,38 +67,29 @@ BotsOpt = Annotated[
 ]
 """``--bots``: the bot filter's settings file (default: the packaged settings)."""
 
-InferOpt = Annotated[
-    Path | None,
-    settings_file(
-        "Type inference settings YAML for a flat export's columns: fields of "
-        "features.infer.InferSettings, e.g. max_category_levels: 50 (default: its defaults)."
-    ),
-]
+
+def group_file(what: str, owner: str, example: str) -> Any:
+    """The option type of a settings group's YAML file: its fields are ``owner``'s, and the
+    help text gives ``example`` (a group without its file keeps the class's defaults)."""
+    text = f"{what} settings YAML: fields of {owner}, e.g. {example} (default: its defaults)."
+    return Annotated[Path | None, settings_file(text)]
+
+
+InferOpt = group_file("Type inference", "features.infer.InferSettings", "max_category_levels: 50")
 """``--infer``: how a flat export's column types are inferred (``train``, ``fit-table``)."""
-ScorerSettingsOpt = Annotated[
-    Path | None,
-    settings_file(
-        "Scorer settings YAML: fields of serving.scorer_types.ScorerSettings, e.g. top_k: 5 "
-        "(default: its defaults); stored with the scorer, which applies them."
-    ),
-]
-"""``--scorer-settings``: how the registered scorer finishes scores and whom it rejects."""
-ReportSettingsOpt = Annotated[
-    Path | None,
-    settings_file(
-        "Report settings YAML: fields of serving.report.settings.ReportSettings, e.g. "
-        "n_bootstrap: 500 (default: its defaults); compare reads them from the scorer."
-    ),
-]
+ScorerSettingsOpt = group_file("Scorer", "serving.scorer_types.ScorerSettings", "top_k: 5")
+"""``--scorer-settings``: how the registered scorer finishes scores and whom it rejects
+(stored with it)."""
+ReportSettingsOpt = group_file(
+    "Report", "serving.report.settings.ReportSettings", "n_bootstrap: 500"
+)
 """``--report-settings``: how ``compare`` computes the report of the scorer trained."""
-LeakageSettingsOpt = Annotated[
-    Path | None,
-    settings_file(
-        "Leakage guard settings YAML: fields of models.leakage.LeakageSettings, e.g. "
-        "auc_threshold: 0.95 (default: its defaults)."
-    ),
-]
+LeakageSettingsOpt = group_file(
+    "Leakage guard", "models.leakage.LeakageSettings", "auc_threshold: 0.95"
+)
 """``--leakage-settings``: the thresholds of the leakage guard (``train``, ``fit-table``)."""
+ChecksOpt = group_file("Flat export checks", "serving.run_config.FlatExportChecks", "min_rows: 500")
+"""``--checks``: what ``fit-table`` requires of a flat export."""
 ConfigOpt = Annotated[
     Path | None, settings_file("Training config YAML (models/config_default.yaml).")
 ]

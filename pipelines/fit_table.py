@@ -35,6 +35,7 @@ from features.ingest.mapping_infer import extra_names, flat_export_mapping, mapp
 from features.parse import best_date_format
 from features.personal import personal_data_reason
 from models.leakage import LeakageSettings
+from pipelines.cli_options import path_text
 from serving.batch import run_batch
 from serving.compare import EMPTY_RULEBOOK_NOTE, comparison_inputs
 from serving.eligibility import validation_rejects
@@ -254,9 +255,9 @@ def fit_table(
         data=str(path),
         workdir=str(workdir or out_dir),
         mapping=str(paths["mapping"]),
-        config_path=None if config_path is None else str(config_path),
-        infer_path=None if infer_path is None else str(infer_path),
-        leakage_settings_path=None if leakage_settings_path is None else str(leakage_settings_path),
+        config_path=path_text(config_path),
+        infer_path=path_text(infer_path),
+        leakage_settings_path=path_text(leakage_settings_path),
         tracking_uri=tracking_uri,
         framing="flat",
         seed=seed,
