@@ -142,15 +142,6 @@ def validation_note(counts: dict[str, dict[str, int]]) -> str:
     )
 
 
-def _accounts_line(written: SinkResult) -> list[str]:
-    """``Accounts: N account scores (M changed)`` when the rulebook rolls accounts up."""
-    if not written.n_accounts:
-        return []
-    return [
-        f"Accounts: {written.n_accounts:,} account scores ({written.n_accounts_updated:,} changed)"
-    ]
-
-
 def tier_mix_line(now: dict[str, int], before: dict[str, int]) -> list[str]:
     """``Tier mix: A 3.8% (was 4.1%), ...`` against the previous run; none without one."""
     if not before or not now:
@@ -163,12 +154,6 @@ def tier_mix_line(now: dict[str, int], before: dict[str, int]) -> list[str]:
     return ["Tier mix: " + ", ".join(parts)]
 
 
-def trend_counts(per_trend: dict[str, int]) -> dict[str, int]:
-    """Leads per score trend in the order of :data:`serving.sinks.SCORE_TRENDS` (zeros
-    shown, so a run with no previous one reads ``new`` for everyone at a glance)."""
-    return {t: int(per_trend.get(t, 0)) for t in SCORE_TRENDS}
-
-
 def format_summary(summary: BatchSummary) -> str:
     """The one-screen summary the CLI prints after a batch run.
 
@@ -178,20 +163,25 @@ def format_summary(summary: BatchSummary) -> str:
     Returns:
         Plain text (no markup), about 30 lines.
     """
-    c = summary.counts
+    c, written = summary.counts, summary.sink_result
+    # every trend in SCORE_TRENDS order, zeros too: a first run reads "new" for everyone
+    trends = {t: int(summary.per_trend.get(t, 0)) for t in SCORE_TRENDS}
+    accounts = (
+        f"Accounts: {written.n_accounts:,} account scores ({written.n_accounts_updated:,} changed)"
+    )
     lines = [
         f"Scored {c.scored:,} of {c.eligible:,} eligible leads as of "
         f"{summary.as_of:%Y-%m-%d %H:%M} UTC ({c.rejected:,} rejected)",
         f"Model {summary.model_name} v{summary.model_version}, rulebook "
         f"v{summary.rulebook_version} -> {summary.sink} (run {summary.run_id})",
-        f"Sink: {summary.sink_result.n_current_updated:,} current rows changed, "
-        f"{summary.sink_result.n_history_inserted:,} history rows added",
-        *_accounts_line(summary.sink_result),
+        f"Sink: {written.n_current_updated:,} current rows changed, "
+        f"{written.n_history_inserted:,} history rows added",
+        *([accounts] if written.n_accounts else []),
         "",
         f"Stages: {_pairs(summary.per_stage)}",
         f"Tiers:  {_pairs(summary.per_tier)}",
         *tier_mix_line(summary.per_tier, summary.previous_tiers),
-        f"Trend:  {_pairs(trend_counts(summary.per_trend))}",
+        f"Trend:  {_pairs(trends)}",
         "",
         "Final score distribution:",
         *_histogram(summary.score_bands),

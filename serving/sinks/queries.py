@@ -44,22 +44,19 @@ def result_frame(result: sa.CursorResult[Any]) -> pd.DataFrame:
     return frame
 
 
-def _require_tables(conn: sa.Connection, tables: SinkTables, url: str) -> None:
-    inspector = sa.inspect(conn)
-    missing = [t.name for t in (tables.current, tables.history) if not inspector.has_table(t.name)]
-    if missing:
-        raise ValueError(
-            f"sink {masked(url)} has no table(s) "
-            f"{missing}: write scores there first, or check the table prefix"
-        )
-
-
 @contextmanager
 def _reading(sink: str, table_prefix: str) -> Iterator[tuple[sa.Connection, SinkTables]]:
     """A connection to ``sink`` whose score tables exist (else a ValueError naming them)."""
     tables = build_tables(table_prefix)
     with connect(sink) as conn:
-        _require_tables(conn, tables, sink)
+        inspector = sa.inspect(conn)
+        required = (tables.current, tables.history)
+        missing = [t.name for t in required if not inspector.has_table(t.name)]
+        if missing:
+            raise ValueError(
+                f"sink {masked(sink)} has no table(s) "
+                f"{missing}: write scores there first, or check the table prefix"
+            )
         yield conn, tables
 
 

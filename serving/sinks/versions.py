@@ -22,7 +22,6 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -287,14 +286,8 @@ def revert_version(
 
 def _all(conn: sa.Connection, vt: VersionTables) -> list[RulebookVersion]:
     rows = conn.execute(sa.select(vt.versions).order_by(vt.versions.c.version_id)).mappings()
-    return [RulebookVersion(**_plain(row)) for row in rows]
+    return [RulebookVersion(**{**row, "is_current": bool(row["is_current"])}) for row in rows]
 
 
 def _current(versions: Iterable[RulebookVersion]) -> RulebookVersion | None:
     return next((v for v in versions if v.is_current), None)
-
-
-def _plain(row: Any) -> dict[str, Any]:
-    out = dict(row)
-    out["is_current"] = bool(out["is_current"])
-    return out
