@@ -40,10 +40,6 @@ def label(method: str) -> str:
     return METHOD_LABELS.get(method, method)
 
 
-def _color(method: str) -> str | None:
-    return METHOD_COLORS.get(method)
-
-
 def to_data_uri(fig: Figure) -> str:
     """PNG of ``fig`` as a ``data:image/png;base64,...`` URI."""
     FigureCanvasAgg(fig)
@@ -81,21 +77,11 @@ def roc_pr_figure(points: pd.DataFrame, summary: pd.DataFrame, base_rate: float)
     ax_roc, ax_pr = fig.subplots(1, 2)
     auc = summary.set_index("method")
     ax_roc.plot([0, 1], [0, 1], linestyle="--", color=_GREY, label="random")
-    for method, part in points.groupby("method", sort=False):
-        roc, pr = part[part["curve"] == "roc"], part[part["curve"] == "pr"]
+    for (method, curve), xy in points.groupby(["method", "curve"], sort=False):
         name = str(method)
-        ax_roc.plot(
-            roc["x"],
-            roc["y"],
-            color=_color(name),
-            label=f"{label(name)} (AUC {auc.at[name, 'roc_auc']:.3f})",
-        )
-        ax_pr.plot(
-            pr["x"],
-            pr["y"],
-            color=_color(name),
-            label=f"{label(name)} (AP {auc.at[name, 'pr_auc']:.3f})",
-        )
+        ax, area, tag = (ax_roc, "roc_auc", "AUC") if curve == "roc" else (ax_pr, "pr_auc", "AP")
+        text = f"{label(name)} ({tag} {auc.at[name, area]:.3f})"
+        ax.plot(xy["x"], xy["y"], color=METHOD_COLORS.get(name), label=text)
     ax_pr.axhline(base_rate, linestyle="--", color=_GREY, label=f"base rate {base_rate:.1%}")
     ax_roc.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC")
     ax_pr.set(xlabel="recall", ylabel="precision", title="Precision-recall", ylim=(0, 1.02))
@@ -116,10 +102,16 @@ def gains_figure(gains: pd.DataFrame) -> Figure:
         part = gains[gains["method"] == method]
         x = np.concatenate([[0.0], part["cumulative_share"].to_numpy()])
         y = np.concatenate([[0.0], part["cumulative_recall"].to_numpy()])
-        ax_gain.plot(x, y, marker="o", markersize=3, color=_color(method), label=label(method))
+        ax_gain.plot(
+            x, y, marker="o", markersize=3, color=METHOD_COLORS.get(method), label=label(method)
+        )
         offset = (i - (len(methods) - 1) / 2) * width
         ax_lift.bar(
-            part["decile"] + offset, part["lift"], width, color=_color(method), label=label(method)
+            part["decile"] + offset,
+            part["lift"],
+            width,
+            color=METHOD_COLORS.get(method),
+            label=label(method),
         )
     ax_lift.axhline(1.0, linestyle="--", color=_GREY)
     ax_gain.set(xlabel="share of leads worked (best first)", ylabel="share of conversions found")
@@ -138,14 +130,8 @@ def calibration_figure(bins: pd.DataFrame) -> Figure:
     ax = fig.add_subplot()
     ax.plot([0, 1], [0, 1], linestyle="--", color=_GREY, label="perfectly calibrated")
     for method, part in bins.groupby("method", sort=False):
-        name = str(method)
-        ax.plot(
-            part["mean_predicted"],
-            part["observed_rate"],
-            marker="o",
-            color=_color(name),
-            label=label(name),
-        )
+        x, y, name = part["mean_predicted"], part["observed_rate"], str(method)
+        ax.plot(x, y, marker="o", color=METHOD_COLORS.get(name), label=label(name))
     ax.set(xlabel="mean predicted P(convert)", ylabel="observed conversion rate")
     ax.set(xlim=(0, 1), ylim=(0, 1), title="Reliability")
     ax.legend(fontsize=8)
@@ -158,7 +144,7 @@ def bands_figure(tables: Mapping[str, pd.DataFrame]) -> Figure:
     axes = np.atleast_1d(fig.subplots(1, len(tables)))
     for ax, (method, table) in zip(axes, tables.items(), strict=True):
         x = np.arange(len(table))
-        ax.bar(x, table["n"], color=_color(method) or _GREY, alpha=0.6)
+        ax.bar(x, table["n"], color=METHOD_COLORS.get(method) or _GREY, alpha=0.6)
         ax.set_xticks(x, table["band"], rotation=45, ha="right", fontsize=7)
         ax.set(ylabel="leads", title=f"{label(method)}: leads and conversion per band")
         rate = ax.twinx()
