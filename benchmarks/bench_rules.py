@@ -409,19 +409,11 @@ class _Lead:
             pts = self.rule_points(rule)
             if pts is not None:
                 items.append((rule.category, pts))
+                measured = {"bands": rule.bands, "steps": rule.steps}.get(rule.kind)
                 uses_activity = (
                     rule.kind == "each"
                     or reads_activity(rule.when)
-                    or (
-                        rule.kind == "bands"
-                        and rule.bands is not None
-                        and rule.bands.of.activity is not None
-                    )
-                    or (
-                        rule.kind == "steps"
-                        and rule.steps is not None
-                        and rule.steps.of.activity is not None
-                    )
+                    or (measured is not None and measured.of.activity is not None)
                 )
                 if not uses_activity:
                     fixed += pts
