@@ -120,6 +120,9 @@ def table_rules(table: Table) -> list[Rule]:
         key = f"{table.name}.{'+'.join(columns) or 'table'}.{kind}"
         rules.append(Rule(key, kind, columns, sev, f"expect_{name}", kwargs))
 
+    def on(column: str, kind: str, name: str, sev: Severity = "error", **kwargs: Any) -> None:
+        add(kind, (column,), name, sev, column=column, **kwargs)
+
     add(
         "columns",
         (),
@@ -130,38 +133,22 @@ def table_rules(table: Table) -> list[Rule]:
     )
     for col in table.columns:
         if not col.nullable:
-            add("not_null", (col.name,), "column_values_to_not_be_null", "error", column=col.name)
+            on(col.name, "not_null", "column_values_to_not_be_null")
     between = "column_values_to_be_between"
     for col in table.columns:
+        name = col.name
         if col.dtype == "category" and col.allowed:
-            add(
-                "in_set",
-                (col.name,),
-                "column_values_to_be_in_set",
-                "error",
-                column=col.name,
-                value_set=list(col.allowed),
-            )
+            on(name, "in_set", "column_values_to_be_in_set", value_set=list(col.allowed))
         elif col.dtype in ("int", "float") and (col.min is not None or col.max is not None):
-            add(
-                "range",
-                (col.name,),
-                between,
-                "error",
-                column=col.name,
-                min_value=col.min,
-                max_value=col.max,
-            )
+            on(name, "range", between, min_value=col.min, max_value=col.max)
         elif col.dtype == "datetime":
-            name = col.name
-            add("not_future", (name,), between, "error", column=name, max_value=_param("now"))
-            add("not_before", (name,), between, "error", column=name, min_value=_param("earliest"))
-            add(
+            on(name, "not_future", between, max_value=_param("now"))
+            on(name, "not_before", between, min_value=_param("earliest"))
+            on(
+                name,
                 "placeholder_date",
-                (name,),
                 between,
                 "warning",
-                column=name,
                 min_value=_param("placeholders_before"),
             )
     for fk in table.foreign_keys:
@@ -190,7 +177,7 @@ def table_rules(table: Table) -> list[Rule]:
             )
     key = table.primary_key
     if len(key) == 1:
-        add("unique", key, "column_values_to_be_unique", "error", column=key[0])
+        on(key[0], "unique", "column_values_to_be_unique")
     else:
         add("unique", key, "compound_columns_to_be_unique", "error", column_list=list(key))
     return rules
