@@ -64,12 +64,10 @@ def issue_of(table: Table, failure: Failure, raw: pd.DataFrame) -> Issue:
     first_column = failure.column.split(", ")[0]
     pii = first_column in table.names and table.column(first_column).pii
     values = None if pii else shown_values(raw.reset_index(drop=True), head, first_column, table)
-    examples: list[dict[str, Any]] = []
-    for i, row in enumerate(head.tolist()):
-        example: dict[str, Any] = {"row": int(row)}
-        if values is not None:
-            example["value"] = str(values.iloc[i])
-        examples.append(example)
+    examples = tuple(
+        {"row": int(row)} | ({} if values is None else {"value": str(values.iloc[i])})
+        for i, row in enumerate(head.tolist())
+    )
     return Issue(
         table=table.name,
         column=failure.column,
@@ -77,7 +75,7 @@ def issue_of(table: Table, failure: Failure, raw: pd.DataFrame) -> Issue:
         severity=failure.severity,
         n_rows=len(failure.rows),
         message=failure.message,
-        examples=tuple(examples),
+        examples=examples,
     )
 
 
