@@ -26,6 +26,7 @@ from benchmarks.harness import BenchResult, measure
 from benchmarks.scorer_fixture import trained_scorer
 from benchmarks.spark_data import write_chunked_crm
 from features.synthetic import DirtConfig, generate_crm, write_crm
+from models.store import use_tracking_uri
 from serving.batch import run_batch
 from serving.scorer_model import LoadedScorer, log_lead_scorer, to_pyfunc_frame
 
@@ -41,8 +42,7 @@ def _logged_scorer(folder: Path) -> LoadedScorer:
 
     scorer = trained_scorer()
     uri = f"sqlite:///{folder / 'mlflow.db'}"
-    mlflow.set_tracking_uri(uri)
-    mlflow.set_registry_uri(uri)
+    use_tracking_uri(uri)
     sample = generate_crm(300, 7, dirt=DirtConfig.none()).tables
     example = to_pyfunc_frame(scorer.prepare(sample, AS_OF).frame.head(3), scorer)
     mlflow.set_experiment("bench-spark")

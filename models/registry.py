@@ -20,6 +20,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from models.config import CHALLENGER, CHAMPION, QualityGates
+from models.store import use_tracking_uri
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +112,7 @@ def register_and_promote(
         The decision; its reason is also logged as run and model-version tags.
     """
     if tracking_uri is not None:
-        mlflow.set_tracking_uri(tracking_uri)
-        mlflow.set_registry_uri(tracking_uri)
+        use_tracking_uri(tracking_uri)
     client = MlflowClient(tracking_uri, registry_uri=tracking_uri)
     previous = current_champion(client, model_name)
     version = str(mlflow.register_model(model_uri or f"runs:/{run_id}/model", model_name).version)

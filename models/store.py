@@ -1,5 +1,5 @@
-"""Where MLflow keeps things, without importing MLflow: the embedded store's location and
-the error codes of something that is not there.
+"""Where MLflow keeps things, without importing MLflow: the embedded store's location,
+pointing MLflow at a store, and the error codes of something that is not there.
 
 Kept apart from :mod:`models.tracking` (which imports MLflow and matplotlib) so that a
 one-shot command can name its store before deciding what to load.
@@ -40,6 +40,14 @@ def existing_tracking_uri(workdir: Path) -> str:
             "you trained into (leadscore train --workdir DIR) or --tracking-uri"
         )
     return f"sqlite:///{db}"
+
+
+def use_tracking_uri(tracking_uri: str) -> None:
+    """Point MLflow's fluent API (runs, model logging, registry) at ``tracking_uri``."""
+    import mlflow
+
+    mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_registry_uri(tracking_uri)
 
 
 def artifact_location_for(tracking_uri: str) -> str | None:

@@ -32,6 +32,7 @@ from models.evaluation import TestEvaluation
 from models.plots import write_plots
 from models.pyfunc import log_conversion_model
 from models.store import artifact_location_for as artifact_location_for
+from models.store import use_tracking_uri as use_tracking_uri
 
 
 @dataclass(frozen=True)
@@ -60,12 +61,6 @@ class RunContext:
     run_config: Mapping[str, Any] | None = None
     plan: Mapping[str, Any] | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
-
-
-def use_tracking_uri(tracking_uri: str) -> None:
-    """Point MLflow's fluent API (runs, model logging, registry) at ``tracking_uri``."""
-    mlflow.set_tracking_uri(tracking_uri)
-    mlflow.set_registry_uri(tracking_uri)
 
 
 def ensure_experiment(name: str, tracking_uri: str, artifact_location: str | None = None) -> str:

@@ -28,7 +28,7 @@ from mlflow.tracking import MlflowClient
 from mlflow.types import ColSpec, ParamSchema, ParamSpec, Schema, TensorSpec
 
 from models.pyfunc import PickledPyfunc, log_pickled_pyfunc, serving_signature, to_serving_frame
-from models.store import MLFLOW_NOT_FOUND_CODES
+from models.store import MLFLOW_NOT_FOUND_CODES, use_tracking_uri
 from serving.run_config import default_scorer_name, default_scorer_uri
 from serving.scorer import LeadScorer
 from serving.scorer_artifact import ARTIFACT_KEY, REGISTRY_URI
@@ -160,8 +160,7 @@ def load_scorer(
     """
     model_uri = model_uri or default_scorer_uri()
     if tracking_uri is not None:
-        mlflow.set_tracking_uri(tracking_uri)
-        mlflow.set_registry_uri(tracking_uri)
+        use_tracking_uri(tracking_uri)
     where = tracking_uri or mlflow.get_tracking_uri()
     try:
         loaded = mlflow.pyfunc.load_model(model_uri, suppress_warnings=not check_requirements)

@@ -31,6 +31,7 @@ from features.infer import TableTypes
 from features.spec import FeatureSpec
 from models.config import scorer_name_for
 from models.metrics import evaluate
+from models.store import use_tracking_uri
 from models.train import TrainResult
 from rules import Rulebook, score_rulebook
 from serving.blend import BlendConfig, FittedBlend, fit_blend
@@ -246,8 +247,7 @@ def build_and_register_scorer(
         grade=None,
         top_rules="[]",
     )
-    mlflow.set_tracking_uri(train_result.tracking_uri)
-    mlflow.set_registry_uri(train_result.tracking_uri)
+    use_tracking_uri(train_result.tracking_uri)
     with mlflow.start_run(run_id=train_result.run_id):
         info = log_lead_scorer(scorer, to_pyfunc_frame(example, scorer))
         mlflow.log_metrics({f"scorer_{k}": v for k, v in metrics.items() if np.isfinite(v)})
