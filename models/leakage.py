@@ -181,10 +181,7 @@ def _reasons(ev: dict[str, Any], s: LeakageSettings) -> list[str]:
     out = []
     if ev["auc"] >= s.auc_threshold:
         out.append(f"single-feature AUC {ev['auc']:.3f} >= {s.auc_threshold}")
-    hi, lo = (
-        max(ev["presence_pos"], ev["presence_neg"]),
-        min(ev["presence_pos"], ev["presence_neg"]),
-    )
+    lo, hi = sorted((ev["presence_pos"], ev["presence_neg"]))
     if hi >= s.presence_min and hi >= s.presence_ratio * lo:
         who = "positives" if ev["presence_pos"] > ev["presence_neg"] else "negatives"
         out.append(f"present mostly for {who} ({hi:.1%} vs {lo:.1%})")
