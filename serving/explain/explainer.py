@@ -12,9 +12,9 @@ from serving.explain.dedup import decision_codes, unique_keys
 from serving.explain.drivers import shap_per_row, shap_tree_dedup
 from serving.explain.factors import top_factors
 from serving.explain.inputs import model_matrix
-from serving.explain.kernels import fill_leaf_tables, model_tuple
+from serving.explain.kernels import fill_leaf_tables, model_tuple, packed
 from serving.explain.model import TreeArrays, parse_booster
-from serving.explain.paths import leaf_paths, leaf_table_starts, paths_tuple
+from serving.explain.paths import leaf_paths, leaf_table_starts
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class FastTreeShap:
         self.expected_value_ = self.arrays_.expected_value
         self._m = model_tuple(self.arrays_)
         paths = leaf_paths(self.arrays_)
-        self._p = paths_tuple(paths)
+        self._p = packed(paths)
         self._sizes = (
             int(self.arrays_.tree_max_depth.max(initial=0)),
             int(np.diff(self.arrays_.tree_node_start).max(initial=0)),

@@ -19,14 +19,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from serving.explain.kernels import packed
 from serving.explain.model import TreeArrays
 
 
 @dataclass(frozen=True)
 class LeafPaths:
     """Flat per-leaf path tables (leaves indexed as in ``TreeArrays.leaf_*``), the arrays in
-    the order the quadrature kernel unpacks them (:func:`paths_tuple`)."""
+    the order the quadrature kernel unpacks them (:func:`serving.explain.kernels.packed`)."""
 
     step_start: np.ndarray  # (L + 1,) into step_* : the splits on the leaf's path
     step_node: np.ndarray  # local node index of the split
@@ -101,11 +100,6 @@ def leaf_paths(arrays: TreeArrays) -> LeafPaths:
         quad_w=quad_w,
         max_slots=max_slots,
     )
-
-
-def paths_tuple(paths: LeafPaths) -> tuple[np.ndarray, ...]:
-    """Pack the tables in the order :func:`serving.explain.kernels.tree_shap_quad` reads."""
-    return packed(paths)
 
 
 def leaf_table_starts(
