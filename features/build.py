@@ -78,6 +78,7 @@ def build_features(
     spec: FeatureSpec,
     *,
     rule_scores: pd.Series | None = None,
+    fit: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Build the feature frame at ``as_of``.
 
@@ -87,6 +88,10 @@ def build_features(
         spec: The feature spec (see :func:`features.spec.load_feature_spec`).
         rule_scores: The manual rule score per ``contact_id`` as of ``as_of``; required
             when ``spec.include_rule_score`` is true, ignored otherwise.
+        fit: The fit features (:func:`features.fit.fit_features`), built beforehand,
+            indexed by ``contact_id`` and holding every contact known at ``as_of``: they
+            read no date, so a caller building many dates over the same contacts builds
+            them once (:func:`features.first_touch.first_touch_features`). None: built here.
 
     Returns:
         One row per contact created before ``as_of``, indexed by ``contact_id`` in the
@@ -99,10 +104,16 @@ def build_features(
     index = contacts.index
     events = events_before(tables.activities, index, cutoff, _filter_columns(spec))
     agg = group_aggregates(events, spec)
-    # the export's is_customer flag as it stood at as_of (an account won later was none)
-    accounts = accounts_at(tables, cutoff) if "is_customer" in spec.fit.account_flags else None
+    if fit is None:
+        # the export's is_customer flag as it stood at as_of (an account won later was none)
+        dated = "is_customer" in spec.fit.account_flags
+        fit = fit_features(
+            contacts, accounts_at(tables, cutoff) if dated else tables.accounts, spec.fit
+        )
+    else:
+        fit = fit.loc[index]
     parts = [
-        fit_features(contacts, tables.accounts if accounts is None else accounts, spec.fit),
+        fit,
         count_features(agg, spec, index),
         frequency_features(events, spec, index),
         trend_features(agg, spec, index),

@@ -28,15 +28,12 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from features.build import build_features
+from features.build import build_features, contacts_known_at
 from features.crm import CrmTables
+from features.customers import first_positive, times_of
+from features.fit import fit_features
 from features.spec import FeatureSpec
-from features.training_set import (
-    TrainingSet,
-    _concat_keeping_categories,
-    _times_of,
-    first_positive,
-)
+from features.training_set import TrainingSet, _concat_keeping_categories
 
 OUTCOMES_NOT_LOGGED = "as_of before the first recorded outcome (outcomes not logged yet)"
 """Why a contact older than the outcome log is left out (see the module docstring)."""
@@ -113,7 +110,7 @@ def first_touch_labels(
     ids = contacts["contact_id"].astype("object")
     as_of = first_touch_as_of(contacts["created_at"], delay_days)
     as_of_index = pd.DatetimeIndex(as_of)
-    first = pd.DatetimeIndex(_times_of(ids, first_positive(tables.outcomes, positive_outcomes)))
+    first = pd.DatetimeIndex(times_of(ids, first_positive(tables.outcomes, positive_outcomes)))
     employee = contacts.get("is_employee", pd.Series(False, index=contacts.index))
     is_employee = employee.fillna(False).astype(bool).to_numpy()
     horizon = pd.Timedelta(days=horizon_days)
@@ -162,6 +159,46 @@ def day_tables(tables: CrmTables, ids: pd.Index) -> CrmTables:
     return CrmTables(sub, tables.accounts, acts, outs)
 
 
+def static_fit_features(
+    tables: CrmTables, as_of: pd.Series, spec: FeatureSpec
+) -> pd.DataFrame | None:
+    """The fit features of every contact some first-touch day's table holds, built once.
+
+    Fit features read no date, so one frame serves every day. It is built on exactly the
+    contacts the days' tables hold (:func:`day_tables`, known at their day): each contact
+    of ``as_of`` known at its own ``as_of``, and each account colleague created before the
+    latest ``as_of`` of that account's contacts. A ``passthrough_categorical`` column's
+    categories (the values present) are then those the days' frames stacked would get.
+
+    Args:
+        tables: Validated canonical tables.
+        as_of: ``as_of`` per ``contact_id`` (index).
+        spec: Feature spec.
+
+    Returns:
+        Indexed by ``contact_id``; None when a fit feature reads a date (the accounts'
+        ``is_customer`` flag, :func:`features.customers.accounts_at`) or ``as_of`` repeats
+        an id: then each day builds its own.
+    """
+    if "is_customer" in spec.fit.account_flags or not as_of.index.is_unique:
+        return None  # a duplicate id (unvalidated tables) is left to the per-day path's checks
+    contacts = tables.contacts
+    ids = contacts["contact_id"].astype("object")
+    created = pd.to_datetime(contacts["created_at"], utc=True)
+    mine = pd.to_datetime(as_of, utc=True).reindex(pd.Index(ids.to_numpy(), dtype="object"))
+    mine = pd.Series(mine.to_numpy(), index=contacts.index)
+    own = (mine.notna() & (created < mine)).to_numpy()
+    account = contacts["account_id"].astype("object")
+    latest = mine.loc[mine.notna().to_numpy()].groupby(account[mine.notna().to_numpy()]).max()
+    until = times_of(account, latest)
+    colleague = (until.notna() & (created < until)).to_numpy()
+    seen = contacts.loc[own | colleague]
+    if seen.empty:
+        return None
+    known = contacts_known_at(seen, created.loc[own | colleague].max() + pd.Timedelta(1, "ns"))
+    return fit_features(known, tables.accounts, spec.fit)
+
+
 def first_touch_features(
     tables: CrmTables,
     as_of: pd.Series,
@@ -187,12 +224,13 @@ def first_touch_features(
             "the feature spec has include_rule_score: true, so first_touch features need "
             "the rule scores: pass rule_scores="
         )
+    fit = static_fit_features(tables, as_of, spec)
     frames = []
     for day, group in as_of.groupby(as_of, sort=True):
         day_ts = pd.Timestamp(day)
         sub = day_tables(tables, pd.Index(group.index))
         scores = rule_scores(sub, day_ts) if spec.include_rule_score and rule_scores else None
-        features = build_features(sub, day_ts, spec, rule_scores=scores)
+        features = build_features(sub, day_ts, spec, rule_scores=scores, fit=fit)
         own = features.loc[features.index.isin(group.index)]
         frames.append(own.drop(columns=["days_since_created"], errors="ignore"))
     if not frames:
