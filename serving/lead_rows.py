@@ -17,9 +17,10 @@ are materialised; any other source is read whole and cut by :func:`account_rows`
 
 :func:`read_lead` also gives where the whole source's data ends (its latest timestamp,
 :data:`features.training_set.DATA_END_COLUMNS`): the account's rows alone would date a
-quiet account's last record as the CRM's. A Parquet folder answers with one ``max()`` per
-table over its timestamp column (DuckDB reads that column's row-group statistics, not the
-rows); a source read whole answers from the frames it read.
+quiet account's last record as the CRM's. A Parquet folder answers with one DuckDB
+``max()`` per table over its timestamp column alone (15-40 ms on the 1M-contact benchmark
+CRM, against 0.4-0.6 s for the account's rows, machine busy); a source read whole answers
+from the frames it read.
 """
 
 from __future__ import annotations
