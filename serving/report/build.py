@@ -216,14 +216,8 @@ def build_report(inputs: ComparisonInputs) -> ComparisonReport:
     if backtests is None:
         notes.append("Backtest not computed: no replayed rulebook was given.")
 
-    warnings = [
-        w
-        for w in (
-            drift_sentence(drift),
-            calibration_sentence(calibration_summary, settings.calibration_z),
-        )
-        if w
-    ]
+    calibration_warning = calibration_sentence(calibration_summary, settings.calibration_z)
+    warnings = [w for w in (drift_sentence(drift), calibration_warning) if w]
     for warning in warnings:  # also on stderr: a nightly job's log shows them
         log.warning("report: %s", warning)
 
