@@ -66,10 +66,10 @@ def parse_sink(sink: str) -> SinkTarget:
         return SinkTarget("hubspot", path)
     if "://" in sink:
         try:
-            backend = sa.make_url(sink).get_backend_name()
+            url = sa.make_url(sink)
         except sa.exc.ArgumentError as err:
             raise ValueError(f"sink {sink!r} is not a valid SQLAlchemy URL: {err}") from None
-        url = sa.make_url(sink)
+        backend = url.get_backend_name()
         if backend == "sqlite" and url.database in (None, "", ":memory:"):
             raise ValueError(
                 f"sink {sink!r} is an in-memory SQLite database: the scores would vanish when "
@@ -90,7 +90,7 @@ def parse_sink(sink: str) -> SinkTarget:
     suffix = where.suffix.lower()
     if suffix in (".parquet", ".csv"):
         return SinkTarget(suffix.removeprefix("."), sink)  # type: ignore[arg-type]
-    if suffix and not Path(sink).is_dir():
+    if suffix and not where.is_dir():
         raise ValueError(
             f"sink {sink!r}: unknown file type {suffix!r}; use .parquet, .csv, a folder, "
             "hubspot:PATH.csv or a database URL"
