@@ -11,6 +11,7 @@ order), the reason and the row's original values; the reasons never show values 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import reduce
 from typing import Any
 
 import numpy as np
@@ -230,10 +231,7 @@ def duplicate_failure(
     first = keys.assign(_pos=candidates).groupby(key, sort=False)["_pos"].transform("first")
     repeated = keys.duplicated(keep="first").to_numpy(dtype=bool)
     rows = candidates[repeated]
-    shown = [shown_values(raw, rows, c, table) for c in key]
-    text = shown[0]
-    for more in shown[1:]:
-        text = text + ", " + more
+    text = reduce(lambda a, b: a + ", " + b, (shown_values(raw, rows, c, table) for c in key))
     first_row = pd.Series(first.to_numpy()[repeated]).astype("string")
     column = ", ".join(key)
     parts = [f"duplicate {column} '", text, "' (first occurrence kept: row ", first_row, ")"]
