@@ -60,13 +60,9 @@ def band_table(
     n_bands = max(1, int(np.ceil((values.max() - start) / width)))
     index = np.minimum(((values - start) // width).astype(int), n_bands - 1)
     lower = start + np.arange(n_bands) * width
-    table = _summary(pd.Series(index), labels, range(n_bands))
-
     bands = [f"{number_text(lo)} to {number_text(lo + width)}" for lo in lower.tolist()]
-    table.insert(0, "upper", lower + width)
-    table.insert(0, "lower", lower)
-    table.insert(0, "band", bands)
-    return table
+    edges = pd.DataFrame({"band": bands, "lower": lower, "upper": lower + width})
+    return pd.concat([edges, _summary(pd.Series(index), labels, range(n_bands))], axis=1)
 
 
 def stage_table(
