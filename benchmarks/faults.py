@@ -33,6 +33,7 @@ import sqlalchemy as sa
 
 from serving.sinks import RunInfo, build_tables, write_scores
 from serving.sinks import database as sink_database
+from serving.sinks.tables import connect
 
 STEPS = (
     "ensure_tables",
@@ -92,27 +93,19 @@ def write(url: str, prefix: str, day: int) -> None:
 def snapshot(url: str, prefix: str) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of the sink tables, sorted, as text, keyed by the table name without
     ``prefix`` (comparable across processes and prefixes)."""
-    engine = sa.create_engine(url)
     out: dict[str, list[tuple[Any, ...]]] = {}
-    try:
-        with engine.connect() as conn:
-            inspector = sa.inspect(conn)
-            for table in build_tables(prefix).metadata.sorted_tables:
-                if inspector.has_table(table.name):
-                    rows = conn.execute(sa.select(table)).all()
-                    out[table.name.removeprefix(prefix)] = sorted(
-                        tuple(str(v) for v in r) for r in rows
-                    )
-    finally:
-        engine.dispose()
+    with connect(url) as conn:
+        inspector = sa.inspect(conn)
+        for table in build_tables(prefix).metadata.sorted_tables:
+            if inspector.has_table(table.name):
+                rows = conn.execute(sa.select(table)).all()
+                out[table.name.removeprefix(prefix)] = sorted(tuple(map(str, r)) for r in rows)
     return out
 
 
 def drop(url: str, prefix: str) -> None:
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
+    with connect(url, write=True) as conn:
         build_tables(prefix).metadata.drop_all(conn, checkfirst=True)
-    engine.dispose()
 
 
 def _die_before(step: str) -> None:
