@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import functools
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -159,6 +159,10 @@ class TrainConfig(BaseModel):
         lightgbm: LightGBM parameters.
         small_data: LightGBM values for training slices with few rows.
         calibration: ``auto`` picks isotonic or Platt by held-out log loss.
+        calibration_recency: Recency weights of the calibration fits (the model's and the
+            blend's): ``auto`` lets forward validation on the validation slice choose equal
+            weights or a half-life (:func:`models.calibration.choose_recency`), ``none``
+            keeps equal weights, a number is the half-life in days.
         gates: Promotion quality gates.
         segments: Columns of the segment frame to report metrics per level for.
         search_budget_seconds: Time budget of the optional random search (None: off).
@@ -185,6 +189,9 @@ class TrainConfig(BaseModel):
     lightgbm: LightGBMParams = Field(default_factory=LightGBMParams)
     small_data: SmallData = Field(default_factory=SmallData)
     calibration: Literal["auto", "isotonic", "platt"] = _default("calibration")
+    calibration_recency: Literal["auto", "none"] | Annotated[int, Field(ge=1)] = _default(
+        "calibration_recency"
+    )
     gates: QualityGates = Field(default_factory=QualityGates)
     segments: tuple[str, ...] = _default("segments")
     search_budget_seconds: float | None = _default("search_budget_seconds", gt=0)

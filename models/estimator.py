@@ -6,7 +6,9 @@ on a calibration slice. When no separate calibration slice is given, the validat
 is split into two class-balanced halves (seeded): the first half drives early stopping,
 the second is used for calibration, so the calibrator never sees rows that chose the
 number of trees. With a time-ordered split, pass the newer rows as ``X_valid`` (or a
-separate, newer ``X_calib``) and keep the newest rows as the untouched test slice.
+separate, newer ``X_calib``) and keep the newest rows as the untouched test slice; with
+their times (``time_valid``), ``calibration_recency`` may weight the calibration towards
+the latest rows (:func:`models.calibration.choose_recency`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,12 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import NotFittedError
 
-from models.calibration import MIN_PER_CLASS, calibrated_probability, fit_calibrator
+from models.calibration import (
+    MIN_PER_CLASS,
+    CalibrationRecency,
+    calibrated_probability,
+    fit_recency_calibrator,
+)
 from models.config import LightGBMParams, packaged_default
 from models.frames import align_features, check_target, learn_categories
 from models.splits import stratified_halves
@@ -114,7 +121,7 @@ _FROM_CONFIG = (
 # estimator parameters that steer fitting rather than being passed to LightGBM as they are
 _NOT_BOOSTER_PARAMS = frozenset(
     ("n_estimators", "early_stopping_rounds", "class_weight", "calibration", "seed", "num_threads")
-    + ("extra_params", "refit_on_stopping_rows")
+    + ("extra_params", "refit_on_stopping_rows", "calibration_recency")
 )
 
 
@@ -144,6 +151,9 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
             booster again with that many trees on the training rows plus the rows that
             chose it (the early-stopping half of the validation slice: the newest rows of
             time data); the calibration rows stay unseen.
+        calibration_recency: ``auto``, ``none`` or a half-life in days: recency weights of
+            the calibration when ``fit`` is given the rows' times; None: the training
+            config's default (:class:`models.config.TrainConfig`).
     """
 
     def __init__(
@@ -163,6 +173,7 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
         num_threads: int | None = None,
         extra_params: dict[str, Any] | None = None,
         refit_on_stopping_rows: bool | None = None,
+        calibration_recency: CalibrationRecency | None = None,
     ) -> None:
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -179,6 +190,7 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
         self.num_threads = num_threads
         self.extra_params = extra_params
         self.refit_on_stopping_rows = refit_on_stopping_rows
+        self.calibration_recency = calibration_recency
 
     def settings(self) -> dict[str, Any]:
         """Every parameter, with the settings left at None filled from the config."""
@@ -187,7 +199,7 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
         if missing:
             defaults = LightGBMParams()
             params.update({k: getattr(defaults, k) for k in missing})
-        for name in ("calibration", "seed"):  # training config fields, not LightGBM's
+        for name in ("calibration", "seed", "calibration_recency"):  # training config fields
             if params[name] is None:
                 params[name] = packaged_default(name)
         return params
@@ -209,6 +221,8 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
         y_valid: Any,
         X_calib: pd.DataFrame | None = None,
         y_calib: Any = None,
+        time_valid: Any = None,
+        time_calib: Any = None,
     ) -> ConversionModel:
         """Train the booster with early stopping (then again on more rows when
         ``refit_on_stopping_rows``), then calibrate it.
@@ -220,6 +234,9 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
             y_valid: 0/1 labels of ``X_valid``.
             X_calib: Optional separate calibration slice; None splits ``X_valid`` in halves.
             y_calib: 0/1 labels of ``X_calib``.
+            time_valid: The time of each ``X_valid`` row (snapshot, or ``first_touch``
+                ``as_of``); the calibration's recency weights read it. None: equal weights.
+            time_calib: The same for ``X_calib``.
 
         Returns:
             self.
@@ -247,11 +264,13 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
             stop_idx, cal_idx = stratified_halves(y_val, settings["seed"])
             X_stop, y_stop = X_val.iloc[stop_idx], y_val[stop_idx]
             X_cal, y_cal = X_val.iloc[cal_idx], y_val[cal_idx]
+            t_cal = None if time_valid is None else _row_times(time_valid, len(X_val))[cal_idx]
         else:
             X_stop, y_stop = X_val, y_val
             X_cal = align_features(X_calib, self.feature_names_, self.categories_, "X_calib")
             y_cal = check_target(y_calib, len(X_cal), "y_calib", need_both=True)
             _check_class_counts(y_cal, MIN_CALIB_PER_CLASS, "y_calib")
+            t_cal = None if time_calib is None else _row_times(time_calib, len(X_cal))
         pos_weight = 1.0
         if self.class_weight == "balanced":
             pos_weight = float((y_fit == 0).sum() / (y_fit == 1).sum())
@@ -268,8 +287,18 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
                 self.lgb_params(), both, y_both, self.best_iteration_, pos_weight
             )
         margin = self._margin(X_cal)
-        self.calibrator_, self.calibration_method_, self.calibration_scores_ = fit_calibrator(
-            margin, y_cal, settings["calibration"], settings["seed"]
+        (
+            self.calibrator_,
+            self.calibration_method_,
+            self.calibration_scores_,
+            self.calibration_recency_,
+        ) = fit_recency_calibrator(
+            margin,
+            y_cal,
+            settings["calibration"],
+            settings["seed"],
+            time=t_cal,
+            recency=settings["calibration_recency"],
         )
         return self
 
@@ -342,11 +371,20 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
             )
 
 
+def _row_times(time: Any, rows: int) -> np.ndarray:
+    """Row times as an array of ``rows`` values (positions match the slice's rows)."""
+    values = np.asarray(time)
+    if len(values) != rows:
+        raise ValueError(f"time: {len(values)} values for {rows} rows; give one time per row")
+    return values
+
+
 def model_from_settings(
     lightgbm: LightGBMParams,
     *,
     calibration: Literal["auto", "isotonic", "platt"],
     seed: int,
+    calibration_recency: CalibrationRecency | None = None,
     **overrides: Any,
 ) -> ConversionModel:
     """An unfitted :class:`ConversionModel` with every LightGBM setting of ``lightgbm``.
@@ -359,6 +397,7 @@ def model_from_settings(
         lightgbm: The LightGBM settings (``extra`` becomes ``extra_params``).
         calibration: ``auto``, ``isotonic`` or ``platt``.
         seed: Seed of LightGBM and of the calibration split.
+        calibration_recency: ``auto``, ``none`` or a half-life in days (None: the default).
         **overrides: Estimator parameters replacing the settings' (e.g. searched values).
 
     Returns:
@@ -368,5 +407,7 @@ def model_from_settings(
         **lightgbm.model_dump(exclude={"extra"}),
         "extra_params": dict(lightgbm.extra) or None,
     }
-    model = ConversionModel(**params, calibration=calibration, seed=seed)
+    model = ConversionModel(
+        **params, calibration=calibration, seed=seed, calibration_recency=calibration_recency
+    )
     return model.set_params(**overrides) if overrides else model

@@ -55,7 +55,11 @@ def model_from_config(
 ) -> ConversionModel:
     """An unfitted :class:`ConversionModel` with the config's parameters (and overrides)."""
     return model_from_settings(
-        config.lightgbm, calibration=config.calibration, seed=config.seed, **(overrides or {})
+        config.lightgbm,
+        calibration=config.calibration,
+        seed=config.seed,
+        calibration_recency=config.calibration_recency,
+        **(overrides or {}),
     )
 
 
@@ -95,6 +99,7 @@ def train_and_register(
     tracking_uri: str | None = None,
     context: RunContext | None = None,
     workdir: Path | None = None,
+    time_valid: Any = None,
 ) -> TrainResult:
     """Train, evaluate on the untouched test slice, log everything and gate promotion.
 
@@ -116,6 +121,9 @@ def train_and_register(
             store in ``workdir``.
         context: Feature spec, rulebook, validation summary, leakage report, fingerprint.
         workdir: Working directory of the embedded store; None: the current directory.
+        time_valid: The time of each validation row (its snapshot or ``first_touch``
+            ``as_of``): the calibration's recency weighting (``config.calibration_recency``)
+            reads it; None: equal weights.
 
     Returns:
         The run id, model URI, fitted model, evaluation, metrics and promotion decision.
@@ -138,7 +146,9 @@ def train_and_register(
             max_trials=config.search_max_trials,
         )
         overrides = search.best_params
-    model = model_from_config(config, overrides).fit(X_train, y_tr, X_valid=X_valid, y_valid=y_va)
+    model = model_from_config(config, overrides).fit(
+        X_train, y_tr, X_valid=X_valid, y_valid=y_va, time_valid=time_valid
+    )
     p_test = model.predict_conversion(X_test)
     manual = None if manual_score_test is None else np.asarray(manual_score_test, dtype=float)
     evaluation = evaluate_test_slice(
@@ -156,6 +166,7 @@ def train_and_register(
     }
     context = context or RunContext()
     calib_scores = {f"calibration_{k}_log_loss": v for k, v in model.calibration_scores_.items()}
+    recency = model.calibration_recency_
     run_id, info = log_training_run(
         model=model,
         config=config,
@@ -167,8 +178,9 @@ def train_and_register(
         tracking_uri=uri,
         manual_score_test=manual,
         context=context,
-        extra_metrics=calib_scores,
+        extra_metrics=calib_scores | recency.metrics(),
         extra_params={"capacity_k": k_frac}
+        | recency.params()
         | ({"search_trials": len(search.trials)} if search else {}),
     )
     if search is not None:

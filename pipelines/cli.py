@@ -359,6 +359,8 @@ def _print_training(out: dict[str, Any]) -> None:
         rates = base_rate_note(blend)
         if rates:
             console.print(rates, highlight=False)
+    if out.get("calibration_recency"):
+        console.print(out["calibration_recency"], highlight=False)
     bots = bot_share_text(out.get("bots", {}))
     if bots:
         console.print(bots, highlight=False)

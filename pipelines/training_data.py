@@ -101,6 +101,7 @@ def train_on_slices(
         tracking_uri=tracking_uri,
         context=context,
         workdir=workdir,
+        time_valid=slices.valid.snapshot,
     )
 
 

@@ -306,6 +306,7 @@ def train_flow(
         "kind": slices.kind,
         "rows": {p: len(getattr(slices, p).y) for p in ("train", "valid", "test")},
         "metrics": result.metrics,
+        "calibration_recency": result.model.calibration_recency_.text(),
         "leakage_suspects": list(slices.leakage.suspects),
         "leakage": slices.leakage.to_dict(),
         "test_contact_ids": slices.test.contact_id.astype("str").tolist(),

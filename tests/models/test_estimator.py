@@ -202,3 +202,45 @@ def test_refit_trains_the_chosen_trees_on_the_training_and_stopping_rows(leads):
     expected = booster.predict(align_features(Xt, model.feature_names_, cats, "X"), raw_score=True)
     np.testing.assert_allclose(model.predict_raw(Xt), expected)
     assert not np.allclose(once.predict_raw(Xt), expected)  # the refit changed the model
+
+
+def _shifted_valid(leads):
+    """The validation rows over 100 days; after day 50 two in three conversions are lost."""
+    Xv, yv = leads.slice("valid")
+    day = np.arange(len(yv)) * 100 // len(yv)
+    rng = np.random.default_rng(0)
+    y = np.where((day >= 50) & (rng.random(len(yv)) < 2 / 3), 0, yv)
+    time = pd.Series(pd.Timestamp("2018-01-01", tz="UTC") + pd.to_timedelta(day, unit="D"))
+    return Xv, y, time
+
+
+def test_recency_is_chosen_on_the_calibration_half_by_its_times(leads):
+    from models.calibration import choose_recency
+    from models.splits import stratified_halves
+
+    X, y = leads.slice("train")
+    Xv, yv, time = _shifted_valid(leads)
+    model = quick_model(calibration="platt", calibration_recency="auto")
+    model.fit(X, y, X_valid=Xv, y_valid=yv, time_valid=time)
+    chosen = model.calibration_recency_
+    assert chosen.half_life_days is not None
+    _, cal = stratified_halves(yv, model.settings()["seed"])
+    expected = choose_recency(model.predict_raw(Xv.iloc[cal]), yv[cal], time[cal], "platt", "auto")
+    assert chosen == expected
+    plain = quick_model(calibration="platt", calibration_recency="none")
+    plain.fit(X, y, X_valid=Xv, y_valid=yv, time_valid=time)
+    assert plain.calibration_recency_.half_life_days is None
+    late = (time >= pd.Timestamp("2018-03-01", tz="UTC")).to_numpy()
+    recent = yv[late].mean()
+    weighted = model.predict_conversion(Xv[late]).mean()
+    equal = plain.predict_conversion(Xv[late]).mean()
+    assert abs(weighted - recent) < abs(equal - recent)
+
+
+def test_recency_without_times_keeps_equal_weights(leads, fitted):
+    assert fitted.settings()["calibration_recency"] == "auto"  # the packaged default
+    assert fitted.calibration_recency_.half_life_days is None
+    X, y = leads.slice("train")
+    Xv, yv, time = _shifted_valid(leads)
+    with pytest.raises(ValueError, match="time: 3 values for"):
+        quick_model().fit(X, y, X_valid=Xv, y_valid=yv, time_valid=time[:3])

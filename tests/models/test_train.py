@@ -181,3 +181,42 @@ def test_default_store_lives_in_the_working_directory(tmp_path):
     assert (tmp_path / "mlruns").is_dir()
     assert artifact_location_for(uri) == (tmp_path.resolve() / "mlruns" / "artifacts").as_uri()
     assert artifact_location_for("http://127.0.0.1:5000") is None
+
+
+@pytest.mark.slow
+def test_recency_is_chosen_on_validation_only_and_logged(leads, mlflow_store):
+    """A prior shift planted in the validation slice's latter half chooses a half-life;
+    flipping every test label changes neither the choice nor the calibrated probabilities."""
+    X, y = leads.slice("train")
+    Xv, yv = leads.slice("valid")
+    Xt, yt = leads.slice("test")
+    day = np.arange(len(yv)) * 100 // len(yv)
+    yv = np.where((day >= 50) & (np.random.default_rng(0).random(len(yv)) < 2 / 3), 0, yv)
+    time = pd.Series(pd.Timestamp("2018-01-01", tz="UTC") + pd.to_timedelta(day, unit="D"))
+    config = CONFIG.model_copy(update={"calibration": "platt"})
+    runs = [
+        train_and_register(
+            X,
+            y,
+            Xv,
+            yv,
+            Xt,
+            labels,
+            config=config,
+            k_frac=0.1,
+            tracking_uri=mlflow_store.tracking_uri,
+            time_valid=time,
+        )
+        for labels in (yt, 1 - yt)
+    ]
+    chosen = runs[0].model.calibration_recency_
+    assert chosen.half_life_days is not None
+    assert runs[1].model.calibration_recency_ == chosen
+    np.testing.assert_array_equal(
+        runs[0].model.predict_conversion(Xt), runs[1].model.predict_conversion(Xt)
+    )
+    run = MlflowClient(mlflow_store.tracking_uri).get_run(runs[0].run_id)
+    assert run.data.params["calibration_recency"] == "auto"
+    assert run.data.params["calibration_recency_chosen"] == str(chosen.half_life_days)
+    for key, value in chosen.forward_log_loss.items():
+        assert run.data.metrics[f"calibration_recency_{key}_log_loss"] == pytest.approx(value)
