@@ -17,6 +17,13 @@
    (``capacity_share``, the default, turned into leads per period at training from the flow
    measured on the validation slice) or a number of leads (``capacity``); or from the
    lowest conversion probability a tier accepts (``min_probability``).
+4. **Recency as the model's.** When the model's calibrator chose recency weights
+   (``calibration_recency``, :func:`models.calibration.choose_recency`), the manual
+   calibration and the mix's rescaling ``(a, b)`` are fitted with the same half-life on the
+   validation rows' times, so the final score follows the same recent conversion rate. The
+   manual weight is still fitted with equal weights: it decides the ranking (how much
+   evidence each side carries), which a prior shift does not change, and a recency-weighted
+   fit would choose it from fewer effective rows.
 
 Every setting lives in :class:`BlendConfig`; what is learned lives in :class:`FittedBlend`.
 """
@@ -32,7 +39,12 @@ from pydantic import ConfigDict, Field, model_validator
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 
-from models.calibration import calibrated_probability, fit_calibrator
+from models.calibration import (
+    RecencyChoice,
+    calibrated_probability,
+    fit_calibrator,
+    recency_weights_of,
+)
 from models.config import UpgradableSettings
 
 _EPS = 1e-6
@@ -211,18 +223,24 @@ def mix(
 
 
 def fit_scale(
-    p_model: np.ndarray, p_manual: np.ndarray, y: np.ndarray, weight: float
+    p_model: np.ndarray,
+    p_manual: np.ndarray,
+    y: np.ndarray,
+    weight: float,
+    sample_weight: np.ndarray | None = None,
 ) -> tuple[float, float]:
     """Platt scaling ``(a, b)`` of the mixed log-odds at ``weight`` (identity at weight 0).
 
     Two calibrated probabilities that carry different evidence, averaged in log-odds, are
     under-confident: the rescaling restores calibration without changing the ranking
     (``b > 0`` keeps the order; a negative fit falls back to the identity).
+    ``sample_weight``: the rows' recency weights (None: equal weights).
     """
     if weight == 0.0:
         return (0.0, 1.0)
     z = (1.0 - weight) * logit(p_model) + weight * logit(p_manual)
-    model = LogisticRegression(C=1e6, max_iter=1000).fit(z.reshape(-1, 1), y)
+    model = LogisticRegression(C=1e6, max_iter=1000)
+    model.fit(z.reshape(-1, 1), y, sample_weight=sample_weight)
     a, b = float(model.intercept_[0]), float(model.coef_[0, 0])
     return (a, b) if b > 0 else (0.0, 1.0)
 
@@ -261,6 +279,8 @@ class FittedBlend:
         valid_shares: Share of the validation leads in each tier (ties can make a capacity
             tier hold more or fewer leads than asked: see :meth:`capacity_note`).
         distinct_scores: Distinct final scores on the validation slice.
+        recency: The model's recency choice the manual calibration and the rescaling
+            followed (None: fitted before recency existed, or without it: equal weights).
     """
 
     config: BlendConfig
@@ -276,6 +296,7 @@ class FittedBlend:
     calibration_log_loss: dict[str, float] = field(default_factory=dict)
     valid_shares: dict[str, float] = field(default_factory=dict)
     distinct_scores: int = 0
+    recency: RecencyChoice | None = None
 
     def manual_probability(self, manual: pd.Series | np.ndarray) -> np.ndarray:
         """The manual score as a calibrated probability."""
@@ -336,10 +357,15 @@ class FittedBlend:
             "blend_manual_weight": f"{self.weight:.2f}",
             "blend_fitted_weight": f"{self.fitted_weight:.2f}",
             "blend_tier_cutoffs": cuts,
+            "blend_calibration_recency": self.recency_label(),
         }
         if self.capacity:
             out["blend_tier_capacity"] = self.capacity_text()
         return out
+
+    def recency_label(self) -> str:
+        """``equal weights`` or ``half-life 28 days``: how the calibrations weighted rows."""
+        return "equal weights" if self.recency is None else self.recency.label
 
     def capacity_text(self) -> str:
         """``A 14, B 43, C 86 leads per 7 days (of 287)``; empty for probability tiers."""
@@ -441,6 +467,8 @@ def fit_blend(
     config: BlendConfig,
     *,
     leads_per_period: float | None = None,
+    time: pd.Series | np.ndarray | None = None,
+    recency: RecencyChoice | None = None,
 ) -> FittedBlend:
     """Fit the manual calibration, the manual weight and the tier cut-offs on validation.
 
@@ -451,6 +479,10 @@ def fit_blend(
         config: The blend settings.
         leads_per_period: Leads the batch scores per period (:mod:`serving.lead_flow`;
             default: the validation slice's size).
+        time: The time of each validation row (snapshot or ``first_touch`` ``as_of``).
+        recency: The model calibrator's recency choice
+            (``ConversionModel.calibration_recency_``): the manual calibration and the
+            rescaling are fitted with its half-life on ``time`` (None: equal weights).
 
     Returns:
         The :class:`FittedBlend`.
@@ -469,13 +501,16 @@ def fit_blend(
     if len(np.unique(labels)) != 2:
         raise ValueError("y: the blend needs both classes on the validation slice")
     method = config.manual_calibration
-    calibrator, chosen, candidates = fit_calibrator(points, labels, method, config.seed)
+    weights = recency_weights_of(time, recency)
+    calibrator, chosen, candidates = fit_calibrator(
+        points, labels, method, config.seed, sample_weight=weights
+    )
     p_manual = calibrated_probability(calibrator, points)
     grid = config.weight_grid()
     curve = _valid_curve(p, p_manual, labels, grid)
     fitted = float(curve["weight"].iloc[int(np.argmin(curve["log_loss"].to_numpy()))])
     weight = fitted if config.manual_weight is None else float(config.manual_weight)
-    scale = fit_scale(p, p_manual, labels, weight)
+    scale = fit_scale(p, p_manual, labels, weight, sample_weight=weights)
     final = 100.0 * mix(p, p_manual, weight, scale)
     flow = float(len(p) if leads_per_period is None else leads_per_period)
     cutoffs = tier_cutoffs(final, config, flow)
@@ -494,4 +529,5 @@ def fit_blend(
         calibration_log_loss=candidates,
         valid_shares={t: float(np.mean(tiers == t)) for t in config.tier_names},
         distinct_scores=int(np.unique(final).size),
+        recency=recency,
     )

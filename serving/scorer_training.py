@@ -202,7 +202,15 @@ def build_and_register_scorer(
         )
     y_valid = np.asarray(slices.valid.y, dtype=int)
     flow = validation_flow(slices, blend, tables)
-    fitted = fit_blend(p_valid, manual_valid, y_valid, blend, leads_per_period=flow)
+    fitted = fit_blend(
+        p_valid,
+        manual_valid,
+        y_valid,
+        blend,
+        leads_per_period=flow,
+        time=slices.valid.snapshot,
+        recency=getattr(model, "calibration_recency_", None),
+    )
     note = fitted.capacity_note()
     if note:
         log.warning("tiers: %s", note)

@@ -34,6 +34,9 @@ class BlendView:
         tier_sizing: Per tier, what set its cut-off (:func:`tier_sizing`).
         bottom_tier: Tier of the leads below every cut-off.
         manual_calibration: How the manual score became a probability.
+        calibration_recency: How the calibrations weighted the validation rows and why
+            (:meth:`models.calibration.RecencyChoice.text`); empty for a scorer fitted
+            before recency weighting existed.
     """
 
     fitted_weight: float
@@ -44,6 +47,7 @@ class BlendView:
     tier_sizing: Mapping[str, str] = field(default_factory=dict)
     bottom_tier: str = "D"
     manual_calibration: str = ""
+    calibration_recency: str = ""
 
     def at(self, weight: float) -> pd.Series:
         """The curve's row nearest to ``weight``."""
@@ -180,4 +184,5 @@ def blend_view(blend: FittedBlend, scored: pd.DataFrame, k: int) -> BlendView | 
         tier_sizing=tier_sizing(blend),
         bottom_tier=config.bottom_tier,
         manual_calibration=blend.manual_method,
+        calibration_recency="" if blend.recency is None else blend.recency.text(),
     )

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from pydantic import ValidationError
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss, roc_auc_score
 
+from models.calibration import RecencyChoice, calibrated_probability, fit_calibrator
 from models.metrics import ece
 from serving.blend import (
     DEFAULT_CAPACITY_SHARE,
@@ -282,3 +285,49 @@ def test_fit_needs_both_classes_and_valid_probabilities() -> None:
         fit_blend(np.array([0.2, 1.3]), np.array([1.0, 2.0]), np.array([0, 1]), config)
     with pytest.raises(ValueError, match="same leads"):
         fit_blend(np.array([0.2, 0.3]), np.array([1.0]), np.array([0, 1]), config)
+
+
+def _shifted(n_days: int, per_day: int, seed: int):
+    """Two signals over ``n_days``; from the middle day on, the odds of converting fall by
+    e (a prior shift), which neither the model nor the rules see."""
+    rng = np.random.default_rng(seed)
+    day = np.repeat(np.arange(n_days), per_day)
+    a, b = rng.normal(size=day.size), rng.normal(size=day.size)
+    y = (rng.random(day.size) < _sigmoid(-1.5 + a + b - (day >= n_days // 2))).astype(int)
+    p_model = _sigmoid(-1.5 + a)  # calibrated for the earlier days, without b
+    manual = np.round(50 + 20 * b)
+    time = pd.Series(pd.Timestamp("2018-01-01", tz="UTC") + pd.to_timedelta(day, unit="D"))
+    return p_model, manual, y, time
+
+
+def test_blend_follows_the_models_recency_with_its_half_life() -> None:
+    """The manual calibration and the rescaling are the weighted fits, by hand."""
+    p, manual, y, time = _shifted(60, 50, seed=11)
+    choice = RecencyChoice("auto", 14)
+    blend = fit_blend(p, manual, y, BlendConfig(manual_calibration="platt"), time=time,
+                      recency=choice)  # fmt: skip
+    age = (time.max() - time).dt.days.to_numpy()
+    weight = 0.5 ** (age / 14)
+    manual_fit, _, _ = fit_calibrator(manual, y, "platt", 0, sample_weight=weight)
+    p_manual = calibrated_probability(manual_fit, manual)
+    np.testing.assert_allclose(blend.manual_probability(manual), p_manual, rtol=1e-9)
+    z = (1 - blend.weight) * np.log(p / (1 - p)) + blend.weight * np.log(p_manual / (1 - p_manual))
+    direct = LogisticRegression(C=1e6, max_iter=1000).fit(z[:, None], y, sample_weight=weight)
+    assert blend.scale == pytest.approx((direct.intercept_[0], direct.coef_[0, 0]), rel=1e-4)
+    assert blend.recency == choice and blend.describe()["blend_calibration_recency"] == (
+        "half-life 14 days"
+    )
+    # the final score of the latest days moves toward their (lower) rate
+    equal = fit_blend(p, manual, y, BlendConfig(manual_calibration="platt"), time=time)
+    late = age < 14
+    rate = y[late].mean()
+    weighted_mean = blend.probability(p[late], manual[late]).mean()
+    equal_mean = equal.probability(p[late], manual[late]).mean()
+    assert abs(weighted_mean - rate) < abs(equal_mean - rate)
+    assert equal.recency is None and equal.describe()["blend_calibration_recency"] == (
+        "equal weights"
+    )
+    # the manual weight minimises the equally weighted log loss of the plain mix
+    grid = BlendConfig().weight_grid()
+    losses = [log_loss(y, np.clip(mix(p, p_manual, w), 1e-6, 1 - 1e-6)) for w in grid]
+    assert blend.fitted_weight == grid[int(np.argmin(losses))]

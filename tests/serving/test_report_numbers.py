@@ -95,3 +95,32 @@ def test_band_table_in_the_report_has_no_double_hyphen(report: ComparisonReport)
     bands = [row[0] for _, t in ranking.bands(report).tables for row in t.rows]
     assert bands and all("--" not in b for b in bands)
     assert table(report.bands["manual"], [("band", "Band", "text")]).rows[0][0].count(" to ") == 1
+
+
+def test_calibration_section_says_how_training_weighted_the_validation_rows(report) -> None:
+    import pandas as pd
+
+    from models.calibration import RecencyChoice
+    from serving.blend import BlendConfig, fit_blend
+    from serving.report.weights import blend_view
+
+    assert report.blend is not None and report.blend.calibration_recency == ""
+    assert ranking.calibration(report).paragraphs == ()  # a blend fitted without recency
+    rng = np.random.default_rng(0)
+    y, p = (np.arange(400) % 4 == 0).astype(int), rng.uniform(0.05, 0.5, 400)
+    manual = rng.integers(0, 100, 400).astype(float)
+    time = pd.Series(
+        pd.Timestamp("2018-01-01", tz="UTC") + pd.to_timedelta(np.arange(400) // 10, "D")
+    )
+    choice = RecencyChoice("auto", 28, {"none": 0.52, "hl28": 0.5}, {"hl28": 0.01}, "by hand")
+    blend = fit_blend(p, manual, y, BlendConfig(), time=time, recency=choice)
+    scored = pd.DataFrame({"y": y, "manual_score": manual, "probability": p})
+    view = blend_view(blend, scored, 40)
+    assert view is not None and view.calibration_recency == (
+        "calibration recency (auto): half-life 28 days; by hand"
+    )
+    section = ranking.calibration(dataclasses.replace(report, blend=view))
+    assert section.paragraphs == (
+        "How the probabilities were calibrated at training (the model's, the manual score's "
+        "and the blend's alike): calibration recency (auto): half-life 28 days; by hand.",
+    )
