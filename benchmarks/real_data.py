@@ -172,6 +172,8 @@ def run_one(name: str, relative: str, mapping: str, workdir: Path) -> dict[str, 
         "final_auc": out["blend_metrics"]["final_roc_auc"],
         "final_ece": out["blend_metrics"]["final_ece"],
         "tier_a_share": out["blend_metrics"].get("tier_A_share"),
+        # how the calibrations weighted the validation rows (calibration_recency)
+        "calibration_recency": out.get("calibration_recency"),
         "train_seconds": round(seconds, 1),
     }
 
