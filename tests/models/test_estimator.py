@@ -238,7 +238,7 @@ def test_recency_is_chosen_on_the_calibration_half_by_its_times(leads):
 
 
 def test_recency_without_times_keeps_equal_weights(leads, fitted):
-    assert fitted.settings()["calibration_recency"] == "auto"  # the packaged default
+    assert fitted.settings()["calibration_recency"] == "none"  # the packaged default
     assert fitted.calibration_recency_.half_life_days is None
     X, y = leads.slice("train")
     Xv, yv, time = _shifted_valid(leads)

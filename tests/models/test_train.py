@@ -193,7 +193,7 @@ def test_recency_is_chosen_on_validation_only_and_logged(leads, mlflow_store):
     day = np.arange(len(yv)) * 100 // len(yv)
     yv = np.where((day >= 50) & (np.random.default_rng(0).random(len(yv)) < 2 / 3), 0, yv)
     time = pd.Series(pd.Timestamp("2018-01-01", tz="UTC") + pd.to_timedelta(day, unit="D"))
-    config = CONFIG.model_copy(update={"calibration": "platt"})
+    config = CONFIG.model_copy(update={"calibration": "platt", "calibration_recency": "auto"})
     runs = [
         train_and_register(
             X,
