@@ -54,22 +54,6 @@ HUBSPOT_LIFECYCLE: dict[str, str] = {
     "other": "other",
 }
 
-HUBSPOT_COLUMNS: tuple[str, ...] = (
-    "Record ID",
-    "leadscore_final_score",
-    "leadscore_tier",
-    "leadscore_stage",
-    "leadscore_probability",
-    "leadscore_manual_score",
-    "leadscore_grade",
-    "leadscore_reasons",
-    "leadscore_rules",
-    "leadscore_score_trend",
-    "leadscore_as_of",
-    "leadscore_model_version",
-    "Lifecycle Stage",
-)
-
 
 def _rule(item: dict[str, Any]) -> str:
     return f"{item['rule']} ({format_number(float(item['points']), signed=True)})"
@@ -115,6 +99,31 @@ def reason_lines(values: pd.Series, ids: pd.Series) -> list[str]:
     return _per_lead(values, ids, "top_reasons", reason_line)
 
 
+#: A scores frame, its ``contact_id`` column and the run -> one import column.
+_Column = Callable[[pd.DataFrame, pd.Series, RunInfo], Any]
+
+#: The import file's columns in order, each with how it is built: the one definition of the
+#: HubSpot layout (``HUBSPOT_COLUMNS`` is read from it, the module docstring documents it).
+_COLUMNS: dict[str, _Column] = {
+    "Record ID": lambda s, ids, run: ids.astype("str"),
+    "leadscore_final_score": lambda s, ids, run: s["final_score"].astype("float64"),
+    "leadscore_tier": lambda s, ids, run: s["tier"].astype("str"),
+    "leadscore_stage": lambda s, ids, run: s["stage"].astype("str"),
+    "leadscore_probability": lambda s, ids, run: s["probability"].astype("float64"),
+    "leadscore_manual_score": lambda s, ids, run: s["manual_score"].astype("float64"),
+    "leadscore_grade": lambda s, ids, run: s["grade"].astype("str"),
+    "leadscore_reasons": lambda s, ids, run: reason_lines(s["top_reasons"], ids),
+    "leadscore_rules": lambda s, ids, run: readable(s["top_rules"], ids, "top_rules", _rule),
+    "leadscore_score_trend": lambda s, ids, run: s["score_trend"].astype("str"),
+    "leadscore_as_of": lambda s, ids, run: run.as_of.strftime("%Y-%m-%d"),
+    "leadscore_model_version": lambda s, ids, run: run.model_version,
+    "Lifecycle Stage": lambda s, ids, run: s["stage"].map(HUBSPOT_LIFECYCLE).astype("str"),
+}
+
+#: The import file's column names, in order (read from ``_COLUMNS``).
+HUBSPOT_COLUMNS: tuple[str, ...] = tuple(_COLUMNS)
+
+
 def hubspot_frame(scores: pd.DataFrame, run: RunInfo) -> pd.DataFrame:
     """Build the import frame (columns ``HUBSPOT_COLUMNS``) from a validated scores frame.
 
@@ -129,22 +138,7 @@ def hubspot_frame(scores: pd.DataFrame, run: RunInfo) -> pd.DataFrame:
         )
     ids = scores["contact_id"]
     frame = pd.DataFrame(
-        {
-            "Record ID": ids.astype("str"),
-            "leadscore_final_score": scores["final_score"].astype("float64"),
-            "leadscore_tier": scores["tier"].astype("str"),
-            "leadscore_stage": scores["stage"].astype("str"),
-            "leadscore_probability": scores["probability"].astype("float64"),
-            "leadscore_manual_score": scores["manual_score"].astype("float64"),
-            "leadscore_grade": scores["grade"].astype("str"),
-            "leadscore_reasons": reason_lines(scores["top_reasons"], ids),
-            "leadscore_rules": readable(scores["top_rules"], ids, "top_rules", _rule),
-            "leadscore_score_trend": scores["score_trend"].astype("str"),
-            "leadscore_as_of": run.as_of.strftime("%Y-%m-%d"),
-            "leadscore_model_version": run.model_version,
-            "Lifecycle Stage": scores["stage"].map(HUBSPOT_LIFECYCLE).astype("str"),
-        },
-        index=scores.index,
+        {name: build(scores, ids, run) for name, build in _COLUMNS.items()}, index=scores.index
     )
     return frame.sort_values("Record ID", kind="stable").reset_index(drop=True)
 

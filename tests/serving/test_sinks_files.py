@@ -179,3 +179,20 @@ def test_hubspot_rule_points_read_like_points() -> None:
     assert _rule({"rule": "email_open", "points": 5.13438e-06}) == "email_open (+0.00)"
     assert _rule({"rule": "demo", "points": 12.5}) == "demo (+12.50)"
     assert _rule({"rule": "careers", "points": -20.0}) == "careers (-20)"
+
+
+def _documented_hubspot_columns() -> list[str]:
+    """The column names in ``serving/sinks/hubspot.py``'s docstring table, read independently."""
+    import serving.sinks.hubspot as module
+
+    lines = module.__doc__.splitlines()
+    rules = [i for i, line in enumerate(lines) if line.startswith("=====")]
+    body = lines[rules[1] + 1 : rules[2]]  # between the header's rule and the closing rule
+    return [line.split("  ")[0] for line in body]
+
+
+def test_hubspot_frame_columns_are_exactly_the_declared_and_documented_ones(fx):
+    frame = hubspot_frame(fx.scores(fx.DAY2_ROWS, fx.DAY2), fx.run(fx.DAY2))
+
+    assert tuple(frame.columns) == HUBSPOT_COLUMNS
+    assert list(HUBSPOT_COLUMNS) == _documented_hubspot_columns()
