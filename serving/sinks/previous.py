@@ -29,7 +29,7 @@ import sqlalchemy as sa
 
 from serving.sinks.dispatch import parse_sink
 from serving.sinks.files import as_of_label
-from serving.sinks.queries import latest_scores, previous_as_of, result_frame
+from serving.sinks.queries import latest_scores, previous_run
 from serving.sinks.tables import DEFAULT_TABLE_PREFIX, build_tables, connect
 
 _FOLDER_FILE = "scores_"
@@ -41,17 +41,22 @@ def _previous_run(
     table_prefix: str,
     select: Callable[[sa.Table, datetime], sa.Select[Any]],
 ) -> pd.DataFrame | None:
-    """``select``'s rows of the history's previous run (one per contact), or None."""
+    """``select``'s rows of the history's previous run (one per contact), or None.
+
+    A database without the history table gives None, not an error: this is read before
+    the run writes, and the first nightly run on a new, empty sink must work (the tables
+    are created by the write). The read helpers of :mod:`serving.sinks.queries` run after
+    a write and refuse a database without the tables instead.
+    """
     history = build_tables(table_prefix).history
     with connect(url) as conn:
         if not sa.inspect(conn).has_table(history.name):
             return None
-        when = previous_as_of(conn, history, as_of)
-        if when is None:
-            return None
-        frame = result_frame(conn.execute(select(history, when)))
-    frame = frame.drop_duplicates("contact_id", keep="last").reset_index(drop=True)
-    return frame.assign(as_of=pd.Timestamp(when).tz_convert("UTC"))
+        found = previous_run(conn, history, as_of, select)
+    if found is None:
+        return None
+    when, frame = found
+    return frame.assign(as_of=when)
 
 
 def _stages_at(history: sa.Table, when: datetime) -> sa.Select[Any]:

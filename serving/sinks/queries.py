@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from typing import Any
@@ -163,6 +163,46 @@ def latest_scores(history: sa.Table, when: datetime) -> sa.Select[Any]:
     )
 
 
+def previous_run(
+    conn: sa.Connection,
+    history: sa.Table,
+    as_of: datetime | pd.Timestamp,
+    select: Callable[[sa.Table, datetime], sa.Select[Any]] = latest_scores,
+) -> tuple[pd.Timestamp, pd.DataFrame] | None:
+    """The history's run before ``as_of``: its time and ``select``'s rows, one per contact.
+
+    The one definition of "the previous run" for every reader (top movers, the previous
+    tier mix, the score trend, stages that never move backwards). The caller decides what
+    a missing history table means (see :func:`_reading` and
+    :func:`serving.sinks.previous.previous_scores`).
+
+    Args:
+        conn: An open connection to the sink's database (its history table exists).
+        history: The sink's history table (:func:`serving.sinks.build_tables`).
+        as_of: This run's scoring time (time-zone aware).
+        select: The query of one run's rows (default: :func:`latest_scores`); where a
+            contact has several rows the last one is kept.
+
+    Returns:
+        The previous run's ``as_of`` (UTC) and its rows, or None when there is no earlier run.
+    """
+    when = previous_as_of(conn, history, as_of)
+    if when is None:
+        return None
+    return utc_timestamp(pd.Timestamp(when)), run_rows(conn, history, when, select)
+
+
+def run_rows(
+    conn: sa.Connection,
+    history: sa.Table,
+    when: datetime,
+    select: Callable[[sa.Table, datetime], sa.Select[Any]] = latest_scores,
+) -> pd.DataFrame:
+    """``select``'s rows of the run at ``when``, one per contact (the last one kept)."""
+    frame = result_frame(conn.execute(select(history, when)))
+    return frame.drop_duplicates("contact_id", keep="last").reset_index(drop=True)
+
+
 def top_movers(
     sink: str, as_of: datetime, n: int = 10, *, table_prefix: str = DEFAULT_TABLE_PREFIX
 ) -> pd.DataFrame:
@@ -179,22 +219,25 @@ def top_movers(
     Returns:
         Columns ``MOVER_COLUMNS``, largest absolute ``delta`` first (ties by contact_id);
         empty when there is no earlier run.
+
+    Raises:
+        ValueError: The sink has no score tables (a wrong database or table prefix).
     """
     when = _utc(as_of).to_pydatetime()
     with _reading(sink, table_prefix) as (conn, tables):
-        prev_as_of = previous_as_of(conn, tables.history, when)
-        if prev_as_of is None:
+        found = previous_run(conn, tables.history, when)
+        if found is None:
             return pd.DataFrame({c: [] for c in MOVER_COLUMNS})
-        now = result_frame(conn.execute(latest_scores(tables.history, when)))
-        before = result_frame(conn.execute(latest_scores(tables.history, prev_as_of)))
-    now = now.drop_duplicates("contact_id", keep="last").set_index("contact_id")
-    before = before.drop_duplicates("contact_id", keep="last").set_index("contact_id")
-    movers = now.join(before.add_prefix("previous_"), how="inner")
+        prev_as_of, before = found
+        now = run_rows(conn, tables.history, when)
+    movers = now.set_index("contact_id").join(
+        before.set_index("contact_id").add_prefix("previous_"), how="inner"
+    )
     movers = movers.rename(columns={"previous_final_score": "previous_score"})
     movers = movers.assign(
         delta=movers["final_score"] - movers["previous_score"],
         as_of=pd.Timestamp(when),
-        previous_as_of=pd.Timestamp(prev_as_of),
+        previous_as_of=prev_as_of,
     )
     movers = movers.reset_index().assign(abs_delta=lambda f: f["delta"].abs())
     movers = movers.sort_values(["abs_delta", "contact_id"], ascending=[False, True])
@@ -213,13 +256,14 @@ def previous_tiers(
 
     Returns:
         The previous run's ``as_of`` and its leads per tier; ``(None, {})`` without one.
+
+    Raises:
+        ValueError: The sink has no score tables (a wrong database or table prefix).
     """
-    when = _utc(as_of).to_pydatetime()
     with _reading(sink, table_prefix) as (conn, tables):
-        prev_as_of = previous_as_of(conn, tables.history, when)
-        if prev_as_of is None:
-            return None, {}
-        before = result_frame(conn.execute(latest_scores(tables.history, prev_as_of)))
-    before = before.drop_duplicates("contact_id", keep="last")
+        found = previous_run(conn, tables.history, _utc(as_of).to_pydatetime())
+    if found is None:
+        return None, {}
+    prev_as_of, before = found
     counts = before["tier"].astype("str").value_counts().sort_index()
-    return _utc(pd.Timestamp(prev_as_of)), {str(k): int(v) for k, v in counts.items()}
+    return prev_as_of, {str(k): int(v) for k, v in counts.items()}
