@@ -167,7 +167,9 @@ def validate(
     out: Annotated[
         Path | None,
         typer.Option(
-            help="Folder for the quarantine + GX results (default: work/validation/NAME)."
+            help="Folder for the quarantine + GX results (default: the source's folder of "
+            "features.ingest.report.default_validation_dir under "
+            "pipelines.cli_options.DEFAULT_WORKDIR)."
         ),
     ] = None,
     now: Annotated[
@@ -187,9 +189,9 @@ def validate(
     """Validate a CRM export with Great Expectations and quarantine the rows that fail.
 
     Prints accepted / quarantined counts per table; writes the quarantine files (each row
-    with its reason), validation_summary.json and gx_results.json to OUT (default:
-    work/validation/<source name>, never inside DATA). With --write-accepted, the accepted
-    rows go to that folder as canonical Parquet tables. Activities the bot filter flags
+    with its reason), validation_summary.json and gx_results.json to OUT (default: the
+    source's folder under the default workdir, never inside DATA). With --write-accepted,
+    the accepted rows go to that folder as canonical Parquet tables. Activities the bot filter flags
     (--bots) are kept out of the accepted rows and written with their reason to
     OUT/bots.csv. Exits 1 when a table-level check fails.
     """

@@ -114,7 +114,12 @@ def test_every_default_a_help_text_names_exists_where_it_says() -> None:
         for key, text in _help_texts().items()
         for match in re.findall(r"\b(?:features|models|serving|rules|pipelines)\.[\w.]+", text)
     }
-    assert {key for key, _ in named} >= {"train --blend", "train --every-days", "explain --factors"}
+    assert {key for key, _ in named} >= {
+        "train --blend",
+        "train --every-days",
+        "explain --factors",
+        "validate --out",
+    }
     for key, dotted in sorted(named):
         parts = dotted.split(".")
         for cut in range(len(parts), 0, -1):
