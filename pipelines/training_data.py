@@ -57,6 +57,14 @@ class Slices:
     fingerprint: dict[str, Any] = field(default_factory=dict)
     flat_types: TableTypes | None = None  # a flat export's column types, reused to score
     manual_score_valid: np.ndarray | None = None  # the blend is fitted on it
+    valid_created: pd.Series | None = None  # time-split flat: valid rows' creation
+
+    @property
+    def time_valid(self) -> pd.Series:
+        """Each validation row's time, read by ``calibration_recency`` and the blend: its
+        snapshot (``first_touch``: its ``as_of``), or the creation time of a flat export's
+        row when the split is by creation time (NaT when split at random)."""
+        return self.valid.snapshot if self.valid_created is None else self.valid_created
 
     def X(self, part: str) -> pd.DataFrame:
         ts: TrainingSet = getattr(self, part)
@@ -101,7 +109,7 @@ def train_on_slices(
         tracking_uri=tracking_uri,
         context=context,
         workdir=workdir,
-        time_valid=slices.valid.snapshot,
+        time_valid=slices.time_valid,
     )
 
 
@@ -227,4 +235,5 @@ def flat_slices(
         | ({} if by_time else {"seed": seed}),
         types,
         manual_score_valid=None if totals is None else totals.of(as_of, valid.contact_id),
+        valid_created=created.iloc[split.valid].reset_index(drop=True) if by_time else None,
     )

@@ -61,6 +61,8 @@ class SlicesLike(Protocol):
     def manual_score_valid(self) -> np.ndarray | None: ...
     @property
     def flat_types(self) -> TableTypes | None: ...
+    @property
+    def time_valid(self) -> pd.Series: ...
 
     def X(self, part: str) -> pd.DataFrame: ...
 
@@ -208,7 +210,7 @@ def build_and_register_scorer(
         y_valid,
         blend,
         leads_per_period=flow,
-        time=slices.valid.snapshot,
+        time=slices.time_valid,
         recency=getattr(model, "calibration_recency_", None),
     )
     note = fitted.capacity_note()

@@ -164,3 +164,32 @@ def test_flat_export_with_creation_dates_tests_on_the_newest_leads():
     )
     assert [len(slices.train.y), len(slices.valid.y), len(slices.test.y)] == [60, 20, 20]
     assert slices.fingerprint == {"split": "by creation time 60/20/20"}
+
+
+def test_a_time_split_flat_exports_calibration_rows_carry_their_creation_times():
+    from models.calibration import row_ages_days
+    from pipelines.training_data import flat_slices
+
+    created = pd.Series(pd.date_range("2024-01-01", periods=100, freq="D", tz="UTC"))
+    tables, _ = _flat_tables(created.sample(frac=1, random_state=0).reset_index(drop=True))
+    slices = flat_slices(tables, rulebook=None)
+
+    when = tables.contacts.set_index("contact_id")["created_at"]
+    expected = when[slices.valid.contact_id.astype(str)].tolist()
+    assert slices.time_valid.tolist() == expected  # each valid row's own creation time
+    # 60/20/20 by time: the valid leads are days 61-80, so their ages are 19 days to 0
+    ages = row_ages_days(slices.time_valid)
+    assert ages is not None and sorted(ages)[-1] == 19.0 and sorted(ages)[0] == 0.0
+    # a snapshot of the features stays unknown (the export's columns, not a time's)
+    assert slices.valid.snapshot.isna().all()
+
+
+def test_a_flat_export_split_at_random_keeps_equal_calibration_weights():
+    from models.calibration import row_ages_days
+    from pipelines.training_data import flat_slices
+
+    tables, _ = _flat_tables(pd.Series([pd.Timestamp("2024-01-01", tz="UTC")] * 100))
+    slices = flat_slices(tables, rulebook=None)
+
+    assert slices.time_valid.isna().all()
+    assert row_ages_days(slices.time_valid) is None
