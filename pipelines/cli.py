@@ -294,10 +294,13 @@ def train(
     slice next to the manual rulebook, logs everything to MLflow and moves the `champion`
     alias only when the quality gates pass and the new model beats the current champion.
     """
+    from features.infer import InferSettings
     from features.ingest import InputError
+    from models.leakage import LeakageSettings
     from pipelines.flows.common import run_flow
     from pipelines.flows.train import train_flow
     from rules import RulebookError
+    from serving.run_config import settings_from_file
 
     with user_errors(InputError, RulebookError, ValueError):
         out = run_flow(
@@ -321,10 +324,10 @@ def train(
             keep_leaky=keep_leaky,
             blend_path=path_text(blend),
             bots_path=path_text(bots),
-            infer_path=path_text(infer),
+            infer=settings_from_file(InferSettings, infer),
             scorer_settings_path=path_text(scorer_settings),
             report_settings_path=path_text(report_settings),
-            leakage_settings_path=path_text(leakage_settings),
+            leakage=settings_from_file(LeakageSettings, leakage_settings),
         )
     _print_training(out)
 

@@ -242,7 +242,7 @@ def fit_table(
     out_dir.mkdir(parents=True, exist_ok=True)
     infer = settings_from_file(InferSettings, infer_path)
     checks = settings_from_file(FlatExportChecks, checks_path)
-    settings_from_file(LeakageSettings, leakage_settings_path)  # refused now, not after inference
+    leakage = settings_from_file(LeakageSettings, leakage_settings_path)  # refused before inferring
     frame = read_table(path, sep=export.sep, encoding=export.encoding)
     mapping, types, rejected, target_rule = infer_mapping(
         frame, export, source=str(path), checks=checks, infer=infer
@@ -256,8 +256,8 @@ def fit_table(
         workdir=str(workdir or out_dir),
         mapping=str(paths["mapping"]),
         config_path=path_text(config_path),
-        infer_path=path_text(infer_path),
-        leakage_settings_path=path_text(leakage_settings_path),
+        infer=infer,
+        leakage=leakage,
         tracking_uri=tracking_uri,
         framing="flat",
         seed=seed,

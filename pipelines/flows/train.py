@@ -187,10 +187,10 @@ def train_flow(
     blend_path: str | None = None,
     show_plan: bool = False,
     bots_path: str | None = None,
-    infer_path: str | None = None,
+    infer: InferSettings | None = None,
     scorer_settings_path: str | None = None,
     report_settings_path: str | None = None,
-    leakage_settings_path: str | None = None,
+    leakage: LeakageSettings | None = None,
 ) -> dict[str, Any]:
     """Retrain the conversion model: validate -> features -> train -> register/promote.
 
@@ -218,16 +218,19 @@ def train_flow(
             (pinned to 0, the model alone, with the empty rulebook).
         show_plan: Print the training plan before training (the command line does).
         bots_path: Bot filter settings YAML (default: features/bots/default.yaml).
-        infer_path: Type inference settings YAML for a flat export's columns
-            (:class:`features.infer.InferSettings`; default its defaults).
+        infer: Type inference settings of a flat export's columns (None: the defaults of
+            :class:`features.infer.InferSettings`). A settings object, not a path: the
+            entry point reads ``--infer FILE`` once (``fit-table`` refuses a bad file
+            before inferring the mapping) and passes it; a deployment gives its fields.
         scorer_settings_path: Scorer settings YAML
             (:class:`serving.scorer_types.ScorerSettings`: rejections, tier source, reasons
             per lead, SHAP method, trend threshold); the registered scorer applies them.
         report_settings_path: Report settings YAML
             (:class:`serving.report.settings.ReportSettings`); ``compare`` of this scorer
             computes its report with them.
-        leakage_settings_path: Leakage guard settings YAML
-            (:class:`models.leakage.LeakageSettings`: AUC, presence and proxy thresholds).
+        leakage: Leakage guard settings (:class:`models.leakage.LeakageSettings`: AUC,
+            presence and proxy thresholds; None: the defaults), read by the entry point
+            from ``--leakage-settings FILE`` like ``infer``.
 
     Returns:
         Run id, model and scorer URIs, test metrics, promotion decision, leakage suspects
@@ -247,10 +250,10 @@ def train_flow(
             "seed": seed,
         },
     )
-    infer = settings_from_file(InferSettings, infer_path)
+    infer = infer or InferSettings()
     scorer_settings = settings_from_file(ScorerSettings, scorer_settings_path)
     report_settings = settings_from_file(ReportSettings, report_settings_path)
-    leakage = settings_from_file(LeakageSettings, leakage_settings_path)
+    leakage = leakage or LeakageSettings()
     uri = tracking_uri or config.tracking_uri or default_tracking_uri(Path(workdir))
     report = step(validate_crm)(data, mapping, bots_path)
     book_path = choose_rulebook(Path(rulebook_path) if rulebook_path else None, mapping)

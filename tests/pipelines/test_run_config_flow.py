@@ -46,6 +46,7 @@ def crm(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="module")
 def trained(prefect_harness: None, crm, mlflow_store, tmp_path_factory) -> dict:
+    from models.leakage import LeakageSettings
     from pipelines.flows.train import train_flow
 
     workdir = tmp_path_factory.mktemp("runcfg-train")
@@ -58,8 +59,6 @@ def trained(prefect_harness: None, crm, mlflow_store, tmp_path_factory) -> dict:
     scorer_settings.write_text("trend_steady_points: 2.5\n")
     report_settings = workdir / "report.yaml"
     report_settings.write_text("n_bootstrap: 60\n")
-    leakage_settings = workdir / "leakage.yaml"
-    leakage_settings.write_text("auc_threshold: 0.95\n")
     data, mapping = crm
     return train_flow(
         data=str(data),
@@ -73,7 +72,7 @@ def trained(prefect_harness: None, crm, mlflow_store, tmp_path_factory) -> dict:
         every_days=7,
         scorer_settings_path=str(scorer_settings),
         report_settings_path=str(report_settings),
-        leakage_settings_path=str(leakage_settings),
+        leakage=LeakageSettings(auc_threshold=0.95),  # the entry point read the file
     )
 
 
