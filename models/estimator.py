@@ -234,8 +234,9 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
             y_valid: 0/1 labels of ``X_valid``.
             X_calib: Optional separate calibration slice; None splits ``X_valid`` in halves.
             y_calib: 0/1 labels of ``X_calib``.
-            time_valid: The time of each ``X_valid`` row (snapshot, or ``first_touch``
-                ``as_of``); the calibration's recency weights read it. None: equal weights.
+            time_valid: The time of each ``X_valid`` row (snapshot, ``first_touch``
+                ``as_of``, or a time-split flat export's creation time); the calibration's
+                recency weights read it. None: equal weights.
             time_calib: The same for ``X_calib``.
 
         Returns:

@@ -121,9 +121,10 @@ def train_and_register(
             store in ``workdir``.
         context: Feature spec, rulebook, validation summary, leakage report, fingerprint.
         workdir: Working directory of the embedded store; None: the current directory.
-        time_valid: The time of each validation row (its snapshot or ``first_touch``
-            ``as_of``): the calibration's recency weighting (``config.calibration_recency``)
-            reads it; None: equal weights.
+        time_valid: The time of each validation row (its snapshot, ``first_touch``
+            ``as_of``, or a time-split flat export's creation time): the calibration's
+            recency weighting (``config.calibration_recency``) reads it; None: equal
+            weights.
 
     Returns:
         The run id, model URI, fitted model, evaluation, metrics and promotion decision.
