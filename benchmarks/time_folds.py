@@ -82,8 +82,13 @@ def rolling_folds(n: int, n_folds: int, stop_share: float, eval_share: float) ->
     return folds
 
 
-def model_scorer(config: TrainConfig, overrides: dict[str, Any]) -> Scorer:
-    """The training config's model with ``overrides``: its raw margin on the evaluation rows."""
+Chooser = Callable[[pd.DataFrame, np.ndarray, pd.DataFrame, np.ndarray], dict[str, Any]]
+"""Choose overrides from the (train, stop) rows."""
+
+
+def model_scorer(config: TrainConfig, overrides: dict[str, Any] | Chooser) -> Scorer:
+    """The training config's model with ``overrides`` (or the ones a chooser picks from the
+    fold's rows): its raw margin on the evaluation rows."""
 
     def score(
         X: pd.DataFrame,
@@ -92,25 +97,22 @@ def model_scorer(config: TrainConfig, overrides: dict[str, Any]) -> Scorer:
         y_stop: np.ndarray,
         X_eval: pd.DataFrame,
     ) -> np.ndarray:
-        model = model_from_config(config, overrides)
+        chosen = overrides(X, y, X_stop, y_stop) if callable(overrides) else overrides
+        model = model_from_config(config, chosen)
         model.fit(X, y, X_valid=X_stop, y_valid=y_stop, X_calib=X_stop, y_calib=y_stop)
         return model.predict_raw(X_eval)
 
     return score
 
 
-def search_scorer(config: TrainConfig) -> Scorer:
+def searched(config: TrainConfig) -> Chooser:
     """The random search of :mod:`models.search` (``search_max_trials`` trials, no time
-    limit) on the stopping rows, then the model with the values it chose."""
+    limit) on the stopping rows: the values it chose."""
 
-    def score(
-        X: pd.DataFrame,
-        y: np.ndarray,
-        X_stop: pd.DataFrame,
-        y_stop: np.ndarray,
-        X_eval: pd.DataFrame,
-    ) -> np.ndarray:
-        found = random_search(
+    def choose(
+        X: pd.DataFrame, y: np.ndarray, X_stop: pd.DataFrame, y_stop: np.ndarray
+    ) -> dict[str, Any]:
+        return random_search(
             X,
             y,
             X_stop,
@@ -118,10 +120,9 @@ def search_scorer(config: TrainConfig) -> Scorer:
             model=model_from_config(config),
             budget_seconds=float("inf"),
             max_trials=config.search_max_trials,
-        )
-        return model_scorer(config, found.best_params)(X, y, X_stop, y_stop, X_eval)
+        ).best_params
 
-    return score
+    return choose
 
 
 def baseline_scorer(
@@ -174,7 +175,7 @@ def compare(mapping: str, n_folds: int, stop_share: float, eval_share: float) ->
     config = TrainConfig().for_training_rows(len(slices.train.y))
     scorers: dict[str, Scorer] = {k: model_scorer(config, v) for k, v in CANDIDATES.items()}
     scorers["without the small_data values"] = model_scorer(TrainConfig(), {})
-    scorers["random search"] = search_scorer(config)
+    scorers["random search"] = model_scorer(config, searched(config))
     scorers["logistic regression baseline"] = baseline_scorer
     results = {name: fold_aucs(X, y, folds, scorer) for name, scorer in scorers.items()}
     return {

@@ -219,7 +219,7 @@ def explain_from_source(
     mapping: str | Path | None = None,
     k: int = 5,
 ) -> LeadExplanation:
-    """Read and validate only the lead's account (:func:`serving.lead_rows.lead_rows`),
+    """Read and validate only the lead's account (:func:`serving.lead_rows.read_lead`),
     filter bots with the default settings, as the batch does, and explain the lead.
 
     Validation runs the suites' rules with pandas (``engine="pandas"``: Great
@@ -258,7 +258,7 @@ def explain_account(
     """Validate one lead's account's rows, filter bots and explain the lead.
 
     The steps of :func:`explain_from_source` after reading: ``rows`` are unvalidated
-    frames per canonical table, as :func:`serving.lead_rows.lead_rows` returns them.
+    frames per canonical table, as :func:`serving.lead_rows.read_lead` returns them.
 
     Args:
         rows: The account's rows per canonical table.

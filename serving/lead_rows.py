@@ -2,7 +2,7 @@
 
 Explaining one lead needs its account, not the whole CRM: account features and the rules'
 account roll-up read every contact of the account (as the Spark engine's buckets of whole
-accounts do), and nothing else. :func:`lead_rows` returns, as unvalidated source frames:
+accounts do), and nothing else. :func:`read_lead` returns, as unvalidated source frames:
 
 * contacts: the rows of the lead's id, and of every contact sharing one of its accounts
   (and any other row with one of those contacts' ids, so duplicates stay visible);
@@ -93,18 +93,6 @@ class LeadRows:
 
     tables: dict[str, pd.DataFrame]
     data_end: pd.Timestamp | None
-
-
-def lead_rows(
-    source: str | Path,
-    contact_id: str,
-    mapping: ColumnMapping | None = None,
-    *,
-    sep: str | None = None,
-    encoding: str | None = None,
-) -> dict[str, pd.DataFrame]:
-    """One lead's account's rows of ``source``: :func:`read_lead`'s tables."""
-    return read_lead(source, contact_id, mapping, sep=sep, encoding=encoding).tables
 
 
 def read_lead(

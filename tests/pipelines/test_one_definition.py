@@ -156,9 +156,9 @@ def test_the_reader_functions_share_one_default_encoding(tmp_path) -> None:
     from features.ingest.readers import DEFAULT_ENCODING
     from features.ingest.sources import read_source
     from pipelines.fit_table import FlatExport
-    from serving.lead_rows import lead_rows
+    from serving.lead_rows import read_lead
 
-    for function in (read_table, ingest, read_source, lead_rows):
+    for function in (read_table, ingest, read_source, read_lead):
         assert inspect.signature(function).parameters["encoding"].default is None
     assert FlatExport("y").encoding is None
     path = tmp_path / "t.csv"

@@ -9,7 +9,7 @@ from features.ingest.load import ingest
 from features.ingest.validation import validate_tables
 from features.schema import TABLES
 from features.synthetic import generate_crm, write_crm
-from serving.lead_rows import account_rows, lead_rows
+from serving.lead_rows import account_rows, read_lead
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def test_the_filtered_parquet_read_equals_the_full_read_cut_to_the_account(crm):
     parquet, _ = crm
     contact, members = _lead_with_colleagues(parquet)
     full = read_source(parquet)
-    got = lead_rows(parquet, contact)
+    got = read_lead(parquet, contact).tables
     expected = account_rows(full, contact)
     assert set(got["contacts"]["contact_id"].astype(str)) == members
     assert len(got["activities"]) > 0
@@ -65,7 +65,7 @@ def test_validating_the_lead_rows_gives_the_whole_run_s_rows_of_that_account(crm
     whole = ingest(parquet).tables
     for source in (parquet, csv):  # the DuckDB path and the read-whole-then-cut path
         # validated, then bots filtered as ingest does (explain_from_source's steps)
-        part = filter_bots(validate_tables(lead_rows(source, contact))).tables
+        part = filter_bots(validate_tables(read_lead(source, contact).tables)).tables
         for name in ("contacts", "activities", "outcomes"):
             mine = whole.table(name)
             mine = mine.loc[mine["contact_id"].astype(str).isin(members)]
@@ -81,4 +81,4 @@ def test_an_unknown_contact_is_named(crm):
     parquet, csv = crm
     for source in (parquet, csv):
         with pytest.raises(KeyError, match="'nobody' is not in the contacts table"):
-            lead_rows(source, "nobody")
+            read_lead(source, "nobody")
