@@ -4,6 +4,7 @@ the features and the rules (features.customers)."""
 from __future__ import annotations
 
 import pandas as pd
+from rulebook_dicts import customer_rulebook
 from table_rows import canonical_frame
 
 from features.build import build_features
@@ -63,20 +64,14 @@ def test_a_flag_set_by_a_later_won_deal_reads_false_before_it() -> None:
     assert accounts_at(tables, AFTER) is tables.accounts
 
 
-RULES = {
-    "name": "t",
-    "version": "1",
-    "changelog": [{"version": "1", "date": "2026-01-01", "changes": ["first"]}],
-    "scales": [{"name": "main"}],
-    "rules": [
-        {"name": "at_customer", "category": "fit", "points": 10,
-         "when": {"var": "account.is_customer", "op": "is_true"}},
-    ],
-    "stages": {
-        "lead": 10, "mql": 35, "sql": 65,
-        "exclusions": [{"reason": "customer", "when": {"var": "is_customer", "op": "is_true"}}],
-    },
-}  # fmt: skip
+RULES = customer_rulebook(
+    {
+        "name": "at_customer",
+        "category": "fit",
+        "points": 10,
+        "when": {"var": "account.is_customer", "op": "is_true"},
+    }
+)
 
 
 def test_training_features_and_rules_agree_on_a_colleague_of_a_later_winner() -> None:

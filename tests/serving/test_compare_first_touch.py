@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from rulebook_dicts import customer_rulebook
 from scorer_helpers import model_only_blend
 from table_rows import canonical_frame
 
@@ -119,20 +120,15 @@ def test_each_period_contact_is_scored_at_its_own_first_touch() -> None:
 
 
 # 40 points for a VP: an MQL, unless the customer exclusion caps the contact at lead
-STAGED = {
-    "name": "staged",
-    "version": "1",
-    "changelog": [{"version": "1", "date": "2026-01-01", "changes": ["first"]}],
-    "scales": [{"name": "main"}],
-    "rules": [
-        {"name": "vp", "category": "fit", "points": 40,
-         "when": {"var": "seniority", "op": "eq", "value": "vp"}},
-    ],
-    "stages": {
-        "lead": 10, "mql": 35, "sql": 65,
-        "exclusions": [{"reason": "customer", "when": {"var": "is_customer", "op": "is_true"}}],
+STAGED = customer_rulebook(
+    {
+        "name": "vp",
+        "category": "fit",
+        "points": 40,
+        "when": {"var": "seniority", "op": "eq", "value": "vp"},
     },
-}  # fmt: skip
+    name="staged",
+)
 
 
 def converter_crm() -> CrmTables:

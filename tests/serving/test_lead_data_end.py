@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from rulebook_dicts import customer_rulebook
 from table_rows import canonical_frame
 
 from features.crm import CrmTables
@@ -87,20 +88,14 @@ def test_a_quiet_account_is_not_called_stale_when_the_crm_is_current(sources, ca
     assert "(2026-08-25)" in caplog.text
 
 
-BOOK = {
-    "name": "t",
-    "version": "1",
-    "changelog": [{"version": "1", "date": "2026-01-01", "changes": ["first"]}],
-    "scales": [{"name": "main"}],
-    "rules": [
-        {"name": "pricing", "category": "engagement", "points": 40,
-         "each": {"activity_type": "page_view", "page_category": "pricing"}},
-    ],
-    "stages": {
-        "lead": 10, "mql": 35, "sql": 65,
-        "exclusions": [{"reason": "customer", "when": {"var": "is_customer", "op": "is_true"}}],
-    },
-}  # fmt: skip
+BOOK = customer_rulebook(
+    {
+        "name": "pricing",
+        "category": "engagement",
+        "points": 40,
+        "each": {"activity_type": "page_view", "page_category": "pricing"},
+    }
+)
 
 
 def test_the_export_stage_is_dated_by_the_contact_s_own_rows_on_an_account_s_rows(
