@@ -14,7 +14,7 @@ WORKDIR ?= work
 help:
 	@echo "make demo        end-to-end demo on a synthetic CRM (creates .venv if missing)"
 	@echo "make test        the whole test suite (creates .venv with dev extras if missing)"
-	@echo "make test-fast   tests not marked slow/integration"
+	@echo "make test-fast   tests not marked slow/integration, on every core"
 	@echo "make lint        ruff check + ruff format --check + mypy"
 	@echo "make bench       benchmarks at full size; make bench-quick: small sizes"
 	@echo "make real-data   train on the real CRMs in ../shared/data; writes the README's table"
@@ -44,7 +44,7 @@ test: $(DEV_STAMP)
 	$(BIN)/python -m pytest
 
 test-fast: $(DEV_STAMP)
-	$(BIN)/python -m pytest -m "not slow and not integration"
+	$(BIN)/python -m pytest -m "not slow and not integration" -n auto
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

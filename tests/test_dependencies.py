@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
+import subprocess
 import sys
 import tomllib
 from importlib.metadata import packages_distributions
@@ -99,3 +100,20 @@ def test_the_dev_install_includes_every_optional_path() -> None:
     matches = [_REQUIREMENT.match(r) for r in PROJECT["optional-dependencies"]["dev"]]
     (extras,) = [m.group(2) for m in matches if m.group(1) == "leadscore"]
     assert {e.strip() for e in extras.split(",")} == set(EXTRAS) - {"dev"}
+
+
+@pytest.mark.slow
+def test_great_expectations_imports_where_main_has_no_file() -> None:
+    """pyspark without its ``connect`` requirements (grpc) calls ``sys.exit(0)`` when
+    ``pyspark.sql.connect`` is imported and ``__main__`` has no file (``python -c``,
+    pytest-xdist workers); great_expectations imports it, so validation ended the process
+    without a word. The spark extra asks for ``pyspark[connect]``."""
+    import pyspark  # noqa: F401  (the dev install has the spark extra: the case at stake)
+
+    done = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", "import great_expectations; print('imported')"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "imported", done.stderr[-2000:]
