@@ -233,7 +233,12 @@ ACCOUNTS = Table(
         Column("annual_revenue", "float", min=0, description="Annual revenue in USD."),
         Column("country", "string", description="Country name or ISO code."),
         category_column("region", REGIONS, "Sales region."),
-        Column("is_customer", "bool", description="Already a paying customer."),
+        Column(
+            "is_customer",
+            "bool",
+            description="Already a paying customer at export time; rules and features "
+            "read it as it stood at as_of (features.customers).",
+        ),
         Column("is_competitor", "bool", description="A competitor's account."),
         Column("created_at", "datetime", description="When the account was created in the CRM."),
     ),
