@@ -22,7 +22,7 @@ import pandas as pd
 
 from features.account import account_features
 from features.crm import CrmTables
-from features.customers import accounts_at
+from features.customers import accounts_at, reads_dated_flag
 from features.engagement import (
     count_features,
     flag_features,
@@ -106,7 +106,7 @@ def build_features(
     agg = group_aggregates(events, spec)
     if fit is None:
         # the export's is_customer flag as it stood at as_of (an account won later was none)
-        dated = "is_customer" in spec.fit.account_flags
+        dated = reads_dated_flag(spec.fit.account_flags)
         fit = fit_features(
             contacts, accounts_at(tables, cutoff) if dated else tables.accounts, spec.fit
         )

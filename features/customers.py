@@ -18,6 +18,12 @@ import pandas as pd
 from features.crm import CrmTables
 
 
+def reads_dated_flag(account_flags: tuple[str, ...]) -> bool:
+    """Whether fit features over these account flags read one dated by :func:`accounts_at`
+    (``is_customer``): they then depend on ``as_of`` and are built per date."""
+    return "is_customer" in account_flags
+
+
 def first_positive(outcomes: pd.DataFrame, positive: tuple[str, ...]) -> pd.Series:
     """Each contact's first outcome in ``positive`` (UTC), indexed by ``contact_id``."""
     hits = outcomes.loc[outcomes["outcome"].astype("object").isin(positive)]

@@ -30,7 +30,7 @@ import pandas as pd
 
 from features.build import build_features, contacts_known_at
 from features.crm import CrmTables
-from features.customers import first_positive, times_of
+from features.customers import first_positive, reads_dated_flag, times_of
 from features.fit import fit_features
 from features.spec import FeatureSpec
 from features.training_set import TrainingSet, _concat_keeping_categories
@@ -180,7 +180,7 @@ def static_fit_features(
         ``is_customer`` flag, :func:`features.customers.accounts_at`) or ``as_of`` repeats
         an id: then each day builds its own.
     """
-    if "is_customer" in spec.fit.account_flags or not as_of.index.is_unique:
+    if reads_dated_flag(spec.fit.account_flags) or not as_of.index.is_unique:
         return None  # a duplicate id (unvalidated tables) is left to the per-day path's checks
     contacts = tables.contacts
     ids = contacts["contact_id"].astype("object")
