@@ -20,10 +20,10 @@ import logging
 import numpy as np
 import pandas as pd
 
-from features.account import account_features
 from features.crm import CrmTables
 from features.customers import accounts_at, reads_dated_flag
 from features.engagement import (
+    account_features,
     count_features,
     flag_features,
     frequency_features,
@@ -83,7 +83,6 @@ def build_features(
     """Build the feature frame at ``as_of``.
 
     Args:
-        tables: Validated canonical tables.
         as_of: Cut-off; naive timestamps are read as UTC.
         spec: The feature spec (see :func:`features.spec.load_feature_spec`).
         rule_scores: The manual rule score per ``contact_id`` as of ``as_of``; required
