@@ -122,7 +122,6 @@ def events_before(
     """Select the activities strictly before ``as_of`` of the contacts in ``contact_ids``.
 
     Args:
-        activities: Canonical activities table.
         contact_ids: Ids of the featurised contacts, in output row order.
         as_of: UTC cut-off; an activity exactly at ``as_of`` is not known yet.
         columns: Activity columns that group filters read (others are not copied).
@@ -165,8 +164,6 @@ def window_counts(events: Events, mask: np.ndarray, windows_days: list[float]) -
     A window holds the ages :func:`features.measures.in_window` accepts (``<= w`` days).
 
     Args:
-        events: The events.
-        mask: Which events to count.
         windows_days: Window lengths in days, ascending; ``inf`` counts every event.
 
     Returns:

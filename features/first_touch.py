@@ -12,9 +12,9 @@ during a whole label window, which no working funnel shows), the outcomes were n
 before it starts, so contacts whose ``as_of`` comes before the first outcome are left out
 too: otherwise every one of them would be labelled "never converts" (Olist's closed deals
 begin on 2017-12-05, 174 days after its first MQL; Maven's closes on 2017-03-01, 132
-days after its first opportunity). Unlike a
-snapshot, a new contact at a customer account stays in: it is a new lead (a second deal,
-a cross-sell), which is what B2B opportunity exports (Maven) hold.
+days after its first opportunity). Unlike a snapshot, a new contact at a customer account
+stays in: it is a new lead (a second deal, a cross-sell), which is what B2B opportunity
+exports (Maven) hold.
 
 Pure functions of the canonical tables: the features of each ``as_of`` day are built from
 the contacts of that day and the contacts of their accounts (account aggregates see the
@@ -94,11 +94,8 @@ def first_touch_labels(
     """Which contacts make a first-touch row, their ``as_of`` and label.
 
     Args:
-        tables: Validated canonical tables.
-        horizon_days: Label horizon H.
         delay_days: Days after the creation day's midnight at which features are read.
         data_end: When the data stops (label windows must end by then).
-        positive_outcomes: Outcomes that count as converted.
 
     Returns:
         Indexed by ``contact_id`` in the contacts' order: ``as_of``, ``eligible`` (old
@@ -171,9 +168,7 @@ def static_fit_features(
     categories (the values present) are then those the days' frames stacked would get.
 
     Args:
-        tables: Validated canonical tables.
         as_of: ``as_of`` per ``contact_id`` (index).
-        spec: Feature spec.
 
     Returns:
         Indexed by ``contact_id``; None when a fit feature reads a date (the accounts'
@@ -209,9 +204,7 @@ def first_touch_features(
     """Features of each contact at its own ``as_of`` (one :func:`build_features` per day).
 
     Args:
-        tables: Validated canonical tables.
         as_of: ``as_of`` per ``contact_id`` (index); contacts not in it are not returned.
-        spec: Feature spec.
         rule_scores: Rule totals of a table subset at an ``as_of`` (``include_rule_score``).
 
     Returns:
@@ -250,10 +243,7 @@ def build_first_touch_set(
     """The first-touch training set of the eligible rows of ``labels``, oldest first.
 
     Args:
-        tables: Validated canonical tables.
         labels: From :func:`first_touch_labels`.
-        horizon_days: Label horizon H (recorded).
-        spec: Feature spec.
         rule_scores: Rule totals of a table subset at an ``as_of`` (``include_rule_score``).
 
     Returns:

@@ -109,7 +109,6 @@ def fit_features(contacts: pd.DataFrame, accounts: pd.DataFrame, spec: FitSpec) 
     Args:
         contacts: Canonical contacts (plus any extra columns of a flat export).
         accounts: Canonical accounts, joined on ``account_id``.
-        spec: The fit settings.
 
     Raises:
         ValueError: A ``passthrough_numeric`` column is not numeric, or missing and not a

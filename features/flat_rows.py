@@ -62,9 +62,7 @@ def require_columns(frame: pd.DataFrame, wanted: dict[str, str], source: str) ->
     """Raise when an option names a column the table lacks, listing similar names.
 
     Args:
-        frame: The table.
         wanted: Column name -> the option that named it (e.g. ``"--target"``).
-        source: The file, for the message.
 
     Raises:
         TableError: A column is absent.
@@ -107,8 +105,6 @@ def binary_outcome(
     """Read the target column as a 0/1 outcome (see the module docstring for the rule).
 
     Args:
-        values: The target column.
-        column: Its name, for messages.
         positive: The value meaning converted, or None to decide from known pairs.
         blanks: Blank words, lower-case.
 
@@ -191,8 +187,6 @@ def parse_time_column(
     """Timestamps of the ``--time`` column and a reason for rows without a readable one.
 
     Args:
-        values: The column (text or datetime).
-        column: Its name, for messages.
         min_share: Share of non-blank values that must be dates (the run configuration's
             ``time_min_share``).
 

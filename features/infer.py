@@ -69,7 +69,6 @@ class ColumnType:
     """What one column is and how it becomes model features.
 
     Attributes:
-        name: Column name in the table.
         kind: numeric, boolean, date, category, or excluded.
         reason: Why (readable, with the numbers).
         features: Model-matrix columns made from it (empty when excluded).
@@ -240,7 +239,6 @@ def infer_table_types(
     Args:
         frame: The table as read (text columns as strings; Parquet dtypes are kept).
         exclude: Columns to leave out without looking -> reason (target, id, dropped).
-        settings: Thresholds.
 
     Returns:
         The decisions, one per column in table order.

@@ -36,7 +36,6 @@ def lead_ordered(frame: pd.DataFrame, table: str) -> pd.DataFrame:
 
     Args:
         frame: Rows of the canonical table ``table``.
-        table: The table's name.
 
     Returns:
         A new frame with a fresh index (``frame`` itself when the table keeps its order).
@@ -54,7 +53,6 @@ def write_table(frame: pd.DataFrame, table: str, path: Path) -> None:
     """Write one canonical table as Parquet in the lead layout (see the module docstring).
 
     Args:
-        frame: The table's rows.
         table: The table's name (``contacts``, ``activities``, ...).
         path: The file to write (callers pass a temporary name, see
             :func:`features.files.atomic_write`).

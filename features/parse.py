@@ -173,7 +173,6 @@ def utc_time(value: str | dt.date | pd.Timestamp, what: str = "--as-of") -> pd.T
     are (naive ones as UTC).
 
     Args:
-        value: The text, date or timestamp.
         what: Where it came from, named in the error (an option, a config key).
 
     Raises:

@@ -66,9 +66,6 @@ def personal_values(values: pd.Series) -> pd.Series:
 def personal_data_reason(values: pd.Series) -> str | None:
     """Why ``values`` count as personal data, or None when they do not.
 
-    Args:
-        values: One column, any dtype.
-
     Returns:
         E.g. ``"personal data: e-mail addresses in 40 distinct value(s); never used"``
         (counts only, never a value), or None.

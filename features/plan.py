@@ -62,14 +62,10 @@ class PlanRequest:
     Attributes:
         framing: ``auto``, ``snapshots`` or ``first_touch``.
         horizon_days: Label horizon H; None tries :data:`HORIZONS`.
-        train_snapshots: Training snapshots (``snapshots``).
         every_days: Days between snapshots; None: :func:`features.training_set.every_days_for`.
-        valid_snapshots: Validation snapshots (``snapshots``).
-        test_snapshots: Test snapshots (``snapshots``).
         delay_days: ``first_touch``: features at the creation day's midnight + this.
         valid_share: ``first_touch``: share of the rows (by time) for validation.
         test_share: ``first_touch``: share of the rows (the latest) for the test.
-        positive_outcomes: Outcomes that count as converted.
         min_valid_per_class: Rows of each class the validation slice needs (early
             stopping and calibration are fitted on it).
     """
@@ -92,14 +88,9 @@ class DataProfile:
     """What the data looks like in time.
 
     Attributes:
-        first_created: The earliest contact creation.
-        last_created: The latest contact creation.
         data_end: The latest timestamp anywhere in the tables.
         span_days: Days from ``first_created`` to ``data_end``.
-        contacts: Number of contacts.
         active_share: Share of contacts with at least one activity.
-        activities_per_contact: Mean activities per contact.
-        converters: Contacts with a positive outcome.
         conversion_days: Quantiles (``p50``, ``p75``, ``p90``) of the days from creation
             to the first positive outcome (empty without converters).
     """
@@ -160,11 +151,6 @@ class TrainingPlan:
     """The chosen framing, horizon and slices, with why.
 
     Attributes:
-        framing: ``snapshots`` or ``first_touch``.
-        horizon_days: Label horizon H.
-        every_days: Days between snapshots (``snapshots``).
-        delay_days: ``first_touch`` delay.
-        profile: The measured data.
         slices: ``train``, ``valid``, ``test``.
         notes: Why each choice was made, and anything left out.
         first_touch: ``first_touch`` only: per contact ``as_of``, ``eligible``, ``y``,
@@ -291,11 +277,8 @@ def _snapshots_plan(
         test_snapshots=request.test_snapshots,
         every_days=every,
     )
-    slices = {
-        "train": _snapshot_slice(tables, trains, horizon),
-        "valid": _snapshot_slice(tables, valids, horizon),
-        "test": _snapshot_slice(tables, tests, horizon),
-    }
+    parts = {"train": trains, "valid": valids, "test": tests}
+    slices = {name: _snapshot_slice(tables, dates, horizon) for name, dates in parts.items()}
     notes = []
     dropped = len(trains) - len(slices["train"].dates)
     if dropped and slices["train"].dates:
@@ -462,11 +445,8 @@ def spec_for_data(spec: FeatureSpec, contacts: pd.DataFrame) -> tuple[FeatureSpe
     """
     fit = spec.fit
     taken = {*fit.passthrough_numeric, *fit.passthrough_categorical}
-    numeric, categorical, notes = (
-        list(fit.passthrough_numeric),
-        list(fit.passthrough_categorical),
-        [],
-    )
+    numeric, categorical = list(fit.passthrough_numeric), list(fit.passthrough_categorical)
+    notes: list[str] = []
     for name in contacts.columns:
         if name in CONTACTS.names or name in taken:
             continue

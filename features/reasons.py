@@ -172,7 +172,6 @@ def feature_reason(name: str, value: Any, spec: FeatureSpec | None = None) -> st
 
     Args:
         name: A feature column produced by :func:`features.build.build_features`.
-        value: Its value for one contact.
         spec: The spec the features were built with (None: the packaged default).
 
     Returns:

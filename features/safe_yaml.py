@@ -95,7 +95,6 @@ def load_yaml(text: str, source: str) -> Any:
     """Parse one YAML document of plain data within the limits.
 
     Args:
-        text: The document.
         source: Where it comes from, for messages (a file path).
 
     Returns:
@@ -145,7 +144,6 @@ def read_settings_file(path: str | Path, what: str) -> dict[str, Any]:
     """The top-level mapping of a settings file, read with :func:`read_yaml`.
 
     Args:
-        path: The YAML file.
         what: What the file holds, for the message when it is missing (``feature spec``).
 
     Returns:
@@ -186,7 +184,6 @@ def invalid_settings(source: str | Path, what: str, err: ValidationError) -> Val
     Args:
         source: The file the settings came from.
         what: What the file holds, for the message (``feature spec``).
-        err: pydantic's error.
 
     Returns:
         ``ValueError`` naming the file and listing :func:`setting_problems`; raise it

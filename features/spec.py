@@ -99,7 +99,6 @@ class ActivityGroup(_Frozen):
     """A named set of activities counted per window (``{name}_{w}d``).
 
     Attributes:
-        match: The filter.
         windows: Count windows in days; None uses the spec's ``windows``; ``[]`` means the
             group only feeds recency, flags or trends.
         reason: Past-tense phrase for explanations ("visited the pricing page").
@@ -218,7 +217,6 @@ class FeatureSpec(_Frozen):
     Attributes:
         windows: Default count windows in days (an activity exactly ``w`` days before
             ``as_of`` is inside the ``w``-day window).
-        groups: Activity groups by name.
         recency: Groups that get ``days_since_last_{group}``.
         flags: Feature name -> group: 1.0 when the group ever happened before ``as_of``.
         trends: Recent-vs-baseline rate differences.
@@ -226,7 +224,6 @@ class FeatureSpec(_Frozen):
         engagement_group: Group whose activities count as engagement for the frequency
             and account-level features.
         account_windows: Windows of the account aggregates.
-        fit: Fit feature settings.
         include_rule_score: Add the manual rule score as the feature ``rule_score``.
     """
 

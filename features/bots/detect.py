@@ -29,7 +29,6 @@ def bot_reasons(activities: pd.DataFrame, settings: BotSettings) -> pd.Series:
 
     Args:
         activities: Canonical activities (any index; extra columns ignored).
-        settings: The filter's settings.
 
     Returns:
         A ``string`` Series on ``activities.index``: the name of the first rule that
@@ -138,7 +137,6 @@ def delivery_times(activities: pd.DataFrame, rows: np.ndarray | None = None) -> 
     and ``email_id``; <NA> when neither is known.
 
     Args:
-        activities: Canonical activities.
         rows: Positions to look up (None: every row).
 
     Returns:

@@ -22,10 +22,6 @@ def split_bots(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The activities a person produced, and those of bots with their reason.
 
-    Args:
-        activities: Canonical activities.
-        settings: The filter's settings.
-
     Returns:
         ``(kept, bots)``: ``kept`` holds the other rows in their order (index reset);
         ``bots`` the flagged rows with a ``bot_reason`` column (index reset). Together

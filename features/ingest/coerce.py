@@ -44,7 +44,6 @@ def parse_table(frame: pd.DataFrame, table: Table) -> tuple[pd.DataFrame, dict[s
     Args:
         frame: Output of :func:`features.ingest.normalise.normalise_table` (every
             canonical column present).
-        table: Its schema.
 
     Returns:
         ``(parsed, failed)``: ``parsed`` has the same index and columns, canonical
@@ -142,7 +141,6 @@ def to_canonical(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
 
     Args:
         frame: Rows of a parsed table (see :func:`parse_table`) that passed validation.
-        table: Its schema.
 
     Returns:
         A new frame; category columns as pandas categoricals whose categories are the

@@ -38,7 +38,6 @@ def apply_mapping(
     """Build the canonical tables from source frames.
 
     Args:
-        mapping: A validated mapping.
         frames: Source frames keyed by the mapping's source names (the ``file`` or
             ``sql_table`` of each table's ``source``).
 
@@ -199,9 +198,6 @@ def map_table(
     """Apply one table's mapping to its source frame (columns assumed checked).
 
     Args:
-        name: Canonical table name.
-        mapping: That table's mapping.
-        frame: The source frame.
         null_values: The mapping's global null values.
 
     Returns:

@@ -24,7 +24,6 @@ def normalise_table(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
 
     Args:
         frame: The table as mapped (canonical names, raw or typed values, extras).
-        table: Its schema.
 
     Returns:
         A new frame with the same rows and index: every canonical column of ``table``

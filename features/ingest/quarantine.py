@@ -145,13 +145,9 @@ def rule_failure(
     """The failure of a GX rule (other than uniqueness) on ``rows``.
 
     Args:
-        table: The table's schema.
-        rule: The rule that failed.
         rows: Input positions GX reported, ascending.
-        raw: The input table with positional index.
         context: ``now``, ``inputs`` (key columns of all input rows of the tables
-            validated before) and
-            ``checked`` (the frame GX saw, with helper columns).
+            validated before) and ``checked`` (the frame GX saw, with helper columns).
     """
     col = rule.columns[0]
     values = shown_values(raw, rows, col, table)
@@ -218,12 +214,9 @@ def duplicate_failure(
     is kept and the others are quarantined.
 
     Args:
-        table: The table's schema.
-        rule: The uniqueness rule.
         gx_rows: Rows GX reported as not unique.
         parsed: The parsed table (positional index).
         failing: Mask of rows already failing another error rule.
-        raw: The input table with positional index.
     """
     key = list(table.primary_key)
     candidates = np.sort(gx_rows[~failing[gx_rows]])

@@ -35,11 +35,8 @@ class Issue:
     """One rule that failed on a table, summarised for people and JSON.
 
     Attributes:
-        table: Canonical table name.
-        column: The column(s) concerned.
         rule: Expectation type or coercion rule.
         severity: ``error`` (rows quarantined) or ``warning`` (rows kept).
-        n_rows: Rows that failed the rule.
         message: What the rule checks and what to do, without values.
         examples: Up to five ``{"row": position, "value": raw value}``; ``value`` is
             left out for personal-data (``pii``) columns.

@@ -33,7 +33,6 @@ def evaluate_rules(
     """Evaluate ``table``'s rules on ``frame``, as :func:`~features.ingest.suites.run_suite`.
 
     Args:
-        table: The table's schema.
         frame: Parsed rows plus helper columns; its index labels are reported back as
             the failing rows.
         now: Upper bound for timestamps.

@@ -203,7 +203,6 @@ def with_reference_columns(
 
     Args:
         frame: Parsed rows of ``table``.
-        table: Its schema.
         parents: Accepted rows of the tables validated before (dependency order).
 
     Returns:
@@ -258,7 +257,6 @@ def run_suite(
 
     Args:
         context: From :func:`new_context`; one data source per table is added to it.
-        table: The table's schema.
         frame: Parsed rows plus helper columns; its index labels are reported back as
             the failing rows, so pass the input row positions.
         now: Upper bound for timestamps.

@@ -26,8 +26,6 @@ class AccountDraw(ParallelArrays):
         revenue: Annual revenue in USD, correlated with head count.
         country: Index into ``vocab.COUNTRIES``.
         is_customer: Already a paying customer.
-        is_competitor: A competitor.
-        name: Company name.
         domain: Unique web domain.
         weight: Relative chance that a new contact works there (bigger firms more).
     """
@@ -99,7 +97,6 @@ def account_created_at(
         first_contact_at: Earliest contact creation per account (``end`` if none).
         start: Start of the contact window (seconds since the epoch).
         end: End of the window.
-        rng: Random generator.
 
     Returns:
         Seconds since the epoch, never after the account's first contact.

@@ -87,7 +87,6 @@ def plant_bots(
         share: Bots' events as a share of all ``email_open`` and ``email_click`` rows
             after planting (0 plants none, but still fills people's details).
         end: End of the data (exclusive): no event at or after it.
-        rng: Random generator.
         corporate: Per ``contact_id``, whether the contact writes from a company domain
             (scanners favour those mailboxes); None: every mailbox alike.
 

@@ -75,11 +75,9 @@ def draw_contacts(
     """Draw ``n`` contacts created uniformly in ``[start, end)``.
 
     Args:
-        n: Number of contacts.
         start: Window start, seconds since the epoch.
         end: Window end (exclusive).
         accounts: The accounts contacts can work at.
-        rng: Random generator.
 
     Returns:
         The contacts, sorted by creation time.

@@ -44,7 +44,6 @@ def email_activity(
             contacts in market).
         end: End of the window; nothing happens at or after it.
         catalog: The e-mail sends of the window.
-        rng: Random generator.
 
     Returns:
         ``(events, unsubscribed)``: the activities and whether each contact unsubscribed.

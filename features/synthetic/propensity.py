@@ -190,7 +190,6 @@ def draw_conversions(
         logit_without_noise: ``INTERCEPT + fit_logit + engagement_logit`` per contact.
         decision_at: Decision time per contact, seconds since the epoch.
         end: End of the window.
-        rng: Random generator.
 
     Returns:
         ``propensity`` (includes the contact's noise draw and the chance that the lag

@@ -67,7 +67,6 @@ def sales_activity(
         deal_size: Typical deal value per contact, USD.
         converted_at: Conversion time per contact (-1: never).
         end: End of the window; nothing happens at or after it.
-        rng: Random generator.
 
     Returns:
         ``(events, outcomes)``.

@@ -36,7 +36,6 @@ def pick_within(
     """For each entry of ``group`` (an index into ``groups``), a uniform item of that group.
 
     Args:
-        rng: Random generator.
         group: Group index per row.
         group_of_item: Group name of every item, e.g. the page category of every URL.
         groups: Group names in index order.

@@ -124,11 +124,9 @@ def web_activity(
     """Background sessions, buying bursts, webinar attendance and list joins.
 
     Args:
-        contacts: The contacts.
-        latent: Their hidden traits.
+        latent: The contacts' hidden traits.
         end: End of the window, seconds since the epoch (nothing happens at or after it).
         catalog: Campaign names and e-mail sends.
-        rng: Random generator.
 
     Returns:
         ``(events, decision_at)``: the activities and every contact's decision time.
