@@ -1,14 +1,19 @@
-"""When an account became a customer, and its export-time ``is_customer`` flag at a past date.
+"""When an account became a customer, and its ``is_customer`` flag at a past date.
 
 The accounts' ``is_customer`` flag is written at export time (:mod:`features.schema`), like
 the contacts' ``lifecycle_stage``: an account won after ``as_of`` is flagged in the export
 though it was no customer at ``as_of``. One rule dates it (:func:`customer_since`): an
 account became a customer at its contacts' first ``won`` outcome, or, flagged without a
-won deal in the data, before the data begins. Training's exclusions
-(:mod:`features.training_set`), the features (``fit.account_flags``,
-:func:`features.build.build_features`) and the rules (the ``is_customer`` variable and
-``account.is_customer``, :func:`rules.score_rulebook`) all read the flag through
-:func:`accounts_at`, so the three agree at every date. Pure functions of the tables.
+won deal in the data, before the data begins. An account the export does not flag but
+whose contacts won a deal is a **churned customer** (or a CRM that does not keep the flag
+up to date): when it churned is not in the data, so it counts as a customer from its first
+won deal on, flag or no flag; its other contacts are upsell, not new leads, and training
+has never learned them. :func:`accounts_at` turns that rule into the flag at ``as_of``
+(``customer_since <= as_of``), and training's exclusions (:mod:`features.training_set`),
+the features (``fit.account_flags``, :func:`features.build.build_features`) and the
+rules (the ``is_customer`` variable and ``account.is_customer``,
+:func:`rules.score_rulebook`) all read it, so the three agree at every date. Pure
+functions of the tables.
 """
 
 from __future__ import annotations
@@ -44,14 +49,16 @@ def times_of(keys: pd.Series | pd.Index, times: pd.Series) -> pd.Series:
 
 def customer_since(tables: CrmTables) -> pd.Series:
     """When each account became a customer, indexed by ``account_id``: its contacts' first
-    won deal, or the beginning of time when it is flagged ``is_customer`` without a won
-    deal in the data. Accounts that are neither are absent."""
+    won deal, flagged ``is_customer`` or not (an unflagged one is a churned customer, see
+    the module docstring), or the beginning of time when it is flagged without a won deal
+    in the data. Accounts that are neither are absent."""
     contacts = tables.contacts
     first_won = first_positive(tables.outcomes, ("won",))
     won_at = times_of(contacts["contact_id"].astype("object"), first_won)
     per_account = won_at.groupby(contacts["account_id"].astype("object")).min()
     accounts = tables.accounts
-    flagged = accounts.loc[accounts["is_customer"].fillna(False).astype(bool), "account_id"]
+    exported = accounts.get("is_customer", pd.Series(False, index=accounts.index))
+    flagged = accounts.loc[exported.fillna(False).astype(bool).to_numpy(), "account_id"]
     earliest = pd.Series(pd.Timestamp.min.tz_localize("UTC"), index=flagged.astype("object"))
     return per_account.dropna().combine_first(earliest)
 
@@ -59,10 +66,13 @@ def customer_since(tables: CrmTables) -> pd.Series:
 def accounts_at(tables: CrmTables, as_of: pd.Timestamp) -> pd.DataFrame:
     """``tables.accounts`` with ``is_customer`` as it stood at ``as_of``.
 
-    A flagged account that became a customer after ``as_of`` (:func:`customer_since`: its
-    first won deal comes later) was no customer then: its flag reads False. Every other
-    value is the export's. A run after the export's last won deal (every nightly run)
-    gets the accounts table itself, uncopied.
+    An account is a customer at ``as_of`` when :func:`customer_since` dates it at or before
+    ``as_of``: a flagged account whose first won deal comes later reads False, and an
+    unflagged one whose contacts won a deal before reads True (a churned customer, see the
+    module docstring). An account with neither keeps the export's value (False or
+    missing). When that changes no value (e.g. every winner is flagged and a nightly run
+    comes after the last won deal), the accounts table itself is returned, uncopied; an
+    export without the column gets one when an account is a customer.
 
     Args:
         tables: Canonical tables (the outcomes date the flag; any subset holding each
@@ -70,19 +80,25 @@ def accounts_at(tables: CrmTables, as_of: pd.Timestamp) -> pd.DataFrame:
         as_of: The date the flag is read at (UTC).
 
     Returns:
-        The accounts, ``is_customer`` cleared where it was set after ``as_of``.
+        The accounts, ``is_customer`` True exactly where :func:`customer_since` is at or
+        before ``as_of``, else as exported.
     """
     accounts = tables.accounts
-    if "is_customer" not in accounts.columns or accounts.empty:
+    if accounts.empty:
         return accounts
-    outcomes = tables.outcomes
-    won = outcomes["outcome"].astype("object") == "won"
-    later = pd.to_datetime(outcomes["converted_at"], utc=True) > as_of
-    if not (won & later).any():  # nothing won after as_of: every flag stands
-        return accounts
-    flagged = accounts["is_customer"].fillna(False).astype(bool).to_numpy()
     since = times_of(accounts["account_id"].astype("object"), customer_since(tables))
-    not_yet = flagged & (since > as_of).to_numpy()
-    if not not_yet.any():
+    dated = since.notna().to_numpy()
+    if not dated.any():
         return accounts
-    return accounts.assign(is_customer=accounts["is_customer"].mask(not_yet, False))
+    customer = (since <= as_of).to_numpy()
+    if "is_customer" in accounts.columns:
+        exported = accounts["is_customer"]
+        flagged = exported.fillna(False).astype(bool).to_numpy()
+        if not (dated & (flagged != customer)).any():
+            return accounts
+    elif not customer.any():
+        return accounts
+    else:
+        exported = pd.Series(pd.NA, index=accounts.index, dtype="boolean")
+    flag = exported.astype("boolean").mask(dated, pd.array(customer, dtype="boolean"))
+    return accounts.assign(is_customer=flag)

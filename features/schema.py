@@ -236,8 +236,9 @@ ACCOUNTS = Table(
         Column(
             "is_customer",
             "bool",
-            description="Already a paying customer at export time; rules and features "
-            "read it as it stood at as_of (features.customers).",
+            description="Already a paying customer at export time; training, rules and "
+            "features read it as it stood at as_of (features.customers): a customer from "
+            "its contacts' first won deal on, flagged or not (unflagged: churned).",
         ),
         Column("is_competitor", "bool", description="A competitor's account."),
         Column("created_at", "datetime", description="When the account was created in the CRM."),

@@ -86,8 +86,9 @@ DERIVED: tuple[Variable, ...] = (
         description=(
             "Account is a customer, a deal was won, or lifecycle_stage is customer (read only "
             "for contacts with no record at or after as_of: the export writes it). The "
-            "account's flag is read as it stood at as_of: an account whose first won deal "
-            "comes after as_of was no customer yet."
+            "account's flag is read as it stood at as_of (features.customers): a customer "
+            "from its contacts' first won deal on, flagged or not; an account whose first "
+            "won deal comes after as_of was no customer yet."
         ),
     ),
     Variable(
