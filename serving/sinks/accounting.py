@@ -11,13 +11,7 @@ from serving.sinks.contract import shown_ids
 
 @dataclass(frozen=True)
 class LeadCounts:
-    """Counts for the end-of-job summary; ``scored + rejected == eligible`` by construction.
-
-    Attributes:
-        eligible: Leads the job had to score.
-        scored: Leads with a score row.
-        rejected: Leads with a reject reason.
-    """
+    """Leads the job had to score, scored and rejected: ``scored + rejected == eligible``."""
 
     eligible: int
     scored: int
@@ -27,15 +21,8 @@ class LeadCounts:
 def reconcile_leads(
     eligible_ids: pd.Series | pd.Index, scores: pd.DataFrame, rejects: pd.DataFrame | None
 ) -> LeadCounts:
-    """Check that scored and rejected leads partition the eligible leads exactly.
-
-    Args:
-        eligible_ids: Contact ids the job was asked to score.
-        scores: Scores frame (column ``contact_id``).
-        rejects: Rejects frame (column ``contact_id``) or None when nothing was rejected.
-
-    Returns:
-        The counts for the job summary.
+    """Check that scored and rejected leads (``contact_id`` of ``scores`` and ``rejects``, the
+    latter None when nothing was rejected) partition the eligible leads exactly.
 
     Raises:
         ValueError: Naming ids that were silently dropped, scored or rejected without being

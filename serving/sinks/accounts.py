@@ -71,13 +71,6 @@ def validate_accounts(accounts: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values("account_id", kind="stable").reset_index(drop=True)
 
 
-def account_file_frame(accounts: pd.DataFrame, run: RunInfo) -> pd.DataFrame:
-    """The accounts as a file writes them: sink columns, ``as_of`` and rulebook version."""
-    out = accounts.assign(as_of=pd.Series(run.as_of, index=accounts.index))
-    out["as_of"] = out["as_of"].astype("datetime64[us, UTC]")
-    return out.assign(rulebook_version=run.rulebook_version)
-
-
 _SQL_TYPES = {"score": sa.Double, "n_contacts": sa.Integer, "n_used": sa.Integer, "hot": sa.Boolean}
 """SQL types of the account columns that are not strings."""
 
@@ -93,14 +86,8 @@ def _run_columns() -> list[sa.Column[Any]]:
 def account_tables(
     metadata: sa.MetaData, prefix: str, timestamp: sa.types.TypeEngine[Any]
 ) -> tuple[sa.Table, sa.Table]:
-    """``<prefix>accounts_current`` and ``<prefix>account_history`` in ``metadata``.
-
-    Args:
-        metadata: The sink's metadata (so :func:`serving.sinks.ddl.ensure_tables`
-            creates them with the others).
-        prefix: The validated table prefix.
-        timestamp: The sink's UTC timestamp type.
-    """
+    """``<prefix>accounts_current`` and ``<prefix>account_history`` in the sink's
+    ``metadata`` (so :func:`serving.sinks.ddl.ensure_tables` creates them with the others)."""
     return current_and_history(
         metadata,
         (f"{prefix}accounts_current", f"{prefix}account_history"),
@@ -131,13 +118,8 @@ def write_account_tables(
     history: sa.Table,
     records: list[dict[str, Any]],
 ) -> tuple[int, int]:
-    """Upsert the current accounts and add their history rows, in the caller's transaction.
-
-    Args:
-        conn: A connection inside the run's transaction.
-        current: The current accounts table.
-        history: The account history table.
-        records: :func:`account_records`.
+    """Upsert the current accounts and add their history rows (:func:`account_records`), in
+    the caller's transaction.
 
     Returns:
         ``(current rows inserted or changed, history rows added)``.
@@ -152,32 +134,28 @@ def write_account_tables(
     return n_current, n_history
 
 
-def account_file_path(kind: str, location: str, run: RunInfo) -> Path:
-    """Where a file sink puts the accounts (see the module docstring)."""
-    where = Path(location)
-    if kind == "folder":
-        return where / f"accounts_{as_of_label(pd.Timestamp(run.as_of))}.parquet"
-    suffix = ".csv" if kind == "hubspot" else where.suffix
-    return where.with_name(f"{where.stem}_accounts{suffix}")
-
-
 def write_account_file(
     accounts: pd.DataFrame, kind: str, location: str, run: RunInfo, written: SinkResult
 ) -> SinkResult:
-    """Write the accounts beside a file sink's scores (atomic, skipped when identical).
+    """Write the validated accounts, with ``as_of`` and the rulebook version, beside a file
+    sink's scores (where: see the module docstring; atomic, skipped when identical).
 
     Args:
-        accounts: Validated account roll-up.
         kind: The sink's kind (``parquet``, ``csv``, ``folder`` or ``hubspot``).
         location: The sink's path.
-        run: Run metadata.
         written: What the scores write returned.
 
     Returns:
         ``written`` with the accounts file and counts added.
     """
-    path = account_file_path(kind, location, run)
-    frame = account_file_frame(accounts, run)
+    where = Path(location)
+    if kind == "folder":
+        path = where / f"accounts_{as_of_label(pd.Timestamp(run.as_of))}.parquet"
+    else:
+        suffix = ".csv" if kind == "hubspot" else where.suffix
+        path = where.with_name(f"{where.stem}_accounts{suffix}")
+    as_of = pd.Series(run.as_of, index=accounts.index).astype("datetime64[us, UTC]")
+    frame = accounts.assign(as_of=as_of, rulebook_version=run.rulebook_version)
     fmt = "parquet" if path.suffix == ".parquet" else "csv"
     changed = atomic_write(path, frame_writer(frame, fmt), skip_identical=True)
     return replace(

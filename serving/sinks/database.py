@@ -55,12 +55,6 @@ def column_values(frame: pd.DataFrame, column: str) -> list[Any]:
     return values.tolist()
 
 
-def frame_records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Rows of ``frame`` as DBAPI parameter dicts, with missing values as None."""
-    lists = [column_values(frame, c) for c in columns]
-    return [dict(zip(columns, values, strict=True)) for values in zip(*lists, strict=True)]
-
-
 def _py(value: datetime) -> datetime:
     """A plain ``datetime`` for the driver (RunInfo holds pandas Timestamps)."""
     return pd.Timestamp(value).to_pydatetime()
@@ -149,9 +143,11 @@ def _write_rejects(
     )
     if rejects.empty:
         return
-    records = frame_records(rejects, ("contact_id", "reason"))
-    for record in records:
-        record.update(as_of=as_of, run_id=run.run_id)
+    ids, reasons = column_values(rejects, "contact_id"), column_values(rejects, "reason")
+    records = [
+        {"contact_id": i, "reason": r, "as_of": as_of, "run_id": run.run_id}
+        for i, r in zip(ids, reasons, strict=True)
+    ]
     stmt = dialect_insert(conn, table)
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.contact_id, table.c.as_of],
@@ -162,15 +158,9 @@ def _write_rejects(
 
 
 def _log_run(conn: sa.Connection, tables: SinkTables, run: RunInfo, counts: dict[str, int]) -> None:
-    row = {
-        "run_id": run.run_id,
-        "as_of": _py(run.as_of),
-        "model_name": run.model_name,
-        "model_version": run.model_version,
-        "rulebook_version": run.rulebook_version,
-        "scored_at": _py(run.scored_at),
-        **counts,
-    }
+    names = ("run_id", "model_name", "model_version", "rulebook_version")
+    row = {n: getattr(run, n) for n in names}
+    row.update(as_of=_py(run.as_of), scored_at=_py(run.scored_at), **counts)
     conn.execute(dialect_insert(conn, tables.runs).values(row).on_conflict_do_nothing())
 
 
@@ -187,11 +177,6 @@ def write_database(
     """Write one validated run to a database in one transaction (see module docstring).
 
     Args:
-        scores: Validated scores frame.
-        url: SQLAlchemy URL (``sqlite:///...`` or ``postgresql+psycopg://...``).
-        run: Run metadata.
-        rejects: Validated rejects frame (may be empty).
-        table_prefix: Validated table-name prefix.
         accounts: Validated account roll-up (:mod:`serving.sinks.accounts`), or None;
             written in the same transaction.
         in_transaction: Called with the connection once the tables exist, before the

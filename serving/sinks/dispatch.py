@@ -124,9 +124,6 @@ def write_scores(
         in_transaction: Database sinks only: called inside the run's transaction before
             the scores are written (see :func:`serving.sinks.database.write_database`).
 
-    Returns:
-        What the sink wrote.
-
     Raises:
         ValueError: For a contract violation, a bad prefix or an unknown sink.
     """

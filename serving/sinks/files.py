@@ -79,10 +79,6 @@ def write_files(
         kind: ``parquet`` or ``csv`` (``location`` is the scores file; the rejects go to
             ``<stem>_rejects<suffix>`` beside it) or ``folder`` (``scores_<as_of>.parquet``
             and ``rejects_<as_of>.parquet`` in ``location``).
-        location: The sink's path.
-        scores: Validated scores.
-        run: Run metadata.
-        rejects: Validated rejects.
     """
     if kind == "folder":
         label = as_of_label(run.as_of)

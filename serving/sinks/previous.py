@@ -70,15 +70,8 @@ def _stages_at(history: sa.Table, when: datetime) -> sa.Select[Any]:
 def previous_stages(
     sink: str, as_of: pd.Timestamp, table_prefix: str = DEFAULT_TABLE_PREFIX
 ) -> pd.DataFrame | None:
-    """Stages of the latest earlier run in the database sink's history (None: none yet).
-
-    Read from the append-only history, not the current table, so that re-running the
-    same ``as_of`` sees the same previous run as the first attempt did. Other sinks keep
-    no stages: None.
-
-    Returns:
-        ``contact_id, stage, as_of``, or None.
-    """
+    """``contact_id, stage, as_of`` of the latest earlier run in the database sink's history
+    (see the module docstring); None without one, and for other sinks (they keep no stages)."""
     if parse_sink(sink).kind != "database":
         return None
     return _previous_run(sink, as_of, table_prefix, _stages_at)
@@ -133,16 +126,9 @@ def _from_hubspot(path: Path, as_of: pd.Timestamp) -> pd.DataFrame | None:
 def previous_scores(
     sink: str, as_of: pd.Timestamp, table_prefix: str = DEFAULT_TABLE_PREFIX
 ) -> pd.DataFrame | None:
-    """The previous run's scores in ``sink`` (see the module docstring), or None.
-
-    Args:
-        sink: Any sink string of :func:`serving.sinks.write_scores`.
-        as_of: This run's scoring time (UTC).
-        table_prefix: Database table-name prefix.
-
-    Returns:
-        ``contact_id, final_score, as_of`` (files add ``score_trend``); None without one.
-    """
+    """The previous run's scores in any ``sink`` of :func:`serving.sinks.write_scores` (see
+    the module docstring): ``contact_id, final_score, as_of`` (files add ``score_trend``), or
+    None without one."""
     target = parse_sink(sink)
     if target.kind == "database":
         found = _previous_run(target.location, as_of, table_prefix, latest_scores)

@@ -72,16 +72,8 @@ def _utc(value: date | datetime | str) -> pd.Timestamp:
 def read_current(
     sink: str, contact_ids: list[str] | None = None, *, table_prefix: str = DEFAULT_TABLE_PREFIX
 ) -> pd.DataFrame:
-    """Current scores (one row per contact), optionally only for ``contact_ids``.
-
-    Args:
-        sink: Database URL the scores were written to.
-        contact_ids: Contacts to read; None reads all.
-        table_prefix: Table-name prefix used when writing.
-
-    Returns:
-        The current-score rows sorted by ``contact_id``.
-    """
+    """Current scores (one row per contact, sorted by ``contact_id``), optionally only for
+    ``contact_ids``."""
     with _reading(sink, table_prefix) as (conn, tables):
         table = tables.current
         if contact_ids is None:
@@ -129,20 +121,11 @@ def read_history(
 def previous_as_of(
     conn: sa.Connection, history: sa.Table, as_of: datetime | pd.Timestamp
 ) -> datetime | None:
-    """The latest ``as_of`` in the score history strictly before ``as_of`` (the previous run).
-
-    Args:
-        conn: An open connection to the sink's database.
-        history: The sink's history table (:func:`serving.sinks.build_tables`).
-        as_of: This run's scoring time (time-zone aware).
-
-    Returns:
-        The previous run's ``as_of`` (UTC-aware), or None when there is no earlier run.
-    """
+    """The latest ``as_of`` (UTC-aware) in the score history strictly before ``as_of`` (the
+    previous run), or None when there is no earlier run."""
     when = pd.Timestamp(as_of).to_pydatetime()
     stmt = sa.select(sa.func.max(history.c.as_of)).where(history.c.as_of < when)
-    found: datetime | None = conn.execute(stmt).scalar_one_or_none()
-    return found
+    return conn.execute(stmt).scalar_one_or_none()
 
 
 def latest_scores(history: sa.Table, when: datetime) -> sa.Select[Any]:
@@ -210,12 +193,6 @@ def top_movers(
 
     Contacts scored in only one of the two runs are left out (no movement to report).
 
-    Args:
-        sink: Database URL the scores were written to.
-        as_of: The run to compare (time-zone aware).
-        n: How many movers to return.
-        table_prefix: Table-name prefix used when writing.
-
     Returns:
         Columns ``MOVER_COLUMNS``, largest absolute ``delta`` first (ties by contact_id);
         empty when there is no earlier run.
@@ -248,11 +225,6 @@ def previous_tiers(
     sink: str, as_of: datetime, *, table_prefix: str = DEFAULT_TABLE_PREFIX
 ) -> tuple[pd.Timestamp | None, dict[str, int]]:
     """Leads per tier of the run before ``as_of`` in the history (the tier mix over time).
-
-    Args:
-        sink: Database URL the scores were written to.
-        as_of: The current run (time-zone aware); the previous is the latest earlier one.
-        table_prefix: Table-name prefix used when writing.
 
     Returns:
         The previous run's ``as_of`` and its leads per tier; ``(None, {})`` without one.

@@ -97,14 +97,8 @@ class SinkTables:
 
 
 def build_tables(prefix: str) -> SinkTables:
-    """Define the sink tables for ``prefix`` (validated).
-
-    Args:
-        prefix: Table-name prefix, e.g. ``leadscore_``.
-
-    Returns:
-        The table definitions; ``staging`` is a temporary table, not part of ``create_all``.
-    """
+    """Define the sink tables for ``prefix`` (validated, e.g. ``leadscore_``); ``staging`` is
+    a temporary table, not part of ``create_all``."""
     p = validate_prefix(prefix)
     md = sa.MetaData()
     current, history = current_and_history(

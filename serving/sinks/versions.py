@@ -138,14 +138,8 @@ def record_publish(
             f"this rulebook is already the published version {current.version_id} "
             f"(checksum {checksum[:12]}): nothing to publish"
         )
-    new_id = (
-        int(
-            conn.execute(
-                sa.select(sa.func.coalesce(sa.func.max(vt.versions.c.version_id), 0))
-            ).scalar_one()
-        )
-        + 1
-    )
+    last_id = sa.select(sa.func.coalesce(sa.func.max(vt.versions.c.version_id), 0))
+    new_id = int(conn.execute(last_id).scalar_one()) + 1
     for live, snapshot in vt.pairs(prefix):
         columns = [c.name for c in live.columns]
         conn.execute(
@@ -225,9 +219,6 @@ def revert_version(
         reverted_by: Who reverts (recorded on the version left).
         reverted_at: When (UTC-aware).
 
-    Returns:
-        What was reverted.
-
     Raises:
         ValueError: Nothing is published, the current version is the first, or ``to`` is
             not an earlier version of the current chain (the message lists it).
@@ -278,9 +269,8 @@ def revert_version(
         conn.execute(
             vt.versions.update().where(vt.versions.c.version_id == target).values(is_current=True)
         )
-        n_rows = int(
-            conn.execute(sa.select(sa.func.count()).select_from(tables.current)).scalar_one()
-        )
+        count = sa.select(sa.func.count()).select_from(tables.current)
+        n_rows = int(conn.execute(count).scalar_one())
     return Reverted(current.version_id, target, restored_from, n_rows)
 
 
