@@ -39,8 +39,8 @@ def band_table(
     maximum (so a score of 100 falls into 90 to 100). Empty bands in between are kept.
 
     Args:
-        score: Scores (manual points or the 0-100 final score).
-        y: 0/1 labels, row-aligned.
+        score: Scores (manual points or the 0-100 final score), row-aligned with ``y``.
+        y: 0/1 labels.
         width: Band width (the report's ``band_width``).
 
     Returns:
@@ -73,8 +73,8 @@ def stage_table(
     """Leads and conversion rate per stage (or tier, or grade).
 
     Args:
-        stage: Stage of each lead.
-        y: 0/1 labels, row-aligned.
+        stage: Stage of each lead, row-aligned with the 0/1 labels ``y``.
+        y: 0/1 labels.
         order: Levels listed first, in this order (kept even when empty); other levels
             present follow in sorted order.
 

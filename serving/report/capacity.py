@@ -51,9 +51,6 @@ def capacity_analysis(
         scores: ``method -> score`` on the same rows.
         y: 0/1 labels.
         k: Leads sales can work; capped at the number of leads.
-
-    Returns:
-        A :class:`CapacityResult`.
     """
     labels = np.asarray(y, dtype=int)
     if k < 1:

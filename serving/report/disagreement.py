@@ -36,11 +36,6 @@ def disagreement_matrix(
 ) -> pd.DataFrame:
     """Counts and conversion rates of every manual stage (or grade) x predictive tier cell.
 
-    Args:
-        manual: Manual stage or grade of each lead.
-        tier: Predictive tier of each lead.
-        y: 0/1 labels, row-aligned.
-
     Returns:
         Long table over all level combinations present (empty cells kept): ``manual``,
         ``tier``, ``n``, ``converted``, ``conversion_rate`` (NaN when empty). Manual levels
@@ -133,9 +128,6 @@ def off_diagonal_leads(
         hot_stages: Manual stages that send a lead to sales (``ReportSettings.hot_stages``).
         hot_tiers: Predictive tiers the model calls hot (``ReportSettings.hot_tiers``).
         cap: Leads listed per group (``ReportSettings.max_listed``).
-
-    Returns:
-        An :class:`OffDiagonal`.
     """
     hot_rules = scored["manual_stage"].isin(list(hot_stages)).to_numpy()
     hot_model = scored["tier"].isin(list(hot_tiers)).to_numpy()

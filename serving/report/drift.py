@@ -125,11 +125,6 @@ def age_weights(reference_age: pd.Series, current_age: pd.Series, bins: int) -> 
     no reference lead falls in cannot be matched: its share is left out (the weights sum
     to the reference's row count either way).
 
-    Args:
-        reference_age: Lead age of each reference row.
-        current_age: Lead age of each current row.
-        bins: Quantile bins of the current ages.
-
     Returns:
         One non-negative weight per reference row.
     """
@@ -158,11 +153,9 @@ def psi(
         reference: Columns of the training (reference) period.
         current: The same columns for the scored (current) period.
         bins: Quantile bins of the reference for numeric columns (``psi_bins`` of
-            :class:`~serving.report.settings.ReportSettings`, as are the next three).
-        watch: PSI from which a column is flagged ``watch``.
-        warning: PSI from which a column is flagged ``warning``.
-        age_column: Lead age column (see the module docstring); ignored when absent or
-            None.
+            :class:`~serving.report.settings.ReportSettings`; ``watch``, ``warning`` and
+            ``age_column`` are its ``psi_watch``, ``psi_warning`` and ``age_column``:
+            see the module docstring).
 
     Returns:
         One row per column, largest PSI first: ``column``, ``kind`` (numeric/categorical),

@@ -54,14 +54,7 @@ def kpis(report: ComparisonReport) -> list[Kpi]:
 
 
 def render_html(report: ComparisonReport) -> str:
-    """The report as a self-contained HTML document.
-
-    Args:
-        report: The built report.
-
-    Returns:
-        The HTML text (UTF-8, no external references).
-    """
+    """The report as a self-contained HTML document (UTF-8, no external references)."""
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = env.from_string(_template("report.html"))
     return template.render(
@@ -74,15 +67,8 @@ def render_html(report: ComparisonReport) -> str:
 
 
 def write_report(report: ComparisonReport, path: str | Path) -> Path:
-    """Render ``report`` and write it to ``path`` atomically (temp file, then rename).
-
-    Args:
-        report: The built report.
-        path: Destination HTML file; its folder is created when missing.
-
-    Returns:
-        The written path.
-    """
+    """Render ``report`` and write it to ``path`` atomically (temp file, then rename; the
+    folder is created when missing); returns the written path."""
     target = Path(path)
     html = render_html(report)
     atomic_write_text(target, html)

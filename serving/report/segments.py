@@ -21,8 +21,7 @@ def segment_table(
     """ROC AUC and top-decile lift of each method per level of each segment column.
 
     Args:
-        segments: Segment columns, row-aligned with ``y``.
-        y: 0/1 labels.
+        segments: Segment columns, row-aligned with the 0/1 labels ``y``.
         scores: ``method -> score``.
         by: Segment columns to report (those absent from ``segments`` are skipped).
 

@@ -58,18 +58,9 @@ class BlendView:
 def weight_curve(
     y: np.ndarray, p_model: np.ndarray, p_manual: np.ndarray, weights: np.ndarray, k: int
 ) -> pd.DataFrame:
-    """AUC and conversions in the top ``k`` of the log-odds mix at each manual weight.
-
-    Args:
-        y: 0/1 outcomes of the compared period.
-        p_model: The model's probability.
-        p_manual: The calibrated manual probability.
-        weights: Manual weights (0: the model alone, 1: the rules alone).
-        k: Leads sales can work.
-
-    Returns:
-        ``weight``, ``roc_auc``, ``captured``.
-    """
+    """``weight``, ``roc_auc`` and ``captured`` (conversions in the top ``k``, the leads sales
+    can work) of the log-odds mix of ``p_model`` and the calibrated ``p_manual`` at each
+    manual weight (0: the model alone, 1: the rules alone)."""
     labels = np.asarray(y, dtype=int)
     rows = []
     for w in np.asarray(weights, dtype=float):
@@ -104,13 +95,8 @@ def price_sentence(view: BlendView) -> str:
 
 
 def tier_table(tiers: pd.Series, y: np.ndarray, view: BlendView) -> pd.DataFrame:
-    """Per tier, best first: cut-off, what set it, leads, share, converted, rate.
-
-    Args:
-        tiers: Tier of each compared lead.
-        y: Their 0/1 outcomes.
-        view: The blend view (cut-offs, sizing).
-    """
+    """Per tier, best first: cut-off and what set it (from ``view``), leads, share,
+    converted, rate."""
     labels = np.asarray(y, dtype=int)
     values = tiers.astype("str").to_numpy()
     order = [*view.cutoffs, view.bottom_tier]
