@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,16 +42,18 @@ from features.crm import CrmTables
 from features.events import utc_timestamp
 from features.synthetic import propensity
 from features.synthetic.accounts import account_count, account_created_at, draw_accounts
-from features.synthetic.assemble import activities_frame, outcomes_frame, to_datetime
-from features.synthetic.bots import plant_bots
-from features.synthetic.config import GENERATOR_VERSION, DirtConfig, SyntheticCrm
-from features.synthetic.contacts import CORPORATE, draw_contacts
-from features.synthetic.crm_frames import (
+from features.synthetic.assemble import (
     accounts_frame,
+    activities_frame,
     contact_ids,
     contacts_frame,
     lifecycle_codes,
+    outcomes_frame,
+    to_datetime,
 )
+from features.synthetic.bots import plant_bots
+from features.synthetic.config import GENERATOR_VERSION, DirtConfig, SyntheticCrm
+from features.synthetic.contacts import CORPORATE, draw_contacts
 from features.synthetic.dirt import plant_dirt
 from features.synthetic.email import email_activity
 from features.synthetic.events import build_catalog, concat_events
@@ -86,10 +87,7 @@ def generate_crm(
 ) -> SyntheticCrm:
     """Generate a synthetic CRM with a hidden, known conversion probability per contact.
 
-    Contacts arrive over ``months`` months before ``end``; activities, opportunities and
-    won/lost deals follow from who they are and what they do (see the module docstring
-    of :mod:`features.synthetic.generate`). About 10% of contacts open an opportunity.
-    The same arguments always give the same data.
+    About 10% of contacts open an opportunity; the same arguments always give the same data.
 
     Args:
         n_contacts: Number of contacts (1 to 50,000,000; ~20 activities each).
@@ -181,13 +179,25 @@ def generate_crm(
             ),
         }
     )
-    params = _truth_params(n_contacts, seed, start_ts, end_ts, months, dirt, dirt_counts)
-    params["realised"] = {
-        "conversion_rate": float(conv["converted"].mean()),
-        "in_market_rate": float(latent.in_market.mean()),
-        "activities_per_contact": float(people / n_contacts),
+    params = {
+        "generator_version": GENERATOR_VERSION,
+        "n_contacts": n_contacts,
+        "seed": seed,
+        "start": start_ts.isoformat(),
+        "end": end_ts.isoformat(),
+        "months": months,
+        "propensity": propensity.params(),
+        "latent": LATENT,
+        "win": WIN,
+        "dirt_config": dirt.model_dump(),
+        "dirt": dirt_counts,
+        "realised": {
+            "conversion_rate": float(conv["converted"].mean()),
+            "in_market_rate": float(latent.in_market.mean()),
+            "activities_per_contact": float(people / n_contacts),
+        },
+        "bots": {"share": bot_share, "planted": len(bot_ids)},
     }
-    params["bots"] = {"share": bot_share, "planted": len(bot_ids)}
     return SyntheticCrm(
         tables=tables,
         truth=truth,
@@ -195,27 +205,3 @@ def generate_crm(
         csv_timestamp_typos=typos,
         bot_activities=bot_ids,
     )
-
-
-def _truth_params(
-    n_contacts: int,
-    seed: int,
-    start: pd.Timestamp,
-    end: pd.Timestamp,
-    months: int,
-    dirt: DirtConfig,
-    dirt_counts: dict[str, Any],
-) -> dict[str, Any]:
-    return {
-        "generator_version": GENERATOR_VERSION,
-        "n_contacts": n_contacts,
-        "seed": seed,
-        "start": start.isoformat(),
-        "end": end.isoformat(),
-        "months": months,
-        "propensity": propensity.params(),
-        "latent": LATENT,
-        "win": WIN,
-        "dirt_config": dirt.model_dump(),
-        "dirt": dirt_counts,
-    }
