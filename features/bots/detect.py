@@ -180,24 +180,17 @@ def ip_in_ranges(ips: pd.Series, ranges: tuple[str, ...]) -> np.ndarray:
 
 
 class _RangeLookup:
-    """Merged, sorted integer intervals per IP version, searched by bisection."""
+    """Sorted, disjoint networks per IP version (``collapse_addresses``), searched by bisection."""
 
     def __init__(self, ranges: tuple[str, ...]) -> None:
-        spans: dict[int, list[tuple[int, int]]] = {4: [], 6: []}
-        for text in ranges:
-            net = ipaddress.ip_network(text, strict=False)
-            spans[net.version].append((int(net.network_address), int(net.broadcast_address)))
+        nets = [ipaddress.ip_network(text, strict=False) for text in ranges]
         self.starts: dict[int, list[int]] = {}
         self.ends: dict[int, list[int]] = {}
-        for version, items in spans.items():
-            merged: list[list[int]] = []
-            for lo, hi in sorted(items):
-                if merged and lo <= merged[-1][1] + 1:
-                    merged[-1][1] = max(merged[-1][1], hi)
-                else:
-                    merged.append([lo, hi])
-            self.starts[version] = [lo for lo, _ in merged]
-            self.ends[version] = [hi for _, hi in merged]
+        for version in (4, 6):
+            same = [n for n in nets if n.version == version]  # collapse_addresses takes one
+            merged = list(ipaddress.collapse_addresses(same))  # type: ignore[type-var]
+            self.starts[version] = [int(n.network_address) for n in merged]
+            self.ends[version] = [int(n.broadcast_address) for n in merged]
 
     def contains(self, text: str) -> bool:
         try:
