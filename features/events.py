@@ -20,8 +20,6 @@ import pyarrow.compute as pc
 from features.measures import age_days, epoch_ns, window_ns
 from features.spec import ActivityFilter
 
-__all__ = ["Events", "events_before", "window_counts", "last_age_days"]
-
 CHUNK = 1 << 21
 _NAT = np.iinfo(np.int64).min
 
@@ -125,9 +123,6 @@ def events_before(
         contact_ids: Ids of the featurised contacts, in output row order.
         as_of: UTC cut-off; an activity exactly at ``as_of`` is not known yet.
         columns: Activity columns that group filters read (others are not copied).
-
-    Returns:
-        The events as flat arrays.
     """
     occurred = epoch_ns(activities["occurred_at"], "activities.occurred_at")
     cutoff = utc_timestamp(as_of).value

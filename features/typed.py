@@ -33,14 +33,6 @@ def _typed_values(values: pd.Series, blank: pd.Series, col: ColumnType) -> pd.Se
     return parse_dates(text, col.date_format or "ISO8601")
 
 
-def _check_columns(frame: pd.DataFrame, types: TableTypes) -> list[ColumnType]:
-    used = [c for c in types.columns.values() if c.kind != "excluded"]
-    missing = [c.name for c in used if c.name not in frame.columns]
-    if missing:
-        raise ValueError(f"the table lacks column(s) {missing} that the model uses; add them")
-    return used
-
-
 def typed_features(frame: pd.DataFrame, types: TableTypes) -> pd.DataFrame:
     """The model matrix of ``frame`` under the decisions ``types``.
 
@@ -55,8 +47,12 @@ def typed_features(frame: pd.DataFrame, types: TableTypes) -> pd.DataFrame:
     Raises:
         ValueError: ``frame`` lacks a column that ``types`` uses.
     """
+    used = [c for c in types.columns.values() if c.kind != "excluded"]
+    missing = [c.name for c in used if c.name not in frame.columns]
+    if missing:
+        raise ValueError(f"the table lacks column(s) {missing} that the model uses; add them")
     out: dict[str, Any] = {}
-    for col in _check_columns(frame, types):
+    for col in used:
         blank = blank_mask(frame[col.name], types.blanks)
         values = _typed_values(frame[col.name], blank, col)
         if col.kind != "date":
