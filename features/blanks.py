@@ -48,9 +48,6 @@ def blank_mask(values: pd.Series, markers: Iterable[str]) -> pd.Series:
     Args:
         values: One column, any dtype (non-text columns are blank only where missing).
         markers: Blank words, lower-case.
-
-    Returns:
-        Boolean Series aligned with ``values``.
     """
     if not (pd.api.types.is_string_dtype(values.dtype) or values.dtype == object):
         return values.isna()

@@ -43,11 +43,7 @@ def _running(pid: int) -> bool:
 
 
 def remove_stale_temporaries(path: Path) -> list[Path]:
-    """Delete the temporary files that killed writers of ``path`` left behind.
-
-    Returns:
-        The files removed.
-    """
+    """Delete (and return) the temporary files that killed writers of ``path`` left behind."""
     removed: list[Path] = []
     if not path.parent.is_dir():
         return removed

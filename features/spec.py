@@ -303,9 +303,6 @@ def load_feature_spec(path: str | Path | None = None) -> FeatureSpec:
     Args:
         path: YAML file; None loads the packaged default (``features/spec_default.yaml``).
 
-    Returns:
-        The frozen spec.
-
     Raises:
         ValueError: The file is not a YAML mapping or breaks the spec; the message lists
             every problem with its YAML path.

@@ -7,19 +7,10 @@ points and features. :func:`split_bots` flags such activities by the rules of
 """
 
 from features.bots.detect import bot_reasons, delivery_times, ip_in_ranges
-from features.bots.settings import (
-    BOT_RULES,
-    DEFAULT_BOT_SETTINGS_PATH,
-    BotSettings,
-    load_bot_settings,
-    read_allow_list,
-    read_ip_ranges,
-)
+from features.bots.settings import BotSettings, load_bot_settings
 from features.bots.summary import bot_counts, bot_share_text, counts_of, split_bots
 
 __all__ = [
-    "BOT_RULES",
-    "DEFAULT_BOT_SETTINGS_PATH",
     "BotSettings",
     "bot_counts",
     "bot_reasons",
@@ -28,7 +19,5 @@ __all__ = [
     "delivery_times",
     "ip_in_ranges",
     "load_bot_settings",
-    "read_allow_list",
-    "read_ip_ranges",
     "split_bots",
 ]

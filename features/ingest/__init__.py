@@ -21,12 +21,10 @@ from features.ingest.mapping_load import (
 from features.ingest.readers import read_table
 from features.ingest.sources import read_source
 from features.ingest.sql import read_sql_table
-from features.ingest.validation import Issue, ValidationReport, validate_tables
+from features.ingest.validation import validate_tables
 
 __all__ = [
     "MAPPINGS_DIR",
-    "Issue",
-    "ValidationReport",
     "ColumnMapping",
     "InputError",
     "TableError",

@@ -22,9 +22,6 @@ def filter_bots(
         report: A validation report (its accepted activities are filtered).
         settings: The filter's settings, a YAML file of changes to the default, or None
             for the default (``features/bots/default.yaml``).
-
-    Returns:
-        A new report.
     """
     if not isinstance(settings, BotSettings):
         settings = load_bot_settings(settings)

@@ -80,9 +80,6 @@ def load_mapping(path: str | Path) -> ColumnMapping:
         path: The YAML file; a bare name such as ``"x_education"`` refers to a mapping
             shipped in :data:`MAPPINGS_DIR`.
 
-    Returns:
-        The validated, frozen mapping.
-
     Raises:
         InputError: Missing file, invalid YAML, or every problem in the mapping.
     """

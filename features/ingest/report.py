@@ -145,9 +145,6 @@ def write_bots(bots: pd.DataFrame | None, out_dir: Path) -> Path:
         bots: The flagged activities (canonical dtypes, with ``bot_reason``); None when
             the run did not filter (the same header as a run that flagged nothing).
         out_dir: The folder (created when missing).
-
-    Returns:
-        The file's path.
     """
     if bots is None:
         bots = empty_table("activities").assign(bot_reason=pd.Series(dtype="string"))

@@ -34,7 +34,6 @@ import pandas as pd
 from features.schema import Table
 
 if TYPE_CHECKING:  # GX is imported only when a suite runs (about 1 s of CPU to import)
-    import great_expectations as gx
     import great_expectations.expectations as gxe
     from great_expectations.data_context import AbstractDataContext
 
@@ -187,15 +186,6 @@ def _param(name: str) -> dict[str, str]:
     return {"$PARAMETER": name}
 
 
-def build_suite(table: Table) -> gx.ExpectationSuite:
-    """The expectation suite of ``table`` (needs the suite parameter ``now``)."""
-    import great_expectations as gx
-
-    return gx.ExpectationSuite(
-        name=f"leadscore_{table.name}", expectations=[r.expectation for r in table_rules(table)]
-    )
-
-
 def with_reference_columns(
     frame: pd.DataFrame, table: Table, parents: dict[str, pd.DataFrame]
 ) -> pd.DataFrame:
@@ -261,19 +251,19 @@ def run_suite(
             the failing rows, so pass the input row positions.
         now: Upper bound for timestamps.
 
-    Returns:
-        The GX result and the failing rows of every rule.
-
     Raises:
         RuntimeError: GX could not evaluate an expectation (a bug, not a data error).
     """
+    import great_expectations as gx
+
     source = context.data_sources.add_or_update_pandas(f"leadscore_{table.name}")
     asset = source.add_dataframe_asset(table.name)
     batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(
         batch_parameters={"dataframe": frame}
     )
+    expectations = [rule.expectation for rule in table_rules(table)]
     result = batch.validate(
-        build_suite(table),
+        gx.ExpectationSuite(name=f"leadscore_{table.name}", expectations=expectations),
         result_format=RESULT_FORMAT,
         expectation_parameters=suite_parameters(now),
     )

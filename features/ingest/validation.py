@@ -140,9 +140,6 @@ def validate_tables(
         engine: ``great_expectations`` (the default; its results are kept) or
             ``pandas`` (the same rules and verdicts without importing GX; for a few rows).
 
-    Returns:
-        The :class:`ValidationReport`.
-
     Raises:
         InputError: ``raw`` holds a table that is not canonical.
         TableError: A table-level failure (see the module docstring).
