@@ -13,6 +13,7 @@ the latest rows (:func:`models.calibration.choose_recency`).
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, Literal
 
 import lightgbm as lgb
@@ -191,6 +192,14 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
         self.extra_params = extra_params
         self.refit_on_stopping_rows = refit_on_stopping_rows
         self.calibration_recency = calibration_recency
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickle, giving a parameter the object was pickled without (an older version's,
+        e.g. before ``calibration_recency``) its default in :meth:`__init__`'s signature,
+        the one place it is defined, so ``get_params``, ``repr`` and ``clone`` work."""
+        signature = inspect.signature(type(self).__init__).parameters.values()
+        defaults = {p.name: p.default for p in signature if p.name != "self"}
+        super().__setstate__({**{k: v for k, v in defaults.items() if k not in state}, **state})
 
     def settings(self) -> dict[str, Any]:
         """Every parameter, with the settings left at None filled from the config."""

@@ -1,5 +1,7 @@
 """ConversionModel: scikit-learn contract, input checks, calibration and behaviour."""
 
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,6 +9,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import log_loss, roc_auc_score
 
+from models.config import packaged_default
 from models.estimator import ConversionModel
 
 
@@ -26,6 +29,21 @@ def test_init_stores_params_only_and_clone_works():
     assert model.get_params()["num_leaves"] == 7
     assert not hasattr(model, "booster_")
     assert clone(model).get_params() == model.get_params()
+
+
+def test_a_model_pickled_before_calibration_recency_gets_its_default(fitted, leads):
+    """An older pickle has no calibration_recency: unpickled, it reads __init__'s default
+    (None, so settings() resolves the packaged one) and still scores as before."""
+    old = pickle.loads(pickle.dumps(fitted))
+    del old.calibration_recency  # what an object of the version before it holds
+    assert "calibration_recency" not in old.__dict__
+    restored = pickle.loads(pickle.dumps(old))
+    assert restored.get_params()["calibration_recency"] is None
+    assert "ConversionModel(" in repr(restored)
+    assert restored.settings()["calibration_recency"] == packaged_default("calibration_recency")
+    assert clone(restored).get_params() == fitted.get_params()
+    X, _ = leads.slice("test")
+    np.testing.assert_array_equal(restored.predict_conversion(X), fitted.predict_conversion(X))
 
 
 def test_fit_returns_self_and_sets_learned_attributes(leads):
