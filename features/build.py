@@ -32,8 +32,8 @@ from features.engagement import (
 )
 from features.events import events_before, utc_timestamp
 from features.fit import fit_features
-from features.measures import epoch_ns
-from features.recency import days_since_created, max_form_stage, recency_features
+from features.measures import days_since_created, epoch_ns
+from features.recency import AGE_FEATURE, max_form_stage, recency_features
 from features.spec import FeatureSpec
 
 logger = logging.getLogger(__name__)
@@ -117,7 +117,7 @@ def build_features(
         frequency_features(events, spec, index),
         trend_features(agg, spec, index),
         recency_features(agg, spec, index),
-        days_since_created(contacts["created_at"], cutoff).to_frame(),
+        pd.DataFrame({AGE_FEATURE: days_since_created(contacts["created_at"], cutoff)}, index),
         max_form_stage(events, index).to_frame(),
         flag_features(agg, spec, index),
         account_features(contacts.get("account_id", pd.Series(pd.NA, index=index)), agg, spec),

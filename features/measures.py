@@ -3,7 +3,7 @@ domains, presence and contact age.
 
 Every path that counts "activities in the last w days", takes an e-mail's domain, calls a
 domain free mail or asks whether a value is given reads it from here: the feature builder
-(:mod:`features.events`, :mod:`features.fit`, :mod:`features.recency`), the rule engine
+(:mod:`features.events`, :mod:`features.fit`, :mod:`features.build`), the rule engine
 (:mod:`rules.activities`, :mod:`rules.variables`) and, through them, the batch, Spark and
 the notebooks. Changing a definition here changes it everywhere at once.
 
@@ -106,7 +106,6 @@ def days_since_created(created_at: pd.Series, as_of: pd.Timestamp) -> np.ndarray
 
     Args:
         created_at: The contacts' ``created_at`` (a datetime column, UTC or naive UTC).
-        as_of: UTC cut-off.
 
     Raises:
         ValueError: ``created_at`` is not a datetime column.

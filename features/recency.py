@@ -11,7 +11,6 @@ import pandas as pd
 
 from features.engagement import GroupAggregates
 from features.events import Events
-from features.measures import days_since_created as _days_since_created
 from features.schema import FORM_STAGES
 from features.spec import ActivityFilter, FeatureSpec
 
@@ -23,17 +22,6 @@ def recency_features(agg: GroupAggregates, spec: FeatureSpec, index: pd.Index) -
     """``days_since_last_{group}`` for every group in ``spec.recency`` (fractional days)."""
     columns = {f"days_since_last_{g}": agg.last_age_days[g] for g in spec.recency}
     return pd.DataFrame(columns, index=index, dtype="float64")
-
-
-def days_since_created(created_at: pd.Series, as_of: pd.Timestamp) -> pd.Series:
-    """``days_since_created``: age of the contact record at ``as_of`` in fractional days.
-
-    Args:
-        created_at: The contacts' ``created_at`` (UTC), indexed like the feature frame.
-        as_of: UTC cut-off (every contact here was created before it).
-    """
-    days = _days_since_created(created_at, as_of)
-    return pd.Series(np.asarray(days, dtype="float64"), index=created_at.index, name=AGE_FEATURE)
 
 
 def max_form_stage(events: Events, index: pd.Index) -> pd.Series:
