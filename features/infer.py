@@ -76,7 +76,6 @@ class ColumnType:
         n_unparseable: Non-blank values that could not be read as the kind (set missing);
             counted for numeric and date text columns, 0 for the other kinds (a boolean or
             category column reads every value, a typed Parquet column has nothing to parse).
-        levels: Category levels (category columns).
         spellings: Lower-cased stripped value -> level (category columns).
         yes_no: (true word, false word) (boolean text columns).
         thousands: Commas read as thousands separators (numeric text columns).

@@ -169,9 +169,6 @@ def read_settings_file(path: str | Path, what: str) -> dict[str, Any]:
 def setting_problems(err: ValidationError) -> list[str]:
     """Each problem of settings that failed validation: ``path.to.field: message``.
 
-    Args:
-        err: pydantic's error for a settings mapping read from YAML.
-
     Returns:
         One line per problem; the path is ``<root>`` for the mapping as a whole.
     """
@@ -182,7 +179,6 @@ def invalid_settings(source: str | Path, what: str, err: ValidationError) -> Val
     """The error for a settings file that failed validation, one problem a line.
 
     Args:
-        source: The file the settings came from.
         what: What the file holds, for the message (``feature spec``).
 
     Returns:

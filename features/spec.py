@@ -219,11 +219,9 @@ class FeatureSpec(_Frozen):
             ``as_of`` is inside the ``w``-day window).
         recency: Groups that get ``days_since_last_{group}``.
         flags: Feature name -> group: 1.0 when the group ever happened before ``as_of``.
-        trends: Recent-vs-baseline rate differences.
         frequency_windows: Windows for ``active_days_{w}d`` (distinct days with activity).
         engagement_group: Group whose activities count as engagement for the frequency
             and account-level features.
-        account_windows: Windows of the account aggregates.
         include_rule_score: Add the manual rule score as the feature ``rule_score``.
     """
 

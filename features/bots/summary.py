@@ -54,13 +54,7 @@ def bot_counts(activities: pd.DataFrame, bots: pd.DataFrame) -> dict[str, Any]:
 def counts_of(
     events_per_type: dict[str, int], bots_per_type: dict[str, int], bots_per_reason: dict[str, int]
 ) -> dict[str, Any]:
-    """:func:`bot_counts` from counts already made (e.g. by Spark), in the same shape.
-
-    Args:
-        events_per_type: Activities the filter saw, per type.
-        bots_per_type: Flagged activities per type.
-        bots_per_reason: Flagged activities per reason.
-    """
+    """:func:`bot_counts` from counts already made (e.g. by Spark), in the same shape."""
     by_type = sorted(bots_per_type.items(), key=lambda kv: (-kv[1], str(kv[0])))
     return {
         "activities": int(sum(events_per_type.values())),

@@ -39,17 +39,15 @@ EXPECTED_FORM: dict[str, str] = {
 
 
 def parse_table(frame: pd.DataFrame, table: Table) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
-    """Convert the canonical columns of a normalised table to their typed form.
+    """Convert the canonical columns of a normalised table to their typed form (step 1).
 
     Args:
         frame: Output of :func:`features.ingest.normalise.normalise_table` (every
             canonical column present).
 
     Returns:
-        ``(parsed, failed)``: ``parsed`` has the same index and columns, canonical
-        columns typed (categories still text, ``string`` dtype), extra columns
-        untouched; ``failed`` maps a column name to a boolean array marking rows whose
-        present value could not be converted (only columns with a failure appear).
+        ``(parsed, failed)``: ``parsed`` has the same index and columns (extras untouched);
+        ``failed`` marks, per column with a failure, the rows whose value did not convert.
     """
     parsed = frame.copy()
     failed: dict[str, np.ndarray] = {}
@@ -137,14 +135,9 @@ def number_values(values: pd.Series, *, integer: bool) -> pd.Series:
 
 
 def to_canonical(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
-    """Accepted rows in the canonical dtypes, canonical columns first, index 0..n-1.
+    """Accepted rows of a parsed table in the canonical dtypes (step 2), index 0..n-1.
 
-    Args:
-        frame: Rows of a parsed table (see :func:`parse_table`) that passed validation.
-
-    Returns:
-        A new frame; category columns as pandas categoricals whose categories are the
-        schema's vocabulary (``Column.allowed``) when it is closed.
+    Categories are the schema's vocabulary (``Column.allowed``) when it is closed.
     """
     result = frame.reset_index(drop=True)
     dtypes: dict[str, str] = {}
