@@ -184,9 +184,9 @@ def _read_delimited(path: Path, *, sep: str | None, encoding: str, ragged: Ragge
         except pd.errors.EmptyDataError:
             raise TableError(f"{path}: the file is empty (no header); export it again") from None
         except pd.errors.ParserError as err:
-            raise _ragged_error(path, sep, codec, len(header), str(err)) from None
+            raise _malformed(path, sep, encoding, header, str(err)) from None
     if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
-        raise _ragged_error(path, sep, codec, len(header), "")
+        raise _malformed(path, sep, encoding, header, "")
     _check_header(path, sep, header)
     return frame
 
@@ -328,14 +328,9 @@ def _decode_error(path: Path, encoding: str) -> InputError:
     return InputError(f"{path}: cannot be decoded as {encoding}; pass --encoding latin-1")
 
 
-def _ragged_error(path: Path, sep: str, codec: str, width: int, detail: str) -> InputError:
-    """Find the first record with more fields than the header (only on the error path)."""
-    with _open_bytes(path) as raw, io.TextIOWrapper(raw, encoding=codec, newline="") as text:
-        reader = csv.reader(text, delimiter=sep)
-        next(reader, None)
-        for row in reader:
-            if len(row) > width:
-                return _ragged_row_error(path, sep, reader.line_num, len(row), width)
+def _malformed(path: Path, sep: str, encoding: str, header: list[str], detail: str) -> InputError:
+    """The first ragged row's error (raised by :func:`_read_ragged`), else the parser's."""
+    _read_ragged(path, sep, encoding, header, "error")
     match = _LINE_IN_MESSAGE.search(detail)
     where = f"near line {match.group(1)}" if match else "somewhere"
     return InputError(
