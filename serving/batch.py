@@ -70,13 +70,9 @@ def utc_as_of(as_of: str | pd.Timestamp | None) -> pd.Timestamp:
 def with_trend(
     result: ScoredLeads, previous: pd.DataFrame | None, steady_points: float
 ) -> ScoredLeads:
-    """The run with each lead's ``score_trend`` against the previous run's scores.
-
-    Args:
-        result: The scored run (scorer columns).
-        previous: :func:`serving.sinks.previous_scores` of the sink, or None.
-        steady_points: ``ScorerSettings.trend_steady_points`` of the scorer.
-    """
+    """The run with each lead's ``score_trend`` against the previous run's scores
+    (:func:`serving.sinks.previous_scores` of the sink, or None) with the scorer's
+    ``ScorerSettings.trend_steady_points``."""
     trend = score_trends(result.scores, previous, steady_points)
     return replace(result, scores=result.scores.assign(score_trend=trend))
 
@@ -94,8 +90,6 @@ def score_batch(
     """Score the tables and account for every lead (scored + rejected == eligible).
 
     Args:
-        tables: Validated canonical CRM tables.
-        scorer: The scorer.
         as_of: Scoring time (UTC).
         previous: Stages of the previous run (:func:`serving.sinks.previous_stages`).
         previous_scores: Final scores of the sink's previous run
@@ -229,11 +223,9 @@ def run_batch(
         as_of: Scoring time, e.g. ``2026-11-01`` (naive = UTC); None = today 00:00 UTC.
         sink: ``sqlite:///scores.db``, ``postgresql+psycopg://...``, ``out.parquet``,
             ``out.csv``, a folder or ``hubspot:PATH.csv``.
-        model_name: Registered scorer name (stored with every score).
-        model_version: Its version.
+        model_name: Registered scorer name and version (stored with every score).
         run_id: Job run id (e.g. the Prefect flow-run id); default
             :func:`default_run_id` (deterministic, so a re-run adds no run row).
-        table_prefix: Database table-name prefix.
         extra_rejects: Leads rejected before scoring (see :func:`score_batch`).
         n_movers: Top movers to report (database sinks).
         progress: Show a rich progress bar of the steps.

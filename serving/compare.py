@@ -223,7 +223,6 @@ def comparison_inputs(
 
     Args:
         tables: Validated canonical tables covering at least ``as_of + horizon_days``.
-        scorer: The registered scorer (model, rulebook, blend).
         as_of: Start of the held-out period (e.g. the training run's test snapshot).
         horizon_days: Label horizon H, as in training (None with ``labels``).
         labels: ``eligible`` and ``y`` per ``contact_id`` (index) of a held-out slice whose
@@ -233,7 +232,6 @@ def comparison_inputs(
         backtest_rulebooks: Other rulebooks (name -> rulebook) to replay over the period.
         capacity_k: Capacities over the period in leads, the first the leads sales can
             work (default: the blend's, see :func:`capacity_of`).
-        model_version: Shown in the header.
         first_touch: A ``first_touch`` scorer's period (:func:`first_touch_period`): its
             contacts are scored and labelled at their own ``as_of`` instead (``as_of`` is
             then the period's start; no drift section, no reference snapshot).
@@ -366,7 +364,6 @@ def compare_period(
             :func:`features.training_set.snapshot_schedule`; for a ``first_touch`` scorer
             the latest ``test_share`` of first touches, see :func:`first_touch_period`).
         backtest_rulebooks: Other rulebook files to replay over the same period.
-        model_version: Shown in the header.
         input_notes: Notes on the input (what validation quarantined, what the bot filter
             kept out) for the report's *Data notes*.
 
@@ -430,19 +427,10 @@ def compare_validated(
     as_of: str | pd.Timestamp | None = None,
     backtest_rulebooks: Sequence[str | Path] = (),
 ) -> tuple[ComparisonReport, pd.Timestamp]:
-    """:func:`compare_period` on validated input: the report's *Data notes* say what
-    validation quarantined and what the bot filter kept out, its header names the
-    registered scorer's version.
-
-    Args:
-        report: The validation report of the CRM export (:func:`features.ingest.ingest`).
-        loaded: The registered scorer (:func:`serving.scorer_model.load_scorer`).
-        as_of: Start of the compared period; None: the newest with complete outcomes.
-        backtest_rulebooks: Other rulebook files to replay over the same period.
-
-    Returns:
-        The report and the period's start.
-    """
+    """:func:`compare_period` on the validation report of a CRM export
+    (:func:`features.ingest.ingest`): the report's *Data notes* say what validation
+    quarantined and what the bot filter kept out, its header names the registered
+    scorer's (:func:`serving.scorer_model.load_scorer`) version."""
     notes = (validation_note(report.counts), bot_share_text(report.bot_counts))
     return compare_period(
         report.tables,
@@ -461,7 +449,6 @@ def publish_report(
     headline metrics to MLflow.
 
     Args:
-        report: The built report.
         out: The HTML file to write (atomically); the JSON summary goes beside it.
         tracking_uri: MLflow tracking URI; the run goes to the ``leadscore-compare``
             experiment.

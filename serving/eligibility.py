@@ -28,11 +28,7 @@ CONVERTED = f"already converted ({' or '.join(POSITIVE_OUTCOMES)} at or before a
 def known_contacts(
     contacts: pd.DataFrame, as_of: pd.Timestamp
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Split contacts into those known at ``as_of`` and rejects.
-
-    Args:
-        contacts: The canonical contacts table.
-        as_of: Scoring time (UTC).
+    """Split the canonical contacts into those known at ``as_of`` (UTC) and rejects.
 
     Returns:
         ``(known, rejects)``: the contacts created strictly before ``as_of`` (original
@@ -76,11 +72,6 @@ def converted_rejects(
     so the model never learned them; a rulebook may not know it (its lifecycle stages
     come from the export), so the scorer rejects them whatever the rulebook says.
 
-    Args:
-        contact_ids: The contacts to check.
-        outcomes: The canonical outcomes table.
-        as_of: Scoring time (UTC).
-
     Returns:
         ``contact_id, reason`` of the converted contacts, in the order of ``contact_ids``.
     """
@@ -107,8 +98,6 @@ def stale_as_of(
     an old export): every lead looks stale.
 
     Args:
-        tables: The canonical tables the run reads.
-        as_of: Scoring time (UTC).
         horizon_days: The label horizon the model was trained for.
         data_end: Where the whole data ends, when ``tables`` hold part of it (``explain``
             reads one account: :func:`serving.lead_rows.read_lead`); None: ``tables``'.
@@ -149,14 +138,8 @@ def warn_if_stale(
 
 
 def rejects_frame(*parts: pd.DataFrame | pd.Series) -> pd.DataFrame:
-    """Concatenate reject frames, or (ids, reasons) pairs given as consecutive Series.
-
-    Args:
-        parts: Frames with ``contact_id, reason`` and/or pairs of aligned Series.
-
-    Returns:
-        One ``contact_id, reason`` frame (``str`` columns).
-    """
+    """One ``contact_id, reason`` frame (``str`` columns) from reject frames and/or
+    (ids, reasons) pairs of aligned Series given one after the other."""
     frames: list[pd.DataFrame] = []
     items = list(parts)
     while items:

@@ -155,9 +155,6 @@ def fit_reason_rates(
         y: 0/1 outcomes of the same rows.
         prior: Pseudo-leads at the average rate added to every band.
 
-    Returns:
-        The :class:`ReasonRates`.
-
     Raises:
         ValueError: Lengths differ, or no lead converted (no average to compare with).
     """
@@ -218,10 +215,6 @@ def reason_line(cell: str, limit: int = REASON_LINE_CHARS) -> str:
     Factors are taken strongest up, second up, strongest down, third up, second down,
     each kept while it still fits, and shown ups first, then downs. A first factor longer
     than ``limit`` is cut with an ellipsis.
-
-    Args:
-        cell: A ``top_reasons`` JSON list.
-        limit: Most characters of the text.
 
     Raises:
         KeyError: An entry without ``contribution``.

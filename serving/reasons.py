@@ -63,7 +63,6 @@ def shap_contributions(
     """Exact SHAP values of the model's margin, ``(n, n_features + 1)``, expected value last.
 
     Args:
-        model: Fitted conversion model.
         X: Features aligned to the model (:func:`models.frames.align_features`).
         method: ``fast`` (:class:`serving.explain.FastTreeShap`) or ``lightgbm``
             (``booster.predict(pred_contrib=True)``, the slow reference).
@@ -287,8 +286,7 @@ def rules_json(
 
     Args:
         breakdown: :attr:`rules.ScoreResult.breakdown` (``contact_id`` categorical whose
-            codes are contact positions).
-        n_contacts: Number of contacts scored.
+            codes are contact positions) of ``n_contacts`` contacts.
         scale: The primary scale's name.
         k: Rules per contact.
 

@@ -80,18 +80,12 @@ def rulebook_impact(
     as_of: pd.Timestamp,
     horizon_days: int,
 ) -> RulebookImpact:
-    """Compare the published and the new rulebook on the same data.
+    """Compare the ``published`` rulebook with the ``new`` one on the same validated tables
+    (bots already filtered) at ``as_of`` (UTC).
 
     Args:
-        tables: Validated canonical tables (bots already filtered).
-        published: The rulebook in force.
-        new: The rulebook to publish.
-        as_of: When stages are compared (UTC).
         horizon_days: Conversion window of the backtest (``rules publish``: the scorer's
             label horizon, :meth:`serving.scorer.LeadScorer.horizon_days`).
-
-    Returns:
-        The :class:`RulebookImpact`.
     """
     before = _grouped(stages_at(tables, published, as_of))
     after = _grouped(stages_at(tables, new, as_of))
@@ -141,13 +135,8 @@ def _grouped(stage: pd.Series) -> pd.Series:
 
 
 def impact_text(impact: RulebookImpact, published_label: str, new_label: str) -> str:
-    """The preview as the ``rules publish`` command prints it (plain text).
-
-    Args:
-        impact: What :func:`rulebook_impact` returned.
-        published_label: How to name the published rulebook (e.g. ``version 3``).
-        new_label: How to name the new one (e.g. its file).
-    """
+    """The preview as the ``rules publish`` command prints it (plain text), naming the
+    rulebooks ``published_label`` (e.g. ``version 3``) and ``new_label`` (e.g. its file)."""
     lines = [f"Impact of {new_label} against {published_label}, as of {impact.as_of:%Y-%m-%d}:"]
     for qualified in QUALIFIED:
         b, a = impact.before[qualified], impact.after[qualified]

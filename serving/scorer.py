@@ -415,15 +415,12 @@ class LeadScorer:
         keep_rules: bool = False,
         on_step: StepHook | None = None,
     ) -> ScoredLeads:
-        """Score every contact of ``tables`` as of ``as_of`` (see the module docstring).
+        """Score every contact of ``tables`` as of ``as_of`` (see the module docstring); the
+        other arguments as for :meth:`prepare`.
 
         Args:
-            tables: Validated canonical CRM tables.
-            as_of: Scoring time (naive = UTC).
-            previous: The prior run's ``contact_id, stage, as_of`` (see :meth:`prepare`).
             explain: Store the top model factors (fast exact TreeSHAP).
             keep_rules: Keep the rulebook result (long breakdown; large) in the output.
-            on_step: Called with each step's name as it starts (progress bars).
 
         Returns:
             Scores in the sink contract, rejects, eligible ids, margins and timings.

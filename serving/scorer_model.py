@@ -35,12 +35,7 @@ from serving.scorer_artifact import ARTIFACT_KEY, REGISTRY_URI
 from serving.scorer_types import OUTPUT_COLUMNS
 
 _TEXT_INPUTS = ("stage", "grade", "top_rules")
-_OUTPUT_TYPES = {
-    "final_score": "double",
-    "probability": "double",
-    "manual_score": "double",
-    "margin": "double",
-}
+_OUTPUT_TYPES = dict.fromkeys(("final_score", "probability", "manual_score", "margin"), "double")
 
 
 class LeadScorerPyfunc(PickledPyfunc):
@@ -87,16 +82,12 @@ def to_pyfunc_frame(frame: pd.DataFrame, scorer: LeadScorer) -> pd.DataFrame:
 def log_lead_scorer(
     scorer: LeadScorer, input_example: pd.DataFrame, *, name: str = "scorer"
 ) -> ModelInfo:
-    """Log the scorer as a pyfunc in the active MLflow run.
+    """Log the scorer as a pyfunc named ``name`` in the active MLflow run.
 
     Args:
         scorer: The assembled scorer.
         input_example: A few rows from :func:`to_pyfunc_frame` (ids are replaced by
             placeholders so no CRM id is stored).
-        name: Name of the logged model within the run.
-
-    Returns:
-        MLflow's model info.
     """
     example = input_example.assign(contact_id=[f"example-{i}" for i in range(len(input_example))])
     signature = scorer_signature(scorer)

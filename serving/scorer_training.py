@@ -183,7 +183,6 @@ def build_and_register_scorer(
         slices: The training slices (after the leakage guard) the model was fitted on; their
             manual scores, when present, must come from ``rulebook``.
         tables: The validated CRM tables the slices came from (manual scores).
-        rulebook: The manual rulebook the scorer applies.
         spec: The feature spec of the slices; None for a flat export.
         blend: Blend settings (default :class:`BlendConfig`), fitted here on the
             validation slice.
