@@ -139,7 +139,7 @@ class TrainConfig(BaseModel):
             None: ``<model_name>-scorer`` (read it through :attr:`registered_scorer_name`).
         experiment_name: MLflow experiment the runs are logged to.
         tracking_uri: MLflow tracking URI; None means the embedded SQLite store in the
-            working directory (see :func:`models.tracking.default_tracking_uri`).
+            working directory (see :func:`models.store.default_tracking_uri`).
         framing: ``auto``, ``snapshots`` or ``first_touch`` (see :mod:`features.plan`), or
             ``flat``: the contacts' own columns, one row per lead, whatever the data holds
             (``auto`` chooses it for data without activity history or creation dates).
@@ -267,17 +267,10 @@ def load_yaml_settings(path: Path, model: type[SettingsT], what: str) -> Setting
 
 
 def load_train_config(path: Path | None = None) -> TrainConfig:
-    """Load and validate a training config from YAML.
-
-    Args:
-        path: YAML file; None loads the packaged defaults.
-
-    Returns:
-        The frozen config.
+    """Load and validate a training config from YAML (``path`` None: the packaged defaults).
 
     Raises:
-        ValueError: The file is not a YAML mapping or a field is invalid; the message names
-            the file and the field.
+        ValueError: See :func:`load_yaml_settings`.
     """
     return load_yaml_settings(
         DEFAULT_CONFIG_PATH if path is None else Path(path), TrainConfig, "training config"

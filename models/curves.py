@@ -41,10 +41,6 @@ def roc_pr_curves(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """ROC and precision-recall curves with their areas.
 
-    Args:
-        y: 0/1 labels.
-        scores: ``method -> score`` on the same rows (higher means more likely to convert).
-
     Returns:
         ``(summary, points)``: summary has ``method``, ``roc_auc``, ``pr_auc``; points has
         ``method``, ``curve`` (``roc``: x = false positive rate, y = true positive rate;
@@ -97,12 +93,7 @@ def calibration_table(
     probabilities: Mapping[str, np.ndarray | pd.Series],
     n_bins: int = 10,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Reliability curve per method (equal-width bins of [0, 1]), Brier score and ECE.
-
-    Args:
-        y: 0/1 labels.
-        probabilities: ``method -> probability`` in [0, 1].
-        n_bins: Equal-width bins; a probability of exactly 1 falls into the last bin.
+    """Reliability curve per method (:func:`models.metrics.reliability_bins`), Brier, ECE.
 
     Returns:
         ``(bins, summary)``: bins has ``method``, ``bin``, ``lower``, ``upper``, ``n``,

@@ -65,9 +65,6 @@ def evaluate_test_slice(
         by: Segment columns to report; ones absent from ``segments`` are skipped with a
             warning (not every source has company size).
         k_frac: The leads sales can work as a share of the leads (precision/recall at k).
-
-    Returns:
-        The evaluation.
     """
     y = np.asarray(y, dtype=int)
     p = np.asarray(p, dtype=float)
@@ -85,18 +82,16 @@ def evaluate_test_slice(
         if skipped:
             log.warning("segment columns %s are not in the segment frame; skipped", skipped)
         if present:
-            parts = [
-                segment_metrics(segments, y, p, present, is_probability=True, k_frac=k_frac).assign(
-                    scorer="model"
-                )
-            ]
-            if manual is not None:
-                parts.append(
+            scored = [("model", p, True)] + ([] if manual is None else [("manual", manual, False)])
+            seg_table = pd.concat(
+                [
                     segment_metrics(
-                        segments, y, manual, present, is_probability=False, k_frac=k_frac
-                    ).assign(scorer="manual")
-                )
-            seg_table = pd.concat(parts, ignore_index=True)
+                        segments, y, s, present, is_probability=prob, k_frac=k_frac
+                    ).assign(scorer=name)
+                    for name, s, prob in scored
+                ],
+                ignore_index=True,
+            )
     return TestEvaluation(
         metrics=metrics,
         manual_metrics=manual_metrics,

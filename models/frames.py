@@ -18,11 +18,7 @@ _FORBIDDEN_NAME_CHARS = set('[]{}:,"')
 
 
 def learn_categories(X: pd.DataFrame, name: str) -> dict[str, list[Any]]:
-    """Validate a training frame and return the levels of its ``category`` columns.
-
-    Args:
-        X: Training features.
-        name: Name of the slice for error messages (e.g. ``"X"``).
+    """Validate a training frame (``name`` in messages) and return its category levels.
 
     Returns:
         Column name -> list of category levels, for every ``category`` column.
@@ -64,11 +60,7 @@ def align_features(
 ) -> pd.DataFrame:
     """Return ``X`` re-coded to the training columns, dtypes and category levels.
 
-    Args:
-        X: Features to align; extra columns are ignored.
-        feature_names: Training column order.
-        categories: Training category levels per ``category`` column.
-        name: Name of the slice for error messages.
+    Extra columns of ``X`` are ignored; ``name`` names the frame in error messages.
 
     Returns:
         A new frame with a fresh RangeIndex: numeric columns as float64, category columns
@@ -107,16 +99,11 @@ def align_features(
 
 
 def check_target(y: Any, n_rows: int, name: str, *, need_both: bool) -> np.ndarray:
-    """Validate 0/1 labels and return them as an int array.
+    """Validate 0/1 labels (or booleans) and return them as a 1-D int array.
 
     Args:
-        y: Labels (array-like of 0/1 or booleans).
         n_rows: Expected length (rows of the matching feature frame).
-        name: Name of the labels for error messages.
         need_both: Require both classes to be present.
-
-    Returns:
-        The labels as a 1-D int array.
 
     Raises:
         ValueError: Wrong length, missing values, values other than 0/1, or one class only.

@@ -59,17 +59,9 @@ def reliability_bins(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> pd.DataF
 
 
 def ece(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> float:
-    """Expected calibration error over :func:`reliability_bins`.
+    """Expected calibration error over :func:`reliability_bins` (0: perfectly calibrated).
 
     ``sum_b n_b / N * |mean(y in b) - mean(p in b)|`` over the ``n_bins`` equal-width bins.
-
-    Args:
-        y: 0/1 labels.
-        p: Predicted probabilities in [0, 1].
-        n_bins: Number of equal-width bins.
-
-    Returns:
-        The ECE (0 is perfectly calibrated).
     """
     table = reliability_bins(y, p, n_bins)
     gap = (table["observed_rate"] - table["mean_predicted"]).abs()
@@ -86,10 +78,6 @@ def calibration_in_the_large(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
     ``|z|`` means the conversion rate itself moved (e.g. a quieter month than training's),
     which no ranking can show. The gap also bounds the ECE from below: by the triangle
     inequality ``ece >= |observed_rate - mean_predicted|`` on any binning.
-
-    Args:
-        y: 0/1 labels.
-        p: Predicted probabilities in [0, 1].
 
     Returns:
         ``mean_predicted``, ``observed_rate`` and ``z`` (NaN when every ``p`` is 0 or 1).
@@ -115,12 +103,7 @@ def rank_deciles(score: np.ndarray, n_bins: int = 10) -> np.ndarray:
 
 
 def decile_table(y: np.ndarray, score: np.ndarray, n_bins: int = 10) -> pd.DataFrame:
-    """Conversion rate and lift per score decile.
-
-    Args:
-        y: 0/1 labels.
-        score: Scores (higher means more likely to convert).
-        n_bins: Number of rank bins (10: deciles).
+    """Conversion rate and lift per score decile (``n_bins`` rank bins).
 
     Returns:
         One row per bin (1 = top): ``n``, ``positives``, ``conversion_rate``, ``lift``
@@ -135,10 +118,8 @@ def decile_table(y: np.ndarray, score: np.ndarray, n_bins: int = 10) -> pd.DataF
         max_score=("score", "max"),
     )
     table["conversion_rate"] = table["positives"] / table["n"]
-    base = y.mean()
-    table["lift"] = ratio(table["conversion_rate"], base)
-    total = y.sum()
-    table["cumulative_recall"] = ratio(table["positives"].cumsum(), total)
+    table["lift"] = ratio(table["conversion_rate"], y.mean())
+    table["cumulative_recall"] = ratio(table["positives"].cumsum(), y.sum())
     cols = ["n", "positives", "conversion_rate", "lift", "cumulative_recall"]
     return table[cols + ["min_score", "max_score"]].reset_index()
 
@@ -157,8 +138,7 @@ def precision_recall_at_k(y: np.ndarray, score: np.ndarray, k_frac: float) -> tu
     k = max(1, math.ceil(round(k_frac * len(y), 9)))  # 7 / 30 * 30 is 7 leads, not 8
     top = np.argsort(-np.asarray(score, dtype=float), kind="stable")[:k]
     hits = y[top].sum()
-    total = y.sum()
-    return float(hits / k), float(ratio(hits, total))
+    return float(hits / k), float(ratio(hits, y.sum()))
 
 
 def evaluate(
@@ -167,9 +147,7 @@ def evaluate(
     """All headline metrics of one score on one slice.
 
     Args:
-        y: 0/1 labels.
-        score: Scores; probabilities when ``is_probability``.
-        is_probability: Add log loss, Brier score and ECE (10 bins).
+        is_probability: ``score`` holds probabilities: add log loss, Brier score and ECE.
         k_frac: The leads sales can work as a share of the rows, for precision/recall at
             k (the blend's :meth:`~serving.blend.BlendConfig.sales_share`).
 
@@ -213,11 +191,7 @@ def segment_metrics(
 
     Args:
         frame: Segment columns, row-aligned with ``y`` and ``score``.
-        y: 0/1 labels.
-        score: Scores.
         by: Segment columns to report; each must be in ``frame``.
-        is_probability: Passed to :func:`evaluate`.
-        k_frac: Passed to :func:`evaluate`.
 
     Returns:
         Long table: ``segment``, ``level`` (missing shown as ``"(missing)"``) and the

@@ -66,13 +66,8 @@ def _figure(width: float = 10.0, height: float = 3.8, **margins: float) -> Figur
 
 
 def roc_pr_figure(points: pd.DataFrame, summary: pd.DataFrame, base_rate: float) -> Figure:
-    """ROC and precision-recall curves of every method, AUCs in the legend.
-
-    Args:
-        points: The points of :func:`models.curves.roc_pr_curves`.
-        summary: Its summary (``method``, ``roc_auc``, ``pr_auc``).
-        base_rate: Share of positives (the precision of a random ranking).
-    """
+    """ROC and precision-recall curves of every method (:func:`models.curves.roc_pr_curves`'s
+    ``points`` and ``summary``), AUCs in the legend; ``base_rate`` is a random ranking's."""
     fig = _figure()
     ax_roc, ax_pr = fig.subplots(1, 2)
     auc = summary.set_index("method")
@@ -102,17 +97,10 @@ def gains_figure(gains: pd.DataFrame) -> Figure:
         part = gains[gains["method"] == method]
         x = np.concatenate([[0.0], part["cumulative_share"].to_numpy()])
         y = np.concatenate([[0.0], part["cumulative_recall"].to_numpy()])
-        ax_gain.plot(
-            x, y, marker="o", markersize=3, color=METHOD_COLORS.get(method), label=label(method)
-        )
+        colour = METHOD_COLORS.get(method)
+        ax_gain.plot(x, y, marker="o", markersize=3, color=colour, label=label(method))
         offset = (i - (len(methods) - 1) / 2) * width
-        ax_lift.bar(
-            part["decile"] + offset,
-            part["lift"],
-            width,
-            color=METHOD_COLORS.get(method),
-            label=label(method),
-        )
+        ax_lift.bar(part["decile"] + offset, part["lift"], width, color=colour, label=label(method))
     ax_lift.axhline(1.0, linestyle="--", color=_GREY)
     ax_gain.set(xlabel="share of leads worked (best first)", ylabel="share of conversions found")
     ax_gain.set_title("Cumulative gains")

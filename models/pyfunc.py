@@ -112,28 +112,16 @@ def _pip_requirements(extra: tuple[str, ...]) -> list[str]:
     return [f"{name}=={metadata.version(name)}" for name in (*RUNTIME_PACKAGES, *extra)]
 
 
-def _code_paths(packages: tuple[str, ...]) -> list[str]:
-    """Directories of the first-party packages the pickle refers to."""
-    root = Path(__file__).resolve().parents[1]
-    return [str(root / pkg) for pkg in packages if (root / pkg / "__init__.py").exists()]
-
-
 def log_conversion_model(
     model: ConversionModel,
     input_example: pd.DataFrame,
     *,
     name: str = "model",
 ) -> ModelInfo:
-    """Log the fitted model as a pyfunc in the active MLflow run.
+    """Log the fitted model as a pyfunc named ``name`` in the active MLflow run.
 
-    Args:
-        model: Fitted conversion model.
-        input_example: A few rows in the serving schema (no PII; see
-            :func:`to_serving_frame`).
-        name: Name of the logged model within the run.
-
-    Returns:
-        MLflow's model info (``model_uri`` loads it).
+    ``input_example`` is a few rows in the serving schema (:func:`to_serving_frame`), no
+    PII. Returns MLflow's model info (``model_uri`` loads it).
     """
     signature = serving_signature(model)
     return log_pickled_pyfunc(ConversionPyfunc(), model, name, signature, input_example)
@@ -150,17 +138,11 @@ def log_pickled_pyfunc(
     """Log ``python_model`` in the active MLflow run with ``obj`` pickled as its artifact
     (what its ``load_context`` reads back), with its code packages and requirements.
 
-    Args:
-        python_model: The pyfunc instance.
-        obj: What the pyfunc wraps (the fitted model, the scorer).
-        name: Name of the logged model within the run.
-        signature: Input and output schema.
-        input_example: A few rows in the input schema (no PII).
-        metadata: Stored in the logged model's ``MLmodel`` file.
-
-    Returns:
-        MLflow's model info (``model_uri`` loads it).
+    ``input_example`` holds a few rows in the input schema (no PII); ``metadata`` goes to
+    the logged model's ``MLmodel`` file. Returns MLflow's model info.
     """
+    root = Path(__file__).resolve().parents[1]
+    packages = [root / pkg for pkg in python_model.code_packages]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{python_model.artifact_key}.pkl"
         path.write_bytes(pickle.dumps(obj))
@@ -171,6 +153,6 @@ def log_pickled_pyfunc(
             signature=signature,
             input_example=input_example,
             pip_requirements=_pip_requirements(python_model.requirements),
-            code_paths=_code_paths(python_model.code_packages),
+            code_paths=[str(pkg) for pkg in packages if (pkg / "__init__.py").exists()],
             metadata=metadata,
         )

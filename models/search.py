@@ -58,10 +58,6 @@ def random_search(
     """Try random combinations from :data:`SEARCH_SPACE` until the budget runs out.
 
     Args:
-        X: Training features.
-        y: 0/1 training labels.
-        X_valid: Validation features.
-        y_valid: 0/1 validation labels.
         model: The unfitted estimator with the configured settings: trial 0, and the seed,
             rounds, early-stopping patience and threads of every trial.
         budget_seconds: Stop starting new trials after this many seconds.

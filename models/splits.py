@@ -35,15 +35,8 @@ def split_by_time(times: pd.Series, valid_frac: float = 0.15, test_frac: float =
 
     Cut points are the time quantiles; rows sharing a timestamp with a cut go to the newer
     slice, so every validation row is at least as new as every training row, and every test
-    row strictly newer than every validation row.
-
-    Args:
-        times: Snapshot time per row (no missing values).
-        valid_frac: Approximate fraction of rows for validation (and calibration).
-        test_frac: Approximate fraction of rows for the untouched test slice.
-
-    Returns:
-        The split.
+    row strictly newer than every validation row. ``valid_frac`` (validation and
+    calibration) and ``test_frac`` are approximate; ``times`` may hold no missing value.
     """
     _check_fracs(valid_frac, test_frac)
     if times.isna().any():
@@ -71,16 +64,8 @@ def split_random_stratified(
     """Random split keeping the conversion rate equal across slices (data without time).
 
     Two calls of scikit-learn's ``train_test_split(stratify=...)``: the test slice first,
-    then validation out of the rest.
-
-    Args:
-        y: 0/1 labels.
-        valid_frac: Fraction of rows for validation (and calibration).
-        test_frac: Fraction of rows for the test slice.
-        seed: Random seed.
-
-    Returns:
-        The split, positions sorted ascending within each slice.
+    then validation (and calibration) out of the rest. Positions are sorted ascending
+    within each slice.
     """
     _check_fracs(valid_frac, test_frac)
     y = np.asarray(y)

@@ -64,13 +64,8 @@ class RunContext:
 
 
 def ensure_experiment(name: str, tracking_uri: str, artifact_location: str | None = None) -> str:
-    """Return the id of experiment ``name``, creating it with ``artifact_location`` if absent.
-
-    Args:
-        name: Experiment name.
-        tracking_uri: Tracking URI.
-        artifact_location: Artifact root for a new experiment; None lets the server decide.
-    """
+    """Return the id of experiment ``name``, creating it with ``artifact_location`` if absent
+    (None: the server decides)."""
     client = MlflowClient(tracking_uri)
     experiment = client.get_experiment_by_name(name)
     if experiment is not None:
@@ -156,16 +151,10 @@ def log_training_run(
     """Log one training run: params, context, fingerprint, metrics, tables, plots, model.
 
     Args:
-        model: The fitted model.
         config: The training config (logged as parameters and as ``config.json``).
-        evaluation: Test-slice evaluation.
-        y_test: Test labels (for the plots).
-        p_test: Calibrated test probabilities (for the plots).
+        y_test: Test labels (for the plots, with ``p_test`` and ``manual_score_test``).
         input_example: A few feature rows in the serving schema; checked for PII.
         fingerprint: Data fingerprint (row counts, hashes, time ranges).
-        tracking_uri: Where to log.
-        manual_score_test: Manual rule score on the test rows (for the plots).
-        context: Feature spec, rulebook, validation summary, leakage report, run config.
         extra_metrics: Further metrics (e.g. validation/calibration losses).
         extra_params: Further parameters (e.g. searched LightGBM values).
 

@@ -26,12 +26,7 @@ from models.pyfunc import OUTPUT_COLUMN, to_serving_frame
 from models.registry import PromotionDecision, register_and_promote
 from models.search import SearchResult, random_search
 from models.store import default_tracking_uri
-from models.tracking import (
-    RunContext,
-    frame_fingerprint,
-    log_frame,
-    log_training_run,
-)
+from models.tracking import RunContext, frame_fingerprint, log_frame, log_training_run
 
 __all__ = ["TrainResult", "model_from_config", "train_and_register"]
 
@@ -165,7 +160,6 @@ def train_and_register(
         "valid": frame_fingerprint(X_valid, y_va),
         "test": frame_fingerprint(X_test, y_te),
     }
-    context = context or RunContext()
     calib_scores = {f"calibration_{k}_log_loss": v for k, v in model.calibration_scores_.items()}
     recency = model.calibration_recency_
     run_id, info = log_training_run(
