@@ -179,13 +179,9 @@ def score_block(
         contacts: The block's contacts (RangeIndex, scoring order).
         accounts: The whole account table.
         history: The block's activities before ``as_of`` (:meth:`ActivityIndex.block`).
-        rulebook: The validated rulebook.
-        layout: Its :func:`rulebook_layout`.
+        layout: The rulebook's :func:`rulebook_layout`.
         account_pos: Position of each contact's account in ``accounts`` (-1: none), when
             the caller looked it up for all blocks at once; None looks it up here.
-
-    Returns:
-        The block's per-contact arrays and breakdown rows.
     """
     n = len(contacts)
     rule_type = index_dtype(len(layout.rule_names))

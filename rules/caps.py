@@ -137,23 +137,6 @@ class ScaleCaps:
     cuts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]
 
 
-def _cut(
-    what: str, before: np.ndarray, bound: np.ndarray
-) -> tuple[str, np.ndarray, np.ndarray, np.ndarray] | None:
-    """A :attr:`ScaleCaps.cuts` entry for the groups ``bound`` held (None if it held none)."""
-    held = np.flatnonzero(~np.isnan(bound))
-    return (what, held, before[held], bound[held]) if held.size else None
-
-
-def _exact_sums(values: np.ndarray, group: np.ndarray, n: int, *bounds: np.ndarray) -> np.ndarray:
-    """Group sums, replaced by the latest bound that set them (later bounds win)."""
-    sums = np.bincount(group, weights=values, minlength=n) if values.size else np.zeros(n)
-    for bound in bounds:
-        held = ~np.isnan(bound)
-        sums[held] = bound[held]
-    return sums
-
-
 def combine_max(values: np.ndarray, group: np.ndarray, weights: list[float]) -> np.ndarray:
     """Keep each group's best contributions: the largest times ``weights[0]``, the second
     times ``weights[1]`` ..., the rest 0 (ties: the earlier row ranks first).
@@ -236,7 +219,11 @@ def apply_scale_caps(
         for cat in np.unique(held % n_categories):
             mine = held[held % n_categories == cat]
             cuts.append((f"category:{cat}", mine // n_categories, before[mine], cat_bound[mine]))
-    category_sums = _exact_sums(out, group, n_groups, cat_bound).reshape(n_contacts, n_categories)
+    # group sums, where a cap held them its bound exactly
+    sums = np.bincount(group, weights=out, minlength=n_groups) if out.size else np.zeros(n_groups)
+    held = ~np.isnan(cat_bound)
+    sums[held] = cat_bound[held]
+    category_sums = sums.reshape(n_contacts, n_categories)
     # a contact whose total no bound touched is the sum of its exact category sums
     totals = category_sums.sum(axis=1)
     steps: list[tuple[str, np.ndarray | float | None, float | None]] = []
@@ -246,10 +233,10 @@ def apply_scale_caps(
         steps.append(("gate", gate_max, None))
     for what, step_max, step_min in steps:
         bounded = bound_sums(out, pos, n_contacts, step_max, step_min)
-        cut = _cut(what, totals, bounded.sums)
-        if cut is not None:
-            cuts.append(cut)
+        held = np.flatnonzero(~np.isnan(bounded.sums))
+        if held.size:
+            cuts.append((what, held, totals[held], bounded.sums[held]))
             totals = totals.copy()
-            totals[cut[1]] = cut[3]
+            totals[held] = bounded.sums[held]
         out = bounded.values
     return ScaleCaps(out, category_sums, totals, cuts)

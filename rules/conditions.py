@@ -68,12 +68,11 @@ class Evaluator:
                         f"rulebook column {name!r} (extra_columns) is not in the contacts table; "
                         "map it in the ingest mapping or remove the rules using it"
                     )
-                values = self._typed_extra(var)
-                self._values[name] = values
-                return values
-            self._values[name] = variable_values(
-                var, self.contacts, self.accounts, self.history, self.free_domains, self.cache
-            )
+                self._values[name] = self._typed_extra(var)
+            else:
+                self._values[name] = variable_values(
+                    var, self.contacts, self.accounts, self.history, self.free_domains, self.cache
+                )
         return self._values[name]
 
     def _typed_extra(self, var: Variable) -> pd.Series:
@@ -86,9 +85,8 @@ class Evaluator:
         """
         column = self.contacts[var.column]
         found = dtype_family(column.dtype)
-        if found == var.dtype or {found, var.dtype} <= {"int", "float"}:
-            return column
-        if {found, var.dtype} <= {"string", "category"}:
+        pair = {found, var.dtype}
+        if found == var.dtype or pair <= {"int", "float"} or pair <= {"string", "category"}:
             return column
         textual = found in {"string", "category"}
         if var.dtype in {"int", "float"} and textual:

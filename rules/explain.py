@@ -21,10 +21,6 @@ _HEADERS = ("scale", "rule", "category", "value", "raw", "decayed", "final")
 def explanation_frame(result: ScoreResult, contact_id: str) -> pd.DataFrame:
     """The breakdown rows of one contact, in rulebook order.
 
-    Args:
-        result: A scoring result.
-        contact_id: The contact to explain.
-
     Returns:
         Columns ``scale, rule, category, value, points_raw, points_after_decay,
         points_after_caps``; empty when no rule fired.
@@ -53,29 +49,14 @@ def _fmt(x: object) -> str:
 
 
 def format_explanation(frame: pd.DataFrame) -> str:
-    """Render explanation rows as a plain-text table with a total line per scale.
-
-    Args:
-        frame: Output of :func:`explanation_frame`.
-
-    Returns:
-        Aligned text, one line per rule that fired.
-    """
+    """Render :func:`explanation_frame` rows as an aligned plain-text table, one line per
+    rule that fired, with a total line per scale."""
     if frame.empty:
         return "no rule fired for this contact (score 0)"
     body = [[_fmt(v) for v in row] for row in frame.loc[:, list(_COLUMNS)].itertuples(index=False)]
     for scale, grp in frame.groupby("scale", sort=False):
-        body.append(
-            [
-                str(scale),
-                "TOTAL",
-                "",
-                "",
-                _fmt(float(grp["points_raw"].sum())),
-                _fmt(float(grp["points_after_decay"].sum())),
-                _fmt(float(grp["points_after_caps"].sum())),
-            ]
-        )
+        sums = [_fmt(float(grp[c].sum())) for c in _COLUMNS[-3:]]
+        body.append([str(scale), "TOTAL", "", "", *sums])
     widths = [max(len(h), *(len(r[i]) for r in body)) for i, h in enumerate(_HEADERS)]
     numeric = {3, 4, 5, 6}
 
@@ -105,10 +86,6 @@ def format_cuts(result: ScoreResult, contact_id: str) -> list[str]:
 
 def explain_contact(result: ScoreResult, contact_id: str) -> str:
     """Explain one contact's score like HubSpot's "test contact": every rule that fired.
-
-    Args:
-        result: A scoring result (``leadscore rules explain CONTACT_ID`` scores first).
-        contact_id: The contact to explain.
 
     Returns:
         A header (total, fit, engagement, grade, stage, exclusion, rulebook version, as_of)

@@ -162,11 +162,8 @@ def _read(path: Path) -> tuple[Rulebook | None, list[RulebookProblem], list[Rule
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return (
-            None,
-            [RulebookProblem(None, "<file>", f"cannot read the file: {exc}", str(path))],
-            [],
-        )
+        problem = RulebookProblem(None, "<file>", f"cannot read the file: {exc}", str(path))
+        return None, [problem], []
     return _parse_text(text, str(path))
 
 
@@ -194,17 +191,12 @@ def _log_warnings(warnings: list[RulebookProblem]) -> None:
 
 
 def check_rulebook(path: str | Path) -> list[RulebookProblem]:
-    """Every problem of the rulebook file at ``path`` (empty list: it is valid).
+    """Every problem of the rulebook file at ``path`` (empty list: it is valid), each naming
+    the file, the rule (or scale, or section) and the field.
 
     Used by ``leadscore rules check RULEBOOK``, which exits non-zero when the list is not
     empty. Never raises for a bad rulebook; a missing file is reported as a problem too.
     Warnings (e.g. a category only one rule uses) are logged, not returned.
-
-    Args:
-        path: The YAML rulebook.
-
-    Returns:
-        Problems, each naming the file, the rule (or scale, or section) and the field.
     """
     _, problems, warnings = _read(Path(path))
     _log_warnings(warnings)
@@ -212,13 +204,7 @@ def check_rulebook(path: str | Path) -> list[RulebookProblem]:
 
 
 def load_rulebook(path: str | Path) -> Rulebook:
-    """Load and validate a rulebook file; log its warnings.
-
-    Args:
-        path: The YAML rulebook.
-
-    Returns:
-        The validated, frozen rulebook.
+    """Load and validate a YAML rulebook file into a frozen rulebook; log its warnings.
 
     Raises:
         RulebookError: listing every problem of the file.
@@ -255,14 +241,7 @@ class RulebookText:
 
 def rulebook_from_text(text: str, source: str) -> RulebookText:
     """Validate a rulebook given as YAML text (a published version, a file read once);
-    log its warnings, once.
-
-    Args:
-        text: The YAML text.
-        source: What it is, for problems (a file name, "rulebook version 3").
-
-    Returns:
-        The text with its validated, frozen rulebook and its warnings.
+    log its warnings, once. ``source`` names it in problems ("rulebook version 3").
 
     Raises:
         RulebookError: listing every problem of the text.

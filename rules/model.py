@@ -312,11 +312,5 @@ class Rulebook(Strict):
         return list(rule.scales) if rule.scales else [self.primary_scale]
 
 
-AllOf.model_rebuild()
-AnyOf.model_rebuild()
-NotOf.model_rebuild()
-Rule.model_rebuild()
-Gate.model_rebuild()
-Exclusion.model_rebuild()
-Hold.model_rebuild()
-RecycleAction.model_rebuild()
+for _tree in (AllOf, AnyOf, NotOf):  # defined before Condition, which they refer to
+    _tree.model_rebuild()

@@ -83,15 +83,7 @@ def limited_rows(acts: ActivityIndex, rows: np.ndarray, limit: Limit) -> np.ndar
 
 
 def rule_contributions(rule: Rule, ev: Evaluator) -> Contributions:
-    """Evaluate one rule for all contacts.
-
-    Args:
-        rule: A validated rule.
-        ev: The evaluator of this scoring run.
-
-    Returns:
-        Contributions of the contacts the rule fired for.
-    """
+    """Evaluate one rule for all contacts: the contributions of those it fired for."""
     gate = ev.condition(rule.when) if rule.when is not None else None
     if rule.kind == "criterion":
         assert gate is not None  # the loader requires 'when' on criterion rules

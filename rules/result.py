@@ -104,13 +104,8 @@ def breakdown_frame(
 
     Rows come grouped by scale, then rule (rulebook order), contacts ascending within; the
     order is deterministic and does not depend on the block size. Sorting by contact would
-    cost more than it helps: filter instead.
-
-    Args:
-        ids: All contact ids in scoring order (unique).
-        starts: Position of each block's first contact.
-        blocks: The blocks' scores, in contact order.
-        layout: The rulebook's layout.
+    cost more than it helps: filter instead. ``ids`` are all contact ids in scoring order,
+    ``starts`` the position of each block's first contact (``blocks`` in contact order).
     """
     n_rules = len(layout.rule_names)
     pieces: list[tuple[BlockRows, int, int, int]] = []  # rows, offset, first, end

@@ -250,6 +250,11 @@ def check_rulebook_semantics(book: Rulebook) -> list[RulebookProblem]:
     variables = variables_for(dict(book.extra_columns))
     probs: list[RulebookProblem] = []
     add = probs.append
+
+    def add_condition(kind: Literal["scale", "section"], owner: str, cond: Any, at: str) -> None:
+        problems = check_condition(cond, at, variables)
+        probs.extend(RulebookProblem(owner, f, m, kind=kind) for f, m in problems)
+
     for name in book.extra_columns:
         if name in base_variables():
             add(_section("extra_columns", name, "is already a canonical variable"))
@@ -282,22 +287,14 @@ def check_rulebook_semantics(book: Rulebook) -> list[RulebookProblem]:
         ):
             add(_scale(scale.name, "total.combine", "combine applies to category caps only"))
         if scale.gate is not None:
-            probs += [
-                _scale(scale.name, f, m)
-                for f, m in check_condition(scale.gate.unless, "gate.unless", variables)
-            ]
+            add_condition("scale", scale.name, scale.gate.unless, "gate.unless")
     if book.grade is not None:
         for axis in ("fit", "engagement"):
             bands = getattr(book.grade, axis)
             mins = [b.min for b in bands[:-1]]
             if any(m is None for m in mins) or bands[-1].min is not None:
-                add(
-                    _section(
-                        "grade",
-                        axis,
-                        "only the last band has no 'min' and it must be there (the catch-all)",
-                    )
-                )
+                msg = "only the last band has no 'min' and it must be there (the catch-all)"
+                add(_section("grade", axis, msg))
             elif any(a <= b for a, b in zip(mins, mins[1:], strict=False)):
                 add(_section("grade", axis, "band minimums must strictly decrease"))
             if len({b.label for b in bands}) != len(bands):
@@ -316,23 +313,14 @@ def check_rulebook_semantics(book: Rulebook) -> list[RulebookProblem]:
         elif not cuts[0] <= cuts[1] <= cuts[2]:  # type: ignore[operator]
             add(_section("stages", "mql", "cut-offs must satisfy lead <= mql <= sql"))
         for i, hold in enumerate(st.holds):
-            probs += [
-                _section("stages", f"holds[{i}].{f}", m)
-                for f, m in check_condition(hold.until, "until", variables)
-            ]
+            add_condition("section", "stages", hold.until, f"holds[{i}].until")
         for i, ex in enumerate(st.exclusions):
-            probs += [
-                _section("stages", f"exclusions[{i}].{f}", m)
-                for f, m in check_condition(ex.when, "when", variables)
-            ]
+            add_condition("section", "stages", ex.when, f"exclusions[{i}].when")
     if book.recycle is not None:
         for kind in ("not_ready", "unqualified"):
             until = getattr(book.recycle, kind).until
             if until is not None:
-                probs += [
-                    _section("recycle", f"{kind}.{f}", m)
-                    for f, m in check_condition(until, "until", variables)
-                ]
+                add_condition("section", "recycle", until, f"{kind}.until")
     if book.accounts is not None:
         acc = book.accounts
         if acc.scale is not None and acc.scale not in names:
