@@ -27,7 +27,7 @@ from features.crm import CrmTables, empty_table
 from features.measures import FREE_EMAIL_DOMAINS
 from features.schema import ACCOUNTS, ACTIVITIES, CONTACTS
 from rules import load_rulebook, score_rulebook
-from rules.conditions import reads_activity
+from rules.collect import uses_activity
 from rules.model import AllOf, AnyOf, NotOf, Rulebook
 from rules.scorer import BLOCK_SIZE
 from serving.run_config import DEFAULT_RULEBOOK
@@ -409,13 +409,7 @@ class _Lead:
             pts = self.rule_points(rule)
             if pts is not None:
                 items.append((rule.category, pts))
-                measured = {"bands": rule.bands, "steps": rule.steps}.get(rule.kind)
-                uses_activity = (
-                    rule.kind == "each"
-                    or reads_activity(rule.when)
-                    or (measured is not None and measured.of.activity is not None)
-                )
-                if not uses_activity:
+                if not uses_activity(rule):
                     fixed += pts
         rec = book.recycle
         if rec is not None and self.fb_kind in ("not_ready", "unqualified"):

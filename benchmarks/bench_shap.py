@@ -104,9 +104,8 @@ def _scaled_seconds(fn, rows: np.ndarray, n: int, repeats: int) -> tuple[float, 
     timing = measure(lambda: fn(rows), repeats)
     if len(rows) == n:
         return timing.median_s, ""
-    return timing.median_s * n / len(
-        rows
-    ), f"timed on {len(rows):,} rows, scaled x{n / len(rows):g}; "
+    scale = n / len(rows)
+    return timing.median_s * scale, f"timed on {len(rows):,} rows, scaled x{scale:g}; "
 
 
 def bench(size: int, repeats: int) -> list[BenchResult]:

@@ -74,17 +74,22 @@ LONGEST_HORIZON = max(HORIZONS)
 """Days of known outcomes the rulebook replay needs: the training plan's longest horizon."""
 
 
-def stage_figures_of(tables: Any, book: Any, horizon_days: int = LONGEST_HORIZON) -> dict[str, Any]:
-    """Leads at MQL/SQL by ``book`` on ``tables`` at the newest date with ``horizon_days``
-    of known outcomes, and how many of them converted within those days."""
+def _qualified_at(tables: Any, book: Any, horizon_days: int) -> tuple[Any, pd.Series, Any, Any]:
+    """The newest date with ``horizon_days`` of known outcomes, the leads ``book`` puts at
+    MQL/SQL there, and per lead whether its label is known (eligible) and converted."""
     from features.training_set import data_end_of, outcome_labels, snapshot_schedule
     from serving.rulebook_impact import QUALIFIED, stages_at
 
     _, _, when = snapshot_schedule(data_end_of(tables), horizon_days)
     qualified = stages_at(tables, book, when).isin(QUALIFIED)
     labels = outcome_labels(tables, qualified.index, when, horizon_days)
-    ok = labels["eligible"].to_numpy(bool)
-    y = labels["y"].to_numpy(bool)
+    return when, qualified, labels["eligible"].to_numpy(bool), labels["y"].to_numpy(bool)
+
+
+def stage_figures_of(tables: Any, book: Any, horizon_days: int = LONGEST_HORIZON) -> dict[str, Any]:
+    """Leads at MQL/SQL by ``book`` on ``tables`` at the newest date with ``horizon_days``
+    of known outcomes, and how many of them converted within those days."""
+    when, qualified, ok, y = _qualified_at(tables, book, horizon_days)
     return {"as_of": str(when.date()), **_qualified_group(qualified.to_numpy(), ok, y)}
 
 
@@ -101,18 +106,12 @@ def stage_figures(
     report: Any, rulebook: Path, horizon_days: int = LONGEST_HORIZON
 ) -> dict[str, Any]:
     """MQL/SQL leads of ``rulebook`` with and without the flagged activities, converted."""
-    from features.training_set import data_end_of, outcome_labels, snapshot_schedule
     from rules import load_rulebook
     from serving.rulebook_impact import QUALIFIED, stages_at
 
     book = load_rulebook(rulebook)
-    filtered = report.tables
-    _, _, when = snapshot_schedule(data_end_of(filtered), horizon_days)
-    clean = stages_at(filtered, book, when).isin(QUALIFIED)
+    when, clean, ok, y = _qualified_at(report.tables, book, horizon_days)
     noisy = stages_at(with_bots(report), book, when).isin(QUALIFIED).reindex(clean.index)
-    labels = outcome_labels(filtered, clean.index, when, horizon_days)
-    ok = labels["eligible"].to_numpy(bool)
-    y = labels["y"].to_numpy(bool)
     return {
         "as_of": str(when.date()),
         "qualified_with_filter": _qualified_group(clean.to_numpy(), ok, y),

@@ -136,9 +136,6 @@ def compare_seeds(
     """Per-seed figures and, per metric, the paired comparison over the seeds.
 
     Args:
-        seeds: The generator seeds, one CRM each.
-        n_contacts: Contacts per CRM.
-        rulebook_path: The rulebook scored both ways.
         out: When given, the JSON so far is written there (atomically) after every seed,
             so a long run's finished seeds survive an interruption.
 

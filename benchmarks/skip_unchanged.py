@@ -32,15 +32,8 @@ DAY = pd.Timestamp("2026-09-01", tz="UTC")
 
 
 def same_rows(before: np.ndarray, after: np.ndarray) -> np.ndarray:
-    """Row-wise equality of two equally shaped matrices; NaN equals NaN.
-
-    Args:
-        before: ``(n, k)`` matrix.
-        after: ``(n, k)`` matrix.
-
-    Returns:
-        ``(n,)`` bool: True where every column of the row is equal.
-    """
+    """``(n,)`` bool: True where every column of two ``(n, k)`` matrices' row is equal;
+    NaN equals NaN."""
     same = before == after
     if np.issubdtype(before.dtype, np.floating):
         same |= np.isnan(before) & np.isnan(after)
@@ -53,16 +46,8 @@ def previous_positions(previous_ids: np.ndarray, ids: np.ndarray) -> np.ndarray:
 
 
 def unchanged_since(previous: np.ndarray, current: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """True where a lead existed before and its row equals its previous row.
-
-    Args:
-        previous: Yesterday's ``(m, k)`` rows.
-        current: Today's ``(n, k)`` rows.
-        positions: ``(n,)`` row of each lead in ``previous`` (-1: new lead).
-
-    Returns:
-        ``(n,)`` bool.
-    """
+    """True where a lead existed before and its row of ``current`` equals its previous row
+    (``positions``: its row in ``previous``, -1 for a new lead)."""
     known = positions >= 0
     out = np.zeros(len(current), dtype=bool)
     out[known] = same_rows(previous[positions[known]], current[known])

@@ -69,17 +69,10 @@ def rolling_folds(n: int, n_folds: int, stop_share: float, eval_share: float) ->
             f"{n} rows cannot hold {n_folds} folds of {eval_share:.0%} after a "
             f"{stop_share:.0%} stopping chunk and some training rows; use fewer folds"
         )
-    folds = []
-    for i in range(n_folds):
-        start = first_eval + i * chunk
-        folds.append(
-            Fold(
-                np.arange(start - stop),
-                np.arange(start - stop, start),
-                np.arange(start, start + chunk),
-            )
-        )
-    return folds
+    starts = [first_eval + i * chunk for i in range(n_folds)]
+    return [
+        Fold(np.arange(s - stop), np.arange(s - stop, s), np.arange(s, s + chunk)) for s in starts
+    ]
 
 
 Chooser = Callable[[pd.DataFrame, np.ndarray, pd.DataFrame, np.ndarray], dict[str, Any]]
