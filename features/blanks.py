@@ -14,6 +14,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from features.parse import FALSE_WORDS, TRUE_WORDS
+
 BLANK_MARKERS: tuple[str, ...] = (
     "",
     "select",
@@ -34,7 +36,6 @@ BLANK_MARKERS: tuple[str, ...] = (
 
 _PROMPT = re.compile(r"^[\W_]*(please\s+)?(select|choose|pick)\b", re.IGNORECASE)
 _PUNCTUATION_ONLY = re.compile(r"^[\W_]+$")
-_YES_NO_WORDS = frozenset({"yes", "no", "y", "n", "true", "false", "t", "f", "0", "1"})
 
 
 def stripped_text(values: pd.Series) -> pd.Series:
@@ -83,7 +84,7 @@ def detect_placeholders(
     if not pairs:
         return {}
     levels = pd.concat(pairs, ignore_index=True)
-    levels = levels[~levels["value"].str.lower().isin(list(_YES_NO_WORDS))]
+    levels = levels[~levels["value"].str.lower().isin([*TRUE_WORDS, *FALSE_WORDS])]
     grouped = levels.groupby("value", sort=False)["column"]
     n_columns = grouped.size()
     values = n_columns.index.to_series(index=n_columns.index).astype("string")
