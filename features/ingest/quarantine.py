@@ -245,11 +245,13 @@ def _bounds(low: float | None, high: float | None) -> str:
     return f"between {low:g} and {high:g}"
 
 
-def quarantined_positions(failures: list[Failure], n_rows: int) -> np.ndarray:
-    """Boolean mask over the input rows: True where any ``error`` failure hit the row."""
+def failed_positions(
+    failures: list[Failure], n_rows: int, severity: Severity = "error"
+) -> np.ndarray:
+    """Boolean mask over the input rows: True where any ``severity`` failure hit the row."""
     mask = np.zeros(n_rows, dtype=bool)
     for failure in failures:
-        if failure.severity == "error":
+        if failure.severity == severity:
             mask[failure.rows] = True
     return mask
 

@@ -37,8 +37,8 @@ from features.ingest.quarantine import (
     Failure,
     coercion_failures,
     duplicate_failure,
+    failed_positions,
     quarantine_frame,
-    quarantined_positions,
     ragged_failures,
     rule_failure,
 )
@@ -166,14 +166,15 @@ def validate_tables(
         parsed, failures, gx_results[name] = _table_failures(
             frame, table, accepted, inputs, stamp, label, context
         )
-        bad = quarantined_positions(failures, len(frame))
+        bad = failed_positions(failures, len(frame))
         accepted[name] = to_canonical(parsed[~bad], table)
         inputs[name] = parsed[list(table.primary_key)]  # to tell orphans' parents apart
         quarantine[name] = quarantine_frame(
             frame, failures, with_lines=label.lower().endswith(_LINE_SUFFIXES)
         )
         counts[name] = _counts(name, len(frame), len(accepted[name]), len(quarantine[name]))
-        counts[name]["warnings"] = _warned_rows(failures, bad)
+        warned = failed_positions(failures, len(frame), "warning") & ~bad  # rows kept
+        counts[name]["warnings"] = int(warned.sum())
         table_issues = [issue_of(table, f, frame) for f in failures if len(f.rows)]
         if len(frame) and not len(accepted[name]):
             raise TableError(_all_failed_message(label, len(frame), table_issues))
@@ -209,7 +210,7 @@ def _table_failures(
         positional = positional.drop(columns=RAGGED_COLUMN)
     parsed, unconverted = parse_table(normalise_table(positional, table), table)
     failures += coercion_failures(table, unconverted, positional)
-    convertible = ~quarantined_positions(failures, len(frame))
+    convertible = ~failed_positions(failures, len(frame))
     canonical = parsed.loc[convertible, list(table.names)]  # GX need not hash the extras
     checked = with_reference_columns(canonical, table, accepted)
     if context is None:
@@ -233,7 +234,7 @@ def _table_failures(
         elif len(rows):
             failures.append(rule_failure(table, rule, np.sort(rows), positional, facts))
     if unique_rule is not None:
-        others = quarantined_positions(failures, len(frame))
+        others = failed_positions(failures, len(frame))
         failures.append(duplicate_failure(table, *unique_rule, parsed, others, positional))
     return parsed, failures, result
 
@@ -277,15 +278,6 @@ def _counts(name: str, n_input: int, n_accepted: int, n_quarantined: int) -> dic
             "quarantined; rows were lost, this is a bug in leadscore's validation"
         )
     return {"input": n_input, "accepted": n_accepted, "quarantined": n_quarantined}
-
-
-def _warned_rows(failures: list[Failure], quarantined: np.ndarray) -> int:
-    """Accepted rows that failed a warning rule."""
-    warned = np.zeros(len(quarantined), dtype=bool)
-    for failure in failures:
-        if failure.severity == "warning":
-            warned[failure.rows] = True
-    return int((warned & ~quarantined).sum())
 
 
 def _all_failed_message(label: str, n_rows: int, issues: list[Issue]) -> str:
