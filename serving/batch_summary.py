@@ -20,21 +20,10 @@ class BatchSummary:
     """What one batch run did (everything the one-screen summary shows).
 
     Attributes:
-        run_id: Job run id recorded in the sink.
-        as_of: Scoring time (UTC).
-        model_name: Registered scorer name.
-        model_version: Its version.
-        rulebook_version: Rulebook version.
         sink: The sink, as written (passwords masked).
-        counts: Eligible / scored / rejected (``scored + rejected == eligible``).
-        per_stage: Scored leads per lifecycle stage.
-        per_tier: Scored leads per tier.
         per_trend: Scored leads per ``score_trend`` (improving/steady/declining/new).
         score_bands: Scored leads per 10-point final-score band (``90-100`` includes 100).
-        reject_reasons: Rejected leads per reason.
         movers: Largest score moves since the previous run (database sinks; else empty).
-        seconds: Wall-clock seconds per step.
-        sink_result: What the sink wrote.
         validation_counts: The validation report's per-table counts when the run validated
             its input (:attr:`features.ingest.validation.ValidationReport.counts`); the
             summary names what was quarantined (:func:`validation_note`).

@@ -70,16 +70,12 @@ def run_spark_batch(
             of :func:`serving.sinks.write_scores` (written from the driver).
         settings: Spark settings (bucket count); default :class:`SparkSettings`.
         run_id: Job run id (default: deterministic, as the local engine's).
-        table_prefix: Database table-name prefix.
-        n_movers: Top movers to report (database sinks).
-        explain: Compute the top model reasons.
         bots: Bot filter settings (:func:`features.bots.load_bot_settings`); the flagged
             activities are kept out of points and features and counted in the summary, as
             by the local engine. None: the tables are scored as they are.
         bots_out: With ``bots``, the folder of the run's ``bots.csv``: the flagged
             activities with their reason, as ``leadscore validate`` writes them
             (:func:`features.ingest.report.write_bots`: personal data redacted, atomic).
-            None: no file.
 
     Returns:
         The run summary, as the local engine's.

@@ -29,11 +29,8 @@ BOT_COLUMNS = ("activity_id", "contact_id", "activity_type", "bot_reason")
 
 
 def without_bots(tables: CrmTables, settings: BotSettings | None) -> tuple[CrmTables, pd.DataFrame]:
-    """A bucket's tables without the activities of bots, and those activities.
-
-    Args:
-        tables: One bucket's canonical tables.
-        settings: The filter's settings; None filters nothing.
+    """A bucket's tables without the activities of bots, and those activities (``settings``
+    None filters nothing).
 
     Returns:
         ``(tables, bots)``: ``bots`` holds :data:`BOT_COLUMNS` as plain text (Arrow-safe).
@@ -54,7 +51,6 @@ def flag_bots_spark(tables: SparkTables, settings: BotSettings, *, n_buckets: in
     Args:
         tables: Canonical tables in transport form (activities of unknown contacts are
             left out, as the scoring run leaves them out).
-        settings: The filter's settings.
         n_buckets: Buckets of whole accounts.
 
     Returns:
@@ -69,12 +65,8 @@ def flag_bots_spark(tables: SparkTables, settings: BotSettings, *, n_buckets: in
 
 
 def spark_bot_counts(bots: DataFrame, activities: DataFrame) -> dict[str, Any]:
-    """:func:`features.bots.bot_counts` of a Spark run (two small aggregates collected).
-
-    Args:
-        bots: The flagged activities (:data:`BOT_COLUMNS`).
-        activities: Every activity the run read.
-    """
+    """:func:`features.bots.bot_counts` of a Spark run's flagged activities
+    (:data:`BOT_COLUMNS`) among all it read (two small aggregates collected)."""
     types = {
         r["activity_type"]: r["count"]
         for r in activities.groupBy("activity_type").count().collect()
@@ -96,10 +88,6 @@ def flagged_rows(bots: DataFrame, activities: DataFrame) -> pd.DataFrame:
     ``contact_id``) and turned into the canonical dtypes, so the frame is what the local
     filter gives (:func:`features.bots.split_bots`): canonical activity columns then
     ``bot_reason``, sorted by ``contact_id``, ``occurred_at`` and ``activity_id``.
-
-    Args:
-        bots: The flagged activities (:data:`BOT_COLUMNS`).
-        activities: The activities the run read, in transport form.
 
     Returns:
         The rows, personal data included: write them with

@@ -106,7 +106,6 @@ def build_features_spark(
     Args:
         tables: Canonical tables in transport form (:mod:`serving.spark.tables`).
         as_of: Cut-off (naive = UTC).
-        spec: The feature spec.
         n_buckets: Buckets of whole accounts (one local-engine call each).
         rulebook: The rulebook, needed when ``spec.include_rule_score``.
         bots: Bot filter settings: each bucket's bots are kept out first (None: none).

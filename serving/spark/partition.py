@@ -60,12 +60,8 @@ def _prefixed(df: DataFrame, name: str) -> DataFrame:
 
 
 def pack(tables: SparkTables, n_buckets: int, previous: DataFrame | None = None) -> Packed:
-    """Bucket the tables for a cogroup (see the module docstring).
-
-    Args:
-        tables: Canonical tables in transport form.
-        n_buckets: Number of buckets.
-        previous: ``contact_id, stage, as_of_ns`` of the previous run, or None.
+    """Bucket the tables (in transport form) for a cogroup (see the module docstring), with
+    ``previous``, the previous run's ``contact_id, stage, as_of_ns``, or None.
 
     Returns:
         The two sides, each with ``_bucket``; datetimes never null (``NAT_NS`` instead),
@@ -141,11 +137,8 @@ def _side(entities: pd.DataFrame, name: str) -> pd.DataFrame:
 
 
 def unpack(entities: pd.DataFrame, activities: pd.DataFrame) -> tuple[CrmTables, pd.DataFrame]:
-    """One bucket's canonical tables and the previous stages of its contacts.
-
-    Args:
-        entities: The bucket's rows of :attr:`Packed.entities`.
-        activities: The bucket's rows of :attr:`Packed.activities`.
+    """One bucket's canonical tables (from its rows of both :class:`Packed` sides) and the
+    previous stages of its contacts.
 
     Returns:
         ``(tables, previous)``; ``previous`` holds ``contact_id, stage, as_of`` of contacts

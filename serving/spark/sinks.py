@@ -124,7 +124,6 @@ def write_dataset(
     """Write one run's scores and rejects as the ``as_of`` partition of the dataset ``path``.
 
     Args:
-        spark: The session.
         scores: ``contact_id`` and the score columns (``as_of`` is the partition).
         rejects: ``contact_id, reason``.
         path: Dataset root (any Hadoop file system URI or local path).

@@ -154,7 +154,6 @@ def read_spark_tables(spark: SparkSession, data: str) -> SparkTables:
     """Read the canonical tables for the Spark engine.
 
     Args:
-        spark: The session.
         data: A folder holding ``contacts``/``accounts``/``activities``/``outcomes`` as
             ``.parquet`` files or folders (or ``.csv``), or ``table:<db>.<prefix>`` for
             catalog tables ``<db>.<prefix>contacts`` etc.
