@@ -40,14 +40,14 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 
 from models.calibration import (
+    PROBA_EPS,
     RecencyChoice,
     calibrated_probability,
     fit_calibrator,
+    per_row_log_loss,
     recency_weights_of,
 )
 from models.config import UpgradableSettings
-
-_EPS = 1e-6
 
 DEFAULT_CAPACITY_SHARE: dict[str, float] = {"A": 0.05, "B": 0.15, "C": 0.30}
 """The default tiers: A the best 5 % of the leads scored per period, B the next 15 %, C the
@@ -198,8 +198,9 @@ class BlendConfig(UpgradableSettings):
 
 
 def logit(p: np.ndarray) -> np.ndarray:
-    """Log-odds of probabilities, clipped at 1e-6 from 0 and 1."""
-    q = np.clip(np.asarray(p, dtype="float64"), _EPS, 1 - _EPS)
+    """Log-odds of probabilities, clipped at ``PROBA_EPS`` from 0 and 1 (the calibrators'
+    range, :mod:`models.calibration`: a calibrated input is never clipped here)."""
+    q = np.clip(np.asarray(p, dtype="float64"), PROBA_EPS, 1 - PROBA_EPS)
     return np.log(q / (1 - q))
 
 
@@ -448,15 +449,20 @@ def _valid_curve(
 ) -> pd.DataFrame:
     """Validation log loss of the plain mix (no scale) at each weight of the grid.
 
-    The binary log loss written out: ``sklearn.metrics.log_loss``, called once per weight,
-    spent most of a blend fit validating the same labels a hundred times.
-    ``tests/serving/test_blend.py`` checks each value against ``log_loss``.
+    Each value is the mean of :func:`models.calibration.per_row_log_loss`, the one per-row
+    log loss (clipped at ``PROBA_EPS``, as the calibrators' probabilities are): both inputs
+    come clipped so from the calibrators, and the log-odds of the plain mix are a convex
+    combination of theirs, so the mix never leaves that range and a looser clip would
+    change nothing on a fit; a raw probability of 0 or 1 (a model without calibration)
+    costs one row at most ``-log(PROBA_EPS)``, so no single confident row decides the
+    weight. ``sklearn.metrics.log_loss``, called once per weight, spent most of a blend fit
+    validating the same labels a hundred times; ``tests/serving/test_blend.py`` checks
+    each value against it.
     """
-    positive = np.asarray(y) == 1
-    losses = []
-    for w in grid:
-        p = np.clip(mix(p_model, p_manual, float(w)), _EPS, 1 - _EPS)
-        losses.append(-float(np.mean(np.where(positive, np.log(p), np.log(1.0 - p)))))
+    labels = np.asarray(y)
+    losses = [
+        float(per_row_log_loss(labels, mix(p_model, p_manual, float(w))).mean()) for w in grid
+    ]
     return pd.DataFrame({"weight": grid, "log_loss": losses})
 
 

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss, roc_auc_score
 
-from models.calibration import RecencyChoice, calibrated_probability, fit_calibrator
+from models.calibration import PROBA_EPS, RecencyChoice, calibrated_probability, fit_calibrator
 from models.metrics import ece
 from serving.blend import (
     DEFAULT_CAPACITY_SHARE,
@@ -102,6 +102,20 @@ def test_valid_curve_is_sklearns_log_loss_of_the_plain_mix_at_each_weight() -> N
     expected = [log_loss(y, mix(p, p_manual, w), labels=[0, 1]) for w in curve["weight"]]
     np.testing.assert_allclose(curve["log_loss"], expected, rtol=1e-12)
     assert blend.fitted_weight == curve["weight"][int(np.argmin(expected))]
+
+
+def test_valid_curve_caps_a_confidently_wrong_row_at_the_calibrators_epsilon() -> None:
+    """A raw probability of 0 for a converter and 1 for a non-converter: at weight 0 the
+    curve is the model's log loss with each of those rows costing -log(1e-4) = 9.2103,
+    the one clip of models.calibration.per_row_log_loss (the curve once clipped at 1e-6:
+    13.8155 a row)."""
+    assert PROBA_EPS == 1e-4
+    p = np.array([0.0, 1.0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5])
+    y = np.array([1, 0, 1, 0, 1, 0, 1, 0])
+    manual = np.array([10.0, 0.0, 10.0, 0.0, 10.0, 0.0, 10.0, 0.0])
+    blend = fit_blend(p, manual, y, BlendConfig(manual_weight=0.0))
+    at_zero = blend.valid_curve.set_index("weight")["log_loss"][0.0]
+    assert at_zero == pytest.approx((2 * 9.210340 + 6 * 0.693147) / 8, abs=1e-6)
 
 
 def test_pinned_weight_is_used_and_the_fitted_one_kept() -> None:
@@ -329,5 +343,5 @@ def test_blend_follows_the_models_recency_with_its_half_life() -> None:
     )
     # the manual weight minimises the equally weighted log loss of the plain mix
     grid = BlendConfig().weight_grid()
-    losses = [log_loss(y, np.clip(mix(p, p_manual, w), 1e-6, 1 - 1e-6)) for w in grid]
+    losses = [log_loss(y, np.clip(mix(p, p_manual, w), PROBA_EPS, 1 - PROBA_EPS)) for w in grid]
     assert blend.fitted_weight == grid[int(np.argmin(losses))]
