@@ -243,7 +243,9 @@ def explain_from_source(
         InputError: The data cannot be read, or its account's rows fail a table check.
     """
     lead = read_lead(data, contact_id, load_mapping(Path(mapping)) if mapping else None)
-    return explain_account(lead.tables, scorer, contact_id, as_of, str(data), k, lead.data_end)
+    return explain_account(
+        lead.tables, scorer, contact_id, as_of, str(data), k, lead.data_end, now=lead.now
+    )
 
 
 def explain_account(
@@ -254,6 +256,8 @@ def explain_account(
     source: str,
     k: int = 5,
     data_end: pd.Timestamp | None = None,
+    *,
+    now: pd.Timestamp | None = None,
 ) -> LeadExplanation:
     """Validate one lead's account's rows, filter bots and explain the lead.
 
@@ -269,6 +273,9 @@ def explain_account(
         k: Model factors per direction.
         data_end: Where the whole source's data ends (:func:`serving.lead_rows.read_lead`),
             for the stale ``as_of`` warning; None: the account's rows' own end.
+        now: Timestamps after this are future-dated and quarantined (None: the current UTC
+            time); :func:`serving.lead_rows.read_lead` left them out of ``data_end`` by the
+            same ``now`` (``LeadRows.now``).
 
     Returns:
         The explanation.
@@ -279,7 +286,7 @@ def explain_account(
     """
     try:
         # the same rules and verdicts as GX, without importing it (a few hundred rows)
-        report = validate_tables(rows, source=source, engine="pandas")
+        report = validate_tables(rows, now=now, source=source, engine="pandas")
     except TableError as exc:
         raise InputError(f"validating the account of contact {contact_id!r}: {exc}") from exc
     # as the batch does: bot rules look at one activity or one contact's, so the account's

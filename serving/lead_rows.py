@@ -17,10 +17,13 @@ are materialised; any other source is read whole and cut by :func:`account_rows`
 
 :func:`read_lead` also gives where the whole source's data ends (its latest timestamp,
 :data:`features.training_set.DATA_END_COLUMNS`): the account's rows alone would date a
-quiet account's last record as the CRM's. A Parquet folder answers with one DuckDB
-``max()`` per table over its timestamp column alone (15-40 ms on the 1M-contact benchmark
-CRM, against 0.4-0.6 s for the account's rows, machine busy); a source read whole answers
-from the frames it read.
+quiet account's last record as the CRM's. Only timestamps validation accepts count: one
+after the run's ``now`` is quarantined as future-dated, so it cannot end the data (a typo
+in one row's year would otherwise hide a stale ``as_of``). A Parquet folder answers with
+one DuckDB ``max()`` per table over its timestamp column alone, of the values not after
+``now`` (15-40 ms on the 1M-contact benchmark CRM, against 0.4-0.6 s for the account's
+rows, machine busy; a column stored as text is read and parsed as validation parses it);
+a source read whole answers from the frames it read.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from features.crm import empty_table
+from features.events import utc_timestamp
 from features.ingest import ColumnMapping, read_source
 from features.ingest.coerce import datetime_values
 from features.ingest.sql import is_database_url
@@ -88,11 +92,14 @@ class LeadRows:
     Attributes:
         tables: Unvalidated frames per canonical table (:func:`account_rows`).
         data_end: The latest timestamp of the whole source (contact creations, activities,
-            outcomes; before validation), or None when it holds none.
+            outcomes) not after ``now``, or None when it holds none.
+        now: Timestamps after this are in the future: validating ``tables`` with it gives
+            the verdicts ``data_end`` assumed.
     """
 
     tables: dict[str, pd.DataFrame]
     data_end: pd.Timestamp | None
+    now: pd.Timestamp
 
 
 def read_lead(
@@ -102,6 +109,7 @@ def read_lead(
     *,
     sep: str | None = None,
     encoding: str | None = None,
+    now: pd.Timestamp | None = None,
 ) -> LeadRows:
     """One lead's account's rows of ``source`` and the source's data end (see the module
     docstring).
@@ -114,27 +122,39 @@ def read_lead(
         sep: CSV delimiter (None: sniffed).
         encoding: Text encoding of CSV files (None: UTF-8,
             :data:`features.ingest.readers.DEFAULT_ENCODING`).
+        now: Timestamps after this are future-dated, as for
+            :func:`features.ingest.validation.validate_tables` (None: the current UTC
+            time); they do not count towards the data end.
 
     Returns:
-        The rows (unvalidated frames per canonical table) and the data end.
+        The rows (unvalidated frames per canonical table), the data end and ``now``.
 
     Raises:
         KeyError: No contact row has this id.
         InputError: The source cannot be read.
     """
+    stamp = utc_timestamp(pd.Timestamp.now(tz="UTC") if now is None else now)
     folder = _parquet_folder(source) if mapping is None else None
     if folder is not None:
-        rows, ends = _filtered_parquet(folder, contact_id)
+        rows, ends = _filtered_parquet(folder, contact_id, stamp)
     else:
         raw = read_source(source, mapping, sep=sep, encoding=encoding)
         rows = account_rows(raw, contact_id)
-        ends = [  # parsed as validation parses them: text maxima are not the latest times
-            datetime_values(raw[table][column]).max() if column in raw[table] else None
+        ends = [
+            latest_accepted(raw[table][column], stamp) if column in raw[table] else None
             for table, column in DATA_END_COLUMNS.items()
         ]
     if rows["contacts"].empty:
         raise KeyError(f"contact {contact_id!r} is not in the contacts table of {source}")
-    return LeadRows(rows, _latest(ends))
+    return LeadRows(rows, _latest(ends), stamp)
+
+
+def latest_accepted(values: pd.Series, now: pd.Timestamp) -> pd.Timestamp | None:
+    """The latest of ``values`` parsed as validation parses them (text maxima are not the
+    latest times), leaving out the future-dated ones (after ``now``) it quarantines."""
+    stamps = datetime_values(values)
+    latest = stamps[stamps <= now].max()
+    return None if pd.isna(latest) else pd.Timestamp(latest)
 
 
 def _latest(values: list[object]) -> pd.Timestamp | None:
@@ -157,10 +177,11 @@ def _parquet_folder(source: str | Path) -> Path | None:
 
 
 def _filtered_parquet(
-    folder: Path, contact_id: str
+    folder: Path, contact_id: str, now: pd.Timestamp
 ) -> tuple[dict[str, pd.DataFrame], list[object]]:
     """:func:`account_rows` of a canonical Parquet folder, filtered inside DuckDB's scan,
-    and each table's latest timestamp (:data:`~features.training_set.DATA_END_COLUMNS`)."""
+    and each table's latest timestamp not after ``now``
+    (:data:`~features.training_set.DATA_END_COLUMNS`)."""
     import duckdb
 
     con = duckdb.connect()
@@ -179,20 +200,38 @@ def _filtered_parquet(
         ):
             path = folder / f"{name}.parquet"
             out[name] = _select(con, path, key, values) if path.is_file() else empty_table(name)
-        ends = [_column_max(con, folder / f"{t}.parquet", c) for t, c in DATA_END_COLUMNS.items()]
+        ends = [
+            _column_max(con, folder / f"{t}.parquet", c, now) for t, c in DATA_END_COLUMNS.items()
+        ]
     finally:
         con.close()
     return {name: out[name] for name in TABLES}, ends
 
 
-def _column_max(con: duckdb.DuckDBPyConnection, path: Path, column: str) -> object:
-    """The largest value of ``column`` in the Parquet file ``path`` (None: no file, no such
-    column or no value). Parameterised; the column name is the schema's own."""
+def _column_max(
+    con: duckdb.DuckDBPyConnection, path: Path, column: str, now: pd.Timestamp
+) -> object:
+    """The largest value of ``column`` in the Parquet file ``path`` not after ``now`` (None:
+    no file, no such column or no value). A timestamp column is compared inside DuckDB
+    (naive values are UTC, as validation reads them); any other type (text) is read and
+    parsed by :func:`latest_accepted`. Parameterised; the column name is the schema's own."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    if not path.is_file() or column not in pq.read_schema(path).names:
+    if not path.is_file() or column not in (schema := pq.read_schema(path)).names:
         return None
-    row = con.execute(f'SELECT max("{column}") FROM read_parquet(?)', [str(path)]).fetchone()
+    kind = schema.field(column).type
+    if not pa.types.is_timestamp(kind):
+        values = pq.read_table(path, columns=[column]).column(column).to_pandas()
+        return latest_accepted(values, now)
+    aware = kind.tz is not None
+    bound = now.floor("us") if aware else now.floor("us").tz_localize(None)
+    # DuckDB compares nanosecond columns with a bound parameter only after a cast
+    micro = "TIMESTAMPTZ" if aware else "TIMESTAMP"
+    row = con.execute(
+        f'SELECT max("{column}") FROM read_parquet(?) WHERE CAST("{column}" AS {micro}) <= ?',
+        [str(path), bound.to_pydatetime()],
+    ).fetchone()
     return None if row is None else row[0]
 
 

@@ -114,3 +114,70 @@ def test_the_export_stage_is_dated_by_the_contact_s_own_rows_on_an_account_s_row
     # its "customer" is unknown then, so its pricing visit makes it an MQL
     assert whole.loc["a2", "excluded_reason"] == "customer"
     assert pd.isna(whole.loc["b1", "excluded_reason"]) and whole.loc["b1", "stage"] == "mql"
+
+
+NOW = pd.Timestamp("2026-09-01", tz=UTC)  # the run's now: what validation calls the future
+FUTURE = pd.Timestamp("2027-08-25T09:00", tz=UTC)  # a typo'd year, one row per table
+
+
+def _with_future_rows() -> CrmTables:
+    """The CRM above plus one future-dated row per timestamp column, each of which
+    validation at NOW quarantines: contact z1 created, b1's page view and b1's loss."""
+    crm = _crm()
+    z1 = canonical_frame("contacts", [{"contact_id": "z1", "created_at": FUTURE}])
+    x3 = canonical_frame(
+        "activities",
+        [{"activity_id": "x3", "contact_id": "b1", "activity_type": "page_view",
+          "occurred_at": FUTURE, "page_category": "pricing"}],
+    )  # fmt: skip
+    lost = canonical_frame(
+        "outcomes", [{"contact_id": "b1", "converted_at": FUTURE, "outcome": "lost"}]
+    )
+    return CrmTables(
+        pd.concat([crm.contacts, z1], ignore_index=True),
+        crm.accounts,
+        pd.concat([crm.activities, x3], ignore_index=True),
+        pd.concat([crm.outcomes, lost], ignore_index=True),
+    )
+
+
+@pytest.fixture(scope="module")
+def future_sources(tmp_path_factory) -> list[Path]:
+    """That CRM as Parquet (DuckDB path), as Parquet with ISO text times and as CSV."""
+    parquet, text, csv = (tmp_path_factory.mktemp(n) for n in ("parquet", "text", "csv"))
+    tables = _with_future_rows()
+    times = {"contacts": "created_at", "activities": "occurred_at", "outcomes": "converted_at"}
+    for name in ("contacts", "accounts", "activities", "outcomes"):
+        frame = getattr(tables, name)
+        frame.to_parquet(parquet / f"{name}.parquet", index=False)
+        frame.to_csv(csv / f"{name}.csv", index=False)
+        if name in times:
+            iso = frame[times[name]].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+            frame = frame.assign(**{times[name]: iso.astype("string")})
+        frame.to_parquet(text / f"{name}.parquet", index=False)
+    return [parquet, text, csv]
+
+
+def test_future_dated_rows_validation_quarantines_do_not_end_the_data(future_sources) -> None:
+    """The data end is the last record validation at the same now accepts (CRM_END, b1's
+    won deal), not the typo'd rows of 2027, which would hide a stale as_of."""
+    whole = _with_future_rows()
+    assert data_end_of(whole) == FUTURE  # unvalidated, the typo ends the data
+    validated = validate_tables(
+        {t: getattr(whole, t) for t in ("contacts", "accounts", "activities", "outcomes")},
+        now=NOW,
+        engine="pandas",
+    )
+    held = sorted(t for t, rows in validated.quarantine.items() if len(rows))
+    assert held == ["activities", "contacts", "outcomes"]
+    assert data_end_of(validated.tables) == CRM_END
+    for source in future_sources:
+        lead = read_lead(source, "a1", now=NOW)
+        assert lead.data_end == CRM_END, source
+        assert lead.now == NOW
+        # as_of a year after the real end: stale, which the typo's end hid
+        late = pd.Timestamp("2027-09-01", tz=UTC)
+        assert "(2026-08-25)" in str(stale_as_of(_crm(), late, 90, data_end=lead.data_end))
+        assert stale_as_of(_crm(), late, 90, data_end=FUTURE) is None
+    # a now after the typo's date accepts it (validation would too): it ends the data
+    assert read_lead(future_sources[0], "a1", now=FUTURE).data_end == FUTURE
