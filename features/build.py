@@ -55,11 +55,6 @@ def contacts_known_at(contacts: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFra
     return known
 
 
-def _filter_columns(spec: FeatureSpec) -> frozenset[str]:
-    used = {c for g in spec.groups.values() for c in g.match.conditions()}
-    return frozenset(used | {"activity_type", "form_stage"})
-
-
 def _rule_score(rule_scores: pd.Series | None, spec: FeatureSpec, index: pd.Index) -> pd.DataFrame:
     if not spec.include_rule_score:
         return pd.DataFrame(index=index)
@@ -101,7 +96,9 @@ def build_features(
     cutoff = utc_timestamp(as_of)
     contacts = contacts_known_at(tables.contacts, cutoff)
     index = contacts.index
-    events = events_before(tables.activities, index, cutoff, _filter_columns(spec))
+    filtered = {c for g in spec.groups.values() for c in g.match.conditions()}
+    columns = frozenset(filtered | {"activity_type", "form_stage"})  # max_form_stage reads both
+    events = events_before(tables.activities, index, cutoff, columns)
     agg = group_aggregates(events, spec)
     if fit is None:
         # the export's is_customer flag as it stood at as_of (an account won later was none)

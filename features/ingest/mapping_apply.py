@@ -59,8 +59,11 @@ def apply_mapping(
             )
         else:
             problems += table_problems(name, table_mapping, frame)
+    if len(problems) == 1:
+        raise InputError(f"mapping {mapping.origin}: {problems[0]}")
     if problems:
-        raise _mapping_error(mapping.origin, problems)
+        listed = "\n".join(f"  - {p}" for p in problems)
+        raise InputError(f"mapping {mapping.origin}: {len(problems)} problems:\n{listed}")
     result = {name: empty_table(name) for name in TABLES}
     for name, table_mapping in mapping.tables().items():
         source = frames[table_mapping.source.key]
@@ -73,13 +76,6 @@ def apply_mapping(
             len(result[name].columns),
         )
     return result
-
-
-def _mapping_error(origin: str, problems: list[str]) -> InputError:
-    if len(problems) == 1:
-        return InputError(f"mapping {origin}: {problems[0]}")
-    listed = "\n".join(f"  - {p}" for p in problems)
-    return InputError(f"mapping {origin}: {len(problems)} problems:\n{listed}")
 
 
 def _used_columns(mapping: TableMapping) -> set[str]:
