@@ -69,7 +69,6 @@ def detect_placeholders(
     Args:
         frame: The table (text columns are inspected, others ignored).
         markers: Blank words, lower-case.
-        min_columns: Columns a prompt-like value must occur in.
 
     Returns:
         Placeholder value (as spelled in the file, stripped) -> columns holding it, sorted

@@ -181,15 +181,12 @@ def write_accepted(report: ValidationReport, folder: Path) -> dict[str, Path]:
     """Write the accepted rows as canonical ``<table>.parquet`` files under ``folder``.
 
     Activities the bot filter flagged are not among them (they are in ``bots.csv``), so
-    every reader of the folder, Spark included, sees what features and rules see.
-
-    The tables are in the lead layout (:mod:`features.parquet_layout`), so ``leadscore
-    explain`` reads one lead's rows without scanning the rest. The folder can be read back
-    by every ``--data`` option, including ``leadscore score
-    --engine spark``, which expects validated tables. Each file goes through a temporary
-    sibling and a rename, so a crash never leaves a half-written table; writing the same
-    report again gives identical files. The tables hold the data as accepted, personal
-    data included: they are the user's data, written where the user asked.
+    every ``--data`` option reading the folder (``leadscore score --engine spark``, which
+    expects validated tables, included) sees what features and rules see. The tables are in
+    the lead layout (:mod:`features.parquet_layout`), so ``leadscore explain`` reads one
+    lead's rows without scanning the rest; writing the same report again (atomically) gives
+    identical files. The tables hold the data as accepted, personal data included: they are
+    the user's data, written where the user asked.
     """
     written: dict[str, Path] = {}
     for name in TABLES:
