@@ -37,11 +37,7 @@ from features.spec import load_feature_spec
 from features.synthetic import DirtConfig, generate_crm
 from models.config import load_train_config
 from models.store import default_tracking_uri
-from models.tracking import (
-    RunContext,
-    artifact_location_for,
-    ensure_experiment,
-)
+from models.tracking import RunContext, artifact_location_for, ensure_experiment
 from pipelines.plan_slices import plan_request, plan_slices
 from pipelines.training_data import train_on_slices
 from rules import load_rulebook
@@ -81,15 +77,9 @@ def _timed(fn: Callable[..., Any], phase: str, seconds: dict[str, float]) -> Cal
 def phase_timers(
     seconds: dict[str, float], phases: dict[tuple[Any, str], str] | None = None
 ) -> Iterator[dict[str, float]]:
-    """Time the library functions of ``phases`` into ``seconds`` while the block runs.
-
-    Args:
-        seconds: Receives seconds per phase (accumulated over calls).
-        phases: ``(module, function name) -> phase``; default :data:`PHASES`.
-
-    Yields:
-        ``seconds``.
-    """
+    """Add the seconds spent in each function of ``phases`` (``(module, function name) ->
+    phase``; default :data:`PHASES`) to ``seconds[phase]`` while the block runs; yields
+    ``seconds``."""
     with ExitStack() as stack:
         for (module, name), phase in (phases or PHASES).items():
             wrapped = _timed(getattr(module, name), phase, seconds)

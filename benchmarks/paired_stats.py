@@ -76,11 +76,6 @@ def delong_covariance(y: Any, *scores: Any) -> tuple[np.ndarray, np.ndarray]:
 def delong_test(y: Any, score_a: Any, score_b: Any) -> dict[str, float]:
     """DeLong's test of AUC(a) - AUC(b) on the same rows (two-sided).
 
-    Args:
-        y: 0/1 labels.
-        score_a: Scores of scorer a, row by row as ``y``.
-        score_b: Scores of scorer b, the same rows.
-
     Returns:
         ``auc_a``, ``auc_b``, ``diff`` (a - b), ``se`` (its standard error), ``z`` and
         ``p_two_sided`` (normal approximation; 1.0 when the two scorers rank alike).

@@ -244,7 +244,6 @@ def load_yaml_settings(path: Path, model: type[SettingsT], what: str) -> Setting
 
     Args:
         path: The YAML file (an empty file gives the defaults).
-        model: The settings class.
         what: What the file is, for messages (e.g. "training config").
 
     Raises:

@@ -58,10 +58,7 @@ def evaluate_test_slice(
     """Evaluate the calibrated probabilities (and the manual score) on the test slice.
 
     Args:
-        y: 0/1 labels of the test slice.
-        p: Calibrated probabilities.
-        manual_score: Manual rule score of the same rows, or None.
-        segments: Segment columns of the same rows, or None.
+        segments: Segment columns of the test rows, or None.
         by: Segment columns to report; ones absent from ``segments`` are skipped with a
             warning (not every source has company size).
         k_frac: The leads sales can work as a share of the leads (precision/recall at k).

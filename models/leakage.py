@@ -65,8 +65,6 @@ class LeakageReport:
         evidence: One row per column (index = column name) with the evidence and reasons.
         excluded: Columns :meth:`apply` drops (the suspects unless kept).
         kept: Columns :meth:`apply` keeps.
-        keep_suspects: Whether suspects were kept on request.
-        settings: The thresholds used.
     """
 
     suspects: list[str]
@@ -206,12 +204,10 @@ def check_leakage(
     """Check every column of ``X`` for leakage of ``y``.
 
     Args:
-        X: Candidate features (any dtypes).
-        y: 0/1 label aligned with ``X`` row by row.
+        X: Candidate features (any dtypes); ``y`` the 0/1 label, row by row.
         as_of: The cut-off per row (aligned with ``X``) or one for all; enables the
             timestamp check.
         keep_suspects: Keep suspects in :meth:`LeakageReport.apply` (they stay named).
-        settings: The thresholds (default :class:`LeakageSettings`).
 
     Returns:
         The report; suspects are logged as warnings with their reasons.

@@ -25,11 +25,6 @@ def reliability_bins(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> pd.DataF
     calibration table read it. Bins are ``[k / n_bins, (k + 1) / n_bins)``; a probability
     of exactly 1 falls into the last bin.
 
-    Args:
-        y: 0/1 labels.
-        p: Predicted probabilities in [0, 1].
-        n_bins: Number of equal-width bins.
-
     Returns:
         One row per non-empty bin: ``bin`` (1 = lowest), ``lower``, ``upper``, ``n``,
         ``mean_predicted``, ``observed_rate``.

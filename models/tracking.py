@@ -42,9 +42,7 @@ class RunContext:
     Attributes:
         feature_spec: The feature specification (as a mapping) the matrix was built with.
         rulebook: The manual rulebook (as a mapping) scoring the same rows.
-        rulebook_version: Version string of the rulebook.
         validation_summary: Great Expectations validation summary.
-        leakage_report: The leakage guard's report.
         data_fingerprint: Extra fingerprint fields (e.g. snapshot time ranges per slice);
             row counts and content hashes are computed by the training entry point.
         run_config: The whole run configuration, logged as ``run_config.json``.

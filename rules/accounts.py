@@ -32,10 +32,8 @@ def roll_up_accounts(
     """Account scores from contact scores.
 
     Args:
-        scores: Per-contact scores with ``contact_id`` and ``column``.
+        scores: Per-contact scores with ``contact_id`` and ``column`` (the one rolled up).
         account_ids: The contacts' ``account_id`` (aligned with ``scores``; nulls skipped).
-        column: Which score column to roll up.
-        cfg: Roll-up settings.
 
     Returns:
         One row per account, sorted by ``account_id``: ``account_id``, ``score``,

@@ -205,20 +205,13 @@ def score_block(
     cuts: list[tuple[str, str, np.ndarray, np.ndarray, np.ndarray]] = []
     for scale in rulebook.scales:
         r = collected[scale.name]
-        cat_caps = {
-            categories.index(c): (cap.max, cap.min)
-            for c, cap in scale.caps.items()
-            if c in categories
-        }
+        capped = {categories.index(c): cap for c, cap in scale.caps.items() if c in categories}
+        cat_caps = {i: (cap.max, cap.min) for i, cap in capped.items()}
         total_cap = (scale.total.max, scale.total.min) if scale.total else None
         gate_max = None
         if scale.gate is not None:
             gate_max = np.where(ev.condition(scale.gate.unless), np.inf, scale.gate.max)
-        combine = {
-            categories.index(c): list(cap.weights or [1.0])
-            for c, cap in scale.caps.items()
-            if c in categories and cap.combine == "max"
-        }
+        combine = {i: list(c.weights or [1.0]) for i, c in capped.items() if c.combine == "max"}
         caps = apply_scale_caps(
             r.pos,
             cat_of_rule[r.rule],

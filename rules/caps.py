@@ -139,15 +139,8 @@ class ScaleCaps:
 
 def combine_max(values: np.ndarray, group: np.ndarray, weights: list[float]) -> np.ndarray:
     """Keep each group's best contributions: the largest times ``weights[0]``, the second
-    times ``weights[1]`` ..., the rest 0 (ties: the earlier row ranks first).
-
-    Args:
-        values: Points per contribution.
-        group: Group of each contribution.
-        weights: Weights by rank, best first (``[1.0]``: a plain max).
-
-    Returns:
-        New points per contribution.
+    times ``weights[1]`` ..., the rest 0 (ties: the earlier row ranks first); ``[1.0]`` is
+    a plain max. Returns the new points per contribution.
     """
     if values.size == 0:
         return values

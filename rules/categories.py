@@ -31,9 +31,6 @@ def declares_categories(book: Rulebook) -> bool:
 def lone_categories(book: Rulebook) -> list[RulebookProblem]:
     """One problem per rule whose category is undeclared and used by no other rule.
 
-    Args:
-        book: A parsed rulebook.
-
     Returns:
         Problems on the rules' ``category`` field, each suggesting the closest known
         category (declared, or shared by several rules) when there is a close one.

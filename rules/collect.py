@@ -44,15 +44,8 @@ def collect_rows(rulebook: Rulebook, ev: Evaluator, fb_kind: np.ndarray) -> dict
     Recycle rule indices follow the rulebook's rules: ``len(rules) + i`` for
     ``RECYCLE_KINDS[i]``. ``reset`` adds ``to`` minus the points of rules that do not read
     activities (activities before the feedback are already forgotten by the evaluator);
-    ``subtract`` adds ``-points``.
-
-    Args:
-        rulebook: The validated rulebook.
-        ev: Evaluator of this run.
-        fb_kind: Latest sales feedback kind per contact (``""`` when none).
-
-    Returns:
-        Scale name -> its rows.
+    ``subtract`` adds ``-points``. ``fb_kind`` is the latest sales feedback kind per
+    contact (``""`` when none). Returns scale name -> its rows.
     """
     n = ev.n
     parts: dict[str, list[tuple[np.ndarray, ...]]] = {s: [] for s in rulebook.scale_names()}

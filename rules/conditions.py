@@ -34,11 +34,8 @@ class Evaluator:
 
     Attributes:
         contacts: Contacts in scoring order (RangeIndex).
-        accounts: Account table.
         history: Full activity view before ``as_of``.
         activity: Activity view that earns points (recycling applied).
-        variables: The rulebook's variable registry.
-        free_domains: Free e-mail domains.
         cache: Intermediate results shared by the variables (account positions, domains).
         unparsed: Per extra column, how many given values did not parse as its declared
             type (read as missing).

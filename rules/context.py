@@ -22,16 +22,8 @@ __all__ = ["ActivityIndex", "build_activity_index"]
 def build_activity_index(
     activities: pd.DataFrame, contact_ids: pd.Index, as_of: pd.Timestamp
 ) -> ActivityIndex:
-    """Index activities for scoring at ``as_of`` (only ``occurred_at < as_of`` counts).
-
-    Args:
-        activities: Canonical activity table.
-        contact_ids: The contacts' ids in scoring order.
-        as_of: Scoring date (UTC timestamp).
-
-    Returns:
-        The index; rows of unknown contacts are logged and left out.
-    """
+    """Index activities for scoring at ``as_of`` (only ``occurred_at < as_of`` counts), with
+    ``contact_ids`` in scoring order; rows of unknown contacts are logged and left out."""
     pos = positions_of(activities["contact_id"], contact_ids)
     unknown = int((pos < 0).sum())
     if unknown:

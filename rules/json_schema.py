@@ -23,16 +23,10 @@ def rulebook_json_schema() -> dict[str, Any]:
     schema = Rulebook.model_json_schema(by_alias=True)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "leadscore rulebook"
-    defs = schema.get("$defs", {})
-    if "Leaf" in defs:
-        defs["Leaf"]["properties"]["op"]["enum"] = sorted(ALL_OPS)
-    for name in ("Leaf", "Measure"):
-        if name in defs:
-            defs[name]["properties"]["activity"]["propertyNames"] = {
-                "enum": sorted(ACTIVITY_FIELDS)
-            }
-    if "Rule" in defs:
-        defs["Rule"]["properties"]["each"]["propertyNames"] = {"enum": sorted(ACTIVITY_FIELDS)}
+    defs = schema["$defs"]
+    defs["Leaf"]["properties"]["op"]["enum"] = sorted(ALL_OPS)
+    for name, key in (("Leaf", "activity"), ("Measure", "activity"), ("Rule", "each")):
+        defs[name]["properties"][key]["propertyNames"] = {"enum": sorted(ACTIVITY_FIELDS)}
     return schema
 
 

@@ -89,10 +89,7 @@ def _top_level_problem(loc: tuple[Any, ...], msg: str, raw: dict[Any, Any]) -> R
 def parse_rulebook(
     raw: object,
 ) -> tuple[Rulebook | None, list[RulebookProblem], list[RulebookProblem]]:
-    """Parse a loaded YAML document without raising or logging.
-
-    Args:
-        raw: What the YAML loader returned.
+    """Parse a loaded YAML document (``raw``) without raising or logging.
 
     Returns:
         The rulebook when it has no problem (else None), every problem found, and the
@@ -225,7 +222,6 @@ class RulebookText:
 
     Attributes:
         text: The YAML text, exactly as read.
-        rulebook: The validated, frozen rulebook ``text`` holds.
         warnings: Its lint warnings (logged once, when it was parsed).
     """
 

@@ -102,16 +102,8 @@ def lookup_codes(codes: np.ndarray, lookup: np.ndarray) -> np.ndarray:
 
 
 def apply_operator(s: pd.Series, op: str, value: Any = None) -> np.ndarray:
-    """Evaluate ``s <op> value`` for every element.
-
-    Args:
-        s: The column (any canonical dtype).
-        op: A registered operator name (see :mod:`rules.vocabulary`).
-        value: The operand, already validated for the operator.
-
-    Returns:
-        Boolean array, one entry per element of ``s``.
-    """
+    """Evaluate ``s <op> value`` for every element of ``s`` (any canonical dtype): one
+    boolean each. ``op`` is registered (:mod:`rules.vocabulary`), ``value`` validated."""
     if isinstance(s.dtype, pd.CategoricalDtype):
         return lookup_codes(s.array.codes, category_lookup(s.cat.categories, op, value))
     if op == "is_missing":

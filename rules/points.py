@@ -29,11 +29,7 @@ class Contributions:
 
 
 def decay_factor(age_ns: np.ndarray, decay: Decay | None) -> np.ndarray:
-    """Fraction of its points an activity of age ``age_ns`` keeps.
-
-    Args:
-        age_ns: Ages at ``as_of`` in nanoseconds (> 0).
-        decay: Decay settings; None keeps everything.
+    """Fraction of its points an activity of age ``age_ns`` (at ``as_of``, > 0) keeps.
 
     Returns:
         Factors in ``[decay.floor, 1]``. ``expiry`` keeps full points inside the window of

@@ -62,14 +62,8 @@ def _has_nested_quantifier(pattern: str) -> bool:
 
 
 def regex_problem(pattern: object) -> str | None:
-    """Why ``pattern`` may not be used, or None when it is safe.
-
-    Args:
-        pattern: The value given for a ``regex`` operator.
-
-    Returns:
-        A message saying what is wrong and what to do, or None.
-    """
+    """Why ``pattern`` (a ``regex`` operator's value) may not be used, saying what to do;
+    None when it is safe."""
     if not isinstance(pattern, str):
         return "regex value must be a string"
     if len(pattern) > MAX_PATTERN_LENGTH:

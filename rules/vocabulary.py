@@ -47,7 +47,6 @@ class Variable:
     """One name a rulebook may use in ``var``.
 
     Attributes:
-        name: The name as written in the rulebook.
         dtype: Logical type: decides which operators apply.
         source: ``contact``, ``account``, ``derived`` or ``extra``.
         column: Column in the source table (contact/account/extra variables).
