@@ -31,7 +31,7 @@ from features.crm import CrmTables
 from features.first_touch import day_tables, first_touch_as_of, first_touch_features
 from features.spec import FeatureSpec, load_feature_spec
 from features.synthetic import DirtConfig, generate_crm
-from features.training_set import _concat_keeping_categories
+from features.training_set import concat_keeping_categories
 
 SIZES = {"quick": [1_000], "full": [8_000]}
 SEED = 41
@@ -45,7 +45,7 @@ def per_day_reference(tables: CrmTables, as_of: pd.Series, spec: FeatureSpec) ->
         features = build_features(day_tables(tables, pd.Index(group.index)), day, spec)
         own = features.loc[features.index.isin(group.index)]
         frames.append(own.drop(columns=["days_since_created"]).reset_index())
-    return _concat_keeping_categories(frames).set_index("contact_id").loc[as_of.index]
+    return concat_keeping_categories(frames).set_index("contact_id").loc[as_of.index]
 
 
 def first_touches(tables: CrmTables) -> pd.Series:

@@ -33,7 +33,7 @@ from features.crm import CrmTables
 from features.customers import first_positive, reads_dated_flag, times_of
 from features.fit import fit_features
 from features.spec import FeatureSpec
-from features.training_set import TrainingSet, _concat_keeping_categories
+from features.training_set import TrainingSet, concat_keeping_categories
 
 OUTCOMES_NOT_LOGGED = "as_of before the first recorded outcome (outcomes not logged yet)"
 """Why a contact older than the outcome log is left out (see the module docstring)."""
@@ -228,7 +228,7 @@ def first_touch_features(
         frames.append(own.drop(columns=["days_since_created"], errors="ignore"))
     if not frames:
         raise ValueError("no contact to build first_touch features for")
-    out = _concat_keeping_categories([f.reset_index() for f in frames]).set_index("contact_id")
+    out = concat_keeping_categories([f.reset_index() for f in frames]).set_index("contact_id")
     return out.loc[as_of.index]
 
 

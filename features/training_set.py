@@ -22,8 +22,7 @@ import pandas as pd
 
 from features.build import build_features
 from features.crm import CrmTables
-from features.customers import customer_since, first_positive
-from features.customers import times_of as _times_of
+from features.customers import customer_since, first_positive, times_of
 from features.events import utc_timestamp
 from features.schema import POSITIVE_OUTCOMES
 from features.spec import FeatureSpec
@@ -102,14 +101,18 @@ def next_run_as_of(tables: CrmTables) -> pd.Timestamp:
 
 def _eligible_and_label(
     tables: CrmTables, features: pd.DataFrame, as_of: pd.Timestamp, horizon_days: int,
-    converted: pd.Series, customer_since: pd.Series,
+    converted: pd.Series, customers: pd.Series,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:  # fmt: skip
-    """Which contacts are eligible at ``as_of``, their label, and the exclusion counts."""
+    """Which contacts are eligible at ``as_of``, their label, and the exclusion counts.
+
+    ``converted``: each contact's first positive outcome (:func:`first_positive`);
+    ``customers``: when each account became a customer (:func:`customer_since`).
+    """
     ids = features.index.astype("object")
     contacts = tables.contacts.set_index(tables.contacts["contact_id"].astype("object"))
-    first = pd.DatetimeIndex(_times_of(ids, converted))
+    first = pd.DatetimeIndex(times_of(ids, converted))
     account = contacts["account_id"].astype("object").reindex(ids)
-    since = pd.DatetimeIndex(_times_of(account, customer_since))
+    since = pd.DatetimeIndex(times_of(account, customers))
     employee = contacts.get("is_employee", pd.Series(False, index=contacts.index))
     is_employee = employee.reindex(ids).fillna(False).astype(bool).to_numpy()
     already = np.asarray(first <= as_of)
@@ -131,7 +134,7 @@ def _eligible_and_label(
     return eligible, label, counts
 
 
-def _concat_keeping_categories(frames: list[pd.DataFrame]) -> pd.DataFrame:
+def concat_keeping_categories(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """Stack snapshot frames; a category column stays a category over all its values.
 
     A column whose categories come from the data (``fit.passthrough_categorical``) has
@@ -212,7 +215,7 @@ def build_training_set(
             f"no usable snapshot: every as_of + {horizon_days} days is after the data end "
             f"{end.isoformat()}; choose earlier snapshots or a shorter horizon"
         )
-    X = _concat_keeping_categories(frames)
+    X = concat_keeping_categories(frames)
     return TrainingSet(
         X=X,
         y=pd.Series(np.concatenate(labels), name="converted"),
