@@ -25,7 +25,7 @@ SHARED = (
 
 
 def _private(name: str | None) -> bool:
-    return bool(name) and name.startswith("_") and not name.startswith("__")
+    return name is not None and name.startswith("_") and not name.startswith("__")
 
 
 def _imports() -> list[tuple[str, int, str, str, str | None]]:
