@@ -90,16 +90,9 @@ def _storage_location(
 
 
 def read_registered_scorer(model_uri: str, tracking_uri: str | None) -> LeadScorer | None:
-    """The registered scorer read straight from its pickle (see the module docstring).
-
-    Args:
-        model_uri: ``models:/<name>@<alias>`` or ``models:/<name>/<version>``.
-        tracking_uri: The store, ``sqlite:///<path>``.
-
-    Returns:
-        The scorer, or None when :func:`registered_scorer_file` finds no pickle or the
-        pickle holds something else.
-    """
+    """The registered scorer read straight from its pickle (see the module docstring), or
+    None when :func:`registered_scorer_file` finds no pickle or the pickle holds something
+    else."""
     path = registered_scorer_file(model_uri, tracking_uri)
     if path is None:
         return None

@@ -108,11 +108,8 @@ def _categorical_codes(x: np.ndarray, arrays: TreeArrays, nodes: np.ndarray) -> 
 
 
 def decision_codes(X: np.ndarray, arrays: TreeArrays) -> np.ndarray:
-    """Quantise ``X`` so that equal rows of the result make equal decisions everywhere.
-
-    Args:
-        X: ``(n, n_features)`` float64 matrix prepared by ``serving.explain.inputs``.
-        arrays: The parsed model.
+    """Quantise ``X`` (the ``(n, n_features)`` float64 matrix of ``serving.explain.inputs``)
+    so that equal rows of the result make equal decisions in every tree of ``arrays``.
 
     Returns:
         ``(n, ceil(n_used / 2))`` uint64 keys: the int32 codes of the features the model

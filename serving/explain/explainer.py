@@ -37,8 +37,6 @@ class FastTreeShap:
     ``booster.predict(X, pred_contrib=True)``.
 
     Attributes:
-        arrays_: The parsed trees.
-        feature_names_: The model's feature names, in column order.
         expected_value_: The last column of every output row.
         last_stats_: Counts from the last :meth:`shap_values` call (rows, unique row
             patterns, mean distinct decision patterns per tree).

@@ -44,12 +44,10 @@ def shap_views(
     """Write the SHAP summary and the top features' dependence plots.
 
     Args:
-        model: Fitted conversion model.
-        X: Rows to explain (e.g. the test slice); a random sample of ``max_rows`` is used.
+        X: Rows to explain (e.g. the test slice); a random sample of ``max_rows`` (drawn
+            with ``seed``) is used.
         out_dir: Folder for the PNG files (created).
-        max_rows: Rows sampled for the plots.
         top: Dependence plots for this many features with the largest mean |SHAP|.
-        seed: Sampling seed.
 
     Returns:
         Plot name -> file: ``summary`` and ``dependence_<feature>``; also ``importance``,

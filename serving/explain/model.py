@@ -141,9 +141,6 @@ def parse_booster(booster: lgb.Booster, num_iteration: int | None = None) -> Tre
         num_iteration: Iterations to explain, as in ``booster.predict``: ``None`` uses the
             best iteration when one was recorded, else all; ``<= 0`` uses all.
 
-    Returns:
-        The flattened trees.
-
     Raises:
         ValueError: The model has several outputs per iteration (multiclass) or linear
             trees, which ``pred_contrib`` explains differently.

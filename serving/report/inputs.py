@@ -50,11 +50,7 @@ class ComparisonInputs:
         drift_reference_as_of: The date ``drift_reference`` was taken at (shown).
         drift_current: The same columns for the scored period, or None.
         backtests: Rulebooks replayed over past periods (see :class:`BacktestResult`).
-        title: Report title.
-        as_of: Scoring date shown in the header.
-        model_version: Registered model version shown in the header.
-        rulebook_version: Rulebook version shown in the header.
-        settings: Report settings.
+        as_of: Scoring date shown in the header (as are the versions).
         input_notes: Notes on the input data shown under "Data notes" (e.g. what
             validation quarantined before scoring).
         blend: The scorer's blend weights, their price on this period and its tiers, or
@@ -128,10 +124,8 @@ def _check_rule_hits(rule_hits: pd.DataFrame, rule_points: Mapping[str, float]) 
 
 
 def split_usable(scored: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Separate the rows the report can use from those it cannot.
-
-    Args:
-        scored: The ``scored`` frame of :class:`ComparisonInputs`.
+    """Separate the rows of :attr:`ComparisonInputs.scored` the report can use from those it
+    cannot.
 
     Returns:
         ``(usable, quarantined)``: usable rows with ``y`` as int and the score columns as

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from features.files import atomic_write
 from serving.sinks.contract import RunInfo, SinkResult
-from serving.sinks.current_history import (
+from serving.sinks.ddl import (
     columns,
     current_and_history,
     dialect_insert,

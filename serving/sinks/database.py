@@ -8,7 +8,7 @@ Everything for one run happens in ONE transaction on one connection:
 3. upsert ``<prefix>scores_current`` from staging, only where the run's ``as_of`` is newer
    than the stored one, or equal with different values (so an older re-run never overwrites
    newer scores and an identical re-run changes nothing;
-   :func:`serving.sinks.current_history.upsert_newer`, shared with the accounts);
+   :func:`serving.sinks.ddl.upsert_newer`, shared with the accounts);
 4. insert ``<prefix>score_history`` from staging with ``ON CONFLICT DO NOTHING`` (key:
    contact, as_of, model version, rulebook version);
 5. record rejects (upsert per contact and as_of), the account roll-up when given
@@ -31,8 +31,7 @@ import sqlalchemy as sa
 
 from serving.sinks.accounts import account_records, write_account_tables
 from serving.sinks.contract import RunInfo, SinkResult
-from serving.sinks.current_history import dialect_insert, upsert_newer
-from serving.sinks.ddl import ensure_tables
+from serving.sinks.ddl import dialect_insert, ensure_tables, upsert_newer
 from serving.sinks.tables import (
     SinkTables,
     UtcDateTime,

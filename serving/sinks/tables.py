@@ -19,7 +19,7 @@ from sqlalchemy.engine import Dialect, Engine
 
 from serving.sinks.accounts import account_tables
 from serving.sinks.contract import SCORE_COLUMNS
-from serving.sinks.current_history import columns, current_and_history
+from serving.sinks.ddl import columns, current_and_history
 
 DEFAULT_TABLE_PREFIX = "leadscore_"
 """The table-name prefix of a database sink unless one is given (``--table-prefix``)."""

@@ -17,9 +17,7 @@ class Section:
     """One report section.
 
     Attributes:
-        title: Heading.
         how: The one-sentence "how to read this" line.
-        paragraphs: Plain-text paragraphs shown under the line.
         figures: (data URI, alt text) of embedded PNGs.
         tables: (caption, table) pairs.
         matrix: Column names and rows of a coloured matrix (disagreement), or None.
