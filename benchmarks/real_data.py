@@ -144,10 +144,11 @@ def model_test_scores(out: dict[str, Any], slices: Any) -> np.ndarray:
 def run_one(name: str, relative: str, mapping: str, workdir: Path) -> dict[str, Any]:
     """Train with default flags and measure the baseline on the same framing."""
     from pipelines.flows.train import train_flow
+    from pipelines.train_request import TrainRequest
 
     source = DATA / relative
     started = time.perf_counter()
-    out = train_flow(data=str(source), workdir=str(workdir), mapping=mapping)
+    out = train_flow(request=TrainRequest(data=str(source), workdir=workdir, mapping=mapping))
     seconds = time.perf_counter() - started
     run = out["run_config"]
     test = run["slices"]["test"]

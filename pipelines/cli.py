@@ -294,41 +294,41 @@ def train(
     slice next to the manual rulebook, logs everything to MLflow and moves the `champion`
     alias only when the quality gates pass and the new model beats the current champion.
     """
-    from features.infer import InferSettings
     from features.ingest import InputError
-    from models.leakage import LeakageSettings
     from pipelines.flows.common import run_flow
     from pipelines.flows.train import train_flow
+    from pipelines.train_request import TrainRequest
     from rules import RulebookError
-    from serving.run_config import settings_from_file
 
     with user_errors(InputError, RulebookError, ValueError):
-        out = run_flow(
-            train_flow,
-            prefect,
+        request = TrainRequest.from_files(
+            {
+                "blend": blend,
+                "infer": infer,
+                "scorer": scorer_settings,
+                "report": report_settings,
+                "leakage": leakage_settings,
+            },
             data=data,
-            workdir=str(workdir),
+            workdir=workdir,
             mapping=mapping,
-            config_path=path_text(config),
-            spec_path=path_text(spec),
-            rulebook_path=path_text(rulebook),
             tracking_uri=tracking_uri,
-            framing=framing,
-            horizon_days=horizon_days,
-            train_snapshots=train_snapshots,
-            every_days=every_days,
-            valid_snapshots=valid_snapshots,
-            test_snapshots=test_snapshots,
-            delay_days=delay_days,
-            show_plan=True,
+            config=config,
+            spec=spec,
+            rulebook=rulebook,
+            bots=bots,
             keep_leaky=keep_leaky,
-            blend_path=path_text(blend),
-            bots_path=path_text(bots),
-            infer=settings_from_file(InferSettings, infer),
-            scorer_settings_path=path_text(scorer_settings),
-            report_settings_path=path_text(report_settings),
-            leakage=settings_from_file(LeakageSettings, leakage_settings),
+            overrides={
+                "framing": framing,
+                "horizon_days": horizon_days,
+                "train_snapshots": train_snapshots,
+                "valid_snapshots": valid_snapshots,
+                "test_snapshots": test_snapshots,
+                "every_days": every_days,
+                "first_touch_delay_days": delay_days,
+            },
         )
+        out = run_flow(train_flow, prefect, request=request, show_plan=True)
     _print_training(out)
 
 
@@ -594,6 +594,8 @@ def fit_table_command(
     """
     from features.ingest import InputError
     from pipelines.fit_table import FlatExport, fit_table
+    from pipelines.train_request import TrainRequest
+    from serving.run_config import FlatExportChecks, settings_from_file
 
     export = FlatExport(
         target=target,
@@ -605,19 +607,17 @@ def fit_table_command(
         encoding=encoding,
     )
     with user_errors(InputError, ValueError):
-        result = fit_table(
-            path,
-            export,
-            out_dir=out,
-            seed=seed,
-            keep_leaky=keep_leaky,
-            workdir=workdir,
+        request = TrainRequest.from_files(
+            {"infer": infer, "leakage": leakage_settings},
+            data=str(path),
+            workdir=workdir or out,
             tracking_uri=tracking_uri,
-            config_path=config,
-            infer_path=infer,
-            leakage_settings_path=leakage_settings,
-            checks_path=checks,
+            config=config,
+            keep_leaky=keep_leaky,
+            overrides={"seed": seed},
         )
+        checks_read = settings_from_file(FlatExportChecks, checks)
+        result = fit_table(request, export, out_dir=out, checks=checks_read)
     console.print(result.summary_text(), highlight=False)
 
 

@@ -34,13 +34,12 @@ from features.ingest.load import ingest
 from features.ingest.mapping_infer import extra_names, flat_export_mapping, mapping_yaml
 from features.parse import best_date_format
 from features.personal import personal_data_reason
-from models.leakage import LeakageSettings
-from pipelines.cli_options import path_text
+from pipelines.train_request import TrainRequest
 from serving.batch import run_batch
 from serving.compare import EMPTY_RULEBOOK_NOTE, comparison_inputs
 from serving.eligibility import validation_rejects
 from serving.report import build_report, json_path_beside, write_report, write_report_json
-from serving.run_config import FlatExportChecks, settings_from_file
+from serving.run_config import FlatExportChecks
 from serving.scorer_model import load_scorer
 
 logger = logging.getLogger(__name__)
@@ -195,73 +194,55 @@ def _excluded(types: TableTypes, leakage: dict[str, Any]) -> dict[str, str]:
 
 
 def fit_table(
-    path: Path,
+    request: TrainRequest,
     export: FlatExport,
     *,
     out_dir: Path,
-    seed: int | None = None,
-    keep_leaky: bool = False,
-    workdir: Path | None = None,
-    tracking_uri: str | None = None,
-    config_path: Path | None = None,
-    infer_path: Path | None = None,
-    leakage_settings_path: Path | None = None,
-    checks_path: Path | None = None,
+    checks: FlatExportChecks | None = None,
 ) -> FitTableResult:
     """Infer a mapping for a flat export, then train, score and report it like any CRM.
 
     Args:
-        path: The export (CSV/TSV, optionally .gz, Parquet or Excel). CLI: ``PATH``.
+        request: The training request of ``leadscore train``: ``data`` is the export
+            (CSV/TSV, optionally .gz, Parquet or Excel; CLI ``PATH``), its ``infer``
+            settings also infer the mapping; fit-table sets ``mapping`` (the inferred one)
+            and the ``flat`` framing itself.
         export: Its outcome, id and time columns, columns to drop and text format.
         out_dir: Folder for mapping.yaml, metrics.json, scores.csv (+ scores_rejects.csv),
             rejected.csv and report.html (+ report.json). CLI ``--out``.
-        seed: Random seed of the split and the model (None: the training config's
-            ``seed``); recorded in the run configuration. CLI ``--seed``.
-        keep_leaky: Train on leakage suspects anyway (still reported). CLI ``--keep-leaky``.
-        workdir: Where the MLflow store lives (WORKDIR/mlruns; default ``out_dir``).
-        tracking_uri: MLflow tracking URI (default: the embedded store in ``workdir``).
-        config_path: Training config YAML (default: models/config_default.yaml). CLI
-            ``--config``.
-        infer_path: Type inference settings YAML (:class:`features.infer.InferSettings`),
-            used for the mapping and by the train flow. CLI ``--infer``.
-        leakage_settings_path: Leakage guard settings YAML
-            (:class:`models.leakage.LeakageSettings`). CLI ``--leakage-settings``.
-        checks_path: What the export must hold, YAML
-            (:class:`serving.run_config.FlatExportChecks`). CLI ``--checks``.
+        checks: What the export must hold (None: the defaults of
+            :class:`serving.run_config.FlatExportChecks`). CLI ``--checks``.
 
     Returns:
         The result; files are in ``out_dir``.
 
     Raises:
         InputError: See :func:`infer_mapping`; and whatever ``leadscore train`` refuses.
+        ValueError: The request names a mapping or another framing than ``flat``.
     """
     from pipelines.flows.common import run_flow
     from pipelines.flows.train import train_flow
 
+    if request.mapping is not None or request.overrides.get("framing", "flat") != "flat":
+        raise ValueError(
+            "fit-table infers the mapping of a flat export and trains with the flat framing; "
+            "to train with your own mapping or framing run leadscore train"
+        )
+    path = Path(request.data)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    infer = settings_from_file(InferSettings, infer_path)
-    checks = settings_from_file(FlatExportChecks, checks_path)
-    leakage = settings_from_file(LeakageSettings, leakage_settings_path)  # refused before inferring
+    checks = checks or FlatExportChecks()
     frame = read_table(path, sep=export.sep, encoding=export.encoding)
     mapping, types, rejected, target_rule = infer_mapping(
-        frame, export, source=str(path), checks=checks, infer=infer
+        frame, export, source=str(path), checks=checks, infer=request.infer
     )
     paths = {name: out_dir / file for name, file in FILES.items()}
     atomic_write_text(paths["mapping"], mapping_yaml(mapping, types.excluded))
+    flat = {**request.overrides, "framing": "flat"}
     training = run_flow(  # plain function calls: no Prefect server unless one is configured
         train_flow,
         False,
-        data=str(path),
-        workdir=str(workdir or out_dir),
-        mapping=str(paths["mapping"]),
-        config_path=path_text(config_path),
-        infer=infer,
-        leakage=leakage,
-        tracking_uri=tracking_uri,
-        framing="flat",
-        seed=seed,
-        keep_leaky=keep_leaky,
+        request=request.model_copy(update={"mapping": str(paths["mapping"]), "overrides": flat}),
     )
     loaded = load_scorer(training["scorer_uri"], training["tracking_uri"])
     report = ingest(str(path), paths["mapping"])

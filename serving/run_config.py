@@ -230,9 +230,10 @@ SETTINGS_FILES: dict[type[BaseModel], str] = {
     ReportSettings: "report settings",  # --report-settings
     LeakageSettings: "leakage guard settings",  # --leakage-settings
     FlatExportChecks: "flat export checks",  # fit-table --checks
+    BlendConfig: "blend config",  # --blend
 }
 """The run configuration's groups a settings file of their own sets, with their name in
-messages (the training config and the blend have theirs: --config, --blend)."""
+messages (the training config has its own: --config)."""
 
 
 def settings_from_file(model: type[SettingsT], path: str | Path | None) -> SettingsT:

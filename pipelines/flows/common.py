@@ -11,6 +11,7 @@ either way; a plain run leaves out only Prefect's tracking, retries and UI.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar, cast
 
 from prefect import Task, task
@@ -88,7 +89,9 @@ def io_task(
 
 
 @io_task("validate-crm", retries=1)
-def validate_crm(data: str, mapping: str | None, bots: str | None = None) -> ValidationReport:
+def validate_crm(
+    data: str, mapping: str | None, bots: str | Path | None = None
+) -> ValidationReport:
     """Read, map and validate the CRM export, then filter bots (I/O: retried once if the
     error is transient); ``bots`` is a bot filter settings YAML (None: the default)."""
     return ingest(data, mapping, bots=bots)

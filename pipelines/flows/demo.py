@@ -27,6 +27,7 @@ from pipelines.flows.compare import compare_flow
 from pipelines.flows.ingest import write_validation
 from pipelines.flows.score import score_flow
 from pipelines.flows.train import train_flow
+from pipelines.train_request import TrainRequest
 from serving.sinks import DEFAULT_TABLE_PREFIX, build_tables
 
 STATE_FILE = "demo_state.json"
@@ -83,7 +84,7 @@ def demo_flow(workdir: str = str(DEFAULT_WORKDIR), contacts: int = 20_000, seed:
     scorer_uri = registered_scorer(str(root), key)
     trained: dict[str, Any] | None = None
     if scorer_uri is None:
-        trained = train_flow(data=data_dir, workdir=str(root))
+        trained = train_flow(request=TrainRequest(data=data_dir, workdir=root))
         scorer_uri = trained["scorer_uri"]
         state = {"data_key": key, "scorer_uri": scorer_uri, "run_id": trained["run_id"]}
         atomic_write_text(root / STATE_FILE, json.dumps(state, indent=2))

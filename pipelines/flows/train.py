@@ -1,7 +1,8 @@
 """Flow: validate -> features -> leakage guard -> train -> calibrate -> evaluate -> register.
 
-The settings are resolved once into a :class:`serving.run_config.RunConfig` (training
-config with the caller's overrides, slices, resolved feature spec, rulebook, blend,
+The entry point's :class:`pipelines.train_request.TrainRequest` (data, settings files and
+objects, overrides) is resolved once into a :class:`serving.run_config.RunConfig` (training
+config with the request's overrides, slices, resolved feature spec, rulebook, blend,
 tracking URI, names), logged whole with the run and stored in the scorer, which is
 always registered: without a rulebook that fits the data the empty one is used.
 Without a flow run (``leadscore train`` without ``--prefect``) the same tasks run as plain
@@ -19,19 +20,17 @@ import mlflow
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from features.infer import InferSettings
 from features.ingest.report import summary_dict
 from features.ingest.validation import ValidationReport
 from features.plan import TrainingPlan, make_plan, spec_for_data
 from features.spec import FeatureSpec, load_feature_spec
 from models import RunContext, TrainResult
-from models.config import TrainConfig, load_yaml_settings
-from models.leakage import LeakageSettings
+from models.config import TrainConfig
 from models.store import default_tracking_uri
-from pipelines.cli_options import DEFAULT_WORKDIR
 from pipelines.console import console
 from pipelines.flows.common import step, validate_crm
 from pipelines.plan_slices import plan_request, plan_slices
+from pipelines.train_request import TrainRequest
 from pipelines.training_data import (
     Slices,
     flat_slices,
@@ -42,20 +41,17 @@ from pipelines.training_data import (
 from rules import Rulebook, load_rulebook
 from serving.blend import BlendConfig
 from serving.explain.global_views import shap_views
-from serving.report.settings import ReportSettings
 from serving.run_config import (
     RunConfig,
     choose_rulebook,
     resolve_train_config,
     rulebook_ref,
-    settings_from_file,
 )
 from serving.scorer_training import (
     ScorerRegistration,
     build_and_register_scorer,
     sales_share_of,
 )
-from serving.scorer_types import ScorerSettings
 
 __all__ = ["train_flow"]
 
@@ -78,19 +74,19 @@ def build_slices(
     rulebook: Rulebook,
     plan: TrainingPlan | None,
     config: TrainConfig,
-    keep_leaky: bool,
-    infer: InferSettings,
-    leakage: LeakageSettings,
+    request: TrainRequest,
 ) -> Slices:
     """The plan's slices (or a flat split with ``config.seed``, column types inferred with
-    ``infer``): labels, leakage guard (thresholds ``leakage``), manual scores."""
+    ``request.infer``): labels, leakage guard (``request.leakage``, ``keep_leaky``),
+    manual scores."""
+    keep, leakage = request.keep_leaky, request.leakage
     if spec is None or plan is None:
         return flat_slices(
-            report.tables, rulebook=rulebook, config=config, keep_leaky=keep_leaky,
-            infer=infer, leakage=leakage,
+            report.tables, rulebook=rulebook, config=config, keep_leaky=keep,
+            infer=request.infer, leakage=leakage,
         )  # fmt: skip
     return plan_slices(
-        report.tables, spec, plan, rulebook=rulebook, keep_leaky=keep_leaky, leakage=leakage
+        report.tables, spec, plan, rulebook=rulebook, keep_leaky=keep, leakage=leakage
     )
 
 
@@ -100,7 +96,7 @@ def fit_and_register(
     run_config: RunConfig,
     report: ValidationReport,
     rulebook: Rulebook,
-    workdir: str,
+    workdir: Path,
     plan: TrainingPlan | None,
 ) -> TrainResult:
     """Train and calibrate, evaluate on the test slice (precision and recall at the leads
@@ -122,7 +118,7 @@ def fit_and_register(
         k_frac=sales_share_of(slices, run_config.blend, report.tables),
         context=context,
         tracking_uri=run_config.tracking_uri,
-        workdir=Path(workdir),
+        workdir=workdir,
     )
 
 
@@ -152,12 +148,9 @@ def register_scorer(
     )
 
 
-def blend_settings(blend_path: str | None, empty_rulebook: bool) -> BlendConfig:
-    """The blend of the run: the file's (or the defaults); with the empty rulebook the
-    manual score is 0 for everyone, so the model gets all the weight (manual weight 0)."""
-    blend = BlendConfig()
-    if blend_path:
-        blend = load_yaml_settings(Path(blend_path), BlendConfig, "blend config")
+def blend_settings(blend: BlendConfig, empty_rulebook: bool) -> BlendConfig:
+    """The blend of the run: the request's; with the empty rulebook the manual score is 0
+    for everyone, so the model gets all the weight (manual weight 0)."""
     if not empty_rulebook:
         return blend
     bounds = (0.0, blend.weight_bounds[1])
@@ -167,106 +160,35 @@ def blend_settings(blend_path: str | None, empty_rulebook: bool) -> BlendConfig:
 
 
 @flow(name="train")
-def train_flow(
-    data: str,
-    workdir: str = str(DEFAULT_WORKDIR),
-    mapping: str | None = None,
-    config_path: str | None = None,
-    spec_path: str | None = None,
-    rulebook_path: str | None = None,
-    tracking_uri: str | None = None,
-    framing: str | None = None,
-    horizon_days: int | None = None,
-    train_snapshots: int | None = None,
-    every_days: int | None = None,
-    valid_snapshots: int | None = None,
-    test_snapshots: int | None = None,
-    delay_days: int | None = None,
-    seed: int | None = None,
-    keep_leaky: bool = False,
-    blend_path: str | None = None,
-    show_plan: bool = False,
-    bots_path: str | None = None,
-    infer: InferSettings | None = None,
-    scorer_settings_path: str | None = None,
-    report_settings_path: str | None = None,
-    leakage: LeakageSettings | None = None,
-) -> dict[str, Any]:
+def train_flow(request: TrainRequest, show_plan: bool = False) -> dict[str, Any]:
     """Retrain the conversion model: validate -> features -> train -> register/promote.
 
     Args:
-        data: Folder, file or database URL of the CRM export.
-        workdir: Working directory (the embedded MLflow store lives in WORKDIR/mlruns).
-        mapping: Column-mapping YAML for non-canonical exports.
-        config_path: Training config YAML (default: models/config_default.yaml).
-        spec_path: Feature spec YAML (default: features/spec_default.yaml).
-        rulebook_path: Manual rulebook the scorer applies; None: the default rulebook for
-            canonical CRM tables, the empty one (manual score 0) for a mapped export.
-        tracking_uri: MLflow tracking URI (default: the config's, else embedded SQLite).
-        framing: ``auto``, ``snapshots``, ``first_touch`` or ``flat`` (None: the config's).
-        horizon_days: Label horizon H (None: the config's; there None lets the plan choose).
-        train_snapshots: Number of training snapshots (None: the config's).
-        every_days: Days between snapshots (None: the config's).
-        valid_snapshots: Validation snapshots (None: the config's).
-        test_snapshots: Test snapshots (None: the config's).
-        delay_days: ``first_touch`` delay in days (None: the config's).
-        seed: Random seed of a flat export's split and of the model (None: the training
-            config's ``seed``); the run configuration records the one used.
-        keep_leaky: Keep columns the leakage guard flags (they stay reported).
-        blend_path: Blend config YAML (:class:`serving.blend.BlendConfig`: manual weight or
-            its bounds, manual calibration, tier capacity); default the fitted weight
-            (pinned to 0, the model alone, with the empty rulebook).
+        request: The data, working directory, settings and overrides of the run
+            (:class:`pipelines.train_request.TrainRequest`, built once by the entry point;
+            a deployment gives its fields as a mapping).
         show_plan: Print the training plan before training (the command line does).
-        bots_path: Bot filter settings YAML (default: features/bots/default.yaml).
-        infer: Type inference settings of a flat export's columns (None: the defaults of
-            :class:`features.infer.InferSettings`). A settings object, not a path: the
-            entry point reads ``--infer FILE`` once (``fit-table`` refuses a bad file
-            before inferring the mapping) and passes it; a deployment gives its fields.
-        scorer_settings_path: Scorer settings YAML
-            (:class:`serving.scorer_types.ScorerSettings`: rejections, tier source, reasons
-            per lead, SHAP method, trend threshold); the registered scorer applies them.
-        report_settings_path: Report settings YAML
-            (:class:`serving.report.settings.ReportSettings`); ``compare`` of this scorer
-            computes its report with them.
-        leakage: Leakage guard settings (:class:`models.leakage.LeakageSettings`: AUC,
-            presence and proxy thresholds; None: the defaults), read by the entry point
-            from ``--leakage-settings FILE`` like ``infer``.
 
     Returns:
         Run id, model and scorer URIs, test metrics, promotion decision, leakage suspects
         the run configuration and what the bot filter took out.
     """
-    Path(workdir).mkdir(parents=True, exist_ok=True)
-    config = resolve_train_config(
-        Path(config_path) if config_path else None,
-        {
-            "framing": framing,
-            "horizon_days": horizon_days,
-            "train_snapshots": train_snapshots,
-            "every_days": every_days,
-            "valid_snapshots": valid_snapshots,
-            "test_snapshots": test_snapshots,
-            "first_touch_delay_days": delay_days,
-            "seed": seed,
-        },
-    )
-    infer = infer or InferSettings()
-    scorer_settings = settings_from_file(ScorerSettings, scorer_settings_path)
-    report_settings = settings_from_file(ReportSettings, report_settings_path)
-    leakage = leakage or LeakageSettings()
-    uri = tracking_uri or config.tracking_uri or default_tracking_uri(Path(workdir))
-    report = step(validate_crm)(data, mapping, bots_path)
-    book_path = choose_rulebook(Path(rulebook_path) if rulebook_path else None, mapping)
+    workdir = request.workdir
+    workdir.mkdir(parents=True, exist_ok=True)
+    config = resolve_train_config(request.config, request.overrides)
+    uri = request.tracking_uri or config.tracking_uri or default_tracking_uri(workdir)
+    report = step(validate_crm)(request.data, request.mapping, request.bots)
+    book_path = choose_rulebook(request.rulebook, request.mapping)
     rulebook = load_rulebook(book_path)
     book = rulebook_ref(rulebook, book_path)
     spec: FeatureSpec | None = None
     notes: list[str] = []
     if not is_flat(report.tables, config.framing):
-        spec = load_feature_spec(Path(spec_path) if spec_path else None)
-        if spec_path is None:  # the default spec, plus the columns the mapping kept
+        spec = load_feature_spec(request.spec)
+        if request.spec is None:  # the default spec, plus the columns the mapping kept
             spec, notes = spec_for_data(spec, report.tables.contacts)
     plan = None if spec is None else step(plan_training)(report, config, notes, show_plan)
-    slices = step(build_slices)(report, spec, rulebook, plan, config, keep_leaky, infer, leakage)
+    slices = step(build_slices)(report, spec, rulebook, plan, config, request)
     if plan is not None:  # what the plan chose is what runs
         config = config.model_copy(
             update={
@@ -283,11 +205,11 @@ def train_flow(
         slices=slice_summaries(slices),
         feature_spec=None if spec is None else spec.model_dump(mode="json"),
         rulebook=book,
-        blend=blend_settings(blend_path, book.empty),
-        scorer=scorer_settings,
-        report=report_settings,
-        leakage=leakage,
-        infer=infer,
+        blend=blend_settings(request.blend, book.empty),
+        scorer=request.scorer,
+        report=request.report,
+        leakage=request.leakage,
+        infer=request.infer,
         tracking_uri=uri,
         active_share=None if plan is None else plan.profile.active_share,
     )

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from features.infer import InferSettings
 from models.leakage import LeakageSettings
 from pipelines.cli import app
+from serving.blend import BlendConfig
 from serving.report.settings import ReportSettings
 from serving.run_config import SETTINGS_FILES, FlatExportChecks
 from serving.scorer_types import ScorerSettings
@@ -251,9 +252,10 @@ SETTINGS_OPTIONS = {
     "--checks": FlatExportChecks,
     "--scorer-settings": ScorerSettings,
     "--report-settings": ReportSettings,
+    "--blend": BlendConfig,
 }
 FIT_TABLE_ONLY = ("--checks",)
-TRAIN_ONLY = ("--scorer-settings", "--report-settings")
+TRAIN_ONLY = ("--scorer-settings", "--report-settings", "--blend")
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,9 @@ import pytest
 from features.ingest import InputError, TableError
 from features.ingest.convert import snake_case
 from models.config import load_train_config
-from pipelines.fit_table import FlatExport, fit_table
+from pipelines.fit_table import FitTableResult, FlatExport, fit_table
+from pipelines.train_request import TrainRequest
+from serving.run_config import FlatExportChecks, settings_from_file
 from serving.scorer_model import load_scorer
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
@@ -73,6 +75,16 @@ def config(tmp_path_factory) -> Path:
     return path
 
 
+def fit(
+    path: Path, export: FlatExport, *, out_dir: Path, files=None, checks=None, **fields
+) -> FitTableResult:
+    """``fit_table`` as ``leadscore fit-table`` calls it: one request (settings ``files``
+    read once), the working directory ``out_dir`` unless ``workdir`` is given."""
+    fields.setdefault("workdir", out_dir)
+    request = TrainRequest.from_files(files, data=str(path), **fields)
+    return fit_table(request, export, out_dir=out_dir, checks=checks)
+
+
 def store_files(store) -> set[Path]:
     return {p for p in store.root.rglob("*") if p.is_file() and p.suffix != ".db"}
 
@@ -81,9 +93,9 @@ def store_files(store) -> set[Path]:
 def fitted(prefect_harness, planted_csv, config, mlflow_store, tmp_path_factory):
     out = tmp_path_factory.mktemp("out")
     before = store_files(mlflow_store)  # the store is the session's: scan this run's files
-    result = fit_table(
+    result = fit(
         planted_csv, FlatExport("converted", id_column="lead_id"), out_dir=out,
-        tracking_uri=mlflow_store.tracking_uri, config_path=config,
+        tracking_uri=mlflow_store.tracking_uri, config=config,
     )  # fmt: skip
     return result, out, sorted(store_files(mlflow_store) - before)
 
@@ -202,9 +214,9 @@ def test_a_second_run_writes_the_same_outputs(fitted, planted_csv, config, mlflo
     first, out, _ = fitted
     names = ("scores.csv", "scores_rejects.csv", "rejected.csv", "mapping.yaml")
     before = {name: (out / name).read_bytes() for name in names}
-    again = fit_table(
+    again = fit(
         planted_csv, FlatExport("converted", id_column="lead_id"), out_dir=out,
-        tracking_uri=mlflow_store.tracking_uri, config_path=config,
+        tracking_uri=mlflow_store.tracking_uri, config=config,
     )  # fmt: skip
     for name in names[1:]:
         assert (out / name).read_bytes() == before[name], name
@@ -224,9 +236,9 @@ def test_a_second_run_writes_the_same_outputs(fitted, planted_csv, config, mlflo
 def test_time_split_tests_on_the_newest_rows(
     prefect_harness, planted_csv, config, mlflow_store, tmp_path
 ):
-    result = fit_table(
+    result = fit(
         planted_csv, FlatExport("converted", id_column="lead_id", time_column="created"),
-        out_dir=tmp_path, tracking_uri=mlflow_store.tracking_uri, config_path=config,
+        out_dir=tmp_path, tracking_uri=mlflow_store.tracking_uri, config=config,
     )  # fmt: skip
     table = planted_table()
     usable = table[table["converted"].isin(["0", "1"])].drop_duplicates("lead_id")
@@ -246,9 +258,10 @@ def test_the_seed_that_ran_is_the_run_configurations(
     configured = load_train_config(config).seed
     assert default.training["run_config"]["train"]["seed"] == configured
     assert default.metrics["split"] == f"stratified at random, seed {configured}"
-    seeded = fit_table(
+    seeded = fit(
         planted_csv, FlatExport("converted", id_column="lead_id"), out_dir=tmp_path,
-        seed=configured + 5, tracking_uri=mlflow_store.tracking_uri, config_path=config,
+        overrides={"seed": configured + 5}, tracking_uri=mlflow_store.tracking_uri,
+        config=config,
     )  # fmt: skip
     assert seeded.training["run_config"]["train"]["seed"] == configured + 5
     assert seeded.metrics["split"] == f"stratified at random, seed {configured + 5}"
@@ -267,9 +280,9 @@ def test_inference_settings_file_changes_the_mapping_and_the_trained_types(
     assert default.metrics["placeholders"] == {"Select": ["source", "region", "job"]}
     settings = tmp_path / "infer.yaml"
     settings.write_text("blank_markers: ['', n/a]\nplaceholder_min_columns: 4\n")
-    result = fit_table(
+    result = fit(
         planted_csv, FlatExport("converted", id_column="lead_id"), out_dir=tmp_path / "out",
-        tracking_uri=mlflow_store.tracking_uri, config_path=config, infer_path=settings,
+        tracking_uri=mlflow_store.tracking_uri, config=config, files={"infer": settings},
     )  # fmt: skip
     assert result.metrics["placeholders"] == {}
     assert "select" in result.types.columns["source"].spellings  # a level now
@@ -287,7 +300,7 @@ def test_fit_table_refuses_an_invalid_inference_settings_file_naming_the_field(t
         match=r"infer\.yaml: invalid type inference settings: "
         r"max_category_levels",
     ):
-        fit_table(tmp_path / "unread.csv", FlatExport("y"), out_dir=tmp_path, infer_path=settings)
+        fit(tmp_path / "unread.csv", FlatExport("y"), out_dir=tmp_path, files={"infer": settings})
 
 
 def test_a_checks_file_sets_what_the_export_must_hold(planted_csv, tmp_path):
@@ -296,7 +309,12 @@ def test_a_checks_file_sets_what_the_export_must_hold(planted_csv, tmp_path):
     checks = tmp_path / "checks.yaml"
     checks.write_text(f"min_rows: {N + 1}\n")
     with pytest.raises(InputError, match=rf"fit-table needs at least {N + 1} rows"):
-        fit_table(planted_csv, FlatExport("converted"), out_dir=tmp_path, checks_path=checks)
+        fit(
+            planted_csv,
+            FlatExport("converted"),
+            out_dir=tmp_path,
+            checks=settings_from_file(FlatExportChecks, checks),
+        )
 
 
 def write(path: Path, frame: pd.DataFrame, sep: str = ",") -> Path:
@@ -304,61 +322,74 @@ def write(path: Path, frame: pd.DataFrame, sep: str = ",") -> Path:
     return path
 
 
+@pytest.mark.parametrize(
+    "fields",
+    [{"mapping": "x_education"}, {"overrides": {"framing": "snapshots"}}],
+    ids=["mapping", "framing"],
+)
+def test_a_request_with_its_own_mapping_or_framing_is_refused(planted_csv, tmp_path, fields):
+    # fit-table infers the mapping and trains flat: a request saying otherwise would be
+    # silently overridden, so it is refused before anything is read or written
+    with pytest.raises(ValueError, match="fit-table infers the mapping.*run leadscore train"):
+        fit(planted_csv, FlatExport("converted"), out_dir=tmp_path / "out", **fields)
+    assert not (tmp_path / "out").exists()
+
+
 def test_unknown_target_lists_similar_columns(planted_csv, tmp_path):
     with pytest.raises(TableError, match=r"--target 'Converted ' is not a column.*'converted'"):
-        fit_table(planted_csv, FlatExport("Converted "), out_dir=tmp_path)
+        fit(planted_csv, FlatExport("Converted "), out_dir=tmp_path)
 
 
 def test_target_with_one_class(tmp_path):
     path = write(tmp_path / "one.csv", planted_table().assign(converted="1"))
     with pytest.raises(InputError, match="one class"):
-        fit_table(path, FlatExport("converted"), out_dir=tmp_path / "out")
+        fit(path, FlatExport("converted"), out_dir=tmp_path / "out")
 
 
 def test_target_needing_positive(tmp_path):
     frame = planted_table().assign(converted=np.where(np.arange(N) % 3, "Gold", "Silver"))
     path = write(tmp_path / "ab.csv", frame)
     with pytest.raises(InputError, match="pass --positive VALUE"):
-        fit_table(path, FlatExport("converted"), out_dir=tmp_path / "out")
+        fit(path, FlatExport("converted"), out_dir=tmp_path / "out")
     with pytest.raises(InputError, match="--positive 'Bronze' does not occur"):
-        fit_table(path, FlatExport("converted", positive="Bronze"), out_dir=tmp_path / "out")
+        fit(path, FlatExport("converted", positive="Bronze"), out_dir=tmp_path / "out")
 
 
 def test_empty_file(tmp_path):
     path = tmp_path / "empty.csv"
     path.write_text("")
     with pytest.raises(TableError, match="empty"):
-        fit_table(path, FlatExport("converted"), out_dir=tmp_path / "out")
+        fit(path, FlatExport("converted"), out_dir=tmp_path / "out")
 
 
 def test_wrong_separator_says_which_to_pass(tmp_path):
     path = write(tmp_path / "semi.csv", planted_table().head(50), sep=";")
     with pytest.raises(InputError, match="--sep ';'"):
-        fit_table(path, FlatExport("converted", sep=","), out_dir=tmp_path / "out")
+        fit(path, FlatExport("converted", sep=","), out_dir=tmp_path / "out")
 
 
 def test_unparseable_time_column(planted_csv, tmp_path):
     with pytest.raises(InputError, match="--time 'source' is not a date column"):
-        fit_table(planted_csv, FlatExport("converted", time_column="source"), out_dir=tmp_path)
+        fit(planted_csv, FlatExport("converted", time_column="source"), out_dir=tmp_path)
 
 
 def test_too_few_usable_rows(tmp_path):
     path = write(tmp_path / "small.csv", planted_table().iloc[20:80])
     with pytest.raises(InputError, match="only 60 usable rows"):
-        fit_table(path, FlatExport("converted"), out_dir=tmp_path / "out")
+        fit(path, FlatExport("converted"), out_dir=tmp_path / "out")
 
 
 def test_one_row_says_how_many_rows_are_needed_not_one_class(tmp_path):
     path = write(tmp_path / "one_row.csv", planted_table().iloc[10:11])
     with pytest.raises(InputError, match=r"has 1 data row\(s\): fit-table needs at least 100"):
-        fit_table(path, FlatExport("converted"), out_dir=tmp_path / "out")
+        fit(path, FlatExport("converted"), out_dir=tmp_path / "out")
 
 
 def test_an_id_column_of_e_mails_is_refused(planted_csv, tmp_path):
     frame = planted_table().assign(lead_id=[f"lead{i}@example.com" for i in range(N)])
     path = write(tmp_path / "ids.csv", frame)
     with pytest.raises(InputError, match="--id 'lead_id' holds personal data: e-mail"):
-        fit_table(path, FlatExport("converted", id_column="lead_id"), out_dir=tmp_path / "out")
+        fit(path, FlatExport("converted", id_column="lead_id"), out_dir=tmp_path / "out")
 
 
 @pytest.mark.slow
@@ -371,9 +402,9 @@ def test_x_education_through_fit_table_is_what_train_gives_with_its_mapping(
     from pipelines.flows.train import train_flow
 
     path = DATA / "x_education" / "leads.csv"
-    result = fit_table(
+    result = fit(
         path, FlatExport("Converted", id_column="Prospect ID"), out_dir=tmp_path / "fit",
-        tracking_uri=mlflow_store.tracking_uri, config_path=config,
+        tracking_uri=mlflow_store.tracking_uri, config=config,
     )  # fmt: skip
     metrics = result.metrics
     assert set(metrics["leakage_suspects"]) == {"Tags", "Lead Quality"}
@@ -382,10 +413,12 @@ def test_x_education_through_fit_table_is_what_train_gives_with_its_mapping(
     assert metrics["excluded_columns"]["Lead Number"].startswith("id-like")
     assert metrics["n_rows"] == 9240 == metrics["n_scored"] and metrics["n_rejected"] == 0
     assert metrics["ece"] < 0.05 and metrics["auc"] >= 0.92
-    trained = train_flow(
-        data=str(path), workdir=str(tmp_path / "train"), mapping=str(result.paths["mapping"]),
-        config_path=str(config), tracking_uri=mlflow_store.tracking_uri, framing="flat",
+    request = TrainRequest(
+        data=str(path), workdir=tmp_path / "train", mapping=str(result.paths["mapping"]),
+        config=config, tracking_uri=mlflow_store.tracking_uri,
+        overrides={"framing": "flat"},
     )  # fmt: skip
+    trained = train_flow(request=request)
     assert trained["metrics"]["test_roc_auc"] == metrics["auc"]
     assert trained["test_contact_ids"] == result.training["test_contact_ids"]
 

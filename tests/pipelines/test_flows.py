@@ -60,6 +60,7 @@ def test_build_features_flow_writes_one_row_per_contact_known_at_as_of(
 @pytest.fixture(scope="module")
 def trained(prefect_harness: None, crm_dir: Path, mlflow_store, tmp_path_factory) -> dict:
     from pipelines.flows.train import train_flow
+    from pipelines.train_request import TrainRequest
 
     workdir = tmp_path_factory.mktemp("train")
     config = workdir / "train.yaml"
@@ -67,13 +68,14 @@ def trained(prefect_harness: None, crm_dir: Path, mlflow_store, tmp_path_factory
         "model_name: flow-test-model\nexperiment_name: flow-test\n"
         "lightgbm: {n_estimators: 200}\ngates: {min_auc: 0.6, max_ece: 0.1}\n"
     )
-    return train_flow(
+    request = TrainRequest(
         data=str(crm_dir),
-        workdir=str(workdir),
-        config_path=str(config),
+        workdir=workdir,
+        config=config,
         tracking_uri=mlflow_store.tracking_uri,
-        train_snapshots=3,
+        overrides={"train_snapshots": 3},
     )
+    return train_flow(request=request)
 
 
 @pytest.mark.slow  # trains under Prefect: not part of make test-fast
@@ -153,6 +155,7 @@ def test_train_flow_on_a_flat_export_scores_it_with_the_same_column_types(
     from features.ingest.load import ingest
     from pipelines.flows.compare import compare_flow
     from pipelines.flows.train import train_flow
+    from pipelines.train_request import TrainRequest
     from serving.scorer_model import load_scorer
 
     leads = DATA / "x_education" / "leads.csv"
@@ -161,14 +164,15 @@ def test_train_flow_on_a_flat_export_scores_it_with_the_same_column_types(
     config = tmp_path / "train.yaml"
     config.write_text("model_name: flow-flat-model\nlightgbm: {n_estimators: 150}\n")
     rulebook = Path(__file__).resolve().parents[2] / "rules" / "rulebooks" / "x_education.yaml"
-    out = train_flow(
+    request = TrainRequest(
         data=str(leads),
-        workdir=str(tmp_path),
+        workdir=tmp_path,
         mapping="x_education",
-        config_path=str(config),
-        rulebook_path=str(rulebook),
+        config=config,
+        rulebook=rulebook,
         tracking_uri=mlflow_store.tracking_uri,
     )
+    out = train_flow(request=request)
     assert out["kind"] == "flat"
     assert {"tags", "lead_quality"} <= set(out["leakage_suspects"])
     assert out["metrics"]["test_roc_auc"] > 0.85

@@ -75,9 +75,13 @@ def test_every_flow_and_the_command_line_share_one_default_workdir() -> None:
     from pipelines.flows.demo import demo_flow
     from pipelines.flows.score import score_flow
     from pipelines.flows.train import train_flow
+    from pipelines.train_request import TrainRequest
 
-    for flow in (train_flow, score_flow, compare_flow, demo_flow):
+    for flow in (score_flow, compare_flow, demo_flow):
         assert inspect.signature(flow.fn).parameters["workdir"].default == str(DEFAULT_WORKDIR)
+    # the train flow takes one request: its working directory is the same default
+    assert "workdir" not in inspect.signature(train_flow.fn).parameters
+    assert TrainRequest(data="crm/").workdir == DEFAULT_WORKDIR
     # the report goes to WORKDIR/report.html unless --out names another file
     assert inspect.signature(compare_flow.fn).parameters["out"].default is None
 

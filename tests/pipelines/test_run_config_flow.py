@@ -46,8 +46,8 @@ def crm(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="module")
 def trained(prefect_harness: None, crm, mlflow_store, tmp_path_factory) -> dict:
-    from models.leakage import LeakageSettings
     from pipelines.flows.train import train_flow
+    from pipelines.train_request import TrainRequest
 
     workdir = tmp_path_factory.mktemp("runcfg-train")
     config = workdir / "train.yaml"
@@ -60,20 +60,23 @@ def trained(prefect_harness: None, crm, mlflow_store, tmp_path_factory) -> dict:
     report_settings = workdir / "report.yaml"
     report_settings.write_text("n_bootstrap: 60\n")
     data, mapping = crm
-    return train_flow(
+    leakage = workdir / "leakage.yaml"
+    leakage.write_text("auc_threshold: 0.95\n")
+    request = TrainRequest.from_files(
+        {"scorer": scorer_settings, "report": report_settings, "leakage": leakage},
         data=str(data),
-        workdir=str(workdir),
+        workdir=workdir,
         mapping=str(mapping),
-        config_path=str(config),
+        config=config,
         tracking_uri=mlflow_store.tracking_uri,
-        horizon_days=7,
-        train_snapshots=3,
-        valid_snapshots=3,  # 7-day windows: three snapshots give the valid slice 8+ converters
-        every_days=7,
-        scorer_settings_path=str(scorer_settings),
-        report_settings_path=str(report_settings),
-        leakage=LeakageSettings(auc_threshold=0.95),  # the entry point read the file
+        overrides={
+            "horizon_days": 7,
+            "train_snapshots": 3,
+            "valid_snapshots": 3,  # 7-day windows: three give the valid slice 8+ converters
+            "every_days": 7,
+        },
     )
+    return train_flow(request=request)
 
 
 def test_train_without_a_rulebook_registers_a_scorer_with_the_empty_one(

@@ -1,0 +1,140 @@
+"""What a training run is asked to do, in one frozen object every entry point passes.
+
+``leadscore train``, ``leadscore fit-table``, the demo, notebooks and the ``train-weekly``
+deployment of ``prefect.yaml`` all build one :class:`TrainRequest` (the data, the working
+directory, the settings files and objects, the overrides of the training config) and pass
+it to :func:`pipelines.flows.train.train_flow`. Settings files are read once, where the
+request is built (:meth:`TrainRequest.from_files`); a deployment gives the same fields as
+a mapping, which Prefect validates into the model.
+
+The request is the *input* of the run configuration: the train flow resolves it, with what
+the data allows (framing, horizon, slices), into :class:`serving.run_config.RunConfig`,
+which is logged and stored with the scorer. No default lives here: a field left out keeps
+its owner's (``models/config_default.yaml``, :class:`serving.blend.BlendConfig`,
+:class:`serving.scorer_types.ScorerSettings`, ...).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from features.infer import InferSettings
+from models.leakage import LeakageSettings
+from pipelines.cli_options import DEFAULT_WORKDIR
+from serving.blend import BlendConfig
+from serving.report.settings import ReportSettings
+from serving.run_config import settings_from_file
+from serving.scorer_types import ScorerSettings
+
+__all__ = ["OVERRIDABLE", "SETTINGS_GROUPS", "TrainRequest"]
+
+
+OVERRIDABLE: tuple[str, ...] = (
+    "framing",
+    "horizon_days",
+    "train_snapshots",
+    "valid_snapshots",
+    "test_snapshots",
+    "every_days",
+    "first_touch_delay_days",
+    "seed",
+)
+"""The :class:`models.config.TrainConfig` fields a request may override (CLI
+``--framing``, ``--horizon-days``, ``--train-snapshots``, ``--valid-snapshots``,
+``--test-snapshots``, ``--every-days``, ``--delay-days``; ``fit-table --seed``); their
+types, bounds and defaults are the config's."""
+
+
+class TrainRequest(BaseModel):
+    """One training run's data, settings and overrides, validated once at the entry point.
+
+    Attributes:
+        data: Folder, file or database URL of the CRM export (``fit-table``: the flat
+            export).
+        workdir: Working directory; the embedded MLflow store lives in WORKDIR/mlruns.
+        mapping: Column mapping (a YAML path or a shipped name) for non-canonical exports.
+        tracking_uri: MLflow tracking URI (None: the config's, else the embedded store).
+        config: Training config YAML (None: ``models/config_default.yaml``).
+        spec: Feature spec YAML (None: ``features/spec_default.yaml`` plus the columns the
+            mapping kept).
+        rulebook: Manual rulebook the scorer applies (None: the default rulebook for
+            canonical CRM tables, a shipped mapping's own, else the empty one: manual
+            score 0).
+        bots: Bot filter settings YAML (None: ``features/bots/default.yaml``).
+        keep_leaky: Keep columns the leakage guard flags (they stay reported).
+        overrides: Training config fields set by the caller (names from
+            :data:`OVERRIDABLE`; a None value keeps the config's). The values are
+            validated with the config itself
+            (:func:`serving.run_config.resolve_train_config`), so an invalid one is named
+            with its field before any data is read.
+        blend: Blend settings (with the empty rulebook the manual weight is pinned to 0).
+        infer: Type inference of a flat export's columns.
+        leakage: The leakage guard's thresholds.
+        scorer: How the registered scorer finishes scores and whom it rejects.
+        report: How ``compare`` computes the report of the scorer trained.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    data: str
+    workdir: Path = DEFAULT_WORKDIR
+    mapping: str | None = None
+    tracking_uri: str | None = None
+    config: Path | None = None
+    spec: Path | None = None
+    rulebook: Path | None = None
+    bots: Path | None = None
+    keep_leaky: bool = False
+    overrides: dict[str, int | str] = Field(default_factory=dict)
+    blend: BlendConfig = Field(default_factory=BlendConfig)
+    infer: InferSettings = Field(default_factory=InferSettings)
+    leakage: LeakageSettings = Field(default_factory=LeakageSettings)
+    scorer: ScorerSettings = Field(default_factory=ScorerSettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
+
+    @field_validator("overrides", mode="before")
+    @classmethod
+    def _known_fields(cls, given: object) -> object:
+        """Drop unset (None) overrides; refuse a name the training config has not."""
+        if not isinstance(given, dict):
+            return given
+        unknown = sorted(set(given) - set(OVERRIDABLE))
+        if unknown:
+            raise ValueError(
+                f"cannot override {', '.join(unknown)}: a request overrides only "
+                f"{', '.join(OVERRIDABLE)}; set other training settings in the config file"
+            )
+        return {k: v for k, v in given.items() if v is not None}
+
+    @classmethod
+    def from_files(cls, files: dict[str, Path | None] | None = None, **fields: Any) -> TrainRequest:
+        """A request whose settings groups are read from their YAML files, once.
+
+        Args:
+            files: Settings group (a key of :data:`SETTINGS_GROUPS`) -> its YAML file;
+                None or missing: the group's defaults.
+            fields: The request's other fields.
+
+        Raises:
+            ValueError: A settings file is not valid YAML or sets an unknown or invalid
+                field (the message names the file and the field), or a field is invalid.
+        """
+        groups = {
+            name: settings_from_file(SETTINGS_GROUPS[name], path)
+            for name, path in (files or {}).items()
+        }
+        return cls(**fields, **groups)
+
+
+SETTINGS_GROUPS: dict[str, type[BaseModel]] = {
+    "blend": BlendConfig,  # --blend
+    "infer": InferSettings,  # --infer
+    "leakage": LeakageSettings,  # --leakage-settings
+    "scorer": ScorerSettings,  # --scorer-settings
+    "report": ReportSettings,  # --report-settings
+}
+"""The request's settings groups that a YAML file of their own sets (the training config,
+the feature spec and the rulebook are read by the flow: their paths are recorded)."""
