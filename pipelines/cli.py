@@ -23,8 +23,10 @@ from pipelines.cli_options import (
     BotsOpt,
     ChecksOpt,
     ConfigOpt,
+    ContactIdArg,
     DataOpt,
     EncodingOpt,
+    HorizonOpt,
     InferOpt,
     KeepLeakyOpt,
     LeakageSettingsOpt,
@@ -33,6 +35,7 @@ from pipelines.cli_options import (
     PrefixOpt,
     ReportSettingsOpt,
     ScorerSettingsOpt,
+    SeedOpt,
     SepOpt,
     TrackingUriOpt,
     WorkdirOpt,
@@ -95,12 +98,7 @@ def generate(
     contacts: Annotated[
         int, typer.Option(min=100, max=5_000_000, help="Number of contacts.")
     ] = 10_000,
-    seed: Annotated[
-        int | None,
-        typer.Option(
-            help="Random seed: same seed, same CRM (default: features.synthetic.generate_crm's)."
-        ),
-    ] = None,
+    seed: SeedOpt = None,
     fmt: Annotated[TableFormat, typer.Option("--format", help="File format.")] = (
         TableFormat.parquet
     ),
@@ -242,10 +240,7 @@ def train(
             "from the data; see the training plan)."
         ),
     ] = None,
-    horizon_days: Annotated[
-        int | None,
-        typer.Option(min=1, help="Label: converts within H days (default: the longest that fits)."),
-    ] = None,
+    horizon_days: HorizonOpt = None,
     train_snapshots: Annotated[
         int | None,
         typer.Option(
@@ -453,7 +448,7 @@ def score(
 
 @app.command()
 def explain(
-    contact_id: Annotated[str, typer.Argument(help="The lead's CRM id.")],
+    contact_id: ContactIdArg,
     data: DataOpt,
     model: ModelOpt = None,
     as_of: Annotated[
@@ -568,12 +563,7 @@ def fit_table_command(
     ] = None,
     sep: SepOpt = None,
     encoding: EncodingOpt = None,
-    seed: Annotated[
-        int | None,
-        typer.Option(
-            help="Random seed of the split and the model (default: the training config's seed)."
-        ),
-    ] = None,
+    seed: SeedOpt = None,
     keep_leaky: KeepLeakyOpt = False,
     workdir: Annotated[
         Path | None,
@@ -630,9 +620,7 @@ def demo(
         int | None,
         typer.Option(min=1_000, help="Synthetic contacts (default: the demo flow's)."),
     ] = None,
-    seed: Annotated[
-        int | None, typer.Option(help="Random seed (default: the demo flow's).")
-    ] = None,
+    seed: SeedOpt = None,
 ) -> None:
     """Run the end-to-end demo on a synthetic CRM under Prefect.
 

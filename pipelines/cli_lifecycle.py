@@ -17,11 +17,13 @@ from pipelines.cli_options import (
     AsOfOpt,
     BotsOpt,
     DataOpt,
+    HorizonOpt,
     MappingOpt,
     ModelOpt,
     PrefixOpt,
     TrackingUriOpt,
     WorkdirOpt,
+    YesOpt,
     table_prefix_or_default,
 )
 from pipelines.console import EXIT_DATA_ERROR, console, fail, user_errors
@@ -43,18 +45,11 @@ def publish(
     model: ModelOpt = None,
     mapping: MappingOpt = None,
     as_of: AsOfOpt = None,
-    horizon_days: Annotated[
-        int | None,
-        typer.Option(
-            help="Backtest: converts within H days (default: the horizon the scorer was "
-            "trained for, stored in its run configuration).",
-            min=1,
-        ),
-    ] = None,
+    horizon_days: HorizonOpt = None,
     workdir: WorkdirOpt = DEFAULT_WORKDIR,
     tracking_uri: TrackingUriOpt = None,
     table_prefix: PrefixOpt = None,
-    yes: Annotated[bool, typer.Option("--yes", help="Publish without asking (jobs).")] = False,
+    yes: YesOpt = False,
     by: ByOpt = None,
     bots: BotsOpt = None,
 ) -> None:
@@ -140,7 +135,7 @@ def revert(
         int | None, typer.Option(help="The version to make current (default: the previous).")
     ] = None,
     table_prefix: PrefixOpt = None,
-    yes: Annotated[bool, typer.Option("--yes", help="Revert without asking (jobs).")] = False,
+    yes: YesOpt = False,
     by: ByOpt = None,
 ) -> None:
     """Make the previous rulebook version current again and restore its scores exactly.

@@ -48,6 +48,28 @@ EncodingOpt = Annotated[
         "features.ingest.readers.DEFAULT_ENCODING)."
     ),
 ]
+ContactIdArg = Annotated[str, typer.Argument(help="The lead's CRM id.")]
+"""``CONTACT_ID`` of ``explain`` and ``rules explain``."""
+SeedOpt = Annotated[
+    int | None,
+    typer.Option(
+        help="Random seed: the same seed, the same result (default: generate: "
+        "features.synthetic.generate_crm's; fit-table: the training config's; demo: "
+        "pipelines.flows.demo.demo_flow's)."
+    ),
+]
+"""``--seed`` of ``generate``, ``fit-table`` and ``demo`` (each default stays its owner's)."""
+HorizonOpt = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        help="Label horizon: converts within H days (default: train: the longest that fits "
+        "the data; rules publish: the scorer's own, stored in its run configuration).",
+    ),
+]
+"""``--horizon-days`` of ``train`` (the label) and ``rules publish`` (the backtest)."""
+YesOpt = Annotated[bool, typer.Option("--yes", help="Go ahead without asking (for jobs).")]
+"""``--yes`` of ``rules publish`` and ``rules revert``."""
 KeepLeakyOpt = Annotated[
     bool, typer.Option(help="Keep columns the leakage guard flags (still reported; not advised).")
 ]

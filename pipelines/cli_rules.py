@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pipelines.cli_options import BotsOpt, DataOpt, MappingOpt
+from pipelines.cli_options import BotsOpt, ContactIdArg, DataOpt, MappingOpt
 from pipelines.console import EXIT_DATA_ERROR, console, fail, user_errors
 
 if TYPE_CHECKING:
@@ -189,7 +189,7 @@ def score(
 
 @rules_app.command("explain")
 def explain(
-    contact_id: Annotated[str, typer.Argument(help="The contact to explain.")],
+    contact_id: ContactIdArg,
     data: DataOpt,
     rulebook: RulebookOpt,
     mapping: MappingOpt = None,

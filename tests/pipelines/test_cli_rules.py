@@ -6,23 +6,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from rulebook_dicts import two_rule_text
 from typer.testing import CliRunner
 
 from pipelines.cli import app
 
 runner = CliRunner()
 
-BOOK = """
-name: t
-version: "1"
-changelog: [{version: "1", date: 2026-01-01, changes: first}]
-scales: [{name: main}]
-rules:
-  - {name: vp, category: fit, points: 30, when: {var: seniority, op: eq, value: vp}}
-  - {name: demo, category: engagement, points: 40, each: {activity_type: demo_request},
-     within_days: 30}
-accounts: {method: sum, threshold: 100}
-"""
+BOOK = two_rule_text(more="accounts: {method: sum, threshold: 100}\n")
 STAGES = "stages: {lead: 10, mql: 35, sql: 65, never_backwards: true}\n"
 
 

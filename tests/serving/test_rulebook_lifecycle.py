@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from rulebook_dicts import two_rule_text
 from typer.testing import CliRunner
 
 from benchmarks.scorer_fixture import fit_scorer
@@ -39,16 +40,12 @@ AS_OF = pd.Timestamp("2026-09-01", tz="UTC")
 NOW = datetime(2026, 9, 2, tzinfo=UTC)
 runner = CliRunner()
 # a valid rulebook with one lint warning: category 'lonely' is used by one rule only
-LONE_CATEGORY = """name: lone
-version: "2"
-changelog: [{version: "2", date: 2026-01-01, changes: first}]
-scales: [{name: main}]
-rules:
-  - {name: vp, category: fit, points: 30, when: {var: seniority, op: eq, value: vp}}
-  - {name: demo, category: engagement, points: 40, each: {activity_type: demo_request},
-     within_days: 30}
-  - {name: lone_rule, category: lonely, points: 5, when: {var: seniority, op: eq, value: vp}}
-"""
+LONE_CATEGORY = two_rule_text(
+    "lone",
+    "2",
+    "  - {name: lone_rule, category: lonely, points: 5, when: {var: seniority, "
+    "op: eq, value: vp}}\n",
+)
 
 
 def said(result) -> str:
