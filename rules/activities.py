@@ -9,7 +9,7 @@ come from ``np.bincount`` over those rows. Filters are cached because many rules
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -193,18 +193,8 @@ class ActivityIndex:
         Shares the filter cache, so masks computed on one view serve the other.
         """
         cut = forget_before_ns[np.where(self.pos >= 0, self.pos, 0)]
-        return ActivityIndex(
-            self.frame,
-            self.pos,
-            self.time_ns,
-            self.valid & (self.time_ns >= cut),
-            self.n_contacts,
-            self.as_of_ns,
-            self.by_contact,
-            self.frame_rows,
-            self._cache,
-            _run=self._run,
-        )
+        # _rows holds this view's filter results, which depend on ``valid``: a fresh one
+        return replace(self, valid=self.valid & (self.time_ns >= cut), _rows={})
 
     def block(self, lo: int, hi: int) -> ActivityIndex:
         """The rows of contacts ``lo .. hi-1`` as an index of its own (positions from 0).
