@@ -68,6 +68,21 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict[str, Any]] = []
     skipped: dict[str, str] = {}
     started = time.time()
+
+    def write() -> None:
+        """Write the results so far (with growth factors) atomically to ``args.out``."""
+        grown = [dict(r) for r in rows]
+        _add_growth(grown)
+        payload = {
+            "scale": args.scale,
+            "repeats": repeats,
+            "machine": machine(),
+            "wall_s": round(time.time() - started, 1),
+            "skipped": skipped,
+            "results": grown,
+        }
+        atomic_write_text(args.out, json.dumps(payload, indent=2))
+
     for name in names:
         try:
             module = importlib.import_module(f"benchmarks.{name}")
@@ -86,34 +101,13 @@ def main(argv: list[str] | None = None) -> int:
                 traceback.print_exc()
                 continue
             rows.extend(r.as_dict() | {"module": name} for r in results)
-            _write(args, repeats, started, rows, skipped)  # partial results survive a crash
-    _write(args, repeats, started, rows, skipped)
+            write()  # partial results survive a crash
+    write()
     _print_table(rows)
     print(f"\nwrote {args.out}")
     for name, why in skipped.items():
         print(f"NOT RUN {name}: {why}")
     return 1 if skipped else 0
-
-
-def _write(
-    args: argparse.Namespace,
-    repeats: int,
-    started: float,
-    rows: list[dict[str, Any]],
-    skipped: dict[str, str],
-) -> None:
-    """Write the results so far (with growth factors) atomically to ``args.out``."""
-    rows = [dict(r) for r in rows]
-    _add_growth(rows)
-    payload = {
-        "scale": args.scale,
-        "repeats": repeats,
-        "machine": machine(),
-        "wall_s": round(time.time() - started, 1),
-        "skipped": skipped,
-        "results": rows,
-    }
-    atomic_write_text(args.out, json.dumps(payload, indent=2))
 
 
 def _add_growth(rows: list[dict[str, Any]]) -> None:
