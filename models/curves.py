@@ -49,13 +49,8 @@ def roc_pr_curves(
     labels = binary_labels(y)
     summary, points = [], []
     for name, score in scores.items():
-        summary.append(
-            {
-                "method": name,
-                "roc_auc": float(roc_auc_score(labels, score)),
-                "pr_auc": float(average_precision_score(labels, score)),
-            }
-        )
+        roc_auc, pr_auc = roc_auc_score(labels, score), average_precision_score(labels, score)
+        summary.append({"method": name, "roc_auc": float(roc_auc), "pr_auc": float(pr_auc)})
         fpr, tpr, _ = roc_curve(labels, score)
         precision, recall, _ = precision_recall_curve(labels, score)
         points.append(pd.DataFrame({"method": name, "curve": "roc", "x": fpr, "y": tpr}))

@@ -70,12 +70,8 @@ def cuts_frame(ids: pd.Index, starts: list[int], blocks: list[BlockScores]) -> p
         for scale, label, where, before, after in block.cuts
     ]
     if not rows:
-        return pd.DataFrame(
-            {
-                c: pd.Series(dtype="float64" if c in {"before", "after"} else "str")
-                for c in CUT_COLUMNS
-            }
-        )
+        dtypes = {c: "float64" if c in {"before", "after"} else "str" for c in CUT_COLUMNS}
+        return pd.DataFrame({c: pd.Series(dtype=dtype) for c, dtype in dtypes.items()})
     return pd.DataFrame(
         {
             "contact_id": np.concatenate([np.asarray(r[0], dtype=object) for r in rows]),

@@ -122,8 +122,6 @@ def lifecycle_stage(
 
     Args:
         rank: :func:`base_rank` per contact.
-        cfg: The rulebook's stages.
-        recycle: Its recycling actions.
         fb_kind: Latest sales feedback kind per contact (``""`` when none).
         fb_time: Its time (int64 ns).
         excluded: Contacts an exclusion matches.
