@@ -26,8 +26,6 @@ def leads_per_period(
     Args:
         scored_at: When each validation row is scored: its snapshot (``snapshots``), its
             first touch plus the delay (``first_touch``); ignored for ``flat``.
-        framing: ``snapshots``, ``first_touch`` or ``flat``.
-        period_days: The capacity period in days.
         export_rows: The whole export's rows (``flat`` only).
 
     Returns:

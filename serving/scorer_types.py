@@ -80,12 +80,8 @@ class ScoredLeads:
     Attributes:
         scores: Columns :data:`serving.sinks.SCORED_COLUMNS` (the scorer's) or, once the
             batch added the trend, :data:`serving.sinks.SCORE_COLUMNS`; one row per contact.
-        rejects: ``contact_id``, ``reason``.
-        eligible_ids: Every contact the run had to score.
         margin: The model's raw log-odds per scores row (explanations add up to it).
         rules: The rulebook result (with the breakdown) when asked for, else None.
-        as_of: The scoring time (UTC).
-        seconds: Wall-clock seconds per step.
         accounts: The rulebook's account roll-up (``ScoreResult.accounts``), or None when
             the rulebook has none.
     """

@@ -63,7 +63,6 @@ def model_matrix(
     Args:
         X: Rows to explain: a 2-D array with the model's columns in order, or a DataFrame
             holding every model feature by name (extra columns are ignored).
-        feature_names: The model's feature names, in order.
         pandas_categorical: Category levels per pandas category column, as saved by
             LightGBM at training time (``None`` when there were none).
 

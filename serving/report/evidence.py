@@ -31,8 +31,7 @@ def rule_evidence(rule_hits: pd.DataFrame, y: np.ndarray | pd.Series) -> pd.Data
 
     Args:
         rule_hits: One boolean column per rule (a ``contact_id`` column is ignored),
-            row-aligned with ``y``.
-        y: 0/1 labels.
+            row-aligned with the 0/1 labels ``y``.
 
     Returns:
         One row per rule, highest lift first (rules that matched nobody last):
@@ -115,9 +114,8 @@ def suggest_points(
     """Point values fitted from the data, and how well the rulebook would rank with them.
 
     Args:
-        rule_hits: One boolean column per rule (``contact_id`` ignored), row-aligned with y.
-        y: 0/1 labels.
-        current_points: Current points of every rule.
+        rule_hits: One boolean column per rule (``contact_id`` ignored), row-aligned with the
+            0/1 labels ``y``.
         points_range: (min, max) points of the rulebook; suggestions are clipped to it.
         c: Inverse L1 strength (smaller gives fewer non-zero rules): the report's ``l1_c``.
         folds: Cross-validation folds (reduced when a class has fewer leads): ``cv_folds``.

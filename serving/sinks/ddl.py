@@ -58,11 +58,8 @@ def lock_for_run(conn: sa.Connection, name: str) -> None:
 
 
 def add_missing_columns(conn: sa.Connection, table: sa.Table) -> list[str]:
-    """Add the columns of ``table`` that the stored table lacks (an older schema).
-
-    Args:
-        conn: A connection inside the run's transaction (after the run's lock).
-        table: The table as this version defines it; it must exist.
+    """Add the columns of ``table`` (as this version defines it; it must exist) that the
+    stored table lacks (an older schema), inside the run's transaction after its lock.
 
     Returns:
         The names of the columns added (empty when the schema is current).
@@ -94,8 +91,6 @@ def ensure_tables(conn: sa.Connection, metadata: sa.MetaData, lock_name: str) ->
     Call it first in the run's transaction; every table of a sink goes through it.
 
     Args:
-        conn: A connection inside the run's transaction.
-        metadata: The tables to create when missing.
         lock_name: What the lock is named after (the table prefix): runs on the same name
             wait for each other.
     """
@@ -141,7 +136,6 @@ def current_and_history(
     """Define a current table and its history in ``metadata``.
 
     Args:
-        metadata: The sink's metadata.
         names: ``(current table name, history table name)``.
         key: The entity's key column (a string), e.g. ``contact_id``.
         timestamp: The sink's UTC timestamp type (for ``as_of``).

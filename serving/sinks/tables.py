@@ -178,7 +178,6 @@ def connect(url: str, *, write: bool = False) -> Iterator[sa.Connection]:
     """A connection to the sink's database; the engine is disposed afterwards.
 
     Args:
-        url: The sink's SQLAlchemy URL.
         write: Run the block in one transaction that takes the write lock up front
             (``BEGIN IMMEDIATE`` on SQLite, see :func:`make_engine`), committed when the
             block ends and rolled back when it raises.

@@ -194,11 +194,7 @@ def transport_pandas(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
     """A canonical pandas table in transport form (datetimes as epoch ns, no categories)."""
     out: dict[str, object] = {}
     for column in table.columns:
-        values = (
-            frame[column.name]
-            if column.name in frame.columns
-            else pd.Series(pd.NA, index=frame.index)
-        )
+        values = frame.get(column.name, pd.Series(pd.NA, index=frame.index))
         if column.dtype == "datetime":
             stamps = pd.to_datetime(values, utc=True).astype("datetime64[ns, UTC]")
             out[column.name] = stamps.array.asi8.copy()
