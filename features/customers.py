@@ -18,6 +18,7 @@ functions of the tables.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from features.crm import CrmTables
@@ -44,7 +45,8 @@ def times_of(keys: pd.Series | pd.Index, times: pd.Series) -> pd.Series:
     """
     values = pd.to_datetime(times, utc=True).reindex(pd.Index(keys, dtype="object"))
     index = keys.index if isinstance(keys, pd.Series) else None
-    return pd.Series(values.to_numpy(), index=index, dtype="datetime64[ns, UTC]")
+    # .array keeps the datetimes (to_numpy() would box each one in an object array)
+    return pd.Series(values.array, index=index).astype("datetime64[ns, UTC]")
 
 
 def customer_since(tables: CrmTables) -> pd.Series:
@@ -52,10 +54,12 @@ def customer_since(tables: CrmTables) -> pd.Series:
     won deal, flagged ``is_customer`` or not (an unflagged one is a churned customer, see
     the module docstring), or the beginning of time when it is flagged without a won deal
     in the data. Accounts that are neither are absent."""
-    contacts = tables.contacts
     first_won = first_positive(tables.outcomes, ("won",))
-    won_at = times_of(contacts["contact_id"].astype("object"), first_won)
-    per_account = won_at.groupby(contacts["account_id"].astype("object")).min()
+    # only the winners' rows: every score run and explain reads this, on up to 1M contacts
+    contacts = tables.contacts
+    winners = contacts.loc[contacts["contact_id"].isin(first_won.index).to_numpy()]
+    won_at = times_of(winners["contact_id"].astype("object"), first_won)
+    per_account = won_at.groupby(winners["account_id"].astype("object")).min()
     accounts = tables.accounts
     exported = accounts.get("is_customer", pd.Series(False, index=accounts.index))
     flagged = accounts.loc[exported.fillna(False).astype(bool).to_numpy(), "account_id"]
@@ -86,11 +90,12 @@ def accounts_at(tables: CrmTables, as_of: pd.Timestamp) -> pd.DataFrame:
     accounts = tables.accounts
     if accounts.empty:
         return accounts
-    since = times_of(accounts["account_id"].astype("object"), customer_since(tables))
-    dated = since.notna().to_numpy()
+    dates = customer_since(tables)
+    dated = accounts["account_id"].isin(dates.index).to_numpy()
     if not dated.any():
         return accounts
-    customer = (since <= as_of).to_numpy()
+    customer = np.zeros(len(accounts), dtype=bool)
+    customer[dated] = (times_of(accounts["account_id"][dated], dates) <= as_of).to_numpy()
     if "is_customer" in accounts.columns:
         exported = accounts["is_customer"]
         flagged = exported.fillna(False).astype(bool).to_numpy()
