@@ -24,8 +24,8 @@ Texts come from :func:`features.reasons.feature_catalog`, called once per distin
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal
+from functools import partial
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -110,13 +110,6 @@ def top_model_factors(
     return idx, val
 
 
-def _describer(name: str, catalog: dict[str, Callable[[Any], str]]) -> Callable[[Any], str]:
-    describe = catalog.get(name)
-    if describe is not None:
-        return describe
-    return lambda value: feature_reason(name, value)  # a flat export's own column
-
-
 def _prefixes(
     X: pd.DataFrame,
     rows: np.ndarray,
@@ -134,7 +127,8 @@ def _prefixes(
         if isinstance(values.dtype, pd.CategoricalDtype):
             values = values.astype(object)
         codes, uniques = pd.factorize(values.to_numpy(), use_na_sentinel=False)
-        describe = _describer(name, catalog)
+        # a flat export's own column has no catalog entry
+        describe = catalog.get(name) or partial(feature_reason, name)
         head = json.dumps(name)
         if rates is None:
             texts = [

@@ -10,7 +10,6 @@ import pandas as pd
 
 from serving.explain.dedup import decision_codes, unique_keys
 from serving.explain.drivers import shap_per_row, shap_tree_dedup
-from serving.explain.factors import top_factors
 from serving.explain.inputs import model_matrix
 from serving.explain.kernels import fill_leaf_tables, model_tuple, packed
 from serving.explain.model import TreeArrays, parse_booster
@@ -118,9 +117,3 @@ class FastTreeShap:
         self.last_stats_ = stats
         logger.debug("explained %d rows (%d unique patterns)", n, stats["unique_rows"])
         return out if inverse is None else out[inverse]
-
-    def top_factors(
-        self, X: np.ndarray | pd.DataFrame, k: int = 3
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Top ``k`` positive and negative features per row; see :func:`top_factors`."""
-        return top_factors(self.shap_values(X), k)

@@ -38,10 +38,6 @@ def psi_level(value: float, watch: float, warning: float) -> str:
     return "watch" if value >= watch else "ok"
 
 
-def _is_numeric(column: pd.Series) -> bool:
-    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
-
-
 AGE_NOTE = (
     "grows with time by construction (the pool scored later is older); excluded, and the "
     "other columns are compared at matched lead age"
@@ -183,7 +179,7 @@ def psi(
     for col in reference.columns:
         is_age = matched and col == age_column
         ref, cur = reference[col], (current if is_age else like)[col]
-        numeric = _is_numeric(ref)
+        numeric = pd.api.types.is_numeric_dtype(ref) and not pd.api.types.is_bool_dtype(ref)
         w = None if is_age else weights
         r, c = _numeric_shares(ref, cur, bins, w) if numeric else _level_shares(ref, cur, w)
         value = psi_value(r, c)

@@ -50,13 +50,6 @@ def advisory_key(name: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def lock_for_run(conn: sa.Connection, name: str) -> None:
-    """Hold the advisory lock of ``name`` until the current transaction ends (PostgreSQL;
-    nothing to do on SQLite, whose write transaction is already exclusive)."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(advisory_key(name))))
-
-
 def add_missing_columns(conn: sa.Connection, table: sa.Table) -> list[str]:
     """Add the columns of ``table`` (as this version defines it; it must exist) that the
     stored table lacks (an older schema), inside the run's transaction after its lock.
@@ -94,7 +87,9 @@ def ensure_tables(conn: sa.Connection, metadata: sa.MetaData, lock_name: str) ->
         lock_name: What the lock is named after (the table prefix): runs on the same name
             wait for each other.
     """
-    lock_for_run(conn, lock_name)
+    # held until the transaction ends; SQLite's write transaction is already exclusive
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(advisory_key(lock_name))))
     for table in metadata.sorted_tables:
         conn.execute(CreateTable(table, if_not_exists=True))
         add_missing_columns(conn, table)

@@ -89,12 +89,6 @@ def _one_run(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame | None:
     return out.reset_index(drop=True)
 
 
-def _read_file(path: Path) -> pd.DataFrame:
-    if path.suffix.lower() == ".csv":
-        return pd.read_csv(path, dtype={"contact_id": "str", "score_trend": "str"})
-    return pd.read_parquet(path)
-
-
 def _from_folder(folder: Path, as_of: pd.Timestamp) -> pd.DataFrame | None:
     label = as_of_label(as_of)
     earlier = sorted(
@@ -140,4 +134,6 @@ def previous_scores(
         return None
     if target.kind == "hubspot":
         return _from_hubspot(path, as_of)
-    return _one_run(_read_file(path), as_of)
+    if path.suffix.lower() == ".csv":
+        return _one_run(pd.read_csv(path, dtype={"contact_id": "str", "score_trend": "str"}), as_of)
+    return _one_run(pd.read_parquet(path), as_of)

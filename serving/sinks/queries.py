@@ -98,12 +98,9 @@ def read_history(
     """A contact's score history, oldest first; with ``on``, only the row in effect then.
 
     Args:
-        sink: Database URL the scores were written to.
-        contact_id: The contact.
         on: A time or date; the latest run with ``as_of <= on`` is returned (for a bare date,
             any run during that UTC day counts). Among model versions scored for the same
             as_of, the most recently scored wins.
-        table_prefix: Table-name prefix used when writing.
 
     Returns:
         History rows (scores, JSON reasons and rules, versions, run id); empty if none.
@@ -161,8 +158,6 @@ def previous_run(
 
     Args:
         conn: An open connection to the sink's database (its history table exists).
-        history: The sink's history table (:func:`serving.sinks.build_tables`).
-        as_of: This run's scoring time (time-zone aware).
         select: The query of one run's rows (default: :func:`latest_scores`); where a
             contact has several rows the last one is kept.
 

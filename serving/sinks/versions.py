@@ -213,8 +213,6 @@ def revert_version(
     published.
 
     Args:
-        url: The sink's database URL.
-        prefix: Its table prefix.
         to: The version to make current (None: the previous one).
         reverted_by: Who reverts (recorded on the version left).
         reverted_at: When (UTC-aware).

@@ -56,18 +56,14 @@ def gains(report: ComparisonReport) -> Section:
     )
 
 
-def _recency_paragraph(report: ComparisonReport) -> tuple[str, ...]:
-    """How the calibrations at training weighted the validation rows (recency), if known."""
-    if report.blend is None or not report.blend.calibration_recency:
-        return ()
-    return (
-        "How the probabilities were calibrated at training (the model's, the manual score's "
-        f"and the blend's alike): {report.blend.calibration_recency}.",
-    )
-
-
 def calibration(report: ComparisonReport) -> Section:
     spec = columns("method", "brier", "ece", "mean_predicted", "observed_rate", "z")
+    # how the calibrations at training weighted the validation rows (recency), if known
+    recency = "" if report.blend is None else report.blend.calibration_recency
+    paragraph = (
+        "How the probabilities were calibrated at training (the model's, the manual score's "
+        f"and the blend's alike): {recency}."
+    )
     return Section(
         title="Calibration: do the probabilities mean what they say?",
         how="Points on the diagonal mean a lead given 30% converts 30% of the time; lower Brier "
@@ -75,7 +71,7 @@ def calibration(report: ComparisonReport) -> Section:
         "the observed rate is (beyond about 3: the conversion rate moved). Point rules have no "
         "probability scale, so they appear in the band table instead; the final blend is read "
         "as final score / 100.",
-        paragraphs=_recency_paragraph(report),
+        paragraphs=(paragraph,) if recency else (),
         figures=(embedded(plots.calibration_figure(report.calibration), "Reliability curves"),),
         tables=(("Probability quality", table(labelled(report.calibration_summary), spec)),),
     )
