@@ -39,6 +39,7 @@ from benchmarks.bot_filter import stage_figures_of, with_bots
 from benchmarks.paired_stats import delong_test, over_seeds
 from features.crm import CrmTables
 from features.ingest.load import ingest
+from features.ingest.validation import ValidationReport
 from features.plan import make_plan, spec_for_data
 from features.spec import load_feature_spec
 from features.synthetic import generate_crm, write_crm
@@ -100,14 +101,19 @@ def paired_aucs(on: dict[str, np.ndarray], off: dict[str, np.ndarray]) -> dict[s
     }
 
 
-def seed_figures(n_contacts: int, seed: int, rulebook_path: Path) -> dict[str, Any]:
-    """With and without filtering on one generated CRM (see the module docstring)."""
+def validated_crm(n_contacts: int, seed: int) -> ValidationReport:
+    """A generated CRM (the default bot share), written and validated once as ``leadscore
+    validate`` does (bot filter on)."""
     crm = generate_crm(n_contacts, seed=seed)
     end = pd.Timestamp(crm.truth_params["end"])
     with tempfile.TemporaryDirectory() as folder:
         write_crm(crm, Path(folder))
-        report = ingest(folder, now=end)
-    del crm
+        return ingest(folder, now=end)
+
+
+def seed_figures(n_contacts: int, seed: int, rulebook_path: Path) -> dict[str, Any]:
+    """With and without filtering on one generated CRM (see the module docstring)."""
+    report = validated_crm(n_contacts, seed)
     filtered, everything = report.tables, with_bots(report)
     rulebook = load_rulebook(rulebook_path)
     config = resolve_train_config()

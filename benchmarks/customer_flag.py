@@ -1,8 +1,9 @@
 """MQL precision with the accounts' ``is_customer`` flag dated against read as exported.
 
 Usage: ``python -m benchmarks.customer_flag --seeds 10 11 ... [--contacts N]``. For each
-seed, a generated CRM is validated and bot-filtered as in :mod:`benchmarks.bot_scoring`
-(its *with filtering* variant), then the default rulebook is replayed at the newest date
+seed, a generated CRM is validated and bot-filtered
+(:func:`benchmarks.bot_scoring.validated_crm`, the *with filtering* variant of
+:mod:`benchmarks.bot_scoring`), then the default rulebook is replayed at the newest date
 with the training plan's horizon of known outcomes (:func:`benchmarks.bot_filter.
 stage_figures_of`) twice, side by side in one process: with the flag as it stood at that
 date (:func:`features.customers.accounts_at`, what the rules read) and with the flag as
@@ -14,18 +15,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 import rules.scorer as rule_scorer
 from benchmarks.bot_filter import stage_figures_of
+from benchmarks.bot_scoring import validated_crm
 from features.crm import CrmTables
-from features.ingest.load import ingest
 from features.plan import make_plan
-from features.synthetic import generate_crm, write_crm
 from pipelines.plan_slices import plan_request
 from rules import load_rulebook
 from serving.run_config import DEFAULT_RULEBOOK, resolve_train_config
@@ -37,11 +35,7 @@ def _as_exported(tables: CrmTables, as_of: pd.Timestamp) -> pd.DataFrame:
 
 def seed_figures(n_contacts: int, seed: int) -> dict[str, Any]:
     """MQL/SQL leads and their conversion rate, the flag dated and as exported."""
-    crm = generate_crm(n_contacts, seed=seed)
-    end = pd.Timestamp(crm.truth_params["end"])
-    with tempfile.TemporaryDirectory() as folder:
-        write_crm(crm, Path(folder))
-        tables = ingest(folder, now=end).tables
+    tables = validated_crm(n_contacts, seed).tables
     book = load_rulebook(DEFAULT_RULEBOOK)
     horizon = make_plan(tables, plan_request(resolve_train_config())).horizon_days
     dated = rule_scorer.accounts_at
