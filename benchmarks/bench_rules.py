@@ -168,10 +168,8 @@ def make_tables(n: int, seed: int = 7) -> CrmTables:
     url_codes[(page >= 0) & (rng.random(m) < 0.05)] = len(pages)
     urls = [f"/{p}" for p in pages] + ["/plans/team"]
     forms, assets = ["trial", "jobs-apply", "contact"], ["ebook", "price_list", "report", "other"]
-    deals, feedback = (
-        ["prospecting", "proposal", "closed_won", "closed_lost"],
-        ["true_sql", "not_ready", "unqualified"],
-    )
+    deals = ["prospecting", "proposal", "closed_won", "closed_lost"]
+    feedback = ["true_sql", "not_ready", "unqualified"]
     acts = pd.DataFrame(
         {
             "activity_id": _ids("E", m),

@@ -28,8 +28,6 @@ from models.search import SearchResult, random_search
 from models.store import default_tracking_uri
 from models.tracking import RunContext, frame_fingerprint, log_frame, log_training_run
 
-__all__ = ["TrainResult", "model_from_config", "train_and_register"]
-
 
 @dataclass(frozen=True)
 class TrainResult:

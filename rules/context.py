@@ -16,8 +16,6 @@ from rules.activities import ActivityIndex
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ActivityIndex", "build_activity_index"]
-
 
 def build_activity_index(
     activities: pd.DataFrame, contact_ids: pd.Index, as_of: pd.Timestamp
