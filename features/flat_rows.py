@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from features.blanks import blank_mask, stripped_text
-from features.ingest.errors import InputError, TableError
+from features.ingest.readers import InputError, TableError
 from features.parse import best_date_format, parse_dates
 
 OUTCOME_PAIRS: tuple[tuple[str, str], ...] = (

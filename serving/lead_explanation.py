@@ -20,8 +20,8 @@ import pandas as pd
 
 from features.crm import CrmTables
 from features.ingest import load_mapping
-from features.ingest.bot_filter import filter_bots
-from features.ingest.errors import InputError, TableError
+from features.ingest.load import filter_bots
+from features.ingest.readers import InputError, TableError
 from features.ingest.validation import validate_tables
 from features.number_text import format_number
 from models.frames import align_features

@@ -9,7 +9,6 @@ This package's names are its public entry point. Column mappings live in:
 * :mod:`features.ingest.sources` -- reading a folder, file or database through it.
 """
 
-from features.ingest.errors import InputError, TableError
 from features.ingest.mapping_apply import apply_mapping
 from features.ingest.mapping_config import ColumnMapping
 from features.ingest.mapping_load import (
@@ -18,7 +17,7 @@ from features.ingest.mapping_load import (
     mapping_json_schema,
     parse_mapping,
 )
-from features.ingest.readers import read_table
+from features.ingest.readers import InputError, TableError, read_table
 from features.ingest.sources import read_source
 from features.ingest.sql import read_sql_table
 from features.ingest.validation import validate_tables

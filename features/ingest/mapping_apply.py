@@ -22,11 +22,10 @@ from features.ingest.convert import (
     template_values,
     tidy_dtype,
 )
-from features.ingest.errors import InputError
 from features.ingest.mapping_checks import ROW_NUMBER, template_columns
 from features.ingest.mapping_config import ColumnMapping, ColumnSpec, TableMapping
 from features.ingest.mapping_events import one_row_per, order_column
-from features.ingest.readers import RAGGED_COLUMN
+from features.ingest.readers import RAGGED_COLUMN, InputError
 from features.schema import TABLES, Column
 
 logger = logging.getLogger(__name__)

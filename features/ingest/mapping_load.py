@@ -12,9 +12,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from features.ingest.errors import InputError
 from features.ingest.mapping_checks import table_mapping_problems
 from features.ingest.mapping_config import ColumnMapping, TableMapping
+from features.ingest.readers import InputError
 from features.safe_yaml import YamlLimitError, read_yaml
 from features.schema import TABLES
 

@@ -4,7 +4,8 @@ Delimited text and Excel sheets are read with every column as a string: only emp
 fields become missing, so that validation sees the raw values ("N/A", "Select",
 "2019-13-45", ...) and can report them. Parquet keeps its own types. Every failure is an
 :class:`InputError` that names the file, the line or byte where it went wrong and what to
-do.
+do. The two errors are defined here, the module every other ingestion module reads from,
+and raised by all of them (mapping, sources, SQL, validation).
 """
 
 from __future__ import annotations
@@ -26,8 +27,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from features.ingest.errors import InputError, TableError
-
 logger = logging.getLogger(__name__)
 
 DEFAULT_ENCODING = "utf-8"
@@ -40,6 +39,19 @@ _DELIMITED = {".csv", ".tsv", ".txt"}
 _PARQUET = {".parquet", ".pq"}
 _EXCEL = {".xlsx"}
 _LINE_IN_MESSAGE = re.compile(r"line (\d+)")
+
+
+class InputError(ValueError):
+    """Input (a file, a table, a mapping) that leadscore cannot use as it is.
+
+    A ``ValueError`` so that callers catching ``ValueError`` keep working; the message says
+    what is wrong, where (file, line or row, column, mapping field) and what to do.
+    """
+
+
+class TableError(InputError):
+    """A whole table is unusable: it is empty, or misses a required or key column."""
+
 
 RAGGED_COLUMN = "_ragged_row"
 """Column :func:`read_table` adds with ``ragged="quarantine"`` when some rows have more

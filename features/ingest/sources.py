@@ -19,10 +19,9 @@ from typing import Literal
 import pandas as pd
 
 from features.crm import empty_table
-from features.ingest.errors import InputError, TableError
 from features.ingest.mapping_apply import apply_mapping, map_table, table_problems
 from features.ingest.mapping_config import ColumnMapping, ColumnSpec, Source, TableMapping
-from features.ingest.readers import read_table
+from features.ingest.readers import InputError, TableError, read_table
 from features.ingest.sql import is_database_url, read_sql_table, safe_url
 from features.schema import TABLES
 

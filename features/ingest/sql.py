@@ -14,7 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
-from features.ingest.errors import InputError, TableError
+from features.ingest.readers import InputError, TableError
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ table-level checks -> ragged rows (marked by the reader) -> :mod:`~features.inge
 (:mod:`~features.ingest.quarantine`) -> the accepted rows in canonical dtypes.
 
 Table-level problems (a missing required or key column, no contacts, a key column with
-no value, every row failing) raise :class:`~features.ingest.errors.TableError`: they mean
+no value, every row failing) raise :class:`~features.ingest.readers.TableError`: they mean
 the mapping or the export is wrong, and scoring a fraction of the data would mislead.
 Row-level problems quarantine the row with its reason and the run goes on.
 
@@ -31,7 +31,6 @@ import pandas as pd
 from features.crm import CrmTables, empty_table
 from features.events import utc_timestamp
 from features.ingest.coerce import parse_table, to_canonical
-from features.ingest.errors import InputError, TableError
 from features.ingest.normalise import normalise_table
 from features.ingest.quarantine import (
     Failure,
@@ -42,7 +41,7 @@ from features.ingest.quarantine import (
     ragged_failures,
     rule_failure,
 )
-from features.ingest.readers import RAGGED_COLUMN
+from features.ingest.readers import RAGGED_COLUMN, InputError, TableError
 from features.ingest.report import Issue, issue_of, summary_text, write_accepted, write_report
 from features.ingest.suite_pandas import evaluate_rules
 from features.ingest.suites import (
@@ -82,7 +81,7 @@ class ValidationReport:
         source: Where the tables came from (for messages).
         bots: Accepted activities the bot filter flagged, with their ``bot_reason``
             (kept out of ``tables``; None before filtering, see
-            :func:`features.ingest.bot_filter.filter_bots`).
+            :func:`features.ingest.load.filter_bots`).
         bot_counts: What the filter took out (:func:`features.bots.bot_counts`).
     """
 

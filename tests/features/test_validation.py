@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from features.ingest import load_mapping, read_source
-from features.ingest.errors import InputError, TableError
+from features.ingest.readers import InputError, TableError
 from features.ingest.validation import validate_tables
 from features.schema import PAGE_CATEGORIES, TABLES
 

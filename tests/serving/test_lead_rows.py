@@ -4,8 +4,7 @@ import pandas as pd
 import pytest
 
 from features.ingest import read_source
-from features.ingest.bot_filter import filter_bots
-from features.ingest.load import ingest
+from features.ingest.load import filter_bots, ingest
 from features.ingest.validation import validate_tables
 from features.schema import TABLES
 from features.synthetic import generate_crm, write_crm
