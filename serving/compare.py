@@ -235,9 +235,6 @@ def comparison_inputs(
         first_touch: A ``first_touch`` scorer's period (:func:`first_touch_period`): its
             contacts are scored and labelled at their own ``as_of`` instead (``as_of`` is
             then the period's start; no drift section, no reference snapshot).
-
-    Returns:
-        Inputs for :func:`serving.report.build_report`.
     """
     prepared = None
     if first_touch is not None:

@@ -182,9 +182,6 @@ def write_database(
             scores are written, inside the run's transaction (e.g.
             :func:`serving.sinks.versions.record_publish`): what it writes commits with
             the scores or not at all.
-
-    Returns:
-        Counts of what changed.
     """
     tables = build_tables(table_prefix)
     parsed = sa.make_url(url)

@@ -77,9 +77,6 @@ def run_spark_batch(
             activities with their reason, as ``leadscore validate`` writes them
             (:func:`features.ingest.report.write_bots`: personal data redacted, atomic).
 
-    Returns:
-        The run summary, as the local engine's.
-
     Raises:
         ValueError: Unusable input tables, a broken sink contract or lead accounting.
     """
