@@ -39,7 +39,6 @@ class FeatureRates:
             ``searchsorted(edges, v, "left")``); empty for a categorical feature.
         lifts: Lift of each numeric band (``len(edges) + 1`` values), or of each level.
         levels: Categorical levels, in the order of ``lifts``; empty when numeric.
-        missing_lift: Lift of a missing value.
     """
 
     edges: tuple[float, ...] = ()
@@ -54,7 +53,6 @@ class ReasonRates:
 
     Attributes:
         base_rate: The training slice's conversion rate (the "average").
-        features: Bands and lifts per feature name.
     """
 
     base_rate: float

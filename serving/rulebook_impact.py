@@ -29,12 +29,10 @@ class Backtest:
     """The new rulebook's extra qualified leads at a past date, and what became of them.
 
     Attributes:
-        as_of: The past date (outcomes known for ``horizon_days`` after it).
-        horizon_days: The conversion window.
+        as_of: The past date (outcomes known for ``horizon_days``, the conversion window,
+            after it).
         new_qualified: Eligible leads qualified by the new rulebook, not by the published.
-        new_converted: Of those, converted within the window.
         published_qualified: Eligible leads the published rulebook qualified.
-        published_converted: Of those, converted within the window.
     """
 
     as_of: pd.Timestamp
@@ -50,11 +48,9 @@ class RulebookImpact:
     """The preview :func:`rulebook_impact` computes.
 
     Attributes:
-        as_of: When stages are compared.
         moves: ``{(before, after): leads}`` for every pair of different stages, stages
             outside :data:`COMPARED_STAGES` as ``other``.
-        before: ``{"mql": n, "sql": n}`` under the published rulebook.
-        after: The same under the new one.
+        before: ``{"mql": n, "sql": n}`` under the published rulebook (``after``: the new).
         backtest: The backtest, or None when no past date has known outcomes.
     """
 

@@ -76,7 +76,6 @@ class PointSuggestion:
             ``current_points``, ``suggested_points``, ``change``, ``coefficient``.
         auc_current: Mean held-out-fold ROC AUC of the sum of current points.
         auc_suggested: Mean held-out-fold ROC AUC of points fitted on the other folds.
-        n_folds: Folds used.
     """
 
     table: pd.DataFrame

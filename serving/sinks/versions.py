@@ -184,8 +184,6 @@ class Reverted:
     """What :func:`revert_version` did.
 
     Attributes:
-        from_version: The version that was current.
-        to_version: The version now current.
         restored_from: The snapshot restored (taken when this version was published).
         n_rows: Rows of the current-scores table after the revert.
     """
