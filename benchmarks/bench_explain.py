@@ -141,11 +141,9 @@ def bench(size: int, repeats: int) -> list[BenchResult]:
         )
     ]
     if size <= FULL_LOAD_MAX:
-
-        def full_load() -> LeadExplanation:
-            return explain_contact(scorer, ingest(folder).tables, AS_OF, contact)
-
-        ref = measure(full_load, repeats)
+        ref = measure(
+            lambda: explain_contact(scorer, ingest(folder).tables, AS_OF, contact), repeats
+        )
         _same(ours.result, ref.result)
         rows.append(
             BenchResult(

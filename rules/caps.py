@@ -65,9 +65,7 @@ def bound_sums(
     """Scale contributions so that each group's sum lies within ``[lower, upper]``.
 
     Args:
-        values: Points per contribution.
         group: Group index of each contribution (e.g. contact position).
-        n_groups: Number of groups.
         upper: Max per group (scalar, array over groups, ``inf`` or None for none).
         lower: Min per group, likewise.
 
@@ -175,7 +173,6 @@ def apply_scale_caps(
         pos: Contact position of each contribution.
         category: Category index of each contribution.
         points: Points after decay.
-        n_contacts: Number of contacts.
         n_categories: Number of categories (indices below it).
         category_caps: Category index -> (max, min).
         total_cap: (max, min) of the scale total, or None.
