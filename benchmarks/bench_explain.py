@@ -1,7 +1,7 @@
 """Explaining one lead of a Parquet CRM: read only its account vs load the whole CRM.
 
 Data: a synthetic CRM of N contacts written as canonical Parquet tables in the lead layout
-(:mod:`features.parquet_layout`: activities and outcomes sorted by contact; ~27
+(:func:`features.files.write_table`: activities and outcomes sorted by contact; ~27
 activities per contact; generated once and cached, see :func:`crm_folder`; not timed).
 Model: the default training config fitted once on a 20,000-contact CRM (not timed). The
 lead is a contact with colleagues at its account and some activity.

@@ -28,12 +28,13 @@ from features.engagement import (
     flag_features,
     frequency_features,
     group_aggregates,
+    max_form_stage,
+    recency_features,
     trend_features,
 )
 from features.events import events_before, utc_timestamp
 from features.fit import fit_features
-from features.measures import days_since_created, epoch_ns
-from features.recency import AGE_FEATURE, max_form_stage, recency_features
+from features.measures import AGE_FEATURE, days_since_created, epoch_ns
 from features.spec import FeatureSpec
 
 logger = logging.getLogger(__name__)

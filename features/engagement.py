@@ -1,9 +1,13 @@
 """Engagement features: counts per activity group and window, trends, frequency, flags,
-and the account aggregates (how engaged the rest of the buying committee is).
+recency and funnel depth, and the account aggregates (how engaged the rest of the buying
+committee is).
 
 One pass per group: a boolean mask over the events, one ``np.bincount`` over
 (contact, window bin) for every window the spec needs of that group, and one
 ``np.minimum.at`` for its recency. Nothing loops over contacts or activities in Python.
+
+A contact who never did the activity gets NaN recency (unknown, not "0 days"): tree
+models route missing values on their own and explanations read "never ...".
 """
 
 from __future__ import annotations
@@ -15,9 +19,11 @@ import pandas as pd
 
 from features.events import Events, chunks, last_age_days, window_counts
 from features.measures import DAY_NS
-from features.spec import FeatureSpec
+from features.schema import FORM_STAGES
+from features.spec import ActivityFilter, FeatureSpec
 
 COUNT_DTYPE = np.float32
+_STAGED_FORMS = ActivityFilter(activity_type=("form_submit",), form_stage=FORM_STAGES)
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,27 @@ def frequency_features(events: Events, spec: FeatureSpec, index: pd.Index) -> pd
                 seen[contact[inside].astype(np.int64) * w + day[inside]] = True
             columns[f"active_days_{w}d"] = seen.reshape(events.n_contacts, w).sum(axis=1)
     return pd.DataFrame(columns, index=index, dtype=COUNT_DTYPE)
+
+
+def recency_features(agg: GroupAggregates, spec: FeatureSpec, index: pd.Index) -> pd.DataFrame:
+    """``days_since_last_{group}`` for every group in ``spec.recency`` (fractional days)."""
+    columns = {f"days_since_last_{g}": agg.last_age_days[g] for g in spec.recency}
+    return pd.DataFrame(columns, index=index, dtype="float64")
+
+
+def max_form_stage(events: Events, index: pd.Index) -> pd.Series:
+    """``max_form_stage``: 0 = no staged form, 1 = TOFU, 2 = MOFU, 3 = BOFU.
+
+    Reads ``form_submit`` events that carry a ``form_stage``; the stage order is the
+    order of :data:`features.schema.FORM_STAGES`.
+    """
+    best = np.zeros(events.n_contacts, dtype=np.int8)
+    if "form_stage" in events.columns:
+        hit = events.mask(_STAGED_FORMS)
+        ranks = {stage: rank for rank, stage in enumerate(FORM_STAGES, start=1)}
+        stage = events.columns["form_stage"][hit].astype("object").map(ranks)
+        np.maximum.at(best, events.contact[hit], stage.to_numpy(dtype=np.int8))
+    return pd.Series(best.astype(np.float32), index=index, name="max_form_stage")
 
 
 def account_features(

@@ -32,6 +32,7 @@ from features.build import build_features, contacts_known_at
 from features.crm import CrmTables
 from features.customers import first_positive, reads_dated_flag, times_of
 from features.fit import fit_features
+from features.measures import AGE_FEATURE
 from features.spec import FeatureSpec
 from features.training_set import TrainingSet, concat_keeping_categories
 
@@ -225,7 +226,7 @@ def first_touch_features(
         scores = rule_scores(sub, day_ts) if spec.include_rule_score and rule_scores else None
         features = build_features(sub, day_ts, spec, rule_scores=scores, fit=fit)
         own = features.loc[features.index.isin(group.index)]
-        frames.append(own.drop(columns=["days_since_created"], errors="ignore"))
+        frames.append(own.drop(columns=[AGE_FEATURE], errors="ignore"))
     if not frames:
         raise ValueError("no contact to build first_touch features for")
     out = concat_keeping_categories([f.reset_index() for f in frames]).set_index("contact_id")

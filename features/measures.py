@@ -1,5 +1,7 @@
 """The one definition of what features and rules both measure: windows, ages, e-mail
-domains, presence and contact age.
+domains, presence and contact age; and of a rate over a count that may be zero, which
+metrics (:mod:`models.metrics`, :mod:`models.curves`) and the report's tables
+(:mod:`serving.report`) read.
 
 Every path that counts "activities in the last w days", takes an e-mail's domain, calls a
 domain free mail or asks whether a value is given reads it from here: the feature builder
@@ -14,9 +16,14 @@ the notebooks. Changing a definition here changes it everywhere at once.
   that is one or more characters without blanks or another ``@``; otherwise the address
   has no domain (missing). A domain in :data:`FREE_EMAIL_DOMAINS` (or a list that replaces
   it) is free mail, any other domain is corporate.
+* :func:`ratio` is ``part / whole``, NaN when ``whole`` is 0 (no rows, no positives: no
+  rate, rather than 0 or a division error).
 """
 
 from __future__ import annotations
+
+import math
+from typing import overload
 
 import numpy as np
 import pandas as pd
@@ -101,6 +108,11 @@ def epoch_ns(values: pd.Series, where: str) -> np.ndarray:
     return np.asarray(pd.DatetimeIndex(values).as_unit("ns").asi8)
 
 
+AGE_FEATURE = "days_since_created"
+"""The feature :func:`days_since_created` gives. It grows with time by construction: drift
+reports list it apart, and ``first_touch`` drops it (there it is the delay for every row)."""
+
+
 def days_since_created(created_at: pd.Series, as_of: pd.Timestamp) -> np.ndarray:
     """Age of each contact record at ``as_of`` in fractional days (NaN when unknown).
 
@@ -152,3 +164,24 @@ def value_present(values: pd.Series) -> np.ndarray:
     """True where a non-blank value is given (``phone_present``; the value is dropped)."""
     text = values.astype("string").str.strip()
     return (text.notna() & (text != "")).to_numpy(dtype=bool)
+
+
+@overload
+def ratio(part: float, whole: float) -> float: ...
+
+
+@overload
+def ratio(part: pd.Series, whole: float) -> pd.Series | float: ...
+
+
+def ratio(part: float | pd.Series, whole: float) -> float | pd.Series:
+    """``part / whole``, or NaN when ``whole`` is 0.
+
+    Args:
+        part: A count, rate or Series of them (divided element-wise).
+        whole: The count or rate to divide by (never negative).
+
+    Returns:
+        The quotient (a Series for a Series ``part``), or NaN when ``whole`` is 0.
+    """
+    return part / whole if whole else math.nan

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from features.measures import AGE_FEATURE
 from features.number_text import format_number, number_text
 from features.schema import FORM_STAGES
 from features.spec import FeatureSpec, load_feature_spec
@@ -142,7 +143,7 @@ def feature_catalog(spec: FeatureSpec) -> dict[str, Describe]:
         catalog[t.name] = _trend_text(_phrase(spec, t.group), t.recent_days, t.baseline_days)
     for group in spec.recency:
         catalog[f"days_since_last_{group}"] = _recency(_phrase(spec, group))
-    catalog["days_since_created"] = _text("in the CRM for {v} days", "time in the CRM unknown")
+    catalog[AGE_FEATURE] = _text("in the CRM for {v} days", "time in the CRM unknown")
     catalog["max_form_stage"] = _stage
     for name, group in spec.flags.items():
         catalog[name] = _flag(_phrase(spec, group))

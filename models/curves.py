@@ -20,7 +20,7 @@ from sklearn.metrics import (
     roc_curve,
 )
 
-from features.ratios import ratio
+from features.measures import ratio
 from models.metrics import calibration_in_the_large, decile_table, ece, reliability_bins
 
 

@@ -17,9 +17,8 @@ import pandas as pd
 
 from features.bots import bot_share_text
 from features.crm import empty_table
-from features.files import atomic_write, atomic_write_text
+from features.files import atomic_write, atomic_write_text, write_table
 from features.ingest.quarantine import Failure, redacted, shown_values
-from features.parquet_layout import write_table
 from features.schema import TABLES, Table
 
 if TYPE_CHECKING:
@@ -183,7 +182,7 @@ def write_accepted(report: ValidationReport, folder: Path) -> dict[str, Path]:
     Activities the bot filter flagged are not among them (they are in ``bots.csv``), so
     every ``--data`` option reading the folder (``leadscore score --engine spark``, which
     expects validated tables, included) sees what features and rules see. The tables are in
-    the lead layout (:mod:`features.parquet_layout`), so ``leadscore explain`` reads one
+    the lead layout (:func:`features.files.write_table`), so ``leadscore explain`` reads one
     lead's rows without scanning the rest; writing the same report again (atomically) gives
     identical files. The tables hold the data as accepted, personal data included: they are
     the user's data, written where the user asked.

@@ -13,8 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from features.files import atomic_write, atomic_write_text
-from features.parquet_layout import write_table
+from features.files import atomic_write, atomic_write_text, write_table
 from features.schema import TABLES
 from features.synthetic.config import GENERATOR_VERSION, SyntheticCrm
 
@@ -81,7 +80,7 @@ def write_crm(
     that readers of the data never see it. Every file is written to a temporary name in
     the same folder and renamed, so a crash never leaves a half-written file; writing the
     same CRM again gives identical files. Parquet tables are in the lead layout
-    (:mod:`features.parquet_layout`: activities and outcomes sorted by contact, so one
+    (:func:`features.files.write_table`: activities and outcomes sorted by contact, so one
     lead's rows can be read alone); CSV tables keep the generated order. CSV times are
     ISO 8601 with offset (``2026-03-01T09:15:00+00:00``); CSV activities also carry the
     planted unparseable timestamps.

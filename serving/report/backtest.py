@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from features.ratios import ratio
+from features.measures import ratio
 from rules.model import STAGE_ORDER
 
 _RANK = {stage: i for i, stage in enumerate(STAGE_ORDER)}

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from features.ratios import ratio
+from features.measures import ratio
 from models.curves import calibration_table, gains_lift, roc_pr_curves
 from models.metrics import evaluate
 from serving.report.backtest import summarise_backtest

@@ -13,7 +13,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from features.ratios import ratio
+from features.measures import ratio
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from features.recency import AGE_FEATURE
+from features.measures import AGE_FEATURE
 
 
 class ReportSettings(BaseModel):

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from features.ratios import ratio
+from features.measures import ratio
 from serving.blend import FittedBlend, mix
 from serving.report.capacity import top_k_mask
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow.parquet as pq
 
-import features.parquet_layout as layout
-from features.parquet_layout import lead_ordered, write_table
+import features.files as layout
+from features.files import lead_ordered, write_table
 
 
 def test_activities_are_sorted_by_contact_stably_with_missing_ids_last():

@@ -1,4 +1,4 @@
-"""features.ratios.ratio: a rate over a count that may be zero."""
+"""features.measures.ratio: a rate over a count that may be zero."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from features.ratios import ratio
+from features.measures import ratio
 
 
 def test_ratio_divides_and_is_nan_over_zero():

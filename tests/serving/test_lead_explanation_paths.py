@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import features.parquet_layout as layout
+import features.files as layout
 from benchmarks.scorer_fixture import fit_scorer
 from features.ingest.load import ingest
 from features.synthetic import DirtConfig, generate_crm, write_crm

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.recency import AGE_FEATURE
+from features.measures import AGE_FEATURE
 from serving.report.drift import age_weights, psi
 from serving.report.settings import ReportSettings
 
