@@ -22,7 +22,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from features.number_text import number_text
+from features.reasons import number_text
 from models.curves import calibration_table, gains_lift, roc_pr_curves
 
 METHOD_LABELS: dict[str, str] = {

@@ -11,7 +11,7 @@ import math
 
 import pandas as pd
 
-from features.number_text import format_number
+from features.reasons import format_number
 from rules.result import BREAKDOWN_COLUMNS, ScoreResult
 
 _COLUMNS = tuple(c for c in BREAKDOWN_COLUMNS if c != "contact_id")

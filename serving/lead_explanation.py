@@ -23,7 +23,7 @@ from features.ingest import load_mapping
 from features.ingest.load import filter_bots
 from features.ingest.readers import InputError, TableError
 from features.ingest.validation import validate_tables
-from features.number_text import format_number
+from features.reasons import format_number
 from models.frames import align_features
 from rules import explanation_frame
 from serving.batch import utc_as_of

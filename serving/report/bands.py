@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from features.number_text import number_text
+from features.reasons import number_text
 from rules.model import STAGE_ORDER
 
 

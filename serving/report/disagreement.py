@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from features.number_text import number_text
+from features.reasons import number_text
 from rules.model import STAGE_ORDER
 
 log = logging.getLogger(__name__)

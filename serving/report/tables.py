@@ -2,8 +2,8 @@
 
 A column spec is ``(column, header, kind)`` where kind is one of ``text``, ``int``, ``pct``,
 ``pp`` (signed percentage points), ``f2``, ``f3``, ``signed`` (signed number), ``points`` or
-``num`` (a score or threshold as :func:`features.number_text.number_text` writes it).
-Sentences use :func:`~features.number_text.number_text` too, so a threshold reads the same
+``num`` (a score or threshold as :func:`features.reasons.number_text` writes it).
+Sentences use :func:`~features.reasons.number_text` too, so a threshold reads the same
 in a table and in the text.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from features.number_text import number_text
+from features.reasons import number_text
 
 Spec = Sequence[tuple[str, str, str]]
 

@@ -36,7 +36,7 @@ from typing import Any
 import pandas as pd
 
 from features.files import atomic_write
-from features.number_text import format_number
+from features.reasons import format_number
 from serving.reason_rates import reason_line
 from serving.sinks.contract import RunInfo, SinkResult
 from serving.sinks.files import frame_writer, rejects_frame

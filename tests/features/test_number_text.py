@@ -2,7 +2,7 @@
 
 import pytest
 
-from features.number_text import format_number
+from features.reasons import format_number
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.number_text import format_number
+from features.reasons import format_number
 from rules import format_explanation
 
 

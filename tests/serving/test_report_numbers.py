@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from report_example import example_inputs
 
-from features.number_text import number_text
+from features.reasons import number_text
 from serving.report import (
     ComparisonReport,
     ReportSettings,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from features.number_text import number_text
+from features.reasons import number_text
 from models import plots
 from models.plots import label
 from serving.report import weights

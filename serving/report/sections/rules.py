@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from features.number_text import number_text
+from features.reasons import number_text
 from serving.report.build import ComparisonReport
 from serving.report.sections.base import Section, columns, not_given, top_bars
 from serving.report.tables import matrix, table
