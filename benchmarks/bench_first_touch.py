@@ -88,8 +88,8 @@ def bench(size: int, repeats: int) -> list[BenchResult]:
 
 def olist(folder: Path, repeats: int) -> BenchResult:
     """Ours and the reference on Olist's MQLs (see the module docstring)."""
+    from features.fit import spec_for_data
     from features.ingest.load import ingest
-    from features.plan import spec_for_data
 
     source = folder / "olist_marketing_qualified_leads_dataset.csv"
     tables = ingest(source, "olist").tables

@@ -38,9 +38,10 @@ from sklearn.metrics import roc_auc_score
 from benchmarks.bot_filter import stage_figures_of, with_bots
 from benchmarks.paired_stats import delong_test, over_seeds
 from features.crm import CrmTables
+from features.fit import spec_for_data
 from features.ingest.load import ingest
 from features.ingest.validation import ValidationReport
-from features.plan import make_plan, spec_for_data
+from features.plan import make_plan
 from features.spec import load_feature_spec
 from features.synthetic import generate_crm, write_crm
 from models.train import model_from_config

@@ -76,8 +76,8 @@ def model_slices(source: Path, mapping: str) -> Any:
     rulebook it chooses, the default feature spec plus the mapping's extra columns, the
     training plan, then the plan's slices (or a flat export's split) after the leakage guard.
     """
+    from features.fit import spec_for_data
     from features.ingest.load import ingest
-    from features.plan import spec_for_data
     from features.spec import load_feature_spec
     from models.config import load_train_config
     from pipelines.plan_slices import config_slices

@@ -5,6 +5,8 @@ vocabularies or the spec (bands, industries), never from the data, so frames bui
 different dates (training and scoring) have identical dtypes; flags and presence are
 float64 (1.0 / 0.0 / NaN unknown). The e-mail address is only reduced to "free" /
 "corporate" and a phone number to "given or not"; personal data never leaves this module.
+:func:`spec_for_data` chooses which extra contact columns a mapping kept become fit
+features, before training.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import pandas as pd
 from features.measures import email_domain, email_domain_class, value_present
 from features.personal import personal_data_reason
 from features.schema import CONTACTS, DEPARTMENTS, LEAD_SOURCES, REGIONS, SENIORITIES
-from features.spec import Band, FitSpec
+from features.spec import Band, FeatureSpec, FitSpec
 
 OTHER = "other"
 
@@ -177,3 +179,53 @@ def fit_features(contacts: pd.DataFrame, accounts: pd.DataFrame, spec: FitSpec) 
         text = text.where(text != "")
         out[name] = _categorical(text, tuple(sorted(text.dropna().unique())))
     return pd.DataFrame(out, index=contacts.index)
+
+
+MAX_CATEGORY_SHARE = 0.5
+"""An extra text column with more distinct values than this share of its rows is an id or
+free text, not a category: it is not used."""
+
+
+def spec_for_data(spec: FeatureSpec, contacts: pd.DataFrame) -> tuple[FeatureSpec, list[str]]:
+    """The default spec plus the extra contact columns a mapping kept (``keep_extra``).
+
+    A mapping keeps a column because it describes the lead (Olist's ``landing_page_id``,
+    Maven's ``product``): numbers become ``fit.passthrough_numeric``, text becomes
+    ``fit.passthrough_categorical``. Columns holding personal data, dates, booleans, ids
+    or free text (more distinct values than :data:`MAX_CATEGORY_SHARE` of the rows) are
+    left out.
+
+    Returns:
+        The spec and one note per column added or left out.
+    """
+    fit = spec.fit
+    taken = {*fit.passthrough_numeric, *fit.passthrough_categorical}
+    numeric, categorical = list(fit.passthrough_numeric), list(fit.passthrough_categorical)
+    notes: list[str] = []
+    for name in contacts.columns:
+        if name in CONTACTS.names or name in taken:
+            continue
+        values = contacts[name]
+        if pd.api.types.is_bool_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+            continue
+        if pd.api.types.is_numeric_dtype(values):
+            numeric.append(name)
+            notes.append(f"extra column {name} used as a number")
+            continue
+        text = values.dropna().astype("string")
+        if personal_data_reason(text) is not None:
+            notes.append(f"extra column {name} left out: personal data")
+        elif len(text) and text.nunique() > MAX_CATEGORY_SHARE * len(text):
+            notes.append(f"extra column {name} left out: {text.nunique():,} distinct values")
+        else:
+            categorical.append(name)
+            notes.append(f"extra column {name} used as a category")
+    if not notes:
+        return spec, []
+    new_fit = fit.model_copy(
+        update={
+            "passthrough_numeric": tuple(numeric),
+            "passthrough_categorical": tuple(categorical),
+        }
+    )
+    return spec.model_copy(update={"fit": new_fit}), notes

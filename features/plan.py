@@ -33,9 +33,6 @@ import pandas as pd
 
 from features.crm import CrmTables
 from features.first_touch import first_touch_labels, latest_share_start
-from features.personal import personal_data_reason
-from features.schema import CONTACTS
-from features.spec import FeatureSpec
 from features.training_set import (
     data_end_of,
     every_days_for,
@@ -424,53 +421,3 @@ def _refusal(
         f"valid one {request.min_valid_per_class} of each), and "
         f"{failed}. {hint}"
     )
-
-
-MAX_CATEGORY_SHARE = 0.5
-"""An extra text column with more distinct values than this share of its rows is an id or
-free text, not a category: it is not used."""
-
-
-def spec_for_data(spec: FeatureSpec, contacts: pd.DataFrame) -> tuple[FeatureSpec, list[str]]:
-    """The default spec plus the extra contact columns a mapping kept (``keep_extra``).
-
-    A mapping keeps a column because it describes the lead (Olist's ``landing_page_id``,
-    Maven's ``product``): numbers become ``fit.passthrough_numeric``, text becomes
-    ``fit.passthrough_categorical``. Columns holding personal data, dates, booleans, ids
-    or free text (more distinct values than :data:`MAX_CATEGORY_SHARE` of the rows) are
-    left out.
-
-    Returns:
-        The spec and one note per column added or left out.
-    """
-    fit = spec.fit
-    taken = {*fit.passthrough_numeric, *fit.passthrough_categorical}
-    numeric, categorical = list(fit.passthrough_numeric), list(fit.passthrough_categorical)
-    notes: list[str] = []
-    for name in contacts.columns:
-        if name in CONTACTS.names or name in taken:
-            continue
-        values = contacts[name]
-        if pd.api.types.is_bool_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
-            continue
-        if pd.api.types.is_numeric_dtype(values):
-            numeric.append(name)
-            notes.append(f"extra column {name} used as a number")
-            continue
-        text = values.dropna().astype("string")
-        if personal_data_reason(text) is not None:
-            notes.append(f"extra column {name} left out: personal data")
-        elif len(text) and text.nunique() > MAX_CATEGORY_SHARE * len(text):
-            notes.append(f"extra column {name} left out: {text.nunique():,} distinct values")
-        else:
-            categorical.append(name)
-            notes.append(f"extra column {name} used as a category")
-    if not notes:
-        return spec, []
-    new_fit = fit.model_copy(
-        update={
-            "passthrough_numeric": tuple(numeric),
-            "passthrough_categorical": tuple(categorical),
-        }
-    )
-    return spec.model_copy(update={"fit": new_fit}), notes

@@ -20,9 +20,10 @@ import mlflow
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from features.fit import spec_for_data
 from features.ingest.report import summary_dict
 from features.ingest.validation import ValidationReport
-from features.plan import TrainingPlan, make_plan, spec_for_data
+from features.plan import TrainingPlan, make_plan
 from features.spec import FeatureSpec, load_feature_spec
 from models import RunContext, TrainResult
 from models.config import TrainConfig

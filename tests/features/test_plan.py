@@ -7,7 +7,8 @@ import pytest
 from table_rows import canonical_frame
 
 from features.crm import CrmTables
-from features.plan import PlanError, PlanRequest, make_plan, spec_for_data
+from features.fit import spec_for_data
+from features.plan import PlanError, PlanRequest, make_plan
 from features.spec import load_feature_spec
 
 DAY0 = pd.Timestamp("2026-03-01", tz="UTC")
