@@ -143,8 +143,8 @@ def model_test_scores(out: dict[str, Any], slices: Any) -> np.ndarray:
 
 def run_one(name: str, relative: str, mapping: str, workdir: Path) -> dict[str, Any]:
     """Train with default flags and measure the baseline on the same framing."""
+    from pipelines.flow_requests import TrainRequest
     from pipelines.flows.train import train_flow
-    from pipelines.train_request import TrainRequest
 
     source = DATA / relative
     started = time.perf_counter()

@@ -290,9 +290,9 @@ def train(
     alias only when the quality gates pass and the new model beats the current champion.
     """
     from features.ingest import InputError
+    from pipelines.flow_requests import TrainRequest
     from pipelines.flows.common import run_flow
     from pipelines.flows.train import train_flow
-    from pipelines.train_request import TrainRequest
     from rules import RulebookError
 
     with user_errors(InputError, RulebookError, ValueError):
@@ -422,27 +422,27 @@ def score(
     """
     from features.ingest import InputError
     from features.parse import utc_time
+    from pipelines.flow_requests import ScoreRequest
     from pipelines.flows.common import run_flow
     from pipelines.flows.score import score_flow
 
     with user_errors(InputError, ValueError):
         if as_of is not None:
             utc_time(as_of, "--as-of")  # before anything is read or loaded
-        summary = run_flow(
-            score_flow,
-            prefect,
+        request = ScoreRequest(
             data=data,
+            sink=sink,
             model_uri=model,
             as_of=as_of,
-            sink=sink,
             mapping=mapping,
             tracking_uri=tracking_uri,
-            workdir=str(workdir),
-            table_prefix=table_prefix_or_default(table_prefix),
+            workdir=workdir,
             engine=engine.value,
-            spark_config=path_text(spark_config),
-            bots_path=path_text(bots),
+            spark_config=spark_config,
+            bots=bots,
+            table_prefix=table_prefix_or_default(table_prefix),
         )
+        summary = run_flow(score_flow, prefect, request=request)
     console.print(summary["text"], highlight=False)
 
 
@@ -470,16 +470,16 @@ def explain(
     from features.ingest import InputError
     from features.parse import utc_time
     from models.store import existing_tracking_uri
-    from serving.lead_explanation import FACTORS_SHOWN, explain_lead
+    from serving.lead_explanation import FACTORS_SHOWN, explain_lead, scorer_to_explain
     from serving.run_config import default_scorer_uri
 
     with user_errors(InputError, ValueError, KeyError):
         uri = tracking_uri or existing_tracking_uri(workdir)
         if as_of is not None:
             utc_time(as_of, "--as-of")
-        model_uri = model or default_scorer_uri()
+        scorer = scorer_to_explain(model or default_scorer_uri(), uri)
         k = FACTORS_SHOWN if factors is None else factors
-        text = explain_lead(data, model_uri, contact_id, as_of, mapping, uri, k)
+        text = explain_lead(data, scorer, contact_id, as_of, mapping, k)
     console.print(text, highlight=False)
 
 
@@ -584,7 +584,7 @@ def fit_table_command(
     """
     from features.ingest import InputError
     from pipelines.fit_table import FlatExport, fit_table
-    from pipelines.train_request import TrainRequest
+    from pipelines.flow_requests import TrainRequest
     from serving.run_config import FlatExportChecks, settings_from_file
 
     export = FlatExport(

@@ -34,7 +34,7 @@ from features.ingest.load import ingest
 from features.ingest.mapping_infer import extra_names, flat_export_mapping, mapping_yaml
 from features.parse import best_date_format
 from features.personal import personal_data_reason
-from pipelines.train_request import TrainRequest
+from pipelines.flow_requests import TrainRequest
 from serving.batch import run_batch
 from serving.compare import EMPTY_RULEBOOK_NOTE, comparison_inputs
 from serving.eligibility import validation_rejects

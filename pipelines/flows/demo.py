@@ -22,12 +22,12 @@ from features.synthetic import GENERATOR_VERSION, generate_crm, write_crm
 from features.training_set import next_run_as_of
 from models.store import default_tracking_uri
 from pipelines.cli_options import DEFAULT_WORKDIR
+from pipelines.flow_requests import ScoreRequest, TrainRequest
 from pipelines.flows.common import validate_crm
 from pipelines.flows.compare import compare_flow
 from pipelines.flows.ingest import write_validation
 from pipelines.flows.score import score_flow
 from pipelines.flows.train import train_flow
-from pipelines.train_request import TrainRequest
 from serving.sinks import DEFAULT_TABLE_PREFIX, build_tables
 
 STATE_FILE = "demo_state.json"
@@ -91,16 +91,11 @@ def demo_flow(workdir: str = str(DEFAULT_WORKDIR), contacts: int = 20_000, seed:
     # score as of the midnight after the last recorded event: the nightly run
     as_of = f"{next_run_as_of(report.tables):%Y-%m-%d}"
     db_sink = f"sqlite:///{root / 'crm_scores.db'}"
-    scored = score_flow(
-        data=data_dir, model_uri=scorer_uri, as_of=as_of, sink=db_sink, workdir=str(root)
+    scoring = ScoreRequest(
+        data=data_dir, sink=db_sink, model_uri=scorer_uri, as_of=as_of, workdir=root
     )
-    score_flow(
-        data=data_dir,
-        model_uri=scorer_uri,
-        as_of=as_of,
-        sink=str(root / "scores.csv"),
-        workdir=str(root),
-    )
+    scored = score_flow(request=scoring)
+    score_flow(request=scoring.model_copy(update={"sink": str(root / "scores.csv")}))
     compared = compare_flow(
         data=data_dir, model_uri=scorer_uri, out=str(root / "report.html"), workdir=str(root)
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 from prefect import flow, task
@@ -25,13 +25,12 @@ from prefect.runtime import flow_run
 from features.ingest.report import default_validation_dir, write_bots
 from features.ingest.validation import ValidationReport
 from models.store import existing_tracking_uri
-from pipelines.cli_options import DEFAULT_WORKDIR
+from pipelines.flow_requests import ScoreRequest
 from pipelines.flows.common import io_task, load, step, validate_crm
 from serving.batch import run_batch, utc_as_of
 from serving.batch_summary import BatchSummary, format_summary
 from serving.publish import with_published_rulebook
 from serving.scorer_model import LoadedScorer
-from serving.sinks import DEFAULT_TABLE_PREFIX
 
 
 @io_task("read-published-rulebook")
@@ -46,9 +45,8 @@ def score_and_write(
     loaded: LoadedScorer,
     rulebook_version: str,
     as_of: pd.Timestamp,
-    sink: str,
+    request: ScoreRequest,
     run_id: str | None,
-    table_prefix: str,
 ) -> BatchSummary:
     """Score every lead, write scores and rejects in one transaction, summarise (writes
     the sink: retried if the error is transient; a retry is idempotent)."""
@@ -56,12 +54,12 @@ def score_and_write(
         report.tables,
         loaded.scorer,
         as_of,
-        sink,
+        request.sink,
         model_name=loaded.model_name,
         model_version=loaded.model_version,
         rulebook_version=rulebook_version,
         run_id=run_id,
-        table_prefix=table_prefix,
+        table_prefix=request.table_prefix,
         progress=sys.stderr.isatty(),  # a progress bar on a terminal, not in job logs
         validation=report,
     )
@@ -76,93 +74,64 @@ def write_flagged(report: ValidationReport, out_dir: str) -> str:
 
 @task(name="score-on-spark", cache_policy=NO_CACHE)
 def score_on_spark(
-    data: str,
-    loaded: LoadedScorer,
-    as_of: pd.Timestamp,
-    sink: str,
-    spark_config: str | None,
-    run_id: str | None,
-    table_prefix: str,
-    bots_path: str | None = None,
-    bots_out: str | None = None,
+    request: ScoreRequest, loaded: LoadedScorer, as_of: pd.Timestamp, run_id: str | None
 ) -> BatchSummary:
-    """Read, filter bots, score and write on Spark, and the flagged activities to
-    ``bots_out/bots.csv`` (one task: Spark retries its own failed tasks)."""
+    """Read, filter bots, score and write on Spark, and the flagged activities to the
+    validation folder's ``bots.csv`` (one task: Spark retries its own failed tasks)."""
     from features.bots import load_bot_settings
     from serving.spark import load_spark_settings, run_spark_batch, spark_session
 
-    settings = load_spark_settings(spark_config)
+    settings = load_spark_settings(request.spark_config)
     return run_spark_batch(
         spark_session(settings),
-        data,
+        request.data,
         loaded,
         as_of,
-        sink,
+        request.sink,
         settings=settings,
         run_id=run_id,
-        table_prefix=table_prefix,
-        bots=load_bot_settings(bots_path),
-        bots_out=bots_out,
+        table_prefix=request.table_prefix,
+        bots=load_bot_settings(request.bots),
+        bots_out=bots_folder(request),
     )
 
 
+def bots_folder(request: ScoreRequest) -> str:
+    """Where both engines write the flagged activities: ``WORKDIR/validation/<source
+    name>/``, where ``leadscore validate`` writes them by default."""
+    return str(default_validation_dir(request.data, request.workdir))
+
+
 @flow(name="score")
-def score_flow(
-    data: str,
-    model_uri: str | None,
-    as_of: str | None,
-    sink: str,
-    mapping: str | None = None,
-    tracking_uri: str | None = None,
-    workdir: str = str(DEFAULT_WORKDIR),
-    table_prefix: str = DEFAULT_TABLE_PREFIX,
-    engine: Literal["local", "spark"] = "local",
-    spark_config: str | None = None,
-    bots_path: str | None = None,
-) -> dict[str, Any]:
+def score_flow(request: ScoreRequest) -> dict[str, Any]:
     """Nightly batch scoring into the CRM: every eligible lead scored or rejected.
 
     A database sink with a published rulebook version (``leadscore rules publish``) is
     scored with that version instead of the scorer's own rulebook.
 
     Args:
-        data: Folder, file or database URL of the CRM export.
-        model_uri: The scorer, e.g. ``models:/leadscore-conversion-scorer@champion``
-            (None: the champion of the configured scorer name).
-        as_of: Scoring time ``YYYY-MM-DD[THH:MM]`` (UTC); None: today 00:00 UTC.
-        sink: ``sqlite:///scores.db``, ``postgresql+psycopg://...``, ``.parquet``/``.csv``
-            path, folder, or ``hubspot:PATH.csv``.
-        mapping: Column-mapping YAML for non-canonical exports.
-        tracking_uri: MLflow tracking URI (default: the embedded store in WORKDIR/mlruns).
-        workdir: Working directory of the embedded MLflow store.
-        table_prefix: Database table-name prefix.
-        engine: ``local`` (pandas, one machine) or ``spark`` (``data`` is a folder of
-            canonical Parquet/CSV tables or ``table:<db>.<prefix>``; a folder sink becomes
-            a Parquet dataset partitioned by ``as_of``).
-        spark_config: YAML of :class:`serving.spark.SparkSettings` (None: ``local[*]``).
-        bots_path: Bot filter settings YAML (default: features/bots/default.yaml); both
-            engines filter with it and write the flagged activities to
-            ``WORKDIR/validation/<source name>/bots.csv``, where ``leadscore validate``
-            writes them by default.
+        request: The data, scorer, date, sink and engine of the run
+            (:class:`pipelines.flow_requests.ScoreRequest`, built once by the entry point;
+            a deployment gives its fields as a mapping). Both engines filter bots with
+            ``request.bots`` and write the flagged activities to
+            ``WORKDIR/validation/<source name>/bots.csv``.
 
     Returns:
         The summary (counts, stages, tiers, score bands, rejects, movers, seconds) and its
         one-screen text under ``text``.
     """
-    stamp = utc_as_of(as_of)
-    if engine == "spark" and mapping is not None:
+    stamp = utc_as_of(request.as_of)
+    if request.engine == "spark" and request.mapping is not None:
         raise ValueError("--engine spark reads canonical tables: map the export first")
-    uri = tracking_uri or existing_tracking_uri(Path(workdir))
+    uri = request.tracking_uri or existing_tracking_uri(request.workdir)
     run_id = flow_run.get_id()  # None without a flow run: a deterministic id instead
-    bots_out = str(default_validation_dir(data, workdir))
-    if engine == "spark":
-        loaded = step(load)(model_uri, uri)
-        summary = step(score_on_spark)(
-            data, loaded, stamp, sink, spark_config, run_id, table_prefix, bots_path, bots_out
-        )
+    if request.engine == "spark":
+        loaded = step(load)(request.model_uri, uri)
+        summary = step(score_on_spark)(request, loaded, stamp, run_id)
     else:
-        report = step(validate_crm)(data, mapping, bots_path)
-        loaded, version = step(published)(step(load)(model_uri, uri), sink, table_prefix)
-        summary = step(score_and_write)(report, loaded, version, stamp, sink, run_id, table_prefix)
-        summary = replace(summary, bots_file=step(write_flagged)(report, bots_out))
+        report = step(validate_crm)(request.data, request.mapping, request.bots)
+        loaded = step(load)(request.model_uri, uri)
+        loaded, version = step(published)(loaded, request.sink, request.table_prefix)
+        summary = step(score_and_write)(report, loaded, version, stamp, request, run_id)
+        summary = replace(summary, bots_file=step(write_flagged)(report, bots_folder(request)))
     return {**summary.to_dict(), "text": format_summary(summary)}

@@ -1,6 +1,6 @@
 """Flow: validate -> features -> leakage guard -> train -> calibrate -> evaluate -> register.
 
-The entry point's :class:`pipelines.train_request.TrainRequest` (data, settings files and
+The entry point's :class:`pipelines.flow_requests.TrainRequest` (data, settings files and
 objects, overrides) is resolved once into a :class:`serving.run_config.RunConfig` (training
 config with the request's overrides, slices, resolved feature spec, rulebook, blend,
 tracking URI, names), logged whole with the run and stored in the scorer, which is
@@ -29,9 +29,9 @@ from models import RunContext, TrainResult
 from models.config import TrainConfig
 from models.store import default_tracking_uri
 from pipelines.console import console
+from pipelines.flow_requests import TrainRequest
 from pipelines.flows.common import step, validate_crm
 from pipelines.plan_slices import plan_request, plan_slices
-from pipelines.train_request import TrainRequest
 from pipelines.training_data import (
     Slices,
     flat_slices,
@@ -166,7 +166,7 @@ def train_flow(request: TrainRequest, show_plan: bool = False) -> dict[str, Any]
 
     Args:
         request: The data, working directory, settings and overrides of the run
-            (:class:`pipelines.train_request.TrainRequest`, built once by the entry point;
+            (:class:`pipelines.flow_requests.TrainRequest`, built once by the entry point;
             a deployment gives its fields as a mapping).
         show_plan: Print the training plan before training (the command line does).
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.flow_requests import TrainRequest
 from pipelines.flows.train import blend_settings
-from pipelines.train_request import TrainRequest
 from serving.blend import BlendConfig
 
 

@@ -12,7 +12,7 @@ from features.ingest import InputError, TableError
 from features.ingest.convert import snake_case
 from models.config import load_train_config
 from pipelines.fit_table import FitTableResult, FlatExport, fit_table
-from pipelines.train_request import TrainRequest
+from pipelines.flow_requests import TrainRequest
 from serving.run_config import FlatExportChecks, settings_from_file
 from serving.scorer_model import load_scorer
 

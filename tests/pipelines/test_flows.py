@@ -59,8 +59,8 @@ def test_build_features_flow_writes_one_row_per_contact_known_at_as_of(
 
 @pytest.fixture(scope="module")
 def trained(prefect_harness: None, crm_dir: Path, mlflow_store, tmp_path_factory) -> dict:
+    from pipelines.flow_requests import TrainRequest
     from pipelines.flows.train import train_flow
-    from pipelines.train_request import TrainRequest
 
     workdir = tmp_path_factory.mktemp("train")
     config = workdir / "train.yaml"
@@ -153,9 +153,9 @@ def test_train_flow_on_a_flat_export_scores_it_with_the_same_column_types(
     prefect_harness: None, mlflow_store, tmp_path: Path
 ) -> None:
     from features.ingest.load import ingest
+    from pipelines.flow_requests import TrainRequest
     from pipelines.flows.compare import compare_flow
     from pipelines.flows.train import train_flow
-    from pipelines.train_request import TrainRequest
     from serving.scorer_model import load_scorer
 
     leads = DATA / "x_education" / "leads.csv"

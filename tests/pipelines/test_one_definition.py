@@ -60,27 +60,29 @@ def test_the_demo_command_and_deployment_use_the_demo_flows_defaults() -> None:
 
 def test_the_table_prefix_is_the_sinks_in_the_score_flow_and_the_command_line() -> None:
     from pipelines.cli_options import table_prefix_or_default
-    from pipelines.flows.score import score_flow
+    from pipelines.flow_requests import ScoreRequest
     from serving.sinks import DEFAULT_TABLE_PREFIX
 
-    default = inspect.signature(score_flow.fn).parameters["table_prefix"].default
-    assert default is DEFAULT_TABLE_PREFIX
+    assert ScoreRequest(data="crm/", sink="s.csv").table_prefix is DEFAULT_TABLE_PREFIX
     assert table_prefix_or_default(None) is DEFAULT_TABLE_PREFIX
     assert table_prefix_or_default("crm_") == "crm_"
 
 
 def test_every_flow_and_the_command_line_share_one_default_workdir() -> None:
     from pipelines.cli_options import DEFAULT_WORKDIR
+    from pipelines.flow_requests import ScoreRequest, TrainRequest
     from pipelines.flows.compare import compare_flow
     from pipelines.flows.demo import demo_flow
     from pipelines.flows.score import score_flow
     from pipelines.flows.train import train_flow
-    from pipelines.train_request import TrainRequest
 
-    for flow in (score_flow, compare_flow, demo_flow):
+    for flow in (compare_flow, demo_flow):
         assert inspect.signature(flow.fn).parameters["workdir"].default == str(DEFAULT_WORKDIR)
-    # the train flow takes one request: its working directory is the same default
-    assert "workdir" not in inspect.signature(train_flow.fn).parameters
+    # the train and score flows take one request each: the working directory of both is
+    # the requests' shared field, the same default
+    for flow in (train_flow, score_flow):
+        assert list(inspect.signature(flow.fn).parameters)[0] == "request"
+    assert TrainRequest(data="crm/").workdir == ScoreRequest(data="crm/", sink="s").workdir
     assert TrainRequest(data="crm/").workdir == DEFAULT_WORKDIR
     # the report goes to WORKDIR/report.html unless --out names another file
     assert inspect.signature(compare_flow.fn).parameters["out"].default is None

@@ -46,8 +46,8 @@ def crm(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="module")
 def trained(prefect_harness: None, crm, mlflow_store, tmp_path_factory) -> dict:
+    from pipelines.flow_requests import TrainRequest
     from pipelines.flows.train import train_flow
-    from pipelines.train_request import TrainRequest
 
     workdir = tmp_path_factory.mktemp("runcfg-train")
     config = workdir / "train.yaml"

@@ -14,8 +14,9 @@ import sqlalchemy as sa
 from scorer_helpers import crm_on_disk, register_scorer
 
 from features.ingest.load import ingest
+from pipelines.flow_requests import ScoreRequest
 from pipelines.flows.score import score_flow
-from serving.lead_explanation import explain_lead
+from serving.lead_explanation import explain_lead, scorer_to_explain
 from serving.sinks import build_tables
 
 pytestmark = [pytest.mark.prefect, pytest.mark.slow]
@@ -53,10 +54,13 @@ def test_score_flow_scores_every_lead_and_a_rerun_changes_nothing(
 ):
     data_dir, reg, tables = registered
     url = f"sqlite:///{tmp_path / 'scores.db'}"
-    kwargs = {"tracking_uri": mlflow_store.tracking_uri, "workdir": str(tmp_path)}
-    first = score_flow(data_dir, reg.model_uri, AS_OF, url, **kwargs)
+    request = ScoreRequest(
+        data=data_dir, sink=url, model_uri=reg.model_uri, as_of=AS_OF,
+        tracking_uri=mlflow_store.tracking_uri, workdir=tmp_path,
+    )  # fmt: skip
+    first = score_flow(request=request)
     rows = _sink_rows(url)
-    second = score_flow(data_dir, reg.model_uri, AS_OF, url, **kwargs)
+    second = score_flow(request=request)
     assert _sink_rows(url) == rows
     assert first["eligible"] == len(tables.contacts) == first["scored"] + first["rejected"]
     created = pd.to_datetime(tables.contacts["created_at"], utc=True)
@@ -82,9 +86,8 @@ def test_explain_lead_reads_the_files_and_prints_both_sections(registered, mlflo
     data_dir, reg, tables = registered
     created = pd.to_datetime(tables.contacts["created_at"], utc=True)
     contact = str(tables.contacts.loc[created < pd.Timestamp("2026-06-01", tz="UTC")].iloc[0, 0])
-    text = explain_lead(
-        data_dir, reg.model_uri, contact, AS_OF, tracking_uri=mlflow_store.tracking_uri
-    )
+    scorer = scorer_to_explain(reg.model_uri, mlflow_store.tracking_uri)
+    text = explain_lead(data_dir, scorer, contact, AS_OF)
     assert f"Lead {contact}" in text
     assert "Model factors" in text and "Rules that fired" in text
 
@@ -93,7 +96,7 @@ def test_explain_lead_names_the_day_it_used(registered, mlflow_store):
     data_dir, reg, tables = registered
     today = pd.Timestamp.now(tz="UTC").normalize()
     lead = str(reg.scorer.prepare(tables, today).frame["contact_id"].iloc[0])  # not rejected
-    text = explain_lead(data_dir, reg.model_uri, lead, None, tracking_uri=mlflow_store.tracking_uri)
+    text = explain_lead(data_dir, scorer_to_explain(reg.model_uri, mlflow_store.tracking_uri), lead)
     assert text.splitlines()[0] == (
         f"No --as-of given: explained as of today, {today:%Y-%m-%d} 00:00 UTC."
     )
@@ -110,10 +113,9 @@ def test_explain_lead_says_when_validation_quarantined_the_contact(
     contacts = pd.read_parquet(dirty / "contacts.parquet")
     bad = contacts.iloc[[0]].assign(contact_id="con_BAD", seniority="wizard")
     pd.concat([contacts, bad], ignore_index=True).to_parquet(dirty / "contacts.parquet")
+    scorer = scorer_to_explain(reg.model_uri, mlflow_store.tracking_uri)
     with pytest.raises(KeyError) as info:
-        explain_lead(
-            str(dirty), reg.model_uri, "con_BAD", AS_OF, tracking_uri=mlflow_store.tracking_uri
-        )
+        explain_lead(str(dirty), scorer, "con_BAD", AS_OF)
     message = info.value.args[0]
     assert "validation quarantined it" in message and "seniority" in message
 
@@ -144,8 +146,12 @@ def test_the_cli_without_prefect_writes_what_the_flow_writes(
     the setting does stop a flow run), and the sink holds the flow's rows."""
     data_dir, reg, tables = registered
     flow_sink = f"sqlite:///{tmp_path / 'flow.db'}"
-    kwargs = {"tracking_uri": mlflow_store.tracking_uri, "workdir": str(tmp_path)}
-    score_flow(data_dir, reg.model_uri, AS_OF, flow_sink, **kwargs)
+    score_flow(
+        request=ScoreRequest(
+            data=data_dir, sink=flow_sink, model_uri=reg.model_uri, as_of=AS_OF,
+            tracking_uri=mlflow_store.tracking_uri, workdir=tmp_path,
+        )
+    )  # fmt: skip
     cli_sink = f"sqlite:///{tmp_path / 'cli.db'}"
     args = ["score", "--data", data_dir, "--model", reg.model_uri, "--as-of", AS_OF]
     args += ["--tracking-uri", mlflow_store.tracking_uri]

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from features.ingest.load import ingest
 from features.synthetic import generate_crm, write_crm
 from pipelines.cli import app
+from pipelines.flow_requests import ScoreRequest
 from pipelines.flows.score import score_flow
 
 pytestmark = [pytest.mark.prefect, pytest.mark.spark, pytest.mark.slow]
@@ -70,16 +71,17 @@ def test_flow_engine_spark_writes_the_as_of_partition(
 ):
     data_dir, reg, tables, config = registered
     sink = tmp_path / "scores"
-    summary = score_flow(
-        data_dir,
-        reg.model_uri,
-        AS_OF,
-        str(sink),
+    request = ScoreRequest(
+        data=data_dir,
+        sink=str(sink),
+        model_uri=reg.model_uri,
+        as_of=AS_OF,
         tracking_uri=mlflow_store.tracking_uri,
-        workdir=str(tmp_path),
+        workdir=tmp_path,
         engine="spark",
         spark_config=config,
     )
+    summary = score_flow(request=request)
     written = pd.read_parquet(sink / "as_of=2026-09-01")
     rejects = pd.read_parquet(sink / "_rejects" / "as_of=2026-09-01")
     assert summary["eligible"] == len(tables.contacts)

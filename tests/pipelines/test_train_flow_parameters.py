@@ -10,8 +10,8 @@ import pytest
 
 from features.infer import InferSettings
 from models.leakage import LeakageSettings
+from pipelines.flow_requests import TrainRequest
 from pipelines.flows.train import train_flow
-from pipelines.train_request import TrainRequest
 from serving.blend import BlendConfig
 
 

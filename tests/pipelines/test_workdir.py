@@ -38,13 +38,17 @@ def test_a_workdir_with_a_store_gives_its_uri(tmp_path: Path, mlflow_store) -> N
 def test_score_and_compare_flows_refuse_a_workdir_without_a_store(
     prefect_harness: None, tmp_path: Path, flow_name: str
 ) -> None:
+    from pipelines.flow_requests import ScoreRequest
     from pipelines.flows.compare import compare_flow
     from pipelines.flows.score import score_flow
 
     typo = tmp_path / "wrok"
     with pytest.raises(ValueError, match="holds no MLflow store"):
         if flow_name == "score":
-            score_flow(str(tmp_path), MODEL, None, str(tmp_path / "s.csv"), workdir=str(typo))
+            request = ScoreRequest(
+                data=str(tmp_path), sink=str(tmp_path / "s.csv"), model_uri=MODEL, workdir=typo
+            )
+            score_flow(request=request)
         else:
             compare_flow(str(tmp_path), MODEL, str(tmp_path / "r.html"), workdir=str(typo))
     assert not typo.exists()

@@ -1,11 +1,15 @@
-"""What a training run is asked to do, in one frozen object every entry point passes.
+"""What a training or scoring run is asked to do, in one frozen object every entry point
+passes.
 
 ``leadscore train``, ``leadscore fit-table``, the demo, notebooks and the ``train-weekly``
 deployment of ``prefect.yaml`` all build one :class:`TrainRequest` (the data, the working
 directory, the settings files and objects, the overrides of the training config) and pass
-it to :func:`pipelines.flows.train.train_flow`. Settings files are read once, where the
-request is built (:meth:`TrainRequest.from_files`); a deployment gives the same fields as
-a mapping, which Prefect validates into the model.
+it to :func:`pipelines.flows.train.train_flow`; ``leadscore score``, the demo and the
+``score-nightly`` deployment build one :class:`ScoreRequest` for
+:func:`pipelines.flows.score.score_flow`. Both share what reads a CRM
+(:class:`CrmRequest`). Settings files are read once, where the request is built
+(:meth:`TrainRequest.from_files`); a deployment gives the same fields as a mapping, which
+Prefect validates into the model.
 
 The request is the *input* of the run configuration: the train flow resolves it, with what
 the data allows (framing, horizon, slices), into :class:`serving.run_config.RunConfig`,
@@ -17,7 +21,7 @@ its owner's (``models/config_default.yaml``, :class:`serving.blend.BlendConfig`,
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -28,8 +32,9 @@ from serving.blend import BlendConfig
 from serving.report.settings import ReportSettings
 from serving.run_config import settings_from_file
 from serving.scorer_types import ScorerSettings
+from serving.sinks.tables import DEFAULT_TABLE_PREFIX
 
-__all__ = ["OVERRIDABLE", "SETTINGS_GROUPS", "TrainRequest"]
+__all__ = ["OVERRIDABLE", "SETTINGS_GROUPS", "CrmRequest", "ScoreRequest", "TrainRequest"]
 
 
 OVERRIDABLE: tuple[str, ...] = (
@@ -48,22 +53,38 @@ OVERRIDABLE: tuple[str, ...] = (
 types, bounds and defaults are the config's."""
 
 
-class TrainRequest(BaseModel):
-    """One training run's data, settings and overrides, validated once at the entry point.
+class CrmRequest(BaseModel):
+    """What every run that reads a CRM export is given.
 
     Attributes:
         data: Folder, file or database URL of the CRM export (``fit-table``: the flat
-            export).
+            export; ``score --engine spark``: canonical tables or ``table:DB.PREFIX``).
         workdir: Working directory; the embedded MLflow store lives in WORKDIR/mlruns.
         mapping: Column mapping (a YAML path or a shipped name) for non-canonical exports.
-        tracking_uri: MLflow tracking URI (None: the config's, else the embedded store).
+        tracking_uri: MLflow tracking URI (None: the training config's, else the embedded
+            store in ``workdir``).
+        bots: Bot filter settings YAML (None: ``features/bots/default.yaml``).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    data: str
+    workdir: Path = DEFAULT_WORKDIR
+    mapping: str | None = None
+    tracking_uri: str | None = None
+    bots: Path | None = None
+
+
+class TrainRequest(CrmRequest):
+    """One training run's data, settings and overrides, validated once at the entry point.
+
+    Attributes:
         config: Training config YAML (None: ``models/config_default.yaml``).
         spec: Feature spec YAML (None: ``features/spec_default.yaml`` plus the columns the
             mapping kept).
         rulebook: Manual rulebook the scorer applies (None: the default rulebook for
             canonical CRM tables, a shipped mapping's own, else the empty one: manual
             score 0).
-        bots: Bot filter settings YAML (None: ``features/bots/default.yaml``).
         keep_leaky: Keep columns the leakage guard flags (they stay reported).
         overrides: Training config fields set by the caller (names from
             :data:`OVERRIDABLE`; a None value keeps the config's). The values are
@@ -77,16 +98,9 @@ class TrainRequest(BaseModel):
         report: How ``compare`` computes the report of the scorer trained.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    data: str
-    workdir: Path = DEFAULT_WORKDIR
-    mapping: str | None = None
-    tracking_uri: str | None = None
     config: Path | None = None
     spec: Path | None = None
     rulebook: Path | None = None
-    bots: Path | None = None
     keep_leaky: bool = False
     overrides: dict[str, int | str] = Field(default_factory=dict)
     blend: BlendConfig = Field(default_factory=BlendConfig)
@@ -127,6 +141,30 @@ class TrainRequest(BaseModel):
             for name, path in (files or {}).items()
         }
         return cls(**fields, **groups)
+
+
+class ScoreRequest(CrmRequest):
+    """One scoring run: which scorer, as of when, into which sink, on which engine.
+
+    Attributes:
+        sink: ``sqlite:///scores.db``, ``postgresql+psycopg://...``, a ``.parquet`` or
+            ``.csv`` path, a folder, or ``hubspot:PATH.csv``.
+        model_uri: The scorer (None: ``models:/<scorer_name>@champion`` of the packaged
+            training config).
+        as_of: Scoring time ``YYYY-MM-DD[THH:MM]`` UTC (None: today 00:00 UTC).
+        table_prefix: Database table-name prefix.
+        engine: ``local`` (pandas) or ``spark`` (``data``: canonical Parquet/CSV tables or
+            ``table:DB.PREFIX``; a folder sink becomes Parquet partitioned by ``as_of``).
+        spark_config: Spark settings YAML (:class:`serving.spark.SparkSettings`; None:
+            ``local[*]``).
+    """
+
+    sink: str
+    model_uri: str | None = None
+    as_of: str | None = None
+    table_prefix: str = DEFAULT_TABLE_PREFIX
+    engine: Literal["local", "spark"] = "local"
+    spark_config: Path | None = None
 
 
 SETTINGS_GROUPS: dict[str, type[BaseModel]] = {
