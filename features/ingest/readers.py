@@ -34,10 +34,26 @@ DEFAULT_ENCODING = "utf-8"
 SNIFF_DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
 """Delimiters tried, in this order of preference, when ``sep`` is not given."""
 
+DELIMITED_SUFFIXES: tuple[str, ...] = (".csv", ".tsv", ".txt")
+"""Delimited text files; each may also end in :data:`GZIP_SUFFIX`."""
+PARQUET_SUFFIXES: tuple[str, ...] = (".parquet", ".pq")
+EXCEL_SUFFIXES: tuple[str, ...] = (".xlsx",)
+GZIP_SUFFIX = ".gz"
+LINE_FILE_SUFFIXES: tuple[str, ...] = (
+    *DELIMITED_SUFFIXES,
+    *(s + GZIP_SUFFIX for s in DELIMITED_SUFFIXES),
+)
+"""The files whose rows are lines of text (validation numbers quarantined rows' lines)."""
+DATA_FILE_SUFFIXES: tuple[str, ...] = (*LINE_FILE_SUFFIXES, *PARQUET_SUFFIXES, *EXCEL_SUFFIXES)
+"""Every file name ending :func:`read_table` reads: the one list of what leadscore reads,
+from which the other lists (canonical folders, line numbers, messages) are taken."""
+CANONICAL_SUFFIXES: tuple[str, ...] = (".csv", ".csv.gz", ".parquet")
+"""The endings of a canonical folder's table files (``contacts.parquet``, ...): the part of
+:data:`DATA_FILE_SUFFIXES` that every engine reading such a folder reads too (Spark in
+:mod:`serving.spark.tables`, DuckDB for one lead in :mod:`serving.lead_rows`), so a table
+is never read by one engine and missed by another; other files in the folder are ignored."""
+
 _SAMPLE_BYTES = 64 * 1024
-_DELIMITED = {".csv", ".tsv", ".txt"}
-_PARQUET = {".parquet", ".pq"}
-_EXCEL = {".xlsx"}
 _LINE_IN_MESSAGE = re.compile(r"line (\d+)")
 
 
@@ -94,11 +110,11 @@ def read_table(
     path = Path(path)
     _require_file(path)
     suffix = _kind_suffix(path)
-    if suffix in _PARQUET:
+    if suffix in PARQUET_SUFFIXES:
         frame = _read_parquet(path)
-    elif suffix in _EXCEL:
+    elif suffix in EXCEL_SUFFIXES:
         frame = _read_excel(path)
-    elif suffix in _DELIMITED:
+    elif suffix in DELIMITED_SUFFIXES:
         default = "\t" if suffix == ".tsv" else None
         frame = _read_delimited(
             path, sep=sep or default, encoding=encoding or DEFAULT_ENCODING, ragged=ragged
@@ -106,8 +122,8 @@ def read_table(
     else:
         raise InputError(
             f"{path}: unsupported file type {''.join(path.suffixes)!r}; leadscore reads "
-            ".csv, .csv.gz, .tsv, .txt, .parquet and .xlsx files: export the table in one of "
-            "these (an old .xls workbook: save it as .xlsx or CSV)"
+            f"{', '.join(DATA_FILE_SUFFIXES)} files: export the table in one of these (an "
+            "old .xls workbook: save it as .xlsx or CSV)"
         )
     if frame.empty and len(frame.columns) > 0:
         raise TableError(
@@ -121,13 +137,9 @@ def read_table(
 def _kind_suffix(path: Path) -> str:
     """The suffix that says what the file holds, ignoring a trailing ``.gz``."""
     suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] == ".gz":
+    if suffixes and suffixes[-1] == GZIP_SUFFIX:
         suffixes = suffixes[:-1]
     return suffixes[-1] if suffixes else ""
-
-
-DATA_FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".parquet", ".pq", ".xlsx")
-"""File names shown as candidates when a file is not found."""
 
 
 def _require_file(path: Path) -> None:
@@ -149,7 +161,7 @@ def _require_file(path: Path) -> None:
 
 
 def _open_bytes(path: Path) -> BinaryIO:
-    if path.suffix.lower() == ".gz":
+    if path.suffix.lower() == GZIP_SUFFIX:
         return cast(BinaryIO, gzip.open(path, "rb"))
     return path.open("rb")
 
@@ -330,7 +342,7 @@ def _decode_error(path: Path, encoding: str) -> InputError:
         data.decode(_codec(encoding))
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
-        where = "in the uncompressed data" if path.suffix.lower() == ".gz" else "in the file"
+        where = "in the uncompressed data" if path.suffix.lower() == GZIP_SUFFIX else "in the file"
         return InputError(
             f"{path}: not valid {encoding}: byte 0x{data[err.start]:02x} at line {line} "
             f"(byte offset {err.start} {where}) cannot be decoded; the file is probably in "

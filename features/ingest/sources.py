@@ -2,9 +2,9 @@
 
 Three kinds of source:
 
-* a folder of ``contacts|accounts|activities|outcomes`` ``.csv``/``.csv.gz``/``.parquet``
-  files already in canonical column names (no mapping; other files and sub-folders such
-  as ``_truth/`` are ignored);
+* a folder of ``contacts|accounts|activities|outcomes`` files (ending in one of
+  :data:`~features.ingest.readers.CANONICAL_SUFFIXES`) already in canonical column names
+  (no mapping; other files and sub-folders such as ``_truth/`` are ignored);
 * a folder or a single file plus a mapping whose sources are file names;
 * a SQLAlchemy URL plus a mapping whose sources are ``{sql_table: ...}`` (without a
   mapping, tables named like the canonical ones are read).
@@ -21,13 +21,11 @@ import pandas as pd
 from features.crm import empty_table
 from features.ingest.mapping_apply import apply_mapping, map_table, table_problems
 from features.ingest.mapping_config import ColumnMapping, ColumnSpec, Source, TableMapping
-from features.ingest.readers import InputError, TableError, read_table
+from features.ingest.readers import CANONICAL_SUFFIXES, InputError, TableError, read_table
 from features.ingest.sql import is_database_url, read_sql_table, safe_url
 from features.schema import TABLES
 
 logger = logging.getLogger(__name__)
-
-CANONICAL_SUFFIXES: tuple[str, ...] = (".csv", ".csv.gz", ".parquet")
 
 
 def read_source(
@@ -98,9 +96,10 @@ def _canonical_file_frames(
             logger.warning("%s has no rows: table %s is empty", found[0].name, name)
     if "contacts" not in frames:
         present = sorted(p.name for p in path.iterdir())
+        wanted = " or ".join(f"contacts{s}" for s in CANONICAL_SUFFIXES)
         raise TableError(
-            f"{path}: no contacts.csv, contacts.csv.gz or contacts.parquet; files there: "
-            f"{present}; name the files after the canonical tables or pass --mapping"
+            f"{path}: no {wanted}; files there: {present}; name the files after the canonical "
+            "tables or pass --mapping"
         )
     return frames
 

@@ -41,7 +41,7 @@ from features.ingest.quarantine import (
     ragged_failures,
     rule_failure,
 )
-from features.ingest.readers import RAGGED_COLUMN, InputError, TableError
+from features.ingest.readers import LINE_FILE_SUFFIXES, RAGGED_COLUMN, InputError, TableError
 from features.ingest.report import Issue, issue_of, summary_text, write_accepted, write_report
 from features.ingest.suite_pandas import evaluate_rules
 from features.ingest.suites import (
@@ -58,8 +58,6 @@ if TYPE_CHECKING:
 Engine = Literal["great_expectations", "pandas"]
 
 logger = logging.getLogger(__name__)
-
-_LINE_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
 
 
 @dataclass(frozen=True)
@@ -169,7 +167,7 @@ def validate_tables(
         accepted[name] = to_canonical(parsed[~bad], table)
         inputs[name] = parsed[list(table.primary_key)]  # to tell orphans' parents apart
         quarantine[name] = quarantine_frame(
-            frame, failures, with_lines=label.lower().endswith(_LINE_SUFFIXES)
+            frame, failures, with_lines=label.lower().endswith(LINE_FILE_SUFFIXES)
         )
         counts[name] = _counts(name, len(frame), len(accepted[name]), len(quarantine[name]))
         warned = failed_positions(failures, len(frame), "warning") & ~bad  # rows kept
