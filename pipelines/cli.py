@@ -39,7 +39,6 @@ from pipelines.cli_options import (
     SepOpt,
     TrackingUriOpt,
     WorkdirOpt,
-    path_text,
     settings_file,
     table_prefix_or_default,
 )
@@ -511,25 +510,25 @@ def compare(
     """
     from features.ingest import InputError
     from features.parse import utc_time
+    from pipelines.flow_requests import CompareRequest
     from pipelines.flows.common import run_flow
     from pipelines.flows.compare import compare_flow
 
     with user_errors(InputError, ValueError):
         if as_of is not None:
             utc_time(as_of, "--as-of")
-        result = run_flow(
-            compare_flow,
-            prefect,
+        request = CompareRequest(
             data=data,
             model_uri=model,
-            out=path_text(out),  # None: the flow writes WORKDIR/report.html
-            workdir=str(workdir),
+            as_of=as_of,
+            out=out,  # None: WORKDIR/report.html
+            workdir=workdir,
             mapping=mapping,
             tracking_uri=tracking_uri,
-            as_of=as_of,
-            backtest_rulebooks=[str(p) for p in backtest or []],
-            bots_path=path_text(bots),
+            backtest=tuple(backtest or ()),
+            bots=bots,
         )
+        result = run_flow(compare_flow, prefect, request=request)
     console.print(f"[green]wrote[/green] {result['report']} (period from {result['as_of'][:10]})")
     console.print(f"MLflow run {result['run_id']}")
 

@@ -118,11 +118,6 @@ ConfigOpt = Annotated[
 """``--config``: the training config file (default: the packaged one)."""
 
 
-def path_text(path: Path | None) -> str | None:
-    """A path option as the text flows take (None stays None)."""
-    return None if path is None else str(path)
-
-
 def table_prefix_or_default(prefix: str | None) -> str:
     """``--table-prefix`` as given, else the sinks' default (imported only when a command
     runs: the sinks load SQLAlchemy)."""

@@ -6,8 +6,11 @@ deployment of ``prefect.yaml`` all build one :class:`TrainRequest` (the data, th
 directory, the settings files and objects, the overrides of the training config) and pass
 it to :func:`pipelines.flows.train.train_flow`; ``leadscore score``, the demo and the
 ``score-nightly`` deployment build one :class:`ScoreRequest` for
-:func:`pipelines.flows.score.score_flow`. Both share what reads a CRM
-(:class:`CrmRequest`). Settings files are read once, where the request is built
+:func:`pipelines.flows.score.score_flow`, ``leadscore compare``, the demo and the
+``compare-weekly`` deployment one :class:`CompareRequest` for
+:func:`pipelines.flows.compare.compare_flow`. All share what reads a CRM
+(:class:`CrmRequest`); scoring and comparing also which scorer, as of when
+(:class:`ScorerRequest`). Settings files are read once, where the request is built
 (:meth:`TrainRequest.from_files`); a deployment gives the same fields as a mapping, which
 Prefect validates into the model.
 
@@ -34,7 +37,15 @@ from serving.run_config import settings_from_file
 from serving.scorer_types import ScorerSettings
 from serving.sinks.tables import DEFAULT_TABLE_PREFIX
 
-__all__ = ["OVERRIDABLE", "SETTINGS_GROUPS", "CrmRequest", "ScoreRequest", "TrainRequest"]
+__all__ = [
+    "OVERRIDABLE",
+    "SETTINGS_GROUPS",
+    "CompareRequest",
+    "CrmRequest",
+    "ScoreRequest",
+    "ScorerRequest",
+    "TrainRequest",
+]
 
 
 OVERRIDABLE: tuple[str, ...] = (
@@ -143,15 +154,27 @@ class TrainRequest(CrmRequest):
         return cls(**fields, **groups)
 
 
-class ScoreRequest(CrmRequest):
-    """One scoring run: which scorer, as of when, into which sink, on which engine.
+class ScorerRequest(CrmRequest):
+    """What every run that applies a registered scorer is given.
+
+    Attributes:
+        model_uri: The scorer (None: ``models:/<scorer_name>@champion`` of the packaged
+            training config).
+        as_of: ``YYYY-MM-DD[THH:MM]`` UTC: the scoring time (score; None: today 00:00
+            UTC) or the start of the compared period (compare; None: the newest with
+            complete outcomes).
+    """
+
+    model_uri: str | None = None
+    as_of: str | None = None
+
+
+class ScoreRequest(ScorerRequest):
+    """One scoring run: into which sink, on which engine.
 
     Attributes:
         sink: ``sqlite:///scores.db``, ``postgresql+psycopg://...``, a ``.parquet`` or
             ``.csv`` path, a folder, or ``hubspot:PATH.csv``.
-        model_uri: The scorer (None: ``models:/<scorer_name>@champion`` of the packaged
-            training config).
-        as_of: Scoring time ``YYYY-MM-DD[THH:MM]`` UTC (None: today 00:00 UTC).
         table_prefix: Database table-name prefix.
         engine: ``local`` (pandas) or ``spark`` (``data``: canonical Parquet/CSV tables or
             ``table:DB.PREFIX``; a folder sink becomes Parquet partitioned by ``as_of``).
@@ -160,11 +183,25 @@ class ScoreRequest(CrmRequest):
     """
 
     sink: str
-    model_uri: str | None = None
-    as_of: str | None = None
     table_prefix: str = DEFAULT_TABLE_PREFIX
     engine: Literal["local", "spark"] = "local"
     spark_config: Path | None = None
+
+
+class CompareRequest(ScorerRequest):
+    """One comparison report: where it goes and which other rulebooks it replays.
+
+    Attributes:
+        out: The HTML report (None: WORKDIR/report.html); ``report.json`` goes beside it.
+        backtest: Other rulebook files replayed over the same period.
+    """
+
+    out: Path | None = None
+    backtest: tuple[Path, ...] = ()
+
+    def report_path(self) -> Path:
+        """Where the report is written."""
+        return self.out or self.workdir / "report.html"
 
 
 SETTINGS_GROUPS: dict[str, type[BaseModel]] = {

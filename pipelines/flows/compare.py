@@ -8,7 +8,6 @@ plain functions (:func:`pipelines.flows.common.step`).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -17,7 +16,7 @@ from prefect.cache_policies import NO_CACHE
 
 from features.ingest.validation import ValidationReport
 from models.store import existing_tracking_uri
-from pipelines.cli_options import DEFAULT_WORKDIR
+from pipelines.flow_requests import CompareRequest
 from pipelines.flows.common import io_task, load, step, validate_crm
 from serving.compare import compare_validated, publish_report
 from serving.report import ComparisonReport
@@ -44,39 +43,24 @@ def publish(report: ComparisonReport, out: str, tracking_uri: str, as_of: pd.Tim
 
 
 @flow(name="compare")
-def compare_flow(
-    data: str,
-    model_uri: str | None,
-    out: str | None = None,
-    workdir: str = str(DEFAULT_WORKDIR),
-    mapping: str | None = None,
-    tracking_uri: str | None = None,
-    as_of: str | None = None,
-    backtest_rulebooks: list[str] | None = None,
-    bots_path: str | None = None,
-) -> dict[str, Any]:
+def compare_flow(request: CompareRequest) -> dict[str, Any]:
     """Compare the model, the rules and the blend: load -> score -> label -> report -> log.
 
     Args:
-        data: Folder, file or database URL of the CRM export (with outcome history).
-        model_uri: Registered scorer, e.g. ``models:/leadscore-conversion-scorer@champion``.
-        out: Where to write the self-contained HTML report (None: WORKDIR/report.html, as
-            ``leadscore compare`` without ``--out``).
-        workdir: Working directory of the embedded MLflow store.
-        mapping: Column mapping for non-canonical exports.
-        tracking_uri: MLflow tracking URI (default: the embedded store in ``workdir``).
-        as_of: Start of the compared period (default: the newest with complete outcomes;
-            for a ``first_touch`` scorer the latest test share of first touches).
-        backtest_rulebooks: Other rulebook files to replay over the same period.
-        bots_path: Bot filter settings YAML (default: features/bots/default.yaml).
+        request: The data (with outcome history), scorer, period start, report path and
+            backtest rulebooks (:class:`pipelines.flow_requests.CompareRequest`, built
+            once by the entry point; a deployment gives its fields as a mapping). Without
+            ``as_of`` the period is the newest with complete outcomes (for a
+            ``first_touch`` scorer the latest test share of first touches).
 
     Returns:
         The report path, the MLflow run id and the headline metrics.
     """
-    uri = tracking_uri or existing_tracking_uri(Path(workdir))
-    validation = step(validate_crm)(data, mapping, bots_path)
-    loaded = step(load)(model_uri, uri)
-    report, when = step(compare)(validation, loaded, as_of, list(backtest_rulebooks or []))
-    out = out or str(Path(workdir) / "report.html")
+    uri = request.tracking_uri or existing_tracking_uri(request.workdir)
+    validation = step(validate_crm)(request.data, request.mapping, request.bots)
+    loaded = step(load)(request.model_uri, uri)
+    backtests = [str(p) for p in request.backtest]
+    report, when = step(compare)(validation, loaded, request.as_of, backtests)
+    out = str(request.report_path())
     run_id = step(publish)(report, out, uri, when)
     return {"report": out, "run_id": run_id, "as_of": str(when), "metrics": report.to_dict()}

@@ -22,7 +22,7 @@ from features.synthetic import GENERATOR_VERSION, generate_crm, write_crm
 from features.training_set import next_run_as_of
 from models.store import default_tracking_uri
 from pipelines.cli_options import DEFAULT_WORKDIR
-from pipelines.flow_requests import ScoreRequest, TrainRequest
+from pipelines.flow_requests import CompareRequest, ScoreRequest, TrainRequest
 from pipelines.flows.common import validate_crm
 from pipelines.flows.compare import compare_flow
 from pipelines.flows.ingest import write_validation
@@ -97,7 +97,7 @@ def demo_flow(workdir: str = str(DEFAULT_WORKDIR), contacts: int = 20_000, seed:
     scored = score_flow(request=scoring)
     score_flow(request=scoring.model_copy(update={"sink": str(root / "scores.csv")}))
     compared = compare_flow(
-        data=data_dir, model_uri=scorer_uri, out=str(root / "report.html"), workdir=str(root)
+        request=CompareRequest(data=data_dir, model_uri=scorer_uri, workdir=root)
     )
     return _summary(root, generated, report, trained, scorer_uri, scored, compared, as_of)
 

@@ -109,15 +109,17 @@ def test_train_flow_registers_a_champion_with_metrics(trained: dict, mlflow_stor
 def test_compare_flow_writes_the_report_and_logs_it(
     trained: dict, crm_dir: Path, mlflow_store, tmp_path: Path
 ) -> None:
+    from pipelines.flow_requests import CompareRequest
     from pipelines.flows.compare import compare_flow
 
     out = tmp_path / "report.html"
-    result = compare_flow(
+    request = CompareRequest(
         data=str(crm_dir),
         model_uri=trained["scorer_uri"],
-        out=str(out),
+        out=out,
         tracking_uri=mlflow_store.tracking_uri,
     )
+    result = compare_flow(request=request)
     html = out.read_text()
     for section in (
         "roc",
@@ -136,11 +138,9 @@ def test_compare_flow_writes_the_report_and_logs_it(
     assert result["as_of"][:10] <= "2026-07-02"
     with pytest.raises(ValueError, match="no contact was created before as_of 2000-01-01"):
         compare_flow(
-            data=str(crm_dir),
-            model_uri=trained["scorer_uri"],
-            out=str(tmp_path / "early.html"),
-            tracking_uri=mlflow_store.tracking_uri,
-            as_of="2000-01-01",
+            request=request.model_copy(
+                update={"out": tmp_path / "early.html", "as_of": "2000-01-01"}
+            )
         )
     assert not (tmp_path / "early.html").exists()
 
@@ -153,7 +153,7 @@ def test_train_flow_on_a_flat_export_scores_it_with_the_same_column_types(
     prefect_harness: None, mlflow_store, tmp_path: Path
 ) -> None:
     from features.ingest.load import ingest
-    from pipelines.flow_requests import TrainRequest
+    from pipelines.flow_requests import CompareRequest, TrainRequest
     from pipelines.flows.compare import compare_flow
     from pipelines.flows.train import train_flow
     from serving.scorer_model import load_scorer
@@ -190,9 +190,11 @@ def test_train_flow_on_a_flat_export_scores_it_with_the_same_column_types(
     # a flat export has no dated period to compare: train's own comparison is the one
     with pytest.raises(ValueError, match="trained on a flat export"):
         compare_flow(
-            data=str(leads),
-            model_uri=out["scorer_uri"],
-            out=str(tmp_path / "report.html"),
-            mapping="x_education",
-            tracking_uri=mlflow_store.tracking_uri,
+            request=CompareRequest(
+                data=str(leads),
+                model_uri=out["scorer_uri"],
+                out=tmp_path / "report.html",
+                mapping="x_education",
+                tracking_uri=mlflow_store.tracking_uri,
+            )
         )

@@ -70,22 +70,25 @@ def test_the_table_prefix_is_the_sinks_in_the_score_flow_and_the_command_line() 
 
 def test_every_flow_and_the_command_line_share_one_default_workdir() -> None:
     from pipelines.cli_options import DEFAULT_WORKDIR
-    from pipelines.flow_requests import ScoreRequest, TrainRequest
+    from pipelines.flow_requests import CompareRequest, CrmRequest, ScoreRequest, TrainRequest
     from pipelines.flows.compare import compare_flow
     from pipelines.flows.demo import demo_flow
     from pipelines.flows.score import score_flow
     from pipelines.flows.train import train_flow
 
-    for flow in (compare_flow, demo_flow):
-        assert inspect.signature(flow.fn).parameters["workdir"].default == str(DEFAULT_WORKDIR)
-    # the train and score flows take one request each: the working directory of both is
-    # the requests' shared field, the same default
-    for flow in (train_flow, score_flow):
-        assert list(inspect.signature(flow.fn).parameters)[0] == "request"
-    assert TrainRequest(data="crm/").workdir == ScoreRequest(data="crm/", sink="s").workdir
-    assert TrainRequest(data="crm/").workdir == DEFAULT_WORKDIR
+    assert inspect.signature(demo_flow.fn).parameters["workdir"].default == str(DEFAULT_WORKDIR)
+    # the train, score and compare flows take one request each: the working directory is
+    # the requests' shared field (CrmRequest), one default
+    for flow in (train_flow, score_flow, compare_flow):
+        assert list(inspect.signature(flow.fn).parameters) == ["request"] + (
+            ["show_plan"] if flow is train_flow else []
+        )
+    assert CrmRequest.model_fields["workdir"].default == DEFAULT_WORKDIR
+    for request in (TrainRequest, ScoreRequest, CompareRequest):
+        assert issubclass(request, CrmRequest) and "workdir" not in request.__annotations__
     # the report goes to WORKDIR/report.html unless --out names another file
-    assert inspect.signature(compare_flow.fn).parameters["out"].default is None
+    compare = CompareRequest(data="crm/", workdir=Path("w"))
+    assert compare.report_path() == Path("w") / "report.html"
 
 
 def _help_texts() -> dict[str, str]:

@@ -133,16 +133,18 @@ def test_the_horizon_of_the_run_is_what_mlflow_and_the_scorer_say(
 def test_compare_reads_the_horizon_from_the_scorer(
     trained: dict, crm, mlflow_store, tmp_path: Path
 ) -> None:
+    from pipelines.flow_requests import CompareRequest
     from pipelines.flows.compare import compare_flow
 
     data, mapping = crm
-    result = compare_flow(
+    request = CompareRequest(
         data=str(data),
         model_uri=trained["scorer_uri"],
-        out=str(tmp_path / "report.html"),
+        out=tmp_path / "report.html",
         mapping=str(mapping),
         tracking_uri=mlflow_store.tracking_uri,
     )
+    result = compare_flow(request=request)
     # the newest period with complete 7-day outcomes starts 7 days before the data ends
     ends = [
         pd.read_csv(data.parent / f"{t}.csv", usecols=[c])[c].pipe(pd.to_datetime, utc=True).max()

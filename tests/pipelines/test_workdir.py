@@ -38,7 +38,7 @@ def test_a_workdir_with_a_store_gives_its_uri(tmp_path: Path, mlflow_store) -> N
 def test_score_and_compare_flows_refuse_a_workdir_without_a_store(
     prefect_harness: None, tmp_path: Path, flow_name: str
 ) -> None:
-    from pipelines.flow_requests import ScoreRequest
+    from pipelines.flow_requests import CompareRequest, ScoreRequest
     from pipelines.flows.compare import compare_flow
     from pipelines.flows.score import score_flow
 
@@ -50,5 +50,8 @@ def test_score_and_compare_flows_refuse_a_workdir_without_a_store(
             )
             score_flow(request=request)
         else:
-            compare_flow(str(tmp_path), MODEL, str(tmp_path / "r.html"), workdir=str(typo))
+            request = CompareRequest(
+                data=str(tmp_path), model_uri=MODEL, out=tmp_path / "r.html", workdir=typo
+            )
+            compare_flow(request=request)
     assert not typo.exists()
