@@ -26,17 +26,12 @@ import pandas as pd
 
 from features.blanks import blank_mask, stripped_text
 from features.ingest.readers import InputError, TableError
-from features.parse import best_date_format, parse_dates
+from features.parse import YES_NO_PAIRS, best_date_format, parse_dates
 
-OUTCOME_PAIRS: tuple[tuple[str, str], ...] = (
-    ("1", "0"),
-    ("true", "false"),
-    ("yes", "no"),
-    ("y", "n"),
-    ("t", "f"),
-    ("won", "lost"),
-)
-"""Known (positive, negative) spellings of a binary outcome, lower-case."""
+OUTCOME_PAIRS: tuple[tuple[str, str], ...] = (("1", "0"), *YES_NO_PAIRS, ("won", "lost"))
+"""Known (positive, negative) spellings of a binary outcome, lower-case: 1/0, the yes/no
+pairs of :data:`features.parse.YES_NO_PAIRS`, won/lost. When two pairs are both present
+with as many rows each, the earlier pair decides the positive class."""
 
 POSITIVE_WORDS = frozenset(pair[0] for pair in OUTCOME_PAIRS)
 

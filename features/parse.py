@@ -9,7 +9,7 @@ Decisions, documented because exports differ:
   value of the column holding a comma is grouped by threes (``1,532`` or ``12,345.5``); a
   decimal comma (``3,5``) is not a number, and beside one a grouped-looking ``1,250`` is
   ambiguous (1.25 or 1250?), so then no comma value is read (export with a decimal point).
-* Yes/no: the pairs yes/no, y/n, true/false, t/f (any case) map to 1/0.
+* Yes/no: the pairs true/false, yes/no, y/n, t/f (any case; :data:`YES_NO_PAIRS`) map to 1/0.
 * Dates: ISO 8601 first, then day-first and month-first formats with ``/``, ``.`` or ``-``;
   the format that reads most values wins (ties: the earlier one, i.e. day-first), so a
   column is read with one format, never row by row.
@@ -26,9 +26,20 @@ import pandas as pd
 
 from features.events import utc_timestamp
 
-TRUE_WORDS: frozenset[str] = frozenset({"true", "t", "yes", "y", "1", "1.0"})
+YES_NO_PAIRS: tuple[tuple[str, str], ...] = (
+    ("true", "false"),
+    ("yes", "no"),
+    ("y", "n"),
+    ("t", "f"),
+)
+"""(true word, false word) pairs, lower-case: the one yes/no vocabulary. No word is in two
+pairs, so at most one pair covers a column's levels (:func:`yes_no_pair`) and the order
+decides nothing there; it does decide ties between the outcome pairs of ``fit-table``,
+which are these in this order between 1/0 and won/lost
+(:data:`features.flat_rows.OUTCOME_PAIRS`)."""
+TRUE_WORDS: frozenset[str] = frozenset({*(yes for yes, _ in YES_NO_PAIRS), "1", "1.0"})
 """Text read as true (after trimming and case-folding) wherever a boolean is expected."""
-FALSE_WORDS: frozenset[str] = frozenset({"false", "f", "no", "n", "0", "0.0"})
+FALSE_WORDS: frozenset[str] = frozenset({*(no for _, no in YES_NO_PAIRS), "0", "0.0"})
 """Text read as false, likewise."""
 
 
@@ -49,14 +60,6 @@ def parse_bool_words(values: pd.Series) -> pd.Series:
     decided[:-1][words.isin(FALSE_WORDS).fillna(False).to_numpy(dtype=bool)] = False
     return pd.Series(decided[codes], index=values.index, dtype="boolean")
 
-
-YES_NO_PAIRS: tuple[tuple[str, str], ...] = (
-    ("yes", "no"),
-    ("y", "n"),
-    ("true", "false"),
-    ("t", "f"),
-)
-"""(true word, false word) pairs, lower-case."""
 
 DATE_FORMATS: tuple[str, ...] = (
     "ISO8601",

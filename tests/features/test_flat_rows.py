@@ -11,6 +11,7 @@ from features.flat_rows import (
     require_columns,
 )
 from features.ingest import InputError, TableError
+from features.parse import YES_NO_PAIRS, parse_bool_words, yes_no_pair
 
 
 def outcome(values, positive=None):
@@ -72,3 +73,31 @@ def test_require_columns_suggests_close_names():
     frame = pd.DataFrame({"Converted": [1], "Lead Source": [1]})
     with pytest.raises(TableError, match=r"--id 'Sourc' .*similar: \['Lead Source'\]"):
         require_columns(frame, {"Converted": "--target", "Sourc": "--id"}, "f.csv")
+
+
+@pytest.mark.parametrize(
+    ("values", "positive", "y"),
+    [
+        # equal counts: the earlier pair of OUTCOME_PAIRS wins, its rows are read
+        (["true", "false", "yes", "no"], "true", [1, 0, np.nan, np.nan]),
+        (["won", "lost", "1", "0"], "1", [np.nan, np.nan, 1, 0]),
+        (["Y", "n", "T", "f"], "Y", [1, 0, np.nan, np.nan]),
+        # more rows decide before the order does
+        (["YES", "no", "t", "f", "f"], "t", [np.nan, np.nan, 1, 0, 0]),
+    ],
+)
+def test_two_known_pairs_present_the_earlier_or_larger_decides(values, positive, y):
+    result = outcome(values)
+    assert result.positive == positive
+    np.testing.assert_array_equal(result.y, y)
+
+
+def test_yes_no_words_are_one_vocabulary_for_booleans_columns_and_outcomes():
+    words = [w for pair in YES_NO_PAIRS for w in pair]
+    assert len(words) == len(set(words))  # no word in two pairs: yes_no_pair never ties
+    for yes, no in YES_NO_PAIRS:
+        assert yes_no_pair({yes}) == yes_no_pair({no}) == yes_no_pair({yes, no}) == (yes, no)
+        got = parse_bool_words(pd.Series([yes.upper(), f" {no} ", yes, None], dtype="string"))
+        assert got.tolist() == [True, False, True, pd.NA]
+        assert outcome([yes.title(), no, no]).positive == yes.title()
+    assert yes_no_pair({"yes", "n"}) is None  # two pairs' words: not a yes/no column
