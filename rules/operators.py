@@ -60,10 +60,8 @@ def _positive(s: pd.Series, op: str, value: Any) -> np.ndarray:
         res = _COMPARE[op](s, value)
     elif op == "between":
         res = s.ge(value[0]) & s.le(value[1])
-    elif op == "is_true":
-        res = s.eq(True)
-    elif op == "is_false":
-        res = s.eq(False)
+    elif op in {"is_true", "is_false"}:
+        res = s.eq(op == "is_true")
     else:  # the loader only lets registered operators through
         raise ValueError(f"unknown operator {op!r}")
     return pd.Series(res).fillna(False).to_numpy(dtype=bool)
