@@ -1,4 +1,5 @@
-"""Atomic file writes: the one way leadscore writes a file a user or another job reads.
+"""Atomic file writes, the one way leadscore writes a file a user or another job reads, and
+the lead layout every canonical Parquet table is written in (:func:`write_table`).
 
 Content goes to a temporary sibling file (same folder, so same file system), is flushed to
 disk, then moved over the target with ``os.replace``, which is atomic on POSIX and Windows:
