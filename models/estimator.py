@@ -25,6 +25,7 @@ from sklearn.exceptions import NotFittedError
 from models.calibration import (
     MIN_PER_CLASS,
     CalibrationRecency,
+    RecencyChoice,
     calibrated_probability,
     fit_recency_calibrator,
 )
@@ -126,6 +127,13 @@ _NOT_BOOSTER_PARAMS = frozenset(
 )
 
 
+FITTED_BEFORE_RECENCY = RecencyChoice(
+    "none", None, reason="calibrated before calibration recency existed: equal weights"
+)
+"""The ``calibration_recency_`` of a model pickled before the attribute existed: its
+calibration weighted every row equally."""
+
+
 class ConversionModel(ClassifierMixin, BaseEstimator):
     """Calibrated LightGBM classifier for P(convert within the horizon).
 
@@ -196,10 +204,18 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Unpickle, giving a parameter the object was pickled without (an older version's,
         e.g. before ``calibration_recency``) its default in :meth:`__init__`'s signature,
-        the one place it is defined, so ``get_params``, ``repr`` and ``clone`` work."""
+        the one place it is defined, so ``get_params``, ``repr`` and ``clone`` work; a
+        fitted model calibrated before recency weights existed gets the
+        ``calibration_recency_`` that says what its calibration did
+        (:data:`FITTED_BEFORE_RECENCY`: equal weights), so every reader takes the attribute
+        as it is."""
         signature = inspect.signature(type(self).__init__).parameters.values()
         defaults = {p.name: p.default for p in signature if p.name != "self"}
-        super().__setstate__({**{k: v for k, v in defaults.items() if k not in state}, **state})
+        learned = {}
+        if "calibrator_" in state and "calibration_recency_" not in state:
+            learned["calibration_recency_"] = FITTED_BEFORE_RECENCY
+        filled = {k: v for k, v in defaults.items() if k not in state}
+        super().__setstate__({**filled, **learned, **state})
 
     def settings(self) -> dict[str, Any]:
         """Every parameter, with the settings left at None filled from the config."""

@@ -210,7 +210,7 @@ def build_and_register_scorer(
         blend,
         leads_per_period=flow,
         time=slices.time_valid,
-        recency=getattr(model, "calibration_recency_", None),
+        recency=model.calibration_recency_,
     )
     note = fitted.capacity_note()
     if note:

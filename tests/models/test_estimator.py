@@ -9,8 +9,9 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import log_loss, roc_auc_score
 
+from models.calibration import recency_weights_of
 from models.config import packaged_default
-from models.estimator import ConversionModel
+from models.estimator import FITTED_BEFORE_RECENCY, ConversionModel
 
 
 def quick_model(**kw) -> ConversionModel:
@@ -44,6 +45,30 @@ def test_a_model_pickled_before_calibration_recency_gets_its_default(fitted, lea
     assert clone(restored).get_params() == fitted.get_params()
     X, _ = leads.slice("test")
     np.testing.assert_array_equal(restored.predict_conversion(X), fitted.predict_conversion(X))
+
+
+def test_a_model_pickled_before_calibration_recency_learned_reads_equal_weights(fitted, leads):
+    """An older fitted pickle has no calibration_recency_ either: unpickled, it holds the
+    choice its calibration made (equal weights), which training's logging and the blend
+    read as they read a new model's; an unfitted pickle gets no learned attribute."""
+    old = pickle.loads(pickle.dumps(fitted))
+    del old.calibration_recency_, old.calibration_recency
+    restored = pickle.loads(pickle.dumps(old))
+    assert restored.calibration_recency_ == FITTED_BEFORE_RECENCY
+    assert restored.calibration_recency_.half_life_days is None
+    assert restored.calibration_recency_.params() == {
+        "calibration_recency": "none",
+        "calibration_recency_chosen": "none",
+    }
+    assert restored.calibration_recency_.metrics() == {}
+    times = pd.Series(pd.to_datetime(["2026-01-01", "2026-02-01", "2026-03-01"], utc=True))
+    assert recency_weights_of(times, restored.calibration_recency_) is None  # equal weights
+    X, _ = leads.slice("test")
+    np.testing.assert_array_equal(restored.predict_conversion(X), fitted.predict_conversion(X))
+    kept = pickle.loads(pickle.dumps(fitted))  # a current pickle keeps its own choice
+    assert kept.calibration_recency_ == fitted.calibration_recency_
+    blank = pickle.loads(pickle.dumps(quick_model()))
+    assert not hasattr(blank, "calibration_recency_")
 
 
 def test_fit_returns_self_and_sets_learned_attributes(leads):
