@@ -45,7 +45,9 @@ SETS = (
 )
 
 
-def _baseline_scores(train: pd.DataFrame, y_train: np.ndarray, test: pd.DataFrame) -> np.ndarray:
+def baseline_probabilities(
+    train: pd.DataFrame, y_train: np.ndarray, test: pd.DataFrame
+) -> np.ndarray:
     """A logistic regression on the given columns (one-hot categories, log-scaled numbers),
     fitted on ``train``: its probabilities on ``test``."""
     numeric = [c for c in train.columns if pd.api.types.is_numeric_dtype(train[c])]
@@ -102,7 +104,7 @@ def baseline_scores(slices: Any) -> np.ndarray:
     """
     fit = pd.concat([slices.X("train"), slices.X("valid")])
     y_fit = np.r_[slices.train.y.to_numpy(), slices.valid.y.to_numpy()]
-    return _baseline_scores(fit, y_fit, slices.X("test"))
+    return baseline_probabilities(fit, y_fit, slices.X("test"))
 
 
 def uncertainty(y: np.ndarray, p_model: np.ndarray, p_baseline: np.ndarray) -> dict[str, Any]:

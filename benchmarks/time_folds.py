@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from benchmarks.real_data import DATA, ROOT, SETS, _baseline_scores, model_slices
+from benchmarks.real_data import DATA, ROOT, SETS, baseline_probabilities, model_slices
 from features.files import atomic_write_text
 from models.config import TrainConfig
 from models.search import random_search
@@ -122,7 +122,7 @@ def baseline_scorer(
     X: pd.DataFrame, y: np.ndarray, X_stop: pd.DataFrame, y_stop: np.ndarray, X_eval: pd.DataFrame
 ) -> np.ndarray:
     """The real-data table's logistic regression, fitted on the training and stopping rows."""
-    return _baseline_scores(pd.concat([X, X_stop]), np.r_[y, y_stop], X_eval)
+    return baseline_probabilities(pd.concat([X, X_stop]), np.r_[y, y_stop], X_eval)
 
 
 def fold_aucs(X: pd.DataFrame, y: np.ndarray, folds: list[Fold], scorer: Scorer) -> list[float]:

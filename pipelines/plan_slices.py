@@ -30,7 +30,7 @@ from pipelines.training_data import (
     SEGMENT_COLUMNS,
     RuleTotals,
     Slices,
-    _require_both_classes,
+    require_both_classes,
 )
 from rules import Rulebook, score_rulebook
 from serving.scorer_training import manual_scores_of
@@ -140,7 +140,7 @@ def plan_slices(
     kind = "first_touch" if plan.framing == "first_touch" else "snapshots"
     parts = _first_touch_parts if kind == "first_touch" else _snapshot_parts
     ts, train, valid, test, manual = parts(tables, spec, plan, rulebook)
-    _require_both_classes(ts, {"train": train, "valid": valid, "test": test})
+    require_both_classes(ts, {"train": train, "valid": valid, "test": test})
     as_of = train.snapshot.reset_index(drop=True)
     guard = check_leakage(train.X, train.y, as_of=as_of, keep_suspects=keep_leaky, settings=leakage)
     return Slices(

@@ -149,7 +149,7 @@ class RuleTotals:
         return manual_scores_of(self(as_of), contact_ids)
 
 
-def _require_both_classes(ts: TrainingSet, parts: dict[str, TrainingSet]) -> None:
+def require_both_classes(ts: TrainingSet, parts: dict[str, TrainingSet]) -> None:
     """Fail early, with the per-snapshot counts, when a slice has only one class."""
     empty = [name for name, part in parts.items() if part.y.nunique() < 2]
     if not empty:

@@ -13,7 +13,7 @@ from table_rows import canonical_frame
 from benchmarks.real_data import (
     END,
     START,
-    _baseline_scores,
+    baseline_probabilities,
     baseline_scores,
     table,
     uncertainty,
@@ -54,7 +54,7 @@ def test_the_baseline_ranks_a_column_that_decides_the_label_perfectly() -> None:
     train = pd.DataFrame({"origin": ["a", "b"] * 20, "visits": range(40)})
     y = (train["origin"] == "a").astype(int).to_numpy()
     test = pd.DataFrame({"origin": ["b", "a", "b", "a"], "visits": [1, 2, 3, 4]})
-    assert roc_auc_score([0, 1, 0, 1], _baseline_scores(train, y, test)) == 1.0
+    assert roc_auc_score([0, 1, 0, 1], baseline_probabilities(train, y, test)) == 1.0
 
 
 def test_uncertainty_is_delongs_interval_and_paired_test() -> None:
@@ -100,10 +100,11 @@ def test_the_baseline_uses_only_the_columns_the_leakage_guard_allows_the_model()
     fit = np.r_[rows["train"], rows["valid"]]
     test = rows["test"].to_numpy()
     frame = pd.DataFrame({"visits": signal, "sales_note": np.where(y == 1, "closed", "lost")})
-    leaky = _baseline_scores(frame.iloc[fit], y[fit], frame.iloc[test])
+    leaky = baseline_probabilities(frame.iloc[fit], y[fit], frame.iloc[test])
     assert roc_auc_score(y[test], leaky) == 1.0
     honest = roc_auc_score(
-        y[test], _baseline_scores(frame.iloc[fit][["visits"]], y[fit], frame.iloc[test][["visits"]])
+        y[test],
+        baseline_probabilities(frame.iloc[fit][["visits"]], y[fit], frame.iloc[test][["visits"]]),
     )
     assert roc_auc_score(slices.test.y, baseline_scores(slices)) == pytest.approx(honest)
     assert honest < 0.9
