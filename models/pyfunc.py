@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pickle
 import tempfile
+from collections.abc import Collection, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -94,12 +95,21 @@ def serving_signature(model: ConversionModel) -> ModelSignature:
 
 def to_serving_frame(X: pd.DataFrame, model: ConversionModel) -> pd.DataFrame:
     """Convert a feature matrix to the pyfunc input schema (category -> str, else float)."""
-    missing = [c for c in model.feature_names_ if c not in X.columns]
+    return serving_frame(X, model.feature_names_, set(model.categories_))
+
+
+def serving_frame(
+    X: pd.DataFrame, columns: Sequence[str], text_columns: Collection[str]
+) -> pd.DataFrame:
+    """``X``'s ``columns`` in the pyfunc input schema: ``text_columns`` as str (or None),
+    the others as float64; the one conversion for the model being logged and for a
+    registered model known only by its input schema (the champion comparison)."""
+    missing = [c for c in columns if c not in X.columns]
     if missing:
         raise ValueError(f"feature frame lacks columns {missing} the model was trained on")
     out: dict[str, Any] = {}
-    for col in model.feature_names_:
-        if col in model.categories_:
+    for col in columns:
+        if col in text_columns:
             out[col] = text_or_none(X[col])
         else:
             out[col] = X[col].to_numpy(dtype="float64", na_value=np.nan)

@@ -20,9 +20,9 @@ import pandas as pd
 from models.config import TrainConfig
 from models.estimator import ConversionModel, model_from_settings
 from models.evaluation import TestEvaluation, evaluate_test_slice
-from models.frames import check_target, text_or_none
+from models.frames import check_target
 from models.metrics import evaluate
-from models.pyfunc import OUTPUT_COLUMN, to_serving_frame
+from models.pyfunc import OUTPUT_COLUMN, serving_frame, to_serving_frame
 from models.registry import PromotionDecision, register_and_promote
 from models.search import SearchResult, random_search
 from models.store import default_tracking_uri
@@ -63,14 +63,13 @@ def champion_scorer(
 
     def score(model_uri: str) -> dict[str, float]:
         loaded = mlflow.pyfunc.load_model(model_uri)
-        schema = loaded.metadata.get_input_schema()
-        frame = pd.DataFrame(index=X_test.index)
-        for spec in schema.inputs:
-            values = X_test[spec.name]
-            if str(spec.type) == "string" or getattr(spec.type, "name", "") == "string":
-                frame[spec.name] = text_or_none(values)
-            else:
-                frame[spec.name] = values.to_numpy(dtype="float64", na_value=np.nan)
+        inputs = loaded.metadata.get_input_schema().inputs
+        text = {
+            s.name
+            for s in inputs
+            if str(s.type) == "string" or getattr(s.type, "name", "") == "string"
+        }
+        frame = serving_frame(X_test, [s.name for s in inputs], text)
         p = loaded.predict(frame)[OUTPUT_COLUMN].to_numpy(dtype=float)
         return evaluate(y_test, p, is_probability=True, k_frac=k_frac)
 
