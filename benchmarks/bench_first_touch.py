@@ -29,6 +29,7 @@ from benchmarks.harness import BenchResult, measure
 from features.build import build_features
 from features.crm import CrmTables
 from features.first_touch import day_tables, first_touch_as_of, first_touch_features
+from features.measures import AGE_FEATURE
 from features.spec import FeatureSpec, load_feature_spec
 from features.synthetic import DirtConfig, generate_crm
 from features.training_set import concat_keeping_categories
@@ -44,7 +45,7 @@ def per_day_reference(tables: CrmTables, as_of: pd.Series, spec: FeatureSpec) ->
     for day, group in as_of.groupby(as_of, sort=True):
         features = build_features(day_tables(tables, pd.Index(group.index)), day, spec)
         own = features.loc[features.index.isin(group.index)]
-        frames.append(own.drop(columns=["days_since_created"]).reset_index())
+        frames.append(own.drop(columns=[AGE_FEATURE]).reset_index())
     return concat_keeping_categories(frames).set_index("contact_id").loc[as_of.index]
 
 

@@ -13,7 +13,13 @@ import numpy as np
 import pandas as pd
 
 from features.events import positions_of
-from features.measures import days_since_created, email_domain, email_domain_class, value_present
+from features.measures import (
+    AGE_FEATURE,
+    days_since_created,
+    email_domain,
+    email_domain_class,
+    value_present,
+)
 from rules.activities import ActivityIndex
 from rules.operators import apply_operator
 from rules.vocabulary import Variable
@@ -111,7 +117,7 @@ def variable_values(
             .to_numpy()
             > 0
         )
-    if name == "days_since_created":
+    if name == AGE_FEATURE:
         as_of = pd.Timestamp(history.as_of_ns, tz="UTC")
         return pd.Series(days_since_created(contacts["created_at"], as_of))
     return pd.Series(_history_flag(name, contacts, accounts, history, free_domains, cache))

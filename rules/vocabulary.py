@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import cast
 
+from features.measures import AGE_FEATURE
 from features.schema import ACCOUNTS, ACTIVITIES, CONTACTS, LogicalType
 
 # Operators by the logical type they apply to. ``value`` shapes are checked by the loader.
@@ -68,7 +69,7 @@ DERIVED: tuple[Variable, ...] = (
     Variable("email_is_corporate", "bool", "derived", description="E-mail present and not free."),
     Variable("phone_present", "bool", "derived", description="A phone number is given."),
     Variable("budget_stated", "bool", "derived", description="A budget (> 0) is stated."),
-    Variable("days_since_created", "float", "derived", description="Age of the contact."),
+    Variable(AGE_FEATURE, "float", "derived", description="Age of the contact."),
     Variable(
         "has_open_opportunity",
         "bool",

@@ -118,3 +118,31 @@ def test_the_synthetic_crm_free_mail_is_free_for_features_and_rules():
     from features.synthetic import vocab
 
     assert {d for d, _ in vocab.FREE_EMAIL_DOMAINS} <= set(FREE_EMAIL_DOMAINS)
+
+
+def test_the_rules_age_variable_is_the_features_age_feature():
+    from features.measures import AGE_FEATURE
+    from rules.vocabulary import base_variables
+
+    assert base_variables()[AGE_FEATURE].source == "derived"
+    # by hand: AS_OF is 2026-06-01; 2026-05-22 is 10 days before, 2026-05-31T12:00 0.5
+    crm = tables(
+        [
+            {"contact_id": "old", "created_at": "2026-05-22 00:00:00"},
+            {"contact_id": "new", "created_at": "2026-05-31 12:00:00"},
+        ]
+    )
+    features = build_features(crm, AS_OF, load_feature_spec())
+    assert features[AGE_FEATURE].to_dict() == {"old": 10.0, "new": 0.5}
+    rb = book(
+        [
+            {
+                "name": "aged",
+                "category": "fit",
+                "points": 5,
+                "when": {"var": AGE_FEATURE, "op": "gte", "value": 10},
+            }
+        ]
+    )
+    scores = score_rulebook(crm, rb, AS_OF).scores.set_index("contact_id")["total"]
+    assert scores.to_dict() == {"old": 5.0, "new": 0.0}
