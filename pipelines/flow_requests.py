@@ -1,5 +1,5 @@
-"""What a training or scoring run is asked to do, in one frozen object every entry point
-passes.
+"""What a training, scoring or comparison run is asked to do, in one frozen object every
+entry point passes.
 
 ``leadscore train``, ``leadscore fit-table``, the demo, notebooks and the ``train-weekly``
 deployment of ``prefect.yaml`` all build one :class:`TrainRequest` (the data, the working
