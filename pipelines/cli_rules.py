@@ -53,10 +53,13 @@ def _read_previous(path: Path) -> pd.DataFrame:
     """
     import pandas as pd
 
+    from pipelines.files import FRAME_SUFFIXES  # what --out writes, so what is read back
+
     if not path.exists():
         raise ValueError(f"--previous {path}: no such file; pass the --out file of an earlier run")
-    if path.suffix not in {".csv", ".parquet"}:
-        raise ValueError(f"--previous {path}: use the .csv or .parquet file of an earlier run")
+    if path.suffix not in FRAME_SUFFIXES:
+        kinds = " or ".join(FRAME_SUFFIXES)
+        raise ValueError(f"--previous {path}: use the {kinds} file of an earlier run")
     frame = (
         pd.read_csv(path, dtype={"contact_id": "str", "stage": "str"})
         if path.suffix == ".csv"

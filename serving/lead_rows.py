@@ -40,12 +40,17 @@ from features.crm import empty_table
 from features.events import utc_timestamp
 from features.ingest import ColumnMapping, read_source
 from features.ingest.coerce import datetime_values
+from features.ingest.readers import CANONICAL_SUFFIXES
 from features.ingest.sql import is_database_url
 from features.schema import TABLES
 from features.training_set import DATA_END_COLUMNS
 
 if TYPE_CHECKING:
     import duckdb
+
+PARQUET_ENDING = ".parquet"
+"""The one of :data:`~features.ingest.readers.CANONICAL_SUFFIXES` that DuckDB reads for
+one lead (:func:`_parquet_folder`); folders with other kinds go through read_source."""
 
 
 def account_rows(raw: dict[str, pd.DataFrame], contact_id: str) -> dict[str, pd.DataFrame]:
@@ -166,13 +171,19 @@ def _latest(values: list[object]) -> pd.Timestamp | None:
 
 
 def _parquet_folder(source: str | Path) -> Path | None:
-    """``source`` when it is a folder whose tables are all ``<table>.parquet`` files."""
+    """``source`` when it is a folder whose tables are all ``<table>.parquet`` files.
+
+    DuckDB reads only ``.parquet`` here (deliberately fewer kinds than the local engine):
+    a folder holding a table in any other of
+    :data:`features.ingest.readers.CANONICAL_SUFFIXES` is read by :func:`read_source`.
+    """
     if is_database_url(source):
         return None
     path = Path(source)
-    if not path.is_dir() or not (path / "contacts.parquet").is_file():
+    if not path.is_dir() or not (path / f"contacts{PARQUET_ENDING}").is_file():
         return None
-    other = [p for name in TABLES for p in path.glob(f"{name}.csv*")]
+    others = [s for s in CANONICAL_SUFFIXES if s != PARQUET_ENDING]
+    other = [path / f"{n}{s}" for n in TABLES for s in others if (path / f"{n}{s}").is_file()]
     return None if other else path
 
 
@@ -186,7 +197,7 @@ def _filtered_parquet(
 
     con = duckdb.connect()
     try:
-        contacts = folder / "contacts.parquet"
+        contacts = folder / f"contacts{PARQUET_ENDING}"
         own = _select(con, contacts, "contact_id", [contact_id], columns=("account_id",))
         accounts = _distinct(own["account_id"].astype("string"))
         members = _select(con, contacts, "account_id", accounts, columns=("contact_id",))
@@ -198,10 +209,11 @@ def _filtered_parquet(
             ("activities", "contact_id", ids),
             ("outcomes", "contact_id", ids),
         ):
-            path = folder / f"{name}.parquet"
+            path = folder / f"{name}{PARQUET_ENDING}"
             out[name] = _select(con, path, key, values) if path.is_file() else empty_table(name)
         ends = [
-            _column_max(con, folder / f"{t}.parquet", c, now) for t, c in DATA_END_COLUMNS.items()
+            _column_max(con, folder / f"{t}{PARQUET_ENDING}", c, now)
+            for t, c in DATA_END_COLUMNS.items()
         ]
     finally:
         con.close()

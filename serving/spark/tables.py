@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 
 from features.crm import CrmTables
+from features.ingest.readers import CANONICAL_SUFFIXES, PARQUET_SUFFIXES
 from features.schema import TABLES, Table
 from models.frames import text_or_none
 
@@ -139,15 +140,36 @@ def _empty(spark: SparkSession, table: Table) -> DataFrame:
     return spark.createDataFrame([], schema)
 
 
-def _read_file_table(spark: SparkSession, folder: Path, name: str) -> DataFrame | None:
-    for candidate in (folder / f"{name}.parquet", folder / name):
+def table_location(folder: Path, name: str) -> tuple[Path, Literal["parquet", "csv"]] | None:
+    """Where table ``name`` of a canonical folder is, and how Spark reads it.
+
+    The file endings are :data:`features.ingest.readers.CANONICAL_SUFFIXES`, the ones the
+    local engine reads in such a folder (so no table is seen by one engine and not the
+    other), Parquet first; a folder ``name/`` (a table Spark wrote in parts) comes right
+    after the Parquet files.
+
+    Returns:
+        The path and ``parquet`` or ``csv`` (Spark reads ``.csv.gz`` as CSV), or None.
+    """
+    parquet = [folder / f"{name}{s}" for s in CANONICAL_SUFFIXES if s in PARQUET_SUFFIXES]
+    for candidate in (*parquet, folder / name):
         if candidate.exists():
-            return spark.read.parquet(str(candidate))
-    for suffix in (".csv", ".csv.gz"):
+            return candidate, "parquet"
+    for suffix in CANONICAL_SUFFIXES:
         path = folder / f"{name}{suffix}"
-        if path.is_file():
-            return spark.read.option("header", True).option("inferSchema", False).csv(str(path))
+        if suffix not in PARQUET_SUFFIXES and path.is_file():
+            return path, "csv"
     return None
+
+
+def _read_file_table(spark: SparkSession, folder: Path, name: str) -> DataFrame | None:
+    found = table_location(folder, name)
+    if found is None:
+        return None
+    path, kind = found
+    if kind == "parquet":
+        return spark.read.parquet(str(path))
+    return spark.read.option("header", True).option("inferSchema", False).csv(str(path))
 
 
 def read_spark_tables(spark: SparkSession, data: str) -> SparkTables:

@@ -10,6 +10,7 @@ from rulebook_dicts import two_rule_text
 from typer.testing import CliRunner
 
 from pipelines.cli import app
+from pipelines.files import FRAME_SUFFIXES, write_frame
 
 runner = CliRunner()
 
@@ -86,3 +87,26 @@ def test_accounts_out_previous_and_summary(tmp_path: Path) -> None:
     bad = runner.invoke(app, [*args, "--out", str(tmp_path / "x.csv"), "--previous", str(accounts)])
     assert bad.exit_code == 1
     assert "lacks column(s) ['contact_id', 'stage']" in " ".join(bad.output.split())
+
+
+@pytest.mark.parametrize("suffix", FRAME_SUFFIXES)
+def test_previous_reads_every_kind_rules_score_writes(tmp_path: Path, suffix: str) -> None:
+    from pipelines.cli_rules import _read_previous
+
+    scores = pd.DataFrame(
+        {"contact_id": ["007"], "stage": ["mql"], "as_of": ["2026-06-01T00:00:00Z"], "x": [1]}
+    )
+    path = write_frame(scores, tmp_path / f"june{suffix}")
+    got = _read_previous(path)
+    assert got.columns.tolist() == ["contact_id", "stage", "as_of"]
+    assert got["contact_id"].tolist() == ["007"]  # read as text: the leading zeros stay
+    assert got["as_of"].tolist() == [pd.Timestamp("2026-06-01", tz="UTC")]
+
+
+def test_previous_of_another_kind_names_the_kinds(tmp_path: Path) -> None:
+    from pipelines.cli_rules import _read_previous
+
+    path = tmp_path / "june.json"
+    path.write_text("{}")
+    with pytest.raises(ValueError, match=r"use the \.csv or \.parquet file of an earlier run"):
+        _read_previous(path)

@@ -5,10 +5,11 @@ import pytest
 
 from features.ingest import read_source
 from features.ingest.load import filter_bots, ingest
+from features.ingest.readers import CANONICAL_SUFFIXES
 from features.ingest.validation import validate_tables
 from features.schema import TABLES
 from features.synthetic import generate_crm, write_crm
-from serving.lead_rows import account_rows, read_lead
+from serving.lead_rows import PARQUET_ENDING, account_rows, read_lead
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +82,14 @@ def test_an_unknown_contact_is_named(crm):
     for source in (parquet, csv):
         with pytest.raises(KeyError, match="'nobody' is not in the contacts table"):
             read_lead(source, "nobody")
+
+
+@pytest.mark.parametrize("suffix", [s for s in CANONICAL_SUFFIXES if s != PARQUET_ENDING])
+def test_a_table_in_another_canonical_kind_sends_the_folder_to_read_source(tmp_path, suffix):
+    from serving.lead_rows import _parquet_folder
+
+    assert PARQUET_ENDING in CANONICAL_SUFFIXES
+    pd.DataFrame({"contact_id": ["c1"]}).to_parquet(tmp_path / "contacts.parquet")
+    assert _parquet_folder(tmp_path) == tmp_path  # Parquet only: DuckDB reads it
+    (tmp_path / f"accounts{suffix}").write_bytes(b"")
+    assert _parquet_folder(tmp_path) is None  # DuckDB would miss accounts: read_source
