@@ -67,7 +67,6 @@ def publish(
     from models.store import default_tracking_uri
     from rules import RulebookError, rulebook_from_text
     from serving.batch import utc_as_of
-    from serving.eligibility import validation_rejects
     from serving.publish import publish_rulebook, require_database, rulebook_of
     from serving.rulebook_impact import impact_text, rulebook_impact
     from serving.run_config import default_scorer_uri
@@ -107,10 +106,6 @@ def publish(
         if not yes and not typer.confirm("Publish and re-score every lead?", default=False):
             console.print("nothing published")
             raise typer.Exit(EXIT_DATA_ERROR)
-        quarantined = report.quarantine.get("contacts")
-        extra = None
-        if quarantined is not None:
-            extra = validation_rejects(quarantined, report.tables.contacts["contact_id"])
         done = publish_rulebook(
             report.tables,
             loaded,
@@ -118,7 +113,7 @@ def publish(
             sink,
             when,
             published_by=_who(by),
-            extra_rejects=extra,
+            validation=report,
             table_prefix=prefix,
         )
     console.print(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import sqlalchemy as sa
@@ -22,6 +23,9 @@ from serving.batch import run_batch
 from serving.scorer_model import LoadedScorer
 from serving.sinks import DEFAULT_TABLE_PREFIX, SinkResult, parse_sink
 from serving.sinks.versions import RulebookVersion, checksum_of, current_version, record_publish
+
+if TYPE_CHECKING:
+    from features.ingest.validation import ValidationReport
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,7 @@ def publish_rulebook(
     as_of: pd.Timestamp,
     *,
     published_by: str,
-    extra_rejects: pd.DataFrame | None = None,
+    validation: ValidationReport | None = None,
     table_prefix: str = DEFAULT_TABLE_PREFIX,
 ) -> Published:
     """Re-score every eligible lead with the rulebook ``book`` and record it as the
@@ -113,7 +117,9 @@ def publish_rulebook(
         sink: The sink's database URL.
         as_of: Scoring time (UTC).
         published_by: Who publishes.
-        extra_rejects: Leads rejected before scoring (quarantined contacts).
+        validation: The validation report ``tables`` come from: the contacts it
+            quarantined are rejects, as in the nightly batch
+            (:func:`serving.batch.run_batch`).
         table_prefix: The sink's table prefix.
 
     Returns:
@@ -150,7 +156,7 @@ def publish_rulebook(
         model_version=loaded.model_version,
         run_id=f"publish-{now:%Y%m%dT%H%M%SZ}-{checksum_of(text)[:8]}",
         table_prefix=table_prefix,
-        extra_rejects=extra_rejects,
+        validation=validation,
         rulebook=rulebook,
         rulebook_version=version,
         in_transaction=record,

@@ -313,3 +313,33 @@ def test_a_scorer_keeps_a_warned_rulebook_as_loaded_and_does_not_warn_again(setu
         again = pickle.loads(pickle.dumps(scorer))
     assert scorer.rulebook_ == again.rulebook_ == lone.rulebook
     assert not [r for r in caplog.records if r.name.startswith("rules")]
+
+
+def test_publishing_rejects_the_contacts_validation_quarantined_as_the_nightly_batch_does(
+    setup, tmp_path
+):
+    """``rules publish`` passes its validation report: a quarantined contact is a reject
+    with validation's reason, not a lead silently missing from the re-scored rows."""
+    import sqlalchemy as sa
+    from scorer_helpers import crm_on_disk
+
+    from features.ingest.load import ingest
+
+    _, loaded, first, _ = setup
+    folder = tmp_path / "crm"
+    crm_on_disk(folder, 300, 9)
+    contacts = pd.read_parquet(folder / "contacts.parquet")
+    bad = contacts.iloc[[0]].assign(contact_id="con_BAD", seniority="wizard")
+    pd.concat([contacts, bad], ignore_index=True).to_parquet(folder / "contacts.parquet")
+    report = ingest(folder)
+    assert "con_BAD" in set(report.quarantine["contacts"]["contact_id"])
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    book = rulebook_from_text(first, "default.yaml")
+    publish_rulebook(report.tables, loaded, book, url, AS_OF, published_by="ana", validation=report)
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        rejects = dict(
+            conn.exec_driver_sql("SELECT contact_id, reason FROM leadscore_score_rejects").all()
+        )
+    engine.dispose()
+    assert rejects["con_BAD"].startswith("failed validation")
