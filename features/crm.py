@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -16,12 +17,19 @@ class CrmTables:
     Extra columns that a mapping keeps (e.g. X Education's ``total_visits``) stay in the
     frames after the canonical ones. ``accounts``, ``activities`` and ``outcomes`` may be
     empty frames with the canonical columns when a source has no such data.
+
+    ``derived`` keeps what is computed from the frames once per run and read many times
+    (:func:`features.customers.customer_since`: every training snapshot, every rule
+    scoring and the scorer read it). The frames are never changed in place (pure
+    functions return new ones), so a kept value stays true; a new ``CrmTables``, e.g. a
+    subset or ``dataclasses.replace``, starts empty.
     """
 
     contacts: pd.DataFrame
     accounts: pd.DataFrame
     activities: pd.DataFrame
     outcomes: pd.DataFrame
+    derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def table(self, name: str) -> pd.DataFrame:
         """Return the table called ``name`` (one of :data:`features.schema.TABLES`)."""

@@ -23,6 +23,9 @@ import pandas as pd
 
 from features.crm import CrmTables
 
+CUSTOMER_SINCE = "customer_since"
+"""The key of :func:`customer_since` in ``CrmTables.derived``."""
+
 
 def reads_dated_flag(account_flags: tuple[str, ...]) -> bool:
     """Whether fit features over these account flags read one dated by :func:`accounts_at`
@@ -53,7 +56,37 @@ def customer_since(tables: CrmTables) -> pd.Series:
     """When each account became a customer, indexed by ``account_id``: its contacts' first
     won deal, flagged ``is_customer`` or not (an unflagged one is a churned customer, see
     the module docstring), or the beginning of time when it is flagged without a won deal
-    in the data. Accounts that are neither are absent."""
+    in the data. Accounts that are neither are absent.
+
+    Computed once per tables object (:func:`compute_customer_since`) and kept on it
+    (``tables.derived``), so every snapshot of a training run, every rule scoring and the
+    scorer read the same series instead of scanning the contacts again (about 1.4 s on 1M
+    contacts with 90k winners). Treat the result as read-only.
+    """
+    since = tables.derived.get(CUSTOMER_SINCE)
+    if since is None:
+        since = tables.derived[CUSTOMER_SINCE] = compute_customer_since(tables)
+    return since
+
+
+def share_customer_since(tables: CrmTables, part: CrmTables) -> CrmTables:
+    """``part`` reading ``tables``' :func:`customer_since` instead of computing its own.
+
+    For a part read at dates where its own would give the same flags to its contacts'
+    accounts: its contacts with all their account colleagues (a first-touch day,
+    :func:`features.first_touch.day_tables`), or the contacts created before one
+    ``as_of`` (the scorer's known contacts: a won deal never comes before its contact's
+    creation, which validation checks, so a later contact's deal is after ``as_of`` too).
+
+    Returns:
+        ``part`` itself, its ``derived`` holding ``tables``' series.
+    """
+    part.derived[CUSTOMER_SINCE] = customer_since(tables)
+    return part
+
+
+def compute_customer_since(tables: CrmTables) -> pd.Series:
+    """:func:`customer_since` computed from the tables, nothing kept."""
     first_won = first_positive(tables.outcomes, ("won",))
     # only the winners' rows: every score run and explain reads this, on up to 1M contacts
     contacts = tables.contacts
@@ -65,6 +98,23 @@ def customer_since(tables: CrmTables) -> pd.Series:
     flagged = accounts.loc[exported.fillna(False).astype(bool).to_numpy(), "account_id"]
     earliest = pd.Series(pd.Timestamp.min.tz_localize("UTC"), index=flagged.astype("object"))
     return per_account.dropna().combine_first(earliest)
+
+
+def customer_at(
+    account_ids: pd.Series, as_of: pd.Timestamp | pd.Series, since: pd.Series
+) -> np.ndarray:
+    """Whether each account of ``account_ids`` was a customer at ``as_of``: its
+    :func:`customer_since` (``since``) is at or before it. An account ``since`` lacks
+    (or a missing id) was none.
+
+    Args:
+        account_ids: One account id per row (missing for contacts without an account).
+        as_of: One date for every row, or one per row (aligned by position).
+        since: From :func:`customer_since`.
+    """
+    when = pd.DatetimeIndex(times_of(account_ids, since))
+    at = as_of if isinstance(as_of, pd.Timestamp) else pd.DatetimeIndex(as_of)
+    return np.asarray(when <= at)
 
 
 def accounts_at(tables: CrmTables, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -95,7 +145,7 @@ def accounts_at(tables: CrmTables, as_of: pd.Timestamp) -> pd.DataFrame:
     if not dated.any():
         return accounts
     customer = np.zeros(len(accounts), dtype=bool)
-    customer[dated] = (times_of(accounts["account_id"][dated], dates) <= as_of).to_numpy()
+    customer[dated] = customer_at(accounts["account_id"][dated], as_of, dates)
     if "is_customer" in accounts.columns:
         exported = accounts["is_customer"]
         flagged = exported.fillna(False).astype(bool).to_numpy()

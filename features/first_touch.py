@@ -30,7 +30,7 @@ import pandas as pd
 
 from features.build import build_features, contacts_known_at
 from features.crm import CrmTables
-from features.customers import first_positive, reads_dated_flag, times_of
+from features.customers import first_positive, reads_dated_flag, share_customer_since, times_of
 from features.fit import fit_features
 from features.measures import AGE_FEATURE
 from features.spec import FeatureSpec
@@ -139,7 +139,8 @@ def first_touch_labels(
 
 def day_tables(tables: CrmTables, ids: pd.Index) -> CrmTables:
     """The contacts ``ids``, their account colleagues, and those contacts' activities and
-    outcomes (all of them: each reader cuts at its own ``as_of``).
+    outcomes (all of them: each reader cuts at its own ``as_of``), reading ``tables``'
+    :func:`features.customers.customer_since` (computed once for every day).
 
     The outcomes are there for the rules only, which read them to know that a contact did
     something at or after ``as_of`` and so that its export-time ``lifecycle_stage`` is
@@ -154,7 +155,7 @@ def day_tables(tables: CrmTables, ids: pd.Index) -> CrmTables:
     activities, outcomes = tables.activities, tables.outcomes
     acts = activities.loc[activities["contact_id"].isin(sub["contact_id"])]
     outs = outcomes.loc[outcomes["contact_id"].isin(sub["contact_id"])]
-    return CrmTables(sub, tables.accounts, acts, outs)
+    return share_customer_since(tables, CrmTables(sub, tables.accounts, acts, outs))
 
 
 def static_fit_features(

@@ -22,7 +22,7 @@ import pandas as pd
 
 from features.build import build_features
 from features.crm import CrmTables
-from features.customers import customer_since, first_positive, times_of
+from features.customers import customer_at, customer_since, first_positive, times_of
 from features.events import utc_timestamp
 from features.schema import POSITIVE_OUTCOMES
 from features.spec import FeatureSpec
@@ -112,11 +112,10 @@ def _eligible_and_label(
     contacts = tables.contacts.set_index(tables.contacts["contact_id"].astype("object"))
     first = pd.DatetimeIndex(times_of(ids, converted))
     account = contacts["account_id"].astype("object").reindex(ids)
-    since = pd.DatetimeIndex(times_of(account, customers))
     employee = contacts.get("is_employee", pd.Series(False, index=contacts.index))
     is_employee = employee.reindex(ids).fillna(False).astype(bool).to_numpy()
     already = np.asarray(first <= as_of)
-    customer = np.asarray(since <= as_of)
+    customer = customer_at(account, as_of, customers)
     eligible = ~already & ~customer & ~is_employee
     label = np.asarray((first > as_of) & (first <= as_of + pd.Timedelta(days=horizon_days)))
     counts = {

@@ -29,6 +29,7 @@ import pandas as pd
 
 from features.bots import bot_share_text
 from features.crm import CrmTables
+from features.customers import share_customer_since
 from features.events import utc_timestamp
 from features.first_touch import day_tables, first_touch_labels, latest_share_start
 from features.fit import fit_features
@@ -178,6 +179,7 @@ def _first_touch_scores(
         # the whole activity table: the scorer checks the data's shape (history or not) on
         # it, and a day whose leads did nothing yet is no history-less export
         sub = CrmTables(sub.contacts, sub.accounts, tables.activities, sub.outcomes)
+        sub = share_customer_since(tables, sub)
         prepared = scorer.prepare(sub, pd.Timestamp(day), keep_excluded=True)
         if prepared.rules is None:
             raise ValueError("the scorer returned no rule scores; cannot build rule evidence")

@@ -26,6 +26,7 @@ import pandas as pd
 
 from features.build import build_features
 from features.crm import CrmTables
+from features.customers import share_customer_since
 from features.events import utc_timestamp
 from features.first_touch import first_touch_as_of, first_touch_features
 from features.infer import TableTypes
@@ -262,7 +263,9 @@ class LeadScorer:
         seconds: dict[str, float] = {}
         with timed_step(seconds, "eligibility", on_step):
             contacts, early = known_contacts(tables.contacts, ts)
-            known = CrmTables(contacts, tables.accounts, tables.activities, tables.outcomes)
+            known = share_customer_since(
+                tables, CrmTables(contacts, tables.accounts, tables.activities, tables.outcomes)
+            )
         with timed_step(seconds, "rules", on_step):
             rules = score_rulebook(known, self.rulebook_, ts, previous)
             with small_pages():  # passes over the whole breakdown: see rules.memory

@@ -4,13 +4,22 @@ churned customer, a customer from that deal on."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
+import pytest
 from rulebook_dicts import customer_rulebook
 from table_rows import canonical_frame
 
 from features.build import build_features
 from features.crm import CrmTables
-from features.customers import accounts_at, customer_since
+from features.customers import (
+    accounts_at,
+    compute_customer_since,
+    customer_since,
+    share_customer_since,
+)
+from features.first_touch import day_tables
 from features.spec import FeatureSpec, load_feature_spec
 from features.training_set import outcome_labels
 from rules import Rulebook, rulebook_from_dict, score_rulebook
@@ -138,3 +147,74 @@ def test_training_features_and_rules_agree_on_a_colleague_at_a_churned_customer(
         scores = score_rulebook(tables, book, as_of).scores.set_index("contact_id")
         assert scores.loc["c2", "total"] == (10.0 if customer else 0.0)
         assert (scores.loc["c2", "excluded_reason"] == "customer") == customer
+
+
+def _unkept(tables: CrmTables) -> CrmTables:
+    return CrmTables(tables.contacts, tables.accounts, tables.activities, tables.outcomes)
+
+
+def test_customer_since_is_computed_once_per_tables_and_a_new_tables_starts_afresh() -> None:
+    tables = _crm()
+    since = customer_since(tables)
+    assert customer_since(tables) is since  # kept on the tables: the second read is free
+    pd.testing.assert_series_equal(since, compute_customer_since(_unkept(tables)))
+    # c1's won deal removed: C is no customer; replace() does not carry the kept series
+    lost = replace(tables, outcomes=tables.outcomes.iloc[:1])
+    assert "C" in since.index and "C" not in customer_since(lost).index
+
+
+def _late_winner() -> CrmTables:
+    """_crm plus account D: d1 (created 01-05) and d2, created on 03-15, who wins on 03-20."""
+    tables = _crm()
+    late = pd.Timestamp("2026-03-15", tz=UTC)
+    contacts = pd.concat(
+        [
+            tables.contacts,
+            canonical_frame(
+                "contacts",
+                [
+                    {"contact_id": "d1", "created_at": EARLY - pd.Timedelta(days=15),
+                     "account_id": "D"},
+                    {"contact_id": "d2", "created_at": late, "account_id": "D"},
+                ],
+            ),
+        ],
+        ignore_index=True,
+    )  # fmt: skip
+    accounts = pd.concat(
+        [tables.accounts, canonical_frame("accounts", [{"account_id": "D"}])], ignore_index=True
+    )
+    won = {"contact_id": "d2", "converted_at": late + pd.Timedelta(days=5), "outcome": "won"}
+    outcomes = pd.concat([tables.outcomes, canonical_frame("outcomes", [won])], ignore_index=True)
+    return CrmTables(contacts, accounts, tables.activities, outcomes)
+
+
+@pytest.mark.parametrize("as_of", [EARLY, BEFORE, WON, AFTER])
+def test_kept_and_computed_again_give_identical_flags(as_of: pd.Timestamp) -> None:
+    """The kept series (the whole tables', shared with a first-touch day and the scorer's
+    known contacts) and one computed afresh on each part flag every contact alike: in
+    training's exclusions, the dated accounts and the rules' customer exclusion."""
+    tables = _late_winner()
+    book = rulebook_from_dict(RULES)
+    ids = pd.Index(tables.contacts["contact_id"].astype("object"))
+    customer_since(tables)  # kept before any part reads it
+    pd.testing.assert_frame_equal(
+        outcome_labels(tables, ids, as_of, 90), outcome_labels(_unkept(tables), ids, as_of, 90)
+    )
+    pd.testing.assert_frame_equal(accounts_at(tables, as_of), accounts_at(_unkept(tables), as_of))
+    created = pd.to_datetime(tables.contacts["created_at"], utc=True)
+    known_contacts = tables.contacts.loc[(created < as_of).to_numpy()]
+    known = CrmTables(known_contacts, tables.accounts, tables.activities, tables.outcomes)
+    parts = [(share_customer_since(tables, _unkept(known)), known)]
+    for day_ids in (["a2"], ["c2"], ["d1"]):
+        day = day_tables(tables, pd.Index(day_ids))
+        assert day.derived["customer_since"] is customer_since(tables)
+        parts.append((day, _unkept(day)))
+    for shared, fresh in parts:
+        held = fresh.contacts["account_id"].dropna().unique()
+        pick = fresh.accounts["account_id"].isin(held).to_numpy()
+        flags = [accounts_at(shared, as_of), accounts_at(fresh, as_of)]
+        left, right = (f.loc[pick, "is_customer"].fillna(False).astype(bool) for f in flags)
+        pd.testing.assert_series_equal(left, right)
+        scores = [score_rulebook(p, book, as_of).scores for p in (shared, fresh)]
+        pd.testing.assert_frame_equal(scores[0], scores[1])
