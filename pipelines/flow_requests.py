@@ -1,5 +1,5 @@
-"""What a training, scoring or comparison run is asked to do, in one frozen object every
-entry point passes.
+"""What a validation, feature, training, scoring or comparison run is asked to do, in one
+frozen object every entry point passes.
 
 ``leadscore train``, ``leadscore fit-table``, the demo, notebooks and the ``train-weekly``
 deployment of ``prefect.yaml`` all build one :class:`TrainRequest` (the data, the working
@@ -8,11 +8,15 @@ it to :func:`pipelines.flows.train.train_flow`; ``leadscore score``, the demo an
 ``score-nightly`` deployment build one :class:`ScoreRequest` for
 :func:`pipelines.flows.score.score_flow`, ``leadscore compare``, the demo and the
 ``compare-weekly`` deployment one :class:`CompareRequest` for
-:func:`pipelines.flows.compare.compare_flow`. All share what reads a CRM
-(:class:`CrmRequest`); scoring and comparing also which scorer, as of when
-(:class:`ScorerRequest`). Settings files are read once, where the request is built
-(:meth:`TrainRequest.from_files`); a deployment gives the same fields as a mapping, which
-Prefect validates into the model.
+:func:`pipelines.flows.compare.compare_flow`; the ``validate-nightly`` deployment one
+:class:`ValidateRequest` for :func:`pipelines.flows.ingest.validate_flow`, and
+``features-nightly`` one :class:`FeaturesRequest` for
+:func:`pipelines.flows.build_features.build_features_flow`. All share what reads a CRM
+(:class:`CrmRequest`: every flow reads it through the same validation and bot filter, so
+a feature table holds what training and scoring compute from the same data); scoring and
+comparing also which scorer, as of when (:class:`ScorerRequest`). Settings files are read
+once, where the request is built (:meth:`TrainRequest.from_files`); a deployment gives the
+same fields as a mapping, which Prefect validates into the model.
 
 The request is the *input* of the run configuration: the train flow resolves it, with what
 the data allows (framing, horizon, slices), into :class:`serving.run_config.RunConfig`,
@@ -29,6 +33,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from features.infer import InferSettings
+from features.ingest.report import default_validation_dir
 from models.leakage import LeakageSettings
 from pipelines.cli_options import DEFAULT_WORKDIR
 from serving.blend import BlendConfig
@@ -42,9 +47,11 @@ __all__ = [
     "SETTINGS_GROUPS",
     "CompareRequest",
     "CrmRequest",
+    "FeaturesRequest",
     "ScoreRequest",
     "ScorerRequest",
     "TrainRequest",
+    "ValidateRequest",
 ]
 
 
@@ -84,6 +91,38 @@ class CrmRequest(BaseModel):
     mapping: str | None = None
     tracking_uri: str | None = None
     bots: Path | None = None
+
+
+class ValidateRequest(CrmRequest):
+    """One validation run: where its outputs go.
+
+    Attributes:
+        out: Folder of the quarantine, ``bots.csv``, ``validation_summary.json`` and
+            ``gx_results.json`` (None: ``WORKDIR/validation/<source name>``,
+            :func:`features.ingest.report.default_validation_dir`, where ``leadscore
+            validate`` and ``leadscore score`` write by default).
+    """
+
+    out: Path | None = None
+
+    def out_dir(self) -> Path:
+        """Where the validation outputs are written."""
+        return self.out or default_validation_dir(self.data, self.workdir)
+
+
+class FeaturesRequest(CrmRequest):
+    """One feature table: as of when, from which spec, written where.
+
+    Attributes:
+        out: Parquet file to write (one row per contact, ``contact_id`` first).
+        as_of: ``YYYY-MM-DD[THH:MM]`` UTC cut-off; only data before it is used (None:
+            today 00:00 UTC, as the nightly scoring).
+        spec: Feature spec YAML (None: ``features/spec_default.yaml``).
+    """
+
+    out: Path
+    as_of: str | None = None
+    spec: Path | None = None
 
 
 class TrainRequest(CrmRequest):

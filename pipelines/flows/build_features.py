@@ -1,4 +1,10 @@
-"""Flow: point-in-time features of every contact at one date, written to a Parquet file."""
+"""Flow: point-in-time features of every contact at one date, written to a Parquet file.
+
+The CRM is read as training and scoring read it (:func:`pipelines.flows.common.validate_crm`
+with the request's mapping and bot filter settings), so the table holds the features the
+scorer computes for the same data and ``as_of``. Without a flow run the same steps run as
+plain functions (:func:`pipelines.flows.common.step`).
+"""
 
 from __future__ import annotations
 
@@ -12,48 +18,47 @@ from prefect.cache_policies import NO_CACHE
 from features.build import build_features
 from features.crm import CrmTables
 from features.files import atomic_write
-from features.parse import utc_time
 from features.spec import load_feature_spec
-from pipelines.flows.common import io_task, validate_crm
+from pipelines.flow_requests import FeaturesRequest
+from pipelines.flows.common import io_task, step, validate_crm
+from serving.batch import utc_as_of
 
 
 @task(name="build-features", cache_policy=NO_CACHE)
-def features_at(tables: CrmTables, as_of: pd.Timestamp, spec_path: str | None) -> pd.DataFrame:
+def features_at(tables: CrmTables, as_of: pd.Timestamp, spec_path: Path | None) -> pd.DataFrame:
     """One row per contact created before ``as_of``, from the feature spec."""
-    spec = load_feature_spec(Path(spec_path) if spec_path else None)
-    return build_features(tables, as_of, spec)
+    return build_features(tables, as_of, load_feature_spec(spec_path))
 
 
 @io_task("write-features")
-def write_parquet(frame: pd.DataFrame, out: str) -> str:
+def write_parquet(frame: pd.DataFrame, out: Path) -> str:
     """Write atomically (:func:`features.files.atomic_write`)."""
     atomic_write(out, lambda tmp: frame.reset_index().to_parquet(tmp, index=False))
     return str(out)
 
 
 @flow(name="build_features")
-def build_features_flow(
-    data: str,
-    out: str,
-    as_of: str | None = None,
-    mapping: str | None = None,
-    spec_path: str | None = None,
-) -> dict[str, Any]:
-    """Build the feature table as of a date: load -> validate -> features -> write.
+def build_features_flow(request: FeaturesRequest) -> dict[str, Any]:
+    """Build the feature table as of a date: load -> validate -> filter bots -> features
+    -> write.
 
     Args:
-        data: Folder, file or database URL of the CRM export.
-        out: Parquet file to write (one row per contact, ``contact_id`` first).
-        as_of: Cut-off, ``YYYY-MM-DD[THH:MM]`` UTC; only data before it is used
-            (default: today 00:00 UTC).
-        mapping: Column mapping for non-canonical exports.
-        spec_path: Feature spec YAML (default: features/spec_default.yaml).
+        request: The data, cut-off, spec and output of the run
+            (:class:`pipelines.flow_requests.FeaturesRequest`; a deployment gives its
+            fields as a mapping). Bots are filtered with ``request.bots``, as training
+            and scoring filter them.
 
     Returns:
-        The output path, the cut-off and the table's shape.
+        The output path, the cut-off, the table's shape and what the bot filter took out.
     """
-    stamp = utc_time(as_of, "as_of") if as_of else pd.Timestamp.now(tz="UTC").normalize()
-    tables = validate_crm(data, mapping).tables
-    frame = cast(pd.DataFrame, features_at(tables, stamp, spec_path))  # a sync task's value
-    path = write_parquet(frame, out)
-    return {"path": path, "as_of": str(stamp), "rows": len(frame), "columns": frame.shape[1]}
+    stamp = utc_as_of(request.as_of)
+    report = step(validate_crm)(request.data, request.mapping, request.bots)
+    frame = cast(pd.DataFrame, step(features_at)(report.tables, stamp, request.spec))  # sync
+    path = step(write_parquet)(frame, request.out)
+    return {
+        "path": path,
+        "as_of": str(stamp),
+        "rows": len(frame),
+        "columns": frame.shape[1],
+        "bots": report.bot_counts,
+    }

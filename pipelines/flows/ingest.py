@@ -8,7 +8,8 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from features.ingest.validation import ValidationReport
-from pipelines.flows.common import validate_crm
+from pipelines.flow_requests import ValidateRequest
+from pipelines.flows.common import step, validate_crm
 
 
 @task(name="write-validation-outputs", cache_policy=NO_CACHE)
@@ -18,22 +19,19 @@ def write_validation(report: ValidationReport, out_dir: str) -> dict[str, str]:
 
 
 @flow(name="validate")
-def validate_flow(
-    source: str, out_dir: str, mapping: str | None = None, bots_path: str | None = None
-) -> dict[str, int]:
+def validate_flow(request: ValidateRequest) -> dict[str, int]:
     """Validate a CRM export: load -> validate -> filter bots -> write quarantine and results.
 
     Args:
-        source: Folder, file or database URL of the export.
-        out_dir: Where to write the quarantine, bots.csv and the validation results.
-        mapping: Optional column-mapping YAML.
-        bots_path: Bot filter settings YAML (default: features/bots/default.yaml).
+        request: The data, mapping, bot filter settings and output folder of the run
+            (:class:`pipelines.flow_requests.ValidateRequest`; a deployment gives its
+            fields as a mapping).
 
     Returns:
         Accepted and quarantined row counts per table.
     """
-    report = validate_crm(source, mapping, bots_path)
-    write_validation(report, out_dir)
+    report = step(validate_crm)(request.data, request.mapping, request.bots)
+    step(write_validation)(report, str(request.out_dir()))
     return {
         f"{table}.{kind}": n
         for table, counts in report.counts.items()

@@ -21,11 +21,12 @@ def crm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.slow  # 8-14 s of flow work under Prefect (measured, busy machine)
 def test_validate_flow_counts_add_up(prefect_harness: None, tmp_path: Path) -> None:
+    from pipelines.flow_requests import ValidateRequest
     from pipelines.flows.ingest import validate_flow
 
     dirty = tmp_path / "dirty"
     write_crm(generate_crm(1000, seed=3), dirty)
-    counts = validate_flow(source=str(dirty), out_dir=str(tmp_path / "v"))
+    counts = validate_flow(request=ValidateRequest(data=str(dirty), out=tmp_path / "v"))
     for table in ("contacts", "accounts", "activities", "outcomes"):
         assert (
             counts[f"{table}.input"] == counts[f"{table}.accepted"] + counts[f"{table}.quarantined"]
@@ -43,10 +44,12 @@ def test_build_features_flow_writes_one_row_per_contact_known_at_as_of(
     from features.build import build_features
     from features.ingest.load import ingest
     from features.spec import load_feature_spec
+    from pipelines.flow_requests import FeaturesRequest
     from pipelines.flows.build_features import build_features_flow
 
     out = tmp_path / "features.parquet"
-    result = build_features_flow(data=str(crm_dir), out=str(out), as_of="2026-06-01")
+    request = FeaturesRequest(data=str(crm_dir), out=out, as_of="2026-06-01")
+    result = build_features_flow(request=request)
     written = pd.read_parquet(out)
     tables = ingest(crm_dir).tables
     known = (tables.contacts["created_at"] < pd.Timestamp("2026-06-01", tz="UTC")).sum()
