@@ -143,14 +143,25 @@ def model_test_scores(out: dict[str, Any], slices: Any) -> np.ndarray:
     return p
 
 
+def refused(name: str, mapping: str, error: Exception) -> dict[str, Any]:
+    """The result of a data set ``train`` refuses with default flags (no training plan
+    fits): its row says so, and the JSON keeps the refusal's message."""
+    return {"data set": name, "mapping": mapping, "framing": None, "refused": str(error)}
+
+
 def run_one(name: str, relative: str, mapping: str, workdir: Path) -> dict[str, Any]:
-    """Train with default flags and measure the baseline on the same framing."""
+    """Train with default flags and measure the baseline on the same framing; a data set
+    no training plan fits gets :func:`refused`'s result."""
+    from features.plan import PlanError
     from pipelines.flow_requests import TrainRequest
     from pipelines.flows.train import train_flow
 
     source = DATA / relative
     started = time.perf_counter()
-    out = train_flow(request=TrainRequest(data=str(source), workdir=workdir, mapping=mapping))
+    try:
+        out = train_flow(request=TrainRequest(data=str(source), workdir=workdir, mapping=mapping))
+    except PlanError as err:
+        return refused(name, mapping, err)
     seconds = time.perf_counter() - started
     run = out["run_config"]
     test = run["slices"]["test"]
@@ -195,6 +206,12 @@ def table(results: list[dict[str, Any]]) -> str:
     )
     lines = [head]
     for r in results:
+        if "refused" in r:
+            lines.append(
+                f"| {r['data set']} (`--mapping {r['mapping']}`) | no plan fits: "
+                "`train` refuses |" + " - |" * 10
+            )
+            continue
         rows = " / ".join(f"{r['rows'][p]:,}" for p in ("train", "valid", "test"))
         horizon = "-" if r["horizon_days"] is None else f"{r['horizon_days']} days"
         rules = "-" if r["rules_auc"] is None else f"{r['rules_auc']:.3f}"

@@ -15,11 +15,13 @@ from benchmarks.real_data import (
     START,
     baseline_probabilities,
     baseline_scores,
+    refused,
     table,
     uncertainty,
     write_readme,
 )
 from features.crm import CrmTables
+from features.plan import PlanError
 from pipelines.training_data import flat_slices
 
 RESULT = {
@@ -38,6 +40,17 @@ def test_the_table_shows_each_measured_value() -> None:
         "| Olist (`--mapping olist`) | first_touch | 90 days | 4,757 / 1,596 / 1,621 | 122 | "
         "0.697 (0.643-0.751) | 0.500 (empty) | 0.682 | +0.015 (0.42) | 0.697 | 0.051 | 4.9 % |"
     )
+
+
+def test_a_refused_data_set_gets_a_row_that_says_so() -> None:
+    result = refused("Maven", "maven", PlanError("no usable training plan: ..."))
+    assert result["refused"] == "no usable training plan: ..."
+    row = table([RESULT, result]).splitlines()[3]
+    assert row == (
+        "| Maven (`--mapping maven`) | no plan fits: `train` refuses |"
+        " - | - | - | - | - | - | - | - | - | - |"
+    )
+    assert row.count("|") == table([RESULT]).splitlines()[2].count("|")
 
 
 def test_the_readme_changes_only_between_the_markers(tmp_path: Path) -> None:
