@@ -15,9 +15,9 @@ first outcome are left out too: otherwise every one of them would be labelled "n
 converts" (Olist's closed deals begin on 2017-12-05, 174 days after its first MQL;
 Maven's closes on 2017-03-01, 132 days after its first opportunity). A new contact at a
 customer account (a second deal, a cross-sell: most of what B2B opportunity exports such
-as Maven hold) is upsell, not a new lead: the snapshots and the rules' ``is_customer``
-(which the default rulebook's ``customer`` exclusion makes the scorer reject) leave it out
-too, so the model is not trained on leads a scorer with that rulebook never scores.
+as Maven hold) is upsell, not a new lead: the snapshots, the rules' ``is_customer`` and
+the scorer's ``customer`` rejection leave it out too, so the model is never trained on
+leads it will not be asked to score.
 
 Pure functions of the canonical tables: the features of each ``as_of`` day are built from
 the contacts of that day and the contacts of their accounts (account aggregates see the
