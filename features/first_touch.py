@@ -6,18 +6,15 @@ features at ``as_of = midnight (UTC) of the day it was created + delay_days``, s
 after ``created_at + delay_days`` is ever read (midnight of the creation day is not after
 the creation time). Its label is 1 when its first positive outcome falls in
 ``(as_of, as_of + H]``. Contacts whose label window ends after the data are left out (too
-young to know), as are contacts already converted at ``as_of``, contacts at an account
-that was a customer at ``as_of`` (:func:`features.customers.customer_at`, the snapshots'
-rule) and employees. When the outcome log starts more than H days after the first contact
-(no outcome of any kind during a whole label window, which no working funnel shows), the
-outcomes were not logged before it starts, so contacts whose ``as_of`` comes before the
-first outcome are left out too: otherwise every one of them would be labelled "never
-converts" (Olist's closed deals begin on 2017-12-05, 174 days after its first MQL;
-Maven's closes on 2017-03-01, 132 days after its first opportunity). A new contact at a
-customer account (a second deal, a cross-sell: most of what B2B opportunity exports such
-as Maven hold) is upsell, not a new lead: the snapshots, the rules' ``is_customer`` and
-the scorer's ``customer`` rejection leave it out too, so the model is never trained on
-leads it will not be asked to score.
+young to know), as are contacts already converted at ``as_of`` and employees. When the
+outcome log starts more than H days after the first contact (no outcome of any kind
+during a whole label window, which no working funnel shows), the outcomes were not logged
+before it starts, so contacts whose ``as_of`` comes before the first outcome are left out
+too: otherwise every one of them would be labelled "never converts" (Olist's closed deals
+begin on 2017-12-05, 174 days after its first MQL; Maven's closes on 2017-03-01, 132
+days after its first opportunity). Unlike a snapshot, a new contact at a customer account
+stays in: it is a new lead (a second deal, a cross-sell), which is what B2B opportunity
+exports (Maven) hold.
 
 Pure functions of the canonical tables: the features of each ``as_of`` day are built from
 the contacts of that day and the contacts of their accounts (account aggregates see the
@@ -33,14 +30,7 @@ import pandas as pd
 
 from features.build import build_features, contacts_known_at
 from features.crm import CrmTables
-from features.customers import (
-    customer_at,
-    customer_since,
-    first_positive,
-    reads_dated_flag,
-    share_customer_since,
-    times_of,
-)
+from features.customers import first_positive, reads_dated_flag, share_customer_since, times_of
 from features.fit import fit_features
 from features.measures import AGE_FEATURE
 from features.spec import FeatureSpec
@@ -48,8 +38,6 @@ from features.training_set import TrainingSet, concat_keeping_categories
 
 OUTCOMES_NOT_LOGGED = "as_of before the first recorded outcome (outcomes not logged yet)"
 """Why a contact older than the outcome log is left out (see the module docstring)."""
-AT_CUSTOMER = "at a customer account at as_of (upsell, not a new lead)"
-"""Why a contact whose account was a customer at its ``as_of`` is left out."""
 
 RuleScoresAt = Callable[[CrmTables, pd.Timestamp], pd.Series]
 """The manual rule total per ``contact_id`` of a table subset at an ``as_of``."""
@@ -112,10 +100,9 @@ def first_touch_labels(
 
     Returns:
         Indexed by ``contact_id`` in the contacts' order: ``as_of``, ``eligible`` (old
-        enough, not converted by ``as_of``, its account no customer at ``as_of``, not an
-        employee, ``as_of`` not before a late outcome log starts:
-        :func:`outcome_log_start`), ``y`` and ``reason`` (why a contact is left out, the
-        first that applies in that order; empty when eligible).
+        enough, not converted by ``as_of``, not an employee, ``as_of`` not before a late
+        outcome log starts: :func:`outcome_log_start`), ``y`` and ``reason`` (why a
+        contact is left out; empty when eligible).
     """
     contacts = tables.contacts
     ids = contacts["contact_id"].astype("object")
@@ -127,16 +114,12 @@ def first_touch_labels(
     horizon = pd.Timedelta(days=horizon_days)
     young = np.asarray(as_of_index + horizon > data_end)
     converted = np.asarray(first <= as_of_index)
-    at_customer = customer_at(
-        contacts["account_id"].astype("object"), as_of, customer_since(tables)
-    )
     unlogged = np.asarray(as_of_index < outcome_log_start(tables, horizon_days))
     reason = np.select(
-        [young, converted, at_customer, is_employee, unlogged],
+        [young, converted, is_employee, unlogged],
         [
             "label window ends after the data",
             "converted before as_of",
-            AT_CUSTOMER,
             "employee",
             OUTCOMES_NOT_LOGGED,
         ],

@@ -415,18 +415,9 @@ def _refusal(
         else "no framing and horizon fits this data: check that the outcomes are mapped "
         "(both converting and non-converting contacts are needed) or export a longer history"
     )
-    # what the first try left out (e.g. most of a B2B export's opportunities are at
-    # accounts that were customers already): often why no slice holds both classes
-    first = tried[0] if tried else None
-    left = (
-        f" Left out by {first.framing} with horizon {first.horizon_days} days: "
-        f"{'; '.join(first.notes)}."
-        if first is not None and first.notes
-        else ""
-    )
     return (
         f"no usable training plan: {profile.span_text()}, {profile.contacts:,} contacts, "
         f"{profile.converters:,} converted. Every slice needs rows of both classes (the "
         f"valid one {request.min_valid_per_class} of each), and "
-        f"{failed}.{left} {hint}"
+        f"{failed}. {hint}"
     )

@@ -7,7 +7,6 @@ import pytest
 from table_rows import canonical_frame
 
 from features.crm import CrmTables
-from features.first_touch import AT_CUSTOMER
 from features.fit import spec_for_data
 from features.plan import PlanError, PlanRequest, make_plan
 from features.spec import load_feature_spec
@@ -124,25 +123,3 @@ def test_the_valid_slice_needs_enough_of_each_class_for_early_stopping() -> None
         month_crm(), request(framing="snapshots", min_valid_per_class=4, valid_snapshots=2)
     )
     assert plan.slices["valid"].positives == 6
-
-
-def test_a_refusal_names_what_the_plan_left_out_such_as_contacts_at_customer_accounts() -> None:
-    """Every lead works at account A, a customer from a0's won deal on day 0.75 (before any
-    first touch but a0's, which converted by then): first_touch has no lead to train on."""
-    tables = month_crm()
-    outcomes = tables.outcomes.copy()
-    outcomes.loc[outcomes["contact_id"] == "a0", "converted_at"] = day(0.75)
-    crm = CrmTables(
-        tables.contacts.assign(account_id=pd.array(["A"] * 62, dtype="string")),
-        canonical_frame("accounts", [{"account_id": "A"}]),
-        tables.activities.iloc[:0],
-        outcomes,
-    )
-    with pytest.raises(PlanError) as err:
-        make_plan(crm, request(horizon_days=7))
-    message = str(err.value)
-    # as_of = midnight of day d + 1: days 23-30 (16 leads) are too young, a0 converted,
-    # the other 45 work at a customer account
-    assert f"45 contacts left out: {AT_CUSTOMER}" in message
-    assert "16 contacts left out: label window ends after the data" in message
-    assert "1 contacts left out: converted before as_of" in message
