@@ -117,7 +117,8 @@ class FeaturesRequest(CrmRequest):
         out: Parquet file to write (one row per contact, ``contact_id`` first).
         as_of: ``YYYY-MM-DD[THH:MM]`` UTC cut-off; only data before it is used (None:
             today 00:00 UTC, as the nightly scoring).
-        spec: Feature spec YAML (None: ``features/spec_default.yaml``).
+        spec: Feature spec YAML (None: ``features/spec_default.yaml`` plus the columns the
+            mapping kept, as training resolves it).
     """
 
     out: Path

@@ -1,7 +1,8 @@
 """Flow: point-in-time features of every contact at one date, written to a Parquet file.
 
 The CRM is read as training and scoring read it (:func:`pipelines.flows.common.validate_crm`
-with the request's mapping and bot filter settings), so the table holds the features the
+with the request's mapping and bot filter settings) and the spec is resolved as training
+resolves it (the columns a mapping kept included), so the table holds the features the
 scorer computes for the same data and ``as_of``. Without a flow run the same steps run as
 plain functions (:func:`pipelines.flows.common.step`).
 """
@@ -18,16 +19,16 @@ from prefect.cache_policies import NO_CACHE
 from features.build import build_features
 from features.crm import CrmTables
 from features.files import atomic_write
-from features.spec import load_feature_spec
 from pipelines.flow_requests import FeaturesRequest
-from pipelines.flows.common import io_task, step, validate_crm
+from pipelines.flows.common import feature_spec, io_task, step, validate_crm
 from serving.batch import utc_as_of
 
 
 @task(name="build-features", cache_policy=NO_CACHE)
 def features_at(tables: CrmTables, as_of: pd.Timestamp, spec_path: Path | None) -> pd.DataFrame:
-    """One row per contact created before ``as_of``, from the feature spec."""
-    return build_features(tables, as_of, load_feature_spec(spec_path))
+    """One row per contact created before ``as_of``, from the feature spec as training
+    resolves it (:func:`pipelines.flows.common.feature_spec`)."""
+    return build_features(tables, as_of, feature_spec(spec_path, tables.contacts)[0])
 
 
 @io_task("write-features")

@@ -14,13 +14,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar, cast
 
+import pandas as pd
 from prefect import Task, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from prefect.settings import PREFECT_API_URL
 
+from features.fit import spec_for_data
 from features.ingest.load import ingest
 from features.ingest.validation import ValidationReport
+from features.spec import FeatureSpec, load_feature_spec
 from pipelines.errors import is_transient
 from serving.scorer_model import LoadedScorer, load_scorer
 
@@ -95,6 +98,18 @@ def validate_crm(
     """Read, map and validate the CRM export, then filter bots (I/O: retried once if the
     error is transient); ``bots`` is a bot filter settings YAML (None: the default)."""
     return ingest(data, mapping, bots=bots)
+
+
+def feature_spec(path: Path | None, contacts: pd.DataFrame) -> tuple[FeatureSpec, list[str]]:
+    """The feature spec of a run that reads ``contacts``: the file's as written, or (None)
+    the default spec plus the columns the mapping kept (:func:`features.fit.spec_for_data`),
+    so a feature table and the scorer trained on the same data use the same features.
+
+    Returns:
+        The spec and one note per extra column added or left out.
+    """
+    spec = load_feature_spec(path)
+    return spec_for_data(spec, contacts) if path is None else (spec, [])
 
 
 @io_task("load-scorer")

@@ -20,17 +20,16 @@ import mlflow
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from features.fit import spec_for_data
 from features.ingest.report import summary_dict
 from features.ingest.validation import ValidationReport
 from features.plan import TrainingPlan, make_plan
-from features.spec import FeatureSpec, load_feature_spec
+from features.spec import FeatureSpec
 from models import RunContext, TrainResult
 from models.config import TrainConfig
 from models.store import default_tracking_uri
 from pipelines.console import console
 from pipelines.flow_requests import TrainRequest
-from pipelines.flows.common import step, validate_crm
+from pipelines.flows.common import feature_spec, step, validate_crm
 from pipelines.plan_slices import plan_request, plan_slices
 from pipelines.training_data import (
     Slices,
@@ -185,9 +184,7 @@ def train_flow(request: TrainRequest, show_plan: bool = False) -> dict[str, Any]
     spec: FeatureSpec | None = None
     notes: list[str] = []
     if not is_flat(report.tables, config.framing):
-        spec = load_feature_spec(request.spec)
-        if request.spec is None:  # the default spec, plus the columns the mapping kept
-            spec, notes = spec_for_data(spec, report.tables.contacts)
+        spec, notes = feature_spec(request.spec, report.tables.contacts)
     plan = None if spec is None else step(plan_training)(report, config, notes, show_plan)
     slices = step(build_slices)(report, spec, rulebook, plan, config, request)
     if plan is not None:  # what the plan chose is what runs

@@ -1,8 +1,10 @@
-"""The feature flow reads the CRM as training and scoring do: same mapping, same bot filter.
+"""The feature flow reads the CRM as training and scoring do: same mapping, same bot filter,
+same spec.
 
 A tiny CRM with a planted burst of page views that only a team's bot settings flag: the
 feature table follows the settings the request names (hand-computed counts), as scoring's
-features do, and the validation flow writes the same flagged rows to ``bots.csv``.
+features do, and the validation flow writes the same flagged rows to ``bots.csv``. A
+mapped export's kept column is a feature in the table as in the scorer trained on it.
 """
 
 from __future__ import annotations
@@ -83,3 +85,32 @@ def test_validation_flow_writes_what_the_settings_flag_to_the_default_folder(
     written = pd.read_csv(tmp_path / "work" / "validation" / "crm" / "bots.csv")
     assert written["activity_id"].tolist() == ["a2", "a3", "a4"]
     assert set(written["bot_reason"]) == {"burst"}
+
+
+def test_a_column_the_mapping_kept_is_a_feature_as_in_training(tmp_path: Path) -> None:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "leads.csv").write_text(
+        "Id,Created,Plan\nc1,2026-01-01 00:00,basic\nc2,2026-01-02 00:00,pro\n"
+        "c3,2026-01-03 00:00,basic\nc4,2026-01-04 00:00,pro\n"
+    )
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(
+        "contacts:\n  source: leads.csv\n  columns:\n"
+        "    contact_id: Id\n    created_at: Created\n  keep_extra: true\n"
+    )
+    out = tmp_path / "features.parquet"
+    request = FeaturesRequest(data=str(folder), mapping=str(mapping), out=out, as_of=AS_OF)
+    build_features_flow.fn(request)
+    written = pd.read_parquet(out).set_index("contact_id")
+    plans = {"c1": "basic", "c2": "pro", "c3": "basic", "c4": "pro"}
+    assert written["plan"].astype("string").to_dict() == plans
+
+    # the spec train_flow resolves and stores with the scorer: the same features
+    from features.fit import spec_for_data
+
+    tables = ingest(folder, str(mapping)).tables
+    spec, notes = spec_for_data(load_feature_spec(), tables.contacts)
+    assert notes == ["extra column plan used as a category"]
+    trained = build_features(tables, pd.Timestamp(AS_OF, tz="UTC"), spec)
+    pd.testing.assert_frame_equal(written, trained, check_dtype=False)
