@@ -47,7 +47,7 @@ def ingest(
     """
     if isinstance(mapping, str | Path):
         mapping = load_mapping(Path(mapping))
-    raw = read_source(source, mapping, sep=sep, encoding=encoding)
+    raw = read_source(source, mapping, sep=sep, encoding=encoding, origin=True)
     return filter_bots(validate_tables(raw, now=now, source=str(source)), bots)
 
 

@@ -25,10 +25,16 @@ from features.ingest.convert import (
 from features.ingest.mapping_checks import ROW_NUMBER, template_columns
 from features.ingest.mapping_config import ColumnMapping, ColumnSpec, TableMapping
 from features.ingest.mapping_events import one_row_per, order_column
+from features.ingest.origin import ORIGIN_COLUMNS
 from features.ingest.readers import RAGGED_COLUMN, InputError
 from features.schema import TABLES, Column
 
 logger = logging.getLogger(__name__)
+
+CARRIED_COLUMNS: tuple[str, ...] = (RAGGED_COLUMN, *ORIGIN_COLUMNS)
+"""Reader columns every mapped table keeps as they are, for validation: the ragged-row
+mark and each row's file and line (one event collapsed by ``one_row_per`` keeps those of
+its first event)."""
 
 
 def apply_mapping(
@@ -95,7 +101,7 @@ def extra_columns(mapping: TableMapping, frame: pd.DataFrame) -> dict[str, str]:
         named = mapping.keep_extra.items()
         return {c: n for c, n in named if c in frame.columns and c not in mapping.exclude_extra}
     if mapping.keep_extra is True:
-        used = _used_columns(mapping) | {RAGGED_COLUMN}
+        used = _used_columns(mapping) | set(CARRIED_COLUMNS)
         wanted = [c for c in frame.columns if c not in used]
     else:
         wanted = [c for c in mapping.keep_extra if c in frame.columns]
@@ -105,7 +111,7 @@ def extra_columns(mapping: TableMapping, frame: pd.DataFrame) -> dict[str, str]:
 def table_problems(name: str, mapping: TableMapping, frame: pd.DataFrame) -> list[str]:
     """Source columns the mapping needs but ``frame`` lacks, and extra-name clashes."""
     where = mapping.source.key
-    available = [c for c in frame.columns if c != RAGGED_COLUMN]
+    available = [c for c in frame.columns if c not in CARRIED_COLUMNS]
     shown = ", ".join(repr(str(c)) for c in available)
     problems: list[str] = []
 
@@ -210,8 +216,9 @@ def map_table(
             columns[column.name] = map_column(column, spec, rows, null_values)
     for source, snake in extra_columns(mapping, rows).items():
         columns[snake] = _null_out(rows[source], null_values).rename(snake)
-    if RAGGED_COLUMN in rows.columns:
-        columns[RAGGED_COLUMN] = rows[RAGGED_COLUMN]
+    for carried in CARRIED_COLUMNS:
+        if carried in rows.columns:
+            columns[carried] = rows[carried]
     mapped = pd.DataFrame(columns, index=rows.index)
     if not mapping.one_row_per:
         return mapped

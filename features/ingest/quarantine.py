@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from features.ingest.coerce import COERCE_RULES, EXPECTED_FORM, unstorable_datetimes
+from features.ingest.origin import FILE_COLUMN, LINE_COLUMN, ORIGIN_COLUMNS
 from features.ingest.readers import RAGGED_COLUMN
 from features.ingest.suites import EARLIEST_TIME, PLACEHOLDERS_BEFORE, Rule, Severity
 from features.personal import personal_values
@@ -256,18 +257,18 @@ def failed_positions(
     return mask
 
 
-def quarantine_frame(
-    raw: pd.DataFrame, failures: list[Failure], *, with_lines: bool
-) -> pd.DataFrame:
+def quarantine_frame(raw: pd.DataFrame, failures: list[Failure]) -> pd.DataFrame:
     """The quarantine of one table.
 
     Args:
-        raw: The table as it came in (values before any cleaning).
+        raw: The table as it came in (values before any cleaning), with its rows' file
+            and line when it was read with them (:data:`~features.ingest.origin.ORIGIN_COLUMNS`).
         failures: Its failures, in the order whose first hit names a row's rule.
-        with_lines: Add ``_line`` (``_row + 2``: the line in a CSV file with a header).
 
     Returns:
-        One row per quarantined input row, ascending: ``_row``, ``_line`` (optional),
+        One row per quarantined input row, ascending: ``_row`` (0-based position in the
+        table), ``_file`` and ``_line`` (where the row is in its source file; empty when
+        unknown: a database, an in-memory frame, ``_line`` of Parquet or Excel),
         ``_reason`` (the first failure's reason, plus "(+N more)" when several rules
         failed), ``_rule``, ``_column``, then the raw values of the row.
     """
@@ -293,12 +294,21 @@ def quarantine_frame(
         hits = hits.drop(columns="_order")
     rows = hits["_row"].to_numpy(dtype="int64")
     meta: dict[str, Any] = {"_row": rows}
-    if with_lines:
-        meta["_line"] = rows + 2
+    meta[FILE_COLUMN] = (
+        raw[FILE_COLUMN].iloc[rows].astype("string")
+        if FILE_COLUMN in raw.columns
+        else pd.Series(pd.NA, index=range(len(rows)), dtype="string")
+    )
+    meta[LINE_COLUMN] = (
+        raw[LINE_COLUMN].iloc[rows].astype("Int64")
+        if LINE_COLUMN in raw.columns
+        else pd.Series(pd.NA, index=range(len(rows)), dtype="Int64")
+    )
     for name in ("_reason", "_rule", "_column"):
         meta[name] = hits[name].astype("string") if name in hits else pd.Series(dtype="string")
     values = raw.iloc[rows].reset_index(drop=True)
-    values = values.drop(columns=[RAGGED_COLUMN], errors="ignore")  # it is the _reason
+    # the ragged mark is the _reason; the file and line are in front
+    values = values.drop(columns=[RAGGED_COLUMN, *ORIGIN_COLUMNS], errors="ignore")
     prefix = pd.DataFrame({k: pd.Series(v).reset_index(drop=True) for k, v in meta.items()})
     clash = [c for c in values.columns if c in prefix.columns]
     return pd.concat([prefix, values.drop(columns=clash)], axis=1)

@@ -27,6 +27,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
+from features.ingest.origin import LINE_COLUMN, record_lines, with_origin
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_ENCODING = "utf-8"
@@ -43,7 +45,7 @@ LINE_FILE_SUFFIXES: tuple[str, ...] = (
     *DELIMITED_SUFFIXES,
     *(s + GZIP_SUFFIX for s in DELIMITED_SUFFIXES),
 )
-"""The files whose rows are lines of text (validation numbers quarantined rows' lines)."""
+"""The files whose rows are lines of text (``read_table(origin=True)`` numbers their lines)."""
 DATA_FILE_SUFFIXES: tuple[str, ...] = (*LINE_FILE_SUFFIXES, *PARQUET_SUFFIXES, *EXCEL_SUFFIXES)
 """Every file name ending :func:`read_table` reads: the one list of what leadscore reads,
 from which the other lists (canonical folders, line numbers, messages) are taken."""
@@ -84,6 +86,7 @@ def read_table(
     sep: str | None = None,
     encoding: str | None = None,
     ragged: Ragged = "error",
+    origin: bool = False,
 ) -> pd.DataFrame:
     """Read a CSV/TSV (optionally ``.gz``), Parquet or Excel file.
 
@@ -97,6 +100,8 @@ def read_table(
         ragged: What a delimited row with more or fewer fields than the header does:
             ``error`` raises naming its line; ``quarantine`` keeps it (fields beyond
             the header cut, missing ones empty) marked in :data:`RAGGED_COLUMN`.
+        origin: Add the columns of :data:`features.ingest.origin.ORIGIN_COLUMNS`: the
+            file and each row's line (empty for Parquet and Excel).
 
     Returns:
         The table. Delimited files and Excel: every column has pandas' string dtype and
@@ -117,7 +122,11 @@ def read_table(
     elif suffix in DELIMITED_SUFFIXES:
         default = "\t" if suffix == ".tsv" else None
         frame = _read_delimited(
-            path, sep=sep or default, encoding=encoding or DEFAULT_ENCODING, ragged=ragged
+            path,
+            sep=sep or default,
+            encoding=encoding or DEFAULT_ENCODING,
+            ragged=ragged,
+            origin=origin,
         )
     else:
         raise InputError(
@@ -131,6 +140,8 @@ def read_table(
             "export the table again with its rows"
         )
     logger.info("read %s: %d rows x %d columns", path.name, len(frame), len(frame.columns))
+    if origin and LINE_COLUMN not in frame.columns:  # a file without lines
+        frame = with_origin(frame, path, None)
     return frame
 
 
@@ -176,7 +187,19 @@ def _codec(encoding: str) -> str:
     return "utf-8-sig" if name == "utf-8" else name
 
 
-def _read_delimited(path: Path, *, sep: str | None, encoding: str, ragged: Ragged) -> pd.DataFrame:
+def _read_delimited(
+    path: Path, *, sep: str | None, encoding: str, ragged: Ragged, origin: bool
+) -> pd.DataFrame:
+    """The file's rows; with ``origin``, its name and each row's line (:mod:`.origin`)."""
+    frame, sep = _delimited_rows(path, sep=sep, encoding=encoding, ragged=ragged)
+    if not origin or frame.empty:
+        return frame
+    return with_origin(frame, path, record_lines(path, sep, _codec(encoding), len(frame)))
+
+
+def _delimited_rows(
+    path: Path, *, sep: str | None, encoding: str, ragged: Ragged
+) -> tuple[pd.DataFrame, str]:
     codec = _codec(encoding)
     with _open_bytes(path) as fh:
         head = fh.read(_SAMPLE_BYTES)
@@ -190,7 +213,7 @@ def _read_delimited(path: Path, *, sep: str | None, encoding: str, ragged: Ragge
     header = next(csv.reader(io.StringIO(sample), delimiter=sep), [])
     if header and _has_ragged_rows(path, sep, codec, len(header)):
         _check_header(path, sep, header)
-        return _read_ragged(path, sep, encoding, header, ragged)
+        return _read_ragged(path, sep, encoding, header, ragged), sep
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pd.errors.ParserWarning)
         try:
@@ -212,7 +235,7 @@ def _read_delimited(path: Path, *, sep: str | None, encoding: str, ragged: Ragge
     if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
         raise _malformed(path, sep, encoding, header, "")
     _check_header(path, sep, header)
-    return frame
+    return frame, sep
 
 
 def _has_ragged_rows(path: Path, sep: str, codec: str, width: int) -> bool:

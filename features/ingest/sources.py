@@ -13,6 +13,8 @@ Three kinds of source:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -27,6 +29,9 @@ from features.schema import TABLES
 
 logger = logging.getLogger(__name__)
 
+Reader = Callable[..., pd.DataFrame]
+""":func:`read_table` with the run's options set (a mapping may set its own sep/encoding)."""
+
 
 def read_source(
     source: str | Path,
@@ -34,6 +39,7 @@ def read_source(
     *,
     sep: str | None = None,
     encoding: str | None = None,
+    origin: bool = False,
 ) -> dict[str, pd.DataFrame]:
     """Read ``source`` into ``{canonical table name: frame}`` for all four tables.
 
@@ -43,6 +49,9 @@ def read_source(
         sep: Delimiter for files whose mapping does not set ``sep`` (None: sniffed).
         encoding: Encoding for files whose mapping does not set ``encoding`` (None:
             :data:`features.ingest.readers.DEFAULT_ENCODING`).
+        origin: Give file rows the columns of
+            :data:`features.ingest.origin.ORIGIN_COLUMNS` (their file and line), which
+            validation puts in the quarantine.
 
     Returns:
         The output of :func:`features.ingest.apply_mapping`: mapped canonical
@@ -63,14 +72,13 @@ def read_source(
             f"source not found: {path}; pass a data folder, a file or a database URL "
             "(e.g. sqlite:///crm.db)"
         )
+    read = partial(read_table, sep=sep, encoding=encoding, ragged="quarantine", origin=origin)
     if mapping is None:
-        return _canonical(_canonical_file_frames(path, sep, encoding), origin=str(path))
-    return apply_mapping(mapping, _mapped_file_frames(path, mapping, sep, encoding))
+        return _canonical(_canonical_file_frames(path, read), origin=str(path))
+    return apply_mapping(mapping, _mapped_file_frames(path, mapping, read))
 
 
-def _canonical_file_frames(
-    path: Path, sep: str | None, encoding: str | None
-) -> dict[str, pd.DataFrame]:
+def _canonical_file_frames(path: Path, read: Reader) -> dict[str, pd.DataFrame]:
     if path.is_file():
         name = path.name.split(".")[0]
         if name not in TABLES:
@@ -78,7 +86,7 @@ def _canonical_file_frames(
                 f"{path}: a file not named after a canonical table ({', '.join(TABLES)}) "
                 "needs a mapping: pass --mapping (see features/ingest/mappings/)"
             )
-        return {name: read_table(path, sep=sep, encoding=encoding, ragged="quarantine")}
+        return {name: read(path)}
     frames: dict[str, pd.DataFrame] = {}
     for name in TABLES:
         found = [path / f"{name}{s}" for s in CANONICAL_SUFFIXES if (path / f"{name}{s}").is_file()]
@@ -89,7 +97,7 @@ def _canonical_file_frames(
         if not found:
             continue
         try:
-            frames[name] = read_table(found[0], sep=sep, encoding=encoding, ragged="quarantine")
+            frames[name] = read(found[0])
         except TableError:
             if name == "contacts":
                 raise
@@ -135,7 +143,7 @@ def _canonical(frames: dict[str, pd.DataFrame], origin: str) -> dict[str, pd.Dat
 
 
 def _mapped_file_frames(
-    path: Path, mapping: ColumnMapping, sep: str | None, encoding: str | None
+    path: Path, mapping: ColumnMapping, read: Reader
 ) -> dict[str, pd.DataFrame]:
     _refuse_sources(
         mapping,
@@ -159,12 +167,8 @@ def _mapped_file_frames(
     for table in tables.values():
         key = table.source.key
         if key not in frames:
-            frames[key] = read_table(
-                files[key],
-                sep=table.sep or sep,
-                encoding=table.encoding or encoding,
-                ragged="quarantine",
-            )
+            own = {"sep": table.sep, "encoding": table.encoding}  # the mapping's, if set
+            frames[key] = read(files[key], **{k: v for k, v in own.items() if v})
     return frames
 
 

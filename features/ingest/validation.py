@@ -31,6 +31,7 @@ import pandas as pd
 from features.crm import CrmTables, empty_table
 from features.events import utc_timestamp
 from features.ingest.coerce import parse_table, to_canonical
+from features.ingest.mapping_apply import CARRIED_COLUMNS
 from features.ingest.normalise import normalise_table
 from features.ingest.quarantine import (
     Failure,
@@ -41,7 +42,7 @@ from features.ingest.quarantine import (
     ragged_failures,
     rule_failure,
 )
-from features.ingest.readers import LINE_FILE_SUFFIXES, RAGGED_COLUMN, InputError, TableError
+from features.ingest.readers import InputError, TableError
 from features.ingest.report import Issue, issue_of, summary_text, write_accepted, write_report
 from features.ingest.suite_pandas import evaluate_rules
 from features.ingest.suites import (
@@ -130,7 +131,9 @@ def validate_tables(
     Args:
         raw: Frames keyed by canonical table name with canonical column names (extra
             columns are kept); absent tables are empty. A frame's ``attrs["source"]``
-            (a file path) names it in messages; a CSV path adds ``_line`` numbers.
+            (a file path) names it in messages; its columns of
+            :data:`features.ingest.origin.ORIGIN_COLUMNS` (``read_source(origin=True)``)
+            name each quarantined row's file and line.
         now: Timestamps after this are in the future (default: the current UTC time;
             naive values are read as UTC).
         source: Where the tables came from, for messages.
@@ -166,9 +169,7 @@ def validate_tables(
         bad = failed_positions(failures, len(frame))
         accepted[name] = to_canonical(parsed[~bad], table)
         inputs[name] = parsed[list(table.primary_key)]  # to tell orphans' parents apart
-        quarantine[name] = quarantine_frame(
-            frame, failures, with_lines=label.lower().endswith(LINE_FILE_SUFFIXES)
-        )
+        quarantine[name] = quarantine_frame(frame, failures)
         counts[name] = _counts(name, len(frame), len(accepted[name]), len(quarantine[name]))
         warned = failed_positions(failures, len(frame), "warning") & ~bad  # rows kept
         counts[name]["warnings"] = int(warned.sum())
@@ -203,8 +204,7 @@ def _table_failures(
     row failure of one table."""
     positional = frame.reset_index(drop=True)
     failures = ragged_failures(positional)
-    if RAGGED_COLUMN in positional.columns:
-        positional = positional.drop(columns=RAGGED_COLUMN)
+    positional = positional.drop(columns=list(CARRIED_COLUMNS), errors="ignore")
     parsed, unconverted = parse_table(normalise_table(positional, table), table)
     failures += coercion_failures(table, unconverted, positional)
     convertible = ~failed_positions(failures, len(frame))
@@ -245,7 +245,7 @@ def check_table(frame: pd.DataFrame, table: Table, label: str) -> None:
         )
     if frame.empty:
         return  # no data for an optional table: nothing to check
-    found = ", ".join(map(str, frame.columns)) or "(none)"
+    found = ", ".join(str(c) for c in frame.columns if c not in CARRIED_COLUMNS) or "(none)"
     for column in (*table.primary_key, *table.required):
         if column not in frame.columns:
             raise TableError(

@@ -60,15 +60,15 @@ def test_every_readable_kind_is_read_and_validated_with_lines_where_it_has_them(
     suffix: str, tmp_path: Path
 ) -> None:
     path = _write(tmp_path / f"contacts{suffix}")
-    frame = read_table(path)
-    assert frame["contact_id"].tolist() == ["c1", "c2", "c3"]
-    frame.attrs["source"] = str(path)
+    assert read_table(path)["contact_id"].tolist() == ["c1", "c2", "c3"]
+    frame = read_table(path, origin=True)
     report = validate_tables({"contacts": frame}, now=NOW)
     quarantined = report.quarantine["contacts"]
     assert quarantined["contact_id"].tolist() == ["c2"]
+    assert quarantined["_file"].tolist() == [str(path)]
     line = _text_line_of(path, "c2")
     if line is None:  # Parquet and Excel: rows, no lines
-        assert "_line" not in quarantined.columns
+        assert quarantined["_line"].isna().all()
     else:
         assert line == 3
         assert quarantined["_line"].tolist() == [line]

@@ -183,7 +183,8 @@ def test_wrong_types_are_quarantined_with_reason_and_rule(dirty):
     assert (rule, column) == ("expect_column_values_to_be_between", "budget")
     assert reason == "budget -5 is out of range (must be >= 0)"
     row = report.quarantine["contacts"].set_index("_row").loc[3]
-    assert (row["contact_id"], row["budget"], row["_line"]) == ("c4", "-5", 5)  # raw values
+    assert (row["contact_id"], row["budget"]) == ("c4", "-5")  # raw values
+    assert pd.isna(row["_file"]) and pd.isna(row["_line"])  # built in memory: no file
 
 
 def test_unparseable_timestamp_is_quarantined(dirty):
@@ -430,9 +431,10 @@ def test_write_layout_and_idempotence(dirty, tmp_path):
     assert after == before
     contacts = pd.read_csv(tmp_path / "quarantine" / "contacts.csv", dtype=str)
     assert contacts["_row"].tolist() == ["3", "4", "5", "6"]
-    assert contacts["_line"].tolist() == ["5", "6", "7", "8"]
-    assert list(contacts.columns[:6]) == [
+    assert contacts[["_file", "_line"]].isna().all().all()  # built in memory: no file
+    assert list(contacts.columns[:7]) == [
         "_row",
+        "_file",
         "_line",
         "_reason",
         "_rule",

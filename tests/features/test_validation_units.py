@@ -169,11 +169,34 @@ def test_quarantine_frame_takes_the_first_failing_rule_and_counts_the_rest():
         Failure("r2", "y", np.array([1, 2]), np.array(["second", "only"]), "error", ""),
         Failure("w", "z", np.array([0]), np.array(["kept"], dtype=object), "warning", ""),
     ]
-    got = quarantine_frame(raw, failures, with_lines=True)
+    got = quarantine_frame(raw, failures)
     assert got.columns.tolist() == [
-        "_row", "_line", "_reason", "_rule", "_column", "contact_id", "note"
+        "_row", "_file", "_line", "_reason", "_rule", "_column", "contact_id", "note"
     ]  # fmt: skip
-    assert got[["_row", "_line"]].values.tolist() == [[1, 3], [2, 4]]
+    assert got["_row"].tolist() == [1, 2]
+    assert got[["_file", "_line"]].isna().all().all()  # no origin columns: unknown
     assert got["_reason"].tolist() == ["first (+1 more)", "only"]
     assert got["_rule"].tolist() == ["r1", "r2"]
     assert got["contact_id"].tolist() == ["c2", "c3"]
+
+
+def test_quarantine_frame_puts_each_rows_file_and_line_in_front():
+    raw = pd.DataFrame(
+        {
+            "contact_id": ["c1", "c2", "c3"],
+            "_file": ["a.csv", "a.csv", "a.csv"],
+            "_line": pd.array([2, 5, 9], dtype="Int64"),  # line breaks inside values
+        }
+    )
+    failures = [Failure("r", "x", np.array([0, 2]), np.array(["bad", "bad"]), "error", "")]
+    got = quarantine_frame(raw, failures)
+    assert got.columns.tolist() == [
+        "_row",
+        "_file",
+        "_line",
+        "_reason",
+        "_rule",
+        "_column",
+        "contact_id",
+    ]
+    assert got[["_row", "_file", "_line"]].values.tolist() == [[0, "a.csv", 2], [2, "a.csv", 9]]
