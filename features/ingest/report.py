@@ -18,6 +18,7 @@ import pandas as pd
 from features.bots import bot_share_text
 from features.crm import empty_table
 from features.files import atomic_write, atomic_write_text, write_table
+from features.ingest.origin import LINE_COLUMN
 from features.ingest.quarantine import Failure, redacted, shown_values
 from features.schema import TABLES, Table
 
@@ -37,8 +38,9 @@ class Issue:
         rule: Expectation type or coercion rule.
         severity: ``error`` (rows quarantined) or ``warning`` (rows kept).
         message: What the rule checks and what to do, without values.
-        examples: Up to five ``{"row": position, "value": raw value}``; ``value`` is
-            left out for personal-data (``pii``) columns.
+        examples: Up to five ``{"row": position, "line": line, "value": raw value}``;
+            ``line`` (in the row's source file) only when known, ``value`` left out for
+            personal-data (``pii``) columns.
     """
 
     table: str
@@ -60,8 +62,11 @@ def issue_of(table: Table, failure: Failure, raw: pd.DataFrame) -> Issue:
     first_column = failure.column.split(", ")[0]
     pii = first_column in table.names and table.column(first_column).pii
     values = None if pii else shown_values(raw.reset_index(drop=True), head, first_column, table)
+    lines = raw[LINE_COLUMN].iloc[head] if LINE_COLUMN in raw.columns else None
     examples = tuple(
-        {"row": int(row)} | ({} if values is None else {"value": str(values.iloc[i])})
+        {"row": int(row)}
+        | ({} if lines is None or pd.isna(lines.iloc[i]) else {"line": int(lines.iloc[i])})
+        | ({} if values is None else {"value": str(values.iloc[i])})
         for i, row in enumerate(head.tolist())
     )
     return Issue(
@@ -73,6 +78,12 @@ def issue_of(table: Table, failure: Failure, raw: pd.DataFrame) -> Issue:
         message=failure.message,
         examples=examples,
     )
+
+
+def example_rows(examples: tuple[dict[str, Any], ...]) -> str:
+    """``row 3`` / ``rows 3 (line 5), 4 (line 9)``: examples as messages show them."""
+    shown = [f"{e['row']} (line {e['line']})" if "line" in e else str(e["row"]) for e in examples]
+    return ("row " if len(shown) == 1 else "rows ") + ", ".join(shown)
 
 
 def summary_text(report: ValidationReport) -> str:
@@ -90,8 +101,7 @@ def summary_text(report: ValidationReport) -> str:
     if report.issues:
         lines.append("top issues:")
     for issue in report.issues[:TOP_ISSUES]:
-        rows = "row " if len(issue.examples) == 1 else "rows "
-        rows += ", ".join(str(e["row"]) for e in issue.examples)
+        rows = example_rows(issue.examples)
         lines.append(
             f"  [{issue.severity}] {issue.table}.{issue.column} {issue.rule}: "
             f"{_rows(issue.n_rows)} (e.g. {rows}): {issue.message}"

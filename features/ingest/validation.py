@@ -43,7 +43,14 @@ from features.ingest.quarantine import (
     rule_failure,
 )
 from features.ingest.readers import InputError, TableError
-from features.ingest.report import Issue, issue_of, summary_text, write_accepted, write_report
+from features.ingest.report import (
+    Issue,
+    example_rows,
+    issue_of,
+    summary_text,
+    write_accepted,
+    write_report,
+)
 from features.ingest.suite_pandas import evaluate_rules
 from features.ingest.suites import (
     new_context,
@@ -279,9 +286,8 @@ def _counts(name: str, n_input: int, n_accepted: int, n_quarantined: int) -> dic
 
 def _all_failed_message(label: str, n_rows: int, issues: list[Issue]) -> str:
     top = max((i for i in issues if i.severity == "error"), key=lambda i: i.n_rows)
-    rows = ", ".join(str(e["row"]) for e in top.examples)
     return (
         f"{label}: all {n_rows} rows failed validation; most common: {top.rule} on "
-        f"{top.column} ({top.n_rows} rows, e.g. rows {rows}): {top.message}; "
+        f"{top.column} ({top.n_rows} rows, e.g. {example_rows(top.examples)}): {top.message}; "
         "check the column mapping and the export (see features/ingest/mappings/)"
     )

@@ -6,6 +6,7 @@ line (counted by hand in each fixture) is not the row's position plus two.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -39,11 +40,12 @@ LEADS_CSV = (
 )
 
 
-def _validate(data: Path, out: Path, *mapping: str) -> None:
+def _validate(data: Path, out: Path, *mapping: str) -> str:
     result = runner.invoke(
         app, ["validate", "--data", str(data), *mapping, "--now", "2026-06-01", "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
+    return " ".join(result.output.split())
 
 
 def _quarantine(out: Path, table: str) -> pd.DataFrame:
@@ -55,7 +57,12 @@ def test_validate_names_the_line_of_a_bad_row_in_a_canonical_folder(tmp_path: Pa
     data = tmp_path / "crm"
     data.mkdir()
     (data / "contacts.csv").write_text(CONTACTS_CSV)
-    _validate(data, tmp_path / "v")
+    output = _validate(data, tmp_path / "v")
+    assert "created_at coerce_to_datetime: 1 row (e.g. row 1 (line 5))" in output
+    summary = json.loads((tmp_path / "v" / "validation_summary.json").read_text())
+    assert [i["examples"] for i in summary["issues"]] == [
+        [{"row": 1, "line": 5, "value": "not a date"}]
+    ]
     got = _quarantine(tmp_path / "v", "contacts")
     assert got[["_row", "_file", "_line", "contact_id"]].values.tolist() == [
         [1, str(data / "contacts.csv"), 5, "c2"]
