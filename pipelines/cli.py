@@ -2,8 +2,8 @@
 
 Each command parses its options, calls one library function or flow, and prints a short
 summary. Errors in the data exit with code 1 and a message saying what to do; usage
-errors exit with code 2. ``train``, ``score`` and ``compare`` run their flow's steps as
-plain functions, starting no Prefect server, unless asked (``--prefect``, or
+errors exit with code 2. ``validate``, ``train``, ``score`` and ``compare`` run their
+flow's steps as plain functions, starting no Prefect server, unless asked (``--prefect``, or
 ``PREFECT_API_URL`` set: :func:`pipelines.flows.common.run_flow`); ``demo`` always runs
 under Prefect.
 """
@@ -182,6 +182,7 @@ def validate(
         ),
     ] = None,
     bots: BotsOpt = None,
+    prefect: PrefectOpt = False,
 ) -> None:
     """Validate a CRM export with Great Expectations and quarantine the rows that fail.
 
@@ -193,25 +194,27 @@ def validate(
     OUT/bots.csv. Exits 1 when a table-level check fails.
     """
     from features.ingest import InputError
-    from features.ingest.load import ingest
-    from features.ingest.report import default_validation_dir
     from features.parse import utc_time
+    from pipelines.flow_requests import ValidateRequest
+    from pipelines.flows.common import run_flow
+    from pipelines.flows.ingest import validate_flow
 
     with user_errors(InputError, ValueError):
-        report = ingest(
-            data,
-            mapping,
-            now=utc_time(now, "--now") if now else None,
+        if now is not None:
+            utc_time(now, "--now")  # before anything is read
+        request = ValidateRequest(
+            data=data,
+            mapping=mapping,
+            bots=bots,
+            out=out,
+            now=now,
             sep=sep,
             encoding=encoding,
-            bots=bots,
+            accepted=write_accepted,
         )
-    out_dir = out or default_validation_dir(data, DEFAULT_WORKDIR)
-    paths = report.write(out_dir)
-    if write_accepted is not None:
-        paths |= {f"accepted/{k}": v for k, v in report.write_accepted(write_accepted).items()}
-    console.print(report.summary_text(), highlight=False)
-    console.print(f"[green]wrote[/green] {', '.join(str(p) for p in paths.values())}")
+        result = run_flow(validate_flow, prefect, request=request)
+    console.print(result["text"], highlight=False)
+    console.print(f"[green]wrote[/green] {', '.join(result['paths'].values())}")
 
 
 @app.command()

@@ -8,13 +8,14 @@ it to :func:`pipelines.flows.train.train_flow`; ``leadscore score``, the demo an
 ``score-nightly`` deployment build one :class:`ScoreRequest` for
 :func:`pipelines.flows.score.score_flow`, ``leadscore compare``, the demo and the
 ``compare-weekly`` deployment one :class:`CompareRequest` for
-:func:`pipelines.flows.compare.compare_flow`; the ``validate-nightly`` deployment one
-:class:`ValidateRequest` for :func:`pipelines.flows.ingest.validate_flow`, and
-``features-nightly`` one :class:`FeaturesRequest` for
-:func:`pipelines.flows.build_features.build_features_flow`. All share what reads a CRM
-(:class:`CrmRequest`: every flow reads it through the same validation and bot filter, so
-a feature table holds what training and scoring compute from the same data); scoring and
-comparing also which scorer, as of when (:class:`ScorerRequest`). Settings files are read
+:func:`pipelines.flows.compare.compare_flow`; ``leadscore validate`` and the
+``validate-nightly`` deployment one :class:`ValidateRequest` for
+:func:`pipelines.flows.ingest.validate_flow`, and ``features-nightly`` one
+:class:`FeaturesRequest` for :func:`pipelines.flows.build_features.build_features_flow`.
+All share what reads a CRM (:class:`CrmRequest`: every flow reads it through the same
+validation and bot filter, so a feature table holds what training and scoring compute from
+the same data); scoring and comparing also which scorer, as of when
+(:class:`ScorerRequest`). Settings files are read
 once, where the request is built (:meth:`TrainRequest.from_files`); a deployment gives the
 same fields as a mapping, which Prefect validates into the model.
 
@@ -94,16 +95,27 @@ class CrmRequest(BaseModel):
 
 
 class ValidateRequest(CrmRequest):
-    """One validation run: where its outputs go.
+    """One validation run: how the export is read and where the outputs go.
 
     Attributes:
         out: Folder of the quarantine, ``bots.csv``, ``validation_summary.json`` and
             ``gx_results.json`` (None: ``WORKDIR/validation/<source name>``,
             :func:`features.ingest.report.default_validation_dir`, where ``leadscore
-            validate`` and ``leadscore score`` write by default).
+            score`` writes ``bots.csv`` too).
+        now: ``YYYY-MM-DD[THH:MM]`` UTC: timestamps after it are in the future (None: the
+            current time).
+        sep: CSV delimiter (None: sniffed).
+        encoding: Text encoding of CSV files (None:
+            :data:`features.ingest.readers.DEFAULT_ENCODING`).
+        accepted: Also write the accepted rows as canonical ``<table>.parquet`` files to
+            this folder (e.g. the input of ``score --engine spark``).
     """
 
     out: Path | None = None
+    now: str | None = None
+    sep: str | None = None
+    encoding: str | None = None
+    accepted: Path | None = None
 
     def out_dir(self) -> Path:
         """Where the validation outputs are written."""

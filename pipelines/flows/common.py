@@ -93,11 +93,18 @@ def io_task(
 
 @io_task("validate-crm", retries=1)
 def validate_crm(
-    data: str, mapping: str | None, bots: str | Path | None = None
+    data: str,
+    mapping: str | None,
+    bots: str | Path | None = None,
+    *,
+    now: pd.Timestamp | None = None,
+    sep: str | None = None,
+    encoding: str | None = None,
 ) -> ValidationReport:
     """Read, map and validate the CRM export, then filter bots (I/O: retried once if the
-    error is transient); ``bots`` is a bot filter settings YAML (None: the default)."""
-    return ingest(data, mapping, bots=bots)
+    error is transient); ``bots`` is a bot filter settings YAML (None: the default), the
+    rest as :func:`features.ingest.load.ingest` takes them (None: its defaults)."""
+    return ingest(data, mapping, now=now, sep=sep, encoding=encoding, bots=bots)
 
 
 def feature_spec(path: Path | None, contacts: pd.DataFrame) -> tuple[FeatureSpec, list[str]]:

@@ -76,10 +76,10 @@ def demo_flow(workdir: str = str(DEFAULT_WORKDIR), contacts: int = 20_000, seed:
     """
     root = Path(workdir).resolve()
     root.mkdir(parents=True, exist_ok=True)
-    data_dir, validation_dir = str(root / "crm"), str(root / "validation")
+    data_dir = str(root / "crm")
     generated = generate_or_reuse(data_dir, contacts, seed)
     report = validate_crm(data_dir, None)
-    write_validation(report, validation_dir)
+    write_validation(report, root / "validation", None)
     key = _data_key(data_dir)
     scorer_uri = registered_scorer(str(root), key)
     trained: dict[str, Any] | None = None

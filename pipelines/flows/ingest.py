@@ -1,39 +1,56 @@
-"""Flow: read a CRM export, validate it, write the quarantine and the GX results."""
+"""Flow: read a CRM export, validate it, write the quarantine and the GX results.
+
+``leadscore validate`` and the ``validate-nightly`` deployment run it; without a flow run
+the same steps run as plain functions (:func:`pipelines.flows.common.step`).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow
 
 from features.ingest.validation import ValidationReport
+from features.parse import utc_time
 from pipelines.flow_requests import ValidateRequest
-from pipelines.flows.common import step, validate_crm
+from pipelines.flows.common import io_task, step, validate_crm
 
 
-@task(name="write-validation-outputs", cache_policy=NO_CACHE)
-def write_validation(report: ValidationReport, out_dir: str) -> dict[str, str]:
-    """Write quarantine files, bots.csv, validation_summary.json and gx_results.json."""
-    return {name: str(path) for name, path in report.write(Path(out_dir)).items()}
+@io_task("write-validation-outputs")
+def write_validation(
+    report: ValidationReport, out_dir: Path, accepted: Path | None
+) -> dict[str, str]:
+    """Write quarantine files, bots.csv, validation_summary.json and gx_results.json, and
+    the accepted rows as canonical tables to ``accepted`` if given (atomic: retried)."""
+    paths = report.write(out_dir)
+    if accepted is not None:
+        paths |= {f"accepted/{k}": v for k, v in report.write_accepted(accepted).items()}
+    return {name: str(path) for name, path in paths.items()}
 
 
 @flow(name="validate")
-def validate_flow(request: ValidateRequest) -> dict[str, int]:
+def validate_flow(request: ValidateRequest) -> dict[str, Any]:
     """Validate a CRM export: load -> validate -> filter bots -> write quarantine and results.
 
     Args:
-        request: The data, mapping, bot filter settings and output folder of the run
+        request: The data, how to read it, the bot filter settings and the output folders
             (:class:`pipelines.flow_requests.ValidateRequest`; a deployment gives its
             fields as a mapping).
 
     Returns:
-        Accepted and quarantined row counts per table.
+        Accepted and quarantined row counts per table (``counts``: ``"table.kind" ->
+        n``), the files written (``paths``) and the one-screen summary (``text``).
     """
-    report = step(validate_crm)(request.data, request.mapping, request.bots)
-    step(write_validation)(report, str(request.out_dir()))
-    return {
+    now = utc_time(request.now, "now") if request.now else None
+    report = step(validate_crm)(
+        request.data, request.mapping, request.bots,
+        now=now, sep=request.sep, encoding=request.encoding,
+    )  # fmt: skip
+    paths = step(write_validation)(report, request.out_dir(), request.accepted)
+    counts = {
         f"{table}.{kind}": n
         for table, counts in report.counts.items()
         for kind, n in counts.items()
     }
+    return {"counts": counts, "paths": paths, "text": report.summary_text()}

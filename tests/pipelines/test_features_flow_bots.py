@@ -80,8 +80,9 @@ def test_validation_flow_writes_what_the_settings_flag_to_the_default_folder(
 ) -> None:
     folder, bots = crm
     request = ValidateRequest(data=str(folder), workdir=tmp_path / "work", bots=bots)
-    counts = validate_flow.fn(request)
-    assert counts["activities.accepted"] == 5  # flagged activities are valid rows
+    result = validate_flow.fn(request)
+    assert result["counts"]["activities.accepted"] == 5  # flagged activities are valid rows
+    assert "bots: 3 of 5 activities kept out" in result["text"]
     written = pd.read_csv(tmp_path / "work" / "validation" / "crm" / "bots.csv")
     assert written["activity_id"].tolist() == ["a2", "a3", "a4"]
     assert set(written["bot_reason"]) == {"burst"}

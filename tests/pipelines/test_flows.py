@@ -26,7 +26,8 @@ def test_validate_flow_counts_add_up(prefect_harness: None, tmp_path: Path) -> N
 
     dirty = tmp_path / "dirty"
     write_crm(generate_crm(1000, seed=3), dirty)
-    counts = validate_flow(request=ValidateRequest(data=str(dirty), out=tmp_path / "v"))
+    result = validate_flow(request=ValidateRequest(data=str(dirty), out=tmp_path / "v"))
+    counts = result["counts"]
     for table in ("contacts", "accounts", "activities", "outcomes"):
         assert (
             counts[f"{table}.input"] == counts[f"{table}.accepted"] + counts[f"{table}.quarantined"]
