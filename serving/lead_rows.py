@@ -40,7 +40,7 @@ from features.crm import empty_table
 from features.events import utc_timestamp
 from features.ingest import ColumnMapping, read_source
 from features.ingest.coerce import datetime_values
-from features.ingest.readers import CANONICAL_SUFFIXES
+from features.ingest.readers import CANONICAL_SUFFIXES, PARQUET_SUFFIXES
 from features.ingest.sql import is_database_url
 from features.schema import TABLES
 from features.training_set import DATA_END_COLUMNS
@@ -48,7 +48,7 @@ from features.training_set import DATA_END_COLUMNS
 if TYPE_CHECKING:
     import duckdb
 
-PARQUET_ENDING = ".parquet"
+PARQUET_ENDING = next(s for s in CANONICAL_SUFFIXES if s in PARQUET_SUFFIXES)
 """The one of :data:`~features.ingest.readers.CANONICAL_SUFFIXES` that DuckDB reads for
 one lead (:func:`_parquet_folder`); folders with other kinds go through read_source."""
 

@@ -13,11 +13,11 @@ database have neither column.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -35,31 +35,32 @@ ORIGIN_COLUMNS: tuple[str, ...] = (FILE_COLUMN, LINE_COLUMN)
 _CHUNK = 1 << 20
 
 
-def _open(path: Path) -> BinaryIO:
-    if path.suffix.lower() == ".gz":
-        return cast(BinaryIO, gzip.open(path, "rb"))
-    return path.open("rb")
+Opener = Callable[[], BinaryIO]
+"""Opens the file's bytes (uncompressed): the reader's own opener, so both see one text."""
 
 
-def _one_line_per_record(path: Path, n_records: int) -> bool:
+def _one_line_per_record(open_bytes: Opener, n_records: int) -> bool:
     """Whether the file is a header line plus one line per record (the common case).
 
     Any blank line or value holding a line break adds a newline beyond that count, so an
     equal count proves every record sits on its own line (a cheap pass over the bytes).
     """
     newlines, last = 0, b""
-    with _open(path) as fh:
+    with open_bytes() as fh:
         while chunk := fh.read(_CHUNK):
             newlines += chunk.count(b"\n")
             last = chunk[-1:]
     return newlines == n_records + (1 if last == b"\n" else 0)
 
 
-def record_lines(path: Path, sep: str, codec: str, n_records: int) -> np.ndarray | None:
+def record_lines(
+    path: Path, open_bytes: Opener, sep: str, codec: str, n_records: int
+) -> np.ndarray | None:
     """The line each record of a delimited file starts on (header = line 1).
 
     Args:
-        path: The file (``.gz``: its uncompressed text).
+        path: The file, for messages.
+        open_bytes: Opens its bytes (``.gz``: uncompressed).
         sep: Its field delimiter.
         codec: Its text encoding (a Python codec name).
         n_records: How many rows the reader made of it (blank lines skipped).
@@ -68,10 +69,10 @@ def record_lines(path: Path, sep: str, codec: str, n_records: int) -> np.ndarray
         One line number per row, ascending; None when the records counted here are not
         the reader's rows (then no line is given rather than a wrong one).
     """
-    if _one_line_per_record(path, n_records):
+    if _one_line_per_record(open_bytes, n_records):
         return np.arange(2, n_records + 2, dtype="int64")
     starts: list[int] = []
-    with _open(path) as raw, io.TextIOWrapper(raw, encoding=codec, newline="") as text:
+    with open_bytes() as raw, io.TextIOWrapper(raw, encoding=codec, newline="") as text:
         reader = csv.reader(text, delimiter=sep)
         next(reader, None)
         start = reader.line_num + 1

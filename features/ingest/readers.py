@@ -20,6 +20,7 @@ import logging
 import re
 import warnings
 from collections import Counter
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO, Literal, cast
 
@@ -194,7 +195,8 @@ def _read_delimited(
     frame, sep = _delimited_rows(path, sep=sep, encoding=encoding, ragged=ragged)
     if not origin or frame.empty:
         return frame
-    return with_origin(frame, path, record_lines(path, sep, _codec(encoding), len(frame)))
+    opener = partial(_open_bytes, path)
+    return with_origin(frame, path, record_lines(path, opener, sep, _codec(encoding), len(frame)))
 
 
 def _delimited_rows(

@@ -6,6 +6,7 @@ line (counted by hand in each fixture) is not the row's position plus two.
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from features.ingest.readers import LINE_FILE_SUFFIXES, PARQUET_SUFFIXES, read_table
 from pipelines.cli import app
 
 runner = CliRunner()
@@ -87,3 +89,25 @@ def test_validate_names_the_line_of_a_mapped_export_in_every_table_it_feeds(
     # still line 5 of the file
     outcomes = _quarantine(tmp_path / "v", "outcomes")
     assert outcomes[["_row", "_file", "_line"]].values.tolist() == [[1, leads, 5]]
+
+
+@pytest.mark.parametrize("suffix", LINE_FILE_SUFFIXES)
+def test_every_text_kind_numbers_the_lines_records_start_on(tmp_path: Path, suffix: str) -> None:
+    text = CONTACTS_CSV.replace(",", "\t") if ".tsv" in suffix else CONTACTS_CSV
+    data = text.encode()
+    path = tmp_path / f"contacts{suffix}"
+    path.write_bytes(gzip.compress(data) if suffix.endswith(".gz") else data)
+    frame = read_table(path, origin=True)
+    assert frame["contact_id"].tolist() == ["c1", "c2", "c3"]
+    assert frame["_line"].tolist() == [2, 5, 6]  # by hand: see CONTACTS_CSV
+    assert frame["_file"].astype(str).tolist() == [str(path)] * 3
+    assert "_line" not in read_table(path).columns  # only when asked
+
+
+@pytest.mark.parametrize("suffix", PARQUET_SUFFIXES)
+def test_a_parquet_file_has_its_name_and_no_lines(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"contacts{suffix}"
+    pd.DataFrame({"contact_id": ["c1", "c2"]}).to_parquet(path)
+    frame = read_table(path, origin=True)
+    assert frame["_file"].astype(str).tolist() == [str(path)] * 2
+    assert frame["_line"].isna().all()
