@@ -93,15 +93,19 @@ class CrmRequest(BaseModel):
     tracking_uri: str | None = None
     bots: Path | None = None
 
+    def validation_dir(self) -> Path:
+        """``WORKDIR/validation/<source name>``
+        (:func:`features.ingest.report.default_validation_dir`): where validation writes
+        by default and scoring writes the bot filter's ``bots.csv``."""
+        return default_validation_dir(self.data, self.workdir)
+
 
 class ValidateRequest(CrmRequest):
     """One validation run: how the export is read and where the outputs go.
 
     Attributes:
         out: Folder of the quarantine, ``bots.csv``, ``validation_summary.json`` and
-            ``gx_results.json`` (None: ``WORKDIR/validation/<source name>``,
-            :func:`features.ingest.report.default_validation_dir`, where ``leadscore
-            score`` writes ``bots.csv`` too).
+            ``gx_results.json`` (None: :meth:`CrmRequest.validation_dir`).
         now: ``YYYY-MM-DD[THH:MM]`` UTC: timestamps after it are in the future (None: the
             current time).
         sep: CSV delimiter (None: sniffed).
@@ -119,7 +123,7 @@ class ValidateRequest(CrmRequest):
 
     def out_dir(self) -> Path:
         """Where the validation outputs are written."""
-        return self.out or default_validation_dir(self.data, self.workdir)
+        return self.out or self.validation_dir()
 
 
 class FeaturesRequest(CrmRequest):

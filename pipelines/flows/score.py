@@ -22,7 +22,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from features.ingest.report import default_validation_dir, write_bots
+from features.ingest.report import write_bots
 from features.ingest.validation import ValidationReport
 from models.store import existing_tracking_uri
 from pipelines.flow_requests import ScoreRequest
@@ -92,14 +92,8 @@ def score_on_spark(
         run_id=run_id,
         table_prefix=request.table_prefix,
         bots=load_bot_settings(request.bots),
-        bots_out=bots_folder(request),
+        bots_out=str(request.validation_dir()),
     )
-
-
-def bots_folder(request: ScoreRequest) -> str:
-    """Where both engines write the flagged activities: ``WORKDIR/validation/<source
-    name>/``, where ``leadscore validate`` writes them by default."""
-    return str(default_validation_dir(request.data, request.workdir))
 
 
 @flow(name="score")
@@ -133,5 +127,6 @@ def score_flow(request: ScoreRequest) -> dict[str, Any]:
         loaded = step(load)(request.model_uri, uri)
         loaded, version = step(published)(loaded, request.sink, request.table_prefix)
         summary = step(score_and_write)(report, loaded, version, stamp, request, run_id)
-        summary = replace(summary, bots_file=step(write_flagged)(report, bots_folder(request)))
+        bots_file = step(write_flagged)(report, str(request.validation_dir()))
+        summary = replace(summary, bots_file=bots_file)
     return {**summary.to_dict(), "text": format_summary(summary)}
