@@ -24,11 +24,12 @@ from functools import partial
 from pathlib import Path
 from typing import BinaryIO, Literal, cast
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from features.ingest.origin import LINE_COLUMN, record_lines, with_origin
+from features.ingest.origin import ORIGIN_COLUMNS, record_lines, with_origin
 
 logger = logging.getLogger(__name__)
 
@@ -116,13 +117,14 @@ def read_table(
     path = Path(path)
     _require_file(path)
     suffix = _kind_suffix(path)
+    lines = None  # Parquet and Excel have no lines
     if suffix in PARQUET_SUFFIXES:
         frame = _read_parquet(path)
     elif suffix in EXCEL_SUFFIXES:
         frame = _read_excel(path)
     elif suffix in DELIMITED_SUFFIXES:
         default = "\t" if suffix == ".tsv" else None
-        frame = _read_delimited(
+        frame, lines = _read_delimited(
             path,
             sep=sep or default,
             encoding=encoding or DEFAULT_ENCODING,
@@ -135,15 +137,27 @@ def read_table(
             f"{', '.join(DATA_FILE_SUFFIXES)} files: export the table in one of these (an "
             "old .xls workbook: save it as .xlsx or CSV)"
         )
+    _refuse_reserved(frame, path)
     if frame.empty and len(frame.columns) > 0:
         raise TableError(
             f"{path}: the file has a header ({len(frame.columns)} columns) but no data rows; "
             "export the table again with its rows"
         )
     logger.info("read %s: %d rows x %d columns", path.name, len(frame), len(frame.columns))
-    if origin and LINE_COLUMN not in frame.columns:  # a file without lines
-        frame = with_origin(frame, path, None)
+    if origin:
+        frame = with_origin(frame, path, lines)
     return frame
+
+
+def _refuse_reserved(frame: pd.DataFrame, path: Path) -> None:
+    """A column named like the quarantine's file and line columns would be overwritten by
+    them (or read as them): refuse it instead of losing its values."""
+    taken = [c for c in ORIGIN_COLUMNS if c in frame.columns]
+    if taken:
+        raise InputError(
+            f"{path}: column(s) {', '.join(map(repr, taken))} are reserved for the file and "
+            "line leadscore records for every row; rename or drop them in the export"
+        )
 
 
 def _kind_suffix(path: Path) -> str:
@@ -190,13 +204,14 @@ def _codec(encoding: str) -> str:
 
 def _read_delimited(
     path: Path, *, sep: str | None, encoding: str, ragged: Ragged, origin: bool
-) -> pd.DataFrame:
-    """The file's rows; with ``origin``, its name and each row's line (:mod:`.origin`)."""
+) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """The file's rows and, with ``origin``, each row's line (:mod:`.origin`; None when
+    the lines cannot be told)."""
     frame, sep = _delimited_rows(path, sep=sep, encoding=encoding, ragged=ragged)
     if not origin or frame.empty:
-        return frame
+        return frame, None
     opener = partial(_open_bytes, path)
-    return with_origin(frame, path, record_lines(path, opener, sep, _codec(encoding), len(frame)))
+    return frame, record_lines(path, opener, sep, _codec(encoding), len(frame))
 
 
 def _delimited_rows(

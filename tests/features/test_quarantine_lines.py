@@ -111,3 +111,21 @@ def test_a_parquet_file_has_its_name_and_no_lines(tmp_path: Path, suffix: str) -
     frame = read_table(path, origin=True)
     assert frame["_file"].astype(str).tolist() == [str(path)] * 2
     assert frame["_line"].isna().all()
+
+
+@pytest.mark.parametrize("column", ["_file", "_line"])
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+@pytest.mark.parametrize("origin", [True, False])
+def test_a_column_named_like_the_origin_columns_is_refused_not_overwritten(
+    tmp_path: Path, column: str, suffix: str, origin: bool
+) -> None:
+    frame = pd.DataFrame({"contact_id": ["c1", "c2"], column: ["mine", "yours"]})
+    path = tmp_path / f"contacts{suffix}"
+    if suffix == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_parquet(path, index=False)
+    from features.ingest.readers import InputError
+
+    with pytest.raises(InputError, match=rf"contacts{suffix}: column\(s\) '{column}' are reserved"):
+        read_table(path, origin=origin)
