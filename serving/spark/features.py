@@ -23,7 +23,7 @@ from rules import Rulebook, score_rulebook
 from serving.eligibility import known_contacts
 from serving.spark.bots import without_bots
 from serving.spark.partition import cogroup_apply, pack, unpack
-from serving.spark.tables import SparkTables
+from serving.spark.tables import SparkTables, extra_contact_columns
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -54,7 +54,10 @@ def local_features(
 
 def feature_columns(spec: FeatureSpec, rulebook: Rulebook | None = None) -> dict[str, str]:
     """Feature name -> local dtype (``float32``, ``float64`` or ``category``), in order."""
-    empty = CrmTables(**{name: empty_table(name) for name in TABLES})
+    kinds = {"double": "float64", "string": "string"}
+    extra = {c: pd.Series(dtype=kinds[t]) for c, t in extra_contact_columns(spec).items()}
+    tables = {name: empty_table(name) for name in TABLES}
+    empty = CrmTables(**(tables | {"contacts": tables["contacts"].assign(**extra)}))
     frame = local_features(empty, pd.Timestamp("2000-01-01", tz="UTC"), spec, rulebook)
     return {c: str(t) for c, t in frame.dtypes.items()}
 
@@ -92,6 +95,21 @@ def _bucket_features(
     return run
 
 
+def check_spec_columns(tables: SparkTables, spec: FeatureSpec) -> None:
+    """Refuse tables whose contacts lack an extra column ``spec`` reads.
+
+    Raises:
+        ValueError: Naming the columns and how to read the tables with them.
+    """
+    missing = [c for c in extra_contact_columns(spec) if c not in tables.contacts.columns]
+    if missing:
+        raise ValueError(
+            f"the feature spec reads contacts column(s) {missing} (columns a mapping kept) "
+            "that the Spark tables lack: read them for the spec "
+            "(read_spark_tables(..., spec) or spark_tables_from_pandas(..., spec))"
+        )
+
+
 def build_features_spark(
     tables: SparkTables,
     as_of: pd.Timestamp | str,
@@ -104,7 +122,8 @@ def build_features_spark(
     """The feature table of :func:`features.build.build_features`, computed on Spark.
 
     Args:
-        tables: Canonical tables in transport form (:mod:`serving.spark.tables`).
+        tables: Canonical tables in transport form (:mod:`serving.spark.tables`), read
+            for ``spec`` (their contacts carry the extra columns it reads).
         as_of: Cut-off (naive = UTC).
         n_buckets: Buckets of whole accounts (one local-engine call each).
         rulebook: The rulebook, needed when ``spec.include_rule_score``.
@@ -113,7 +132,11 @@ def build_features_spark(
     Returns:
         A lazy DataFrame: ``contact_id`` and the features in the local column order, one
         row per contact created before ``as_of`` (row order not defined).
+
+    Raises:
+        ValueError: The contacts lack a column the spec reads.
     """
+    check_spec_columns(tables, spec)
     columns = feature_columns(spec, rulebook)
     fn = _bucket_features(utc_timestamp(as_of), spec, rulebook, columns, bots)
     return cogroup_apply(pack(tables, n_buckets), fn, spark_schema(columns))

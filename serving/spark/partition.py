@@ -9,7 +9,9 @@ as the local engine ignores them). :func:`pack` gives the two sides of a
 (columns prefixed ``c__``/``a__``/``o__``, told apart by ``_table``; outcomes are few, and
 scoring reads them to reject contacts that already converted) and the activities. Inside the pandas
 UDF :func:`unpack` turns a bucket back into canonical pandas tables, so the local engine
-runs unchanged on ~10-100k contacts at a time.
+runs unchanged on ~10-100k contacts at a time. Columns a table carries beyond the canonical
+ones (the contacts' columns the feature spec reads, :func:`serving.spark.tables.
+extra_contact_columns`) travel with it, prefixed the same way.
 """
 
 from __future__ import annotations
@@ -55,7 +57,9 @@ def contact_buckets(df: DataFrame, n_buckets: int, account: str = "account_id") 
 def _prefixed(df: DataFrame, name: str) -> DataFrame:
     from pyspark.sql import functions as F  # noqa: N812
 
-    cols = [F.col(f"`{c}`").alias(PREFIX[name] + c) for c in TABLES[name].names]
+    canonical = TABLES[name].names
+    extra = [c for c in df.columns if c not in canonical and c != BUCKET]
+    cols = [F.col(f"`{c}`").alias(PREFIX[name] + c) for c in (*canonical, *extra)]
     return df.select(F.col(BUCKET), F.lit(name).alias(KIND), *cols)
 
 
@@ -132,8 +136,10 @@ def canonical_pandas(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
 def _side(entities: pd.DataFrame, name: str) -> pd.DataFrame:
     rows = entities.loc[entities[KIND] == name]
     prefix = PREFIX[name]
-    cols = {prefix + c: c for c in TABLES[name].names}
-    return canonical_pandas(rows.loc[:, list(cols)].rename(columns=cols), TABLES[name])
+    cols = {c: c.removeprefix(prefix) for c in entities.columns if c.startswith(prefix)}
+    table = canonical_pandas(rows.loc[:, list(cols)].rename(columns=cols), TABLES[name])
+    missing = [c for c in cols.values() if c not in table.columns]  # an empty side
+    return table.assign(**{c: rows[prefix + c].iloc[:0].to_numpy() for c in missing})
 
 
 def unpack(entities: pd.DataFrame, activities: pd.DataFrame) -> tuple[CrmTables, pd.DataFrame]:

@@ -28,6 +28,7 @@ from serving.scorer_types import OUTPUT_COLUMNS, ScoredLeads
 from serving.sinks import REJECT_COLUMNS, SCORED_COLUMNS
 from serving.sinks.accounts import ACCOUNT_COLUMNS
 from serving.spark.bots import BOT_COLUMNS, without_bots
+from serving.spark.features import check_spec_columns
 from serving.spark.partition import cogroup_apply, pack, unpack
 from serving.spark.tables import SparkTables
 
@@ -211,7 +212,8 @@ def score_spark(
 
     Args:
         spark: The session.
-        tables: Canonical tables in transport form.
+        tables: Canonical tables in transport form, read for the scorer's spec
+            (``read_spark_tables(spark, data, scorer.spec_)``).
         scorer: The scorer loaded from ``model_uri`` on the driver (stage 1 runs its
             ``prepare``; the UDF of stage 2 loads the same logged model).
         model_uri: ``models:/<name>@<alias>`` (MLflow's tracking/registry URIs set).
@@ -228,7 +230,8 @@ def score_spark(
         The lazy run; stage 1 is persisted (both outputs read it).
 
     Raises:
-        ValueError: The scorer is a flat-export scorer (no feature spec).
+        ValueError: The scorer is a flat-export scorer (no feature spec), or the contacts
+            lack a column its spec reads (read the tables with ``scorer.spec_``).
     """
     import mlflow
     from pyspark.sql import functions as F  # noqa: N812
@@ -237,6 +240,7 @@ def score_spark(
         raise ValueError(
             f"{model_uri} scores flat exports (no feature spec): use --engine local for it"
         )
+    check_spec_columns(tables, scorer.spec_)
     inputs = input_columns(scorer)
     has_accounts = scorer.rulebook_.accounts is not None
     stage1_cols = {

@@ -11,6 +11,9 @@ The Spark path expects tables that passed ``leadscore validate`` (or the warehou
 checks): it checks the schema (required columns, usable types) and the keys the local
 engine also refuses (empty or duplicate ``contact_id``), with errors naming the table and
 column; it does not run the Great Expectations row suite (see the README, "Spark").
+The contacts table also carries the extra columns the feature spec reads
+(:func:`extra_contact_columns`: the columns a mapping kept that the scorer was trained on),
+numbers as doubles and text as strings; other extra columns are left out.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ import pandas as pd
 
 from features.crm import CrmTables
 from features.ingest.readers import CANONICAL_SUFFIXES, PARQUET_SUFFIXES
-from features.schema import TABLES, Table
+from features.schema import CONTACTS, TABLES, Table
+from features.spec import FeatureSpec
 from models.frames import text_or_none
 
 if TYPE_CHECKING:
@@ -49,6 +53,22 @@ class SparkTables:
         """The table called ``name``."""
         frame: DataFrame = getattr(self, name)
         return frame
+
+
+def extra_contact_columns(spec: FeatureSpec | None) -> dict[str, str]:
+    """The non-canonical contacts columns ``spec`` reads, with their transport type.
+
+    These are the spec's ``fit.passthrough_numeric`` (``double``) and
+    ``fit.passthrough_categorical`` (``string``) columns that are not canonical: the
+    columns a mapping kept, which training adds to the default spec
+    (:func:`features.fit.spec_for_data`) and the scorer stores in its spec. None: none.
+    """
+    if spec is None:
+        return {}
+    fit = spec.fit
+    kinds = [(c, "double") for c in fit.passthrough_numeric]
+    kinds += [(c, "string") for c in fit.passthrough_categorical]
+    return {c: t for c, t in kinds if c not in CONTACTS.names}
 
 
 def spark_type(table: Table, column: str) -> str:
@@ -77,14 +97,20 @@ def _datetime_ns(df: DataFrame, name: str, where: str) -> Column:
     )
 
 
-def canonical_frame(df: DataFrame, table: Table, origin: str) -> DataFrame:
-    """``df`` with exactly the canonical columns of ``table`` in transport form.
+def canonical_frame(
+    df: DataFrame, table: Table, origin: str, extra: dict[str, str] | None = None
+) -> DataFrame:
+    """``df`` with the canonical columns of ``table`` in transport form, then ``extra``.
 
-    Absent optional columns become nulls; extra columns are left out.
+    Absent optional columns become nulls; other columns are left out.
+
+    Args:
+        extra: Non-canonical columns to keep, name -> Spark type
+            (:func:`extra_contact_columns`).
 
     Raises:
-        ValueError: A required column is missing, or a column's type cannot be converted;
-            the message names the source, table and column.
+        ValueError: A required or ``extra`` column is missing, or a column's type cannot be
+            converted; the message names the source, table and column.
     """
     from pyspark.sql import functions as F  # noqa: N812
     from pyspark.sql import types as T  # noqa: N812
@@ -110,6 +136,15 @@ def canonical_frame(df: DataFrame, table: Table, origin: str) -> DataFrame:
         else:
             value = F.col(f"`{column.name}`").cast(target)
         cols.append(value.alias(column.name))
+    for name, target in (extra or {}).items():
+        if name not in df.columns:
+            raise ValueError(
+                f"{origin}: {table.name}.{name} is missing, and the feature spec uses it "
+                "(a column the mapping kept when the scorer was trained): write the tables "
+                "with it (leadscore validate --mapping ... --write-accepted) or score with "
+                "a scorer trained without it"
+            )
+        cols.append(F.col(f"`{name}`").cast(target).alias(name))
     return df.select(*cols)
 
 
@@ -172,19 +207,24 @@ def _read_file_table(spark: SparkSession, folder: Path, name: str) -> DataFrame 
     return spark.read.option("header", True).option("inferSchema", False).csv(str(path))
 
 
-def read_spark_tables(spark: SparkSession, data: str) -> SparkTables:
+def read_spark_tables(
+    spark: SparkSession, data: str, spec: FeatureSpec | None = None
+) -> SparkTables:
     """Read the canonical tables for the Spark engine.
 
     Args:
         data: A folder holding ``contacts``/``accounts``/``activities``/``outcomes`` as
             ``.parquet`` files or folders (or ``.csv``), or ``table:<db>.<prefix>`` for
             catalog tables ``<db>.<prefix>contacts`` etc.
+        spec: The feature spec the tables are read for (the scorer's): the contacts keep
+            the extra columns it reads (:func:`extra_contact_columns`). None: none.
 
     Returns:
         The tables in transport form; absent optional tables are empty.
 
     Raises:
-        ValueError: No contacts table, a missing required column or an unusable type.
+        ValueError: No contacts table, a missing required or spec column or an unusable
+            type.
     """
     frames: dict[str, DataFrame | None] = {}
     if data.startswith(TABLE_PREFIX):
@@ -205,15 +245,21 @@ def read_spark_tables(spark: SparkSession, data: str) -> SparkTables:
             f"{data}: no contacts table (contacts.parquet, contacts/ or contacts.csv, or "
             "<prefix>contacts in the catalog); name the tables after the canonical ones"
         )
+    extra = {"contacts": extra_contact_columns(spec)}
     out = {
-        name: _empty(spark, TABLES[name]) if df is None else canonical_frame(df, TABLES[name], data)
+        name: _empty(spark, TABLES[name])
+        if df is None
+        else canonical_frame(df, TABLES[name], data, extra.get(name))
         for name, df in frames.items()
     }
     return SparkTables(**out)
 
 
-def transport_pandas(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
-    """A canonical pandas table in transport form (datetimes as epoch ns, no categories)."""
+def transport_pandas(
+    frame: pd.DataFrame, table: Table, extra: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """A canonical pandas table in transport form (datetimes as epoch ns, no categories),
+    with the ``extra`` columns (name -> ``double`` or ``string``) after the canonical ones."""
     out: dict[str, object] = {}
     for column in table.columns:
         values = frame.get(column.name, pd.Series(pd.NA, index=frame.index))
@@ -228,14 +274,23 @@ def transport_pandas(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
             out[column.name] = values.astype("Int64").astype(object).where(values.notna(), None)
         else:
             out[column.name] = values.astype("float64")
+    for name, target in (extra or {}).items():
+        values = frame[name]
+        out[name] = values.astype("float64") if target == "double" else text_or_none(values)
     return pd.DataFrame(out).reset_index(drop=True)
 
 
-def spark_tables_from_pandas(spark: SparkSession, tables: CrmTables) -> SparkTables:
-    """Canonical pandas tables as :class:`SparkTables` (tests, benchmarks, notebooks)."""
+def spark_tables_from_pandas(
+    spark: SparkSession, tables: CrmTables, spec: FeatureSpec | None = None
+) -> SparkTables:
+    """Canonical pandas tables as :class:`SparkTables` (tests, benchmarks, notebooks), the
+    contacts with the extra columns ``spec`` reads (as :func:`read_spark_tables`)."""
     out = {}
+    extras = {"contacts": extra_contact_columns(spec)}
     for name, table in TABLES.items():
-        pdf = transport_pandas(tables.table(name), table)
-        schema = ", ".join(f"`{c}` {spark_type(table, c)}" for c in table.names)
+        extra = extras.get(name, {})
+        pdf = transport_pandas(tables.table(name), table, extra)
+        types = {c: spark_type(table, c) for c in table.names} | extra
+        schema = ", ".join(f"`{c}` {t}" for c, t in types.items())
         out[name] = spark.createDataFrame(pdf, schema) if len(pdf) else _empty(spark, table)
     return SparkTables(**out)

@@ -186,3 +186,65 @@ def test_duplicate_contact_id_is_refused_like_the_local_engine(spark):
     )
     with pytest.raises(ValueError, match="duplicate id 'c1'"):
         check_contact_keys(st.contacts, "crm/")
+
+
+def _mapped_export(tmp_path):
+    """A mapped export whose mapping keeps two extra columns (``plan``; ``ref``, an id), its
+    validated tables, and the canonical folder ``leadscore validate --write-accepted``
+    writes for ``--engine spark``."""
+    from features.ingest.load import ingest
+
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "leads.csv").write_text(
+        "Id,Created,Plan,Ref\nc1,2026-01-01 00:00,basic,r1\nc2,2026-01-02 00:00,,r2\n"
+        "c3,2026-01-03 00:00,basic,r3\nc4,2026-01-04 00:00,pro,r4\n"
+        "c5,2026-03-02 00:00,pro,r5\n"  # created after as_of: no row
+    )
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(
+        "contacts:\n  source: leads.csv\n  columns:\n"
+        "    contact_id: Id\n    created_at: Created\n  keep_extra: true\n"
+    )
+    report = ingest(folder, str(mapping))
+    canonical = tmp_path / "crm_ok"
+    report.write_accepted(canonical)
+    return report.tables, canonical
+
+
+def test_a_mapped_exports_kept_columns_are_features_on_spark_as_locally(spark, tmp_path):
+    from pipelines.flows.common import feature_spec
+    from serving.spark import build_features_spark, features_to_pandas, read_spark_tables
+    from serving.spark.tables import spark_tables_from_pandas
+
+    tables, canonical = _mapped_export(tmp_path)
+    # the spec train_flow resolves and stores with the scorer (default + kept columns)
+    spec, notes = feature_spec(None, tables.contacts)
+    assert notes == [
+        "extra column plan used as a category",
+        "extra column ref left out: 5 distinct values",
+    ]
+    expected = local_as_spark(build_features(tables, AS_OF, spec))
+    for st in (
+        read_spark_tables(spark, str(canonical), spec),
+        spark_tables_from_pandas(spark, tables, spec),
+    ):
+        got = features_to_pandas(build_features_spark(st, AS_OF, spec, n_buckets=3), spec)
+        # by hand from leads.csv: c5 is created after as_of; c2 gave no plan; ref is no feature
+        assert _texts(got["plan"]) == ["basic", None, "basic", "pro"]
+        assert list(got.index) == ["c1", "c2", "c3", "c4"] and "ref" not in got.columns
+        assert_same_features(got, expected)
+
+
+def test_tables_read_without_the_spec_are_refused_naming_the_kept_columns(spark, tmp_path):
+    from pipelines.flows.common import feature_spec
+    from serving.spark import build_features_spark, read_spark_tables
+
+    tables, canonical = _mapped_export(tmp_path)
+    spec, _ = feature_spec(None, tables.contacts)
+    with pytest.raises(ValueError, match=r"contacts column\(s\) \['plan'\]"):
+        build_features_spark(read_spark_tables(spark, str(canonical)), AS_OF, spec, n_buckets=2)
+    (tmp_path / "crm_ok" / "contacts.parquet").unlink()
+    tables.contacts.drop(columns="plan").to_parquet(tmp_path / "crm_ok" / "contacts.parquet")
+    with pytest.raises(ValueError, match=r"contacts\.plan is missing, and the feature spec"):
+        read_spark_tables(spark, str(canonical), spec)
