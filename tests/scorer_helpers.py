@@ -6,7 +6,7 @@ from pathlib import Path
 
 from features.crm import CrmTables
 from features.ingest.load import ingest
-from features.spec import load_feature_spec
+from features.spec import FeatureSpec, load_feature_spec
 from features.synthetic import DirtConfig, generate_crm, write_crm
 from models.config import LightGBMParams, QualityGates, TrainConfig
 from models.train import train_and_register
@@ -38,15 +38,17 @@ def register_scorer(
     early_stopping_rounds: int,
     horizon_days: int = 90,
     with_run_config: bool = False,
+    spec: FeatureSpec | None = None,
 ):
     """Train a quick model on ``tables`` (``horizon_days`` label, default rulebook) and
     register the scorer under ``name``; permissive gates so that it always becomes the
     champion. ``with_run_config`` stores a run configuration in the scorer, as ``train``
-    does (its horizon is what ``compare`` and ``rules publish`` read)."""
+    does (its horizon is what ``compare`` and ``rules publish`` read). ``spec``: the feature
+    spec (None: the default one)."""
     from serving.run_config import RunConfig, rulebook_ref
     from serving.scorer_training import build_and_register_scorer, sales_share_of
 
-    spec, rulebook = load_feature_spec(), load_rulebook(RULEBOOK)
+    spec, rulebook = spec or load_feature_spec(), load_rulebook(RULEBOOK)
     config = TrainConfig(
         model_name=name,
         experiment_name=name,

@@ -4,6 +4,7 @@ The CRM carries the generator's planted bots: Spark reads the files as they are 
 the bot filter per bucket, the local engine scores the tables validation filtered.
 """
 
+import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
@@ -224,3 +225,44 @@ def test_sql_sink_holds_what_the_local_engine_writes(spark, registered, tmp_path
         assert len(accounts[spark_url, table]) == summary.sink_result.n_accounts > 100
     assert len(rows[spark_url]) == summary.counts.scored
     assert summary.counts.scored + summary.counts.rejected == len(tables.contacts)
+
+
+def test_a_scorer_using_a_kept_column_scores_the_same_on_spark(spark, mlflow_store):
+    """A scorer trained with the spec a mapping's kept column adds (``plan``, as
+    :func:`pipelines.flows.common.feature_spec` resolves it) scores every lead on Spark as
+    locally: the column travels with the contacts the scorer's stored spec names."""
+    from pipelines.flows.common import feature_spec
+    from serving.scorer_model import load_scorer
+    from serving.spark import score_spark
+    from serving.spark.score import input_columns
+    from serving.spark.tables import spark_tables_from_pandas
+
+    tables = generate_crm(600, 43, dirt=DirtConfig.none()).tables
+    rows = np.arange(len(tables.contacts))
+    contacts = tables.contacts.assign(plan=np.array(["basic", "pro", "team"])[rows % 3])
+    tables = type(tables)(contacts, tables.accounts, tables.activities, tables.outcomes)
+    spec, notes = feature_spec(None, contacts)
+    assert notes == ["extra column plan used as a category"]
+    reg = register_scorer(
+        tables, mlflow_store.tracking_uri, NAME + "-kept", spec=spec,
+        train_snapshots=2, n_estimators=20, early_stopping_rounds=5,
+    )  # fmt: skip
+    loaded = load_scorer(reg.model_uri, mlflow_store.tracking_uri)
+    assert loaded.scorer.spec_ is not None
+    assert "plan" in loaded.scorer.spec_.fit.passthrough_categorical
+    assert "plan" in input_columns(loaded.scorer)  # a model input, as text
+    run = score_spark(
+        spark,
+        spark_tables_from_pandas(spark, tables, loaded.scorer.spec_),
+        loaded.scorer,
+        loaded.model_uri,
+        AS_OF,
+        n_buckets=3,
+    )
+    try:
+        got = run.collect()
+    finally:
+        run.release()
+    expected = loaded.scorer.score(tables, AS_OF).scores.sort_values("contact_id")
+    assert len(expected) > 100
+    pd.testing.assert_frame_equal(got.scores, expected.reset_index(drop=True), check_exact=True)
