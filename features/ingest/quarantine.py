@@ -294,16 +294,12 @@ def quarantine_frame(raw: pd.DataFrame, failures: list[Failure]) -> pd.DataFrame
         hits = hits.drop(columns="_order")
     rows = hits["_row"].to_numpy(dtype="int64")
     meta: dict[str, Any] = {"_row": rows}
-    meta[FILE_COLUMN] = (
-        raw[FILE_COLUMN].iloc[rows].astype("string")
-        if FILE_COLUMN in raw.columns
-        else pd.Series(pd.NA, index=range(len(rows)), dtype="string")
-    )
-    meta[LINE_COLUMN] = (
-        raw[LINE_COLUMN].iloc[rows].astype("Int64")
-        if LINE_COLUMN in raw.columns
-        else pd.Series(pd.NA, index=range(len(rows)), dtype="Int64")
-    )
+    for column, dtype in ((FILE_COLUMN, "string"), (LINE_COLUMN, "Int64")):
+        meta[column] = (
+            raw[column].iloc[rows].astype(dtype)
+            if column in raw.columns
+            else pd.Series(pd.NA, index=range(len(rows)), dtype=dtype)
+        )
     for name in ("_reason", "_rule", "_column"):
         meta[name] = hits[name].astype("string") if name in hits else pd.Series(dtype="string")
     values = raw.iloc[rows].reset_index(drop=True)
