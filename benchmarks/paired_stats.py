@@ -73,6 +73,19 @@ def delong_covariance(y: Any, *scores: Any) -> tuple[np.ndarray, np.ndarray]:
     return auc, cov
 
 
+def auc_interval(y: Any, scores: Any) -> tuple[float, float, float]:
+    """The AUC of ``scores`` and its 95 % interval from DeLong's variance.
+
+    Normal approximation, clipped to [0, 1].
+
+    Returns:
+        ``(auc, low, high)``.
+    """
+    auc, cov = delong_covariance(y, scores)
+    half = 1.959964 * float(np.sqrt(max(float(cov[0, 0]), 0.0)))
+    return float(auc[0]), max(0.0, float(auc[0]) - half), min(1.0, float(auc[0]) + half)
+
+
 def delong_test(y: Any, score_a: Any, score_b: Any) -> dict[str, float]:
     """DeLong's test of AUC(a) - AUC(b) on the same rows (two-sided).
 

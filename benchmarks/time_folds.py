@@ -30,6 +30,10 @@ from models.config import TrainConfig
 from models.search import random_search
 from models.train import model_from_config
 
+FOLDS, STOP_SHARE, EVAL_SHARE = 5, 0.1, 0.1
+"""The default folds: 5 evaluation chunks of 10 % of the rows, each after a 10 % stopping
+chunk (:func:`rolling_folds`)."""
+
 Scorer = Callable[[pd.DataFrame, np.ndarray, pd.DataFrame, np.ndarray, pd.DataFrame], np.ndarray]
 """Fit on (train, stop) rows, return scores of the evaluation rows."""
 
@@ -203,9 +207,9 @@ def table(result: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="olist", help="Mapping of a time-ordered data set.")
-    parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--stop-share", type=float, default=0.1)
-    parser.add_argument("--eval-share", type=float, default=0.1)
+    parser.add_argument("--folds", type=int, default=FOLDS)
+    parser.add_argument("--stop-share", type=float, default=STOP_SHARE)
+    parser.add_argument("--eval-share", type=float, default=EVAL_SHARE)
     args = parser.parse_args()
     result = compare(args.only, args.folds, args.stop_share, args.eval_share)
     out = ROOT / "benchmarks" / "measured" / f"time_folds-{args.only}.json"
