@@ -1,0 +1,135 @@
+"""The declared grid of the ceiling study (:mod:`benchmarks.ceiling`): honest alternatives
+to the shipped model, each a :data:`benchmarks.time_folds.Scorer`.
+
+Every candidate is fitted on (training, early-stopping) rows and scores rows it has not
+seen, so the same candidate runs on the test slice (train, valid, test), on the rolling
+time folds of :mod:`benchmarks.time_folds` and inside cross-validation folds. The frames
+carry the lead's columns after the leakage guard plus :data:`DATE_COLUMNS` (the contact's
+weekday and month, :func:`with_contact_dates`); a candidate that does not use the dates
+never sees them. The families:
+
+* logistic regressions of the real-data table's baseline
+  (:func:`benchmarks.real_data.baseline_probabilities`, fitted on training + stopping rows)
+  over ``C`` x one-hot ``min_frequency`` (:data:`LR_C`, :data:`LR_MIN_FREQUENCY`), and
+  the baseline with the contact's weekday, or weekday and month;
+* the training config's LightGBM (:func:`benchmarks.time_folds.model_scorer`), as is, or
+  with ``landing_page_id`` replaced by its target encoding (scikit-learn's
+  ``TargetEncoder``, cross-fitted on the training rows only), with or without the weekday.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.preprocessing import TargetEncoder
+
+from benchmarks.real_data import baseline_probabilities
+from benchmarks.time_folds import Scorer, model_scorer
+from models.config import TrainConfig
+
+DATE_COLUMNS = ("contact_weekday", "contact_month")
+"""The contact's weekday (0 = Monday) and month, as categories."""
+LR_C = (0.03, 0.1, 0.3, 1.0, 3.0)
+"""Inverse L2 strengths of the logistic-regression grid."""
+LR_MIN_FREQUENCY = (1, 5, 10, 20)
+"""One-hot ``min_frequency`` values of the logistic-regression grid."""
+ENCODED = "landing_page_id"
+"""The column the LightGBM candidates may replace by its target encoding."""
+BASELINE = "LR C=1 min_frequency=5 (the real-data baseline)"
+SHIPPED = "LightGBM, training defaults (the shipped model)"
+CEILING_CANDIDATES = (BASELINE, "LR + weekday + month", SHIPPED, "LightGBM + target encoding")
+"""The candidates whose no-drift ceilings the study measures (cross-validation)."""
+
+
+def with_contact_dates(X: pd.DataFrame, contact_day: pd.Series) -> pd.DataFrame:
+    """``X`` with :data:`DATE_COLUMNS` of each row's contact day (categories of fixed
+    levels, so every slice one-hot encodes them alike)."""
+    day = pd.to_datetime(pd.Series(np.asarray(contact_day)), utc=True)
+    if len(day) != len(X) or day.isna().any():
+        raise ValueError(f"contact days: {len(day)} values, some missing, for {len(X)} rows")
+    out = X.reset_index(drop=True).copy()
+    out[DATE_COLUMNS[0]] = pd.Categorical(day.dt.weekday, categories=range(7))
+    out[DATE_COLUMNS[1]] = pd.Categorical(day.dt.month, categories=range(1, 13))
+    return out
+
+
+def _columns(X: pd.DataFrame, dates: tuple[str, ...]) -> pd.DataFrame:
+    """``X`` without the date columns not in ``dates``."""
+    return X.drop(columns=[c for c in DATE_COLUMNS if c not in dates and c in X.columns])
+
+
+def lr_scorer(C: float, min_frequency: int, dates: tuple[str, ...] = ()) -> Scorer:
+    """The real-data baseline with ``C`` and ``min_frequency``, fitted on the training and
+    stopping rows, using the date columns ``dates``."""
+
+    def score(
+        X: pd.DataFrame,
+        y: np.ndarray,
+        X_stop: pd.DataFrame,
+        y_stop: np.ndarray,
+        X_eval: pd.DataFrame,
+    ) -> np.ndarray:
+        fit = pd.concat([_columns(X, dates), _columns(X_stop, dates)], ignore_index=True)
+        return baseline_probabilities(
+            fit, np.r_[y, y_stop], _columns(X_eval, dates), C=C, min_frequency=min_frequency
+        )
+
+    return score
+
+
+def _as_text(column: pd.Series) -> pd.DataFrame:
+    return column.astype("object").where(column.notna(), "missing").astype(str).to_frame()
+
+
+def target_encoded(
+    X: pd.DataFrame, y: np.ndarray, *others: pd.DataFrame, seed: int
+) -> list[pd.DataFrame]:
+    """``X`` and ``others`` with :data:`ENCODED` replaced by its target encoding, learned on
+    ``X`` only (cross-fitted there, so no training row sees its own label)."""
+    encoder = TargetEncoder(target_type="binary", random_state=seed)
+    fitted = encoder.fit_transform(_as_text(X[ENCODED]), y)[:, 0]
+    values = [fitted] + [encoder.transform(_as_text(o[ENCODED]))[:, 0] for o in others]
+    return [
+        frame.reset_index(drop=True).assign(**{ENCODED: v.astype(float)})
+        for frame, v in zip((X, *others), values, strict=True)
+    ]
+
+
+def lightgbm_scorer(
+    config: TrainConfig, *, encode: bool = False, dates: tuple[str, ...] = ()
+) -> Scorer:
+    """The training config's LightGBM (:func:`benchmarks.time_folds.model_scorer`: early
+    stopping and calibration on the stopping rows, raw margin), optionally on the target
+    encoding of :data:`ENCODED` and the date columns ``dates``."""
+    inner = model_scorer(config, {})
+
+    def score(
+        X: pd.DataFrame,
+        y: np.ndarray,
+        X_stop: pd.DataFrame,
+        y_stop: np.ndarray,
+        X_eval: pd.DataFrame,
+    ) -> np.ndarray:
+        frames = [_columns(f, dates) for f in (X, X_stop, X_eval)]
+        if encode:
+            frames = target_encoded(frames[0], y, frames[1], frames[2], seed=config.seed)
+        return inner(frames[0], y, frames[1], y_stop, frames[2])
+
+    return score
+
+
+def grid(config: TrainConfig) -> dict[str, Scorer]:
+    """Every candidate of the study by name (the logistic-regression grid first)."""
+    out: dict[str, Scorer] = {}
+    for C in LR_C:
+        for m in LR_MIN_FREQUENCY:
+            name = BASELINE if (C, m) == (1.0, 5) else f"LR C={C:g} min_frequency={m}"
+            out[name] = lr_scorer(C, m)
+    out["LR + weekday"] = lr_scorer(1.0, 5, DATE_COLUMNS[:1])
+    out["LR + weekday + month"] = lr_scorer(1.0, 5, DATE_COLUMNS)
+    out[SHIPPED] = lightgbm_scorer(config)
+    out["LightGBM + target encoding"] = lightgbm_scorer(config, encode=True)
+    out["LightGBM + target encoding + weekday"] = lightgbm_scorer(
+        config, encode=True, dates=DATE_COLUMNS[:1]
+    )
+    return out
