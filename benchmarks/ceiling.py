@@ -12,19 +12,17 @@ and prints a summary. Four parts:
    (:mod:`benchmarks.paired_stats`). The best of the grid *on the test slice* is reported as
    what it is, a selection on the test rows (optimistic); the candidate best on the rolling
    time folds of :mod:`benchmarks.time_folds` (train + valid rows only) is the honest choice.
-2. **No-drift ceilings.** Repeated stratified k-fold cross-validation inside the test slice,
-   and over all rows at random, for :data:`benchmarks.ceiling_grid.CEILING_CANDIDATES`:
+2. **No-drift ceilings.** Repeated stratified 5-fold cross-validation inside the test
+   slice, and over all rows at random, for :data:`benchmarks.ceiling_grid.CEILING_CANDIDATES`:
    every fold trains on rows of the same weeks it is scored on, which no deployed model
-   can, so these bound what a model of these columns reaches on these leads.
-3. **The ECE floor.** For equal-width bins ``b`` holding ``n_b`` of the ``N`` rows,
-   ``ECE = sum_b n_b / N * |mean_b(y) - mean_b(p)| >= |sum_b n_b / N * (mean_b(y) -
-   mean_b(p))| = |mean(y) - mean(p)|`` (triangle inequality; the weighted sums of the
-   per-bin means are the overall means). So no calibrator whose average probability on
-   the test slice misses its conversion rate by more than 0.02 can reach ECE 0.02, however
-   it ranks. Each calibrator the product can fit on the validation slice (Platt,
-   isotonic, with equal or recency weights, :mod:`models.calibration`), and the final
-   score of the blend, are reported with their test mean, the test rate, the floor and the
-   ECE (:func:`models.metrics.ece`, :func:`models.metrics.calibration_in_the_large`).
+   can. Optimistic about drift only: inside the test slice a fold trains on about 800
+   rows, not 4,900. And the in-sample bound (:func:`benchmarks.ceiling_bounds.saturated_auc`):
+   no function of the columns, even one fitted on the test labels, ranks the test rows
+   better than their own cell rates (hard, and loose where cells hold one row).
+3. **The ECE floor** ``|mean(p) - mean(y)|`` (proved in :mod:`benchmarks.ceiling_bounds`)
+   of each calibrator the product can fit on the validation slice (Platt, isotonic, with
+   equal or recency weights, :mod:`models.calibration`) and of the final score (the blend),
+   with its test mean, the test rate and the ECE (:func:`models.metrics.ece`).
 4. **Where the rate moved.** Rows, conversions and rate per contact month and slice.
 """
 
@@ -32,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -40,13 +37,9 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
-from benchmarks.ceiling_grid import (
-    CEILING_CANDIDATES,
-    DATE_COLUMNS,
-    SHIPPED,
-    grid,
-    with_contact_dates,
-)
+from benchmarks.ceiling_bounds import ece_floors, saturated_bounds
+from benchmarks.ceiling_data import PARTS, StudyData, monthly_rates, shipped_model, study_data
+from benchmarks.ceiling_grid import CEILING_CANDIDATES, SHIPPED, grid
 from benchmarks.paired_stats import auc_interval, delong_test
 from benchmarks.real_data import DATA, ROOT, SETS, model_slices
 from benchmarks.time_folds import (
@@ -54,97 +47,15 @@ from benchmarks.time_folds import (
     FOLDS,
     STOP_SHARE,
     Scorer,
-    development_rows,
     fold_aucs,
     paired_gain,
     rolling_folds,
 )
 from features.files import atomic_write_text
-from models.calibration import (
-    RECENCY_HALF_LIVES,
-    CalibrationRecency,
-    calibrated_probability,
-    fit_recency_calibrator,
-)
 from models.config import TrainConfig
-from models.estimator import ConversionModel
-from models.metrics import calibration_in_the_large, ece
-from models.splits import stratified_halves
-from models.train import model_from_config
 
 AUC_TARGET = 0.72
 """Issue #15's target test AUC on Olist."""
-ECE_TARGET = 0.02
-"""Issue #16's target final ECE."""
-PARTS = ("train", "valid", "test")
-ORIGIN_COLUMNS = ("lead_source", "original_source")
-"""Where a lead came from (Olist's ``origin``, mapped to both)."""
-
-
-@dataclass(frozen=True)
-class StudyData:
-    """The three slices as the study reads them.
-
-    Attributes:
-        X: Per slice, the model's columns (after the leakage guard) plus
-            :data:`~benchmarks.ceiling_grid.DATE_COLUMNS`; rows oldest first.
-        y: Per slice, the 0/1 labels.
-        contact_day: Per slice, each row's contact day.
-        time_valid: The validation rows' times, as training passes them to calibration.
-        manual: Per slice (``valid``, ``test``), the rulebook's manual score.
-        empty_rulebook: The rulebook ``train`` chose is the empty one (blend weight 0).
-    """
-
-    X: dict[str, pd.DataFrame]
-    y: dict[str, np.ndarray]
-    contact_day: dict[str, pd.Series]
-    time_valid: pd.Series
-    manual: dict[str, np.ndarray]
-    empty_rulebook: bool
-
-    def features(self, part: str) -> pd.DataFrame:
-        """The model's columns of ``part`` (without the date columns)."""
-        return self.X[part].drop(columns=list(DATE_COLUMNS))
-
-
-def study_data(slices: Any, *, empty_rulebook: bool) -> StudyData:
-    """The :class:`StudyData` of time-ordered ``first_touch`` slices.
-
-    Raises:
-        ValueError: The slices are not ``first_touch`` or not in time order.
-    """
-    development_rows(slices)  # refuses slices without a time order
-    if slices.kind != "first_touch":
-        raise ValueError(f"{slices.kind} slices: the study reads first_touch contact days")
-    delay = pd.Timedelta(days=int(slices.fingerprint["plan"]["delay_days"]))
-    day = {p: getattr(slices, p).snapshot.reset_index(drop=True) - delay for p in PARTS}
-    manual = {}
-    for p in ("valid", "test"):
-        score = getattr(slices, f"manual_score_{p}")
-        rows = len(getattr(slices, p).y)
-        manual[p] = np.zeros(rows) if score is None else np.nan_to_num(np.asarray(score, float))
-    return StudyData(
-        X={p: with_contact_dates(slices.X(p), day[p]) for p in PARTS},
-        y={p: getattr(slices, p).y.to_numpy(dtype=int) for p in PARTS},
-        contact_day=day,
-        time_valid=slices.time_valid.reset_index(drop=True),
-        manual=manual,
-        empty_rulebook=empty_rulebook,
-    )
-
-
-def shipped_model(data: StudyData, config: TrainConfig) -> ConversionModel:
-    """The model ``train`` fits with ``config`` (its small-data values for the training
-    rows, validation halves for early stopping and calibration, the rows' times)."""
-    X = data.features("train")
-    model = model_from_config(config.for_training_rows(len(X)))
-    return model.fit(
-        X,
-        data.y["train"],
-        X_valid=data.features("valid"),
-        y_valid=data.y["valid"],
-        time_valid=data.time_valid,
-    )
 
 
 def on_test_slice(
@@ -220,127 +131,6 @@ def ceilings(
             "seeds": seeds,
         }
     return out
-
-
-def saturated_auc(X: pd.DataFrame, y: np.ndarray) -> dict[str, Any]:
-    """The in-sample AUC of each row's cell rate: the share of converted rows among the rows
-    that share all of ``X``'s values (missing is a value of its own).
-
-    No score that is a function of ``X``'s columns can rank these rows better, even one
-    fitted on their labels: such a score is constant within a cell, and swapping two
-    adjacent cells ``i, j`` in the ranking changes the AUC by ``(P_i N_j - P_j N_i) / (P N)``
-    (``P_i``, ``N_i``: converted and other rows of cell ``i``), so ordering the cells by
-    rate maximises it. A hard upper bound, and loose: a cell of one converted row is
-    "predicted" perfectly.
-
-    Returns:
-        ``auc`` and ``cells`` (distinct value combinations).
-    """
-    text = X.astype("object").where(X.notna(), "<missing>").astype(str)
-    cell = text.agg("\x1f".join, axis=1).to_numpy()
-    rate = pd.Series(y, dtype=float).groupby(cell).transform("mean")
-    return {"auc": float(roc_auc_score(y, rate)), "cells": int(pd.unique(cell).size)}
-
-
-def saturated_bounds(data: StudyData) -> dict[str, dict[str, Any]]:
-    """:func:`saturated_auc` of the test slice for the origin columns alone
-    (:data:`ORIGIN_COLUMNS` present), the model's columns, with the contact's weekday, and
-    with weekday and month."""
-    X = data.X["test"]
-    origin = [c for c in ORIGIN_COLUMNS if c in X.columns]
-    sets = {
-        "origin columns only": X[origin],
-        "model columns": data.features("test"),
-        "model columns + weekday": X.drop(columns=list(DATE_COLUMNS[1:])),
-        "model columns + weekday + month": X,
-    }
-    return {name: saturated_auc(frame, data.y["test"]) for name, frame in sets.items()}
-
-
-def floor_row(name: str, y: np.ndarray, p: np.ndarray, **extra: Any) -> dict[str, Any]:
-    """A calibrator's test mean, the test rate, the ECE floor ``|difference|`` and its ECE."""
-    big = calibration_in_the_large(y, p)
-    return {
-        "calibrator": name,
-        **extra,
-        "test_mean_predicted": big["mean_predicted"],
-        "test_rate": big["observed_rate"],
-        "ece_floor": abs(big["mean_predicted"] - big["observed_rate"]),
-        "ece": ece(y, p),
-    }
-
-
-def ece_floors(model: ConversionModel, data: StudyData, config: TrainConfig) -> dict[str, Any]:
-    """The ECE floor of every calibrator the product can fit on the validation slice.
-
-    The shipped model's own probabilities; its margin recalibrated on the calibration half
-    of the validation slice (:func:`models.splits.stratified_halves`, as ``fit`` halves it)
-    by Platt and isotonic, each with equal weights, each half-life of
-    :data:`models.calibration.RECENCY_HALF_LIVES` and ``auto``; and the final score (the
-    blend fitted on the validation slice as ``train`` fits it).
-    """
-    from pipelines.flows.train import blend_settings
-    from serving.blend import BlendConfig, fit_blend
-
-    X_valid, X_test = data.features("valid"), data.features("test")
-    y_valid, y_test = data.y["valid"], data.y["test"]
-    _, cal = stratified_halves(y_valid, config.seed)
-    margin_cal = model.predict_raw(X_valid)[cal]
-    time_cal = np.asarray(data.time_valid)[cal]
-    margin_test = model.predict_raw(X_test)
-    rows = [
-        floor_row(
-            "shipped model",
-            y_test,
-            model.predict_conversion(X_test),
-            method=model.calibration_method_,
-            recency=model.calibration_recency_.label,
-        )
-    ]
-    for method in ("platt", "isotonic"):
-        settings: tuple[CalibrationRecency, ...] = ("none", *RECENCY_HALF_LIVES, "auto")
-        for setting in settings:
-            fitted, _, _, choice = fit_recency_calibrator(
-                margin_cal, y_valid[cal], method, config.seed, time=time_cal, recency=setting
-            )
-            p = calibrated_probability(fitted, margin_test)
-            rows.append(
-                floor_row(f"{method}, recency {setting}", y_test, p, method=method,
-                          recency=choice.label)
-            )  # fmt: skip
-    blend = fit_blend(
-        model.predict_conversion(X_valid),
-        data.manual["valid"],
-        y_valid,
-        blend_settings(BlendConfig(), data.empty_rulebook),
-        time=data.time_valid,
-        recency=model.calibration_recency_,
-    )
-    final = blend.probability(model.predict_conversion(X_test), data.manual["test"])
-    rows.append(floor_row("final score (blend)", y_test, final, method="blend", recency="-"))
-    rate = float(y_test.mean())
-    return {
-        "valid_rate": float(y_valid.mean()),
-        "calibration_rows_rate": float(y_valid[cal].mean()),
-        "test_rate": rate,
-        "target": ECE_TARGET,
-        "test_mean_needed": [max(0.0, rate - ECE_TARGET), rate + ECE_TARGET],
-        "calibrators": rows,
-        "lowest_floor": min(r["ece_floor"] for r in rows),
-    }
-
-
-def monthly_rates(data: StudyData) -> list[dict[str, Any]]:
-    """Rows, conversions and conversion rate per contact month and slice, oldest first."""
-    frames = [
-        pd.DataFrame({"month": data.contact_day[p].dt.strftime("%Y-%m"), "part": p, "y": data.y[p]})
-        for p in PARTS
-    ]  # fmt: skip
-    table = pd.concat(frames).groupby(["month", "part"], sort=False)["y"].agg(["size", "sum"])
-    return [
-        {"month": m, "part": p, "rows": int(n), "conversions": int(k), "rate": k / n}
-        for (m, p), (n, k) in table.iterrows()
-    ]
 
 
 def selections(tested: dict[str, dict[str, Any]], folds: dict[str, dict[str, Any]]) -> dict:

@@ -1,4 +1,4 @@
-"""benchmarks.ceiling: the ECE floor, the in-sample bound and the study's grid on tiny data."""
+"""benchmarks.ceiling(_bounds, _grid): the ECE floor, the in-sample bound, the grid on tiny data."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import roc_auc_score
 
-from benchmarks.ceiling import StudyData, floor_row, run_study, saturated_auc
+from benchmarks.ceiling import run_study
+from benchmarks.ceiling_bounds import floor_row, saturated_auc
+from benchmarks.ceiling_data import StudyData
 from benchmarks.ceiling_grid import (
     BASELINE,
     CEILING_CANDIDATES,
