@@ -99,23 +99,52 @@ def next_run_as_of(tables: CrmTables) -> pd.Timestamp:
     return (data_end_of(tables) + pd.Timedelta(days=1)).normalize()
 
 
+def at_customers(
+    tables: CrmTables, contact_ids: pd.Index | pd.Series, as_of: pd.Timestamp
+) -> np.ndarray:
+    """Whether each contact works for an account that was a customer at ``as_of``
+    (:func:`features.customers.customer_at` of its account; a contact without an account,
+    or an id not in ``tables.contacts``, does not).
+
+    The snapshot framing leaves these contacts out of every snapshot (they are upsell, not
+    new leads), and a snapshot scorer rejects them by this same function
+    (:func:`serving.eligibility.customer_rejects`). The ``first_touch`` framing keeps them.
+
+    Args:
+        tables: Canonical tables (any subset holding each account's contacts and their
+            outcomes agrees, see :func:`features.customers.share_customer_since`).
+        contact_ids: The contacts to judge, in the order wanted.
+        as_of: The date the accounts are judged at (UTC).
+
+    Returns:
+        One bool per id of ``contact_ids``, in its order.
+    """
+    contacts = tables.contacts
+    account = (
+        contacts["account_id"]
+        .astype("object")
+        .set_axis(contacts["contact_id"].astype("object").to_numpy())
+    )
+    ids = pd.Index(np.asarray(contact_ids, dtype=object))
+    return customer_at(account.reindex(ids), as_of, customer_since(tables))
+
+
 def _eligible_and_label(
     tables: CrmTables, features: pd.DataFrame, as_of: pd.Timestamp, horizon_days: int,
-    converted: pd.Series, customers: pd.Series,
+    converted: pd.Series,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:  # fmt: skip
     """Which contacts are eligible at ``as_of``, their label, and the exclusion counts.
 
-    ``converted``: each contact's first positive outcome (:func:`first_positive`);
-    ``customers``: when each account became a customer (:func:`customer_since`).
+    ``converted``: each contact's first positive outcome (:func:`first_positive`); contacts
+    at customers: :func:`at_customers`.
     """
     ids = features.index.astype("object")
     contacts = tables.contacts.set_index(tables.contacts["contact_id"].astype("object"))
     first = pd.DatetimeIndex(times_of(ids, converted))
-    account = contacts["account_id"].astype("object").reindex(ids)
     employee = contacts.get("is_employee", pd.Series(False, index=contacts.index))
     is_employee = employee.reindex(ids).fillna(False).astype(bool).to_numpy()
     already = np.asarray(first <= as_of)
-    customer = customer_at(account, as_of, customers)
+    customer = at_customers(tables, ids, as_of)
     eligible = ~already & ~customer & ~is_employee
     label = np.asarray((first > as_of) & (first <= as_of + pd.Timedelta(days=horizon_days)))
     counts = {
@@ -188,7 +217,6 @@ def build_training_set(
         )
     end = utc_timestamp(data_end) if data_end is not None else data_end_of(tables)
     converted = first_positive(tables.outcomes, positive_outcomes)
-    since = customer_since(tables)
     horizon = pd.Timedelta(days=horizon_days)
     frames, labels, stamps, ids = [], [], [], []
     snapshot_counts: dict[str, dict[str, int]] = {}
@@ -202,7 +230,7 @@ def build_training_set(
         scores = rule_scores(as_of) if spec.include_rule_score and rule_scores else None
         features = build_features(tables, as_of, spec, rule_scores=scores)
         eligible, label, counts = _eligible_and_label(
-            tables, features, as_of, horizon_days, converted, since
+            tables, features, as_of, horizon_days, converted
         )
         snapshot_counts[f"{as_of:%Y-%m-%d}"] = counts
         frames.append(features.loc[eligible])
@@ -367,7 +395,6 @@ def outcome_labels(
     converted = first_positive(tables.outcomes, positive_outcomes)
     index = pd.Index(contact_ids.astype("object"), name="contact_id")
     eligible, label, _ = _eligible_and_label(
-        tables, pd.DataFrame(index=index), ts, horizon_days, converted,
-        customer_since(tables),
-    )  # fmt: skip
+        tables, pd.DataFrame(index=index), ts, horizon_days, converted
+    )
     return pd.DataFrame({"eligible": eligible, "y": label.astype("int64")}, index=index)

@@ -3,7 +3,9 @@
 Every contact in the contacts table is eligible: the job was asked to score it. Contacts
 without a creation time, or created at or after ``as_of`` (not known yet: features and
 rules see only what happened before ``as_of``), become rejects with a reason; so do
-contacts that already converted (:func:`converted_rejects`): they are not leads any more.
+contacts that already converted (:func:`converted_rejects`): they are not leads any more;
+and a snapshot scorer's contacts at customer accounts (:func:`customer_rejects`): its
+training left them out. The reasons are declared here, one constant each.
 :func:`stale_as_of` names an ``as_of`` too far after the data's last record.
 """
 
@@ -16,13 +18,19 @@ import pandas as pd
 
 from features.crm import CrmTables
 from features.schema import POSITIVE_OUTCOMES
-from features.training_set import data_end_of, first_positive
+from features.training_set import at_customers, data_end_of, first_positive
 from serving.sinks import REJECT_COLUMNS
 
 log = logging.getLogger(__name__)
 
 MISSING_CREATED = "missing created_at: fix the contact's creation time in the CRM export"
 CONVERTED = f"already converted ({' or '.join(POSITIVE_OUTCOMES)} at or before as_of): not a lead"
+CUSTOMER = (
+    "customer: the contact's account was a customer at as_of (a won deal, or flagged "
+    "is_customer): upsell, not a new lead"
+)
+RULEBOOK_EXCLUSION = "excluded by the rulebook: "
+"""The prefix of a rulebook exclusion's reject reason; the exclusion's reason follows."""
 
 
 def known_contacts(
@@ -80,6 +88,21 @@ def converted_rejects(
     when = pd.Series(pd.to_datetime(first.reindex(ids.to_numpy()).to_numpy(), utc=True))
     hit = (when <= as_of).to_numpy()
     return rejects_frame(pd.DataFrame({"contact_id": ids[hit].to_numpy(), "reason": CONVERTED}))
+
+
+def customer_rejects(
+    tables: CrmTables, contact_ids: pd.Series, as_of: pd.Timestamp
+) -> pd.DataFrame:
+    """Contacts whose account was a customer at ``as_of``: the snapshot framing's training
+    leaves them out (:func:`features.training_set.at_customers`, the function called here),
+    so a snapshot scorer rejects them whatever the rulebook says.
+
+    Returns:
+        ``contact_id, reason`` of those contacts, in the order of ``contact_ids``.
+    """
+    ids = contact_ids.astype("object")
+    hit = at_customers(tables, ids, as_of)
+    return rejects_frame(pd.DataFrame({"contact_id": ids[hit].to_numpy(), "reason": CUSTOMER}))
 
 
 def stale_as_of(

@@ -37,7 +37,13 @@ from models.frames import align_features
 from rules import Rulebook, RulebookError, parse_rulebook, score_rulebook
 from rules.memory import small_pages
 from serving.blend import FittedBlend
-from serving.eligibility import converted_rejects, known_contacts, rejects_frame
+from serving.eligibility import (
+    RULEBOOK_EXCLUSION,
+    converted_rejects,
+    customer_rejects,
+    known_contacts,
+    rejects_frame,
+)
 from serving.reason_rates import ReasonRates
 from serving.reasons import make_explainer, model_reasons, rules_json
 from serving.run_config import RunConfig
@@ -172,6 +178,15 @@ class LeadScorer:
             **self.blend.describe(),
         }
 
+    def framing(self) -> str:
+        """The framing the scorer was trained with: its run configuration's, else
+        ``flat`` without a feature spec and ``snapshots`` with one (scorers logged before
+        run configurations were stored were all trained on snapshots)."""
+        run = self.run_config_
+        if run is not None:
+            return run.framing
+        return "flat" if self.spec_ is None else "snapshots"
+
     def horizon_days(self) -> int:
         """The label horizon the scorer was trained for (from its run configuration).
 
@@ -250,7 +265,8 @@ class LeadScorer:
             previous: The prior run's ``contact_id, stage, as_of`` (stages never move back).
             on_step: Called with each step's name as it starts (progress bars).
             keep_excluded: Score the contacts the rulebook excludes too, instead of
-                rejecting them (``ScorerSettings.reject_exclusions``). For evaluating a
+                rejecting them (``ScorerSettings.reject_exclusions``), and the contacts at
+                customer accounts (``ScorerSettings.reject_customers``). For evaluating a
                 period: its leads are the ones training labels there
                 (:func:`features.training_set.outcome_labels`), whatever a rulebook's
                 exclusions say, so that the period matches the training run's slice.
@@ -291,10 +307,18 @@ class LeadScorer:
             if self.settings.reject_converted
             else rejects_frame()
         )
-        is_converted = ids.isin(converted["contact_id"]).to_numpy()
+        not_leads = ids.isin(converted["contact_id"]).to_numpy()
+        customers = (  # whatever the rulebook says, as training (snapshots) left them out
+            customer_rejects(known, ids.loc[~not_leads], ts)
+            if self.settings.reject_customers
+            and not keep_excluded
+            and self.framing() == "snapshots"
+            else rejects_frame()
+        )
+        not_leads = not_leads | ids.isin(customers["contact_id"]).to_numpy()  # one reason each
         excluded = rules.scores["excluded_reason"].astype("object")
         rejected = () if keep_excluded else self.settings.reject_exclusions
-        drop = excluded.isin(rejected).to_numpy() & ~is_converted
+        drop = excluded.isin(rejected).to_numpy() & ~not_leads
         stage = rules.scores["stage"].astype("object")
         frame = X.reset_index(drop=True).assign(
             contact_id=ids.to_numpy(),
@@ -304,9 +328,9 @@ class LeadScorer:
             top_rules=top_rules.array,
         )
         rejects = rejects_frame(
-            early, converted, ids[drop], "excluded by the rulebook: " + excluded[drop]
+            early, converted, customers, ids[drop], RULEBOOK_EXCLUSION + excluded[drop]
         )
-        drop |= is_converted
+        drop |= not_leads
         if drop.any():  # copying a million-row frame only when someone is dropped
             frame = frame.loc[~drop].reset_index(drop=True)
         return ScoringInput(
@@ -323,9 +347,9 @@ class LeadScorer:
         at each lead's first touch (creation day's midnight + delay; ``ts`` if sooner)."""
         if self.spec_ is None:
             raise ValueError("a flat-export scorer has no feature spec")
-        run = self.run_config_
-        if run is None or run.framing != "first_touch":
+        if self.framing() != "first_touch":
             return build_features(known, ts, self.spec_, rule_scores=totals)
+        run = cast(RunConfig, self.run_config_)  # first_touch comes from a run configuration
         created = known.contacts["created_at"]
         at = first_touch_as_of(created, run.train.first_touch_delay_days).clip(upper=ts)
         return first_touch_features(

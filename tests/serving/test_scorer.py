@@ -10,6 +10,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from features.crm import CrmTables
+from features.customers import accounts_at
 from features.reasons import feature_reason
 from features.spec import load_feature_spec
 from features.synthetic import DirtConfig, generate_crm
@@ -19,6 +20,7 @@ from models.train import train_and_register
 from pipelines.plan_slices import config_slices
 from rules import load_rulebook
 from serving.blend import BlendConfig
+from serving.eligibility import CUSTOMER
 from serving.lead_explanation import explain_contact, format_lead_explanation
 from serving.reason_rates import rate_text, reason_line
 from serving.reasons import shap_contributions
@@ -150,25 +152,37 @@ def test_scored_plus_rejected_equals_eligible_with_planted_rejects(world):
         (created < AS_OF) & tables.contacts["is_employee"].fillna(False).astype(bool), "contact_id"
     ].astype(str)
     assert len(employees) > 0
-    assert set(employees) - converted == set(reasons[reasons.str.contains("employee")].index)
-    # customers and open opportunities are not leads (training leaves them out): rejected,
-    # as converted when they are (an open opportunity always is)
+    # contacts at customers (the accounts' flag as the rules read it at as_of) are not
+    # leads: the snapshot framing leaves them out, so they are rejected with its reason
+    # whatever the rulebook says (an employee at a customer account too), one reason each
+    flags = accounts_at(tables, AS_OF).set_index("account_id")["is_customer"]
+    at_customer = tables.contacts["account_id"].map(flags).fillna(False).astype(bool)
+    customers = set(tables.contacts.loc[(created < AS_OF) & at_customer, "contact_id"].astype(str))
+    assert customers - converted
+    assert customers - converted == set(reasons[reasons == CUSTOMER].index)
+    assert set(employees) - converted - customers == set(
+        reasons[reasons.str.contains("employee")].index
+    )
+    # the rulebook's customers (its is_customer also reads a won deal activity and the
+    # export's lifecycle stage) and open opportunities are not leads either: rejected, as
+    # converted or at a customer when they are (an open opportunity always is converted)
     rules = scored.rules.scores.set_index(scored.rules.scores["contact_id"].astype(str))
     for reason in ("customer", "open_opportunity"):
         flagged = set(rules.index[rules["excluded_reason"].astype(str) == reason])
         assert flagged, reason
         named = set(reasons[reasons == f"excluded by the rulebook: {reason}"].index)
-        assert flagged - converted == named
+        assert flagged - converted - customers == named
         assert not flagged & set(scored.scores["contact_id"].astype(str))
 
 
 def test_keep_excluded_scores_the_rulebooks_exclusions_and_rejects_the_rest_alike(world):
-    """compare's period: the rulebook's exclusions are scored (training's eligibility picks
-    the period's leads), every other reject stays."""
+    """compare's period: the rulebook's exclusions and the contacts at customers are scored
+    (training's eligibility picks the period's leads), every other reject stays."""
     tables, scorer = world["tables"], world["reg"].scorer
     default = scorer.prepare(tables, AS_OF)
     kept = scorer.prepare(tables, AS_OF, keep_excluded=True)
-    by_rulebook = default.rejects["reason"].str.startswith("excluded by the rulebook")
+    reason = default.rejects["reason"]
+    by_rulebook = reason.str.startswith("excluded by the rulebook") | (reason == CUSTOMER)
     assert by_rulebook.any()
     assert set(kept.rejects["contact_id"]) == set(default.rejects.loc[~by_rulebook, "contact_id"])
     assert set(kept.frame["contact_id"]) == set(default.frame["contact_id"]) | set(
