@@ -46,6 +46,11 @@ import pandas as pd
 
 _HOST = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:32] or "host"
 _TMP = re.compile(r"^\.(?P<name>.+?)\.(?:(?P<host>[A-Za-z0-9]+)-(?P<pid>\d+)\.)?[0-9a-f]{12}\.tmp$")
+
+FRAME_SUFFIXES = (".csv", ".parquet")
+"""The file kinds a table of rows is written as and read back from: CLI outputs
+(``pipelines.files.write_frame``) and file sinks (:mod:`serving.sinks.dispatch`)."""
+
 STALE_OTHER_HOST_SECONDS = 86_400
 """A temporary file of another host (a shared folder) is left alone for a day."""
 

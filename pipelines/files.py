@@ -6,17 +6,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from features.files import atomic_write
+from features.files import FRAME_SUFFIXES, atomic_write
 
-FRAME_SUFFIXES = (".csv", ".parquet")
-"""File types :func:`write_frame` writes."""
+__all__ = ["FRAME_SUFFIXES", "write_frame"]
 
 
 def write_frame(frame: pd.DataFrame, path: Path) -> Path:
     """Write ``frame`` to ``path`` (.csv or .parquet) atomically: temp file, then rename."""
     path = Path(path)
     if path.suffix not in FRAME_SUFFIXES:
-        raise ValueError(f"{path}: use a .csv or .parquet file name")
+        raise ValueError(f"{path}: use a {' or '.join(FRAME_SUFFIXES)} file name")
     if path.suffix == ".csv":
         atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False))
     else:

@@ -156,7 +156,7 @@ def write_account_file(
         path = where.with_name(f"{where.stem}_accounts{suffix}")
     as_of = pd.Series(run.as_of, index=accounts.index).astype("datetime64[us, UTC]")
     frame = accounts.assign(as_of=as_of, rulebook_version=run.rulebook_version)
-    fmt = "parquet" if path.suffix == ".parquet" else "csv"
+    fmt = "csv" if kind in ("csv", "hubspot") else "parquet"  # the sink's kind, as parsed
     changed = atomic_write(path, frame_writer(frame, fmt), skip_identical=True)
     return replace(
         written,

@@ -23,6 +23,7 @@ from typing import Literal
 import pandas as pd
 import sqlalchemy as sa
 
+from features.files import FRAME_SUFFIXES
 from serving.sinks.accounts import validate_accounts, write_account_file
 from serving.sinks.contract import (
     REJECT_COLUMNS,
@@ -88,12 +89,12 @@ def parse_sink(sink: str) -> SinkTarget:
             "a .parquet/.csv file, a folder, hubspot:PATH.csv or a database URL"
         )
     suffix = where.suffix.lower()
-    if suffix in (".parquet", ".csv"):
+    if suffix in FRAME_SUFFIXES:
         return SinkTarget(suffix.removeprefix("."), sink)  # type: ignore[arg-type]
     if suffix and not where.is_dir():
         raise ValueError(
-            f"sink {sink!r}: unknown file type {suffix!r}; use .parquet, .csv, a folder, "
-            "hubspot:PATH.csv or a database URL"
+            f"sink {sink!r}: unknown file type {suffix!r}; use {', '.join(FRAME_SUFFIXES)}, "
+            "a folder, hubspot:PATH.csv or a database URL"
         )
     return SinkTarget("folder", sink)
 

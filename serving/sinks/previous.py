@@ -134,6 +134,6 @@ def previous_scores(
         return None
     if target.kind == "hubspot":
         return _from_hubspot(path, as_of)
-    if path.suffix.lower() == ".csv":
+    if target.kind == "csv":
         return _one_run(pd.read_csv(path, dtype={"contact_id": "str", "score_trend": "str"}), as_of)
     return _one_run(pd.read_parquet(path), as_of)

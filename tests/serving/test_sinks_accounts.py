@@ -92,6 +92,7 @@ def test_a_failing_run_writes_no_accounts(db_url, table_prefix, fx, monkeypatch)
     [
         ("out.parquet", "out_accounts.parquet"),
         ("out.csv", "out_accounts.csv"),
+        ("out.PARQUET", "out_accounts.PARQUET"),  # the sink's kind, not the spelling: Parquet
         ("folder", "folder/accounts_2024-01-03T000000Z.parquet"),
         ("hubspot:import.csv", "import_accounts.csv"),
     ],
@@ -110,7 +111,7 @@ def test_file_sinks_write_the_accounts_beside_the_scores(tmp_path, fx, sink, acc
     )
     path = tmp_path / accounts_file
     assert str(path) in result.outputs and result.n_accounts_updated == 2
-    got = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    got = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(path)
     assert got["account_id"].tolist() == ["A1", "A2"]  # sorted, stable bytes
     assert got["score"].tolist() == [110.0, 30.0]
     assert set(got["rulebook_version"]) == {"rb-7"}
