@@ -25,16 +25,10 @@ from features.ingest.convert import (
 from features.ingest.mapping_checks import ROW_NUMBER, template_columns
 from features.ingest.mapping_config import ColumnMapping, ColumnSpec, TableMapping
 from features.ingest.mapping_events import one_row_per, order_column
-from features.ingest.origin import ORIGIN_COLUMNS
-from features.ingest.readers import RAGGED_COLUMN, InputError
+from features.ingest.readers import CARRIED_COLUMNS, RAGGED_COLUMN, InputError
 from features.schema import TABLES, Column
 
 logger = logging.getLogger(__name__)
-
-CARRIED_COLUMNS: tuple[str, ...] = (RAGGED_COLUMN, *ORIGIN_COLUMNS)
-"""Reader columns every mapped table keeps as they are, for validation: the ragged-row
-mark and each row's file and line (one event collapsed by ``one_row_per`` keeps those of
-its first event)."""
 
 
 def apply_mapping(

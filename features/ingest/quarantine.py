@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from features.ingest.coerce import COERCE_RULES, EXPECTED_FORM, unstorable_datetimes
-from features.ingest.origin import FILE_COLUMN, LINE_COLUMN, ORIGIN_COLUMNS
-from features.ingest.readers import RAGGED_COLUMN
+from features.ingest.origin import FILE_COLUMN, LINE_COLUMN
+from features.ingest.readers import CARRIED_COLUMNS, RAGGED_COLUMN
 from features.ingest.suites import EARLIEST_TIME, PLACEHOLDERS_BEFORE, Rule, Severity
 from features.personal import personal_values
 from features.schema import Table
@@ -304,7 +304,7 @@ def quarantine_frame(raw: pd.DataFrame, failures: list[Failure]) -> pd.DataFrame
         meta[name] = hits[name].astype("string") if name in hits else pd.Series(dtype="string")
     values = raw.iloc[rows].reset_index(drop=True)
     # the ragged mark is the _reason; the file and line are in front
-    values = values.drop(columns=[RAGGED_COLUMN, *ORIGIN_COLUMNS], errors="ignore")
+    values = values.drop(columns=list(CARRIED_COLUMNS), errors="ignore")
     prefix = pd.DataFrame({k: pd.Series(v).reset_index(drop=True) for k, v in meta.items()})
     clash = [c for c in values.columns if c in prefix.columns]
     return pd.concat([prefix, values.drop(columns=clash)], axis=1)

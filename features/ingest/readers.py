@@ -78,6 +78,11 @@ RAGGED_COLUMN = "_ragged_row"
 or fewer fields than the header: ``"ragged row: N fields, header has M (line L)"`` on
 those rows, missing on the others. Mappings carry it through; validation quarantines
 the rows it marks."""
+CARRIED_COLUMNS: tuple[str, ...] = (RAGGED_COLUMN, *ORIGIN_COLUMNS)
+"""The columns :func:`read_table` adds beside the data: the ragged-row mark and each row's
+file and line (:data:`features.ingest.origin.ORIGIN_COLUMNS`). Every mapped table keeps
+them as they are (one event collapsed by ``one_row_per`` keeps those of its first event);
+validation takes them off the table and the quarantine shows them in front of a row."""
 
 Ragged = Literal["error", "quarantine"]
 

@@ -31,7 +31,6 @@ import pandas as pd
 from features.crm import CrmTables, empty_table
 from features.events import utc_timestamp
 from features.ingest.coerce import parse_table, to_canonical
-from features.ingest.mapping_apply import CARRIED_COLUMNS
 from features.ingest.normalise import normalise_table
 from features.ingest.quarantine import (
     Failure,
@@ -42,7 +41,7 @@ from features.ingest.quarantine import (
     ragged_failures,
     rule_failure,
 )
-from features.ingest.readers import InputError, TableError
+from features.ingest.readers import CARRIED_COLUMNS, InputError, TableError
 from features.ingest.report import (
     Issue,
     example_rows,
