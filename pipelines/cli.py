@@ -496,7 +496,11 @@ def compare(
     mapping: MappingOpt = None,
     tracking_uri: TrackingUriOpt = None,
     as_of: Annotated[
-        str | None, typer.Option(help="Start of the compared period (default: newest complete).")
+        str | None,
+        typer.Option(
+            help="Start of the compared period (default: newest complete; none for a "
+            "flat-export scorer)."
+        ),
     ] = None,
     backtest: Annotated[
         list[Path] | None,
@@ -507,9 +511,10 @@ def compare(
 ) -> None:
     """Predictive vs manual: one self-contained HTML report, also logged to MLflow.
 
-    On the newest period whose outcomes are known: ROC/PR, gains, calibration, score bands,
-    sales capacity, the disagreement matrix, per-rule evidence, suggested points, backtests
-    of other rulebooks, drift since training, and segments.
+    On the newest period whose outcomes are known (a flat-export scorer: the export's rows
+    it was not trained on): ROC/PR, gains, calibration, score bands, sales capacity, the
+    disagreement matrix, per-rule evidence, suggested points, backtests of other
+    rulebooks, drift since training, and segments.
     """
     from features.ingest import InputError
     from features.parse import utc_time
@@ -532,7 +537,7 @@ def compare(
             bots=bots,
         )
         result = run_flow(compare_flow, prefect, request=request)
-    console.print(f"[green]wrote[/green] {result['report']} (period from {result['as_of'][:10]})")
+    console.print(f"[green]wrote[/green] {result['report']} (scored period: {result['period']})")
     console.print(f"MLflow run {result['run_id']}")
 
 

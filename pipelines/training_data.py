@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from features.crm import CrmTables
+from features.flat import flat_as_of, flat_labels
 from features.infer import InferSettings, TableTypes, infer_table_types
 from features.schema import CONTACTS, POSITIVE_OUTCOMES
 from features.training_set import TrainingSet
@@ -29,6 +30,7 @@ from models.train import TrainResult, train_and_register
 from rules import Rulebook, score_rulebook
 from serving.run_config import SliceSummary
 from serving.scorer_training import manual_scores_of
+from serving.training_ids import TrainingIds
 
 # contact columns that are never features of a flat export: ids, personal data, times, and
 # the CRM's lifecycle stage at export time (it already knows the outcome)
@@ -80,6 +82,15 @@ def slice_summaries(slices: Slices) -> dict[str, SliceSummary]:
         dates = tuple(sorted({f"{d:%Y-%m-%d}" for d in stamps}))
         out[part] = SliceSummary(dates=dates, rows=len(ts.y), positives=int(ts.y.sum()))
     return out
+
+
+def training_ids_of(slices: Slices) -> TrainingIds | None:
+    """A flat export's fingerprint of the rows the model is fitted or calibrated on (train
+    and valid: :class:`serving.training_ids.TrainingIds`), stored in the run configuration
+    so that ``compare`` evaluates the others; None for the framings that hold out a period."""
+    if slices.kind != "flat":
+        return None
+    return TrainingIds.of(pd.concat([slices.train.contact_id, slices.valid.contact_id]))
 
 
 def train_on_slices(
@@ -196,10 +207,7 @@ def flat_slices(
             "the data has no activity history and no extra columns to learn from: map the "
             "export's columns with keep_extra: true (see features/ingest/mappings/)"
         )
-    positive = tables.outcomes.loc[
-        tables.outcomes["outcome"].astype("string").isin(positive_outcomes), "contact_id"
-    ]
-    y = contacts["contact_id"].isin(set(positive.astype(str))).astype("int64")
+    y = flat_labels(tables, positive_outcomes)
     columns = [c for c in contacts.columns if c not in NOT_FEATURES]
     types = infer_table_types(contacts[columns], settings=infer)
     created = pd.to_datetime(contacts["created_at"], utc=True).reset_index(drop=True)
@@ -219,7 +227,7 @@ def flat_slices(
     # positions on the RangeIndex of a flat training set are its labels
     train, valid, test = (ts.subset(split.train), ts.subset(split.valid), ts.subset(split.test))
     guard = check_leakage(train.X, train.y, keep_suspects=keep_leaky, settings=leakage)
-    as_of = contacts["created_at"].max() + pd.Timedelta(days=1)
+    as_of = flat_as_of(contacts)
     totals = None if rulebook is None else RuleTotals(tables, rulebook, (as_of,))
     parts = (1 - config.valid_share - config.test_share, config.valid_share, config.test_share)
     shares = "/".join(f"{round(100 * p)}" for p in parts)

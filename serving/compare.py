@@ -7,6 +7,9 @@ and scores of the training period (``reference_as_of``) with that period. Backte
 other rulebooks over the same period. The report settings are the scorer's (its run
 configuration's ``report``: :class:`serving.report.settings.ReportSettings`).
 
+A flat-export scorer (no dates, no period) is compared on the export's rows it never
+learned from (:mod:`serving.held_out`), with the training label.
+
 A ``first_touch`` scorer is compared as it was trained (:func:`first_touch_period`): the
 contacts created in the period, each scored, ruled and labelled at its own first touch
 (midnight of its creation day + the delay), over the scorer's horizon.
@@ -28,11 +31,12 @@ import numpy as np
 import pandas as pd
 
 from features.bots import bot_share_text
-from features.crm import CrmTables
+from features.crm import CrmTables, empty_table
 from features.customers import share_customer_since
 from features.events import utc_timestamp
 from features.first_touch import day_tables, first_touch_labels, latest_share_start
 from features.fit import fit_features
+from features.flat import flat_as_of
 from features.ingest.validation import ValidationReport
 from features.parse import utc_time
 from features.schema import POSITIVE_OUTCOMES
@@ -41,6 +45,7 @@ from models.tracking import artifact_location_for, ensure_experiment
 from rules import Rulebook, load_rulebook, score_rulebook
 from serving.batch_summary import validation_note
 from serving.eligibility import warn_if_stale
+from serving.held_out import flat_held_out
 from serving.report.backtest import BacktestResult
 from serving.report.build import ComparisonReport, build_report
 from serving.report.inputs import ComparisonInputs
@@ -228,8 +233,11 @@ def comparison_inputs(
         as_of: Start of the held-out period (e.g. the training run's test snapshot).
         horizon_days: Label horizon H, as in training (None with ``labels``).
         labels: ``eligible`` and ``y`` per ``contact_id`` (index) of a held-out slice whose
-            outcomes are known otherwise (a flat export's test rows); None: labelled as in
-            training (:func:`features.training_set.outcome_labels`).
+            outcomes are known otherwise (a flat export's held-out rows,
+            :func:`serving.held_out.flat_held_out`); None: labelled as in training
+            (:func:`features.training_set.outcome_labels`). An optional boolean
+            ``reference`` column marks the training rows: the drift section's reference
+            (the eligible rows its current population).
         reference_as_of: A training-period snapshot for the drift section (None: no drift).
         backtest_rulebooks: Other rulebooks (name -> rulebook) to replay over the period.
         capacity_k: Capacities over the period in leads, the first the leads sales can
@@ -239,6 +247,7 @@ def comparison_inputs(
             then the period's start; no drift section, no reference snapshot).
     """
     prepared = None
+    reference_rows = None
     if first_touch is not None:
         scores, breakdown = _first_touch_scores(tables, scorer, first_touch)
         period = first_touch.set_axis(first_touch.index.astype("str"))
@@ -260,6 +269,8 @@ def comparison_inputs(
                 eligible=labels["eligible"].fillna(False).astype(bool),
                 y=labels["y"].fillna(0).astype("int64"),
             )
+            if "reference" in labels.columns:
+                reference_rows = labels["reference"].fillna(False).to_numpy(dtype=bool)
         elif horizon_days is None:
             raise ValueError("comparison_inputs: pass horizon_days, or labels for every lead")
         else:
@@ -301,6 +312,10 @@ def comparison_inputs(
     if reference_as_of is not None and prepared is not None:
         drift_ref = _drift_frame(scorer, tables, reference_as_of)
         drift_cur = _drift_columns(prepared.frame, scores)
+    elif reference_rows is not None and reference_rows.any() and prepared is not None:
+        current = labels["eligible"].to_numpy(dtype=bool)  # one pass scored both
+        drift_ref = _drift_columns(prepared.frame.loc[reference_rows], scores.loc[reference_rows])
+        drift_cur = _drift_columns(prepared.frame.loc[current], scores.loc[current])
     values = np.array(list(points.values()) or [0.0, 1.0])
     low, high = float(min(values.min(), 0.0)), float(max(values.max(), 1.0))
     return ComparisonInputs(
@@ -313,7 +328,9 @@ def comparison_inputs(
         capacity_k=list(k),
         drift_reference=drift_ref,
         drift_current=drift_cur,
-        drift_reference_as_of="" if drift_ref is None else f"{reference_as_of:%Y-%m-%d}",
+        drift_reference_as_of=(
+            "" if drift_ref is None or reference_as_of is None else f"{reference_as_of:%Y-%m-%d}"
+        ),
         backtests=backtests,
         as_of=(
             f"{as_of:%Y-%m-%d}"
@@ -355,9 +372,14 @@ def compare_period(
     ``as_of`` more than H days after the data's last record is logged as a warning
     (:func:`serving.eligibility.warn_if_stale`).
 
+    A flat-export scorer (no dates) is compared on the export's rows it was not trained on
+    (:func:`serving.held_out.flat_held_out`), labelled "has a positive outcome" as in
+    training; the report's header and data notes say how many leads were held out and how
+    many training leads were left out.
+
     Args:
         tables: Validated canonical tables with outcome history.
-        scorer: The registered scorer; it must have been trained on a CRM with history.
+        scorer: The registered scorer.
         as_of: Start of the compared period (ISO 8601 text or a timestamp); None: the
             newest period whose outcomes are complete (the test snapshot of
             :func:`features.training_set.snapshot_schedule`; for a ``first_touch`` scorer
@@ -370,17 +392,20 @@ def compare_period(
         The report and the period's start.
 
     Raises:
-        ValueError: The scorer was trained on a flat export, no contact was created
-            before ``as_of`` (the message names the dates the contacts span), or no
-            contact of a ``first_touch`` period has a complete label window.
+        ValueError: No contact was created before ``as_of`` (the message names the dates
+            the contacts span), no contact of a ``first_touch`` period has a complete label
+            window, or (a flat-export scorer) ``as_of`` is given, the scorer stores no
+            fingerprint of its training rows or the export holds no other row.
     """
-    if scorer.spec_ is None:
-        raise ValueError(
-            "compare replays a dated period of a CRM with history, but this scorer was trained "
-            "on a flat export (no dates to hold a period out): leadscore train already "
-            "compares the model with the rulebook on its test slice (the table it prints, "
-            "and the MLflow run's metrics and plots)"
-        )
+    books = {Path(p).stem: load_rulebook(p) for p in backtest_rulebooks}
+    if scorer.spec_ is None:  # a flat export: its rows the model never learned from
+        if as_of is not None:
+            raise ValueError(
+                f"as_of {as_of}: a flat-export scorer is compared on the export's rows it was "
+                "not trained on, not on a period (a flat export has no dates): leave --as-of "
+                "out"
+            )
+        return _compare_flat(tables, scorer, books, model_version, input_notes)
     horizon_days = scorer.horizon_days()
     run = scorer.run_config_
     start = None if as_of is None else utc_time(as_of, "as_of")
@@ -408,16 +433,50 @@ def compare_period(
         when,
         horizon_days,
         reference_as_of=reference,
-        backtest_rulebooks={Path(p).stem: load_rulebook(p) for p in backtest_rulebooks},
+        backtest_rulebooks=books,
         model_version=model_version,
         first_touch=period,
     )
-    notes = list(input_notes)
-    if run is not None and run.rulebook.empty:
-        notes.append(EMPTY_RULEBOOK_NOTE)
-    if notes:
-        inputs = replace(inputs, input_notes=tuple(notes))
-    return build_report(inputs), when
+    return build_report(_with_notes(inputs, scorer, input_notes)), when
+
+
+def _with_notes(
+    inputs: ComparisonInputs, scorer: LeadScorer, notes: Sequence[str]
+) -> ComparisonInputs:
+    """``inputs`` with the data notes, and the empty rulebook's when the scorer has it."""
+    run = scorer.run_config_
+    empty = [EMPTY_RULEBOOK_NOTE] if run is not None and run.rulebook.empty else []
+    given = [*notes, *empty]
+    return replace(inputs, input_notes=tuple(given)) if given else inputs
+
+
+def _compare_flat(
+    tables: CrmTables,
+    scorer: LeadScorer,
+    backtest_rulebooks: Mapping[str, Rulebook],
+    model_version: str,
+    input_notes: Sequence[str],
+) -> tuple[ComparisonReport, pd.Timestamp]:
+    """The report of a flat-export scorer on the export's held-out rows
+    (:func:`serving.held_out.flat_held_out`), scored as training scored its test rows: at
+    :func:`features.flat.flat_as_of`, with the outcome as the label, not as a CRM event
+    (so a converted lead is scored, not rejected)."""
+    held = flat_held_out(tables, scorer.run_config_)
+    when = flat_as_of(tables.contacts)
+    unlabelled = replace(tables, outcomes=empty_table("outcomes"))
+    inputs = comparison_inputs(
+        unlabelled,
+        scorer,
+        when,
+        None,
+        labels=held.labels,
+        backtest_rulebooks=backtest_rulebooks,
+        model_version=model_version,
+    )
+    drift = held.drift_note()
+    notes = [held.note(), *([drift] if drift else []), *input_notes]
+    inputs = replace(inputs, as_of=held.period())
+    return build_report(_with_notes(inputs, scorer, notes)), when
 
 
 def compare_validated(

@@ -33,6 +33,7 @@ from rules import Rulebook
 from serving.blend import BlendConfig
 from serving.report.settings import ReportSettings
 from serving.scorer_types import ScorerSettings
+from serving.training_ids import TrainingIds
 
 RULEBOOKS = Path(__file__).resolve().parents[1] / "rules" / "rulebooks"
 DEFAULT_RULEBOOK = RULEBOOKS / "default.yaml"
@@ -123,6 +124,10 @@ class RunConfig(BaseModel):
         active_share: Share of the training contacts with any activity (None: not
             measured, a flat export): a scorer trained without activity history may score
             data without it.
+        training_ids: A flat export's fingerprint of the contacts the model was fitted or
+            calibrated on (train + valid, :class:`serving.training_ids.TrainingIds`:
+            digests, no raw id): ``compare`` evaluates the other rows. None for the other
+            framings (they hold out a later period) and for scorers trained before it.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -139,6 +144,7 @@ class RunConfig(BaseModel):
     infer: InferSettings = Field(default_factory=InferSettings)
     tracking_uri: str
     active_share: float | None = Field(default=None, ge=0, le=1)
+    training_ids: TrainingIds | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -157,6 +163,11 @@ class RunConfig(BaseModel):
                 "run config: a flat export has no feature spec, every other framing has one "
                 f"(framing {self.framing!r}, feature_spec "
                 f"{'missing' if self.feature_spec is None else 'given'})"
+            )
+        if self.training_ids is not None and self.framing != "flat":
+            raise ValueError(
+                f"run config: training_ids are a flat export's; framing {self.framing!r} "
+                "holds out a later period instead"
             )
         return self
 

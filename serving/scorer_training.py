@@ -27,6 +27,7 @@ import pandas as pd
 from mlflow.tracking import MlflowClient
 
 from features.crm import CrmTables
+from features.flat import flat_as_of
 from features.infer import TableTypes
 from features.spec import FeatureSpec
 from models.config import scorer_name_for
@@ -112,7 +113,7 @@ def slice_as_of(slices: SlicesLike, part: str, tables: CrmTables) -> pd.Timestam
     snapshot = getattr(slices, part).snapshot
     if len(snapshot) and pd.notna(snapshot.iloc[0]):
         return pd.Timestamp(snapshot.iloc[0])
-    return pd.to_datetime(tables.contacts["created_at"], utc=True).max() + pd.Timedelta(days=1)
+    return flat_as_of(tables.contacts)
 
 
 def blend_metrics(

@@ -54,7 +54,9 @@ def compare_flow(request: CompareRequest) -> dict[str, Any]:
             ``first_touch`` scorer the latest test share of first touches).
 
     Returns:
-        The report path, the MLflow run id and the headline metrics.
+        The report path, the MLflow run id, the period (its start ``as_of`` and the report
+        header's text: for a flat-export scorer the held-out rows, see
+        :mod:`serving.held_out`) and the headline metrics.
     """
     uri = request.tracking_uri or existing_tracking_uri(request.workdir)
     validation = step(validate_crm)(request.data, request.mapping, request.bots)
@@ -63,4 +65,10 @@ def compare_flow(request: CompareRequest) -> dict[str, Any]:
     report, when = step(compare)(validation, loaded, request.as_of, backtests)
     out = str(request.report_path())
     run_id = step(publish)(report, out, uri, when)
-    return {"report": out, "run_id": run_id, "as_of": str(when), "metrics": report.to_dict()}
+    return {
+        "report": out,
+        "run_id": run_id,
+        "as_of": str(when),
+        "period": report.as_of,
+        "metrics": report.to_dict(),
+    }

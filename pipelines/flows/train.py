@@ -37,6 +37,7 @@ from pipelines.training_data import (
     is_flat,
     slice_summaries,
     train_on_slices,
+    training_ids_of,
 )
 from rules import Rulebook, load_rulebook
 from serving.blend import BlendConfig
@@ -210,6 +211,7 @@ def train_flow(request: TrainRequest, show_plan: bool = False) -> dict[str, Any]
         infer=request.infer,
         tracking_uri=uri,
         active_share=None if plan is None else plan.profile.active_share,
+        training_ids=training_ids_of(slices),
     )
     # a sync task returns its value; cast() tells mypy so (prefect types tasks as awaitable)
     result = cast(

@@ -191,14 +191,21 @@ def test_train_flow_on_a_flat_export_scores_it_with_the_same_column_types(
     assert scored.rejects["reason"].str.startswith("already converted").all()
     assert len(scored.scores) == 9240 - 3561
     assert scored.scores["probability"].between(0, 1).all()
-    # a flat export has no dated period to compare: train's own comparison is the one
-    with pytest.raises(ValueError, match="trained on a flat export"):
-        compare_flow(
-            request=CompareRequest(
-                data=str(leads),
-                model_uri=out["scorer_uri"],
-                out=tmp_path / "report.html",
-                mapping="x_education",
-                tracking_uri=mlflow_store.tracking_uri,
-            )
+    # a flat export has no dated period: compare evaluates the rows training held out, the
+    # test slice, with the same probabilities (the AUC training logged) and the same rules
+    compared = compare_flow(
+        request=CompareRequest(
+            data=str(leads),
+            model_uri=out["scorer_uri"],
+            out=tmp_path / "report.html",
+            mapping="x_education",
+            tracking_uri=mlflow_store.tracking_uri,
         )
+    )
+    metrics = compared["metrics"]
+    assert metrics["n_leads"] == out["rows"]["test"] == 1848
+    assert metrics["roc_auc_model"] == pytest.approx(out["metrics"]["test_roc_auc"], abs=1e-12)
+    assert metrics["roc_auc_manual"] == pytest.approx(
+        out["blend_metrics"]["manual_roc_auc"], abs=1e-12
+    )
+    assert compared["period"].startswith("1,848 of 9,240 leads held out from training")

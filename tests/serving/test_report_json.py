@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import json
 import logging
-import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from report_example import example_inputs
+from report_pages import assert_summary_matches_page, html_cells
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from serving.blend import BlendConfig, fit_blend, mix
@@ -25,15 +25,6 @@ from serving.report.weights import capacity_of, tier_sizing, tier_table, weight_
 def built():
     inputs = example_inputs(n_leads=400, seed=1)
     return inputs, build_report(inputs)
-
-
-def _cells(page: str) -> list[list[str]]:
-    """Every table row of the page as its cell texts."""
-    cell = re.compile(r"<t[dh][^>]*>(.*?)</t[dh]>", flags=re.S)
-    rows = re.findall(r"<tr>(.*?)</tr>", page, flags=re.S)
-    return [
-        [html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in cell.findall(r)] for r in rows
-    ]
 
 
 @pytest.fixture(scope="module")
@@ -49,27 +40,9 @@ def test_report_json_matches_the_html(built, written: tuple[Path, Path]) -> None
     page_path, json_path = written
     assert json_path == page_path.parent / "report.json"
     data = json.loads(json_path.read_text())
-    rows = _cells(page_path.read_text())
-    # ranking metrics: method, ROC AUC, PR AUC ... (3 decimals in the HTML)
-    names = {"rules": "Point rules", "model": "Model", "final": "Final blend"}
-    for key, name in names.items():
-        row = next(r for r in rows if r and r[0] == name and len(r) == 6)
-        assert float(row[1]) == pytest.approx(data["methods"][key]["roc_auc"], abs=5e-4)
-        assert float(row[2]) == pytest.approx(data["methods"][key]["pr_auc"], abs=5e-4)
-    assert data["methods"]["rules"]["brier"] is None and data["methods"]["rules"]["ece"] is None
-    assert data["methods"]["final"]["ece"] is not None
-    # conversions at capacity: the table "Sales works K leads"
-    k = data["capacity_k"]
-    for key, name in names.items():
-        row = next(r for r in rows if r and r[0] == name and len(r) == 7 and r[1] == f"{k:,}")
-        assert int(row[2].replace(",", "")) == data["methods"][key]["captured_at_capacity"]
-    # tiers: the blend section's table (tier, cut-off, set by, leads, share, converted, rate)
-    for tier, values in data["tiers"].items():
-        row = next(r for r in rows if r and r[0] == tier and len(r) == 7 and "%" in r[4])
-        assert int(row[3].replace(",", "")) == values["leads"]
-        assert int(row[5].replace(",", "")) == values["converted"]
-        assert row[2] == values["set_by"]
-    assert sum(v["leads"] for v in data["tiers"].values()) == report.n_leads
+    page = page_path.read_text()
+    assert_summary_matches_page(data, page, report.n_leads)
+    rows = html_cells(page)
     # drift warnings: the planted pricing_views_7d shift is listed, as in the drift table
     assert data["drift_warnings"] == ["pricing_views_7d"]
     assert any(r[:1] == ["pricing_views_7d"] and "warning" in r for r in rows)
