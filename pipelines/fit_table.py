@@ -5,7 +5,8 @@ ids, free text left out) -> write ``mapping.yaml`` -> the train flow (validation
 guard, LightGBM, calibration, MLflow run and registered scorer: ``leadscore train
 --mapping mapping.yaml --framing flat``) -> the nightly batch into ``scores.csv`` (tiers
 and reason texts of the scorer) -> the comparison report on the held-out test rows
-(``report.html``) -> ``metrics.json``.
+(``report.html``: :func:`serving.compare.compare_period`, as ``leadscore compare`` makes
+it) -> ``metrics.json``.
 
 Rows whose outcome cannot be read are left out by the mapping's ``row_filter`` and listed
 with their reason in ``rejected.csv``; rows validation or the scorer rejects are in
@@ -27,6 +28,7 @@ import pandas as pd
 from features.blanks import BLANK_MARKERS
 from features.crm import empty_table
 from features.files import atomic_write, atomic_write_text
+from features.flat import flat_as_of
 from features.flat_rows import binary_outcome, parse_time_column, require_columns
 from features.infer import InferSettings, TableTypes, infer_table_types
 from features.ingest import InputError, read_table
@@ -36,9 +38,9 @@ from features.parse import best_date_format
 from features.personal import personal_data_reason
 from pipelines.flow_requests import TrainRequest
 from serving.batch import run_batch
-from serving.compare import EMPTY_RULEBOOK_NOTE, comparison_inputs
+from serving.compare import compare_period
 from serving.eligibility import validation_rejects
-from serving.report import build_report, json_path_beside, write_report, write_report_json
+from serving.report import json_path_beside, write_report, write_report_json
 from serving.run_config import FlatExportChecks
 from serving.scorer_model import load_scorer
 
@@ -249,7 +251,7 @@ def fit_table(
     contacts = report.tables.contacts
     # the outcome column is the training label, not a CRM event: every row is scored
     tables = replace(report.tables, outcomes=empty_table("outcomes"))
-    as_of = pd.to_datetime(contacts["created_at"], utc=True).max() + pd.Timedelta(days=1)
+    as_of = flat_as_of(contacts)
     quarantined = report.quarantine.get("contacts", pd.DataFrame())
     batch = run_batch(
         tables, loaded.scorer, as_of, str(paths["scores"]),
@@ -259,22 +261,12 @@ def fit_table(
     time_column = export.time_column
     seed = int(training["run_config"]["train"]["seed"])  # the one that ran
     split = f"by time on {time_column!r}" if time_column else f"stratified at random, seed {seed}"
-    converted = set(report.tables.outcomes["contact_id"].astype("str"))
-    test_ids = set(training["test_contact_ids"])
-    ids = contacts["contact_id"].astype("str")
-    labels = pd.DataFrame(
-        {"eligible": ids.isin(test_ids).to_numpy(), "y": ids.isin(converted).to_numpy()},
-        index=pd.Index(ids.to_numpy(), dtype="object"),
-    ).astype({"y": "int64"})
-    inputs = comparison_inputs(
-        tables, loaded.scorer, as_of, None, labels=labels,
+    # the held-out test rows, as leadscore compare evaluates this scorer on this export
+    comparison, _ = compare_period(
+        report.tables, loaded.scorer,
         model_version=f"{loaded.model_name} v{loaded.model_version}",
+        input_notes=_report_notes(types, training, split, len(rejected)),
     )  # fmt: skip
-    notes = _report_notes(types, training, split, len(rejected))
-    run = loaded.scorer.run_config_
-    if run is not None and run.rulebook.empty:
-        notes.append(EMPTY_RULEBOOK_NOTE)
-    comparison = build_report(replace(inputs, input_notes=tuple(notes)))
     write_report(comparison, paths["report"])
     write_report_json(comparison, json_path_beside(paths["report"]))
     atomic_write(paths["rejected"], lambda tmp: rejected.to_csv(tmp, index=False))
