@@ -11,7 +11,7 @@ from features.synthetic import DirtConfig, generate_crm, write_crm
 from models.config import LightGBMParams, QualityGates, TrainConfig
 from models.train import train_and_register
 from pipelines.plan_slices import config_slices
-from rules import load_rulebook
+from rules import Rulebook, load_rulebook
 from serving.blend import BlendConfig, FittedBlend
 
 RULEBOOK = Path(__file__).resolve().parents[1] / "rules" / "rulebooks" / "default.yaml"
@@ -39,16 +39,17 @@ def register_scorer(
     horizon_days: int = 90,
     with_run_config: bool = False,
     spec: FeatureSpec | None = None,
+    rulebook: Rulebook | None = None,
 ):
     """Train a quick model on ``tables`` (``horizon_days`` label, default rulebook) and
     register the scorer under ``name``; permissive gates so that it always becomes the
     champion. ``with_run_config`` stores a run configuration in the scorer, as ``train``
     does (its horizon is what ``compare`` and ``rules publish`` read). ``spec``: the feature
-    spec (None: the default one)."""
+    spec (None: the default one); ``rulebook``: the rulebook (None: the default one)."""
     from serving.run_config import RunConfig, rulebook_ref
     from serving.scorer_training import build_and_register_scorer, sales_share_of
 
-    spec, rulebook = spec or load_feature_spec(), load_rulebook(RULEBOOK)
+    spec, rulebook = spec or load_feature_spec(), rulebook or load_rulebook(RULEBOOK)
     config = TrainConfig(
         model_name=name,
         experiment_name=name,

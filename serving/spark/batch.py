@@ -83,7 +83,8 @@ def run_spark_batch(
     settings = settings or SparkSettings()
     stamp = utc_as_of(as_of)
     start = time.perf_counter()
-    tables = read_spark_tables(spark, data, loaded.scorer.spec_)  # the scorer's extra columns
+    scorer = loaded.scorer
+    tables = read_spark_tables(spark, data, scorer.spec_, scorer.rulebook_)  # its extra columns
     check_contact_keys(tables.contacts, data)
     n_buckets = default_buckets(spark, settings, tables.contacts.count())
     previous = previous_stages(sink, stamp, table_prefix)

@@ -54,8 +54,9 @@ def local_features(
 
 def feature_columns(spec: FeatureSpec, rulebook: Rulebook | None = None) -> dict[str, str]:
     """Feature name -> local dtype (``float32``, ``float64`` or ``category``), in order."""
-    kinds = {"double": "float64", "string": "string"}
-    extra = {c: pd.Series(dtype=kinds[t]) for c, t in extra_contact_columns(spec).items()}
+    kinds = {"double": "float64", "string": "string", "boolean": "boolean"}
+    extras = extra_contact_columns(spec, rulebook if spec.include_rule_score else None)
+    extra = {c: pd.Series(dtype=kinds[t]) for c, t in extras.items()}
     tables = {name: empty_table(name) for name in TABLES}
     empty = CrmTables(**(tables | {"contacts": tables["contacts"].assign(**extra)}))
     frame = local_features(empty, pd.Timestamp("2000-01-01", tz="UTC"), spec, rulebook)
@@ -95,18 +96,22 @@ def _bucket_features(
     return run
 
 
-def check_spec_columns(tables: SparkTables, spec: FeatureSpec) -> None:
-    """Refuse tables whose contacts lack an extra column ``spec`` reads.
+def check_spec_columns(
+    tables: SparkTables, spec: FeatureSpec, rulebook: Rulebook | None = None
+) -> None:
+    """Refuse tables whose contacts lack an extra column ``spec`` or ``rulebook`` reads.
 
     Raises:
         ValueError: Naming the columns and how to read the tables with them.
     """
-    missing = [c for c in extra_contact_columns(spec) if c not in tables.contacts.columns]
+    wanted = extra_contact_columns(spec, rulebook)
+    missing = [c for c in wanted if c not in tables.contacts.columns]
     if missing:
         raise ValueError(
-            f"the feature spec reads contacts column(s) {missing} (columns a mapping kept) "
-            "that the Spark tables lack: read them for the spec "
-            "(read_spark_tables(..., spec) or spark_tables_from_pandas(..., spec))"
+            f"the feature spec or the rulebook reads contacts column(s) {missing} (columns "
+            "a mapping kept, or a rulebook's extra_columns) that the Spark tables lack: "
+            "read them for the scorer (read_spark_tables(..., spec, rulebook) or "
+            "spark_tables_from_pandas(..., spec, rulebook))"
         )
 
 
@@ -123,7 +128,7 @@ def build_features_spark(
 
     Args:
         tables: Canonical tables in transport form (:mod:`serving.spark.tables`), read
-            for ``spec`` (their contacts carry the extra columns it reads).
+            for ``spec`` and ``rulebook`` (their contacts carry the extra columns both read).
         as_of: Cut-off (naive = UTC).
         n_buckets: Buckets of whole accounts (one local-engine call each).
         rulebook: The rulebook, needed when ``spec.include_rule_score``.
@@ -134,9 +139,10 @@ def build_features_spark(
         row per contact created before ``as_of`` (row order not defined).
 
     Raises:
-        ValueError: The contacts lack a column the spec reads.
+        ValueError: The contacts lack a column the spec (or, with the rule score, the
+            rulebook) reads.
     """
-    check_spec_columns(tables, spec)
+    check_spec_columns(tables, spec, rulebook if spec.include_rule_score else None)
     columns = feature_columns(spec, rulebook)
     fn = _bucket_features(utc_timestamp(as_of), spec, rulebook, columns, bots)
     return cogroup_apply(pack(tables, n_buckets), fn, spark_schema(columns))

@@ -10,8 +10,8 @@ as the local engine ignores them). :func:`pack` gives the two sides of a
 scoring reads them to reject contacts that already converted) and the activities. Inside the pandas
 UDF :func:`unpack` turns a bucket back into canonical pandas tables, so the local engine
 runs unchanged on ~10-100k contacts at a time. Columns a table carries beyond the canonical
-ones (the contacts' columns the feature spec reads, :func:`serving.spark.tables.
-extra_contact_columns`) travel with it, prefixed the same way.
+ones (the contacts' columns the feature spec and the rulebook read,
+:func:`serving.spark.tables.extra_contact_columns`) travel with it, prefixed the same way.
 """
 
 from __future__ import annotations

@@ -213,7 +213,7 @@ def score_spark(
     Args:
         spark: The session.
         tables: Canonical tables in transport form, read for the scorer's spec
-            (``read_spark_tables(spark, data, scorer.spec_)``).
+            (``read_spark_tables(spark, data, scorer.spec_, scorer.rulebook_)``).
         scorer: The scorer loaded from ``model_uri`` on the driver (stage 1 runs its
             ``prepare``; the UDF of stage 2 loads the same logged model).
         model_uri: ``models:/<name>@<alias>`` (MLflow's tracking/registry URIs set).
@@ -231,7 +231,7 @@ def score_spark(
 
     Raises:
         ValueError: The scorer is a flat-export scorer (no feature spec), or the contacts
-            lack a column its spec reads (read the tables with ``scorer.spec_``).
+            lack a column its spec or rulebook reads (read the tables for the scorer).
     """
     import mlflow
     from pyspark.sql import functions as F  # noqa: N812
@@ -240,7 +240,7 @@ def score_spark(
         raise ValueError(
             f"{model_uri} scores flat exports (no feature spec): use --engine local for it"
         )
-    check_spec_columns(tables, scorer.spec_)
+    check_spec_columns(tables, scorer.spec_, scorer.rulebook_)
     inputs = input_columns(scorer)
     has_accounts = scorer.rulebook_.accounts is not None
     stage1_cols = {

@@ -11,9 +11,13 @@ The Spark path expects tables that passed ``leadscore validate`` (or the warehou
 checks): it checks the schema (required columns, usable types) and the keys the local
 engine also refuses (empty or duplicate ``contact_id``), with errors naming the table and
 column; it does not run the Great Expectations row suite (see the README, "Spark").
-The contacts table also carries the extra columns the feature spec reads
-(:func:`extra_contact_columns`: the columns a mapping kept that the scorer was trained on),
-numbers as doubles and text as strings; other extra columns are left out.
+The contacts table also carries the extra columns the scorer reads
+(:func:`extra_contact_columns`: those of the feature spec, the columns a mapping kept
+that the scorer was trained on, and those its rulebook declares under ``extra_columns``);
+other extra columns are left out. Numbers travel as doubles, booleans as booleans and text
+as strings; a column held as text stays text (:func:`carried_type`), so each bucket's
+local code reads it exactly as the local engine reads the same table (the rule scorer
+parses ``1,250`` as 1250 and counts what does not parse).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from features.ingest.readers import CANONICAL_SUFFIXES, PARQUET_SUFFIXES
 from features.schema import CONTACTS, TABLES, Table
 from features.spec import FeatureSpec
 from models.frames import text_or_none
+from rules import Rulebook
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
@@ -55,20 +60,50 @@ class SparkTables:
         return frame
 
 
-def extra_contact_columns(spec: FeatureSpec | None) -> dict[str, str]:
-    """The non-canonical contacts columns ``spec`` reads, with their transport type.
+RULEBOOK_TRANSPORT: dict[str, str] = {
+    "int": "double",
+    "float": "double",
+    "bool": "boolean",
+    "string": "string",
+    "category": "string",
+}
+"""Transport type of a column a rulebook declares under ``extra_columns``, per declared type."""
 
-    These are the spec's ``fit.passthrough_numeric`` (``double``) and
-    ``fit.passthrough_categorical`` (``string``) columns that are not canonical: the
-    columns a mapping kept, which training adds to the default spec
-    (:func:`features.fit.spec_for_data`) and the scorer stores in its spec. None: none.
+
+def extra_contact_columns(
+    spec: FeatureSpec | None, rulebook: Rulebook | None = None
+) -> dict[str, str]:
+    """The non-canonical contacts columns the scorer reads, with their transport type.
+
+    The one list every Spark path keeps (reading, transport, the per-bucket unpack, the
+    feature schema): the spec's ``fit.passthrough_numeric`` (``double``) and
+    ``fit.passthrough_categorical`` (``string``) columns that are not canonical (the
+    columns a mapping kept, which training adds to the default spec,
+    :func:`features.fit.spec_for_data`), then the rulebook's ``extra_columns`` the spec
+    does not name, typed by :data:`RULEBOOK_TRANSPORT` (the declaration the local rule
+    scorer reads, :func:`rules.vocabulary.variables_for`). A column both name keeps the
+    spec's type: the model must see what it was trained on, and the rule scorer reads
+    either form as locally. None: nothing from that side.
     """
-    if spec is None:
-        return {}
-    fit = spec.fit
-    kinds = [(c, "double") for c in fit.passthrough_numeric]
-    kinds += [(c, "string") for c in fit.passthrough_categorical]
-    return {c: t for c, t in kinds if c not in CONTACTS.names}
+    out: dict[str, str] = {}
+    if spec is not None:
+        fit = spec.fit
+        kinds = [(c, "double") for c in fit.passthrough_numeric]
+        kinds += [(c, "string") for c in fit.passthrough_categorical]
+        out = {c: t for c, t in kinds if c not in CONTACTS.names}
+    if rulebook is not None:
+        for name, dtype in rulebook.extra_columns.items():
+            if name not in CONTACTS.names:
+                out.setdefault(name, RULEBOOK_TRANSPORT[dtype])
+    return out
+
+
+def carried_type(target: str, is_text: bool) -> str:
+    """The transport type of an extra column: ``target``, except that a column held as text
+    stays ``string`` (the local code in each bucket then parses it as the local engine
+    parses the same text: numbers as validation reads them, yes/no words; a Spark cast
+    would read ``1,250`` as null)."""
+    return "string" if is_text else target
 
 
 def spark_type(table: Table, column: str) -> str:
@@ -106,7 +141,7 @@ def canonical_frame(
 
     Args:
         extra: Non-canonical columns to keep, name -> Spark type
-            (:func:`extra_contact_columns`).
+            (:func:`extra_contact_columns`; a text column stays text, :func:`carried_type`).
 
     Raises:
         ValueError: A required or ``extra`` column is missing, or a column's type cannot be
@@ -139,12 +174,14 @@ def canonical_frame(
     for name, target in (extra or {}).items():
         if name not in df.columns:
             raise ValueError(
-                f"{origin}: {table.name}.{name} is missing, and the feature spec uses it "
-                "(a column the mapping kept when the scorer was trained): write the tables "
-                "with it (leadscore validate --mapping ... --write-accepted) or score with "
-                "a scorer trained without it"
+                f"{origin}: {table.name}.{name} is missing, and the scorer reads it (a "
+                "column the mapping kept when the scorer was trained, or one its rulebook "
+                "declares under extra_columns): write the tables with it (leadscore "
+                "validate --mapping ... --write-accepted) or score with a scorer that does "
+                "not read it"
             )
-        cols.append(F.col(f"`{name}`").cast(target).alias(name))
+        is_text = isinstance(df.schema[name].dataType, T.StringType)
+        cols.append(F.col(f"`{name}`").cast(carried_type(target, is_text)).alias(name))
     return df.select(*cols)
 
 
@@ -208,7 +245,10 @@ def _read_file_table(spark: SparkSession, folder: Path, name: str) -> DataFrame 
 
 
 def read_spark_tables(
-    spark: SparkSession, data: str, spec: FeatureSpec | None = None
+    spark: SparkSession,
+    data: str,
+    spec: FeatureSpec | None = None,
+    rulebook: Rulebook | None = None,
 ) -> SparkTables:
     """Read the canonical tables for the Spark engine.
 
@@ -218,6 +258,8 @@ def read_spark_tables(
             catalog tables ``<db>.<prefix>contacts`` etc.
         spec: The feature spec the tables are read for (the scorer's): the contacts keep
             the extra columns it reads (:func:`extra_contact_columns`). None: none.
+        rulebook: The rulebook they are scored with (the scorer's): the contacts also keep
+            the columns it declares under ``extra_columns``. None: none.
 
     Returns:
         The tables in transport form; absent optional tables are empty.
@@ -245,7 +287,7 @@ def read_spark_tables(
             f"{data}: no contacts table (contacts.parquet, contacts/ or contacts.csv, or "
             "<prefix>contacts in the catalog); name the tables after the canonical ones"
         )
-    extra = {"contacts": extra_contact_columns(spec)}
+    extra = {"contacts": extra_contact_columns(spec, rulebook)}
     out = {
         name: _empty(spark, TABLES[name])
         if df is None
@@ -259,7 +301,8 @@ def transport_pandas(
     frame: pd.DataFrame, table: Table, extra: dict[str, str] | None = None
 ) -> pd.DataFrame:
     """A canonical pandas table in transport form (datetimes as epoch ns, no categories),
-    with the ``extra`` columns (name -> ``double`` or ``string``) after the canonical ones."""
+    with the ``extra`` columns (name -> ``double``, ``boolean`` or ``string``; text stays
+    text, :func:`extra_types`) after the canonical ones."""
     out: dict[str, object] = {}
     for column in table.columns:
         values = frame.get(column.name, pd.Series(pd.NA, index=frame.index))
@@ -269,27 +312,64 @@ def transport_pandas(
         elif column.dtype in ("string", "category"):
             out[column.name] = text_or_none(values)
         elif column.dtype == "bool":
-            out[column.name] = values.astype("boolean").astype(object).where(values.notna(), None)
+            out[column.name] = _booleans(values)
         elif column.dtype == "int":
             out[column.name] = values.astype("Int64").astype(object).where(values.notna(), None)
         else:
             out[column.name] = values.astype("float64")
-    for name, target in (extra or {}).items():
+    for name, target in extra_types(frame, extra).items():
         values = frame[name]
-        out[name] = values.astype("float64") if target == "double" else text_or_none(values)
+        if target == "double":
+            out[name] = values.astype("float64")
+        elif target == "boolean":
+            out[name] = _booleans(values)
+        else:
+            out[name] = text_or_none(values)
     return pd.DataFrame(out).reset_index(drop=True)
 
 
+def _booleans(values: pd.Series) -> pd.Series:
+    return values.astype("boolean").astype(object).where(values.notna(), None)
+
+
+def extra_types(frame: pd.DataFrame, extra: dict[str, str] | None) -> dict[str, str]:
+    """The transport types of ``extra`` for the columns of a pandas ``frame``: a column
+    that is neither numeric nor boolean is text and stays text (:func:`carried_type`)."""
+    out = {}
+    for name, target in (extra or {}).items():
+        dtype = frame[name].dtype if name in frame.columns else None
+        typed = dtype is not None and (
+            pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+        )
+        out[name] = carried_type(target, not typed)
+    return out
+
+
 def spark_tables_from_pandas(
-    spark: SparkSession, tables: CrmTables, spec: FeatureSpec | None = None
+    spark: SparkSession,
+    tables: CrmTables,
+    spec: FeatureSpec | None = None,
+    rulebook: Rulebook | None = None,
 ) -> SparkTables:
     """Canonical pandas tables as :class:`SparkTables` (tests, benchmarks, notebooks), the
-    contacts with the extra columns ``spec`` reads (as :func:`read_spark_tables`)."""
+    contacts with the extra columns ``spec`` and ``rulebook`` read (as
+    :func:`read_spark_tables`).
+
+    Raises:
+        ValueError: The contacts lack one of those columns (naming it).
+    """
     out = {}
-    extras = {"contacts": extra_contact_columns(spec)}
+    extras = {"contacts": extra_contact_columns(spec, rulebook)}
     for name, table in TABLES.items():
-        extra = extras.get(name, {})
-        pdf = transport_pandas(tables.table(name), table, extra)
+        frame = tables.table(name)
+        missing = [c for c in extras.get(name, {}) if c not in frame.columns]
+        if missing:
+            raise ValueError(
+                f"{name} lack column(s) {missing} that the feature spec or the rulebook "
+                "reads; keep them in the mapping (keep_extra)"
+            )
+        extra = extra_types(frame, extras.get(name))
+        pdf = transport_pandas(frame, table, extra)
         types = {c: spark_type(table, c) for c in table.names} | extra
         schema = ", ".join(f"`{c}` {t}" for c, t in types.items())
         out[name] = spark.createDataFrame(pdf, schema) if len(pdf) else _empty(spark, table)

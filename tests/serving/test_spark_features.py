@@ -246,5 +246,5 @@ def test_tables_read_without_the_spec_are_refused_naming_the_kept_columns(spark,
         build_features_spark(read_spark_tables(spark, str(canonical)), AS_OF, spec, n_buckets=2)
     (tmp_path / "crm_ok" / "contacts.parquet").unlink()
     tables.contacts.drop(columns="plan").to_parquet(tmp_path / "crm_ok" / "contacts.parquet")
-    with pytest.raises(ValueError, match=r"contacts\.plan is missing, and the feature spec"):
+    with pytest.raises(ValueError, match=r"contacts\.plan is missing, and the scorer reads it"):
         read_spark_tables(spark, str(canonical), spec)
