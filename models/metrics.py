@@ -2,8 +2,12 @@
 
 Scores are either calibrated probabilities (the model) or any monotone score (the manual
 rule points); ranking metrics apply to both, probability metrics (log loss, Brier, ECE)
-only to probabilities. Deciles are by rank: decile 1 holds the highest-scored 10 % of rows;
-ties are broken by row order, so results are deterministic.
+only to probabilities. Deciles are by rank: decile 1 holds the highest-scored 10 % of rows.
+Leads with the same score share their conversions: a rank-based count (the top decile's
+positives, the conversions in the top k) gives each rank position its tie group's
+conversion rate, the expected count over every order of the tied leads. Row order never
+changes a figure, and a score that ties every lead (the empty rulebook's 0 points) has a
+lift of exactly 1, as its ROC AUC of 0.5 says.
 """
 
 from __future__ import annotations
@@ -88,24 +92,44 @@ def calibration_in_the_large(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
     }
 
 
-def rank_deciles(score: np.ndarray, n_bins: int = 10) -> np.ndarray:
-    """Bin number (1 = highest scores) of each row, by rank with ties in row order."""
+def tie_shared_labels(y: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Scores from highest to lowest, each rank position with its tie group's label mean.
+
+    Returns:
+        ``(sorted_score, expected_y)``: the scores in descending order and, at each
+        position, the conversion rate of the rows sharing that score (the expected label
+        of the row at that rank when tied rows come in random order).
+    """
+    y = np.asarray(y, dtype=float)
     score = np.asarray(score, dtype=float)
     order = np.argsort(-score, kind="stable")
-    bins = np.empty(len(score), dtype=int)
-    bins[order] = np.arange(len(score)) * n_bins // len(score) + 1
-    return bins
+    ranked = score[order]
+    _, group, size = np.unique(ranked, return_inverse=True, return_counts=True)
+    positives = np.bincount(group, weights=y[order], minlength=len(size))
+    return ranked, positives[group] / size[group]
+
+
+def expected_hits_at_k(y: np.ndarray, score: np.ndarray, k: int) -> float:
+    """Conversions among the ``k`` highest scores, ties shared (see the module docstring)."""
+    _, expected = tie_shared_labels(y, score)
+    return float(expected[:k].sum())
 
 
 def decile_table(y: np.ndarray, score: np.ndarray, n_bins: int = 10) -> pd.DataFrame:
     """Conversion rate and lift per score decile (``n_bins`` rank bins).
+
+    Rank position ``i`` of ``N`` falls in bin ``i * n_bins // N + 1``; a tie group that
+    straddles two bins gives each position its group's rate (``positives`` may then be
+    fractional).
 
     Returns:
         One row per bin (1 = top): ``n``, ``positives``, ``conversion_rate``, ``lift``
         (rate / overall rate), ``cumulative_recall``, ``min_score``, ``max_score``.
     """
     y = np.asarray(y, dtype=float)
-    frame = pd.DataFrame({"decile": rank_deciles(score, n_bins), "y": y, "score": score})
+    ranked, expected = tie_shared_labels(y, score)
+    bins = np.arange(len(ranked)) * n_bins // len(ranked) + 1
+    frame = pd.DataFrame({"decile": bins, "y": expected, "score": ranked})
     table = frame.groupby("decile").agg(
         n=("y", "size"),
         positives=("y", "sum"),
@@ -122,7 +146,7 @@ def decile_table(y: np.ndarray, score: np.ndarray, n_bins: int = 10) -> pd.DataF
 def precision_recall_at_k(y: np.ndarray, score: np.ndarray, k_frac: float) -> tuple[float, float]:
     """Precision and recall when sales works the top ``k_frac`` of rows by score.
 
-    The top ``ceil(k_frac * N)`` rows are taken (ties in row order).
+    The top ``ceil(k_frac * N)`` rows are taken, ties shared (:func:`expected_hits_at_k`).
 
     Returns:
         (precision, recall); recall is NaN when there are no positives.
@@ -131,8 +155,7 @@ def precision_recall_at_k(y: np.ndarray, score: np.ndarray, k_frac: float) -> tu
         raise ValueError(f"k_frac={k_frac} must be in (0, 1]")
     y = np.asarray(y, dtype=float)
     k = max(1, math.ceil(round(k_frac * len(y), 9)))  # 7 / 30 * 30 is 7 leads, not 8
-    top = np.argsort(-np.asarray(score, dtype=float), kind="stable")[:k]
-    hits = y[top].sum()
+    hits = expected_hits_at_k(y, score, k)
     return float(hits / k), float(ratio(hits, y.sum()))
 
 

@@ -36,7 +36,8 @@ def assert_summary_matches_page(data: dict[str, Any], page: str, n_leads: int) -
     k = data["capacity_k"]
     for key, name in METHOD_ROWS.items():
         row = next(r for r in rows if r and r[0] == name and len(r) == 7 and r[1] == f"{k:,}")
-        assert int(row[2].replace(",", "")) == data["methods"][key]["captured_at_capacity"]
+        captured = data["methods"][key]["captured_at_capacity"]  # ties shared: may be 16.5
+        assert float(row[2].replace(",", "")) == pytest.approx(captured, abs=0.05)
     # tiers: the blend section's table (tier, cut-off, set by, leads, share, converted, rate)
     for tier, values in data["tiers"].items():
         row = next(r for r in rows if r and r[0] == tier and len(r) == 7 and "%" in r[4])

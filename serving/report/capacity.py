@@ -1,7 +1,9 @@
 """Threshold analysis at sales capacity: "if sales can call K leads, who should they call?".
 
-Each method sends its top K leads to sales; ties are broken by row order (as in
-:mod:`models.metrics`) so results are deterministic.
+Each method sends its top K leads to sales. The conversions it captures share ties as
+:mod:`models.metrics` does (leads tied at the cut-off count at their group's rate, so row
+order changes no count); who is sent, in the overlap between two methods, has to name
+leads, so there ties are broken by row order.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from features.measures import ratio
+from models.metrics import expected_hits_at_k
 
 
 @dataclass(frozen=True)
@@ -21,7 +24,8 @@ class CapacityResult:
     """Top-K comparison at one sales capacity.
 
     Attributes:
-        summary: One row per method: ``method``, ``k``, ``converted`` (in its top K),
+        summary: One row per method: ``method``, ``k``, ``converted`` (in its top K, ties
+            shared: fractional when a tie group straddles the cut-off),
             ``conversion_rate``, ``share_of_conversions``, ``threshold`` (lowest score in its
             top K: the cut-off that gives about K leads), ``volume_at_threshold`` (leads at
             or above it; more than K when scores tie).
@@ -62,7 +66,7 @@ def capacity_analysis(
         values = np.asarray(score, dtype=float)
         mask = top_k_mask(values, k_used)
         masks[name] = mask
-        converted = int(labels[mask].sum())
+        converted = expected_hits_at_k(labels, values, k_used)
         threshold = float(values[mask].min())
         rows.append(
             {

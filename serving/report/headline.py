@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from models.plots import label
+from serving.report.tables import count_text
 
 
 def _the(method: str) -> str:
@@ -36,7 +37,7 @@ def capacity_sentence(summary: pd.DataFrame) -> str:
     capacity, :func:`serving.report.weights.capacity_of`)."""
     k = int(summary["k"].iloc[0])
     parts = [
-        f"{_the(str(r.method))} {int(r.converted):,} ({r.conversion_rate:.0%})"
+        f"{_the(str(r.method))} {count_text(r.converted)} ({r.conversion_rate:.0%})"
         for r in summary.itertuples()
     ]
     return f"If sales works {k:,} leads, the conversions in each method's top {k:,}: " + (

@@ -17,6 +17,7 @@ from features.files import atomic_write_text
 from models.plots import label
 from serving.report.build import ComparisonReport
 from serving.report.sections import NAV_LABELS, all_sections
+from serving.report.tables import count_text
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def kpis(report: ComparisonReport) -> list[Kpi]:
         summary = report.capacity[0].summary
         k = int(summary["k"].iloc[0])
         tiles += [
-            Kpi(f"{int(row['converted']):,}", f"converted in top {k}: {label(row['method'])}")
+            Kpi(count_text(row["converted"]), f"converted in top {k}: {label(row['method'])}")
             for row in summary.to_dict("records")
         ]
     return tiles

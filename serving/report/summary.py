@@ -44,7 +44,7 @@ def report_summary(report: ComparisonReport) -> dict[str, Any]:
                 _number(in_the_large.at[key, "mean_predicted"]) if is_probability else None
             ),
             "captured_at_capacity": (
-                int(capacity.at[key, "converted"]) if capacity is not None else None
+                round(float(capacity.at[key, "converted"]), 2) if capacity is not None else None
             ),
         }
     tiers = {}

@@ -29,6 +29,19 @@ def _number(fmt: str) -> Callable[[object], str]:
     return render
 
 
+def count_text(value: float) -> str:
+    """A count of leads or conversions: whole counts as integers (``1,234``), an expected
+    count over tied leads (:func:`models.metrics.expected_hits_at_k`) with one decimal."""
+    number = float(value)
+    return format(number, ",.0f") if number == round(number) else format(number, ",.1f")
+
+
+def _count(value: object) -> str:
+    if not isinstance(value, int | float | np.number) or np.isnan(value):
+        return "–"
+    return count_text(float(value))
+
+
 def _readable(value: object) -> str:
     if not isinstance(value, int | float | np.number) or np.isnan(value):
         return "–"
@@ -38,6 +51,7 @@ def _readable(value: object) -> str:
 FORMATS: dict[str, Callable[[object], str]] = {
     "text": lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v),
     "int": _number(",.0f"),
+    "count": _count,
     "pct": _number(".1%"),
     "f2": _number(".2f"),
     "f3": _number(".3f"),

@@ -16,8 +16,9 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from features.measures import ratio
+from models.metrics import expected_hits_at_k
 from serving.blend import FittedBlend, mix
-from serving.report.capacity import top_k_mask
+from serving.report.tables import count_text
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,9 @@ def weight_curve(
     y: np.ndarray, p_model: np.ndarray, p_manual: np.ndarray, weights: np.ndarray, k: int
 ) -> pd.DataFrame:
     """``weight``, ``roc_auc`` and ``captured`` (conversions in the top ``k``, the leads sales
-    can work) of the log-odds mix of ``p_model`` and the calibrated ``p_manual`` at each
-    manual weight (0: the model alone, 1: the rules alone)."""
+    can work, ties shared as :func:`models.metrics.expected_hits_at_k` does) of the log-odds
+    mix of ``p_model`` and the calibrated ``p_manual`` at each manual weight (0: the model
+    alone, 1: the rules alone)."""
     labels = np.asarray(y, dtype=int)
     rows = []
     for w in np.asarray(weights, dtype=float):
@@ -69,7 +71,7 @@ def weight_curve(
             {
                 "weight": float(w),
                 "roc_auc": float(roc_auc_score(labels, score)),
-                "captured": int(labels[top_k_mask(score, k)].sum()),
+                "captured": expected_hits_at_k(labels, score, k),
             }
         )
     return pd.DataFrame(rows)
@@ -81,14 +83,15 @@ def price_sentence(view: BlendView) -> str:
 
     def versus(name: str, other: pd.Series) -> str:
         d_auc = used["roc_auc"] - other["roc_auc"]
-        d_cap = int(used["captured"]) - int(other["captured"])
-        return f"{d_auc:+.3f} AUC and {d_cap:+,} conversions against {name}"
+        d_cap = used["captured"] - other["captured"]
+        sign = "+" if d_cap >= 0 else "-"
+        return f"{d_auc:+.3f} AUC and {sign}{count_text(abs(d_cap))} conversions against {name}"
 
     pinned = "pinned" if abs(view.used_weight - view.fitted_weight) > 1e-9 else "fitted"
     return (
         f"The final score takes {view.used_weight:.0%} of its evidence from the rules "
         f"({pinned}; the validation fit chose {view.fitted_weight:.0%}): "
-        f"AUC {used['roc_auc']:.3f} and {int(used['captured']):,} conversions in the top "
+        f"AUC {used['roc_auc']:.3f} and {count_text(used['captured'])} conversions in the top "
         f"{view.k:,} leads, {versus('the model alone', model)}, "
         f"{versus('the rules alone', rules)}."
     )

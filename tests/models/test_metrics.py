@@ -12,6 +12,7 @@ from models.metrics import (
     decile_table,
     ece,
     evaluate,
+    expected_hits_at_k,
     precision_recall_at_k,
     reliability_bins,
     segment_metrics,
@@ -78,6 +79,33 @@ def test_precision_recall_at_k_takes_k_leads_given_as_k_over_n():
     assert 7 / 25 * 25 > 7  # the float error the rounding guards against
     assert precision_recall_at_k(y, score, 7 / 25) == (1.0, 1.0)
     assert precision_recall_at_k(y, score, 3 / 25) == (1.0, 3 / 7)
+
+
+def test_tied_scores_share_their_conversions_whatever_the_row_order():
+    # The empty rulebook gives every lead 0 points: ROC AUC 0.5, so no rank metric may
+    # favour the rows that happen to come first. 10 leads, 3 converted, listed first or last.
+    y_first = np.array([1, 1, 1] + [0] * 7)
+    for y in (y_first, y_first[::-1]):
+        zero = np.zeros(10)
+        table = decile_table(y, zero)
+        assert table["lift"].tolist() == pytest.approx([1.0] * 10)  # each decile at 3/10
+        assert precision_recall_at_k(y, zero, 0.2) == pytest.approx((0.3, 0.2))  # 0.6 of 3
+        metrics = evaluate(y, zero, is_probability=False, k_frac=0.2)
+        assert metrics["roc_auc"] == 0.5 and metrics["top_decile_lift"] == pytest.approx(1.0)
+
+
+def test_a_tie_group_straddling_the_cut_off_counts_at_its_rate():
+    # Scores 9, 5, 5, 5, 1 with labels 1, 1, 0, 0, 1: the top 2 are lead 0 (converted) and
+    # one place among the three 5s, of which 1 converted: 1 + 1/3 conversions.
+    y = np.array([1, 1, 0, 0, 1])
+    score = np.array([9.0, 5, 5, 5, 1])
+    assert expected_hits_at_k(y, score, 2) == pytest.approx(4 / 3)
+    assert expected_hits_at_k(y, score, 4) == pytest.approx(2.0)  # the whole group: 1 + 1
+    assert precision_recall_at_k(y, score, 0.4) == pytest.approx((2 / 3, 4 / 9))
+    # 5 deciles of one row each: 9 -> 1; the three 5s -> 1/3 each; 1 -> 1 (base rate 3/5)
+    table = decile_table(y, score, n_bins=5)
+    assert table["positives"].tolist() == pytest.approx([1, 1 / 3, 1 / 3, 1 / 3, 1])
+    assert table["lift"].tolist() == pytest.approx([5 / 3, 5 / 9, 5 / 9, 5 / 9, 5 / 3])
 
 
 def test_evaluate_hand_computed():

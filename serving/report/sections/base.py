@@ -69,7 +69,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "method": ("Method", "text"),
     "n": ("Leads", "int"),
     "share": ("Share", "pct"),
-    "converted": ("Converted", "int"),
+    "converted": ("Converted", "count"),
     "conversion_rate": ("Rate", "pct"),
     "share_of_conversions": ("Of all conversions", "pct"),
     "level": ("Level", "text"),
