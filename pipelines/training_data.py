@@ -93,6 +93,31 @@ def training_ids_of(slices: Slices) -> TrainingIds | None:
     return TrainingIds.of(pd.concat([slices.train.contact_id, slices.valid.contact_id]))
 
 
+def flat_plan_text(slices: Slices, framing: str) -> str:
+    """A flat run's training plan for the terminal, as :meth:`features.plan.TrainingPlan.
+    describe` gives the dated framings': framing and why, rows and positives per slice,
+    the split.
+
+    Args:
+        slices: The flat slices (:func:`flat_slices`).
+        framing: The framing asked for (``auto`` or ``flat``), to say why flat runs.
+    """
+    why = (
+        "framing auto -> flat: no activity history and one creation time for every contact"
+        if framing == "auto"
+        else "framing flat (asked for)"
+    )
+    split = str(slices.fingerprint.get("split", ""))
+    seed = slices.fingerprint.get("seed")
+    lines = ['training plan: flat, one row per lead, label "has a positive outcome"']
+    for part in ("train", "valid", "test"):
+        ts: TrainingSet = getattr(slices, part)
+        lines.append(f"  {part:<5}  {len(ts.y):>8,} rows  {int(ts.y.sum()):>7,} positive")
+    lines.append(f"  note: {why}")
+    lines.append(f"  note: split {split}" + ("" if seed is None else f" (seed {seed})"))
+    return "\n".join(lines)
+
+
 def train_on_slices(
     slices: Slices,
     config: TrainConfig,

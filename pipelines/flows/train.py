@@ -33,6 +33,7 @@ from pipelines.flows.common import feature_spec, step, validate_crm
 from pipelines.plan_slices import plan_request, plan_slices
 from pipelines.training_data import (
     Slices,
+    flat_plan_text,
     flat_slices,
     is_flat,
     slice_summaries,
@@ -188,6 +189,8 @@ def train_flow(request: TrainRequest, show_plan: bool = False) -> dict[str, Any]
         spec, notes = feature_spec(request.spec, report.tables.contacts)
     plan = None if spec is None else step(plan_training)(report, config, notes, show_plan)
     slices = step(build_slices)(report, spec, rulebook, plan, config, request)
+    if plan is None and show_plan:  # a flat run has no dated plan: its slices are the plan
+        console.print(flat_plan_text(slices, config.framing), highlight=False)
     if plan is not None:  # what the plan chose is what runs
         config = config.model_copy(
             update={

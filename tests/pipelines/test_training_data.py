@@ -148,6 +148,27 @@ def test_flat_export_without_dates_splits_stratified_with_the_config_shares():
     assert other.test.contact_id.tolist() != slices.test.contact_id.tolist()
 
 
+def test_a_flat_run_prints_its_plan_rows_and_positives_per_slice():
+    # leadscore train printed no plan for a flat export (X Education): neither that auto
+    # chose flat, nor the rows and positives per slice the README promises
+    from models.config import TrainConfig
+    from pipelines.training_data import flat_plan_text, flat_slices
+
+    tables, won = _flat_tables(pd.Series([pd.Timestamp("2024-01-01", tz="UTC")] * 100))
+    assert len(won) == 34  # leads 0, 3, ..., 99
+    config = TrainConfig(valid_share=0.3, test_share=0.2, seed=3)
+    text = flat_plan_text(flat_slices(tables, rulebook=None, config=config), "auto")
+    lines = text.splitlines()
+    assert lines[0] == 'training plan: flat, one row per lead, label "has a positive outcome"'
+    rows = {line.split()[0]: line.split() for line in lines[1:4]}
+    assert [rows[p][1] for p in ("train", "valid", "test")] == ["50", "30", "20"]
+    assert sum(int(rows[p][3]) for p in rows) == 34  # every converter in exactly one slice
+    assert "framing auto -> flat: no activity history and one creation time" in text
+    assert lines[-1] == "  note: split stratified random 50/30/20 (seed 3)"
+    asked = flat_plan_text(flat_slices(tables, rulebook=None, config=config), "flat")
+    assert "framing flat (asked for)" in asked
+
+
 def test_flat_export_with_creation_dates_tests_on_the_newest_leads():
     from pipelines.training_data import flat_slices, is_flat
 
