@@ -194,15 +194,13 @@ def validate(
     OUT/bots.csv. Exits 1 when a table-level check fails.
     """
     from features.ingest import InputError
-    from features.parse import utc_time
-    from pipelines.flow_requests import ValidateRequest
+    from pipelines.flow_requests import ValidateRequest, from_options
     from pipelines.flows.common import run_flow
     from pipelines.flows.ingest import validate_flow
 
     with user_errors(InputError, ValueError):
-        if now is not None:
-            utc_time(now, "--now")  # before anything is read
-        request = ValidateRequest(
+        request = from_options(  # checks --now before anything is read
+            ValidateRequest,
             data=data,
             mapping=mapping,
             bots=bots,
@@ -423,15 +421,13 @@ def score(
     distribution and the top movers since the last run.
     """
     from features.ingest import InputError
-    from features.parse import utc_time
-    from pipelines.flow_requests import ScoreRequest
+    from pipelines.flow_requests import ScoreRequest, from_options
     from pipelines.flows.common import run_flow
     from pipelines.flows.score import score_flow
 
     with user_errors(InputError, ValueError):
-        if as_of is not None:
-            utc_time(as_of, "--as-of")  # before anything is read or loaded
-        request = ScoreRequest(
+        request = from_options(  # checks --as-of before anything is read or loaded
+            ScoreRequest,
             data=data,
             sink=sink,
             model_uri=model,
@@ -517,15 +513,13 @@ def compare(
     rulebooks, drift since training, and segments.
     """
     from features.ingest import InputError
-    from features.parse import utc_time
-    from pipelines.flow_requests import CompareRequest
+    from pipelines.flow_requests import CompareRequest, from_options
     from pipelines.flows.common import run_flow
     from pipelines.flows.compare import compare_flow
 
     with user_errors(InputError, ValueError):
-        if as_of is not None:
-            utc_time(as_of, "--as-of")
-        request = CompareRequest(
+        request = from_options(  # checks --as-of before anything is read or loaded
+            CompareRequest,
             data=data,
             model_uri=model,
             as_of=as_of,

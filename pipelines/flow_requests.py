@@ -19,6 +19,11 @@ the same data); scoring and comparing also which scorer, as of when
 once, where the request is built (:meth:`TrainRequest.from_files`); a deployment gives the
 same fields as a mapping, which Prefect validates into the model.
 
+A time (``now``, ``as_of``) is given as ISO 8601 text and parsed once, by the request
+(:data:`UtcTime`): the flows get a UTC timestamp. Its error names the field (``as_of``) for
+a deployment and the command-line option (``--as-of``) for a request built from options
+(:func:`from_options`).
+
 The request is the *input* of the run configuration: the train flow resolves it, with what
 the data allows (framing, horizon, slices), into :class:`serving.run_config.RunConfig`,
 which is logged and stored with the scorer. No default lives here: a field left out keeps
@@ -28,13 +33,23 @@ its owner's (``models/config_default.yaml``, :class:`serving.blend.BlendConfig`,
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from features.infer import InferSettings
 from features.ingest.report import default_validation_dir
+from features.parse import utc_time
 from models.leakage import LeakageSettings
 from pipelines.cli_options import DEFAULT_WORKDIR
 from serving.blend import BlendConfig
@@ -52,8 +67,55 @@ __all__ = [
     "ScoreRequest",
     "ScorerRequest",
     "TrainRequest",
+    "UtcTime",
     "ValidateRequest",
+    "from_options",
 ]
+
+FROM_OPTIONS = "from_options"
+"""The validation context key :func:`from_options` sets: errors name command-line options."""
+
+RequestT = TypeVar("RequestT", bound=BaseModel)
+
+
+def _option(field: str) -> str:
+    """The command-line option of a request field (``as_of`` -> ``--as-of``), as typer
+    names the parameter the CLI passes it from."""
+    return "--" + field.replace("_", "-")
+
+
+def _utc_time(value: object, info: ValidationInfo) -> object:
+    """A time given as ISO 8601 text (or a date) in UTC (:func:`features.parse.utc_time`);
+    an error names the field, or its option when the request comes from options."""
+    if value is None or not isinstance(value, str | dt.date):
+        return value  # None, or a type the field refuses by itself
+    name = info.field_name or "time"
+    return utc_time(value, _option(name) if (info.context or {}).get(FROM_OPTIONS) else name)
+
+
+UtcTime = Annotated[dt.datetime | None, BeforeValidator(_utc_time)]
+"""A request's point in time: ``YYYY-MM-DD[THH:MM]`` text (UTC unless an offset is given),
+parsed once into a UTC timestamp (a ``pandas.Timestamp``); None: the run's default."""
+
+
+def from_options(cls: type[RequestT], **options: Any) -> RequestT:
+    """A request built from command-line options: a time field's error names its option
+    (:data:`UtcTime`: ``--as-of '05/09/2026' is not an ISO date ...``).
+
+    Raises:
+        ValueError: A value is invalid; the problems joined by ``; `` (a validator's own
+            message as it is, any other prefixed with its field).
+    """
+    try:
+        return cls.model_validate(options, context={FROM_OPTIONS: True})
+    except ValidationError as err:
+        problems = [
+            str(e["ctx"]["error"])
+            if e["type"] == "value_error"
+            else f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+            for e in err.errors()
+        ]
+        raise ValueError("; ".join(problems)) from None
 
 
 OVERRIDABLE: tuple[str, ...] = (
@@ -106,8 +168,8 @@ class ValidateRequest(CrmRequest):
     Attributes:
         out: Folder of the quarantine, ``bots.csv``, ``validation_summary.json`` and
             ``gx_results.json`` (None: :meth:`CrmRequest.validation_dir`).
-        now: ``YYYY-MM-DD[THH:MM]`` UTC: timestamps after it are in the future (None: the
-            current time).
+        now: ``YYYY-MM-DD[THH:MM]`` UTC (:data:`UtcTime`): timestamps after it are in the
+            future (None: the current time).
         sep: CSV delimiter (None: sniffed).
         encoding: Text encoding of CSV files (None:
             :data:`features.ingest.readers.DEFAULT_ENCODING`).
@@ -116,7 +178,7 @@ class ValidateRequest(CrmRequest):
     """
 
     out: Path | None = None
-    now: str | None = None
+    now: UtcTime = None
     sep: str | None = None
     encoding: str | None = None
     accepted: Path | None = None
@@ -131,14 +193,14 @@ class FeaturesRequest(CrmRequest):
 
     Attributes:
         out: Parquet file to write (one row per contact, ``contact_id`` first).
-        as_of: ``YYYY-MM-DD[THH:MM]`` UTC cut-off; only data before it is used (None:
-            today 00:00 UTC, as the nightly scoring).
+        as_of: ``YYYY-MM-DD[THH:MM]`` UTC cut-off (:data:`UtcTime`); only data before it
+            is used (None: today 00:00 UTC, as the nightly scoring).
         spec: Feature spec YAML (None: ``features/spec_default.yaml`` plus the columns the
             mapping kept, as training resolves it).
     """
 
     out: Path
-    as_of: str | None = None
+    as_of: UtcTime = None
     spec: Path | None = None
 
 
@@ -216,13 +278,13 @@ class ScorerRequest(CrmRequest):
     Attributes:
         model_uri: The scorer (None: ``models:/<scorer_name>@champion`` of the packaged
             training config).
-        as_of: ``YYYY-MM-DD[THH:MM]`` UTC: the scoring time (score; None: today 00:00
-            UTC) or the start of the compared period (compare; None: the newest with
-            complete outcomes).
+        as_of: ``YYYY-MM-DD[THH:MM]`` UTC (:data:`UtcTime`): the scoring time (score;
+            None: today 00:00 UTC) or the start of the compared period (compare; None: the
+            newest with complete outcomes).
     """
 
     model_uri: str | None = None
-    as_of: str | None = None
+    as_of: UtcTime = None
 
 
 class ScoreRequest(ScorerRequest):

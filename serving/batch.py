@@ -57,10 +57,11 @@ def default_run_id(as_of: pd.Timestamp, model_name: str, model_version: str) -> 
     return f"score-{as_of:%Y%m%dT%H%M%SZ}-{model_name}-v{model_version}"
 
 
-def utc_as_of(as_of: str | pd.Timestamp | None) -> pd.Timestamp:
+def utc_as_of(as_of: str | datetime | None) -> pd.Timestamp:
     """The scoring time in UTC; None means today at 00:00 UTC (the nightly run).
 
     Text must be ISO 8601 (:func:`features.parse.utc_time`); ambiguous dates are refused.
+    A request's time is parsed already (:data:`pipelines.flow_requests.UtcTime`).
     """
     if as_of is None:
         return pd.Timestamp.now(tz="UTC").normalize()

@@ -22,6 +22,7 @@ builds the report, :func:`compare_validated` does so from a validation report, a
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -359,7 +360,7 @@ def training_reference(run: RunConfig | None, when: pd.Timestamp) -> pd.Timestam
 def compare_period(
     tables: CrmTables,
     scorer: LeadScorer,
-    as_of: str | pd.Timestamp | None = None,
+    as_of: str | dt.datetime | None = None,
     *,
     backtest_rulebooks: Sequence[str | Path] = (),
     model_version: str = "",
@@ -482,7 +483,7 @@ def _compare_flat(
 def compare_validated(
     report: ValidationReport,
     loaded: LoadedScorer,
-    as_of: str | pd.Timestamp | None = None,
+    as_of: str | dt.datetime | None = None,
     backtest_rulebooks: Sequence[str | Path] = (),
 ) -> tuple[ComparisonReport, pd.Timestamp]:
     """:func:`compare_period` on the validation report of a CRM export

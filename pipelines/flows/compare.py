@@ -8,6 +8,7 @@ plain functions (:func:`pipelines.flows.common.step`).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pandas as pd
@@ -27,7 +28,7 @@ from serving.scorer_model import LoadedScorer
 def compare(
     validation: ValidationReport,
     loaded: LoadedScorer,
-    as_of: str | None,
+    as_of: dt.datetime | None,
     backtest_rulebooks: list[str],
 ) -> tuple[ComparisonReport, pd.Timestamp]:
     """Score and label the held-out period, replay the backtests, build the report (the

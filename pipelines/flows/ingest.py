@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from prefect import flow
 
 from features.ingest.validation import ValidationReport
-from features.parse import utc_time
 from pipelines.flow_requests import ValidateRequest
 from pipelines.flows.common import io_task, step, validate_crm
 
@@ -42,7 +42,7 @@ def validate_flow(request: ValidateRequest) -> dict[str, Any]:
         Accepted and quarantined row counts per table (``counts``: ``"table.kind" ->
         n``), the files written (``paths``) and the one-screen summary (``text``).
     """
-    now = utc_time(request.now, "now") if request.now else None
+    now = None if request.now is None else pd.Timestamp(request.now)  # parsed: UTC
     report = step(validate_crm)(
         request.data, request.mapping, request.bots,
         now=now, sep=request.sep, encoding=request.encoding,
