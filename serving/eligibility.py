@@ -205,3 +205,39 @@ def validation_rejects(quarantined: pd.DataFrame, accepted_ids: pd.Series) -> pd
         }
     )
     return rejects_frame(frame.drop_duplicates("contact_id", keep="first"))
+
+
+def as_of_that_explains(tables: CrmTables, contact_id: str, reason: str) -> str:
+    """What to do about a rejected contact one asked about (``explain``): the ``--as-of``
+    at which it was a lead, or why there is none.
+
+    A converted contact was a lead from its creation to its first conversion (at or
+    before ``as_of`` rejects it, so the day before, or the conversion's own day when it
+    came after midnight); a contact created after ``as_of`` is known from the day after
+    its creation. Other reasons (customer, rulebook exclusions, validation) say what to
+    do themselves: empty text.
+    """
+    created = tables.contacts.loc[tables.contacts["contact_id"].astype("str") == contact_id]
+    if created.empty:
+        return ""
+    born = pd.to_datetime(created["created_at"], utc=True).iloc[0]
+    if reason == CONVERTED:
+        first = first_positive(tables.outcomes, POSITIVE_OUTCOMES)
+        converted = first.get(contact_id)
+        if converted is None or pd.isna(converted):
+            return ""
+        day = converted.floor("D")
+        day = day if day < converted else day - pd.Timedelta(days=1)
+        if pd.isna(born) or day <= born:
+            return (
+                f"it converted on {converted:%Y-%m-%d} when it was created, so no date "
+                "shows it as a lead"
+            )
+        return (
+            f"it converted on {converted:%Y-%m-%d}: pass --as-of {day:%Y-%m-%d} to see "
+            "the lead it was"
+        )
+    if reason.startswith("created after as_of") and not pd.isna(born):
+        day = born.floor("D") + pd.Timedelta(days=1)
+        return f"it was created on {born:%Y-%m-%d}: pass --as-of {day:%Y-%m-%d} or later"
+    return ""

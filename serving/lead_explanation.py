@@ -27,7 +27,7 @@ from features.reasons import format_number
 from models.frames import align_features
 from rules import explanation_frame
 from serving.batch import utc_as_of
-from serving.eligibility import validation_rejects, warn_if_stale
+from serving.eligibility import as_of_that_explains, validation_rejects, warn_if_stale
 from serving.explain import top_factors
 from serving.lead_rows import read_lead
 from serving.reason_rates import reason_line, shown_lift
@@ -99,6 +99,8 @@ def explain_contact(
     if len(rows) == 0:
         hit = prepared.rejects.loc[prepared.rejects["contact_id"] == contact_id, "reason"]
         why = f"it was rejected: {hit.iloc[0]}" if len(hit) else "it is not in the contacts table"
+        hint = as_of_that_explains(tables, contact_id, hit.iloc[0]) if len(hit) else ""
+        why += f"; {hint}" if hint else ""
         raise KeyError(f"contact {contact_id!r} cannot be explained as of {prepared.as_of}: {why}")
     row = prepared.frame.iloc[rows]
     scored = scorer.score_frame(row, explain=False).iloc[0]

@@ -91,3 +91,32 @@ def test_the_stale_warning_is_logged(caplog):
         warn_if_stale(_tables(["2025-01-01"], ("2026-02-01",)), AS_OF, 90)
         warn_if_stale(_tables(["2025-01-01"]), AS_OF, None)  # no horizon: no warning
     assert len(caplog.records) == 1 and "424 days" in caplog.records[0].getMessage()
+
+
+def test_a_rejected_lead_one_asks_about_gets_the_as_of_at_which_it_was_a_lead():
+    # leadscore explain of a converted Maven opportunity said only "already converted":
+    # the user was not told which --as-of shows the lead it was
+    from serving.eligibility import CONVERTED, as_of_that_explains, known_contacts
+
+    # c0: created 2026-01-05, won 2026-02-20 09:00 -> as of 2026-02-20 00:00 it was a lead
+    tables = _tables(["2026-01-05", "2026-06-01"], outcomes=("2026-02-20T09:00",))
+    hint = as_of_that_explains(tables, "c0", CONVERTED)
+    assert hint == "it converted on 2026-02-20: pass --as-of 2026-02-20 to see the lead it was"
+    assert converted_rejects(
+        pd.Series(["c0"]), tables.outcomes, pd.Timestamp("2026-02-20", tz="UTC")
+    ).empty
+    # won at midnight: at or before as_of rejects it, so the day before
+    midnight = _tables(["2026-01-05"], outcomes=("2026-02-20",))
+    assert "pass --as-of 2026-02-19 " in as_of_that_explains(midnight, "c0", CONVERTED)
+    # converted the day it was created (X Education's one date): no date shows a lead
+    same_day = _tables(["2026-01-05T08:00"], outcomes=("2026-01-05T10:00",))
+    assert "no date shows it as a lead" in as_of_that_explains(same_day, "c0", CONVERTED)
+    # created after as_of: the day after its creation is the first as_of that knows it
+    _, late = known_contacts(tables.contacts, AS_OF)
+    reason = late.loc[late["contact_id"] == "c1", "reason"].iloc[0]
+    hint = as_of_that_explains(tables, "c1", reason)
+    assert hint == "it was created on 2026-06-01: pass --as-of 2026-06-02 or later"
+    assert known_contacts(tables.contacts, pd.Timestamp("2026-06-02", tz="UTC"))[1].empty
+    # reasons that say what to do themselves, and unknown contacts: nothing added
+    assert as_of_that_explains(tables, "c0", "customer: ...") == ""
+    assert as_of_that_explains(tables, "nobody", CONVERTED) == ""
