@@ -1,9 +1,10 @@
 """Flow: the end-to-end demo on a synthetic CRM.
 
-generate (or reuse) -> validate -> train + register (or reuse) -> score into a SQLite CRM
-table and a CSV -> comparison report. A second run reuses the generated CRM and the
-registered scorer when the data did not change, and re-scoring the same day changes
-nothing in the sinks.
+generate (or reuse) -> validate (the validate flow's own steps,
+:func:`pipelines.flows.ingest.validated`, into WORKDIR/validation: as ``leadscore
+validate``) -> train + register (or reuse) -> score into a SQLite CRM table and a CSV ->
+comparison report. A second run reuses the generated CRM and the registered scorer when
+the data did not change, and re-scoring the same day changes nothing in the sinks.
 """
 
 from __future__ import annotations
@@ -22,10 +23,9 @@ from features.synthetic import GENERATOR_VERSION, generate_crm, write_crm
 from features.training_set import next_run_as_of
 from models.store import default_tracking_uri
 from pipelines.cli_options import DEFAULT_WORKDIR
-from pipelines.flow_requests import CompareRequest, ScoreRequest, TrainRequest
-from pipelines.flows.common import validate_crm
+from pipelines.flow_requests import CompareRequest, ScoreRequest, TrainRequest, ValidateRequest
 from pipelines.flows.compare import compare_flow
-from pipelines.flows.ingest import write_validation
+from pipelines.flows.ingest import validated
 from pipelines.flows.score import score_flow
 from pipelines.flows.train import train_flow
 from serving.sinks import DEFAULT_TABLE_PREFIX, build_tables
@@ -78,8 +78,7 @@ def demo_flow(workdir: str = str(DEFAULT_WORKDIR), contacts: int = 20_000, seed:
     root.mkdir(parents=True, exist_ok=True)
     data_dir = str(root / "crm")
     generated = generate_or_reuse(data_dir, contacts, seed)
-    report = validate_crm(data_dir, None)
-    write_validation(report, root / "validation", None)
+    report, _ = validated(ValidateRequest(data=data_dir, workdir=root, out=root / "validation"))
     key = _data_key(data_dir)
     scorer_uri = registered_scorer(str(root), key)
     trained: dict[str, Any] | None = None

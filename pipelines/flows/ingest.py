@@ -1,7 +1,9 @@
 """Flow: read a CRM export, validate it, write the quarantine and the GX results.
 
 ``leadscore validate`` and the ``validate-nightly`` deployment run it; without a flow run
-the same steps run as plain functions (:func:`pipelines.flows.common.step`).
+the same steps run as plain functions (:func:`pipelines.flows.common.step`). The demo,
+which needs the validated tables afterwards, runs the same steps (:func:`validated`), so it
+validates exactly as ``leadscore validate``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,22 @@ def write_validation(
     return {name: str(path) for name, path in paths.items()}
 
 
+def validated(request: ValidateRequest) -> tuple[ValidationReport, dict[str, str]]:
+    """The validate flow's steps: read, map and validate the export and filter bots, then
+    write the quarantine, the results and (if asked) the accepted rows.
+
+    Returns:
+        The validation report (its tables are what the other flows read) and the files
+        written (name -> path).
+    """
+    now = None if request.now is None else pd.Timestamp(request.now)  # parsed: UTC
+    report = step(validate_crm)(
+        request.data, request.mapping, request.bots,
+        now=now, sep=request.sep, encoding=request.encoding,
+    )  # fmt: skip
+    return report, step(write_validation)(report, request.out_dir(), request.accepted)
+
+
 @flow(name="validate")
 def validate_flow(request: ValidateRequest) -> dict[str, Any]:
     """Validate a CRM export: load -> validate -> filter bots -> write quarantine and results.
@@ -42,12 +60,7 @@ def validate_flow(request: ValidateRequest) -> dict[str, Any]:
         Accepted and quarantined row counts per table (``counts``: ``"table.kind" ->
         n``), the files written (``paths``) and the one-screen summary (``text``).
     """
-    now = None if request.now is None else pd.Timestamp(request.now)  # parsed: UTC
-    report = step(validate_crm)(
-        request.data, request.mapping, request.bots,
-        now=now, sep=request.sep, encoding=request.encoding,
-    )  # fmt: skip
-    paths = step(write_validation)(report, request.out_dir(), request.accepted)
+    report, paths = validated(request)
     counts = {
         f"{table}.{kind}": n
         for table, counts in report.counts.items()
