@@ -3,7 +3,8 @@
 Flow per table, in dependency order (accounts, contacts, activities, outcomes):
 table-level checks -> ragged rows (marked by the reader) -> :mod:`~features.ingest.normalise`
 -> :mod:`~features.ingest.coerce`
-(values that do not convert are quarantined) -> the table's GX suite
+(values that do not convert are quarantined; extra columns of numbers become numbers,
+:mod:`~features.ingest.extra_types`) -> the table's GX suite
 (:mod:`~features.ingest.suites`) on the rest -> quarantine of the failing rows
 (:mod:`~features.ingest.quarantine`) -> the accepted rows in canonical dtypes.
 
@@ -31,6 +32,7 @@ import pandas as pd
 from features.crm import CrmTables, empty_table
 from features.events import utc_timestamp
 from features.ingest.coerce import parse_table, to_canonical
+from features.ingest.extra_types import typed_extra_columns
 from features.ingest.normalise import normalise_table
 from features.ingest.quarantine import (
     Failure,
@@ -213,6 +215,8 @@ def _table_failures(
     positional = positional.drop(columns=list(CARRIED_COLUMNS), errors="ignore")
     parsed, unconverted = parse_table(normalise_table(positional, table), table)
     failures += coercion_failures(table, unconverted, positional)
+    parsed, extra_warnings = typed_extra_columns(parsed, table, positional)
+    failures += extra_warnings
     convertible = ~failed_positions(failures, len(frame))
     canonical = parsed.loc[convertible, list(table.names)]  # GX need not hash the extras
     checked = with_reference_columns(canonical, table, accepted)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scorer_helpers import register_scorer
+from test_spark_features import assert_same_features, local_as_spark
 
 from features.ingest.load import ingest
 from features.spec import load_feature_spec
@@ -92,6 +93,33 @@ def test_rule_scores_on_a_rulebooks_extra_columns_match_locally(spark, export):
         df = build_features_spark(st, AS_OF, spec, n_buckets=3, rulebook=rulebook)
         got = features_to_pandas(df, spec, rulebook)
         assert got["rule_score"].to_dict() == POINTS
+
+
+def test_a_kept_column_of_numbers_is_the_same_float_feature_on_spark(spark, export):
+    """Validation typed ``Seats`` as numbers (its values all are); the spec training
+    resolves uses it as a number; Spark's feature table is the local one."""
+    from pipelines.flows.common import feature_spec
+    from serving.spark import build_features_spark, features_to_pandas, read_spark_tables
+    from serving.spark.features import local_features
+
+    tables, canonical = export
+    assert tables.contacts["seats"].dtype == "float64"
+    rulebook = rulebook_from_dict(RULEBOOK)
+    spec, notes = feature_spec(None, tables.contacts)
+    assert "extra column seats used as a number" in notes
+    spec = spec.model_copy(update={"include_rule_score": True})
+    expected = local_as_spark(local_features(tables, AS_OF, spec, rulebook))
+    df = build_features_spark(
+        read_spark_tables(spark, canonical, spec, rulebook), AS_OF, spec, n_buckets=3,
+        rulebook=rulebook,
+    )  # fmt: skip
+    got = features_to_pandas(df, spec, rulebook)
+    # by hand from LEADS: "1,250" is 1250, c4 has none, c6 is created after as_of
+    assert got["seats"].to_dict() == pytest.approx(
+        {"c1": 120.0, "c2": 1250.0, "c3": 10.0, "c4": np.nan, "c5": 50.0}, nan_ok=True
+    )
+    assert got["rule_score"].to_dict() == POINTS
+    assert_same_features(got, expected)
 
 
 def test_tables_read_without_the_rulebook_are_refused_naming_its_columns(spark, export):

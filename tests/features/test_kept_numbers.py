@@ -1,0 +1,128 @@
+"""A column a mapping keeps from a CSV becomes a number when its values are numbers.
+
+The rule (features.ingest.extra_types): the text extra columns that flat-export type
+inference calls numeric become ``float64`` in validation; a value that is not a number
+is set missing and its row kept with a warning naming the line.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.build import build_features
+from features.ingest.extra_types import EXTRA_NUMBER_RULE, typed_extra_columns
+from features.ingest.load import ingest
+from features.schema import CONTACTS
+from rules import rulebook_from_dict, score_rulebook
+
+AS_OF = pd.Timestamp("2026-03-01", tz="UTC")
+# 23 leads, 2 blank ("", N/A): 20 of the 21 others are numbers, 0.952 >= 0.95 (the default
+# numeric_min_share of flat-export inference)
+SEATS = ["120", "1,250", "10", "", "50", "N/A", "lots", "49", "7", "300"] + [
+    str(n) for n in range(1, 14)
+]
+EXPECTED = [120, 1250, 10, None, 50, None, None, 49, 7, 300, *range(1, 14)]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    """The validation report of a mapped export keeping ``Seats`` and ``Plan``."""
+    tmp_path = tmp_path_factory.mktemp("kept")
+    folder = tmp_path / "export"
+    folder.mkdir()
+    lines = ["Id,Created,Seats,Plan"]
+    for i, s in enumerate(SEATS, start=1):
+        lines.append(f'c{i},2026-01-{i:02d} 00:00,"{s}",{"pro" if i % 2 else "basic"}')
+    (folder / "leads.csv").write_text("\n".join(lines) + "\n")
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(
+        "contacts:\n  source: leads.csv\n  columns:\n"
+        "    contact_id: Id\n    created_at: Created\n  keep_extra: true\n"
+    )
+    return ingest(folder, str(mapping))
+
+
+def _hand(values: list) -> list[float]:
+    return [np.nan if v is None else float(v) for v in values]
+
+
+@pytest.mark.slow
+def test_a_kept_column_of_numbers_is_a_float_feature(report):
+    from pipelines.flows.common import feature_spec
+
+    contacts = report.tables.contacts
+    assert contacts["seats"].dtype == "float64"
+    np.testing.assert_array_equal(contacts["seats"].to_numpy(), _hand(EXPECTED))
+    assert contacts["plan"].tolist()[:2] == ["pro", "basic"]  # text stays text
+    spec, notes = feature_spec(None, contacts)
+    assert "extra column seats used as a number" in notes
+    assert "seats" in spec.fit.passthrough_numeric
+    features = build_features(report.tables, AS_OF, spec)
+    assert features["seats"].dtype == "float64"
+    np.testing.assert_array_equal(
+        features.loc[[f"c{i}" for i in range(1, 24)], "seats"].to_numpy(), _hand(EXPECTED)
+    )
+
+
+@pytest.mark.slow
+def test_a_value_that_is_not_a_number_is_counted_with_its_line(report):
+    assert report.counts["contacts"] == {
+        "input": 23, "accepted": 23, "quarantined": 0, "warnings": 1
+    }  # fmt: skip
+    (issue,) = [i for i in report.issues if i.rule == EXTRA_NUMBER_RULE]
+    assert (issue.table, issue.column, issue.severity, issue.n_rows) == (
+        "contacts", "seats", "warning", 1
+    )  # fmt: skip
+    # "lots" is the 7th lead: line 8 of leads.csv (the header is line 1); N/A is a blank
+    assert issue.examples == ({"row": 6, "line": 8, "value": "lots"},)
+    assert "seats is read as numbers (20 of its values are)" in issue.message
+    assert "contacts.seats coerce_extra_to_number: 1 row (e.g. row 6 (line 8))" in (
+        report.summary_text()
+    )
+
+
+@pytest.mark.slow
+def test_a_rule_on_a_kept_number_compares_numbers(report):
+    book = rulebook_from_dict(
+        {
+            "name": "seats",
+            "version": "1",
+            "changelog": [{"version": "1", "date": "2026-01-01", "changes": "x"}],
+            "scales": [{"name": "main"}],
+            "extra_columns": {"seats": "float"},
+            "rules": [
+                {
+                    "name": "big",
+                    "category": "fit",
+                    "points": 10,
+                    "when": {"var": "seats", "op": "gte", "value": 50},
+                }
+            ],
+        }
+    )
+    result = score_rulebook(report.tables, book, AS_OF)
+    ids = report.tables.contacts["contact_id"].astype(str).tolist()
+    fired = sorted(i for i, t in zip(ids, result.scores["total"], strict=True) if t == 10)
+    # by hand: 120, 1,250, 50 and 300 (c1 c2 c5 c10); 49 and text "lots" do not fire
+    assert fired == ["c1", "c10", "c2", "c5"]
+    assert result.unparsed == {}  # the column is numbers already
+
+
+@pytest.mark.parametrize(
+    ("values", "numeric"),
+    [
+        (["1", "2", "x", "4"], False),  # 3 of 4 numbers: below 0.95, stays text
+        (["1.5", "2", "", "-3"], True),
+        (["yes", "no", "yes", "no"], False),  # yes/no words stay text
+        (["2026-01-01", "2026-02-01", "2026-03-01", "2026-04-01"], False),  # dates too
+        ([str(n) for n in range(60)], False),  # whole numbers all distinct: an id
+        ([str(n % 7) for n in range(60)], True),
+    ],
+)
+def test_which_kept_columns_become_numbers(values, numeric):
+    frame = pd.DataFrame(
+        {"contact_id": [f"c{i}" for i in range(len(values))], "x": pd.array(values, "str")}
+    )
+    typed, _ = typed_extra_columns(frame, CONTACTS, frame)
+    assert (typed["x"].dtype == "float64") is numeric
+    assert typed["contact_id"].dtype == frame["contact_id"].dtype  # canonical: untouched
