@@ -11,17 +11,20 @@ features, before training.
 
 from __future__ import annotations
 
+import logging
 import re
 
 import numpy as np
 import pandas as pd
 
 from features.measures import email_domain, email_domain_class, value_present
+from features.parse import numbers_as_text, parse_numbers
 from features.personal import personal_data_reason
 from features.schema import CONTACTS, DEPARTMENTS, LEAD_SOURCES, REGIONS, SENIORITIES
 from features.spec import Band, FeatureSpec, FitSpec
 
 OTHER = "other"
+log = logging.getLogger(__name__)
 
 
 def _categorical(values: pd.Series, categories: tuple[str, ...]) -> pd.Series:
@@ -153,12 +156,12 @@ def fit_features(contacts: pd.DataFrame, accounts: pd.DataFrame, spec: FitSpec) 
         if name not in contacts.columns and name in CONTACTS.names:
             out[name] = pd.Series(np.nan, index=contacts.index)  # optional, not given
             continue
-        if name not in contacts.columns or not pd.api.types.is_numeric_dtype(contacts[name]):
+        if name not in contacts.columns or pd.api.types.is_bool_dtype(contacts[name]):
             raise ValueError(
                 f"fit.passthrough_numeric: contacts column {name!r} is missing or not numeric; "
                 "map it in the reader or remove it from the feature spec"
             )
-        out[name] = contacts[name].astype("float64")
+        out[name] = _numbers(contacts[name])
     for name in spec.passthrough_categorical:
         if name in out:
             raise ValueError(
@@ -169,7 +172,11 @@ def fit_features(contacts: pd.DataFrame, accounts: pd.DataFrame, spec: FitSpec) 
                 f"fit.passthrough_categorical: contacts column {name!r} is missing; keep it in "
                 "the mapping (keep_extra) or remove it from the feature spec"
             )
-        text = _column(contacts, name).astype("string").str.strip()
+        values = _column(contacts, name)
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            text = numbers_as_text(values)  # typed as numbers by this batch's validation
+        else:
+            text = values.astype("string").str.strip()
         personal = personal_data_reason(text)
         if personal is not None:
             raise ValueError(
@@ -179,6 +186,20 @@ def fit_features(contacts: pd.DataFrame, accounts: pd.DataFrame, spec: FitSpec) 
         text = text.where(text != "")
         out[name] = _categorical(text, tuple(sorted(text.dropna().unique())))
     return pd.DataFrame(out, index=contacts.index)
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    """A ``passthrough_numeric`` column as float64; text (a batch whose values validation
+    did not read as numbers) is read as validation reads numbers, what does not parse
+    is missing and counted in the log."""
+    if pd.api.types.is_numeric_dtype(values):
+        return values.astype("float64")
+    numbers, _ = parse_numbers(values)
+    lost = int((numbers.isna() & values.notna()).sum())
+    if lost:
+        log.warning("contacts column %r: %d value(s) are not numbers, read as missing",
+                    values.name, lost)  # fmt: skip
+    return numbers
 
 
 MAX_CATEGORY_SHARE = 0.5

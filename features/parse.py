@@ -104,6 +104,24 @@ def parse_numbers(text: pd.Series) -> tuple[pd.Series, bool]:
     return finite.where(np.isfinite(finite)), thousands
 
 
+def numbers_as_text(values: pd.Series) -> pd.Series:
+    """Numbers as the text a CSV holds them in: whole numbers without a decimal point
+    (``7``, not ``7.0``), others as Python writes them (``2.5``); missing stays missing.
+
+    For a kept column validation typed as numbers (:mod:`features.ingest.extra_types`)
+    that a reader takes as text: a scorer trained when the column was text (a category
+    feature, a rulebook's ``string`` column) sees the levels it knows (``120``), whatever
+    the rows of one scoring batch made validation decide.
+    """
+    numbers = values.astype("float64")
+    whole = (numbers == np.floor(numbers)) & (numbers.abs() < 2**53)
+    out = pd.Series(pd.NA, index=values.index, dtype="string")
+    out[whole] = numbers[whole].astype("int64").astype("string")
+    other = numbers.notna() & ~whole
+    out[other] = numbers[other].map(repr).astype("string")
+    return out
+
+
 def yes_no_pair(lowered_levels: set[str]) -> tuple[str, str] | None:
     """The yes/no pair covering every level, or None (levels are lower-case)."""
     for pair in YES_NO_PAIRS:

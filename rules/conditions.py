@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from features.parse import parse_bool_words, parse_numbers
+from features.parse import numbers_as_text, parse_bool_words, parse_numbers
 from rules.activities import ActivityIndex
 from rules.model import AllOf, AnyOf, Leaf, Measure, NotOf
 from rules.operators import apply_operator
@@ -76,6 +76,7 @@ class Evaluator:
         """An extra column as the type the rulebook declares: text is parsed (booleans from
         yes/no, true/false, y/n, t/f, 1/0; numbers as validation reads numeric columns);
         a value that does not parse becomes missing and is counted in :attr:`unparsed`.
+        Numbers declared text are read as their text (``7``, not ``7.0``).
 
         Raises:
             ColumnTypeError: The column's values cannot be read as the declared type.
@@ -86,6 +87,8 @@ class Evaluator:
         if found == var.dtype or pair <= {"int", "float"} or pair <= {"string", "category"}:
             return column
         textual = found in {"string", "category"}
+        if var.dtype in {"string", "category"} and found in {"int", "float"}:
+            return numbers_as_text(column)  # a kept column validation typed as numbers
         if var.dtype in {"int", "float"} and textual:
             parsed = _as_number(column)
         elif var.dtype == "bool" and (textual or found in {"int", "float"}):

@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 
 from features.build import build_features
+from features.crm import CrmTables, empty_table
 from features.ingest.extra_types import EXTRA_NUMBER_RULE, typed_extra_columns
 from features.ingest.load import ingest
+from features.parse import numbers_as_text
 from features.schema import CONTACTS
 from rules import rulebook_from_dict, score_rulebook
 
@@ -126,3 +128,58 @@ def test_which_kept_columns_become_numbers(values, numeric):
     typed, _ = typed_extra_columns(frame, CONTACTS, frame)
     assert (typed["x"].dtype == "float64") is numeric
     assert typed["contact_id"].dtype == frame["contact_id"].dtype  # canonical: untouched
+
+
+def test_numbers_as_text_is_the_text_a_csv_holds():
+    values = pd.Series([7.0, 2.5, np.nan, -3.0, 1250.0])
+    assert numbers_as_text(values).tolist() == ["7", "2.5", pd.NA, "-3", "1250"]
+
+
+def test_a_scorer_sees_its_training_types_whatever_one_batch_decides():
+    """A small batch can be typed differently from the training data (3 rows, one a
+    typo: text; all numbers: float). The spec decides: a numeric feature reads text as
+    numbers, a category feature reads numbers as their text, a rulebook's string
+    column likewise."""
+    from features.fit import fit_features
+    from features.spec import load_feature_spec
+
+    spec = load_feature_spec()
+    fit = spec.fit.model_copy(
+        update={"passthrough_numeric": ("seats",), "passthrough_categorical": ("zone",)}
+    )
+    contacts = pd.DataFrame(
+        {
+            "contact_id": ["c1", "c2", "c3"],
+            "seats": pd.array(["120", "lots", " 1,250 "], dtype="str"),  # kept as text
+            "zone": [75.0, 13.0, np.nan],  # typed as numbers
+        }
+    )
+    out = fit_features(contacts, pd.DataFrame({"account_id": pd.array([], "str")}), fit)
+    np.testing.assert_array_equal(out["seats"].to_numpy(), [120.0, np.nan, 1250.0])
+    assert [None if pd.isna(v) else v for v in out["zone"].tolist()] == ["75", "13", None]
+    book = rulebook_from_dict(
+        {
+            "name": "zone",
+            "version": "1",
+            "changelog": [{"version": "1", "date": "2026-01-01", "changes": "x"}],
+            "scales": [{"name": "main"}],
+            "extra_columns": {"zone": "string"},
+            "rules": [
+                {
+                    "name": "paris",
+                    "category": "fit",
+                    "points": 10,
+                    "when": {"var": "zone", "op": "eq", "value": "75"},
+                }
+            ],
+        }
+    )
+    empty = empty_table("contacts")
+    people = empty.reindex(range(3)).astype(empty.dtypes.to_dict())
+    people = people.assign(
+        contact_id=pd.array(["c1", "c2", "c3"], dtype="str"),
+        created_at=pd.Timestamp("2026-01-01", tz="UTC"),
+        zone=[75.0, 13.0, np.nan],  # typed as numbers by this batch's validation
+    )
+    crm = CrmTables(people, *(empty_table(t) for t in ("accounts", "activities", "outcomes")))
+    assert score_rulebook(crm, book, AS_OF).scores["total"].tolist() == [10.0, 0.0, 0.0]
