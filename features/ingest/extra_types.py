@@ -11,7 +11,9 @@ is 1250; not whole numbers all distinct, which is an id), becomes ``float64``. B
 number becomes missing too, and its row is kept and reported as a warning (rule
 :data:`EXTRA_NUMBER_RULE`, with the file and line). Every other extra column stays as it
 came: categories, yes/no words and dates stay text (a rulebook's ``extra_columns``
-reads those as it declares), Parquet dtypes are kept.
+reads those as it declares), Parquet dtypes are kept. A mapping's ``extra_types`` pins a
+kept text column: ``number`` (read as numbers whatever the share, the same warnings),
+``text`` (left as text).
 """
 
 from __future__ import annotations
@@ -31,7 +33,10 @@ EXTRA_NUMBER_RULE = "coerce_extra_to_number"
 
 
 def numeric_extra_columns(
-    frame: pd.DataFrame, table: Table, settings: InferSettings | None = None
+    frame: pd.DataFrame,
+    table: Table,
+    settings: InferSettings | None = None,
+    pinned: dict[str, str] | None = None,
 ) -> dict[str, tuple[str, ...]]:
     """The text extra columns of ``frame`` read as numbers, with their blank words.
 
@@ -39,10 +44,12 @@ def numeric_extra_columns(
         frame: One table as mapped (canonical columns, extras, reader columns).
         table: Its canonical table (its columns are not extras).
         settings: Inference thresholds (None: the defaults of :class:`InferSettings`).
+        pinned: The mapping's ``extra_types`` (column -> ``number`` or ``text``).
 
     Returns:
         Column -> the blank words (lower case) that count as missing in it.
     """
+    pinned = pinned or {}
     extras = [
         c
         for c in frame.columns
@@ -50,14 +57,22 @@ def numeric_extra_columns(
         and c not in CARRIED_COLUMNS
         and (pd.api.types.is_string_dtype(frame[c].dtype) or frame[c].dtype == object)
     ]
-    if not extras or frame.empty:
-        return {}
-    types = infer_table_types(frame.loc[:, extras], settings=settings)
-    return {c: types.blanks for c, t in types.columns.items() if t.kind == "numeric"}
+    inferred = [c for c in extras if c not in pinned]
+    out: dict[str, tuple[str, ...]] = {}
+    if inferred and not frame.empty:
+        types = infer_table_types(frame.loc[:, inferred], settings=settings)
+        out = {c: types.blanks for c, t in types.columns.items() if t.kind == "numeric"}
+    blanks = tuple(m.lower() for m in (settings or InferSettings()).blank_markers)
+    out |= {c: blanks for c in extras if pinned.get(c) == "number"}
+    return out
 
 
 def typed_extra_columns(
-    parsed: pd.DataFrame, table: Table, raw: pd.DataFrame, settings: InferSettings | None = None
+    parsed: pd.DataFrame,
+    table: Table,
+    raw: pd.DataFrame,
+    settings: InferSettings | None = None,
+    pinned: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, list[Failure]]:
     """``parsed`` with its numeric text extras as ``float64`` (see the module docstring).
 
@@ -66,11 +81,12 @@ def typed_extra_columns(
             index; extras untouched).
         raw: The same rows as they came in (for the reported values).
         settings: Inference thresholds (None: the defaults).
+        pinned: The mapping's ``extra_types`` (column -> ``number`` or ``text``).
 
     Returns:
         The typed frame and one warning per column with values that are not numbers.
     """
-    numeric = numeric_extra_columns(parsed, table, settings)
+    numeric = numeric_extra_columns(parsed, table, settings, pinned)
     if not numeric:
         return parsed, []
     out = parsed.copy()

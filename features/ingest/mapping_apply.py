@@ -30,6 +30,9 @@ from features.schema import TABLES, Column
 
 logger = logging.getLogger(__name__)
 
+EXTRA_TYPES_ATTR = "extra_types"
+"""The attrs key of a mapped frame holding its table's ``extra_types`` pins."""
+
 
 def apply_mapping(
     mapping: ColumnMapping, frames: dict[str, pd.DataFrame]
@@ -130,7 +133,14 @@ def table_problems(name: str, mapping: TableMapping, frame: pd.DataFrame) -> lis
         need(f"{name}.exclude_extra", column)
     canonical_names = set(TABLES[name].names)
     owners: dict[str, str] = {}
-    for column, snake in extra_columns(mapping, frame).items():
+    kept = extra_columns(mapping, frame)
+    for pinned in mapping.extra_types:
+        if pinned not in kept.values():
+            problems.append(
+                f"{name}.extra_types: {pinned!r} is not a column keep_extra keeps from "
+                f"{where}; kept: {sorted(kept.values())} (use the kept, snake_case name)"
+            )
+    for column, snake in kept.items():
         if snake in canonical_names:
             problems.append(
                 f"{name}.keep_extra: source column {column!r} of {where} would become "
@@ -215,7 +225,7 @@ def map_table(
             columns[carried] = rows[carried]
     mapped = pd.DataFrame(columns, index=rows.index)
     if not mapping.one_row_per:
-        return mapped
+        return _with_pins(mapped, mapping)
     picks = {c: spec.pick for c, spec in mapping.columns.items() if spec.pick is not None}
     collapsed = one_row_per(mapped, mapping.one_row_per, order_column(table), picks)
     logger.info(
@@ -225,7 +235,15 @@ def map_table(
         len(collapsed),
         ", ".join(mapping.one_row_per),
     )
-    return collapsed
+    return _with_pins(collapsed, mapping)
+
+
+def _with_pins(frame: pd.DataFrame, mapping: TableMapping) -> pd.DataFrame:
+    """``frame`` carrying the mapping's ``extra_types`` (read by validation,
+    :func:`features.ingest.extra_types.typed_extra_columns`) in its attrs."""
+    if mapping.extra_types:
+        frame.attrs[EXTRA_TYPES_ATTR] = dict(mapping.extra_types)
+    return frame
 
 
 def _with_row_numbers(mapping: TableMapping, frame: pd.DataFrame) -> pd.DataFrame:

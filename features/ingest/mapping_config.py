@@ -209,6 +209,11 @@ class TableMapping(_Frozen):
     exclude_extra: tuple[str, ...] = Field(
         default=(), description="Source columns keep_extra skips."
     )
+    extra_types: dict[str, Literal["number", "text"]] = Field(
+        default_factory=dict,
+        description="Kept column (by its kept, snake_case name) -> number or text: pins the "
+        "type validation gives it (default: numbers when its values are numbers).",
+    )
     one_row_per: tuple[str, ...] = Field(
         default=(),
         description="Canonical column(s), e.g. contact_id: the source is an event log and "

@@ -33,6 +33,7 @@ from features.crm import CrmTables, empty_table
 from features.events import utc_timestamp
 from features.ingest.coerce import parse_table, to_canonical
 from features.ingest.extra_types import typed_extra_columns
+from features.ingest.mapping_apply import EXTRA_TYPES_ATTR
 from features.ingest.normalise import normalise_table
 from features.ingest.quarantine import (
     Failure,
@@ -215,7 +216,8 @@ def _table_failures(
     positional = positional.drop(columns=list(CARRIED_COLUMNS), errors="ignore")
     parsed, unconverted = parse_table(normalise_table(positional, table), table)
     failures += coercion_failures(table, unconverted, positional)
-    parsed, extra_warnings = typed_extra_columns(parsed, table, positional)
+    pins = frame.attrs.get(EXTRA_TYPES_ATTR)  # the mapping's extra_types
+    parsed, extra_warnings = typed_extra_columns(parsed, table, positional, pinned=pins)
     failures += extra_warnings
     convertible = ~failed_positions(failures, len(frame))
     canonical = parsed.loc[convertible, list(table.names)]  # GX need not hash the extras

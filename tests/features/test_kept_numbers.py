@@ -183,3 +183,39 @@ def test_a_scorer_sees_its_training_types_whatever_one_batch_decides():
     )
     crm = CrmTables(people, *(empty_table(t) for t in ("accounts", "activities", "outcomes")))
     assert score_rulebook(crm, book, AS_OF).scores["total"].tolist() == [10.0, 0.0, 0.0]
+
+
+def _pinned_export(tmp_path, pins: str):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    rows = [f'c{i},2026-01-0{i} 00:00,{z},{c}' for i, (z, c) in enumerate(
+        [("75", "12"), ("13", "A7"), ("69", "40"), ("06", "n/a")], start=1
+    )]  # fmt: skip
+    (folder / "leads.csv").write_text("Id,Created,Zone,Code\n" + "\n".join(rows) + "\n")
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(
+        "contacts:\n  source: leads.csv\n  columns:\n    contact_id: Id\n"
+        f"    created_at: Created\n  keep_extra: true\n  extra_types: {pins}\n"
+    )
+    return ingest(folder, str(mapping), now=AS_OF)
+
+
+@pytest.mark.slow
+def test_a_mapping_pins_a_kept_columns_type(tmp_path):
+    report = _pinned_export(tmp_path, "{zone: text, code: number}")
+    contacts = report.tables.contacts
+    # zone's values are all numbers, but pinned text: "06" stays "06"
+    assert contacts["zone"].tolist() == ["75", "13", "69", "06"]
+    # code is 2 numbers of 3 non-blank values (below 0.95), pinned number: A7 is counted
+    np.testing.assert_array_equal(contacts["code"].to_numpy(), [12.0, np.nan, 40.0, np.nan])
+    (issue,) = [i for i in report.issues if i.rule == EXTRA_NUMBER_RULE]
+    assert (issue.column, issue.n_rows, issue.examples) == (
+        "code", 1, ({"row": 1, "line": 3, "value": "A7"},)
+    )  # fmt: skip
+
+
+def test_a_pin_on_a_column_the_mapping_does_not_keep_is_refused(tmp_path):
+    from features.ingest.readers import InputError
+
+    with pytest.raises(InputError, match=r"contacts\.extra_types: 'Zone' is not a column"):
+        _pinned_export(tmp_path, "{Zone: text}")
