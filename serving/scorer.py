@@ -62,6 +62,10 @@ if TYPE_CHECKING:
     from serving.explain.explainer import FastTreeShap
 
 log = logging.getLogger(__name__)
+_FIX = (
+    "score with a scorer trained on this kind of data (leadscore train --data ... "
+    "--workdir DIR, then pass the same --workdir or its --model)"
+)
 
 
 def _rulebook_mapping(rulebook: Rulebook) -> dict[str, Any]:
@@ -204,6 +208,22 @@ class LeadScorer:
             raise ValueError("this scorer was trained on a flat export: it has no label horizon")
         return run.horizon_days
 
+    def check_history(self, *, has_activities: bool, has_contacts: bool) -> None:
+        """Refuse data without any activity for a scorer trained on activity history
+        (the part of :meth:`check_data` the Spark engine runs once on the whole data: one
+        bucket of it may hold no activity).
+
+        Raises:
+            ValueError: Saying why and what to do.
+        """
+        run = self.run_config_
+        had_history = run is None or run.active_share is None or run.active_share > 0
+        if self.spec_ is not None and had_history and not has_activities and has_contacts:
+            raise ValueError(
+                "this scorer was trained on a CRM with activity history, but the data has no "
+                f"activities (a flat export?): its scores would be meaningless; {_FIX}"
+            )
+
     def check_data(self, tables: CrmTables) -> None:
         """Refuse data of another shape than the training data, before any scoring.
 
@@ -215,22 +235,8 @@ class LeadScorer:
         Raises:
             ValueError: The data cannot be scored by this scorer; the message says why.
         """
-        fix = (
-            "score with a scorer trained on this kind of data (leadscore train --data ... "
-            "--workdir DIR, then pass the same --workdir or its --model)"
-        )
-        run = self.run_config_
-        had_history = run is None or run.active_share is None or run.active_share > 0
-        if (
-            self.spec_ is not None
-            and had_history
-            and tables.activities.empty
-            and len(tables.contacts)
-        ):
-            raise ValueError(
-                "this scorer was trained on a CRM with activity history, but the data has no "
-                f"activities (a flat export?): its scores would be meaningless; {fix}"
-            )
+        self.check_history(has_activities=not tables.activities.empty,
+                           has_contacts=bool(len(tables.contacts)))  # fmt: skip
         if self.spec_ is None:
             if self.flat_types is None:
                 raise ValueError(
@@ -245,7 +251,7 @@ class LeadScorer:
                 raise ValueError(
                     f"this scorer was trained on a flat export with columns the data lacks "
                     f"({len(missing)} of {len(needed)}: {shown}); map them "
-                    f"with the mapping used in training, or {fix}"
+                    f"with the mapping used in training, or {_FIX}"
                 )
 
     def prepare(
@@ -256,6 +262,7 @@ class LeadScorer:
         previous: pd.DataFrame | None = None,
         on_step: StepHook | None = None,
         keep_excluded: bool = False,
+        checked: bool = False,
     ) -> ScoringInput:
         """Eligibility, rules and features: the flat frame :meth:`score_frame` takes.
 
@@ -270,12 +277,15 @@ class LeadScorer:
                 period: its leads are the ones training labels there
                 (:func:`features.training_set.outcome_labels`), whatever a rulebook's
                 exclusions say, so that the period matches the training run's slice.
+            checked: The caller ran :meth:`check_data` on the whole data already (the
+                Spark engine: one bucket of it may hold no activity).
 
         Returns:
             The frame (``contact_id``, model features, rules columns), rejects and timings.
         """
         ts = utc_timestamp(as_of)
-        self.check_data(tables)
+        if not checked:
+            self.check_data(tables)
         seconds: dict[str, float] = {}
         with timed_step(seconds, "eligibility", on_step):
             contacts, early = known_contacts(tables.contacts, ts)

@@ -88,7 +88,7 @@ def _bucket_prepare(
     def run(entities: pd.DataFrame, activities: pd.DataFrame) -> pd.DataFrame:
         tables, previous = unpack(entities, activities)
         tables, flagged = without_bots(tables, bots)
-        prepared = scorer.prepare(tables, as_of, previous=previous)
+        prepared = scorer.prepare(tables, as_of, previous=previous, checked=True)
         rows = to_pyfunc_frame(prepared.frame, scorer).assign(**{KIND: "row"})
         # pandas 3 text columns are Arrow-backed, which pyspark 4.3's serializer cannot
         # take after a concat ("Cannot convert ChunkedArray"): hand it plain objects
@@ -230,8 +230,9 @@ def score_spark(
         The lazy run; stage 1 is persisted (both outputs read it).
 
     Raises:
-        ValueError: The scorer is a flat-export scorer (no feature spec), or the contacts
-            lack a column its spec or rulebook reads (read the tables for the scorer).
+        ValueError: The scorer is a flat-export scorer (no feature spec), the contacts
+            lack a column its spec or rulebook reads (read the tables for the scorer), or
+            a scorer trained on activity history is given no activity at all.
     """
     import mlflow
     from pyspark.sql import functions as F  # noqa: N812
@@ -241,6 +242,11 @@ def score_spark(
             f"{model_uri} scores flat exports (no feature spec): use --engine local for it"
         )
     check_spec_columns(tables, scorer.spec_, scorer.rulebook_)
+    # once on the whole data: a bucket may hold contacts and no activity
+    has_contacts = bool(tables.contacts.limit(1).count())
+    scorer.check_history(
+        has_activities=bool(tables.activities.limit(1).count()), has_contacts=has_contacts
+    )
     inputs = input_columns(scorer)
     has_accounts = scorer.rulebook_.accounts is not None
     stage1_cols = {

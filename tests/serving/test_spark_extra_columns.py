@@ -56,9 +56,9 @@ def export(tmp_path_factory):
     folder = root / "export"
     folder.mkdir()
     (folder / "leads.csv").write_text(LEADS)
-    # one activity per contact: a bucket whose contacts have none is refused as a "flat
-    # export" (LeadScorer.check_data runs per bucket)
-    acts = [f"a{i},c{i},2026-02-{10 + i} 10:00,page_view" for i in range(1, 7)]
+    # c1 and c3 only: with 3 buckets one holds contacts and no activity, which Spark must
+    # score as locally (no "flat export" refusal per bucket)
+    acts = [f"a{i},c{i},2026-02-{10 + i} 10:00,page_view" for i in (1, 3)]
     (folder / "acts.csv").write_text("Act,Id,When,Type\n" + "\n".join(acts) + "\n")
     mapping = root / "mapping.yaml"
     mapping.write_text(
@@ -141,6 +141,7 @@ def test_a_scorer_whose_rulebook_reads_kept_columns_scores_the_same_on_spark(
     export: manual scores are the hand-computed points, final scores the local ones."""
     from serving.scorer_model import load_scorer
     from serving.spark import read_spark_tables, score_spark
+    from serving.spark.partition import contact_buckets
 
     crm = generate_crm(600, 47, dirt=DirtConfig.none()).tables
     rows = np.arange(len(crm.contacts))
@@ -160,14 +161,10 @@ def test_a_scorer_whose_rulebook_reads_kept_columns_scores_the_same_on_spark(
     tables, canonical = export
     expected = scorer.score(tables, AS_OF).scores.sort_values("contact_id", ignore_index=True)
     assert dict(zip(expected["contact_id"], expected["manual_score"], strict=True)) == POINTS
-    run = score_spark(
-        spark,
-        read_spark_tables(spark, canonical, scorer.spec_, scorer.rulebook_),
-        scorer,
-        loaded.model_uri,
-        AS_OF,
-        n_buckets=3,
-    )
+    st = read_spark_tables(spark, canonical, scorer.spec_, scorer.rulebook_)
+    buckets = contact_buckets(st.contacts, 3).toPandas().groupby("_bucket")["contact_id"]
+    assert any(not {"c1", "c3"} & set(ids) for _, ids in buckets)  # a bucket, no activity
+    run = score_spark(spark, st, scorer, loaded.model_uri, AS_OF, n_buckets=3)
     try:
         got = run.collect()
     finally:
