@@ -17,6 +17,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from features.infer import InferSettings
 from features.measures import email_domain, email_domain_class, value_present
 from features.parse import numbers_as_text, parse_numbers
 from features.personal import personal_data_reason
@@ -202,23 +203,22 @@ def _numbers(values: pd.Series) -> pd.Series:
     return numbers
 
 
-MAX_CATEGORY_SHARE = 0.5
-"""An extra text column with more distinct values than this share of its rows is an id or
-free text, not a category: it is not used."""
-
-
-def spec_for_data(spec: FeatureSpec, contacts: pd.DataFrame) -> tuple[FeatureSpec, list[str]]:
+def spec_for_data(
+    spec: FeatureSpec, contacts: pd.DataFrame, settings: InferSettings | None = None
+) -> tuple[FeatureSpec, list[str]]:
     """The default spec plus the extra contact columns a mapping kept (``keep_extra``).
 
     A mapping keeps a column because it describes the lead (Olist's ``landing_page_id``,
     Maven's ``product``): numbers become ``fit.passthrough_numeric``, text becomes
     ``fit.passthrough_categorical``. Columns holding personal data, dates, booleans, ids
-    or free text (more distinct values than :data:`MAX_CATEGORY_SHARE` of the rows) are
-    left out.
+    or free text (more distinct values than ``max_unique_share`` of the rows, the threshold
+    flat-export inference calls a column id-like with, :class:`features.infer.InferSettings`;
+    None: its default, half) are left out.
 
     Returns:
         The spec and one note per column added or left out.
     """
+    max_share = (settings or InferSettings()).max_unique_share
     fit = spec.fit
     taken = {*fit.passthrough_numeric, *fit.passthrough_categorical}
     numeric, categorical = list(fit.passthrough_numeric), list(fit.passthrough_categorical)
@@ -236,7 +236,7 @@ def spec_for_data(spec: FeatureSpec, contacts: pd.DataFrame) -> tuple[FeatureSpe
         text = values.dropna().astype("string")
         if personal_data_reason(text) is not None:
             notes.append(f"extra column {name} left out: personal data")
-        elif len(text) and text.nunique() > MAX_CATEGORY_SHARE * len(text):
+        elif len(text) and text.nunique() > max_share * len(text):
             notes.append(f"extra column {name} left out: {text.nunique():,} distinct values")
         else:
             categorical.append(name)
