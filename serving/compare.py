@@ -189,9 +189,13 @@ def _first_touch_scores(
         prepared = scorer.prepare(sub, pd.Timestamp(day), keep_excluded=True)
         if prepared.rules is None:
             raise ValueError("the scorer returned no rule scores; cannot build rule evidence")
-        scored = scorer.score_frame(prepared.frame, explain=True).reset_index(drop=True)
+        # the account colleagues are there for the features only: score and explain the
+        # day's own contacts (Maven's compare explained thousands of colleagues per day)
+        frame = prepared.frame
+        own = frame.loc[frame["contact_id"].astype("str").isin(ids).to_numpy()]
+        scored = scorer.score_frame(own, explain=True).reset_index(drop=True)
         scored["contact_id"] = scored["contact_id"].astype("str")
-        scores.append(scored.loc[scored["contact_id"].isin(ids).to_numpy()])
+        scores.append(scored)
         breakdown = prepared.rules.breakdown
         breakdowns.append(breakdown.loc[breakdown["contact_id"].astype("str").isin(ids)])
     return (

@@ -119,6 +119,35 @@ def test_each_period_contact_is_scored_at_its_own_first_touch() -> None:
     assert inputs.drift_reference is None
 
 
+@pytest.mark.slow  # a model fit and one scoring pass per first-touch day
+def test_only_the_days_own_contacts_are_scored_not_their_account_colleagues() -> None:
+    # every contact at one account: each day's table holds the colleagues known that day
+    # (the features need them), but only the day's own contacts are scored and explained
+    base = crm()
+    contacts = base.contacts.assign(account_id=pd.Series(["a1"] * 7, dtype="string"))
+    accounts = canonical_frame("accounts", [{"account_id": "a1", "name": "Acme"}])
+    tables = CrmTables(contacts, accounts, base.activities, base.outcomes)
+    scorer, model, X = _first_touch_scorer(tables, load_rulebook(EMPTY_RULEBOOK))
+    period = first_touch_period(tables, 7, 1, 0.5)  # c4, c5, c6, one day each
+    assert len(day_tables(tables, pd.Index(["c4"])).contacts) == 7  # the colleagues are read
+    seen: list[list[str]] = []
+    score_frame = scorer.score_frame
+
+    def spy(frame: pd.DataFrame, **kwargs: object) -> pd.DataFrame:
+        seen.append(sorted(frame["contact_id"].astype("str")))
+        return score_frame(frame, **kwargs)  # type: ignore[arg-type]
+
+    scorer.score_frame = spy  # type: ignore[method-assign]
+    inputs = comparison_inputs(
+        tables, scorer, period["as_of"].min(), 7, first_touch=period, capacity_k=[1]
+    )
+    assert seen == [["c4"], ["c5"], ["c6"]]  # before: c1..c4 on c4's day, c1..c5 on c5's ...
+    scored = inputs.scored.set_index("contact_id")
+    assert list(scored.index) == ["c4", "c5", "c6"]
+    expected = model.predict_conversion(X.loc[["c4", "c5", "c6"]])
+    np.testing.assert_allclose(scored["probability"].to_numpy(), expected)
+
+
 # 40 points for a VP: an MQL, unless the customer exclusion caps the contact at lead
 STAGED = customer_rulebook(
     {
