@@ -266,7 +266,8 @@ class FittedBlend:
         config: The settings it was fitted with.
         manual_calibrator: Maps manual points to a probability (None: not fitted, weight 0).
         manual_method: ``isotonic`` or ``platt``.
-        fitted_weight: The manual weight with the lowest validation log loss (within bounds).
+        fitted_weight: The manual weight with the lowest validation log loss (within bounds);
+            the lowest bound when the manual score has one value (it ranks nobody).
         weight: The manual weight used: the pinned one, else ``fitted_weight``.
         scale: Platt scaling ``(a, b)`` of the mix at ``weight`` (identity at weight 0).
         cutoffs: Lowest final score (0-100) of each tier but the bottom one, best first.
@@ -515,6 +516,11 @@ def fit_blend(
     grid = config.weight_grid()
     curve = _valid_curve(p, p_manual, labels, grid)
     fitted = float(curve["weight"].iloc[int(np.argmin(curve["log_loss"].to_numpy()))])
+    if np.unique(points).size <= 1:
+        # one value (the empty rulebook's 0 points) ranks nobody: its calibrated probability
+        # is the base rate, which can beat a weak model's log loss on its own and would win
+        # the whole weight, making every final score the same; the lowest weight allowed
+        fitted = float(grid[0])
     weight = fitted if config.manual_weight is None else float(config.manual_weight)
     scale = fit_scale(p, p_manual, labels, weight, sample_weight=weights)
     final = 100.0 * mix(p, p_manual, weight, scale)

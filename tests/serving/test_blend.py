@@ -68,6 +68,24 @@ def test_a_useless_manual_score_gets_a_weight_near_zero() -> None:
     )
 
 
+def test_a_manual_score_with_one_value_gets_weight_zero_even_beside_a_weak_model() -> None:
+    # Maven: the empty rulebook gives every lead 0 points and the model is at chance and
+    # over-confident on the validation slice, so the plain mix at weight 1 (the base rate
+    # for everyone) has the lowest log loss and the fit chose 100 %: a weight that makes
+    # every final score the same. One value ranks nobody: it carries no evidence.
+    rng = np.random.default_rng(6)
+    y = (rng.random(2_000) < 0.3).astype(int)
+    p = np.clip(rng.beta(0.5, 0.5, size=2_000), 0.01, 0.99)  # noise, far from 0.3
+    constant = np.zeros(len(y))
+    plain = {w: log_loss(y, mix(p, np.full(len(y), y.mean()), w)) for w in (0.0, 1.0)}
+    assert plain[1.0] < plain[0.0]  # the trap: by log loss alone, weight 1 would win
+    blend = fit_blend(p, constant, y, BlendConfig())
+    assert blend.fitted_weight == 0.0 and blend.weight == 0.0
+    final = blend.final_score(p, constant)
+    assert np.unique(final).size > 100  # the model still ranks the leads
+    assert roc_auc_score(y, final) == pytest.approx(roc_auc_score(y, p))
+
+
 def test_fitted_blend_beats_each_input_and_stays_calibrated() -> None:
     p, manual, y = _two_signals(20_000, seed=1)
     p_test, manual_test, y_test = _two_signals(20_000, seed=2)
