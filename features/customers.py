@@ -27,6 +27,23 @@ CUSTOMER_SINCE = "customer_since"
 """The key of :func:`customer_since` in ``CrmTables.derived``."""
 
 
+def employees_of(contacts: pd.DataFrame, contact_ids: pd.Series | pd.Index) -> np.ndarray:
+    """Whether each of ``contact_ids`` is one of our employees (``is_employee``; a blank
+    flag, a CRM without the column, or an id not in ``contacts``: no).
+
+    Employees are never leads: both training framings leave them out, and every scorer
+    rejects them (:func:`serving.eligibility.employee_rejects`), whatever the rulebook says.
+
+    Returns:
+        One bool per id of ``contact_ids``, in its order.
+    """
+    if "is_employee" not in contacts.columns:
+        return np.zeros(len(contact_ids), dtype=bool)
+    flag = contacts["is_employee"].set_axis(contacts["contact_id"].astype("object").to_numpy())
+    ids = pd.Index(np.asarray(contact_ids, dtype=object))
+    return flag.reindex(ids).fillna(False).astype(bool).to_numpy()
+
+
 def reads_dated_flag(account_flags: tuple[str, ...]) -> bool:
     """Whether fit features over these account flags read one dated by :func:`accounts_at`
     (``is_customer``): they then depend on ``as_of`` and are built per date."""

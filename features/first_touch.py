@@ -30,7 +30,13 @@ import pandas as pd
 
 from features.build import build_features, contacts_known_at
 from features.crm import CrmTables
-from features.customers import first_positive, reads_dated_flag, share_customer_since, times_of
+from features.customers import (
+    employees_of,
+    first_positive,
+    reads_dated_flag,
+    share_customer_since,
+    times_of,
+)
 from features.fit import fit_features
 from features.measures import AGE_FEATURE
 from features.spec import FeatureSpec
@@ -109,8 +115,7 @@ def first_touch_labels(
     as_of = first_touch_as_of(contacts["created_at"], delay_days)
     as_of_index = pd.DatetimeIndex(as_of)
     first = pd.DatetimeIndex(times_of(ids, first_positive(tables.outcomes, positive_outcomes)))
-    employee = contacts.get("is_employee", pd.Series(False, index=contacts.index))
-    is_employee = employee.fillna(False).astype(bool).to_numpy()
+    is_employee = employees_of(contacts, ids)
     horizon = pd.Timedelta(days=horizon_days)
     young = np.asarray(as_of_index + horizon > data_end)
     converted = np.asarray(first <= as_of_index)

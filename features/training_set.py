@@ -22,7 +22,13 @@ import pandas as pd
 
 from features.build import build_features
 from features.crm import CrmTables
-from features.customers import customer_at, customer_since, first_positive, times_of
+from features.customers import (
+    customer_at,
+    customer_since,
+    employees_of,
+    first_positive,
+    times_of,
+)
 from features.events import utc_timestamp
 from features.schema import POSITIVE_OUTCOMES
 from features.spec import FeatureSpec
@@ -139,10 +145,8 @@ def _eligible_and_label(
     at customers: :func:`at_customers`.
     """
     ids = features.index.astype("object")
-    contacts = tables.contacts.set_index(tables.contacts["contact_id"].astype("object"))
     first = pd.DatetimeIndex(times_of(ids, converted))
-    employee = contacts.get("is_employee", pd.Series(False, index=contacts.index))
-    is_employee = employee.reindex(ids).fillna(False).astype(bool).to_numpy()
+    is_employee = employees_of(tables.contacts, ids)
     already = np.asarray(first <= as_of)
     customer = at_customers(tables, ids, as_of)
     eligible = ~already & ~customer & ~is_employee

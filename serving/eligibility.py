@@ -4,8 +4,9 @@ Every contact in the contacts table is eligible: the job was asked to score it. 
 without a creation time, or created at or after ``as_of`` (not known yet: features and
 rules see only what happened before ``as_of``), become rejects with a reason; so do
 contacts that already converted (:func:`converted_rejects`): they are not leads any more;
-and a snapshot scorer's contacts at customer accounts (:func:`customer_rejects`): its
-training left them out. The reasons are declared here, one constant each.
+a snapshot scorer's contacts at customer accounts (:func:`customer_rejects`), and our own
+employees (:func:`employee_rejects`): training left them out. The reasons are declared
+here, one constant each.
 :func:`stale_as_of` names an ``as_of`` too far after the data's last record.
 """
 
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from features.crm import CrmTables
+from features.customers import employees_of
 from features.schema import POSITIVE_OUTCOMES
 from features.training_set import at_customers, data_end_of, first_positive
 from serving.sinks import REJECT_COLUMNS
@@ -29,6 +31,7 @@ CUSTOMER = (
     "customer: the contact's account was a customer at as_of (a won deal, or flagged "
     "is_customer): upsell, not a new lead"
 )
+EMPLOYEE = "employee: the contact works for us (is_employee): not a lead"
 RULEBOOK_EXCLUSION = "excluded by the rulebook: "
 """The prefix of a rulebook exclusion's reject reason; the exclusion's reason follows."""
 
@@ -103,6 +106,19 @@ def customer_rejects(
     ids = contact_ids.astype("object")
     hit = at_customers(tables, ids, as_of)
     return rejects_frame(pd.DataFrame({"contact_id": ids[hit].to_numpy(), "reason": CUSTOMER}))
+
+
+def employee_rejects(contacts: pd.DataFrame, contact_ids: pd.Series) -> pd.DataFrame:
+    """Our own employees (:func:`features.customers.employees_of`, the function both
+    training framings leave them out by): every scorer trained on CRM history rejects them
+    whatever the rulebook says.
+
+    Returns:
+        ``contact_id, reason`` of those contacts, in the order of ``contact_ids``.
+    """
+    ids = contact_ids.astype("object")
+    hit = employees_of(contacts, ids)
+    return rejects_frame(pd.DataFrame({"contact_id": ids[hit].to_numpy(), "reason": EMPLOYEE}))
 
 
 def stale_as_of(

@@ -41,6 +41,7 @@ from serving.eligibility import (
     RULEBOOK_EXCLUSION,
     converted_rejects,
     customer_rejects,
+    employee_rejects,
     known_contacts,
     rejects_frame,
 )
@@ -273,7 +274,8 @@ class LeadScorer:
             on_step: Called with each step's name as it starts (progress bars).
             keep_excluded: Score the contacts the rulebook excludes too, instead of
                 rejecting them (``ScorerSettings.reject_exclusions``), and the contacts at
-                customer accounts (``ScorerSettings.reject_customers``). For evaluating a
+                customer accounts (``ScorerSettings.reject_customers``) and our employees
+                (``ScorerSettings.reject_employees``). For evaluating a
                 period: its leads are the ones training labels there
                 (:func:`features.training_set.outcome_labels`), whatever a rulebook's
                 exclusions say, so that the period matches the training run's slice.
@@ -326,6 +328,12 @@ class LeadScorer:
             else rejects_frame()
         )
         not_leads = not_leads | ids.isin(customers["contact_id"]).to_numpy()  # one reason each
+        employees = (  # whatever the rulebook says, as both framings left them out
+            employee_rejects(known.contacts, ids.loc[~not_leads])
+            if self.settings.reject_employees and not keep_excluded and self.framing() != "flat"
+            else rejects_frame()
+        )
+        not_leads = not_leads | ids.isin(employees["contact_id"]).to_numpy()
         excluded = rules.scores["excluded_reason"].astype("object")
         rejected = () if keep_excluded else self.settings.reject_exclusions
         drop = excluded.isin(rejected).to_numpy() & ~not_leads
@@ -338,7 +346,7 @@ class LeadScorer:
             top_rules=top_rules.array,
         )
         rejects = rejects_frame(
-            early, converted, customers, ids[drop], RULEBOOK_EXCLUSION + excluded[drop]
+            early, converted, customers, employees, ids[drop], RULEBOOK_EXCLUSION + excluded[drop]
         )
         drop |= not_leads
         if drop.any():  # copying a million-row frame only when someone is dropped

@@ -40,6 +40,10 @@ class ScorerSettings(UpgradableSettings):
             customer at ``as_of`` when the scorer's training framing left them out
             (``snapshots``: :func:`serving.eligibility.customer_rejects`), whatever the
             rulebook says; a ``first_touch`` (or flat) scorer learned them and scores them.
+        reject_employees: Reject, with reason ``employee``, contacts flagged
+            ``is_employee`` (:func:`serving.eligibility.employee_rejects`), whatever the
+            rulebook says: both training framings leave them out. A flat-export scorer
+            learned every row it was given and scores them.
         tier_from: ``score`` (cut-offs of :class:`BlendConfig`) or ``grade`` (the
             rulebook's grade matrix; contacts without a grade fall back to the score tier).
         top_k: Model factors pushing the score up, and rules, stored per lead.
@@ -58,6 +62,7 @@ class ScorerSettings(UpgradableSettings):
     reject_exclusions: tuple[str, ...] = ("employee", "customer", "open_opportunity")
     reject_converted: bool = True
     reject_customers: bool = True
+    reject_employees: bool = True
     tier_from: Literal["score", "grade"] = "score"
     top_k: int = Field(3, ge=1, le=10)
     top_k_down: int = Field(2, ge=0, le=10)

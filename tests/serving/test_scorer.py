@@ -20,7 +20,7 @@ from models.train import train_and_register
 from pipelines.plan_slices import config_slices
 from rules import load_rulebook
 from serving.blend import BlendConfig
-from serving.eligibility import CUSTOMER
+from serving.eligibility import CUSTOMER, EMPLOYEE
 from serving.lead_explanation import explain_contact, format_lead_explanation
 from serving.reason_rates import rate_text, reason_line
 from serving.reasons import shap_contributions
@@ -160,9 +160,7 @@ def test_scored_plus_rejected_equals_eligible_with_planted_rejects(world):
     customers = set(tables.contacts.loc[(created < AS_OF) & at_customer, "contact_id"].astype(str))
     assert customers - converted
     assert customers - converted == set(reasons[reasons == CUSTOMER].index)
-    assert set(employees) - converted - customers == set(
-        reasons[reasons.str.contains("employee")].index
-    )
+    assert set(employees) - converted - customers == set(reasons[reasons == EMPLOYEE].index)
     # the rulebook's customers (its is_customer also reads a won deal activity and the
     # export's lifecycle stage) and open opportunities are not leads either: rejected, as
     # converted or at a customer when they are (an open opportunity always is converted)
@@ -176,13 +174,15 @@ def test_scored_plus_rejected_equals_eligible_with_planted_rejects(world):
 
 
 def test_keep_excluded_scores_the_rulebooks_exclusions_and_rejects_the_rest_alike(world):
-    """compare's period: the rulebook's exclusions and the contacts at customers are scored
-    (training's eligibility picks the period's leads), every other reject stays."""
+    """compare's period: the rulebook's exclusions, the contacts at customers and employees
+    are scored (training's eligibility picks the period's leads), every other reject stays."""
     tables, scorer = world["tables"], world["reg"].scorer
     default = scorer.prepare(tables, AS_OF)
     kept = scorer.prepare(tables, AS_OF, keep_excluded=True)
     reason = default.rejects["reason"]
-    by_rulebook = reason.str.startswith("excluded by the rulebook") | (reason == CUSTOMER)
+    by_rulebook = reason.str.startswith("excluded by the rulebook")
+    by_rulebook |= reason.isin([CUSTOMER, EMPLOYEE])
+    assert (reason == EMPLOYEE).any()
     assert by_rulebook.any()
     assert set(kept.rejects["contact_id"]) == set(default.rejects.loc[~by_rulebook, "contact_id"])
     assert set(kept.frame["contact_id"]) == set(default.frame["contact_id"]) | set(

@@ -104,6 +104,16 @@ def test_a_scorer_trained_without_activities_scores_data_without_them() -> None:
             run_config=run,
         )
 
-    assert len(scorer(0.0).prepare(quiet, AS_OF).frame) == len(X)
+    # rejected whatever the rulebook says, as snapshot training leaves them out: employees,
+    # and contacts of accounts flagged is_customer (no outcomes here, so no won deal dates
+    # another); everyone else is scored
+    contacts = quiet.contacts
+    customers = quiet.accounts.loc[quiet.accounts["is_customer"].fillna(False).astype(bool)]
+    staff = contacts["is_employee"].fillna(False).astype(bool)
+    at_customers = contacts["account_id"].isin(customers["account_id"]).fillna(False)
+    left_out = set(contacts.loc[staff | at_customers, "contact_id"])
+    assert staff.any() and at_customers.any()
+    scored = scorer(0.0).prepare(quiet, AS_OF).frame["contact_id"]
+    assert set(scored) == set(X.index) - left_out
     with pytest.raises(ValueError, match="trained on a CRM with activity history"):
         scorer(0.9).prepare(quiet, AS_OF)
