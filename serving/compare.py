@@ -186,14 +186,13 @@ def _first_touch_scores(
         # it, and a day whose leads did nothing yet is no history-less export
         sub = CrmTables(sub.contacts, sub.accounts, tables.activities, sub.outcomes)
         sub = share_customer_since(tables, sub)
-        prepared = scorer.prepare(sub, pd.Timestamp(day), keep_excluded=True)
+        # the account colleagues are context (account features, rules): prepare, score and
+        # explain the day's own contacts only; preparing a colleague built its features at
+        # its own first touch, one feature build per colleague's day, on every period day
+        prepared = scorer.prepare(sub, pd.Timestamp(day), keep_excluded=True, only=ids)
         if prepared.rules is None:
             raise ValueError("the scorer returned no rule scores; cannot build rule evidence")
-        # the account colleagues are there for the features only: score and explain the
-        # day's own contacts (Maven's compare explained thousands of colleagues per day)
-        frame = prepared.frame
-        own = frame.loc[frame["contact_id"].astype("str").isin(ids).to_numpy()]
-        scored = scorer.score_frame(own, explain=True).reset_index(drop=True)
+        scored = scorer.score_frame(prepared.frame, explain=True).reset_index(drop=True)
         scored["contact_id"] = scored["contact_id"].astype("str")
         scores.append(scored)
         breakdown = prepared.rules.breakdown

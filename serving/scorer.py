@@ -264,6 +264,7 @@ class LeadScorer:
         on_step: StepHook | None = None,
         keep_excluded: bool = False,
         checked: bool = False,
+        only: pd.Index | None = None,
     ) -> ScoringInput:
         """Eligibility, rules and features: the flat frame :meth:`score_frame` takes.
 
@@ -281,6 +282,11 @@ class LeadScorer:
                 exclusions say, so that the period matches the training run's slice.
             checked: The caller ran :meth:`check_data` on the whole data already (the
                 Spark engine: one bucket of it may hold no activity).
+            only: Prepare these contacts only; the others in ``tables`` are context (account
+                colleagues for the account features and the rules), neither in the frame
+                nor rejected. ``compare`` of a ``first_touch`` scorer passes each
+                first-touch day's contacts: a colleague's features would be built at its
+                own first touch, one feature build per colleague's day, then thrown away.
 
         Returns:
             The frame (``contact_id``, model features, rules columns), rejects and timings.
@@ -310,8 +316,14 @@ class LeadScorer:
                 X = X[self.model.feature_names_]
             else:
                 totals = pd.Series(rules.scores["total"].to_numpy(), index=contacts["contact_id"])
-                X = self._features(known, ts, totals)
-        ids = rules.scores["contact_id"].astype("str")
+                X = self._features(known, ts, totals, only)
+        scores = rules.scores
+        if only is not None:
+            wanted = pd.Index(only).astype("str")
+            sel = scores["contact_id"].astype("str").isin(wanted).to_numpy()
+            scores, top_rules = scores.loc[sel].reset_index(drop=True), top_rules[sel]
+            early = early.loc[early["contact_id"].astype("str").isin(wanted)]
+        ids = scores["contact_id"].astype("str")
         if not X.index.astype("str").equals(pd.Index(ids)):  # same order by construction
             X = X.set_axis(X.index.astype("str")).loc[ids.to_numpy()]
         converted = (
@@ -334,15 +346,15 @@ class LeadScorer:
             else rejects_frame()
         )
         not_leads = not_leads | ids.isin(employees["contact_id"]).to_numpy()
-        excluded = rules.scores["excluded_reason"].astype("object")
+        excluded = scores["excluded_reason"].astype("object")
         rejected = () if keep_excluded else self.settings.reject_exclusions
         drop = excluded.isin(rejected).to_numpy() & ~not_leads
-        stage = rules.scores["stage"].astype("object")
+        stage = scores["stage"].astype("object")
         frame = X.reset_index(drop=True).assign(
             contact_id=ids.to_numpy(),
-            manual_score=rules.scores["total"].to_numpy(dtype="float64"),
+            manual_score=scores["total"].to_numpy(dtype="float64"),
             stage=stage.where(stage.notna(), self.settings.default_stage).to_numpy(),
-            grade=rules.scores["grade"].astype("object").to_numpy(),
+            grade=scores["grade"].astype("object").to_numpy(),
             top_rules=top_rules.array,
         )
         rejects = rejects_frame(
@@ -354,15 +366,26 @@ class LeadScorer:
         return ScoringInput(
             frame,
             rejects,
-            tables.contacts["contact_id"].astype("str").reset_index(drop=True),
+            (
+                tables.contacts["contact_id"].astype("str").reset_index(drop=True)
+                if only is None
+                else ids.reset_index(drop=True)
+            ),
             rules,
             ts,
             seconds,
         )
 
-    def _features(self, known: CrmTables, ts: pd.Timestamp, totals: pd.Series) -> pd.DataFrame:
+    def _features(
+        self,
+        known: CrmTables,
+        ts: pd.Timestamp,
+        totals: pd.Series,
+        only: pd.Index | None = None,
+    ) -> pd.DataFrame:
         """Features as in training: at ``ts`` (snapshots), or, for a ``first_touch`` model,
-        at each lead's first touch (creation day's midnight + delay; ``ts`` if sooner)."""
+        at each lead's first touch (creation day's midnight + delay; ``ts`` if sooner), of
+        the contacts ``only`` when given (:meth:`prepare`)."""
         if self.spec_ is None:
             raise ValueError("a flat-export scorer has no feature spec")
         if self.framing() != "first_touch":
@@ -370,12 +393,11 @@ class LeadScorer:
         run = cast(RunConfig, self.run_config_)  # first_touch comes from a run configuration
         created = known.contacts["created_at"]
         at = first_touch_as_of(created, run.train.first_touch_delay_days).clip(upper=ts)
-        return first_touch_features(
-            known,
-            pd.Series(at.to_numpy(), index=known.contacts["contact_id"].astype("object")),
-            self.spec_,
-            rule_scores=lambda sub, day: totals,
-        )
+        touch = pd.Series(at.to_numpy(), index=known.contacts["contact_id"].astype("object"))
+        if only is not None:  # none of them known at ts: the frame is empty either way
+            wanted = touch.index.astype("str").isin(pd.Index(only).astype("str"))
+            touch = touch.loc[wanted] if wanted.any() else touch
+        return first_touch_features(known, touch, self.spec_, rule_scores=lambda sub, day: totals)
 
     def score_frame(
         self,

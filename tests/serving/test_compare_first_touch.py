@@ -148,6 +148,37 @@ def test_only_the_days_own_contacts_are_scored_not_their_account_colleagues() ->
     np.testing.assert_allclose(scored["probability"].to_numpy(), expected)
 
 
+@pytest.mark.slow  # a model fit
+def test_preparing_only_the_days_contacts_builds_their_features_alone_with_the_same_values(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a colleague's features were built at its own first touch: one feature build per
+    # colleague's day on every period day (Maven: about 100 opportunities an account)
+    import serving.scorer as scorer_module
+
+    base = crm()
+    contacts = base.contacts.assign(account_id=pd.Series(["a1"] * 7, dtype="string"))
+    accounts = canonical_frame("accounts", [{"account_id": "a1", "name": "Acme"}])
+    tables = CrmTables(contacts, accounts, base.activities, base.outcomes)
+    scorer, _, _ = _first_touch_scorer(tables, load_rulebook(EMPTY_RULEBOOK))
+    day = pd.Timestamp("2026-03-05", tz="UTC")  # c4's first touch; c1..c3 known before
+    sub = day_tables(tables, pd.Index(["c4"]))
+    built: list[list[str]] = []
+    real = scorer_module.first_touch_features
+
+    def counting(tables: CrmTables, as_of: pd.Series, *args: object, **kwargs: object):
+        built.append(sorted(as_of.index.astype("str")))
+        return real(tables, as_of, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scorer_module, "first_touch_features", counting)
+    full = scorer.prepare(sub, day, keep_excluded=True)
+    part = scorer.prepare(sub, day, keep_excluded=True, only=pd.Index(["c4"]))
+    assert built == [["c1", "c2", "c3", "c4"], ["c4"]]
+    assert list(part.frame["contact_id"]) == ["c4"] and part.rejects.empty
+    mine = full.frame.loc[full.frame["contact_id"] == "c4"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(part.frame, mine, check_categorical=False)
+
+
 # 40 points for a VP: an MQL, unless the customer exclusion caps the contact at lead
 STAGED = customer_rulebook(
     {
