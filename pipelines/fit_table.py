@@ -247,7 +247,7 @@ def fit_table(
         request=request.model_copy(update={"mapping": str(paths["mapping"]), "overrides": flat}),
     )
     loaded = load_scorer(training["scorer_uri"], training["tracking_uri"])
-    report = ingest(str(path), paths["mapping"])
+    report = ingest(str(path), paths["mapping"], infer=request.infer)
     contacts = report.tables.contacts
     # the outcome column is the training label, not a CRM event: every row is scored
     tables = replace(report.tables, outcomes=empty_table("outcomes"))

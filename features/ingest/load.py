@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from features.bots import BotSettings, bot_counts, load_bot_settings, split_bots
+from features.infer import InferSettings
 from features.ingest.mapping_config import ColumnMapping
 from features.ingest.mapping_load import load_mapping
 from features.ingest.sources import read_source
@@ -22,6 +23,7 @@ def ingest(
     sep: str | None = None,
     encoding: str | None = None,
     bots: BotSettings | str | Path | None = None,
+    infer: InferSettings | None = None,
 ) -> ValidationReport:
     """Load a CRM export and validate it into canonical tables.
 
@@ -36,6 +38,8 @@ def ingest(
             :data:`features.ingest.readers.DEFAULT_ENCODING`).
         bots: Bot filter settings, a YAML file of changes to the default, or None for
             the default (``features/bots/default.yaml``).
+        infer: Thresholds kept text columns of numbers are typed with (None: defaults;
+            :mod:`features.ingest.extra_types`).
 
     Returns:
         The validation report: accepted rows as :class:`features.crm.CrmTables` (without
@@ -48,7 +52,8 @@ def ingest(
     if isinstance(mapping, str | Path):
         mapping = load_mapping(Path(mapping))
     raw = read_source(source, mapping, sep=sep, encoding=encoding, origin=True)
-    return filter_bots(validate_tables(raw, now=now, source=str(source)), bots)
+    report = validate_tables(raw, now=now, source=str(source), infer=infer)
+    return filter_bots(report, bots)
 
 
 def filter_bots(

@@ -31,6 +31,7 @@ import pandas as pd
 
 from features.crm import CrmTables, empty_table
 from features.events import utc_timestamp
+from features.infer import InferSettings
 from features.ingest.coerce import parse_table, to_canonical
 from features.ingest.extra_types import typed_extra_columns
 from features.ingest.mapping_apply import EXTRA_TYPES_ATTR
@@ -134,6 +135,7 @@ def validate_tables(
     now: pd.Timestamp | None = None,
     source: str = "",
     engine: Engine = "great_expectations",
+    infer: InferSettings | None = None,
 ) -> ValidationReport:
     """Validate the mapped tables and split every row into accepted or quarantined.
 
@@ -148,6 +150,8 @@ def validate_tables(
         source: Where the tables came from, for messages.
         engine: ``great_expectations`` (the default; its results are kept) or
             ``pandas`` (the same rules and verdicts without importing GX; for a few rows).
+        infer: The thresholds kept text columns of numbers are typed with
+            (:mod:`~features.ingest.extra_types`; None: the defaults).
 
     Raises:
         InputError: ``raw`` holds a table that is not canonical.
@@ -173,7 +177,7 @@ def validate_tables(
     for name, table in TABLES.items():
         frame, label = frames[name], labels[name]
         parsed, failures, gx_results[name] = _table_failures(
-            frame, table, accepted, inputs, stamp, label, context
+            frame, table, accepted, inputs, stamp, label, context, infer
         )
         bad = failed_positions(failures, len(frame))
         accepted[name] = to_canonical(parsed[~bad], table)
@@ -208,6 +212,7 @@ def _table_failures(
     now: pd.Timestamp,
     label: str,
     context: AbstractDataContext | None,
+    infer: InferSettings | None = None,
 ) -> tuple[pd.DataFrame, list[Failure], dict[str, Any]]:
     """Coerce, run the GX suite (or its pandas form without ``context``) and collect every
     row failure of one table."""
@@ -217,7 +222,7 @@ def _table_failures(
     parsed, unconverted = parse_table(normalise_table(positional, table), table)
     failures += coercion_failures(table, unconverted, positional)
     pins = frame.attrs.get(EXTRA_TYPES_ATTR)  # the mapping's extra_types
-    parsed, extra_warnings = typed_extra_columns(parsed, table, positional, pinned=pins)
+    parsed, extra_warnings = typed_extra_columns(parsed, table, positional, infer, pins)
     failures += extra_warnings
     convertible = ~failed_positions(failures, len(frame))
     canonical = parsed.loc[convertible, list(table.names)]  # GX need not hash the extras

@@ -21,6 +21,7 @@ from prefect.context import FlowRunContext
 from prefect.settings import PREFECT_API_URL
 
 from features.fit import spec_for_data
+from features.infer import InferSettings
 from features.ingest.load import ingest
 from features.ingest.validation import ValidationReport
 from features.spec import FeatureSpec, load_feature_spec
@@ -100,11 +101,12 @@ def validate_crm(
     now: pd.Timestamp | None = None,
     sep: str | None = None,
     encoding: str | None = None,
+    infer: InferSettings | None = None,
 ) -> ValidationReport:
     """Read, map and validate the CRM export, then filter bots (I/O: retried once if the
     error is transient); ``bots`` is a bot filter settings YAML (None: the default), the
     rest as :func:`features.ingest.load.ingest` takes them (None: its defaults)."""
-    return ingest(data, mapping, now=now, sep=sep, encoding=encoding, bots=bots)
+    return ingest(data, mapping, now=now, sep=sep, encoding=encoding, bots=bots, infer=infer)
 
 
 def feature_spec(path: Path | None, contacts: pd.DataFrame) -> tuple[FeatureSpec, list[str]]:

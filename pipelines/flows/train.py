@@ -179,7 +179,7 @@ def train_flow(request: TrainRequest, show_plan: bool = False) -> dict[str, Any]
     workdir.mkdir(parents=True, exist_ok=True)
     config = resolve_train_config(request.config, request.overrides)
     uri = request.tracking_uri or config.tracking_uri or default_tracking_uri(workdir)
-    report = step(validate_crm)(request.data, request.mapping, request.bots)
+    report = step(validate_crm)(request.data, request.mapping, request.bots, infer=request.infer)
     book_path = choose_rulebook(request.rulebook, request.mapping)
     rulebook = load_rulebook(book_path)
     book = rulebook_ref(rulebook, book_path)

@@ -185,7 +185,7 @@ def test_a_scorer_sees_its_training_types_whatever_one_batch_decides():
     assert score_rulebook(crm, book, AS_OF).scores["total"].tolist() == [10.0, 0.0, 0.0]
 
 
-def _pinned_export(tmp_path, pins: str):
+def _pinned_export(tmp_path, pins: str, infer=None):
     folder = tmp_path / "export"
     folder.mkdir()
     rows = [f'c{i},2026-01-0{i} 00:00,{z},{c}' for i, (z, c) in enumerate(
@@ -197,7 +197,7 @@ def _pinned_export(tmp_path, pins: str):
         "contacts:\n  source: leads.csv\n  columns:\n    contact_id: Id\n"
         f"    created_at: Created\n  keep_extra: true\n  extra_types: {pins}\n"
     )
-    return ingest(folder, str(mapping), now=AS_OF)
+    return ingest(folder, str(mapping), now=AS_OF, infer=infer)
 
 
 @pytest.mark.slow
@@ -219,3 +219,16 @@ def test_a_pin_on_a_column_the_mapping_does_not_keep_is_refused(tmp_path):
 
     with pytest.raises(InputError, match=r"contacts\.extra_types: 'Zone' is not a column"):
         _pinned_export(tmp_path, "{Zone: text}")
+
+
+@pytest.mark.slow
+def test_the_share_of_numbers_is_the_inference_setting(tmp_path):
+    """``--infer``'s numeric_min_share (train and fit-table pass it to validation)."""
+    from features.infer import InferSettings
+
+    loose = _pinned_export(tmp_path, "{}", infer=InferSettings(numeric_min_share=0.6))
+    # code: 2 of 3 non-blank values are numbers, 0.67 >= 0.6
+    assert loose.tables.contacts["code"].dtype == "float64"
+    (tmp_path / "default").mkdir()
+    strict = _pinned_export(tmp_path / "default", "{}")
+    assert strict.tables.contacts["code"].tolist() == ["12", "A7", "40", "n/a"]  # text
