@@ -14,10 +14,11 @@ column; it does not run the Great Expectations row suite (see the README, "Spark
 The contacts table also carries the extra columns the scorer reads
 (:func:`extra_contact_columns`: those of the feature spec, the columns a mapping kept
 that the scorer was trained on, and those its rulebook declares under ``extra_columns``);
-other extra columns are left out. Numbers travel as doubles, booleans as booleans and text
-as strings; a column held as text stays text (:func:`carried_type`), so each bucket's
-local code reads it exactly as the local engine reads the same table (the rule scorer
-parses ``1,250`` as 1250 and counts what does not parse).
+other extra columns are left out. An extra column travels as the kind the tables hold it
+in (:func:`carried_type`: text as strings, numbers as doubles, booleans as booleans), so
+each bucket's local code reads it exactly as the local engine reads the same table (the
+rule scorer parses ``1,250`` as 1250 and counts what does not parse; a category feature
+reads the number 120 as ``120``).
 """
 
 from __future__ import annotations
@@ -98,12 +99,25 @@ def extra_contact_columns(
     return out
 
 
-def carried_type(target: str, is_text: bool) -> str:
-    """The transport type of an extra column: ``target``, except that a column held as text
-    stays ``string`` (the local code in each bucket then parses it as the local engine
-    parses the same text: numbers as validation reads them, yes/no words; a Spark cast
-    would read ``1,250`` as null)."""
-    return "string" if is_text else target
+def carried_type(target: str, kind: str) -> str:
+    """The transport type of an extra column held as ``kind`` (``text``, ``number``,
+    ``boolean`` or anything else): text stays ``string``, numbers ``double``, booleans
+    ``boolean``, whatever ``target`` says; only other kinds (timestamps) are cast to
+    ``target``. The local code in each bucket then converts the column as the local
+    engine converts the same table (numbers in text as validation reads them, numbers
+    read as text ``120``, not ``120.0``); a Spark cast would read ``1,250`` as null and
+    give ``120.0``."""
+    return {"text": "string", "number": "double", "boolean": "boolean"}.get(kind, target)
+
+
+def _spark_kind(kind: object) -> str:
+    from pyspark.sql import types as T  # noqa: N812
+
+    if isinstance(kind, T.StringType):
+        return "text"
+    if isinstance(kind, T.BooleanType):
+        return "boolean"
+    return "number" if isinstance(kind, T.NumericType) else "other"
 
 
 def spark_type(table: Table, column: str) -> str:
@@ -141,7 +155,8 @@ def canonical_frame(
 
     Args:
         extra: Non-canonical columns to keep, name -> Spark type
-            (:func:`extra_contact_columns`; a text column stays text, :func:`carried_type`).
+            (:func:`extra_contact_columns`; carried in the kind the source holds,
+            :func:`carried_type`).
 
     Raises:
         ValueError: A required or ``extra`` column is missing, or a column's type cannot be
@@ -180,8 +195,8 @@ def canonical_frame(
                 "validate --mapping ... --write-accepted) or score with a scorer that does "
                 "not read it"
             )
-        is_text = isinstance(df.schema[name].dataType, T.StringType)
-        cols.append(F.col(f"`{name}`").cast(carried_type(target, is_text)).alias(name))
+        carried = carried_type(target, _spark_kind(df.schema[name].dataType))
+        cols.append(F.col(f"`{name}`").cast(carried).alias(name))
     return df.select(*cols)
 
 
@@ -333,15 +348,20 @@ def _booleans(values: pd.Series) -> pd.Series:
 
 
 def extra_types(frame: pd.DataFrame, extra: dict[str, str] | None) -> dict[str, str]:
-    """The transport types of ``extra`` for the columns of a pandas ``frame``: a column
-    that is neither numeric nor boolean is text and stays text (:func:`carried_type`)."""
+    """The transport types of ``extra`` for the columns of a pandas ``frame``
+    (:func:`carried_type`; a column that is not a number, boolean or datetime is text)."""
     out = {}
     for name, target in (extra or {}).items():
         dtype = frame[name].dtype if name in frame.columns else None
-        typed = dtype is not None and (
-            pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
-        )
-        out[name] = carried_type(target, not typed)
+        if dtype is None or pd.api.types.is_datetime64_any_dtype(dtype):
+            kind = "other"
+        elif pd.api.types.is_bool_dtype(dtype):
+            kind = "boolean"
+        elif pd.api.types.is_numeric_dtype(dtype):
+            kind = "number"
+        else:
+            kind = "text"
+        out[name] = carried_type(target, kind)
     return out
 
 

@@ -11,6 +11,7 @@ import pytest
 from scorer_helpers import register_scorer
 from test_spark_features import assert_same_features, local_as_spark
 
+from features.build import build_features
 from features.ingest.load import ingest
 from features.spec import load_feature_spec
 from features.synthetic import DirtConfig, generate_crm
@@ -120,6 +121,29 @@ def test_a_kept_column_of_numbers_is_the_same_float_feature_on_spark(spark, expo
     )
     assert got["rule_score"].to_dict() == POINTS
     assert_same_features(got, expected)
+
+
+def test_numbers_a_spec_reads_as_a_category_are_the_same_text_on_spark(spark, export):
+    """A scorer trained when ``seats`` was text (a category) scoring tables where
+    validation typed it as numbers: Spark carries the doubles and each bucket reads them
+    as the local engine does (``120``; a Spark cast to string would give ``120.0``)."""
+    from serving.spark import build_features_spark, features_to_pandas, read_spark_tables
+    from serving.spark.tables import spark_tables_from_pandas
+
+    tables, canonical = export
+    spec = load_feature_spec()
+    spec = spec.model_copy(
+        update={"fit": spec.fit.model_copy(update={"passthrough_categorical": ("seats",)})}
+    )
+    expected = local_as_spark(build_features(tables, AS_OF, spec))
+    seats = [None if pd.isna(v) else v for v in expected["seats"]]
+    assert seats == ["120", "1250", "10", None, "50"]  # by hand
+    for st in (
+        read_spark_tables(spark, canonical, spec),
+        spark_tables_from_pandas(spark, tables, spec),
+    ):
+        got = features_to_pandas(build_features_spark(st, AS_OF, spec, n_buckets=2), spec)
+        assert_same_features(got, expected)
 
 
 def test_tables_read_without_the_rulebook_are_refused_naming_its_columns(spark, export):
