@@ -97,10 +97,17 @@ def publish(
                 f"published version {current.version_id} "
                 f"({current.rulebook_name} v{current.rulebook_version})"
             )
-        try:
-            horizon = horizon_days or loaded.scorer.horizon_days()
-        except ValueError as exc:
-            raise ValueError(f"{exc}; or give the backtest's horizon: --horizon-days H") from exc
+        run = loaded.scorer.run_config_
+        horizon: int | None
+        if horizon_days is None and run is not None and run.horizon_days is None:
+            horizon = None  # a flat export: no dated outcomes, so no backtest to replay
+        else:
+            try:
+                horizon = horizon_days or loaded.scorer.horizon_days()
+            except ValueError as exc:
+                raise ValueError(
+                    f"{exc}, or give the backtest's horizon: --horizon-days H"
+                ) from exc
         impact = rulebook_impact(report.tables, published, book, when, horizon)
         console.print(impact_text(impact, label, str(rulebook)), highlight=False)
         if not yes and not typer.confirm("Publish and re-score every lead?", default=False):

@@ -74,14 +74,15 @@ def rulebook_impact(
     published: Rulebook,
     new: Rulebook,
     as_of: pd.Timestamp,
-    horizon_days: int,
+    horizon_days: int | None,
 ) -> RulebookImpact:
     """Compare the ``published`` rulebook with the ``new`` one on the same validated tables
     (bots already filtered) at ``as_of`` (UTC).
 
     Args:
         horizon_days: Conversion window of the backtest (``rules publish``: the scorer's
-            label horizon, :meth:`serving.scorer.LeadScorer.horizon_days`).
+            label horizon, :meth:`serving.scorer.LeadScorer.horizon_days`); None (a
+            flat-export scorer, whose data has no dated outcomes to wait for): no backtest.
     """
     before = _grouped(stages_at(tables, published, as_of))
     after = _grouped(stages_at(tables, new, as_of))
@@ -102,9 +103,9 @@ def rulebook_impact(
 
 
 def _backtest(
-    tables: CrmTables, published: Rulebook, new: Rulebook, horizon_days: int
+    tables: CrmTables, published: Rulebook, new: Rulebook, horizon_days: int | None
 ) -> Backtest | None:
-    if tables.outcomes.empty or tables.activities.empty:
+    if horizon_days is None or tables.outcomes.empty or tables.activities.empty:
         return None
     _, _, when = snapshot_schedule(data_end_of(tables), horizon_days)
     old = stages_at(tables, published, when).isin(QUALIFIED)
