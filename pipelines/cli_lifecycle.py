@@ -126,7 +126,9 @@ def publish(
     console.print(
         f"[green]published[/green] version {done.version_id} ({book.name} v{book.version}, "
         f"scores carry rulebook_version {done.rulebook_version}): "
-        f"{done.sink_result.n_current_updated:,} current scores changed",
+        # rows, as `score` says: every row changes its rulebook_version, whether or not a
+        # score moved (the preview above counts the leads that change stage)
+        f"{done.sink_result.n_current_updated:,} current rows changed",
         highlight=False,
     )
 

@@ -257,6 +257,8 @@ def test_publish_command_previews_asks_then_publishes(mlflow_store, tmp_path, se
     assert f"backtest as of {backtest_45:%Y-%m-%d}" in said(done)
     assert "converted within 45 days" in said(done) and backtest_45 != backtest_7
     assert "published version 1" in said(done)
+    # rows, not "scores changed": each row's rulebook_version changes, a score may not
+    assert "current rows changed" in said(done) and "current scores changed" not in said(done)
     (only,) = list_versions(url)
     assert (only.published_by, only.is_current, only.text) == ("ana", True, setup[3])
     again = runner.invoke(app, [*base[:2], str(lenient), *base[2:], "--yes"])
