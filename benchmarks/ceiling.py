@@ -46,6 +46,7 @@ from benchmarks.time_folds import (
     EVAL_SHARE,
     FOLDS,
     STOP_SHARE,
+    Fold,
     Scorer,
     fold_aucs,
     paired_gain,
@@ -69,9 +70,10 @@ def on_test_slice(
         if name == SHIPPED:
             scores = p_shipped  # the shipped model itself, as the README's table scores it
         else:
-            scores = scorer(
-                data.X["train"], data.y["train"], data.X["valid"], data.y["valid"], data.X["test"]
-            )
+            parts = ("train", "valid", "test")
+            X = pd.concat([data.X[p] for p in parts], ignore_index=True)
+            fold = Fold.consecutive(*(len(data.y[p]) for p in parts))
+            scores = scorer(X, np.concatenate([data.y[p] for p in parts]), fold)
         auc, low, high = auc_interval(y, scores)
         paired = delong_test(y, scores, p_shipped)
         out[name] = {
@@ -111,7 +113,7 @@ def cv_aucs(
             fit_rows, test_size=STOP_SHARE, stratify=y[fit_rows], random_state=seed
         )
         fit, stop = np.sort(fit), np.sort(stop)
-        scores = scorer(X.iloc[fit], y[fit], X.iloc[stop], y[stop], X.iloc[eval_rows])
+        scores = scorer(X, y, Fold(fit, stop, eval_rows))
         out.append(float(roc_auc_score(y[eval_rows], scores)))
     return out
 

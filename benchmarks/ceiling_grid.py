@@ -24,7 +24,7 @@ import pandas as pd
 from sklearn.preprocessing import TargetEncoder
 
 from benchmarks.real_data import baseline_probabilities
-from benchmarks.time_folds import Scorer, model_scorer
+from benchmarks.time_folds import Fold, Scorer, model_scorer
 from models.config import TrainConfig
 
 DATE_COLUMNS = ("contact_weekday", "contact_month")
@@ -62,16 +62,11 @@ def lr_scorer(C: float, min_frequency: int, dates: tuple[str, ...] = ()) -> Scor
     """The real-data baseline with ``C`` and ``min_frequency``, fitted on the training and
     stopping rows, using the date columns ``dates``."""
 
-    def score(
-        X: pd.DataFrame,
-        y: np.ndarray,
-        X_stop: pd.DataFrame,
-        y_stop: np.ndarray,
-        X_eval: pd.DataFrame,
-    ) -> np.ndarray:
-        fit = pd.concat([_columns(X, dates), _columns(X_stop, dates)], ignore_index=True)
+    def score(X_all: pd.DataFrame, y_all: np.ndarray, fold: Fold) -> np.ndarray:
+        X, y, X_stop, y_stop, X_eval = fold.rows(_columns(X_all, dates), y_all)
+        fit = pd.concat([X, X_stop], ignore_index=True)
         return baseline_probabilities(
-            fit, np.r_[y, y_stop], _columns(X_eval, dates), C=C, min_frequency=min_frequency
+            fit, np.r_[y, y_stop], X_eval, C=C, min_frequency=min_frequency
         )
 
     return score
@@ -103,17 +98,14 @@ def lightgbm_scorer(
     encoding of :data:`ENCODED` and the date columns ``dates``."""
     inner = model_scorer(config, {})
 
-    def score(
-        X: pd.DataFrame,
-        y: np.ndarray,
-        X_stop: pd.DataFrame,
-        y_stop: np.ndarray,
-        X_eval: pd.DataFrame,
-    ) -> np.ndarray:
-        frames = [_columns(f, dates) for f in (X, X_stop, X_eval)]
+    def score(X_all: pd.DataFrame, y_all: np.ndarray, fold: Fold) -> np.ndarray:
+        X, y, X_stop, y_stop, X_eval = fold.rows(_columns(X_all, dates), y_all)
+        frames = [X, X_stop, X_eval]
         if encode:
-            frames = target_encoded(frames[0], y, frames[1], frames[2], seed=config.seed)
-        return inner(frames[0], y, frames[1], y_stop, frames[2])
+            frames = target_encoded(X, y, X_stop, X_eval, seed=config.seed)
+        ordered = pd.concat(frames, ignore_index=True)
+        blocks = Fold.consecutive(len(X), len(X_stop), len(X_eval))
+        return inner(ordered, np.r_[y, y_stop], blocks)  # y of the fit and stop rows only
 
     return score
 

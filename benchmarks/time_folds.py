@@ -34,8 +34,9 @@ FOLDS, STOP_SHARE, EVAL_SHARE = 5, 0.1, 0.1
 """The default folds: 5 evaluation chunks of 10 % of the rows, each after a 10 % stopping
 chunk (:func:`rolling_folds`)."""
 
-Scorer = Callable[[pd.DataFrame, np.ndarray, pd.DataFrame, np.ndarray, pd.DataFrame], np.ndarray]
-"""Fit on (train, stop) rows, return scores of the evaluation rows."""
+Scorer = Callable[[pd.DataFrame, np.ndarray, "Fold"], np.ndarray]
+"""Given all rows and a fold's positions, fit on its (train, stop) rows and return scores of
+its evaluation rows."""
 
 CANDIDATES: dict[str, dict[str, Any]] = {
     "defaults": {},
@@ -57,6 +58,19 @@ class Fold:
     train: np.ndarray
     stop: np.ndarray
     eval: np.ndarray
+
+    @classmethod
+    def consecutive(cls, *lengths: int) -> Fold:
+        """Fit, stop and evaluation rows one block after the other, of these lengths."""
+        ends = np.cumsum(lengths)
+        return cls(*(np.arange(end - n, end) for n, end in zip(lengths, ends, strict=True)))
+
+    def rows(
+        self, X: pd.DataFrame, y: np.ndarray
+    ) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, np.ndarray, pd.DataFrame]:
+        """``X_fit, y_fit, X_stop, y_stop, X_eval``: the fold's rows of ``X`` and ``y``."""
+        fit, stop = self.train, self.stop
+        return X.iloc[fit], y[fit], X.iloc[stop], y[stop], X.iloc[self.eval]
 
 
 def rolling_folds(n: int, n_folds: int, stop_share: float, eval_share: float) -> list[Fold]:
@@ -87,13 +101,8 @@ def model_scorer(config: TrainConfig, overrides: dict[str, Any] | Chooser) -> Sc
     """The training config's model with ``overrides`` (or the ones a chooser picks from the
     fold's rows): its raw margin on the evaluation rows."""
 
-    def score(
-        X: pd.DataFrame,
-        y: np.ndarray,
-        X_stop: pd.DataFrame,
-        y_stop: np.ndarray,
-        X_eval: pd.DataFrame,
-    ) -> np.ndarray:
+    def score(X_all: pd.DataFrame, y_all: np.ndarray, fold: Fold) -> np.ndarray:
+        X, y, X_stop, y_stop, X_eval = fold.rows(X_all, y_all)
         chosen = overrides(X, y, X_stop, y_stop) if callable(overrides) else overrides
         model = model_from_config(config, chosen)
         model.fit(X, y, X_valid=X_stop, y_valid=y_stop, X_calib=X_stop, y_calib=y_stop)
@@ -122,10 +131,9 @@ def searched(config: TrainConfig) -> Chooser:
     return choose
 
 
-def baseline_scorer(
-    X: pd.DataFrame, y: np.ndarray, X_stop: pd.DataFrame, y_stop: np.ndarray, X_eval: pd.DataFrame
-) -> np.ndarray:
+def baseline_scorer(X_all: pd.DataFrame, y_all: np.ndarray, fold: Fold) -> np.ndarray:
     """The real-data table's logistic regression, fitted on the training and stopping rows."""
+    X, y, X_stop, y_stop, X_eval = fold.rows(X_all, y_all)
     return baseline_probabilities(pd.concat([X, X_stop]), np.r_[y, y_stop], X_eval)
 
 
@@ -133,8 +141,7 @@ def fold_aucs(X: pd.DataFrame, y: np.ndarray, folds: list[Fold], scorer: Scorer)
     """ROC AUC of ``scorer`` on each fold's evaluation rows."""
     out = []
     for fold in folds:
-        fit, stop = fold.train, fold.stop
-        scores = scorer(X.iloc[fit], y[fit], X.iloc[stop], y[stop], X.iloc[fold.eval])
+        scores = scorer(X, y, fold)
         out.append(float(roc_auc_score(y[fold.eval], scores)))
     return out
 

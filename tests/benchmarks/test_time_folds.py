@@ -10,6 +10,7 @@ import pytest
 from table_rows import canonical_frame
 
 from benchmarks.time_folds import (
+    Fold,
     baseline_scorer,
     development_rows,
     fold_aucs,
@@ -59,8 +60,8 @@ def test_fold_aucs_score_each_eval_chunk_with_what_the_candidate_learned_before_
     lightgbm = model_scorer(TrainConfig(), {"n_estimators": 30})
     assert fold_aucs(X, y, folds, lightgbm) == [1.0, 1.0, 1.0]
 
-    def inverted(X_fit, y_fit, X_stop, y_stop, X_eval):
-        return -baseline_scorer(X_fit, y_fit, X_stop, y_stop, X_eval)
+    def inverted(X_all: pd.DataFrame, y_all: np.ndarray, fold: Fold) -> np.ndarray:
+        return -baseline_scorer(X_all, y_all, fold)
 
     assert fold_aucs(X, y, folds, inverted) == [0.0, 0.0, 0.0]
 
