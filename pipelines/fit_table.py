@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +26,8 @@ import numpy as np
 import pandas as pd
 
 from features.blanks import BLANK_MARKERS
-from features.crm import empty_table
 from features.files import atomic_write, atomic_write_text
-from features.flat import flat_as_of
+from features.flat import flat_as_of, flat_rule_tables
 from features.flat_rows import binary_outcome, parse_time_column, require_columns
 from features.infer import InferSettings, TableTypes, infer_table_types
 from features.ingest import InputError, read_table
@@ -250,7 +249,7 @@ def fit_table(
     report = ingest(str(path), paths["mapping"], infer=request.infer)
     contacts = report.tables.contacts
     # the outcome column is the training label, not a CRM event: every row is scored
-    tables = replace(report.tables, outcomes=empty_table("outcomes"))
+    tables = flat_rule_tables(report.tables)
     as_of = flat_as_of(contacts)
     quarantined = report.quarantine.get("contacts", pd.DataFrame())
     batch = run_batch(

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from features.crm import CrmTables
-from features.flat import flat_as_of, flat_labels
+from features.flat import flat_as_of, flat_labels, flat_rule_tables
 from features.infer import InferSettings, TableTypes, infer_table_types
 from features.schema import CONTACTS, POSITIVE_OUTCOMES
 from features.training_set import TrainingSet
@@ -218,7 +218,10 @@ def flat_slices(
     """A flat export: its own columns (types inferred with ``infer``) as features, one row
     per lead, after the leakage guard (thresholds ``leakage``).
 
-    The label is "has a positive outcome". The split is by creation time when the contacts
+    The label is "has a positive outcome"; the manual scores of the valid and test rows
+    are the rulebook's at :func:`features.flat.flat_as_of` on
+    :func:`features.flat.flat_rule_tables` (the outcomes removed, as scoring reads them). The
+    split is by creation time when the contacts
     carry more than one (oldest train, newest test), stratified at random otherwise (with
     the training config's ``seed``); the shares are the training config's ``valid_share``
     and ``test_share``.
@@ -253,7 +256,9 @@ def flat_slices(
     train, valid, test = (ts.subset(split.train), ts.subset(split.valid), ts.subset(split.test))
     guard = check_leakage(train.X, train.y, keep_suspects=keep_leaky, settings=leakage)
     as_of = flat_as_of(contacts)
-    totals = None if rulebook is None else RuleTotals(tables, rulebook, (as_of,))
+    # the rules read the export without its outcomes (the label), as scoring and compare do
+    rule_tables = flat_rule_tables(tables)
+    totals = None if rulebook is None else RuleTotals(rule_tables, rulebook, (as_of,))
     parts = (1 - config.valid_share - config.test_share, config.valid_share, config.test_share)
     shares = "/".join(f"{round(100 * p)}" for p in parts)
     return Slices(

@@ -32,12 +32,12 @@ import numpy as np
 import pandas as pd
 
 from features.bots import bot_share_text
-from features.crm import CrmTables, empty_table
+from features.crm import CrmTables
 from features.customers import share_customer_since
 from features.events import utc_timestamp
 from features.first_touch import day_tables, first_touch_labels, latest_share_start
 from features.fit import fit_features
-from features.flat import flat_as_of
+from features.flat import flat_as_of, flat_rule_tables
 from features.ingest.validation import ValidationReport
 from features.parse import utc_time
 from features.schema import POSITIVE_OUTCOMES
@@ -463,11 +463,12 @@ def _compare_flat(
 ) -> tuple[ComparisonReport, pd.Timestamp]:
     """The report of a flat-export scorer on the export's held-out rows
     (:func:`serving.held_out.flat_held_out`), scored as training scored its test rows: at
-    :func:`features.flat.flat_as_of`, with the outcome as the label, not as a CRM event
-    (so a converted lead is scored, not rejected)."""
+    :func:`features.flat.flat_as_of` on :func:`features.flat.flat_rule_tables`, with the
+    outcome as the label, not as a CRM event (so a converted lead is scored, not rejected,
+    and no rule reads the label)."""
     held = flat_held_out(tables, scorer.run_config_)
     when = flat_as_of(tables.contacts)
-    unlabelled = replace(tables, outcomes=empty_table("outcomes"))
+    unlabelled = flat_rule_tables(tables)
     inputs = comparison_inputs(
         unlabelled,
         scorer,

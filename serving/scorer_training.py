@@ -27,7 +27,7 @@ import pandas as pd
 from mlflow.tracking import MlflowClient
 
 from features.crm import CrmTables
-from features.flat import flat_as_of
+from features.flat import flat_as_of, flat_rule_tables
 from features.infer import TableTypes
 from features.spec import FeatureSpec
 from models.config import scorer_name_for
@@ -116,6 +116,13 @@ def slice_as_of(slices: SlicesLike, part: str, tables: CrmTables) -> pd.Timestam
     return flat_as_of(tables.contacts)
 
 
+def rule_tables_of(slices: SlicesLike, tables: CrmTables) -> CrmTables:
+    """The tables the slices' manual scores are read from: a flat export's without its
+    outcomes (:func:`features.flat.flat_rule_tables`, as scoring reads it), else ``tables``
+    (a dated framing's outcomes are CRM events before each ``as_of``)."""
+    return flat_rule_tables(tables) if slices.kind == "flat" else tables
+
+
 def blend_metrics(
     y: np.ndarray,
     probability: np.ndarray,
@@ -200,7 +207,10 @@ def build_and_register_scorer(
     manual_valid = slices.manual_score_valid
     if manual_valid is None:
         manual_valid = manual_scores_at(
-            tables, rulebook, slice_as_of(slices, "valid", tables), slices.valid.contact_id
+            rule_tables_of(slices, tables),
+            rulebook,
+            slice_as_of(slices, "valid", tables),
+            slices.valid.contact_id,
         )
     y_valid = np.asarray(slices.valid.y, dtype=int)
     flow = validation_flow(slices, blend, tables)
@@ -219,7 +229,10 @@ def build_and_register_scorer(
     manual_test = slices.manual_score_test
     if manual_test is None:
         manual_test = manual_scores_at(
-            tables, rulebook, slice_as_of(slices, "test", tables), slices.test.contact_id
+            rule_tables_of(slices, tables),
+            rulebook,
+            slice_as_of(slices, "test", tables),
+            slices.test.contact_id,
         )
     X_test = slices.X("test")
     metrics = blend_metrics(

@@ -67,6 +67,7 @@ def test_rule_score_feature_without_rule_scores_names_the_fix(crm):
 
 @pytest.mark.slow  # validates the whole real X Education export with GX (~2 s)
 def test_flat_export_manual_scores_of_valid_and_test_come_from_one_scoring(monkeypatch):
+    from features.flat import flat_rule_tables
     from features.ingest.load import ingest
     from pipelines.training_data import flat_slices
 
@@ -85,7 +86,8 @@ def test_flat_export_manual_scores_of_valid_and_test_come_from_one_scoring(monke
     slices = flat_slices(tables, rulebook=rulebook)
     monkeypatch.undo()
     assert len(calls) == 1  # valid and test share the export's as_of
-    totals = score_rulebook(tables, rulebook, calls[0]).scores.set_index("contact_id")["total"]
+    scored = score_rulebook(flat_rule_tables(tables), rulebook, calls[0]).scores
+    totals = scored.set_index("contact_id")["total"]
     for part, got in (("valid", slices.manual_score_valid), ("test", slices.manual_score_test)):
         ids = getattr(slices, part).contact_id.astype(str)
         np.testing.assert_array_equal(got, totals.reindex(ids).to_numpy())
@@ -214,3 +216,80 @@ def test_a_flat_export_split_at_random_keeps_equal_calibration_weights():
 
     assert slices.time_valid.isna().all()
     assert row_ages_days(slices.time_valid) is None
+
+
+LEAKY_MAPPING = """version: 1
+description: a hand-made flat export whose leads each have a company (account)
+accounts:
+  source: companies.csv
+  columns:
+    account_id: company
+    name: company
+contacts:
+  source: leads.csv
+  columns:
+    contact_id: lead_id
+    created_at: {constant: "2024-06-30T00:00:00Z"}
+    account_id: company
+  keep_extra: [visits]
+outcomes:
+  source: leads.csv
+  row_filter: {column: converted, equals: "1"}
+  columns:
+    contact_id: lead_id
+    converted_at: {constant: "2024-06-30T00:00:00Z"}
+    outcome: {constant: won}
+"""
+# a rulebook reading outcomes: a won deal makes the lead's company a customer
+LEAKY_RULEBOOK = """name: reads_outcomes
+version: "1.0"
+changelog: [{version: "1.0", date: 2026-01-01, changes: test}]
+scales: [{name: main}]
+extra_columns: {visits: float}
+rules:
+  - {name: visits, category: engagement, points: 10, when: {var: visits, op: gte, value: 5}}
+  - {name: customer, category: fit, points: 40, when: {var: is_customer, op: is_true}}
+"""
+
+
+@pytest.mark.slow  # ingests with GX (~5 s on a busy machine)
+def test_flat_training_scores_rules_without_the_outcomes_as_compare_does(tmp_path):
+    """A rule reading outcomes (``is_customer``: a won deal makes the company a customer)
+    must not see the label: training's manual scores are what scoring gives, the outcomes
+    removed (hand-computed: 10 points for 5+ visits, never the 40 of a customer)."""
+    from features.flat import flat_as_of, flat_rule_tables
+    from features.ingest.load import ingest
+    from pipelines.training_data import flat_slices
+
+    n = 60
+    leads = pd.DataFrame(
+        {
+            "lead_id": [f"L{i:03d}" for i in range(n)],
+            "company": [f"co{i:03d}" for i in range(n)],
+            "visits": np.arange(n) % 10,
+            "converted": (np.arange(n) % 3 == 0).astype(int),
+        }
+    )
+    leads.to_csv(tmp_path / "leads.csv", index=False)
+    leads[["company"]].to_csv(tmp_path / "companies.csv", index=False)
+    (tmp_path / "mapping.yaml").write_text(LEAKY_MAPPING)
+    (tmp_path / "book.yaml").write_text(LEAKY_RULEBOOK)
+    tables = ingest(tmp_path, tmp_path / "mapping.yaml").tables
+    rulebook = load_rulebook(tmp_path / "book.yaml")
+    config = TrainConfig(valid_share=0.25, test_share=0.25, seed=5)
+    slices = flat_slices(tables, rulebook=rulebook, config=config)
+    by_id = leads.set_index("lead_id")
+    as_of = flat_as_of(tables.contacts)
+    scored = score_rulebook(flat_rule_tables(tables), rulebook, as_of).scores
+    totals = scored.set_index("contact_id")["total"]
+    for part, got in (("valid", slices.manual_score_valid), ("test", slices.manual_score_test)):
+        ts = getattr(slices, part)
+        ids = ts.contact_id.astype(str).to_numpy()
+        expected = np.where(by_id.loc[ids, "visits"].to_numpy() >= 5, 10.0, 0.0)
+        np.testing.assert_array_equal(got, expected)  # no label in it
+        np.testing.assert_array_equal(got, totals.reindex(ids).to_numpy())  # as scoring
+        assert ts.y.sum() > 0  # converted leads are there to leak from
+    # the tables still hold the outcomes: scored on them the rule reads the label
+    leaky = score_rulebook(tables, rulebook, as_of).scores.set_index("contact_id")["total"]
+    converted = leads.loc[leads["converted"] == 1, "lead_id"]
+    assert (leaky.reindex(converted) - totals.reindex(converted)).eq(40).all()
