@@ -32,6 +32,9 @@ logger = logging.getLogger(__name__)
 
 EXTRA_TYPES_ATTR = "extra_types"
 """The attrs key of a mapped frame holding its table's ``extra_types`` pins."""
+SOURCE_COLUMNS_ATTR = "source_columns"
+"""The attrs key of a mapped frame holding ``{canonical column: source column}`` of the
+columns the mapping reads from one source column (validation's messages name them)."""
 
 
 def apply_mapping(
@@ -239,10 +242,14 @@ def map_table(
 
 
 def _with_pins(frame: pd.DataFrame, mapping: TableMapping) -> pd.DataFrame:
-    """``frame`` carrying the mapping's ``extra_types`` (read by validation,
-    :func:`features.ingest.extra_types.typed_extra_columns`) in its attrs."""
+    """``frame`` carrying, in its attrs, the mapping's ``extra_types`` (read by validation,
+    :func:`features.ingest.extra_types.typed_extra_columns`) and the source column of each
+    mapped column (:data:`SOURCE_COLUMNS_ATTR`)."""
     if mapping.extra_types:
         frame.attrs[EXTRA_TYPES_ATTR] = dict(mapping.extra_types)
+    sources = {c: spec.source for c, spec in mapping.columns.items() if spec.source is not None}
+    if sources:
+        frame.attrs[SOURCE_COLUMNS_ATTR] = sources
     return frame
 
 

@@ -153,6 +153,8 @@ def rule_failure(
     col = rule.columns[0]
     values = shown_values(raw, rows, col, table)
     spec = table.column(col)
+    if rule.kind == "not_null" and spec.dtype == "datetime":
+        return _undated(table, rule, rows, raw, context.get("sources", {}))
     if rule.kind == "not_null":
         parts: list[str | pd.Series] = [f"{col} is missing"]
         message = f"{col} is required: map a source column that is always filled"
@@ -199,6 +201,49 @@ def rule_failure(
         raise ValueError(f"rule {rule.key}: unknown kind {rule.kind!r}")
     reasons = reasons_from(parts, len(rows))
     return Failure(rule.name, col, rows, reasons, rule.severity, message)
+
+
+def stage_columns(raw: pd.DataFrame, table: Table) -> list[str]:
+    """The columns of ``raw`` that say where a row stands in the funnel: the table's
+    ``*_stage`` columns (``lifecycle_stage``) and kept extra columns named ``stage`` or
+    ``*_stage`` (a ``deal_stage`` kept from the export)."""
+    extras = [c for c in raw.columns if c not in table.names and not str(c).startswith("_")]
+    named = [c for c in (*table.names, *extras) if c == "stage" or str(c).endswith("_stage")]
+    return [c for c in named if c in raw.columns]
+
+
+def _undated(
+    table: Table, rule: Rule, rows: np.ndarray, raw: pd.DataFrame, sources: dict[str, str]
+) -> Failure:
+    """Rows without a value in a required date column: the export has no date for them.
+
+    The reason names the source column the mapping read and, when a stage column is
+    filled (:func:`stage_columns`), the row's stage; the message counts the stages and
+    says what a user can do: the rows stay in the quarantine file, another date column can
+    be mapped, or the rows are scored once the CRM fills the date.
+    """
+    col = rule.columns[0]
+    source = sources.get(col)
+    origin = f" (source column {source!r} is blank)" if source else ""
+    parts: list[str | pd.Series] = [f"{col} is missing{origin}: the export has no date"]
+    described = ""
+    for stage in stage_columns(raw, table):
+        values = raw[stage].iloc[rows]
+        if values.notna().any():
+            shown = shown_values(raw, rows, stage, table)
+            parts += [f"; {stage} '", shown, "'"]
+            counts = values.astype("string").fillna("<missing>").value_counts()
+            described = f" ({stage}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items())
+            described += ")"
+            break
+    filled = repr(source) if source else col
+    message = (
+        f"{col} is missing{origin}: the export has no date for these rows{described}, so "
+        f"they cannot be placed in time. They are counted and kept in "
+        f"quarantine/{table.name}.csv with their values; map another date column to {col} "
+        f"if the CRM has one, or they will be scored once the CRM fills {filled} for them"
+    )
+    return Failure(rule.name, col, rows, reasons_from(parts, len(rows)), rule.severity, message)
 
 
 def duplicate_failure(

@@ -34,7 +34,7 @@ from features.events import utc_timestamp
 from features.infer import InferSettings
 from features.ingest.coerce import parse_table, to_canonical
 from features.ingest.extra_types import typed_extra_columns
-from features.ingest.mapping_apply import EXTRA_TYPES_ATTR
+from features.ingest.mapping_apply import EXTRA_TYPES_ATTR, SOURCE_COLUMNS_ATTR
 from features.ingest.normalise import normalise_table
 from features.ingest.quarantine import (
     Failure,
@@ -232,7 +232,12 @@ def _table_failures(
     else:
         run = run_suite(context, table, checked, now=now)
         verdicts, result = run.verdicts, run.result
-    facts = {"now": now, "inputs": inputs, "checked": checked}
+    facts = {
+        "now": now,
+        "inputs": inputs,
+        "checked": checked,
+        "sources": frame.attrs.get(SOURCE_COLUMNS_ATTR, {}),  # the mapping's source columns
+    }
     unique_rule = None
     too_early: dict[str, np.ndarray] = {}  # a date out of range is not also a placeholder
     for rule in table_rules(table):
