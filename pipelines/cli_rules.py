@@ -109,12 +109,20 @@ def _score(
         return score_rulebook(tables, book, when, previous=prior), rejects
 
 
-def _stage_counts(scores: pd.DataFrame) -> str:
-    """``: subscriber 3, lead 2, ...`` or nothing when the rulebook has no stages."""
-    stages = scores["stage"].value_counts().to_dict()
+def stage_counts(scores: pd.DataFrame) -> str:
+    """``: subscriber 3, lead 2, ...`` in funnel order, or nothing when the rulebook has no
+    stages.
+
+    The order is the one of :data:`rules.model.STAGE_ORDER`, whatever the counts; a stage
+    no contact reached is left out.
+    """
+    from rules.model import STAGE_ORDER
+
     if scores["stage"].isna().all():
         return ""
-    return ": " + ", ".join(f"{k} {v:,}" for k, v in stages.items())
+    counts = scores["stage"].astype("string").value_counts()
+    shown = [(s, int(counts[s])) for s in STAGE_ORDER if counts.get(s, 0)]
+    return ": " + ", ".join(f"{stage} {n:,}" for stage, n in shown)
 
 
 def _left_out(rejects: pd.DataFrame) -> str:
@@ -175,7 +183,7 @@ def score(
     console.print(
         f"[green]scored[/green] {len(result.scores):,} contacts with "
         f"{result.rulebook_name} v{result.rulebook_version} as of {result.as_of:%Y-%m-%d}"
-        + _stage_counts(result.scores)
+        + stage_counts(result.scores)
         + _left_out(rejects),
         highlight=False,
     )

@@ -13,9 +13,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
+from features.schema import LIFECYCLE_STAGES
+
 Scalar = str | int | float | bool
 Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$", max_length=80)]
-STAGE_ORDER: tuple[str, ...] = ("subscriber", "lead", "mql", "sql")
+STAGE_ORDER: tuple[str, ...] = LIFECYCLE_STAGES[: LIFECYCLE_STAGES.index("sql") + 1]
+"""The stages a rulebook assigns, in funnel order: the schema's lifecycle vocabulary up to
+``sql`` (subscriber, lead, mql, sql); later stages come from the CRM, not from points."""
 GradeStage = Literal["lead", "mql", "sql"]
 
 

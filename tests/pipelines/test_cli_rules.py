@@ -10,6 +10,7 @@ from rulebook_dicts import two_rule_text
 from typer.testing import CliRunner
 
 from pipelines.cli import app
+from pipelines.cli_rules import stage_counts
 from pipelines.files import FRAME_SUFFIXES, write_frame
 
 runner = CliRunner()
@@ -69,7 +70,7 @@ def test_accounts_out_previous_and_summary(tmp_path: Path) -> None:
         app, [*base, "--rulebook", str(staged), "--as-of", "2026-06-01", "--out", str(june)]
     )
     assert run.exit_code == 0, run.output
-    assert "sql 1" in run.output
+    assert "as of 2026-06-01: lead 1, mql 1, sql 1" in " ".join(run.output.split())
     stage = pd.read_csv(june).set_index("contact_id")["stage"]
     assert stage.to_dict() == {"c1": "sql", "c2": "mql", "c3": "lead"}
 
@@ -77,6 +78,8 @@ def test_accounts_out_previous_and_summary(tmp_path: Path) -> None:
     args = [*base, "--rulebook", str(staged), "--as-of", "2026-07-15"]
     alone = runner.invoke(app, [*args, "--out", str(tmp_path / "alone.csv")])
     assert alone.exit_code == 0, alone.output
+    # funnel order, not by count (lead 2 would come first)
+    assert "as of 2026-07-15: subscriber 1, lead 2" in " ".join(alone.output.split())
     stage = pd.read_csv(tmp_path / "alone.csv").set_index("contact_id")["stage"]
     assert stage.to_dict() == {"c1": "lead", "c2": "subscriber", "c3": "lead"}
     kept = runner.invoke(app, [*args, "--out", str(tmp_path / "kept.csv"), "--previous", str(june)])
@@ -110,3 +113,12 @@ def test_previous_of_another_kind_names_the_kinds(tmp_path: Path) -> None:
     path.write_text("{}")
     with pytest.raises(ValueError, match=r"use the \.csv or \.parquet file of an earlier run"):
         _read_previous(path)
+
+
+def test_stage_counts_follow_the_funnel_not_the_counts() -> None:
+    # text stages as a --previous file holds them, most frequent last in the funnel
+    scores = pd.DataFrame({"stage": ["sql", "sql", "sql", "lead", "subscriber", "subscriber"]})
+    assert stage_counts(scores) == ": subscriber 2, lead 1, sql 3"  # mql: nobody, left out
+    big = pd.DataFrame({"stage": ["mql"] * 1200 + ["lead"]})
+    assert stage_counts(big) == ": lead 1, mql 1,200"
+    assert stage_counts(pd.DataFrame({"stage": [None, None]})) == ""  # a rulebook without stages
