@@ -1,5 +1,5 @@
 """Readable text for a feature and its value, built from the spec's metadata, and the one
-formatter of numbers for people.
+formatter of numbers and moments for people.
 
 Explanations (SHAP top reasons, the CRM write-back) show "visited the pricing page
 4 times in the last 7 days" instead of ``pricing_views_7d = 4``. The text for every
@@ -10,7 +10,9 @@ Numbers read ``178,649,000``, ``12.50``, ``+5``, ``2.67``: thousands separated, 
 number without decimals, never an exponent (``1.78649e+08``, ``5.1e-06``).
 :func:`format_number` formats one value; :func:`number_text` a score, threshold or points
 (one decimal). Every layer reads them from here, so a value reads the same in a lead's
-reasons, ``rules explain``, the CRM sink, the report and its figures.
+reasons, ``rules explain``, the CRM sink, the report and its figures. A moment (a
+command's ``as_of``) reads ``2026-09-01 00:00 UTC`` (:func:`time_text`) in every command
+that prints one.
 """
 
 from __future__ import annotations
@@ -56,6 +58,20 @@ def number_text(value: float, *, signed: bool = False) -> str:
     The form reasons, the comparison report and its figures write such values in.
     """
     return format_number(float(value), signed=signed, decimals=1)
+
+
+def time_text(when: pd.Timestamp | str) -> str:
+    """A moment for people: ``2026-09-01 09:30 UTC``, to the minute, in UTC.
+
+    The form ``score``, ``explain`` and the ``rules`` commands print their ``as_of`` in
+    (no seconds or microseconds of "now", no ``+00:00``).
+
+    Args:
+        when: A timestamp; a naive one is read as UTC.
+    """
+    stamp = pd.Timestamp(when)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return f"{stamp:%Y-%m-%d %H:%M} UTC"
 
 
 _FIT_LABELS = {

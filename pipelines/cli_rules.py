@@ -156,11 +156,13 @@ def score(
     ] = None,
     bots: BotsOpt = None,
 ) -> None:
-    """Score every contact with a rulebook and write one row per contact.
+    """Score every contact created before --as-of with a rulebook; one row per contact.
 
-    Columns: contact_id, total, each scale, fit, engagement, grade, stage,
-    excluded_reason, rulebook_version, as_of.
+    Contacts created later are counted as left out. Columns: contact_id, total, each
+    scale, fit, engagement, grade, stage, excluded_reason, rulebook_version, as_of. The
+    summary counts the stages in funnel order when the rulebook has stages:.
     """
+    from features.reasons import time_text
     from pipelines.files import FRAME_SUFFIXES, write_frame
 
     outputs = ((out, "--out"), (breakdown, "--breakdown"), (accounts_out, "--accounts-out"))
@@ -182,7 +184,7 @@ def score(
         write_frame(result.accounts, accounts_out)
     console.print(
         f"[green]scored[/green] {len(result.scores):,} contacts with "
-        f"{result.rulebook_name} v{result.rulebook_version} as of {result.as_of:%Y-%m-%d}"
+        f"{result.rulebook_name} v{result.rulebook_version} as of {time_text(result.as_of)}"
         + stage_counts(result.scores)
         + _left_out(rejects),
         highlight=False,
@@ -208,12 +210,13 @@ def explain(
     bots: BotsOpt = None,
 ) -> None:
     """Why does this lead have its points? Every rule that fired, before and after decay/caps."""
+    from features.reasons import time_text
     from rules import explain_contact
 
     result, rejects = _score(data, rulebook, mapping, as_of, bots=bots)
     left_out = rejects.loc[rejects["contact_id"] == contact_id, "reason"]
     if len(left_out):
-        when = f"{result.as_of:%Y-%m-%d}"
+        when = time_text(result.as_of)
         fail(f"contact {contact_id!r} is not scored as of {when}: {left_out.iloc[0]}")
         raise typer.Exit(EXIT_DATA_ERROR)
     try:

@@ -11,7 +11,7 @@ import math
 
 import pandas as pd
 
-from features.reasons import format_number
+from features.reasons import format_number, time_text
 from rules.result import BREAKDOWN_COLUMNS, ScoreResult
 
 _COLUMNS = tuple(c for c in BREAKDOWN_COLUMNS if c != "contact_id")
@@ -108,7 +108,7 @@ def explain_contact(result: ScoreResult, contact_id: str) -> str:
     head = ", ".join(parts)
     meta = (
         f"rulebook {result.rulebook_name} v{result.rulebook_version}, "
-        f"as of {result.as_of.isoformat()}"
+        f"as of {time_text(result.as_of)}"
     )
     cuts = format_cuts(result, contact_id)
     tail = ["", "caps and gates:", *(f"  {c}" for c in cuts)] if cuts else []

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from features.bots import bot_share_text
+from features.reasons import time_text
 from serving.sinks import SCORE_TRENDS, LeadCounts, SinkResult
 
 BANDS = tuple(f"{lo}-{lo + 10}" for lo in range(0, 100, 10))
@@ -160,7 +161,7 @@ def format_summary(summary: BatchSummary) -> str:
     )
     lines = [
         f"Scored {c.scored:,} of {c.eligible:,} eligible leads as of "
-        f"{summary.as_of:%Y-%m-%d %H:%M} UTC ({c.rejected:,} rejected)",
+        f"{time_text(summary.as_of)} ({c.rejected:,} rejected)",
         f"Model {summary.model_name} v{summary.model_version}, rulebook "
         f"v{summary.rulebook_version} -> {summary.sink} (run {summary.run_id})",
         f"Sink: {written.n_current_updated:,} current rows changed, "

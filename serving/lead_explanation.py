@@ -23,7 +23,7 @@ from features.ingest import load_mapping
 from features.ingest.load import filter_bots
 from features.ingest.readers import InputError, TableError
 from features.ingest.validation import validate_tables
-from features.reasons import format_number
+from features.reasons import format_number, time_text
 from models.frames import align_features
 from rules import explanation_frame
 from serving.batch import utc_as_of
@@ -150,7 +150,7 @@ def format_lead_explanation(explanation: LeadExplanation) -> str:
     s = explanation.scores
     grade = s["grade"] if isinstance(s["grade"], str) else "-"
     lines = [
-        f"Lead {explanation.contact_id} as of {explanation.as_of:%Y-%m-%d %H:%M} UTC",
+        f"Lead {explanation.contact_id} as of {time_text(explanation.as_of)}",
         f"Final score {float(s['final_score']):.1f} (tier {s['tier']}), stage {s['stage']}, "
         f"grade {grade}",
         f"Model probability {float(s['probability']):.1%}; manual score "
@@ -213,7 +213,7 @@ def explain_lead(
     explanation = explain_from_source(data, scorer, contact_id, when, mapping, k)
     text = format_lead_explanation(explanation)
     if as_of is None:
-        text = f"No --as-of given: explained as of today, {when:%Y-%m-%d %H:%M} UTC.\n{text}"
+        text = f"No --as-of given: explained as of today, {time_text(when)}.\n{text}"
     return text
 
 

@@ -70,7 +70,7 @@ def test_accounts_out_previous_and_summary(tmp_path: Path) -> None:
         app, [*base, "--rulebook", str(staged), "--as-of", "2026-06-01", "--out", str(june)]
     )
     assert run.exit_code == 0, run.output
-    assert "as of 2026-06-01: lead 1, mql 1, sql 1" in " ".join(run.output.split())
+    assert "as of 2026-06-01 00:00 UTC: lead 1, mql 1, sql 1" in " ".join(run.output.split())
     stage = pd.read_csv(june).set_index("contact_id")["stage"]
     assert stage.to_dict() == {"c1": "sql", "c2": "mql", "c3": "lead"}
 
@@ -79,7 +79,7 @@ def test_accounts_out_previous_and_summary(tmp_path: Path) -> None:
     alone = runner.invoke(app, [*args, "--out", str(tmp_path / "alone.csv")])
     assert alone.exit_code == 0, alone.output
     # funnel order, not by count (lead 2 would come first)
-    assert "as of 2026-07-15: subscriber 1, lead 2" in " ".join(alone.output.split())
+    assert "as of 2026-07-15 00:00 UTC: subscriber 1, lead 2" in " ".join(alone.output.split())
     stage = pd.read_csv(tmp_path / "alone.csv").set_index("contact_id")["stage"]
     assert stage.to_dict() == {"c1": "lead", "c2": "subscriber", "c3": "lead"}
     kept = runner.invoke(app, [*args, "--out", str(tmp_path / "kept.csv"), "--previous", str(june)])

@@ -1,4 +1,5 @@
-"""Numbers in ``leadscore rules explain``: at most 2 decimals, thousands separated, no exponent."""
+"""Numbers and dates in ``leadscore rules explain``: at most 2 decimals, thousands separated,
+no exponent; ``as_of`` to the minute in UTC, as the other commands print it."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from rulebook_helpers import book, tables
 
-from features.reasons import format_number
-from rules import format_explanation
+from features.reasons import format_number, time_text
+from rules import explain_contact, format_explanation, score_rulebook
 
 
 @pytest.mark.parametrize(
@@ -51,3 +53,29 @@ def test_explanation_table_shows_large_values_and_decayed_points_readably() -> N
     assert lines[3].split() == ["main", "email_open", "2", "0.00", "0.00"]
     assert lines[4].split() == ["main", "TOTAL", "8", "6.00", "6.00"]
     assert "e+" not in "\n".join(lines) and "e-0" not in "\n".join(lines)
+
+
+@pytest.mark.parametrize(
+    ("when", "text"),
+    [
+        (pd.Timestamp("2026-06-01 09:30:15.123456", tz="UTC"), "2026-06-01 09:30 UTC"),
+        (pd.Timestamp("2026-06-01"), "2026-06-01 00:00 UTC"),  # naive: UTC
+        (pd.Timestamp("2026-06-01 02:00", tz="Europe/Berlin"), "2026-06-01 00:00 UTC"),  # +02:00
+        ("2026-06-01T23:59:59.999999+00:00", "2026-06-01 23:59 UTC"),
+    ],
+)
+def test_time_text_by_hand(when: pd.Timestamp | str, text: str) -> None:
+    assert time_text(when) == text
+
+
+def test_rules_explain_prints_as_of_to_the_minute_as_score_does() -> None:
+    rule = {
+        "name": "title",
+        "category": "fit",
+        "points": 5,
+        "when": {"var": "seniority", "op": "eq", "value": "vp"},
+    }
+    now = pd.Timestamp("2026-06-01 09:30:15.123456", tz="UTC")  # "now", as without --as-of
+    result = score_rulebook(tables([{"contact_id": "c", "seniority": "vp"}]), book([rule]), now)
+    meta = explain_contact(result, "c").splitlines()[1]
+    assert meta.endswith("as of 2026-06-01 09:30 UTC")  # was 2026-06-01T09:30:15.123456+00:00
