@@ -17,7 +17,10 @@ DEFAULT_WORKDIR = Path("work")
 DataOpt = Annotated[str, typer.Option(help="CRM folder, file or database URL.")]
 MappingOpt = Annotated[
     str | None,
-    typer.Option(help="Column mapping: a YAML path or a shipped name (x_education, olist)."),
+    typer.Option(
+        help="Column mapping: a YAML path, or the name of one shipped in "
+        "features/ingest/mappings/ (e.g. x_education, maven)."
+    ),
 ]
 WorkdirOpt = Annotated[
     Path, typer.Option(help="Working dir; the embedded MLflow store is WORKDIR/mlruns.")
