@@ -184,3 +184,60 @@ def test_an_old_scorer_without_the_fingerprint_and_a_training_only_export_are_re
     only = ingest(str(write_export(tmp_path / "fitted", fitted)), str(mapping)).tables
     with pytest.raises(ValueError, match=f"every one of the {len(fitted)} leads .* none is held"):
         compare_period(only, scorer)
+
+
+# each lead has its own company; the rulebook reads outcomes: a won deal makes it a customer
+COMPANY_MAPPING = MAPPING.replace(
+    "contacts:\n",
+    "accounts:\n  source: companies.csv\n  columns: {account_id: company, name: company}\n"
+    "contacts:\n",
+).replace("    contact_id: lead_id\n    created_at", "    contact_id: lead_id\n"
+          "    account_id: company\n    created_at")  # fmt: skip
+OUTCOME_RULEBOOK = """name: reads_outcomes
+version: "1.0"
+changelog: [{version: "1.0", date: 2026-01-01, changes: test}]
+scales: [{name: main}]
+extra_columns: {visits: float}
+rules:
+  - {name: visits, category: engagement, points: 10, when: {var: visits, op: gte, value: 4}}
+  - {name: customer, category: fit, points: 40, when: {var: is_customer, op: is_true}}
+stages: {lead: 1, mql: 10, sql: 40}
+"""
+
+
+def test_training_and_compare_score_a_rule_reading_outcomes_alike(mlflow_store, tmp_path):
+    """A rulebook whose rule reads outcomes (``is_customer``): training's logged rules and
+    final test metrics are compare's on the same rows, and the rules hold no label (with
+    the outcomes every converted lead would get the customer's 40 points: AUC 1)."""
+    from pipelines.flow_requests import TrainRequest
+    from pipelines.flows.common import run_flow
+    from pipelines.flows.train import train_flow
+
+    frame = leads("C", seed=11).assign(company=lambda f: "co-" + f["lead_id"])
+    csv = write_export(tmp_path / "export", frame)
+    frame[["company"]].to_csv(tmp_path / "export" / "companies.csv", index=False)
+    (tmp_path / "mapping.yaml").write_text(COMPANY_MAPPING)
+    (tmp_path / "book.yaml").write_text(OUTCOME_RULEBOOK)
+    (tmp_path / "train.yaml").write_text(
+        "model_name: flatrules-model\nexperiment_name: flatrules\n"
+        "lightgbm: {n_estimators: 60}\ngates: {min_auc: 0.5, max_ece: 0.5}\n"
+    )
+    request = TrainRequest(
+        data=str(csv.parent), workdir=tmp_path, mapping=str(tmp_path / "mapping.yaml"),
+        config=tmp_path / "train.yaml", rulebook=tmp_path / "book.yaml",
+        tracking_uri=mlflow_store.tracking_uri,
+    )  # fmt: skip
+    training = run_flow(train_flow, False, request=request)
+    assert training["kind"] == "flat"
+    compare((training, csv, tmp_path / "mapping.yaml", tmp_path), mlflow_store, csv.parent,
+            tmp_path / "report.html")  # fmt: skip
+    data = json.loads((tmp_path / "report.json").read_text())
+    logged = training["blend_metrics"]
+    assert data["n_leads"] == training["rows"]["test"]
+    for method, key in (("rules", "manual"), ("final", "final")):
+        got = data["methods"][method]["roc_auc"]
+        assert got == pytest.approx(logged[f"{key}_roc_auc"], abs=1e-12), method
+    # the rules score is 10 points for 4+ visits only: its AUC is that of the visits flag
+    test = frame.loc[frame["lead_id"].isin(training["test_contact_ids"])]
+    flag = (test["visits"] >= 4).astype(float)
+    assert logged["manual_roc_auc"] == pytest.approx(roc_auc_score(test["converted"], flag))
