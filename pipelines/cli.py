@@ -164,8 +164,9 @@ def validate(
     out: Annotated[
         Path | None,
         typer.Option(
-            help="Folder for the quarantine + GX results (default: "
-            f"{DEFAULT_WORKDIR}/validation/<the source's name>, never inside DATA)."
+            help="Folder for the quarantine + GX results (default: the source's folder of "
+            "features.ingest.report.default_validation_dir under "
+            "pipelines.cli_options.DEFAULT_WORKDIR)."
         ),
     ] = None,
     now: Annotated[
