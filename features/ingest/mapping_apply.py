@@ -25,13 +25,21 @@ from features.ingest.convert import (
 from features.ingest.mapping_checks import ROW_NUMBER, template_columns
 from features.ingest.mapping_config import ColumnMapping, ColumnSpec, TableMapping
 from features.ingest.mapping_events import one_row_per, order_column
-from features.ingest.readers import CARRIED_COLUMNS, RAGGED_COLUMN, InputError
+from features.ingest.readers import (
+    CARRIED_COLUMNS,
+    RAGGED_COLUMN,
+    SOURCE_STAGE_COLUMN,
+    InputError,
+)
 from features.schema import TABLES, Column
 
 logger = logging.getLogger(__name__)
 
 EXTRA_TYPES_ATTR = "extra_types"
 """The attrs key of a mapped frame holding its table's ``extra_types`` pins."""
+SOURCE_STAGE_ATTR = "source_stage"
+"""The attrs key of a mapped frame naming the source column its
+:data:`~features.ingest.readers.SOURCE_STAGE_COLUMN` holds."""
 SOURCE_COLUMNS_ATTR = "source_columns"
 """The attrs key of a mapped frame holding ``{canonical column: source column}`` of the
 columns the mapping reads from one source column (validation's messages name them)."""
@@ -73,6 +81,10 @@ def apply_mapping(
     for name, table_mapping in mapping.tables().items():
         source = frames[table_mapping.source.key]
         result[name] = map_table(name, table_mapping, source, null_values=mapping.null_values)
+        stage = source_stage(mapping, table_mapping, source)
+        if stage is not None and not table_mapping.one_row_per:  # rows are source rows
+            result[name][SOURCE_STAGE_COLUMN] = _stage_values(table_mapping, source, stage)
+            result[name].attrs[SOURCE_STAGE_ATTR] = stage
         logger.info(
             "mapped %s -> %s: %d rows, %d columns",
             table_mapping.source.key,
@@ -81,6 +93,31 @@ def apply_mapping(
             len(result[name].columns),
         )
     return result
+
+
+def source_stage(
+    mapping: ColumnMapping, table_mapping: TableMapping, frame: pd.DataFrame
+) -> str | None:
+    """The stage column of ``frame`` the mapping reads, if any: a source column named
+    ``stage`` or ``*_stage`` that some table reading the same source maps or filters on
+    (Maven's ``deal_stage``, read by the outcomes from the contacts' file)."""
+    key = table_mapping.source.key
+    read: set[str] = set()
+    for other in mapping.tables().values():
+        if other.source.key == key:
+            read |= _used_columns(other) | {f.column for f in other.row_filter}
+    named = [
+        c
+        for c in frame.columns
+        if c in read and (snake_case(str(c)) == "stage" or snake_case(str(c)).endswith("_stage"))
+    ]
+    return str(named[0]) if named else None
+
+
+def _stage_values(mapping: TableMapping, frame: pd.DataFrame, column: str) -> pd.Series:
+    """``column`` of the rows ``mapping`` keeps, as text, aligned with the mapped table."""
+    values = frame.loc[_row_mask(mapping, frame), column].reset_index(drop=True)
+    return values.astype("string")
 
 
 def _used_columns(mapping: TableMapping) -> set[str]:

@@ -154,7 +154,7 @@ def rule_failure(
     values = shown_values(raw, rows, col, table)
     spec = table.column(col)
     if rule.kind == "not_null" and spec.dtype == "datetime":
-        return _undated(table, rule, rows, raw, context.get("sources", {}))
+        return _undated(table, rule, rows, raw, context)
     if rule.kind == "not_null":
         parts: list[str | pd.Series] = [f"{col} is missing"]
         message = f"{col} is required: map a source column that is always filled"
@@ -212,30 +212,45 @@ def stage_columns(raw: pd.DataFrame, table: Table) -> list[str]:
     return [c for c in named if c in raw.columns]
 
 
+def _stages_of(
+    raw: pd.DataFrame, rows: np.ndarray, table: Table, context: dict[str, Any]
+) -> tuple[str, pd.Series] | None:
+    """The stage of ``rows`` as text, and the column it comes from: a stage column of the
+    table (:func:`stage_columns`), else the source's stage the mapping carried
+    (``context["stages"]``: its name and values); None when none is filled."""
+    candidates = [(c, shown_values(raw, rows, c, table)) for c in stage_columns(raw, table)]
+    carried = context.get("stages")
+    if carried is not None:
+        name, values = carried
+        shown = values.iloc[rows].reset_index(drop=True).astype("string")
+        candidates.append((name, shown.mask(personal_values(shown), REDACTED)))
+    for name, shown in candidates:
+        if (shown.notna() & (shown != "<missing>")).any():
+            return name, shown.fillna("<missing>")
+    return None
+
+
 def _undated(
-    table: Table, rule: Rule, rows: np.ndarray, raw: pd.DataFrame, sources: dict[str, str]
+    table: Table, rule: Rule, rows: np.ndarray, raw: pd.DataFrame, context: dict[str, Any]
 ) -> Failure:
     """Rows without a value in a required date column: the export has no date for them.
 
-    The reason names the source column the mapping read and, when a stage column is
-    filled (:func:`stage_columns`), the row's stage; the message counts the stages and
-    says what a user can do: the rows stay in the quarantine file, another date column can
-    be mapped, or the rows are scored once the CRM fills the date.
+    The reason names the source column the mapping read and, when a stage is known
+    (:func:`_stages_of`), the row's stage; the message counts the stages and says what a
+    user can do: the rows stay in the quarantine file, another date column can be mapped,
+    or the rows are scored once the CRM fills the date.
     """
     col = rule.columns[0]
-    source = sources.get(col)
+    source = context.get("sources", {}).get(col)
     origin = f" (source column {source!r} is blank)" if source else ""
     parts: list[str | pd.Series] = [f"{col} is missing{origin}: the export has no date"]
     described = ""
-    for stage in stage_columns(raw, table):
-        values = raw[stage].iloc[rows]
-        if values.notna().any():
-            shown = shown_values(raw, rows, stage, table)
-            parts += [f"; {stage} '", shown, "'"]
-            counts = values.astype("string").fillna("<missing>").value_counts()
-            described = f" ({stage}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items())
-            described += ")"
-            break
+    stages = _stages_of(raw, rows, table, context)
+    if stages is not None:
+        stage, shown = stages
+        parts += [f"; {stage} '", shown, "'"]
+        counts = shown.value_counts()
+        described = f" ({stage}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()) + ")"
     filled = repr(source) if source else col
     message = (
         f"{col} is missing{origin}: the export has no date for these rows{described}, so "

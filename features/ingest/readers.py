@@ -78,11 +78,17 @@ RAGGED_COLUMN = "_ragged_row"
 or fewer fields than the header: ``"ragged row: N fields, header has M (line L)"`` on
 those rows, missing on the others. Mappings carry it through; validation quarantines
 the rows it marks."""
-CARRIED_COLUMNS: tuple[str, ...] = (RAGGED_COLUMN, *ORIGIN_COLUMNS)
-"""The columns :func:`read_table` adds beside the data: the ragged-row mark and each row's
-file and line (:data:`features.ingest.origin.ORIGIN_COLUMNS`). Every mapped table keeps
-them as they are (one event collapsed by ``one_row_per`` keeps those of its first event);
-validation takes them off the table and the quarantine shows them in front of a row."""
+SOURCE_STAGE_COLUMN = "_source_stage"
+"""Column a mapping adds beside a table read from a file whose stage column (``stage`` or
+``*_stage``, such as Maven's ``deal_stage``) the mapping reads for another table: each
+row's stage as exported, so a quarantine reason can say what the row is (an open
+``Prospecting`` deal) without the stage becoming a column of the table."""
+CARRIED_COLUMNS: tuple[str, ...] = (RAGGED_COLUMN, *ORIGIN_COLUMNS, SOURCE_STAGE_COLUMN)
+"""The columns :func:`read_table` adds beside the data (the ragged-row mark and each row's
+file and line, :data:`features.ingest.origin.ORIGIN_COLUMNS`) and the source stage a
+mapping adds (:data:`SOURCE_STAGE_COLUMN`). Every mapped table keeps them as they are (one
+event collapsed by ``one_row_per`` keeps those of its first event); validation takes them
+off the table and the quarantine shows the file and line in front of a row."""
 
 Ragged = Literal["error", "quarantine"]
 

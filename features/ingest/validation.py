@@ -34,7 +34,7 @@ from features.events import utc_timestamp
 from features.infer import InferSettings
 from features.ingest.coerce import parse_table, to_canonical
 from features.ingest.extra_types import typed_extra_columns
-from features.ingest.mapping_apply import EXTRA_TYPES_ATTR, SOURCE_COLUMNS_ATTR
+from features.ingest.mapping_apply import EXTRA_TYPES_ATTR, SOURCE_COLUMNS_ATTR, SOURCE_STAGE_ATTR
 from features.ingest.normalise import normalise_table
 from features.ingest.quarantine import (
     Failure,
@@ -45,7 +45,12 @@ from features.ingest.quarantine import (
     ragged_failures,
     rule_failure,
 )
-from features.ingest.readers import CARRIED_COLUMNS, InputError, TableError
+from features.ingest.readers import (
+    CARRIED_COLUMNS,
+    SOURCE_STAGE_COLUMN,
+    InputError,
+    TableError,
+)
 from features.ingest.report import (
     Issue,
     example_rows,
@@ -217,6 +222,9 @@ def _table_failures(
     """Coerce, run the GX suite (or its pandas form without ``context``) and collect every
     row failure of one table."""
     positional = frame.reset_index(drop=True)
+    stage = frame.attrs.get(SOURCE_STAGE_ATTR)  # the source's stage, carried by the mapping
+    carried = stage is not None and SOURCE_STAGE_COLUMN in positional.columns
+    stages = (stage, positional[SOURCE_STAGE_COLUMN]) if carried else None
     failures = ragged_failures(positional)
     positional = positional.drop(columns=list(CARRIED_COLUMNS), errors="ignore")
     parsed, unconverted = parse_table(normalise_table(positional, table), table)
@@ -237,6 +245,7 @@ def _table_failures(
         "inputs": inputs,
         "checked": checked,
         "sources": frame.attrs.get(SOURCE_COLUMNS_ATTR, {}),  # the mapping's source columns
+        "stages": stages,
     }
     unique_rule = None
     too_early: dict[str, np.ndarray] = {}  # a date out of range is not also a placeholder

@@ -102,3 +102,37 @@ def test_a_canonical_frame_without_a_mapping_names_the_column_only():
     (issue,) = report.issues
     assert "(lifecycle_stage: subscriber 1)" in issue.message
     assert "once the CRM fills created_at for them" in issue.message
+
+
+def test_the_stage_another_table_reads_from_the_same_file_names_the_rows(export, tmp_path):
+    # as Maven's mapping: the stage is the outcome, so contacts do not keep it, but the
+    # outcomes read it (row_filter, value) from the same file
+    path = _mapping(tmp_path, ["agent"])
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["outcomes"] = {
+        "source": "pipeline.csv",
+        "row_filter": {"column": "deal_stage", "in": ["Won", "Lost"]},
+        "columns": {
+            "contact_id": "opportunity_id",
+            "converted_at": {"source": "engage_date", "datetime_format": "%Y-%m-%d"},
+            "outcome": {"source": "deal_stage", "value_map": {"Won": "won", "Lost": "lost"}},
+        },
+    }
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    report = validate_tables(read_source(export, load_mapping(path)), now=NOW, engine="pandas")
+
+    head = "created_at is missing (source column 'engage_date' is blank): the export has no date"
+    assert report.quarantine["contacts"]["_reason"].tolist() == [
+        f"{head}; deal_stage 'Prospecting'",
+        f"{head}; deal_stage 'Prospecting'",
+        f"{head}; deal_stage 'Lost'",
+    ]
+    contacts_issue = next(i for i in report.issues if i.table == "contacts")
+    assert "(deal_stage: Prospecting 2, Lost 1)" in contacts_issue.message
+    # o5 (Lost, no date) is quarantined in outcomes too, as an orphan or undated row
+    assert report.counts["outcomes"]["input"] == 2
+    # the stage names rows in reasons only: never a column of a table or the quarantine
+    assert "deal_stage" not in report.tables.contacts.columns
+    assert not any(c.startswith("_source") for c in report.tables.contacts.columns)
+    assert not any(c.startswith("_source") for c in report.quarantine["contacts"].columns)
+    assert report.tables.contacts["contact_id"].tolist() == ["o1", "o3"]
