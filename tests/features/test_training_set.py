@@ -14,7 +14,7 @@ from table_rows import canonical_frame
 
 from features.crm import CrmTables
 from features.spec import load_feature_spec
-from features.training_set import build_training_set, time_split
+from features.training_set import build_training_set, concat_keeping_categories, time_split
 
 S1, S2, S3 = (pd.Timestamp(d, tz="UTC") for d in ("2024-01-01", "2024-02-01", "2024-03-15"))
 SPEC = load_feature_spec()
@@ -204,3 +204,19 @@ def test_a_crm_without_accounts_or_won_deals_still_gets_labels():
         ("2024-01-01", "p8", 0),
         ("2024-01-01", "p9", 0),
     ]
+
+
+def test_stacked_frames_keep_a_category_over_the_union_of_their_categories() -> None:
+    first = pd.DataFrame(
+        {"plan": pd.Categorical(["gold", "silver"]), "n": [1.0, 2.0], "tier": ["a", "b"]}
+    )
+    second = pd.DataFrame(
+        {"plan": pd.Categorical(["bronze"]), "n": [3.0], "tier": pd.Categorical(["c"])}
+    )
+    stacked = concat_keeping_categories([first, second])
+    assert list(stacked["plan"].cat.categories) == ["bronze", "gold", "silver"]
+    assert stacked["plan"].tolist() == ["gold", "silver", "bronze"]
+    assert stacked["n"].tolist() == [1.0, 2.0, 3.0]
+    # a column that is a category in one frame only is left to pd.concat (not a category)
+    assert not isinstance(stacked["tier"].dtype, pd.CategoricalDtype)
+    assert stacked["tier"].tolist() == ["a", "b", "c"]
