@@ -182,6 +182,7 @@ def validate(
         ),
     ] = None,
     bots: BotsOpt = None,
+    infer: InferOpt = None,
     prefect: PrefectOpt = False,
 ) -> None:
     """Validate a CRM export with Great Expectations and quarantine the rows that fail.
@@ -192,15 +193,23 @@ def validate(
     the accepted rows go to that folder as canonical Parquet tables. Activities the bot filter flags
     (--bots) are kept out of the accepted rows and written with their reason to
     OUT/bots.csv. Exits 1 when a table-level check fails.
+
+    A kept text column of numbers becomes a number by the type inference settings of
+    --infer (default: their defaults; not a scorer's: score, compare, explain and rules
+    publish type kept columns with the settings stored in the scorer). Writing tables
+    for score --engine spark with a scorer trained with --infer FILE: give the same file.
     """
+    from features.infer import InferSettings
     from features.ingest import InputError
     from pipelines.flow_requests import ValidateRequest, from_options
     from pipelines.flows.common import run_flow
     from pipelines.flows.ingest import validate_flow
+    from serving.run_config import settings_from_file
 
     with user_errors(InputError, ValueError):
         request = from_options(  # checks --now before anything is read
             ValidateRequest,
+            infer=settings_from_file(InferSettings, infer),
             data=data,
             mapping=mapping,
             bots=bots,

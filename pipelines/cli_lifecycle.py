@@ -84,10 +84,11 @@ def publish(
         if current is not None and current.checksum == checksum_of(text):
             fail(f"{rulebook} is already the published version {current.version_id}")
             raise typer.Exit(EXIT_DATA_ERROR)
-        report = ingest(data, mapping, bots=bots)
         loaded = load_scorer(
             model or default_scorer_uri(), tracking_uri or default_tracking_uri(workdir)
         )
+        # kept columns typed as the scorer's training typed them (its --infer settings)
+        report = ingest(data, mapping, bots=bots, infer=loaded.scorer.infer_settings())
         if current is None:
             published = loaded.scorer.rulebook_
             label = f"the scorer's rulebook {published.name} v{published.version} (none published)"

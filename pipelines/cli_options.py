@@ -101,7 +101,8 @@ def group_file(what: str, owner: str, example: str) -> Any:
 
 
 InferOpt = group_file("Type inference", "features.infer.InferSettings", "max_category_levels: 50")
-"""``--infer``: how a flat export's column types are inferred (``train``, ``fit-table``)."""
+"""``--infer``: how a flat export's column types are inferred and kept columns typed
+(``train`` and ``fit-table``, stored in the scorer; ``validate``)."""
 ScorerSettingsOpt = group_file("Scorer", "serving.scorer_types.ScorerSettings", "top_k: 5")
 """``--scorer-settings``: how the registered scorer finishes scores and whom it rejects
 (stored with it)."""

@@ -175,6 +175,11 @@ class ValidateRequest(CrmRequest):
             :data:`features.ingest.readers.DEFAULT_ENCODING`).
         accepted: Also write the accepted rows as canonical ``<table>.parquet`` files to
             this folder (e.g. the input of ``score --engine spark``).
+        infer: The thresholds kept text columns of numbers are typed with (``--infer``;
+            default: :class:`features.infer.InferSettings`'s). ``score``, ``compare``,
+            ``explain`` and ``rules publish`` use the scorer's stored settings instead;
+            tables written for ``score --engine spark`` of a scorer trained with
+            ``--infer FILE`` are typed as its training typed them with the same file.
     """
 
     out: Path | None = None
@@ -182,6 +187,7 @@ class ValidateRequest(CrmRequest):
     sep: str | None = None
     encoding: str | None = None
     accepted: Path | None = None
+    infer: InferSettings = Field(default_factory=InferSettings)
 
     def out_dir(self) -> Path:
         """Where the validation outputs are written."""

@@ -22,7 +22,7 @@ from features.crm import CrmTables
 from features.ingest import load_mapping
 from features.ingest.load import filter_bots
 from features.ingest.readers import InputError, TableError
-from features.ingest.validation import validate_tables
+from features.ingest.validation import ValidationReport, validate_tables
 from features.reasons import format_number, time_text
 from models.frames import align_features
 from rules import explanation_frame
@@ -254,6 +254,43 @@ def explain_from_source(
     )
 
 
+def account_report(
+    rows: dict[str, pd.DataFrame],
+    scorer: LeadScorer,
+    contact_id: str,
+    source: str,
+    *,
+    now: pd.Timestamp | None = None,
+) -> ValidationReport:
+    """One lead's account's rows validated as the batch validates them, bots filtered.
+
+    Kept columns are typed with the scorer's type inference settings
+    (:meth:`serving.scorer.LeadScorer.infer_settings`), as ``score`` and ``compare`` type
+    them.
+
+    Args:
+        rows: The account's rows per canonical table (:func:`serving.lead_rows.read_lead`).
+        scorer: The scorer.
+        contact_id: The lead's CRM id (named in errors).
+        source: Where the rows came from (named in errors).
+        now: Timestamps after this are future-dated and quarantined (None: the current UTC
+            time).
+
+    Raises:
+        InputError: The rows fail a table check.
+    """
+    try:
+        # the same rules and verdicts as GX, without importing it (a few hundred rows)
+        report = validate_tables(
+            rows, now=now, source=source, engine="pandas", infer=scorer.infer_settings()
+        )
+    except TableError as exc:
+        raise InputError(f"validating the account of contact {contact_id!r}: {exc}") from exc
+    # as the batch does: bot rules look at one activity or one contact's, so the account's
+    # rows get the whole run's verdicts
+    return filter_bots(report)
+
+
 def explain_account(
     rows: dict[str, pd.DataFrame],
     scorer: LeadScorer,
@@ -290,14 +327,7 @@ def explain_account(
         KeyError: Validation quarantined the contact, or it was rejected.
         InputError: The rows fail a table check.
     """
-    try:
-        # the same rules and verdicts as GX, without importing it (a few hundred rows)
-        report = validate_tables(rows, now=now, source=source, engine="pandas")
-    except TableError as exc:
-        raise InputError(f"validating the account of contact {contact_id!r}: {exc}") from exc
-    # as the batch does: bot rules look at one activity or one contact's, so the account's
-    # rows get the whole run's verdicts
-    report = filter_bots(report)
+    report = account_report(rows, scorer, contact_id, source, now=now)
     quarantined = validation_rejects(
         report.quarantine.get("contacts", pd.DataFrame()), report.tables.contacts["contact_id"]
     )

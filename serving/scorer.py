@@ -29,7 +29,7 @@ from features.crm import CrmTables
 from features.customers import share_customer_since
 from features.events import utc_timestamp
 from features.first_touch import first_touch_as_of, first_touch_features
-from features.infer import TableTypes
+from features.infer import InferSettings, TableTypes
 from features.spec import FeatureSpec
 from features.typed import typed_features
 from models.estimator import ConversionModel
@@ -191,6 +191,14 @@ class LeadScorer:
         if run is not None:
             return run.framing
         return "flat" if self.spec_ is None else "snapshots"
+
+    def infer_settings(self) -> InferSettings:
+        """The type inference settings the scorer was trained with (``--infer`` of
+        ``train`` and ``fit-table``, stored in its run configuration; the defaults for a
+        scorer stored before run configurations were): every scoring path validates its
+        input with them, so a kept column is typed as it was in training."""
+        run = self.run_config_
+        return InferSettings() if run is None else run.infer
 
     def horizon_days(self) -> int:
         """The label horizon the scorer was trained for (from its run configuration).

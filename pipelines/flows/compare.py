@@ -1,7 +1,9 @@
 """Flow: the predictive-vs-manual comparison report on the newest period with known outcomes.
 
-validate -> load scorer -> :func:`serving.compare.compare_validated` (period, scores,
-labels, backtests, report) -> :func:`serving.compare.publish_report` (HTML, JSON, MLflow).
+load scorer -> validate (with the scorer's type inference settings,
+:meth:`serving.scorer.LeadScorer.infer_settings`) -> :func:`serving.compare.compare_validated`
+(period, scores, labels, backtests, report) -> :func:`serving.compare.publish_report`
+(HTML, JSON, MLflow).
 Without a flow run (``leadscore compare`` without ``--prefect``) the same steps run as
 plain functions (:func:`pipelines.flows.common.step`).
 """
@@ -57,11 +59,14 @@ def compare_flow(request: CompareRequest) -> dict[str, Any]:
     Returns:
         The report path, the MLflow run id, the period (its start ``as_of`` and the report
         header's text: for a flat-export scorer the held-out rows, see
-        :mod:`serving.held_out`) and the headline metrics.
+        :mod:`serving.held_out`), the headline metrics and the validation counts per
+        table (``validation``: input, accepted, quarantined, warnings).
     """
     uri = request.tracking_uri or existing_tracking_uri(request.workdir)
-    validation = step(validate_crm)(request.data, request.mapping, request.bots)
     loaded = step(load)(request.model_uri, uri)
+    validation = step(validate_crm)(
+        request.data, request.mapping, request.bots, infer=loaded.scorer.infer_settings()
+    )
     backtests = [str(p) for p in request.backtest]
     report, when = step(compare)(validation, loaded, request.as_of, backtests)
     out = str(request.report_path())
@@ -72,4 +77,5 @@ def compare_flow(request: CompareRequest) -> dict[str, Any]:
         "as_of": str(when),
         "period": report.as_of,
         "metrics": report.to_dict(),
+        "validation": validation.counts,
     }

@@ -42,7 +42,7 @@ def validated(request: ValidateRequest) -> tuple[ValidationReport, dict[str, str
     now = None if request.now is None else pd.Timestamp(request.now)  # parsed: UTC
     report = step(validate_crm)(
         request.data, request.mapping, request.bots,
-        now=now, sep=request.sep, encoding=request.encoding,
+        now=now, sep=request.sep, encoding=request.encoding, infer=request.infer,
     )  # fmt: skip
     return report, step(write_validation)(report, request.out_dir(), request.accepted)
 

@@ -1,4 +1,8 @@
-"""Flow: validate -> load scorer -> published rulebook -> score, write and summarise.
+"""Flow: load scorer -> validate -> published rulebook -> score, write and summarise.
+
+The export is validated with the scorer's type inference settings
+(:meth:`serving.scorer.LeadScorer.infer_settings`), so a kept column is typed as training
+typed it.
 
 The scoring task is :func:`serving.batch.run_batch` on the validation report (the
 progress bar, the sink write and the summary live there).
@@ -123,8 +127,10 @@ def score_flow(request: ScoreRequest) -> dict[str, Any]:
         loaded = step(load)(request.model_uri, uri)
         summary = step(score_on_spark)(request, loaded, stamp, run_id)
     else:
-        report = step(validate_crm)(request.data, request.mapping, request.bots)
         loaded = step(load)(request.model_uri, uri)
+        report = step(validate_crm)(
+            request.data, request.mapping, request.bots, infer=loaded.scorer.infer_settings()
+        )
         loaded, version = step(published)(loaded, request.sink, request.table_prefix)
         summary = step(score_and_write)(report, loaded, version, stamp, request, run_id)
         bots_file = step(write_flagged)(report, str(request.validation_dir()))
