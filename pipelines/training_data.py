@@ -86,8 +86,9 @@ def slice_summaries(slices: Slices) -> dict[str, SliceSummary]:
 
 def training_ids_of(slices: Slices) -> TrainingIds | None:
     """A flat export's fingerprint of the rows the model is fitted or calibrated on (train
-    and valid: :class:`serving.training_ids.TrainingIds`), stored in the run configuration
-    so that ``compare`` evaluates the others; None for the framings that hold out a period."""
+    and valid: :class:`serving.training_ids.TrainingIds`), stored with the scorer beside
+    its run configuration so that ``compare`` evaluates the others; None for the framings
+    that hold out a period."""
     if slices.kind != "flat":
         return None
     return TrainingIds.of(pd.concat([slices.train.contact_id, slices.valid.contact_id]))

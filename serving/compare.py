@@ -466,7 +466,7 @@ def _compare_flat(
     :func:`features.flat.flat_as_of` on :func:`features.flat.flat_rule_tables`, with the
     outcome as the label, not as a CRM event (so a converted lead is scored, not rejected,
     and no rule reads the label)."""
-    held = flat_held_out(tables, scorer.run_config_)
+    held = flat_held_out(tables, scorer.training_ids())
     when = flat_as_of(tables.contacts)
     unlabelled = flat_rule_tables(tables)
     inputs = comparison_inputs(

@@ -1,8 +1,8 @@
 """A flat export's held-out rows: the leads ``compare`` evaluates a flat-export scorer on.
 
 A flat export (one row per lead, the outcome a column) has no dates, so no later period
-can be held out. Its scorer's run configuration keeps the digests of the contact ids it
-was fitted or calibrated on (:class:`serving.training_ids.TrainingIds`): every other row
+can be held out. Its scorer keeps the digests of the contact ids it was fitted or
+calibrated on (:class:`serving.training_ids.TrainingIds`): every other row
 of the export is held out, labelled as training labels ("has a positive outcome",
 :func:`features.flat.flat_labels`). On the export it was trained on these are exactly its
 test rows; an export of new leads with their outcomes is evaluated whole. The training
@@ -18,7 +18,7 @@ import pandas as pd
 from features.crm import CrmTables
 from features.flat import flat_labels
 from features.measures import ratio
-from serving.run_config import RunConfig
+from serving.training_ids import TrainingIds
 
 RETRAIN = (
     "retrain it (leadscore train --data ... --mapping ..., or leadscore fit-table) and run "
@@ -81,23 +81,23 @@ class HeldOut:
         )
 
 
-def flat_held_out(tables: CrmTables, run: RunConfig | None) -> HeldOut:
-    """The held-out rows of ``tables`` for a flat-export scorer with run configuration
-    ``run``.
+def flat_held_out(tables: CrmTables, training_ids: TrainingIds | None) -> HeldOut:
+    """The held-out rows of ``tables`` for a flat-export scorer with the fingerprint of
+    its training rows ``training_ids`` (:meth:`serving.scorer.LeadScorer.training_ids`).
 
     Raises:
         ValueError: The scorer stores no fingerprint of its training rows (registered
             before scorers kept one: retrain), or every lead of the export was used in
             training (pass an export with leads it was not trained on).
     """
-    if run is None or run.training_ids is None:
+    if training_ids is None:
         raise ValueError(
             "this flat-export scorer was registered before scorers stored which leads they "
             "were trained on, so compare cannot tell its held-out rows from the rows the "
             f"model learned from (it never evaluates those): {RETRAIN}"
         )
     ids = tables.contacts["contact_id"].astype("string")
-    trained = run.training_ids.contains(ids)
+    trained = training_ids.contains(ids)
     n_rows, n_trained = len(ids), int(trained.sum())
     if n_trained == n_rows:
         raise ValueError(
@@ -114,4 +114,4 @@ def flat_held_out(tables: CrmTables, run: RunConfig | None) -> HeldOut:
         },
         index=pd.Index(ids.astype("object").to_numpy(), name="contact_id"),
     )
-    return HeldOut(labels, n_rows, n_trained, run.training_ids.count)
+    return HeldOut(labels, n_rows, n_trained, training_ids.count)

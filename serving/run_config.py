@@ -33,7 +33,6 @@ from rules import Rulebook
 from serving.blend import BlendConfig
 from serving.report.settings import ReportSettings
 from serving.scorer_types import ScorerSettings
-from serving.training_ids import TrainingIds
 
 RULEBOOKS = Path(__file__).resolve().parents[1] / "rules" / "rulebooks"
 DEFAULT_RULEBOOK = RULEBOOKS / "default.yaml"
@@ -124,10 +123,10 @@ class RunConfig(BaseModel):
         active_share: Share of the training contacts with any activity (None: not
             measured, a flat export): a scorer trained without activity history may score
             data without it.
-        training_ids: A flat export's fingerprint of the contacts the model was fitted or
-            calibrated on (train + valid, :class:`serving.training_ids.TrainingIds`:
-            digests, no raw id): ``compare`` evaluates the other rows. None for the other
-            framings (they hold out a later period) and for scorers trained before it.
+
+    A flat export's fingerprint of its training rows is not here: the scorer keeps it
+    beside its run configuration (:class:`serving.training_ids.TrainingIds`), so
+    ``run_config.json`` stays small.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -144,15 +143,20 @@ class RunConfig(BaseModel):
     infer: InferSettings = Field(default_factory=InferSettings)
     tracking_uri: str
     active_share: float | None = Field(default=None, ge=0, le=1)
-    training_ids: TrainingIds | None = None
 
     @model_validator(mode="before")
     @classmethod
     def _stored_before(cls, data: object) -> object:
         """A run configuration stored before the leads sales can work moved to the blend
-        (``train.capacity_k``) still loads: the blend's tiers define them now."""
-        train = data.get("train") if isinstance(data, dict) else None
-        if isinstance(data, dict) and isinstance(train, dict) and "capacity_k" in train:
+        (``train.capacity_k``) still loads: the blend's tiers define them now. One stored
+        before the training ids' fingerprint moved beside it (``training_ids``) loads
+        without it (the scorer reads it: :meth:`serving.scorer.LeadScorer.training_ids`)."""
+        if not isinstance(data, dict):
+            return data
+        if "training_ids" in data:
+            data = {k: v for k, v in data.items() if k != "training_ids"}
+        train = data.get("train")
+        if isinstance(train, dict) and "capacity_k" in train:
             return {**data, "train": {k: v for k, v in train.items() if k != "capacity_k"}}
         return data
 
@@ -163,11 +167,6 @@ class RunConfig(BaseModel):
                 "run config: a flat export has no feature spec, every other framing has one "
                 f"(framing {self.framing!r}, feature_spec "
                 f"{'missing' if self.feature_spec is None else 'given'})"
-            )
-        if self.training_ids is not None and self.framing != "flat":
-            raise ValueError(
-                f"run config: training_ids are a flat export's; framing {self.framing!r} "
-                "holds out a later period instead"
             )
         return self
 

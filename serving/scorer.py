@@ -58,6 +58,7 @@ from serving.scorer_types import (
     timed_step,
 )
 from serving.sinks import SCORED_COLUMNS
+from serving.training_ids import TrainingIds
 
 if TYPE_CHECKING:
     from serving.explain.explainer import FastTreeShap
@@ -96,6 +97,7 @@ class LeadScorer:
         flat_types: TableTypes | None = None,
         run_config: RunConfig | None = None,
         reason_rates: ReasonRates | None = None,
+        training_ids: TrainingIds | None = None,
     ) -> None:
         """Bundle fitted parts; ``spec=None`` means a flat export (features are columns).
 
@@ -107,13 +109,24 @@ class LeadScorer:
         config, so it always says what the scorer applies.
         ``reason_rates`` (learned on the training slice) make each model factor's text
         state its conversion rate; without them the texts name the factor only.
+        ``training_ids`` (a flat export's) are the digests of the contacts the model was
+        fitted or calibrated on, kept as one binary array beside the run configuration
+        (:meth:`training_ids`).
 
         Raises:
-            ValueError: A model feature named like a rules column.
+            ValueError: A model feature named like a rules column, or training ids with a
+                framing that holds out a later period.
         """
         clash = sorted(set(model.feature_names_) & {"contact_id", *RULE_COLUMNS})
         if clash:
             raise ValueError(f"model feature(s) {clash} clash with scorer columns; rename them")
+        framing = "flat" if spec is None else run_config.framing if run_config else "snapshots"
+        if training_ids is not None and framing != "flat":
+            raise ValueError(
+                f"training_ids are a flat export's; framing {framing!r} holds out a later "
+                "period instead"
+            )
+        self.training_digests = None if training_ids is None else training_ids.digests
         self.model = model
         self.flat_types = flat_types
         self.blend = blend
@@ -191,6 +204,22 @@ class LeadScorer:
         if run is not None:
             return run.framing
         return "flat" if self.spec_ is None else "snapshots"
+
+    def training_ids(self) -> TrainingIds | None:
+        """A flat-export scorer's fingerprint of the contacts it was fitted or calibrated
+        on (read only by ``compare``); None for the other framings and for scorers
+        registered before they kept one. A scorer registered when the fingerprint was
+        inline in its run configuration (base64 text) has it read from there.
+
+        Raises:
+            ValueError: An inline fingerprint that cannot be read (the message says to
+                retrain).
+        """
+        digests = getattr(self, "training_digests", None)  # absent in older scorers
+        if digests is not None:
+            return TrainingIds(digests)
+        inline = (self.run_config_mapping or {}).get("training_ids")
+        return None if inline is None else TrainingIds.from_inline(inline)
 
     def infer_settings(self) -> InferSettings:
         """The type inference settings the scorer was trained with (``--infer`` of

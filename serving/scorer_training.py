@@ -41,6 +41,7 @@ from serving.reason_rates import fit_reason_rates
 from serving.run_config import RunConfig
 from serving.scorer import LeadScorer
 from serving.scorer_model import log_lead_scorer, to_pyfunc_frame
+from serving.training_ids import TrainingIds
 
 log = logging.getLogger(__name__)
 
@@ -183,6 +184,7 @@ def build_and_register_scorer(
     spec: FeatureSpec | None,
     blend: BlendConfig | None = None,
     run_config: RunConfig | None = None,
+    training_ids: TrainingIds | None = None,
 ) -> ScorerRegistration:
     """Assemble the scorer from a training run, log it in that run and register it.
 
@@ -197,6 +199,8 @@ def build_and_register_scorer(
         run_config: What the training run resolved; stored in the scorer (``compare``
             reads the horizon from it) with its scorer settings and registered name (None:
             the default settings and ``<conversion model name>-scorer``).
+        training_ids: A flat export's fingerprint of the train and valid rows, kept by the
+            scorer for ``compare`` (None: other framings).
 
     Returns:
         The scorer, its run and registry URIs, version, alias and the blend metrics.
@@ -256,6 +260,7 @@ def build_and_register_scorer(
         flat_types=slices.flat_types,
         run_config=run_config,
         reason_rates=fit_reason_rates(slices.X("train"), np.asarray(slices.train.y, dtype=int)),
+        training_ids=training_ids,
         metadata={
             "scorer_name": name,
             "conversion_model": decision.model_name,

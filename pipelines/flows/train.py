@@ -146,8 +146,9 @@ def register_scorer(
 ) -> ScorerRegistration:
     """Bundle spec + rulebook + calibrated model + blend into one pyfunc and register it."""
     return build_and_register_scorer(
-        result, slices, report.tables, rulebook=rulebook, spec=spec, run_config=run_config
-    )
+        result, slices, report.tables, rulebook=rulebook, spec=spec, run_config=run_config,
+        training_ids=training_ids_of(slices),
+    )  # fmt: skip
 
 
 def blend_settings(blend: BlendConfig, empty_rulebook: bool) -> BlendConfig:
@@ -214,7 +215,6 @@ def train_flow(request: TrainRequest, show_plan: bool = False) -> dict[str, Any]
         infer=request.infer,
         tracking_uri=uri,
         active_share=None if plan is None else plan.profile.active_share,
-        training_ids=training_ids_of(slices),
     )
     # a sync task returns its value; cast() tells mypy so (prefect types tasks as awaitable)
     result = cast(

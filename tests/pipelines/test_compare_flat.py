@@ -7,6 +7,7 @@ with the train flow and compared with the compare flow as ``leadscore train`` an
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 from pathlib import Path
@@ -108,7 +109,7 @@ def test_compare_on_the_training_export_evaluates_its_test_rows_as_training_did(
     training, csv, mapping, _ = trained
     # the held-out rows are exactly the ids training tested on (not fitted, not calibrated)
     scorer = load_scorer(training["scorer_uri"], mlflow_store.tracking_uri).scorer
-    held = flat_held_out(ingest(str(csv), str(mapping)).tables, scorer.run_config_)
+    held = flat_held_out(ingest(str(csv), str(mapping)).tables, scorer.training_ids())
     held_ids = set(held.labels.index[held.labels["eligible"].to_numpy()])
     assert held_ids == set(training["test_contact_ids"])
     assert held.n_trained == training["rows"]["train"] + training["rows"]["valid"]
@@ -163,20 +164,33 @@ def test_an_old_scorer_without_the_fingerprint_and_a_training_only_export_are_re
 ):
     from features.ingest.load import ingest
     from serving.compare import compare_period
+    from serving.held_out import flat_held_out
     from serving.scorer_model import load_scorer
 
     training, csv, mapping, _ = trained
     scorer = load_scorer(training["scorer_uri"], mlflow_store.tracking_uri).scorer
     tables = ingest(str(csv), str(mapping)).tables
     old = copy.copy(scorer)  # as unpickled from before scorers kept their training ids
-    old.__setstate__(
-        {
-            **old.__getstate__(),
-            "run_config_mapping": {**scorer.run_config_mapping, "training_ids": None},
-        }
-    )
+    old.training_digests = None
+    assert "training_ids" not in scorer.run_config_mapping  # kept beside it, not inline
     with pytest.raises(ValueError, match=r"retrain it \(leadscore train"):
         compare_period(tables, old)
+    # a scorer from when the digests were inline in its run configuration (base64 text)
+    inline = copy.copy(scorer)
+    inline.training_digests = None
+    digests = scorer.training_ids().digests
+    inline.run_config_mapping = {
+        **scorer.run_config_mapping,
+        "training_ids": {
+            "algorithm": "blake2b-8",
+            "count": len(digests),
+            "digests": base64.b64encode(digests.astype(">u8").tobytes()).decode(),
+        },
+    }
+    held = flat_held_out(tables, inline.training_ids())
+    assert set(held.labels.index[held.labels["eligible"].to_numpy()]) == set(
+        training["test_contact_ids"]
+    )
     with pytest.raises(ValueError, match="a flat-export scorer is compared on the export's rows"):
         compare_period(tables, scorer, "2024-07-01")
     frame = leads()
