@@ -172,15 +172,17 @@ def test_an_old_scorer_without_the_fingerprint_and_a_training_only_export_are_re
     tables = ingest(str(csv), str(mapping)).tables
     old = copy.copy(scorer)  # as unpickled from before scorers kept their training ids
     old.training_digests = None
-    assert "training_ids" not in scorer.run_config_mapping  # kept beside it, not inline
+    stored, fingerprint = scorer.run_config_mapping, scorer.training_ids()
+    assert stored is not None and fingerprint is not None
+    assert "training_ids" not in stored  # kept beside it, not inline
     with pytest.raises(ValueError, match=r"retrain it \(leadscore train"):
         compare_period(tables, old)
     # a scorer from when the digests were inline in its run configuration (base64 text)
     inline = copy.copy(scorer)
     inline.training_digests = None
-    digests = scorer.training_ids().digests
+    digests = fingerprint.digests
     inline.run_config_mapping = {
-        **scorer.run_config_mapping,
+        **stored,
         "training_ids": {
             "algorithm": "blake2b-8",
             "count": len(digests),
