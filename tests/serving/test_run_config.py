@@ -127,3 +127,43 @@ def test_the_scorer_applies_the_run_configs_scorer_settings_and_stores_what_it_a
     explicit = LeadScorer(model, book, blend, settings=given, run_config=run)
     assert explicit.settings == given
     assert explicit.run_config_ is not None and explicit.run_config_.scorer == given
+
+
+def test_the_scorer_keeps_training_ids_beside_its_run_config_and_its_infer_settings() -> None:
+    import pickle
+
+    from features.infer import InferSettings
+    from features.spec import load_feature_spec
+    from serving.training_ids import TrainingIds
+
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"a": rng.random(100), "b": rng.random(100)})
+    y = (X["a"] > 0.5).astype(int).to_numpy()
+    config = resolve_train_config(None)
+    params = LightGBMParams(n_estimators=3, early_stopping_rounds=2)
+    model = model_from_config(config.model_copy(update={"lightgbm": params}))
+    model.fit(X, y, X_valid=X, y_valid=y)
+    blend = model_only_blend(BlendConfig(), {})
+    book = load_rulebook(EMPTY_RULEBOOK)
+    run = RunConfig(
+        framing="flat", train=config, rulebook=BOOK, tracking_uri="sqlite:///x.db",
+        infer=InferSettings(numeric_min_share=0.8),
+    )  # fmt: skip
+    ids = TrainingIds.of(["lead-1", "lead-2"])
+    scorer = pickle.loads(
+        pickle.dumps(LeadScorer(model, book, blend, run_config=run, training_ids=ids))
+    )
+    assert scorer.run_config_mapping is not None and "training_ids" not in scorer.run_config_mapping
+    kept = scorer.training_ids()
+    assert kept is not None and kept.digests.tolist() == ids.digests.tolist()
+    assert scorer.infer_settings().numeric_min_share == 0.8
+    assert LeadScorer(model, book, blend).infer_settings() == InferSettings()  # no run config
+    assert LeadScorer(model, book, blend).training_ids() is None
+    snapshots = RunConfig(
+        framing="snapshots", train=config, rulebook=BOOK, tracking_uri="sqlite:///x.db",
+        feature_spec=load_feature_spec().model_dump(mode="json"),
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="training_ids are a flat export's"):
+        LeadScorer(
+            model, book, blend, spec=load_feature_spec(), run_config=snapshots, training_ids=ids
+        )
