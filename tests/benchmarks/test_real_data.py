@@ -12,9 +12,11 @@ from table_rows import canonical_frame
 
 from benchmarks.real_data import (
     END,
+    SETS,
     START,
     baseline_probabilities,
     baseline_scores,
+    build_parser,
     refused,
     table,
     uncertainty,
@@ -121,3 +123,10 @@ def test_the_baseline_uses_only_the_columns_the_leakage_guard_allows_the_model()
     )
     assert roc_auc_score(slices.test.y, baseline_scores(slices)) == pytest.approx(honest)
     assert honest < 0.9
+
+
+def test_only_help_lists_the_mappings_of_sets():
+    """The ``--only`` help is derived from ``SETS``: each mapping once, in order."""
+    only = next(a for a in build_parser()._actions if "--only" in a.option_strings)
+    assert only.help == "One mapping (" + ", ".join(m for _, _, m in SETS) + ")."
+    assert all(m in only.help for _, _, m in SETS)
