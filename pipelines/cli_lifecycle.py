@@ -185,6 +185,7 @@ def history(sink: SinkOpt, table_prefix: PrefixOpt = None) -> None:
     """List the published rulebook versions, oldest first; the current one is marked."""
     from rich.table import Table
 
+    from features.reasons import time_text
     from serving.publish import require_database
     from serving.sinks.versions import list_versions
 
@@ -200,12 +201,12 @@ def history(sink: SinkOpt, table_prefix: PrefixOpt = None) -> None:
     for v in versions:
         status = "current" if v.is_current else ""
         if v.reverted_at is not None:
-            status = f"reverted {v.reverted_at:%Y-%m-%d %H:%M} by {v.reverted_by}"
+            status = f"reverted {time_text(v.reverted_at)} by {v.reverted_by}"
         table.add_row(
             str(v.version_id),
             f"{v.rulebook_name} v{v.rulebook_version}",
             v.checksum[:12],
-            f"{v.published_at:%Y-%m-%d %H:%M}",
+            time_text(v.published_at),
             v.published_by,
             "-" if v.previous_version_id is None else str(v.previous_version_id),
             status,

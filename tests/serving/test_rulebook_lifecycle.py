@@ -19,6 +19,7 @@ from features.synthetic import DirtConfig, generate_crm
 from features.training_set import data_end_of, outcome_labels, snapshot_schedule
 from models.config import LightGBMParams
 from pipelines.cli import app
+from pipelines.console import console
 from rules import (
     RulebookError,
     RulebookText,
@@ -202,7 +203,8 @@ def test_preview_numbers_equal_an_independent_count(setup):
     assert bt.published_converted == sum(map(converted, kept))
 
 
-def test_history_and_revert_commands(setup, tmp_path):
+def test_history_and_revert_commands(setup, tmp_path, monkeypatch):
+    monkeypatch.setattr(console, "width", 160)  # whole cells on one line, to read them back
     url = f"sqlite:///{tmp_path / 's.db'}"
     _, _, first, second = setup
     empty = runner.invoke(app, ["rules", "history", "--sink", url])
@@ -212,12 +214,18 @@ def test_history_and_revert_commands(setup, tmp_path):
     shown = runner.invoke(app, ["rules", "history", "--sink", url])
     assert shown.exit_code == 0, shown.output
     assert "ana" in said(shown) and "bo" in said(shown) and "current" in said(shown)
+    published = [v.published_at for v in list_versions(url, "leadscore_")]
+    # the one time format (features.reasons.time_text): to the minute, marked UTC
+    assert all(f"{when:%Y-%m-%d %H:%M} UTC" in said(shown) for when in published)
     declined = runner.invoke(app, ["rules", "revert", "--sink", url], input="n\n")
     assert declined.exit_code == 1 and current_version(url).version_id == 2
     done = runner.invoke(app, ["rules", "revert", "--sink", url, "--yes", "--by", "cy"])
     assert done.exit_code == 0, done.output
     assert "version 2 -> version 1" in said(done)
-    assert "reverted" in said(runner.invoke(app, ["rules", "history", "--sink", url]))
+    reverted = list_versions(url, "leadscore_")[1].reverted_at
+    assert reverted is not None and reverted.utcoffset() == pd.Timedelta(0)
+    after = said(runner.invoke(app, ["rules", "history", "--sink", url]))
+    assert f"reverted {reverted:%Y-%m-%d %H:%M} UTC by cy" in after
     bad = runner.invoke(app, ["rules", "history", "--sink", str(tmp_path / "scores.csv")])
     assert bad.exit_code == 1 and "rulebook versions live in the sink's database" in said(bad)
 
