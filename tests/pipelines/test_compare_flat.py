@@ -149,6 +149,7 @@ def test_an_export_of_new_leads_is_evaluated_whole(trained, mlflow_store, tmp_pa
     features = frame.rename(columns={"lead_id": "contact_id"}).set_index("contact_id")
     from features.typed import typed_features
 
+    assert scorer.flat_types is not None  # a flat-export scorer stores its column types
     X = typed_features(features, scorer.flat_types)[scorer.model.feature_names_]
     p = scorer.model.predict_conversion(X)
     expected = roc_auc_score(frame["converted"], p)
