@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, Self, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -155,6 +155,25 @@ class CrmRequest(BaseModel):
     tracking_uri: str | None = None
     bots: Path | None = None
 
+    @classmethod
+    def from_files(cls, files: dict[str, Path | None] | None = None, **fields: Any) -> Self:
+        """A request whose settings groups are read from their YAML files, once.
+
+        Args:
+            files: Settings group (a key of :data:`SETTINGS_GROUPS`) -> its YAML file;
+                None or missing: the group's defaults.
+            fields: The request's other fields.
+
+        Raises:
+            ValueError: A settings file is not valid YAML or sets an unknown or invalid
+                field (the message names the file and the field), or a field is invalid.
+        """
+        groups = {
+            name: settings_from_file(SETTINGS_GROUPS[name], path)
+            for name, path in (files or {}).items()
+        }
+        return cls(**fields, **groups)
+
     def validation_dir(self) -> Path:
         """``WORKDIR/validation/<source name>``
         (:func:`features.ingest.report.default_validation_dir`): where validation writes
@@ -203,11 +222,15 @@ class FeaturesRequest(CrmRequest):
             is used (None: today 00:00 UTC, as the nightly scoring).
         spec: Feature spec YAML (None: ``features/spec_default.yaml`` plus the columns the
             mapping kept, as training resolves it).
+        infer: The thresholds kept text columns of numbers are typed with (``--infer``,
+            read as ``train`` reads it: :meth:`CrmRequest.from_files`); give the file a
+            scorer was trained with to get the table its training saw.
     """
 
     out: Path
     as_of: UtcTime = None
     spec: Path | None = None
+    infer: InferSettings = Field(default_factory=InferSettings)
 
 
 class TrainRequest(CrmRequest):
@@ -257,25 +280,6 @@ class TrainRequest(CrmRequest):
                 f"{', '.join(OVERRIDABLE)}; set other training settings in the config file"
             )
         return {k: v for k, v in given.items() if v is not None}
-
-    @classmethod
-    def from_files(cls, files: dict[str, Path | None] | None = None, **fields: Any) -> TrainRequest:
-        """A request whose settings groups are read from their YAML files, once.
-
-        Args:
-            files: Settings group (a key of :data:`SETTINGS_GROUPS`) -> its YAML file;
-                None or missing: the group's defaults.
-            fields: The request's other fields.
-
-        Raises:
-            ValueError: A settings file is not valid YAML or sets an unknown or invalid
-                field (the message names the file and the field), or a field is invalid.
-        """
-        groups = {
-            name: settings_from_file(SETTINGS_GROUPS[name], path)
-            for name, path in (files or {}).items()
-        }
-        return cls(**fields, **groups)
 
 
 class ScorerRequest(CrmRequest):

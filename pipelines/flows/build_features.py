@@ -1,10 +1,10 @@
 """Flow: point-in-time features of every contact at one date, written to a Parquet file.
 
 The CRM is read as training and scoring read it (:func:`pipelines.flows.common.validate_crm`
-with the request's mapping and bot filter settings) and the spec is resolved as training
-resolves it (the columns a mapping kept included), so the table holds the features the
-scorer computes for the same data and ``as_of``. Without a flow run the same steps run as
-plain functions (:func:`pipelines.flows.common.step`).
+with the request's mapping, bot filter and type inference settings) and the spec is
+resolved as training resolves it (the columns a mapping kept included), so the table holds
+the features the scorer computes for the same data and ``as_of``. Without a flow run the
+same steps run as plain functions (:func:`pipelines.flows.common.step`).
 """
 
 from __future__ import annotations
@@ -46,14 +46,14 @@ def build_features_flow(request: FeaturesRequest) -> dict[str, Any]:
     Args:
         request: The data, cut-off, spec and output of the run
             (:class:`pipelines.flow_requests.FeaturesRequest`; a deployment gives its
-            fields as a mapping). Bots are filtered with ``request.bots``, as training
-            and scoring filter them.
+            fields as a mapping). Bots are filtered with ``request.bots`` and kept
+            columns typed with ``request.infer``, as training filters and types them.
 
     Returns:
         The output path, the cut-off, the table's shape and what the bot filter took out.
     """
     stamp = utc_as_of(request.as_of)
-    report = step(validate_crm)(request.data, request.mapping, request.bots)
+    report = step(validate_crm)(request.data, request.mapping, request.bots, infer=request.infer)
     frame = cast(pd.DataFrame, step(features_at)(report.tables, stamp, request.spec))  # sync
     path = step(write_parquet)(frame, request.out)
     return {
