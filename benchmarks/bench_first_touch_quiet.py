@@ -1,7 +1,8 @@
 """first_touch features of contacts without activity: one build for all against one per day.
 
 Olist's MQLs and Maven's opportunities have no activity log, so each contact's features
-are the same at every ``as_of`` after its creation (:func:`features.first_touch.quiet_contacts`).
+are the same at every ``as_of`` after its creation
+(:func:`features.first_touch_quiet.quiet_contacts`).
 Data: a generated CRM (no planted dirt, as validation leaves it; generated, never timed)
 with its activities removed, as those exports hold none, every contact at its first touch
 (creation day's midnight + 1 day): 8,000 contacts over about 550 first-touch days (Olist:

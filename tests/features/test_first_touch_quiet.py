@@ -12,7 +12,8 @@ from table_rows import canonical_frame
 
 from benchmarks.bench_first_touch_quiet import per_day_fit_once_reference, quiet_crm
 from features.crm import CrmTables
-from features.first_touch import first_touch_as_of, first_touch_features, quiet_contacts
+from features.first_touch import first_touch_as_of, first_touch_features
+from features.first_touch_quiet import quiet_contacts
 from features.spec import FeatureSpec, load_feature_spec
 
 UTC = "UTC"
