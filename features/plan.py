@@ -33,6 +33,7 @@ import pandas as pd
 
 from features.crm import CrmTables
 from features.first_touch import first_touch_labels, latest_share_start
+from features.reasons import day_text
 from features.training_set import (
     data_end_of,
     every_days_for,
@@ -118,8 +119,8 @@ class DataProfile:
     def span_text(self) -> str:
         return (
             f"the data spans {self.span_days:.0f} days (contacts created "
-            f"{self.first_created:%Y-%m-%d} to {self.last_created:%Y-%m-%d}, last event "
-            f"{self.data_end:%Y-%m-%d})"
+            f"{day_text(self.first_created)} to {day_text(self.last_created)}, last event "
+            f"{day_text(self.data_end)})"
         )
 
 
@@ -281,7 +282,7 @@ def _snapshots_plan(
     if dropped and slices["train"].dates:
         notes.append(
             f"{dropped} of {len(trains)} training snapshots dropped: they hold no lead "
-            f"(before the first contact, {profile.first_created:%Y-%m-%d}, or all converted)"
+            f"(before the first contact, {day_text(profile.first_created)}, or all converted)"
         )
     return slices, notes, every
 

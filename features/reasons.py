@@ -74,6 +74,21 @@ def time_text(when: pd.Timestamp | str) -> str:
     return f"{stamp:%Y-%m-%d %H:%M} UTC"
 
 
+def day_text(when: pd.Timestamp | str) -> str:
+    """A day for people: ``2026-09-01``, the UTC day of ``when`` (:func:`time_text`'s date).
+
+    The form of the dates in messages (a plan's date range, an ``--as-of`` to pass, a
+    backtest's day). Not for file names, partition keys, MLflow tags or JSON fields,
+    which keep their own fixed formats.
+
+    Args:
+        when: A timestamp; a naive one is read as UTC.
+    """
+    stamp = pd.Timestamp(when)
+    stamp = stamp if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return f"{stamp:%Y-%m-%d}"
+
+
 _FIT_LABELS = {
     "seniority": "seniority",
     "department": "department",

@@ -40,6 +40,7 @@ from features.fit import fit_features
 from features.flat import flat_as_of, flat_rule_tables
 from features.ingest.validation import ValidationReport
 from features.parse import utc_time
+from features.reasons import day_text
 from features.schema import POSITIVE_OUTCOMES
 from features.training_set import data_end_of, outcome_labels, snapshot_schedule
 from models.tracking import artifact_location_for, ensure_experiment
@@ -166,8 +167,8 @@ def first_touch_period(
     chosen = eligible.loc[(as_of >= begin).to_numpy()]
     if chosen.empty:
         raise ValueError(
-            f"no contact first touched from {begin:%Y-%m-%d} on has a complete "
-            f"{horizon_days}-day label window (the last one is {as_of.max():%Y-%m-%d}): "
+            f"no contact first touched from {day_text(begin)} on has a complete "
+            f"{horizon_days}-day label window (the last one is {day_text(as_of.max())}): "
             "pass an earlier --as-of"
         )
     return chosen.assign(as_of=as_of.loc[chosen.index]).sort_values("as_of", kind="stable")
@@ -426,8 +427,8 @@ def compare_period(
         created = pd.to_datetime(tables.contacts["created_at"], utc=True)
         if not (created < when).any():
             raise ValueError(
-                f"no contact was created before as_of {when:%Y-%m-%d} (contacts are created "
-                f"from {created.min():%Y-%m-%d} to {created.max():%Y-%m-%d}); pass a later "
+                f"no contact was created before as_of {day_text(when)} (contacts are created "
+                f"from {day_text(created.min())} to {day_text(created.max())}); pass a later "
                 "--as-of"
             )
     warn_if_stale(tables, when, horizon_days)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from features.crm import CrmTables
 from features.customers import employees_of
+from features.reasons import day_text
 from features.schema import POSITIVE_OUTCOMES
 from features.training_set import at_customers, data_end_of, first_positive
 from serving.sinks import REJECT_COLUMNS
@@ -153,10 +154,10 @@ def stale_as_of(
         return None
     gap = (as_of - last).days
     return (
-        f"as_of {as_of:%Y-%m-%d} is {gap:,} days after the data's last record "
-        f"({last:%Y-%m-%d}), more than the model's {horizon_days}-day horizon: every lead "
+        f"as_of {day_text(as_of)} is {gap:,} days after the data's last record "
+        f"({day_text(last)}), more than the model's {horizon_days}-day horizon: every lead "
         f"looks silent; pass --as-of near the end of the data (e.g. "
-        f"{(last + pd.Timedelta(days=1)).normalize():%Y-%m-%d})"
+        f"{day_text((last + pd.Timedelta(days=1)).normalize())})"
     )
 
 
@@ -246,14 +247,14 @@ def as_of_that_explains(tables: CrmTables, contact_id: str, reason: str) -> str:
         day = day if day < converted else day - pd.Timedelta(days=1)
         if pd.isna(born) or day <= born:
             return (
-                f"it converted on {converted:%Y-%m-%d} when it was created, so no date "
+                f"it converted on {day_text(converted)} when it was created, so no date "
                 "shows it as a lead"
             )
         return (
-            f"it converted on {converted:%Y-%m-%d}: pass --as-of {day:%Y-%m-%d} to see "
+            f"it converted on {day_text(converted)}: pass --as-of {day_text(day)} to see "
             "the lead it was"
         )
     if reason.startswith("created after as_of") and not pd.isna(born):
         day = born.floor("D") + pd.Timedelta(days=1)
-        return f"it was created on {born:%Y-%m-%d}: pass --as-of {day:%Y-%m-%d} or later"
+        return f"it was created on {day_text(born)}: pass --as-of {day_text(day)} or later"
     return ""

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from features.crm import CrmTables
+from features.reasons import day_text
 from features.training_set import data_end_of, outcome_labels, snapshot_schedule
 from rules import Rulebook, score_rulebook
 from serving.eligibility import known_contacts
@@ -134,7 +135,7 @@ def _grouped(stage: pd.Series) -> pd.Series:
 def impact_text(impact: RulebookImpact, published_label: str, new_label: str) -> str:
     """The preview as the ``rules publish`` command prints it (plain text), naming the
     rulebooks ``published_label`` (e.g. ``version 3``) and ``new_label`` (e.g. its file)."""
-    lines = [f"Impact of {new_label} against {published_label}, as of {impact.as_of:%Y-%m-%d}:"]
+    lines = [f"Impact of {new_label} against {published_label}, as of {day_text(impact.as_of)}:"]
     for qualified in QUALIFIED:
         b, a = impact.before[qualified], impact.after[qualified]
         lines.append(f"  {qualified.upper():<4} {b:>9,} -> {a:>9,} ({a - b:+,})")
@@ -156,7 +157,7 @@ def impact_text(impact: RulebookImpact, published_label: str, new_label: str) ->
         f"{bt.published_converted / bt.published_qualified:.1%}" if bt.published_qualified else "-"
     )
     lines.append(
-        f"  backtest as of {bt.as_of:%Y-%m-%d}: {bt.new_qualified:,} new MQL/SQL leads, "
+        f"  backtest as of {day_text(bt.as_of)}: {bt.new_qualified:,} new MQL/SQL leads, "
         f"{bt.new_converted:,} of them converted within {bt.horizon_days} days ({rate_new}); "
         f"the published rulebook's {bt.published_qualified:,} MQL/SQL leads: "
         f"{bt.published_converted:,} converted ({rate_old})"

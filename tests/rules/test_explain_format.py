@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from rulebook_helpers import book, tables
 
-from features.reasons import format_number, time_text
+from features.reasons import day_text, format_number, time_text
 from rules import explain_contact, format_explanation, score_rulebook
 
 
@@ -66,6 +66,21 @@ def test_explanation_table_shows_large_values_and_decayed_points_readably() -> N
 )
 def test_time_text_by_hand(when: pd.Timestamp | str, text: str) -> None:
     assert time_text(when) == text
+
+
+@pytest.mark.parametrize(
+    ("when", "text"),
+    [
+        ("2026-06-01", "2026-06-01"),
+        ("2026-06-01 09:30", "2026-06-01"),  # naive: read as UTC
+        (pd.Timestamp("2026-06-01 23:30", tz="UTC"), "2026-06-01"),
+        ("2026-06-01T01:30+02:00", "2026-05-31"),  # 23:30 UTC the day before
+        ("2026-06-01T23:30-02:00", "2026-06-02"),  # 01:30 UTC the day after
+    ],
+)
+def test_day_text_by_hand_is_the_utc_day_of_time_text(when: pd.Timestamp | str, text: str) -> None:
+    assert day_text(when) == text
+    assert time_text(when).startswith(text + " ")
 
 
 def test_rules_explain_prints_as_of_to_the_minute_as_score_does() -> None:
