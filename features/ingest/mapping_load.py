@@ -84,7 +84,8 @@ def load_mapping(path: str | Path) -> ColumnMapping:
         InputError: Missing file, invalid YAML, or every problem in the mapping.
     """
     path = Path(path)
-    if not path.exists() and (MAPPINGS_DIR / f"{path.name}.yaml").is_file():
+    # a folder is never a mapping: `--workdir olist --mapping olist` means the shipped one
+    if not path.is_file() and (MAPPINGS_DIR / f"{path.name}.yaml").is_file():
         path = MAPPINGS_DIR / f"{path.name}.yaml"
     if not path.is_file():
         shipped = sorted(p.stem for p in MAPPINGS_DIR.glob("*.yaml"))

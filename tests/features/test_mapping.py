@@ -388,6 +388,15 @@ def test_yaml_tags_are_not_executed(tmp_path):
         load_mapping(path)
 
 
+def test_a_folder_named_like_a_shipped_mapping_does_not_hide_it(tmp_path, monkeypatch):
+    """`leadscore train --mapping olist --workdir olist` creates the folder ``olist`` first:
+    the bare name still means the shipped mapping, as it does without that folder."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "olist").mkdir()
+    shipped = load_mapping(MAPPINGS_DIR / "olist.yaml").model_dump()
+    assert load_mapping("olist").model_dump() == shipped
+
+
 def test_missing_mapping_file_lists_the_shipped_ones(tmp_path):
     with pytest.raises(InputError, match=r"mapping file not found: .*'maven', 'olist'"):
         load_mapping(tmp_path / "nope.yaml")
