@@ -208,14 +208,20 @@ def build_and_register_scorer(
     blend = blend or (run_config.blend if run_config is not None else BlendConfig())
     model = train_result.model
     p_valid = model.predict_conversion(slices.X("valid"))
-    manual_valid = slices.manual_score_valid
-    if manual_valid is None:
-        manual_valid = manual_scores_at(
+
+    def manual(part: str) -> np.ndarray:
+        """The slice's manual scores: stored by the slicing, else scored here at its time."""
+        stored = getattr(slices, f"manual_score_{part}")
+        if stored is not None:
+            return np.asarray(stored)
+        return manual_scores_at(
             rule_tables_of(slices, tables),
             rulebook,
-            slice_as_of(slices, "valid", tables),
-            slices.valid.contact_id,
+            slice_as_of(slices, part, tables),
+            getattr(slices, part).contact_id,
         )
+
+    manual_valid = manual("valid")
     y_valid = np.asarray(slices.valid.y, dtype=int)
     flow = validation_flow(slices, blend, tables)
     fitted = fit_blend(
@@ -230,14 +236,7 @@ def build_and_register_scorer(
     note = fitted.capacity_note()
     if note:
         log.warning("tiers: %s", note)
-    manual_test = slices.manual_score_test
-    if manual_test is None:
-        manual_test = manual_scores_at(
-            rule_tables_of(slices, tables),
-            rulebook,
-            slice_as_of(slices, "test", tables),
-            slices.test.contact_id,
-        )
+    manual_test = manual("test")
     X_test = slices.X("test")
     metrics = blend_metrics(
         np.asarray(slices.test.y, dtype=int),
