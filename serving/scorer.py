@@ -120,12 +120,6 @@ class LeadScorer:
         clash = sorted(set(model.feature_names_) & {"contact_id", *RULE_COLUMNS})
         if clash:
             raise ValueError(f"model feature(s) {clash} clash with scorer columns; rename them")
-        framing = "flat" if spec is None else run_config.framing if run_config else "snapshots"
-        if training_ids is not None and framing != "flat":
-            raise ValueError(
-                f"training_ids are a flat export's; framing {framing!r} holds out a later "
-                "period instead"
-            )
         self.training_digests = None if training_ids is None else training_ids.digests
         self.model = model
         self.flat_types = flat_types
@@ -140,6 +134,11 @@ class LeadScorer:
         self.metadata = dict(metadata or {})
         self.run_config_mapping = None if run_config is None else run_config.model_dump(mode="json")
         self._parse()
+        if training_ids is not None and self.framing() != "flat":
+            raise ValueError(
+                f"training_ids are a flat export's; framing {self.framing()!r} holds out a "
+                "later period instead"
+            )
 
     def _parse(self) -> None:
         # validated again, but its lint warnings were shown when it was loaded: not twice
