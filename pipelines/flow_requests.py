@@ -14,7 +14,8 @@ it to :func:`pipelines.flows.train.train_flow`; ``leadscore score``, the demo an
 :class:`FeaturesRequest` for :func:`pipelines.flows.build_features.build_features_flow`.
 All share what reads a CRM (:class:`CrmRequest`: every flow reads it through the same
 validation and bot filter, so a feature table holds what training and scoring compute from
-the same data); scoring and comparing also which scorer, as of when
+the same data); validation, features and training also how a new export's columns are
+typed (:class:`ExportRequest`), scoring and comparing which scorer, as of when
 (:class:`ScorerRequest`). Settings files are read
 once, where the request is built (:meth:`TrainRequest.from_files`); a deployment gives the
 same fields as a mapping, which Prefect validates into the model.
@@ -63,6 +64,7 @@ __all__ = [
     "SETTINGS_GROUPS",
     "CompareRequest",
     "CrmRequest",
+    "ExportRequest",
     "FeaturesRequest",
     "ScoreRequest",
     "ScorerRequest",
@@ -181,7 +183,25 @@ class CrmRequest(BaseModel):
         return default_validation_dir(self.data, self.workdir)
 
 
-class ValidateRequest(CrmRequest):
+class ExportRequest(CrmRequest):
+    """What every run that reads a new export and types its columns itself is given
+    (validation, features, training).
+
+    Attributes:
+        infer: The thresholds kept text columns of numbers are typed with (``--infer``,
+            read by :meth:`CrmRequest.from_files`; default:
+            :class:`features.infer.InferSettings`'s). Give a features run the file a
+            scorer was trained with to get the table its training saw. ``score``,
+            ``compare``, ``explain`` and ``rules publish`` use the scorer's stored
+            settings instead; tables written by ``validate --accepted`` for ``score
+            --engine spark`` of a scorer trained with ``--infer FILE`` are typed as its
+            training typed them with the same file.
+    """
+
+    infer: InferSettings = Field(default_factory=InferSettings)
+
+
+class ValidateRequest(ExportRequest):
     """One validation run: how the export is read and where the outputs go.
 
     Attributes:
@@ -194,11 +214,6 @@ class ValidateRequest(CrmRequest):
             :data:`features.ingest.readers.DEFAULT_ENCODING`).
         accepted: Also write the accepted rows as canonical ``<table>.parquet`` files to
             this folder (e.g. the input of ``score --engine spark``).
-        infer: The thresholds kept text columns of numbers are typed with (``--infer``;
-            default: :class:`features.infer.InferSettings`'s). ``score``, ``compare``,
-            ``explain`` and ``rules publish`` use the scorer's stored settings instead;
-            tables written for ``score --engine spark`` of a scorer trained with
-            ``--infer FILE`` are typed as its training typed them with the same file.
     """
 
     out: Path | None = None
@@ -206,14 +221,13 @@ class ValidateRequest(CrmRequest):
     sep: str | None = None
     encoding: str | None = None
     accepted: Path | None = None
-    infer: InferSettings = Field(default_factory=InferSettings)
 
     def out_dir(self) -> Path:
         """Where the validation outputs are written."""
         return self.out or self.validation_dir()
 
 
-class FeaturesRequest(CrmRequest):
+class FeaturesRequest(ExportRequest):
     """One feature table: as of when, from which spec, written where.
 
     Attributes:
@@ -222,18 +236,14 @@ class FeaturesRequest(CrmRequest):
             is used (None: today 00:00 UTC, as the nightly scoring).
         spec: Feature spec YAML (None: ``features/spec_default.yaml`` plus the columns the
             mapping kept, as training resolves it).
-        infer: The thresholds kept text columns of numbers are typed with (``--infer``,
-            read as ``train`` reads it: :meth:`CrmRequest.from_files`); give the file a
-            scorer was trained with to get the table its training saw.
     """
 
     out: Path
     as_of: UtcTime = None
     spec: Path | None = None
-    infer: InferSettings = Field(default_factory=InferSettings)
 
 
-class TrainRequest(CrmRequest):
+class TrainRequest(ExportRequest):
     """One training run's data, settings and overrides, validated once at the entry point.
 
     Attributes:
@@ -250,7 +260,6 @@ class TrainRequest(CrmRequest):
             (:func:`serving.run_config.resolve_train_config`), so an invalid one is named
             with its field before any data is read.
         blend: Blend settings (with the empty rulebook the manual weight is pinned to 0).
-        infer: Type inference of a flat export's columns.
         leakage: The leakage guard's thresholds.
         scorer: How the registered scorer finishes scores and whom it rejects.
         report: How ``compare`` computes the report of the scorer trained.
@@ -262,7 +271,6 @@ class TrainRequest(CrmRequest):
     keep_leaky: bool = False
     overrides: dict[str, int | str] = Field(default_factory=dict)
     blend: BlendConfig = Field(default_factory=BlendConfig)
-    infer: InferSettings = Field(default_factory=InferSettings)
     leakage: LeakageSettings = Field(default_factory=LeakageSettings)
     scorer: ScorerSettings = Field(default_factory=ScorerSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
