@@ -9,31 +9,38 @@ from serving.report.sections.base import Section
 
 Builder = Callable[[ComparisonReport], Section]
 
-SECTIONS: tuple[tuple[str, str, Builder], ...] = (
-    ("roc", "Ranking", ranking.roc),
-    ("gains", "Gains & lift", ranking.gains),
-    ("calibration", "Calibration", ranking.calibration),
-    ("bands", "Bands", ranking.bands),
-    ("capacity", "Capacity", ranking.capacity),
-    ("blend", "Blend & tiers", ranking.blend),
-    ("disagreement", "Disagreement", rules.disagreement),
-    ("rule-evidence", "Rule evidence", rules.rule_evidence),
-    ("suggested-points", "Suggested points", rules.suggested_points),
-    ("backtest", "Backtest", rules.backtest),
-    ("drift", "Drift", population.drift),
-    ("segments", "Segments", population.segments),
-    ("data-notes", "Data notes", population.data_notes),
-)
-"""The one list of report sections, in display order: anchor id, navigation label,
-builder."""
+SECTIONS: dict[Builder, str] = {
+    ranking.roc: "Ranking",
+    ranking.gains: "Gains & lift",
+    ranking.calibration: "Calibration",
+    ranking.bands: "Bands",
+    ranking.capacity: "Capacity",
+    ranking.blend: "Blend & tiers",
+    rules.disagreement: "Disagreement",
+    rules.rule_evidence: "Rule evidence",
+    rules.suggested_points: "Suggested points",
+    rules.backtest: "Backtest",
+    population.drift: "Drift",
+    population.segments: "Segments",
+    population.data_notes: "Data notes",
+}
+"""The one list of report sections, in display order: builder -> navigation label. A
+section's anchor id is its builder's name (:func:`section_id`)."""
 
-NAV_LABELS: dict[str, str] = {section_id: nav for section_id, nav, _ in SECTIONS}
+
+def section_id(build: Builder) -> str:
+    """The anchor id of the section ``build`` makes: its name with dashes
+    (``rule_evidence`` -> ``rule-evidence``)."""
+    return build.__name__.replace("_", "-")
+
+
+NAV_LABELS: dict[str, str] = {section_id(build): nav for build, nav in SECTIONS.items()}
 """Section id -> its navigation label (from :data:`SECTIONS`)."""
 
 
 def all_sections(report: ComparisonReport) -> list[Section]:
-    """Every section of ``report``, in display order, each with its id from :data:`SECTIONS`."""
-    return [replace(build(report), id=section_id) for section_id, _, build in SECTIONS]
+    """Every section of ``report``, in display order, each with its id (:func:`section_id`)."""
+    return [replace(build(report), id=section_id(build)) for build in SECTIONS]
 
 
-__all__ = ["NAV_LABELS", "SECTIONS", "Section", "all_sections"]
+__all__ = ["NAV_LABELS", "SECTIONS", "Section", "all_sections", "section_id"]
