@@ -352,30 +352,25 @@ class FittedBlend:
         )
 
     def describe(self) -> dict[str, str]:
-        """Short text of what was fitted, for registry tags and logs."""
+        """Short text of what was fitted, for registry tags and logs: how the calibrations
+        weighted rows (``equal weights`` or ``half-life 28 days``) and, for capacity tiers,
+        ``A 14, B 43, C 86 leads per 7 days (of 287)``."""
         cuts = ", ".join(f"{t} >= {c:.2f}" for t, c in self.cutoffs.items())
         out = {
             "blend_manual_calibration": self.manual_method,
             "blend_manual_weight": f"{self.weight:.2f}",
             "blend_fitted_weight": f"{self.fitted_weight:.2f}",
             "blend_tier_cutoffs": cuts,
-            "blend_calibration_recency": self.recency_label(),
+            "blend_calibration_recency": (
+                "equal weights" if self.recency is None else self.recency.label
+            ),
         }
         if self.capacity:
-            out["blend_tier_capacity"] = self.capacity_text()
+            leads = ", ".join(f"{t} {n:,}" for t, n in self.capacity.items())
+            days = self.config.capacity_period_days
+            flow = f"{self.leads_per_period:,.0f}"
+            out["blend_tier_capacity"] = f"{leads} leads per {days} days (of {flow})"
         return out
-
-    def recency_label(self) -> str:
-        """``equal weights`` or ``half-life 28 days``: how the calibrations weighted rows."""
-        return "equal weights" if self.recency is None else self.recency.label
-
-    def capacity_text(self) -> str:
-        """``A 14, B 43, C 86 leads per 7 days (of 287)``; empty for probability tiers."""
-        if not self.capacity:
-            return ""
-        leads = ", ".join(f"{t} {n:,}" for t, n in self.capacity.items())
-        days = self.config.capacity_period_days
-        return f"{leads} leads per {days} days (of {self.leads_per_period:,.0f})"
 
 
 def assign_tier(score: np.ndarray, cutoffs: dict[str, float], bottom_tier: str) -> np.ndarray:

@@ -184,21 +184,11 @@ def reasons_json(
     Returns:
         One JSON list string per row, positional like ``X``.
     """
-    return _as_series([_reasons_arrow(X, idx, val, spec, rates)])
-
-
-def _reasons_arrow(
-    X: pd.DataFrame,
-    idx: np.ndarray,
-    val: np.ndarray,
-    spec: FeatureSpec | None,
-    rates: ReasonRates | None = None,
-) -> pa.Array:
     n, n_slots = idx.shape
     rows, slot = np.nonzero(idx >= 0)
     prefix = np.full((n, n_slots), None, dtype=object)
     prefix[rows, slot] = _prefixes(X, rows, idx[rows, slot], spec, rates)
-    return _json_lists([_entries(prefix[:, s], val[:, s]) for s in range(n_slots)])
+    return _as_series([_json_lists([_entries(prefix[:, s], val[:, s]) for s in range(n_slots)])])
 
 
 def model_reasons(
@@ -222,14 +212,14 @@ def model_reasons(
     down = k if k_down is None else k_down
     width = max(k, down)
     keep = np.r_[np.arange(k), width + np.arange(down)]
-    parts: list[pa.Array] = []
+    parts: list[pd.Series] = []
     for start in range(0, len(X), chunk_rows):
         chunk = X.iloc[start : start + chunk_rows]
         idx, val = top_model_factors(
             model, chunk, width, method=method, explainer=explainer, rates=rates
         )
-        parts.append(_reasons_arrow(chunk, idx[:, keep], val[:, keep], spec, rates))
-    return _as_series(parts) if parts else pd.Series([], dtype="str")
+        parts.append(reasons_json(chunk, idx[:, keep], val[:, keep], spec, rates))
+    return pd.concat(parts, ignore_index=True) if parts else pd.Series([], dtype="str")
 
 
 def _top_k_per_contact(
