@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 import pandas as pd
 
@@ -41,22 +42,34 @@ from features.schema import LIFECYCLE_STAGES
 
 #: How a lead's final score moved since the sink's previous run (``new``: no previous score).
 SCORE_TRENDS: tuple[str, ...] = ("improving", "steady", "declining", "new")
+ScoreKind = Literal["id", "time", "number", "text", "text or null", "json"]
+#: Every column of the scores frame, in order, with its kind: what :func:`validate_scores`
+#: checks and the database sink's column types (:mod:`serving.sinks.tables`) are read
+#: from here ("text", "id" and "json" must not be empty; "json" holds a JSON list).
+SCORE_KINDS: dict[str, ScoreKind] = {
+    "contact_id": "id",
+    "as_of": "time",
+    "final_score": "number",
+    "tier": "text",
+    "stage": "text",
+    "probability": "number",
+    "manual_score": "number",
+    "grade": "text or null",
+    "top_reasons": "json",
+    "top_rules": "json",
+    "score_trend": "text",
+}
+SCORE_COLUMNS: tuple[str, ...] = tuple(SCORE_KINDS)
 #: The columns the scorer produces; the sink contract adds ``score_trend``.
-SCORED_COLUMNS: tuple[str, ...] = (
-    "contact_id",
-    "as_of",
-    "final_score",
-    "tier",
-    "stage",
-    "probability",
-    "manual_score",
-    "grade",
-    "top_reasons",
-    "top_rules",
-)
-SCORE_COLUMNS: tuple[str, ...] = (*SCORED_COLUMNS, "score_trend")
+SCORED_COLUMNS: tuple[str, ...] = tuple(c for c in SCORE_COLUMNS if c != "score_trend")
 REJECT_COLUMNS: tuple[str, ...] = ("contact_id", "reason")
-_REQUIRED_TEXT = ("contact_id", "tier", "stage", "top_reasons", "top_rules", "score_trend")
+
+
+def score_columns(*kinds: ScoreKind) -> tuple[str, ...]:
+    """The score columns of any of ``kinds``, in frame order (:data:`SCORE_KINDS`)."""
+    return tuple(c for c, kind in SCORE_KINDS.items() if kind in kinds)
+
+
 _RANGES = {"final_score": (0.0, 100.0), "probability": (0.0, 1.0)}
 _SHOWN = 5  # how many offending values an error message lists
 
@@ -170,7 +183,7 @@ def validate_scores(frame: pd.DataFrame) -> None:
             f"scores column 'contact_id' must hold strings, got dtype {frame['contact_id'].dtype}; "
             "convert ids with .astype('str') so ids like '007' keep their leading zeros"
         )
-    for col in _REQUIRED_TEXT:
+    for col in score_columns("id", "text", "json"):
         values = frame[col]
         bad = values.isna() | (values.astype(str).str.strip() == "")
         if bad.any():
@@ -185,7 +198,7 @@ def validate_scores(frame: pd.DataFrame) -> None:
             "scores column 'as_of' must hold one non-null time for all rows, found "
             f"{sorted(str(v) for v in as_of.unique())[:_SHOWN]}"
         )
-    for col in ("final_score", "probability", "manual_score"):
+    for col in score_columns("number"):
         values = pd.to_numeric(frame[col], errors="coerce")
         lo, hi = _RANGES.get(col, (-math.inf, math.inf))
         bad = values.isna() | ~values.between(lo, hi) | values.isin([math.inf, -math.inf])
@@ -201,7 +214,7 @@ def validate_scores(frame: pd.DataFrame) -> None:
             raise ValueError(
                 f"scores column '{col}' must be one of {list(allowed)}; bad rows: {rows}"
             )
-    for col in ("top_reasons", "top_rules"):
+    for col in score_columns("json"):
         text = frame[col].astype(str).str.strip()
         bad = ~(text.str.startswith("[") & text.str.endswith("]"))
         if bad.any():

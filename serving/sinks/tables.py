@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect, Engine
 
 from serving.sinks.accounts import account_tables
-from serving.sinks.contract import SCORE_COLUMNS
+from serving.sinks.contract import SCORE_COLUMNS, score_columns
 from serving.sinks.ddl import columns, current_and_history
 
 DEFAULT_TABLE_PREFIX = "leadscore_"
@@ -64,8 +64,8 @@ def validate_prefix(prefix: str) -> str:
 
 
 _SQL_TYPES = {
-    **dict.fromkeys(("final_score", "probability", "manual_score"), sa.Double),
-    **dict.fromkeys(("top_reasons", "top_rules"), sa.Text),
+    **dict.fromkeys(score_columns("number"), sa.Double),
+    **dict.fromkeys(score_columns("json"), sa.Text),
     "scored_at": UtcDateTime,
 }
 """SQL types of the score and run columns that are not strings."""
@@ -75,7 +75,7 @@ _RUN_COLUMNS = ("model_name", "model_version", "rulebook_version", "run_id", "sc
 def _score_columns() -> list[sa.Column[Any]]:
     # score_trend is nullable: sinks created before trends have none in their old rows
     values = [c for c in SCORE_COLUMNS if c not in ("contact_id", "as_of")]
-    return columns(values, _SQL_TYPES, nullable=("grade", "score_trend"))
+    return columns(values, _SQL_TYPES, nullable=(*score_columns("text or null"), "score_trend"))
 
 
 def _run_columns() -> list[sa.Column[Any]]:
