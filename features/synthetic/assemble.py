@@ -143,12 +143,6 @@ def outcomes_frame(outcomes: Outcomes, contact_ids: pd.Series) -> pd.DataFrame:
     )
 
 
-def kind_flags(events: Events, n: int, kinds: list[str]) -> np.ndarray:
-    """Contacts with at least one activity of the given types."""
-    mask = np.isin(events.kind, [KIND[k] for k in kinds])
-    return np.bincount(events.contact[mask], minlength=n) > 0
-
-
 def lead_source_labels(codes: np.ndarray) -> pd.Series:
     """First-touch source as a CRM exports it ("Organic Search", ...)."""
     return strings_from_codes(codes, [vocab.ORIGINAL_SOURCE_LABELS[s] for s in LEAD_SOURCES])
@@ -180,15 +174,17 @@ def lifecycle_codes(
     """
     n = len(contacts)
 
-    def has_outcome(name: str) -> np.ndarray:
-        mask = outcomes.outcome == OUTCOMES.index(name)
-        return np.bincount(outcomes.contact[mask], minlength=n) > 0
+    def any_of(contact: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Per contact: whether any of its rows is in ``mask``."""
+        return np.bincount(contact[mask], minlength=n) > 0
 
-    sql_mask = (events.kind == KIND["sales_feedback"]) & (
-        events.details["feedback"] == SALES_FEEDBACK.index("true_sql")
-    )
-    is_sql = np.bincount(events.contact[sql_mask], minlength=n) > 0
-    engaged = kind_flags(events, n, ["form_submit", "content_download", "webinar_register"])
+    def has_outcome(name: str) -> np.ndarray:
+        return any_of(outcomes.contact, outcomes.outcome == OUTCOMES.index(name))
+
+    verdict = events.details["feedback"] == SALES_FEEDBACK.index("true_sql")
+    is_sql = any_of(events.contact, (events.kind == KIND["sales_feedback"]) & verdict)
+    engaging = [KIND[k] for k in ("form_submit", "content_download", "webinar_register")]
+    engaged = any_of(events.contact, np.isin(events.kind, engaging))
     raised = hand_raise_at(events, n) < NEVER
     acc = np.maximum(contacts.account, 0)
     customer_account = (contacts.account >= 0) & accounts.is_customer[acc]

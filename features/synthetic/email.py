@@ -80,34 +80,19 @@ def email_activity(
     )
 
     unsub_at, chosen = _unsubscribe_times(o_owner, t_open, latent.unsubscribe_rate, n, rng)
-    campaign = catalog.email_campaign
+
+    def mail(who: np.ndarray, t: np.ndarray, kind: str, send: np.ndarray) -> Events:
+        return make_events(who, t, KIND[kind], email=send, campaign=catalog.email_campaign[send])
+
     parts = [
-        make_events(owner, t_send, KIND["email_sent"], email=send, campaign=campaign[send]),
-        make_events(
-            owner[bouncy],
-            t_send[bouncy] + 60,
-            KIND["email_bounce"],
-            email=send[bouncy],
-            campaign=campaign[send[bouncy]],
-        ),
-        make_events(o_owner, t_open, KIND["email_open"], email=o_send, campaign=campaign[o_send]),
-        make_events(
-            o_owner[clicked],
-            t_click,
-            KIND["email_click"],
-            email=o_send[clicked],
-            campaign=campaign[o_send[clicked]],
-        ),
+        mail(owner, t_send, "email_sent", send),
+        mail(owner[bouncy], t_send[bouncy] + 60, "email_bounce", send[bouncy]),
+        mail(o_owner, t_open, "email_open", o_send),
+        mail(o_owner[clicked], t_click, "email_click", o_send[clicked]),
     ]
     events = concat_events(parts)
     events = events.take(events.t <= unsub_at[events.contact])
-    unsub = make_events(
-        o_owner[chosen],
-        unsub_at[o_owner[chosen]],
-        KIND["email_unsubscribe"],
-        email=o_send[chosen],
-        campaign=campaign[o_send[chosen]],
-    )
+    unsub = mail(o_owner[chosen], unsub_at[o_owner[chosen]], "email_unsubscribe", o_send[chosen])
     events = concat_events([events, unsub])
     events = events.take(events.t < end)
     unsubscribed = np.zeros(n, dtype=bool)

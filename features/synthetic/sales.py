@@ -98,27 +98,20 @@ def sales_activity(
     negotiated = won | (rng.random(len(conv)) < 0.5)
     stage = DEAL_STAGES.index
     span = closed - opened
+
+    def stage_change(who: np.ndarray, t: np.ndarray, code: np.ndarray | int) -> Events:
+        return make_events(who, t, KIND["deal_stage_change"], stage=code)
+
     parts += [
         make_events(conv, opened - rng.integers(600, DAY // 2, len(conv)), KIND["meeting"]),
-        make_events(conv, opened, KIND["deal_stage_change"], stage=stage("qualification")),
-        make_events(
-            conv,
-            opened + (0.4 * span).astype(np.int64),
-            KIND["deal_stage_change"],
-            stage=stage("proposal"),
-        ),
-        make_events(
+        stage_change(conv, opened, stage("qualification")),
+        stage_change(conv, opened + (0.4 * span).astype(np.int64), stage("proposal")),
+        stage_change(
             conv[negotiated],
             opened[negotiated] + (0.75 * span[negotiated]).astype(np.int64),
-            KIND["deal_stage_change"],
-            stage=stage("negotiation"),
+            stage("negotiation"),
         ),
-        make_events(
-            conv,
-            closed,
-            KIND["deal_stage_change"],
-            stage=np.where(won, stage("closed_won"), stage("closed_lost")),
-        ),
+        stage_change(conv, closed, np.where(won, stage("closed_won"), stage("closed_lost"))),
     ]
     touches = rng.poisson(2.0, len(conv))
     t_owner, _ = ragged_repeat(touches)
