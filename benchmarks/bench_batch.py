@@ -15,10 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import pandas as pd
-
 from benchmarks.harness import BenchResult, measure
-from benchmarks.scorer_fixture import trained_scorer
+from benchmarks.scorer_fixture import AS_OF, RUN, trained_scorer
 from features.crm import CrmTables
 from features.synthetic import DirtConfig, generate_crm
 from models.frames import align_features
@@ -30,8 +28,6 @@ from serving.scorer_types import ScorerSettings
 SIZES = {"quick": [20_000], "full": [100_000, 1_000_000]}
 REF_FULL_MAX = 100_000
 REF_SAMPLE = 50_000
-AS_OF = pd.Timestamp("2026-09-01", tz="UTC")
-RUN = {"model_name": "bench-scorer", "model_version": "1"}
 
 
 def _job(tables: CrmTables, scorer: LeadScorer, folder: Path) -> dict[str, float]:

@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from benchmarks.harness import BenchResult, measure
-from benchmarks.scorer_fixture import trained_scorer
+from benchmarks.scorer_fixture import AS_OF, trained_scorer
 from features.ingest.load import ingest
 from features.schema import TABLES
 from features.synthetic import GENERATOR_VERSION, generate_crm, write_crm
@@ -52,7 +52,6 @@ SEED = 303
 #: Largest CRM the full-load reference (Great Expectations over every table) is run on:
 #: at 1M contacts it needs over 16 GB and about 20 minutes.
 FULL_LOAD_MAX = 100_000
-AS_OF = pd.Timestamp("2026-09-01", tz="UTC")
 
 
 def _lead(folder: Path) -> str:

@@ -20,10 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import pandas as pd
-
 from benchmarks.harness import BenchResult, measure
-from benchmarks.scorer_fixture import trained_scorer
+from benchmarks.scorer_fixture import AS_OF, RUN, trained_scorer
 from benchmarks.spark_data import write_chunked_crm
 from features.synthetic import DirtConfig, generate_crm, write_crm
 from models.store import use_tracking_uri
@@ -32,8 +30,6 @@ from serving.scorer_model import LoadedScorer, log_lead_scorer, to_pyfunc_frame
 
 SIZES: dict[str, list[int]] = {"quick": [], "full": [100_000, 1_000_000, 10_000_000]}
 LOCAL_MAX = 1_000_000  # above: Spark only, on data written chunk by chunk
-AS_OF = pd.Timestamp("2026-09-01", tz="UTC")
-RUN = {"model_name": "bench-scorer", "model_version": "1"}
 
 
 def _logged_scorer(folder: Path) -> LoadedScorer:

@@ -111,12 +111,8 @@ def drop(url: str, prefix: str) -> None:
 def _die_before(step: str) -> None:
     """In this process: SIGKILL itself when the sink reaches ``step``."""
 
-    def killer(original: Any) -> Any:
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            os.kill(os.getpid(), signal.SIGKILL)
-            return original(*args, **kwargs)
-
-        return wrapped
+    def die(*args: Any, **kwargs: Any) -> None:
+        os.kill(os.getpid(), signal.SIGKILL)
 
     if step == "commit":  # after every write, before the transaction commits
         original_drop = sa.Table.drop
@@ -128,7 +124,7 @@ def _die_before(step: str) -> None:
 
         sa.Table.drop = drop_then_die  # type: ignore[method-assign]
         return
-    setattr(sink_database, step, killer(getattr(sink_database, step)))
+    setattr(sink_database, step, die)
 
 
 def child(url: str, prefix: str, day: int, step: str | None) -> None:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.harness import BenchResult, measure
-from benchmarks.scorer_fixture import trained_scorer
+from benchmarks.scorer_fixture import AS_OF, trained_scorer
 from features.synthetic import DirtConfig, generate_crm
 from models.frames import align_features
 from serving.explain import FastTreeShap
@@ -28,16 +28,13 @@ from serving.explain.dedup import decision_codes, unique_keys
 from serving.explain.inputs import model_matrix
 from serving.scorer import LeadScorer
 
-DAY = pd.Timestamp("2026-09-01", tz="UTC")
 
-
-def same_rows(before: np.ndarray, after: np.ndarray) -> np.ndarray:
-    """``(n,)`` bool: True where every column of two ``(n, k)`` matrices' row is equal;
-    NaN equals NaN."""
+def same_cells(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """``(n, k)`` bool: True where two ``(n, k)`` matrices' cells are equal; NaN equals NaN."""
     same = before == after
     if np.issubdtype(before.dtype, np.floating):
         same |= np.isnan(before) & np.isnan(after)
-    return same.all(axis=1)
+    return same
 
 
 def previous_positions(previous_ids: np.ndarray, ids: np.ndarray) -> np.ndarray:
@@ -50,7 +47,7 @@ def unchanged_since(previous: np.ndarray, current: np.ndarray, positions: np.nda
     (``positions``: its row in ``previous``, -1 for a new lead)."""
     known = positions >= 0
     out = np.zeros(len(current), dtype=bool)
-    out[known] = same_rows(previous[positions[known]], current[known])
+    out[known] = same_cells(previous[positions[known]], current[known]).all(axis=1)
     return out
 
 
@@ -98,16 +95,15 @@ def bench_skip_unchanged(size: int, repeats: int) -> BenchResult:
     scorer = trained_scorer()
     explainer = scorer.explainer
     tables = generate_crm(size, 404, dirt=DirtConfig.none()).tables
-    ids0, m0 = _day(scorer, tables, DAY)
-    ids1, m1 = _day(scorer, tables, DAY + pd.Timedelta(days=1))
+    ids0, m0 = _day(scorer, tables, AS_OF)
+    ids1, m1 = _day(scorer, tables, AS_OF + pd.Timedelta(days=1))
     pos = previous_positions(ids0, ids1)
     known = pos >= 0
     codes0, codes1 = decision_codes(m0, explainer.arrays_), decision_codes(m1, explainer.arrays_)
     same_features = unchanged_since(m0, m1, pos)
     same_codes = unchanged_since(codes0, codes1, pos)
     seen = seen_patterns(codes0, codes1)
-    before, after = m0[pos[known]], m1[known]
-    changed_cols = ~((before == after) | (np.isnan(before) & np.isnan(after)))
+    changed_cols = ~same_cells(m0[pos[known]], m1[known])
     names = explainer.feature_names_
     top = np.argsort(-changed_cols.mean(axis=0))[:3]
     movers = ", ".join(f"{names[j]} {changed_cols[:, j].mean():.1%}" for j in top)
@@ -120,7 +116,7 @@ def bench_skip_unchanged(size: int, repeats: int) -> BenchResult:
         raise AssertionError(f"skip_unchanged: cached SHAP differs from full by {diff:.3g}")
     n = max(int(known.sum()), 1)
     notes = (
-        f"D={DAY:%Y-%m-%d} vs D+1 on the synthetic CRM, {len(ids1):,} leads at D+1 "
+        f"D={AS_OF:%Y-%m-%d} vs D+1 on the synthetic CRM, {len(ids1):,} leads at D+1 "
         f"({int((~known).sum()):,} new); of leads scored both days: identical feature rows "
         f"{same_features.sum() / n:.1%}, identical quantised SHAP pattern "
         f"{same_codes.sum() / n:.1%}; "

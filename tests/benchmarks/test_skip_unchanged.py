@@ -9,7 +9,7 @@ import pytest
 from benchmarks.skip_unchanged import (
     cached_shap,
     previous_positions,
-    same_rows,
+    same_cells,
     seen_patterns,
     unchanged_since,
 )
@@ -17,10 +17,10 @@ from serving.explain import FastTreeShap
 from serving.explain.dedup import decision_codes
 
 
-def test_same_rows_counts_nan_as_equal_and_any_difference_as_change() -> None:
+def test_same_cells_counts_nan_as_equal_and_any_difference_as_change() -> None:
     before = np.array([[1.0, np.nan], [2.0, 3.0], [np.nan, 0.0]])
     after = np.array([[1.0, np.nan], [2.0, 4.0], [0.0, 0.0]])
-    assert same_rows(before, after).tolist() == [True, False, False]
+    assert same_cells(before, after).tolist() == [[True, True], [True, False], [False, True]]
 
 
 def test_previous_positions_marks_new_leads() -> None:
