@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 CONTRIBUTION_UNIT = "log-odds (LightGBM margin)"
 ShapMethod = Literal["fast", "lightgbm"]
 _DECIMALS = 4
+CHUNK_ROWS = 100_000
+"""Rows explained and written at once by :func:`model_reasons`."""
 
 
 def make_explainer(model: ConversionModel) -> FastTreeShap:
@@ -84,10 +86,10 @@ def top_model_factors(
     *,
     method: ShapMethod = "fast",
     explainer: FastTreeShap | None = None,
-    chunk_rows: int = 250_000,
     rates: ReasonRates | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Top ``k`` positive then top ``k`` negative factors per row, in chunks (bounded memory).
+    """Top ``k`` positive then top ``k`` negative factors per row (:func:`model_reasons`
+    passes one chunk of rows at a time, so memory stays bounded).
 
     With ``rates``, a factor goes up only when its value converts above the average and
     down only below it (:func:`serving.explain.top_factors`).
@@ -95,19 +97,10 @@ def top_model_factors(
     Returns:
         ``(feature_index, contribution)``, each ``(n, 2k)``; empty slots hold -1 and 0.0.
     """
-    n = len(X)
-    idx = np.full((n, 2 * k), -1, dtype=np.int64)
-    val = np.zeros((n, 2 * k), dtype=np.float64)
-    explainer = explainer if method == "lightgbm" or explainer else make_explainer(model)
-    for start in range(0, n, chunk_rows):
-        rows = slice(start, min(n, start + chunk_rows))
-        chunk = X.iloc[rows]
-        contrib = shap_contributions(model, chunk, method=method, explainer=explainer)
-        lift = None if rates is None else shown_lift(rates.lift_matrix(chunk))
-        i_pos, v_pos, i_neg, v_neg = top_factors(contrib, k, lift)
-        idx[rows] = np.hstack([i_pos, i_neg])
-        val[rows] = np.hstack([v_pos, v_neg])
-    return idx, val
+    contrib = shap_contributions(model, X, method=method, explainer=explainer)
+    lift = None if rates is None else shown_lift(rates.lift_matrix(X))
+    i_pos, v_pos, i_neg, v_neg = top_factors(contrib, k, lift)
+    return np.hstack([i_pos, i_neg]), np.hstack([v_pos, v_neg])
 
 
 def _prefixes(
@@ -199,11 +192,11 @@ def model_reasons(
     *,
     method: ShapMethod = "fast",
     explainer: FastTreeShap | None = None,
-    chunk_rows: int = 100_000,
     k_down: int | None = None,
     rates: ReasonRates | None = None,
 ) -> pd.Series:
-    """``top_reasons`` of every row, computed in chunks so memory stays bounded.
+    """``top_reasons`` of every row, computed :data:`CHUNK_ROWS` rows at a time so memory
+    stays bounded.
 
     ``k`` factors up and ``k_down`` (default ``k``) down; ``rates`` add the lift texts and
     keep each factor on the side its rate says (above or below the average).
@@ -213,8 +206,8 @@ def model_reasons(
     width = max(k, down)
     keep = np.r_[np.arange(k), width + np.arange(down)]
     parts: list[pd.Series] = []
-    for start in range(0, len(X), chunk_rows):
-        chunk = X.iloc[start : start + chunk_rows]
+    for start in range(0, len(X), CHUNK_ROWS):
+        chunk = X.iloc[start : start + CHUNK_ROWS]
         idx, val = top_model_factors(
             model, chunk, width, method=method, explainer=explainer, rates=rates
         )
