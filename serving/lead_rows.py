@@ -112,8 +112,6 @@ def read_lead(
     contact_id: str,
     mapping: ColumnMapping | None = None,
     *,
-    sep: str | None = None,
-    encoding: str | None = None,
     now: pd.Timestamp | None = None,
 ) -> LeadRows:
     """One lead's account's rows of ``source`` and the source's data end (see the module
@@ -123,10 +121,8 @@ def read_lead(
         source: A folder of canonical tables, an export file (with ``mapping``) or a
             database URL, as for :func:`features.ingest.ingest`.
         contact_id: The lead.
-        mapping: The export's column mapping (None: canonical names).
-        sep: CSV delimiter (None: sniffed).
-        encoding: Text encoding of CSV files (None: UTF-8,
-            :data:`features.ingest.readers.DEFAULT_ENCODING`).
+        mapping: The export's column mapping (None: canonical names), which also gives a
+            CSV file's delimiter and encoding (else sniffed, and UTF-8).
         now: Timestamps after this are future-dated, as for
             :func:`features.ingest.validation.validate_tables` (None: the current UTC
             time); they do not count towards the data end.
@@ -143,7 +139,7 @@ def read_lead(
     if folder is not None:
         rows, ends = _filtered_parquet(folder, contact_id, stamp)
     else:
-        raw = read_source(source, mapping, sep=sep, encoding=encoding)
+        raw = read_source(source, mapping)
         rows = account_rows(raw, contact_id)
         ends = [
             latest_accepted(raw[table][column], stamp) if column in raw[table] else None
