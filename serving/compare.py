@@ -128,11 +128,6 @@ def _drift_columns(frame: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([kept[keep].reset_index(drop=True), scores], axis=1)
 
 
-def _drift_frame(scorer: LeadScorer, tables: CrmTables, as_of: pd.Timestamp) -> pd.DataFrame:
-    prepared = scorer.prepare(tables, as_of, keep_excluded=True)
-    return _drift_columns(prepared.frame, scorer.score_frame(prepared.frame, explain=False))
-
-
 def first_touch_period(
     tables: CrmTables,
     horizon_days: int,
@@ -315,7 +310,8 @@ def comparison_inputs(
     k = [max(1, min(int(x), n)) for x in capacity_k or capacity_of(scorer.blend, n)]
     drift_ref = drift_cur = None
     if reference_as_of is not None and prepared is not None:
-        drift_ref = _drift_frame(scorer, tables, reference_as_of)
+        reference = scorer.prepare(tables, reference_as_of, keep_excluded=True).frame
+        drift_ref = _drift_columns(reference, scorer.score_frame(reference, explain=False))
         drift_cur = _drift_columns(prepared.frame, scores)
     elif reference_rows is not None and reference_rows.any() and prepared is not None:
         current = labels["eligible"].to_numpy(dtype=bool)  # one pass scored both

@@ -36,28 +36,27 @@ def count_text(value: float) -> str:
     return format(number, ",.0f") if number == round(number) else format(number, ",.1f")
 
 
-def _count(value: object) -> str:
-    if not isinstance(value, int | float | np.number) or np.isnan(value):
-        return "–"
-    return count_text(float(value))
+def _finite(render: Callable[[float], str]) -> Callable[[object], str]:
+    """``render`` of a number's value; a missing value or a non-number as a dash."""
 
+    def cell(value: object) -> str:
+        if not isinstance(value, int | float | np.number) or np.isnan(value):
+            return "–"
+        return render(float(value))
 
-def _readable(value: object) -> str:
-    if not isinstance(value, int | float | np.number) or np.isnan(value):
-        return "–"
-    return number_text(float(value))
+    return cell
 
 
 FORMATS: dict[str, Callable[[object], str]] = {
     "text": lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v),
     "int": _number(",.0f"),
-    "count": _count,
+    "count": _finite(count_text),
     "pct": _number(".1%"),
     "f2": _number(".2f"),
     "f3": _number(".3f"),
     "signed": _number("+.3f"),
     "points": _number("+.0f"),
-    "num": _readable,
+    "num": _finite(number_text),
 }
 
 
