@@ -55,16 +55,25 @@ HUBSPOT_LIFECYCLE: dict[str, str] = {
 }
 
 
-def _rule(item: dict[str, Any]) -> str:
-    return f"{item['rule']} ({format_number(float(item['points']), signed=True)})"
+def _rules_text(cell: str) -> str:
+    """A lead's ``top_rules`` as ``rule (+10); other rule (-5)``."""
+    items = json.loads(cell)
+    return "; ".join(
+        f"{i['rule']} ({format_number(float(i['points']), signed=True)})" for i in items
+    )
 
 
-def _per_lead(
-    values: pd.Series, ids: pd.Series, column: str, render: Callable[[str], str]
-) -> list[str]:
-    """``render`` of each lead's JSON text; a malformed entry is named by column and id."""
-    out = []
-    for text, contact_id in zip(values.tolist(), ids.tolist(), strict=True):
+def _per_lead(scores: pd.DataFrame, column: str, render: Callable[[str], str]) -> list[str]:
+    """``render`` of each lead's JSON text in ``column``: the reasons as
+    :func:`serving.reason_rates.reason_line` writes them (``+ a; - b``, at most 200
+    characters), the rules by :func:`_rules_text`. One JSON parse per row (pandas has no
+    vectorised JSON parser): at ~1 us per row a small part of writing the import file.
+
+    Raises:
+        ValueError: Naming the column and contact id of a malformed entry.
+    """
+    out, ids = [], scores["contact_id"].tolist()
+    for text, contact_id in zip(scores[column].tolist(), ids, strict=True):
         try:
             out.append(render(text))
         except (ValueError, KeyError, TypeError, AttributeError) as err:
@@ -73,30 +82,6 @@ def _per_lead(
                 f"objects with the expected keys ({err}); fix the explanation step's output"
             ) from None
     return out
-
-
-def readable(
-    values: pd.Series, ids: pd.Series, column: str, fmt: Callable[[dict[str, Any]], str]
-) -> list[str]:
-    """Turn JSON-list strings into ``a; b; c`` text for a CRM text property.
-
-    Parsing JSON is one call per row (no vectorised JSON parser in pandas); at ~1 us per row
-    it is a small part of writing the import file.
-
-    Raises:
-        ValueError: Naming the column and contact id of a malformed entry.
-    """
-    return _per_lead(values, ids, column, lambda text: "; ".join(fmt(i) for i in json.loads(text)))
-
-
-def reason_lines(values: pd.Series, ids: pd.Series) -> list[str]:
-    """The CRM text of each lead's factors (:func:`serving.reason_rates.reason_line`:
-    ``+ a; - b``, each a conversion rate, at most 200 characters).
-
-    Raises:
-        ValueError: Naming the contact id of a malformed ``top_reasons`` entry.
-    """
-    return _per_lead(values, ids, "top_reasons", reason_line)
 
 
 #: A scores frame, its ``contact_id`` column and the run -> one import column.
@@ -112,8 +97,8 @@ _COLUMNS: dict[str, _Column] = {
     "leadscore_probability": lambda s, ids, run: s["probability"].astype("float64"),
     "leadscore_manual_score": lambda s, ids, run: s["manual_score"].astype("float64"),
     "leadscore_grade": lambda s, ids, run: s["grade"].astype("str"),
-    "leadscore_reasons": lambda s, ids, run: reason_lines(s["top_reasons"], ids),
-    "leadscore_rules": lambda s, ids, run: readable(s["top_rules"], ids, "top_rules", _rule),
+    "leadscore_reasons": lambda s, ids, run: _per_lead(s, "top_reasons", reason_line),
+    "leadscore_rules": lambda s, ids, run: _per_lead(s, "top_rules", _rules_text),
     "leadscore_score_trend": lambda s, ids, run: s["score_trend"].astype("str"),
     "leadscore_as_of": lambda s, ids, run: run.as_of.strftime("%Y-%m-%d"),
     "leadscore_model_version": lambda s, ids, run: run.model_version,

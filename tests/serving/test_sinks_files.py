@@ -174,11 +174,12 @@ def test_row_order_of_the_input_does_not_change_the_file(fx, tmp_path, name):
 
 
 def test_hubspot_rule_points_read_like_points() -> None:
-    from serving.sinks.hubspot import _rule
+    from serving.sinks.hubspot import _rules_text
 
-    assert _rule({"rule": "email_open", "points": 5.13438e-06}) == "email_open (+0.00)"
-    assert _rule({"rule": "demo", "points": 12.5}) == "demo (+12.50)"
-    assert _rule({"rule": "careers", "points": -20.0}) == "careers (-20)"
+    assert _rules_text('[{"rule": "email_open", "points": 5.13438e-06}]') == "email_open (+0.00)"
+    assert _rules_text('[{"rule": "demo", "points": 12.5}]') == "demo (+12.50)"
+    cell = '[{"rule": "careers", "points": -20.0}, {"rule": "demo", "points": 10}]'
+    assert _rules_text(cell) == "careers (-20); demo (+10)"
 
 
 def _documented_hubspot_columns() -> list[str]:
