@@ -83,15 +83,11 @@ def apply_mapping(
         result[name] = map_table(name, table_mapping, source, null_values=mapping.null_values)
         stage = source_stage(mapping, table_mapping, source)
         if stage is not None and not table_mapping.one_row_per:  # rows are source rows
-            result[name][SOURCE_STAGE_COLUMN] = _stage_values(table_mapping, source, stage)
+            kept = source.loc[_row_mask(table_mapping, source), stage]
+            result[name][SOURCE_STAGE_COLUMN] = kept.reset_index(drop=True).astype("string")
             result[name].attrs[SOURCE_STAGE_ATTR] = stage
-        logger.info(
-            "mapped %s -> %s: %d rows, %d columns",
-            table_mapping.source.key,
-            name,
-            len(result[name]),
-            len(result[name].columns),
-        )
+        key = table_mapping.source.key
+        logger.info("mapped %s -> %s: %d rows, %d columns", key, name, *result[name].shape)
     return result
 
 
@@ -112,12 +108,6 @@ def source_stage(
         if c in read and (snake_case(str(c)) == "stage" or snake_case(str(c)).endswith("_stage"))
     ]
     return str(named[0]) if named else None
-
-
-def _stage_values(mapping: TableMapping, frame: pd.DataFrame, column: str) -> pd.Series:
-    """``column`` of the rows ``mapping`` keeps, as text, aligned with the mapped table."""
-    values = frame.loc[_row_mask(mapping, frame), column].reset_index(drop=True)
-    return values.astype("string")
 
 
 def _used_columns(mapping: TableMapping) -> set[str]:
@@ -268,13 +258,8 @@ def map_table(
         return _with_pins(mapped, mapping)
     picks = {c: spec.pick for c, spec in mapping.columns.items() if spec.pick is not None}
     collapsed = one_row_per(mapped, mapping.one_row_per, order_column(table), picks)
-    logger.info(
-        "%s: %d events give %d rows, one per %s",
-        name,
-        len(mapped),
-        len(collapsed),
-        ", ".join(mapping.one_row_per),
-    )
+    per = ", ".join(mapping.one_row_per)
+    logger.info("%s: %d events give %d rows, one per %s", name, len(mapped), len(collapsed), per)
     return _with_pins(collapsed, mapping)
 
 

@@ -24,7 +24,6 @@ from functools import partial
 from pathlib import Path
 from typing import BinaryIO, Literal, cast
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -135,13 +134,11 @@ def read_table(
         frame = _read_excel(path)
     elif suffix in DELIMITED_SUFFIXES:
         default = "\t" if suffix == ".tsv" else None
-        frame, lines = _read_delimited(
-            path,
-            sep=sep or default,
-            encoding=encoding or DEFAULT_ENCODING,
-            ragged=ragged,
-            origin=origin,
-        )
+        encoding = encoding or DEFAULT_ENCODING
+        frame, sep = _delimited_rows(path, sep=sep or default, encoding=encoding, ragged=ragged)
+        if origin and not frame.empty:  # each row's line (None when it cannot be told)
+            opener = partial(_open_bytes, path)
+            lines = record_lines(path, opener, sep, _codec(encoding), len(frame))
     else:
         raise InputError(
             f"{path}: unsupported file type {''.join(path.suffixes)!r}; leadscore reads "
@@ -211,18 +208,6 @@ def _codec(encoding: str) -> str:
             f"unknown encoding {encoding!r}; use e.g. utf-8, latin-1 or cp1252"
         ) from None
     return "utf-8-sig" if name == "utf-8" else name
-
-
-def _read_delimited(
-    path: Path, *, sep: str | None, encoding: str, ragged: Ragged, origin: bool
-) -> tuple[pd.DataFrame, np.ndarray | None]:
-    """The file's rows and, with ``origin``, each row's line (:mod:`.origin`; None when
-    the lines cannot be told)."""
-    frame, sep = _delimited_rows(path, sep=sep, encoding=encoding, ragged=ragged)
-    if not origin or frame.empty:
-        return frame, None
-    opener = partial(_open_bytes, path)
-    return frame, record_lines(path, opener, sep, _codec(encoding), len(frame))
 
 
 def _delimited_rows(
