@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import psutil
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from benchmarks.bench_rules import prefixed_ids
 from benchmarks.harness import BenchResult, measure
 from features.build import build_features
 from features.crm import CrmTables
@@ -42,11 +42,6 @@ _TYPE_WEIGHTS = {
 }  # fmt: skip
 
 
-def _ids(prefix: str, n: int) -> pd.Series:
-    numbers = pc.cast(pa.array(np.arange(n)), pa.string())
-    return pd.Series(pd.arrays.ArrowStringArray(pc.binary_join_element_wise(prefix, numbers, "")))
-
-
 def _cat(codes: np.ndarray, categories: tuple[str, ...]) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=list(categories))
 
@@ -55,7 +50,7 @@ def make_tables(n_contacts: int, seed: int = 0) -> CrmTables:
     """Synthetic canonical tables: ``n_contacts`` contacts, ~20 activities each."""
     rng = np.random.default_rng(seed)
     n_acts, n_accounts = 20 * n_contacts, max(1, n_contacts // 5)
-    contact_ids, account_ids = _ids("c", n_contacts), _ids("acc", n_accounts)
+    contact_ids, account_ids = prefixed_ids("c", n_contacts), prefixed_ids("acc", n_accounts)
     as_of_s = AS_OF.value // 10**9
     created = as_of_s - rng.integers(-30 * 86400, 400 * 86400, n_contacts)
     has_account = rng.random(n_contacts) < 0.8
@@ -87,7 +82,7 @@ def make_tables(n_contacts: int, seed: int = 0) -> CrmTables:
     owner = rng.integers(0, n_contacts, n_acts)
     channel_of_kind = np.array([CHANNELS.index(CHANNEL_OF_KIND[t]) for t in ACTIVITY_TYPES])
     activities = pd.DataFrame({
-        "activity_id": _ids("a", n_acts),
+        "activity_id": prefixed_ids("a", n_acts),
         "contact_id": pd.Series(pd.arrays.ArrowStringArray(
             pa.array(contact_ids.array).take(pa.array(owner)))),
         "occurred_at": pd.to_datetime(occurred, unit="s", utc=True).as_unit("ns"),

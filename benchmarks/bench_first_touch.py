@@ -28,7 +28,12 @@ import pandas as pd
 from benchmarks.harness import BenchResult, measure
 from features.build import build_features
 from features.crm import CrmTables
-from features.first_touch import day_tables, first_touch_as_of, first_touch_features
+from features.first_touch import (
+    day_tables,
+    first_touch_as_of,
+    first_touch_features,
+    static_fit_features,
+)
 from features.measures import AGE_FEATURE
 from features.spec import FeatureSpec, load_feature_spec
 from features.synthetic import DirtConfig, generate_crm
@@ -38,14 +43,21 @@ SIZES = {"quick": [1_000], "full": [8_000]}
 SEED = 41
 
 
-def per_day_reference(tables: CrmTables, as_of: pd.Series, spec: FeatureSpec) -> pd.DataFrame:
+def per_day_reference(
+    tables: CrmTables, as_of: pd.Series, spec: FeatureSpec, *, fit_once: bool = False
+) -> pd.DataFrame:
     """Every first-touch day's table built whole, fit features included, its own contacts
-    kept and the days stacked (what :func:`first_touch_features` did before)."""
+    kept and the days stacked (what :func:`first_touch_features` did before).
+
+    With ``fit_once``, the fit features are built once for all days and each day builds
+    the rest (what it did before quiet contacts were built together; no rule score).
+    """
+    fit = static_fit_features(tables, as_of, spec) if fit_once else None
     frames = []
     for day, group in as_of.groupby(as_of, sort=True):
-        features = build_features(day_tables(tables, pd.Index(group.index)), day, spec)
+        features = build_features(day_tables(tables, pd.Index(group.index)), day, spec, fit=fit)
         own = features.loc[features.index.isin(group.index)]
-        frames.append(own.drop(columns=[AGE_FEATURE]).reset_index())
+        frames.append(own.drop(columns=[AGE_FEATURE], errors="ignore").reset_index())
     return concat_keeping_categories(frames).set_index("contact_id").loc[as_of.index]
 
 

@@ -9,43 +9,26 @@ with its activities removed, as those exports hold none, every contact at its fi
 8,000 MQLs over 336 days; Maven: 8,300 opportunities over 421).
 
 Ours: :func:`features.first_touch.first_touch_features`, which builds the quiet contacts
-in one :func:`features.build.build_features`. Reference: :func:`per_day_fit_once_reference`,
-the previous implementation: the fit features built once, then one build per first-touch
-day. Before timing, the two frames are compared: any difference in a value, a dtype or a
-category aborts the benchmark.
+in one :func:`features.build.build_features`. Reference:
+:func:`benchmarks.bench_first_touch.per_day_reference` with ``fit_once``, the previous
+implementation: the fit features built once, then one build per first-touch day. Before
+timing, the two frames are compared: any difference in a value, a dtype or a category
+aborts the benchmark.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from benchmarks.bench_first_touch import first_touches
+from benchmarks.bench_first_touch import first_touches, per_day_reference
 from benchmarks.harness import BenchResult, measure
-from features.build import build_features
 from features.crm import CrmTables
-from features.first_touch import day_tables, first_touch_features, static_fit_features
-from features.measures import AGE_FEATURE
-from features.spec import FeatureSpec, load_feature_spec
+from features.first_touch import first_touch_features
+from features.spec import load_feature_spec
 from features.synthetic import DirtConfig, generate_crm
-from features.training_set import concat_keeping_categories
 
 SIZES = {"quick": [1_000], "full": [8_000]}
 SEED = 43
-
-
-def per_day_fit_once_reference(
-    tables: CrmTables, as_of: pd.Series, spec: FeatureSpec
-) -> pd.DataFrame:
-    """The fit features built once, then every first-touch day's table built on its own,
-    its own contacts kept and the days stacked (what :func:`first_touch_features` did
-    before quiet contacts were built together; no rule score)."""
-    fit = static_fit_features(tables, as_of, spec)
-    frames = []
-    for day, group in as_of.groupby(as_of, sort=True):
-        features = build_features(day_tables(tables, pd.Index(group.index)), day, spec, fit=fit)
-        own = features.loc[features.index.isin(group.index)]
-        frames.append(own.drop(columns=[AGE_FEATURE], errors="ignore").reset_index())
-    return concat_keeping_categories(frames).set_index("contact_id").loc[as_of.index]
 
 
 def quiet_crm(size: int) -> CrmTables:
@@ -60,7 +43,7 @@ def bench(size: int, repeats: int) -> list[BenchResult]:
     spec = load_feature_spec()
     as_of = first_touches(tables)
     ours = measure(lambda: first_touch_features(tables, as_of, spec), repeats)
-    ref = measure(lambda: per_day_fit_once_reference(tables, as_of, spec), repeats)
+    ref = measure(lambda: per_day_reference(tables, as_of, spec, fit_once=True), repeats)
     pd.testing.assert_frame_equal(ours.result, ref.result, check_exact=True)
     notes = (
         f"{as_of.nunique():,} first-touch days, no activity (as Olist, Maven); frames "

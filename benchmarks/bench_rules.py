@@ -61,7 +61,7 @@ _ACT_P = {
 }
 
 
-def _ids(prefix: str, n: int) -> pd.Series:
+def prefixed_ids(prefix: str, n: int) -> pd.Series:
     """``prefix0 .. prefix{n-1}`` built in Arrow (fast for tens of millions)."""
     digits = pc.cast(pa.array(np.arange(n)), pa.string())
     return _arrow_str(pc.binary_join_element_wise(prefix, digits, ""))
@@ -103,7 +103,7 @@ def make_tables(n: int, seed: int = 7) -> CrmTables:
     industries = ["software", "retail", "saas", "financial services", "education", "other"]
     accounts = pd.DataFrame(
         {
-            "account_id": _ids("A", n_acc),
+            "account_id": prefixed_ids("A", n_acc),
             "industry": _strings(_pick(rng, len(industries), n_acc), industries),
             "employees": pd.array(rng.lognormal(5, 1.5, n_acc).astype(int), dtype="Int64"),
             "annual_revenue": rng.lognormal(16, 2, n_acc),
@@ -128,7 +128,7 @@ def make_tables(n: int, seed: int = 7) -> CrmTables:
     regions = ["NA", "EMEA", "APAC", "LATAM"]
     contacts = pd.DataFrame(
         {
-            "contact_id": _ids("C", n),
+            "contact_id": prefixed_ids("C", n),
             "created_at": AS_OF - pd.to_timedelta(rng.integers(1, 700, n), unit="D"),
             "email": _strings(_pick(rng, 5, n, where=rng.random(n) >= 0.05), emails),
             "phone": _strings(np.where(rng.random(n) < 0.5, 0, -1), ["+1 555 0100"]),
@@ -172,7 +172,7 @@ def make_tables(n: int, seed: int = 7) -> CrmTables:
     feedback = ["true_sql", "not_ready", "unqualified"]
     acts = pd.DataFrame(
         {
-            "activity_id": _ids("E", m),
+            "activity_id": prefixed_ids("E", m),
             "contact_id": contacts["contact_id"].take(owner).reset_index(drop=True),
             "occurred_at": pd.to_datetime(t, utc=True),
             "activity_type": _cat(atype, types, acol("activity_type").allowed),

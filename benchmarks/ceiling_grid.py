@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from sklearn.preprocessing import TargetEncoder
 
-from benchmarks.real_data import baseline_probabilities
+from benchmarks.real_data import as_text, baseline_probabilities
 from benchmarks.time_folds import Fold, Scorer, model_scorer
 from models.config import TrainConfig
 
@@ -72,18 +72,14 @@ def lr_scorer(C: float, min_frequency: int, dates: tuple[str, ...] = ()) -> Scor
     return score
 
 
-def _as_text(column: pd.Series) -> pd.DataFrame:
-    return column.astype("object").where(column.notna(), "missing").astype(str).to_frame()
-
-
 def target_encoded(
     X: pd.DataFrame, y: np.ndarray, *others: pd.DataFrame, seed: int
 ) -> list[pd.DataFrame]:
     """``X`` and ``others`` with :data:`ENCODED` replaced by its target encoding, learned on
     ``X`` only (cross-fitted there, so no training row sees its own label)."""
     encoder = TargetEncoder(target_type="binary", random_state=seed)
-    fitted = encoder.fit_transform(_as_text(X[ENCODED]), y)[:, 0]
-    values = [fitted] + [encoder.transform(_as_text(o[ENCODED]))[:, 0] for o in others]
+    fitted = encoder.fit_transform(as_text(X[[ENCODED]]), y)[:, 0]
+    values = [fitted] + [encoder.transform(as_text(o[[ENCODED]]))[:, 0] for o in others]
     return [
         frame.reset_index(drop=True).assign(**{ENCODED: v.astype(float)})
         for frame, v in zip((X, *others), values, strict=True)

@@ -45,6 +45,11 @@ SETS = (
 )
 
 
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame``'s values as text, missing ones as ``"missing"`` (a category of its own)."""
+    return frame.astype("object").where(frame.notna(), "missing").astype(str)
+
+
 def baseline_probabilities(
     train: pd.DataFrame,
     y_train: np.ndarray,
@@ -66,10 +71,6 @@ def baseline_probabilities(
     """
     numeric = [c for c in train.columns if pd.api.types.is_numeric_dtype(train[c])]
     text = [c for c in train.columns if c not in numeric]
-
-    def as_text(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame.astype("object").where(frame.notna(), "missing").astype(str)
-
     prep = ColumnTransformer(
         [
             ("num", make_pipeline(

@@ -69,8 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     skipped: dict[str, str] = {}
     started = time.time()
 
-    def write() -> None:
-        """Write the results so far (with growth factors) atomically to ``args.out``."""
+    def write() -> list[dict[str, Any]]:
+        """Write the results so far (with growth factors) atomically to ``args.out``;
+        return them."""
         grown = [dict(r) for r in rows]
         _add_growth(grown)
         payload = {
@@ -82,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             "results": grown,
         }
         atomic_write_text(args.out, json.dumps(payload, indent=2))
+        return grown
 
     for name in names:
         try:
@@ -102,8 +104,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             rows.extend(r.as_dict() | {"module": name} for r in results)
             write()  # partial results survive a crash
-    write()
-    _print_table(rows)
+    _print_table(write())
     print(f"\nwrote {args.out}")
     for name, why in skipped.items():
         print(f"NOT RUN {name}: {why}")
@@ -129,8 +130,6 @@ def _add_growth(rows: list[dict[str, Any]]) -> None:
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
-    rows = [dict(r) for r in rows]
-    _add_growth(rows)
     header = f"{'benchmark':<34}{'size':>11}{'ours s':>10}{'ref s':>10}{'ratio':>9}{'peak MB':>9}"
     print("\n" + header + "\n" + "-" * len(header))
     for r in rows:

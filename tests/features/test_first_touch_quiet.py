@@ -1,7 +1,7 @@
 """Quiet contacts (no activity for them or their account) are built in one go, not one
 first-touch day at a time: the frame is identical, value for value and dtype for dtype,
 to the previous per-day build (the reference,
-:func:`benchmarks.bench_first_touch_quiet.per_day_fit_once_reference`)."""
+:func:`benchmarks.bench_first_touch.per_day_reference` with ``fit_once``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from table_rows import canonical_frame
 
-from benchmarks.bench_first_touch_quiet import per_day_fit_once_reference, quiet_crm
+from benchmarks.bench_first_touch import per_day_reference
+from benchmarks.bench_first_touch_quiet import quiet_crm
 from features.crm import CrmTables
 from features.first_touch import first_touch_as_of, first_touch_features
 from features.first_touch_quiet import quiet_contacts
@@ -98,7 +99,7 @@ def test_built_together_equals_built_per_day_on_a_hand_made_crm() -> None:
     as_of = _first_touches(tables, ["a2", "q1", "n1", "q2", "n2", "a1", "b1"])
     got = first_touch_features(tables, as_of, spec)
     pd.testing.assert_frame_equal(
-        got, per_day_fit_once_reference(tables, as_of, spec), check_exact=True
+        got, per_day_reference(tables, as_of, spec, fit_once=True), check_exact=True
     )
     # by hand: no event, so no page view in any window; q1 and q2's account engagement
     # counts 0 (whichever colleagues are known), n1 has no account (NaN)
@@ -125,6 +126,6 @@ def test_built_together_equals_built_per_day_on_a_generated_crm_without_activity
     assert quiet_contacts(tables, as_of.index).all()
     pd.testing.assert_frame_equal(
         first_touch_features(tables, as_of, spec),
-        per_day_fit_once_reference(tables, as_of, spec),
+        per_day_reference(tables, as_of, spec, fit_once=True),
         check_exact=True,
     )
