@@ -251,7 +251,7 @@ def _validated(
     book: Rulebook | None,
     problems: list[RulebookProblem],
     warnings: list[RulebookProblem],
-    source: str,
+    source: str | None,
 ) -> Rulebook:
     if problems or book is None:
         raise RulebookError(problems, source)
@@ -262,8 +262,4 @@ def _validated(
 
 def rulebook_from_dict(raw: dict[str, Any]) -> Rulebook:
     """Validate a rulebook given as a mapping (tests, notebooks); raise on any problem."""
-    book, problems, warnings = parse_rulebook(raw)
-    if problems or book is None:
-        raise RulebookError(problems)
-    _log_warnings(warnings)
-    return book
+    return _validated(*parse_rulebook(raw), None)

@@ -21,8 +21,8 @@ from features.crm import CrmTables
 from features.customers import accounts_at
 from features.events import utc_timestamp
 from rules.accounts import roll_up_accounts
+from rules.activities import build_activity_index
 from rules.block import BlockScores, rulebook_layout, score_block
-from rules.context import build_activity_index
 from rules.memory import small_pages
 from rules.model import STAGE_ORDER, Recycle, Rulebook
 from rules.result import ScoreResult, breakdown_frame, cuts_frame

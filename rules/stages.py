@@ -115,8 +115,8 @@ def lifecycle_stage(
     excluded: np.ndarray,
     prev_rank: np.ndarray,
     prev_at: np.ndarray,
-    released: np.ndarray | None = None,
-    hold_rank: np.ndarray | None = None,
+    released: np.ndarray,
+    hold_rank: np.ndarray,
 ) -> pd.Categorical:
     """Stage per contact (categorical over the stage order); see the module docstring.
 
@@ -128,25 +128,22 @@ def lifecycle_stage(
         prev_rank: Previous stage rank (-1: none).
         prev_at: Previous run's ``as_of`` (int64 ns).
         released: Recycled contacts whose ``until`` holds (or who acted after the
-            feedback); None: every recycled contact is released.
-        hold_rank: Highest rank a hold allows per contact (3: no hold applies); None: none.
+            feedback).
+        hold_rank: Highest rank a hold allows per contact (3: no hold applies).
     """
     rank = np.asarray(rank, dtype=np.int8)
-    free = np.ones(rank.size, dtype=bool) if released is None else released
     floor = np.where(fb_kind == "true_sql", RANK["sql"], 0).astype(np.int8)
     recycled = np.zeros(rank.size, dtype=bool)
     for kind in ("not_ready", "unqualified"):
         hit = fb_kind == kind
         stage = RANK[getattr(recycle, kind).stage]
         floor = np.where(hit, stage, floor)
-        rank = np.where(hit & ~free, stage, rank)  # held at the recycle stage until released
+        rank = np.where(hit & ~released, stage, rank)  # held at the recycle stage until released
         recycled |= hit
     if cfg.never_backwards:
         prev_counts = (prev_rank >= 0) & ~(recycled & (fb_time >= prev_at))
         floor = np.maximum(floor, np.where(prev_counts, prev_rank, 0))
-    rank = np.maximum(rank, floor)
-    if hold_rank is not None:
-        rank = np.minimum(rank, hold_rank)
+    rank = np.minimum(np.maximum(rank, floor), hold_rank)
     rank = np.where(excluded, np.minimum(rank, RANK["lead"]), rank)
     return pd.Categorical.from_codes(rank.astype(np.int8), categories=list(STAGE_ORDER))
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rules.context import build_activity_index
+from rules.activities import build_activity_index
 
 AS_OF = pd.Timestamp("2026-03-01", tz="UTC")
 

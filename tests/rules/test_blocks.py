@@ -50,7 +50,7 @@ def test_blocks_with_shuffled_rows_unknown_contacts_and_previous_state(crm, rule
     acts = crm.activities.take(rng.permutation(len(crm.activities))).reset_index(drop=True)
     shuffled = CrmTables(contacts.iloc[200:], crm.accounts, acts, crm.outcomes)
     first = score_rulebook(shuffled, rulebook, SYNTH_AS_OF - pd.Timedelta(days=30))
-    with caplog.at_level(logging.INFO, logger="rules.context"):
+    with caplog.at_level(logging.INFO, logger="rules.activities"):
         whole = score_rulebook(
             shuffled, rulebook, SYNTH_AS_OF, previous=first.scores, block_size=None
         )

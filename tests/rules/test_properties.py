@@ -26,7 +26,7 @@ from features.crm import CrmTables, empty_table
 from features.measures import DAY_NS
 from features.spec import load_feature_spec
 from rules import load_rulebook, score_rulebook
-from rules.context import build_activity_index
+from rules.activities import build_activity_index
 from rules.model import Measure
 from serving.run_config import DEFAULT_RULEBOOK
 
