@@ -50,7 +50,7 @@ def blank_mask(values: pd.Series, markers: Iterable[str]) -> pd.Series:
         values: One column, any dtype (non-text columns are blank only where missing).
         markers: Blank words, lower-case.
     """
-    if not (pd.api.types.is_string_dtype(values.dtype) or values.dtype == object):
+    if not pd.api.types.is_string_dtype(values.dtype):  # object columns included
         return values.isna()
     lowered = stripped_text(values).str.lower()
     return (lowered.isna() | lowered.isin(list(markers))).astype(bool)
@@ -78,7 +78,7 @@ def detect_placeholders(
     pairs = [
         pd.DataFrame({"value": stripped_text(frame[name]).dropna().unique(), "column": str(name)})
         for name in frame.columns
-        if pd.api.types.is_string_dtype(frame[name].dtype) or frame[name].dtype == object
+        if pd.api.types.is_string_dtype(frame[name].dtype)
     ]
     if not pairs:
         return {}

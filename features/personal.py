@@ -32,10 +32,9 @@ _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 
 
 def _text_values(values: pd.Series) -> pd.Series:
-    """Distinct non-blank values as stripped text (numbers and flags hold no address)."""
-    if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
-        return pd.Series([], dtype="string")
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+    """Distinct non-blank values as stripped text (numbers, flags and dates hold no address)."""
+    dtype = values.dtype  # is_numeric_dtype covers the booleans too
+    if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype):
         return pd.Series([], dtype="string")
     text = pd.Series(values.dropna().unique()).astype("string").str.strip()
     return text[text != ""]

@@ -25,7 +25,7 @@ def _typed_values(values: pd.Series, blank: pd.Series, col: ColumnType) -> pd.Se
     if col.kind == "boolean" and col.yes_no is not None:
         return parse_yes_no(text, col.yes_no)
     if col.kind in ("numeric", "boolean"):
-        if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        if pd.api.types.is_numeric_dtype(values.dtype):  # booleans included
             return values.where(~blank).astype("float64")
         return parse_numbers(text)[0]
     if pd.api.types.is_datetime64_any_dtype(values.dtype):

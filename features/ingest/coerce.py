@@ -103,9 +103,7 @@ def unstorable_datetimes(values: pd.Series) -> np.ndarray:
     ``0001-01-01`` and ``9999-12-31`` are valid ISO 8601: their rows are out of range,
     not "not ISO 8601".
     """
-    if isinstance(values.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(
-        values.dtype
-    ):
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
         return np.zeros(len(values), dtype=bool)
     text = values.astype("string").str.strip()
     stamps = pd.to_datetime(text, errors="coerce", utc=True, format="ISO8601")

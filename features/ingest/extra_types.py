@@ -55,7 +55,7 @@ def numeric_extra_columns(
         for c in frame.columns
         if c not in table.names
         and c not in CARRIED_COLUMNS
-        and (pd.api.types.is_string_dtype(frame[c].dtype) or frame[c].dtype == object)
+        and pd.api.types.is_string_dtype(frame[c].dtype)  # object columns included
     ]
     inferred = [c for c in extras if c not in pinned]
     out: dict[str, tuple[str, ...]] = {}

@@ -30,9 +30,7 @@ def order_column(table: Table) -> str | None:
 
 def _sort_key(values: pd.Series) -> pd.Series:
     """Parsed timestamps as they are; anything else (raw text, None) as NaT."""
-    if isinstance(values.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(
-        values.dtype
-    ):
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
         return values
     is_stamp = values.map(lambda v: isinstance(v, pd.Timestamp)).astype(bool)
     return pd.to_datetime(values.where(is_stamp), utc=True)
