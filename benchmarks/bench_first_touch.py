@@ -9,8 +9,8 @@ Ours: :func:`features.first_touch.first_touch_features`, which builds the fit fe
 (seniority, industry, bands, e-mail domain type, ...: they read no date) once for every
 contact the days' tables hold and joins them to each day's activity features. Reference:
 :func:`per_day_reference`, the previous implementation, every day's table built whole, fit
-features included. Before timing, the two frames are compared: any difference in a value,
-a dtype or a category aborts the benchmark.
+features included. The two frames are compared: any difference in a value, a dtype or a
+category aborts the benchmark.
 
 ``python -m benchmarks.bench_first_touch --olist FOLDER`` times the same two on the Olist
 marketing funnel (``olist_marketing_funnel`` of the real-data folder, ``--mapping olist``,
@@ -70,32 +70,29 @@ def first_touches(tables: CrmTables) -> pd.Series:
     )
 
 
+def side_by_side(
+    name: str, tables: CrmTables, spec: FeatureSpec, repeats: int, notes: str, **reference: bool
+) -> BenchResult:
+    """Ours and :func:`per_day_reference` (with ``reference``'s options) on ``tables``, every
+    contact at its first touch; any difference in a value, a dtype or a category of their
+    frames aborts. ``notes`` follows the number of first-touch days."""
+    as_of = first_touches(tables)
+    ours = measure(lambda: first_touch_features(tables, as_of, spec), repeats)
+    ref = measure(lambda: per_day_reference(tables, as_of, spec, **reference), repeats)
+    pd.testing.assert_frame_equal(ours.result, ref.result, check_exact=True)
+    notes = f"{as_of.nunique():,} first-touch days{notes}"
+    return BenchResult(name, len(as_of), ours.median_s, ref.median_s, ours.peak_rss_mb, notes)
+
+
 def bench(size: int, repeats: int) -> list[BenchResult]:
     """Time ours and the per-day reference on ``size`` contacts."""
     tables = generate_crm(size, SEED, dirt=DirtConfig.none()).tables
-    spec = load_feature_spec()
-    as_of = first_touches(tables)
-    pd.testing.assert_frame_equal(
-        first_touch_features(tables, as_of, spec),
-        per_day_reference(tables, as_of, spec),
-        check_exact=True,
-    )
-    ours = measure(lambda: first_touch_features(tables, as_of, spec), repeats)
-    ref = measure(lambda: per_day_reference(tables, as_of, spec), repeats)
     notes = (
-        f"{as_of.nunique():,} first-touch days, {len(tables.activities):,} activities; "
-        "frames identical (values, dtypes, categories); reference: fit features rebuilt "
-        "every day"
+        f", {len(tables.activities):,} activities; frames identical (values, dtypes, "
+        "categories); reference: fit features rebuilt every day"
     )
     return [
-        BenchResult(
-            "first_touch_features_fit_once",
-            size,
-            ours.median_s,
-            ref.median_s,
-            ours.peak_rss_mb,
-            notes,
-        )  # fmt: skip
+        side_by_side("first_touch_features_fit_once", tables, load_feature_spec(), repeats, notes)
     ]
 
 
@@ -107,15 +104,8 @@ def olist(folder: Path, repeats: int) -> BenchResult:
     source = folder / "olist_marketing_qualified_leads_dataset.csv"
     tables = ingest(source, "olist").tables
     spec, _ = spec_for_data(load_feature_spec(None), tables.contacts)
-    as_of = first_touches(tables)
-    ours = measure(lambda: first_touch_features(tables, as_of, spec), repeats)
-    ref = measure(lambda: per_day_reference(tables, as_of, spec), repeats)
-    pd.testing.assert_frame_equal(ours.result, ref.result, check_exact=True)
-    notes = f"Olist: {as_of.nunique():,} first-touch days; frames identical"
-    return BenchResult(
-        "first_touch_features_fit_once", len(as_of), ours.median_s, ref.median_s,
-        ours.peak_rss_mb, notes,
-    )  # fmt: skip
+    notes = " (Olist); frames identical"
+    return side_by_side("first_touch_features_fit_once", tables, spec, repeats, notes)
 
 
 def main() -> None:

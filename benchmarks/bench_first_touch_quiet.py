@@ -11,19 +11,16 @@ with its activities removed, as those exports hold none, every contact at its fi
 Ours: :func:`features.first_touch.first_touch_features`, which builds the quiet contacts
 in one :func:`features.build.build_features`. Reference:
 :func:`benchmarks.bench_first_touch.per_day_reference` with ``fit_once``, the previous
-implementation: the fit features built once, then one build per first-touch day. Before
-timing, the two frames are compared: any difference in a value, a dtype or a category
-aborts the benchmark.
+implementation: the fit features built once, then one build per first-touch day. The two
+frames are compared: any difference in a value, a dtype or a category aborts the
+benchmark.
 """
 
 from __future__ import annotations
 
-import pandas as pd
-
-from benchmarks.bench_first_touch import first_touches, per_day_reference
-from benchmarks.harness import BenchResult, measure
+from benchmarks.bench_first_touch import side_by_side
+from benchmarks.harness import BenchResult
 from features.crm import CrmTables
-from features.first_touch import first_touch_features
 from features.spec import load_feature_spec
 from features.synthetic import DirtConfig, generate_crm
 
@@ -39,18 +36,13 @@ def quiet_crm(size: int) -> CrmTables:
 
 def bench(size: int, repeats: int) -> list[BenchResult]:
     """Time ours and the per-day reference on ``size`` contacts without activity."""
-    tables = quiet_crm(size)
-    spec = load_feature_spec()
-    as_of = first_touches(tables)
-    ours = measure(lambda: first_touch_features(tables, as_of, spec), repeats)
-    ref = measure(lambda: per_day_reference(tables, as_of, spec, fit_once=True), repeats)
-    pd.testing.assert_frame_equal(ours.result, ref.result, check_exact=True)
     notes = (
-        f"{as_of.nunique():,} first-touch days, no activity (as Olist, Maven); frames "
-        "identical (values, dtypes, categories); reference: one build per day"
+        ", no activity (as Olist, Maven); frames identical (values, dtypes, categories); "
+        "reference: one build per day"
     )
+    spec = load_feature_spec()
     return [
-        BenchResult(
-            "first_touch_features_quiet", size, ours.median_s, ref.median_s, ours.peak_rss_mb, notes
+        side_by_side(
+            "first_touch_features_quiet", quiet_crm(size), spec, repeats, notes, fit_once=True
         )
     ]
