@@ -199,17 +199,15 @@ def utc_time(value: str | dt.date | pd.Timestamp, what: str = "--as-of") -> pd.T
     Raises:
         ValueError: Not ISO 8601, or not a real date (``2026-09-31``).
     """
-    if isinstance(value, str):
-        text = value.strip()
-        if not _ISO_TIME.fullmatch(text):
-            raise ValueError(
-                f"{what} {value!r} is not an ISO date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM "
-                "(UTC unless an offset such as +02:00 is given)"
-            )
-        try:
-            stamp = pd.Timestamp(text)
-        except ValueError as err:
-            raise ValueError(f"{what} {value!r} is not a real date: {err}") from None
-    else:
-        stamp = pd.Timestamp(value)
-    return utc_timestamp(stamp)
+    if not isinstance(value, str):
+        return utc_timestamp(value)
+    text = value.strip()
+    if not _ISO_TIME.fullmatch(text):
+        raise ValueError(
+            f"{what} {value!r} is not an ISO date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM "
+            "(UTC unless an offset such as +02:00 is given)"
+        )
+    try:
+        return utc_timestamp(text)
+    except ValueError as err:
+        raise ValueError(f"{what} {value!r} is not a real date: {err}") from None

@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from features.events import utc_timestamp
 from features.measures import AGE_FEATURE
 from features.schema import FORM_STAGES
 from features.spec import FeatureSpec, load_feature_spec
@@ -69,9 +70,7 @@ def time_text(when: pd.Timestamp | str) -> str:
     Args:
         when: A timestamp; a naive one is read as UTC.
     """
-    stamp = pd.Timestamp(when)
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return f"{stamp:%Y-%m-%d %H:%M} UTC"
+    return f"{utc_timestamp(when):%Y-%m-%d %H:%M} UTC"
 
 
 def day_text(when: pd.Timestamp | str) -> str:
@@ -84,9 +83,7 @@ def day_text(when: pd.Timestamp | str) -> str:
     Args:
         when: A timestamp; a naive one is read as UTC.
     """
-    stamp = pd.Timestamp(when)
-    stamp = stamp if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return f"{stamp:%Y-%m-%d}"
+    return f"{utc_timestamp(when):%Y-%m-%d}"
 
 
 _FIT_LABELS = {
