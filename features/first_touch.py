@@ -187,10 +187,8 @@ def static_fit_features(
     if reads_dated_flag(spec.fit.account_flags) or not as_of.index.is_unique:
         return None  # a duplicate id (unvalidated tables) is left to the per-day path's checks
     contacts = tables.contacts
-    ids = contacts["contact_id"].astype("object")
     created = pd.to_datetime(contacts["created_at"], utc=True)
-    mine = pd.to_datetime(as_of, utc=True).reindex(pd.Index(ids.to_numpy(), dtype="object"))
-    mine = pd.Series(mine.to_numpy(), index=contacts.index)
+    mine = times_of(contacts["contact_id"], as_of)  # each contact's own as_of (NaT: none)
     own = (mine.notna() & (created < mine)).to_numpy()
     account = contacts["account_id"].astype("object")
     latest = mine.loc[mine.notna().to_numpy()].groupby(account[mine.notna().to_numpy()]).max()

@@ -14,6 +14,7 @@ import pandas as pd
 
 from features.build import build_features
 from features.crm import CrmTables
+from features.customers import times_of
 from features.measures import AGE_FEATURE
 from features.spec import FeatureSpec
 
@@ -60,10 +61,9 @@ def quiet_features(
         after its ``as_of`` is left out, as its day's build leaves it out (None: all are).
     """
     contacts = tables.contacts
-    ids = contacts["contact_id"].astype("object")
-    mine = pd.to_datetime(as_of, utc=True).reindex(pd.Index(ids.to_numpy(), dtype="object"))
-    created = pd.to_datetime(contacts["created_at"], utc=True).to_numpy()
-    own = (mine.notna() & (created < mine.to_numpy())).to_numpy(dtype=bool)
+    created = pd.to_datetime(contacts["created_at"], utc=True)
+    mine = times_of(contacts["contact_id"], as_of)  # each contact's own as_of (NaT: none)
+    own = (mine.notna() & (created < mine)).to_numpy(dtype=bool)
     if not own.any():
         return None
     cutoff = pd.Timestamp(mine.loc[own].max())
