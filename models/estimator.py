@@ -41,11 +41,6 @@ LGB_FIXED: dict[str, Any] = {
 }
 
 
-def booster_params(params: dict[str, Any], seed: int, num_threads: int) -> dict[str, Any]:
-    """LightGBM parameters with the fixed, reproducibility-relevant settings added."""
-    return {**params, **LGB_FIXED, "seed": seed, "num_threads": num_threads}
-
-
 def train_booster(
     params: dict[str, Any],
     X: pd.DataFrame,
@@ -60,7 +55,7 @@ def train_booster(
     """Train a booster on ``X`` with early stopping on ``X_stop`` (binary log loss).
 
     Args:
-        params: Full LightGBM parameters (see :func:`booster_params`).
+        params: Full LightGBM parameters (:meth:`ConversionModel.lgb_params`).
         X: Training features, already aligned (category columns as pandas ``category``).
         y: 0/1 training labels.
         X_stop: Early-stopping features, aligned like ``X``.
@@ -230,12 +225,12 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
         return params
 
     def lgb_params(self) -> dict[str, Any]:
-        """The LightGBM parameters this estimator trains with (before class weighting)."""
+        """The LightGBM parameters this estimator trains with (before class weighting):
+        its settings and ``extra_params``, then the fixed, reproducibility-relevant ones."""
         settings = self.settings()
         params = {k: v for k, v in settings.items() if k not in _NOT_BOOSTER_PARAMS}
-        return booster_params(
-            {**params, **(self.extra_params or {})}, settings["seed"], settings["num_threads"]
-        )
+        fixed = {**LGB_FIXED, "seed": settings["seed"], "num_threads": settings["num_threads"]}
+        return {**params, **(self.extra_params or {}), **fixed}
 
     def fit(
         self,
@@ -282,9 +277,9 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = len(self.feature_names_)
         self.classes_ = np.array([0, 1])
         X_fit = align_features(X, self.feature_names_, self.categories_, "X")
-        y_fit = check_target(y, len(X_fit), "y", need_both=True)
+        y_fit = check_target(y, len(X_fit), "y")
         X_val = align_features(X_valid, self.feature_names_, self.categories_, "X_valid")
-        y_val = check_target(y_valid, len(X_val), "y_valid", need_both=True)
+        y_val = check_target(y_valid, len(X_val), "y_valid")
         _check_class_counts(y_val, MIN_VALID_PER_CLASS if X_calib is None else 1, "y_valid")
         if X_calib is None:
             stop_idx, cal_idx = stratified_halves(y_val, settings["seed"])
@@ -294,7 +289,7 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
         else:
             X_stop, y_stop = X_val, y_val
             X_cal = align_features(X_calib, self.feature_names_, self.categories_, "X_calib")
-            y_cal = check_target(y_calib, len(X_cal), "y_calib", need_both=True)
+            y_cal = check_target(y_calib, len(X_cal), "y_calib")
             _check_class_counts(y_cal, MIN_CALIB_PER_CLASS, "y_calib")
             t_cal = None if time_calib is None else _row_times(time_calib, len(X_cal))
         pos_weight = 1.0
@@ -403,37 +398,3 @@ def _row_times(time: Any, rows: int) -> np.ndarray:
     if len(values) != rows:
         raise ValueError(f"time: {len(values)} values for {rows} rows; give one time per row")
     return values
-
-
-def model_from_settings(
-    lightgbm: LightGBMParams,
-    *,
-    calibration: Literal["auto", "isotonic", "platt"],
-    seed: int,
-    calibration_recency: CalibrationRecency | None = None,
-    **overrides: Any,
-) -> ConversionModel:
-    """An unfitted :class:`ConversionModel` with every LightGBM setting of ``lightgbm``.
-
-    The one place that turns settings into an estimator: training, the random search and
-    ``fit-table`` all call it, so a new LightGBM setting is added to
-    :class:`models.config.LightGBMParams` and to the estimator's ``__init__`` only.
-
-    Args:
-        lightgbm: The LightGBM settings (``extra`` becomes ``extra_params``).
-        calibration: ``auto``, ``isotonic`` or ``platt``.
-        seed: Seed of LightGBM and of the calibration split.
-        calibration_recency: ``auto``, ``none`` or a half-life in days (None: the default).
-        **overrides: Estimator parameters replacing the settings' (e.g. searched values).
-
-    Returns:
-        The unfitted estimator.
-    """
-    params = {
-        **lightgbm.model_dump(exclude={"extra"}),
-        "extra_params": dict(lightgbm.extra) or None,
-    }
-    model = ConversionModel(
-        **params, calibration=calibration, seed=seed, calibration_recency=calibration_recency
-    )
-    return model.set_params(**overrides) if overrides else model

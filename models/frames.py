@@ -98,12 +98,12 @@ def align_features(
     return pd.DataFrame(out, index=pd.RangeIndex(len(X)))
 
 
-def check_target(y: Any, n_rows: int, name: str, *, need_both: bool) -> np.ndarray:
-    """Validate 0/1 labels (or booleans) and return them as a 1-D int array.
+def check_target(y: Any, n_rows: int, name: str) -> np.ndarray:
+    """Validate 0/1 labels (or booleans) holding both classes and return them as a 1-D int
+    array.
 
     Args:
         n_rows: Expected length (rows of the matching feature frame).
-        need_both: Require both classes to be present.
 
     Raises:
         ValueError: Wrong length, missing values, values other than 0/1, or one class only.
@@ -122,7 +122,7 @@ def check_target(y: Any, n_rows: int, name: str, *, need_both: bool) -> np.ndarr
             f"{name} has label {arr.iloc[row]!r} at position {row}; labels must be 0/1"
         )
     labels = values.to_numpy(dtype=int)
-    if need_both and len(np.unique(labels)) < 2:
+    if len(np.unique(labels)) < 2:
         raise ValueError(
             f"{name} holds only class {labels[0] if len(labels) else '-'}; "
             "training and validation need both converted and not converted rows"

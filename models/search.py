@@ -70,9 +70,9 @@ def random_search(
     categories = learn_categories(X, "X")
     names = [str(c) for c in X.columns]
     X_fit = align_features(X, names, categories, "X")
-    y_fit = check_target(y, len(X_fit), "y", need_both=True)
+    y_fit = check_target(y, len(X_fit), "y")
     X_val = align_features(X_valid, names, categories, "X_valid")
-    y_val = check_target(y_valid, len(X_val), "y_valid", need_both=True)
+    y_val = check_target(y_valid, len(X_val), "y_valid")
     settings = model.settings()
     stop_idx, _ = stratified_halves(y_val, settings["seed"])
     X_stop, y_stop = X_val.iloc[stop_idx], y_val[stop_idx]

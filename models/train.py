@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from models.config import TrainConfig
-from models.estimator import ConversionModel, model_from_settings
+from models.estimator import ConversionModel
 from models.evaluation import TestEvaluation, evaluate_test_slice
 from models.frames import check_target
 from models.metrics import evaluate
@@ -46,14 +46,27 @@ class TrainResult:
 def model_from_config(
     config: TrainConfig, overrides: Mapping[str, Any] | None = None
 ) -> ConversionModel:
-    """An unfitted :class:`ConversionModel` with the config's parameters (and overrides)."""
-    return model_from_settings(
-        config.lightgbm,
+    """An unfitted :class:`ConversionModel` with every setting of ``config``: its LightGBM
+    settings (``lightgbm.extra`` becomes ``extra_params``), calibration, seed and
+    calibration recency.
+
+    The one place that turns settings into an estimator: training, the random search, the
+    benchmarks and ``fit-table`` all call it, so a new LightGBM setting is added to
+    :class:`models.config.LightGBMParams` and to the estimator's ``__init__`` only.
+
+    Args:
+        config: The training config.
+        overrides: Estimator parameters replacing the config's (e.g. searched values).
+    """
+    lightgbm = config.lightgbm
+    model = ConversionModel(
+        **lightgbm.model_dump(exclude={"extra"}),
+        extra_params=dict(lightgbm.extra) or None,
         calibration=config.calibration,
         seed=config.seed,
         calibration_recency=config.calibration_recency,
-        **(overrides or {}),
     )
+    return model.set_params(**overrides) if overrides else model
 
 
 def champion_scorer(
@@ -123,9 +136,9 @@ def train_and_register(
     """
     uri = tracking_uri or config.tracking_uri or default_tracking_uri(workdir or Path.cwd())
     config = config.for_training_rows(len(X_train))
-    y_tr = check_target(y_train, len(X_train), "y_train", need_both=True)
-    y_va = check_target(y_valid, len(X_valid), "y_valid", need_both=True)
-    y_te = check_target(y_test, len(X_test), "y_test", need_both=True)
+    y_tr = check_target(y_train, len(X_train), "y_train")
+    y_va = check_target(y_valid, len(X_valid), "y_valid")
+    y_te = check_target(y_test, len(X_test), "y_test")
     search = None
     overrides: dict[str, Any] = {}
     if config.search_budget_seconds is not None:
