@@ -74,10 +74,9 @@ class LeakageReport:
     keep_suspects: bool
     settings: LeakageSettings
 
-    def apply(self, X: pd.DataFrame, keep_suspects: bool = False) -> pd.DataFrame:
-        """``X`` without the suspects (all columns when ``keep_suspects``)."""
-        drop = [] if keep_suspects else [c for c in self.suspects if c in X.columns]
-        return X.drop(columns=drop)
+    def apply(self, X: pd.DataFrame) -> pd.DataFrame:
+        """``X`` without the :attr:`excluded` columns (all columns when suspects are kept)."""
+        return X.drop(columns=[c for c in self.excluded if c in X.columns])
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary for MLflow (no data values, only column names and numbers)."""

@@ -19,7 +19,7 @@ import pandas as pd
 from features.crm import CrmTables
 from features.flat import flat_as_of, flat_labels, flat_rule_tables
 from features.infer import InferSettings, TableTypes, infer_table_types
-from features.schema import CONTACTS, POSITIVE_OUTCOMES
+from features.schema import CONTACTS
 from features.training_set import TrainingSet
 from features.typed import typed_features
 from models.config import TrainConfig
@@ -70,7 +70,7 @@ class Slices:
 
     def X(self, part: str) -> pd.DataFrame:
         ts: TrainingSet = getattr(self, part)
-        return self.leakage.apply(ts.X, keep_suspects=self.leakage.keep_suspects)
+        return self.leakage.apply(ts.X)
 
 
 def slice_summaries(slices: Slices) -> dict[str, SliceSummary]:
@@ -210,7 +210,6 @@ def flat_slices(
     tables: CrmTables,
     *,
     rulebook: Rulebook | None,
-    positive_outcomes: tuple[str, ...] = POSITIVE_OUTCOMES,
     config: TrainConfig | None = None,
     keep_leaky: bool = False,
     infer: InferSettings | None = None,
@@ -236,7 +235,7 @@ def flat_slices(
             "the data has no activity history and no extra columns to learn from: map the "
             "export's columns with keep_extra: true (see features/ingest/mappings/)"
         )
-    y = flat_labels(tables, positive_outcomes)
+    y = flat_labels(tables)
     columns = [c for c in contacts.columns if c not in NOT_FEATURES]
     types = infer_table_types(contacts[columns], settings=infer)
     created = pd.to_datetime(contacts["created_at"], utc=True).reset_index(drop=True)

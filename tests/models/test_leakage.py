@@ -61,7 +61,7 @@ def test_suspects_excluded_by_default_and_kept_on_request(planted):
     assert list(report.apply(X).columns) == report.kept
     kept = check_leakage(X, y, as_of=AS_OF, keep_suspects=True)
     assert kept.excluded == [] and kept.suspects == report.suspects
-    assert list(kept.apply(X, keep_suspects=True).columns) == list(X.columns)
+    assert list(kept.apply(X).columns) == list(X.columns)
     data = json.loads(json.dumps(report.to_dict()))
     assert data["excluded"] == report.suspects
     assert data["evidence"]["won_amount"]["presence_neg"] == 0.0
