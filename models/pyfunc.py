@@ -122,19 +122,14 @@ def _pip_requirements(extra: tuple[str, ...]) -> list[str]:
     return [f"{name}=={metadata.version(name)}" for name in (*RUNTIME_PACKAGES, *extra)]
 
 
-def log_conversion_model(
-    model: ConversionModel,
-    input_example: pd.DataFrame,
-    *,
-    name: str = "model",
-) -> ModelInfo:
-    """Log the fitted model as a pyfunc named ``name`` in the active MLflow run.
+def log_conversion_model(model: ConversionModel, input_example: pd.DataFrame) -> ModelInfo:
+    """Log the fitted model as the pyfunc ``model`` of the active MLflow run.
 
     ``input_example`` is a few rows in the serving schema (:func:`to_serving_frame`), no
     PII. Returns MLflow's model info (``model_uri`` loads it).
     """
     signature = serving_signature(model)
-    return log_pickled_pyfunc(ConversionPyfunc(), model, name, signature, input_example)
+    return log_pickled_pyfunc(ConversionPyfunc(), model, "model", signature, input_example)
 
 
 def log_pickled_pyfunc(

@@ -93,8 +93,8 @@ def register_and_promote(
     gates: QualityGates,
     *,
     test_slice_scorer: Callable[[str], Mapping[str, float]],
-    model_uri: str | None = None,
-    tracking_uri: str | None = None,
+    model_uri: str,
+    tracking_uri: str,
 ) -> PromotionDecision:
     """Register the run's model and move ``champion`` if it passes the gates and wins.
 
@@ -105,17 +105,16 @@ def register_and_promote(
         gates: Quality gates.
         test_slice_scorer: Given a model URI, returns that model's metrics on the same
             test slice; used to re-score the current champion.
-        model_uri: URI of the logged model; default ``runs:/<run_id>/model``.
-        tracking_uri: Tracking/registry URI; None uses MLflow's current one.
+        model_uri: URI of the logged model.
+        tracking_uri: Tracking and registry URI.
 
     Returns:
         The decision; its reason is also logged as run and model-version tags.
     """
-    if tracking_uri is not None:
-        use_tracking_uri(tracking_uri)
+    use_tracking_uri(tracking_uri)
     client = MlflowClient(tracking_uri, registry_uri=tracking_uri)
     previous = current_champion(client, model_name)
-    version = str(mlflow.register_model(model_uri or f"runs:/{run_id}/model", model_name).version)
+    version = str(mlflow.register_model(model_uri, model_name).version)
     failures = tuple(check_gates(metrics, gates))
     champion_metrics: dict[str, float] | None = None
     if failures:
