@@ -160,11 +160,10 @@ def is_transient(error: BaseException) -> bool:
 
 def _os_message(error: OSError) -> str:
     what, todo = _OS_ADVICE.get(error.errno or -1, (error.strerror or str(error), "check the path"))
-    where = error.filename if error.filename is not None else None
-    if where is None:
+    if error.filename is None:
         return f"{what} ({error}); {todo}"
     extra = f" -> {error.filename2}" if error.filename2 else ""
-    return f"{where}{extra}: {what}; {todo}"
+    return f"{error.filename}{extra}: {what}; {todo}"
 
 
 def _database_message(error: BaseException, where: str) -> str | None:

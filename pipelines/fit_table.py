@@ -107,12 +107,7 @@ class FitTableResult:
         return "\n".join(lines + [f"wrote {path}" for path in self.paths.values()])
 
 
-def _check_rows(n_rows: int, y: np.ndarray, n_rejected: int, checks: FlatExportChecks) -> None:
-    if n_rows < 2 * checks.min_class_rows:  # before the target: one row is "one class" too
-        raise InputError(
-            f"the export has {n_rows} data row(s): fit-table needs at least {checks.min_rows} "
-            f"rows with at least {checks.min_class_rows} of each outcome; use a larger export"
-        )
+def _check_rows(y: np.ndarray, n_rejected: int, checks: FlatExportChecks) -> None:
     n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
     if len(y) < checks.min_rows or min(n_pos, n_neg) < checks.min_class_rows:
         raise InputError(
@@ -150,14 +145,18 @@ def infer_mapping(
     wanted = {target: "--target"} | ({id_column: "--id"} if id_column else {})
     wanted |= ({time_column: "--time"} if time_column else {}) | {c: "--drop" for c in drop}
     require_columns(frame, wanted, source)
-    if len(frame) < 2 * checks.min_class_rows:
-        _check_rows(len(frame), np.zeros(0), 0, checks)
+    if len(frame) < 2 * checks.min_class_rows:  # before the target: one row is "one class" too
+        raise InputError(
+            f"the export has {len(frame)} data row(s): fit-table needs at least "
+            f"{checks.min_rows} rows with at least {checks.min_class_rows} of each outcome; use "
+            "a larger export"
+        )
     outcome = binary_outcome(
         frame[target], column=target, positive=export.positive, blanks=tuple(BLANK_MARKERS)
     )
     usable = outcome.rejected.isna()
     y = outcome.y[usable].to_numpy(dtype=int)
-    _check_rows(len(frame), y, int((~usable).sum()), checks)
+    _check_rows(y, int((~usable).sum()), checks)
     data = frame[usable.to_numpy()]
     if id_column and (personal := personal_data_reason(data[id_column])) is not None:
         raise InputError(

@@ -188,14 +188,12 @@ class ExportRequest(CrmRequest):
     (validation, features, training).
 
     Attributes:
-        infer: The thresholds kept text columns of numbers are typed with (``--infer``,
-            read by :meth:`CrmRequest.from_files`; default:
-            :class:`features.infer.InferSettings`'s). Give a features run the file a
-            scorer was trained with to get the table its training saw. ``score``,
-            ``compare``, ``explain`` and ``rules publish`` use the scorer's stored
-            settings instead; tables written by ``validate --accepted`` for ``score
-            --engine spark`` of a scorer trained with ``--infer FILE`` are typed as its
-            training typed them with the same file.
+        infer: The thresholds kept text columns of numbers are typed with (``--infer``;
+            default: :class:`features.infer.InferSettings`'s). ``score``, ``compare``,
+            ``explain`` and ``rules publish`` use the scorer's stored settings instead:
+            give a features or validation run (``--write-accepted`` tables for ``score
+            --engine spark``) the file a scorer was trained with to get what its
+            training saw.
     """
 
     infer: InferSettings = Field(default_factory=InferSettings)

@@ -32,15 +32,10 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def orchestrated(prefect: bool = False) -> bool:
-    """Whether a command runs as a Prefect flow run: asked with ``--prefect``, or a
-    Prefect API is configured (``PREFECT_API_URL`` in the environment or the active
-    Prefect profile: a server or Prefect Cloud to report to)."""
-    return prefect or bool(PREFECT_API_URL.value())
-
-
 def run_flow(flow: Any, prefect: bool, /, **params: Any) -> Any:
-    """Run ``flow`` under Prefect when :func:`orchestrated`, else as plain Python.
+    """Run ``flow`` as a Prefect flow run when asked (``--prefect``) or when a Prefect API
+    is configured (``PREFECT_API_URL`` in the environment or the active Prefect profile: a
+    server or Prefect Cloud to report to), else as plain Python.
 
     Args:
         flow: A Prefect flow (its plain function is ``flow.fn``).
@@ -50,7 +45,8 @@ def run_flow(flow: Any, prefect: bool, /, **params: Any) -> Any:
     Returns:
         What the flow returns.
     """
-    return flow(**params) if orchestrated(prefect) else flow.fn(**params)
+    orchestrated = prefect or bool(PREFECT_API_URL.value())
+    return flow(**params) if orchestrated else flow.fn(**params)
 
 
 def step(task_: Callable[P, R]) -> Callable[P, R]:

@@ -123,11 +123,10 @@ def score_flow(request: ScoreRequest) -> dict[str, Any]:
         raise ValueError("--engine spark reads canonical tables: map the export first")
     uri = request.tracking_uri or existing_tracking_uri(request.workdir)
     run_id = flow_run.get_id()  # None without a flow run: a deterministic id instead
+    loaded = step(load)(request.model_uri, uri)
     if request.engine == "spark":
-        loaded = step(load)(request.model_uri, uri)
         summary = step(score_on_spark)(request, loaded, stamp, run_id)
     else:
-        loaded = step(load)(request.model_uri, uri)
         report = step(validate_crm)(
             request.data, request.mapping, request.bots, infer=loaded.scorer.infer_settings()
         )
