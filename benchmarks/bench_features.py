@@ -29,7 +29,7 @@ from features.crm import CrmTables
 from features.measures import DAY_NS
 from features.schema import ACTIVITY_TYPES, ASSET_TYPES, CHANNELS, FORM_STAGES, PAGE_CATEGORIES
 from features.spec import FeatureSpec, load_feature_spec
-from features.synthetic.assemble import CHANNEL_OF_KIND
+from features.synthetic.assemble import CHANNEL_OF_KIND, category_from_codes
 
 SIZES = {"quick": [20_000], "full": [50_000, 500_000]}
 AS_OF = pd.Timestamp("2024-06-01", tz="UTC")
@@ -40,10 +40,6 @@ _TYPE_WEIGHTS = {
     "email_unsubscribe": 0.5, "email_bounce": 0.5, "social_interaction": 1, "list_join": 1,
     "sales_feedback": 1, "deal_stage_change": 0.5, "ad_impression": 5, "video_view": 1,
 }  # fmt: skip
-
-
-def _cat(codes: np.ndarray, categories: tuple[str, ...]) -> pd.Categorical:
-    return pd.Categorical.from_codes(codes, categories=list(categories))
 
 
 def make_tables(n_contacts: int, seed: int = 0) -> CrmTables:
@@ -86,11 +82,11 @@ def make_tables(n_contacts: int, seed: int = 0) -> CrmTables:
         "contact_id": pd.Series(pd.arrays.ArrowStringArray(
             pa.array(contact_ids.array).take(pa.array(owner)))),
         "occurred_at": pd.to_datetime(occurred, unit="s", utc=True).as_unit("ns"),
-        "activity_type": _cat(kind, ACTIVITY_TYPES),
-        "page_category": _cat(page, PAGE_CATEGORIES),
-        "form_stage": _cat(stage, FORM_STAGES),
-        "asset_type": _cat(asset, ASSET_TYPES),
-        "channel": _cat(channel_of_kind[kind], CHANNELS),
+        "activity_type": category_from_codes(kind, ACTIVITY_TYPES),
+        "page_category": category_from_codes(page, PAGE_CATEGORIES),
+        "form_stage": category_from_codes(stage, FORM_STAGES),
+        "asset_type": category_from_codes(asset, ASSET_TYPES),
+        "channel": category_from_codes(channel_of_kind[kind], CHANNELS),
     })  # fmt: skip
     outcomes = pd.DataFrame({"contact_id": pd.Series([], dtype="string")})
     return CrmTables(contacts, accounts, activities, outcomes)

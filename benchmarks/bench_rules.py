@@ -26,6 +26,7 @@ from benchmarks.harness import BenchResult, measure
 from features.crm import CrmTables, empty_table
 from features.measures import FREE_EMAIL_DOMAINS
 from features.schema import ACCOUNTS, ACTIVITIES, CONTACTS
+from features.synthetic.assemble import strings_from_codes
 from rules import load_rulebook, score_rulebook
 from rules.collect import uses_activity
 from rules.model import AllOf, AnyOf, NotOf, Rulebook
@@ -64,18 +65,7 @@ _ACT_P = {
 def prefixed_ids(prefix: str, n: int) -> pd.Series:
     """``prefix0 .. prefix{n-1}`` built in Arrow (fast for tens of millions)."""
     digits = pc.cast(pa.array(np.arange(n)), pa.string())
-    return _arrow_str(pc.binary_join_element_wise(prefix, digits, ""))
-
-
-def _arrow_str(arr: pa.Array) -> pd.Series:
-    return pd.Series(pd.arrays.ArrowStringArray(arr.cast(pa.large_string())))
-
-
-def _strings(codes: np.ndarray, values: list[str]) -> pd.Series:
-    """A string column from codes into ``values`` (-1: missing)."""
-    codes = np.asarray(codes, dtype=np.int32)
-    dictionary = pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), pa.array(values))
-    return _arrow_str(dictionary)
+    return pd.Series(pc.binary_join_element_wise(prefix, digits, ""), dtype="string")
 
 
 def _cat(codes: np.ndarray, values: list[str], allowed: tuple[str, ...] | None) -> pd.Categorical:
@@ -104,7 +94,7 @@ def make_tables(n: int, seed: int = 7) -> CrmTables:
     accounts = pd.DataFrame(
         {
             "account_id": prefixed_ids("A", n_acc),
-            "industry": _strings(_pick(rng, len(industries), n_acc), industries),
+            "industry": strings_from_codes(_pick(rng, len(industries), n_acc), industries),
             "employees": pd.array(rng.lognormal(5, 1.5, n_acc).astype(int), dtype="Int64"),
             "annual_revenue": rng.lognormal(16, 2, n_acc),
             "is_competitor": pd.array(rng.random(n_acc) < 0.01, dtype="boolean"),
@@ -130,14 +120,14 @@ def make_tables(n: int, seed: int = 7) -> CrmTables:
         {
             "contact_id": prefixed_ids("C", n),
             "created_at": AS_OF - pd.to_timedelta(rng.integers(1, 700, n), unit="D"),
-            "email": _strings(_pick(rng, 5, n, where=rng.random(n) >= 0.05), emails),
-            "phone": _strings(np.where(rng.random(n) < 0.5, 0, -1), ["+1 555 0100"]),
-            "job_title": _strings(_pick(rng, len(titles), n), titles),
+            "email": strings_from_codes(_pick(rng, 5, n, where=rng.random(n) >= 0.05), emails),
+            "phone": strings_from_codes(np.where(rng.random(n) < 0.5, 0, -1), ["+1 555 0100"]),
+            "job_title": strings_from_codes(_pick(rng, len(titles), n), titles),
             "seniority": _cat(_pick(rng, len(sen), n), sen, None),
             "department": _cat(_pick(rng, len(dep), n), dep, None),
             "region": _cat(_pick(rng, 4, n), regions, col("region").allowed),
             "lead_source": _cat(_pick(rng, len(src), n), src, None),
-            "original_source": _strings(np.where(rng.random(n) < 0.8, 0, -1), ["web"]),
+            "original_source": strings_from_codes(np.where(rng.random(n) < 0.8, 0, -1), ["web"]),
             "account_id": accounts["account_id"]
             .take(rng.integers(0, n_acc, n))
             .reset_index(drop=True),
@@ -176,9 +166,9 @@ def make_tables(n: int, seed: int = 7) -> CrmTables:
             "contact_id": contacts["contact_id"].take(owner).reset_index(drop=True),
             "occurred_at": pd.to_datetime(t, utc=True),
             "activity_type": _cat(atype, types, acol("activity_type").allowed),
-            "page_url": _strings(url_codes, urls),
+            "page_url": strings_from_codes(url_codes, urls),
             "page_category": _cat(page, pages, None),
-            "form_id": _strings(_pick(rng, 3, m, where=of("form_submit")), forms),
+            "form_id": strings_from_codes(_pick(rng, 3, m, where=of("form_submit")), forms),
             "form_stage": _cat(
                 _pick(rng, 3, m, p=[0.6, 0.3, 0.1], where=of("form_submit")),
                 ["TOFU", "MOFU", "BOFU"],
@@ -187,7 +177,7 @@ def make_tables(n: int, seed: int = 7) -> CrmTables:
             "asset_type": _cat(
                 _pick(rng, 4, m, where=of("content_download")), assets, acol("asset_type").allowed
             ),
-            "list_name": _strings(
+            "list_name": strings_from_codes(
                 _pick(rng, 2, m, where=of("list_join")), ["Newsletter EU", "Events"]
             ),
             "deal_stage": _cat(

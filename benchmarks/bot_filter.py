@@ -59,7 +59,6 @@ def filter_figures(folder: Path, bots: Path | None = None) -> dict[str, Any]:
         "false_positive_rate": float((people_email & hit).sum() / max(int(people_email.sum()), 1)),
         "people_other_flagged": int((hit & ~planted & ~people_email).sum()),
         "by_reason": report.bot_counts.get("by_reason", {}),
-        "summary": report.bot_counts,
         "report": report,
     }
 
@@ -150,7 +149,7 @@ def main() -> None:
     if args.folder is None:
         parser.error("give a CRM folder, or --seeds to generate CRMs")
     figures = filter_figures(args.folder, args.bots)
-    shown = {k: v for k, v in figures.items() if k not in ("summary", "report")}
+    shown = {k: v for k, v in figures.items() if k != "report"}
     if args.rulebook is not None:
         shown["stages"] = stage_figures(figures["report"], args.rulebook)
     print(json.dumps(shown, indent=2))  # noqa: T201

@@ -70,10 +70,9 @@ def on_test_slice(
         if name == SHIPPED:
             scores = p_shipped  # the shipped model itself, as the README's table scores it
         else:
-            parts = ("train", "valid", "test")
-            X = pd.concat([data.X[p] for p in parts], ignore_index=True)
-            fold = Fold.consecutive(*(len(data.y[p]) for p in parts))
-            scores = scorer(X, np.concatenate([data.y[p] for p in parts]), fold)
+            X = pd.concat([data.X[p] for p in PARTS], ignore_index=True)
+            fold = Fold.consecutive(*(len(data.y[p]) for p in PARTS))
+            scores = scorer(X, np.concatenate([data.y[p] for p in PARTS]), fold)
         auc, low, high = auc_interval(y, scores)
         paired = delong_test(y, scores, p_shipped)
         out[name] = {
