@@ -30,11 +30,6 @@ def rulebook_json_schema() -> dict[str, Any]:
     return schema
 
 
-def write_schema(path: Path = SCHEMA_PATH) -> Path:
-    """Write the schema as pretty JSON (atomically) and return the path."""
-    atomic_write_text(path, json.dumps(rulebook_json_schema(), indent=2, sort_keys=True) + "\n")
-    return path
-
-
-if __name__ == "__main__":
-    write_schema()
+if __name__ == "__main__":  # pretty JSON, written atomically
+    text = json.dumps(rulebook_json_schema(), indent=2, sort_keys=True) + "\n"
+    atomic_write_text(SCHEMA_PATH, text)
