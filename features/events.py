@@ -59,12 +59,9 @@ def positions_of(values: pd.Series, index: pd.Index) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     arr = _arrow_text(values)
     value_set = _arrow_text(pd.Series(index)).cast(arr.type)
-    if len(arr) == 1:
-        changed = np.zeros(0, dtype=bool)
-    else:
-        changed = pc.not_equal(arr.slice(1), arr.slice(0, len(arr) - 1))
-        # a null next to anything compares as null: count it as a new run
-        changed = changed.fill_null(True).to_numpy(zero_copy_only=False)
+    changed = pc.not_equal(arr.slice(1), arr.slice(0, len(arr) - 1))  # empty for one row
+    # a null next to anything compares as null: count it as a new run
+    changed = changed.fill_null(True).to_numpy(zero_copy_only=False)
     starts = np.concatenate([[0], np.flatnonzero(changed) + 1])
     if starts.size > len(arr) // 2:  # hardly any runs: look every row up
         found = pc.index_in(arr, value_set=value_set)

@@ -87,12 +87,10 @@ DATA_END_COLUMNS = {
 
 def data_end_of(tables: CrmTables) -> pd.Timestamp:
     """The latest timestamp anywhere in the tables (:data:`DATA_END_COLUMNS`)."""
-    stamps = [
-        frame[column].max() if len(frame) else pd.NaT
-        for frame, column in (
-            (getattr(tables, table), column) for table, column in DATA_END_COLUMNS.items()
-        )
-    ]
+    stamps = []
+    for table, column in DATA_END_COLUMNS.items():
+        frame = tables.table(table)
+        stamps.append(frame[column].max() if len(frame) else pd.NaT)
     known = [utc_timestamp(s) for s in stamps if not pd.isna(s)]
     if not known:
         raise ValueError("the tables hold no timestamps; pass data_end explicitly")
@@ -192,7 +190,6 @@ def build_training_set(
     horizon_days: int,
     spec: FeatureSpec,
     *,
-    positive_outcomes: tuple[str, ...] = POSITIVE_OUTCOMES,
     data_end: pd.Timestamp | None = None,
     rule_scores: Callable[[pd.Timestamp], pd.Series] | None = None,
 ) -> TrainingSet:
@@ -203,7 +200,6 @@ def build_training_set(
         snapshots: The ``as_of`` dates (naive = UTC), any order.
         horizon_days: H, the label window after ``as_of`` in days (``as_of + H`` is inside).
         spec: Feature spec.
-        positive_outcomes: Outcomes that count as converted.
         data_end: When the data stops; default the latest timestamp in the tables.
         rule_scores: The manual rule score per ``contact_id`` at a given ``as_of``; called
             once per usable snapshot. Required when ``spec.include_rule_score`` is true.
@@ -224,7 +220,7 @@ def build_training_set(
             "include_rule_score: false"
         )
     end = utc_timestamp(data_end) if data_end is not None else data_end_of(tables)
-    converted = first_positive(tables.outcomes, positive_outcomes)
+    converted = first_positive(tables.outcomes, POSITIVE_OUTCOMES)
     horizon = pd.Timedelta(days=horizon_days)
     frames, labels, stamps, ids = [], [], [], []
     snapshot_counts: dict[str, dict[str, int]] = {}
@@ -379,12 +375,7 @@ def snapshot_schedule(
 
 
 def outcome_labels(
-    tables: CrmTables,
-    contact_ids: pd.Index,
-    as_of: pd.Timestamp,
-    horizon_days: int,
-    *,
-    positive_outcomes: tuple[str, ...] = POSITIVE_OUTCOMES,
+    tables: CrmTables, contact_ids: pd.Index, as_of: pd.Timestamp, horizon_days: int
 ) -> pd.DataFrame:
     """Eligibility and label of the given contacts at ``as_of``, as in training.
 
@@ -393,14 +384,13 @@ def outcome_labels(
         contact_ids: The contacts to label (e.g. the ones a scoring run scored).
         as_of: Snapshot time.
         horizon_days: Label horizon H.
-        positive_outcomes: Outcomes that count as a conversion.
 
     Returns:
         Indexed by ``contact_id``: ``eligible`` (not converted, not a customer, not an
         employee at ``as_of``) and ``y`` (converted within H days after ``as_of``).
     """
     ts = utc_timestamp(as_of)
-    converted = first_positive(tables.outcomes, positive_outcomes)
+    converted = first_positive(tables.outcomes, POSITIVE_OUTCOMES)
     index = pd.Index(contact_ids.astype("object"), name="contact_id")
     eligible, label, _ = _eligible_and_label(
         tables, pd.DataFrame(index=index), ts, horizon_days, converted
