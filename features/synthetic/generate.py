@@ -70,12 +70,6 @@ DEFAULT_END = "2026-09-30"
 ``leadscore generate --end``."""
 
 
-def window(end: str | pd.Timestamp, months: int) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """``(start, end)`` as UTC timestamps; a naive ``end`` is read as UTC."""
-    end_ts = utc_timestamp(end)
-    return end_ts - pd.DateOffset(months=months), end_ts
-
-
 def generate_crm(
     n_contacts: int,
     seed: int = 0,
@@ -115,7 +109,8 @@ def generate_crm(
     if not 0 <= bot_share < 1:
         raise ValueError(f"bot_share must be at least 0 and below 1, got {bot_share}")
     dirt = DirtConfig() if dirt is None else dirt
-    start_ts, end_ts = window(end, months)
+    end_ts = utc_timestamp(end)
+    start_ts = end_ts - pd.DateOffset(months=months)
     start, stop = start_ts.value // 10**9, end_ts.value // 10**9
     rngs = np.random.default_rng(seed).spawn(10)
 

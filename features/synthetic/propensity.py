@@ -162,11 +162,6 @@ def lag_cdf(days: np.ndarray) -> np.ndarray:
     return np.where(days > LAG_MIN_DAYS, 1.0 - np.exp(-(days - LAG_MIN_DAYS) / LAG_MEAN_DAYS), 0.0)
 
 
-def draw_lag_seconds(n: int, rng: np.random.Generator) -> np.ndarray:
-    """Decision-to-opportunity lags in seconds (distribution of :func:`lag_cdf`)."""
-    return ((LAG_MIN_DAYS + rng.exponential(LAG_MEAN_DAYS, n)) * DAY).astype(np.int64)
-
-
 def params() -> dict[str, Any]:
     """The coefficients above as JSON-serialisable data."""
     return {
@@ -197,7 +192,8 @@ def draw_conversions(
     """
     n = len(decision_at)
     p_decide = sigmoid(logit_without_noise + rng.normal(0.0, NOISE_SD, n))
-    converted_at = decision_at + draw_lag_seconds(n, rng)
+    lag_days = LAG_MIN_DAYS + rng.exponential(LAG_MEAN_DAYS, n)  # distributed as lag_cdf
+    converted_at = decision_at + (lag_days * DAY).astype(np.int64)
     converted = (rng.random(n) < p_decide) & (converted_at < end)
     propensity = p_decide * lag_cdf((end - decision_at) / DAY)
     return {
