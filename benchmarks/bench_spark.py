@@ -50,6 +50,7 @@ def _logged_scorer(folder: Path) -> LoadedScorer:
 def bench(size: int, repeats: int) -> list[BenchResult]:
     """Time the batch job for ``size`` contacts: Spark local[2] vs the local engine."""
     from serving.spark import SparkSettings, run_spark_batch, spark_session
+    from serving.spark.session import default_buckets
 
     with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
         root = Path(tmp)
@@ -87,7 +88,7 @@ def bench(size: int, repeats: int) -> list[BenchResult]:
 
         spark_t = measure(ours, n_runs)
         local_t = measure(reference, n_runs) if local else None
-        buckets = settings.n_buckets or max(8, 4, -(-size // settings.bucket_contacts))
+        buckets = default_buckets(spark, settings, size)
         spark.stop()
     steps = ", ".join(f"{k} {v:.1f}s" for k, v in spark_t.result.items())
     reference_note = (
