@@ -303,6 +303,10 @@ class _Lead:
         t = max(a["t"] for a in rows) if m.agg == "days_since_last" else min(a["t"] for a in rows)
         return (AS_OF.value - t) / NS_DAY
 
+    def value(self, m: Any) -> Any:
+        """The lead's value of a measure: an aggregation of its activities, or a variable."""
+        return self.agg(m) if m.activity is not None else self.var(m.var)
+
     def var(self, name: str) -> Any:
         p = self.props
         email = p["email"]
@@ -344,8 +348,7 @@ class _Lead:
             return any(self.cond(x) for x in c.any)
         if isinstance(c, NotOf):
             return not self.cond(c.not_)
-        v = self.agg(c) if c.activity is not None else self.var(c.var)
-        return _op(v, c.op, c.value)
+        return _op(self.value(c), c.op, c.value)
 
     def rule_points(self, rule: Any) -> float | None:
         if rule.when is not None and not self.cond(rule.when):
@@ -353,8 +356,7 @@ class _Lead:
         if rule.kind == "criterion":
             return rule.points
         if rule.kind == "steps":
-            m = rule.steps.of
-            v = self.agg(m) if m.activity is not None else self.var(m.var)
+            v = self.value(rule.steps.of)
             if _missing(v):
                 return None
             n = math.floor(v / rule.steps.every)
@@ -362,8 +364,7 @@ class _Lead:
                 n = min(n, rule.steps.max_steps)
             return rule.points * n if n >= 1 else None
         if rule.kind == "bands":
-            m = rule.bands.of
-            v = self.agg(m) if m.activity is not None else self.var(m.var)
+            v = self.value(rule.bands.of)
             if _missing(v):
                 return None
             for b in rule.bands.ranges:

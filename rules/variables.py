@@ -64,8 +64,8 @@ def variable_values(
     contacts: pd.DataFrame,
     accounts: pd.DataFrame,
     history: ActivityIndex,
-    free_domains: tuple[str, ...] | None = None,
-    cache: VariableCache | None = None,
+    free_domains: tuple[str, ...] | None,
+    cache: VariableCache,
 ) -> pd.Series:
     """The values of one variable for every contact (positional index).
 
@@ -74,7 +74,7 @@ def variable_values(
         contacts: Contacts in scoring order (RangeIndex).
         accounts: Account table.
         history: Full activity index (not recycled) for derived history variables.
-        free_domains: Free e-mail domains (default
+        free_domains: Free e-mail domains (None:
             :data:`features.measures.FREE_EMAIL_DOMAINS`, the features' list).
         cache: Shared intermediate results (account positions, e-mail domains).
 
@@ -82,7 +82,6 @@ def variable_values(
         A series aligned with ``contacts``.
     """
     n = len(contacts)
-    cache = VariableCache() if cache is None else cache
     if var.source in {"contact", "extra"}:
         if var.column not in contacts:
             return pd.Series([pd.NA] * n, dtype="object")
