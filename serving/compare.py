@@ -65,7 +65,6 @@ EMPTY_RULEBOOK_NOTE = (
     "model's alone; the manual columns carry no information."
 )
 
-SEGMENTS = ("lead_source", "region", "company_size_band")
 SCORE_DRIFT = ("probability", "manual_score", "final_score")
 
 
@@ -108,14 +107,14 @@ def _stage_cuts(rulebook: Rulebook) -> tuple[float, float]:
     return float(stages.mql), float(stages.sql)
 
 
-def _segments(tables: CrmTables, scorer: LeadScorer) -> pd.DataFrame:
-    """Lead source, region and company size band per contact (cheap: no activity pass)."""
+def _segments(tables: CrmTables, scorer: LeadScorer, names: Sequence[str]) -> pd.DataFrame:
+    """The segment columns ``names`` (the report settings' ``segment_columns``) the data
+    has, per contact: a flat export's own columns, else the fit features (no activity pass)."""
     contacts = tables.contacts
-    if scorer.spec_ is None:  # a flat export: whatever segment columns it has
-        present = [c for c in SEGMENTS if c in contacts.columns]
-        return contacts.set_index(contacts["contact_id"].astype("str"))[present]
-    fit = fit_features(contacts, tables.accounts, scorer.spec_.fit)
-    return fit[list(SEGMENTS)].set_axis(contacts["contact_id"].astype("str"))
+    if scorer.spec_ is not None:
+        contacts = fit_features(contacts, tables.accounts, scorer.spec_.fit)
+    present = [c for c in names if c in contacts.columns]
+    return contacts[present].set_axis(tables.contacts["contact_id"].astype("str"))
 
 
 def _drift_columns(frame: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
@@ -248,6 +247,7 @@ def comparison_inputs(
     """
     prepared = None
     reference_rows = None
+    settings = ReportSettings() if scorer.run_config_ is None else scorer.run_config_.report
     if first_touch is not None:
         scores, breakdown = _first_touch_scores(tables, scorer, first_touch)
         period = first_touch.set_axis(first_touch.index.astype("str"))
@@ -275,7 +275,8 @@ def comparison_inputs(
             raise ValueError("comparison_inputs: pass horizon_days, or labels for every lead")
         else:
             labels = outcome_labels(tables, ids, as_of, horizon_days)
-    segments = _segments(tables, scorer).reindex(scores["contact_id"].to_numpy())
+    segments = _segments(tables, scorer, settings.segment_columns)
+    segments = segments.reindex(scores["contact_id"].to_numpy())
     scored = pd.DataFrame(
         {
             "contact_id": scores["contact_id"].to_numpy(),
@@ -288,7 +289,7 @@ def comparison_inputs(
             "tier": scores["tier"].astype("str").to_numpy(),
             "top_reasons": scores["top_reasons"].to_numpy(),
             "top_rules": scores["top_rules"].to_numpy(),
-            **{c: segments[c].astype("str").to_numpy() for c in SEGMENTS if c in segments},
+            **{c: segments[c].astype("str").to_numpy() for c in segments.columns},
         }
     ).loc[labels["eligible"].to_numpy()]
     rulebook = scorer.rulebook_
@@ -342,7 +343,7 @@ def comparison_inputs(
         model_version=model_version,
         rulebook_version=f"{rulebook.name} v{rulebook.version}",
         blend=blend_view(scorer.blend, scored, k[0]) if scored["y"].nunique() == 2 else None,
-        settings=ReportSettings() if scorer.run_config_ is None else scorer.run_config_.report,
+        settings=settings,
     )
 
 
