@@ -32,10 +32,7 @@ from models.store import MLFLOW_NOT_FOUND_CODES, use_tracking_uri
 from serving.run_config import default_scorer_name, default_scorer_uri
 from serving.scorer import LeadScorer
 from serving.scorer_artifact import ARTIFACT_KEY, REGISTRY_URI
-from serving.scorer_types import OUTPUT_COLUMNS
-
-_TEXT_INPUTS = ("stage", "grade", "top_rules")
-_OUTPUT_TYPES = dict.fromkeys(("final_score", "probability", "manual_score", "margin"), "double")
+from serving.scorer_types import NUMBER_OUTPUTS, OUTPUT_COLUMNS, RULE_TEXT_COLUMNS
 
 
 class LeadScorerPyfunc(PickledPyfunc):
@@ -58,11 +55,11 @@ def scorer_signature(scorer: LeadScorer) -> ModelSignature:
             ColSpec("string", "contact_id", required=False),
             *features,
             ColSpec("double", "manual_score"),
-            *(ColSpec("string", c, required=False) for c in _TEXT_INPUTS),
+            *(ColSpec("string", c, required=False) for c in RULE_TEXT_COLUMNS),
         ]
     )
     out_cols: list[ColSpec | TensorSpec] = [ColSpec("string", "contact_id", required=False)]
-    out_cols += [ColSpec(_OUTPUT_TYPES.get(c, "string"), c) for c in OUTPUT_COLUMNS]
+    out_cols += [ColSpec("double" if c in NUMBER_OUTPUTS else "string", c) for c in OUTPUT_COLUMNS]
     outputs = Schema(out_cols)
     params = ParamSchema([ParamSpec("explain", "boolean", True)])
     return ModelSignature(inputs=inputs, outputs=outputs, params=params)
@@ -73,7 +70,7 @@ def to_pyfunc_frame(frame: pd.DataFrame, scorer: LeadScorer) -> pd.DataFrame:
     out = to_serving_frame(frame, scorer.model)
     out.insert(0, "contact_id", frame["contact_id"].astype(object).astype(str).to_numpy())
     out["manual_score"] = frame["manual_score"].to_numpy(dtype="float64", na_value=np.nan)
-    for col in _TEXT_INPUTS:
+    for col in RULE_TEXT_COLUMNS:
         values = frame[col].astype(object)
         out[col] = values.where(values.notna(), None).to_numpy()
     return out

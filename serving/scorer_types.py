@@ -15,11 +15,15 @@ from pydantic import ConfigDict, Field
 from models.config import UpgradableSettings
 from rules import ScoreResult
 
-RULE_COLUMNS: tuple[str, ...] = ("manual_score", "stage", "grade", "top_rules")
+RULE_TEXT_COLUMNS: tuple[str, ...] = ("stage", "grade", "top_rules")
+RULE_COLUMNS: tuple[str, ...] = ("manual_score", *RULE_TEXT_COLUMNS)
+"""The rules' outputs in a prepared frame: the manual score (a number), then text."""
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "final_score", "tier", "stage", "probability", "manual_score", "grade", "top_reasons",
     "top_rules", "margin",
 )  # fmt: skip
+NUMBER_OUTPUTS: tuple[str, ...] = ("final_score", "probability", "manual_score", "margin")
+"""The :data:`OUTPUT_COLUMNS` that hold numbers; the others hold text."""
 StepHook = Callable[[str], None]
 
 

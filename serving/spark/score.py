@@ -24,7 +24,7 @@ import pandas as pd
 from features.bots import BotSettings
 from serving.scorer import LeadScorer
 from serving.scorer_model import to_pyfunc_frame
-from serving.scorer_types import OUTPUT_COLUMNS, ScoredLeads
+from serving.scorer_types import NUMBER_OUTPUTS, OUTPUT_COLUMNS, RULE_TEXT_COLUMNS, ScoredLeads
 from serving.sinks import REJECT_COLUMNS, SCORED_COLUMNS
 from serving.sinks.accounts import ACCOUNT_COLUMNS
 from serving.spark.bots import BOT_COLUMNS, without_bots
@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)
 
 KIND = "_kind"
 BOT_PREFIX = "bot__"
-_DOUBLE_OUTPUTS = ("final_score", "probability", "manual_score", "margin")
 ACCOUNT_PREFIX = "acct__"
 _ACCOUNT_TYPES = {
     "account_id": "string",
@@ -67,15 +66,13 @@ def input_columns(scorer: LeadScorer) -> dict[str, str]:
     """The pyfunc's input columns and their Spark types, in :func:`to_pyfunc_frame` order."""
     model = scorer.model
     features = {c: "string" if c in model.categories_ else "double" for c in model.feature_names_}
-    text = {"stage": "string", "grade": "string", "top_rules": "string"}
+    text = dict.fromkeys(RULE_TEXT_COLUMNS, "string")
     return {"contact_id": "string", **features, "manual_score": "double", **text}
 
 
 def output_schema() -> str:
     """Spark DDL of the scorer's output columns (the ``spark_udf`` result struct)."""
-    return ", ".join(
-        f"`{c}` {'double' if c in _DOUBLE_OUTPUTS else 'string'}" for c in OUTPUT_COLUMNS
-    )
+    return _ddl({c: "double" if c in NUMBER_OUTPUTS else "string" for c in OUTPUT_COLUMNS})
 
 
 def _ddl(columns: dict[str, str]) -> str:

@@ -24,13 +24,12 @@ import pandas as pd
 
 from serving.sinks import SCORE_COLUMNS, RunInfo, SinkResult, parse_sink
 from serving.sinks.accounts import ACCOUNT_COLUMNS
+from serving.sinks.files import RUN_COLUMNS
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 log = logging.getLogger(__name__)
-
-RUN_COLUMNS = ("model_name", "model_version", "rulebook_version")
 
 
 def is_dataset_sink(sink: str) -> bool:
