@@ -77,15 +77,16 @@ def pack(tables: SparkTables, n_buckets: int, previous: DataFrame | None = None)
     accounts = tables.accounts.withColumn(
         BUCKET, F.pmod(F.xxhash64(F.col("account_id")), F.lit(n_buckets)).cast("int")
     )
-    # the activity's bucket is computed after the join (not joined in from ``contacts``):
-    # both cogroup sides would otherwise share one lineage and Spark finds them ambiguous
+    # an activity's (outcome's) bucket is computed after the join (not joined in from
+    # ``contacts``): both cogroup sides would otherwise share one lineage and Spark finds
+    # them ambiguous
     owners = tables.contacts.select("contact_id", F.col("account_id").alias("_owner"))
-    activities = contact_buckets(
-        tables.activities.join(owners, on="contact_id", how="inner"), n_buckets, "_owner"
-    ).drop("_owner")
-    outcomes = contact_buckets(
-        tables.outcomes.join(owners, on="contact_id", how="inner"), n_buckets, "_owner"
-    ).drop("_owner")
+
+    def by_contact(table: DataFrame) -> DataFrame:
+        owned = table.join(owners, on="contact_id", how="inner")
+        return contact_buckets(owned, n_buckets, "_owner").drop("_owner")
+
+    activities, outcomes = by_contact(tables.activities), by_contact(tables.outcomes)
     stacked = (
         _prefixed(contacts, "contacts")
         .unionByName(_prefixed(accounts, "accounts"), allowMissingColumns=True)
