@@ -22,6 +22,7 @@ from rules import Rulebook, RulebookText, rulebook_from_text
 from serving.batch import run_batch
 from serving.scorer_model import LoadedScorer
 from serving.sinks import DEFAULT_TABLE_PREFIX, SinkResult, parse_sink
+from serving.sinks.dispatch import require_database
 from serving.sinks.versions import RulebookVersion, checksum_of, current_version, record_publish
 
 if TYPE_CHECKING:
@@ -69,20 +70,6 @@ def with_published_rulebook(
     book = rulebook_of(current)
     scorer = loaded.scorer.with_rulebook(book)
     return replace(loaded, scorer=scorer), scores_rulebook_version(book, current.text)
-
-
-def require_database(sink: str) -> str:
-    """``sink`` if it is a database URL.
-
-    Raises:
-        ValueError: For a file, folder or HubSpot sink (versions need the database).
-    """
-    if parse_sink(sink).kind != "database":
-        raise ValueError(
-            f"--sink {sink!r}: rulebook versions live in the sink's database, beside the "
-            "scores; give its URL (sqlite:///PATH.db or postgresql+psycopg://USER@HOST/DB)"
-        )
-    return sink
 
 
 def scores_rulebook_version(rulebook: Rulebook, text: str) -> str:

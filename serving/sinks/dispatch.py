@@ -99,6 +99,21 @@ def parse_sink(sink: str) -> SinkTarget:
     return SinkTarget("folder", sink)
 
 
+def require_database(sink: str) -> str:
+    """``sink`` if it is a database URL: rulebook versions live there, beside the scores.
+
+    Raises:
+        ValueError: For a file, folder or HubSpot sink.
+    """
+    if parse_sink(sink).kind != "database":
+        raise ValueError(
+            f"sink {sink!r} is not a database: rulebook versions live in the sink's database, "
+            "beside the scores; give its URL (sqlite:///PATH.db or "
+            "postgresql+psycopg://USER@HOST:PORT/DB)"
+        )
+    return sink
+
+
 def write_scores(
     scores: pd.DataFrame,
     sink: str,
@@ -136,11 +151,8 @@ def write_scores(
         rejects = pd.DataFrame({c: pd.Series(dtype="str") for c in REJECT_COLUMNS})
     validate_rejects(rejects, scores)
     checked = None if accounts is None else validate_accounts(accounts)
-    if in_transaction is not None and target.kind != "database":
-        raise ValueError(
-            f"sink {sink!r} is not a database: rulebook versions live in the sink's database "
-            "(sqlite:///PATH.db or postgresql+psycopg://USER@HOST:PORT/DB)"
-        )
+    if in_transaction is not None:
+        require_database(sink)
     if target.kind == "database":
         return write_database(
             scores,
