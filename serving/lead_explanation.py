@@ -44,7 +44,6 @@ class LeadExplanation:
     """One lead's scores, model factors and rules.
 
     Attributes:
-        contact_id: The lead.
         as_of: Scoring time (UTC).
         scores: ``final_score``, ``tier``, ``stage``, ``probability``, ``manual_score``,
             ``grade`` and ``margin`` of the lead.
@@ -77,16 +76,11 @@ def explain_contact(
     """Score the tables as of ``as_of`` and explain ``contact_id``.
 
     Args:
-        scorer: The scorer.
         tables: Validated CRM tables (all of them: account features need the colleagues).
         as_of: Scoring time (naive = UTC).
-        contact_id: The lead to explain.
         k: Model factors per direction.
         data_end: Where the whole CRM's data ends when ``tables`` are one account's rows
             (the stale ``as_of`` warning judges by it); None: the tables' own end.
-
-    Returns:
-        The explanation.
 
     Raises:
         KeyError: The contact is not in the tables, or was rejected (with the reason).
@@ -234,14 +228,10 @@ def explain_from_source(
 
     Args:
         data: Folder, file or database URL of the CRM export.
-        scorer: The scorer.
         contact_id: The lead's CRM id.
         as_of: Scoring time (naive = UTC).
         mapping: Column-mapping YAML (path or shipped name) for non-canonical exports.
         k: Model factors per direction.
-
-    Returns:
-        The explanation.
 
     Raises:
         KeyError: The contact is not in the data, validation quarantined it, or it was
@@ -270,7 +260,6 @@ def account_report(
 
     Args:
         rows: The account's rows per canonical table (:func:`serving.lead_rows.read_lead`).
-        scorer: The scorer.
         contact_id: The lead's CRM id (named in errors).
         source: Where the rows came from (named in errors).
         now: Timestamps after this are future-dated and quarantined (None: the current UTC
@@ -297,7 +286,7 @@ def explain_account(
     contact_id: str,
     as_of: str | pd.Timestamp,
     source: str,
-    k: int = 5,
+    k: int = FACTORS_SHOWN,
     data_end: pd.Timestamp | None = None,
     *,
     now: pd.Timestamp | None = None,
@@ -308,9 +297,6 @@ def explain_account(
     frames per canonical table, as :func:`serving.lead_rows.read_lead` returns them.
 
     Args:
-        rows: The account's rows per canonical table.
-        scorer: The scorer.
-        contact_id: The lead's CRM id.
         as_of: Scoring time (naive = UTC).
         source: Where the rows came from (named in errors).
         k: Model factors per direction.
@@ -319,9 +305,6 @@ def explain_account(
         now: Timestamps after this are future-dated and quarantined (None: the current UTC
             time); :func:`serving.lead_rows.read_lead` left them out of ``data_end`` by the
             same ``now`` (``LeadRows.now``).
-
-    Returns:
-        The explanation.
 
     Raises:
         KeyError: Validation quarantined the contact, or it was rejected.
