@@ -415,7 +415,6 @@ def tier_cutoffs(
 
     Args:
         final: Final scores of the validation slice.
-        config: The blend settings.
         leads_per_period: Leads the batch scores per period (:mod:`serving.lead_flow`).
 
     Raises:
@@ -478,7 +477,6 @@ def fit_blend(
         probability: The model's calibrated probability on the validation slice.
         manual: The manual score of the same leads (missing: 0 points).
         y: Their 0/1 outcomes.
-        config: The blend settings.
         leads_per_period: Leads the batch scores per period (:mod:`serving.lead_flow`;
             default: the validation slice's size).
         time: The time of each validation row (snapshot or ``first_touch`` ``as_of``).

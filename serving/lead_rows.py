@@ -59,7 +59,6 @@ def account_rows(raw: dict[str, pd.DataFrame], contact_id: str) -> dict[str, pd.
     Args:
         raw: Frames per canonical table (canonical column names), e.g. from
             :func:`features.ingest.read_source`.
-        contact_id: The lead.
 
     Returns:
         The same tables holding only the lead's account's rows, in source order.
@@ -120,7 +119,6 @@ def read_lead(
     Args:
         source: A folder of canonical tables, an export file (with ``mapping``) or a
             database URL, as for :func:`features.ingest.ingest`.
-        contact_id: The lead.
         mapping: The export's column mapping (None: canonical names), which also gives a
             CSV file's delimiter and encoding (else sniffed, and UTF-8).
         now: Timestamps after this are future-dated, as for

@@ -107,7 +107,6 @@ def publish_rulebook(
         validation: The validation report ``tables`` come from: the contacts it
             quarantined are rejects, as in the nightly batch
             (:func:`serving.batch.run_batch`).
-        table_prefix: The sink's table prefix.
 
     Returns:
         The new version and what was written.

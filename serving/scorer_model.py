@@ -82,7 +82,6 @@ def log_lead_scorer(
     """Log the scorer as a pyfunc named ``name`` in the active MLflow run.
 
     Args:
-        scorer: The assembled scorer.
         input_example: A few rows from :func:`to_pyfunc_frame` (ids are replaced by
             placeholders so no CRM id is stored).
     """

@@ -150,12 +150,6 @@ def _backtests(inputs: ComparisonInputs) -> pd.DataFrame | None:
 def build_report(inputs: ComparisonInputs) -> ComparisonReport:
     """Compute every section of the comparison report.
 
-    Args:
-        inputs: The validated inputs.
-
-    Returns:
-        The :class:`ComparisonReport`.
-
     Raises:
         ValueError: No usable lead, or a single class among the usable ones.
     """

@@ -171,9 +171,6 @@ def _check_unique_ids(frame: pd.DataFrame, what: str) -> None:
 def validate_scores(frame: pd.DataFrame) -> None:
     """Check a scores frame against the contract in this module's docstring.
 
-    Args:
-        frame: The scores frame.
-
     Raises:
         ValueError: Naming the column (and offending ids or values) that breaks the contract.
     """

@@ -51,7 +51,6 @@ def frame_writer(frame: pd.DataFrame, fmt: str) -> Callable[[Path], None]:
     """How every file sink writes a frame, for :func:`features.files.atomic_write`.
 
     Args:
-        frame: The rows to write.
         fmt: ``parquet``, or ``csv``: ``as_of`` (when there is one) as ISO 8601 text with
             its offset, ``\\n`` line ends, no index.
     """

@@ -208,7 +208,6 @@ def score_spark(
     """Score every contact of ``tables`` on Spark (see the module docstring).
 
     Args:
-        spark: The session.
         tables: Canonical tables in transport form, read for the scorer's spec
             (``read_spark_tables(spark, data, scorer.spec_, scorer.rulebook_)``).
         scorer: The scorer loaded from ``model_uri`` on the driver (stage 1 runs its
