@@ -127,13 +127,6 @@ def _die_before(step: str) -> None:
     setattr(sink_database, step, die)
 
 
-def child(url: str, prefix: str, day: int, step: str | None) -> None:
-    """The writer process: write ``day``'s run, killed before ``step`` (None: not killed)."""
-    if step is not None:
-        _die_before(step)
-    write(url, prefix, day)
-
-
 def _spawn(url: str, prefix: str, day: int, step: str | None) -> int:
     args = [sys.executable, "-m", "benchmarks.faults", "--child", url, prefix, str(day)]
     root = Path(__file__).resolve().parents[1]
@@ -222,9 +215,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg-url", help="also check this PostgreSQL database")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.child:
+    if args.child:  # the writer process: write day's run, killed before step ("-": never)
         url, prefix, day, step = args.child
-        child(url, prefix, int(day), None if step == "-" else step)
+        if step != "-":
+            _die_before(step)
+        write(url, prefix, int(day))
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         urls = {"sqlite": f"sqlite:///{Path(tmp) / 'faults.db'}"}
