@@ -52,7 +52,8 @@ class MarginClassifier(ClassifierMixin, BaseEstimator):
         return np.asarray(X, dtype=float).reshape(len(X), -1)[:, 0]
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """1 where the margin is positive (scikit-learn's classifier contract)."""
+        """1 where the margin is positive (scikit-learn's parameter checks of
+        ``cross_val_predict`` require a ``predict``; calibration reads the margin)."""
         return (self.decision_function(X) > 0).astype(int)
 
 
@@ -340,11 +341,10 @@ def fit_recency_calibrator(
     fitted, chosen, scores = fit_calibrator(margin, y, method, seed)
     choice = choose_recency(margin, y, time, chosen, recency)
     weight = recency_weights_of(time, choice)
-    if weight is None:
-        return fitted, chosen, scores, choice
-    margin = np.asarray(margin, dtype=float)
-    refit = _fit_weighted(chosen, margin, np.asarray(y, dtype=int), weight)
-    return refit, chosen, scores, choice
+    if weight is not None:
+        margin, y = np.asarray(margin, dtype=float), np.asarray(y, dtype=int)
+        fitted = _fit_weighted(chosen, margin, y, weight)
+    return fitted, chosen, scores, choice
 
 
 def recency_weights_of(

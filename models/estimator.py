@@ -242,7 +242,6 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
         X_calib: pd.DataFrame | None = None,
         y_calib: Any = None,
         time_valid: Any = None,
-        time_calib: Any = None,
     ) -> ConversionModel:
         """Train the booster with early stopping (then again on more rows when
         ``refit_on_stopping_rows``), then calibrate it.
@@ -256,8 +255,7 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
             y_calib: 0/1 labels of ``X_calib``.
             time_valid: The time of each ``X_valid`` row (snapshot, ``first_touch``
                 ``as_of``, or a time-split flat export's creation time); the calibration's
-                recency weights read it. None: equal weights.
-            time_calib: The same for ``X_calib``.
+                recency weights read it (when ``X_valid`` is halved). None: equal weights.
 
         Returns:
             self.
@@ -291,7 +289,7 @@ class ConversionModel(ClassifierMixin, BaseEstimator):
             X_cal = align_features(X_calib, self.feature_names_, self.categories_, "X_calib")
             y_cal = check_target(y_calib, len(X_cal), "y_calib")
             _check_class_counts(y_cal, MIN_CALIB_PER_CLASS, "y_calib")
-            t_cal = None if time_calib is None else _row_times(time_calib, len(X_cal))
+            t_cal = None  # a separate calibration slice is weighted equally
         pos_weight = 1.0
         if self.class_weight == "balanced":
             pos_weight = float((y_fit == 0).sum() / (y_fit == 1).sum())

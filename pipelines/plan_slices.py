@@ -155,7 +155,6 @@ def config_slices(
     config: TrainConfig,
     *,
     rulebook: Rulebook,
-    keep_leaky: bool = False,
 ) -> Slices:
     """The slices ``leadscore train`` builds from ``config``: the plan
     :func:`features.plan.make_plan` chooses for its settings, then :func:`plan_slices`.
@@ -165,10 +164,9 @@ def config_slices(
         spec: The feature spec.
         config: The training config (framing, horizon, snapshots, shares).
         rulebook: The manual rulebook.
-        keep_leaky: Keep columns the leakage guard flags (still reported).
 
     Raises:
         features.plan.PlanError: No plan fits the data and settings.
     """
     plan = make_plan(tables, plan_request(config))
-    return plan_slices(tables, spec, plan, rulebook=rulebook, keep_leaky=keep_leaky)
+    return plan_slices(tables, spec, plan, rulebook=rulebook)
