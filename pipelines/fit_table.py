@@ -107,16 +107,6 @@ class FitTableResult:
         return "\n".join(lines + [f"wrote {path}" for path in self.paths.values()])
 
 
-def _check_rows(y: np.ndarray, n_rejected: int, checks: FlatExportChecks) -> None:
-    n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
-    if len(y) < checks.min_rows or min(n_pos, n_neg) < checks.min_class_rows:
-        raise InputError(
-            f"only {len(y)} usable rows ({n_pos} positive, {n_neg} negative; {n_rejected} "
-            f"rejected): fit-table needs at least {checks.min_rows} rows and "
-            f"{checks.min_class_rows} of each class; use a larger export"
-        )
-
-
 def infer_mapping(
     frame: pd.DataFrame,
     export: FlatExport,
@@ -156,7 +146,13 @@ def infer_mapping(
     )
     usable = outcome.rejected.isna()
     y = outcome.y[usable].to_numpy(dtype=int)
-    _check_rows(y, int((~usable).sum()), checks)
+    n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
+    if len(y) < checks.min_rows or min(n_pos, n_neg) < checks.min_class_rows:
+        raise InputError(
+            f"only {len(y)} usable rows ({n_pos} positive, {n_neg} negative; "
+            f"{int((~usable).sum())} rejected): fit-table needs at least {checks.min_rows} "
+            f"rows and {checks.min_class_rows} of each class; use a larger export"
+        )
     data = frame[usable.to_numpy()]
     if id_column and (personal := personal_data_reason(data[id_column])) is not None:
         raise InputError(

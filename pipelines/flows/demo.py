@@ -48,10 +48,6 @@ def generate_or_reuse(data_dir: str, contacts: int, seed: int) -> str:
     return f"generated {data_dir} ({contacts:,} contacts, seed {seed})"
 
 
-def _data_key(data_dir: str) -> str:
-    return hashlib.sha256((Path(data_dir) / "manifest.json").read_bytes()).hexdigest()[:16]
-
-
 @task(name="reuse-registered-scorer", cache_policy=NO_CACHE)
 def registered_scorer(workdir: str, data_key: str) -> str | None:
     """The scorer URI of an earlier demo run on the same data, if its store is still there."""
@@ -79,7 +75,7 @@ def demo_flow(workdir: str = str(DEFAULT_WORKDIR), contacts: int = 20_000, seed:
     data_dir = str(root / "crm")
     generated = generate_or_reuse(data_dir, contacts, seed)
     report, _ = validated(ValidateRequest(data=data_dir, workdir=root, out=root / "validation"))
-    key = _data_key(data_dir)
+    key = hashlib.sha256((Path(data_dir) / "manifest.json").read_bytes()).hexdigest()[:16]
     scorer_uri = registered_scorer(str(root), key)
     trained: dict[str, Any] | None = None
     if scorer_uri is None:
