@@ -176,36 +176,28 @@ def _check_two_classes(y: np.ndarray, column: str, counts: pd.Series) -> None:
         )
 
 
-def parse_time_column(
-    values: pd.Series, column: str, min_share: float
-) -> tuple[pd.Series, pd.Series]:
-    """Timestamps of the ``--time`` column and a reason for rows without a readable one.
+def time_column_format(values: pd.Series, column: str, min_share: float) -> str | None:
+    """The date format of the ``--time`` column (:func:`features.parse.best_date_format`).
+
+    A row whose date does not read is validation's to quarantine (see the module docstring).
 
     Args:
         min_share: Share of non-blank values that must be dates (the run configuration's
-            ``time_min_share``).
-
-    Returns:
-        ``(UTC timestamps with NaT where unreadable, reason per row or missing)``.
+            ``time_min_share``); a datetime column (Parquet) is dates already.
 
     Raises:
         InputError: Fewer than ``min_share`` of the values are dates.
     """
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        stamps = pd.to_datetime(values, utc=True)
-    else:
-        text = stripped_text(values)
-        date_format, share = best_date_format(text)
-        if date_format is None or share < min_share:
-            read = parse_dates(text, date_format or "ISO8601").notna()
-            bad = text[text.notna() & ~read]
-            example = f" (e.g. {bad.iloc[0]!r} in data row {bad.index[0] + 1})" if len(bad) else ""
-            raise InputError(
-                f"--time {column!r} is not a date column: {share:.0%} of its values read as "
-                f"dates{example}; pass a column of dates (e.g. 2024-03-31) or leave --time "
-                "out to split at random"
-            )
-        stamps = parse_dates(text, date_format)
-    reasons = pd.Series(pd.NA, index=values.index, dtype="string")
-    reasons[stamps.isna().to_numpy()] = f"time {column!r} is blank or not a date"
-    return stamps, reasons
+    text = stripped_text(values)
+    date_format, share = best_date_format(text)
+    dates = pd.api.types.is_datetime64_any_dtype(values.dtype)
+    if dates or (date_format is not None and share >= min_share):
+        return date_format
+    read = parse_dates(text, date_format or "ISO8601").notna()
+    bad = text[text.notna() & ~read]
+    example = f" (e.g. {bad.iloc[0]!r} in data row {bad.index[0] + 1})" if len(bad) else ""
+    raise InputError(
+        f"--time {column!r} is not a date column: {share:.0%} of its values read as "
+        f"dates{example}; pass a column of dates (e.g. 2024-03-31) or leave --time "
+        "out to split at random"
+    )

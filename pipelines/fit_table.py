@@ -28,12 +28,11 @@ import pandas as pd
 from features.blanks import BLANK_MARKERS
 from features.files import atomic_write, atomic_write_text
 from features.flat import flat_as_of, flat_rule_tables
-from features.flat_rows import binary_outcome, parse_time_column, require_columns
+from features.flat_rows import binary_outcome, require_columns, time_column_format
 from features.infer import InferSettings, TableTypes, infer_table_types
 from features.ingest import InputError, read_table
 from features.ingest.load import ingest
 from features.ingest.mapping_infer import extra_names, flat_export_mapping, mapping_yaml
-from features.parse import best_date_format
 from features.personal import personal_data_reason
 from pipelines.flow_requests import TrainRequest
 from serving.batch import run_batch
@@ -161,8 +160,7 @@ def infer_mapping(
         )
     time_format = None
     if time_column:
-        parse_time_column(data[time_column], time_column, checks.time_min_share)
-        time_format, _ = best_date_format(data[time_column].astype("string").str.strip())
+        time_format = time_column_format(data[time_column], time_column, checks.time_min_share)
     exclude = {name: "dropped with --drop" for name in drop} | {target: "the target"}
     exclude |= {id_column: "the id column"} if id_column else {}
     exclude |= {time_column: "the --time column (the creation date)"} if time_column else {}

@@ -7,8 +7,8 @@ import pytest
 from features.blanks import BLANK_MARKERS
 from features.flat_rows import (
     binary_outcome,
-    parse_time_column,
     require_columns,
+    time_column_format,
 )
 from features.ingest import InputError, TableError
 from features.parse import YES_NO_PAIRS, parse_bool_words, yes_no_pair
@@ -60,13 +60,15 @@ def test_target_errors(values, positive, message):
         outcome(values, positive)
 
 
-def test_time_column_rows_and_whole_column():
+def test_time_column_format_and_whole_column():
     values = pd.Series(["2024-01-02", "2024-02-30", None] + ["2024-01-01"] * 30)
-    stamps, reasons = parse_time_column(values, "t", 0.9)
-    assert stamps.iloc[0] == pd.Timestamp("2024-01-02", tz="UTC")
-    assert reasons.notna().tolist()[:4] == [False, True, True, False]
+    assert time_column_format(values, "t", 0.9) == "ISO8601"  # 31 of 32 values are dates
+    day_first = pd.Series(["31/01/2024", "05/02/2024", "13/03/2024"])
+    assert time_column_format(day_first, "t", 0.9) == "%d/%m/%Y"
+    stamps = pd.Series(pd.to_datetime(["2024-01-02", None], utc=True))
+    assert time_column_format(stamps, "t", 0.9) == "ISO8601"  # a datetime column passes
     with pytest.raises(InputError, match=r"not a date column: 25%.*'abc' in data row 2"):
-        parse_time_column(pd.Series(["2024-01-01", "abc", "x", "y"]), "t", 0.9)
+        time_column_format(pd.Series(["2024-01-01", "abc", "x", "y"]), "t", 0.9)
 
 
 def test_require_columns_suggests_close_names():
