@@ -34,6 +34,7 @@ import pandas as pd
 from features.crm import CrmTables
 from features.first_touch import first_touch_labels, latest_share_start
 from features.reasons import day_text
+from features.schema import POSITIVE_OUTCOMES
 from features.training_set import (
     data_end_of,
     every_days_for,
@@ -77,7 +78,6 @@ class PlanRequest:
     delay_days: int
     valid_share: float
     test_share: float
-    positive_outcomes: tuple[str, ...]
     min_valid_per_class: int
 
 
@@ -221,7 +221,7 @@ class TrainingPlan:
         return "\n".join(lines)
 
 
-def profile_data(tables: CrmTables, positive_outcomes: tuple[str, ...]) -> DataProfile:
+def profile_data(tables: CrmTables) -> DataProfile:
     """Measure span, activity density and creation -> conversion times."""
     contacts = tables.contacts
     created = pd.to_datetime(contacts["created_at"], utc=True)
@@ -229,7 +229,7 @@ def profile_data(tables: CrmTables, positive_outcomes: tuple[str, ...]) -> DataP
     n = len(contacts)
     acts = tables.activities
     active = acts["contact_id"].nunique() if len(acts) else 0
-    first = first_positive(tables.outcomes, positive_outcomes)
+    first = first_positive(tables.outcomes, POSITIVE_OUTCOMES)
     own = pd.Series(created.to_numpy(), index=contacts["contact_id"].astype("object"))
     days = (first - own.reindex(first.index)).dt.total_seconds().dropna() / 86400.0
     conversion = {f"p{q}": float(np.percentile(days, q)) for q in (50, 75, 90)} if len(days) else {}
@@ -291,7 +291,7 @@ def _first_touch_plan(
     tables: CrmTables, request: PlanRequest, profile: DataProfile, horizon: int
 ) -> tuple[dict[str, PlanSlice], list[str], pd.DataFrame]:
     labels = first_touch_labels(
-        tables, horizon, request.delay_days, profile.data_end, request.positive_outcomes
+        tables, horizon, request.delay_days, profile.data_end, POSITIVE_OUTCOMES
     )
     eligible = labels.loc[labels["eligible"]]
     days = pd.to_datetime(eligible["as_of"], utc=True)
@@ -354,7 +354,7 @@ def make_plan(tables: CrmTables, request: PlanRequest) -> TrainingPlan:
     """
     if request.framing not in ("auto", *FRAMINGS):
         raise PlanError(f"framing must be auto, snapshots or first_touch, not {request.framing!r}")
-    profile = profile_data(tables, request.positive_outcomes)
+    profile = profile_data(tables)
     if profile.contacts == 0:
         raise PlanError("the data holds no contacts: nothing to train on")
     notes: list[str] = []

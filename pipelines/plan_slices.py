@@ -22,7 +22,7 @@ from features.crm import CrmTables
 from features.first_touch import build_first_touch_set, day_tables
 from features.plan import PlanRequest, TrainingPlan, make_plan
 from features.spec import FeatureSpec
-from features.training_set import POSITIVE_OUTCOMES, TrainingSet, build_training_set, time_split
+from features.training_set import TrainingSet, build_training_set, time_split
 from models.config import TrainConfig
 from models.estimator import MIN_VALID_PER_CLASS
 from models.leakage import LeakageSettings, check_leakage
@@ -38,10 +38,9 @@ from serving.scorer_training import manual_scores_of
 
 def plan_request(config: TrainConfig) -> PlanRequest:
     """The training config's plan settings (None: the plan chooses): each field of
-    :class:`PlanRequest` from the config's field of the same name, but these three."""
+    :class:`PlanRequest` from the config's field of the same name, but these two."""
     given: dict[str, Any] = {
         "delay_days": config.first_touch_delay_days,
-        "positive_outcomes": POSITIVE_OUTCOMES,
         "min_valid_per_class": MIN_VALID_PER_CLASS,
     }
     same = {f.name: getattr(config, f.name) for f in fields(PlanRequest) if f.name not in given}

@@ -44,7 +44,7 @@ def request(**changes) -> PlanRequest:
     base = dict(
         framing="auto", horizon_days=None, train_snapshots=6, every_days=None,
         valid_snapshots=1, test_snapshots=1, delay_days=1, valid_share=0.2, test_share=0.2,
-        positive_outcomes=("opportunity", "won"), min_valid_per_class=1,
+        min_valid_per_class=1,
     )  # fmt: skip
     return PlanRequest(**{**base, **changes})
 
