@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from features.measures import ratio
 from models.metrics import expected_hits_at_k
 from serving.blend import FittedBlend, mix
+from serving.report.bands import stage_table
 from serving.report.tables import count_text
 
 
@@ -98,28 +98,23 @@ def price_sentence(view: BlendView) -> str:
 
 
 def tier_table(tiers: pd.Series, y: np.ndarray, view: BlendView) -> pd.DataFrame:
-    """Per tier, best first: cut-off and what set it (from ``view``), leads, share,
-    converted, rate."""
-    labels = np.asarray(y, dtype=int)
-    values = tiers.astype("str").to_numpy()
-    order = [*view.cutoffs, view.bottom_tier]
-    order += sorted(set(values) - set(order))  # e.g. grades when tiers come from grades
-    rows = []
-    for tier in order:
-        mask = values == tier
-        n, converted = int(mask.sum()), int(labels[mask].sum())
-        rows.append(
-            {
-                "tier": tier,
-                "cutoff": view.cutoffs.get(tier, 0.0 if tier == view.bottom_tier else np.nan),
-                "sizing": view.tier_sizing.get(tier, "the rest"),
-                "leads": n,
-                "share": ratio(n, len(values)),
-                "converted": converted,
-                "conversion_rate": ratio(converted, n),
-            }
-        )
-    return pd.DataFrame(rows)
+    """Per tier, best first (then any other level, e.g. grades when tiers come from
+    grades): cut-off and what set it (from ``view``), leads, share, converted, rate
+    (:func:`serving.report.bands.stage_table`)."""
+    table = stage_table(tiers, y, order=[*view.cutoffs, view.bottom_tier])
+    tier = table["level"]
+    bottom = tier == view.bottom_tier
+    return pd.DataFrame(
+        {
+            "tier": tier,
+            "cutoff": tier.map(view.cutoffs).where(~bottom, 0.0).astype("float64"),
+            "sizing": tier.map(view.tier_sizing).fillna("the rest"),
+            "leads": table["n"],
+            "share": table["share"],
+            "converted": table["converted"],
+            "conversion_rate": table["conversion_rate"],
+        }
+    )
 
 
 def capacity_of(blend: FittedBlend, n_leads: int) -> list[int]:
