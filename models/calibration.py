@@ -78,7 +78,6 @@ def cross_fitted_log_loss(
     """Log loss of ``method`` fitted on one stratified half of the slice, scored on the other.
 
     Args:
-        method: Calibration method.
         margin: Raw margins of the calibration slice.
         y: 0/1 labels of the calibration slice.
         seed: Seed of the half split.

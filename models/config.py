@@ -156,7 +156,6 @@ class TrainConfig(BaseModel):
             or stratified at random for a flat export without creation dates).
         test_share: ``first_touch`` and ``flat``: share of rows (the latest) for the test.
         seed: Seed for LightGBM, calibration split and search.
-        lightgbm: LightGBM parameters.
         small_data: LightGBM values for training slices with few rows.
         calibration: ``auto`` picks isotonic or Platt by held-out log loss.
         calibration_recency: Recency weights of the calibration fits (the model's and the

@@ -100,9 +100,7 @@ def register_and_promote(
 
     Args:
         run_id: Run that logged the model.
-        model_name: Registered model name.
         metrics: New model's test-slice metrics (``roc_auc``, ``log_loss``, ``ece``, ...).
-        gates: Quality gates.
         test_slice_scorer: Given a model URI, returns that model's metrics on the same
             test slice; used to re-score the current champion.
         model_uri: URI of the logged model.

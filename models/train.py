@@ -55,7 +55,6 @@ def model_from_config(
     :class:`models.config.LightGBMParams` and to the estimator's ``__init__`` only.
 
     Args:
-        config: The training config.
         overrides: Estimator parameters replacing the config's (e.g. searched values).
     """
     lightgbm = config.lightgbm
@@ -112,9 +111,7 @@ def train_and_register(
         X_train: Training features (oldest snapshots for time data).
         y_train: 0/1 labels: converted within ``config.horizon_days``.
         X_valid: Validation features (newer); early stopping and calibration.
-        y_valid: Validation labels.
         X_test: Test features (newest); used only for evaluation and champion comparison.
-        y_test: Test labels.
         config: Training config (its small-data LightGBM values apply when ``X_train`` has
             fewer rows than ``config.small_data.rows_below``: what is logged is what ran).
         k_frac: The leads sales can work as a share of the leads, for precision and recall

@@ -130,7 +130,6 @@ def plan_slices(
 
     Args:
         tables: Validated canonical tables.
-        spec: The feature spec.
         plan: From :func:`features.plan.make_plan`.
         rulebook: The manual rulebook (the manual score of valid and test rows).
         keep_leaky: Keep columns the leakage guard flags (still reported).
@@ -160,9 +159,7 @@ def config_slices(
 
     Args:
         tables: Validated canonical tables (with activity history).
-        spec: The feature spec.
         config: The training config (framing, horizon, snapshots, shares).
-        rulebook: The manual rulebook.
 
     Raises:
         features.plan.PlanError: No plan fits the data and settings.

@@ -40,7 +40,6 @@ def run_flow(flow: Any, prefect: bool, /, **params: Any) -> Any:
     Args:
         flow: A Prefect flow (its plain function is ``flow.fn``).
         prefect: The command's ``--prefect`` option.
-        params: The flow's parameters.
 
     Returns:
         What the flow returns.
@@ -75,7 +74,6 @@ def io_task(
     a large frame costs more than the step it would skip).
 
     Args:
-        name: The task's name in Prefect.
         retries: Further attempts after a transient failure.
         delay_seconds: Seconds between attempts.
     """
