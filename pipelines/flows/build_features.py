@@ -44,10 +44,9 @@ def build_features_flow(request: FeaturesRequest) -> dict[str, Any]:
     -> write.
 
     Args:
-        request: The data, cut-off, spec and output of the run
-            (:class:`pipelines.flow_requests.FeaturesRequest`; a deployment gives its
-            fields as a mapping). Bots are filtered with ``request.bots`` and kept
-            columns typed with ``request.infer``, as training filters and types them.
+        request: The run's :class:`pipelines.flow_requests.FeaturesRequest`. Bots are
+            filtered with ``request.bots`` and kept columns typed with ``request.infer``,
+            as training filters and types them.
 
     Returns:
         The output path, the cut-off, the table's shape and what the bot filter took out.

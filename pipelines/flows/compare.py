@@ -50,11 +50,9 @@ def compare_flow(request: CompareRequest) -> dict[str, Any]:
     """Compare the model, the rules and the blend: load -> score -> label -> report -> log.
 
     Args:
-        request: The data (with outcome history), scorer, period start, report path and
-            backtest rulebooks (:class:`pipelines.flow_requests.CompareRequest`, built
-            once by the entry point; a deployment gives its fields as a mapping). Without
-            ``as_of`` the period is the newest with complete outcomes (for a
-            ``first_touch`` scorer the latest test share of first touches).
+        request: The run's :class:`pipelines.flow_requests.CompareRequest` (the data with
+            its outcome history). Without ``as_of`` the period is the newest with complete
+            outcomes (for a ``first_touch`` scorer the latest test share of first touches).
 
     Returns:
         The report path, the MLflow run id, the period (its start ``as_of`` and the report

@@ -52,9 +52,7 @@ def validate_flow(request: ValidateRequest) -> dict[str, Any]:
     """Validate a CRM export: load -> validate -> filter bots -> write quarantine and results.
 
     Args:
-        request: The data, how to read it, the bot filter settings and the output folders
-            (:class:`pipelines.flow_requests.ValidateRequest`; a deployment gives its
-            fields as a mapping).
+        request: The run's :class:`pipelines.flow_requests.ValidateRequest`.
 
     Returns:
         Accepted and quarantined row counts per table (``counts``: ``"table.kind" ->

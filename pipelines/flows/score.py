@@ -108,10 +108,8 @@ def score_flow(request: ScoreRequest) -> dict[str, Any]:
     scored with that version instead of the scorer's own rulebook.
 
     Args:
-        request: The data, scorer, date, sink and engine of the run
-            (:class:`pipelines.flow_requests.ScoreRequest`, built once by the entry point;
-            a deployment gives its fields as a mapping). Both engines filter bots with
-            ``request.bots`` and write the flagged activities to
+        request: The run's :class:`pipelines.flow_requests.ScoreRequest`. Both engines
+            filter bots with ``request.bots`` and write the flagged activities to
             ``WORKDIR/validation/<source name>/bots.csv``.
 
     Returns:

@@ -167,9 +167,7 @@ def train_flow(request: TrainRequest, show_plan: bool = False) -> dict[str, Any]
     """Retrain the conversion model: validate -> features -> train -> register/promote.
 
     Args:
-        request: The data, working directory, settings and overrides of the run
-            (:class:`pipelines.flow_requests.TrainRequest`, built once by the entry point;
-            a deployment gives its fields as a mapping).
+        request: The run's :class:`pipelines.flow_requests.TrainRequest`.
         show_plan: Print the training plan before training (the command line does).
 
     Returns:
