@@ -153,11 +153,10 @@ def train_and_register(
         X_train, y_tr, X_valid=X_valid, y_valid=y_va, time_valid=time_valid
     )
     p_test = model.predict_conversion(X_test)
-    manual = None if manual_score_test is None else np.asarray(manual_score_test, dtype=float)
     evaluation = evaluate_test_slice(
         y_te,
         p_test,
-        manual_score=manual,
+        manual_score=manual_score_test,
         segments=segments_test,
         by=config.segments,
         k_frac=k_frac,
@@ -178,7 +177,7 @@ def train_and_register(
         input_example=to_serving_frame(X_test.head(5), model),
         fingerprint=fingerprint,
         tracking_uri=uri,
-        manual_score_test=manual,
+        manual_score_test=manual_score_test,
         context=context,
         extra_metrics=calib_scores | recency.metrics(),
         extra_params={"capacity_k": k_frac}
