@@ -3,8 +3,7 @@
 The CRM is read as training and scoring read it (:func:`pipelines.flows.common.validate_crm`
 with the request's mapping, bot filter and type inference settings) and the spec is
 resolved as training resolves it (the columns a mapping kept included), so the table holds
-the features the scorer computes for the same data and ``as_of``. Without a flow run the
-same steps run as plain functions (:func:`pipelines.flows.common.step`).
+the features the scorer computes for the same data and ``as_of``.
 """
 
 from __future__ import annotations

@@ -4,8 +4,9 @@ flow runs with or without Prefect.
 A one-shot command need not start a Prefect server: :func:`run_flow` calls the flow's
 plain function unless orchestration is asked for (``--prefect``, or a Prefect API
 configured: ``PREFECT_API_URL``), and inside a flow body :func:`step` gives each task's
-plain function when no flow run is active. The same wiring and the same library calls run
-either way; a plain run leaves out only Prefect's tracking, retries and UI.
+plain function when no flow run is active. Every flow of this package runs its tasks so:
+the same wiring and the same library calls run either way; a plain run leaves out only
+Prefect's tracking, retries and UI. Tasks pass frames in memory and are never cached.
 """
 
 from __future__ import annotations

@@ -4,8 +4,6 @@ load scorer -> validate (with the scorer's type inference settings,
 :meth:`serving.scorer.LeadScorer.infer_settings`) -> :func:`serving.compare.compare_validated`
 (period, scores, labels, backtests, report) -> :func:`serving.compare.publish_report`
 (HTML, JSON, MLflow).
-Without a flow run (``leadscore compare`` without ``--prefect``) the same steps run as
-plain functions (:func:`pipelines.flows.common.step`).
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """Flow: read a CRM export, validate it, write the quarantine and the GX results.
 
-``leadscore validate`` and the ``validate-nightly`` deployment run it; without a flow run
-the same steps run as plain functions (:func:`pipelines.flows.common.step`). The demo,
-which needs the validated tables afterwards, runs the same steps (:func:`validated`), so it
+``leadscore validate`` and the ``validate-nightly`` deployment run it. The demo, which
+needs the validated tables afterwards, runs the same steps (:func:`validated`), so it
 validates exactly as ``leadscore validate``.
 """
 

@@ -5,13 +5,10 @@ The export is validated with the scorer's type inference settings
 typed it.
 
 The scoring task is :func:`serving.batch.run_batch` on the validation report (the
-progress bar, the sink write and the summary live there).
-Tasks pass frames in memory; caching is off (hashing a million-row frame costs more than
-the step it would skip). ``engine="spark"`` runs the same job on Spark instead
-(:func:`serving.spark.run_spark_batch`: canonical Parquet tables or catalog tables in,
-the session from ``spark_config``); that branch is one task, as Spark plans its own steps.
-Without a flow run (``leadscore score`` without ``--prefect``) the same steps run as plain
-functions (:func:`pipelines.flows.common.step`).
+progress bar, the sink write and the summary live there). ``engine="spark"`` runs the same
+job on Spark instead (:func:`serving.spark.run_spark_batch`: canonical Parquet tables or
+catalog tables in, the session from ``spark_config``); that branch is one task, as Spark
+plans its own steps.
 """
 
 from __future__ import annotations

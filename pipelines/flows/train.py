@@ -5,8 +5,6 @@ objects, overrides) is resolved once into a :class:`serving.run_config.RunConfig
 config with the request's overrides, slices, resolved feature spec, rulebook, blend,
 tracking URI, names), logged whole with the run and stored in the scorer, which is
 always registered: without a rulebook that fits the data the empty one is used.
-Without a flow run (``leadscore train`` without ``--prefect``) the same tasks run as plain
-functions (:func:`pipelines.flows.common.step`).
 """
 
 from __future__ import annotations
