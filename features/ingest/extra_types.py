@@ -99,19 +99,12 @@ def typed_extra_columns(
         rows = np.flatnonzero(~blank & numbers.isna().to_numpy(dtype=bool))
         if len(rows):
             shown = shown_values(raw, rows, name, table)
+            reasons = reasons_from([f"{name} '", shown, "' is not a number"], len(rows))
             read = int((~blank).sum()) - len(rows)
-            failures.append(
-                Failure(
-                    rule=EXTRA_NUMBER_RULE,
-                    column=name,
-                    rows=rows,
-                    reasons=reasons_from([f"{name} '", shown, "' is not a number"], len(rows)),
-                    severity="warning",
-                    message=(
-                        f"{name} is read as numbers ({read} of its values are); values that "
-                        "are not numbers are set missing, rows kept: fix them in the export, "
-                        "or list words meaning missing under null_values in the mapping"
-                    ),
-                )
+            message = (
+                f"{name} is read as numbers ({read} of its values are); values that are not "
+                "numbers are set missing, rows kept: fix them in the export, or list words "
+                "meaning missing under null_values in the mapping"
             )
+            failures.append(Failure(EXTRA_NUMBER_RULE, name, rows, reasons, "warning", message))
     return out, failures

@@ -110,16 +110,10 @@ def coercion_failures(
                 continue
         form = EXPECTED_FORM[column.dtype]
         values = shown_values(raw, rows, column.name, table)
-        failures.append(
-            Failure(
-                rule=COERCE_RULES[column.dtype],
-                column=column.name,
-                rows=rows,
-                reasons=reasons_from([f"{column.name} '", values, f"' is not {form}"], len(rows)),
-                severity="error",
-                message=f"{column.name} must be {form}",
-            )
-        )
+        reasons = reasons_from([f"{column.name} '", values, f"' is not {form}"], len(rows))
+        message = f"{column.name} must be {form}"
+        rule = COERCE_RULES[column.dtype]
+        failures.append(Failure(rule, column.name, rows, reasons, "error", message))
     return failures
 
 
@@ -127,17 +121,10 @@ def _out_of_range(table: Table, column: str, rows: np.ndarray, raw: pd.DataFrame
     """ISO 8601 timestamps too far in the past or future to store (0001-01-01)."""
     values = shown_values(raw, rows, column, table)
     earliest = f"{EARLIEST_TIME:%Y-%m-%d}"
-    return Failure(
-        rule="expect_column_values_to_be_between",
-        column=column,
-        rows=rows,
-        reasons=reasons_from(
-            [f"{column} '", values, f"' is out of range (must be between {earliest} and now)"],
-            len(rows),
-        ),
-        severity="error",
-        message=f"{column} must lie between {earliest} and now: check the date format",
-    )
+    parts = [f"{column} '", values, f"' is out of range (must be between {earliest} and now)"]
+    message = f"{column} must lie between {earliest} and now: check the date format"
+    rule = "expect_column_values_to_be_between"
+    return Failure(rule, column, rows, reasons_from(parts, len(rows)), "error", message)
 
 
 def rule_failure(
