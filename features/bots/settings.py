@@ -31,13 +31,15 @@ BOT_RULES: tuple[str, ...] = (
 """The filter's rules, in the order they are tried: the first that matches is the reason."""
 
 
-class _Rule(BaseModel):
+class _Switched(BaseModel):
+    """A frozen block of settings with an ``enabled`` switch: the filter and each rule."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     enabled: bool
 
 
-class _TypedRule(_Rule):
+class _TypedRule(_Switched):
     activity_types: tuple[str, ...] = Field(min_length=1)
 
     @field_validator("activity_types")
@@ -51,7 +53,7 @@ class _TypedRule(_Rule):
         return v
 
 
-class CrawlerUserAgentRule(_Rule):
+class CrawlerUserAgentRule(_Switched):
     """Crawler, scanner and HTTP-library user agents (``crawlerdetect``).
 
     ``allow`` holds case-insensitive substrings of user agents never flagged: those given
@@ -92,7 +94,7 @@ class PrivacyProxyRule(_TypedRule):
         return v
 
 
-class AllLinksRule(_Rule):
+class AllLinksRule(_Switched):
     """Several clicks on one e-mail by one contact within ``within_seconds``."""
 
     within_seconds: float = Field(gt=0)
@@ -111,12 +113,9 @@ class BurstRule(_TypedRule):
     within_seconds: float = Field(gt=0)
 
 
-class BotSettings(BaseModel):
+class BotSettings(_Switched):
     """Every setting of the bot filter (see ``features/bots/default.yaml``)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    enabled: bool
     crawler_user_agent: CrawlerUserAgentRule
     privacy_proxy_open: PrivacyProxyRule
     all_links_at_once: AllLinksRule
