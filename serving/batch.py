@@ -52,9 +52,24 @@ log = logging.getLogger(__name__)
 STEPS = ("eligibility", "rules", "features", "model", "blend", "explanations", "write")
 
 
-def default_run_id(as_of: pd.Timestamp, model_name: str, model_version: str) -> str:
-    """A deterministic run id, so re-running the same job writes the same run row."""
-    return f"score-{as_of:%Y%m%dT%H%M%SZ}-{model_name}-v{model_version}"
+def run_info(
+    as_of: pd.Timestamp,
+    model_name: str,
+    model_version: str,
+    rulebook_version: str,
+    run_id: str | None = None,
+) -> RunInfo:
+    """The metadata of a run scored now; ``run_id`` None gives a deterministic id
+    (``score-<as_of>-<model>-v<version>``), so re-running the same job writes the same run
+    row."""
+    return RunInfo(
+        as_of=as_of,
+        model_name=model_name,
+        model_version=model_version,
+        rulebook_version=rulebook_version,
+        run_id=run_id or f"score-{as_of:%Y%m%dT%H%M%SZ}-{model_name}-v{model_version}",
+        scored_at=datetime.now(UTC).replace(microsecond=0),
+    )
 
 
 def utc_as_of(as_of: str | datetime | None) -> pd.Timestamp:
@@ -133,14 +148,7 @@ def write_batch(
     ``in_transaction`` (database sinks) runs inside the write's transaction, e.g. to record
     a published rulebook version with the scores it produced.
     """
-    run = RunInfo(
-        as_of=result.as_of,
-        model_name=model_name,
-        model_version=model_version,
-        rulebook_version=rulebook_version,
-        run_id=run_id or default_run_id(result.as_of, model_name, model_version),
-        scored_at=datetime.now(UTC).replace(microsecond=0),
-    )
+    run = run_info(result.as_of, model_name, model_version, rulebook_version, run_id)
     written = write_scores(
         result.scores,
         sink,
@@ -226,7 +234,7 @@ def run_batch(
             ``out.csv``, a folder or ``hubspot:PATH.csv``.
         model_name: Registered scorer name and version (stored with every score).
         run_id: Job run id (e.g. the Prefect flow-run id); default
-            :func:`default_run_id` (deterministic, so a re-run adds no run row).
+            :func:`run_info` (deterministic, so a re-run adds no run row).
         extra_rejects: Leads rejected before scoring (see :func:`score_batch`).
         n_movers: Top movers to report (database sinks).
         progress: Show a rich progress bar of the steps.

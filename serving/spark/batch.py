@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,16 +18,10 @@ import pandas as pd
 
 from features.bots import BotSettings
 from features.ingest.report import write_bots
-from serving.batch import (
-    default_run_id,
-    summarise_batch,
-    utc_as_of,
-    with_trend,
-    write_batch,
-)
+from serving.batch import run_info, summarise_batch, utc_as_of, with_trend, write_batch
 from serving.batch_summary import BatchSummary
 from serving.scorer_model import LoadedScorer
-from serving.sinks import DEFAULT_TABLE_PREFIX, RunInfo, previous_scores, previous_stages
+from serving.sinks import DEFAULT_TABLE_PREFIX, previous_scores, previous_stages
 from serving.spark.bots import flagged_rows, spark_bot_counts
 from serving.spark.score import score_spark
 from serving.spark.session import SparkSettings, default_buckets
@@ -110,13 +103,7 @@ def run_spark_batch(
             result = with_trend(result, previous_dataset_scores(spark, sink, stamp), steady)
             trends = result.scores.loc[:, ["contact_id", "score_trend"]]
             scores = run.scores.join(spark.createDataFrame(trends), "contact_id", "left")
-            info = RunInfo(
-                as_of=stamp,
-                rulebook_version=rulebook_version,
-                run_id=run_id or default_run_id(stamp, **meta),
-                scored_at=datetime.now(UTC).replace(microsecond=0),
-                **meta,
-            )
+            info = run_info(stamp, rulebook_version=rulebook_version, run_id=run_id, **meta)
             written = write_dataset(spark, scores, run.rejects, sink, info, run.accounts)
             scored_s = time.perf_counter() - start
         else:
