@@ -15,23 +15,20 @@ from dataclasses import replace
 import pandas as pd
 
 from features.crm import CrmTables, empty_table
+from features.customers import first_positive
 from features.schema import POSITIVE_OUTCOMES
 
 
-def flat_labels(
-    tables: CrmTables, positive_outcomes: tuple[str, ...] = POSITIVE_OUTCOMES
-) -> pd.Series:
-    """The training label of a flat export: 1 for a contact with a positive outcome.
+def flat_labels(tables: CrmTables) -> pd.Series:
+    """The training label of a flat export: 1 for a contact with a positive outcome
+    (:func:`features.customers.first_positive`).
 
     Returns:
         0/1 (``int64``) per contact, in the order of ``tables.contacts`` (its index).
     """
-    outcomes = tables.outcomes
-    positive = outcomes.loc[
-        outcomes["outcome"].astype("string").isin(positive_outcomes), "contact_id"
-    ]
-    ids = tables.contacts["contact_id"].astype("string")
-    return ids.isin(set(positive.astype("string"))).astype("int64").rename("converted")
+    converted = first_positive(tables.outcomes, POSITIVE_OUTCOMES).index
+    ids = tables.contacts["contact_id"].astype("object")
+    return ids.isin(converted).astype("int64").rename("converted")
 
 
 def flat_as_of(contacts: pd.DataFrame) -> pd.Timestamp:
