@@ -109,12 +109,9 @@ def _check_class_counts(y: np.ndarray, minimum: int, name: str) -> None:
 
 
 # LightGBM settings whose None means "the packaged default" (models/config_default.yaml,
-# read when fitting, so direct users get what training uses and nothing runs at import)
-_FROM_CONFIG = (
-    "learning_rate", "num_leaves", "min_child_samples", "feature_fraction", "bagging_fraction",
-    "bagging_freq", "lambda_l2", "n_estimators", "early_stopping_rounds", "num_threads",
-    "refit_on_stopping_rows",
-)  # fmt: skip
+# read when fitting, so direct users get what training uses and nothing runs at import):
+# every field of LightGBMParams but class_weight (None: no weighting) and extra
+_FROM_CONFIG = tuple(f for f in LightGBMParams.model_fields if f not in ("class_weight", "extra"))
 # estimator parameters that steer fitting rather than being passed to LightGBM as they are
 _NOT_BOOSTER_PARAMS = frozenset(
     ("n_estimators", "early_stopping_rounds", "class_weight", "calibration", "seed", "num_threads")
