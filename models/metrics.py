@@ -21,6 +21,10 @@ from sklearn.metrics import average_precision_score, brier_score_loss, log_loss,
 
 from features.measures import ratio
 
+HEADLINE = ("roc_auc", "pr_auc", "log_loss", "brier", "ece", "top_decile_lift")
+"""The test-slice metrics a training summary shows (``leadscore train``'s table, fit-table's
+metrics.json)."""
+
 
 def reliability_bins(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> pd.DataFrame:
     """Observed conversion rate against mean probability per equal-width bin of [0, 1].

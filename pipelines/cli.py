@@ -340,13 +340,14 @@ def _print_training(out: dict[str, Any]) -> None:
     from rich.table import Table
 
     from features.bots import bot_share_text
+    from models.metrics import HEADLINE
     from serving.scorer_training import base_rate_note
 
     metrics, blend = out["metrics"], out.get("blend_metrics") or {}
     table = Table(title=f"test slice ({out['kind']}, {out['rows']['test']:,} rows)")
     for col in ("metric", "model", "manual rules", "final score"):
         table.add_column(col, justify="right" if col != "metric" else "left")
-    for name in ("roc_auc", "pr_auc", "log_loss", "brier", "ece", "top_decile_lift"):
+    for name in HEADLINE:
         cells = (
             metrics.get(f"test_{name}"),
             metrics.get(f"manual_{name}"),

@@ -34,6 +34,7 @@ from features.ingest import InputError, read_table
 from features.ingest.load import ingest
 from features.ingest.mapping_infer import extra_names, flat_export_mapping, mapping_yaml
 from features.personal import personal_data_reason
+from models.metrics import HEADLINE
 from pipelines.flow_requests import TrainRequest
 from serving.batch import run_batch
 from serving.compare import compare_period
@@ -43,9 +44,6 @@ from serving.run_config import FlatExportChecks
 from serving.scorer_model import load_scorer
 
 logger = logging.getLogger(__name__)
-
-HEADLINE = ("roc_auc", "pr_auc", "log_loss", "brier", "ece", "top_decile_lift")
-"""Test-slice metrics of the training run copied into metrics.json (``auc`` = ROC AUC)."""
 
 
 @dataclass(frozen=True)
