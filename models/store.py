@@ -14,14 +14,19 @@ MLFLOW_NOT_FOUND_CODES = ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE")
 same answer (a retry cannot help; the user must train or name another model)."""
 
 
+def embedded_store(workdir: Path) -> Path:
+    """The embedded store's SQLite file in ``workdir``: ``<workdir>/mlruns/mlflow.db``."""
+    return Path(workdir).resolve() / "mlruns" / "mlflow.db"
+
+
 def default_tracking_uri(workdir: Path) -> str:
     """The embedded SQLite tracking URI inside ``workdir`` (folder created if needed).
 
     Its artifacts go to ``<workdir>/mlruns/artifacts`` (see :func:`artifact_location_for`).
     """
-    root = Path(workdir).resolve() / "mlruns"
-    root.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{root / 'mlflow.db'}"
+    db = embedded_store(workdir)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{db}"
 
 
 def existing_tracking_uri(workdir: Path) -> str:
@@ -33,7 +38,7 @@ def existing_tracking_uri(workdir: Path) -> str:
     Raises:
         ValueError: ``workdir`` holds no store (``mlruns/mlflow.db``); names the folder.
     """
-    db = Path(workdir).resolve() / "mlruns" / "mlflow.db"
+    db = embedded_store(workdir)
     if not db.is_file():
         raise ValueError(
             f"--workdir {workdir} holds no MLflow store ({db} is missing): pass the folder "

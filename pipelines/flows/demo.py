@@ -21,7 +21,7 @@ from features.files import atomic_write_text
 from features.ingest.validation import ValidationReport
 from features.synthetic import GENERATOR_VERSION, generate_crm, write_crm
 from features.training_set import next_run_as_of
-from models.store import default_tracking_uri
+from models.store import default_tracking_uri, embedded_store
 from pipelines.cli_options import DEFAULT_WORKDIR
 from pipelines.flow_requests import CompareRequest, ScoreRequest, TrainRequest, ValidateRequest
 from pipelines.flows.compare import compare_flow
@@ -52,7 +52,7 @@ def generate_or_reuse(data_dir: str, contacts: int, seed: int) -> str:
 def registered_scorer(workdir: str, data_key: str) -> str | None:
     """The scorer URI of an earlier demo run on the same data, if its store is still there."""
     state = Path(workdir) / STATE_FILE
-    if not state.exists() or not (Path(workdir) / "mlruns" / "mlflow.db").exists():
+    if not state.exists() or not embedded_store(Path(workdir)).exists():
         return None
     saved = json.loads(state.read_text())
     return saved.get("scorer_uri") if saved.get("data_key") == data_key else None
