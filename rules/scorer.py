@@ -177,9 +177,9 @@ def score_rulebook(
     else:
         scores["stage"] = pd.Categorical.from_codes(np.full(n, -1), categories=list(STAGE_ORDER))
     scores["excluded_reason"] = pd.Categorical.from_codes(reason, categories=layout.reasons)
-    scores["rulebook"] = rulebook.name
-    scores["rulebook_version"] = rulebook.version
-    scores["as_of"] = ts
+    # every score and account row names the rulebook and date it was scored with
+    stamp = {"rulebook": rulebook.name, "rulebook_version": rulebook.version, "as_of": ts}
+    scores = scores.assign(**stamp)
 
     cuts = cuts_frame(ids, starts, blocks)
     unparsed = dict(sum((Counter(block.unparsed) for block in blocks), Counter()))
@@ -189,10 +189,8 @@ def score_rulebook(
     accounts = None
     if rulebook.accounts is not None and "account_id" in contacts:
         column = rulebook.accounts.scale or rulebook.primary_scale
-        accounts = roll_up_accounts(scores, contacts["account_id"], column, rulebook.accounts)
-        accounts["rulebook"] = rulebook.name
-        accounts["rulebook_version"] = rulebook.version
-        accounts["as_of"] = ts
+        rolled = roll_up_accounts(scores, contacts["account_id"], column, rulebook.accounts)
+        accounts = rolled.assign(**stamp)
     log.info(
         "scored %d contacts with rulebook %s v%s as of %s (%d breakdown rows)",
         n,
