@@ -31,6 +31,7 @@ import pandas as pd
 
 from features.ingest.load import ingest
 from features.plan import HORIZONS
+from serving.rulebook_impact import QUALIFIED, stages_at
 
 EMAIL_EVENTS = ("email_open", "email_click")
 
@@ -77,7 +78,6 @@ def _qualified_at(tables: Any, book: Any, horizon_days: int) -> tuple[Any, pd.Se
     """The newest date with ``horizon_days`` of known outcomes, the leads ``book`` puts at
     MQL/SQL there, and per lead whether its label is known (eligible) and converted."""
     from features.training_set import data_end_of, outcome_labels, snapshot_schedule
-    from serving.rulebook_impact import QUALIFIED, stages_at
 
     _, _, when = snapshot_schedule(data_end_of(tables), horizon_days)
     qualified = stages_at(tables, book, when).isin(QUALIFIED)
@@ -106,7 +106,6 @@ def stage_figures(
 ) -> dict[str, Any]:
     """MQL/SQL leads of ``rulebook`` with and without the flagged activities, converted."""
     from rules import load_rulebook
-    from serving.rulebook_impact import QUALIFIED, stages_at
 
     book = load_rulebook(rulebook)
     when, clean, ok, y = _qualified_at(report.tables, book, horizon_days)

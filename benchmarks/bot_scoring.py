@@ -38,12 +38,13 @@ from sklearn.metrics import roc_auc_score
 from benchmarks.bot_filter import stage_figures_of, with_bots
 from benchmarks.paired_stats import delong_test, over_seeds
 from features.crm import CrmTables
+from features.files import atomic_write_text
 from features.fit import spec_for_data
 from features.ingest.load import ingest
 from features.ingest.validation import ValidationReport
 from features.plan import make_plan
 from features.spec import load_feature_spec
-from features.synthetic import generate_crm, write_crm
+from features.synthetic import DirtConfig, generate_crm, write_crm
 from models.train import model_from_config
 from pipelines.plan_slices import plan_request, plan_slices
 from rules import Rulebook, load_rulebook
@@ -165,8 +166,6 @@ def compare_seeds(
             "summary": summarise(runs),
         }
         if out is not None:
-            from features.files import atomic_write_text
-
             atomic_write_text(out, json.dumps(result, indent=2) + "\n")
     return result
 
@@ -220,8 +219,6 @@ def planting_figures(n_contacts: int, seed: int) -> dict[str, Any]:
         bot event, bots' share of e-mail clicks and opens, and people's and bots' e-mail
         clicks per contact by quintile of the hidden propensity (1 = lowest).
     """
-    from features.synthetic import DirtConfig
-
     crm = generate_crm(n_contacts, seed=seed, dirt=DirtConfig.none())
     acts = crm.tables.activities
     truth = crm.truth.set_index("contact_id")
