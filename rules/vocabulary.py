@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import cast
 
+import pandas as pd
+
 from features.measures import AGE_FEATURE
 from features.schema import ACCOUNTS, ACTIVITIES, CONTACTS, LogicalType
 
@@ -145,8 +147,6 @@ ACTIVITY_FIELDS: dict[str, tuple[LogicalType, tuple[str, ...] | None]] = {
 
 def dtype_family(dtype: object) -> LogicalType:
     """Map a pandas dtype onto a logical type (for extra columns checked at scoring time)."""
-    import pandas as pd  # local: keeps the registry importable without pandas work
-
     if isinstance(dtype, pd.CategoricalDtype):
         return "category"
     if pd.api.types.is_bool_dtype(dtype):
