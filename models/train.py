@@ -1,9 +1,8 @@
 """Library entry point of training: fit, evaluate, log to MLflow, register and gate.
 
-The Prefect flow and the ``leadscore train`` CLI load data, build features, run the
-leakage guard and the split, then call :func:`train_and_register` with the feature
-matrices. Splits: :func:`models.splits.split_by_time` when the data has snapshot times,
-:func:`models.splits.split_random_stratified` otherwise.
+The train flow builds the slices (:mod:`pipelines.training_data`: the plan's snapshots or
+first touches, or a flat export's split), runs the leakage guard, then calls
+:func:`train_and_register` with the feature matrices.
 """
 
 from __future__ import annotations
