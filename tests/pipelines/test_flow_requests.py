@@ -3,14 +3,18 @@ error naming the field for a deployment and the option for the command line."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from pydantic import ValidationError
 
+from features.infer import InferSettings
 from pipelines.flow_requests import (
     CompareRequest,
     FeaturesRequest,
     ScoreRequest,
+    TrainRequest,
     ValidateRequest,
     from_options,
 )
@@ -67,3 +71,22 @@ def test_the_command_line_is_told_the_option(model, field: str, option: str, fie
     assert not isinstance(caught.value, ValidationError)  # one readable line, no pydantic dump
     request = from_options(model, data="crm/", **{field: "2026-09-30"}, **fields)
     assert getattr(request, field) == pd.Timestamp("2026-09-30", tz="UTC")
+
+
+def test_the_requests_that_read_a_new_export_take_infer_and_the_scorers_do_not() -> None:
+    """Validate, features and train type a new export's columns with ``infer`` (default: the
+    settings' defaults); score and compare read the scorer's stored settings, so a request
+    giving ``infer`` there is refused, naming the field."""
+    given = {"max_category_levels": 7}
+    for cls, fields in (
+        (ValidateRequest, {}),
+        (FeaturesRequest, {"out": Path("f.parquet")}),
+        (TrainRequest, {}),
+    ):
+        assert cls(data="crm/", **fields).infer == InferSettings()
+        request = cls(data="crm/", infer=given, **fields)
+        assert request.infer.max_category_levels == 7
+        assert cls.model_validate(request.model_dump(mode="json")).infer == request.infer
+    for cls, fields in ((ScoreRequest, {"sink": "s.csv"}), (CompareRequest, {})):
+        with pytest.raises(ValidationError, match="infer"):
+            cls(data="crm/", infer=given, **fields)
