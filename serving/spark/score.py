@@ -40,21 +40,22 @@ log = logging.getLogger(__name__)
 KIND = "_kind"
 BOT_PREFIX = "bot__"
 ACCOUNT_PREFIX = "acct__"
-_ACCOUNT_TYPES = {
-    "account_id": "string",
-    "score": "double",
-    "n_contacts": "bigint",
-    "n_used": "bigint",
-    "top_contact_id": "string",
-    "hot": "boolean",
+_ACCOUNT_TYPES: dict[str, tuple[str, str, object]] = {
+    "account_id": ("string", "string", object),
+    "score": ("double", "float64", "float64"),
+    "n_contacts": ("bigint", "int64", "Int64"),
+    "n_used": ("bigint", "int64", "Int64"),
+    "top_contact_id": ("string", "string", object),
+    "hot": ("boolean", "bool", "boolean"),
 }
-# pandas dtypes that keep the account columns' nulls on the other rows (Arrow-safe)
-_ACCOUNT_PANDAS = {"score": "float64", "n_contacts": "Int64", "n_used": "Int64", "hot": "boolean"}
+"""Per :data:`ACCOUNT_COLUMNS` column: its Spark type, its dtype in the local roll-up
+(:func:`rules.accounts.roll_up_accounts`), and the pandas dtype that keeps its nulls on
+stage 1's other rows (Arrow-safe)."""
 
 
 def account_columns() -> dict[str, str]:
     """The stage-1 columns carrying the account roll-up (:data:`ACCOUNT_COLUMNS`)."""
-    return {ACCOUNT_PREFIX + c: _ACCOUNT_TYPES[c] for c in ACCOUNT_COLUMNS}
+    return {ACCOUNT_PREFIX + c: _ACCOUNT_TYPES[c][0] for c in ACCOUNT_COLUMNS}
 
 
 def bot_columns() -> dict[str, str]:
@@ -100,7 +101,7 @@ def _bucket_prepare(
             )
             parts.append(acc.assign(**{KIND: "account"}))
         out = pd.concat(parts, ignore_index=True).reindex(columns=columns)
-        kinds = {ACCOUNT_PREFIX + c: _ACCOUNT_PANDAS.get(c, object) for c in ACCOUNT_COLUMNS}
+        kinds = {ACCOUNT_PREFIX + c: _ACCOUNT_TYPES[c][2] for c in ACCOUNT_COLUMNS}
         return out.astype(kinds)
 
     return run
@@ -161,20 +162,10 @@ class SparkScores:
         self.stage1.unpersist()
 
 
-_ACCOUNT_DTYPES = {
-    "account_id": "string",
-    "score": "float64",
-    "n_contacts": "int64",
-    "n_used": "int64",
-    "top_contact_id": "string",
-    "hot": "bool",
-}
-"""The local roll-up's (:func:`rules.accounts.roll_up_accounts`) columns and dtypes."""
-
-
 def account_frame(collected: pd.DataFrame) -> pd.DataFrame:
     """Collected account rows in the local roll-up's dtypes, sorted by ``account_id``."""
-    out = collected.loc[:, list(_ACCOUNT_DTYPES)].astype(_ACCOUNT_DTYPES)
+    dtypes = {c: local for c, (_, local, _) in _ACCOUNT_TYPES.items()}
+    out = collected.loc[:, list(dtypes)].astype(dtypes)
     return out.sort_values("account_id", ignore_index=True)
 
 
