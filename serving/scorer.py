@@ -352,7 +352,7 @@ class LeadScorer:
                 X = X[self.model.feature_names_]
             else:
                 totals = pd.Series(rules.scores["total"].to_numpy(), index=contacts["contact_id"])
-                X = self._features(known, ts, totals, only)
+                X = self._features(self.spec_, known, ts, totals, only)
         scores = rules.scores
         if only is not None:
             wanted = pd.Index(only).astype("str")
@@ -414,6 +414,7 @@ class LeadScorer:
 
     def _features(
         self,
+        spec: FeatureSpec,
         known: CrmTables,
         ts: pd.Timestamp,
         totals: pd.Series,
@@ -421,11 +422,9 @@ class LeadScorer:
     ) -> pd.DataFrame:
         """Features as in training: at ``ts`` (snapshots), or, for a ``first_touch`` model,
         at each lead's first touch (creation day's midnight + delay; ``ts`` if sooner), of
-        the contacts ``only`` when given (:meth:`prepare`)."""
-        if self.spec_ is None:
-            raise ValueError("a flat-export scorer has no feature spec")
+        the contacts ``only`` when given (:meth:`prepare`), with the scorer's ``spec``."""
         if self.framing() != "first_touch":
-            return build_features(known, ts, self.spec_, rule_scores=totals)
+            return build_features(known, ts, spec, rule_scores=totals)
         run = cast(RunConfig, self.run_config_)  # first_touch comes from a run configuration
         created = known.contacts["created_at"]
         at = first_touch_as_of(created, run.train.first_touch_delay_days).clip(upper=ts)
@@ -433,7 +432,7 @@ class LeadScorer:
         if only is not None:  # none of them known at ts: the frame is empty either way
             wanted = touch.index.astype("str").isin(pd.Index(only).astype("str"))
             touch = touch.loc[wanted] if wanted.any() else touch
-        return first_touch_features(known, touch, self.spec_, rule_scores=lambda sub, day: totals)
+        return first_touch_features(known, touch, spec, rule_scores=lambda sub, day: totals)
 
     def score_frame(
         self,

@@ -148,7 +148,7 @@ def blend_metrics(
     for what, (score, is_probability) in parts.items():
         metrics = evaluate(y, score, is_probability=is_probability, k_frac=k_frac)
         out.update({f"{what}_{k}": v for k, v in metrics.items()})
-    out["final_mean"] = float(np.mean(final))
+    out["final_test_mean"] = float(np.mean(final))
     out["blend_fitted_weight"] = blend.fitted_weight
     out["blend_manual_weight"] = blend.weight
     tiers = pd.Series(blend.tier(100.0 * final))
@@ -247,7 +247,6 @@ def build_and_register_scorer(
     )
     metrics["final_valid_mean"] = float(fitted.probability(p_valid, manual_valid).mean())
     metrics["valid_base_rate"] = float(y_valid.mean())
-    metrics["final_test_mean"] = float(metrics.pop("final_mean", np.nan))
     metrics["test_base_rate"] = float(np.mean(slices.test.y))
     decision = train_result.decision
     name = run_config.scorer_name if run_config else scorer_name_for(decision.model_name)
