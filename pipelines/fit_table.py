@@ -109,7 +109,7 @@ def infer_mapping(
     export: FlatExport,
     *,
     source: str,
-    checks: FlatExportChecks | None = None,
+    checks: FlatExportChecks,
     infer: InferSettings | None = None,
 ) -> tuple[dict[str, Any], TableTypes, pd.DataFrame, dict[str, Any]]:
     """The mapping of a flat export, its type decisions (inferred with ``infer``), the
@@ -125,7 +125,6 @@ def infer_mapping(
             ``--positive``, the ``--time`` column holds no dates, the id column holds
             personal data, or too few usable rows remain.
     """
-    checks = checks or FlatExportChecks()
     target, id_column, time_column, drop = (
         export.target, export.id_column, export.time_column, export.drop
     )  # fmt: skip
