@@ -115,16 +115,6 @@ def read_history(
     return frame.tail(1).reset_index(drop=True) if on is not None else frame
 
 
-def previous_as_of(
-    conn: sa.Connection, history: sa.Table, as_of: datetime | pd.Timestamp
-) -> datetime | None:
-    """The latest ``as_of`` (UTC-aware) in the score history strictly before ``as_of`` (the
-    previous run), or None when there is no earlier run."""
-    when = pd.Timestamp(as_of).to_pydatetime()
-    stmt = sa.select(sa.func.max(history.c.as_of)).where(history.c.as_of < when)
-    return conn.execute(stmt).scalar_one_or_none()
-
-
 def latest_scores(history: sa.Table, when: datetime) -> sa.Select[Any]:
     """Score and tier per contact at ``when``, from the most recently scored history row.
 
@@ -164,7 +154,8 @@ def previous_run(
     Returns:
         The previous run's ``as_of`` (UTC) and its rows, or None when there is no earlier run.
     """
-    when = previous_as_of(conn, history, as_of)
+    before = history.c.as_of < pd.Timestamp(as_of).to_pydatetime()
+    when = conn.execute(sa.select(sa.func.max(history.c.as_of)).where(before)).scalar_one()
     if when is None:
         return None
     return utc_timestamp(pd.Timestamp(when)), run_rows(conn, history, when, select)
