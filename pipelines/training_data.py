@@ -3,7 +3,8 @@
 Two shapes of data exist. A CRM with activity history gets the slices of its training
 plan (:mod:`pipelines.plan_slices`, which uses the :class:`Slices`, :class:`RuleTotals`
 and checks defined here); a flat export (one row per lead, no activities, e.g. X
-Education) gets its own columns as features and a stratified split (:func:`flat_slices`).
+Education) gets its own columns as features, split by creation time, or stratified at
+random when every lead has the same one (:func:`flat_slices`).
 Nothing here computes anything itself: it calls features/, rules/ and models/.
 """
 
