@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -52,14 +53,18 @@ def frame_writer(frame: pd.DataFrame, fmt: str) -> Callable[[Path], None]:
 
     Args:
         fmt: ``parquet``, or ``csv``: ``as_of`` (when there is one) as ISO 8601 text with
-            its offset, ``\\n`` line ends, no index.
+            its offset (values already text are written as they are), ``\\n`` line ends,
+            no index.
     """
     if fmt == "parquet":
         return lambda tmp: frame.to_parquet(tmp, index=False)
     text = frame
     if "as_of" in frame.columns:
         # as_of is one value per run: format the distinct values, then map (no per-row call)
-        iso = {v: v.isoformat() for v in frame["as_of"].drop_duplicates()}
+        iso = {
+            v: v.isoformat() if isinstance(v, datetime) else v
+            for v in frame["as_of"].drop_duplicates()
+        }
         text = frame.assign(as_of=frame["as_of"].map(iso).astype("str"))
     return lambda tmp: text.to_csv(tmp, index=False, lineterminator="\n")
 
