@@ -25,6 +25,7 @@ from mlflow.tracking import MlflowClient
 from mlflow.utils.git_utils import get_git_commit
 from mlflow.utils.mlflow_tags import MLFLOW_GIT_COMMIT
 
+from features.json_text import json_text
 from features.personal import personal_columns
 from models.config import TrainConfig
 from models.estimator import ConversionModel
@@ -103,8 +104,8 @@ def check_no_pii(frame: pd.DataFrame, what: str) -> None:
 
 
 def log_json(obj: Any, artifact_file: str) -> None:
-    """Log ``obj`` as pretty JSON (numpy scalars and timestamps as strings if needed)."""
-    mlflow.log_text(json.dumps(obj, indent=2, sort_keys=True, default=_jsonable), artifact_file)
+    """Log ``obj`` as pretty JSON (:func:`features.json_text.json_text`)."""
+    mlflow.log_text(json_text(obj), artifact_file)
 
 
 def log_frame(frame: pd.DataFrame, artifact_file: str) -> None:
@@ -201,11 +202,3 @@ def log_training_run(
             mlflow.log_artifacts(tmp, "plots")
         info = log_conversion_model(model, input_example)
         return run.info.run_id, info
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
-    return str(value)

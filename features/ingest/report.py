@@ -6,13 +6,11 @@ columns, and written quarantine files redact ``pii`` values.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
 import pandas as pd
 
 from features.bots import bot_share_text
@@ -20,6 +18,7 @@ from features.crm import empty_table
 from features.files import atomic_write, atomic_write_text, write_table
 from features.ingest.origin import LINE_COLUMN
 from features.ingest.quarantine import Failure, redacted, shown_values
+from features.json_text import json_text
 from features.schema import TABLES, Table
 
 if TYPE_CHECKING:
@@ -206,12 +205,4 @@ def write_accepted(report: ValidationReport, folder: Path) -> dict[str, Path]:
 
 
 def _json(data: Any) -> str:
-    return json.dumps(data, indent=2, sort_keys=True, default=_jsonable) + "\n"
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    return str(value)
+    return json_text(data) + "\n"
