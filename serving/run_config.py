@@ -21,13 +21,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from features.infer import InferSettings
 from features.safe_yaml import setting_problems
-from models.config import CHAMPION, TrainConfig, load_train_config, load_yaml_settings
+from models.config import (
+    CHAMPION,
+    SettingsT,
+    TrainConfig,
+    load_train_config,
+    load_yaml_settings,
+)
 from models.leakage import LeakageSettings
 from rules import Rulebook
 from serving.blend import BlendConfig
@@ -42,7 +48,6 @@ EMPTY_RULEBOOK = RULEBOOKS / "empty.yaml"
 registered."""
 
 Framing = Literal["snapshots", "first_touch", "flat"]
-SettingsT = TypeVar("SettingsT", bound=BaseModel)
 
 
 class FlatExportChecks(BaseModel):

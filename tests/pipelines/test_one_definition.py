@@ -206,3 +206,25 @@ def test_generate_without_a_seed_writes_the_crm_of_generate_crm_s_default_seed(t
         assert result.exit_code == 0, result.output
     read = lambda name: (tmp_path / name / "contacts.csv").read_text()  # noqa: E731
     assert read("default") == read("given") != read("other")
+
+
+SOURCES = sorted(
+    p
+    for package in ("features", "models", "rules", "serving", "pipelines")
+    for p in (ROOT / package).rglob("*.py")
+)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"^SettingsT = TypeVar\(",  # the settings-model type variable of the YAML loaders
+        r"^def _?jsonable\(",  # the JSON default hook (features.json_text)
+    ],
+)
+def test_shared_helpers_are_defined_once(pattern: str) -> None:
+    import re
+
+    found = re.compile(pattern, re.MULTILINE)
+    holders = [str(p.relative_to(ROOT)) for p in SOURCES if found.search(p.read_text())]
+    assert len(holders) == 1, f"{pattern!r} defined in {holders}"
