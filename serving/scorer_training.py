@@ -109,21 +109,6 @@ def sales_share_of(slices: SlicesLike, blend: BlendConfig, tables: CrmTables) ->
     return blend.sales_share(validation_flow(slices, blend, tables))
 
 
-def slice_as_of(slices: SlicesLike, part: str, tables: CrmTables) -> pd.Timestamp:
-    """The ``as_of`` of a slice: its snapshot, or the day after the last lead (flat export)."""
-    snapshot = getattr(slices, part).snapshot
-    if len(snapshot) and pd.notna(snapshot.iloc[0]):
-        return pd.Timestamp(snapshot.iloc[0])
-    return flat_as_of(tables.contacts)
-
-
-def rule_tables_of(slices: SlicesLike, tables: CrmTables) -> CrmTables:
-    """The tables the slices' manual scores are read from: a flat export's without its
-    outcomes (:func:`features.flat.flat_rule_tables`, as scoring reads it), else ``tables``
-    (a dated framing's outcomes are CRM events before each ``as_of``)."""
-    return flat_rule_tables(tables) if slices.kind == "flat" else tables
-
-
 def blend_metrics(
     y: np.ndarray,
     probability: np.ndarray,
@@ -210,16 +195,18 @@ def build_and_register_scorer(
     p_valid = model.predict_conversion(slices.X("valid"))
 
     def manual(part: str) -> np.ndarray:
-        """The slice's manual scores: stored by the slicing, else scored here at its time."""
+        """The slice's manual scores: stored by the slicing, else scored here at the slice's
+        ``as_of`` (its snapshot, or the day after the last lead of a flat export), on a flat
+        export without its outcomes (:func:`features.flat.flat_rule_tables`, as scoring
+        reads it; a dated framing's outcomes are CRM events before each ``as_of``)."""
         stored = getattr(slices, f"manual_score_{part}")
         if stored is not None:
             return np.asarray(stored)
-        return manual_scores_at(
-            rule_tables_of(slices, tables),
-            rulebook,
-            slice_as_of(slices, part, tables),
-            getattr(slices, part).contact_id,
-        )
+        rows = getattr(slices, part)
+        dated = len(rows.snapshot) and pd.notna(rows.snapshot.iloc[0])
+        as_of = pd.Timestamp(rows.snapshot.iloc[0]) if dated else flat_as_of(tables.contacts)
+        rule_tables = flat_rule_tables(tables) if slices.kind == "flat" else tables
+        return manual_scores_at(rule_tables, rulebook, as_of, rows.contact_id)
 
     manual_valid = manual("valid")
     y_valid = np.asarray(slices.valid.y, dtype=int)
