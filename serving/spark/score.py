@@ -53,27 +53,12 @@ _ACCOUNT_TYPES: dict[str, tuple[str, str, object]] = {
 stage 1's other rows (Arrow-safe)."""
 
 
-def account_columns() -> dict[str, str]:
-    """The stage-1 columns carrying the account roll-up (:data:`ACCOUNT_COLUMNS`)."""
-    return {ACCOUNT_PREFIX + c: _ACCOUNT_TYPES[c][0] for c in ACCOUNT_COLUMNS}
-
-
-def bot_columns() -> dict[str, str]:
-    """The stage-1 columns carrying the activities the bot filter flagged."""
-    return {BOT_PREFIX + c: "string" for c in BOT_COLUMNS}
-
-
 def input_columns(scorer: LeadScorer) -> dict[str, str]:
     """The pyfunc's input columns and their Spark types, in :func:`to_pyfunc_frame` order."""
     model = scorer.model
     features = {c: "string" if c in model.categories_ else "double" for c in model.feature_names_}
     text = dict.fromkeys(RULE_TEXT_COLUMNS, "string")
     return {"contact_id": "string", **features, "manual_score": "double", **text}
-
-
-def output_schema() -> str:
-    """Spark DDL of the scorer's output columns (the ``spark_udf`` result struct)."""
-    return _ddl({c: "double" if c in NUMBER_OUTPUTS else "string" for c in OUTPUT_COLUMNS})
 
 
 def _ddl(columns: dict[str, str]) -> str:
@@ -236,16 +221,21 @@ def score_spark(
     )
     inputs = input_columns(scorer)
     has_accounts = scorer.rulebook_.accounts is not None
-    stage1_cols = {
-        KIND: "string", "reason": "string", **inputs, **account_columns(), **bot_columns()
-    }  # fmt: skip
+    stage1_cols = {  # the pyfunc's rows, rejects, the account roll-up and flagged bots
+        KIND: "string",
+        "reason": "string",
+        **inputs,
+        **{ACCOUNT_PREFIX + c: _ACCOUNT_TYPES[c][0] for c in ACCOUNT_COLUMNS},
+        **{BOT_PREFIX + c: "string" for c in BOT_COLUMNS},
+    }
     fn = _bucket_prepare(scorer, as_of, list(stage1_cols), bots)
     packed = pack(tables, n_buckets, previous_frame(spark, previous))
     stage1 = cogroup_apply(packed, fn, _ddl(stage1_cols)).persist()
+    outputs = {c: "double" if c in NUMBER_OUTPUTS else "string" for c in OUTPUT_COLUMNS}
     udf = mlflow.pyfunc.spark_udf(
         spark,
         model_uri,
-        result_type=output_schema(),
+        result_type=_ddl(outputs),  # the scorer's output columns as one struct
         env_manager="local",
         params={"explain": explain},
     )
