@@ -26,6 +26,7 @@ from pipelines.cli_options import (
     ContactIdArg,
     DataOpt,
     EncodingOpt,
+    Engine,
     HorizonOpt,
     InferOpt,
     KeepLeakyOpt,
@@ -55,11 +56,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-
-class Engine(StrEnum):
-    local = "local"
-    spark = "spark"
 
 
 class TableFormat(StrEnum):

@@ -6,6 +6,7 @@ Each alias carries its type and help text; a command sets only the default (``= 
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,6 +14,16 @@ import typer
 
 DEFAULT_WORKDIR = Path("work")
 """``--workdir`` when none is given: the embedded MLflow store is ``work/mlruns``."""
+
+
+
+class Engine(StrEnum):
+    """Where ``score`` runs, the one list of engines: ``score --engine`` offers these and
+    :class:`pipelines.flow_requests.ScoreRequest` accepts them."""
+
+    local = "local"
+    spark = "spark"
+
 
 DataOpt = Annotated[str, typer.Option(help="CRM folder, file or database URL.")]
 MappingOpt = Annotated[

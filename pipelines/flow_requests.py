@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self, TypeVar
+from typing import Annotated, Any, Self, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -52,7 +52,7 @@ from features.infer import InferSettings
 from features.ingest.report import default_validation_dir
 from features.parse import utc_time
 from models.leakage import LeakageSettings
-from pipelines.cli_options import DEFAULT_WORKDIR
+from pipelines.cli_options import DEFAULT_WORKDIR, Engine
 from serving.blend import BlendConfig
 from serving.report.settings import ReportSettings
 from serving.run_config import settings_from_file
@@ -318,7 +318,7 @@ class ScoreRequest(ScorerRequest):
 
     sink: str
     table_prefix: str = DEFAULT_TABLE_PREFIX
-    engine: Literal["local", "spark"] = "local"
+    engine: Engine = Engine.local
     spark_config: Path | None = None
 
 

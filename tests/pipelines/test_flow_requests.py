@@ -90,3 +90,17 @@ def test_the_requests_that_read_a_new_export_take_infer_and_the_scorers_do_not()
     for cls, fields in ((ScoreRequest, {"sink": "s.csv"}), (CompareRequest, {})):
         with pytest.raises(ValidationError, match="infer"):
             cls(data="crm/", infer=given, **fields)
+
+
+def test_score_engines_are_the_command_lines_choices() -> None:
+    from pipelines.cli import Engine
+
+    # one vocabulary: the request's field is the CLI's enum, so a new engine is one edit
+    assert ScoreRequest.model_fields["engine"].annotation is Engine
+    assert [e.value for e in Engine] == ["local", "spark"]
+    spark = ScoreRequest(data="crm/", sink="s.csv", engine="spark")  # as prefect.yaml gives it
+    assert spark.engine == "spark"
+    assert spark.model_dump(mode="json")["engine"] == "spark"
+    assert ScoreRequest(data="crm/", sink="s.csv").engine == "local"
+    with pytest.raises(ValidationError, match="engine"):
+        ScoreRequest(data="crm/", sink="s.csv", engine="dask")
