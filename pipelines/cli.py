@@ -195,17 +195,15 @@ def validate(
     publish type kept columns with the settings stored in the scorer). Writing tables
     for score --engine spark with a scorer trained with --infer FILE: give the same file.
     """
-    from features.infer import InferSettings
     from features.ingest import InputError
     from pipelines.flow_requests import ValidateRequest, from_options
     from pipelines.flows.common import run_flow
     from pipelines.flows.ingest import validate_flow
-    from serving.run_config import settings_from_file
 
     with user_errors(InputError, ValueError):
         request = from_options(  # checks --now before anything is read
             ValidateRequest,
-            infer=settings_from_file(InferSettings, infer),
+            {"infer": infer},
             data=data,
             mapping=mapping,
             bots=bots,

@@ -17,8 +17,10 @@ validation and bot filter, so a feature table holds what training and scoring co
 the same data); validation, features and training also how a new export's columns are
 typed (:class:`ExportRequest`), scoring and comparing which scorer, as of when
 (:class:`ScorerRequest`). Settings files are read
-once, where the request is built (:meth:`TrainRequest.from_files`); a deployment gives the
-same fields as a mapping, which Prefect validates into the model.
+once, where the request is built, by one function for every command
+(:func:`settings_groups`, through :meth:`TrainRequest.from_files` or
+:func:`from_options`); a deployment gives the same fields as a mapping, which Prefect
+validates into the model.
 
 A time (``now``, ``as_of``) is given as ISO 8601 text and parsed once, by the request
 (:data:`UtcTime`): the flows get a UTC timestamp. Its error names the field (``as_of``) for
@@ -72,6 +74,7 @@ __all__ = [
     "UtcTime",
     "ValidateRequest",
     "from_options",
+    "settings_groups",
 ]
 
 FROM_OPTIONS = "from_options"
@@ -100,16 +103,25 @@ UtcTime = Annotated[dt.datetime | None, BeforeValidator(_utc_time)]
 parsed once into a UTC timestamp (a ``pandas.Timestamp``); None: the run's default."""
 
 
-def from_options(cls: type[RequestT], **options: Any) -> RequestT:
+def from_options(
+    cls: type[RequestT], files: dict[str, Path | None] | None = None, **options: Any
+) -> RequestT:
     """A request built from command-line options: a time field's error names its option
     (:data:`UtcTime`: ``--as-of '05/09/2026' is not an ISO date ...``).
 
+    Args:
+        files: Settings group -> its YAML file, read by :func:`settings_groups` (as
+            :meth:`CrmRequest.from_files` reads them).
+        options: The request's fields.
+
     Raises:
-        ValueError: A value is invalid; the problems joined by ``; `` (a validator's own
-            message as it is, any other prefixed with its field).
+        ValueError: A settings file is invalid (:func:`settings_groups`), or a value is
+            invalid; the problems joined by ``; `` (a validator's own message as it is,
+            any other prefixed with its field).
     """
+    groups = settings_groups(files)
     try:
-        return cls.model_validate(options, context={FROM_OPTIONS: True})
+        return cls.model_validate({**options, **groups}, context={FROM_OPTIONS: True})
     except ValidationError as err:
         problems = [
             str(e["ctx"]["error"])
@@ -170,11 +182,7 @@ class CrmRequest(BaseModel):
             ValueError: A settings file is not valid YAML or sets an unknown or invalid
                 field (the message names the file and the field), or a field is invalid.
         """
-        groups = {
-            name: settings_from_file(SETTINGS_GROUPS[name], path)
-            for name, path in (files or {}).items()
-        }
-        return cls(**fields, **groups)
+        return cls(**fields, **settings_groups(files))
 
     def validation_dir(self) -> Path:
         """``WORKDIR/validation/<source name>``
@@ -347,3 +355,22 @@ SETTINGS_GROUPS: dict[str, type[BaseModel]] = {
 }
 """The request's settings groups that a YAML file of their own sets (the training config,
 the feature spec and the rulebook are read by the flow: their paths are recorded)."""
+
+
+def settings_groups(files: dict[str, Path | None] | None) -> dict[str, BaseModel]:
+    """The settings groups read from their YAML files: the one way every command reads
+    ``--infer``, ``--blend``, ``--leakage-settings``, ``--scorer-settings`` and
+    ``--report-settings`` (:func:`serving.run_config.settings_from_file`).
+
+    Args:
+        files: Settings group (a key of :data:`SETTINGS_GROUPS`) -> its YAML file; None or
+            missing: the group's defaults.
+
+    Raises:
+        ValueError: A file is not valid YAML or sets an unknown or invalid field (the
+            message names the file and the field).
+    """
+    return {
+        name: settings_from_file(SETTINGS_GROUPS[name], path)
+        for name, path in (files or {}).items()
+    }
