@@ -17,6 +17,9 @@ from serving.report.build import ComparisonReport
 from serving.report.headline import calibration_flags
 
 METHOD_NAMES = {"manual": "rules", "model": "model", "blend": "final"}
+"""Method key -> its short name, in display order: ``report.json``'s keys and the segment
+table's column headers (the README's words; :data:`models.plots.METHOD_LABELS` are the
+long ones)."""
 SCHEMA_VERSION = 1
 
 

@@ -22,6 +22,7 @@ from serving.report import (
     write_report,
 )
 from serving.report.sections import population, rules
+from serving.report.summary import report_summary
 
 SECTION_IDS = (
     "roc", "gains", "calibration", "bands", "capacity", "blend", "disagreement", "rule-evidence",
@@ -133,6 +134,16 @@ def test_build_notes_missing_optional_sections(report: ComparisonReport) -> None
     # a section keeps its title when its input is missing
     for build in (population.drift, rules.backtest, population.segments):
         assert build(missing).title == build(report).title
+
+
+def test_segment_headers_name_the_methods_as_report_json_does(report: ComparisonReport) -> None:
+    """One vocabulary for the short method names: the Segments table's headers and
+    ``report.json``'s method keys (the README's "final", not "blend")."""
+    ((_, segments),) = population.segments(report).tables
+    aucs = [h.removeprefix("AUC ") for h in segments.headers if h.startswith("AUC ")]
+    lifts = [h.removeprefix("Top-10% lift ") for h in segments.headers if "lift" in h]
+    assert aucs == lifts == ["rules", "model", "final"]
+    assert set(report_summary(report)["methods"]) == {"rules", "model", "final"}
 
 
 def test_nav_links_every_section_by_its_id_and_label(html: str) -> None:
