@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from features.files import atomic_write
 from serving.sinks.contract import RunInfo, SinkResult
 from serving.sinks.ddl import (
+    ROWCOUNT,
     columns,
     current_and_history,
     dialect_insert,
@@ -127,10 +128,9 @@ def write_account_tables(
     if not records:
         return 0, 0
     stmt = upsert_newer(dialect_insert(conn, current), current, "account_id")
-    many = {"preserve_rowcount": True}  # row counts of executemany on every driver
-    n_current = int(conn.execute(stmt, records, execution_options=many).rowcount)
+    n_current = int(conn.execute(stmt, records, execution_options=ROWCOUNT).rowcount)
     hist = dialect_insert(conn, history).on_conflict_do_nothing()
-    n_history = int(conn.execute(hist, records, execution_options=many).rowcount)
+    n_history = int(conn.execute(hist, records, execution_options=ROWCOUNT).rowcount)
     return n_current, n_history
 
 

@@ -31,7 +31,7 @@ import sqlalchemy as sa
 
 from serving.sinks.accounts import account_records, write_account_tables
 from serving.sinks.contract import RunInfo, SinkResult
-from serving.sinks.ddl import dialect_insert, ensure_tables, upsert_newer
+from serving.sinks.ddl import ROWCOUNT, dialect_insert, ensure_tables, upsert_newer
 from serving.sinks.tables import (
     SinkTables,
     UtcDateTime,
@@ -43,7 +43,6 @@ from serving.sinks.tables import (
 logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 20_000
-_ROWCOUNT = {"preserve_rowcount": True}  # INSERT ... SELECT row counts on every driver
 
 
 def column_values(frame: pd.DataFrame, column: str) -> list[Any]:
@@ -117,7 +116,7 @@ def _upsert_current(conn: sa.Connection, tables: SinkTables, run: RunInfo) -> in
     columns = [c.name for c in current.columns]
     stmt = dialect_insert(conn, current).from_select(columns, _staged_select(tables, run, columns))
     stmt = upsert_newer(stmt, current, "contact_id")
-    return int(conn.execute(stmt, execution_options=_ROWCOUNT).rowcount)
+    return int(conn.execute(stmt, execution_options=ROWCOUNT).rowcount)
 
 
 def _write_history(conn: sa.Connection, tables: SinkTables, run: RunInfo) -> int:
@@ -126,7 +125,7 @@ def _write_history(conn: sa.Connection, tables: SinkTables, run: RunInfo) -> int
         columns, _staged_select(tables, run, columns)
     )
     stmt = stmt.on_conflict_do_nothing()
-    return int(conn.execute(stmt, execution_options=_ROWCOUNT).rowcount)
+    return int(conn.execute(stmt, execution_options=ROWCOUNT).rowcount)
 
 
 def _write_rejects(

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Collection, Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import sqlalchemy as sa
@@ -41,6 +42,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.schema import CreateColumn, CreateIndex, CreateTable
 
 _DIALECT_INSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+ROWCOUNT: Mapping[str, Any] = MappingProxyType({"preserve_rowcount": True})
+"""Execution options of the sinks' writes that report a row count: ``rowcount`` of an
+``INSERT ... SELECT`` or an executemany, on every driver."""
 _BOOKKEEPING = ("as_of", "run_id", "scored_at")  # not "values" when comparing rows
 
 

@@ -220,6 +220,7 @@ SOURCES = sorted(
     [
         r"^SettingsT = TypeVar\(",  # the settings-model type variable of the YAML loaders
         r"^def _?jsonable\(",  # the JSON default hook (features.json_text)
+        r"preserve_rowcount",  # the sinks' row-count execution options (sinks.ddl.ROWCOUNT)
     ],
 )
 def test_shared_helpers_are_defined_once(pattern: str) -> None:
