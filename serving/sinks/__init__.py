@@ -1,10 +1,12 @@
 """Batch-scoring sinks: write a run's scores back to a database, files or a CRM import file.
 
 Entry point: :func:`write_scores` with a sink string (SQLAlchemy URL, ``.parquet``/``.csv``
-path or folder, ``hubspot:PATH.csv``). Readers for the CLI and the job summary:
-:func:`read_current`, :func:`read_history`, :func:`top_movers`; the previous run for the
-next one: :func:`previous_scores`, :func:`previous_stages`. Every table a database
-sink writes is created through :func:`ensure_tables` (safe under concurrent first writers).
+path or folder, ``hubspot:PATH.csv``). Readers of a database sink: :func:`top_movers`
+for the batch's job summary; :func:`read_current` and :func:`read_history` (a lead's score
+on a date, with its reasons and versions) are a Python API only, no CLI command reads the
+sink. The previous run for the next one: :func:`previous_scores`, :func:`previous_stages`.
+Every table a database sink writes is created through :func:`ensure_tables` (safe under
+concurrent first writers).
 """
 
 from serving.sinks.accounting import LeadCounts, reconcile_leads

@@ -1,4 +1,5 @@
-"""Read helpers for the CLI and the job summary: current scores, history, top movers.
+"""Read helpers of a database sink: top movers (the batch's job summary), and current scores
+and history (a Python API; no CLI command reads the sink).
 
 ``read_history(sink, "c-17", on="2024-01-03")`` answers "what was this lead's score on the
 3rd, and why": the history row in effect then, with its reasons and versions.
