@@ -16,7 +16,6 @@ DEFAULT_WORKDIR = Path("work")
 """``--workdir`` when none is given: the embedded MLflow store is ``work/mlruns``."""
 
 
-
 class Engine(StrEnum):
     """Where ``score`` runs, the one list of engines: ``score --engine`` offers these and
     :class:`pipelines.flow_requests.ScoreRequest` accepts them."""
