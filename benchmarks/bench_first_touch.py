@@ -99,11 +99,12 @@ def bench(size: int, repeats: int) -> list[BenchResult]:
 def olist(folder: Path, repeats: int) -> BenchResult:
     """Ours and the reference on Olist's MQLs (see the module docstring)."""
     from features.fit import spec_for_data
+    from features.infer import InferSettings
     from features.ingest.load import ingest
 
     source = folder / "olist_marketing_qualified_leads_dataset.csv"
     tables = ingest(source, "olist").tables
-    spec, _ = spec_for_data(load_feature_spec(None), tables.contacts)
+    spec, _ = spec_for_data(load_feature_spec(None), tables.contacts, InferSettings())
     notes = " (Olist); frames identical"
     return side_by_side("first_touch_features_fit_once", tables, spec, repeats, notes)
 

@@ -40,6 +40,7 @@ from benchmarks.paired_stats import delong_test, over_seeds
 from features.crm import CrmTables
 from features.files import atomic_write_text
 from features.fit import spec_for_data
+from features.infer import InferSettings
 from features.ingest.load import ingest
 from features.ingest.validation import ValidationReport
 from features.plan import make_plan
@@ -119,7 +120,7 @@ def seed_figures(n_contacts: int, seed: int, rulebook_path: Path) -> dict[str, A
     filtered, everything = report.tables, with_bots(report)
     rulebook = load_rulebook(rulebook_path)
     config = resolve_train_config()
-    spec, _ = spec_for_data(load_feature_spec(None), filtered.contacts)
+    spec, _ = spec_for_data(load_feature_spec(None), filtered.contacts, InferSettings())
     plan = make_plan(filtered, plan_request(config))
     config = config.model_copy(update={"framing": plan.framing, "horizon_days": plan.horizon_days})
     on, on_rows = variant_figures(filtered, rulebook, plan, spec, config)

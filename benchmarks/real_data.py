@@ -94,6 +94,7 @@ def model_slices(source: Path, mapping: str) -> Any:
     training plan, then the plan's slices (or a flat export's split) after the leakage guard.
     """
     from features.fit import spec_for_data
+    from features.infer import InferSettings
     from features.ingest.load import ingest
     from features.spec import load_feature_spec
     from models.config import load_train_config
@@ -107,7 +108,7 @@ def model_slices(source: Path, mapping: str) -> Any:
     config = load_train_config()
     if is_flat(tables):
         return flat_slices(tables, rulebook=rulebook, config=config)
-    spec, _ = spec_for_data(load_feature_spec(None), tables.contacts)
+    spec, _ = spec_for_data(load_feature_spec(None), tables.contacts, InferSettings())
     return config_slices(tables, spec, config, rulebook=rulebook)
 
 

@@ -203,20 +203,26 @@ def _numbers(values: pd.Series) -> pd.Series:
     return numbers
 
 
-def spec_for_data(spec: FeatureSpec, contacts: pd.DataFrame) -> tuple[FeatureSpec, list[str]]:
+def spec_for_data(
+    spec: FeatureSpec, contacts: pd.DataFrame, infer: InferSettings
+) -> tuple[FeatureSpec, list[str]]:
     """The default spec plus the extra contact columns a mapping kept (``keep_extra``).
 
     A mapping keeps a column because it describes the lead (Olist's ``landing_page_id``,
     Maven's ``product``): numbers become ``fit.passthrough_numeric``, text becomes
     ``fit.passthrough_categorical``. Columns holding personal data, dates, booleans, ids
-    or free text (more distinct values than ``max_unique_share`` of the rows, the threshold
-    flat-export inference calls a column id-like with by default,
-    :class:`features.infer.InferSettings`: half) are left out.
+    or free text (more distinct values than ``infer.max_unique_share`` of the rows, the
+    threshold type inference calls a column id-like with) are left out.
+
+    Args:
+        infer: The run's type inference settings (``--infer``; the defaults of
+            :class:`features.infer.InferSettings`: half), the same the kept columns were
+            typed with.
 
     Returns:
         The spec and one note per column added or left out.
     """
-    max_share = InferSettings().max_unique_share
+    max_share = infer.max_unique_share
     fit = spec.fit
     taken = {*fit.passthrough_numeric, *fit.passthrough_categorical}
     numeric, categorical = list(fit.passthrough_numeric), list(fit.passthrough_categorical)

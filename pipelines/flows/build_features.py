@@ -18,16 +18,19 @@ from prefect.cache_policies import NO_CACHE
 from features.build import build_features
 from features.crm import CrmTables
 from features.files import atomic_write
+from features.infer import InferSettings
 from pipelines.flow_requests import FeaturesRequest
 from pipelines.flows.common import feature_spec, io_task, step, validate_crm
 from serving.batch import utc_as_of
 
 
 @task(name="build-features", cache_policy=NO_CACHE)
-def features_at(tables: CrmTables, as_of: pd.Timestamp, spec_path: Path | None) -> pd.DataFrame:
+def features_at(
+    tables: CrmTables, as_of: pd.Timestamp, spec_path: Path | None, infer: InferSettings
+) -> pd.DataFrame:
     """One row per contact created before ``as_of``, from the feature spec as training
-    resolves it (:func:`pipelines.flows.common.feature_spec`)."""
-    return build_features(tables, as_of, feature_spec(spec_path, tables.contacts)[0])
+    resolves it (:func:`pipelines.flows.common.feature_spec`, with the run's ``infer``)."""
+    return build_features(tables, as_of, feature_spec(spec_path, tables.contacts, infer)[0])
 
 
 @io_task("write-features")
@@ -52,7 +55,9 @@ def build_features_flow(request: FeaturesRequest) -> dict[str, Any]:
     """
     stamp = utc_as_of(request.as_of)
     report = step(validate_crm)(request.data, request.mapping, request.bots, infer=request.infer)
-    frame = cast(pd.DataFrame, step(features_at)(report.tables, stamp, request.spec))  # sync
+    frame = cast(  # sync
+        pd.DataFrame, step(features_at)(report.tables, stamp, request.spec, request.infer)
+    )
     path = step(write_parquet)(frame, request.out)
     return {
         "path": path,

@@ -104,16 +104,22 @@ def validate_crm(
     return ingest(data, mapping, now=now, sep=sep, encoding=encoding, bots=bots, infer=infer)
 
 
-def feature_spec(path: Path | None, contacts: pd.DataFrame) -> tuple[FeatureSpec, list[str]]:
+def feature_spec(
+    path: Path | None, contacts: pd.DataFrame, infer: InferSettings
+) -> tuple[FeatureSpec, list[str]]:
     """The feature spec of a run that reads ``contacts``: the file's as written, or (None)
     the default spec plus the columns the mapping kept (:func:`features.fit.spec_for_data`),
     so a feature table and the scorer trained on the same data use the same features.
+
+    Args:
+        infer: The run's type inference settings (the request's ``infer``): its
+            ``max_unique_share`` decides which kept text columns are id-like.
 
     Returns:
         The spec and one note per extra column added or left out.
     """
     spec = load_feature_spec(path)
-    return spec_for_data(spec, contacts) if path is None else (spec, [])
+    return spec_for_data(spec, contacts, infer) if path is None else (spec, [])
 
 
 @io_task("load-scorer")

@@ -183,7 +183,7 @@ def train_flow(request: TrainRequest, show_plan: bool = False) -> dict[str, Any]
     spec: FeatureSpec | None = None
     notes: list[str] = []
     if not is_flat(report.tables, config.framing):
-        spec, notes = feature_spec(request.spec, report.tables.contacts)
+        spec, notes = feature_spec(request.spec, report.tables.contacts, request.infer)
     plan = None if spec is None else step(plan_training)(report, config, notes, show_plan)
     slices = step(build_slices)(report, spec, rulebook, plan, config, request)
     if plan is None and show_plan:  # a flat run has no dated plan: its slices are the plan

@@ -50,13 +50,14 @@ def _hand(values: list) -> list[float]:
 
 @pytest.mark.slow
 def test_a_kept_column_of_numbers_is_a_float_feature(report):
+    from features.infer import InferSettings
     from pipelines.flows.common import feature_spec
 
     contacts = report.tables.contacts
     assert contacts["seats"].dtype == "float64"
     np.testing.assert_array_equal(contacts["seats"].to_numpy(), _hand(EXPECTED))
     assert contacts["plan"].tolist()[:2] == ["pro", "basic"]  # text stays text
-    spec, notes = feature_spec(None, contacts)
+    spec, notes = feature_spec(None, contacts, InferSettings())
     assert "extra column seats used as a number" in notes
     assert "seats" in spec.fit.passthrough_numeric
     features = build_features(report.tables, AS_OF, spec)

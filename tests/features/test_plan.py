@@ -8,6 +8,7 @@ from table_rows import canonical_frame
 
 from features.crm import CrmTables
 from features.fit import spec_for_data
+from features.infer import InferSettings
 from features.plan import PlanError, PlanRequest, make_plan
 from features.spec import load_feature_spec
 
@@ -107,7 +108,7 @@ def test_extra_columns_of_a_mapping_become_features_unless_they_are_ids() -> Non
     contacts = month_crm().contacts.assign(
         landing_page=["p1", "p2"] * 31, visits=range(62), ref=[f"r{i}" for i in range(62)]
     )
-    spec, notes = spec_for_data(load_feature_spec(), contacts)
+    spec, notes = spec_for_data(load_feature_spec(), contacts, InferSettings())
     assert "landing_page" in spec.fit.passthrough_categorical
     assert "visits" in spec.fit.passthrough_numeric
     assert "ref" not in spec.fit.passthrough_categorical
@@ -123,3 +124,14 @@ def test_the_valid_slice_needs_enough_of_each_class_for_early_stopping() -> None
         month_crm(), request(framing="snapshots", min_valid_per_class=4, valid_snapshots=2)
     )
     assert plan.slices["valid"].positives == 6
+
+
+def test_the_runs_max_unique_share_decides_which_kept_columns_are_id_like() -> None:
+    # 10 contacts, 'page' 6 distinct values of 10 (60 %): above the default 0.5, under 0.7
+    contacts = month_crm().contacts.head(10).assign(page=["a", "b", "c", "d", "e", "f"] + ["a"] * 4)
+    spec, notes = spec_for_data(load_feature_spec(), contacts, InferSettings())
+    assert "page" not in spec.fit.passthrough_categorical
+    assert notes == ["extra column page left out: 6 distinct values"]
+    spec, notes = spec_for_data(load_feature_spec(), contacts, InferSettings(max_unique_share=0.7))
+    assert "page" in spec.fit.passthrough_categorical
+    assert notes == ["extra column page used as a category"]

@@ -109,9 +109,10 @@ def test_a_column_the_mapping_kept_is_a_feature_as_in_training(tmp_path: Path) -
 
     # the spec train_flow resolves and stores with the scorer: the same features
     from features.fit import spec_for_data
+    from features.infer import InferSettings
 
     tables = ingest(folder, str(mapping)).tables
-    spec, notes = spec_for_data(load_feature_spec(), tables.contacts)
+    spec, notes = spec_for_data(load_feature_spec(), tables.contacts, InferSettings())
     assert notes == ["extra column plan used as a category"]
     trained = build_features(tables, pd.Timestamp(AS_OF, tz="UTC"), spec)
     pd.testing.assert_frame_equal(written, trained, check_dtype=False)

@@ -99,6 +99,7 @@ def test_rule_scores_on_a_rulebooks_extra_columns_match_locally(spark, export):
 def test_a_kept_column_of_numbers_is_the_same_float_feature_on_spark(spark, export):
     """Validation typed ``Seats`` as numbers (its values all are); the spec training
     resolves uses it as a number; Spark's feature table is the local one."""
+    from features.infer import InferSettings
     from pipelines.flows.common import feature_spec
     from serving.spark import build_features_spark, features_to_pandas, read_spark_tables
     from serving.spark.features import local_features
@@ -106,7 +107,7 @@ def test_a_kept_column_of_numbers_is_the_same_float_feature_on_spark(spark, expo
     tables, canonical = export
     assert tables.contacts["seats"].dtype == "float64"
     rulebook = rulebook_from_dict(RULEBOOK)
-    spec, notes = feature_spec(None, tables.contacts)
+    spec, notes = feature_spec(None, tables.contacts, InferSettings())
     assert "extra column seats used as a number" in notes
     spec = spec.model_copy(update={"include_rule_score": True})
     expected = local_as_spark(local_features(tables, AS_OF, spec, rulebook))

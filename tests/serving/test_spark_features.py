@@ -213,13 +213,14 @@ def _mapped_export(tmp_path):
 
 
 def test_a_mapped_exports_kept_columns_are_features_on_spark_as_locally(spark, tmp_path):
+    from features.infer import InferSettings
     from pipelines.flows.common import feature_spec
     from serving.spark import build_features_spark, features_to_pandas, read_spark_tables
     from serving.spark.tables import spark_tables_from_pandas
 
     tables, canonical = _mapped_export(tmp_path)
     # the spec train_flow resolves and stores with the scorer (default + kept columns)
-    spec, notes = feature_spec(None, tables.contacts)
+    spec, notes = feature_spec(None, tables.contacts, InferSettings())
     assert notes == [
         "extra column plan used as a category",
         "extra column ref left out: 5 distinct values",
@@ -237,11 +238,12 @@ def test_a_mapped_exports_kept_columns_are_features_on_spark_as_locally(spark, t
 
 
 def test_tables_read_without_the_spec_are_refused_naming_the_kept_columns(spark, tmp_path):
+    from features.infer import InferSettings
     from pipelines.flows.common import feature_spec
     from serving.spark import build_features_spark, read_spark_tables
 
     tables, canonical = _mapped_export(tmp_path)
-    spec, _ = feature_spec(None, tables.contacts)
+    spec, _ = feature_spec(None, tables.contacts, InferSettings())
     with pytest.raises(ValueError, match=r"contacts column\(s\) \['plan'\]"):
         build_features_spark(read_spark_tables(spark, str(canonical)), AS_OF, spec, n_buckets=2)
     (tmp_path / "crm_ok" / "contacts.parquet").unlink()

@@ -231,6 +231,7 @@ def test_a_scorer_using_a_kept_column_scores_the_same_on_spark(spark, mlflow_sto
     """A scorer trained with the spec a mapping's kept column adds (``plan``, as
     :func:`pipelines.flows.common.feature_spec` resolves it) scores every lead on Spark as
     locally: the column travels with the contacts the scorer's stored spec names."""
+    from features.infer import InferSettings
     from pipelines.flows.common import feature_spec
     from serving.scorer_model import load_scorer
     from serving.spark import score_spark
@@ -241,7 +242,7 @@ def test_a_scorer_using_a_kept_column_scores_the_same_on_spark(spark, mlflow_sto
     rows = np.arange(len(tables.contacts))
     contacts = tables.contacts.assign(plan=np.array(["basic", "pro", "team"])[rows % 3])
     tables = type(tables)(contacts, tables.accounts, tables.activities, tables.outcomes)
-    spec, notes = feature_spec(None, contacts)
+    spec, notes = feature_spec(None, contacts, InferSettings())
     assert notes == ["extra column plan used as a category"]
     reg = register_scorer(
         tables, mlflow_store.tracking_uri, NAME + "-kept", spec=spec,
