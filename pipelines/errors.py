@@ -96,6 +96,17 @@ _OS_ADVICE = {
 """errno -> (what happened, what to do) for file-system errors."""
 
 
+FIRST_LINE_CHARS = 200
+"""How much of an error's own text a one-line message quotes."""
+
+
+def first_line(error: BaseException) -> str:
+    """The first non-blank line of ``error``'s text, stripped, at most
+    :data:`FIRST_LINE_CHARS` characters; ``""`` when the error has no text."""
+    text = str(error).strip()
+    return text.splitlines()[0].strip()[:FIRST_LINE_CHARS] if text else ""
+
+
 def _chain(error: BaseException) -> Iterator[BaseException]:
     """The error and its causes / contexts (a driver error inside SQLAlchemy's, ...)."""
     seen: set[int] = set()
@@ -170,8 +181,7 @@ def _database_message(error: BaseException, where: str) -> str | None:
     where = f"the database{where}"
     text = _text(error)
     if any(t in text for t in _MISSING_TABLE_TEXT) or _sqlstate(error) == "42P01":
-        first = str(error).splitlines()[0][:200]
-        return f"{where}: a table is missing ({first}); check the URL and table prefix"
+        return f"{where}: a table is missing ({first_line(error)}); check the URL and table prefix"
     if "password authentication failed" in text or _sqlstate(error) == "28P01":
         return f"{where}: authentication failed; check the user and password in the URL"
     if _sqlstate(error) == "3D000" or ("database" in text and "does not exist" in text):
@@ -209,7 +219,7 @@ def describe_error(error: BaseException) -> str | None:
             "restore the MLflow artifact store"
         )
     if _is_dns_failure(error):
-        first = str(error).strip().splitlines()[0][:200]
+        first = first_line(error)
         return f"the host name does not resolve{where}: {first}; check the host in the URL"
     if isinstance(error, ArgumentError | NoSuchModuleError):
         return (
@@ -217,7 +227,7 @@ def describe_error(error: BaseException) -> str | None:
             "sqlite:///PATH.db or postgresql+psycopg://USER@HOST:PORT/DB"
         )
     if is_transient(error):
-        first = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
+        first = first_line(error)
         return (
             f"{type(error).__name__}: {first}{where}; still failing after retries: check "
             "the server is running and reachable, then run again"
