@@ -220,6 +220,7 @@ SOURCES = sorted(
     [
         r"^SettingsT = TypeVar\(",  # the settings-model type variable of the YAML loaders
         r"^def _?jsonable\(",  # the JSON default hook (features.json_text)
+        r"\.splitlines\(\)\[0\][^\n]*\[:",  # an error's first line, cut (errors.first_line)
         r"preserve_rowcount",  # the sinks' row-count execution options (sinks.ddl.ROWCOUNT)
     ],
 )
