@@ -86,10 +86,9 @@ def _score(
     """The rulebook's scores of the contacts known at ``as_of``, and the others with why.
 
     A contact created at or after ``as_of`` did not exist yet, so it gets no points, as in
-    ``leadscore score`` (:func:`serving.eligibility.known_contacts`). Activities the bot
+    ``leadscore score`` (:func:`serving.eligibility.known_tables`). Activities the bot
     filter flags (``bots``: its settings YAML, None for the default) earn no points.
     """
-    from dataclasses import replace
 
     import pandas as pd
 
@@ -97,16 +96,15 @@ def _score(
     from features.ingest.load import ingest
     from features.parse import utc_time
     from rules import RulebookError, load_rulebook, score_rulebook
-    from serving.eligibility import known_contacts
+    from serving.eligibility import known_tables
 
     with user_errors(InputError, RulebookError, ValueError):
         when = utc_time(as_of, "--as-of") if as_of else pd.Timestamp.now(tz="UTC")
         book = load_rulebook(rulebook)
         prior = _read_previous(previous) if previous is not None else None
         report = ingest(data, mapping, bots=bots)
-        known, rejects = known_contacts(report.tables.contacts, when)
-        tables = replace(report.tables, contacts=known)
-        return score_rulebook(tables, book, when, previous=prior), rejects
+        known, rejects = known_tables(report.tables, when)
+        return score_rulebook(known, book, when, previous=prior), rejects
 
 
 def stage_counts(scores: pd.DataFrame) -> str:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from features.crm import CrmTables
-from features.customers import employees_of
+from features.customers import employees_of, share_customer_since
 from features.reasons import day_text
 from features.schema import POSITIVE_OUTCOMES
 from features.training_set import at_customers, data_end_of, first_positive
@@ -72,6 +72,21 @@ def known_contacts(
         }
     )
     return contacts.loc[~bad].reset_index(drop=True), rejects
+
+
+def known_tables(tables: CrmTables, as_of: pd.Timestamp) -> tuple[CrmTables, pd.DataFrame]:
+    """``tables`` as a scoring run sees them at ``as_of``: the contacts known then
+    (:func:`known_contacts`) with every account, activity and outcome, reading ``tables``'
+    customer dates (:func:`features.customers.share_customer_since`). The scorer, Spark's
+    features, the rulebook impact and ``rules score`` read the rules' input from here.
+
+    Returns:
+        ``(known, rejects)``: the tables of the known contacts and ``contact_id, reason``
+        of the rest.
+    """
+    contacts, rejects = known_contacts(tables.contacts, as_of)
+    known = CrmTables(contacts, tables.accounts, tables.activities, tables.outcomes)
+    return share_customer_since(tables, known), rejects
 
 
 def converted_rejects(

@@ -10,7 +10,7 @@ conversion rate of the published rulebook's qualified leads.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -18,7 +18,7 @@ from features.crm import CrmTables
 from features.reasons import day_text
 from features.training_set import data_end_of, outcome_labels, snapshot_schedule
 from rules import Rulebook, score_rulebook
-from serving.eligibility import known_contacts
+from serving.eligibility import known_tables
 
 COMPARED_STAGES: tuple[str, ...] = ("lead", "mql", "sql")
 """The stages whose moves the preview counts; any other stage (or none) is ``other``."""
@@ -64,8 +64,8 @@ class RulebookImpact:
 
 def stages_at(tables: CrmTables, rulebook: Rulebook, as_of: pd.Timestamp) -> pd.Series:
     """Each known contact's stage under ``rulebook`` at ``as_of`` (index ``contact_id``)."""
-    known, _ = known_contacts(tables.contacts, as_of)
-    scores = score_rulebook(replace(tables, contacts=known), rulebook, as_of).scores
+    known, _ = known_tables(tables, as_of)
+    scores = score_rulebook(known, rulebook, as_of).scores
     stage = scores["stage"].astype("object").where(scores["stage"].notna(), None)
     return pd.Series(stage.to_numpy(), index=scores["contact_id"].astype("object"), name="stage")
 

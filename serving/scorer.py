@@ -26,7 +26,6 @@ import pandas as pd
 
 from features.build import build_features
 from features.crm import CrmTables
-from features.customers import share_customer_since
 from features.events import utc_timestamp
 from features.first_touch import first_touch_as_of, first_touch_features
 from features.infer import InferSettings, TableTypes
@@ -42,7 +41,7 @@ from serving.eligibility import (
     converted_rejects,
     customer_rejects,
     employee_rejects,
-    known_contacts,
+    known_tables,
     rejects_frame,
 )
 from serving.reason_rates import ReasonRates
@@ -332,10 +331,8 @@ class LeadScorer:
             self.check_data(tables)
         seconds: dict[str, float] = {}
         with timed_step(seconds, "eligibility", on_step):
-            contacts, early = known_contacts(tables.contacts, ts)
-            known = share_customer_since(
-                tables, CrmTables(contacts, tables.accounts, tables.activities, tables.outcomes)
-            )
+            known, early = known_tables(tables, ts)
+            contacts = known.contacts
         with timed_step(seconds, "rules", on_step):
             rules = score_rulebook(known, self.rulebook_, ts, previous)
             with small_pages():  # passes over the whole breakdown: see rules.memory

@@ -20,7 +20,7 @@ from features.events import utc_timestamp
 from features.schema import TABLES
 from features.spec import FeatureSpec
 from rules import Rulebook, score_rulebook
-from serving.eligibility import known_contacts
+from serving.eligibility import known_tables
 from serving.spark.bots import without_bots
 from serving.spark.partition import cogroup_apply, pack, unpack
 from serving.spark.tables import SparkTables, extra_contact_columns
@@ -45,10 +45,9 @@ def local_features(
         raise ValueError(
             "the feature spec has include_rule_score: true; pass the rulebook (rulebook=)"
         )
-    contacts, _ = known_contacts(tables.contacts, as_of)
-    known = CrmTables(contacts, tables.accounts, tables.activities, tables.outcomes)
+    known, _ = known_tables(tables, as_of)
     totals = score_rulebook(known, rulebook, as_of).scores
-    scores = pd.Series(totals["total"].to_numpy(), index=contacts["contact_id"])
+    scores = pd.Series(totals["total"].to_numpy(), index=known.contacts["contact_id"])
     return build_features(known, as_of, spec, rule_scores=scores)
 
 

@@ -6,7 +6,8 @@ import pandas as pd
 from table_rows import canonical_frame
 
 from features.crm import CrmTables, empty_table
-from serving.eligibility import converted_rejects, stale_as_of, warn_if_stale
+from features.customers import CUSTOMER_SINCE, customer_since
+from serving.eligibility import converted_rejects, known_tables, stale_as_of, warn_if_stale
 
 AS_OF = pd.Timestamp("2026-03-01", tz="UTC")
 
@@ -120,3 +121,19 @@ def test_a_rejected_lead_one_asks_about_gets_the_as_of_at_which_it_was_a_lead():
     # reasons that say what to do themselves, and unknown contacts: nothing added
     assert as_of_that_explains(tables, "c0", "customer: ...") == ""
     assert as_of_that_explains(tables, "nobody", CONVERTED) == ""
+
+
+def test_known_tables_keep_the_contacts_created_before_as_of_with_every_other_table():
+    tables = _tables(
+        ["2026-01-01", "2026-03-01", None, "2026-02-28"],
+        activities=("2026-01-02",),
+        outcomes=("2026-02-01",),
+    )
+    known, rejects = known_tables(tables, AS_OF)
+    # c1 at as_of is not known yet, c2 has no creation time; order kept
+    assert list(known.contacts["contact_id"]) == ["c0", "c3"]
+    assert list(rejects["contact_id"]) == ["c1", "c2"]
+    assert rejects["reason"].iloc[1].startswith("missing created_at")
+    assert known.activities is tables.activities and known.outcomes is tables.outcomes
+    # the customer dates are the whole tables' (read once), not recomputed for the part
+    assert known.derived[CUSTOMER_SINCE] is customer_since(tables)
