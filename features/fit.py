@@ -17,7 +17,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from features.infer import InferSettings
+from features.infer import InferSettings, is_id_like
 from features.measures import email_domain, email_domain_class, value_present
 from features.parse import numbers_as_text, parse_numbers
 from features.personal import personal_data_reason
@@ -211,8 +211,9 @@ def spec_for_data(
     A mapping keeps a column because it describes the lead (Olist's ``landing_page_id``,
     Maven's ``product``): numbers become ``fit.passthrough_numeric``, text becomes
     ``fit.passthrough_categorical``. Columns holding personal data, dates, booleans, ids
-    or free text (more distinct values than ``infer.max_unique_share`` of the rows, the
-    threshold type inference calls a column id-like with) are left out.
+    or free text (:func:`features.infer.is_id_like`, the rule type inference calls a column
+    id-like with: more distinct values than ``infer.max_unique_share`` of the rows, judged
+    only from ``infer.min_rows_id_like`` rows on) are left out.
 
     Args:
         infer: The run's type inference settings (``--infer``; the defaults of
@@ -222,7 +223,6 @@ def spec_for_data(
     Returns:
         The spec and one note per column added or left out.
     """
-    max_share = infer.max_unique_share
     fit = spec.fit
     taken = {*fit.passthrough_numeric, *fit.passthrough_categorical}
     numeric, categorical = list(fit.passthrough_numeric), list(fit.passthrough_categorical)
@@ -240,7 +240,7 @@ def spec_for_data(
         text = values.dropna().astype("string")
         if personal_data_reason(text) is not None:
             notes.append(f"extra column {name} left out: personal data")
-        elif len(text) and text.nunique() > max_share * len(text):
+        elif is_id_like(text.nunique(), len(text), infer):
             notes.append(f"extra column {name} left out: {text.nunique():,} distinct values")
         else:
             categorical.append(name)

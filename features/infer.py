@@ -129,6 +129,24 @@ class TableTypes:
         return {f: n for n, c in self.columns.items() for f in c.features}
 
 
+def is_id_like(n_distinct: int, n_rows: int, settings: InferSettings) -> bool:
+    """Whether a text column with ``n_distinct`` values in ``n_rows`` non-blank rows is an
+    id or free text: nearly one value per row (more than ``max_unique_share`` of the rows),
+    judged only with at least ``min_rows_id_like`` rows (a small export is never id-like).
+
+    The one rule for kept columns (:func:`features.fit.spec_for_data`) and type inference.
+
+    Args:
+        n_distinct: Distinct non-blank values.
+        n_rows: Non-blank rows.
+        settings: The run's type inference settings.
+
+    Returns:
+        True when the column is to be left out as an id or free text.
+    """
+    return n_rows >= settings.min_rows_id_like and n_distinct > settings.max_unique_share * n_rows
+
+
 def feature_name(text: str) -> str:
     """A model-matrix column name LightGBM accepts (``[]{}:,"`` become ``_``)."""
     return str(text).translate(_FORBIDDEN)
@@ -214,8 +232,7 @@ def _text_type(name: str, text: pd.Series, n_blank: int, s: InferSettings) -> Co
     # Merge spellings differing only in case: the most frequent spelling names the level.
     spelled = pd.Series(counts.index, index=lowered).groupby(level=0).first()
     n_levels = len(spelled)
-    id_like = len(text) >= s.min_rows_id_like and n_levels > s.max_unique_share * len(text)
-    if n_levels > s.max_category_levels or id_like:
+    if n_levels > s.max_category_levels or is_id_like(n_levels, len(text), s):
         reason = f"free text or an id: {n_levels:,} distinct values in {len(text):,} rows"
         return ColumnType(name, "excluded", reason, n_blank=n_blank)
     merged = len(counts) - n_levels

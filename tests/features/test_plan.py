@@ -8,7 +8,7 @@ from table_rows import canonical_frame
 
 from features.crm import CrmTables
 from features.fit import spec_for_data
-from features.infer import InferSettings
+from features.infer import InferSettings, infer_table_types
 from features.plan import PlanError, PlanRequest, make_plan
 from features.spec import load_feature_spec
 
@@ -128,10 +128,32 @@ def test_the_valid_slice_needs_enough_of_each_class_for_early_stopping() -> None
 
 def test_the_runs_max_unique_share_decides_which_kept_columns_are_id_like() -> None:
     # 10 contacts, 'page' 6 distinct values of 10 (60 %): above the default 0.5, under 0.7
+    # (judged from 10 rows on: the default min_rows_id_like, 50, would keep it anyway)
     contacts = month_crm().contacts.head(10).assign(page=["a", "b", "c", "d", "e", "f"] + ["a"] * 4)
-    spec, notes = spec_for_data(load_feature_spec(), contacts, InferSettings())
+    judged = InferSettings(min_rows_id_like=10)
+    spec, notes = spec_for_data(load_feature_spec(), contacts, judged)
     assert "page" not in spec.fit.passthrough_categorical
     assert notes == ["extra column page left out: 6 distinct values"]
-    spec, notes = spec_for_data(load_feature_spec(), contacts, InferSettings(max_unique_share=0.7))
+    wider = judged.model_copy(update={"max_unique_share": 0.7})
+    spec, notes = spec_for_data(load_feature_spec(), contacts, wider)
     assert "page" in spec.fit.passthrough_categorical
     assert notes == ["extra column page used as a category"]
+
+
+@pytest.mark.parametrize(
+    ("min_rows", "kept"),
+    [(50, True), (5, False)],  # 5 rows: too few to judge under 50, enough under 5
+)
+def test_a_kept_column_is_id_like_by_the_same_rule_as_type_inference(
+    min_rows: int, kept: bool
+) -> None:
+    # 5 contacts, 'code' 5 distinct values in 5 rows (100 % > 0.5): id-like only when
+    # 5 rows are enough to judge (min_rows_id_like <= 5)
+    contacts = month_crm().contacts.head(5).assign(code=["k1", "k2", "k3", "k4", "k5"])
+    infer = InferSettings(min_rows_id_like=min_rows)
+    spec, notes = spec_for_data(load_feature_spec(), contacts, infer)
+    typed = infer_table_types(contacts[["code"]], settings=infer).columns["code"]
+    assert ("code" in spec.fit.passthrough_categorical) is kept
+    assert (typed.kind == "category") is kept
+    expected = "used as a category" if kept else "left out: 5 distinct values"
+    assert notes == [f"extra column code {expected}"]

@@ -2,8 +2,10 @@
 ``--infer`` ``max_unique_share``, as the train flow does (:func:`features.fit.spec_for_data`
 through :func:`pipelines.flows.common.feature_spec`).
 
-A hand-made export of 10 leads whose kept ``page`` column has 6 distinct values (60 %):
-id-like under the default 0.5, a category under 0.7.
+A hand-made export of 10 leads whose kept ``page`` column has 6 distinct values (60 %),
+judged from 10 rows on (``min_rows_id_like: 10``): id-like under the default 0.5, a
+category under 0.7; under the default ``min_rows_id_like`` (50) 10 rows are too few to
+judge and it is a category, as type inference types it.
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ def export(tmp_path: Path) -> Path:
         tmp_path / "export" / "leads.csv", index=False
     )
     (tmp_path / "mapping.yaml").write_text(MAPPING)
-    (tmp_path / "infer.yaml").write_text("max_unique_share: 0.7\n")
+    (tmp_path / "judged.yaml").write_text("min_rows_id_like: 10\n")
+    (tmp_path / "infer.yaml").write_text("min_rows_id_like: 10\nmax_unique_share: 0.7\n")
     return tmp_path
 
 
@@ -53,7 +56,11 @@ def _columns(root: Path, infer: Path | None) -> list[str]:
 
 
 def test_a_kept_column_of_60_percent_distinct_values_is_id_like_by_default(export: Path) -> None:
-    assert "page" not in _columns(export, None)
+    assert "page" not in _columns(export, export / "judged.yaml")
+
+
+def test_ten_rows_are_too_few_to_call_it_id_like_by_default(export: Path) -> None:
+    assert "page" in _columns(export, None)
 
 
 def test_max_unique_share_0_7_keeps_it_as_a_feature(export: Path) -> None:

@@ -220,7 +220,8 @@ def test_a_mapped_exports_kept_columns_are_features_on_spark_as_locally(spark, t
 
     tables, canonical = _mapped_export(tmp_path)
     # the spec train_flow resolves and stores with the scorer (default + kept columns)
-    spec, notes = feature_spec(None, tables.contacts, InferSettings())
+    # 5 rows judged (min_rows_id_like=5): 'ref' has one value per row, an id
+    spec, notes = feature_spec(None, tables.contacts, InferSettings(min_rows_id_like=5))
     assert notes == [
         "extra column plan used as a category",
         "extra column ref left out: 5 distinct values",
@@ -243,7 +244,7 @@ def test_tables_read_without_the_spec_are_refused_naming_the_kept_columns(spark,
     from serving.spark import build_features_spark, read_spark_tables
 
     tables, canonical = _mapped_export(tmp_path)
-    spec, _ = feature_spec(None, tables.contacts, InferSettings())
+    spec, _ = feature_spec(None, tables.contacts, InferSettings(min_rows_id_like=5))
     with pytest.raises(ValueError, match=r"contacts column\(s\) \['plan'\]"):
         build_features_spark(read_spark_tables(spark, str(canonical)), AS_OF, spec, n_buckets=2)
     (tmp_path / "crm_ok" / "contacts.parquet").unlink()
