@@ -4,7 +4,7 @@ Each ``*_figure`` function draws one matplotlib figure from the frames of
 :mod:`models.curves` (or a small table); :func:`save_png` writes it beside a training run,
 :func:`to_data_uri` embeds it in the self-contained HTML report. :func:`write_plots` writes
 training's files: the same figures of the test slice. Methods (``manual``, ``model``,
-``blend``) have one label and one colour everywhere.
+``blend``) have one label (:mod:`models.methods`) and one colour everywhere.
 
 Uses matplotlib's non-interactive Agg canvas directly (no pyplot state), so plotting is
 safe in worker threads and never opens a window.
@@ -24,20 +24,11 @@ from matplotlib.figure import Figure
 
 from features.reasons import number_text
 from models.curves import calibration_table, gains_lift, roc_pr_curves
+from models.methods import method_label
 
-METHOD_LABELS: dict[str, str] = {
-    "manual": "Point rules",
-    "model": "Model",
-    "blend": "Final blend",
-}
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 METHOD_COLORS: dict[str, str] = {"manual": "#E69F00", "model": "#0072B2", "blend": "#009E73"}
 _GREY = "#888888"
-
-
-def label(method: str) -> str:
-    """Display name of a method key."""
-    return METHOD_LABELS.get(method, method)
 
 
 def to_data_uri(fig: Figure) -> str:
@@ -75,7 +66,7 @@ def roc_pr_figure(points: pd.DataFrame, summary: pd.DataFrame, base_rate: float)
     for (method, curve), xy in points.groupby(["method", "curve"], sort=False):
         name = str(method)
         ax, area, tag = (ax_roc, "roc_auc", "AUC") if curve == "roc" else (ax_pr, "pr_auc", "AP")
-        text = f"{label(name)} ({tag} {auc.at[name, area]:.3f})"
+        text = f"{method_label(name)} ({tag} {auc.at[name, area]:.3f})"
         ax.plot(xy["x"], xy["y"], color=METHOD_COLORS.get(name), label=text)
     ax_pr.axhline(base_rate, linestyle="--", color=_GREY, label=f"base rate {base_rate:.1%}")
     ax_roc.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC")
@@ -98,9 +89,11 @@ def gains_figure(gains: pd.DataFrame) -> Figure:
         x = np.concatenate([[0.0], part["cumulative_share"].to_numpy()])
         y = np.concatenate([[0.0], part["cumulative_recall"].to_numpy()])
         colour = METHOD_COLORS.get(method)
-        ax_gain.plot(x, y, marker="o", markersize=3, color=colour, label=label(method))
+        ax_gain.plot(x, y, marker="o", markersize=3, color=colour, label=method_label(method))
         offset = (i - (len(methods) - 1) / 2) * width
-        ax_lift.bar(part["decile"] + offset, part["lift"], width, color=colour, label=label(method))
+        ax_lift.bar(
+            part["decile"] + offset, part["lift"], width, color=colour, label=method_label(method)
+        )
     ax_lift.axhline(1.0, linestyle="--", color=_GREY)
     ax_gain.set(xlabel="share of leads worked (best first)", ylabel="share of conversions found")
     ax_gain.set_title("Cumulative gains")
@@ -119,7 +112,7 @@ def calibration_figure(bins: pd.DataFrame) -> Figure:
     ax.plot([0, 1], [0, 1], linestyle="--", color=_GREY, label="perfectly calibrated")
     for method, part in bins.groupby("method", sort=False):
         x, y, name = part["mean_predicted"], part["observed_rate"], str(method)
-        ax.plot(x, y, marker="o", color=METHOD_COLORS.get(name), label=label(name))
+        ax.plot(x, y, marker="o", color=METHOD_COLORS.get(name), label=method_label(name))
     ax.set(xlabel="mean predicted P(convert)", ylabel="observed conversion rate")
     ax.set(xlim=(0, 1), ylim=(0, 1), title="Reliability")
     ax.legend(fontsize=8)
@@ -134,7 +127,7 @@ def bands_figure(tables: Mapping[str, pd.DataFrame]) -> Figure:
         x = np.arange(len(table))
         ax.bar(x, table["n"], color=METHOD_COLORS.get(method) or _GREY, alpha=0.6)
         ax.set_xticks(x, table["band"], rotation=45, ha="right", fontsize=7)
-        ax.set(ylabel="leads", title=f"{label(method)}: leads and conversion per band")
+        ax.set(ylabel="leads", title=f"{method_label(method)}: leads and conversion per band")
         rate = ax.twinx()
         rate.plot(x, table["conversion_rate"], color="black", marker="o", markersize=3)
         rate.set_ylabel("conversion rate")

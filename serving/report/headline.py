@@ -6,12 +6,12 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from models.plots import label
+from models.methods import method_label
 from serving.report.tables import count_text
 
 
 def _the(method: str) -> str:
-    return "the " + label(method).lower()
+    return "the " + method_label(method).lower()
 
 
 def auc_sentence(row: pd.Series) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 import jinja2
 
 from features.files import atomic_write_text
-from models.plots import label
+from models.methods import method_label
 from serving.report.build import ComparisonReport
 from serving.report.sections import NAV_LABELS, all_sections
 from serving.report.tables import count_text
@@ -41,14 +41,16 @@ def kpis(report: ComparisonReport) -> list[Kpi]:
         Kpi(f"{report.n_converted / report.n_leads:.1%}", "converted (base rate)"),
     ]
     tiles += [
-        Kpi(f"{row['roc_auc']:.3f}", f"ROC AUC {label(str(row['method']))}")
+        Kpi(f"{row['roc_auc']:.3f}", f"ROC AUC {method_label(str(row['method']))}")
         for row in report.metrics.to_dict("records")
     ]
     if report.capacity:
         summary = report.capacity[0].summary
         k = int(summary["k"].iloc[0])
         tiles += [
-            Kpi(count_text(row["converted"]), f"converted in top {k}: {label(row['method'])}")
+            Kpi(
+                count_text(row["converted"]), f"converted in top {k}: {method_label(row['method'])}"
+            )
             for row in summary.to_dict("records")
         ]
     return tiles

@@ -13,13 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from features.files import atomic_write_text
+from models.methods import method_short
 from serving.report.build import ComparisonReport
 from serving.report.headline import calibration_flags
 
-METHOD_NAMES = {"manual": "rules", "model": "model", "blend": "final"}
-"""Method key -> its short name, in display order: ``report.json``'s keys and the segment
-table's column headers (the README's words; :data:`models.plots.METHOD_LABELS` are the
-long ones)."""
 SCHEMA_VERSION = 1
 
 
@@ -38,7 +35,7 @@ def report_summary(report: ComparisonReport) -> dict[str, Any]:
     for row in report.metrics.to_dict("records"):
         key = str(row["method"])
         is_probability = key != "manual"
-        methods[METHOD_NAMES.get(key, key)] = {
+        methods[method_short(key)] = {
             "roc_auc": _number(row["roc_auc"]),
             "pr_auc": _number(row["pr_auc"]),
             "brier": _number(row["brier"]) if is_probability else None,
@@ -74,7 +71,7 @@ def report_summary(report: ComparisonReport) -> dict[str, Any]:
         "methods": methods,
         "tiers": tiers,
         "drift_warnings": [str(c) for c in warnings],
-        "calibration_warnings": [METHOD_NAMES.get(str(m), str(m)) for m in flagged.index[flagged]],
+        "calibration_warnings": [method_short(str(m)) for m in flagged.index[flagged]],
         "drift_excluded": [] if drift is None else
             [str(c) for c in drift.loc[drift["level"] == "excluded", "column"]],
         "drift_reference_as_of": report.drift_reference_as_of or None,

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import pandas as pd
 from matplotlib.figure import Figure
 
-from models.plots import barh_figure, label, to_data_uri
+from models.methods import method_label
+from models.plots import barh_figure, to_data_uri
 from serving.report.tables import Cell, Spec, Table
 
 
@@ -61,7 +62,7 @@ def top_bars(
 def labelled(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     """``frame`` with method keys in ``columns`` (default ``method``) replaced by names."""
     names = columns or ("method",)
-    return frame.assign(**{c: frame[c].map(lambda m: label(str(m))) for c in names})
+    return frame.assign(**{c: frame[c].map(lambda m: method_label(str(m))) for c in names})
 
 
 COLUMNS: dict[str, tuple[str, str]] = {

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from models.methods import METHODS
 from serving.report.build import ComparisonReport
 from serving.report.sections.base import Section, columns, not_given, top_bars
-from serving.report.summary import METHOD_NAMES
 from serving.report.tables import table
 
 
@@ -49,10 +49,10 @@ def segments(report: ComparisonReport) -> Section:
     if frame.empty:
         return not_given("Segments", how, "segment column")
     spec = list(columns("segment", "level", "n", "converted", "base_rate"))
-    for method, name in METHOD_NAMES.items():
-        spec.append((f"roc_auc_{method}", f"AUC {name}", "f3"))
-    for method, name in METHOD_NAMES.items():
-        spec.append((f"top_decile_lift_{method}", f"Top-10% lift {name}", "f2"))
+    for method, names in METHODS.items():
+        spec.append((f"roc_auc_{method}", f"AUC {names.short}", "f3"))
+    for method, names in METHODS.items():
+        spec.append((f"top_decile_lift_{method}", f"Top-10% lift {names.short}", "f2"))
     return Section(title="Segments", how=how, tables=(("Per segment", table(frame, spec)),))
 
 

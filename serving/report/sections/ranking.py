@@ -6,7 +6,7 @@ import pandas as pd
 
 from features.reasons import number_text
 from models import plots
-from models.plots import label
+from models.methods import method_label
 from serving.report import weights
 from serving.report.build import ComparisonReport
 from serving.report.sections.base import Section, columns, embedded, labelled, not_given
@@ -46,7 +46,7 @@ def gains(report: ComparisonReport) -> Section:
             ("cumulative_recall", "gains", "pct"),
         ):
             frame[f"{col}_{method}"] = wide[(col, method)].to_numpy()
-            spec.append((f"{col}_{method}", f"{label(method)} {head}", kind))
+            spec.append((f"{col}_{method}", f"{method_label(method)} {head}", kind))
     return Section(
         title="Cumulative gains and lift by decile",
         how="Gains: the share of all conversions found by working the top x% of leads; lift: "
@@ -81,7 +81,7 @@ def bands(report: ComparisonReport) -> Section:
     spec = columns("band", "n", "share", "converted", "conversion_rate")
     level_spec = columns("level", "n", "share", "converted", "conversion_rate")
     names = {"manual_stage": "Manual stage", "tier": "Predictive tier", "manual_grade": "Grade"}
-    tables = [(f"{label(m)} bands", table(t, spec)) for m, t in report.bands.items()]
+    tables = [(f"{method_label(m)} bands", table(t, spec)) for m, t in report.bands.items()]
     tables += [(names.get(k, k), table(t, level_spec)) for k, t in report.stages.items()]
     return Section(
         title="Score distributions: bands and stages",
