@@ -8,11 +8,11 @@ groups come from their ``reason`` in the YAML.
 
 Numbers read ``178,649,000``, ``12.50``, ``+5``, ``2.67``: thousands separated, a whole
 number without decimals, never an exponent (``1.78649e+08``, ``5.1e-06``).
-:func:`format_number` formats one value; :func:`number_text` a score, threshold or points
-(one decimal). Every layer reads them from here, so a value reads the same in a lead's
-reasons, ``rules explain``, the CRM sink, the report and its figures. A moment (a
-command's ``as_of``) reads ``2026-09-01 00:00 UTC`` (:func:`time_text`) in every command
-that prints one.
+:func:`format_number` formats one value; :func:`number_text` a score or threshold (one
+decimal); :func:`rule_points_text` a fired rule with its points. Every layer reads them
+from here, so a value reads the same in a lead's reasons, ``rules explain``, the CRM
+sink, the report and its figures. A moment (a command's ``as_of``) reads
+``2026-09-01 00:00 UTC`` (:func:`time_text`) in every command that prints one.
 """
 
 from __future__ import annotations
@@ -59,6 +59,16 @@ def number_text(value: float, *, signed: bool = False) -> str:
     The form reasons, the comparison report and its figures write such values in.
     """
     return format_number(float(value), signed=signed, decimals=1)
+
+
+def rule_points_text(rule: object, points: float) -> str:
+    """A rule and the points it gave a lead: ``demo_request (+20)``, ``decayed (+2.50)``.
+
+    The one display text of a fired rule: the CRM sink's ``leadscore_rules`` and the
+    comparison report's lead lists both write it (points as :func:`format_number` signs
+    them, 2 decimals when not whole).
+    """
+    return f"{rule} ({format_number(float(points), signed=True)})"
 
 
 def time_text(when: pd.Timestamp | str) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from features.reasons import number_text
+from features.reasons import rule_points_text
 from rules.model import STAGE_ORDER
 
 log = logging.getLogger(__name__)
@@ -90,8 +90,7 @@ def _text(raw: object, kind: str) -> str:
         if not isinstance(item, dict):
             continue
         if kind == "rules":
-            points = number_text(float(item.get("points", 0)), signed=True)
-            parts.append(f"{item.get('rule', '?')} ({points})")
+            parts.append(rule_points_text(item.get("rule", "?"), item.get("points", 0)))
         else:
             parts.append(str(item.get("text") or item.get("feature", "?")))
     return _EMAIL.sub("(e-mail hidden)", "; ".join(parts))

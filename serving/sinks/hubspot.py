@@ -36,7 +36,7 @@ from typing import Any
 import pandas as pd
 
 from features.files import atomic_write
-from features.reasons import format_number
+from features.reasons import rule_points_text
 from serving.reason_rates import reason_line
 from serving.sinks.contract import RunInfo, SinkResult
 from serving.sinks.files import frame_writer, rejects_frame
@@ -58,9 +58,7 @@ HUBSPOT_LIFECYCLE: dict[str, str] = {
 def _rules_text(cell: str) -> str:
     """A lead's ``top_rules`` as ``rule (+10); other rule (-5)``."""
     items = json.loads(cell)
-    return "; ".join(
-        f"{i['rule']} ({format_number(float(i['points']), signed=True)})" for i in items
-    )
+    return "; ".join(rule_points_text(i["rule"], i["points"]) for i in items)
 
 
 def _per_lead(scores: pd.DataFrame, column: str, render: Callable[[str], str]) -> list[str]:

@@ -177,7 +177,8 @@ def test_off_diagonal_rule_points_are_rounded_not_exponents() -> None:
     rules = [{"rule": "email_open", "points": 5.13438e-06}, {"rule": "pricing", "points": -12.25}]
     scored = _scored(2).assign(top_rules=json.dumps(rules))
     listed = _off_diagonal(scored).hot_rules_cold_model
-    assert listed["top_rules"].tolist() == ["email_open (+0.0); pricing (-12.2)"] * 2
+    # as the CRM sink writes them (features.reasons.rule_points_text): 2 decimals
+    assert listed["top_rules"].tolist() == ["email_open (+0.00); pricing (-12.25)"] * 2
 
 
 def test_backtest_summary_by_hand() -> None:

@@ -197,3 +197,12 @@ def test_hubspot_frame_columns_are_exactly_the_declared_and_documented_ones(fx):
 
     assert tuple(frame.columns) == HUBSPOT_COLUMNS
     assert list(HUBSPOT_COLUMNS) == _documented_hubspot_columns()
+
+
+def test_a_rule_reads_the_same_in_the_crm_file_and_the_reports_lead_lists() -> None:
+    from serving.report.disagreement import _text
+    from serving.sinks.hubspot import _rules_text
+
+    # by hand: 12.5 points, not whole -> 2 decimals, signed; 5.13e-06 -> +0.00
+    cell = '[{"rule": "demo", "points": 12.5}, {"rule": "open", "points": 5.13e-06}]'
+    assert _rules_text(cell) == _text(cell, "rules") == "demo (+12.50); open (+0.00)"
