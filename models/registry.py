@@ -10,7 +10,6 @@ deprecated registry stages.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
@@ -19,6 +18,7 @@ import mlflow
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
+from features.json_text import json_text
 from models.config import CHALLENGER, CHAMPION, QualityGates
 from models.store import use_tracking_uri
 
@@ -152,4 +152,4 @@ def _record(client: MlflowClient, run_id: str, decision: PromotionDecision) -> N
     client.set_model_version_tag(
         decision.model_name, decision.version, "promotion_reason", decision.reason
     )
-    client.log_text(run_id, json.dumps(asdict(decision), indent=2, default=str), "promotion.json")
+    client.log_text(run_id, json_text(asdict(decision)), "promotion.json")

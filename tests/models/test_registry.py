@@ -1,12 +1,14 @@
 """Champion/challenger gating: pure rules, then the real registry on a SQLite store."""
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import mlflow
 import pytest
 from mlflow.tracking import MlflowClient
 
+from features.json_text import json_text
 from models.config import QualityGates
 from models.estimator import ConversionModel
 from models.pyfunc import log_conversion_model, to_serving_frame
@@ -121,12 +123,15 @@ def test_champion_challenger_gating_both_ways(logged_run):
     run = client.get_run(run_id)
     assert run.data.tags["leadscore.promotion"] == "champion"
     assert run.data.tags["leadscore.model_version"] == "4"
-    decision = json.loads(
-        Path(
-            mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path="promotion.json")
-        ).read_text()
-    )
+    text = Path(
+        mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path="promotion.json")
+    ).read_text()
+    decision = json.loads(text)
     assert decision["version"] == "4" and decision["promoted"] is True
+    assert decision["champion_metrics"] == {"roc_auc": 0.75, "log_loss": 0.45}
+    # written by the one JSON writer: keys sorted, indented by 2
+    assert text == json_text(asdict(better))
+    assert list(decision) == sorted(decision)
 
 
 def test_champion_that_cannot_be_rescored_blocks_promotion(logged_run):
