@@ -223,7 +223,7 @@ def describe_error(error: BaseException) -> str | None:
         return f"the host name does not resolve{where}: {first}; check the host in the URL"
     if isinstance(error, ArgumentError | NoSuchModuleError):
         return (
-            f"invalid database URL{where}: {str(error).splitlines()[0]}; use "
+            f"invalid database URL{where}: {first_line(error)}; use "
             "sqlite:///PATH.db or postgresql+psycopg://USER@HOST:PORT/DB"
         )
     if is_transient(error):
@@ -237,7 +237,7 @@ def describe_error(error: BaseException) -> str | None:
     if isinstance(error, DBAPIError | sqlite3.Error):
         return _database_message(error, where)
     if isinstance(error, MlflowException):
-        return f"MLflow: {error.message.splitlines()[0]}{where}"
+        return f"MLflow: {first_line(error)}{where}"
     if isinstance(error, KeyError) and error.args:
         return f"{error.args[0]}{where}"
     if isinstance(error, ValueError):

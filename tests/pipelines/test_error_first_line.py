@@ -44,3 +44,18 @@ def test_each_message_quotes_the_same_first_line() -> None:
         "OperationalError: database is locked; still failing after retries: check the "
         "server is running and reachable, then run again"
     )
+
+
+def test_the_database_url_and_mlflow_messages_quote_the_same_first_line() -> None:
+    from mlflow.exceptions import MlflowException
+    from mlflow.protos.databricks_pb2 import RESOURCE_DOES_NOT_EXIST
+    from sqlalchemy.exc import ArgumentError
+
+    # a blank first line and 300 characters: the first non-blank line, cut at 200
+    text = "\n" + "x" * 300 + "\nsecond line"
+    assert describe_error(ArgumentError(text)) == (
+        f"invalid database URL: {'x' * 200}; use "
+        "sqlite:///PATH.db or postgresql+psycopg://USER@HOST:PORT/DB"
+    )
+    missing = MlflowException(text, error_code=RESOURCE_DOES_NOT_EXIST)  # not retried
+    assert describe_error(missing) == f"MLflow: {'x' * 200}"

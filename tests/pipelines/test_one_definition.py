@@ -220,7 +220,6 @@ SOURCES = sorted(
     [
         r"^SettingsT = TypeVar\(",  # the settings-model type variable of the YAML loaders
         r"^def _?jsonable\(",  # the JSON default hook (features.json_text)
-        r"\.splitlines\(\)\[0\][^\n]*\[:",  # an error's first line, cut (errors.first_line)
         r"preserve_rowcount",  # the sinks' row-count execution options (sinks.ddl.ROWCOUNT)
     ],
 )
@@ -230,3 +229,19 @@ def test_shared_helpers_are_defined_once(pattern: str) -> None:
     found = re.compile(pattern, re.MULTILINE)
     holders = [str(p.relative_to(ROOT)) for p in SOURCES if found.search(p.read_text())]
     assert len(holders) == 1, f"{pattern!r} defined in {holders}"
+
+
+def test_an_errors_first_line_is_cut_in_one_place() -> None:
+    """Every message quoting an error's first line calls ``pipelines.errors.first_line``:
+    the one cut (``splitlines()[0]``, ``split("\\n")[0]``, ``partition("\\n")[0]``)
+    appears once in all the sources, inside it, not by hand in another message."""
+    import re
+
+    cut = re.compile(r"\.splitlines\(\)\[0\]|\.(?:split|partition)\(\s*[\"']\\n[\"']\s*\)\[0\]")
+    found = [
+        f"{p.relative_to(ROOT)}:{n}"
+        for p in SOURCES
+        for n, line in enumerate(p.read_text().splitlines(), 1)
+        if cut.search(line)
+    ]
+    assert len(found) == 1 and found[0].startswith("pipelines/errors.py:"), found
