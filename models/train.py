@@ -18,28 +18,36 @@ import pandas as pd
 
 from models.config import TrainConfig
 from models.estimator import ConversionModel
-from models.evaluation import TestEvaluation, evaluate_test_slice
+from models.evaluation import evaluate_test_slice
 from models.frames import check_target
 from models.metrics import evaluate
 from models.pyfunc import OUTPUT_COLUMN, serving_frame, to_serving_frame
 from models.registry import PromotionDecision, register_and_promote
-from models.search import SearchResult, random_search
+from models.search import random_search
 from models.store import default_tracking_uri
 from models.tracking import RunContext, frame_fingerprint, log_frame, log_training_run
 
 
 @dataclass(frozen=True)
 class TrainResult:
-    """What a training run produced."""
+    """What a training run produced (the full test-slice evaluation, its figures and any
+    search trials are logged in the MLflow run, not returned).
+
+    Attributes:
+        run_id: The MLflow run.
+        model_uri: The logged model.
+        model: The fitted model.
+        metrics: Test-slice metrics, flat (:meth:`models.evaluation.TestEvaluation.flat_metrics`).
+        decision: The promotion decision.
+        tracking_uri: The MLflow store the run is in.
+    """
 
     run_id: str
     model_uri: str
     model: ConversionModel
-    evaluation: TestEvaluation
     metrics: dict[str, float]
     decision: PromotionDecision
     tracking_uri: str
-    search: SearchResult | None = None
 
 
 def model_from_config(
@@ -128,7 +136,8 @@ def train_and_register(
             weights.
 
     Returns:
-        The run id, model URI, fitted model, evaluation, metrics and promotion decision.
+        The run id, model URI, fitted model, test-slice metrics and promotion decision (the
+        full evaluation and any search trials are in the MLflow run).
     """
     uri = tracking_uri or config.tracking_uri or default_tracking_uri(workdir or Path.cwd())
     config = config.for_training_rows(len(X_train))
@@ -199,4 +208,4 @@ def train_and_register(
         model_uri=info.model_uri,
         tracking_uri=uri,
     )
-    return TrainResult(run_id, info.model_uri, model, evaluation, metrics, decision, uri, search)
+    return TrainResult(run_id, info.model_uri, model, metrics, decision, uri)
