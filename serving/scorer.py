@@ -19,7 +19,7 @@ import copy
 import logging
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 import numpy as np
 import pandas as pd
@@ -69,6 +69,15 @@ _FIX = (
 )
 
 
+class ReadSettings(TypedDict):
+    """How a scoring path reads and validates its data (keyword arguments of
+    :func:`features.ingest.load.ingest` and
+    :func:`features.ingest.validation.validate_tables`)."""
+
+    infer: InferSettings
+    trained_types: dict[str, dict[str, str]] | None
+
+
 def _rulebook_mapping(rulebook: Rulebook) -> dict[str, Any]:
     """The rulebook as the scorer stores it: the fields its file set, so parsing it again
     gives the same rulebook and the same verdicts (a category lint that is a warning for
@@ -97,6 +106,7 @@ class LeadScorer:
         run_config: RunConfig | None = None,
         reason_rates: ReasonRates | None = None,
         training_ids: TrainingIds | None = None,
+        trained_types: dict[str, dict[str, str]] | None = None,
     ) -> None:
         """Bundle fitted parts; ``spec=None`` means a flat export (features are columns).
 
@@ -111,6 +121,9 @@ class LeadScorer:
         ``training_ids`` (a flat export's) are the digests of the contacts the model was
         fitted or calibrated on, kept as one binary array beside the run configuration
         (:meth:`training_ids`).
+        ``trained_types`` are the types validation gave the kept extra columns of the
+        training tables (:func:`features.ingest.extra_types.trained_extra_types`): every
+        scoring path pins them (:meth:`read_settings`).
 
         Raises:
             ValueError: A model feature named like a rules column, or training ids with a
@@ -122,6 +135,7 @@ class LeadScorer:
         self.training_digests = None if training_ids is None else training_ids.digests
         self.model = model
         self.flat_types = flat_types
+        self.trained_types = trained_types
         self.blend = blend
         self.reason_rates = reason_rates
         if run_config is not None:
@@ -226,6 +240,15 @@ class LeadScorer:
         input with them, so a kept column is typed as it was in training."""
         run = self.run_config_
         return InferSettings() if run is None else run.infer
+
+    def read_settings(self) -> ReadSettings:
+        """What every scoring path (``score``, ``compare``, ``explain``, ``rules
+        publish``) reads and validates its data with: the inference settings
+        (:meth:`infer_settings`) and training's type of each kept extra column, pinned
+        as a mapping's ``extra_types`` pins (a mapping pinning another type is refused).
+        A scorer stored before it kept the types (None) infers them per batch."""
+        trained = getattr(self, "trained_types", None)  # absent in older scorers
+        return ReadSettings(infer=self.infer_settings(), trained_types=trained)
 
     def horizon_days(self) -> int:
         """The label horizon the scorer was trained for (from its run configuration).

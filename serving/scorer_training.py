@@ -29,6 +29,7 @@ from mlflow.tracking import MlflowClient
 from features.crm import CrmTables
 from features.flat import flat_as_of, flat_rule_tables
 from features.infer import TableTypes
+from features.ingest.extra_types import trained_extra_types
 from features.spec import FeatureSpec
 from models.config import scorer_name_for
 from models.metrics import evaluate
@@ -246,6 +247,7 @@ def build_and_register_scorer(
         run_config=run_config,
         reason_rates=fit_reason_rates(slices.X("train"), np.asarray(slices.train.y, dtype=int)),
         training_ids=training_ids,
+        trained_types=trained_extra_types(tables),
         metadata={
             "scorer_name": name,
             "conversion_model": decision.model_name,

@@ -14,22 +14,93 @@ came: categories, yes/no words and dates stay text (a rulebook's ``extra_columns
 reads those as it declares), Parquet dtypes are kept. A mapping's ``extra_types`` pins a
 kept text column: ``number`` (read as numbers whatever the share, the same warnings),
 ``text`` (left as text).
+
+Scoring reads the type training decided: :func:`trained_extra_types` takes each kept
+column's type from the validated training tables (the scorer stores it,
+:meth:`serving.scorer.LeadScorer.read_settings`), and :func:`pins_as_trained` pins it on
+every batch the scorer reads, as a mapping's ``extra_types`` pins do, so a few rows of one
+account type a column as the whole training export did. A mapping pin that contradicts
+training's decision is refused (:class:`~features.ingest.readers.InputError`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from features.blanks import blank_mask
+from features.crm import CrmTables
 from features.infer import InferSettings, infer_table_types
 from features.ingest.coerce import number_values
 from features.ingest.quarantine import Failure, reasons_from, shown_values
-from features.ingest.readers import CARRIED_COLUMNS
-from features.schema import Table
+from features.ingest.readers import CARRIED_COLUMNS, InputError
+from features.schema import TABLES, Table
 
 EXTRA_NUMBER_RULE = "coerce_extra_to_number"
 """Rule name of a kept column's value that is not a number, in a column read as numbers."""
+
+
+def trained_extra_types(tables: CrmTables) -> dict[str, dict[str, str]]:
+    """The type validation gave each kept extra column of the training tables.
+
+    Args:
+        tables: The validated training tables.
+
+    Returns:
+        Table name -> (column -> ``number`` for a numeric column, ``text`` for a text
+        one), for every table with kept columns; columns of other dtypes (Parquet
+        booleans, datetimes) are left out: validation does not type them.
+    """
+    out: dict[str, dict[str, str]] = {}
+    for name, table in TABLES.items():
+        frame = tables.table(name)
+        kinds = {}
+        for column in frame.columns:
+            if column in table.names or column in CARRIED_COLUMNS:
+                continue
+            dtype = frame[column].dtype
+            if pd.api.types.is_bool_dtype(dtype):
+                continue
+            if pd.api.types.is_numeric_dtype(dtype):
+                kinds[column] = "number"
+            elif pd.api.types.is_string_dtype(dtype):
+                kinds[column] = "text"
+        if kinds:
+            out[name] = kinds
+    return out
+
+
+def pins_as_trained(
+    label: str, pinned: Mapping[str, str] | None, trained: Mapping[str, str] | None
+) -> dict[str, str] | None:
+    """A table's ``extra_types`` pins with training's decided types added.
+
+    Args:
+        label: The table as messages name it (file and table).
+        pinned: The mapping's ``extra_types`` (column -> ``number`` or ``text``).
+        trained: The scorer's stored types of the table's kept columns
+            (:func:`trained_extra_types`; None: a scorer without them, or training).
+
+    Returns:
+        Column -> type; None when neither side pins anything.
+
+    Raises:
+        InputError: The mapping pins a column to another type than training decided.
+    """
+    if not trained:
+        return dict(pinned) if pinned else None
+    pinned = pinned or {}
+    for column, kind in pinned.items():
+        decided = trained.get(column)
+        if decided is not None and decided != kind:
+            raise InputError(
+                f"{label}: the mapping pins extra_types {column}: {kind}, but the scorer was "
+                f"trained with {column} read as {decided}; retrain with this mapping "
+                f"(leadscore train --mapping ...) or drop the {column} pin from extra_types"
+            )
+    return {**trained, **pinned}
 
 
 def numeric_extra_columns(

@@ -24,6 +24,7 @@ def ingest(
     encoding: str | None = None,
     bots: BotSettings | str | Path | None = None,
     infer: InferSettings | None = None,
+    trained_types: dict[str, dict[str, str]] | None = None,
 ) -> ValidationReport:
     """Load a CRM export and validate it into canonical tables.
 
@@ -40,6 +41,8 @@ def ingest(
             the default (``features/bots/default.yaml``).
         infer: Thresholds kept text columns of numbers are typed with (None: defaults;
             :mod:`features.ingest.extra_types`).
+        trained_types: A scorer's stored types of the kept columns, pinned
+            (:func:`features.ingest.validation.validate_tables`; None: inferred).
 
     Returns:
         The validation report: accepted rows as :class:`features.crm.CrmTables` (without
@@ -52,7 +55,9 @@ def ingest(
     if isinstance(mapping, str | Path):
         mapping = load_mapping(Path(mapping))
     raw = read_source(source, mapping, sep=sep, encoding=encoding, origin=True)
-    report = validate_tables(raw, now=now, source=str(source), infer=infer)
+    report = validate_tables(
+        raw, now=now, source=str(source), infer=infer, trained_types=trained_types
+    )
     return filter_bots(report, bots)
 
 

@@ -33,7 +33,7 @@ from features.crm import CrmTables, empty_table
 from features.events import utc_timestamp
 from features.infer import InferSettings
 from features.ingest.coerce import parse_table, to_canonical
-from features.ingest.extra_types import typed_extra_columns
+from features.ingest.extra_types import pins_as_trained, typed_extra_columns
 from features.ingest.mapping_apply import EXTRA_TYPES_ATTR, SOURCE_COLUMNS_ATTR, SOURCE_STAGE_ATTR
 from features.ingest.normalise import normalise_table
 from features.ingest.quarantine import (
@@ -141,6 +141,7 @@ def validate_tables(
     source: str = "",
     engine: Engine = "great_expectations",
     infer: InferSettings | None = None,
+    trained_types: dict[str, dict[str, str]] | None = None,
 ) -> ValidationReport:
     """Validate the mapped tables and split every row into accepted or quarantined.
 
@@ -157,9 +158,13 @@ def validate_tables(
             ``pandas`` (the same rules and verdicts without importing GX; for a few rows).
         infer: The thresholds kept text columns of numbers are typed with
             (:mod:`~features.ingest.extra_types`; None: the defaults).
+        trained_types: The kept columns' types a scorer's training decided, pinned like
+            a mapping's ``extra_types`` (table -> column -> ``number`` or ``text``,
+            :func:`~features.ingest.extra_types.trained_extra_types`; None: inferred).
 
     Raises:
-        InputError: ``raw`` holds a table that is not canonical.
+        InputError: ``raw`` holds a table that is not canonical, or the mapping pins a
+            kept column to another type than ``trained_types``.
         TableError: A table-level failure (see the module docstring).
     """
     unknown = sorted(set(raw) - set(TABLES))
@@ -182,8 +187,9 @@ def validate_tables(
     for name, table in TABLES.items():
         frame, label = frames[name], labels[name]
         parsed, failures, gx_results[name] = _table_failures(
-            frame, table, accepted, inputs, stamp, label, context, infer
-        )
+            frame, table, accepted, inputs, stamp, label, context, infer,
+            (trained_types or {}).get(name),
+        )  # fmt: skip
         bad = failed_positions(failures, len(frame))
         accepted[name] = to_canonical(parsed[~bad], table)
         inputs[name] = parsed[list(table.primary_key)]  # to tell orphans' parents apart
@@ -218,6 +224,7 @@ def _table_failures(
     label: str,
     context: AbstractDataContext | None,
     infer: InferSettings | None = None,
+    trained: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, list[Failure], dict[str, Any]]:
     """Coerce, run the GX suite (or its pandas form without ``context``) and collect every
     row failure of one table."""
@@ -229,7 +236,7 @@ def _table_failures(
     positional = positional.drop(columns=list(CARRIED_COLUMNS), errors="ignore")
     parsed, unconverted = parse_table(normalise_table(positional, table), table)
     failures += coercion_failures(table, unconverted, positional)
-    pins = frame.attrs.get(EXTRA_TYPES_ATTR)  # the mapping's extra_types
+    pins = pins_as_trained(label, frame.attrs.get(EXTRA_TYPES_ATTR), trained)
     parsed, extra_warnings = typed_extra_columns(parsed, table, positional, infer, pins)
     failures += extra_warnings
     convertible = ~failed_positions(failures, len(frame))

@@ -97,11 +97,15 @@ def validate_crm(
     sep: str | None = None,
     encoding: str | None = None,
     infer: InferSettings | None = None,
+    trained_types: dict[str, dict[str, str]] | None = None,
 ) -> ValidationReport:
     """Read, map and validate the CRM export, then filter bots (I/O: retried once if the
     error is transient); ``bots`` is a bot filter settings YAML (None: the default), the
     rest as :func:`features.ingest.load.ingest` takes them (None: its defaults)."""
-    return ingest(data, mapping, now=now, sep=sep, encoding=encoding, bots=bots, infer=infer)
+    return ingest(
+        data, mapping, now=now, sep=sep, encoding=encoding, bots=bots, infer=infer,
+        trained_types=trained_types,
+    )  # fmt: skip
 
 
 def feature_spec(
