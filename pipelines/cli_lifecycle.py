@@ -87,8 +87,8 @@ def publish(
         loaded = load_scorer(
             model or default_scorer_uri(), tracking_uri or default_tracking_uri(workdir)
         )
-        # kept columns typed as the scorer's training typed them (its --infer settings)
-        report = ingest(data, mapping, bots=bots, infer=loaded.scorer.infer_settings())
+        # kept columns typed as the scorer's training typed them (read_settings)
+        report = ingest(data, mapping, bots=bots, **loaded.scorer.read_settings())
         if current is None:
             published = loaded.scorer.rulebook_
             label = f"the scorer's rulebook {published.name} v{published.version} (none published)"

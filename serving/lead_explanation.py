@@ -254,9 +254,9 @@ def account_report(
 ) -> ValidationReport:
     """One lead's account's rows validated as the batch validates them, bots filtered.
 
-    Kept columns are typed with the scorer's type inference settings
-    (:meth:`serving.scorer.LeadScorer.infer_settings`), as ``score`` and ``compare`` type
-    them.
+    Kept columns are typed with the scorer's type inference settings and training's
+    type of each (:meth:`serving.scorer.LeadScorer.read_settings`), as ``score`` and
+    ``compare`` type them.
 
     Args:
         rows: The account's rows per canonical table (:func:`serving.lead_rows.read_lead`).
@@ -271,7 +271,7 @@ def account_report(
     try:
         # the same rules and verdicts as GX, without importing it (a few hundred rows)
         report = validate_tables(
-            rows, now=now, source=source, engine="pandas", infer=scorer.infer_settings()
+            rows, now=now, source=source, engine="pandas", **scorer.read_settings()
         )
     except TableError as exc:
         raise InputError(f"validating the account of contact {contact_id!r}: {exc}") from exc

@@ -1,7 +1,7 @@
 """Flow: the predictive-vs-manual comparison report on the newest period with known outcomes.
 
-load scorer -> validate (with the scorer's type inference settings,
-:meth:`serving.scorer.LeadScorer.infer_settings`) -> :func:`serving.compare.compare_validated`
+load scorer -> validate (with the scorer's read settings,
+:meth:`serving.scorer.LeadScorer.read_settings`) -> :func:`serving.compare.compare_validated`
 (period, scores, labels, backtests, report) -> :func:`serving.compare.publish_report`
 (HTML, JSON, MLflow).
 """
@@ -61,7 +61,7 @@ def compare_flow(request: CompareRequest) -> dict[str, Any]:
     uri = request.tracking_uri or existing_tracking_uri(request.workdir)
     loaded = step(load)(request.model_uri, uri)
     validation = step(validate_crm)(
-        request.data, request.mapping, request.bots, infer=loaded.scorer.infer_settings()
+        request.data, request.mapping, request.bots, **loaded.scorer.read_settings()
     )
     backtests = [str(p) for p in request.backtest]
     report, when = step(compare)(validation, loaded, request.as_of, backtests)

@@ -1,8 +1,8 @@
 """Flow: load scorer -> validate -> published rulebook -> score, write and summarise.
 
-The export is validated with the scorer's type inference settings
-(:meth:`serving.scorer.LeadScorer.infer_settings`), so a kept column is typed as training
-typed it.
+The export is validated with the scorer's read settings
+(:meth:`serving.scorer.LeadScorer.read_settings`: its type inference settings and
+training's type of each kept column), so a kept column is typed as training typed it.
 
 The scoring task is :func:`serving.batch.run_batch` on the validation report (the
 progress bar, the sink write and the summary live there). ``engine="spark"`` runs the same
@@ -123,7 +123,7 @@ def score_flow(request: ScoreRequest) -> dict[str, Any]:
         summary = step(score_on_spark)(request, loaded, stamp, run_id)
     else:
         report = step(validate_crm)(
-            request.data, request.mapping, request.bots, infer=loaded.scorer.infer_settings()
+            request.data, request.mapping, request.bots, **loaded.scorer.read_settings()
         )
         loaded, version = step(published)(loaded, request.sink, request.table_prefix)
         summary = step(score_and_write)(report, loaded, version, stamp, request, run_id)
