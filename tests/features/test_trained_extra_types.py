@@ -35,7 +35,7 @@ def batch(tmp_path):
 
 
 def test_training_types_come_from_the_validated_tables():
-    contacts = empty_table("contacts").iloc[:0].assign(
+    contacts = empty_table("contacts").assign(
         visits=pd.Series([], dtype="float64"),
         code=pd.Series([], dtype="str"),
         flag=pd.Series([], dtype="bool"),

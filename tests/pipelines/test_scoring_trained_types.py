@@ -1,10 +1,10 @@
 """Every scoring path pins training's type of each kept column (the scorer stores it).
 
-A hand-made flat export of 200 leads keeps ``visits`` (numbers; two leads blank or
-``n/a``) and ``code`` (text codes such as ``C3``; the same two leads ``0012`` and ``0457``).
+A hand-made flat export of 200 leads keeps ``visits`` (numbers; two leads ``n/a`` and
+``lots``) and ``code`` (text codes such as ``C3``; the same two leads ``0012`` and ``0457``).
 Training reads ``visits`` as numbers and ``code`` as text. A batch of just those two leads,
 inferred on its own rows, would flip both (``visits`` all blank: text; ``code`` all
-digits: numbers). The scorer stores training's types
+digits: numbers; ``lots`` then text, not a counted warning). The scorer stores training's types
 (:meth:`serving.scorer.LeadScorer.read_settings`), so ``score`` and ``explain`` read the
 batch as trained and score it as they score the same leads within the whole export. A
 mapping pinning another type than training's is refused; a scorer stored before scorers
@@ -41,13 +41,14 @@ outcomes:
 
 
 def leads() -> pd.DataFrame:
-    """N leads; more visits convert more; the BATCH leads' visits blank, codes digits."""
+    """N leads; more visits convert more; the BATCH leads' visits a blank word and a word
+    that is not a number, their codes digits."""
     rng = np.random.default_rng(7)
     visits = rng.poisson(3, N)
     converted = (rng.random(N) < 1 / (1 + np.exp(-(-2.0 + 0.7 * visits)))).astype(int)
     text = [str(v) for v in visits]
     codes = [f"C{i % 5}" for i in range(N)]
-    text[0], text[1] = "n/a", ""
+    text[0], text[1] = "n/a", "lots"
     codes[0], codes[1] = "0012", "0457"
     return pd.DataFrame(
         {"lead_id": [f"L{i:04d}" for i in range(N)], "visits": text, "code": codes,
@@ -139,8 +140,10 @@ def test_score_reads_the_batch_as_trained(trained, mlflow_store, tmp_path):
     _, full, batch, mapping = trained
     out, alone = _score(batch, mapping, trained, mlflow_store, tmp_path, "batch")
     assert out["scored"] == len(BATCH)
-    assert out["quarantined"]["contacts"]["warnings"] == 0  # blanks are missing, not errors
-    _, whole = _score(full, mapping, trained, mlflow_store, tmp_path, "whole")
+    # visits read as numbers: 'lots' (L0001) is a counted warning, as in the whole export
+    assert out["quarantined"]["contacts"]["warnings"] == 1
+    out, whole = _score(full, mapping, trained, mlflow_store, tmp_path, "whole")
+    assert out["quarantined"]["contacts"]["warnings"] == 1
     for column in ("probability", "final_score", "manual_score"):
         np.testing.assert_allclose(
             alone.loc[BATCH, column].to_numpy(dtype=float),
