@@ -20,7 +20,9 @@ column's type from the validated training tables (the scorer stores it,
 :meth:`serving.scorer.LeadScorer.read_settings`), and :func:`pins_as_trained` pins it on
 every batch the scorer reads, as a mapping's ``extra_types`` pins do, so a few rows of one
 account type a column as the whole training export did. A mapping pin that contradicts
-training's decision is refused (:class:`~features.ingest.readers.InputError`).
+training's decision is refused (:class:`~features.ingest.readers.InputError`). Tables that
+reach a scorer without this validation (Spark's buckets of Parquet tables) get the same
+types from :func:`as_trained`.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from features.infer import InferSettings, infer_table_types
 from features.ingest.coerce import number_values
 from features.ingest.quarantine import Failure, reasons_from, shown_values
 from features.ingest.readers import CARRIED_COLUMNS, InputError
+from features.parse import numbers_as_text
 from features.schema import TABLES, Table
 
 EXTRA_NUMBER_RULE = "coerce_extra_to_number"
@@ -101,6 +104,46 @@ def pins_as_trained(
                 f"(leadscore train --mapping ...) or drop the {column} pin from extra_types"
             )
     return {**trained, **pinned}
+
+
+def as_trained(
+    frame: pd.DataFrame,
+    trained: Mapping[str, str] | None,
+    settings: InferSettings | None = None,
+) -> pd.DataFrame:
+    """``frame`` with its kept columns in training's types, for a table that did not pass
+    the scorer's validation (one Spark bucket of tables ``validate`` wrote).
+
+    A column training read as ``number`` and held as text is read as validation reads a
+    pinned column (blanks and values that are not numbers missing); one training read as
+    ``text`` and held as numbers becomes their text (``12``, not ``12.0``:
+    :func:`features.parse.numbers_as_text`). Other columns are left as they are.
+
+    Args:
+        frame: One canonical table with its kept columns.
+        trained: The scorer's stored types of the table's kept columns
+            (:func:`trained_extra_types`; None: left as it is).
+        settings: Inference settings (their blank words; None: the defaults).
+
+    Returns:
+        A new frame when a column changed, else ``frame``.
+    """
+    blanks = tuple(m.lower() for m in (settings or InferSettings()).blank_markers)
+    changed: dict[str, pd.Series] = {}
+    for name, kind in (trained or {}).items():
+        if name not in frame.columns:
+            continue
+        values = frame[name]
+        if kind == "number" and pd.api.types.is_string_dtype(values.dtype):
+            blank = blank_mask(values, blanks).to_numpy(dtype=bool)
+            changed[name] = number_values(values.mask(blank), integer=False).astype("float64")
+        elif (
+            kind == "text"
+            and pd.api.types.is_numeric_dtype(values.dtype)
+            and not pd.api.types.is_bool_dtype(values.dtype)
+        ):
+            changed[name] = numbers_as_text(values)
+    return frame.assign(**changed) if changed else frame
 
 
 def numeric_extra_columns(

@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from features.crm import CrmTables, empty_table
+from features.infer import InferSettings
 from features.ingest.coerce import to_canonical
+from features.ingest.extra_types import as_trained
 from features.schema import TABLES, Table
 from serving.spark.tables import NAT_NS, SparkTables
 
@@ -143,15 +145,27 @@ def _side(entities: pd.DataFrame, name: str) -> pd.DataFrame:
     return table.assign(**{c: rows[prefix + c].iloc[:0].to_numpy() for c in missing})
 
 
-def unpack(entities: pd.DataFrame, activities: pd.DataFrame) -> tuple[CrmTables, pd.DataFrame]:
+def unpack(
+    entities: pd.DataFrame,
+    activities: pd.DataFrame,
+    trained: dict[str, dict[str, str]] | None = None,
+    infer: InferSettings | None = None,
+) -> tuple[CrmTables, pd.DataFrame]:
     """One bucket's canonical tables (from its rows of both :class:`Packed` sides) and the
     previous stages of its contacts.
+
+    Args:
+        trained: A scorer's stored types of the kept columns
+            (:meth:`serving.scorer.LeadScorer.read_settings`): the contacts' kept columns
+            get them (:func:`features.ingest.extra_types.as_trained`), as the local
+            engine's validation pins them. None: as the tables hold them.
+        infer: The scorer's inference settings (their blank words; None: the defaults).
 
     Returns:
         ``(tables, previous)``; ``previous`` holds ``contact_id, stage, as_of`` of contacts
         that had one.
     """
-    contacts = _side(entities, "contacts")
+    contacts = as_trained(_side(entities, "contacts"), (trained or {}).get("contacts"), infer)
     accounts = _side(entities, "accounts")
     acts = canonical_pandas(
         activities.loc[:, list(TABLES["activities"].names)], TABLES["activities"]

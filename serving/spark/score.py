@@ -68,8 +68,10 @@ def _ddl(columns: dict[str, str]) -> str:
 def _bucket_prepare(
     scorer: LeadScorer, as_of: pd.Timestamp, columns: list[str], bots: BotSettings | None
 ) -> Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame]:
+    read = scorer.read_settings()  # kept columns typed as the local engine's validation types
+
     def run(entities: pd.DataFrame, activities: pd.DataFrame) -> pd.DataFrame:
-        tables, previous = unpack(entities, activities)
+        tables, previous = unpack(entities, activities, read["trained_types"], read["infer"])
         tables, flagged = without_bots(tables, bots)
         prepared = scorer.prepare(tables, as_of, previous=previous, checked=True)
         rows = to_pyfunc_frame(prepared.frame, scorer).assign(**{KIND: "row"})

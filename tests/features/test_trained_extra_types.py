@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from features.crm import CrmTables, empty_table
-from features.ingest.extra_types import pins_as_trained, trained_extra_types
+from features.ingest.extra_types import as_trained, pins_as_trained, trained_extra_types
 from features.ingest.load import ingest
 from features.ingest.readers import InputError
 
@@ -91,3 +91,24 @@ def test_pins_without_training_types_are_the_mappings():
         "a": "text",
         "b": "number",
     }
+
+
+def test_a_table_that_skipped_validation_gets_trainings_types():
+    """One Spark bucket of Parquet tables ``validate`` typed on other rows: ``visits``
+    held as text ('1,250' is 1250, 'n/a' blank, 'lots' not a number), ``code`` held as
+    numbers (12.0 is the text '12'); an unstored column is left as it is."""
+    frame = pd.DataFrame(
+        {
+            "visits": pd.Series(["3", "1,250", "n/a", "lots"], dtype="str"),
+            "code": [12.0, 2.5, float("nan"), 7.0],
+            "other": ["x", "y", "z", "w"],
+        }
+    )
+    out = as_trained(frame, {"visits": "number", "code": "text", "absent": "number"})
+    assert out["visits"].dtype == "float64"
+    assert out["visits"].tolist()[:2] == [3.0, 1250.0]
+    assert out["visits"].iloc[2:].isna().all()
+    assert out["code"].tolist()[:2] == ["12", "2.5"] and out["code"].tolist()[3] == "7"
+    assert pd.isna(out["code"].iloc[2])
+    assert out["other"].tolist() == ["x", "y", "z", "w"]
+    assert as_trained(frame, None) is frame
