@@ -17,7 +17,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from features.infer import InferSettings, is_id_like
+from features.infer import InferSettings, distinct_count, is_id_like
 from features.measures import email_domain, email_domain_class, value_present
 from features.parse import numbers_as_text, parse_numbers
 from features.personal import personal_data_reason
@@ -213,7 +213,9 @@ def spec_for_data(
     ``fit.passthrough_categorical``. Columns holding personal data, dates, booleans, ids
     or free text (:func:`features.infer.is_id_like`, the rule type inference calls a column
     id-like with: more distinct values than ``infer.max_unique_share`` of the rows, judged
-    only from ``infer.min_rows_id_like`` rows on) are left out.
+    only from ``infer.min_rows_id_like`` rows on; distinct values counted as inference
+    counts them, :func:`features.infer.distinct_count`: case and surrounding spaces
+    ignored) are left out.
 
     Args:
         infer: The run's type inference settings (``--infer``; the defaults of
@@ -240,8 +242,8 @@ def spec_for_data(
         text = values.dropna().astype("string")
         if personal_data_reason(text) is not None:
             notes.append(f"extra column {name} left out: personal data")
-        elif is_id_like(text.nunique(), len(text), infer):
-            notes.append(f"extra column {name} left out: {text.nunique():,} distinct values")
+        elif is_id_like(n_distinct := distinct_count(text), len(text), infer):
+            notes.append(f"extra column {name} left out: {n_distinct:,} distinct values")
         else:
             categorical.append(name)
             notes.append(f"extra column {name} used as a category")

@@ -147,6 +147,33 @@ def is_id_like(n_distinct: int, n_rows: int, settings: InferSettings) -> bool:
     return n_rows >= settings.min_rows_id_like and n_distinct > settings.max_unique_share * n_rows
 
 
+def merged_spellings(counts: pd.Series) -> pd.Series:
+    """Spellings differing only in case merged: lower-cased value -> its most frequent
+    spelling.
+
+    Args:
+        counts: ``value_counts()`` of a column's stripped non-blank text (most frequent
+            first, as ``value_counts`` orders them).
+
+    Returns:
+        One entry per distinct value as type inference counts it.
+    """
+    return pd.Series(counts.index, index=counts.index.str.lower()).groupby(level=0).first()
+
+
+def distinct_count(values: pd.Series) -> int:
+    """Distinct non-missing values of a text column as type inference counts them:
+    surrounding spaces stripped and spellings differing only in case merged.
+
+    The one count :func:`is_id_like` is given, by type inference and by
+    :func:`features.fit.spec_for_data`, so a column gets the same verdict in both.
+
+    Args:
+        values: One text column (missing values are not counted).
+    """
+    return len(merged_spellings(stripped_text(values).value_counts()))
+
+
 def feature_name(text: str) -> str:
     """A model-matrix column name LightGBM accepts (``[]{}:,"`` become ``_``)."""
     return str(text).translate(_FORBIDDEN)
@@ -230,7 +257,7 @@ def _text_type(name: str, text: pd.Series, n_blank: int, s: InferSettings) -> Co
         bad = int(weight[stamps.isna().to_numpy()].sum())
         return _date_type(name, n_blank, bad, date_format, stamps.max())
     # Merge spellings differing only in case: the most frequent spelling names the level.
-    spelled = pd.Series(counts.index, index=lowered).groupby(level=0).first()
+    spelled = merged_spellings(counts)
     n_levels = len(spelled)
     if n_levels > s.max_category_levels or is_id_like(n_levels, len(text), s):
         reason = f"free text or an id: {n_levels:,} distinct values in {len(text):,} rows"
@@ -286,7 +313,7 @@ def infer_table_types(
             continue
         typed = _typed_column(name, values, n_blank, s)
         text = stripped_text(present) if typed is None else None
-        n_distinct = present.nunique() if text is None else text.str.lower().nunique()
+        n_distinct = present.nunique() if text is None else distinct_count(text)
         if n_distinct == 1 and n_blank == 0:
             only = present.iloc[0]
             typed = ColumnType(name, "excluded", f"constant: every value is {only!r}")

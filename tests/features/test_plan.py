@@ -157,3 +157,17 @@ def test_a_kept_column_is_id_like_by_the_same_rule_as_type_inference(
     assert (typed.kind == "category") is kept
     expected = "used as a category" if kept else "left out: 5 distinct values"
     assert notes == [f"extra column code {expected}"]
+
+
+def test_a_kept_column_counts_distinct_values_as_type_inference_does() -> None:
+    # 10 contacts, 'channel' spelled 8 ways but 2 values once case and spaces are ignored:
+    # counted case-sensitively 8 of 10 (80 % > 0.5, id-like), as inference counts 2 of 10
+    spellings = ["Web", "web", "WEB", " wEb ", "weB", "Ads", "ads", "ADS", "Ads", "Web"]
+    contacts = month_crm().contacts.head(10).assign(channel=spellings)
+    infer = InferSettings(min_rows_id_like=10)
+    spec, notes = spec_for_data(load_feature_spec(), contacts, infer)
+    typed = infer_table_types(contacts[["channel"]], settings=infer).columns["channel"]
+    assert typed.kind == "category"
+    assert typed.levels == ("Ads", "Web")
+    assert "channel" in spec.fit.passthrough_categorical
+    assert notes == ["extra column channel used as a category"]
