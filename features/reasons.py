@@ -9,7 +9,8 @@ groups come from their ``reason`` in the YAML.
 Numbers read ``178,649,000``, ``12.50``, ``+5``, ``2.67``: thousands separated, a whole
 number without decimals, never an exponent (``1.78649e+08``, ``5.1e-06``).
 :func:`format_number` formats one value; :func:`number_text` a score or threshold (one
-decimal); :func:`rule_points_text` a fired rule with its points. Every layer reads them
+decimal); :func:`points_text` the points a rule gave, :func:`rule_points_text` a fired rule
+with its points. Every layer reads them
 from here, so a value reads the same in a lead's reasons, ``rules explain``, the CRM
 sink, the report and its figures. A moment (a command's ``as_of``) reads
 ``2026-09-01 00:00 UTC`` (:func:`time_text`) in every command that prints one.
@@ -61,14 +62,24 @@ def number_text(value: float, *, signed: bool = False) -> str:
     return format_number(float(value), signed=signed, decimals=1)
 
 
+def points_text(points: float) -> str:
+    """The points a rule gave a lead: ``+20``, ``+2.50``, ``-3``, ``+0.00`` (a decayed
+    ``5.1e-06``): always signed, 2 decimals when not whole.
+
+    The one form of a fired rule's points: :func:`rule_points_text` writes it, and
+    ``leadscore explain`` prints it in its column of points.
+    """
+    return format_number(float(points), signed=True)
+
+
 def rule_points_text(rule: object, points: float) -> str:
     """A rule and the points it gave a lead: ``demo_request (+20)``, ``decayed (+2.50)``.
 
     The one display text of a fired rule: the CRM sink's ``leadscore_rules`` and the
-    comparison report's lead lists both write it (points as :func:`format_number` signs
-    them, 2 decimals when not whole).
+    comparison report's lead lists both write it (points as :func:`points_text` writes
+    them).
     """
-    return f"{rule} ({format_number(float(points), signed=True)})"
+    return f"{rule} ({points_text(points)})"
 
 
 def time_text(when: pd.Timestamp | str) -> str:

@@ -23,7 +23,7 @@ from features.ingest import load_mapping
 from features.ingest.load import filter_bots
 from features.ingest.readers import InputError, TableError
 from features.ingest.validation import ValidationReport, validate_tables
-from features.reasons import format_number, time_text
+from features.reasons import format_number, points_text, time_text
 from models.frames import align_features
 from rules import explanation_frame
 from serving.batch import utc_as_of
@@ -167,7 +167,7 @@ def format_lead_explanation(explanation: LeadExplanation) -> str:
     if explanation.rules.empty:
         lines.append("  (no rule gave points)")
     for r in explanation.rules.itertuples(index=False):
-        lines.append(f"  {format_number(float(r.points), signed=True):>8}  {r.rule} ({r.category})")
+        lines.append(f"  {points_text(r.points):>8}  {r.rule} ({r.category})")
     return "\n".join(lines)
 
 

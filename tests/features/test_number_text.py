@@ -2,7 +2,7 @@
 
 import pytest
 
-from features.reasons import format_number
+from features.reasons import format_number, points_text, rule_points_text
 
 
 @pytest.mark.parametrize(
@@ -19,3 +19,13 @@ from features.reasons import format_number
 )
 def test_format_number_by_hand(x, kwargs, text):
     assert format_number(x, **kwargs) == text
+
+
+@pytest.mark.parametrize(
+    ("points", "text"),
+    [(20.0, "+20"), (12.5, "+12.50"), (-3.0, "-3"), (5.13438e-06, "+0.00"), (1234.5, "+1,234.50")],
+)
+def test_a_rules_points_read_the_same_in_explain_and_in_the_sink_text(points, text):
+    # the one form of a fired rule's points: the sink / report text and explain's column
+    assert points_text(points) == text
+    assert rule_points_text("demo_request", points) == f"demo_request ({text})"
