@@ -55,9 +55,12 @@ def format_number(x: float, *, signed: bool = False, decimals: int = 2, trim: bo
 
 
 def number_text(value: float, *, signed: bool = False) -> str:
-    """A score, threshold or count of points: ``49.2``, ``1,369``, ``+5`` (one decimal).
+    """A score, a threshold (of the final score or of a point total), a count or a number
+    of days: ``49.2``, ``1,369``, ``4`` (one decimal; unsigned unless ``signed``).
 
-    The form reasons, the comparison report and its figures write such values in.
+    The form reasons ("4 times", "12 days ago"), the comparison report and its figures
+    write such values in. The points a fired rule gave go through :func:`points_text`
+    (always signed, two decimals) instead.
     """
     return format_number(float(value), signed=signed, decimals=1)
 
