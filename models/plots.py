@@ -24,10 +24,8 @@ from matplotlib.figure import Figure
 
 from features.reasons import number_text
 from models.curves import calibration_table, gains_lift, roc_pr_curves
-from models.methods import method_label
+from models.methods import method_color, method_label
 
-# Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
-METHOD_COLORS: dict[str, str] = {"manual": "#E69F00", "model": "#0072B2", "blend": "#009E73"}
 _GREY = "#888888"
 
 
@@ -67,7 +65,7 @@ def roc_pr_figure(points: pd.DataFrame, summary: pd.DataFrame, base_rate: float)
         name = str(method)
         ax, area, tag = (ax_roc, "roc_auc", "AUC") if curve == "roc" else (ax_pr, "pr_auc", "AP")
         text = f"{method_label(name)} ({tag} {auc.at[name, area]:.3f})"
-        ax.plot(xy["x"], xy["y"], color=METHOD_COLORS.get(name), label=text)
+        ax.plot(xy["x"], xy["y"], color=method_color(name), label=text)
     ax_pr.axhline(base_rate, linestyle="--", color=_GREY, label=f"base rate {base_rate:.1%}")
     ax_roc.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC")
     ax_pr.set(xlabel="recall", ylabel="precision", title="Precision-recall", ylim=(0, 1.02))
@@ -88,7 +86,7 @@ def gains_figure(gains: pd.DataFrame) -> Figure:
         part = gains[gains["method"] == method]
         x = np.concatenate([[0.0], part["cumulative_share"].to_numpy()])
         y = np.concatenate([[0.0], part["cumulative_recall"].to_numpy()])
-        colour = METHOD_COLORS.get(method)
+        colour = method_color(method)
         ax_gain.plot(x, y, marker="o", markersize=3, color=colour, label=method_label(method))
         offset = (i - (len(methods) - 1) / 2) * width
         ax_lift.bar(
@@ -112,7 +110,7 @@ def calibration_figure(bins: pd.DataFrame) -> Figure:
     ax.plot([0, 1], [0, 1], linestyle="--", color=_GREY, label="perfectly calibrated")
     for method, part in bins.groupby("method", sort=False):
         x, y, name = part["mean_predicted"], part["observed_rate"], str(method)
-        ax.plot(x, y, marker="o", color=METHOD_COLORS.get(name), label=method_label(name))
+        ax.plot(x, y, marker="o", color=method_color(name), label=method_label(name))
     ax.set(xlabel="mean predicted P(convert)", ylabel="observed conversion rate")
     ax.set(xlim=(0, 1), ylim=(0, 1), title="Reliability")
     ax.legend(fontsize=8)
@@ -125,7 +123,7 @@ def bands_figure(tables: Mapping[str, pd.DataFrame]) -> Figure:
     axes = np.atleast_1d(fig.subplots(1, len(tables)))
     for ax, (method, table) in zip(axes, tables.items(), strict=True):
         x = np.arange(len(table))
-        ax.bar(x, table["n"], color=METHOD_COLORS.get(method) or _GREY, alpha=0.6)
+        ax.bar(x, table["n"], color=method_color(method) or _GREY, alpha=0.6)
         ax.set_xticks(x, table["band"], rotation=45, ha="right", fontsize=7)
         ax.set(ylabel="leads", title=f"{method_label(method)}: leads and conversion per band")
         rate = ax.twinx()
@@ -151,7 +149,7 @@ def barh_figure(
     )
     ax = fig.add_subplot()
     y = np.arange(len(names))[::-1]
-    ax.barh(y, values.fillna(0.0), color=METHOD_COLORS["model"])
+    ax.barh(y, values.fillna(0.0), color=method_color("model"))
     ax.set_yticks(y, names, fontsize=8)
     for (text, x), style in zip(lines.items(), ("--", ":", "-."), strict=False):
         ax.axvline(x, linestyle=style, color="#555555", label=f"{text} ({number_text(x)})")
@@ -170,7 +168,7 @@ def weight_figure(curve: pd.DataFrame, fitted: float, used: float, k: int) -> Fi
         (ax_auc, "roc_auc", "ROC AUC"),
         (ax_cap, "captured", f"conversions in the top {k:,}"),
     ):
-        ax.plot(curve["weight"], curve[column], color=METHOD_COLORS["blend"])
+        ax.plot(curve["weight"], curve[column], color=method_color("blend"))
         pinned = abs(used - fitted) > 1e-9
         name = "fitted" if pinned else "fitted = used"
         ax.axvline(fitted, linestyle="--", color=_GREY, label=f"{name} ({fitted:.2f})")

@@ -1,5 +1,5 @@
-"""Each method's names are written once (models.methods) and read by training's figures,
-the comparison report's tables and report.json."""
+"""Each method's names and colour are written once (models.methods) and read by training's
+figures, the comparison report's tables and report.json."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from models.methods import METHODS, method_label, method_short
+from models.methods import METHODS, method_color, method_label, method_short
 from serving.report.sections.population import segments
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,3 +42,13 @@ def test_the_segment_tables_headers_are_the_short_names() -> None:
         "AUC rules", "AUC model", "AUC final",
         "Top-10% lift rules", "Top-10% lift model", "Top-10% lift final",
     )  # fmt: skip
+
+
+def test_each_methods_colour_is_written_in_one_module_and_read_by_the_figures() -> None:
+    # Okabe-Ito orange, blue and green, as the figures have drawn them
+    colours = [method_color(m) for m in ("manual", "model", "blend")]
+    assert colours == ["#E69F00", "#0072B2", "#009E73"]
+    assert method_color("other") is None  # matplotlib's next colour
+    for colour in colours:
+        holders = [str(p.relative_to(ROOT)) for p in SOURCES if str(colour) in p.read_text()]
+        assert holders == ["models/methods.py"], colour
