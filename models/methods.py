@@ -3,8 +3,8 @@
 One mapping, :data:`METHODS`: method key (``manual``, ``model``, ``blend``) -> its long
 label (figure legends and headings: "Final blend"), its short name (``report.json``'s
 keys and the segment table's column headers, the README's words: "final") and its colour
-in figures. Training's figures (:mod:`models.plots`) and the comparison report
-(:mod:`serving.report`) read it.
+in figures and in the report's stylesheet. Training's figures (:mod:`models.plots`) and the
+comparison report (:mod:`serving.report`, whose CSS uses ``var(--method-<key>)``) read it.
 """
 
 from __future__ import annotations

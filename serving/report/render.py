@@ -14,7 +14,7 @@ from pathlib import Path
 import jinja2
 
 from features.files import atomic_write_text
-from models.methods import method_label
+from models.methods import METHODS, method_label
 from serving.report.build import ComparisonReport
 from serving.report.sections import NAV_LABELS, all_sections
 from serving.report.tables import count_text
@@ -32,6 +32,16 @@ class Kpi:
 
 def _template(name: str) -> str:
     return resources.files("serving.report").joinpath("templates", name).read_text("utf-8")
+
+
+def method_colour_css() -> str:
+    """A CSS ``:root`` rule declaring ``--method-<key>`` as each method's colour.
+
+    The stylesheet (``templates/report.css``) uses ``var(--method-model)`` and the like, so
+    a method's colour is set once, in :data:`models.methods.METHODS`, for figures and report.
+    """
+    declarations = " ".join(f"--method-{key}: {names.color};" for key, names in METHODS.items())
+    return f":root {{ {declarations} }}"
 
 
 def kpis(report: ComparisonReport) -> list[Kpi]:
@@ -65,7 +75,7 @@ def render_html(report: ComparisonReport) -> str:
         sections=all_sections(report),
         kpis=kpis(report),
         nav=NAV_LABELS,
-        css=_template("report.css"),
+        css=method_colour_css() + "\n" + _template("report.css"),
     )
 
 

@@ -6,6 +6,7 @@ import dataclasses
 import json
 import math
 import re
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ import pandas as pd
 import pytest
 from report_example import example_inputs
 
+from models.methods import METHODS
 from serving.report import (
     ComparisonInputs,
     ComparisonReport,
@@ -144,6 +146,21 @@ def test_segment_headers_name_the_methods_as_report_json_does(report: Comparison
     lifts = [h.removeprefix("Top-10% lift ") for h in segments.headers if "lift" in h]
     assert aucs == lifts == ["rules", "model", "final"]
     assert set(report_summary(report)["methods"]) == {"rules", "model", "final"}
+
+
+def test_method_colours_come_from_methods_only(html: str) -> None:
+    """A method's colour is typed once (models/methods.py): the templates only use the
+    ``--method-<key>`` variables the renderer declares from METHODS."""
+    templates = resources.files("serving.report").joinpath("templates")
+    for template in templates.iterdir():
+        text = template.read_text("utf-8").lower()
+        for key, names in METHODS.items():
+            assert names.color.lower() not in text, f"{template.name} repeats {key}'s colour"
+        used = set(re.findall(r"var\(--method-([a-z_]+)\)", text))
+        assert used <= set(METHODS), f"{template.name} uses undeclared {used - set(METHODS)}"
+    for key, names in METHODS.items():
+        assert f"--method-{key}: {names.color};" in html
+    assert "var(--method-model)" in html and "var(--method-manual)" in html
 
 
 def test_nav_links_every_section_by_its_id_and_label(html: str) -> None:
