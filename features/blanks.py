@@ -38,8 +38,15 @@ _PROMPT = re.compile(r"^[\W_]*(please\s+)?(select|choose|pick)\b", re.IGNORECASE
 _PUNCTUATION_ONLY = re.compile(r"^[\W_]+$")
 
 
-def stripped_text(values: pd.Series) -> pd.Series:
-    """``values`` as pandas strings with surrounding white space removed (missing kept)."""
+def stripped_strings(values: pd.Series) -> pd.Series:
+    """``values`` as pandas strings with surrounding white space removed (missing kept).
+
+    For inspecting a flat export's values: every value becomes text and ``""`` stays
+    ``""``, because ``""`` is one of the :data:`BLANK_MARKERS` that :func:`blank_mask`
+    reports (a separate job from ingest's cleaning,
+    :func:`features.ingest.normalise.stripped_or_missing`, which turns ``""`` into missing
+    and leaves non-text values as they are).
+    """
     return values.astype("string").str.strip()
 
 
@@ -52,7 +59,7 @@ def blank_mask(values: pd.Series, markers: Iterable[str]) -> pd.Series:
     """
     if not pd.api.types.is_string_dtype(values.dtype):  # object columns included
         return values.isna()
-    lowered = stripped_text(values).str.lower()
+    lowered = stripped_strings(values).str.lower()
     return (lowered.isna() | lowered.isin(list(markers))).astype(bool)
 
 
@@ -76,7 +83,9 @@ def detect_placeholders(
     """
     marker_set = set(markers)
     pairs = [
-        pd.DataFrame({"value": stripped_text(frame[name]).dropna().unique(), "column": str(name)})
+        pd.DataFrame(
+            {"value": stripped_strings(frame[name]).dropna().unique(), "column": str(name)}
+        )
         for name in frame.columns
         if pd.api.types.is_string_dtype(frame[name].dtype)
     ]

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from features.blanks import blank_mask, stripped_text
+from features.blanks import blank_mask, stripped_strings
 from features.ingest.readers import InputError, TableError
 from features.parse import YES_NO_PAIRS, best_date_format, parse_dates
 
@@ -111,7 +111,7 @@ def binary_outcome(
             positive class cannot be decided without ``--positive``.
     """
     blank = blank_mask(values, blanks).to_numpy()
-    text = stripped_text(values).where(~blank)
+    text = stripped_strings(values).where(~blank)
     canon = _canonical(text)
     counts = canon.value_counts()
     if counts.empty:
@@ -188,7 +188,7 @@ def time_column_format(values: pd.Series, column: str, min_share: float) -> str 
     Raises:
         InputError: Fewer than ``min_share`` of the values are dates.
     """
-    text = stripped_text(values)
+    text = stripped_strings(values)
     date_format, share = best_date_format(text)
     dates = pd.api.types.is_datetime64_any_dtype(values.dtype)
     if dates or (date_format is not None and share >= min_share):

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from features.blanks import BLANK_MARKERS, blank_mask, detect_placeholders, stripped_text
+from features.blanks import BLANK_MARKERS, blank_mask, detect_placeholders, stripped_strings
 from features.parse import best_date_format, parse_dates, parse_numbers, yes_no_pair
 from features.personal import personal_data_reason
 
@@ -171,7 +171,7 @@ def distinct_count(values: pd.Series) -> int:
     Args:
         values: One text column (missing values are not counted).
     """
-    return len(merged_spellings(stripped_text(values).value_counts()))
+    return len(merged_spellings(stripped_strings(values).value_counts()))
 
 
 def feature_name(text: str) -> str:
@@ -312,7 +312,7 @@ def infer_table_types(
             columns[name] = ColumnType(name, "excluded", personal, n_blank=n_blank)
             continue
         typed = _typed_column(name, values, n_blank, s)
-        text = stripped_text(present) if typed is None else None
+        text = stripped_strings(present) if typed is None else None
         n_distinct = present.nunique() if text is None else distinct_count(text)
         if n_distinct == 1 and n_blank == 0:
             only = present.iloc[0]

@@ -10,14 +10,14 @@ from typing import Any
 
 import pandas as pd
 
-from features.blanks import blank_mask, stripped_text
+from features.blanks import blank_mask, stripped_strings
 from features.infer import ColumnType, TableTypes
 from features.parse import parse_dates, parse_numbers, parse_yes_no
 
 
 def _typed_values(values: pd.Series, blank: pd.Series, col: ColumnType) -> pd.Series:
     """One column under its decision: float64, ``category`` or UTC datetime."""
-    text = stripped_text(values).where(~blank)
+    text = stripped_strings(values).where(~blank)
     if col.kind == "category":
         level = text.str.lower().map(col.spellings)
         plain = level.astype("object").where(level.notna(), None)

@@ -49,15 +49,18 @@ def normalised_column(values: pd.Series, column: Column) -> pd.Series:
     if column.dtype == "bool":
         return bool_values(values)
     if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
-        return stripped_text(values)
+        return stripped_or_missing(values)
     return values
 
 
-def stripped_text(values: pd.Series) -> pd.Series:
+def stripped_or_missing(values: pd.Series) -> pd.Series:
     """Strings stripped of surrounding whitespace; ``""`` becomes missing.
 
-    Non-string objects in a mixed column (e.g. timestamps a mapping already parsed next
-    to raw leftovers) are kept as they are.
+    Cleaning a mapped column before validation, so an empty cell is judged as missing:
+    non-string objects in a mixed column (e.g. timestamps a mapping already parsed next
+    to raw leftovers) are kept as they are and the dtype is not changed to text. (Flat
+    exports' inspection uses :func:`features.blanks.stripped_strings` instead, which keeps
+    ``""`` for :func:`features.blanks.blank_mask` to report as a blank marker.)
     """
     kind = pd.api.types.infer_dtype(values, skipna=True)
     if kind in ("string", "empty"):
