@@ -23,7 +23,6 @@ from models.frames import align_features
 from serving.batch import run_batch
 from serving.reasons import top_model_factors
 from serving.scorer import LeadScorer
-from serving.scorer_types import ScorerSettings
 
 SIZES = {"quick": [20_000], "full": [100_000, 1_000_000]}
 REF_FULL_MAX = 100_000
@@ -60,13 +59,7 @@ def bench(size: int, repeats: int) -> list[BenchResult]:
         steps: dict[str, float] = ours.result
         explain_s = steps["explanations"]
         if size <= REF_FULL_MAX:
-            reference = LeadScorer(
-                scorer.model,
-                scorer.rulebook_,
-                scorer.blend,
-                spec=scorer.spec_,
-                settings=ScorerSettings(shap_method="lightgbm"),
-            )
+            reference = scorer.with_settings(shap_method="lightgbm")
             ref = measure(lambda: _job(tables, reference, Path(tmp)), 1)
             ref_s, ref_explain = ref.median_s, ref.result["explanations"]
             how = "reference run in full"

@@ -188,6 +188,36 @@ class LeadScorer:
         other._explainer = self._explainer
         return other
 
+    def with_settings(self, **changes: Any) -> LeadScorer:
+        """A copy of this scorer whose :class:`ScorerSettings` carry ``changes``.
+
+        Model, rulebook, spec and blend are shared; the other settings are kept, and the
+        stored run configuration's scorer settings change with them (as in the
+        constructor, it always says what the scorer applies). This scorer is unchanged.
+
+        Args:
+            **changes: Scorer setting name -> new value, e.g. ``shap_method="lightgbm"``.
+
+        Raises:
+            ValueError: A name that is not a scorer setting (the message names it and lists
+                the known ones), or a value the setting refuses.
+        """
+        known = ScorerSettings.model_fields
+        unknown = sorted(set(changes) - set(known))
+        if unknown:
+            raise ValueError(
+                f"unknown scorer setting(s) {unknown}; the settings are {sorted(known)}"
+            )
+        settings = ScorerSettings.model_validate({**self.settings.model_dump(), **changes})
+        other = copy.copy(self)
+        other.settings = settings
+        if other.run_config_ is not None:
+            run = other.run_config_.model_copy(update={"scorer": settings})
+            other.run_config_mapping = run.model_dump(mode="json")
+            other.run_config_ = RunConfig.model_validate(other.run_config_mapping)
+        other._explainer = self._explainer
+        return other
+
     @property
     def explainer(self) -> FastTreeShap:
         """The fast exact TreeSHAP explainer (built on first use)."""

@@ -167,3 +167,34 @@ def test_the_scorer_keeps_training_ids_beside_its_run_config_and_its_infer_setti
         LeadScorer(
             model, book, blend, spec=load_feature_spec(), run_config=snapshots, training_ids=ids
         )
+
+
+def test_with_settings_copies_the_scorer_with_changed_validated_settings() -> None:
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame({"a": rng.random(100), "b": rng.random(100)})
+    y = (X["a"] > 0.5).astype(int).to_numpy()
+    config = resolve_train_config(None)
+    params = LightGBMParams(n_estimators=3, early_stopping_rounds=2)
+    model = model_from_config(config.model_copy(update={"lightgbm": params}))
+    model.fit(X, y, X_valid=X, y_valid=y)
+    run = RunConfig(
+        framing="flat", train=config, rulebook=BOOK, tracking_uri="sqlite:///x.db",
+        scorer=ScorerSettings(top_k=4),
+    )  # fmt: skip
+    book = load_rulebook(EMPTY_RULEBOOK)
+    scorer = LeadScorer(model, book, model_only_blend(BlendConfig(), {}), run_config=run)
+    copy = scorer.with_settings(shap_method="lightgbm")
+    assert copy.settings == ScorerSettings(top_k=4, shap_method="lightgbm")  # top_k kept
+    assert copy.run_config_ is not None and copy.run_config_.scorer == copy.settings
+    assert copy.model is scorer.model and copy.blend is scorer.blend
+    # the original is unchanged
+    assert scorer.settings == ScorerSettings(top_k=4)
+    assert scorer.run_config_ is not None and scorer.run_config_.scorer == scorer.settings
+    assert scorer.run_config_mapping is not None
+    assert scorer.run_config_mapping["scorer"]["shap_method"] == "fast"
+    with pytest.raises(ValueError, match=r"unknown scorer setting\(s\) \['shap_methd'\]"):
+        scorer.with_settings(shap_methd="lightgbm")
+    with pytest.raises(ValueError, match="shap_method"):
+        scorer.with_settings(shap_method="exact")
+    bare = LeadScorer(model, book, model_only_blend(BlendConfig(), {}))  # no run config
+    assert bare.with_settings(top_k=1).settings.top_k == 1 and bare.settings.top_k != 1
