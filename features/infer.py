@@ -63,6 +63,10 @@ class InferSettings(BaseModel):
     max_unique_share: float = Field(default=0.5, gt=0.0, le=1.0)
     min_rows_id_like: int = Field(default=50, ge=2)
 
+    def blank_words(self) -> tuple[str, ...]:
+        """:attr:`blank_markers` lower-cased, as every blank check compares them."""
+        return tuple(m.lower() for m in self.blank_markers)
+
 
 @dataclass(frozen=True)
 class ColumnType:
@@ -288,7 +292,7 @@ def infer_table_types(
     """
     s = settings or InferSettings()
     exclude = exclude or {}
-    markers = tuple(m.lower() for m in s.blank_markers)
+    markers = s.blank_words()
     candidates = frame.drop(columns=[c for c in exclude if c in frame.columns])
     placeholders = detect_placeholders(candidates, markers, s.placeholder_min_columns)
     blanks = markers

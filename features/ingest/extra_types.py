@@ -128,15 +128,14 @@ def as_trained(
     Returns:
         A new frame when a column changed, else ``frame``.
     """
-    blanks = tuple(m.lower() for m in (settings or InferSettings()).blank_markers)
+    blanks = (settings or InferSettings()).blank_words()
     changed: dict[str, pd.Series] = {}
     for name, kind in (trained or {}).items():
         if name not in frame.columns:
             continue
         values = frame[name]
         if kind == "number" and pd.api.types.is_string_dtype(values.dtype):
-            blank = blank_mask(values, blanks).to_numpy(dtype=bool)
-            changed[name] = number_values(values.mask(blank), integer=False).astype("float64")
+            changed[name] = _read_as_numbers(values, blanks)[0]
         elif (
             kind == "text"
             and pd.api.types.is_numeric_dtype(values.dtype)
@@ -144,6 +143,14 @@ def as_trained(
         ):
             changed[name] = numbers_as_text(values)
     return frame.assign(**changed) if changed else frame
+
+
+def _read_as_numbers(values: pd.Series, blanks: tuple[str, ...]) -> tuple[pd.Series, np.ndarray]:
+    """A kept text column read as numbers: ``float64``, blanks (``blanks``, lower case)
+    and values that are not numbers missing; also the blank mask (the warnings count the
+    rest)."""
+    blank = blank_mask(values, blanks).to_numpy(dtype=bool)
+    return number_values(values.mask(blank), integer=False).astype("float64"), blank
 
 
 def numeric_extra_columns(
@@ -176,7 +183,7 @@ def numeric_extra_columns(
     if inferred and not frame.empty:
         types = infer_table_types(frame.loc[:, inferred], settings=settings)
         out = {c: types.blanks for c, t in types.columns.items() if t.kind == "numeric"}
-    blanks = tuple(m.lower() for m in (settings or InferSettings()).blank_markers)
+    blanks = (settings or InferSettings()).blank_words()
     out |= {c: blanks for c in extras if pinned.get(c) == "number"}
     return out
 
@@ -206,10 +213,8 @@ def typed_extra_columns(
     out = parsed.copy()
     failures: list[Failure] = []
     for name, blanks in numeric.items():
-        values = parsed[name]
-        blank = blank_mask(values, blanks).to_numpy(dtype=bool)
-        numbers = number_values(values.mask(blank), integer=False)
-        out[name] = numbers.astype("float64")
+        numbers, blank = _read_as_numbers(parsed[name], blanks)
+        out[name] = numbers
         rows = np.flatnonzero(~blank & numbers.isna().to_numpy(dtype=bool))
         if len(rows):
             shown = shown_values(raw, rows, name, table)
