@@ -15,7 +15,6 @@ Two entry points:
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Mapping
 from dataclasses import replace
@@ -182,11 +181,7 @@ class LeadScorer:
         stages and the blend's manual part come from ``rulebook``; a model trained with
         the rule score as a feature (``include_rule_score``) reads the new total.
         """
-        other = copy.copy(self)
-        other.rulebook_mapping = _rulebook_mapping(rulebook)
-        other._parse()
-        other._explainer = self._explainer
-        return other
+        return self._copy_with(rulebook_mapping=_rulebook_mapping(rulebook))
 
     def with_settings(self, **changes: Any) -> LeadScorer:
         """A copy of this scorer whose :class:`ScorerSettings` carry ``changes``.
@@ -209,12 +204,17 @@ class LeadScorer:
                 f"unknown scorer setting(s) {unknown}; the settings are {sorted(known)}"
             )
         settings = ScorerSettings.model_validate({**self.settings.model_dump(), **changes})
-        other = copy.copy(self)
-        other.settings = settings
-        if other.run_config_ is not None:
-            run = other.run_config_.model_copy(update={"scorer": settings})
-            other.run_config_mapping = run.model_dump(mode="json")
-            other.run_config_ = RunConfig.model_validate(other.run_config_mapping)
+        state: dict[str, Any] = {"settings": settings}
+        if self.run_config_ is not None:
+            run = self.run_config_.model_copy(update={"scorer": settings})
+            state["run_config_mapping"] = run.model_dump(mode="json")
+        return self._copy_with(**state)
+
+    def _copy_with(self, **state: Any) -> LeadScorer:
+        """A copy of this scorer with ``state``'s attributes replaced, parsed once as a
+        loaded scorer is (:meth:`__setstate__`); the explainer is shared."""
+        other = type(self).__new__(type(self))
+        other.__setstate__({**self.__getstate__(), **state})
         other._explainer = self._explainer
         return other
 
